@@ -1,0 +1,239 @@
+"""The ``costmodel`` command line: a thin shell over the engine.
+
+Bad input never produces a traceback: every problem prints as one line
+``file:line:col: field.path: rule`` on standard error, and the exit status is 1. Output files are
+written atomically (nothing partial is left behind). Streamlit and Altair are never imported here.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import os
+import sys
+import tempfile
+from collections.abc import Callable, Sequence
+from typing import TextIO
+
+from . import __version__
+from .errors import CostModelError, OutputError, UsageError
+
+EXIT_OK, EXIT_INPUT, EXIT_INTERNAL = 0, 1, 2
+
+
+def _overrides(args: argparse.Namespace):
+    from .loading import Overrides
+
+    rate = schedule = None
+    if getattr(args, "discount", None):
+        text = args.discount.strip()
+        if text.endswith("%"):
+            raise UsageError(
+                f"--discount takes a fraction such as 0.035 (for 3.5%) or a schedule id, not {text!r}"
+            )
+        try:
+            rate = float(text)
+        except ValueError:
+            schedule = text
+        else:
+            if rate > 0.5:
+                raise UsageError(
+                    f"--discount {text} looks like a percentage: write {rate / 100:g} for {rate:g}%"
+                )
+    return Overrides(
+        horizon_years=getattr(args, "horizon", None),
+        firm_budget_years=getattr(args, "firm_years", None),
+        discount_schedule=schedule,
+        discount_rate=rate,
+    )
+
+
+def write_output(text: str | bytes, path: str | None, out: TextIO) -> None:
+    """Print ``text`` or write it atomically to ``path`` (a temporary file renamed into place)."""
+    if path is None or path == "-":
+        out.write(text if isinstance(text, str) else text.decode("utf-8"))
+        return
+    directory = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(directory):
+        raise OutputError(f"{path}: cannot write: folder {directory} does not exist")
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=".costmodel-", dir=directory)
+    except OSError as exc:
+        raise OutputError(f"{path}: cannot write: {exc.strerror}") from None
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(text.encode("utf-8") if isinstance(text, str) else text)
+        os.replace(tmp, path)
+    except OSError as exc:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise OutputError(f"{path}: cannot write: {exc.strerror}") from None
+
+
+# ---------------------------------------------------------------------------------------------
+# Commands
+# ---------------------------------------------------------------------------------------------
+
+
+def cmd_validate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from .errors import AssumptionError
+    from .loading import (
+        UnitCostLibrary,
+        _check_library,
+        _validate,
+        kind_of_file,
+        parse_file,
+        scenario_from_parsed,
+    )
+
+    status = EXIT_OK
+    for path in args.files:
+        try:
+            parsed = parse_file(path)
+            if kind_of_file(parsed) == "library":
+                lib = _validate(parsed, UnitCostLibrary)
+                problems = _check_library(lib, parsed)
+                if problems:
+                    raise AssumptionError(problems)
+                out.write(
+                    f"{path}: ok (unit-cost library: {len(lib.unit_costs)} unit costs, {len(lib.sources)} sources)\n"
+                )
+            else:
+                sc = scenario_from_parsed(parsed)
+                p = sc.proposal
+                out.write(
+                    f"{path}: ok ({p.kind.replace('_', ' ')} '{p.id}': {len(p.prevention_costs)} cost lines, "
+                    f"{len(p.outcomes)} outcomes, {len(sc.sources)} sources)\n"
+                )
+        except CostModelError as exc:
+            err.write(f"{exc}\n")
+            status = EXIT_INPUT
+    return status
+
+
+def cmd_run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from .engine import appraise
+    from .loading import load_proposal
+    from .report import render_csv, render_table, to_json
+
+    result = appraise(load_proposal(args.file, _overrides(args)))
+    render: Callable[..., str] = {"table": render_table, "json": to_json, "csv": render_csv}[args.format]
+    write_output(render(result), args.output, out)
+    return EXIT_OK
+
+
+def cmd_compare(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from .compare import compare_json, compare_table
+    from .engine import appraise
+    from .loading import load_proposal
+
+    ov = _overrides(args)
+    results = [appraise(load_proposal(f, ov)) for f in args.files]
+    text = (
+        compare_json(results)
+        if args.format == "json"
+        else compare_table(results, csv_format=args.format == "csv")
+    )
+    write_output(text, args.output, out)
+    return EXIT_OK
+
+
+def cmd_schema(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from .schema import schema_files
+
+    files = schema_files()
+    if args.out_dir is None:
+        out.write(json.dumps({name: body for name, body in files.items()}, indent=2) + "\n")
+        return EXIT_OK
+    os.makedirs(args.out_dir, exist_ok=True)
+    for name, body in files.items():
+        write_output(
+            json.dumps(body, indent=2, ensure_ascii=False) + "\n", os.path.join(args.out_dir, name), out
+        )
+        out.write(f"wrote {os.path.join(args.out_dir, name)}\n")
+    return EXIT_OK
+
+
+# ---------------------------------------------------------------------------------------------
+# Parser
+# ---------------------------------------------------------------------------------------------
+
+
+def _add_overrides(p: argparse.ArgumentParser) -> None:
+    g = p.add_argument_group("overrides of the file's appraisal settings")
+    g.add_argument("--horizon", type=int, metavar="YEARS", help="appraisal horizon in years (1-100)")
+    g.add_argument("--firm-years", type=int, metavar="YEARS", help="firm-budget years (0 to the horizon)")
+    g.add_argument(
+        "--discount",
+        metavar="SCHEDULE|RATE",
+        help="green_book_standard, green_book_health, green_book_lower_rate, or a constant rate such as 0.03",
+    )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="costmodel",
+        description="Apply the Ten Year Test to prevention proposals described in YAML assumption files.",
+    )
+    parser.add_argument("--version", action="version", version=f"costmodel {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    sub.required = True
+
+    p = sub.add_parser("validate", help="check assumption files; print file:line:col errors")
+    p.add_argument("files", nargs="+", metavar="FILE")
+    p.set_defaults(func=cmd_validate)
+
+    p = sub.add_parser("run", help="appraise one proposal: the Ten Year Test by budget holder and year")
+    p.add_argument("file", metavar="FILE")
+    p.add_argument("--format", choices=["table", "json", "csv"], default="table")
+    p.add_argument("-o", "--output", metavar="PATH", help="write to a file instead of standard output")
+    _add_overrides(p)
+    p.set_defaults(func=cmd_run)
+
+    p = sub.add_parser("compare", help="appraise several proposals side by side")
+    p.add_argument("files", nargs="+", metavar="FILE")
+    p.add_argument("--format", choices=["table", "json", "csv"], default="table")
+    p.add_argument("-o", "--output", metavar="PATH")
+    _add_overrides(p)
+    p.set_defaults(func=cmd_compare)
+
+    p = sub.add_parser("schema", help="print or write the JSON Schemas of the assumption files")
+    p.add_argument(
+        "--out-dir", metavar="DIR", help="write proposal.schema.json and unit_costs.schema.json here"
+    )
+    p.set_defaults(func=cmd_schema)
+
+    return parser
+
+
+def main(argv: Sequence[str] | None = None, out: TextIO | None = None, err: TextIO | None = None) -> int:
+    """Entry point of the ``costmodel`` command. Returns the exit status (0 ok, 1 bad input, 2 internal)."""
+    out = out or sys.stdout
+    err = err or sys.stderr
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # argparse prints its own one-line usage error
+        return int(exc.code or 0)
+    try:
+        return int(args.func(args, out, err))
+    except CostModelError as exc:
+        err.write(f"{exc}\n")
+        return EXIT_INPUT
+    except KeyboardInterrupt:
+        err.write("interrupted\n")
+        return 130
+    except BrokenPipeError:
+        return EXIT_OK
+    except Exception as exc:  # a bug: one line, not a traceback, unless asked for
+        if os.environ.get("COSTMODEL_DEBUG"):
+            raise
+        err.write(
+            f"costmodel: internal error: {type(exc).__name__}: {exc} (set COSTMODEL_DEBUG=1 for the traceback)\n"
+        )
+        return EXIT_INTERNAL
+
+
+if __name__ == "__main__":  # pragma: no cover
+    raise SystemExit(main())

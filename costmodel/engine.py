@@ -1,0 +1,568 @@
+"""The Ten Year Test engine: pure, vectorised numpy over (batch ×) years × agencies × lines.
+
+Layout, in the style of pvlib:
+
+* pure functions over arrays (:func:`persistence_profile`, :func:`events_by_year`,
+  :func:`additionality_factor`, :func:`cashable_mask`, :func:`evaluate`, :func:`first_year_staying_nonnegative`);
+* :func:`compile_scenario` turns a resolved :class:`~costmodel.loading.Scenario` into a fixed
+  :class:`Structure` and central :class:`Params` (all money already in price-base-year prices);
+* :func:`appraise` is the thin orchestrator that produces a :class:`TenYearTest` result.
+
+Every function broadcasts over optional leading batch axes (``*B``), so the same code evaluates one
+central case or a chunk of Monte Carlo draws. There is no Python loop over years or draws.
+
+Outcome arithmetic, for outcome *o*, intake year *s*, appraisal year *t*, agency *a*::
+
+    intake[s]      = cohort                      while intake_start <= s <= intake_end, else 0
+    profile[j]     = (1 - drop_off) ** (j - lag)  for lag <= j < lag + persistence, else 0
+    gross[t]       = baseline_rate * effect * sum_s intake[s] * profile[t - s]        [events]
+    net[t]         = gross[t] * (1 - deadweight) * (1 - displacement) * (1 - attribution)
+                                * (1 - optimism_bias)                                    [events]
+    saving[t, a]   = net[t] * unit_cost[a]                                             [£]
+    cashable[t, a] = saving[t, a] * cashable_share   once t >= intake_start + lag + cashable_delay
+
+For a cut every flow changes sign: the cut budget's "cost" is negative (money released) and the
+outcome "savings" are negative (acute demand added).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+import numpy as np
+from numpy.typing import NDArray
+
+from .discounting import discount_factors, price_conversion_factor, rates_by_year
+from .errors import ComputationError
+
+if TYPE_CHECKING:
+    from .loading import Scenario
+
+F = NDArray[np.float64]
+
+MONEY_TOLERANCE = 0.005
+"""Half a penny [£]: cumulative positions within this of zero count as break-even."""
+
+
+# ---------------------------------------------------------------------------------------------
+# Pure array functions
+# ---------------------------------------------------------------------------------------------
+
+
+def persistence_profile(lag: F, persistence: F, drop_off: F, n_years: int) -> F:
+    """Share of a year's intake effect still present j years after intake, j = 0..n_years-1. [fraction]
+
+    Parameters
+    ----------
+    lag : array (*B, O)
+        Years before the effect starts. [years]
+    persistence : array (*B, O)
+        Years the effect lasts. [years]
+    drop_off : array (*B, O)
+        Share of the remaining effect lost each year after the first. [fraction]
+    n_years : int
+        Length of the profile. [years]
+
+    Returns
+    -------
+    array (*B, O, n_years)
+    """
+    j = np.arange(n_years, dtype=np.float64)
+    lag = np.asarray(lag, dtype=np.float64)[..., None]
+    persistence = np.asarray(persistence, dtype=np.float64)[..., None]
+    keep = 1.0 - np.asarray(drop_off, dtype=np.float64)[..., None]
+    since = j - lag
+    active = (since >= 0) & (since < persistence)
+    return np.where(active, keep ** np.maximum(since, 0.0), 0.0)
+
+
+def events_by_year(intake: F, profile: F) -> F:
+    """Convolve yearly intakes with the effect profile: effects in year t from all earlier intakes.
+
+    ``intake`` and ``profile`` have shape (*B, O, T); returns (*B, O, T) with
+    ``out[..., t] = sum_{s <= t} intake[..., s] * profile[..., t - s]``.
+    """
+    n = intake.shape[-1]
+    t = np.arange(n)
+    lagidx = t[:, None] - t[None, :]  # (T, T): t - s
+    lower = lagidx >= 0
+    toeplitz = np.where(lower, profile[..., np.clip(lagidx, 0, n - 1)], 0.0)  # (*B, O, T, T)
+    return np.einsum("...ts,...s->...t", toeplitz, intake)
+
+
+def additionality_factor(deadweight: F, displacement: F, attribution: F, optimism_bias: F) -> F:
+    """Share of the gross change that is additional and credited to the proposal. [fraction]
+
+    Applied in the documented order deadweight → displacement → attribution → optimism bias, each
+    multiplying what remains by (1 - rate) (SROI guide; HCA/BIS additionality guide). Being a
+    product, the order does not change the result.
+    """
+    return (1.0 - deadweight) * (1.0 - displacement) * (1.0 - attribution) * (1.0 - optimism_bias)
+
+
+def cashable_mask(first_year: F, n_years: int) -> F:
+    """1.0 in years from ``first_year`` on (the year a saving can first be released), else 0.0.
+
+    ``first_year`` has shape (*B, O); returns (*B, O, n_years).
+    """
+    t = np.arange(n_years, dtype=np.float64)
+    return (t >= np.asarray(first_year, dtype=np.float64)[..., None]).astype(np.float64)
+
+
+def first_year_staying_nonnegative(cumulative: F, tolerance: float = MONEY_TOLERANCE) -> NDArray[np.int64]:
+    """Index of the first year from which ``cumulative`` stays ≥ 0 to the end, or -1 if it never does.
+
+    ``cumulative`` has shape (..., T); returns (...,).
+    """
+    ok = cumulative >= -tolerance
+    stays = np.flip(np.logical_and.accumulate(np.flip(ok, axis=-1), axis=-1), axis=-1)
+    first = np.argmax(stays, axis=-1)
+    return np.where(stays.any(axis=-1), first, -1).astype(np.int64)
+
+
+def first_year_true(flags: NDArray[np.bool_]) -> NDArray[np.int64]:
+    """Index of the first True along the last axis, or -1."""
+    return np.where(flags.any(axis=-1), np.argmax(flags, axis=-1), -1).astype(np.int64)
+
+
+# ---------------------------------------------------------------------------------------------
+# Compiled scenario
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Structure:
+    """Fixed shape of a compiled scenario (what does not vary between draws)."""
+
+    n_years: int
+    first_year: int
+    firm_budget_years: int
+    price_base_year: int
+    sign: float  # +1 new spending, -1 cut
+    agency_ids: tuple[str, ...]
+    cost_line_ids: tuple[str, ...]
+    outcome_ids: tuple[str, ...]
+    cost_shape: F  # (L, T): amount multiplier per year (growth, timing) [ratio]
+    cost_payer: F  # (L, A) one-hot payer
+    intake_mask: F  # (O, T) 1 in intake years
+    intake_start: F  # (O,) [years]
+
+
+@dataclass(frozen=True)
+class Params:
+    """Numeric inputs that may vary (central values, or draws with leading batch axes)."""
+
+    cost_amount: F  # (*B, L) [£ price base; per year for recurring]
+    cohort: F  # (*B, O) [people per year]
+    baseline_rate: F  # (*B, O) [fraction]
+    effect: F  # (*B, O) [fraction]
+    lag: F  # (*B, O) [years]
+    persistence: F  # (*B, O) [years]
+    drop_off: F  # (*B, O) [fraction]
+    deadweight: F  # (*B, O) [fraction]
+    displacement: F  # (*B, O) [fraction]
+    attribution: F  # (*B, O) [fraction]
+    optimism_bias: F  # (*B, O) [fraction]
+    cashable_share: F  # (*B, O) [fraction]
+    cashable_delay: F  # (*B, O) [years]
+    unit_cost: F  # (*B, O, A) [£ per event, price base]
+    rates: F  # (*B, T) discount rate per year [fraction]
+
+
+@dataclass(frozen=True)
+class Flows:
+    """Real (undiscounted) flows by year and agency, and the discount factors. Shapes (*B, T, A)."""
+
+    costs: F  # prevention spending [£]
+    savings: F  # acute costs avoided, after additionality [£]
+    cashable: F  # the part of savings that can be released from budgets [£]
+    events: F  # (*B, O, T) net events avoided (added, for a cut) [events]
+    savings_by_outcome: F  # (*B, O, T) savings summed over agencies [£]
+    factors: F  # (*B, T) discount factors [fraction]
+
+    @property
+    def net(self) -> F:
+        return self.savings - self.costs
+
+
+def compile_scenario(scenario: Scenario) -> tuple[Structure, Params]:
+    """Turn a resolved scenario into array form, converting every amount to price-base prices."""
+    p = scenario.proposal
+    ap = p.appraisal
+    T = ap.horizon_years
+    agencies = [a.id for a in scenario.agencies]
+    aidx = {a: i for i, a in enumerate(agencies)}
+    index = scenario.deflator.index
+    base = ap.price_base_year
+    t = np.arange(T, dtype=np.float64)
+
+    L = len(p.prevention_costs)
+    shape = np.zeros((L, T))
+    amount = np.zeros(L)
+    payer = np.zeros((L, len(agencies)))
+    for i, line in enumerate(p.prevention_costs):
+        payer[i, aidx[line.paid_by]] = 1.0
+        if line.by_year is not None:
+            k = price_conversion_factor(index, line.by_year.price_year, base)
+            vals = np.asarray(line.by_year.values, dtype=np.float64) * k
+            stop = min(T, line.start_year + len(vals))
+            if stop > line.start_year:
+                shape[i, line.start_year : stop] = vals[: stop - line.start_year]
+            amount[i] = 1.0
+            continue
+        assert line.amount is not None
+        amount[i] = line.amount.value * price_conversion_factor(index, line.amount.price_year, base)
+        if line.kind == "recurring":
+            end = line.end_year if line.end_year is not None else T - 1
+            g = line.growth.value if line.growth is not None else 0.0
+            active = (t >= line.start_year) & (t <= end)
+            shape[i] = np.where(active, (1.0 + g) ** np.maximum(t - line.start_year, 0), 0.0)
+        elif line.start_year < T:
+            shape[i, line.start_year] = 1.0
+
+    n_outcomes = len(p.outcomes)
+    A = len(agencies)
+    intake_mask = np.zeros((n_outcomes, T))
+    unit = np.zeros((n_outcomes, A))
+    for o, oc in enumerate(p.outcomes):
+        end = oc.intake_end_year if oc.intake_end_year is not None else T - 1
+        intake_mask[o] = ((t >= oc.intake_start_year) & (t <= end)).astype(np.float64)
+        for use in oc.unit_costs:
+            uc = scenario.unit_costs[use.unit_cost]
+            per = use.per_event.value if use.per_event is not None else 1.0
+            k = price_conversion_factor(index, uc.price_year, base)
+            for b in uc.bearers:
+                unit[o, aidx[b.agency]] += per * b.value * k
+
+    def col(name: str) -> F:
+        return np.array([float(getattr(oc, name).value) for oc in p.outcomes], dtype=np.float64)
+
+    structure = Structure(
+        n_years=T,
+        first_year=ap.first_year,
+        firm_budget_years=ap.firm_budget_years,
+        price_base_year=base,
+        sign=1.0 if p.kind == "new_spending" else -1.0,
+        agency_ids=tuple(agencies),
+        cost_line_ids=tuple(line.id for line in p.prevention_costs),
+        outcome_ids=tuple(oc.id for oc in p.outcomes),
+        cost_shape=shape,
+        cost_payer=payer,
+        intake_mask=intake_mask,
+        intake_start=np.array([float(oc.intake_start_year) for oc in p.outcomes]),
+    )
+    params = Params(
+        cost_amount=amount,
+        cohort=col("cohort"),
+        baseline_rate=col("baseline_rate"),
+        effect=col("effect"),
+        lag=col("lag_years"),
+        persistence=col("persistence_years"),
+        drop_off=col("drop_off"),
+        deadweight=col("deadweight"),
+        displacement=col("displacement"),
+        attribution=col("attribution"),
+        optimism_bias=col("optimism_bias"),
+        cashable_share=col("cashable_share"),
+        cashable_delay=col("cashable_delay_years"),
+        unit_cost=unit,
+        rates=rates_by_year([(b.from_year, b.rate) for b in scenario.schedule.bands], T),
+    )
+    return structure, params
+
+
+def evaluate(s: Structure, p: Params) -> Flows:
+    """Real flows by year and agency for central values or a batch of draws (no loops)."""
+    T = s.n_years
+    line_flows = np.asarray(p.cost_amount)[..., :, None] * s.cost_shape  # (*B, L, T)
+    costs = np.einsum("...lt,la->...ta", line_flows, s.cost_payer)
+
+    profile = persistence_profile(p.lag, p.persistence, p.drop_off, T)  # (*B, O, T)
+    intake = np.asarray(p.cohort)[..., None] * s.intake_mask  # (*B, O, T)
+    gross = (np.asarray(p.baseline_rate) * np.asarray(p.effect))[..., None] * events_by_year(intake, profile)
+    events = (
+        gross * additionality_factor(p.deadweight, p.displacement, p.attribution, p.optimism_bias)[..., None]
+    )
+    release = cashable_mask(s.intake_start + np.asarray(p.lag) + np.asarray(p.cashable_delay), T)
+    cash_events = events * np.asarray(p.cashable_share)[..., None] * release
+    savings = np.einsum("...ot,...oa->...ta", events, p.unit_cost)
+    cashable = np.einsum("...ot,...oa->...ta", cash_events, p.unit_cost)
+    by_outcome = events * np.sum(p.unit_cost, axis=-1)[..., None]
+    sign = s.sign
+    return Flows(
+        costs=sign * costs,
+        savings=sign * savings,
+        cashable=sign * cashable,
+        events=events,
+        savings_by_outcome=sign * by_outcome,
+        factors=discount_factors(p.rates),
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Orchestrator and result
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DualRunning:
+    """Dual running: funding needed while prevention is paid for and acute budgets not yet released."""
+
+    funding_requirement: F  # (T,) costs - cashable savings, by year [£]
+    cumulative_requirement: F  # (T,) [£]
+    peak_funding_requirement: float  # max(0, max cumulative) [£]
+    peak_year: int | None  # appraisal year of the peak, None if no funding needed
+    years: int  # years before annual cashable savings first cover annual costs [years]
+    ends_within_horizon: bool
+    break_even_year: int | None  # first year from which cumulative cashable net stays >= 0
+
+
+@dataclass(frozen=True)
+class FinancingResult:
+    fund: str
+    principal: float  # [£] the peak funding requirement, borrowed
+    interest_rate: float  # [fraction]
+    term_years: int
+    annual_repayment: float  # [£ per year] level repayment over the term (pmt)
+    repayment_capacity: float  # [£ per year] average cashable surplus once dual running ends
+    years_to_repay: float | None  # [years] nper at that capacity; None if it never repays
+    repaid_within_horizon: bool
+    affordable: bool  # annual repayment <= capacity
+
+
+@dataclass(frozen=True)
+class TenYearTest:
+    """Everything the Ten Year Test reports for one proposal (deterministic, central values)."""
+
+    scenario: Scenario
+    structure: Structure
+    params: Params
+    flows: Flows
+    years: tuple[int, ...]  # financial years (start year) [year]
+    pv_costs_by_agency: F  # (A,) [£]
+    pv_savings_by_agency: F  # (A,) [£]
+    pv_cashable_by_agency: F  # (A,) [£]
+    pv_net_by_agency: F  # (A,) [£]
+    pv_net_firm_by_agency: F  # (A,) firm-budget years [£]
+    pv_net_beyond_by_agency: F  # (A,) years beyond [£]
+    pv_savings_by_outcome: F  # (O,) [£]
+    pv_costs: float
+    pv_savings: float
+    pv_cashable: float
+    npv: float
+    npv_firm: float
+    npv_beyond: float
+    bcr: float | None
+    net_return_per_pound: float | None
+    cashable_return_per_pound: float | None
+    payback_year: int | None  # undiscounted
+    discounted_payback_year: int | None
+    irr: float | None
+    irr_note: str
+    dual_running: DualRunning
+    financing: FinancingResult | None
+    passes: bool
+    worse_off: tuple[str, ...]
+    better_off: tuple[str, ...]
+    verdict: str
+    notes: tuple[str, ...] = field(default=())
+
+
+def appraise(scenario: Scenario) -> TenYearTest:
+    """Apply the Ten Year Test to a resolved scenario (central values)."""
+    structure, params = compile_scenario(scenario)
+    flows = evaluate(structure, params)
+    return summarise(scenario, structure, params, flows)
+
+
+def summarise(scenario: Scenario, s: Structure, p: Params, flows: Flows) -> TenYearTest:
+    """Headline figures from central flows (batch shape ())."""
+    df = flows.factors
+    T = s.n_years
+    firm = s.firm_budget_years
+    in_firm = np.arange(T) < firm
+
+    pv_costs_a = np.einsum("ta,t->a", flows.costs, df)
+    pv_sav_a = np.einsum("ta,t->a", flows.savings, df)
+    pv_cash_a = np.einsum("ta,t->a", flows.cashable, df)
+    net = flows.net
+    pv_net_a = pv_sav_a - pv_costs_a
+    pv_firm_a = np.einsum("ta,t->a", net, df * in_firm)
+    pv_beyond_a = pv_net_a - pv_firm_a
+    pv_outcome = flows.savings_by_outcome @ df if flows.savings_by_outcome.size else np.zeros(0)
+
+    pv_costs = float(pv_costs_a.sum())
+    pv_savings = float(pv_sav_a.sum())
+    pv_cash = float(pv_cash_a.sum())
+    npv = pv_savings - pv_costs
+    npv_firm = float(pv_firm_a.sum())
+
+    net_total = net.sum(axis=1)
+    cum = np.cumsum(net_total)
+    cum_pv = np.cumsum(net_total * df)
+    payback = int(first_year_staying_nonnegative(cum))
+    dpayback = int(first_year_staying_nonnegative(cum_pv))
+
+    if s.sign > 0:
+        benefits, costs_for_ratio = pv_savings, pv_costs
+    else:  # a cut: the benefit is the money released, the cost is the demand added elsewhere
+        benefits, costs_for_ratio = -pv_costs, -pv_savings
+    bcr = benefits / costs_for_ratio if costs_for_ratio > MONEY_TOLERANCE else None
+    per_pound_base = pv_costs if s.sign > 0 else -pv_costs
+    net_return = npv / per_pound_base if per_pound_base > MONEY_TOLERANCE else None
+    cash_return = pv_cash / pv_costs if s.sign > 0 and pv_costs > MONEY_TOLERANCE else None
+
+    irr, irr_note = _irr(net_total)
+    dual = _dual_running(flows.costs.sum(axis=1), flows.cashable.sum(axis=1))
+    financing = _financing(scenario, dual, flows.costs.sum(axis=1), flows.cashable.sum(axis=1), T)
+
+    agencies = scenario.agencies
+    worse = tuple(a.id for a, v in zip(agencies, pv_net_a, strict=True) if v < -MONEY_TOLERANCE)
+    better = tuple(a.id for a, v in zip(agencies, pv_net_a, strict=True) if v > MONEY_TOLERANCE)
+    passes = npv >= -MONEY_TOLERANCE
+
+    result = TenYearTest(
+        scenario=scenario,
+        structure=s,
+        params=p,
+        flows=flows,
+        years=tuple(s.first_year + i for i in range(T)),
+        pv_costs_by_agency=pv_costs_a,
+        pv_savings_by_agency=pv_sav_a,
+        pv_cashable_by_agency=pv_cash_a,
+        pv_net_by_agency=pv_net_a,
+        pv_net_firm_by_agency=pv_firm_a,
+        pv_net_beyond_by_agency=pv_beyond_a,
+        pv_savings_by_outcome=pv_outcome,
+        pv_costs=pv_costs,
+        pv_savings=pv_savings,
+        pv_cashable=pv_cash,
+        npv=npv,
+        npv_firm=npv_firm,
+        npv_beyond=npv - npv_firm,
+        bcr=bcr,
+        net_return_per_pound=net_return,
+        cashable_return_per_pound=cash_return,
+        payback_year=payback if payback >= 0 else None,
+        discounted_payback_year=dpayback if dpayback >= 0 else None,
+        irr=irr,
+        irr_note=irr_note,
+        dual_running=dual,
+        financing=financing,
+        passes=passes,
+        worse_off=worse,
+        better_off=better,
+        verdict="",
+        notes=scenario.notes,
+    )
+    from .verdict import verdict_text  # local: keeps the text rules next to each other
+
+    result = _replace(result, verdict=verdict_text(result))
+    check_finite(result)
+    return result
+
+
+def _replace(result: TenYearTest, **changes: object) -> TenYearTest:
+    from dataclasses import replace
+
+    return replace(result, **changes)  # type: ignore[arg-type]
+
+
+def _irr(net: F) -> tuple[float | None, str]:
+    """IRR of a conventional series (one sign change) via numpy-financial; otherwise say why not."""
+    nz = net[np.abs(net) > MONEY_TOLERANCE]
+    if nz.size == 0:
+        return None, "no IRR: the net cash flow is zero in every year"
+    changes = int(np.count_nonzero(np.diff(np.sign(nz)) != 0))
+    if changes == 0:
+        side = "positive" if nz[0] > 0 else "negative"
+        return None, f"no IRR: the net cash flow is {side} in every year"
+    if changes > 1:
+        return None, f"no unique IRR: the net cash flow changes sign {changes} times (non-conventional)"
+    import numpy_financial as npf
+
+    value = float(npf.irr(net))
+    if not np.isfinite(value):
+        return None, "no IRR: numpy-financial found no real root"
+    kind = "the discount rate at which the NPV is zero"
+    if nz[0] > 0:
+        kind += " (a cut: the rate at which the money released up front equals the later costs)"
+    return value, kind
+
+
+def _dual_running(costs: F, cashable: F) -> DualRunning:
+    requirement = costs - cashable
+    cum = np.cumsum(requirement)
+    peak = float(max(0.0, cum.max())) if cum.size else 0.0
+    peak_year = int(np.argmax(cum)) if peak > MONEY_TOLERANCE else None
+    covered = cashable >= costs - MONEY_TOLERANCE
+    # dual running lasts until the first year in which cashable savings cover that year's costs
+    first_cover = int(first_year_true(covered))
+    years = first_cover if first_cover >= 0 else int(costs.size)
+    be = int(first_year_staying_nonnegative(-cum))
+    return DualRunning(
+        funding_requirement=requirement,
+        cumulative_requirement=cum,
+        peak_funding_requirement=peak,
+        peak_year=peak_year,
+        years=years,
+        ends_within_horizon=first_cover >= 0,
+        break_even_year=be if be >= 0 else None,
+    )
+
+
+def _financing(
+    scenario: Scenario, dual: DualRunning, costs: F, cashable: F, T: int
+) -> FinancingResult | None:
+    fin = scenario.proposal.financing
+    if fin is None:
+        return None
+    import numpy_financial as npf
+
+    r = float(fin.interest_rate.value)
+    term = int(fin.term_years.value)
+    principal = dual.peak_funding_requirement
+    annual = float(-npf.pmt(r, term, principal)) if principal > 0 and term > 0 else 0.0
+    surplus = cashable - costs
+    after = surplus[dual.years :] if dual.ends_within_horizon else surplus[:0]
+    capacity = float(np.mean(np.maximum(after, 0.0))) if after.size else 0.0
+    if principal <= MONEY_TOLERANCE:
+        years_to_repay: float | None = 0.0
+    elif capacity > principal * r + MONEY_TOLERANCE:
+        years_to_repay = float(npf.nper(r, -capacity, principal))
+    else:
+        years_to_repay = None
+    start = dual.peak_year + 1 if dual.peak_year is not None else 0
+    repaid = years_to_repay is not None and start + years_to_repay <= T + 1e-9
+    return FinancingResult(
+        fund=fin.fund,
+        principal=principal,
+        interest_rate=r,
+        term_years=term,
+        annual_repayment=annual,
+        repayment_capacity=capacity,
+        years_to_repay=years_to_repay,
+        repaid_within_horizon=bool(repaid),
+        affordable=bool(annual <= capacity + MONEY_TOLERANCE),
+    )
+
+
+def check_finite(result: TenYearTest) -> None:
+    """Refuse to return any NaN or infinity (a guard; validated inputs should never produce one)."""
+    arrays = {
+        "costs": result.flows.costs,
+        "savings": result.flows.savings,
+        "cashable": result.flows.cashable,
+        "discount factors": result.flows.factors,
+        "pv by agency": result.pv_net_by_agency,
+    }
+    for name, arr in arrays.items():
+        if not np.all(np.isfinite(arr)):
+            raise ComputationError(
+                f"the appraisal produced a non-finite value in {name}; check the inputs' magnitudes"
+            )
+    for name in ("pv_costs", "pv_savings", "npv", "bcr", "irr"):
+        v = getattr(result, name)
+        if v is not None and not np.isfinite(v):
+            raise ComputationError(f"the appraisal produced a non-finite {name}")

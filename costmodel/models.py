@@ -1,0 +1,499 @@
+"""Typed models of the assumption files (the analyst's interface).
+
+Every numeric input is a *quantity*: one value, its unit, and where it comes from (a ``source``
+id, or an explicit ``assumption`` with its reason), in the spirit of PolicyEngine/OpenFisca
+parameters but tightened:
+
+* unknown keys are errors (``extra="forbid"``);
+* types are strict (YAML ``true`` is not the number 1; ``"3.5%"`` is not a number);
+* percentages are fractions in [0, 1] and a value such as ``35`` where a fraction is expected is
+  caught with a hint;
+* NaN and infinity are refused everywhere;
+* each field states its unit, and the unit written in the file must match it.
+
+Years are *financial years* named by the calendar year in which they start (``2025`` is 2025-26).
+Appraisal years inside a proposal are counted from 0 (the first appraisal year, undiscounted).
+The names follow ``docs/glossary.md``.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
+
+SCHEMA_VERSION = 1
+
+Id = Annotated[
+    str,
+    StringConstraints(pattern=r"^[a-z][a-z0-9_]*$", min_length=1, max_length=64),
+    Field(description="Identifier: lower case letters, digits and underscores, starting with a letter."),
+]
+Text = Annotated[str, StringConstraints(min_length=1, max_length=4000, strip_whitespace=True)]
+FinancialYear = Annotated[
+    int,
+    Field(
+        ge=1900,
+        le=2200,
+        description="Financial year, named by the calendar year it starts in (2024 = 2024-25).",
+    ),
+]
+Grade = Literal["A", "B", "C", "U"]
+Distribution = Literal["triangular", "pert", "uniform", "normal", "lognormal"]
+
+GRADE_MEANINGS: dict[str, str] = {
+    "A": "primary dataset, official statistics or the original document, read directly",
+    "B": "reputable secondary source quoting the primary figure",
+    "C": "secondary transcription or a derived figure (e.g. uprated or combined)",
+    "U": "the basis of the figure could not be checked; treat as a claim",
+    "assumption": "a stated assumption, no source: its reason is given instead",
+}
+
+
+class StrictModel(BaseModel):
+    """Base of every assumption model: unknown keys forbidden, strict types, no NaN/inf, frozen."""
+
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True, allow_inf_nan=False)
+
+
+def _reject_percent_strings(value: object) -> object:
+    if isinstance(value, str) and value.strip().endswith("%"):
+        raise ValueError(
+            f"percentages are written as fractions: write {_pct_hint(value)} rather than {value!r}"
+        )
+    return value
+
+
+def _pct_hint(text: str) -> str:
+    try:
+        return repr(round(float(text.strip().rstrip("%")) / 100, 6))
+    except ValueError:
+        return "a number between 0 and 1"
+
+
+# ---------------------------------------------------------------------------------------------
+# Provenance
+# ---------------------------------------------------------------------------------------------
+
+
+class Source(StrictModel):
+    """A publication a figure comes from, with a confidence grade for the figure's evidence."""
+
+    id: Id
+    title: Text = Field(description="Title of the publication.")
+    publisher: Text = Field(description="Organisation or author(s) that published it.")
+    year: int = Field(ge=1900, le=2100, description="Year of publication.")
+    url: Annotated[str, StringConstraints(pattern=r"^https?://\S+$")] = Field(
+        description="Where a reader can find it (http or https address)."
+    )
+    grade: Grade = Field(
+        description="Confidence grade: A primary/official; B reputable secondary; C derived or "
+        "transcribed; U basis unverified (a claim)."
+    )
+    licence: Text | None = Field(
+        default=None, description="Licence of the data, where it matters (e.g. CC BY 4.0)."
+    )
+    note: Text | None = Field(default=None, description="What to check, caveats, which table or page.")
+
+
+class _Provenanced(StrictModel):
+    """Mixin: exactly one of ``source`` or ``assumption``."""
+
+    source: Id | None = Field(default=None, description="Id of the source this figure comes from.")
+    assumption: Text | None = Field(
+        default=None,
+        description="For a figure with no source: why this value is a reasonable stated assumption.",
+    )
+    note: Text | None = Field(
+        default=None, description="Where in the source (table, page, code) or a caveat."
+    )
+
+    @model_validator(mode="after")
+    def _exactly_one_provenance(self):
+        if (self.source is None) == (self.assumption is None):
+            raise ValueError(
+                "every figure needs exactly one of 'source' (the id of a listed source) or "
+                "'assumption' (the reason for a stated assumption)"
+            )
+        return self
+
+
+class _Ranged(_Provenanced):
+    low: float | None = Field(default=None, description="Low end of the plausible range (same unit).")
+    high: float | None = Field(default=None, description="High end of the plausible range (same unit).")
+    distribution: Distribution | None = Field(
+        default=None, description="Shape of the uncertainty between low and high (default triangular)."
+    )
+
+    @model_validator(mode="after")
+    def _ordered(self):
+        value = self.value  # type: ignore[attr-defined]
+        if (self.low is None) != (self.high is None):
+            raise ValueError("give both 'low' and 'high', or neither")
+        if self.low is not None and self.high is not None:
+            if self.low > value:
+                raise ValueError(f"low ({self.low:g}) must not exceed value ({value:g})")
+            if value > self.high:
+                raise ValueError(f"value ({value:g}) must not exceed high ({self.high:g})")
+        if self.distribution is not None and self.low is None:
+            raise ValueError("a 'distribution' needs 'low' and 'high'")
+        return self
+
+
+class FractionQ(_Ranged):
+    """A share or rate in [0, 1]. [fraction]"""
+
+    unit: Literal["fraction"] = Field(description="Always 'fraction': 0.35 means 35%.")
+    value: float
+
+    @field_validator("value", "low", "high", mode="before")
+    @classmethod
+    def _no_percent(cls, v: object) -> object:
+        return _reject_percent_strings(v)
+
+    @field_validator("value", "low", "high")
+    @classmethod
+    def _in_unit_interval(cls, v: float | None) -> float | None:
+        if v is None:
+            return v
+        if v > 1 and v <= 100:
+            raise ValueError(
+                f"fractions are written between 0 and 1; {v:g} looks like a percentage: write {v / 100:g} for {v:g}%"
+            )
+        if not 0 <= v <= 1:
+            raise ValueError(f"a fraction must be between 0 and 1 (got {v:g})")
+        return v
+
+
+class GrowthQ(_Ranged):
+    """Real growth per year, e.g. 0.02 for 2% a year above general inflation. [fraction per year]"""
+
+    unit: Literal["fraction_per_year"]
+    value: float
+
+    @field_validator("value", "low", "high", mode="before")
+    @classmethod
+    def _no_percent(cls, v: object) -> object:
+        return _reject_percent_strings(v)
+
+    @field_validator("value", "low", "high")
+    @classmethod
+    def _plausible(cls, v: float | None) -> float | None:
+        if v is None:
+            return v
+        if not -0.5 <= v <= 0.5:
+            hint = f"; write {v / 100:g} for {v:g}% a year" if abs(v) <= 50 else ""
+            raise ValueError(f"a growth rate must be between -0.5 and 0.5 a year (got {v:g}{hint})")
+        return v
+
+
+class YearsQ(_Ranged):
+    """A whole number of years. [years]"""
+
+    unit: Literal["years"]
+    value: Annotated[int, Field(ge=0, le=100)]
+    low: Annotated[int, Field(ge=0, le=100)] | None = None  # type: ignore[assignment]
+    high: Annotated[int, Field(ge=0, le=100)] | None = None  # type: ignore[assignment]
+
+
+class PeoplePerYearQ(_Ranged):
+    """A cohort intake: people (or cases, households) starting each year. [people per year]"""
+
+    unit: Literal["people_per_year"]
+    value: Annotated[float, Field(ge=0, le=1e9)]
+
+
+class PerEventQ(_Ranged):
+    """How many units of a unit cost each outcome event uses (e.g. 6 months of custody). [units per event]"""
+
+    unit: Literal["units_per_event"]
+    value: Annotated[float, Field(ge=0, le=1e6)]
+
+
+class MoneyQ(_Ranged):
+    """A sum of money in the prices of ``price_year``. [£]"""
+
+    unit: Literal["GBP", "GBP_per_year"] = Field(
+        description="'GBP' for a one-off sum, 'GBP_per_year' for a recurring one."
+    )
+    value: Annotated[float, Field(ge=0, le=1e12)]
+    price_year: FinancialYear = Field(description="Financial year whose prices the value is in.")
+
+
+class MoneyByYear(_Provenanced):
+    """Amounts for consecutive appraisal years, starting at the cost line's ``start_year``. [£ per year]"""
+
+    unit: Literal["GBP_per_year"]
+    values: Annotated[list[Annotated[float, Field(ge=0, le=1e12)]], Field(min_length=1, max_length=200)]
+    price_year: FinancialYear
+
+
+# ---------------------------------------------------------------------------------------------
+# Unit-cost library
+# ---------------------------------------------------------------------------------------------
+
+
+class Agency(StrictModel):
+    """A budget holder: who pays for prevention or bears the cost of acute demand."""
+
+    id: Id
+    name: Text
+    description: Text | None = None
+
+
+class Bearer(StrictModel):
+    """The part of a unit cost that falls on one agency's budget. [£ per unit]"""
+
+    agency: Id
+    value: Annotated[float, Field(ge=0, le=1e9)]
+
+
+class UnitCost(_Provenanced):
+    """The cost of one unit of acute demand (an arrest, a court event, a custody month...), split by the
+    agencies that bear it, in the prices of ``price_year``."""
+
+    id: Id
+    label: Text
+    per: Text = Field(
+        description="What one unit is, e.g. 'first-time entrant, first year after the offence'."
+    )
+    unit: Literal["GBP_per_unit"]
+    price_year: FinancialYear
+    bearers: Annotated[list[Bearer], Field(min_length=1)]
+    total: Annotated[float, Field(ge=0)] | None = Field(
+        default=None,
+        description="The published total, if any: the bearers must add up to it (to within £1 of rounding).",
+    )
+    grade: Grade | None = Field(default=None, description="Overrides the source's grade for this figure.")
+
+    @model_validator(mode="after")
+    def _bearers_distinct_and_sum(self):
+        seen: set[str] = set()
+        for b in self.bearers:
+            if b.agency in seen:
+                raise ValueError(f"agency '{b.agency}' is listed twice among the bearers")
+            seen.add(b.agency)
+        if self.total is not None:
+            s = sum(b.value for b in self.bearers)
+            if abs(s - self.total) > 1.0:
+                raise ValueError(f"the bearers add up to £{s:,.2f} but the total is £{self.total:,.2f}")
+        return self
+
+
+class UnitCostLibrary(StrictModel):
+    """A shared library of agencies, sources and unit costs that proposals reference by id."""
+
+    schema_version: Literal[1]
+    description: Text
+    agencies: list[Agency] = Field(default_factory=list)
+    sources: list[Source] = Field(default_factory=list)
+    unit_costs: list[UnitCost] = Field(default_factory=list)
+
+
+# ---------------------------------------------------------------------------------------------
+# Proposal
+# ---------------------------------------------------------------------------------------------
+
+
+class Appraisal(StrictModel):
+    """Appraisal settings: the Ten Year Test window, prices and discounting."""
+
+    first_year: FinancialYear = Field(description="First appraisal year (year 0, undiscounted).")
+    horizon_years: Annotated[int, Field(ge=1, le=100)] = Field(
+        default=10, description="Number of appraisal years (the Ten Year Test uses 10)."
+    )
+    firm_budget_years: Annotated[int, Field(ge=0, le=100)] = Field(
+        default=5, description="Years covered by firm budgets; the rest of the horizon is 'impact beyond'."
+    )
+    price_base_year: FinancialYear = Field(
+        description="Financial year whose prices all figures are converted to."
+    )
+    discount_schedule: Id = Field(
+        default="green_book_standard",
+        description="Discount-rate schedule: green_book_standard, green_book_health or green_book_lower_rate.",
+    )
+    deflator: Id = Field(
+        default="hmt_gdp_deflator", description="GDP-deflator table used to convert price years."
+    )
+
+    @model_validator(mode="after")
+    def _firm_within_horizon(self):
+        if self.firm_budget_years > self.horizon_years:
+            raise ValueError(
+                f"firm_budget_years ({self.firm_budget_years}) cannot exceed horizon_years ({self.horizon_years})"
+            )
+        return self
+
+
+class CostLine(StrictModel):
+    """Spending on the prevention (or, for a cut, the budget taken away), paid by one agency."""
+
+    id: Id
+    label: Text
+    paid_by: Id = Field(description="Agency id of the budget that pays.")
+    kind: Literal["capital", "one_off", "recurring"]
+    amount: MoneyQ | None = Field(default=None, description="A one-off sum, or the amount each year.")
+    by_year: MoneyByYear | None = Field(default=None, description="Explicit amounts for consecutive years.")
+    start_year: Annotated[int, Field(ge=0, le=99)] = Field(
+        default=0, description="First appraisal year it is paid in."
+    )
+    end_year: Annotated[int, Field(ge=0, le=99)] | None = Field(
+        default=None, description="Last appraisal year of a recurring cost (default: end of the horizon)."
+    )
+    growth: GrowthQ | None = Field(default=None, description="Real growth per year of a recurring amount.")
+
+    @model_validator(mode="after")
+    def _one_profile(self):
+        if (self.amount is None) == (self.by_year is None):
+            raise ValueError("give exactly one of 'amount' or 'by_year'")
+        if self.amount is not None:
+            if self.kind == "recurring" and self.amount.unit != "GBP_per_year":
+                raise ValueError("a recurring cost's amount has unit 'GBP_per_year'")
+            if self.kind != "recurring" and self.amount.unit != "GBP":
+                raise ValueError(f"a {self.kind} cost's amount has unit 'GBP' (a one-off sum)")
+        if self.kind != "recurring" and (self.end_year is not None or self.growth is not None):
+            raise ValueError(f"'end_year' and 'growth' apply only to recurring costs, not {self.kind}")
+        if self.by_year is not None and (self.end_year is not None or self.growth is not None):
+            raise ValueError("'by_year' gives every year's amount; drop 'end_year' and 'growth'")
+        if self.end_year is not None and self.end_year < self.start_year:
+            raise ValueError(f"end_year ({self.end_year}) is before start_year ({self.start_year})")
+        return self
+
+
+class UnitCostUse(StrictModel):
+    """A unit cost incurred by each outcome event, optionally several units per event."""
+
+    unit_cost: Id = Field(description="Id of a unit cost in the library or in this file.")
+    per_event: PerEventQ | None = Field(default=None, description="Units of this cost per event (default 1).")
+
+
+class Outcome(StrictModel):
+    """Acute demand the prevention avoids (or, for a cut, adds), and what it costs whom."""
+
+    id: Id
+    label: Text
+    description: Text | None = None
+    cohort: PeoplePerYearQ = Field(description="People reached (new intake) each year. [people per year]")
+    intake_start_year: Annotated[int, Field(ge=0, le=99)] = 0
+    intake_end_year: Annotated[int, Field(ge=0, le=99)] | None = Field(
+        default=None, description="Last appraisal year with a new intake (default: end of the horizon)."
+    )
+    baseline_rate: FractionQ = Field(
+        description="Without the prevention, the share of the cohort who incur the outcome each year. [fraction]"
+    )
+    effect: FractionQ = Field(
+        description="Relative change in that rate: the reduction achieved (for a cut, the increase caused). [fraction]"
+    )
+    unit_costs: Annotated[list[UnitCostUse], Field(min_length=1)]
+    lag_years: YearsQ = Field(description="Years after intake before the effect starts. [years]")
+    persistence_years: YearsQ = Field(
+        description="Years the effect lasts for each intake (at least 1). [years]"
+    )
+    drop_off: FractionQ = Field(
+        description="Share of the remaining effect lost each year after the first. [fraction]"
+    )
+    deadweight: FractionQ = Field(
+        description="Share of the change that would have happened anyway. [fraction]"
+    )
+    displacement: FractionQ = Field(description="Share of the change that moves elsewhere. [fraction]")
+    attribution: FractionQ = Field(description="Share of the change due to other organisations. [fraction]")
+    optimism_bias: FractionQ = Field(
+        description="Downward correction for over-optimistic evidence. [fraction]"
+    )
+    cashable_share: FractionQ = Field(
+        description="Share of the saving that can be taken out of budgets. [fraction]"
+    )
+    cashable_delay_years: YearsQ = Field(
+        description="Years after the effect starts before the cashable share can be released. [years]"
+    )
+
+    @model_validator(mode="after")
+    def _windows(self):
+        if self.persistence_years.value < 1:
+            raise ValueError("persistence_years must be at least 1 (an effect lasts at least one year)")
+        if self.intake_end_year is not None and self.intake_end_year < self.intake_start_year:
+            raise ValueError(
+                f"intake_end_year ({self.intake_end_year}) is before intake_start_year ({self.intake_start_year})"
+            )
+        return self
+
+
+class Financing(StrictModel):
+    """An invest-to-save (early-action) fund lending the dual-running gap, repaid from cashable savings."""
+
+    fund: Text = Field(description="Name of the fund.")
+    interest_rate: FractionQ = Field(description="Real interest rate charged per year. [fraction]")
+    term_years: YearsQ = Field(description="Agreed repayment term. [years]")
+
+
+class Proposal(StrictModel):
+    """A prevention proposal (new spending) or a cut, appraised by the Ten Year Test."""
+
+    schema_version: Literal[1]
+    id: Id
+    title: Text
+    description: Text
+    area: Text = Field(description="Place or organisation the proposal covers.")
+    kind: Literal["new_spending", "cut"] = Field(
+        description="'new_spending' (costs now, savings later) or 'cut' (savings now, costs shunted later)."
+    )
+    appraisal: Appraisal
+    unit_cost_library: Annotated[str, StringConstraints(min_length=1, max_length=500)] | None = Field(
+        default="../unit_costs.yaml",
+        description="Path of the shared unit-cost library, relative to this file (null for none).",
+    )
+    agencies: list[Agency] = Field(default_factory=list, description="Agencies beyond those in the library.")
+    sources: list[Source] = Field(default_factory=list, description="Sources beyond those in the library.")
+    unit_costs: list[UnitCost] = Field(
+        default_factory=list, description="Unit costs beyond those in the library."
+    )
+    prevention_costs: Annotated[list[CostLine], Field(min_length=1)]
+    outcomes: list[Outcome] = Field(default_factory=list)
+    financing: Financing | None = None
+
+
+# ---------------------------------------------------------------------------------------------
+# Reference data shipped with the package (discount schedules, deflators)
+# ---------------------------------------------------------------------------------------------
+
+
+class RateBand(StrictModel):
+    from_year: Annotated[int, Field(ge=0)]
+    rate: Annotated[float, Field(ge=0, le=0.5)]
+
+
+class DiscountSchedule(StrictModel):
+    """A real discount-rate schedule: each band's rate applies from ``from_year`` on."""
+
+    id: Id
+    label: Text
+    bands: Annotated[list[RateBand], Field(min_length=1)]
+    source: Id
+    note: Text | None = None
+
+    @model_validator(mode="after")
+    def _bands_start_at_zero_and_ascend(self):
+        starts = [b.from_year for b in self.bands]
+        if starts[0] != 0 or any(b >= a for a, b in zip(starts[1:], starts, strict=False)):
+            raise ValueError("bands must start at year 0 and ascend")
+        return self
+
+
+class Deflator(StrictModel):
+    """A price index by financial year, to convert figures between price years."""
+
+    id: Id
+    label: Text
+    vintage: Text
+    base_year: FinancialYear
+    index: dict[int, Annotated[float, Field(gt=0)]]
+    source: Id
+    note: Text | None = None
+
+
+class ReferenceData(StrictModel):
+    schema_version: Literal[1]
+    description: Text
+    sources: list[Source]
+    discount_schedules: list[DiscountSchedule]
+    deflators: list[Deflator]

@@ -1,0 +1,319 @@
+"""Serialise a :class:`~costmodel.engine.TenYearTest` as JSON, a text table or CSV.
+
+The JSON layout is documented in ``docs/json-output.md``; the same input always gives byte-identical
+output (keys in a fixed order, no timestamps).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import math
+from typing import Any
+
+import numpy as np
+
+from . import __version__
+from .engine import TenYearTest
+from .formatting import fy_label, money, per_pound, percent, ratio
+
+CONVENTIONS = {
+    "year_0": "Year 0 is the first appraisal year and is not discounted (Green Book); flows fall at year end.",
+    "discount_factors": "DF_t = prod_{k=1..t} 1/(1+r_k), compounding band by band across the schedule.",
+    "excel_check": "In Excel, NPV = B + NPV(rate, C:K) with year 0 in B: Excel's NPV() discounts its first value.",
+    "prices": "Real terms: every amount is converted from its own price year to the price base year with the GDP deflator.",
+    "bcr": "Benefit-cost ratio = PV of savings / PV of prevention costs (for a cut: PV of money released / PV of costs added elsewhere).",
+    "net_return_per_pound": "NPV per £1 of prevention spending (for a cut: per £1 released).",
+    "payback_year": "First financial year from which the cumulative net position stays at or above zero to the horizon.",
+}
+
+
+def _f(x: float | np.floating[Any] | None) -> float | None:
+    if x is None:
+        return None
+    v = float(x)
+    if not math.isfinite(v):
+        raise ValueError("non-finite value in output")
+    return 0.0 if v == 0 else v
+
+
+def _series(arr: np.ndarray) -> list[float]:
+    return [_f(v) for v in np.asarray(arr, dtype=float).tolist()]  # type: ignore[misc]
+
+
+def _fy(result: TenYearTest, index: int | None) -> int | None:
+    return None if index is None else result.years[index]
+
+
+def result_to_dict(result: TenYearTest) -> dict[str, Any]:
+    """The JSON object printed by ``costmodel run --format json``."""
+    sc = result.scenario
+    p = sc.proposal
+    fl = result.flows
+    df = fl.factors
+    agencies = []
+    for i, a in enumerate(sc.agencies):
+        costs, savings, cash = fl.costs[:, i], fl.savings[:, i], fl.cashable[:, i]
+        net = savings - costs
+        agencies.append(
+            {
+                "id": a.id,
+                "name": a.name,
+                "pv_costs": _f(result.pv_costs_by_agency[i]),
+                "pv_savings": _f(result.pv_savings_by_agency[i]),
+                "pv_cashable": _f(result.pv_cashable_by_agency[i]),
+                "pv_net": _f(result.pv_net_by_agency[i]),
+                "pv_net_firm_budget_years": _f(result.pv_net_firm_by_agency[i]),
+                "pv_net_years_beyond": _f(result.pv_net_beyond_by_agency[i]),
+                "series": {
+                    "costs": _series(costs),
+                    "savings": _series(savings),
+                    "cashable_savings": _series(cash),
+                    "non_cashable_savings": _series(savings - cash),
+                    "net": _series(net),
+                    "discounted_net": _series(net * df),
+                },
+            }
+        )
+    outcomes = [
+        {
+            "id": oc.id,
+            "label": oc.label,
+            "events": _series(fl.events[o]),
+            "savings": _series(fl.savings_by_outcome[o]),
+            "pv_savings": _f(result.pv_savings_by_outcome[o]),
+        }
+        for o, oc in enumerate(p.outcomes)
+    ]
+    costs_t = fl.costs.sum(axis=1)
+    sav_t = fl.savings.sum(axis=1)
+    cash_t = fl.cashable.sum(axis=1)
+    dr = result.dual_running
+    fin = result.financing
+    return {
+        "costmodel_version": __version__,
+        "proposal": {"id": p.id, "title": p.title, "kind": p.kind, "area": p.area, "file": sc.path},
+        "inputs_sha256": sc.inputs_sha256,
+        "conventions": {
+            "price_base_year": sc.proposal.appraisal.price_base_year,
+            "price_base_label": fy_label(sc.proposal.appraisal.price_base_year),
+            "discount_schedule": sc.schedule.id,
+            "discount_schedule_label": sc.schedule.label,
+            "deflator": sc.deflator.id,
+            "deflator_vintage": sc.deflator.vintage,
+            **CONVENTIONS,
+        },
+        "years": list(result.years),
+        "year_labels": [fy_label(y) for y in result.years],
+        "firm_budget_years": result.structure.firm_budget_years,
+        "discount_rates": _series(result.params.rates),
+        "discount_factors": _series(df),
+        "agencies": agencies,
+        "outcomes": outcomes,
+        "totals": {
+            "pv_costs": _f(result.pv_costs),
+            "pv_savings": _f(result.pv_savings),
+            "pv_cashable": _f(result.pv_cashable),
+            "npv": _f(result.npv),
+            "npv_firm_budget_years": _f(result.npv_firm),
+            "npv_years_beyond": _f(result.npv_beyond),
+            "bcr": _f(result.bcr),
+            "net_return_per_pound": _f(result.net_return_per_pound),
+            "cashable_return_per_pound": _f(result.cashable_return_per_pound),
+            "payback_year": _fy(result, result.payback_year),
+            "discounted_payback_year": _fy(result, result.discounted_payback_year),
+            "irr": _f(result.irr),
+            "irr_note": result.irr_note,
+            "peak_funding_requirement": _f(dr.peak_funding_requirement),
+            "series": {
+                "costs": _series(costs_t),
+                "savings": _series(sav_t),
+                "cashable_savings": _series(cash_t),
+                "net": _series(sav_t - costs_t),
+                "discounted_net": _series((sav_t - costs_t) * df),
+                "cumulative_net": _series(np.cumsum(sav_t - costs_t)),
+            },
+        },
+        "dual_running": {
+            "funding_requirement": _series(dr.funding_requirement),
+            "cumulative_funding_requirement": _series(dr.cumulative_requirement),
+            "peak_funding_requirement": _f(dr.peak_funding_requirement),
+            "peak_year": _fy(result, dr.peak_year),
+            "years": dr.years,
+            "ends_within_horizon": dr.ends_within_horizon,
+            "break_even_year": _fy(result, dr.break_even_year),
+        },
+        "financing": None
+        if fin is None
+        else {
+            "fund": fin.fund,
+            "principal": _f(fin.principal),
+            "interest_rate": _f(fin.interest_rate),
+            "term_years": fin.term_years,
+            "annual_repayment": _f(fin.annual_repayment),
+            "repayment_capacity": _f(fin.repayment_capacity),
+            "years_to_repay": _f(fin.years_to_repay),
+            "repaid_within_horizon": fin.repaid_within_horizon,
+            "affordable": fin.affordable,
+        },
+        "ten_year_test": {
+            "passes": result.passes,
+            "verdict": result.verdict,
+            "worse_off": list(result.worse_off),
+            "better_off": list(result.better_off),
+        },
+        "notes": list(result.notes),
+    }
+
+
+def to_json(result: TenYearTest) -> str:
+    return json.dumps(result_to_dict(result), indent=2, ensure_ascii=False, allow_nan=False) + "\n"
+
+
+# ---------------------------------------------------------------------------------------------
+# Text table
+# ---------------------------------------------------------------------------------------------
+
+
+def _k(v: float) -> str:
+    v = 0.0 if abs(v) < 0.5 else v
+    return f"{v / 1000:,.0f}".replace("-", "\u2212")
+
+
+def render_table(result: TenYearTest) -> str:
+    sc = result.scenario
+    p = sc.proposal
+    fl = result.flows
+    s = result.structure
+    T, firm = s.n_years, s.firm_budget_years
+    lines: list[str] = []
+    lines.append(f"{p.title}")
+    lines.append(f"{'New spending' if p.kind == 'new_spending' else 'Cut'} · {p.area}")
+    lines.append(
+        f"Prices {fy_label(s.price_base_year)} · {sc.schedule.label} · year 0 = {fy_label(result.years[0])}, undiscounted"
+    )
+    lines.append(f"inputs_sha256 {sc.inputs_sha256[:16]}…  ({sc.path})")
+    lines.append("")
+    dr = result.dual_running
+    head = [
+        ("PV prevention costs", money(result.pv_costs)),
+        ("PV savings (after additionality)", money(result.pv_savings)),
+        ("  of which cashable", money(result.pv_cashable)),
+        ("Net present value", money(result.npv)),
+        (
+            f"  firm-budget years (years 0-{firm - 1})" if firm else "  firm-budget years",
+            money(result.npv_firm),
+        ),
+        (f"  years beyond (years {firm}-{T - 1})", money(result.npv_beyond)),
+        ("Benefit-cost ratio", ratio(result.bcr)),
+        ("Net return per £1", per_pound(result.net_return_per_pound)),
+        (
+            "Payback year (undiscounted)",
+            fy_label(result.years[result.payback_year])
+            if result.payback_year is not None
+            else "not within horizon",
+        ),
+        (
+            "Payback year (discounted)",
+            fy_label(result.years[result.discounted_payback_year])
+            if result.discounted_payback_year is not None
+            else "not within horizon",
+        ),
+        ("IRR", percent(result.irr) if result.irr is not None else result.irr_note),
+        ("Peak dual-running funding", money(dr.peak_funding_requirement)),
+        (
+            "Dual running lasts",
+            f"{dr.years} years" + ("" if dr.ends_within_horizon else " (beyond the horizon)"),
+        ),
+        (
+            "Cash break-even year",
+            fy_label(result.years[dr.break_even_year])
+            if dr.break_even_year is not None
+            else "not within horizon",
+        ),
+    ]
+    width = max(len(k) for k, _ in head)
+    lines += [f"{k:<{width}}  {v}" for k, v in head]
+    if result.financing is not None:
+        f = result.financing
+        lines.append(
+            f"{'Invest-to-save fund':<{width}}  {f.fund}: borrow {money(f.principal)}, repay {money(f.annual_repayment)}/yr over {f.term_years} yrs; "
+            + (
+                f"repaid in {f.years_to_repay:.1f} yrs from savings"
+                if f.years_to_repay is not None
+                else "savings never repay it"
+            )
+        )
+    lines.append("")
+    lines.append(
+        f"Ten Year Test table: net position by budget holder (savings − costs), £ thousands, {fy_label(s.price_base_year)} prices"
+    )
+    names = [a.name for a in sc.agencies]
+    nw = max([len(n) for n in names] + [len("Total public sector"), 12])
+    years_hdr = [fy_label(y)[2:] for y in result.years]
+    hdr = (
+        f"{'Budget holder':<{nw}} "
+        + " ".join(f"{y:>7}" for y in years_hdr)
+        + f" {'firm PV':>9} {'beyond PV':>9} {'NPV':>9}"
+    )
+    lines.append(hdr)
+    lines.append("-" * len(hdr))
+    net = fl.savings - fl.costs
+    for i, n in enumerate(names):
+        row = " ".join(f"{_k(v):>7}" for v in net[:, i])
+        lines.append(
+            f"{n:<{nw}} {row} {_k(result.pv_net_firm_by_agency[i]):>9} {_k(result.pv_net_beyond_by_agency[i]):>9} {_k(result.pv_net_by_agency[i]):>9}"
+        )
+    lines.append("-" * len(hdr))
+    tot = net.sum(axis=1)
+    lines.append(
+        f"{'Total public sector':<{nw}} "
+        + " ".join(f"{_k(v):>7}" for v in tot)
+        + f" {_k(result.npv_firm):>9} {_k(result.npv_beyond):>9} {_k(result.npv):>9}"
+    )
+    lines.append(
+        f"{'  of which cashable':<{nw}} "
+        + " ".join(f"{_k(v):>7}" for v in (fl.cashable.sum(1) - fl.costs.sum(1)))
+    )
+    lines.append(f"{'Discount factor':<{nw}} " + " ".join(f"{v:>7.4f}" for v in fl.factors))
+    lines.append("")
+    lines.append(result.verdict)
+    for note in result.notes:
+        lines.append(f"Note: {note}")
+    return "\n".join(lines) + "\n"
+
+
+# ---------------------------------------------------------------------------------------------
+# CSV (Excel-friendly, one row per budget holder and measure)
+# ---------------------------------------------------------------------------------------------
+
+
+def render_csv(result: TenYearTest) -> str:
+    sc = result.scenario
+    fl = result.flows
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(["agency_id", "agency", "measure"] + [fy_label(y) for y in result.years] + ["present_value"])
+    df = fl.factors
+    w.writerow(["", "", "discount_factor"] + [repr(float(v)) for v in df] + [""])
+    measures = [
+        ("costs", fl.costs),
+        ("savings", fl.savings),
+        ("cashable_savings", fl.cashable),
+        ("net", fl.savings - fl.costs),
+    ]
+    for i, a in enumerate(sc.agencies):
+        for name, arr in measures:
+            col = arr[:, i]
+            w.writerow(
+                [a.id, a.name, name] + [repr(float(v) + 0.0) for v in col] + [repr(float(col @ df) + 0.0)]
+            )
+    for name, arr in measures:
+        col = arr.sum(axis=1)
+        w.writerow(
+            ["total", "Total public sector", name]
+            + [repr(float(v) + 0.0) for v in col]
+            + [repr(float(col @ df) + 0.0)]
+        )
+    return buf.getvalue()

@@ -1,0 +1,70 @@
+"""The Ten Year Test verdict in words: passes or fails, and who ends up better or worse off."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from .formatting import fy_label, money, years_words
+
+if TYPE_CHECKING:
+    from .engine import TenYearTest
+
+
+def _names(result: TenYearTest, ids: tuple[str, ...], values: dict[str, float]) -> str:
+    names = {a.id: a.name for a in result.scenario.agencies}
+    parts = [f"{names[i]} ({money(values[i], signed=True)})" for i in ids]
+    if len(parts) <= 1:
+        return "".join(parts)
+    return ", ".join(parts[:-1]) + " and " + parts[-1]
+
+
+def verdict_text(result: TenYearTest) -> str:
+    """One paragraph a cabinet report can quote. Money is present value in price-base-year prices."""
+    s = result.structure
+    span = f"{fy_label(result.years[0])} to {fy_label(result.years[-1])}"
+    horizon = years_words(s.n_years)
+    prices = f"{fy_label(s.price_base_year)} prices"
+    npv = result.npv
+    values = {a.id: float(v) for a, v in zip(result.scenario.agencies, result.pv_net_by_agency, strict=True)}
+    worse = tuple(sorted(result.worse_off, key=lambda i: values[i]))
+    better = tuple(sorted(result.better_off, key=lambda i: -values[i]))
+    head = "Passes the Ten Year Test" if result.passes else "Fails the Ten Year Test"
+
+    if s.sign > 0:
+        if result.passes:
+            text = (
+                f"{head}: over {horizon} ({span}) the proposal saves the public purse {money(npv)} more than it costs "
+                f"(net present value, {prices})."
+            )
+        else:
+            text = (
+                f"{head}: over {horizon} ({span}) the proposal costs the public purse {money(-npv)} more than it saves "
+                f"(net present value {money(npv)}, {prices})."
+            )
+    else:
+        payers = {
+            a.id for a, v in zip(result.scenario.agencies, result.pv_costs_by_agency, strict=True) if v < 0
+        }
+        released = -result.pv_costs
+        names = {a.id: a.name for a in result.scenario.agencies}
+        cutter = (
+            " and ".join(names[a.id] for a in result.scenario.agencies if a.id in payers) or "the cut budget"
+        )
+        if result.passes:
+            text = (
+                f"{head}: the cut saves {cutter} {money(released)} and, after the extra demand it shunts elsewhere "
+                f"({money(-result.pv_savings)}), saves the public purse {money(npv)} over {horizon} "
+                f"({span}; net present value, {prices})."
+            )
+        else:
+            text = (
+                f"{head}: the cut saves {cutter} {money(released)} but costs the public purse {money(-npv)} over {horizon} "
+                f"({span}; net present value, {prices})."
+            )
+    if worse:
+        text += f" Worse off: {_names(result, worse, values)}."
+    if better:
+        text += f" Better off: {_names(result, better, values)}."
+    if not worse and not better:
+        text += " No budget holder gains or loses."
+    return text

@@ -1,0 +1,17 @@
+"""Shared fixtures: paths of the shipped assumption files, and a small hand-checkable proposal."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+ASSUMPTIONS = ROOT / "assumptions"
+PROPOSALS = sorted((ASSUMPTIONS / "proposals").glob("*.yaml"))
+YOUTH_WORK = ASSUMPTIONS / "proposals" / "youth_work.yaml"
+
+
+@pytest.fixture
+def root() -> Path:
+    return ROOT
