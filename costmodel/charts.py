@@ -1,0 +1,382 @@
+"""Altair chart builders shared by the Streamlit app, ``costmodel chart`` and the briefing.
+
+Each chart kind has two functions: a *data* function returning a tidy :class:`pandas.DataFrame`
+(which is also the chart's CSV download) and a *chart* function building the Altair chart from that
+frame. :data:`CHART_KINDS` maps each kind to both, with a one-line caption stating what the chart shows
+and in which prices and discounting. Altair and pandas are imported lazily by callers of this module
+only; the CLI imports it only for ``costmodel chart``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import altair as alt
+import numpy as np
+import pandas as pd
+
+from .formatting import fy_label
+
+if TYPE_CHECKING:
+    from .engine import TenYearTest
+
+GOV_RED = "#d4351c"
+GOV_GREEN = "#00703c"
+GOV_BLUE = "#1d70b8"
+GOV_GREY = "#505a5f"
+GOV_ORANGE = "#f47738"
+PALETTE = [
+    "#1d70b8",
+    "#d4351c",
+    "#00703c",
+    "#f47738",
+    "#4c2c92",
+    "#28a197",
+    "#b58840",
+    "#f499be",
+    "#6f72af",
+    "#912b88",
+    "#85994b",
+    "#505a5f",
+]
+
+
+def _prices(result: TenYearTest) -> str:
+    return f"{fy_label(result.structure.price_base_year)} prices"
+
+
+def _discounting(result: TenYearTest) -> str:
+    return f"discounted at the {result.scenario.schedule.label.split(' (')[0]} (year 0 = {fy_label(result.years[0])}, undiscounted)"
+
+
+# ---------------------------------------------------------------------------------------------
+# Data
+# ---------------------------------------------------------------------------------------------
+
+
+def savings_by_department_data(result: TenYearTest) -> pd.DataFrame:
+    """Discounted prevention costs (negative) and savings (positive) by budget holder and year. [£]"""
+    fl = result.flows
+    df = fl.factors
+    rows = []
+    for i, a in enumerate(result.scenario.agencies):
+        for t, year in enumerate(result.years):
+            rows.append(
+                {
+                    "year": fy_label(year),
+                    "agency_id": a.id,
+                    "agency": a.name,
+                    "flow": "savings",
+                    "discounted_gbp": float(fl.savings[t, i] * df[t]),
+                    "real_gbp": float(fl.savings[t, i]),
+                }
+            )
+            rows.append(
+                {
+                    "year": fy_label(year),
+                    "agency_id": a.id,
+                    "agency": a.name,
+                    "flow": "costs",
+                    "discounted_gbp": float(-fl.costs[t, i] * df[t]),
+                    "real_gbp": float(-fl.costs[t, i]),
+                }
+            )
+    frame = pd.DataFrame(rows)
+    return frame[(frame["real_gbp"].abs() > 0.005)].reset_index(drop=True) if len(frame) else frame
+
+
+def cumulative_position_data(result: TenYearTest) -> pd.DataFrame:
+    """Cumulative net position of the public sector by year: all savings, cashable savings only, and discounted. [£]"""
+    fl = result.flows
+    costs = fl.costs.sum(axis=1)
+    savings = fl.savings.sum(axis=1)
+    cash = fl.cashable.sum(axis=1)
+    df = fl.factors
+    years = [fy_label(y) for y in result.years]
+    series = {
+        "Cumulative net (all savings)": np.cumsum(savings - costs),
+        "Cumulative net (cashable savings only)": np.cumsum(cash - costs),
+        "Cumulative net, discounted": np.cumsum((savings - costs) * df),
+    }
+    rows = [
+        {"year": y, "order": t, "measure": name, "gbp": float(vals[t])}
+        for name, vals in series.items()
+        for t, y in enumerate(years)
+    ]
+    return pd.DataFrame(rows)
+
+
+def who_pays_who_saves_data(result: TenYearTest) -> pd.DataFrame:
+    """Present value of each budget holder's costs, savings and net position. [£]"""
+    rows = []
+    for i, a in enumerate(result.scenario.agencies):
+        rows.append(
+            {
+                "agency_id": a.id,
+                "agency": a.name,
+                "pv_costs": float(result.pv_costs_by_agency[i]),
+                "pv_savings": float(result.pv_savings_by_agency[i]),
+                "pv_net": float(result.pv_net_by_agency[i]),
+                "position": "better off"
+                if result.pv_net_by_agency[i] > 0.005
+                else ("worse off" if result.pv_net_by_agency[i] < -0.005 else "no change"),
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def dual_running_data(result: TenYearTest) -> pd.DataFrame:
+    """Prevention costs, cashable savings and the extra funding needed each year (dual running). [£]"""
+    fl = result.flows
+    dr = result.dual_running
+    rows = []
+    for t, year in enumerate(result.years):
+        rows.append(
+            {
+                "year": fy_label(year),
+                "order": t,
+                "measure": "Prevention costs",
+                "gbp": float(fl.costs[t].sum()),
+            }
+        )
+        rows.append(
+            {
+                "year": fy_label(year),
+                "order": t,
+                "measure": "Cashable savings",
+                "gbp": float(fl.cashable[t].sum()),
+            }
+        )
+        rows.append(
+            {
+                "year": fy_label(year),
+                "order": t,
+                "measure": "Cumulative funding requirement",
+                "gbp": float(dr.cumulative_requirement[t]),
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+# ---------------------------------------------------------------------------------------------
+# Charts
+# ---------------------------------------------------------------------------------------------
+
+
+def _base_config(chart: alt.TopLevelMixin) -> alt.TopLevelMixin:
+    return (
+        chart.configure_axis(labelFontSize=12, titleFontSize=12)
+        .configure_legend(labelFontSize=12, titleFontSize=12)
+        .configure_title(fontSize=14, anchor="start")
+    )
+
+
+def savings_by_department_chart(result: TenYearTest, data: pd.DataFrame | None = None) -> alt.Chart:
+    data = savings_by_department_data(result) if data is None else data
+    order = [a.name for a in result.scenario.agencies]
+    chart = (
+        alt.Chart(
+            data,
+            title=alt.TitleParams(
+                "Discounted savings and costs by budget holder",
+                subtitle=f"£, {_prices(result)}; costs below zero",
+            ),
+        )
+        .mark_bar()
+        .encode(
+            x=alt.X("year:O", title="Financial year", sort=[fy_label(y) for y in result.years]),
+            y=alt.Y("sum(discounted_gbp):Q", title="Present value (£)", axis=alt.Axis(format="~s")),
+            color=alt.Color(
+                "agency:N",
+                title="Budget holder",
+                sort=order,
+                scale=alt.Scale(domain=order, range=PALETTE[: len(order)]),
+            ),
+            order=alt.Order("flow:N"),
+            tooltip=[
+                alt.Tooltip("year:O", title="Year"),
+                alt.Tooltip("agency:N", title="Budget holder"),
+                alt.Tooltip("flow:N", title="Flow"),
+                alt.Tooltip("discounted_gbp:Q", title="Present value (£)", format=",.0f"),
+                alt.Tooltip("real_gbp:Q", title="Undiscounted (£)", format=",.0f"),
+            ],
+        )
+        .properties(width=620, height=340)
+    )
+    rule = alt.Chart(pd.DataFrame({"y": [0]})).mark_rule(color=GOV_GREY).encode(y="y:Q")
+    return chart + rule
+
+
+def cumulative_position_chart(result: TenYearTest, data: pd.DataFrame | None = None) -> alt.Chart:
+    data = cumulative_position_data(result) if data is None else data
+    dr = result.dual_running
+    sub = f"£, {_prices(result)}. Peak dual-running funding {dr.peak_funding_requirement / 1e6:,.2f}m"
+    if dr.break_even_year is not None:
+        sub += f"; cash break-even {fy_label(result.years[dr.break_even_year])}"
+    else:
+        sub += "; no cash break-even within the horizon"
+    domain = [
+        "Cumulative net (all savings)",
+        "Cumulative net (cashable savings only)",
+        "Cumulative net, discounted",
+    ]
+    lines = (
+        alt.Chart(
+            data,
+            title=alt.TitleParams(
+                "Cumulative net position of the public sector: the dual-running gap", subtitle=sub
+            ),
+        )
+        .mark_line(point=True, strokeWidth=2.5)
+        .encode(
+            x=alt.X("year:O", title="Financial year", sort=[fy_label(y) for y in result.years]),
+            y=alt.Y("gbp:Q", title="Cumulative savings − costs (£)", axis=alt.Axis(format="~s")),
+            color=alt.Color(
+                "measure:N",
+                title=None,
+                scale=alt.Scale(domain=domain, range=[GOV_BLUE, GOV_ORANGE, GOV_GREY]),
+                legend=alt.Legend(orient="bottom", labelLimit=320),
+            ),
+            strokeDash=alt.StrokeDash(
+                "measure:N", scale=alt.Scale(domain=domain, range=[[1, 0], [6, 3], [2, 2]]), legend=None
+            ),
+            tooltip=[
+                alt.Tooltip("year:O"),
+                alt.Tooltip("measure:N"),
+                alt.Tooltip("gbp:Q", title="£", format=",.0f"),
+            ],
+        )
+        .properties(width=620, height=340)
+    )
+    cash = data[data["measure"] == "Cumulative net (cashable savings only)"].copy()
+    cash["zero"] = 0.0
+    gap = (
+        alt.Chart(cash)
+        .mark_area(opacity=0.15, color=GOV_RED)
+        .encode(x=alt.X("year:O", sort=[fy_label(y) for y in result.years]), y="gbp:Q", y2="zero:Q")
+        .transform_filter("datum.gbp < 0")
+    )
+    rule = alt.Chart(pd.DataFrame({"y": [0]})).mark_rule(color="black").encode(y="y:Q")
+    return gap + lines + rule
+
+
+def who_pays_who_saves_chart(result: TenYearTest, data: pd.DataFrame | None = None) -> alt.Chart:
+    data = who_pays_who_saves_data(result) if data is None else data
+    chart = (
+        alt.Chart(
+            data,
+            title=alt.TitleParams(
+                "Who pays and who saves: net present value by budget holder",
+                subtitle=f"£ over {result.structure.n_years} years, {_prices(result)}, {_discounting(result)}",
+            ),
+        )
+        .mark_bar()
+        .encode(
+            y=alt.Y("agency:N", title=None, sort=alt.EncodingSortField("pv_net", order="ascending")),
+            x=alt.X("pv_net:Q", title="Net present value (£): savings − costs", axis=alt.Axis(format="~s")),
+            color=alt.Color(
+                "position:N",
+                title=None,
+                scale=alt.Scale(
+                    domain=["worse off", "better off", "no change"], range=[GOV_RED, GOV_GREEN, GOV_GREY]
+                ),
+            ),
+            tooltip=[
+                alt.Tooltip("agency:N", title="Budget holder"),
+                alt.Tooltip("pv_costs:Q", title="PV costs (£)", format=",.0f"),
+                alt.Tooltip("pv_savings:Q", title="PV savings (£)", format=",.0f"),
+                alt.Tooltip("pv_net:Q", title="NPV (£)", format=",.0f"),
+            ],
+        )
+        .properties(width=620, height=max(160, 36 * len(data)))
+    )
+    rule = alt.Chart(pd.DataFrame({"x": [0]})).mark_rule(color="black").encode(x="x:Q")
+    return chart + rule
+
+
+def dual_running_chart(result: TenYearTest, data: pd.DataFrame | None = None) -> alt.Chart:
+    data = dual_running_data(result) if data is None else data
+    years = [fy_label(y) for y in result.years]
+    bars = (
+        alt.Chart(
+            data[data["measure"] != "Cumulative funding requirement"],
+            title=alt.TitleParams(
+                "Dual running: prevention costs against cashable savings",
+                subtitle=f"£ a year, {_prices(result)}, undiscounted",
+            ),
+        )
+        .mark_bar(opacity=0.85)
+        .encode(
+            x=alt.X("year:O", title="Financial year", sort=years),
+            xOffset=alt.XOffset("measure:N"),
+            y=alt.Y("gbp:Q", title="£ a year", axis=alt.Axis(format="~s")),
+            color=alt.Color(
+                "measure:N",
+                title=None,
+                scale=alt.Scale(domain=["Prevention costs", "Cashable savings"], range=[GOV_RED, GOV_GREEN]),
+                legend=alt.Legend(orient="bottom", labelLimit=320),
+            ),
+            tooltip=[
+                alt.Tooltip("year:O"),
+                alt.Tooltip("measure:N"),
+                alt.Tooltip("gbp:Q", title="£", format=",.0f"),
+            ],
+        )
+        .properties(width=620, height=320)
+    )
+    return bars
+
+
+@dataclass(frozen=True)
+class ChartKind:
+    title: str
+    caption: Callable[[TenYearTest], str]
+    data: Callable[[TenYearTest], pd.DataFrame]
+    chart: Callable[..., alt.TopLevelMixin]
+
+
+CHART_KINDS: dict[str, ChartKind] = {
+    "savings-by-department": ChartKind(
+        "Discounted savings and costs by budget holder",
+        lambda r: (
+            f"Stacked bars: each budget holder's savings (above zero) and prevention costs (below zero) by year, "
+            f"in present-value £ ({_prices(r)}, {_discounting(r)})."
+        ),
+        savings_by_department_data,
+        savings_by_department_chart,
+    ),
+    "cumulative-position": ChartKind(
+        "Cumulative net position and the dual-running gap",
+        lambda r: (
+            f"Cumulative savings minus costs for the whole public sector; the shaded area is the dual-running gap "
+            f"before cashable savings catch up (undiscounted and discounted, {_prices(r)})."
+        ),
+        cumulative_position_data,
+        cumulative_position_chart,
+    ),
+    "who-pays-who-saves": ChartKind(
+        "Who pays and who saves",
+        lambda r: (
+            f"Net present value by budget holder over {r.structure.n_years} years: red bars end up worse off, green better off "
+            f"({_prices(r)}, {_discounting(r)})."
+        ),
+        who_pays_who_saves_data,
+        who_pays_who_saves_chart,
+    ),
+    "dual-running": ChartKind(
+        "Dual running by year",
+        lambda r: (
+            f"Prevention costs against the savings that can actually be taken out of budgets, each year, undiscounted ({_prices(r)})."
+        ),
+        dual_running_data,
+        dual_running_chart,
+    ),
+}
+
+
+def build_chart(kind: str, result: TenYearTest) -> alt.TopLevelMixin:
+    """The configured chart of ``kind`` for a result (raises KeyError for an unknown kind)."""
+    spec = CHART_KINDS[kind]
+    return _base_config(spec.chart(result, spec.data(result)))
