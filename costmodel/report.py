@@ -176,9 +176,9 @@ def to_json(result: TenYearTest) -> str:
 # ---------------------------------------------------------------------------------------------
 
 
-def _k(v: float) -> str:
-    v = 0.0 if abs(v) < 0.5 else v
-    return f"{v / 1000:,.0f}".replace("-", "\u2212")
+def _scaled(v: float, scale: float) -> str:
+    x = round(v / scale)
+    return f"{x:,.0f}".replace("-", "\u2212") if x != 0 else "0"
 
 
 def render_table(result: TenYearTest) -> str:
@@ -246,8 +246,15 @@ def render_table(result: TenYearTest) -> str:
             )
         )
     lines.append("")
+    net = fl.savings - fl.costs
+    scale = 1000.0 if np.abs(net).max(initial=0.0) >= 100_000 else 1.0
+    unit = "£ thousands" if scale == 1000.0 else "£"
+
+    def _k(v: float) -> str:
+        return _scaled(v, scale)
+
     lines.append(
-        f"Ten Year Test table: net position by budget holder (savings − costs), £ thousands, {fy_label(s.price_base_year)} prices"
+        f"Ten Year Test table: net position by budget holder (savings − costs), {unit}, {fy_label(s.price_base_year)} prices"
     )
     names = [a.name for a in sc.agencies]
     nw = max([len(n) for n in names] + [len("Total public sector"), 12])
@@ -259,7 +266,6 @@ def render_table(result: TenYearTest) -> str:
     )
     lines.append(hdr)
     lines.append("-" * len(hdr))
-    net = fl.savings - fl.costs
     for i, n in enumerate(names):
         row = " ".join(f"{_k(v):>7}" for v in net[:, i])
         lines.append(

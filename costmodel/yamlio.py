@@ -58,6 +58,8 @@ def read_text(path: str | os.PathLike[str]) -> str:
         raise InputFileError.single(
             name,
             f"file is {size / 1e6:.1f} MB, larger than the {MAX_FILE_BYTES // (1024 * 1024)} MB limit for assumption files",
+            line=1,
+            col=1,
         )
     try:
         with open(name, "rb") as fh:
@@ -73,20 +75,26 @@ def decode_bytes(raw: bytes, name: str) -> str:
         raise InputFileError.single(
             name,
             f"file is {len(raw) / 1e6:.1f} MB, larger than the {MAX_FILE_BYTES // (1024 * 1024)} MB limit for assumption files",
+            line=1,
+            col=1,
         )
     if b"\x00" in raw:
-        raise InputFileError.single(name, "not a YAML text file (it contains binary data)")
+        raise InputFileError.single(name, "not a YAML text file (it contains binary data)", line=1, col=1)
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise InputFileError.single(name, f"not UTF-8 text (invalid byte at offset {exc.start})") from None
+        raise InputFileError.single(
+            name, f"not UTF-8 text (invalid byte at offset {exc.start})", line=1, col=1
+        ) from None
     return text
 
 
 def parse_yaml(text: str, name: str) -> ParsedYaml:
     """Parse YAML text safely; raise :class:`AssumptionError` with file:line:col on any problem."""
     if not text.strip() or all(not ln.strip() or ln.lstrip().startswith("#") for ln in text.splitlines()):
-        raise AssumptionError.single(name, "file is empty: expected a YAML mapping of assumptions")
+        raise AssumptionError.single(
+            name, "file is empty: expected a YAML mapping of assumptions", line=1, col=1
+        )
     y = _yaml()
     documents = 0
     try:
@@ -129,9 +137,20 @@ def parse_yaml(text: str, name: str) -> ParsedYaml:
     except RecursionError:
         raise AssumptionError.single(name, "YAML is nested too deeply") from None
     if not isinstance(tree, CommentedMap):
-        kind = "empty" if tree is None else type(tree).__name__
+        kinds = {
+            CommentedSeq: "a list",
+            str: "a single text value",
+            int: "a number",
+            float: "a number",
+            bool: "true/false",
+        }
+        kind = (
+            "nothing"
+            if tree is None
+            else next((v for k, v in kinds.items() if isinstance(tree, k)), type(tree).__name__)
+        )
         raise AssumptionError.single(
-            name, f"expected a YAML mapping (key: value lines) at the top, found {kind}"
+            name, f"expected a YAML mapping (key: value lines) at the top, found {kind}", line=1, col=1
         )
     return ParsedYaml(path=name, text=text, data=to_plain(tree), tree=tree)
 

@@ -1,0 +1,180 @@
+"""The engine against proposals worked by hand (tests/cases/hand_worked.yaml).
+
+Hand working for the hand-worked case (every figure in 2024-25 prices, standard 3.5% schedule):
+
+* effect profile of one intake (lag 1, persistence 2, drop-off 0.5): years after intake 0,1,2,3 -> 0, 1, 0.5, 0
+* full-effect events per intake: cohort 100 x baseline 0.1 x effect 0.5 = 5
+* gross events by year: t0 0; t1 5x1 = 5; t2 5x0.5 + 5x1 = 7.5; t3 5x0.5 + 5x1 = 7.5
+* net of deadweight 0.2: 0, 4, 6, 6
+* savings: police 60 per event -> 0, 240, 360, 360; NHS 40 -> 0, 160, 240, 240
+* cashable from year 0 + lag 1 + delay 1 = 2, half of savings: 0, 0, 300, 300
+* costs: council 1,000 a year
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from costmodel.engine import (
+    additionality_factor,
+    appraise,
+    events_by_year,
+    first_year_staying_nonnegative,
+    persistence_profile,
+)
+from costmodel.loading import Overrides, load_proposal
+
+from .conftest import ROOT
+
+HAND = ROOT / "tests" / "cases" / "hand_worked.yaml"
+D = [1.0, 1 / 1.035, 1 / 1.035**2, 1 / 1.035**3]
+
+
+@pytest.fixture(scope="module")
+def hand():
+    return appraise(load_proposal(HAND))
+
+
+def test_flows_by_agency_and_year(hand):
+    ids = [a.id for a in hand.scenario.agencies]
+    assert ids == ["council", "police", "nhs"]
+    np.testing.assert_allclose(hand.flows.costs[:, 0], [1000, 1000, 1000, 1000])
+    np.testing.assert_allclose(hand.flows.savings[:, 1], [0, 240, 360, 360])
+    np.testing.assert_allclose(hand.flows.savings[:, 2], [0, 160, 240, 240])
+    np.testing.assert_allclose(hand.flows.cashable.sum(axis=1), [0, 0, 300, 300])
+    np.testing.assert_allclose(hand.flows.events[0], [0, 4, 6, 6])
+
+
+def test_present_values_and_headlines(hand):
+    pv_costs = 1000 * sum(D)
+    pv_police = 240 * D[1] + 360 * D[2] + 360 * D[3]
+    pv_nhs = 160 * D[1] + 240 * D[2] + 240 * D[3]
+    assert hand.pv_costs == pytest.approx(pv_costs, abs=1e-9)
+    assert hand.pv_savings == pytest.approx(pv_police + pv_nhs, abs=1e-9)
+    assert hand.npv == pytest.approx(pv_police + pv_nhs - pv_costs, abs=1e-9)
+    assert hand.pv_net_by_agency.tolist() == pytest.approx([-pv_costs, pv_police, pv_nhs])
+    assert hand.bcr == pytest.approx((pv_police + pv_nhs) / pv_costs)
+    assert hand.net_return_per_pound == pytest.approx((pv_police + pv_nhs - pv_costs) / pv_costs)
+    assert hand.pv_cashable == pytest.approx(300 * D[2] + 300 * D[3])
+    # firm-budget years are years 0 and 1
+    assert hand.npv_firm == pytest.approx(-1000 + (400 - 1000) * D[1])
+    assert hand.npv_beyond == pytest.approx((600 - 1000) * D[2] + (600 - 1000) * D[3])
+    assert not hand.passes
+    assert hand.worse_off == ("council",) and set(hand.better_off) == {"police", "nhs"}
+    assert hand.payback_year is None and hand.irr is None
+
+
+def test_dual_running(hand):
+    dr = hand.dual_running
+    np.testing.assert_allclose(dr.funding_requirement, [1000, 1000, 700, 700])
+    np.testing.assert_allclose(dr.cumulative_requirement, [1000, 2000, 2700, 3400])
+    assert dr.peak_funding_requirement == pytest.approx(3400)
+    assert dr.years == 4 and not dr.ends_within_horizon and dr.break_even_year is None
+
+
+def test_verdict_names_who_loses(hand):
+    assert hand.verdict.startswith("Fails the Ten Year Test")
+    assert "Worse off: Council (−£3,802)" in hand.verdict
+    assert "Better off: Police (+£893) and NHS (+£595)" in hand.verdict
+
+
+def test_cut_reverses_every_flow(tmp_path):
+    text = HAND.read_text().replace("kind: new_spending", "kind: cut")
+    cut = appraise(load_proposal(tmp_path / "cut.yaml", text=text))
+    spend = appraise(load_proposal(HAND))
+    np.testing.assert_allclose(cut.flows.costs, -spend.flows.costs)
+    np.testing.assert_allclose(cut.flows.savings, -spend.flows.savings)
+    assert cut.npv == pytest.approx(-spend.npv)
+    assert cut.passes  # the spend loses money, so cutting it saves money overall
+    # benefit of a cut = money released (PV costs), cost = demand added (PV savings)
+    assert cut.bcr == pytest.approx(spend.pv_costs / spend.pv_savings)
+    assert "the cut saves Council £3,802" in cut.verdict
+
+
+def test_horizon_override_and_constant_discount_rate():
+    r = appraise(load_proposal(HAND, Overrides(horizon_years=2, discount_rate=0.0)))
+    assert r.flows.factors.tolist() == [1.0, 1.0]
+    assert r.npv == pytest.approx(-1000 + (400 - 1000))
+    assert r.structure.firm_budget_years == 2
+
+
+def test_price_conversion_applies_deflator(tmp_path):
+    # The same incident cost written in 2008-09 prices is uprated by 100 / 64.9523 (HMT deflator)
+    text = HAND.read_text().replace(
+        "    price_year: 2024\n    source: test_source\n    total: 100",
+        "    price_year: 2008\n    source: test_source\n    total: 100",
+    )
+    r = appraise(load_proposal(tmp_path / "p.yaml", text=text))
+    np.testing.assert_allclose(r.flows.savings[:, 1], np.array([0, 240, 360, 360]) * 100 / 64.9523)
+
+
+def test_persistence_profile_by_hand():
+    np.testing.assert_allclose(
+        persistence_profile(np.array([1.0]), np.array([3.0]), np.array([0.2]), 6)[0], [0, 1, 0.8, 0.64, 0, 0]
+    )
+
+
+def test_events_convolution_by_hand():
+    intake = np.array([[10.0, 10.0, 0.0]])
+    profile = np.array([[0.5, 0.25, 0.0]])
+    np.testing.assert_allclose(events_by_year(intake, profile)[0], [5.0, 7.5, 2.5])
+
+
+def test_additionality_order_is_documented_product():
+    assert additionality_factor(0.2, 0.1, 0.25, 0.1) == pytest.approx(0.8 * 0.9 * 0.75 * 0.9)
+
+
+def test_payback_is_first_year_staying_nonnegative():
+    assert first_year_staying_nonnegative(np.array([-5.0, 1.0, -1.0, 2.0, 3.0])) == 3
+    assert first_year_staying_nonnegative(np.array([-5.0, -1.0])) == -1
+    assert first_year_staying_nonnegative(np.array([[0.0, 1.0], [-1.0, 1.0]])).tolist() == [0, 1]
+
+
+def test_irr_for_conventional_flows(tmp_path):
+    # 1,000 up front, then big savings: a conventional series has one IRR
+    text = (
+        HAND.read_text()
+        .replace(
+            "kind: recurring\n    amount: {value: 1000, unit: GBP_per_year",
+            "kind: one_off\n    amount: {value: 1000, unit: GBP",
+        )
+        .replace("cohort: {value: 100,", "cohort: {value: 1000,")
+    )
+    r = appraise(load_proposal(tmp_path / "p.yaml", text=text))
+    import numpy_financial as npf
+
+    net = r.flows.net.sum(axis=1)
+    assert net[0] < 0 and np.all(net[1:] > 0)
+    assert r.irr == pytest.approx(float(npf.irr(net)))
+    assert sum(v / (1 + r.irr) ** t for t, v in enumerate(net)) == pytest.approx(0, abs=1e-6)
+    assert r.payback_year == 1
+
+
+def test_financing_repayment_uses_pmt_and_nper(tmp_path):
+    text = (
+        HAND.read_text()
+        .replace("cohort: {value: 100,", "cohort: {value: 400,")
+        .replace("horizon_years: 4", "horizon_years: 10")
+        + "financing:\n  fund: Early action fund\n  interest_rate: {value: 0.02, unit: fraction, source: test_source}\n"
+        "  term_years: {value: 5, unit: years, source: test_source}\n"
+    )
+    r = appraise(load_proposal(tmp_path / "p.yaml", text=text))
+    f = r.financing
+    assert f is not None
+    principal = r.dual_running.peak_funding_requirement
+    # level repayment by hand: P r / (1 - (1+r)^-n)
+    assert f.annual_repayment == pytest.approx(principal * 0.02 / (1 - 1.02**-5))
+    if f.years_to_repay is not None:
+        # nper by hand: -ln(1 - P r / A) / ln(1 + r)
+        cap = f.repayment_capacity
+        assert f.years_to_repay == pytest.approx(-np.log(1 - principal * 0.02 / cap) / np.log(1.02))
+
+
+def test_youth_work_example_is_finite_and_consistent():
+    from .conftest import YOUTH_WORK
+
+    r = appraise(load_proposal(YOUTH_WORK))
+    assert np.isfinite(r.npv)
+    assert r.pv_net_by_agency.sum() == pytest.approx(r.npv, rel=1e-12)
+    assert r.pv_net_firm_by_agency.sum() + r.pv_net_beyond_by_agency.sum() == pytest.approx(r.npv)
