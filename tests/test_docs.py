@@ -1,0 +1,44 @@
+"""Documentation examples run, so docs cannot drift: every ```python block in docs/*.md and README.md
+executes (blocks of one file share a namespace, in order, from the repository root)."""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+
+import pytest
+
+from .conftest import ROOT
+
+BLOCK = re.compile(r"^```python\n(.*?)^```", re.S | re.M)
+DOCS = sorted((ROOT / "docs").glob("*.md")) + [ROOT / "README.md"]
+
+
+@pytest.mark.parametrize("doc", DOCS, ids=lambda p: p.name)
+def test_python_blocks_run(doc: Path, monkeypatch):
+    blocks = BLOCK.findall(doc.read_text())
+    if not blocks:
+        pytest.skip("no python blocks")
+    monkeypatch.chdir(ROOT)
+    namespace: dict[str, object] = {"__name__": f"doc_{doc.stem}"}
+    for i, code in enumerate(blocks, 1):
+        try:
+            exec(compile(code, f"{doc.name}[block {i}]", "exec"), namespace)
+        except Exception as exc:  # pragma: no cover - the message is the point
+            raise AssertionError(f"{doc.relative_to(ROOT)} python block {i} failed: {type(exc).__name__}: {exc}") from exc
+
+
+def test_docs_index_lists_every_page():
+    index = (ROOT / "docs" / "README.md").read_text()
+    for page in (ROOT / "docs").glob("*.md"):
+        if page.name != "README.md":
+            assert f"({page.name})" in index, f"docs/README.md does not link {page.name}"
+
+
+def test_readme_has_exactly_two_setup_commands():
+    text = (ROOT / "README.md").read_text()
+    section = text.split("## Two commands", 1)[1].split("\n## ", 1)[0]
+    commands = [ln for ln in re.findall(r"```bash\n(.*?)```", section, re.S)[0].splitlines() if ln.strip()]
+    assert [c.split("#")[0].strip() for c in commands] == ["bash scripts/app", "bash scripts/test"]
+    assert os.access(ROOT / "scripts" / "app", os.R_OK) and os.access(ROOT / "scripts" / "test", os.R_OK)
