@@ -178,7 +178,7 @@ def scenario_from_parsed(
         base = library_dir if library_dir is not None else os.path.dirname(parsed.path) or "."
         lib_path = os.path.normpath(os.path.join(base, proposal.unit_cost_library))
         try:
-            lib_parsed = parse_file(lib_path)
+            lib, lib_parsed = _library_cached(lib_path, *_file_stamp(lib_path))
         except AssumptionError as exc:
             if exc.problems and exc.problems[0].message == "file not found":
                 line, col = locate(parsed.tree, ("unit_cost_library",))
@@ -190,10 +190,24 @@ def scenario_from_parsed(
                     col=col,
                 ) from None
             raise
-        lib = _validate(lib_parsed, UnitCostLibrary)
     if overrides is not None and not overrides.is_empty():
         proposal = _apply_overrides(proposal, overrides)
     return _resolve(proposal, parsed, lib, lib_parsed, overrides)
+
+
+def _file_stamp(path: str) -> tuple[int, int]:
+    try:
+        st = os.stat(path)
+    except OSError:
+        return (0, 0)
+    return (st.st_mtime_ns, st.st_size)
+
+
+@lru_cache(maxsize=16)
+def _library_cached(path: str, mtime_ns: int, size: int) -> tuple[UnitCostLibrary, ParsedYaml]:
+    """Parse and validate a library once per (path, modification time, size): proposals share it."""
+    parsed = parse_file(path)
+    return _validate(parsed, UnitCostLibrary), parsed
 
 
 def _apply_overrides(proposal: Proposal, ov: Overrides) -> Proposal:

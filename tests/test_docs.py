@@ -12,7 +12,7 @@ import pytest
 from .conftest import ROOT
 
 BLOCK = re.compile(r"^```python\n(.*?)^```", re.S | re.M)
-DOCS = sorted((ROOT / "docs").glob("*.md")) + [ROOT / "README.md"]
+DOCS = [p for p in sorted((ROOT / "docs").glob("*.md")) + [ROOT / "README.md"] if BLOCK.search(p.read_text())]
 
 
 @pytest.mark.parametrize("doc", DOCS, ids=lambda p: p.name)
@@ -26,7 +26,9 @@ def test_python_blocks_run(doc: Path, monkeypatch):
         try:
             exec(compile(code, f"{doc.name}[block {i}]", "exec"), namespace)
         except Exception as exc:  # pragma: no cover - the message is the point
-            raise AssertionError(f"{doc.relative_to(ROOT)} python block {i} failed: {type(exc).__name__}: {exc}") from exc
+            raise AssertionError(
+                f"{doc.relative_to(ROOT)} python block {i} failed: {type(exc).__name__}: {exc}"
+            ) from exc
 
 
 def test_docs_index_lists_every_page():
