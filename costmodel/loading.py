@@ -316,8 +316,8 @@ def _check_sources(parsed: ParsedYaml, known: set[str], skip_top: str = "sources
 
 
 def _check_library(
-    lib: UnitCostLibrary, parsed: ParsedYaml, extra_agencies: set[str] = frozenset()
-) -> list[Problem]:  # type: ignore[assignment]
+    lib: UnitCostLibrary, parsed: ParsedYaml, extra_agencies: frozenset[str] | set[str] = frozenset()
+) -> list[Problem]:
     out: list[Problem] = []
     out += _duplicates(lib.agencies, "id", parsed, parsed.path, "agency", "agencies")
     out += _duplicates(lib.sources, "id", parsed, parsed.path, "source", "sources")

@@ -233,7 +233,7 @@ def dotted(loc: Iterable[Any]) -> str:
     return ".".join(parts)
 
 
-def problems_from_validation(parsed: ParsedYaml, errors: list[dict[str, Any]]) -> list[Problem]:
+def problems_from_validation(parsed: ParsedYaml, errors: Sequence[Any]) -> list[Problem]:
     """Turn pydantic's error list into located :class:`Problem` lines, one per error."""
     out: list[Problem] = []
     for err in errors:
