@@ -180,6 +180,7 @@ class Flows:
     events: F  # (*B, O, T) net events avoided (added, for a cut) [events]
     savings_by_outcome: F  # (*B, O, T) savings summed over agencies [£]
     factors: F  # (*B, T) discount factors [fraction]
+    gross_savings: F | None = None  # (*B, T, A) savings before additionality adjustments [£]
 
     @property
     def net(self) -> F:
@@ -287,6 +288,7 @@ def evaluate(s: Structure, p: Params) -> Flows:
     release = cashable_mask(s.intake_start + np.asarray(p.lag) + np.asarray(p.cashable_delay), T)
     cash_events = events * np.asarray(p.cashable_share)[..., None] * release
     savings = np.einsum("...ot,...oa->...ta", events, p.unit_cost)
+    gross_savings = np.einsum("...ot,...oa->...ta", gross, p.unit_cost)
     cashable = np.einsum("...ot,...oa->...ta", cash_events, p.unit_cost)
     by_outcome = events * np.sum(p.unit_cost, axis=-1)[..., None]
     sign = s.sign
@@ -297,6 +299,7 @@ def evaluate(s: Structure, p: Params) -> Flows:
         events=events,
         savings_by_outcome=sign * by_outcome,
         factors=discount_factors(p.rates),
+        gross_savings=sign * gross_savings,
     )
 
 

@@ -55,6 +55,7 @@ def result_to_dict(result: TenYearTest) -> dict[str, Any]:
     agencies = []
     for i, a in enumerate(sc.agencies):
         costs, savings, cash = fl.costs[:, i], fl.savings[:, i], fl.cashable[:, i]
+        gross = fl.gross_savings[:, i] if fl.gross_savings is not None else savings
         net = savings - costs
         agencies.append(
             {
@@ -62,12 +63,15 @@ def result_to_dict(result: TenYearTest) -> dict[str, Any]:
                 "name": a.name,
                 "pv_costs": _f(result.pv_costs_by_agency[i]),
                 "pv_savings": _f(result.pv_savings_by_agency[i]),
+                "pv_gross_savings": _f(gross @ df),
                 "pv_cashable": _f(result.pv_cashable_by_agency[i]),
+                "pv_non_cashable": _f((savings - cash) @ df),
                 "pv_net": _f(result.pv_net_by_agency[i]),
                 "pv_net_firm_budget_years": _f(result.pv_net_firm_by_agency[i]),
                 "pv_net_years_beyond": _f(result.pv_net_beyond_by_agency[i]),
                 "series": {
                     "costs": _series(costs),
+                    "gross_savings": _series(gross),
                     "savings": _series(savings),
                     "cashable_savings": _series(cash),
                     "non_cashable_savings": _series(savings - cash),

@@ -178,3 +178,10 @@ def test_youth_work_example_is_finite_and_consistent():
     assert np.isfinite(r.npv)
     assert r.pv_net_by_agency.sum() == pytest.approx(r.npv, rel=1e-12)
     assert r.pv_net_firm_by_agency.sum() + r.pv_net_beyond_by_agency.sum() == pytest.approx(r.npv)
+
+
+def test_gross_savings_before_additionality(hand):
+    # gross events 0, 5, 7.5, 7.5 (before deadweight 0.2): police 60 per event
+    assert hand.flows.gross_savings is not None
+    np.testing.assert_allclose(hand.flows.gross_savings[:, 1], [0, 300, 450, 450])
+    np.testing.assert_allclose(hand.flows.savings, 0.8 * hand.flows.gross_savings)
