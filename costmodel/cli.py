@@ -76,6 +76,10 @@ def write_output(text: str | bytes, path: str | None, out: TextIO) -> None:
 # ---------------------------------------------------------------------------------------------
 
 
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}{'' if n == 1 else 's'}"
+
+
 def cmd_validate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from .errors import AssumptionError
     from .loading import (
@@ -103,8 +107,8 @@ def cmd_validate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
                 sc = scenario_from_parsed(parsed)
                 p = sc.proposal
                 out.write(
-                    f"{path}: ok ({p.kind.replace('_', ' ')} '{p.id}': {len(p.prevention_costs)} cost lines, "
-                    f"{len(p.outcomes)} outcomes, {len(sc.sources)} sources)\n"
+                    f"{path}: ok ({p.kind.replace('_', ' ')} '{p.id}': {_count(len(p.prevention_costs), 'cost line')}, "
+                    f"{_count(len(p.outcomes), 'outcome')}, {_count(len(sc.sources), 'source')})\n"
                 )
         except CostModelError as exc:
             err.write(f"{exc}\n")
