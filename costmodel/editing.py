@@ -235,9 +235,13 @@ def _set(tree: CommentedMap, parts: list[str | int], value: Any) -> tuple[int, i
     or None when a key was added or removed (no in-place text splice is possible)."""
     node: Any = tree
     for p in parts[:-1]:
-        if isinstance(node, CommentedMap) and p in node:
-            node = node[p]
-        elif isinstance(node, CommentedSeq) and isinstance(p, int) and 0 <= p < len(node):
+        if (
+            isinstance(node, CommentedMap)
+            and p in node
+            or isinstance(node, CommentedSeq)
+            and isinstance(p, int)
+            and 0 <= p < len(node)
+        ):
             node = node[p]
         else:
             raise KeyError(".".join(str(x) for x in parts))

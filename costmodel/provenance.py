@@ -92,11 +92,25 @@ def assumption_rows(scenario: Scenario) -> list[dict[str, Any]]:
 
     sch = scenario.schedule
     bands = "; ".join(f"{b.rate:.1%} from year {b.from_year}" for b in sch.bands)
-    add("Appraisal", f"Discount schedule: {sch.label} ({bands})", "appraisal.discount_schedule",
-        sch.id, "schedule", None, {"source": sch.source, "note": sch.note})
+    add(
+        "Appraisal",
+        f"Discount schedule: {sch.label} ({bands})",
+        "appraisal.discount_schedule",
+        sch.id,
+        "schedule",
+        None,
+        {"source": sch.source, "note": sch.note},
+    )
     dfl = scenario.deflator
-    add("Appraisal", f"Deflator: {dfl.label} ({dfl.vintage})", "appraisal.deflator", dfl.id,
-        "index", None, {"source": dfl.source, "note": dfl.note})
+    add(
+        "Appraisal",
+        f"Deflator: {dfl.label} ({dfl.vintage})",
+        "appraisal.deflator",
+        dfl.id,
+        "index",
+        None,
+        {"source": dfl.source, "note": dfl.note},
+    )
     return rows
 
 
