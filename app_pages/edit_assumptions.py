@@ -145,9 +145,10 @@ for group in groups:
         hide_index=True,
         width="stretch",
         num_rows="fixed",
+        height=35 * (len(frame) + 1) + 3,
         disabled=["Parameter", "Unit", "Problem", "Source or assumption"],
         column_config={
-            "Parameter": st.column_config.TextColumn(width="medium"),
+            "Parameter": st.column_config.TextColumn(width="large"),
             "Value": st.column_config.NumberColumn(format="%g", help="Central value, in the unit shown"),
             "Low": st.column_config.NumberColumn(format="%g", help="Low end of the plausible range"),
             "High": st.column_config.NumberColumn(format="%g", help="High end of the plausible range"),
@@ -187,7 +188,7 @@ with summary:
     cols[0].metric(
         "Net present value",
         money(result.npv),
-        delta=money(result.npv - base.npv, signed=True) if d.valid_edits else None,
+        delta=money(result.npv - base.npv, signed=True).replace("\u2212", "-") if d.valid_edits else None,
         help="With the last valid edits; the change is against the file as loaded.",
     )
     cols[1].metric("Benefit-cost ratio", ratio(result.bcr))

@@ -46,17 +46,24 @@ cols[3].metric(
     help="First year from which the cumulative (undiscounted) net position stays at or above zero.",
 )
 cols[4].metric(
-    "Peak dual-running funding",
+    "Peak dual running",
     money(dr.peak_funding_requirement),
     help="Most money needed at once to run the new service alongside the old before cashable savings cover its costs (undiscounted).",
 )
 firm = s.firm_budget_years
 cols = st.columns(5)
 cols[0].metric(
-    f"NPV in firm-budget years (years 0–{max(firm - 1, 0)})" if firm else "NPV in firm-budget years",
+    "NPV, firm-budget years",
     money(result.npv_firm),
+    help=f"Years 0–{firm - 1} ({fy_label(result.years[0])} to {fy_label(result.years[firm - 1])}), covered by firm budgets."
+    if firm
+    else "No firm-budget years.",
 )
-cols[1].metric(f"NPV in the years beyond (years {firm}–{s.n_years - 1})", money(result.npv_beyond))
+cols[1].metric(
+    "NPV, years beyond",
+    money(result.npv_beyond),
+    help=f"Years {firm}–{s.n_years - 1}: beyond the firm-budget period.",
+)
 cols[2].metric("PV prevention costs", money(result.pv_costs))
 cols[3].metric("PV savings", money(result.pv_savings), help=f"of which cashable {money(result.pv_cashable)}")
 cols[4].metric("IRR", percent(result.irr) if result.irr is not None else "n/a", help=result.irr_note)
@@ -66,7 +73,6 @@ for note in result.notes:
 
 def charts_tab(r: TenYearTest) -> None:
     for kind in CHART_KINDS:
-        st.subheader(CHART_KINDS[kind].title)
         show_chart(kind, r)
 
 

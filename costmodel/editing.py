@@ -277,13 +277,16 @@ def _splice(text: str, replacements: list[tuple[int, int, str]]) -> str | None:
     return "".join(lines)
 
 
-def apply_edits(text: str, edits: Mapping[str, Any], name: str = "<proposal>") -> str:
-    """Write ``edits`` (dotted path -> value; :data:`DELETE` removes an optional key) into the YAML
-    ``text``, keeping its comments, quotes and layout. Raises :class:`AssumptionError` if the text
-    does not parse or a path does not exist."""
-    parsed = parse_yaml(text, name)
+def _apply(text: str, edits: Mapping[str, Any], name: str) -> tuple[str | None, Any, str]:
+    """(spliced text or None, intended plain data, dumped text or "")."""
     y = _yaml()
-    tree = y.load(text)
+    try:
+        tree = y.load(text)
+    except Exception:  # noqa: BLE001 - let the safe parser say what is wrong, with file:line
+        parse_yaml(text, name)
+        raise
+    if not isinstance(tree, CommentedMap):
+        parse_yaml(text, name)  # raises "expected a YAML mapping"
     replacements: list[tuple[int, int, str]] = []
     needs_dump = False
     for path, raw in edits.items():
@@ -297,19 +300,39 @@ def apply_edits(text: str, edits: Mapping[str, Any], name: str = "<proposal>") -
             needs_dump = True
         else:
             replacements.append((pos[0], pos[1], scalar))
-    del parsed
     wanted = to_plain(tree)
-    if not needs_dump:
-        spliced = _splice(text, replacements)
-        if spliced is not None:
-            try:
-                if to_plain(_yaml().load(spliced)) == wanted:
-                    return spliced
-            except Exception:  # noqa: BLE001 - any doubt: fall back to the dumper
-                pass
+    spliced = None if needs_dump else _splice(text, replacements)
+    buf = io.StringIO()
+    if spliced is None:
+        y.dump(tree, buf)
+    return spliced, wanted, buf.getvalue()
+
+
+def _dumped(text: str, edits: Mapping[str, Any], name: str) -> str:
+    y = _yaml()
+    tree = y.load(text)
+    for path, raw in edits.items():
+        _set(tree, _parts(path), normalise_value(raw))
     buf = io.StringIO()
     y.dump(tree, buf)
     return buf.getvalue()
+
+
+def apply_edits(text: str, edits: Mapping[str, Any], name: str = "<proposal>") -> str:
+    """Write ``edits`` (dotted path -> value; :data:`DELETE` removes an optional key) into the YAML
+    ``text``, keeping its comments, quotes and layout. Raises :class:`AssumptionError` if the text
+    does not parse or a path does not exist."""
+    if not edits:
+        return text
+    spliced, wanted, dumped = _apply(text, edits, name)
+    if spliced is not None:
+        try:
+            if to_plain(_yaml().load(spliced)) == wanted:
+                return spliced
+        except Exception:  # noqa: BLE001 - any doubt: fall back to the dumper
+            pass
+        return _dumped(text, edits, name)
+    return dumped
 
 
 def edited_scenario(
@@ -325,9 +348,20 @@ def edited_scenario(
     Returns the new text and its :class:`Scenario`; raises :class:`AssumptionError` (with
     ``file:line: field: rule`` problems pointing into the *edited* text) if an edit breaks a rule.
     """
-    new_text = apply_edits(text, edits, name)
-    parsed = parse_yaml(new_text, name)
-    return new_text, scenario_from_parsed(parsed, overrides, library_dir=library_dir)
+    if not edits:
+        return text, scenario_from_parsed(parse_yaml(text, name), overrides, library_dir=library_dir)
+    spliced, wanted, dumped = _apply(text, edits, name)
+    parsed = None
+    if spliced is not None:
+        try:
+            candidate = parse_yaml(spliced, name)
+            if candidate.data == wanted:
+                parsed = candidate
+        except AssumptionError:
+            parsed = None
+    if parsed is None:
+        parsed = parse_yaml(dumped or _dumped(text, edits, name), name)
+    return parsed.text, scenario_from_parsed(parsed, overrides, library_dir=library_dir)
 
 
 def problems_by_path(problems: tuple[Problem, ...] | list[Problem], paths: list[str]) -> dict[str, list[str]]:
