@@ -37,7 +37,9 @@ def test_default_page_shows_the_youth_work_example():
         "Benefit-cost ratio",
         "Net return per £1",
         "Payback year",
-        "Peak dual-running funding",
+        "Peak dual running",
+        "NPV, firm-budget years",
+        "NPV, years beyond",
     ):
         assert wanted in labels
     assert any("inputs_sha256" in c.value for c in at.caption)
