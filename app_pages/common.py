@@ -1,0 +1,289 @@
+"""Streamlit glue shared by the pages: proposal choice, drafts in session state, cached engine calls,
+chart rendering with downloads. No calculation here: everything is delegated to ``costmodel``.
+
+Session state (non-widget keys, so nothing is lost on a rerun or a page switch):
+
+* ``drafts``: proposal key -> :class:`Draft` (the file as loaded, the user's edits, the last valid text);
+* ``current``: the key of the proposal in use.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import streamlit as st
+
+from costmodel.charts import CHART_KINDS, build_chart
+from costmodel.editing import edited_scenario
+from costmodel.engine import TenYearTest, appraise
+from costmodel.errors import AssumptionError, CostModelError, Problem
+from costmodel.images import chart_png, chart_svg
+from costmodel.loading import scenario_from_parsed
+from costmodel.yamlio import MAX_FILE_BYTES, decode_bytes, parse_yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+PROPOSALS_DIR = ROOT / "assumptions" / "proposals"
+TEMPLATE = ROOT / "assumptions" / "templates" / "blank.yaml"
+LIBRARY_DIR = str(PROPOSALS_DIR)  # uploads resolve "../unit_costs.yaml" against the shipped library
+DEFAULT_EXAMPLE = "youth_work"
+UPLOAD = "upload"
+
+
+@dataclass
+class Draft:
+    """One proposal being looked at: its file text as loaded, and the user's edits."""
+
+    key: str
+    name: str  # as shown and used in messages (file name)
+    origin: str  # "example", "template" or "upload"
+    text: str  # the file as loaded
+    library_dir: str | None
+    edits: dict[str, Any] = field(default_factory=dict)
+    valid_edits: dict[str, Any] = field(default_factory=dict)  # the last edits that validated
+    problems: list[Problem] = field(default_factory=list)  # of the latest edits, when invalid
+    rev: int = 0  # bumped on every accepted edit, so editors re-render from the draft
+
+
+def examples() -> dict[str, Path]:
+    """Shipped example proposals by file stem."""
+    return {p.stem: p for p in sorted(PROPOSALS_DIR.glob("*.yaml"))}
+
+
+# ---------------------------------------------------------------------------------------------
+# Cached engine calls (keyed on the text; the cache is shared across sessions)
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Outcome:
+    result: TenYearTest | None
+    problems: tuple[Problem, ...] = ()
+    text: str = ""
+
+
+@st.cache_data(max_entries=128, show_spinner=False)
+def evaluate(name: str, text: str, library_dir: str | None, edits_json: str = "{}") -> Outcome:
+    """Apply edits to a proposal text, validate it with the loader and appraise it."""
+    try:
+        edits = json.loads(edits_json)
+        if edits:
+            new_text, scenario = edited_scenario(name, text, edits, library_dir=library_dir)
+        else:
+            new_text = text
+            scenario = scenario_from_parsed(parse_yaml(text, name), library_dir=library_dir)
+        return Outcome(appraise(scenario), (), new_text)
+    except AssumptionError as exc:
+        return Outcome(None, tuple(exc.problems), "")
+    except CostModelError as exc:
+        return Outcome(None, (Problem(name, None, None, "", str(exc)),), "")
+
+
+def edits_key(edits: dict[str, Any]) -> str:
+    return json.dumps(edits, sort_keys=True)
+
+
+def draft_outcome(d: Draft, *, valid: bool = True) -> Outcome:
+    return evaluate(d.name, d.text, d.library_dir, edits_key(d.valid_edits if valid else d.edits))
+
+
+# ---------------------------------------------------------------------------------------------
+# Drafts
+# ---------------------------------------------------------------------------------------------
+
+
+def drafts() -> dict[str, Draft]:
+    return st.session_state.setdefault("drafts", {})
+
+
+def current_draft() -> Draft | None:
+    key = st.session_state.get("current")
+    return drafts().get(key) if key else None
+
+
+def _open(
+    key: str, name: str, origin: str, text: str, library_dir: str | None, activate: bool = True
+) -> list[str]:
+    """Make ``key`` the proposal in use (resuming its draft, edits and all); return its problems."""
+    if key not in drafts():
+        out = evaluate(name, text, library_dir)
+        if out.result is None:
+            return [str(p) for p in out.problems]
+        drafts()[key] = Draft(key, name, origin, text, library_dir)
+    if activate:
+        st.session_state["current"] = key
+    return []
+
+
+def open_example(stem: str, activate: bool = True) -> list[str]:
+    path = examples()[stem]
+    rel = f"assumptions/proposals/{path.name}"
+    return _open(
+        f"example:{stem}", rel, "example", path.read_text(encoding="utf-8"), str(path.parent), activate
+    )
+
+
+def open_template(activate: bool = True) -> list[str]:
+    return _open(
+        "template",
+        "assumptions/templates/blank.yaml",
+        "template",
+        TEMPLATE.read_text(encoding="utf-8"),
+        str(TEMPLATE.parent),
+        activate,
+    )
+
+
+def read_upload(name: str, raw: bytes) -> tuple[str | None, list[str]]:
+    """Check an uploaded file's size and encoding and parse it; (text, problems)."""
+    name = Path(name).name or "upload.yaml"
+    if len(raw) > MAX_FILE_BYTES:
+        return None, [
+            f"{name}: file is {len(raw) / 1e6:.1f} MB, larger than the "
+            f"{MAX_FILE_BYTES // (1024 * 1024)} MB limit for assumption files"
+        ]
+    try:
+        text = decode_bytes(raw, name)
+        parse_yaml(text, name)  # YAML syntax and safety first; the model rules when opened
+    except AssumptionError as exc:
+        return None, [str(p) for p in exc.problems]
+    return text, []
+
+
+def open_upload(name: str, raw: bytes) -> list[str]:
+    text, problems = read_upload(name, raw)
+    if text is None:
+        return problems
+    name = Path(name).name
+    digest = hashlib.sha256(raw).hexdigest()[:12]
+    return _open(f"upload:{name}:{digest}", name, "upload", text, LIBRARY_DIR)
+
+
+# ---------------------------------------------------------------------------------------------
+# Sidebar: choose a proposal (rendered by app.py on every page, so it persists)
+# ---------------------------------------------------------------------------------------------
+
+
+def proposal_sidebar() -> None:
+    ex = examples()
+    options = [f"example:{s}" for s in ex] + ["template", UPLOAD]
+    labels = {f"example:{s}": f"Example: {s.replace('_', ' ')}" for s in ex}
+    labels |= {"template": "Blank template", UPLOAD: "Upload a YAML file…"}
+    if "current" not in st.session_state:
+        default = DEFAULT_EXAMPLE if DEFAULT_EXAMPLE in ex else next(iter(ex), None)
+        problems = open_example(default) if default else open_template()
+        if problems:  # a broken shipped example: say so, fall back to the template
+            st.sidebar.error("\n\n".join(problems))
+            open_template()
+    with st.sidebar:
+        st.markdown("### Proposal")
+        choice = st.selectbox(
+            "Proposal",
+            options,
+            format_func=lambda k: labels[k],
+            key="proposal_choice",
+            label_visibility="collapsed",
+        )
+        problems: list[str] = []
+        if choice.startswith("example:"):
+            problems = open_example(choice.split(":", 1)[1])
+        elif choice == "template":
+            problems = open_template()
+        else:
+            up = st.file_uploader(
+                "Proposal YAML file",
+                type=["yaml", "yml"],
+                key="upload",
+                help=f"An assumption file in the costmodel format, at most {MAX_FILE_BYTES // (1024 * 1024)} MB. "
+                "It may use the shipped unit-cost library (unit_cost_library: ../unit_costs.yaml).",
+            )
+            if up is not None:
+                problems = open_upload(up.name, up.getvalue())
+            else:
+                st.caption("Choose a file; until then the previous proposal stays in use.")
+        if problems:
+            st.session_state["upload_problems"] = problems
+            st.error("This file cannot be used:\n\n" + "\n\n".join(f"`{p}`" for p in problems[:20]))
+        else:
+            st.session_state.pop("upload_problems", None)
+        d = current_draft()
+        if d is not None:
+            out = draft_outcome(d)
+            st.markdown(f"**In use:** `{d.name}`" + (" (edited)" if d.valid_edits else ""))
+            if out.result is not None:
+                sha = out.result.scenario.inputs_sha256
+                st.caption(f"inputs_sha256 `{sha[:16]}…`", help=f"SHA-256 of the resolved inputs: {sha}")
+
+
+# ---------------------------------------------------------------------------------------------
+# Rendering helpers
+# ---------------------------------------------------------------------------------------------
+
+
+def require_result() -> tuple[Draft, TenYearTest]:
+    """The proposal in use and its last valid result (stops the page when there is none)."""
+    d = current_draft()
+    if d is None:
+        st.info("Choose a proposal in the sidebar.")
+        st.stop()
+    out = draft_outcome(d)
+    if out.result is None:  # should not happen: drafts are only opened when valid
+        st.error("\n\n".join(str(p) for p in out.problems))
+        st.stop()
+    return d, out.result
+
+
+def show_invalid_edit_banner(d: Draft) -> None:
+    if d.problems:
+        st.warning(
+            "Your latest edit breaks a rule, so the figures below are from the last valid assumptions. "
+            "Fix it on the Edit assumptions page:\n\n" + "\n\n".join(f"`{p}`" for p in d.problems[:10]),
+            icon=":material/warning:",
+        )
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def _image(spec_json: str, fmt: str) -> bytes:
+    return chart_png(spec_json) if fmt == "png" else chart_svg(spec_json).encode("utf-8")
+
+
+def show_chart(kind: str, result: TenYearTest, *, key_prefix: str = "") -> None:
+    """A chart with its one-line caption and CSV/PNG/SVG downloads (images made on click)."""
+    spec = CHART_KINDS[kind]
+    chart = build_chart(kind, result)
+    st.altair_chart(chart, width="stretch")
+    st.caption(spec.caption(result))
+    data = spec.data(result)
+    spec_json = chart.to_json()
+    stem = f"{result.scenario.proposal.id}-{kind}"
+    cols = st.columns([1, 1, 1, 3])
+    cols[0].download_button(
+        "Data (CSV)",
+        data.to_csv(index=False).encode("utf-8"),
+        file_name=f"{stem}.csv",
+        mime="text/csv",
+        key=f"{key_prefix}{kind}-csv",
+        on_click="ignore",
+        icon=":material/download:",
+    )
+    cols[1].download_button(
+        "Image (PNG)",
+        lambda: _image(spec_json, "png"),
+        file_name=f"{stem}.png",
+        mime="image/png",
+        key=f"{key_prefix}{kind}-png",
+        on_click="ignore",
+        icon=":material/image:",
+    )
+    cols[2].download_button(
+        "Image (SVG)",
+        lambda: _image(spec_json, "svg"),
+        file_name=f"{stem}.svg",
+        mime="image/svg+xml",
+        key=f"{key_prefix}{kind}-svg",
+        on_click="ignore",
+        icon=":material/image:",
+    )

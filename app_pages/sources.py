@@ -1,0 +1,83 @@
+"""Every assumption in use: value, unit, price year, source and confidence grade, linked."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from app_pages.common import require_result
+from costmodel.models import GRADE_MEANINGS
+from costmodel.provenance import assumption_rows, source_rows
+
+d, result = require_result()
+sc = result.scenario
+st.title("Sources and assumptions")
+st.caption(f"`{d.name}` · inputs_sha256 `{sc.inputs_sha256}`")
+st.markdown(" · ".join(f"**{g}**: {m}" for g, m in GRADE_MEANINGS.items()))
+
+rows = pd.DataFrame(assumption_rows(sc))
+rows["value"] = rows["value"].map(lambda v: f"{v:g}" if isinstance(v, float) else str(v))
+st.subheader("Every figure in use")
+st.dataframe(
+    rows[
+        [
+            "group",
+            "name",
+            "value",
+            "unit",
+            "price_year",
+            "grade",
+            "source_title",
+            "publisher",
+            "source_year",
+            "url",
+            "assumption",
+            "note",
+        ]
+    ],
+    hide_index=True,
+    width="stretch",
+    column_config={
+        "group": "Group",
+        "name": "Figure",
+        "value": st.column_config.TextColumn("Value"),
+        "unit": "Unit",
+        "price_year": "Price year",
+        "grade": "Grade",
+        "source_title": "Source",
+        "publisher": "Publisher",
+        "source_year": st.column_config.NumberColumn("Year", format="%d"),
+        "url": st.column_config.LinkColumn("Link"),
+        "assumption": "Stated assumption (reason)",
+        "note": "Note",
+    },
+)
+st.download_button(
+    "Figures and sources (CSV)",
+    rows.to_csv(index=False).encode("utf-8"),
+    file_name=f"{sc.proposal.id}-sources.csv",
+    mime="text/csv",
+    on_click="ignore",
+    icon=":material/download:",
+)
+unverified = rows[rows["grade"] == "U"]
+if len(unverified):
+    st.warning(
+        f"{len(unverified)} figure(s) rest on sources graded U (basis unverified): treat them as claims."
+    )
+
+st.subheader("Sources cited")
+st.dataframe(
+    pd.DataFrame(source_rows(sc)),
+    hide_index=True,
+    width="stretch",
+    column_config={
+        "url": st.column_config.LinkColumn("Link"),
+        "year": st.column_config.NumberColumn(format="%d"),
+    },
+)
+
+st.subheader("Stated assumptions")
+stated = rows[rows["assumption"] != ""]
+for _, r in stated.iterrows():
+    st.markdown(f"- **{r['group']} · {r['name']}** = {r['value']} {r['unit']}: {r['assumption']}")

@@ -1,0 +1,123 @@
+"""The Ten Year Test at a glance: verdict, headline figures, charts and the table by budget holder."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import streamlit as st
+
+from app_pages.common import require_result, show_chart, show_invalid_edit_banner
+from costmodel.charts import CHART_KINDS
+from costmodel.engine import TenYearTest
+from costmodel.formatting import fy_label, money, per_pound, percent, ratio
+from costmodel.tables import ten_year_table
+
+d, result = require_result()
+sc = result.scenario
+p = sc.proposal
+s = result.structure
+
+st.title(p.title)
+st.caption(
+    f"{'New spending' if p.kind == 'new_spending' else 'A cut'} · {p.area} · "
+    f"{fy_label(result.years[0])} to {fy_label(result.years[-1])} · {fy_label(s.price_base_year)} prices · "
+    f"{sc.schedule.label} · file `{d.name}` · inputs_sha256 `{sc.inputs_sha256[:16]}…`"
+)
+show_invalid_edit_banner(d)
+
+(st.success if result.passes else st.error)(result.verdict, icon=":material/gavel:")
+
+dr = result.dual_running
+cols = st.columns(5)
+cols[0].metric(
+    "Net present value",
+    money(result.npv),
+    help="PV of savings minus PV of prevention costs, whole public sector.",
+)
+cols[1].metric("Benefit-cost ratio", ratio(result.bcr), help="PV of savings / PV of prevention costs.")
+cols[2].metric(
+    "Net return per £1",
+    per_pound(result.net_return_per_pound),
+    help="NPV per £1 of prevention spending (PV).",
+)
+cols[3].metric(
+    "Payback year",
+    fy_label(result.years[result.payback_year]) if result.payback_year is not None else "none",
+    help="First year from which the cumulative (undiscounted) net position stays at or above zero.",
+)
+cols[4].metric(
+    "Peak dual running",
+    money(dr.peak_funding_requirement),
+    help="Most money needed at once to run the new service alongside the old before cashable savings cover its costs (undiscounted).",
+)
+firm = s.firm_budget_years
+cols = st.columns(5)
+cols[0].metric(
+    "NPV, firm-budget years",
+    money(result.npv_firm),
+    help=f"Years 0–{firm - 1} ({fy_label(result.years[0])} to {fy_label(result.years[firm - 1])}), covered by firm budgets."
+    if firm
+    else "No firm-budget years.",
+)
+cols[1].metric(
+    "NPV, years beyond",
+    money(result.npv_beyond),
+    help=f"Years {firm}–{s.n_years - 1}: beyond the firm-budget period.",
+)
+cols[2].metric("PV prevention costs", money(result.pv_costs))
+cols[3].metric("PV savings", money(result.pv_savings), help=f"of which cashable {money(result.pv_cashable)}")
+cols[4].metric("IRR", percent(result.irr) if result.irr is not None else "n/a", help=result.irr_note)
+for note in result.notes:
+    st.info(note, icon=":material/info:")
+
+
+def charts_tab(r: TenYearTest) -> None:
+    for kind in CHART_KINDS:
+        show_chart(kind, r)
+
+
+def table_tab(r: TenYearTest) -> None:
+    st.markdown(
+        f"**Ten Year Test table**: net position (savings − costs) by budget holder and year, "
+        f"£, {fy_label(r.structure.price_base_year)} prices, undiscounted by year; present values at the right."
+    )
+    frame = ten_year_table(r)
+    st.dataframe(
+        frame,
+        width="stretch",
+        hide_index=True,
+        column_config={
+            c: st.column_config.NumberColumn(c, format="%,.0f") for c in frame.columns if c != "Budget holder"
+        },
+    )
+    st.download_button(
+        "Table (CSV)",
+        frame.to_csv(index=False).encode("utf-8"),
+        file_name=f"{r.scenario.proposal.id}-ten-year-table.csv",
+        mime="text/csv",
+        on_click="ignore",
+        icon=":material/download:",
+    )
+    st.caption(
+        f"Discount factors ({r.scenario.schedule.label}): "
+        + ", ".join(f"{fy_label(y)} {f:.4f}" for y, f in zip(r.years, r.flows.factors, strict=True))
+    )
+
+
+def conventions_tab(r: TenYearTest) -> None:
+    from costmodel.report import CONVENTIONS
+
+    st.markdown("\n".join(f"- {v}" for v in CONVENTIONS.values()))
+    st.markdown(f"- Deflator: {r.scenario.deflator.label} ({r.scenario.deflator.vintage}).")
+
+
+# Results tabs: later results (pooling, uncertainty...) add an entry here.
+RESULT_TABS: list[tuple[str, Callable[[TenYearTest], None]]] = [
+    ("Charts", charts_tab),
+    ("Ten Year Test table", table_tab),
+    ("Conventions", conventions_tab),
+]
+
+for tab, (_, render) in zip(st.tabs([label for label, _ in RESULT_TABS]), RESULT_TABS, strict=True):
+    with tab:
+        render(result)

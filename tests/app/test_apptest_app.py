@@ -1,0 +1,181 @@
+"""The Streamlit app's page logic, driven by Streamlit's AppTest (no browser)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+ROOT = Path(__file__).resolve().parents[2]
+APP = str(ROOT / "app.py")
+EXAMPLES = sorted(p.stem for p in (ROOT / "assumptions" / "proposals").glob("*.yaml"))
+EDIT = "app_pages/edit_assumptions.py"
+
+
+def start() -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=30)
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def npv(at: AppTest) -> str:
+    return at.metric[0].value
+
+
+def errors(at: AppTest) -> list[str]:
+    return [e.value for e in at.error]
+
+
+def test_default_page_shows_the_youth_work_example():
+    at = start()
+    assert at.title[0].value.startswith("Targeted detached youth work")
+    labels = [m.label for m in at.metric]
+    for wanted in (
+        "Net present value",
+        "Benefit-cost ratio",
+        "Net return per £1",
+        "Payback year",
+        "Peak dual running",
+        "NPV, firm-budget years",
+        "NPV, years beyond",
+    ):
+        assert wanted in labels
+    assert any("inputs_sha256" in c.value for c in at.caption)
+    assert any("Ten Year Test" in s.value for s in [*at.success, *at.error])
+    assert [t.label for t in at.tabs][:2] == ["Charts", "Ten Year Test table"]
+
+
+@pytest.mark.parametrize("stem", EXAMPLES)
+def test_each_example_loads(stem):
+    at = start()
+    at.selectbox(key="proposal_choice").set_value(f"example:{stem}").run()
+    assert not at.exception
+    assert npv(at).startswith(("£", "−£"))
+
+
+def test_blank_template_loads():
+    at = start()
+    at.selectbox(key="proposal_choice").set_value("template").run()
+    assert not at.exception
+    assert at.title[0].value.startswith("My prevention proposal")
+
+
+def test_edit_changes_npv_and_survives_page_switch():
+    at = start()
+    before = npv(at)
+    at.switch_page(EDIT).run()
+    at.number_input(key="ap-example:youth_work-appraisal.horizon_years").set_value(15).run()
+    assert not at.exception
+    after = npv(at)
+    assert after != before
+    at.switch_page("app_pages/ten_year_test.py").run()
+    assert npv(at) == after
+    at.switch_page(EDIT).run()
+    assert at.number_input(key="ap-example:youth_work-appraisal.horizon_years").value == 15
+
+
+def test_table_edit_changes_npv():
+    at = start()
+    before = npv(at)
+    at.switch_page(EDIT).run()
+    # row 2 of the first outcome's table is the effect (see costmodel.editing.OUTCOME_FIELDS)
+    at.session_state["ed-example:youth_work-1-0"] = {
+        "edited_rows": {2: {"Value": 0.2}},
+        "added_rows": [],
+        "deleted_rows": [],
+    }
+    at.run()
+    assert not at.exception
+    # 0.2 exceeds the file's high (0.21)? no: it is within range, so it is valid
+    assert npv(at) != before
+    assert not at.warning
+
+
+def test_invalid_edit_shows_error_and_keeps_last_valid_result():
+    at = start()
+    at.switch_page(EDIT).run()
+    at.number_input(key="ap-example:youth_work-appraisal.horizon_years").set_value(12).run()
+    valid = npv(at)
+    at.number_input(key="ap-example:youth_work-appraisal.firm_budget_years").set_value(20).run()
+    assert not at.exception
+    assert any("firm_budget_years (20) cannot exceed horizon_years (12)" in e for e in errors(at))
+    assert npv(at) == valid
+    assert at.warning  # "the figures are from the last valid assumptions"
+    at.switch_page("app_pages/ten_year_test.py").run()
+    assert npv(at) == valid
+    assert at.warning
+
+
+def test_fraction_written_as_percentage_is_refused_next_to_the_field():
+    at = start()
+    at.switch_page(EDIT).run()
+    before = npv(at)
+    at.session_state["ed-example:youth_work-1-0"] = {
+        "edited_rows": {2: {"Value": 14.0, "High": 21.0}},
+        "added_rows": [],
+        "deleted_rows": [],
+    }
+    at.run()
+    assert not at.exception
+    assert any("looks like a percentage" in e for e in errors(at))
+    assert npv(at) == before
+
+
+def _upload(at: AppTest, name: str, data: bytes) -> AppTest:
+    at.selectbox(key="proposal_choice").set_value("upload").run()
+    at.file_uploader(key="upload").set_value((name, data, "application/x-yaml")).run()
+    assert not at.exception
+    return at
+
+
+def test_upload_of_invalid_proposal_shows_file_line_error_and_app_stays_usable():
+    at = start()
+    before = npv(at)
+    text = (ROOT / "assumptions" / "proposals" / "youth_work.yaml").read_text()
+    bad = text.replace("effect: {value: 0.14,", "effect: {value: 14,", 1)
+    _upload(at, "mine.yaml", bad.encode())
+    msgs = " ".join(errors(at))
+    line = next(i for i, ln in enumerate(bad.splitlines(), 1) if "effect: {value: 14," in ln)
+    assert f"mine.yaml:{line}:" in msgs and "outcomes.0.effect.value" in msgs
+    assert npv(at) == before  # the previous proposal stays in use
+
+
+def test_upload_of_valid_proposal_resolves_the_shipped_library():
+    at = start()
+    text = (ROOT / "assumptions" / "proposals" / "youth_work.yaml").read_text()
+    changed = text.replace("cohort: {value: 250,", "cohort: {value: 300,", 1)
+    _upload(at, "bigger.yaml", changed.encode())
+    assert not at.sidebar.error
+    assert any("bigger.yaml" in m.value for m in at.sidebar.markdown)
+
+
+@pytest.mark.parametrize(
+    ("name", "data", "expected"),
+    [
+        ("notes.yaml", b"\x89PNG\r\n\x1a\n\x00\x00binary", "binary"),
+        ("list.yaml", b"- a\n- b\n", "expected a YAML mapping"),
+        ("bomb.yaml", b"a: &a [x, x]\nb: &b [*a, *a]\nc: [*b, *b]\n", "anchors and aliases"),
+        ("big.yaml", b"a: " + b"x" * (3 * 1024 * 1024), "larger than the 2 MB limit"),
+        ("tags.yaml", b"a: !!python/object/apply:os.system ['true']\n", "tags are not allowed"),
+    ],
+)
+def test_bad_uploads_give_a_clear_message(name, data, expected):
+    at = start()
+    before = npv(at)
+    _upload(at, name, data)
+    msgs = " ".join(errors(at))
+    assert expected in msgs and name in msgs
+    assert npv(at) == before
+
+
+def test_other_pages_render():
+    at = start()
+    for page in ("app_pages/compare.py", "app_pages/sources.py", EDIT):
+        at.switch_page(page).run()
+        assert not at.exception, (page, [e.value for e in at.exception])
+    at.switch_page("app_pages/sources.py").run()
+    frame = at.dataframe[0].value
+    assert {"value", "unit", "price_year", "grade", "url"} <= set(frame.columns)
+    assert (frame["grade"] != "").all()

@@ -1,0 +1,154 @@
+"""The real app in Debian's headless Chromium (Playwright): renders, draws charts, reacts to an edit,
+and downloads a YAML file the loader accepts. Screenshots go to test-output/."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.e2e
+
+ROOT = Path(__file__).resolve().parents[2]
+OUT = ROOT / "test-output"
+CHROMIUM = "/usr/bin/chromium"
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start_server(port: int) -> subprocess.Popen:
+    cmd = [
+        sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"),
+        "--server.headless=true", f"--server.port={port}", "--server.address=127.0.0.1",
+        "--server.fileWatcherType=none", "--browser.gatherUsageStats=false",
+    ]  # fmt: skip
+    return subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+
+
+def wait_healthy(url: str, proc: subprocess.Popen, tries: int = 150) -> None:
+    for _ in range(tries):
+        if proc.poll() is not None:
+            raise RuntimeError(proc.stderr.read().decode() if proc.stderr else "server exited")
+        try:
+            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=1) as r:
+                if r.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.2)
+    raise RuntimeError("streamlit did not become healthy")
+
+
+@pytest.fixture(scope="module")
+def app_url():
+    if not os.path.exists(CHROMIUM):
+        pytest.skip("Debian's chromium is not installed (scripts/test installs it as root)")
+    port = free_port()
+    proc = start_server(port)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        wait_healthy(url, proc)
+        yield url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+@pytest.fixture(scope="module")
+def page(app_url):
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
+        context = browser.new_context(viewport={"width": 1400, "height": 3000}, accept_downloads=True)
+        pg = context.new_page()
+        pg.set_default_timeout(20_000)
+        pg.goto(app_url)
+        yield pg
+        context.close()
+        browser.close()
+
+
+def shot(page, name: str) -> None:
+    OUT.mkdir(exist_ok=True)
+    page.get_by_test_id("stMain").screenshot(path=str(OUT / f"{name}.png"))
+
+
+def test_page_renders_with_charts_and_no_exception(page):
+    from playwright.sync_api import expect
+
+    expect(page.get_by_test_id("stMetricValue").first).to_be_visible()
+    expect(page.get_by_text("Ten Year Test").first).to_be_visible()
+    charts = page.get_by_test_id("stVegaLiteChart")
+    expect(charts.first).to_be_visible()
+    expect(charts.first.locator("canvas, svg").first).to_be_visible()
+    assert charts.count() >= 4
+    assert page.get_by_test_id("stException").count() == 0
+    page.wait_for_timeout(500)  # let the charts finish drawing before the screenshot
+    shot(page, "ten_year_test")
+
+
+def test_edit_changes_headline_and_yaml_downloads(page, tmp_path):
+    from playwright.sync_api import expect
+
+    from costmodel.loading import load_proposal
+
+    page.get_by_role("link", name="Edit assumptions").click()
+    expect(page.get_by_role("heading", name="Edit assumptions")).to_be_visible()
+    npv = page.get_by_test_id("stMetricValue").first
+    before = npv.inner_text()
+    box = page.get_by_label("Horizon (years)")
+    box.fill("15")
+    box.press("Enter")
+    expect(npv).not_to_have_text(before, timeout=15_000)
+    assert page.get_by_test_id("stException").count() == 0
+    shot(page, "edit_assumptions")
+
+    with page.expect_download() as info:
+        page.get_by_role("button", name="Download the edited YAML").click()
+    target = tmp_path / "youth_work.yaml"
+    info.value.save_as(target)
+    text = target.read_text(encoding="utf-8")
+    assert "horizon_years: 15" in text
+    assert "# Example 1: targeted detached youth work" in text  # comments kept
+    lib = str(ROOT / "assumptions" / "unit_costs.yaml")
+    sc = load_proposal("downloaded.yaml", text=text.replace("../unit_costs.yaml", lib))
+    assert sc.proposal.appraisal.horizon_years == 15
+
+    page.get_by_role("link", name="Ten Year Test").click()
+    expect(page.get_by_test_id("stMetricValue").first).to_have_text(npv.inner_text())
+
+
+def test_sources_and_compare_pages(page):
+    from playwright.sync_api import expect
+
+    page.get_by_role("link", name="Sources").click()
+    expect(page.get_by_role("heading", name="Sources and assumptions")).to_be_visible()
+    page.wait_for_timeout(500)
+    shot(page, "sources")
+    page.get_by_role("link", name="Compare proposals").click()
+    expect(page.get_by_role("heading", name="Compare proposals")).to_be_visible()
+    expect(page.get_by_test_id("stDataFrame").first).to_be_visible()
+    assert page.get_by_test_id("stException").count() == 0
+    page.wait_for_timeout(500)
+    shot(page, "compare")

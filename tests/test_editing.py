@@ -1,0 +1,130 @@
+"""Round-trip editing of proposal files: comments and sources kept, edits validated by the loader."""
+
+from __future__ import annotations
+
+import difflib
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from costmodel.editing import DELETE, apply_edits, editable_quantities, edited_scenario, problems_by_path
+from costmodel.engine import appraise
+from costmodel.errors import AssumptionError
+from costmodel.loading import load_proposal
+
+ROOT = Path(__file__).resolve().parent.parent
+YOUTH = ROOT / "assumptions" / "proposals" / "youth_work.yaml"
+LIB_DIR = str(YOUTH.parent)
+TEXT = YOUTH.read_text(encoding="utf-8")
+
+
+def changed_lines(a: str, b: str) -> list[str]:
+    return [
+        ln
+        for ln in difflib.unified_diff(a.splitlines(), b.splitlines(), lineterm="", n=0)
+        if ln[:1] in "+-" and not ln.startswith(("+++", "---"))
+    ]
+
+
+def test_no_edits_returns_the_text_unchanged():
+    assert apply_edits(TEXT, {}) == TEXT
+
+
+def test_value_edit_changes_only_that_number():
+    new = apply_edits(TEXT, {"outcomes.0.effect.value": 0.2, "appraisal.horizon_years": 12})
+    diff = changed_lines(TEXT, new)
+    assert sorted(diff) == sorted(
+        [
+            "-  horizon_years: 10",
+            "+  horizon_years: 12",
+            "-    effect: {value: 0.14, unit: fraction, low: 0.05, high: 0.21, source: yef_toolkit_mentoring,",
+            "+    effect: {value: 0.2, unit: fraction, low: 0.05, high: 0.21, source: yef_toolkit_mentoring,",
+        ]
+    )
+
+
+def test_adding_and_removing_keys_keeps_comments_and_sources():
+    new = apply_edits(
+        TEXT,
+        {
+            "outcomes.0.lag_years.low": DELETE,
+            "outcomes.0.lag_years.high": DELETE,
+            "outcomes.0.drop_off.high": 0.1,
+            "outcomes.0.drop_off.low": 0.0,
+        },
+    )
+    for line in TEXT.splitlines():
+        if line.lstrip().startswith("#"):
+            assert line in new  # every comment line survives
+    assert new.count("source: yef_toolkit_mentoring") == TEXT.count("source: yef_toolkit_mentoring")
+    assert "url: https://youthendowmentfund.org.uk/toolkit/mentoring/" in new
+    sc = load_proposal(
+        "edited.yaml", text=new.replace("../unit_costs.yaml", str(ROOT / "assumptions" / "unit_costs.yaml"))
+    )
+    oc = sc.proposal.outcomes[0]
+    assert oc.lag_years.low is None and oc.lag_years.high is None
+    assert (oc.drop_off.low, oc.drop_off.high) == (0.0, 0.1)
+
+
+def test_edited_scenario_revalidates_and_changes_npv():
+    base = appraise(load_proposal(YOUTH))
+    _, sc = edited_scenario(YOUTH.name, TEXT, {"outcomes.0.cohort.value": 350}, library_dir=LIB_DIR)
+    assert sc.proposal.outcomes[0].cohort.value == 350
+    assert appraise(sc).pv_savings > base.pv_savings
+    assert appraise(sc).pv_costs == pytest.approx(base.pv_costs)
+
+
+def test_invalid_edit_is_reported_at_file_line_and_field():
+    with pytest.raises(AssumptionError) as info:
+        edited_scenario("youth_work.yaml", TEXT, {"outcomes.0.effect.value": 35}, library_dir=LIB_DIR)
+    msg = str(info.value)
+    line = next(
+        i for i, ln in enumerate(TEXT.splitlines(), 1) if ln.lstrip().startswith("effect: {value: 0.14")
+    )
+    assert f"youth_work.yaml:{line}:" in msg
+    assert "outcomes.0.effect.value" in msg and "looks like a percentage" in msg
+    assigned = problems_by_path(info.value.problems, ["outcomes.0.effect.value"])
+    assert "looks like a percentage" in assigned["outcomes.0.effect.value"][0]
+
+
+def test_model_level_rule_is_assigned_to_the_edited_field():
+    with pytest.raises(AssumptionError) as info:
+        edited_scenario("y.yaml", TEXT, {"appraisal.firm_budget_years": 11}, library_dir=LIB_DIR)
+    assigned = problems_by_path(info.value.problems, ["appraisal.firm_budget_years"])
+    assert "cannot exceed horizon_years" in assigned["appraisal.firm_budget_years"][0]
+
+
+def test_unknown_path_is_an_error_not_a_new_key():
+    with pytest.raises(AssumptionError, match="no such field"):
+        apply_edits(TEXT, {"outcomes.7.effect.value": 0.1})
+
+
+def test_nan_is_refused():
+    with pytest.raises(ValueError):
+        apply_edits(TEXT, {"outcomes.0.effect.value": float("nan")})
+
+
+def test_editable_quantities_cover_the_key_inputs():
+    paths = {q.path for q in editable_quantities(load_proposal(YOUTH).proposal)}
+    for name in ("cohort", "effect", "cashable_share", "lag_years", "baseline_rate"):
+        assert f"outcomes.0.{name}" in paths
+    assert "prevention_costs.0.amount" in paths
+    assert "outcomes.0.unit_costs.1.per_event" in paths
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    effect=st.floats(min_value=0.05, max_value=0.21, allow_nan=False),
+    cohort=st.integers(min_value=150, max_value=350),
+)
+def test_round_trip_reads_back_exactly_what_was_written(effect, cohort):
+    new = apply_edits(TEXT, {"outcomes.0.effect.value": effect, "outcomes.1.cohort.value": cohort})
+    sc = load_proposal(
+        "x.yaml", text=new.replace("../unit_costs.yaml", str(ROOT / "assumptions" / "unit_costs.yaml"))
+    )
+    assert sc.proposal.outcomes[0].effect.value == effect
+    assert sc.proposal.outcomes[1].cohort.value == cohort
+    # nothing but those two lines changed
+    assert len(changed_lines(TEXT, new)) <= 4
