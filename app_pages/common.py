@@ -180,9 +180,11 @@ def proposal_sidebar() -> None:
             open_template()
     with st.sidebar:
         st.markdown("### Proposal")
+        default_option = f"example:{DEFAULT_EXAMPLE}"
         choice = st.selectbox(
             "Proposal",
             options,
+            index=options.index(default_option) if default_option in options else 0,
             format_func=lambda k: labels[k],
             key="proposal_choice",
             label_visibility="collapsed",
