@@ -582,6 +582,7 @@ class _Builder:
         agencies = [a.id for a in sc.agencies]
         saving_specs = []  # (outcome index, agency, net events row, cash events row, unit cost ref)
         self.event_rows: list[int] = []
+        yr = f"${self.t_row + 1}"  # the year-index row, anchored
         for o, oc in enumerate(p.outcomes):
             rows = self.outcome_rows[o]
             s.put(s.row, 0, oc.label, "subsection")
@@ -590,7 +591,6 @@ class _Builder:
             def ref(name: str, _rows=rows) -> str:
                 return I.ref(_rows[name], I_VALUE)
 
-            yr = f"${self.t_row + 1}"
             add_row = self.calc_row(
                 "Additionality factor (1-deadweight)(1-displacement)(1-attribution)(1-optimism bias)",
                 "fraction",
