@@ -160,6 +160,92 @@ def cmd_schema(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
 
 # ---------------------------------------------------------------------------------------------
+# Exports: Excel workbook, one-page briefing, chart images (XlsxWriter/Altair/vl-convert imported lazily)
+# ---------------------------------------------------------------------------------------------
+
+
+def cmd_export(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from .engine import appraise
+    from .loading import load_proposal
+
+    if not args.output.lower().endswith(".xlsx"):
+        raise UsageError(f"{args.output}: the workbook file name must end in .xlsx")
+    result = appraise(load_proposal(args.file, _overrides(args)))
+    from .export.excel import workbook_bytes
+
+    write_output(workbook_bytes(result), args.output, out)
+    out.write(f"wrote {args.output}\n")
+    return EXIT_OK
+
+
+def cmd_brief(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from .engine import appraise
+    from .loading import load_proposal
+
+    target = args.output.lower()
+    if not target.endswith((".html", ".htm", ".md", ".pdf")):
+        raise UsageError(f"{args.output}: the briefing file name must end in .html, .md or .pdf")
+    result = appraise(load_proposal(args.file, _overrides(args)))
+    from .export import brief
+
+    body: str | bytes
+    if target.endswith(".md"):
+        body = brief.brief_markdown(result)
+    elif target.endswith(".pdf"):
+        body = brief.brief_pdf(result)
+    else:
+        body = brief.brief_html(result)
+    write_output(body, args.output, out)
+    out.write(f"wrote {args.output}\n")
+    return EXIT_OK
+
+
+def cmd_chart(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from .engine import appraise
+    from .export.images import chart_image, check_kind, format_from_path
+    from .loading import load_proposal
+
+    fmt = format_from_path(args.output)
+    check_kind(args.kind)
+    result = appraise(load_proposal(args.file, _overrides(args)))
+    write_output(chart_image(args.kind, result, fmt, scale=args.scale), args.output, out)
+    out.write(f"wrote {args.output}\n")
+    return EXIT_OK
+
+
+def _add_export_commands(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "export",
+        help="write an Excel workbook with live formulas (Inputs, Calculations, Outputs, Provenance)",
+    )
+    p.add_argument("file", metavar="FILE")
+    p.add_argument("-o", "--output", metavar="OUT.xlsx", required=True)
+    _add_overrides(p)
+    p.set_defaults(func=cmd_export)
+
+    p = sub.add_parser(
+        "brief", help="write a one-page briefing (.html, .md, or .pdf through headless Chromium)"
+    )
+    p.add_argument("file", metavar="FILE")
+    p.add_argument("-o", "--output", metavar="OUT.html|OUT.md|OUT.pdf", required=True)
+    _add_overrides(p)
+    p.set_defaults(func=cmd_brief)
+
+    p = sub.add_parser("chart", help="write one of the app's charts as a PNG or SVG image")
+    p.add_argument("file", metavar="FILE")
+    p.add_argument(
+        "--kind",
+        required=True,
+        metavar="KIND",
+        help="savings-by-department, cumulative-position, who-pays-who-saves or dual-running",
+    )
+    p.add_argument("-o", "--output", metavar="OUT.png|OUT.svg", required=True)
+    p.add_argument("--scale", type=float, default=2.0, help="PNG pixel density (default 2)")
+    _add_overrides(p)
+    p.set_defaults(func=cmd_chart)
+
+
+# ---------------------------------------------------------------------------------------------
 # Parser
 # ---------------------------------------------------------------------------------------------
 
@@ -207,6 +293,8 @@ def build_parser() -> argparse.ArgumentParser:
         "--out-dir", metavar="DIR", help="write proposal.schema.json and unit_costs.schema.json here"
     )
     p.set_defaults(func=cmd_schema)
+
+    _add_export_commands(sub)
 
     return parser
 

@@ -1,0 +1,586 @@
+"""The one-page briefing: headline sentence, verdict, who gains or loses, two charts, caveats, sources.
+
+Every figure comes from the engine's :class:`~costmodel.engine.TenYearTest` result and carries the
+numbers of the sources behind it ([1], [2]...), listed at the foot of the page. HTML is the main form
+(print CSS: one A4 page); Markdown is the same content without the charts; PDF is the HTML printed by
+headless Chromium where it is installed.
+
+A Monte Carlo result may be passed as ``simulation`` (duck-typed, since the uncertainty module is
+separate): it is read for ``probability_passes`` [fraction] (or ``prob_pass``/``p_pass``), ``n_draws``
+(or ``draws``) and, optionally, ``npv_p5``/``npv_p95`` [£] (or ``npv_low``/``npv_high``).
+"""
+
+from __future__ import annotations
+
+import html
+import os
+import shutil
+import subprocess
+import tempfile
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from .. import __version__
+from ..errors import OutputError
+from ..formatting import fy_label, money, per_pound, years_words
+
+if TYPE_CHECKING:
+    from ..engine import TenYearTest
+
+CHROMIUM_CANDIDATES = ("/usr/bin/chromium", "/usr/bin/chromium-browser", "chromium", "chromium-browser")
+BRIEF_CHARTS = ("savings-by-department", "cumulative-position")
+
+
+# ---------------------------------------------------------------------------------------------
+# Content (shared by HTML and Markdown)
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Simulation:
+    probability_passes: float  # [fraction]
+    n_draws: int | None
+    npv_low: float | None  # [£] 5th percentile
+    npv_high: float | None  # [£] 95th percentile
+
+
+def _attr(obj: Any, *names: str) -> Any:
+    for n in names:
+        v = obj.get(n) if isinstance(obj, dict) else getattr(obj, n, None)
+        if v is not None:
+            return v
+    return None
+
+
+def read_simulation(sim: Any) -> Simulation | None:
+    """Pull what the briefing needs from a simulation result of any shape (None if it has none)."""
+    if sim is None:
+        return None
+    p = _attr(sim, "probability_passes", "prob_pass", "p_pass", "pass_probability")
+    if p is None:
+        return None
+    n = _attr(sim, "n_draws", "draws", "n")
+    lo = _attr(sim, "npv_p5", "npv_low")
+    hi = _attr(sim, "npv_p95", "npv_high")
+    return Simulation(
+        float(p),
+        int(n) if isinstance(n, (int, float)) else None,
+        None if lo is None else float(lo),
+        None if hi is None else float(hi),
+    )
+
+
+class _Citations:
+    """Numbers the scenario's sources [1]..[n] in a fixed order (the order they are listed)."""
+
+    def __init__(self, result: TenYearTest):
+        self.sources = result.scenario.sources
+        self.number = {sid: i + 1 for i, sid in enumerate(self.sources)}
+        self.used: set[str] = set()
+
+    def cite(self, ids: set[str] | list[str]) -> list[int]:
+        known = [i for i in ids if i in self.number]
+        self.used.update(known)
+        return sorted({self.number[i] for i in known})
+
+
+def _ids(*quantities: Any) -> set[str]:
+    return {q.source for q in quantities if q is not None and getattr(q, "source", None)}
+
+
+def _subject(title: str) -> str:
+    """'Targeted detached youth work for…' -> 'targeted detached youth work for…' (keeps acronyms)."""
+    if len(title) > 1 and title[0].isupper() and title[1].islower():
+        return title[0].lower() + title[1:]
+    return title
+
+
+@dataclass
+class BriefContent:
+    title: str
+    area: str
+    headline: str
+    headline_refs: list[int]
+    verdict: str
+    verdict_refs: list[int]
+    rows: list[dict[str, Any]]  # per budget holder: name, pv_costs, pv_savings, pv_net, position, refs
+    total: dict[str, Any]
+    figures: list[tuple[str, str, list[int]]]  # (label, value, refs)
+    caveats: list[str]
+    sources: list[tuple[int, Any]]  # (number, Source)
+    conventions: str
+    footer: str
+
+
+def brief_content(result: TenYearTest, simulation: Any = None) -> BriefContent:
+    """The briefing's words and figures, computed from a result (and optionally a simulation)."""
+    sc = result.scenario
+    p = sc.proposal
+    s = result.structure
+    cites = _Citations(result)
+    horizon = years_words(s.n_years)
+    names = {a.id: a.name for a in sc.agencies}
+
+    # which sources stand behind which figures
+    cost_ids = _ids(*[line.amount or line.by_year for line in p.prevention_costs])
+    cost_ids |= _ids(*[line.growth for line in p.prevention_costs])
+    outcome_ids: set[str] = set()
+    for oc in p.outcomes:
+        outcome_ids |= _ids(
+            oc.cohort,
+            oc.baseline_rate,
+            oc.effect,
+            oc.lag_years,
+            oc.persistence_years,
+            oc.drop_off,
+            oc.deadweight,
+            oc.displacement,
+            oc.attribution,
+            oc.optimism_bias,
+            oc.cashable_share,
+            oc.cashable_delay_years,
+        )
+        outcome_ids |= _ids(*[u.per_event for u in oc.unit_costs])
+    by_agency: dict[str, set[str]] = {a.id: set() for a in sc.agencies}
+    for oc in p.outcomes:
+        for use in oc.unit_costs:
+            uc = sc.unit_costs[use.unit_cost]
+            for b in uc.bearers:
+                if uc.source and b.agency in by_agency:
+                    by_agency[b.agency].add(uc.source)
+    payers = {line.paid_by for line in p.prevention_costs}
+    method_ids = {sc.schedule.source, sc.deflator.source}
+    all_saving_ids = outcome_ids | set().union(*by_agency.values()) if by_agency else outcome_ids
+
+    # headline
+    pv_costs, pv_sav, npv = result.pv_costs, result.pv_savings, result.npv
+    sav = {a.id: float(v) for a, v in zip(sc.agencies, result.pv_savings_by_agency, strict=True)}
+    net = {a.id: float(v) for a, v in zip(sc.agencies, result.pv_net_by_agency, strict=True)}
+    subject = _subject(p.title)
+    refs = cost_ids | all_saving_ids | method_ids
+    if s.sign > 0 and pv_costs > 0.005:
+        per = pv_sav / pv_costs
+        top = max(sav, key=lambda a: sav[a]) if sav else None
+        lands = ""
+        if top is not None and sav[top] > 0.005:
+            lands = f"; {per_pound(sav[top] / pv_costs)} of it lands with {names[top]}"
+        if result.passes:
+            headline = (
+                f"Every £1 spent on {subject} in this proposal saves the public purse {per_pound(per)} over "
+                f"{horizon}{lands}: a net gain of {money(npv)} in present value."
+            )
+        else:
+            headline = (
+                f"Every £1 spent on {subject} in this proposal saves the public purse only {per_pound(per)} over "
+                f"{horizon}{lands}: it does not pay for itself."
+            )
+    elif s.sign < 0 and pv_costs < -0.005:
+        released = -pv_costs
+        added = -pv_sav
+        per = added / released
+        loser = min(sav, key=lambda a: sav[a]) if sav else None
+        most = ""
+        if loser is not None and sav[loser] < -0.005:
+            most = f", {per_pound(-sav[loser] / released)} of it at {names[loser]}"
+        if result.passes:
+            headline = (
+                f"This cut releases {money(released)} over {horizon}, and for every £1 released "
+                f"{per_pound(per)} comes back as extra demand elsewhere{most}: the public purse still saves "
+                f"{money(npv)} (present value)."
+            )
+        else:
+            headline = (
+                f"This cut releases {money(released)} over {horizon}, but for every £1 released "
+                f"{per_pound(per)} comes back as extra demand elsewhere{most}: a false economy that costs the "
+                f"public purse {money(-npv)} (present value)."
+            )
+    else:
+        headline = f"Over {horizon} the proposal's net present value to the public purse is {money(npv, signed=True)}."
+    headline_refs = cites.cite(refs)
+
+    # who gains or loses
+    rows = []
+    for i, a in enumerate(sc.agencies):
+        ids = set(by_agency.get(a.id, set()))
+        if result.pv_savings_by_agency[i] != 0:
+            ids |= outcome_ids
+        if a.id in payers:
+            ids |= cost_ids
+        v = net[a.id]
+        rows.append(
+            {
+                "name": a.name,
+                "pv_costs": float(result.pv_costs_by_agency[i]),
+                "pv_savings": float(result.pv_savings_by_agency[i]),
+                "pv_net": v,
+                "position": "better off" if v > 0.005 else ("worse off" if v < -0.005 else "no change"),
+                "refs": cites.cite(ids | method_ids),
+            }
+        )
+    total = {
+        "name": "Total public sector",
+        "pv_costs": pv_costs,
+        "pv_savings": pv_sav,
+        "pv_net": npv,
+        "position": "passes" if result.passes else "fails",
+        "refs": cites.cite(refs),
+    }
+
+    dr = result.dual_running
+    figures: list[tuple[str, str, list[int]]] = [
+        ("Net present value", money(npv, signed=True), cites.cite(refs)),
+        (
+            f"…in the firm-budget years (first {s.firm_budget_years})",
+            money(result.npv_firm, signed=True),
+            cites.cite(refs),
+        ),
+        ("…in the years beyond", money(result.npv_beyond, signed=True), cites.cite(refs)),
+        (
+            "Benefit-cost ratio",
+            "n/a" if result.bcr is None else f"{result.bcr:.2f}",
+            cites.cite(refs),
+        ),
+        (
+            "Peak dual-running funding",
+            money(dr.peak_funding_requirement),
+            cites.cite(cost_ids | all_saving_ids),
+        ),
+        (
+            "Cash break-even",
+            fy_label(result.years[dr.break_even_year])
+            if dr.break_even_year is not None
+            else f"not within {horizon}",
+            cites.cite(cost_ids | all_saving_ids),
+        ),
+    ]
+
+    caveats = _caveats(result, read_simulation(simulation), cites)
+    sources = [(cites.number[sid], src) for sid, src in sc.sources.items() if sid in cites.used]
+    conventions = (
+        f"£ in {fy_label(s.price_base_year)} prices (real terms, converted with the {sc.deflator.label}); present values discounted at the {sc.schedule.label}; year 0 "
+        f"({fy_label(result.years[0])}) undiscounted. Firm-budget years are the first {s.firm_budget_years}."
+    )
+    footer = (
+        f"costmodel {__version__} · {os.path.basename(sc.path)} · inputs_sha256 {sc.inputs_sha256[:16]}… · "
+        f"every figure is reproducible with `costmodel run {os.path.basename(sc.path)}`"
+    )
+    return BriefContent(
+        title=p.title,
+        area=f"{'New spending' if p.kind == 'new_spending' else 'A cut'} · {p.area}",
+        headline=headline,
+        headline_refs=headline_refs,
+        verdict=result.verdict,
+        verdict_refs=cites.cite(refs),
+        rows=rows,
+        total=total,
+        figures=figures,
+        caveats=caveats,
+        sources=sources,
+        conventions=conventions,
+        footer=footer,
+    )
+
+
+def _caveats(result: TenYearTest, sim: Simulation | None, cites: _Citations) -> list[str]:
+    sc = result.scenario
+    p = sc.proposal
+    out: list[str] = []
+    if sim is not None:
+        text = (
+            f"Uncertainty: in {sim.n_draws:,} simulated draws"
+            if sim.n_draws
+            else "Uncertainty: in simulation"
+        )
+        text += f" the proposal passes the Ten Year Test {sim.probability_passes:.0%} of the time"
+        if sim.npv_low is not None and sim.npv_high is not None:
+            text += f"; 90% of NPVs lie between {money(sim.npv_low, signed=True)} and {money(sim.npv_high, signed=True)}"
+        out.append(text + ".")
+    else:
+        out.append(
+            "These are central estimates: no simulation of the uncertainty was run; the assumption file's "
+            "low and high values show the plausible range of each input."
+        )
+    # stated assumptions behind the outcome arithmetic
+    assumed: list[str] = []
+    labels = {
+        "cohort": "cohort size",
+        "baseline_rate": "baseline rate",
+        "effect": "effect size",
+        "persistence_years": "persistence",
+        "drop_off": "drop-off",
+        "attribution": "attribution",
+        "optimism_bias": "optimism bias",
+        "cashable_share": "cashable share",
+    }
+    for oc in p.outcomes:
+        for name, label in labels.items():
+            if getattr(oc, name).assumption and label not in assumed:
+                assumed.append(label)
+    n_assumed = sum(1 for line in p.prevention_costs if (line.amount or line.by_year).assumption)  # type: ignore[union-attr]
+    if assumed:
+        out.append(
+            "Stated assumptions, not sourced figures: "
+            + ", ".join(assumed)
+            + ". Each has its reason in the assumption file; change them to test the verdict."
+        )
+    if n_assumed:
+        out.append(f"{n_assumed} prevention cost line(s) rest on a stated assumption rather than a source.")
+    weak = [(sid, s) for sid, s in sc.sources.items() if s.grade in {"C", "U"}]
+    if weak:
+        parts = [
+            f"{s.title.split(':')[0]} [{n}] (grade {s.grade})" for sid, s in weak for n in cites.cite([sid])
+        ]
+        out.append(
+            "Less certain sources (C: derived or transcribed; U: unverified claim): " + "; ".join(parts) + "."
+        )
+    unverified = [uc.label for uc in sc.unit_costs.values() if uc.grade == "U"]
+    if unverified:
+        out.append("Unverified unit costs (grade U): " + ", ".join(unverified) + ".")
+    cash = result.pv_cashable
+    if result.pv_savings > 0.005:
+        out.append(
+            f"Only {cash / result.pv_savings:.0%} of the savings ({money(cash)}) can be taken out of budgets; "
+            "the rest frees capacity rather than cash."
+        )
+    out.extend(result.notes)
+    return out
+
+
+# ---------------------------------------------------------------------------------------------
+# HTML
+# ---------------------------------------------------------------------------------------------
+
+_CSS = """
+@page { size: A4; margin: 10mm 12mm; }
+* { box-sizing: border-box; }
+html { -webkit-print-color-adjust: exact; print-color-adjust: exact; }
+body { font-family: "Helvetica Neue", Arial, "Liberation Sans", sans-serif; color: #0b0c0c;
+       font-size: 8.8pt; line-height: 1.3; margin: 0 auto; max-width: 186mm; }
+header { border-bottom: 3px solid #1d70b8; padding-bottom: 1.5mm; margin-bottom: 2mm; }
+h1 { font-size: 14pt; margin: 0 0 0.5mm 0; line-height: 1.2; }
+.area { color: #505a5f; font-size: 8.5pt; }
+.headline { font-size: 12pt; font-weight: bold; line-height: 1.3; margin: 0 0 2mm 0; }
+.verdict { padding: 1.5mm 3mm; border-left: 5px solid; margin: 0 0 2mm 0; }
+.verdict.pass { border-color: #00703c; background: #e8f4ec; }
+.verdict.fail { border-color: #d4351c; background: #fbe9e6; }
+.charts { display: flex; gap: 4mm; margin: 0 0 1mm 0; break-inside: avoid; }
+.charts figure { flex: 1 1 0; margin: 0; min-width: 0; }
+.charts img { width: 100%; height: auto; display: block; }
+figcaption { font-size: 7pt; color: #505a5f; line-height: 1.25; }
+.grid { display: flex; gap: 5mm; }
+.grid > div { flex: 1 1 0; min-width: 0; }
+.grid > div:first-child { flex: 1.15 1 0; }
+table { border-collapse: collapse; width: 100%; font-size: 8pt; }
+th, td { padding: 0.6mm 1.2mm; border-bottom: 1px solid #b1b4b6; text-align: right; white-space: nowrap; }
+th:first-child, td:first-child { text-align: left; white-space: normal; }
+thead th { border-bottom: 2px solid #0b0c0c; }
+tr.total td { font-weight: bold; border-top: 2px solid #0b0c0c; }
+.neg { color: #d4351c; } .pos { color: #00703c; }
+h2 { font-size: 10pt; margin: 2mm 0 1mm 0; }
+ul.caveats { margin: 0; padding-left: 4mm; }
+ul.caveats li { margin-bottom: 0.5mm; }
+ol.sources { margin: 0; padding-left: 5mm; font-size: 7pt; line-height: 1.25; }
+ol.sources a { word-break: break-all; }
+sup { font-size: 6pt; color: #1d70b8; }
+sup a { text-decoration: none; }
+.conventions, footer { font-size: 7pt; color: #505a5f; margin-top: 1mm; }
+a { color: #1d70b8; }
+@media screen { body { margin: 8mm auto; } }
+"""
+
+
+def ref_runs(refs: list[int]) -> list[tuple[int, int]]:
+    """[1, 2, 3, 5] -> [(1, 3), (5, 5)]: consecutive source numbers as runs."""
+    runs: list[tuple[int, int]] = []
+    for n in sorted(refs):
+        if runs and n == runs[-1][1] + 1:
+            runs[-1] = (runs[-1][0], n)
+        else:
+            runs.append((n, n))
+    return runs
+
+
+def _sup(refs: list[int]) -> str:
+    if not refs:
+        return ""
+    parts = []
+    for a, b in ref_runs(refs):
+        link = f'<a href="#src-{a}">{a}</a>'
+        parts.append(link if a == b else f'{link}–<a href="#src-{b}">{b}</a>')
+    return "<sup>[" + ",".join(parts) + "]</sup>"
+
+
+def _money_cell(v: float) -> str:
+    cls = "neg" if v < -0.005 else ("pos" if v > 0.005 else "")
+    return f'<td class="{cls}">{html.escape(money(v, signed=True))}</td>'
+
+
+def brief_html(result: TenYearTest, simulation: Any = None, *, charts: bool = True) -> str:
+    """The one-page briefing as a self-contained HTML document (charts as inline SVG data URIs)."""
+    c = brief_content(result, simulation)
+    e = html.escape
+    chart_html = ""
+    if charts:
+        from ..charts import CHART_KINDS
+        from .images import data_uri
+
+        figs = []
+        for kind in BRIEF_CHARTS:
+            figs.append(
+                f'<figure><img alt="{e(CHART_KINDS[kind].title)}" '
+                f'src="{data_uri(kind, result, "svg", width=300, height=175)}">'
+                f"<figcaption>{e(CHART_KINDS[kind].caption(result))}</figcaption></figure>"
+            )
+        chart_html = '<section class="charts">' + "".join(figs) + "</section>"
+    rows = []
+    for r in [*c.rows, c.total]:
+        cls = ' class="total"' if r is c.total else ""
+        rows.append(
+            f"<tr{cls}><td>{e(r['name'])}{_sup(r['refs'])}</td>"
+            f"<td>{e(money(r['pv_costs']))}</td><td>{e(money(r['pv_savings']))}</td>"
+            f"{_money_cell(r['pv_net'])}<td>{e(r['position'])}</td></tr>"
+        )
+    figures = "".join(f"<tr><td>{e(k)}</td><td>{e(v)}{_sup(refs)}</td></tr>" for k, v, refs in c.figures)
+    caveats = "".join(f"<li>{e(x)}</li>" for x in c.caveats)
+    sources = "".join(
+        f'<li id="src-{n}" value="{n}">{e(s.title)}. {e(s.publisher)}, {s.year}. '
+        f'<a href="{e(s.url)}">{e(s.url)}</a> (grade {e(s.grade)})</li>'
+        for n, s in c.sources
+    )
+    verdict_cls = "pass" if result.passes else "fail"
+    return f"""<!DOCTYPE html>
+<html lang="en-GB">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="generator" content="costmodel {e(__version__)}">
+<meta name="inputs-sha256" content="{e(result.scenario.inputs_sha256)}">
+<title>{e(c.title)}: the Ten Year Test</title>
+<style>{_CSS}</style>
+</head>
+<body>
+<header><h1>{e(c.title)}</h1><div class="area">The Ten Year Test · {e(c.area)}</div></header>
+<p class="headline" data-figure="headline">{e(c.headline)}{_sup(c.headline_refs)}</p>
+<p class="verdict {verdict_cls}" data-figure="verdict">{e(c.verdict)}{_sup(c.verdict_refs)}</p>
+{chart_html}
+<section class="grid">
+<div>
+<h2>Who pays and who saves (present value)</h2>
+<table data-figure="table"><thead><tr><th>Budget holder</th><th>Costs</th><th>Savings</th><th>Net</th><th></th></tr></thead>
+<tbody>{"".join(rows)}</tbody></table>
+<table data-figure="figures" style="margin-top:2mm"><tbody>{figures}</tbody></table>
+</div>
+<div>
+<h2>What is uncertain</h2>
+<ul class="caveats">{caveats}</ul>
+</div>
+</section>
+<h2>Sources</h2>
+<ol class="sources">{sources}</ol>
+<p class="conventions">{e(c.conventions)}</p>
+<footer>{e(c.footer)}</footer>
+</body>
+</html>
+"""
+
+
+# ---------------------------------------------------------------------------------------------
+# Markdown
+# ---------------------------------------------------------------------------------------------
+
+
+def _md_refs(refs: list[int]) -> str:
+    if not refs:
+        return ""
+    return " [" + ",".join(str(a) if a == b else f"{a}–{b}" for a, b in ref_runs(refs)) + "]"
+
+
+def brief_markdown(result: TenYearTest, simulation: Any = None) -> str:
+    """The briefing as Markdown (same words and figures as the HTML; charts are left to the HTML)."""
+    c = brief_content(result, simulation)
+    lines = [
+        f"# {c.title}",
+        "",
+        f"*The Ten Year Test · {c.area}*",
+        "",
+        f"**{c.headline}**{_md_refs(c.headline_refs)}",
+        "",
+        f"> {c.verdict}{_md_refs(c.verdict_refs)}",
+        "",
+        "## Who pays and who saves (present value)",
+        "",
+        "| Budget holder | Costs | Savings | Net | |",
+        "|---|---:|---:|---:|---|",
+    ]
+    for r in [*c.rows, c.total]:
+        name = f"**{r['name']}**" if r is c.total else r["name"]
+        lines.append(
+            f"| {name}{_md_refs(r['refs'])} | {money(r['pv_costs'])} | {money(r['pv_savings'])} | "
+            f"{money(r['pv_net'], signed=True)} | {r['position']} |"
+        )
+    lines += ["", "| Figure | Value |", "|---|---:|"]
+    lines += [f"| {k} | {v}{_md_refs(refs)} |" for k, v, refs in c.figures]
+    lines += ["", "## What is uncertain", ""]
+    lines += [f"- {x}" for x in c.caveats]
+    lines += ["", "## Sources", ""]
+    lines += [f"{n}. {s.title}. {s.publisher}, {s.year}. <{s.url}> (grade {s.grade})" for n, s in c.sources]
+    lines += ["", f"*{c.conventions}*", "", f"*{c.footer}*", ""]
+    return "\n".join(lines)
+
+
+# ---------------------------------------------------------------------------------------------
+# PDF through headless Chromium
+# ---------------------------------------------------------------------------------------------
+
+
+def find_chromium() -> str | None:
+    """Path of a Chromium executable, or None ($COSTMODEL_CHROMIUM overrides)."""
+    override = os.environ.get("COSTMODEL_CHROMIUM")
+    for cand in ((override,) if override else ()) + CHROMIUM_CANDIDATES:
+        path = cand if os.path.isabs(cand) else shutil.which(cand)
+        if path and os.path.isfile(path) and os.access(path, os.X_OK):
+            return path
+    return None
+
+
+def html_to_pdf(document: str, *, timeout: float = 60.0) -> bytes:
+    """Print an HTML document to PDF (A4, per its print CSS) with headless Chromium."""
+    chromium = find_chromium()
+    if chromium is None:
+        raise OutputError(
+            "PDF needs Chromium, which is not installed (apt-get install chromium); "
+            "write .html and print it from a browser instead"
+        )
+    with tempfile.TemporaryDirectory(prefix="costmodel-pdf-") as tmp:
+        src = os.path.join(tmp, "brief.html")
+        out = os.path.join(tmp, "brief.pdf")
+        with open(src, "w", encoding="utf-8") as fh:
+            fh.write(document)
+        cmd = [
+            chromium,
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--no-first-run",
+            f"--user-data-dir={os.path.join(tmp, 'profile')}",
+            "--no-pdf-header-footer",
+            f"--print-to-pdf={out}",
+            "file://" + src,
+        ]
+        try:
+            proc = subprocess.run(cmd, capture_output=True, timeout=timeout, check=False)
+        except subprocess.TimeoutExpired:
+            raise OutputError(f"Chromium did not finish printing the PDF within {timeout:g} s") from None
+        if proc.returncode != 0 or not os.path.exists(out):
+            last = (proc.stderr.decode("utf-8", "replace").strip().splitlines() or ["no message"])[-1]
+            raise OutputError(f"Chromium could not print the PDF: {last}")
+        with open(out, "rb") as fh:
+            return fh.read()
+
+
+def brief_pdf(result: TenYearTest, simulation: Any = None) -> bytes:
+    """The briefing printed to a one-page A4 PDF (needs Chromium)."""
+    return html_to_pdf(brief_html(result, simulation))

@@ -1,0 +1,1215 @@
+"""Excel workbook of a Ten Year Test result, laid out by the FAST standard, with live formulas.
+
+Sheets
+------
+* **Inputs**: every assumption used (appraisal settings, discount-rate bands, the GDP deflator,
+  prevention cost lines, outcome parameters, units per event, unit costs by budget holder), each with
+  its unit, price year, source id and grade. Input cells are blue on pale yellow.
+* **Calculations**: by outcome, budget holder and year: price conversion factors, cost flows, intakes,
+  the persistence profile, events avoided, savings and cashable savings, discount rates, discount
+  factors (DF_0 = 1; DF_t = DF_{t-1} / (1 + r_t)) and present values. Everything derived is a formula
+  of the inputs; nothing is pasted.
+* **Outputs**: the Ten Year Test table (budget holders × years, firm-budget years against years
+  beyond, NPV per budget holder), headline figures, the verdict, and an Excel ``NPV()`` check that
+  reconciles with the Green Book year-0 convention.
+* **Provenance**: sources (with links and grades), stated assumptions with their reasons, the
+  costmodel version, ``inputs_sha256``, the discount schedule and the deflator vintage.
+
+One timeline: appraisal years run across columns from column H on every sheet. Every formula cell
+also stores its value, computed by evaluating the formula text (:mod:`costmodel.export.formula`), so
+viewers that do not recalculate show the right figure and the tests can compare it with the engine.
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from .. import __version__
+from ..formatting import fy_label
+from .formula import Evaluator, cell_name, col_letters
+
+if TYPE_CHECKING:
+    from ..engine import TenYearTest
+    from ..models import Source
+
+INPUTS, CALC, OUTPUTS, PROVENANCE = "Inputs", "Calculations", "Outputs", "Provenance"
+FIRST_YEAR_COL = 7  # column H: the first appraisal year on every sheet
+HEADER_ROW = 3  # zero-based row of the column headers (row 4 in Excel)
+
+# column meanings on the Inputs sheet
+I_LABEL, I_VALUE, I_UNIT, I_YEAR, I_SOURCE, I_GRADE, I_NOTE = range(7)
+# column meanings on the Calculations sheet
+C_LABEL, C_UNIT, C_AGENCY, C_ITEM, C_CONST, C_TOTAL, C_PV = range(7)
+
+
+# ---------------------------------------------------------------------------------------------
+# A plain in-memory workbook: cells, formats, then written out with XlsxWriter
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass
+class _Cell:
+    value: Any  # number, str, bool, None; a formula is a str starting with '='
+    style: str = "text"
+    url: str | None = None
+
+
+@dataclass
+class _Sheet:
+    name: str
+    cells: dict[tuple[int, int], _Cell] = field(default_factory=dict)
+    widths: dict[int, float] = field(default_factory=dict)
+    freeze: tuple[int, int] | None = None
+    row: int = 0  # next free row while building
+
+    def put(self, row: int, col: int, value: Any, style: str = "text", url: str | None = None) -> str:
+        """Store a cell; return its absolute reference (e.g. 'Inputs!$B$7')."""
+        if isinstance(value, float) and value != value:  # NaN guard
+            raise ValueError("NaN cannot be written to the workbook")
+        self.cells[(row, col)] = _Cell(value, style, url)
+        return self.ref(row, col)
+
+    def ref(self, row: int, col: int, absolute: str = "rc", *, local: bool = False) -> str:
+        name = cell_name(row, col, absolute=absolute)
+        return name if local else f"{self.name}!{name}"
+
+
+def _grade(source: Source | None, override: str | None = None) -> str:
+    if override:
+        return override
+    return source.grade if source is not None else "assumption"
+
+
+class _Builder:
+    def __init__(self, result: TenYearTest):
+        self.r = result
+        self.sc = result.scenario
+        self.p = self.sc.proposal
+        self.T = result.structure.n_years
+        self.inputs = _Sheet(INPUTS)
+        self.calc = _Sheet(CALC)
+        self.outputs = _Sheet(OUTPUTS)
+        self.prov = _Sheet(PROVENANCE)
+        self.sheets = [self.inputs, self.calc, self.outputs, self.prov]
+        self.assumptions: list[tuple[str, str, str]] = []  # (where, value, reason)
+
+    # ---- helpers ----------------------------------------------------------------------------
+
+    def ycol(self, t: int) -> int:
+        return FIRST_YEAR_COL + t
+
+    def span(self, sheet: _Sheet, row: int, *, absolute_row: bool = True, local: bool = True) -> str:
+        """The timeline range of one row, e.g. 'H$20:Q$20'."""
+        a = "r" if absolute_row else ""
+        first = sheet.ref(row, self.ycol(0), a, local=True)
+        last = sheet.ref(row, self.ycol(self.T - 1), a, local=True)
+        return f"{first}:{last}" if local else f"{sheet.name}!{first}:{last}"
+
+    def title(self, sheet: _Sheet, text: str, sub: str) -> None:
+        sheet.put(0, 0, text, "title")
+        sheet.put(1, 0, sub, "note")
+
+    def section(self, sheet: _Sheet, text: str) -> None:
+        sheet.row += 1
+        sheet.put(sheet.row, 0, text, "section")
+        sheet.row += 1
+
+    def input_row(
+        self,
+        label: str,
+        value: Any,
+        unit: str,
+        *,
+        year: int | None = None,
+        prov: Any = None,
+        grade_override: str | None = None,
+        where: str = "",
+        style: str | None = None,
+        note: str | None = None,
+    ) -> int:
+        """One assumption on the Inputs sheet; ``prov`` is the quantity (with source/assumption/note)."""
+        s = self.inputs
+        row = s.row
+        s.put(row, I_LABEL, label)
+        if style is None:
+            style = "input_text" if isinstance(value, str) else _input_style(unit)
+        if value is not None:
+            s.put(row, I_VALUE, value, style)
+        s.put(row, I_UNIT, unit, "unit")
+        if year is not None:
+            s.put(row, I_YEAR, year, "input_year")
+        src_id = getattr(prov, "source", None) if prov is not None else None
+        reason = getattr(prov, "assumption", None) if prov is not None else None
+        extra = getattr(prov, "note", None) if prov is not None else None
+        if src_id:
+            src = self.sc.sources.get(src_id)
+            s.put(row, I_SOURCE, src_id)
+            s.put(row, I_GRADE, _grade(src, grade_override), "grade")
+        elif reason:
+            s.put(row, I_SOURCE, "assumption")
+            s.put(row, I_GRADE, "assumption", "grade")
+            self.assumptions.append((where or label, _fmt_value(value, unit), reason))
+        text = "; ".join(x for x in (reason, extra, note) if x)
+        if text:
+            s.put(row, I_NOTE, text, "note")
+        s.row += 1
+        return row
+
+    def calc_row(
+        self,
+        label: str,
+        unit: str,
+        formula_for_year: Any,
+        *,
+        agency: str | None = None,
+        item: str | None = None,
+        const: str | None = None,
+        const_style: str = "calc_num",
+        style: str = "calc_money",
+        pv: bool = False,
+        total: bool = False,
+    ) -> int:
+        """One Calculations row: ``formula_for_year(t, col_letter, row)`` gives each year's formula."""
+        s = self.calc
+        row = s.row
+        s.put(row, C_LABEL, label)
+        s.put(row, C_UNIT, unit, "unit")
+        if agency is not None:
+            s.put(row, C_AGENCY, agency)
+        if item is not None:
+            s.put(row, C_ITEM, item)
+        if const is not None:
+            s.put(row, C_CONST, const, const_style)
+        if formula_for_year is not None:
+            for t in range(self.T):
+                f = formula_for_year(t, col_letters(self.ycol(t)), row + 1)
+                s.put(row, self.ycol(t), f, style if isinstance(f, str) and f.startswith("=") else style)
+        if total:
+            s.put(row, C_TOTAL, f"=SUM({self.span(s, row, absolute_row=False)})", "calc_money")
+        if pv:
+            s.put(
+                row,
+                C_PV,
+                f"=SUMPRODUCT({self.span(s, row, absolute_row=False)},{self.span(s, self.df_row)})",
+                "calc_money",
+            )
+        s.row += 1
+        return row
+
+    # ---- Inputs -------------------------------------------------------------------------------
+
+    def build_inputs(self) -> None:
+        sc, p, r = self.sc, self.p, self.r
+        ap = p.appraisal
+        s = self.inputs
+        self.title(
+            s,
+            f"Inputs: {p.title}",
+            "Every assumption the appraisal uses. Input cells are blue on pale yellow: change one and the "
+            "Calculations and Outputs sheets recompute. Money is in each figure's own price year.",
+        )
+        for c, h in enumerate(["Input", "Value", "Unit", "Year", "Source id", "Grade", "Note"]):
+            s.put(HEADER_ROW, c, h, "header")
+        for t, year in enumerate(r.years):
+            s.put(HEADER_ROW, self.ycol(t), fy_label(year), "header_year")
+        s.row = HEADER_ROW + 1
+
+        self.section(s, "Proposal and appraisal settings")
+        self.kind_row = self.input_row(
+            "Kind of proposal (new_spending or cut)", p.kind, "text", note="a cut reverses every flow's sign"
+        )
+        self.first_year_row = self.input_row(
+            "First appraisal year (year 0, undiscounted)", ap.first_year, "financial year (2027 = 2027-28)"
+        )
+        self.input_row(
+            "Horizon",
+            self.T,
+            "years",
+            style="fixed",
+            note="structure: the timeline has this many columns (re-export to change it)",
+        )
+        self.firm_row = self.input_row("Firm-budget years", ap.firm_budget_years, "years")
+        self.base_row = self.input_row(
+            "Price base year", ap.price_base_year, "financial year", style="input_year"
+        )
+        sched = sc.schedule
+        self.input_row("Discount-rate schedule", sched.id, "id", style="fixed", note=sched.label)
+        self.input_row(
+            "GDP deflator",
+            sc.deflator.id,
+            "id",
+            style="fixed",
+            note=f"{sc.deflator.label}; vintage {sc.deflator.vintage}",
+        )
+
+        self.section(s, "Discount-rate schedule: each band's rate applies from its start year (column D)")
+        band_rows = []
+        for b in sched.bands:
+            band_rows.append(
+                self.input_row(
+                    f"Real discount rate from appraisal year {b.from_year}",
+                    b.rate,
+                    "fraction per year",
+                    year=b.from_year,
+                    prov=_Prov(sched.source if sched.source in sc.sources else None, None, sched.note),
+                    grade_override=None if sched.source in sc.sources else "assumption",
+                    note=None if sched.source in sc.sources else "user override of the discount rate",
+                )
+            )
+        self.bands = (band_rows[0], band_rows[-1])
+
+        self.section(s, f"GDP deflator index ({sc.deflator.label}); column D is the financial year")
+        defl_rows = []
+        for year in sorted(sc.deflator.index):
+            defl_rows.append(
+                self.input_row(
+                    f"GDP deflator {fy_label(year)}",
+                    sc.deflator.index[year],
+                    "index",
+                    year=year,
+                    prov=_Prov(sc.deflator.source, None, None),
+                    style="input_index",
+                )
+            )
+        self.defl = (defl_rows[0], defl_rows[-1])
+
+        self.section(s, "Prevention cost lines (money in the price year in column D)")
+        self.cost_rows: list[dict[str, int]] = []
+        for i, line in enumerate(p.prevention_costs):
+            rows: dict[str, int] = {}
+            where = f"prevention_costs.{i} ({line.id})"
+            if line.amount is not None:
+                unit = "£ per year" if line.amount.unit == "GBP_per_year" else "£ (one-off)"
+                rows["amount"] = self.input_row(
+                    f"{line.label}: amount ({line.kind.replace('_', '-')})",
+                    line.amount.value,
+                    unit,
+                    year=line.amount.price_year,
+                    prov=line.amount,
+                    where=where + ".amount",
+                )
+            else:
+                assert line.by_year is not None
+                row = self.input_row(
+                    f"{line.label}: amounts by year (from year {line.start_year}, across the timeline)",
+                    None,
+                    "£ per year",
+                    year=line.by_year.price_year,
+                    prov=line.by_year,
+                    where=where + ".by_year",
+                )
+                for k, v in enumerate(line.by_year.values):
+                    if line.start_year + k < self.T:
+                        s.put(row, self.ycol(line.start_year + k), v, "input_money")
+                rows["by_year"] = row
+            rows["start"] = self.input_row(
+                f"{line.label}: first year paid", line.start_year, "appraisal year", style="input_int"
+            )
+            if line.kind == "recurring" and line.amount is not None:
+                end = line.end_year if line.end_year is not None else self.T - 1
+                rows["end"] = self.input_row(
+                    f"{line.label}: last year paid",
+                    end,
+                    "appraisal year",
+                    style="input_int",
+                    note=None if line.end_year is not None else "default: the last appraisal year",
+                )
+                if line.growth is not None:
+                    rows["growth"] = self.input_row(
+                        f"{line.label}: real growth",
+                        line.growth.value,
+                        "fraction per year",
+                        prov=line.growth,
+                        where=where + ".growth",
+                    )
+            self.cost_rows.append(rows)
+
+        self.section(s, "Outcomes: acute demand avoided (added, for a cut)")
+        self.outcome_rows: list[dict[str, Any]] = []
+        for o, oc in enumerate(p.outcomes):
+            s.put(s.row, 0, oc.label, "subsection")
+            s.row += 1
+            rows = {}
+            where = f"outcomes.{o} ({oc.id})"
+
+            def q(name: str, label: str, unit: str, style: str | None = None, _oc=oc, _w=where) -> int:
+                quantity = getattr(_oc, name)
+                return self.input_row(
+                    label, quantity.value, unit, prov=quantity, where=f"{_w}.{name}", style=style
+                )
+
+            rows["cohort"] = q("cohort", "Cohort: people reached each year", "people per year")
+            rows["intake_start"] = self.input_row(
+                "First intake year", oc.intake_start_year, "appraisal year", style="input_int"
+            )
+            end = oc.intake_end_year if oc.intake_end_year is not None else self.T - 1
+            rows["intake_end"] = self.input_row(
+                "Last intake year",
+                end,
+                "appraisal year",
+                style="input_int",
+                note=None if oc.intake_end_year is not None else "default: the last appraisal year",
+            )
+            rows["baseline_rate"] = q("baseline_rate", "Baseline rate without the prevention", "fraction")
+            rows["effect"] = q("effect", "Effect: relative change in that rate", "fraction")
+            rows["lag"] = q("lag_years", "Lag before the effect starts", "years", "input_int")
+            rows["persistence"] = q("persistence_years", "Persistence of the effect", "years", "input_int")
+            rows["drop_off"] = q("drop_off", "Drop-off each year after the first", "fraction")
+            rows["deadweight"] = q("deadweight", "Deadweight", "fraction")
+            rows["displacement"] = q("displacement", "Displacement", "fraction")
+            rows["attribution"] = q("attribution", "Attribution to others", "fraction")
+            rows["optimism_bias"] = q("optimism_bias", "Optimism bias correction", "fraction")
+            rows["cashable_share"] = q("cashable_share", "Cashable share of savings", "fraction")
+            rows["cashable_delay"] = q(
+                "cashable_delay_years", "Delay before savings can be cashed", "years", "input_int"
+            )
+            uses = []
+            for j, use in enumerate(oc.unit_costs):
+                uc = sc.unit_costs[use.unit_cost]
+                if use.per_event is not None:
+                    row = self.input_row(
+                        f"Units per event: {uc.label}",
+                        use.per_event.value,
+                        f"units per event ({uc.per})",
+                        prov=use.per_event,
+                        where=f"{where}.unit_costs.{j}.per_event",
+                    )
+                else:
+                    row = self.input_row(
+                        f"Units per event: {uc.label}",
+                        1.0,
+                        f"units per event ({uc.per})",
+                        note="default: one unit per event",
+                    )
+                uses.append((use.unit_cost, row))
+            rows["uses"] = uses
+            self.outcome_rows.append(rows)
+
+        self.section(s, "Unit costs by budget holder (price year in column D)")
+        names = {a.id: a.name for a in sc.agencies}
+        self.bearer_rows: dict[str, list[tuple[str, int]]] = {}
+        for uc_id, uc in sc.unit_costs.items():
+            rows_b = []
+            for b in uc.bearers:
+                rows_b.append(
+                    (
+                        b.agency,
+                        self.input_row(
+                            f"{uc.label}: borne by {names.get(b.agency, b.agency)}",
+                            b.value,
+                            f"£ per unit ({uc.per})",
+                            year=uc.price_year,
+                            prov=_Prov(uc.source, uc.assumption, uc.note),
+                            grade_override=uc.grade,
+                            where=f"unit_costs.{uc_id}",
+                        ),
+                    )
+                )
+            self.bearer_rows[uc_id] = rows_b
+
+        s.widths = {0: 62, 1: 14, 2: 30, 3: 8, 4: 30, 5: 11, 6: 70}
+        s.freeze = (HEADER_ROW + 1, 1)
+
+    # ---- Calculations -------------------------------------------------------------------------
+
+    def _deflate(self, price_year_ref: str) -> str:
+        """Formula text of the factor converting from the price year in a cell to the price base year."""
+        (d0, d1) = self.defl
+        idx = f"{INPUTS}!$B${d0 + 1}:$B${d1 + 1}"
+        yrs = f"{INPUTS}!$D${d0 + 1}:$D${d1 + 1}"
+        base = self.inputs.ref(self.base_row, I_VALUE)
+        return f"INDEX({idx},MATCH({base},{yrs},0))/INDEX({idx},MATCH({price_year_ref},{yrs},0))"
+
+    def build_calculations(self) -> None:
+        sc, p = self.sc, self.p
+        s = self.calc
+        I = self.inputs  # noqa: E741
+        self.title(
+            s,
+            "Calculations by outcome, budget holder and year",
+            "Every cell here is a formula of the Inputs sheet. Money in £, real terms, in the price base "
+            "year's prices; discounting by the Green Book convention (year 0 undiscounted).",
+        )
+        headers = [
+            "Calculation",
+            "Unit",
+            "Budget holder",
+            "Item",
+            "Constant",
+            "Total (undiscounted)",
+            "Present value",
+        ]
+        for c, h in enumerate(headers):
+            s.put(HEADER_ROW, c, h, "header")
+        s.row = HEADER_ROW + 1
+        # timeline
+        self.t_row = s.row
+        s.put(s.row, C_LABEL, "Appraisal year (0 = first year, undiscounted)", "bold")
+        s.put(s.row, C_UNIT, "year index", "unit")
+        s.put(s.row, self.ycol(0), 0, "calc_int")
+        for t in range(1, self.T):
+            s.put(s.row, self.ycol(t), f"={s.ref(s.row, self.ycol(t - 1), '', local=True)}+1", "calc_int")
+        s.row += 1
+        self.fy_row = s.row
+        first = I.ref(self.first_year_row, I_VALUE)
+        s.put(s.row, C_LABEL, "Financial year (starting)", "bold")
+        s.put(s.row, C_UNIT, "year", "unit")
+        for t in range(self.T):
+            c = col_letters(self.ycol(t))
+            s.put(s.row, self.ycol(t), f"={first}+{c}${self.t_row + 1}", "calc_int")
+        s.row += 1
+        s.put(s.row, C_LABEL, "Financial year", "bold")
+        for t in range(self.T):
+            c = col_letters(self.ycol(t))
+            fy = f"{c}${self.fy_row + 1}"
+            s.put(s.row, self.ycol(t), f'={fy}&"-"&RIGHT({fy}+1,2)', "header_year")
+        # headers of the timeline columns: the financial-year labels
+        for t in range(self.T):
+            c = col_letters(self.ycol(t))
+            s.put(HEADER_ROW, self.ycol(t), f"={c}{s.row + 1}", "header_year")
+        s.row += 1
+        firm = I.ref(self.firm_row, I_VALUE)
+        self.firm_flag_row = self.calc_row(
+            "Firm-budget year? (1 = yes)",
+            "flag",
+            lambda t, c, r: f"=IF({c}${self.t_row + 1}<{firm},1,0)",
+            style="calc_int",
+        )
+        kind = I.ref(self.kind_row, I_VALUE)
+        self.sign_ref = s.ref(s.row, C_CONST)
+        self.calc_row(
+            "Sign of the flows (+1 new spending, -1 a cut)",
+            "+1/-1",
+            None,
+            const=f'=IF({kind}="cut",-1,1)',
+            const_style="calc_int",
+        )
+
+        self.section(s, "Discounting (Green Book: DF_0 = 1; DF_t = DF_t-1 / (1 + r_t))")
+        b0, b1 = self.bands
+        self.rate_row = self.calc_row(
+            "Real discount rate",
+            "fraction per year",
+            lambda t, c, r: (
+                f"=LOOKUP({c}${self.t_row + 1},{INPUTS}!$D${b0 + 1}:$D${b1 + 1},{INPUTS}!$B${b0 + 1}:$B${b1 + 1})"
+            ),
+            style="calc_rate",
+        )
+        self.df_row = s.row
+        rate = self.rate_row + 1
+
+        def df(t: int, c: str, r: int) -> Any:
+            if t == 0:
+                return 1.0  # DF_0 = 1 by definition: year 0 is not discounted
+            prev = col_letters(self.ycol(t - 1))
+            return f"={prev}{r}/(1+{c}{rate})"
+
+        self.calc_row("Discount factor", "fraction", df, style="calc_df")
+
+        # ---- prevention costs
+        self.section(s, "Prevention costs, real terms (price base year prices)")
+        cost_flow_rows = []
+        for i, line in enumerate(p.prevention_costs):
+            rows = self.cost_rows[i]
+            src = rows.get("amount", rows.get("by_year"))
+            assert src is not None
+            factor_row = self.calc_row(
+                f"{line.label}: price conversion factor",
+                "ratio",
+                None,
+                item=line.id,
+                const=f"={self._deflate(I.ref(src, I_YEAR))}",
+                const_style="calc_ratio",
+            )
+            k = s.ref(factor_row, C_CONST)
+            start = I.ref(rows["start"], I_VALUE)
+            if "by_year" in rows:
+
+                def flow(t: int, c: str, r: int, _row=rows["by_year"], _k=k) -> str:
+                    return f"={INPUTS}!{c}{_row + 1}*{_k}"
+
+            elif line.kind == "recurring":
+                amount = I.ref(rows["amount"], I_VALUE)
+                end = I.ref(rows["end"], I_VALUE)
+                grow = (
+                    f"*(1+{I.ref(rows['growth'], I_VALUE)})^({{c}}${self.t_row + 1}-{start})"
+                    if "growth" in rows
+                    else ""
+                )
+
+                def flow(t: int, c: str, r: int, _a=amount, _e=end, _k=k, _g=grow, _s=start) -> str:
+                    yr = f"{c}${self.t_row + 1}"
+                    return f"=IF(AND({yr}>={_s},{yr}<={_e}),{_a}*{_k}{_g.format(c=c)},0)"
+
+            else:
+                amount = I.ref(rows["amount"], I_VALUE)
+
+                def flow(t: int, c: str, r: int, _a=amount, _k=k, _s=start) -> str:
+                    return f"=IF({c}${self.t_row + 1}={_s},{_a}*{_k},0)"
+
+            cost_flow_rows.append(
+                self.calc_row(
+                    f"{line.label}: cost",
+                    "£",
+                    flow,
+                    agency=line.paid_by,
+                    item=line.id,
+                    total=True,
+                    pv=True,
+                )
+            )
+
+        # ---- unit costs converted to the price base
+        self.section(s, "Unit costs in price-base-year prices, by budget holder")
+        converted: dict[tuple[str, str], str] = {}
+        for uc_id, rows_b in self.bearer_rows.items():
+            for agency, row in rows_b:
+                crow = self.calc_row(
+                    f"{sc.unit_costs[uc_id].label} (converted)",
+                    "£ per unit",
+                    None,
+                    agency=agency,
+                    item=uc_id,
+                    const=f"={I.ref(row, I_VALUE)}*{self._deflate(I.ref(row, I_YEAR))}",
+                    const_style="calc_money",
+                )
+                converted[(uc_id, agency)] = s.ref(crow, C_CONST)
+
+        # ---- outcomes
+        self.section(s, "Outcomes: events avoided (added, for a cut) by year")
+        agencies = [a.id for a in sc.agencies]
+        saving_specs = []  # (outcome index, agency, net events row, cash events row, unit cost ref)
+        self.event_rows: list[int] = []
+        yr = f"${self.t_row + 1}"  # the year-index row, anchored
+        for o, oc in enumerate(p.outcomes):
+            rows = self.outcome_rows[o]
+            s.put(s.row, 0, oc.label, "subsection")
+            s.row += 1
+
+            def ref(name: str, _rows=rows) -> str:
+                return I.ref(_rows[name], I_VALUE)
+
+            add_row = self.calc_row(
+                "Additionality factor (1-deadweight)(1-displacement)(1-attribution)(1-optimism bias)",
+                "fraction",
+                None,
+                item=oc.id,
+                const=f"=(1-{ref('deadweight')})*(1-{ref('displacement')})*(1-{ref('attribution')})*(1-{ref('optimism_bias')})",
+                const_style="calc_rate",
+            )
+            intake_row = self.calc_row(
+                "Intake: people starting this year",
+                "people",
+                lambda t, c, r, _ref=ref: (
+                    f"=IF(AND({c}{yr}>={_ref('intake_start')},{c}{yr}<={_ref('intake_end')}),{_ref('cohort')},0)"
+                ),
+                item=oc.id,
+                style="calc_num",
+            )
+            profile_row = self.calc_row(
+                "Persistence profile: share of the effect left, by years since intake (the column's year index)",
+                "fraction",
+                lambda t, c, r, _ref=ref: (
+                    f"=IF(AND({c}{yr}>={_ref('lag')},{c}{yr}<{_ref('lag')}+{_ref('persistence')}),"
+                    f"(1-{_ref('drop_off')})^({c}{yr}-{_ref('lag')}),0)"
+                ),
+                item=oc.id,
+                style="calc_rate",
+            )
+
+            def gross(t: int, c: str, r: int, _ref=ref, _i=intake_row + 1, _p=profile_row + 1) -> str:
+                terms = "+".join(
+                    f"{col_letters(self.ycol(k))}{_i}*{col_letters(self.ycol(t - k))}{_p}"
+                    for k in range(t + 1)
+                )
+                return f"={_ref('baseline_rate')}*{_ref('effect')}*({terms})"
+
+            gross_row = self.calc_row(
+                "Gross events: baseline rate × effect × Σ intake(s) × profile(t - s)",
+                "events",
+                gross,
+                item=oc.id,
+                style="calc_num",
+            )
+            add_ref = s.ref(add_row, C_CONST)
+            net_row = self.calc_row(
+                "Net events after additionality",
+                "events",
+                lambda t, c, r, _g=gross_row + 1, _a=add_ref: f"={c}{_g}*{_a}",
+                item=oc.id,
+                style="calc_num",
+                total=True,
+            )
+            self.event_rows.append(net_row)
+            release_row = self.calc_row(
+                "Cashable yet? (year ≥ first intake + lag + cashable delay)",
+                "flag",
+                lambda t, c, r, _ref=ref: (
+                    f"=IF({c}{yr}>={_ref('intake_start')}+{_ref('lag')}+{_ref('cashable_delay')},1,0)"
+                ),
+                item=oc.id,
+                style="calc_int",
+            )
+            cash_row = self.calc_row(
+                "Cashable events: net events × cashable share × cashable yet",
+                "events",
+                lambda t, c, r, _n=net_row + 1, _rel=release_row + 1, _ref=ref: (
+                    f"={c}{_n}*{_ref('cashable_share')}*{c}{_rel}"
+                ),
+                item=oc.id,
+                style="calc_num",
+            )
+            for a in agencies:
+                parts = []
+                for uc_id, use_row in rows["uses"]:
+                    if (uc_id, a) in converted:
+                        parts.append(f"{I.ref(use_row, I_VALUE)}*{converted[(uc_id, a)]}")
+                if not parts:
+                    continue
+                uc_row = self.calc_row(
+                    "Cost per event borne: Σ units per event × unit cost",
+                    "£ per event",
+                    None,
+                    agency=a,
+                    item=oc.id,
+                    const="=" + "+".join(parts),
+                    const_style="calc_money",
+                )
+                saving_specs.append((o, a, net_row, cash_row, s.ref(uc_row, C_CONST)))
+
+        self.section(s, "Savings by outcome and budget holder: net events × cost per event")
+        names = {a.id: a.name for a in sc.agencies}
+        sav_rows = []
+        for o, a, net_row, _cash_row, uc_ref in saving_specs:
+            sav_rows.append(
+                self.calc_row(
+                    f"{p.outcomes[o].label}: savings, {names[a]}",
+                    "£",
+                    lambda t, c, r, _n=net_row + 1, _u=uc_ref: f"={c}{_n}*{_u}",
+                    agency=a,
+                    item=p.outcomes[o].id,
+                    total=True,
+                    pv=True,
+                )
+            )
+        self.section(s, "Cashable savings by outcome and budget holder: cashable events × cost per event")
+        cash_rows = []
+        for o, a, _net_row, cash_row, uc_ref in saving_specs:
+            cash_rows.append(
+                self.calc_row(
+                    f"{p.outcomes[o].label}: cashable savings, {names[a]}",
+                    "£",
+                    lambda t, c, r, _n=cash_row + 1, _u=uc_ref: f"={c}{_n}*{_u}",
+                    agency=a,
+                    item=p.outcomes[o].id,
+                    total=True,
+                    pv=True,
+                )
+            )
+
+        self.section(s, "By budget holder (signed: for a cut the flows are reversed)")
+
+        def sumif(block: list[int], agency_row: int) -> Any:
+            if not block:
+                return lambda t, c, r: f"=0*{self.sign_ref}"
+            lo, hi = min(block) + 1, max(block) + 1
+
+            def f(t: int, c: str, r: int) -> str:
+                return f"={self.sign_ref}*SUMIF($C${lo}:$C${hi},$C{agency_row + 1},{c}{lo}:{c}{hi})"
+
+            return f
+
+        self.agency_rows: dict[str, dict[str, int]] = {}
+        for a in sc.agencies:
+            s.put(s.row, 0, a.name, "subsection")
+            s.row += 1
+            rows_a: dict[str, int] = {}
+            for key, label, block in (
+                ("costs", "Prevention costs", cost_flow_rows),
+                ("savings", "Savings (after additionality)", sav_rows),
+                ("cashable", "Cashable savings", cash_rows),
+            ):
+                row = s.row
+                rows_a[key] = self.calc_row(
+                    f"{a.name}: {label}", "£", sumif(block, row), agency=a.id, item=key, total=True, pv=True
+                )
+            rows_a["net"] = self.calc_row(
+                f"{a.name}: net position (savings − costs)",
+                "£",
+                lambda t, c, r, _a=rows_a: f"={c}{_a['savings'] + 1}-{c}{_a['costs'] + 1}",
+                agency=a.id,
+                item="net",
+                total=True,
+                pv=True,
+            )
+            self.agency_rows[a.id] = rows_a
+
+        self.section(s, "Public sector totals")
+        self.total_rows: dict[str, int] = {}
+        for key, label in (
+            ("costs", "Total prevention costs"),
+            ("savings", "Total savings"),
+            ("cashable", "Total cashable savings"),
+            ("net", "Total net position (savings − costs)"),
+        ):
+            refs = [self.agency_rows[a.id][key] + 1 for a in sc.agencies]
+            self.total_rows[key] = self.calc_row(
+                label,
+                "£",
+                lambda t, c, r, _refs=refs: "=" + "+".join(f"{c}{x}" for x in _refs),
+                item=key,
+                total=True,
+                pv=True,
+            )
+        net = self.total_rows["net"] + 1
+        self.total_rows["discounted_net"] = self.calc_row(
+            "Discounted net position", "£", lambda t, c, r: f"={c}{net}*{c}${self.df_row + 1}", total=True
+        )
+        self.total_rows["cumulative_net"] = self.calc_row(
+            "Cumulative net position (undiscounted)",
+            "£",
+            lambda t, c, r: f"={c}{net}" if t == 0 else f"={col_letters(self.ycol(t - 1))}{r}+{c}{net}",
+        )
+        costs, cash = self.total_rows["costs"] + 1, self.total_rows["cashable"] + 1
+        self.total_rows["funding"] = self.calc_row(
+            "Dual-running funding requirement (costs − cashable savings)",
+            "£",
+            lambda t, c, r: f"={c}{costs}-{c}{cash}",
+            total=True,
+        )
+        fund = self.total_rows["funding"] + 1
+        self.total_rows["cumulative_funding"] = self.calc_row(
+            "Cumulative funding requirement",
+            "£",
+            lambda t, c, r: f"={c}{fund}" if t == 0 else f"={col_letters(self.ycol(t - 1))}{r}+{c}{fund}",
+        )
+        s.widths = {0: 70, 1: 16, 2: 24, 3: 22, 4: 14, 5: 18, 6: 16}
+        s.freeze = (self.fy_row + 2, 1)
+
+    # ---- Outputs ------------------------------------------------------------------------------
+
+    def build_outputs(self) -> None:
+        r, sc = self.r, self.sc
+        s = self.outputs
+        C = self.calc
+        self.title(
+            s,
+            f"The Ten Year Test: {self.p.title}",
+            f"£, real terms in {fy_label(r.structure.price_base_year)} prices; present values discounted at the "
+            f"{sc.schedule.label}; year 0 ({fy_label(r.years[0])}) undiscounted.",
+        )
+        for c, h in enumerate(
+            [
+                "Budget holder",
+                "Unit",
+                "PV firm-budget years",
+                "PV years beyond",
+                "Net present value",
+                "Position",
+                "",
+            ]
+        ):
+            s.put(HEADER_ROW, c, h, "header")
+        for t in range(self.T):
+            c = col_letters(self.ycol(t))
+            s.put(HEADER_ROW, self.ycol(t), f"={CALC}!{c}{self.fy_row + 2}", "header_year")
+        s.row = HEADER_ROW + 1
+        s.put(s.row, 0, "Budget period", "bold")
+        for t in range(self.T):
+            c = col_letters(self.ycol(t))
+            s.put(
+                s.row,
+                self.ycol(t),
+                f'=IF({CALC}!{c}${self.firm_flag_row + 1}=1,"firm budget","beyond")',
+                "period",
+            )
+        s.row += 1
+        self.section(s, "Net position by budget holder and year (savings − costs), £ real terms")
+        df_span = self.span(C, self.df_row, local=False)
+        firm_span = self.span(C, self.firm_flag_row, local=False)
+        table_rows = []
+        for a in sc.agencies:
+            row = s.row
+            s.put(row, 0, a.name)
+            s.put(row, 1, "£", "unit")
+            net = self.agency_rows[a.id]["net"] + 1
+            for t in range(self.T):
+                c = col_letters(self.ycol(t))
+                s.put(row, self.ycol(t), f"={CALC}!{c}{net}", "calc_money")
+            own = self.span(s, row, absolute_row=False)
+            s.put(row, 2, f"=SUMPRODUCT({own},{df_span},{firm_span})", "calc_money")
+            s.put(row, 3, f"=E{row + 1}-C{row + 1}", "calc_money")
+            s.put(row, 4, f"=SUMPRODUCT({own},{df_span})", "out_money")
+            s.put(
+                row,
+                5,
+                f'=IF(ROUND(E{row + 1},2)>0,"better off",IF(ROUND(E{row + 1},2)<0,"worse off","no change"))',
+                "bold",
+            )
+            table_rows.append(row)
+            s.row += 1
+        lo, hi = table_rows[0] + 1, table_rows[-1] + 1
+        self.total_out_row = s.row
+        s.put(s.row, 0, "Total public sector", "total_label")
+        s.put(s.row, 1, "£", "unit")
+        for col in [2, 3, 4] + [self.ycol(t) for t in range(self.T)]:
+            c = col_letters(col)
+            s.put(s.row, col, f"=SUM({c}{lo}:{c}{hi})", "total_money")
+        s.put(
+            s.row,
+            5,
+            f'=IF(ROUND(E{s.row + 1},2)>=0,"passes","fails")',
+            "total_label",
+        )
+        s.row += 1
+        tot = self.total_out_row + 1
+
+        self.section(s, "Headline figures")
+        T = self.total_rows
+        pv = {k: C.ref(v, C_PV) for k, v in T.items() if k in {"costs", "savings", "cashable", "net"}}
+        sign = self.sign_ref
+        self.headline: dict[str, int] = {}
+
+        def line(key: str, label: str, formula: str, unit: str, style: str = "out_money") -> None:
+            s.put(s.row, 0, label)
+            s.put(s.row, 1, unit, "unit")
+            s.put(s.row, 4, formula, style)
+            self.headline[key] = s.row
+            s.row += 1
+
+        line("pv_costs", "Present value of prevention costs", f"={pv['costs']}", "£")
+        line("pv_savings", "Present value of savings (after additionality)", f"={pv['savings']}", "£")
+        line("pv_cashable", "  of which cashable", f"={pv['cashable']}", "£")
+        line("npv", "Net present value (NPV)", f"={pv['savings']}-{pv['costs']}", "£")
+        line("npv_firm", "  NPV in the firm-budget years", f"=C{tot}", "£")
+        line("npv_beyond", "  NPV in the years beyond", f"=D{tot}", "£")
+        line(
+            "bcr",
+            "Benefit-cost ratio (new spending: PV savings / PV costs; a cut: PV released / PV costs added)",
+            f"=IF({sign}>0,{pv['savings']}/{pv['costs']},{pv['costs']}/{pv['savings']})",
+            "ratio",
+            "out_ratio",
+        )
+        line(
+            "net_return_per_pound",
+            "Net return per £1 spent (per £1 released, for a cut)",
+            f"=E{self.headline['npv'] + 1}/({sign}*{pv['costs']})",
+            "£ per £",
+            "out_ratio",
+        )
+        cf = self.span(C, self.total_rows["cumulative_funding"], local=False)
+        line(
+            "peak_funding",
+            "Peak dual-running funding requirement",
+            f"=MAX(0,MAX({cf}))",
+            "£",
+        )
+        s.put(
+            s.row, 0, "Verdict (text as computed by costmodel for these inputs; the figures above recompute)"
+        )
+        s.row += 1
+        s.put(s.row, 0, r.verdict, "verdict")
+        s.row += 1
+
+        self.section(s, "Reconciling with Excel's NPV()")
+        s.put(
+            s.row,
+            0,
+            "Year 0 is undiscounted (Green Book): check with =B + NPV(rate, C:K), not NPV(rate, B:K). "
+            "Excel's NPV() discounts its first value by one year.",
+            "note",
+        )
+        s.row += 1
+        first_c, second_c, last_c = (col_letters(self.ycol(t)) for t in (0, min(1, self.T - 1), self.T - 1))
+        rate_ref = f"{CALC}!{second_c}{self.rate_row + 1}"
+        if self.T > 1:
+            check = f"={first_c}{tot}+NPV({rate_ref},{second_c}{tot}:{last_c}{tot})"
+        else:
+            check = f"={first_c}{tot}"
+        s.put(
+            s.row,
+            0,
+            f"Check: {first_c}{tot} + NPV(rate, {second_c}{tot}:{last_c}{tot}): year 0 plus Excel's NPV() of years 1 to {self.T - 1}",
+        )
+        s.put(s.row, 1, "£", "unit")
+        s.put(s.row, 4, check, "out_money")
+        self.check_row = s.row
+        s.row += 1
+        s.put(s.row, 0, "Difference from the NPV above (0.00 when the rate is constant over the horizon)")
+        s.put(s.row, 1, "£", "unit")
+        s.put(s.row, 4, f"=E{self.check_row + 1}-E{self.headline['npv'] + 1}", "out_money")
+        self.check_diff_row = s.row
+        s.row += 1
+        constant = len({float(x) for x in r.params.rates[1:]}) <= 1
+        if not constant:
+            s.put(
+                s.row,
+                0,
+                "The discount rate changes within the horizon, so a single-rate NPV() differs: use the discount "
+                "factors on the Calculations sheet.",
+                "note",
+            )
+            s.row += 1
+        s.widths = {0: 52, 1: 8, 2: 18, 3: 16, 4: 18, 5: 12, 6: 2}
+        s.freeze = (HEADER_ROW + 2, 1)
+
+    # ---- Provenance ---------------------------------------------------------------------------
+
+    def build_provenance(self) -> None:
+        from ..models import GRADE_MEANINGS
+        from ..report import CONVENTIONS
+
+        sc, r = self.sc, self.r
+        s = self.prov
+        self.title(
+            s, "Provenance", "Where every figure comes from, and exactly which inputs produced this workbook."
+        )
+        s.row = HEADER_ROW
+        meta = [
+            ("costmodel version", __version__),
+            ("inputs_sha256", sc.inputs_sha256),
+            ("Proposal file", sc.path),
+            ("Unit-cost library", sc.library_path or "none"),
+            ("Proposal", f"{self.p.id}: {self.p.title}"),
+            ("Area", self.p.area),
+            ("Discount schedule", f"{sc.schedule.id}: {sc.schedule.label} (source {sc.schedule.source})"),
+            (
+                "Discount bands",
+                "; ".join(f"from year {b.from_year}: {b.rate:.4%}" for b in sc.schedule.bands),
+            ),
+            ("Deflator", f"{sc.deflator.id}: {sc.deflator.label} (source {sc.deflator.source})"),
+            ("Deflator vintage", sc.deflator.vintage),
+            ("Price base year", fy_label(r.structure.price_base_year)),
+        ]
+        for k, v in meta:
+            s.put(s.row, 0, k, "bold")
+            s.put(s.row, 1, v)
+            s.row += 1
+        for k, v in CONVENTIONS.items():
+            s.put(s.row, 0, f"Convention: {k}", "bold")
+            s.put(s.row, 1, v)
+            s.row += 1
+        for note in r.notes:
+            s.put(s.row, 0, "Note", "bold")
+            s.put(s.row, 1, note)
+            s.row += 1
+
+        self.section(s, "Sources")
+        for c, h in enumerate(
+            ["Source id", "Title", "Publisher", "Year", "Link", "Grade", "Licence", "Note"]
+        ):
+            s.put(s.row, c, h, "header")
+        s.row += 1
+        for sid, src in sc.sources.items():
+            s.put(s.row, 0, sid)
+            s.put(s.row, 1, src.title)
+            s.put(s.row, 2, src.publisher)
+            s.put(s.row, 3, src.year, "plain_int")
+            s.put(s.row, 4, src.url, "link", url=src.url)
+            s.put(s.row, 5, src.grade, "grade")
+            if src.licence:
+                s.put(s.row, 6, src.licence)
+            if src.note:
+                s.put(s.row, 7, src.note, "note")
+            s.row += 1
+
+        self.section(s, "Stated assumptions (no source: the reason is given)")
+        for c, h in enumerate(["Where", "Value", "Reason"]):
+            s.put(s.row, c, h, "header")
+        s.row += 1
+        for where, value, reason in self.assumptions:
+            s.put(s.row, 0, where)
+            s.put(s.row, 1, value)
+            s.put(s.row, 2, reason, "note")
+            s.row += 1
+
+        self.section(s, "Grades")
+        for g, meaning in GRADE_MEANINGS.items():
+            s.put(s.row, 0, g, "grade")
+            s.put(s.row, 1, meaning)
+            s.row += 1
+        s.widths = {0: 34, 1: 60, 2: 40, 3: 8, 4: 40, 5: 8, 6: 24, 7: 60}
+        s.freeze = (HEADER_ROW, 1)
+
+    def build(self) -> list[_Sheet]:
+        self.build_inputs()
+        self.build_calculations()
+        self.build_outputs()
+        self.build_provenance()
+        return self.sheets
+
+
+@dataclass(frozen=True)
+class _Prov:
+    source: str | None
+    assumption: str | None
+    note: str | None
+
+
+def _input_style(unit: str) -> str:
+    if unit.startswith("£"):
+        return "input_money"
+    if unit.startswith("fraction"):
+        return "input_rate"
+    if unit in {"years", "appraisal year"} or unit.startswith("financial year"):
+        return "input_int"
+    return "input_num"
+
+
+def _fmt_value(value: Any, unit: str) -> str:
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return f"{value} {unit}"
+
+
+# ---------------------------------------------------------------------------------------------
+# Writing
+# ---------------------------------------------------------------------------------------------
+
+_STYLES: dict[str, dict[str, Any]] = {
+    "text": {},
+    "bold": {"bold": True},
+    "title": {"bold": True, "font_size": 14},
+    "section": {"bold": True, "font_size": 12, "bottom": 1},
+    "subsection": {"bold": True, "italic": True},
+    "header": {"bold": True, "bg_color": "#DDDDDD", "bottom": 1, "text_wrap": True, "valign": "top"},
+    "header_year": {"bold": True, "bg_color": "#DDDDDD", "bottom": 1, "align": "right"},
+    "unit": {"font_color": "#505A5F", "italic": True},
+    "note": {"font_color": "#505A5F", "text_wrap": False},
+    "grade": {"align": "center"},
+    "link": {"font_color": "#1D70B8", "underline": 1},
+    "plain_int": {"num_format": "0"},
+    "period": {"italic": True, "align": "right", "font_color": "#505A5F"},
+    "verdict": {"bold": True, "text_wrap": False},
+    "fixed": {"font_color": "#505A5F"},
+    # inputs: blue font on pale yellow (FAST / common financial-model convention)
+    "input_text": {"font_color": "#0000FF", "bg_color": "#FFF2CC", "border": 1, "border_color": "#BFBFBF"},
+    "input_money": {
+        "font_color": "#0000FF",
+        "bg_color": "#FFF2CC",
+        "num_format": "#,##0.00",
+        "border": 1,
+        "border_color": "#BFBFBF",
+    },
+    "input_rate": {
+        "font_color": "#0000FF",
+        "bg_color": "#FFF2CC",
+        "num_format": "0.0000",
+        "border": 1,
+        "border_color": "#BFBFBF",
+    },
+    "input_num": {
+        "font_color": "#0000FF",
+        "bg_color": "#FFF2CC",
+        "num_format": "#,##0.####",
+        "border": 1,
+        "border_color": "#BFBFBF",
+    },
+    "input_int": {
+        "font_color": "#0000FF",
+        "bg_color": "#FFF2CC",
+        "num_format": "0",
+        "border": 1,
+        "border_color": "#BFBFBF",
+    },
+    "input_year": {
+        "font_color": "#0000FF",
+        "bg_color": "#FFF2CC",
+        "num_format": "0",
+        "border": 1,
+        "border_color": "#BFBFBF",
+    },
+    "input_index": {
+        "font_color": "#0000FF",
+        "bg_color": "#FFF2CC",
+        "num_format": "0.0000",
+        "border": 1,
+        "border_color": "#BFBFBF",
+    },
+    # calculations: black
+    "calc_money": {"num_format": "#,##0.00;[Red]-#,##0.00"},
+    "calc_num": {"num_format": "#,##0.0000"},
+    "calc_int": {"num_format": "0"},
+    "calc_rate": {"num_format": "0.0000"},
+    "calc_ratio": {"num_format": "0.000000"},
+    "calc_df": {"num_format": "0.000000"},
+    "out_money": {"num_format": "#,##0.00;[Red]-#,##0.00", "bold": True},
+    "out_ratio": {"num_format": "0.00", "bold": True},
+    "total_money": {"num_format": "#,##0.00;[Red]-#,##0.00", "bold": True, "top": 1},
+    "total_label": {"bold": True, "top": 1},
+}
+
+
+def _evaluate(sheets: list[_Sheet]) -> Evaluator:
+    cells = {sh.name: {k: c.value for k, c in sh.cells.items()} for sh in sheets}
+    return Evaluator(cells)
+
+
+def workbook_bytes(result: TenYearTest) -> bytes:
+    """The Excel workbook (.xlsx) of a Ten Year Test result, as bytes.
+
+    Every formula stores its value, computed by evaluating the formula itself, so the workbook shows
+    the right figures in viewers that do not recalculate. Deterministic for a given result (fixed
+    creation date).
+    """
+    import datetime
+
+    import xlsxwriter
+
+    sheets = _Builder(result).build()
+    ev = _evaluate(sheets)
+    buf = io.BytesIO()
+    wb = xlsxwriter.Workbook(
+        buf,
+        {
+            "in_memory": True,
+            "strings_to_numbers": False,
+            "strings_to_formulas": False,
+            "strings_to_urls": False,
+        },
+    )
+    wb.set_properties(
+        {
+            "title": f"Ten Year Test: {result.scenario.proposal.title}",
+            "subject": "Ten Year Test appraisal",
+            "author": f"costmodel {__version__}",
+            "comments": f"inputs_sha256 {result.scenario.inputs_sha256}",
+            "created": datetime.datetime(2000, 1, 1),
+        }
+    )
+    wb.set_calc_mode("auto")
+    formats = {name: wb.add_format(spec) for name, spec in _STYLES.items()}
+    for sh in sheets:
+        ws = wb.add_worksheet(sh.name)
+        for col, width in sh.widths.items():
+            ws.set_column(col, col, width)
+        for (row, col), cell in sorted(sh.cells.items()):
+            fmt = formats[cell.style]
+            v = cell.value
+            if cell.url is not None:
+                ws.write_url(row, col, cell.url, fmt, string=str(v))
+            elif isinstance(v, str) and v.startswith("="):
+                value = ev.value(sh.name, row, col)
+                ws.write_formula(row, col, v, fmt, value)
+            elif isinstance(v, str):
+                ws.write_string(row, col, v, fmt)
+            elif isinstance(v, bool):
+                ws.write_boolean(row, col, v, fmt)
+            elif v is None:
+                ws.write_blank(row, col, None, fmt)
+            else:
+                ws.write_number(row, col, float(v), fmt)
+        if sh.freeze:
+            ws.freeze_panes(*sh.freeze)
+        if sh.name == OUTPUTS:
+            ws.activate()
+    wb.close()
+    return buf.getvalue()
+
+
+def workbook_cells(result: TenYearTest) -> dict[str, dict[tuple[int, int], Any]]:
+    """The workbook's cells as plain values and formula strings (for tests and debugging)."""
+    sheets = _Builder(result).build()
+    return {sh.name: {k: c.value for k, c in sh.cells.items()} for sh in sheets}
