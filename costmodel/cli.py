@@ -154,8 +154,10 @@ def cmd_pool(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
 
 def sc_title(result) -> str:
+    from .formatting import money
+
     p = result.scenario.proposal
-    return f"{p.title}\nWhole public sector NPV {result.npv:,.0f} £ over {result.structure.n_years} years"
+    return f"{p.title}\nWhole-public-sector NPV {money(result.npv)} over {result.structure.n_years} years"
 
 
 def cmd_compare(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
