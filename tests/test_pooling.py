@@ -519,3 +519,17 @@ def test_cli_pool_without_pool_is_a_usage_error():
     out, err = StringIO(), StringIO()
     assert main(["pool", str(ROOT / "assumptions/proposals/youth_work.yaml")], out, err) == 1
     assert "nothing to share" in err.getvalue()
+
+
+def test_pooling_charts_only_for_pooled_proposals():
+    from costmodel.charts import CHART_KINDS, build_chart
+
+    pooled = appraise(load_proposal(EARLY_HELP))
+    plain = appraise(load_proposal(ROOT / "assumptions/proposals/youth_work.yaml"))
+    for kind in ("pooling-partners", "who-pays-who-saves-flows"):
+        assert len(CHART_KINDS[kind].data(pooled)) > 0
+        assert len(CHART_KINDS[kind].data(plain)) == 0
+        build_chart(kind, pooled).to_dict()
+    frame = CHART_KINDS["pooling-partners"].data(pooled)
+    after = frame[frame["when"] == "after the agreement"]["pv_net_gbp"].sum()
+    assert after == pytest.approx(pooled.npv, abs=0.01)
