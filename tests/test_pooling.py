@@ -533,3 +533,11 @@ def test_pooling_charts_only_for_pooled_proposals():
     frame = CHART_KINDS["pooling-partners"].data(pooled)
     after = frame[frame["when"] == "after the agreement"]["pv_net_gbp"].sum()
     assert after == pytest.approx(pooled.npv, abs=0.01)
+
+
+def test_docs_worked_example_runs():
+    text = (ROOT / "docs" / "pooled-budgets.md").read_text(encoding="utf-8")
+    blocks = [b.split("```", 1)[0] for b in text.split("```python\n")[1:]]
+    assert blocks
+    for block in blocks:
+        exec(compile(block, "docs/pooled-budgets.md", "exec"), {})
