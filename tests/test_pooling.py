@@ -188,17 +188,15 @@ def test_hand_worked_responsibility_charge():
 
 
 def test_infeasible_explained():
-    # Cost 200 a year: NPV = 2 x (120 - 200) = -160 < 0.
-    text = POOL.replace("value: 30,", "value: 30,")
-    res = hand(extra=text)
-    res_text = HAND.format(extra=POOL, schedule="constant_0").replace(
+    # Cost £200 a year instead of £100: NPV = 2 x (120 - 200) = -160 < 0, so no agreement can work.
+    text = HAND.format(extra=POOL, schedule="constant_0").replace(
         "value: 100, unit: GBP_per_year", "value: 200, unit: GBP_per_year"
     )
-    res = appraise(load_proposal("hand.yaml", text=res_text))
-    fs = appraise_pool(res, "proportional").fair_share
+    fs = appraise_pool(appraise(load_proposal("hand.yaml", text=text)), "proportional").fair_share
     assert not fs.feasible
     assert "No agreement can leave every partner no worse off" in fs.explanation
     assert "−£160" in fs.explanation
+    assert not fs.contribution_shares_valid and not fs.savings_shares_valid
 
 
 # ---------------------------------------------------------------------------------------------
