@@ -690,9 +690,10 @@ def _check_pooling(
                 (*base, "outcome"),
                 f"unknown outcome '{ch.outcome}': choose one of {', '.join(sorted(outcomes)) or '(none defined)'}",
             )
-        money = ch.per_event or ch.fixed
-        if money is not None:
+        charge_money = ch.per_event or ch.fixed
+        if charge_money is not None:
             price_year_ok(
-                (*base, "per_event" if ch.per_event is not None else "fixed", "price_year"), money.price_year
+                (*base, "per_event" if ch.per_event is not None else "fixed", "price_year"),
+                charge_money.price_year,
             )
     return out
