@@ -380,3 +380,171 @@ def build_chart(kind: str, result: TenYearTest) -> alt.TopLevelMixin:
     """The configured chart of ``kind`` for a result (raises KeyError for an unknown kind)."""
     spec = CHART_KINDS[kind]
     return _base_config(spec.chart(result, spec.data(result)))
+
+
+# ---------------------------------------------------------------------------------------------
+# Pooled budgets (costmodel.pooling): shown only for proposals with a pool or responsibility charges
+# ---------------------------------------------------------------------------------------------
+
+
+def _pooling(result: TenYearTest):
+    from .pooling import appraise_pool
+
+    return appraise_pool(result)
+
+
+def pooling_partners_data(result: TenYearTest) -> pd.DataFrame:
+    """Each agency's NPV before and after the pooling agreement and charges (empty if not pooled). [£]"""
+    pr = _pooling(result)
+    columns = ["agency_id", "agency", "partner", "when", "pv_net_gbp", "pv_contribution", "pv_savings"]
+    if pr is None:
+        return pd.DataFrame(columns=columns)
+    rows = []
+    for p in pr.positions:
+        for when, net, sav in (
+            ("before the agreement", p.pv_net_before, p.pv_savings_before),
+            ("after the agreement", p.pv_net_after, p.pv_savings_after),
+        ):
+            rows.append(
+                {
+                    "agency_id": p.id,
+                    "agency": p.name,
+                    "partner": "partner" if p.partner else "outside the pool",
+                    "when": when,
+                    "pv_net_gbp": float(net),
+                    "pv_contribution": float(
+                        p.pv_contribution if when.startswith("after") else p.pv_costs_before
+                    ),
+                    "pv_savings": float(sav),
+                }
+            )
+    return pd.DataFrame(rows, columns=columns)
+
+
+def pooling_partners_chart(result: TenYearTest, data: pd.DataFrame | None = None) -> alt.Chart:
+    data = pooling_partners_data(result) if data is None else data
+    domain = ["before the agreement", "after the agreement"]
+    bars = (
+        alt.Chart(
+            data,
+            title=alt.TitleParams(
+                "Each budget holder's net position before and after the pooling agreement",
+                subtitle=f"Net present value (£) over {result.structure.n_years} years, {_prices(result)}",
+            ),
+        )
+        .mark_bar()
+        .encode(
+            y=alt.Y("agency:N", title=None),
+            yOffset=alt.YOffset("when:N", sort=domain),
+            x=alt.X("pv_net_gbp:Q", title="Net present value (£)", axis=alt.Axis(format="~s")),
+            color=alt.Color(
+                "when:N",
+                title=None,
+                sort=domain,
+                scale=alt.Scale(domain=domain, range=[GOV_GREY, GOV_BLUE]),
+                legend=alt.Legend(orient="bottom"),
+            ),
+            tooltip=[
+                alt.Tooltip("agency:N", title="Budget holder"),
+                alt.Tooltip("partner:N", title="In the pool"),
+                alt.Tooltip("when:N", title="When"),
+                alt.Tooltip("pv_contribution:Q", title="PV costs / contribution (£)", format=",.0f"),
+                alt.Tooltip("pv_savings:Q", title="PV savings (£)", format=",.0f"),
+                alt.Tooltip("pv_net_gbp:Q", title="NPV (£)", format=",.0f"),
+            ],
+        )
+        .properties(width=620, height=max(160, 48 * max(1, len(data) // 2)))
+    )
+    rule = alt.Chart(pd.DataFrame({"x": [0]})).mark_rule(color="black").encode(x="x:Q")
+    return bars + rule
+
+
+def who_pays_who_saves_flows_data(result: TenYearTest) -> pd.DataFrame:
+    """Payer → beneficiary flows in PV (savings, pool contributions, savings shares, charges); empty if not pooled. [£]"""
+    pr = _pooling(result)
+    columns = ["payer_id", "payer", "beneficiary_id", "beneficiary", "kind", "pv_gbp"]
+    if pr is None:
+        return pd.DataFrame(columns=columns)
+    names = {p.id: p.name for p in pr.positions}
+    rows = [
+        {
+            "payer_id": e.payer,
+            "payer": names.get(e.payer, e.payer),
+            "beneficiary_id": e.beneficiary,
+            "beneficiary": names.get(e.beneficiary, e.beneficiary),
+            "kind": e.kind,
+            "pv_gbp": float(e.pv_amount),
+        }
+        for e in pr.flow_entries
+    ]
+    return pd.DataFrame(rows, columns=columns)
+
+
+def who_pays_who_saves_flows_chart(result: TenYearTest, data: pd.DataFrame | None = None) -> alt.Chart:
+    data = who_pays_who_saves_flows_data(result) if data is None else data
+    data = data.assign(
+        kind_label=data["kind"].map(
+            {
+                "savings": "Savings from the payer's spending",
+                "contribution": "Pool contributions",
+                "sharing": "Savings shares paid over",
+                "charge": "Responsibility charges",
+            }
+        )
+    )
+    order = [a.name for a in result.scenario.agencies]
+    kinds = [
+        "Savings from the payer's spending",
+        "Pool contributions",
+        "Savings shares paid over",
+        "Responsibility charges",
+    ]
+    base = alt.Chart(data).encode(
+        y=alt.Y("payer:N", title="Pays", sort=order, axis=alt.Axis(labelLimit=200)),
+        x=alt.X("beneficiary:N", title="Benefits", sort=order, axis=alt.Axis(labelAngle=-40, labelLimit=160)),
+    )
+    cells = base.mark_rect(stroke="white").encode(
+        color=alt.Color(
+            "sum(pv_gbp):Q", title="PV (£)", scale=alt.Scale(scheme="blues"), legend=alt.Legend(format="~s")
+        ),
+        tooltip=[
+            alt.Tooltip("kind_label:N", title="Flow"),
+            alt.Tooltip("payer:N", title="Pays"),
+            alt.Tooltip("beneficiary:N", title="Benefits"),
+            alt.Tooltip("sum(pv_gbp):Q", title="PV (£)", format=",.0f"),
+        ],
+    )
+    text = base.mark_text(fontSize=10).encode(text=alt.Text("sum(pv_gbp):Q", format=".2~s"))
+    n = max(1, len(order))
+    return (
+        (cells + text)
+        .properties(width=46 * n, height=30 * n)
+        .facet(
+            column=alt.Column("kind_label:N", title=None, sort=kinds, header=alt.Header(labelFontSize=12)),
+            title=alt.TitleParams(
+                "Who pays, who saves: money flowing between budget holders",
+                subtitle=f"Present value (£) over {result.structure.n_years} years, {_prices(result)}; rows pay, columns benefit",
+            ),
+        )
+    )
+
+
+CHART_KINDS["pooling-partners"] = ChartKind(
+    "Pooled budget: each partner before and after the agreement",
+    lambda r: (
+        f"Net present value of each budget holder without the agreement (grey) and under the pool, savings-sharing "
+        f"rule and responsibility charges (blue) ({_prices(r)}, {_discounting(r)}). Shown only for pooled proposals."
+    ),
+    pooling_partners_data,
+    pooling_partners_chart,
+)
+CHART_KINDS["who-pays-who-saves-flows"] = ChartKind(
+    "Who pays, who saves: flows between budget holders",
+    lambda r: (
+        f"Present value of money flowing from each payer (rows) to each beneficiary (columns): savings from the "
+        f"payers' prevention spending, pool contributions, savings shares and responsibility charges ({_prices(r)}, "
+        f"{_discounting(r)}). Shown only for pooled proposals."
+    ),
+    who_pays_who_saves_flows_data,
+    who_pays_who_saves_flows_chart,
+)

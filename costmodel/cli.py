@@ -123,8 +123,45 @@ def cmd_run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
     result = appraise(load_proposal(args.file, _overrides(args)))
     render: Callable[..., str] = {"table": render_table, "json": to_json, "csv": render_csv}[args.format]
-    write_output(render(result), args.output, out)
+    solve = getattr(args, "solve", None)
+    text = render(result) if solve is None or args.format == "csv" else render(result, solve)
+    write_output(text, args.output, out)
     return EXIT_OK
+
+
+def cmd_pool(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    """Pooled budget and responsibility charges: partner table, flows and the fair-share agreement."""
+    from .engine import appraise
+    from .loading import load_proposal
+    from .pooling import appraise_pool
+    from .pooling_report import pooling_to_dict, render_pooling_table
+
+    result = appraise(load_proposal(args.file, _overrides(args)))
+    pr = appraise_pool(result, args.solve)
+    if pr is None:
+        raise UsageError(
+            f"{args.file}: the proposal has no 'pool' and no 'responsibility_charges': nothing to share"
+        )
+    if args.format == "json":
+        sc = result.scenario
+        payload = {
+            "proposal": {"id": sc.proposal.id, "title": sc.proposal.title, "file": sc.path},
+            "inputs_sha256": sc.inputs_sha256,
+            "price_base_year": sc.proposal.appraisal.price_base_year,
+            "pooling": pooling_to_dict(pr),
+        }
+        text = json.dumps(payload, indent=2, ensure_ascii=False, allow_nan=False) + "\n"
+    else:
+        text = f"{sc_title(result)}\n\n" + render_pooling_table(pr, result.structure.price_base_year)
+    write_output(text, args.output, out)
+    return EXIT_OK
+
+
+def sc_title(result) -> str:
+    from .formatting import money
+
+    p = result.scenario.proposal
+    return f"{p.title}\nWhole-public-sector NPV {money(result.npv)} over {result.structure.n_years} years"
 
 
 def cmd_compare(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
@@ -280,6 +317,26 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-o", "--output", metavar="PATH", help="write to a file instead of standard output")
     _add_overrides(p)
     p.set_defaults(func=cmd_run)
+
+    p.add_argument(
+        "--solve",
+        choices=["proportional", "cashable"],
+        help="for a pooled proposal, add the fair-share agreement under this rule",
+    )
+
+    p = sub.add_parser(
+        "pool", help="pooled budget: each partner's position, who pays whom, and a fair-share agreement"
+    )
+    p.add_argument("file", metavar="FILE")
+    p.add_argument("--format", choices=["table", "json"], default="table")
+    p.add_argument(
+        "--solve",
+        choices=["proportional", "cashable"],
+        help="propose shares leaving every partner's NPV >= 0 (in proportion to PV savings or cashable savings)",
+    )
+    p.add_argument("-o", "--output", metavar="PATH", help="write to a file instead of standard output")
+    _add_overrides(p)
+    p.set_defaults(func=cmd_pool)
 
     p = sub.add_parser("compare", help="appraise several proposals side by side")
     p.add_argument("files", nargs="+", metavar="FILE")

@@ -541,6 +541,9 @@ def _resolve(
             )
         )
 
+    # --- pooled budget and responsibility charges (costmodel.pooling) ---
+    problems += _check_pooling(proposal, parsed, path, agencies, deflator, used_agencies)
+
     if problems:
         unique = {(p.path, p.line, p.col, p.field, p.message): p for p in problems}
         raise AssumptionError(
@@ -583,3 +586,128 @@ def _cited_sources(proposal: Proposal, costs: list[UnitCost]) -> set[str]:
         if uc.source:
             cited.add(uc.source)
     return cited
+
+
+# ---------------------------------------------------------------------------------------------
+# Pooled budgets and responsibility charges: reference checks (one located line per problem)
+# ---------------------------------------------------------------------------------------------
+
+SHARE_TOLERANCE = 1e-9
+"""Formula shares must add up to 1 within this. [fraction]"""
+
+
+def _check_pooling(
+    proposal: Proposal,
+    parsed: ParsedYaml,
+    path: str,
+    agencies: dict[str, Agency],
+    deflator: Deflator | None,
+    used_agencies: list[str],
+) -> list[Problem]:
+    """Check the ``pool`` and ``responsibility_charges`` blocks; add partners and charged agencies to
+    ``used_agencies`` so that they are reported even when no cost or saving lands on them."""
+    out: list[Problem] = []
+
+    def add(loc: tuple[Any, ...], message: str) -> None:
+        out.append(_problem(parsed, path, loc, message))
+
+    def use(agency: str) -> None:
+        if agency in agencies and agency not in used_agencies:
+            used_agencies.append(agency)
+
+    def price_year_ok(loc: tuple[Any, ...], year: int) -> None:
+        if deflator is not None and year not in deflator.index:
+            add(loc, _no_deflator_msg(year, deflator))
+
+    pool = proposal.pool
+    if pool is not None:
+        if proposal.kind == "cut":
+            add(("pool",), "a pooled budget applies to new spending, not to a cut")
+        partners: list[str] = []
+        for i, partner in enumerate(pool.partners):
+            loc = ("pool", "partners", i, "agency")
+            if partner.agency not in agencies:
+                add(loc, f"unknown agency '{partner.agency}': define it under 'agencies'")
+            elif partner.agency in partners:
+                add(loc, f"partner '{partner.agency}' is listed twice in the pool")
+            else:
+                use(partner.agency)
+            partners.append(partner.agency)
+            for j, c in enumerate(partner.contributions):
+                money = c.fixed or c.in_kind
+                if money is not None:
+                    price_year_ok(
+                        ("pool", "partners", i, "contributions", j, c.kind, "price_year"), money.price_year
+                    )
+        share_of_costs = sum(
+            c.share_of_costs.value
+            for p in pool.partners
+            for c in p.contributions
+            if c.share_of_costs is not None
+        )
+        if share_of_costs > 1 + SHARE_TOLERANCE:
+            add(
+                ("pool", "partners"),
+                f"the partners' shares of the costs add up to {share_of_costs:.6g}, more than the whole cost (1)",
+            )
+        if pool.host is not None and pool.host not in partners:
+            add(("pool", "host"), f"host '{pool.host}' is not a partner: list it under pool.partners")
+        for i, line in enumerate(proposal.prevention_costs):
+            if line.paid_by in agencies and line.paid_by not in partners:
+                add(
+                    ("prevention_costs", i, "paid_by"),
+                    f"'{line.paid_by}' pays cost line '{line.id}' but is not a pool partner: the pool funds every "
+                    "prevention cost, so add it to pool.partners",
+                )
+        sharing = pool.sharing
+        for key in ("shares", "shares_beyond"):
+            shares = getattr(sharing, key)
+            if shares is None:
+                continue
+            seen: set[str] = set()
+            for j, sh in enumerate(shares):
+                if sh.partner not in partners:
+                    add(
+                        ("pool", "sharing", key, j, "partner"),
+                        f"'{sh.partner}' is not a partner in the pool (partners: {', '.join(partners)})",
+                    )
+                elif sh.partner in seen:
+                    add(("pool", "sharing", key, j, "partner"), f"partner '{sh.partner}' has two shares")
+                seen.add(sh.partner)
+            total = sum(sh.share for sh in shares)
+            if abs(total - 1.0) > SHARE_TOLERANCE:
+                add(
+                    ("pool", "sharing", key),
+                    f"the shares add up to {total:.10g}, not 1: every pound of pooled savings must go to someone",
+                )
+
+    outcomes = {oc.id for oc in proposal.outcomes}
+    seen_ids: set[str] = set()
+    for i, ch in enumerate(proposal.responsibility_charges):
+        base = ("responsibility_charges", i)
+        if ch.id in seen_ids:
+            add((*base, "id"), f"duplicate responsibility charge id '{ch.id}'")
+        seen_ids.add(ch.id)
+        for key in ("from_agency", "to_agency"):
+            agency = getattr(ch, key)
+            if agency not in agencies:
+                add((*base, key), f"unknown agency '{agency}': define it under 'agencies'")
+            else:
+                use(agency)
+        if ch.from_agency == ch.to_agency:
+            add(
+                (*base, "to_agency"),
+                f"a charge from '{ch.from_agency}' to itself moves no money: name two different agencies",
+            )
+        if ch.outcome is not None and ch.outcome not in outcomes:
+            add(
+                (*base, "outcome"),
+                f"unknown outcome '{ch.outcome}': choose one of {', '.join(sorted(outcomes)) or '(none defined)'}",
+            )
+        charge_money = ch.per_event or ch.fixed
+        if charge_money is not None:
+            price_year_ok(
+                (*base, "per_event" if ch.per_event is not None else "fixed", "price_year"),
+                charge_money.price_year,
+            )
+    return out

@@ -450,6 +450,14 @@ class Proposal(StrictModel):
     prevention_costs: Annotated[list[CostLine], Field(min_length=1)]
     outcomes: list[Outcome] = Field(default_factory=list)
     financing: Financing | None = None
+    # --- pooled budgets and responsibility charges (see the block at the end of this module) ---
+    pool: Pool | None = Field(
+        default=None, description="A pooled budget: partners' contributions and how savings are shared."
+    )
+    responsibility_charges: list[ResponsibilityCharge] = Field(
+        default_factory=list,
+        description="Charges one agency pays another when demand it could have prevented lands on the other.",
+    )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -497,3 +505,202 @@ class ReferenceData(StrictModel):
     sources: list[Source]
     discount_schedules: list[DiscountSchedule]
     deflators: list[Deflator]
+
+
+# ---------------------------------------------------------------------------------------------
+# Pooled budgets, savings-sharing agreements and responsibility charges (costmodel.pooling)
+# ---------------------------------------------------------------------------------------------
+
+
+def _refuse_negative(value: object, what: str) -> object:
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and value < 0:
+        raise ValueError(f"{what} cannot be negative (got {value:g})")
+    return value
+
+
+class ContributionMoneyQ(MoneyQ):
+    """A partner's contribution to a pool each year, in the prices of ``price_year``. [£ per year]"""
+
+    unit: Literal["GBP_per_year"] = Field(description="Always 'GBP_per_year'.")  # type: ignore[assignment]
+
+    @field_validator("value", "low", "high", mode="before")
+    @classmethod
+    def _not_negative(cls, v: object) -> object:
+        return _refuse_negative(v, "a contribution")
+
+
+class Contribution(StrictModel):
+    """What one partner puts into the pool: exactly one of a fixed cash sum each year, a share of each
+    year's prevention costs, or an in-kind contribution (staff, premises) valued each year."""
+
+    fixed: ContributionMoneyQ | None = Field(default=None, description="Cash paid in each year. [£ per year]")
+    share_of_costs: FractionQ | None = Field(
+        default=None, description="Share of each year's total prevention costs. [fraction]"
+    )
+    in_kind: ContributionMoneyQ | None = Field(
+        default=None, description="Value of staff, premises or services given each year. [£ per year]"
+    )
+    start_year: Annotated[int, Field(ge=0, le=99)] = Field(
+        default=0, description="First appraisal year of the contribution."
+    )
+    end_year: Annotated[int, Field(ge=0, le=99)] | None = Field(
+        default=None, description="Last appraisal year of the contribution (default: end of the horizon)."
+    )
+
+    @model_validator(mode="after")
+    def _exactly_one(self):
+        given = [k for k in ("fixed", "share_of_costs", "in_kind") if getattr(self, k) is not None]
+        if len(given) != 1:
+            raise ValueError(
+                "give exactly one of 'fixed' (cash per year), 'share_of_costs' (fraction) or 'in_kind' "
+                f"(value per year) (got {', '.join(given) or 'none'}); list a partner twice for two kinds"
+            )
+        if self.end_year is not None and self.end_year < self.start_year:
+            raise ValueError(f"end_year ({self.end_year}) is before start_year ({self.start_year})")
+        return self
+
+    @property
+    def kind(self) -> str:
+        return (
+            "fixed" if self.fixed is not None else ("share_of_costs" if self.in_kind is None else "in_kind")
+        )
+
+
+class PoolPartner(StrictModel):
+    """An agency in the pool and what it puts in (nothing, if it only shares in the savings)."""
+
+    agency: Id = Field(description="Agency id of the partner.")
+    contributions: list[Contribution] = Field(
+        default_factory=list, description="What the partner puts in (none: it only shares savings)."
+    )
+
+
+class PartnerShare(StrictModel):
+    """One partner's share of the pooled savings under a pre-agreed formula. [fraction]"""
+
+    partner: Id
+    share: float = Field(description="Share of the pooled savings, 0 to 1. [fraction]")
+
+    @field_validator("share", mode="before")
+    @classmethod
+    def _share_range(cls, v: object) -> object:
+        v = _reject_percent_strings(v)
+        if isinstance(v, (int, float)) and not isinstance(v, bool):
+            if v < 0:
+                raise ValueError(f"a share cannot be negative (got {v:g})")
+            if 1 < v <= 100:
+                raise ValueError(f"shares are fractions: write {v / 100:g} for {v:g}%")
+            if v > 1:
+                raise ValueError(f"a share must be between 0 and 1 (got {v:g})")
+        return v
+
+
+SharingRuleName = Literal["as_they_fall", "pro_rata_to_contribution", "formula"]
+
+
+class SavingsSharing(StrictModel):
+    """How the savings landing on the partners are shared out.
+
+    * ``as_they_fall``: no agreement, each keeps what lands on its budget;
+    * ``pro_rata_to_contribution``: in proportion to each partner's present value of contributions;
+    * ``formula``: a pre-agreed share per partner (``shares``), optionally different for the years
+      beyond the firm-budget years (``shares_beyond``).
+    """
+
+    rule: SharingRuleName
+    shares: list[PartnerShare] | None = Field(
+        default=None,
+        description="Formula shares in the firm-budget years (and beyond, unless shares_beyond).",
+    )
+    shares_beyond: list[PartnerShare] | None = Field(
+        default=None, description="Formula shares in the years beyond the firm-budget years."
+    )
+    source: Id | None = Field(default=None, description="Where the agreed formula comes from.")
+    assumption: Text | None = Field(default=None, description="Why these shares (for a proposed formula).")
+    note: Text | None = None
+
+    @model_validator(mode="after")
+    def _shares_match_rule(self):
+        if self.rule == "formula":
+            if not self.shares:
+                raise ValueError("the 'formula' rule needs 'shares' (a share for each partner)")
+            if (self.source is None) == (self.assumption is None):
+                raise ValueError(
+                    "an agreed formula needs exactly one of 'source' or 'assumption' (why these shares)"
+                )
+        elif self.shares is not None or self.shares_beyond is not None:
+            raise ValueError(f"'shares' apply only to the 'formula' rule, not to '{self.rule}'")
+        return self
+
+
+class Pool(StrictModel):
+    """A pooled budget: partners put money (or staff) into one pot that pays for the prevention; the
+    savings that land on the partners are shared by the agreed rule."""
+
+    name: Text
+    description: Text | None = None
+    host: Id | None = Field(
+        default=None,
+        description="Partner that holds the pool and meets any overspend (or keeps any underspend) when "
+        "contributions differ from the costs (default: the first partner).",
+    )
+    partners: Annotated[list[PoolPartner], Field(min_length=1)]
+    sharing: SavingsSharing = Field(description="How savings are shared among the partners.")
+
+
+class ChargeRateQ(_Ranged):
+    """A responsibility charge per event of an outcome, in the prices of ``price_year``. [£ per event]"""
+
+    unit: Literal["GBP_per_event"]
+    value: Annotated[float, Field(le=1e9)]
+    price_year: FinancialYear
+
+    @field_validator("value", "low", "high", mode="before")
+    @classmethod
+    def _not_negative(cls, v: object) -> object:
+        return _refuse_negative(v, "a charge")
+
+
+class ChargeFixedQ(MoneyQ):
+    """A fixed responsibility charge each year. [£ per year]"""
+
+    unit: Literal["GBP_per_year"]  # type: ignore[assignment]
+
+    @field_validator("value", "low", "high", mode="before")
+    @classmethod
+    def _not_negative(cls, v: object) -> object:
+        return _refuse_negative(v, "a charge")
+
+
+class ResponsibilityCharge(StrictModel):
+    """A charge one agency (``from_agency``) pays another (``to_agency``) because demand it could have
+    prevented lands on the other's budget: per event of an outcome, or a fixed sum each year.
+
+    A per-event charge is counted by how much the proposal changes it: each event avoided is a charge
+    the charged body no longer pays (its gain) and income the other body forgoes.
+    """
+
+    id: Id
+    label: Text
+    from_agency: Id = Field(description="The agency charged (whose inaction passes costs on).")
+    to_agency: Id = Field(description="The agency that bears the demand and receives the charge.")
+    outcome: Id | None = Field(default=None, description="Outcome whose events are charged per event.")
+    per_event: ChargeRateQ | None = Field(default=None, description="Charge per event. [£ per event]")
+    fixed: ChargeFixedQ | None = Field(default=None, description="Charge each year. [£ per year]")
+    start_year: Annotated[int, Field(ge=0, le=99)] = 0
+    end_year: Annotated[int, Field(ge=0, le=99)] | None = None
+
+    @model_validator(mode="after")
+    def _one_basis(self):
+        if (self.per_event is None) == (self.fixed is None):
+            raise ValueError("give exactly one of 'per_event' (with 'outcome') or 'fixed'")
+        if self.per_event is not None and self.outcome is None:
+            raise ValueError("a per-event charge needs 'outcome': the outcome whose events are charged")
+        if self.fixed is not None and self.outcome is not None:
+            raise ValueError("'outcome' applies only to a per-event charge")
+        if self.end_year is not None and self.end_year < self.start_year:
+            raise ValueError(f"end_year ({self.end_year}) is before start_year ({self.start_year})")
+        return self
+
+
+Proposal.model_rebuild()

@@ -46,8 +46,9 @@ def _fy(result: TenYearTest, index: int | None) -> int | None:
     return None if index is None else result.years[index]
 
 
-def result_to_dict(result: TenYearTest) -> dict[str, Any]:
-    """The JSON object printed by ``costmodel run --format json``."""
+def result_to_dict(result: TenYearTest, pool_solve: str | None = None) -> dict[str, Any]:
+    """The JSON object printed by ``costmodel run --format json`` (with ``pooling`` for a pooled
+    proposal; ``pool_solve`` adds the fair-share agreement under that rule)."""
     sc = result.scenario
     p = sc.proposal
     fl = result.flows
@@ -168,11 +169,33 @@ def result_to_dict(result: TenYearTest) -> dict[str, Any]:
             "better_off": list(result.better_off),
         },
         "notes": list(result.notes),
+        **_pooling_json(result, pool_solve),
     }
 
 
-def to_json(result: TenYearTest) -> str:
-    return json.dumps(result_to_dict(result), indent=2, ensure_ascii=False, allow_nan=False) + "\n"
+def to_json(result: TenYearTest, pool_solve: str | None = None) -> str:
+    return (
+        json.dumps(result_to_dict(result, pool_solve), indent=2, ensure_ascii=False, allow_nan=False) + "\n"
+    )
+
+
+# --- pooled budgets and responsibility charges (costmodel.pooling) ---
+
+
+def _pooling_json(result: TenYearTest, pool_solve: str | None) -> dict[str, Any]:
+    from .pooling import appraise_pool
+    from .pooling_report import pooling_to_dict
+
+    pr = appraise_pool(result, pool_solve)
+    return {} if pr is None else {"pooling": pooling_to_dict(pr)}
+
+
+def _pooling_table(result: TenYearTest, pool_solve: str | None) -> str:
+    from .pooling import appraise_pool
+    from .pooling_report import render_pooling_table
+
+    pr = appraise_pool(result, pool_solve)
+    return "" if pr is None else "\n" + render_pooling_table(pr, result.structure.price_base_year)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -185,7 +208,7 @@ def _scaled(v: float, scale: float) -> str:
     return f"{x:,.0f}".replace("-", "\u2212") if x != 0 else "0"
 
 
-def render_table(result: TenYearTest) -> str:
+def render_table(result: TenYearTest, pool_solve: str | None = None) -> str:
     sc = result.scenario
     p = sc.proposal
     fl = result.flows
@@ -291,7 +314,7 @@ def render_table(result: TenYearTest) -> str:
     lines.append(result.verdict)
     for note in result.notes:
         lines.append(f"Note: {note}")
-    return "\n".join(lines) + "\n"
+    return "\n".join(lines) + "\n" + _pooling_table(result, pool_solve)
 
 
 # ---------------------------------------------------------------------------------------------
