@@ -121,6 +121,7 @@ def test_edit_changes_headline_and_yaml_downloads(page, tmp_path):
     box.fill("15")
     box.press("Enter")
     expect(npv).not_to_have_text(before, timeout=15_000)
+    edited = npv.inner_text()
     assert page.get_by_test_id("stException").count() == 0
     shot(page, "edit_assumptions")
 
@@ -136,7 +137,8 @@ def test_edit_changes_headline_and_yaml_downloads(page, tmp_path):
     assert sc.proposal.appraisal.horizon_years == 15
 
     page.get_by_role("link", name="Ten Year Test").click()
-    expect(page.get_by_test_id("stMetricValue").first).to_have_text(npv.inner_text())
+    expect(page.get_by_role("heading", name="Edit assumptions")).to_have_count(0, timeout=15_000)
+    expect(page.get_by_test_id("stMetricValue").first).to_have_text(edited, timeout=15_000)
 
 
 def test_sources_and_compare_pages(page):
