@@ -13,17 +13,21 @@ import hashlib
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import streamlit as st
 
-from costmodel.charts import CHART_KINDS, build_chart
 from costmodel.editing import edited_scenario
 from costmodel.engine import TenYearTest, appraise
 from costmodel.errors import AssumptionError, CostModelError, Problem
-from costmodel.images import chart_png, chart_svg
 from costmodel.loading import scenario_from_parsed
 from costmodel.yamlio import MAX_FILE_BYTES, decode_bytes, parse_yaml
+
+if TYPE_CHECKING:
+    from costmodel.pooling import PoolingResult
+
+# Altair, pandas and vl-convert are imported inside the functions that draw charts or make files, so the
+# verdict and headline figures reach the browser before those libraries load.
 
 ROOT = Path(__file__).resolve().parent.parent
 PROPOSALS_DIR = ROOT / "assumptions" / "proposals"
@@ -247,45 +251,101 @@ def show_invalid_edit_banner(d: Draft) -> None:
         )
 
 
-@st.cache_data(max_entries=64, show_spinner=False)
-def _image(spec_json: str, fmt: str) -> bytes:
-    return chart_png(spec_json) if fmt == "png" else chart_svg(spec_json).encode("utf-8")
-
-
 def show_chart(kind: str, result: TenYearTest, *, key_prefix: str = "") -> None:
     """A chart with its one-line caption and CSV/PNG/SVG downloads (images made on click)."""
+    from costmodel.charts import CHART_KINDS, build_chart
+
     spec = CHART_KINDS[kind]
-    chart = build_chart(kind, result)
-    st.altair_chart(chart, width="stretch")
-    st.caption(spec.caption(result))
     data = spec.data(result)
-    spec_json = chart.to_json()
-    stem = f"{result.scenario.proposal.id}-{kind}"
+    chart = build_chart(kind, result, data)
+    show_altair(
+        chart,
+        spec.caption(result),
+        data,
+        stem=f"{result.scenario.proposal.id}-{kind}",
+        key=f"{key_prefix}{kind}",
+        image=lambda fmt: _chart_image(kind, result, fmt),
+    )
+
+
+def _chart_image(kind: str, result: TenYearTest, fmt: str) -> bytes:
+    from costmodel.export.images import chart_image
+
+    return chart_image(kind, result, fmt)  # type: ignore[arg-type]
+
+
+def show_altair(chart: Any, caption: str, data: Any, *, stem: str, key: str, image: Any) -> None:
+    """Draw an Altair chart with its caption, then its data (CSV) and image (PNG/SVG) downloads.
+
+    ``image(fmt)`` returns the image bytes; it runs only when a download button is clicked.
+    """
+    st.altair_chart(chart, width="stretch")
+    st.caption(caption)
     cols = st.columns([1, 1, 1, 3])
     cols[0].download_button(
         "Data (CSV)",
         data.to_csv(index=False).encode("utf-8"),
         file_name=f"{stem}.csv",
         mime="text/csv",
-        key=f"{key_prefix}{kind}-csv",
+        key=f"{key}-csv",
         on_click="ignore",
         icon=":material/download:",
     )
     cols[1].download_button(
         "Image (PNG)",
-        lambda: _image(spec_json, "png"),
+        lambda: image("png"),
         file_name=f"{stem}.png",
         mime="image/png",
-        key=f"{key_prefix}{kind}-png",
+        key=f"{key}-png",
         on_click="ignore",
         icon=":material/image:",
     )
     cols[2].download_button(
         "Image (SVG)",
-        lambda: _image(spec_json, "svg"),
+        lambda: image("svg"),
         file_name=f"{stem}.svg",
         mime="image/svg+xml",
-        key=f"{key_prefix}{kind}-svg",
+        key=f"{key}-svg",
         on_click="ignore",
         icon=":material/image:",
     )
+
+
+def show_table(frame: Any, *, file_name: str, key: str, column_config: dict | None = None) -> None:
+    """A table with its CSV download."""
+    st.dataframe(frame, width="stretch", hide_index=True, column_config=column_config)
+    st.download_button(
+        "Table (CSV)",
+        frame.to_csv(index=False).encode("utf-8"),
+        file_name=file_name,
+        mime="text/csv",
+        key=key,
+        on_click="ignore",
+        icon=":material/download:",
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Pooled budgets (cached like the engine calls: keyed on the draft's text and edits)
+# ---------------------------------------------------------------------------------------------
+
+
+def has_pooling(result: TenYearTest) -> bool:
+    """True when the proposal declares a pool or responsibility charges."""
+    p = result.scenario.proposal
+    return p.pool is not None or bool(p.responsibility_charges)
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def _pooling(
+    name: str, text: str, library_dir: str | None, edits_json: str, rule: str
+) -> PoolingResult | None:
+    from costmodel.pooling import appraise_pool
+
+    out = evaluate(name, text, library_dir, edits_json)
+    return None if out.result is None else appraise_pool(out.result, solve=rule)
+
+
+def draft_pooling(d: Draft, rule: str) -> PoolingResult | None:
+    """Pooling results (with the fair-share solver under ``rule``) for the draft's last valid edits."""
+    return _pooling(d.name, d.text, d.library_dir, edits_key(d.valid_edits), rule)

@@ -6,11 +6,14 @@ from collections.abc import Callable
 
 import streamlit as st
 
-from app_pages.common import require_result, show_chart, show_invalid_edit_banner
-from costmodel.charts import CHART_KINDS
+from app_pages.common import has_pooling, require_result, show_chart, show_invalid_edit_banner
+from app_pages.downloads_tab import downloads_tab
+from app_pages.pooling_tab import pooling_tab
 from costmodel.engine import TenYearTest
 from costmodel.formatting import fy_label, money, per_pound, percent, ratio
-from costmodel.tables import ten_year_table
+
+# The verdict and headline figures are drawn first; the chart and table libraries (Altair, pandas) are
+# imported inside the tabs, after those figures have reached the browser.
 
 d, result = require_result()
 sc = result.scenario
@@ -71,12 +74,28 @@ for note in result.notes:
     st.info(note, icon=":material/info:")
 
 
+def main_chart_kinds() -> list[str]:
+    """The chart kinds of the Charts tab (the pooled-budget kinds have their own tab)."""
+    from costmodel.charts import CHART_KINDS, POOLING_CHART_KINDS
+
+    return [k for k in CHART_KINDS if k not in POOLING_CHART_KINDS]
+
+
+def image_chart_kinds(r: TenYearTest) -> list[str]:
+    """The chart kinds offered as images: the Charts tab's, plus the pooled-budget ones when pooled."""
+    from costmodel.charts import POOLING_CHART_KINDS
+
+    return main_chart_kinds() + (list(POOLING_CHART_KINDS) if has_pooling(r) else [])
+
+
 def charts_tab(r: TenYearTest) -> None:
-    for kind in CHART_KINDS:
+    for kind in main_chart_kinds():
         show_chart(kind, r)
 
 
 def table_tab(r: TenYearTest) -> None:
+    from costmodel.tables import ten_year_table
+
     st.markdown(
         f"**Ten Year Test table**: net position (savings − costs) by budget holder and year, "
         f"£, {fy_label(r.structure.price_base_year)} prices, undiscounted by year; present values at the right."
@@ -114,10 +133,17 @@ def conventions_tab(r: TenYearTest) -> None:
 # Results tabs: later results (pooling, uncertainty...) add an entry here.
 RESULT_TABS: list[tuple[str, Callable[[TenYearTest], None]]] = [
     ("Charts", charts_tab),
+    ("Pooling", pooling_tab),
     ("Ten Year Test table", table_tab),
     ("Conventions", conventions_tab),
+    ("Downloads", lambda r: downloads_tab(r, image_chart_kinds(r))),
 ]
+# Tabs shown only for results that have them (a tab not listed here is always shown).
+TAB_SHOWN_WHEN: dict[str, Callable[[TenYearTest], bool]] = {"Pooling": has_pooling}
 
-for tab, (_, render) in zip(st.tabs([label for label, _ in RESULT_TABS]), RESULT_TABS, strict=True):
+shown = [
+    (label, render) for label, render in RESULT_TABS if TAB_SHOWN_WHEN.get(label, lambda _r: True)(result)
+]
+for tab, (_, render) in zip(st.tabs([label for label, _ in shown]), shown, strict=True):
     with tab:
         render(result)

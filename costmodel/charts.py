@@ -376,10 +376,13 @@ CHART_KINDS: dict[str, ChartKind] = {
 }
 
 
-def build_chart(kind: str, result: TenYearTest) -> alt.TopLevelMixin:
-    """The configured chart of ``kind`` for a result (raises KeyError for an unknown kind)."""
+def build_chart(kind: str, result: TenYearTest, data: pd.DataFrame | None = None) -> alt.TopLevelMixin:
+    """The configured chart of ``kind`` for a result (raises KeyError for an unknown kind).
+
+    ``data`` is the kind's tidy frame when the caller already has it (e.g. for the CSV download).
+    """
     spec = CHART_KINDS[kind]
-    return _base_config(spec.chart(result, spec.data(result)))
+    return _base_config(spec.chart(result, spec.data(result) if data is None else data))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -548,3 +551,104 @@ CHART_KINDS["who-pays-who-saves-flows"] = ChartKind(
     who_pays_who_saves_flows_data,
     who_pays_who_saves_flows_chart,
 )
+
+
+# ---------------------------------------------------------------------------------------------
+# Pooled budgets: each partner's cash requirement by year (dual running per partner)
+# ---------------------------------------------------------------------------------------------
+
+
+def pooling_cash_requirement_data(result: TenYearTest) -> pd.DataFrame:
+    """Each partner's cash requirement by year, before and under the agreement, undiscounted. [£]
+
+    The requirement is prevention costs (or pool contribution) plus charges paid, less charges received
+    and cashable savings; its running total is the money the partner must find before savings cover
+    it (pool partners only, or every budget holder when only responsibility charges are declared).
+    """
+    pr = _pooling(result)
+    columns = ["agency_id", "agency", "year", "year_index", "when", "cash_requirement_gbp", "cumulative_gbp"]
+    if pr is None:
+        return pd.DataFrame(columns=columns)
+    pf = pr.flows
+    years = [fy_label(y) for y in result.years]
+    rows = []
+    for i, p in enumerate(pr.positions):
+        if pr.has_pool and not p.partner:
+            continue
+        for when, req in (
+            ("before the agreement", pf.cash_requirement_before[:, i]),
+            ("under the agreement", pf.cash_requirement_after[:, i]),
+        ):
+            cumulative = np.cumsum(req)
+            for t, y in enumerate(years):
+                rows.append(
+                    {
+                        "agency_id": p.id,
+                        "agency": p.name,
+                        "year": y,
+                        "year_index": t,
+                        "when": when,
+                        "cash_requirement_gbp": float(req[t]),
+                        "cumulative_gbp": float(cumulative[t]),
+                    }
+                )
+    return pd.DataFrame(rows, columns=columns)
+
+
+def pooling_cash_requirement_chart(result: TenYearTest, data: pd.DataFrame | None = None) -> alt.Chart:
+    data = pooling_cash_requirement_data(result) if data is None else data
+    years = [fy_label(y) for y in result.years]
+    domain = ["before the agreement", "under the agreement"]
+    lines = (
+        alt.Chart(
+            data,
+            title=alt.TitleParams(
+                "Each partner's cash requirement under the agreement",
+                subtitle=f"Cumulative £ each partner must find before cashable savings cover its share, {_prices(result)}, undiscounted",
+            ),
+        )
+        .mark_line(point=True)
+        .encode(
+            x=alt.X("year:O", title="Financial year", sort=years, axis=alt.Axis(labelAngle=0)),
+            y=alt.Y("cumulative_gbp:Q", title="Cumulative cash requirement (£)", axis=alt.Axis(format="~s")),
+            color=alt.Color(
+                "agency:N",
+                title=None,
+                scale=alt.Scale(range=PALETTE),
+                legend=alt.Legend(orient="bottom", labelLimit=320, columns=3),
+            ),
+            strokeDash=alt.StrokeDash(
+                "when:N",
+                title=None,
+                sort=domain,
+                scale=alt.Scale(domain=domain, range=[[4, 3], [1, 0]]),
+                legend=alt.Legend(orient="bottom"),
+            ),
+            tooltip=[
+                alt.Tooltip("agency:N", title="Budget holder"),
+                alt.Tooltip("year:O", title="Year"),
+                alt.Tooltip("when:N", title="When"),
+                alt.Tooltip("cash_requirement_gbp:Q", title="In the year (£)", format=",.0f"),
+                alt.Tooltip("cumulative_gbp:Q", title="Cumulative (£)", format=",.0f"),
+            ],
+        )
+        .properties(width=620, height=320)
+    )
+    rule = alt.Chart(pd.DataFrame({"y": [0]})).mark_rule(color="black").encode(y="y:Q")
+    return lines + rule
+
+
+CHART_KINDS["pooling-cash-requirement"] = ChartKind(
+    "Pooled budget: each partner's cash requirement by year",
+    lambda r: (
+        f"Running total of each partner's prevention costs or pool contribution plus charges paid, less charges "
+        f"received and cashable savings, without the agreement (dashed) and under it (solid); a positive figure is "
+        f"money the partner must find to run the new service alongside the old ({_prices(r)}, undiscounted). "
+        f"Shown only for pooled proposals."
+    ),
+    pooling_cash_requirement_data,
+    pooling_cash_requirement_chart,
+)
+
+# The pooled-budget kinds, shown in the app's Pooling tab rather than with the other charts.
+POOLING_CHART_KINDS = ("pooling-partners", "who-pays-who-saves-flows", "pooling-cash-requirement")
