@@ -64,6 +64,9 @@ def write_output(text: str | bytes, path: str | None, out: TextIO) -> None:
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(text.encode("utf-8") if isinstance(text, str) else text)
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes 0600; give the file ordinary permissions
         os.replace(tmp, path)
     except OSError as exc:
         with contextlib.suppress(OSError):
