@@ -274,7 +274,12 @@ def who_pays_who_saves_chart(result: TenYearTest, data: pd.DataFrame | None = No
         )
         .mark_bar()
         .encode(
-            y=alt.Y("agency:N", title=None, sort=alt.EncodingSortField("pv_net", order="ascending")),
+            y=alt.Y(
+                "agency:N",
+                title=None,
+                sort=alt.EncodingSortField("pv_net", order="ascending"),
+                axis=alt.Axis(labelLimit=320),
+            ),
             x=alt.X("pv_net:Q", title="Net present value (£): savings − costs", axis=alt.Axis(format="~s")),
             color=alt.Color(
                 "position:N",
