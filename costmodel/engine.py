@@ -279,8 +279,15 @@ def evaluate(s: Structure, p: Params) -> Flows:
     costs = np.swapaxes(line_flows, -1, -2) @ s.cost_payer  # (*B, T, A)
 
     profile = persistence_profile(p.lag, p.persistence, p.drop_off, T)  # (*B, O, T)
-    intake = np.asarray(p.cohort)[..., None] * s.intake_mask  # (*B, O, T)
-    gross = (np.asarray(p.baseline_rate) * np.asarray(p.effect))[..., None] * events_by_year(intake, profile)
+    # the intake pattern is fixed, only the cohort size varies: convolve the mask with the profile as a
+    # matmul with the mask's (O, T, T) Toeplitz matrix (= events_by_year(cohort * mask, profile) / cohort)
+    n = s.intake_mask.shape[-1]
+    lagidx = np.arange(n)[:, None] - np.arange(n)[None, :]  # (T, T): t - j
+    mask_toeplitz = np.where(lagidx >= 0, s.intake_mask[..., np.clip(lagidx, 0, n - 1)], 0.0)  # (O, T, T)
+    per_person = (mask_toeplitz @ profile[..., None])[..., 0]  # (*B, O, T) events per person of intake
+    gross = (np.asarray(p.baseline_rate) * np.asarray(p.effect) * np.asarray(p.cohort))[
+        ..., None
+    ] * per_person
     events = (
         gross * additionality_factor(p.deadweight, p.displacement, p.attribution, p.optimism_bias)[..., None]
     )
