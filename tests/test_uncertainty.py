@@ -446,3 +446,19 @@ def test_draws_clipped_to_domain_and_rounded_for_years():
     )
     assert d[:, 0].min() >= 0.0 and d[:, 0].max() <= 0.6
     assert set(np.unique(d[:, 1])) <= {0.0, 1.0, 2.0}
+
+
+# --- charts ---------------------------------------------------------------------------------------
+
+
+def test_uncertainty_charts_build_from_small_frames(youth):
+    from costmodel.charts import CHART_KINDS, build_chart
+
+    det = appraise(youth)
+    for kind in ("tornado", "npv-distribution"):
+        data = CHART_KINDS[kind].data(det)
+        assert 0 < len(data) <= 5000
+        spec = build_chart(kind, det).to_dict()
+        assert spec["layer"]
+    hist = CHART_KINDS["npv-distribution"].data(det)
+    assert hist["draws"].sum() == 10_000
