@@ -462,3 +462,100 @@ def test_uncertainty_charts_build_from_small_frames(youth):
         assert spec["layer"]
     hist = CHART_KINDS["npv-distribution"].data(det)
     assert hist["draws"].sum() == 10_000
+
+
+# --- other shapes of proposal ---------------------------------------------------------------------
+
+
+def _with_growth(data):
+    data["prevention_costs"][0]["growth"] = {
+        "value": 0.01,
+        "unit": "fraction_per_year",
+        "low": -0.02,
+        "high": 0.05,
+        "assumption": "test range",
+    }
+
+
+def test_growth_range_varies_cost_shape_per_draw(youth):
+    sc = _edit(youth, lambda d: (_cheap(d), _with_growth(d)))
+    det = appraise(sc)
+    c = compile_uncertainty(sc)
+    bar = next(b for b in tornado(c, det).bars if b.input.id.endswith("detached_team.growth"))
+    assert bar.npv_low > det.npv > bar.npv_high  # faster cost growth, lower NPV
+    # by hand: NPV at growth g differs from central by the change in PV of the team's cost
+    team = 8000 * CUPI_2007
+    pv = lambda g: sum(team * (1 + g) ** t / 1.035**t for t in range(10))  # noqa: E731
+    assert bar.npv_high == pytest.approx(det.npv - (pv(0.05) - pv(0.01)), abs=0.01)
+    sim = simulate(sc, draws=500, seed=2)
+    assert np.all(np.isfinite(sim.npv)) and sim.npv.std() > 0
+    for sv in switching_values(c, [bar.input]):
+        if sv.value is not None:
+            j = ["total", *c.agency_ids].index(sv.agency)
+            total, by_agency = npv_with(c, sv.input, sv.value)
+            assert abs(total if j == 0 else by_agency[j - 1]) < 0.01
+
+
+def test_a_cut_and_a_proposal_without_ranges(youth):
+    def cut(d):
+        _zero_width(d)
+        for q in _quantities(d):
+            q["low"] = q["high"] = q["distribution"] = None
+        d["kind"] = "cut"
+
+    sc = _edit(youth, cut)
+    det = appraise(sc)
+    c = compile_uncertainty(sc)
+    assert c.inputs == ()
+    assert tornado(c, det).bars == ()
+    sim = simulate(sc, draws=10, seed=0)
+    assert np.all(sim.npv == det.npv)
+    for sv in switching_values(c):
+        if sv.value is not None and sv.method != "integer scan":
+            j = ["total", *c.agency_ids].index(sv.agency)
+            total, by_agency = npv_with(c, sv.input, sv.value)
+            assert abs(total if j == 0 else by_agency[j - 1]) < 0.01
+
+
+def test_bad_optimism_table_one_line(tmp_path: Path):
+    table = tmp_path / "ob.yaml"
+    shipped = (
+        Path(__file__).resolve().parent.parent / "costmodel" / "data" / "optimism_bias.yaml"
+    ).read_text()
+    table.write_text(shipped.replace("B: {costs: 0.10, benefits: 0.10}", "B: {costs: 0.10, benefits: 1.5}"))
+    code, out, err = _run("sensitivity", str(YOUTH_WORK), "--optimism-table", str(table))
+    assert code == 1 and out == ""
+    assert err.count("\n") == 1 and str(table) in err and "benefits" in err
+
+
+def test_cli_bad_rates_one_line():
+    code, out, err = _run("sensitivity", str(YOUTH_WORK), "--rates", "3.5%")
+    assert code == 1 and err.count("\n") == 1 and "--rates" in err
+
+
+# --- invariants (Hypothesis) ----------------------------------------------------------------------
+
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    team=st.floats(min_value=1000, max_value=300_000),
+    effect=st.floats(min_value=0.01, max_value=0.9),
+    cohort=st.floats(min_value=10, max_value=5000),
+)
+def test_every_switching_value_feeds_back_to_zero(youth, team, effect, cohort):
+    def edit(d):
+        d["prevention_costs"][0]["amount"].update(value=team, low=None, high=None)
+        d["outcomes"][1]["effect"].update(value=effect, low=None, high=None)
+        d["outcomes"][1]["cohort"].update(value=cohort, low=None, high=None)
+
+    c = compile_uncertainty(_edit(youth, edit))
+    cols = ["total", *c.agency_ids]
+    for sv in switching_values(c):
+        if sv.value is None or sv.method == "integer scan":
+            continue
+        total, by_agency = npv_with(c, sv.input, sv.value)
+        j = cols.index(sv.agency)
+        assert abs(total if j == 0 else by_agency[j - 1]) < 0.01, (sv.input.id, sv.agency)
