@@ -158,7 +158,7 @@ def cmd_schema(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 # --- uncertainty: `costmodel sensitivity` and `costmodel simulate` (costmodel.uncertainty) -----------
 
 
-def _user_rates(text: str | None) -> list[float]:
+def _user_rates(text: str | None, option: str = "--rates") -> list[float]:
     if not text:
         return []
     out = []
@@ -171,9 +171,18 @@ def _user_rates(text: str | None) -> list[float]:
                 f"--rates takes fractions separated by commas, e.g. 0.05,0.07 (got {part!r})"
             ) from None
         if part.endswith("%") or rate > 0.5:
-            raise UsageError(f"--rates takes fractions such as 0.05 for 5% (got {part!r})")
+            raise UsageError(f"{option} takes fractions such as 0.05 for 5% (got {part!r})")
         out.append(rate)
     return out
+
+
+def _rate_range(text: str | None) -> tuple[float, float] | None:
+    if not text:
+        return None
+    parts = _user_rates(text, "--discount-range")
+    if len(parts) != 2:
+        raise UsageError(f"--discount-range takes two fractions LOW,HIGH, e.g. 0.015,0.05 (got {text!r})")
+    return parts[0], parts[1]
 
 
 def cmd_sensitivity(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
@@ -190,6 +199,7 @@ def cmd_sensitivity(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         optimism_table=table,
         capital_category=args.capital_category,
         mitigation=args.mitigation,
+        discount_rate_range=_rate_range(args.discount_range),
     )
     text = sensitivity_json(result) if args.format == "json" else sensitivity_table(result)
     write_output(text, args.output, out)
@@ -223,7 +233,13 @@ def cmd_simulate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     draws, seed = check_draws(args.draws, args.seed)  # refuse before loading anything
     scenario = load_proposal(args.file, _overrides(args))
     show = args.progress or (getattr(err, "isatty", lambda: False)() and draws >= 50_000)
-    sim = simulate(scenario, draws, seed, progress=_Progress(err) if show else None)
+    sim = simulate(
+        scenario,
+        draws,
+        seed,
+        discount_rate_range=_rate_range(args.discount_range),
+        progress=_Progress(err) if show else None,
+    )
     names = {a.id: a.name for a in scenario.agencies}
     text = (
         simulation_json(sim, names)
@@ -262,6 +278,9 @@ def _add_uncertainty_commands(sub: argparse._SubParsersAction) -> None:
         metavar="FRACTION",
         help="share of the capital upper bound mitigated (0-1)",
     )
+    p.add_argument(
+        "--discount-range", metavar="LOW,HIGH", help="also vary the discount rate, e.g. 0.015,0.05"
+    )
     _add_overrides(p)
     p.set_defaults(func=cmd_sensitivity)
 
@@ -282,6 +301,11 @@ def _add_uncertainty_commands(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--format", choices=["table", "json"], default="table")
     p.add_argument("-o", "--output", metavar="PATH", help="write to a file instead of standard output")
     p.add_argument("--progress", action="store_true", help="show a progress bar on standard error")
+    p.add_argument(
+        "--discount-range",
+        metavar="LOW,HIGH",
+        help="vary the discount rate per draw (triangular), e.g. 0.015,0.05",
+    )
     _add_overrides(p)
     p.set_defaults(func=cmd_simulate)
 

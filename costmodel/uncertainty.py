@@ -192,8 +192,16 @@ def _quantity_input(
     )
 
 
-def compile_uncertainty(scenario: Scenario, optimism: OptimismSettings | None = None) -> Compiled:
+def compile_uncertainty(
+    scenario: Scenario,
+    optimism: OptimismSettings | None = None,
+    *,
+    discount_rate_range: tuple[float, float] | None = None,
+) -> Compiled:
     """The engine arrays and the table of uncertain inputs for ``scenario``.
+
+    ``discount_rate_range`` (low, high) [fraction] makes the discount rate a ranged input too
+    (triangular, mode = the schedule's first rate; every band moves with it), varied per draw.
 
     With ``optimism`` the central ``Params`` carry the optimism-bias corrections (costs up,
     benefits down) and every input's mapping includes them, so draws keep the corrections.
@@ -368,21 +376,29 @@ def compile_uncertainty(scenario: Scenario, optimism: OptimismSettings | None = 
                 domain_high=1e12,
             )
         )
-    candidates.append(
-        UncertainInput(
-            id="appraisal.discount_rate",
-            label="Discount rate (real; later bands of the schedule move with it)",
-            unit="fraction",
-            low=float(params.rates[0]),
-            central=float(params.rates[0]),
-            high=float(params.rates[0]),
-            distribution=None,
-            grade="A",
-            target="discount_rate",
-            index=-1,
-            domain_high=1.0,
+    rate0 = float(params.rates[0])
+    rate_low, rate_high = discount_rate_range if discount_rate_range is not None else (rate0, rate0)
+    if not 0 <= rate_low <= rate0 <= rate_high <= 0.5:
+        raise UsageError(
+            f"a discount-rate range must satisfy 0 <= low <= {rate0:g} (the schedule's rate) <= high <= 0.5 "
+            f"(got {rate_low:g}, {rate_high:g})"
         )
+    discount = UncertainInput(
+        id="appraisal.discount_rate",
+        label="Discount rate (real; later bands of the schedule move with it)",
+        unit="fraction",
+        low=float(rate_low),
+        central=rate0,
+        high=float(rate_high),
+        distribution=None,
+        grade="A",
+        target="discount_rate",
+        index=-1,
+        domain_high=1.0,
     )
+    candidates.append(discount)
+    if discount_rate_range is not None:
+        inputs.append(discount)
 
     if optimism is not None:
         params = replace(params, cost_amount=params.cost_amount * cost_factor, unit_cost=unit)
@@ -970,6 +986,7 @@ def simulate(
     seed: int = DEFAULT_SEED,
     *,
     optimism: OptimismSettings | None = None,
+    discount_rate_range: tuple[float, float] | None = None,
     chunk_size: int | None = None,
     progress: Callable[[int, int], None] | None = None,
 ) -> Simulation:
@@ -979,7 +996,7 @@ def simulate(
     from one ``numpy.random.Generator(PCG64(seed))``: the same seed gives identical output.
     """
     draws, seed = check_draws(draws, seed)
-    c = compile_uncertainty(scenario, optimism)
+    c = compile_uncertainty(scenario, optimism, discount_rate_range=discount_rate_range)
     inputs = c.inputs
     rng = np.random.default_rng(seed)
     chunk = chunk_size or chunk_size_for(c.structure)
@@ -1047,10 +1064,11 @@ def sensitivity(
     optimism_table: OptimismTable | None = None,
     capital_category: str | None = None,
     mitigation: float = 0.0,
+    discount_rate_range: tuple[float, float] | None = None,
 ) -> Sensitivity:
     """Tornado, switching values, discount-rate sensitivity and the optimism-bias effect."""
     result = appraise(scenario)
-    c = compile_uncertainty(scenario)
+    c = compile_uncertainty(scenario, discount_rate_range=discount_rate_range)
     return Sensitivity(
         result,
         tornado(c, result),

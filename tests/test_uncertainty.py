@@ -559,3 +559,18 @@ def test_every_switching_value_feeds_back_to_zero(youth, team, effect, cohort):
         total, by_agency = npv_with(c, sv.input, sv.value)
         j = cols.index(sv.agency)
         assert abs(total if j == 0 else by_agency[j - 1]) < 0.01, (sv.input.id, sv.agency)
+
+
+def test_discount_rate_range_in_tornado_and_simulation(youth):
+    det = appraise(youth)
+    net = det.flows.net.sum(axis=1)
+    c = compile_uncertainty(youth, discount_rate_range=(0.015, 0.05))
+    bar = next(b for b in tornado(c, det).bars if b.input.id == "appraisal.discount_rate")
+    assert bar.npv_low == pytest.approx(npf.npv(0.015, net), abs=0.01)
+    assert bar.npv_high == pytest.approx(npf.npv(0.05, net), abs=0.01)
+    sim = simulate(youth, draws=1000, seed=1, discount_rate_range=(0.015, 0.05))
+    assert "appraisal.discount_rate" in [i.id for i in sim.inputs]
+    with pytest.raises(UsageError):
+        compile_uncertainty(youth, discount_rate_range=(0.04, 0.05))
+    code, out, err = _run("simulate", str(YOUTH_WORK), "--draws", "10", "--discount-range", "0.05")
+    assert code == 1 and "--discount-range takes two fractions" in err
