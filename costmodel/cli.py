@@ -168,7 +168,7 @@ def _user_rates(text: str | None, option: str = "--rates") -> list[float]:
             rate = float(part.rstrip("%"))
         except ValueError:
             raise UsageError(
-                f"--rates takes fractions separated by commas, e.g. 0.05,0.07 (got {part!r})"
+                f"{option} takes fractions separated by commas, e.g. 0.05,0.07 (got {part!r})"
             ) from None
         if part.endswith("%") or rate > 0.5:
             raise UsageError(f"{option} takes fractions such as 0.05 for 5% (got {part!r})")
