@@ -50,7 +50,7 @@ class ConfidenceGrades(StrictModel):
     source_to_check: TableSource | None = None
     source: TableSource | None = None
     benefit_grade_from: list[Literal["cohort", "baseline_rate", "effect", "unit_cost", "per_event"]] = Field(
-        default_factory=lambda: list(BENEFIT_INPUTS)
+        default_factory=lambda: ["cohort", "baseline_rate", "effect", "unit_cost", "per_event"]  # type: ignore[arg-type]
     )
     grades: dict[Literal["A", "B", "C", "U", "assumption"], GradeCorrection]
 

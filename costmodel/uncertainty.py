@@ -483,7 +483,7 @@ class BatchResult:
     discounted_payback_year: NDArray[np.int64]  # (B,)
 
 
-def _summarise_batch(s: Structure, p: Params, *, detail: bool) -> tuple[F, ...]:
+def _summarise_batch(s: Structure, p: Params, *, detail: bool) -> tuple[Any, ...]:
     flows = evaluate(s, p)
     df = flows.factors
     pv_sav = np.einsum("...ta,...t->...a", flows.savings, df)
@@ -745,10 +745,10 @@ def _switch_bisect(
                 SwitchingValue(inp, who, float(grid[zeros[np.argmin(np.abs(zeros - ci))]]), None, "bisection")
             )
             continue
-        b = int(flips[np.argmin(np.abs(flips + 0.5 - ci))])
-        lo_x.append(grid[b])
-        hi_x.append(grid[b + 1])
-        lo_f.append(col[b])
+        k = int(flips[np.argmin(np.abs(flips + 0.5 - ci))])
+        lo_x.append(grid[k])
+        hi_x.append(grid[k + 1])
+        lo_f.append(col[k])
         who_idx.append(j)
     if who_idx:
         a = np.array(lo_x)

@@ -11,7 +11,7 @@ from .formatting import fy_label, money, percent
 from .uncertainty import MAX_DRAWS, Sensitivity, Simulation, UncertainInput
 
 
-def _p(x: float) -> float:
+def _p(x: float | np.floating[Any]) -> float:
     """Money to the penny, for JSON. [£]"""
     return round(float(x), 2)
 
@@ -151,8 +151,10 @@ def sensitivity_table(s: Sensitivity) -> str:
         "Optimism bias by evidence grade (costs up, benefits down; capital lines by the Green Book table)",
         f"    NPV without {money(o.npv_without)}, with {money(o.npv_with)}: effect {money(o.effect, signed=True)}",
     ]
-    for c in o.corrections:
-        lines.append(f"    {c.line:<64} {c.direction:<14} {percent(c.correction, 0):>5}  ({c.basis})")
+    for corr in o.corrections:
+        lines.append(
+            f"    {corr.line:<64} {corr.direction:<14} {percent(corr.correction, 0):>5}  ({corr.basis})"
+        )
     if o.table_status == "assumption":
         lines.append(
             "    Note: the grade percentages are a stated assumption, not a published table (see the table file)."
