@@ -233,10 +233,19 @@ def cmd_simulate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     draws, seed = check_draws(args.draws, args.seed)  # refuse before loading anything
     scenario = load_proposal(args.file, _overrides(args))
     show = args.progress or (getattr(err, "isatty", lambda: False)() and draws >= 50_000)
+    optimism = None
+    if args.optimism_bias:
+        from .optimism import load_optimism_table
+        from .uncertainty import OptimismSettings
+
+        optimism = OptimismSettings(
+            load_optimism_table(args.optimism_table), capital_category=args.capital_category
+        )
     sim = simulate(
         scenario,
         draws,
         seed,
+        optimism=optimism,
         discount_rate_range=_rate_range(args.discount_range),
         progress=_Progress(err) if show else None,
     )
@@ -305,6 +314,17 @@ def _add_uncertainty_commands(sub: argparse._SubParsersAction) -> None:
         "--discount-range",
         metavar="LOW,HIGH",
         help="vary the discount rate per draw (triangular), e.g. 0.015,0.05",
+    )
+    p.add_argument(
+        "--optimism-bias",
+        action="store_true",
+        help="apply the optimism-bias corrections (by evidence grade; Green Book table for capital) to every draw",
+    )
+    p.add_argument(
+        "--optimism-table", metavar="YAML", help="your own optimism-bias table (with --optimism-bias)"
+    )
+    p.add_argument(
+        "--capital-category", metavar="ID", help="capital optimism-bias category (with --optimism-bias)"
     )
     _add_overrides(p)
     p.set_defaults(func=cmd_simulate)

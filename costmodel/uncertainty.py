@@ -916,6 +916,7 @@ class Simulation:
     npv_by_agency: F  # (N, A) [£]
     cash_break_even_year: NDArray[np.int64]  # (N,) appraisal year index or -1
     discounted_payback_year: NDArray[np.int64]  # (N,)
+    optimism_bias: bool = False  # whether the optimism-bias corrections were applied to every draw
 
     @property
     def p_passes(self) -> float:
@@ -1031,6 +1032,7 @@ def simulate(
         net_a,
         be,
         dpay,
+        optimism is not None,
     )
 
 

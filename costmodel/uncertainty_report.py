@@ -171,6 +171,7 @@ def simulation_to_dict(sim: Simulation, names: dict[str, str] | None = None) -> 
         "draws": sim.draws,
         "seed": sim.seed,
         "max_draws": MAX_DRAWS,
+        "optimism_bias": sim.optimism_bias,
         "deterministic_npv": _p(sim.deterministic_npv),
         "p_passes": sim.p_passes,
         "npv_percentiles": {"p5": _p(p5), "p50": _p(p50), "p95": _p(p95)},
@@ -211,7 +212,8 @@ def simulation_table(sim: Simulation, title: str = "", names: dict[str, str] | N
     lines = [
         title,
         f"Monte Carlo: {sim.draws:,} draws, seed {sim.seed}, {len(sim.inputs)} ranged inputs varied independently",
-        f"NPV central (deterministic)            {money(sim.deterministic_npv)}",
+        f"NPV central (deterministic)            {money(sim.deterministic_npv)}"
+        + ("  [optimism-bias corrections applied]" if sim.optimism_bias else ""),
         f"NPV P5 / P50 / P95                     {money(p5)} / {money(p50)} / {money(p95)}",
         f"Probability of passing (NPV >= 0)      {percent(sim.p_passes)}",
         f"Cash break-even within firm years ({sim.firm_budget_years})  {percent(sim.p_cash_break_even_within_firm_years)}",

@@ -574,3 +574,17 @@ def test_discount_rate_range_in_tornado_and_simulation(youth):
         compile_uncertainty(youth, discount_rate_range=(0.04, 0.05))
     code, out, err = _run("simulate", str(YOUTH_WORK), "--draws", "10", "--discount-range", "0.05")
     assert code == 1 and "--discount-range takes two fractions" in err
+
+
+def test_cli_simulate_with_optimism_bias():
+    code, out, err = _run(
+        "simulate", str(YOUTH_WORK), "--draws", "200", "--optimism-bias", "--format", "json"
+    )
+    assert code == 0, err
+    data = json.loads(out)
+    assert data["optimism_bias"] is True
+    det = appraise(load_proposal(YOUTH_WORK))
+    assert data["deterministic_npv"] == pytest.approx(
+        optimism_effect(load_proposal(YOUTH_WORK)).npv_with, abs=0.01
+    )
+    assert data["deterministic_npv"] < det.npv
