@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 import numpy_financial as npf
 import pytest
-from conftest import YOUTH_WORK
+from .conftest import YOUTH_WORK
 
 from costmodel.cli import main
 from costmodel.engine import appraise
