@@ -274,7 +274,12 @@ def who_pays_who_saves_chart(result: TenYearTest, data: pd.DataFrame | None = No
         )
         .mark_bar()
         .encode(
-            y=alt.Y("agency:N", title=None, sort=alt.EncodingSortField("pv_net", order="ascending")),
+            y=alt.Y(
+                "agency:N",
+                title=None,
+                sort=alt.EncodingSortField("pv_net", order="ascending"),
+                axis=alt.Axis(labelLimit=320),
+            ),
             x=alt.X("pv_net:Q", title="Net present value (£): savings − costs", axis=alt.Axis(format="~s")),
             color=alt.Color(
                 "position:N",
@@ -652,3 +657,171 @@ CHART_KINDS["pooling-cash-requirement"] = ChartKind(
 
 # The pooled-budget kinds, shown in the app's Pooling tab rather than with the other charts.
 POOLING_CHART_KINDS = ("pooling-partners", "who-pays-who-saves-flows", "pooling-cash-requirement")
+
+
+# ---------------------------------------------------------------------------------------------
+# Uncertainty charts (costmodel.uncertainty): tornado and the Monte Carlo NPV distribution
+# ---------------------------------------------------------------------------------------------
+
+
+def tornado_data(result: TenYearTest, tornado: object | None = None) -> pd.DataFrame:
+    """One row per ranged input and end of its range: the NPV with that input at its low or high. [£]"""
+    from .uncertainty import compile_uncertainty
+    from .uncertainty import tornado as make_tornado
+
+    t = tornado if tornado is not None else make_tornado(compile_uncertainty(result.scenario), result)
+    rows = []
+    for rank, bar in enumerate(t.bars):  # type: ignore[attr-defined]
+        inp = bar.input
+        for end, value, npv in (("low", inp.low, bar.npv_low), ("high", inp.high, bar.npv_high)):
+            rows.append(
+                {
+                    "rank": rank,
+                    "input": inp.id,
+                    "label": inp.label,
+                    "end": f"at its {end}",
+                    "value": value,
+                    "central_value": inp.central,
+                    "npv": npv,
+                    "central_npv": t.central_npv,  # type: ignore[attr-defined]
+                    "change": npv - t.central_npv,  # type: ignore[attr-defined]
+                    "swing": bar.swing,
+                }
+            )
+    columns = [
+        "rank",
+        "input",
+        "label",
+        "end",
+        "value",
+        "central_value",
+        "npv",
+        "central_npv",
+        "change",
+        "swing",
+    ]
+    return pd.DataFrame(rows, columns=columns)
+
+
+def tornado_chart(result: TenYearTest, data: pd.DataFrame | None = None) -> alt.LayerChart:
+    data = tornado_data(result) if data is None else data
+    order = list(dict.fromkeys(data.sort_values("rank")["input"]))
+    bars = (
+        alt.Chart(
+            data,
+            title=alt.TitleParams(
+                "Tornado: which assumptions move the net present value most",
+                subtitle=f"NPV with each ranged input at its low and high, others central (£, {_prices(result)})",
+            ),
+        )
+        .mark_bar()
+        .encode(
+            y=alt.Y("input:N", title=None, sort=order, axis=alt.Axis(labelLimit=360)),
+            x=alt.X("npv:Q", title="Net present value (£)", axis=alt.Axis(format="~s")),
+            x2="central_npv:Q",
+            color=alt.Color(
+                "end:N",
+                title=None,
+                scale=alt.Scale(domain=["at its low", "at its high"], range=[GOV_BLUE, GOV_ORANGE]),
+                legend=alt.Legend(orient="bottom"),
+            ),
+            tooltip=[
+                alt.Tooltip("label:N", title="Input"),
+                alt.Tooltip("end:N", title="Set"),
+                alt.Tooltip("value:Q", title="Value", format=",.4g"),
+                alt.Tooltip("central_value:Q", title="Central value", format=",.4g"),
+                alt.Tooltip("npv:Q", title="NPV (£)", format=",.0f"),
+                alt.Tooltip("change:Q", title="Change from central (£)", format="+,.0f"),
+            ],
+        )
+        .properties(width=620, height=max(160, 26 * len(order)))
+    )
+    central = alt.Chart(pd.DataFrame({"x": [result.npv]})).mark_rule(color="black").encode(x="x:Q")
+    zero = alt.Chart(pd.DataFrame({"x": [0.0]})).mark_rule(color=GOV_RED, strokeDash=[4, 3]).encode(x="x:Q")
+    return bars + central + zero
+
+
+MAX_HISTOGRAM_BINS = 60
+
+
+def npv_distribution_data(result: TenYearTest, simulation: object | None = None) -> pd.DataFrame:
+    """Histogram of Monte Carlo NPVs (at most 60 rows: Altair never sees the draws themselves). [£]"""
+    from .uncertainty import DEFAULT_DRAWS, DEFAULT_SEED, histogram, simulate
+
+    sim = simulation if simulation is not None else simulate(result.scenario, DEFAULT_DRAWS, DEFAULT_SEED)
+    counts, edges = histogram(sim.npv, bins=40)  # type: ignore[attr-defined]
+    mids = (edges[:-1] + edges[1:]) / 2
+    total = counts.sum()
+    return pd.DataFrame(
+        {
+            "npv_from": edges[:-1],
+            "npv_to": edges[1:],
+            "draws": counts.astype(int),
+            "share": counts / total,
+            "outcome": np.where(mids >= 0, "passes (NPV ≥ 0)", "fails (NPV < 0)"),
+            "p_passes": sim.p_passes,  # type: ignore[attr-defined]
+            "n_draws": sim.draws,  # type: ignore[attr-defined]
+            "seed": sim.seed,  # type: ignore[attr-defined]
+        }
+    )
+
+
+def npv_distribution_chart(result: TenYearTest, data: pd.DataFrame | None = None) -> alt.LayerChart:
+    data = npv_distribution_data(result) if data is None else data
+    p = float(data["p_passes"].iloc[0]) if len(data) else 0.0
+    n = int(data["n_draws"].iloc[0]) if len(data) else 0
+    bars = (
+        alt.Chart(
+            data,
+            title=alt.TitleParams(
+                "Monte Carlo: how likely is the proposal to pass the Ten Year Test?",
+                subtitle=f"{n:,} draws; probability NPV ≥ 0: {p:.1%} (£, {_prices(result)})",
+            ),
+        )
+        .mark_bar()
+        .encode(
+            x=alt.X("npv_from:Q", title="Net present value (£)", bin="binned", axis=alt.Axis(format="~s")),
+            x2="npv_to:Q",
+            y=alt.Y("draws:Q", title="Draws"),
+            color=alt.Color(
+                "outcome:N",
+                title=None,
+                scale=alt.Scale(domain=["fails (NPV < 0)", "passes (NPV ≥ 0)"], range=[GOV_RED, GOV_GREEN]),
+                legend=alt.Legend(orient="bottom"),
+            ),
+            tooltip=[
+                alt.Tooltip("npv_from:Q", title="NPV from (£)", format=",.0f"),
+                alt.Tooltip("npv_to:Q", title="NPV to (£)", format=",.0f"),
+                alt.Tooltip("draws:Q", title="Draws"),
+                alt.Tooltip("share:Q", title="Share", format=".1%"),
+            ],
+        )
+        .properties(width=620, height=300)
+    )
+    central = alt.Chart(pd.DataFrame({"x": [result.npv]})).mark_rule(color="black").encode(x="x:Q")
+    return bars + central
+
+
+CHART_KINDS.update(
+    {
+        "tornado": ChartKind(
+            "Tornado sensitivity",
+            lambda r: (
+                f"Net present value with each ranged assumption at the low and high end of its range, the others at "
+                f"their central values; the black line is the central NPV, the dashed red line zero ({_prices(r)}, "
+                f"{_discounting(r)})."
+            ),
+            tornado_data,
+            tornado_chart,
+        ),
+        "npv-distribution": ChartKind(
+            "Distribution of the net present value (Monte Carlo)",
+            lambda r: (
+                "Histogram of the NPV over 10,000 joint draws of every ranged assumption (independent, seed fixed); "
+                f"green bars pass the Ten Year Test, red bars fail; the black line is the central NPV ({_prices(r)})."
+            ),
+            npv_distribution_data,
+            npv_distribution_chart,
+        ),
+    }
+)

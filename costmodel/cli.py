@@ -64,6 +64,9 @@ def write_output(text: str | bytes, path: str | None, out: TextIO) -> None:
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(text.encode("utf-8") if isinstance(text, str) else text)
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes 0600; give the file ordinary permissions
         os.replace(tmp, path)
     except OSError as exc:
         with contextlib.suppress(OSError):
@@ -194,6 +197,181 @@ def cmd_schema(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         )
         out.write(f"wrote {os.path.join(args.out_dir, name)}\n")
     return EXIT_OK
+
+
+# --- uncertainty: `costmodel sensitivity` and `costmodel simulate` (costmodel.uncertainty) -----------
+
+
+def _user_rates(text: str | None, option: str = "--rates") -> list[float]:
+    if not text:
+        return []
+    out = []
+    for part in text.split(","):
+        part = part.strip()
+        try:
+            rate = float(part.rstrip("%"))
+        except ValueError:
+            raise UsageError(
+                f"{option} takes fractions separated by commas, e.g. 0.05,0.07 (got {part!r})"
+            ) from None
+        if part.endswith("%") or rate > 0.5:
+            raise UsageError(f"{option} takes fractions such as 0.05 for 5% (got {part!r})")
+        out.append(rate)
+    return out
+
+
+def _rate_range(text: str | None) -> tuple[float, float] | None:
+    if not text:
+        return None
+    parts = _user_rates(text, "--discount-range")
+    if len(parts) != 2:
+        raise UsageError(f"--discount-range takes two fractions LOW,HIGH, e.g. 0.015,0.05 (got {text!r})")
+    return parts[0], parts[1]
+
+
+def cmd_sensitivity(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from .loading import load_proposal
+    from .optimism import load_optimism_table
+    from .uncertainty import sensitivity
+    from .uncertainty_report import sensitivity_json, sensitivity_table
+
+    scenario = load_proposal(args.file, _overrides(args))
+    table = load_optimism_table(args.optimism_table) if args.optimism_table else None
+    result = sensitivity(
+        scenario,
+        user_rates=_user_rates(args.rates),
+        optimism_table=table,
+        capital_category=args.capital_category,
+        mitigation=args.mitigation,
+        discount_rate_range=_rate_range(args.discount_range),
+    )
+    text = sensitivity_json(result) if args.format == "json" else sensitivity_table(result)
+    write_output(text, args.output, out)
+    return EXIT_OK
+
+
+class _Progress:
+    """A one-line progress bar on standard error: ``simulating [#####.....] 50% 50,000/100,000``."""
+
+    def __init__(self, err: TextIO):
+        self.err = err
+        self.last = -1
+
+    def __call__(self, done: int, total: int) -> None:
+        pct = int(100 * done / total)
+        if pct == self.last:
+            return
+        self.last = pct
+        bar = "#" * (pct // 5) + "." * (20 - pct // 5)
+        self.err.write(f"\rsimulating [{bar}] {pct:3d}% {done:,}/{total:,} draws")
+        if done >= total:
+            self.err.write("\n")
+        self.err.flush()
+
+
+def cmd_simulate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from .loading import load_proposal
+    from .uncertainty import check_draws, simulate
+    from .uncertainty_report import simulation_json, simulation_table
+
+    draws, seed = check_draws(args.draws, args.seed)  # refuse before loading anything
+    scenario = load_proposal(args.file, _overrides(args))
+    show = args.progress or (getattr(err, "isatty", lambda: False)() and draws >= 50_000)
+    optimism = None
+    if args.optimism_bias:
+        from .optimism import load_optimism_table
+        from .uncertainty import OptimismSettings
+
+        optimism = OptimismSettings(
+            load_optimism_table(args.optimism_table), capital_category=args.capital_category
+        )
+    sim = simulate(
+        scenario,
+        draws,
+        seed,
+        optimism=optimism,
+        discount_rate_range=_rate_range(args.discount_range),
+        progress=_Progress(err) if show else None,
+    )
+    names = {a.id: a.name for a in scenario.agencies}
+    text = (
+        simulation_json(sim, names)
+        if args.format == "json"
+        else simulation_table(sim, scenario.proposal.title, names)
+    )
+    write_output(text, args.output, out)
+    return EXIT_OK
+
+
+def _add_uncertainty_commands(sub: argparse._SubParsersAction) -> None:
+    from .uncertainty import DEFAULT_DRAWS, DEFAULT_SEED, MAX_DRAWS
+
+    p = sub.add_parser(
+        "sensitivity",
+        help="tornado, switching values, discount-rate sensitivity and the optimism-bias effect",
+    )
+    p.add_argument("file", metavar="FILE")
+    p.add_argument("--format", choices=["table", "json"], default="table")
+    p.add_argument("-o", "--output", metavar="PATH", help="write to a file instead of standard output")
+    p.add_argument(
+        "--rates", metavar="R1,R2", help="extra constant discount rates to compare, e.g. 0.05,0.07"
+    )
+    p.add_argument(
+        "--optimism-table", metavar="YAML", help="your own optimism-bias table (default: the shipped one)"
+    )
+    p.add_argument(
+        "--capital-category",
+        metavar="ID",
+        help="Green Book capital optimism-bias category for kind: capital lines (default: the table's)",
+    )
+    p.add_argument(
+        "--mitigation",
+        type=float,
+        default=0.0,
+        metavar="FRACTION",
+        help="share of the capital upper bound mitigated (0-1)",
+    )
+    p.add_argument(
+        "--discount-range", metavar="LOW,HIGH", help="also vary the discount rate, e.g. 0.015,0.05"
+    )
+    _add_overrides(p)
+    p.set_defaults(func=cmd_sensitivity)
+
+    p = sub.add_parser(
+        "simulate", help="Monte Carlo: NPV distribution and the probability of passing the test"
+    )
+    p.add_argument("file", metavar="FILE")
+    p.add_argument(
+        "--draws",
+        type=int,
+        default=DEFAULT_DRAWS,
+        metavar="N",
+        help=f"number of draws, 1 to {MAX_DRAWS:,} (default {DEFAULT_DRAWS:,})",
+    )
+    p.add_argument(
+        "--seed", type=int, default=DEFAULT_SEED, metavar="S", help=f"random seed (default {DEFAULT_SEED})"
+    )
+    p.add_argument("--format", choices=["table", "json"], default="table")
+    p.add_argument("-o", "--output", metavar="PATH", help="write to a file instead of standard output")
+    p.add_argument("--progress", action="store_true", help="show a progress bar on standard error")
+    p.add_argument(
+        "--discount-range",
+        metavar="LOW,HIGH",
+        help="vary the discount rate per draw (triangular), e.g. 0.015,0.05",
+    )
+    p.add_argument(
+        "--optimism-bias",
+        action="store_true",
+        help="apply the optimism-bias corrections (by evidence grade; Green Book table for capital) to every draw",
+    )
+    p.add_argument(
+        "--optimism-table", metavar="YAML", help="your own optimism-bias table (with --optimism-bias)"
+    )
+    p.add_argument(
+        "--capital-category", metavar="ID", help="capital optimism-bias category (with --optimism-bias)"
+    )
+    _add_overrides(p)
+    p.set_defaults(func=cmd_simulate)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -352,6 +530,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_schema)
 
     _add_export_commands(sub)
+    _add_uncertainty_commands(sub)  # uncertainty: sensitivity, simulate
 
     return parser
 

@@ -137,3 +137,14 @@ def test_schema_command_writes_files(tmp_path):
     code, out, _ = run_cli("schema", "--out-dir", str(tmp_path))
     assert code == 0
     assert json.loads((tmp_path / "proposal.schema.json").read_text())["title"] == "costmodel proposal"
+
+
+def test_output_file_has_ordinary_permissions(tmp_path):
+    import os
+    import stat
+
+    target = tmp_path / "result.csv"
+    assert run_cli("run", str(YOUTH_WORK), "--format", "csv", "-o", str(target))[0] == 0
+    umask = os.umask(0)
+    os.umask(umask)
+    assert stat.S_IMODE(target.stat().st_mode) == 0o666 & ~umask
