@@ -279,6 +279,12 @@ def show_altair(chart: Any, caption: str, data: Any, *, stem: str, key: str, ima
 
     ``image(fmt)`` returns the image bytes; it runs only when a download button is clicked.
     """
+    import altair as alt
+
+    if not isinstance(chart, alt.FacetChart):
+        # Fit the width to the page but keep the spec's plotting height: Streamlit's default ("fit")
+        # squeezes titles, rotated labels and legends into that height and squashes the plot.
+        chart = chart.properties(autosize=alt.AutoSizeParams(type="fit-x", contains="padding"))
     st.altair_chart(chart, width="stretch")
     st.caption(caption)
     cols = st.columns([1, 1, 1, 3])
@@ -311,9 +317,23 @@ def show_altair(chart: Any, caption: str, data: Any, *, stem: str, key: str, ima
     )
 
 
-def show_table(frame: Any, *, file_name: str, key: str, column_config: dict | None = None) -> None:
-    """A table with its CSV download."""
-    st.dataframe(frame, width="stretch", hide_index=True, column_config=column_config)
+def show_table(
+    frame: Any,
+    *,
+    file_name: str,
+    key: str,
+    column_config: dict | None = None,
+    views: list[list[str]] | None = None,
+) -> None:
+    """A table with its CSV download (of the whole frame).
+
+    ``views``: show the frame as several narrower tables, each with these columns, so that a wide table
+    fits the page without scrolling sideways.
+    """
+    for columns in views or [None]:
+        st.dataframe(
+            frame, width="stretch", hide_index=True, column_config=column_config, column_order=columns
+        )
     st.download_button(
         "Table (CSV)",
         frame.to_csv(index=False).encode("utf-8"),

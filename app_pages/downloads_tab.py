@@ -159,8 +159,8 @@ def downloads_tab(r: TenYearTest, chart_kinds: list[str]) -> None:
     from costmodel.charts import CHART_KINDS
 
     for kind in chart_kinds:
-        cols = st.columns([4, 1, 1])
+        cols = st.columns([3, 1, 1, 3])
         cols[0].markdown(CHART_KINDS[kind].title)
-        for col, f in zip(cols[1:], chart_files(r, [kind]), strict=True):
+        for col, f in zip(cols[1:3], chart_files(r, [kind]), strict=True):
             with col:
                 _button(f, ":material/image:")

@@ -18,6 +18,7 @@ RULE_KEY = "pooling_rule"
 def pooling_tab(r: TenYearTest) -> None:
     from costmodel.pooling_views import (
         MONEY_COLUMNS,
+        PEAK_COLUMN,
         SOLVER_RULE_LABELS,
         cash_requirement_table,
         fair_share_table,
@@ -48,7 +49,9 @@ def pooling_tab(r: TenYearTest) -> None:
     st.markdown(
         f"**Partner table**: present value over {r.structure.n_years} years (£, {prices}, "
         f"{r.scenario.schedule.label}). The NPV columns add up to the whole-public-sector NPV "
-        f"({money(pr.npv)}); 'passes alone' means the budget holder's own NPV is at least zero."
+        f"({money(pr.npv)}). *Puts in*: pool contribution (its own prevention costs outside a pool); *passes "
+        "alone*: the budget holder's own NPV is at least zero; *peak cash need*: the most it must find at once "
+        "under the agreement (undiscounted)."
     )
     partners = partner_table(pr)
     show_table(
@@ -56,9 +59,13 @@ def pooling_tab(r: TenYearTest) -> None:
         file_name=f"{pid}-pooling-partners.csv",
         key="pool-partners-csv",
         column_config={
-            c: st.column_config.NumberColumn(c, **money_format)
-            for c in [*MONEY_COLUMNS, "Peak cash requirement after (£, undiscounted)"]
+            c: st.column_config.NumberColumn(c.removesuffix(" (£)"), **money_format)
+            for c in [*MONEY_COLUMNS, PEAK_COLUMN]
         },
+        views=[
+            ["Budget holder", *MONEY_COLUMNS],
+            ["Budget holder", "In the pool", "Passes alone: before", "Passes alone: after", PEAK_COLUMN],
+        ],
     )
     for note in pr.notes:
         st.info(note[:1].upper() + note[1:] + ".", icon=":material/info:")
@@ -88,8 +95,14 @@ def pooling_tab(r: TenYearTest) -> None:
         file_name=f"{pid}-pooling-cash-requirement.csv",
         key="pool-cash-csv",
         column_config={
-            c: st.column_config.NumberColumn(c, **money_format) for c in cash.columns if c != "Partner"
+            c: st.column_config.NumberColumn(c.removesuffix(" (£)"), **money_format)
+            for c in cash.columns
+            if c != "Partner"
         },
+        views=[
+            [c for c in cash.columns if "Peak" not in c],
+            ["Partner", *(c for c in cash.columns if "Peak" in c)],
+        ],
     )
 
     # --- fair-share solver -----------------------------------------------------------------------
@@ -119,9 +132,16 @@ def pooling_tab(r: TenYearTest) -> None:
             fair,
             file_name=f"{pid}-fair-share-{fs.rule}.csv",
             key="pool-fair-csv",
-            column_config={c: st.column_config.NumberColumn(c, format="%.4f") for c in share_cols}
+            column_config={
+                c: st.column_config.NumberColumn(label, format="percent")
+                for c, label in zip(
+                    share_cols,
+                    ["Share of NPV", "Contribution share", "Savings share", "Savings share now"],
+                    strict=True,
+                )
+            }
             | {
-                c: st.column_config.NumberColumn(c, **money_format)
+                c: st.column_config.NumberColumn(c.removesuffix(" (£)"), **money_format)
                 for c in ("NPV under the proposal (£)", "NPV now (£)")
             },
         )
@@ -138,6 +158,7 @@ def pooling_tab(r: TenYearTest) -> None:
             help="Half the sum of the differences between the proposed and current savings shares.",
         )
         st.caption(
+            "Share of NPV: the fraction of the partners' combined NPV each partner ends with. "
             "Proposed contribution share: the share of the prevention costs each partner pays, savings falling as "
             "they fall. Proposed savings share: the share of the pooled savings each receives, contributions as "
             "declared. Either gives every partner the NPV in the 'under the proposal' column."

@@ -442,7 +442,7 @@ def pooling_partners_chart(result: TenYearTest, data: pd.DataFrame | None = None
         )
         .mark_bar()
         .encode(
-            y=alt.Y("agency:N", title=None),
+            y=alt.Y("agency:N", title=None, axis=alt.Axis(labelLimit=320)),
             yOffset=alt.YOffset("when:N", sort=domain),
             x=alt.X("pv_net_gbp:Q", title="Net present value (£)", axis=alt.Axis(format="~s")),
             color=alt.Color(
@@ -508,8 +508,13 @@ def who_pays_who_saves_flows_chart(result: TenYearTest, data: pd.DataFrame | Non
         "Responsibility charges",
     ]
     base = alt.Chart(data).encode(
-        y=alt.Y("payer:N", title="Pays", sort=order, axis=alt.Axis(labelLimit=200)),
-        x=alt.X("beneficiary:N", title="Benefits", sort=order, axis=alt.Axis(labelAngle=-40, labelLimit=160)),
+        y=alt.Y("payer:N", title="Pays", sort=order, axis=alt.Axis(labelLimit=300)),
+        x=alt.X(
+            "beneficiary:N",
+            title="Benefits",
+            sort=order,
+            axis=alt.Axis(labelAngle=-35, labelLimit=200, labelOverlap=False),
+        ),
     )
     cells = base.mark_rect(stroke="white").encode(
         color=alt.Color(
@@ -526,9 +531,14 @@ def who_pays_who_saves_flows_chart(result: TenYearTest, data: pd.DataFrame | Non
     n = max(1, len(order))
     return (
         (cells + text)
-        .properties(width=46 * n, height=30 * n)
+        .properties(width=min(620, 72 * n), height=26 * len(set(data["payer"])) if len(data) else 30)
         .facet(
-            column=alt.Column("kind_label:N", title=None, sort=kinds, header=alt.Header(labelFontSize=12)),
+            row=alt.Row(
+                "kind_label:N",
+                title=None,
+                sort=kinds,
+                header=alt.Header(labelFontSize=12, labelAngle=0, labelOrient="top", labelAnchor="start"),
+            ),
             title=alt.TitleParams(
                 "Who pays, who saves: money flowing between budget holders",
                 subtitle=f"Present value (£) over {result.structure.n_years} years, {_prices(result)}; rows pay, columns benefit",
@@ -609,7 +619,11 @@ def pooling_cash_requirement_chart(result: TenYearTest, data: pd.DataFrame | Non
             data,
             title=alt.TitleParams(
                 "Each partner's cash requirement under the agreement",
-                subtitle=f"Cumulative £ each partner must find before cashable savings cover its share, {_prices(result)}, undiscounted",
+                subtitle=[
+                    f"Cumulative £ each partner must find before cashable savings cover its share, {_prices(result)}, "
+                    "undiscounted",
+                    "Solid lines: under the agreement; dashed lines: without it",
+                ],
             ),
         )
         .mark_line(point=True)
@@ -627,7 +641,7 @@ def pooling_cash_requirement_chart(result: TenYearTest, data: pd.DataFrame | Non
                 title=None,
                 sort=domain,
                 scale=alt.Scale(domain=domain, range=[[4, 3], [1, 0]]),
-                legend=alt.Legend(orient="bottom"),
+                legend=None,  # the subtitle says which is which (a dash legend draws no symbol here)
             ),
             tooltip=[
                 alt.Tooltip("agency:N", title="Budget holder"),

@@ -24,15 +24,16 @@ FLOW_KIND_LABELS = {
     "charge": "Responsibility charge",
 }
 
-_PARTNER_COLUMNS = {
-    "pv_contribution": "PV contribution / costs (£)",
-    "pv_savings_before": "PV savings before sharing (£)",
-    "pv_savings_after": "PV savings after sharing (£)",
-    "pv_charges_paid": "PV charges paid (£)",
-    "pv_charges_received": "PV charges received (£)",
+_PARTNER_COLUMNS = {  # all present values [£]
+    "pv_contribution": "Puts in (£)",
+    "pv_savings_before": "Saves before sharing (£)",
+    "pv_savings_after": "Saves after sharing (£)",
+    "pv_charges_paid": "Charges paid (£)",
+    "pv_charges_received": "Charges received (£)",
     "pv_net_before": "NPV before (£)",
     "pv_net_after": "NPV after (£)",
 }
+PEAK_COLUMN = "Peak cash need after (£)"
 MONEY_COLUMNS = tuple(_PARTNER_COLUMNS.values())
 
 
@@ -51,23 +52,27 @@ def _yes_no(flag: bool) -> str:
 def partner_table(pr: PoolingResult) -> pd.DataFrame:
     """One row per budget holder plus the whole public sector: the pooling agreement in PV. [£]
 
-    "PV contribution / costs" is what the budget holder pays towards prevention under the agreement
+    "Puts in" is the present value of what the budget holder pays towards prevention under the agreement
     (its pool contribution, including in kind; its own costs when there is no pool). The NPV columns
-    add up to the whole-public-sector NPV.
+    add up to the whole-public-sector NPV. The peak cash need is undiscounted: the most the budget
+    holder must find at once under the agreement before cashable savings cover its costs and charges.
     """
     rows = []
     for p in pr.positions:
         row: dict[str, object] = {"Budget holder": p.name, "In the pool": _role(pr, p.partner, p.host)}
         row |= {label: float(getattr(p, attr)) for attr, label in _PARTNER_COLUMNS.items()}
-        row["Passes alone before"] = _yes_no(p.passes_alone_before)
-        row["Passes alone after"] = _yes_no(p.passes_alone_after)
-        row["Peak cash requirement after (£, undiscounted)"] = float(p.peak_cash_requirement_after)
+        row["Passes alone: before"] = _yes_no(p.passes_alone_before)
+        row["Passes alone: after"] = _yes_no(p.passes_alone_after)
+        row[PEAK_COLUMN] = float(p.peak_cash_requirement_after)
         rows.append(row)
     frame = pd.DataFrame(rows)
     total: dict[str, object] = {"Budget holder": "Total public sector", "In the pool": ""}
     total |= {label: float(frame[label].sum()) for label in MONEY_COLUMNS}
-    total |= {"Passes alone before": "", "Passes alone after": ""}
-    total["Peak cash requirement after (£, undiscounted)"] = np.nan
+    total |= {"Passes alone: before": "", "Passes alone: after": ""}
+    # the whole public sector's peak: of the summed requirement (sharing moves money, so it is the same
+    # with or without the agreement), not the sum of the partners' peaks
+    whole = np.cumsum(pr.flows.cash_requirement_after.sum(axis=-1), axis=-1)
+    total[PEAK_COLUMN] = float(max(whole.max(), 0.0))
     frame = pd.concat([frame, pd.DataFrame([total])], ignore_index=True)
     return frame
 

@@ -154,3 +154,68 @@ def test_sources_and_compare_pages(page):
     assert page.get_by_test_id("stException").count() == 0
     page.wait_for_timeout(500)
     shot(page, "compare")
+
+
+def _open_example(page, stem: str) -> None:
+    from playwright.sync_api import expect
+
+    page.get_by_role("link", name="Ten Year Test").click()
+    box = page.get_by_test_id("stSidebar").get_by_test_id("stSelectbox")
+    box.click()
+    page.get_by_role("option", name=f"Example: {stem.replace('_', ' ')}").click()
+    expect(page.get_by_test_id("stSidebar").get_by_text(f"{stem}.yaml")).to_be_visible(timeout=15_000)
+
+
+def test_pooled_example_shows_the_pooling_tab_with_charts(page):
+    from playwright.sync_api import expect
+
+    _open_example(page, "early_help_pooled")
+    expect(page.get_by_role("heading", name="Early-help family support")).to_be_visible(timeout=15_000)
+    page.get_by_role("tab", name="Pooling").click()
+    panel = page.get_by_role("tabpanel", name="Pooling")
+    expect(panel.get_by_text("Partner table")).to_be_visible()
+    expect(panel.get_by_test_id("stDataFrame").first).to_be_visible()
+    charts = panel.get_by_test_id("stVegaLiteChart")
+    expect(charts.first).to_be_visible()
+    assert charts.count() == 3
+    for i in range(3):
+        charts.nth(i).scroll_into_view_if_needed()
+        expect(charts.nth(i).locator("canvas, svg").first).to_be_visible()
+    expect(panel.get_by_text("Every partner ends with the same fraction")).to_be_visible()
+    assert page.get_by_test_id("stException").count() == 0
+    page.set_viewport_size({"width": 1400, "height": 5200})  # the whole tab in one screenshot
+    page.wait_for_timeout(1000)
+    shot(page, "pooling")
+    page.set_viewport_size({"width": 1400, "height": 3000})
+
+    panel.get_by_text("Proportional to each partner's PV of cashable savings").click()
+    expect(panel.get_by_text("PV of cashable savings, so none is worse off")).to_be_visible(timeout=15_000)
+    assert page.get_by_test_id("stException").count() == 0
+
+
+def test_excel_download_reconciles_with_the_headline(page, tmp_path):
+    from openpyxl import load_workbook
+    from playwright.sync_api import expect
+
+    from costmodel.formatting import money
+
+    _open_example(page, "early_help_pooled")
+    headline = page.get_by_test_id("stMetricValue").first.inner_text()
+    page.get_by_role("tab", name="Downloads").click()
+    panel = page.get_by_role("tabpanel", name="Downloads")
+    expect(panel.get_by_role("button", name="Briefing (HTML)")).to_be_visible()
+    page.wait_for_timeout(300)
+    shot(page, "downloads")
+    with page.expect_download(timeout=30_000) as info:
+        panel.get_by_role("button", name="Excel workbook (.xlsx)").click()
+    download = info.value
+    assert download.suggested_filename == "early_help_pooled.xlsx"
+    target = tmp_path / download.suggested_filename
+    download.save_as(target)
+    book = load_workbook(target, data_only=True)
+    outputs = book["Outputs"]
+    row = next(r for r in range(1, outputs.max_row + 1) if outputs.cell(r, 1).value == "Net present value (NPV)")
+    npv = outputs.cell(row, 5).value
+    assert isinstance(npv, float)
+    assert money(npv) == headline
+    assert page.get_by_test_id("stException").count() == 0
