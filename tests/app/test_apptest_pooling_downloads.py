@@ -1,0 +1,193 @@
+"""The Pooling and Downloads tabs of the Ten Year Test page (AppTest), and the bytes behind the
+download buttons (AppTest cannot click a download, so the functions the buttons call are run here)."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from app_pages.downloads_tab import XLSX_MIME, chart_files, document_files
+from costmodel.engine import appraise
+from costmodel.loading import load_proposal
+from costmodel.pooling import appraise_pool
+from costmodel.pooling_views import cash_requirement_table, fair_share_table, flows_table, partner_table
+
+ROOT = Path(__file__).resolve().parents[2]
+APP = str(ROOT / "app.py")
+PROPOSALS = ROOT / "assumptions" / "proposals"
+POOLED = ("early_help_pooled", "school_exclusion_responsibility_charge")
+NOT_POOLED = ("youth_work", "youth_service_cut")
+
+
+def start(stem: str) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=30)
+    at.run()
+    at.selectbox(key="proposal_choice").set_value(f"example:{stem}").run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def tab_labels(at: AppTest) -> list[str]:
+    return [t.label for t in at.tabs]
+
+
+def pooling_tab(at: AppTest):
+    return next(t for t in at.tabs if t.label == "Pooling")
+
+
+def frames(tab) -> list:
+    return [d.value for d in tab.dataframe]
+
+
+@pytest.mark.parametrize("stem", POOLED)
+def test_pooled_examples_show_the_pooling_tab_with_the_partner_table(stem):
+    at = start(stem)
+    assert "Pooling" in tab_labels(at)
+    tab = pooling_tab(at)
+    partner = frames(tab)[0]
+    for column in (
+        "Budget holder",
+        "Puts in (£)",
+        "Saves before sharing (£)",
+        "Saves after sharing (£)",
+        "Charges paid (£)",
+        "Charges received (£)",
+        "NPV before (£)",
+        "NPV after (£)",
+        "Passes alone: before",
+        "Passes alone: after",
+    ):
+        assert column in partner.columns
+    # the net positions add up to the headline NPV (the whole public sector)
+    total = partner[partner["Budget holder"] == "Total public sector"]
+    body = partner[partner["Budget holder"] != "Total public sector"]
+    assert body["NPV after (£)"].sum() == pytest.approx(float(total["NPV after (£)"].iloc[0]), abs=0.01)
+    # three charts (partners, flows, cash requirement), each with CSV/PNG/SVG downloads
+    labels = [b.label for b in tab.get("download_button")]
+    assert labels.count("Image (PNG)") == 3 and labels.count("Image (SVG)") == 3
+    assert any(s.value.startswith("Every partner ends") for s in tab.success)
+
+
+@pytest.mark.parametrize("stem", NOT_POOLED)
+def test_examples_without_a_pool_have_no_pooling_tab(stem):
+    at = start(stem)
+    assert "Pooling" not in tab_labels(at)
+    assert tab_labels(at)[0] == "Charts" and "Downloads" in tab_labels(at)
+
+
+def test_solver_rule_changes_the_proposed_shares():
+    at = start("early_help_pooled")
+    tab = pooling_tab(at)
+    before = frames(tab)[-1]
+    assert list(before["Partner"]) == ["Council children's services", "NHS", "Police"]
+    at.radio(key="pooling_rule").set_value("cashable").run()
+    assert not at.exception
+    after = frames(pooling_tab(at))[-1]
+    assert list(after["Partner"]) == list(before["Partner"])
+    assert (after["Proposed savings share"] - before["Proposed savings share"]).abs().max() > 1e-3
+    for frame in (before, after):
+        assert frame["Proposed savings share"].sum() == pytest.approx(1.0, abs=1e-9)
+        assert (frame["NPV under the proposal (£)"] >= -0.005).all()
+    assert any("cashable savings" in s.value for s in pooling_tab(at).success)
+
+
+def test_download_buttons_exist_and_are_named_after_the_proposal():
+    at = start("early_help_pooled")
+    downloads = next(t for t in at.tabs if t.label == "Downloads")
+    labels = [b.label for b in downloads.get("download_button")]
+    for wanted in ("Excel workbook (.xlsx)", "Briefing (HTML)", "Briefing (Markdown)"):
+        assert wanted in labels
+    # chart images: every chart kind, pooled ones included, as PNG and SVG
+    assert labels.count("PNG") == labels.count("SVG") == 9
+
+
+# ---------------------------------------------------------------------------------------------
+# The bytes behind the buttons
+# ---------------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def pooled():
+    return appraise(load_proposal(PROPOSALS / "early_help_pooled.yaml"))
+
+
+def test_document_downloads_make_the_right_files(pooled):
+    files = {f.key: f for f in document_files(pooled, pdf=False)}
+    assert set(files) == {"dl-xlsx", "dl-brief-html", "dl-brief-md"}
+    xlsx = files["dl-xlsx"]
+    assert xlsx.file_name == "early_help_pooled.xlsx" and xlsx.mime == XLSX_MIME
+    body = xlsx.make()
+    assert zipfile.is_zipfile(io.BytesIO(body))
+    from openpyxl import load_workbook
+
+    out = load_workbook(io.BytesIO(body), data_only=True)["Outputs"]
+    row = next(r for r in range(1, out.max_row + 1) if out.cell(r, 1).value == "Net present value (NPV)")
+    assert out.cell(row, 5).value == pytest.approx(pooled.npv, abs=0.005)
+
+    html = files["dl-brief-html"].make().decode("utf-8")
+    assert files["dl-brief-html"].file_name == "early_help_pooled-brief.html"
+    assert html.lstrip().lower().startswith("<!doctype html") and pooled.scenario.proposal.title in html
+    md = files["dl-brief-md"].make().decode("utf-8")
+    assert files["dl-brief-md"].mime == "text/markdown" and pooled.scenario.proposal.title in md
+
+
+def test_pdf_is_offered_only_with_chromium(pooled):
+    assert "dl-brief-pdf" in {f.key for f in document_files(pooled, pdf=True)}
+    assert "dl-brief-pdf" not in {f.key for f in document_files(pooled, pdf=False)}
+
+
+@pytest.mark.parametrize("kind", ["pooling-partners", "pooling-cash-requirement"])
+def test_chart_image_downloads_are_png_and_svg(pooled, kind):
+    png, svg = chart_files(pooled, [kind])
+    assert (png.file_name, svg.file_name) == (
+        f"early_help_pooled-{kind}.png",
+        f"early_help_pooled-{kind}.svg",
+    )
+    assert png.make().startswith(b"\x89PNG\r\n\x1a\n")
+    assert b"<svg" in svg.make()[:400]
+
+
+# ---------------------------------------------------------------------------------------------
+# The pooling tables, checked by hand against the pooling results
+# ---------------------------------------------------------------------------------------------
+
+
+def test_partner_table_total_row_and_peak(pooled):
+    pr = appraise_pool(pooled)
+    table = partner_table(pr)
+    total = table.iloc[-1]
+    assert total["Budget holder"] == "Total public sector"
+    assert total["NPV after (£)"] == pytest.approx(pooled.npv, abs=0.005)
+    assert total["NPV before (£)"] == pytest.approx(pooled.npv, abs=0.005)
+    # sharing moves money between partners: the whole sector's peak is the engine's peak dual running
+    assert total["Peak cash need after (£)"] == pytest.approx(
+        pooled.dual_running.peak_funding_requirement, abs=0.01
+    )
+
+
+def test_cash_requirement_table_is_the_running_total(pooled):
+    pr = appraise_pool(pooled)
+    table = cash_requirement_table(pr).set_index("Partner")
+    assert list(table.index) == ["Council children's services", "NHS", "Police"]  # partners only
+    i = [p.id for p in pr.positions].index("police")
+    yearly = pr.flows.cash_requirement_after[:, i]
+    row = table.loc["Police"]
+    running = 0.0
+    for t, label in enumerate(c for c in table.columns if "Peak" not in c):
+        running += float(yearly[t])
+        assert row[label] == pytest.approx(running, abs=1e-6)
+    assert row["Peak (£)"] == pytest.approx(max(row[c] for c in table.columns if "Peak" not in c), abs=1e-6)
+
+
+def test_flows_and_fair_share_tables(pooled):
+    pr = appraise_pool(pooled, solve="proportional")
+    flows = flows_table(pr)
+    assert (flows["Pays"] != flows["Benefits"]).all() and (flows["PV (£)"] > 0).all()
+    fair = fair_share_table(pr)
+    assert fair["Weight"].sum() == pytest.approx(1.0, abs=1e-9)
+    assert fair["NPV under the proposal (£)"].sum() == pytest.approx(pr.fair_share.partners_npv, abs=0.01)
+    assert fair_share_table(appraise_pool(pooled)).empty  # the solver was not asked
