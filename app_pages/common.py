@@ -256,7 +256,7 @@ def show_chart(kind: str, result: TenYearTest, *, key_prefix: str = "") -> None:
     from costmodel.charts import CHART_KINDS, build_chart
 
     spec = CHART_KINDS[kind]
-    data = spec.data(result)
+    data = _chart_data(kind, result.scenario.inputs_sha256, result)
     chart = build_chart(kind, result, data)
     show_altair(
         chart,
@@ -266,6 +266,15 @@ def show_chart(kind: str, result: TenYearTest, *, key_prefix: str = "") -> None:
         key=f"{key_prefix}{kind}",
         image=lambda fmt: _chart_image(kind, result, fmt),
     )
+
+
+@st.cache_data(max_entries=256, show_spinner=False)
+def _chart_data(kind: str, inputs_sha256: str, _result: TenYearTest) -> Any:
+    """A chart kind's tidy frame, once per set of resolved inputs (``inputs_sha256`` identifies the
+    result: some kinds, e.g. the Monte Carlo distribution, take a while to compute)."""
+    from costmodel.charts import CHART_KINDS
+
+    return CHART_KINDS[kind].data(_result)
 
 
 def _chart_image(kind: str, result: TenYearTest, fmt: str) -> bytes:
