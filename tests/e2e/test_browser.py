@@ -200,7 +200,18 @@ def test_excel_download_reconciles_with_the_headline(page, tmp_path):
     from costmodel.formatting import money
 
     _open_example(page, "early_help_pooled")
-    headline = page.get_by_test_id("stMetricValue").first.inner_text()
+    unedited = page.get_by_test_id("stMetricValue").first.inner_text()
+    # an unsaved edit: the workbook must carry it
+    page.get_by_role("link", name="Edit assumptions").click()
+    box = page.get_by_label("Horizon (years)")
+    box.fill("12")
+    box.press("Enter")
+    expect(page.get_by_test_id("stMetricValue").first).not_to_have_text(unedited, timeout=15_000)
+    page.get_by_role("link", name="Ten Year Test").click()
+    expect(page.get_by_role("heading", name="Edit assumptions")).to_have_count(0, timeout=15_000)
+    headline = page.get_by_test_id("stMetricValue").first
+    expect(headline).not_to_have_text(unedited, timeout=15_000)
+    headline = headline.inner_text()
     page.get_by_role("tab", name="Downloads").click()
     panel = page.get_by_role("tabpanel", name="Downloads")
     expect(panel.get_by_role("button", name="Briefing (HTML)")).to_be_visible()
