@@ -191,3 +191,19 @@ def test_flows_and_fair_share_tables(pooled):
     assert fair["Weight"].sum() == pytest.approx(1.0, abs=1e-9)
     assert fair["NPV under the proposal (£)"].sum() == pytest.approx(pr.fair_share.partners_npv, abs=0.01)
     assert fair_share_table(appraise_pool(pooled)).empty  # the solver was not asked
+
+
+def test_solver_explains_when_no_fair_agreement_exists():
+    # halve the effect: the partners together lose money, so no sharing can leave each no worse off
+    text = (PROPOSALS / "early_help_pooled.yaml").read_text(encoding="utf-8")
+    losing = text.replace("effect: {value: 0.32,", "effect: {value: 0.16,", 1)
+    assert losing != text
+    at = AppTest.from_file(APP, default_timeout=30)
+    at.run()
+    at.selectbox(key="proposal_choice").set_value("upload").run()
+    at.file_uploader(key="upload").set_value(("losing.yaml", losing.encode(), "application/x-yaml")).run()
+    assert not at.exception and not at.sidebar.error
+    tab = pooling_tab(at)
+    assert any(w.value.startswith("No agreement can leave every partner no worse off") for w in tab.warning)
+    assert not any(s.value.startswith("Every partner ends") for s in tab.success)
+    assert all("Proposed savings share" not in f.columns for f in frames(tab))
