@@ -304,7 +304,7 @@ def cmd_simulate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
 
 def _add_uncertainty_commands(sub: argparse._SubParsersAction) -> None:
-    from .uncertainty import DEFAULT_DRAWS, DEFAULT_SEED, MAX_DRAWS
+    from .limits import DEFAULT_DRAWS, DEFAULT_SEED, MAX_DRAWS
 
     p = sub.add_parser(
         "sensitivity",

@@ -49,10 +49,8 @@ if TYPE_CHECKING:
 
 F = NDArray[np.float64]
 
-DEFAULT_DRAWS = 10_000
-MAX_DRAWS = 1_000_000
-"""Most Monte Carlo draws accepted in one run (about 40 MB of results per 1,000,000 draws and agency)."""
-DEFAULT_SEED = 20_240_601
+from .limits import DEFAULT_DRAWS, DEFAULT_SEED, MAX_DRAWS  # noqa: E402  (re-exported)
+
 MEMORY_BUDGET_BYTES = 24 * 1024 * 1024
 """Estimated working memory allowed for one chunk of batched evaluation. [bytes]
 
