@@ -273,12 +273,45 @@ def compile_scenario(scenario: Scenario) -> tuple[Structure, Params]:
     return structure, params
 
 
+def outcome_terms(s: Structure, p: Params) -> tuple[F, F, F, F]:
+    """The per-outcome arrays both evaluations share.
+
+    Returns
+    -------
+    gross : (*B, O, T)
+        Events avoided before additionality: baseline_rate × effect × cohort × (intake pattern
+        convolved with the persistence profile). [events]
+    keep : (*B, O)
+        Additionality factor. [fraction]
+    cash_share : (*B, O, T)
+        Share of each year's saving that is cashable (0 before the release year). [fraction]
+    unit : (*B, O, A)
+        Cost per event by agency. [£ per event]
+    """
+    T = s.n_years
+    profile = persistence_profile(p.lag, p.persistence, p.drop_off, T)  # (*B, O, T)
+    # intake years are fixed (only the cohort size varies): events per person of intake are the profile
+    # convolved with the intake pattern, i.e. a product with the pattern's (T, T) Toeplitz matrix
+    lagidx = np.arange(T)[:, None] - np.arange(T)[None, :]  # (T, T): t - j
+    toeplitz = np.where(lagidx >= 0, s.intake_mask[..., np.clip(lagidx, 0, T - 1)], 0.0)  # (O, T, T)
+    scale = np.asarray(p.baseline_rate) * np.asarray(p.effect) * np.asarray(p.cohort)  # (*B, O)
+    batch = np.broadcast_shapes(profile.shape[:-2], scale.shape[:-1])
+    gross = np.empty((*batch, len(s.outcome_ids), T))
+    for o in range(len(s.outcome_ids)):  # outcome lines (a few), never years or draws
+        gross[..., o, :] = (profile[..., o, :] @ toeplitz[o].T) * scale[..., o, None]
+    keep = np.asarray(additionality_factor(p.deadweight, p.displacement, p.attribution, p.optimism_bias))
+    cash_share = np.asarray(p.cashable_share)[..., None] * cashable_mask(
+        s.intake_start + np.asarray(p.lag) + np.asarray(p.cashable_delay), T
+    )
+    return gross, keep, cash_share, np.asarray(p.unit_cost, dtype=np.float64)
+
+
 def evaluate(s: Structure, p: Params, *, detail: bool = True) -> Flows:
     """Real flows by year and agency for central values or a batch of draws.
 
     Vectorised over years, agencies and any leading batch axes (draws); the only Python loop runs over
     the handful of outcome lines, each step a matrix product over all draws at once. With
-    ``detail=False`` (the Monte Carlo) the gross savings before additionality are not computed.
+    ``detail=False`` the gross savings before additionality are not computed.
     """
     T = s.n_years
     n_lines, n_agencies = s.cost_payer.shape
@@ -289,35 +322,20 @@ def evaluate(s: Structure, p: Params, *, detail: bool = True) -> Flows:
     else:  # a growth rate varies by draw, so the shape carries the batch axis
         costs = np.swapaxes(amount[..., :, None] * s.cost_shape, -1, -2) @ s.cost_payer
 
-    batch = np.broadcast_shapes(
-        amount.shape[:-1], np.shape(p.cohort)[:-1], np.shape(p.unit_cost)[:-2], np.shape(p.rates)[:-1]
-    )
-    profile = persistence_profile(p.lag, p.persistence, p.drop_off, T)  # (*B, O, T)
-    # intake years are fixed (only the cohort size varies): events per person of intake are the profile
-    # convolved with the intake pattern, i.e. a product with the pattern's (T, T) Toeplitz matrix
-    lagidx = np.arange(T)[:, None] - np.arange(T)[None, :]  # (T, T): t - j
-    toeplitz = np.where(lagidx >= 0, s.intake_mask[..., np.clip(lagidx, 0, T - 1)], 0.0)  # (O, T, T)
-    scale = np.asarray(p.baseline_rate) * np.asarray(p.effect) * np.asarray(p.cohort)  # (*B, O) [events]
-    keep = additionality_factor(p.deadweight, p.displacement, p.attribution, p.optimism_bias)
-    cash_share = np.asarray(p.cashable_share)[..., None] * cashable_mask(
-        s.intake_start + np.asarray(p.lag) + np.asarray(p.cashable_delay), T
-    )  # (*B, O, T)
-    unit = np.asarray(p.unit_cost, dtype=np.float64)  # (*B, O, A)
-
+    gross, keep, cash_share, unit = outcome_terms(s, p)
+    batch = np.broadcast_shapes(amount.shape[:-1], gross.shape[:-2], unit.shape[:-2], np.shape(p.rates)[:-1])
     savings = np.zeros((*batch, T, n_agencies))
     cashable = np.zeros((*batch, T, n_agencies))
     gross_savings = np.zeros((*batch, T, n_agencies)) if detail else None
-    n_outcomes = len(s.outcome_ids)
-    events = np.zeros((*batch, n_outcomes, T))
-    for o in range(n_outcomes):  # outcome lines (a few), never years or draws
-        gross_o = (profile[..., o, :] @ toeplitz[o].T) * scale[..., o, None]  # (*B, T) [events]
-        events_o = gross_o * np.asarray(keep)[..., o, None]
+    events = np.zeros((*batch, len(s.outcome_ids), T))
+    for o in range(len(s.outcome_ids)):  # outcome lines (a few), never years or draws
+        events_o = gross[..., o, :] * keep[..., o, None]  # (*B, T) [events]
         events[..., o, :] = events_o
         u = unit[..., o, None, :]  # (*B, 1, A) [£ per event]
         savings += events_o[..., None] * u
         cashable += (events_o * cash_share[..., o, :])[..., None] * u
         if gross_savings is not None:
-            gross_savings += gross_o[..., None] * u
+            gross_savings += gross[..., o, :, None] * u
     by_outcome = events * np.sum(unit, axis=-1)[..., None]
     sign = s.sign
     return Flows(
@@ -347,7 +365,6 @@ def evaluate_summary(s: Structure, p: Params) -> Summary:
     """Present values by agency and yearly totals for a batch of draws: the same figures as
     :func:`evaluate` reduced early (discounting before spreading over agencies), so memory and time
     scale with draws × (years + agencies), not draws × years × agencies."""
-    T = s.n_years
     df = discount_factors(p.rates)  # (*B, T)
     amount = np.asarray(p.cost_amount, dtype=np.float64)  # (*B, L)
     if s.cost_shape.ndim == 2:
@@ -358,25 +375,14 @@ def evaluate_summary(s: Structure, p: Params) -> Summary:
         costs_t = np.einsum("...l,...lt->...t", amount, s.cost_shape)
     pv_costs = line_pv @ s.cost_payer  # (*B, A)
 
-    batch = np.broadcast_shapes(
-        amount.shape[:-1], np.shape(p.cohort)[:-1], np.shape(p.unit_cost)[:-2], df.shape[:-1]
-    )
-    profile = persistence_profile(p.lag, p.persistence, p.drop_off, T)
-    lagidx = np.arange(T)[:, None] - np.arange(T)[None, :]
-    toeplitz = np.where(lagidx >= 0, s.intake_mask[..., np.clip(lagidx, 0, T - 1)], 0.0)  # (O, T, T)
-    scale = np.asarray(p.baseline_rate) * np.asarray(p.effect) * np.asarray(p.cohort)
-    keep = np.asarray(additionality_factor(p.deadweight, p.displacement, p.attribution, p.optimism_bias))
-    cash_share = np.asarray(p.cashable_share)[..., None] * cashable_mask(
-        s.intake_start + np.asarray(p.lag) + np.asarray(p.cashable_delay), T
-    )
-    unit = np.asarray(p.unit_cost, dtype=np.float64)  # (*B, O, A)
+    gross, keep, cash_share, unit = outcome_terms(s, p)
+    batch = np.broadcast_shapes(amount.shape[:-1], gross.shape[:-2], unit.shape[:-2], df.shape[:-1])
     unit_total = unit.sum(axis=-1)  # (*B, O) [£ per event, all agencies]
-    n_outcomes = len(s.outcome_ids)
-    pv_events = np.zeros((*batch, n_outcomes))
-    savings_t = np.zeros((*batch, T))
-    cashable_t = np.zeros((*batch, T))
-    for o in range(n_outcomes):  # outcome lines (a few), never years or draws
-        events_o = (profile[..., o, :] @ toeplitz[o].T) * (scale[..., o] * keep[..., o])[..., None]  # (*B, T)
+    pv_events = np.zeros((*batch, len(s.outcome_ids)))
+    savings_t = np.zeros((*batch, s.n_years))
+    cashable_t = np.zeros((*batch, s.n_years))
+    for o in range(len(s.outcome_ids)):  # outcome lines (a few), never years or draws
+        events_o = gross[..., o, :] * keep[..., o, None]  # (*B, T) [events]
         pv_events[..., o] = np.sum(events_o * df, axis=-1)
         valued = events_o * unit_total[..., o, None]
         savings_t += valued
