@@ -304,7 +304,7 @@ def cmd_simulate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
 
 def _add_uncertainty_commands(sub: argparse._SubParsersAction) -> None:
-    from .uncertainty import DEFAULT_DRAWS, DEFAULT_SEED, MAX_DRAWS
+    from .limits import DEFAULT_DRAWS, DEFAULT_SEED, MAX_DRAWS
 
     p = sub.add_parser(
         "sensitivity",
@@ -403,13 +403,19 @@ def cmd_brief(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     result = appraise(load_proposal(args.file, _overrides(args)))
     from .export import brief
 
+    simulation = None
+    if args.draws is not None:
+        from .uncertainty import check_draws, simulate
+
+        draws, seed = check_draws(args.draws, args.seed)
+        simulation = simulate(result.scenario, draws, seed)
     body: str | bytes
     if target.endswith(".md"):
-        body = brief.brief_markdown(result)
+        body = brief.brief_markdown(result, simulation)
     elif target.endswith(".pdf"):
-        body = brief.brief_pdf(result)
+        body = brief.brief_pdf(result, simulation)
     else:
-        body = brief.brief_html(result)
+        body = brief.brief_html(result, simulation)
     write_output(body, args.output, out)
     out.write(f"wrote {args.output}\n")
     return EXIT_OK
@@ -429,6 +435,8 @@ def cmd_chart(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
 
 def _add_export_commands(sub: argparse._SubParsersAction) -> None:
+    from .limits import DEFAULT_SEED
+
     p = sub.add_parser(
         "export",
         help="write an Excel workbook with live formulas (Inputs, Calculations, Outputs, Provenance)",
@@ -443,6 +451,13 @@ def _add_export_commands(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument("file", metavar="FILE")
     p.add_argument("-o", "--output", metavar="OUT.html|OUT.md|OUT.pdf", required=True)
+    p.add_argument(
+        "--draws",
+        type=int,
+        metavar="N",
+        help="also run a Monte Carlo of N draws and quote the probability of passing in the caveats",
+    )
+    p.add_argument("--seed", type=int, default=DEFAULT_SEED, metavar="S", help="seed of that Monte Carlo")
     _add_overrides(p)
     p.set_defaults(func=cmd_brief)
 

@@ -273,31 +273,70 @@ def compile_scenario(scenario: Scenario) -> tuple[Structure, Params]:
     return structure, params
 
 
-def evaluate(s: Structure, p: Params) -> Flows:
-    """Real flows by year and agency for central values or a batch of draws (no loops)."""
-    T = s.n_years
-    line_flows = np.asarray(p.cost_amount)[..., :, None] * s.cost_shape  # (*B, L, T)
-    costs = np.swapaxes(line_flows, -1, -2) @ s.cost_payer  # (*B, T, A)
+def outcome_terms(s: Structure, p: Params) -> tuple[F, F, F, F]:
+    """The per-outcome arrays both evaluations share.
 
+    Returns
+    -------
+    gross : (*B, O, T)
+        Events avoided before additionality: baseline_rate × effect × cohort × (intake pattern
+        convolved with the persistence profile). [events]
+    keep : (*B, O)
+        Additionality factor. [fraction]
+    cash_share : (*B, O, T)
+        Share of each year's saving that is cashable (0 before the release year). [fraction]
+    unit : (*B, O, A)
+        Cost per event by agency. [£ per event]
+    """
+    T = s.n_years
     profile = persistence_profile(p.lag, p.persistence, p.drop_off, T)  # (*B, O, T)
-    # the intake pattern is fixed, only the cohort size varies: convolve the mask with the profile as a
-    # matmul with the mask's (O, T, T) Toeplitz matrix (= events_by_year(cohort * mask, profile) / cohort)
-    n = s.intake_mask.shape[-1]
-    lagidx = np.arange(n)[:, None] - np.arange(n)[None, :]  # (T, T): t - j
-    mask_toeplitz = np.where(lagidx >= 0, s.intake_mask[..., np.clip(lagidx, 0, n - 1)], 0.0)  # (O, T, T)
-    per_person = (mask_toeplitz @ profile[..., None])[..., 0]  # (*B, O, T) events per person of intake
-    gross = (np.asarray(p.baseline_rate) * np.asarray(p.effect) * np.asarray(p.cohort))[
-        ..., None
-    ] * per_person
-    events = (
-        gross * additionality_factor(p.deadweight, p.displacement, p.attribution, p.optimism_bias)[..., None]
+    # intake years are fixed (only the cohort size varies): events per person of intake are the profile
+    # convolved with the intake pattern, i.e. a product with the pattern's (T, T) Toeplitz matrix
+    lagidx = np.arange(T)[:, None] - np.arange(T)[None, :]  # (T, T): t - j
+    toeplitz = np.where(lagidx >= 0, s.intake_mask[..., np.clip(lagidx, 0, T - 1)], 0.0)  # (O, T, T)
+    scale = np.asarray(p.baseline_rate) * np.asarray(p.effect) * np.asarray(p.cohort)  # (*B, O)
+    batch = np.broadcast_shapes(profile.shape[:-2], scale.shape[:-1])
+    gross = np.empty((*batch, len(s.outcome_ids), T))
+    for o in range(len(s.outcome_ids)):  # outcome lines (a few), never years or draws
+        gross[..., o, :] = (profile[..., o, :] @ toeplitz[o].T) * scale[..., o, None]
+    keep = np.asarray(additionality_factor(p.deadweight, p.displacement, p.attribution, p.optimism_bias))
+    cash_share = np.asarray(p.cashable_share)[..., None] * cashable_mask(
+        s.intake_start + np.asarray(p.lag) + np.asarray(p.cashable_delay), T
     )
-    release = cashable_mask(s.intake_start + np.asarray(p.lag) + np.asarray(p.cashable_delay), T)
-    cash_events = events * np.asarray(p.cashable_share)[..., None] * release
-    savings = np.swapaxes(events, -1, -2) @ p.unit_cost  # (*B, T, A)
-    gross_savings = np.swapaxes(gross, -1, -2) @ p.unit_cost
-    cashable = np.swapaxes(cash_events, -1, -2) @ p.unit_cost
-    by_outcome = events * np.sum(p.unit_cost, axis=-1)[..., None]
+    return gross, keep, cash_share, np.asarray(p.unit_cost, dtype=np.float64)
+
+
+def evaluate(s: Structure, p: Params, *, detail: bool = True) -> Flows:
+    """Real flows by year and agency for central values or a batch of draws.
+
+    Vectorised over years, agencies and any leading batch axes (draws); the only Python loop runs over
+    the handful of outcome lines, each step a matrix product over all draws at once. With
+    ``detail=False`` the gross savings before additionality are not computed.
+    """
+    T = s.n_years
+    n_lines, n_agencies = s.cost_payer.shape
+    amount = np.asarray(p.cost_amount, dtype=np.float64)
+    if s.cost_shape.ndim == 2:  # costs[..., t, a] = sum_l amount[..., l] * shape[l, t] * payer[l, a]
+        weights = (s.cost_shape[:, :, None] * s.cost_payer[:, None, :]).reshape(n_lines, T * n_agencies)
+        costs = (amount @ weights).reshape(*amount.shape[:-1], T, n_agencies)
+    else:  # a growth rate varies by draw, so the shape carries the batch axis
+        costs = np.swapaxes(amount[..., :, None] * s.cost_shape, -1, -2) @ s.cost_payer
+
+    gross, keep, cash_share, unit = outcome_terms(s, p)
+    batch = np.broadcast_shapes(amount.shape[:-1], gross.shape[:-2], unit.shape[:-2], np.shape(p.rates)[:-1])
+    savings = np.zeros((*batch, T, n_agencies))
+    cashable = np.zeros((*batch, T, n_agencies))
+    gross_savings = np.zeros((*batch, T, n_agencies)) if detail else None
+    events = np.zeros((*batch, len(s.outcome_ids), T))
+    for o in range(len(s.outcome_ids)):  # outcome lines (a few), never years or draws
+        events_o = gross[..., o, :] * keep[..., o, None]  # (*B, T) [events]
+        events[..., o, :] = events_o
+        u = unit[..., o, None, :]  # (*B, 1, A) [£ per event]
+        savings += events_o[..., None] * u
+        cashable += (events_o * cash_share[..., o, :])[..., None] * u
+        if gross_savings is not None:
+            gross_savings += gross[..., o, :, None] * u
+    by_outcome = events * np.sum(unit, axis=-1)[..., None]
     sign = s.sign
     return Flows(
         costs=sign * costs,
@@ -306,7 +345,52 @@ def evaluate(s: Structure, p: Params) -> Flows:
         events=events,
         savings_by_outcome=sign * by_outcome,
         factors=discount_factors(p.rates),
-        gross_savings=sign * gross_savings,
+        gross_savings=None if gross_savings is None else sign * gross_savings,
+    )
+
+
+@dataclass(frozen=True)
+class Summary:
+    """What a Monte Carlo needs from each draw, without (draws × years × agencies) arrays."""
+
+    pv_costs: F  # (*B, A) [£]
+    pv_savings: F  # (*B, A) [£]
+    costs: F  # (*B, T) all agencies, undiscounted [£]
+    savings: F  # (*B, T) [£]
+    cashable: F  # (*B, T) [£]
+    factors: F  # (*B, T) [fraction]
+
+
+def evaluate_summary(s: Structure, p: Params) -> Summary:
+    """Present values by agency and yearly totals for a batch of draws: the same figures as
+    :func:`evaluate` reduced early (discounting before spreading over agencies), so memory and time
+    scale with draws × (years + agencies), not draws × years × agencies."""
+    df = discount_factors(p.rates)  # (*B, T)
+    amount = np.asarray(p.cost_amount, dtype=np.float64)  # (*B, L)
+    if s.cost_shape.ndim == 2:
+        line_pv = amount * (df @ s.cost_shape.T)  # (*B, L) [£]
+        costs_t = amount @ s.cost_shape  # (*B, T)
+    else:
+        line_pv = amount * np.einsum("...lt,...t->...l", s.cost_shape, df)
+        costs_t = np.einsum("...l,...lt->...t", amount, s.cost_shape)
+    pv_costs = line_pv @ s.cost_payer  # (*B, A)
+
+    gross, keep, cash_share, unit = outcome_terms(s, p)
+    batch = np.broadcast_shapes(amount.shape[:-1], gross.shape[:-2], unit.shape[:-2], df.shape[:-1])
+    unit_total = unit.sum(axis=-1)  # (*B, O) [£ per event, all agencies]
+    pv_events = np.zeros((*batch, len(s.outcome_ids)))
+    savings_t = np.zeros((*batch, s.n_years))
+    cashable_t = np.zeros((*batch, s.n_years))
+    for o in range(len(s.outcome_ids)):  # outcome lines (a few), never years or draws
+        events_o = gross[..., o, :] * keep[..., o, None]  # (*B, T) [events]
+        pv_events[..., o] = np.sum(events_o * df, axis=-1)
+        valued = events_o * unit_total[..., o, None]
+        savings_t += valued
+        cashable_t += valued * cash_share[..., o, :]
+    pv_savings = np.einsum("...o,...oa->...a", pv_events, unit)
+    sign = s.sign
+    return Summary(
+        sign * pv_costs, sign * pv_savings, sign * costs_t, sign * savings_t, sign * cashable_t, df
     )
 
 
@@ -393,8 +477,11 @@ def summarise(scenario: Scenario, s: Structure, p: Params, flows: Flows) -> TenY
     firm = s.firm_budget_years
     in_firm = np.arange(T) < firm
 
-    pv_costs_a = np.einsum("ta,t->a", flows.costs, df)
-    pv_sav_a = np.einsum("ta,t->a", flows.savings, df)
+    # present values by agency from the same reduced path the Monte Carlo uses, so that a simulation
+    # with zero-width ranges reproduces these figures exactly (not just to rounding)
+    reduced = evaluate_summary(s, p)
+    pv_costs_a = reduced.pv_costs
+    pv_sav_a = reduced.pv_savings
     pv_cash_a = np.einsum("ta,t->a", flows.cashable, df)
     net = flows.net
     pv_net_a = pv_sav_a - pv_costs_a

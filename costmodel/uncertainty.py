@@ -37,7 +37,7 @@ from .engine import (
     Structure,
     appraise,
     compile_scenario,
-    evaluate,
+    evaluate_summary,
     first_year_staying_nonnegative,
 )
 from .errors import ComputationError, UsageError
@@ -49,10 +49,8 @@ if TYPE_CHECKING:
 
 F = NDArray[np.float64]
 
-DEFAULT_DRAWS = 10_000
-MAX_DRAWS = 1_000_000
-"""Most Monte Carlo draws accepted in one run (about 40 MB of results per 1,000,000 draws and agency)."""
-DEFAULT_SEED = 20_240_601
+from .limits import DEFAULT_DRAWS, DEFAULT_SEED, MAX_DRAWS  # noqa: E402  (re-exported)
+
 MEMORY_BUDGET_BYTES = 24 * 1024 * 1024
 """Estimated working memory allowed for one chunk of batched evaluation. [bytes]
 
@@ -484,20 +482,13 @@ class BatchResult:
 
 
 def _summarise_batch(s: Structure, p: Params, *, detail: bool) -> tuple[Any, ...]:
-    flows = evaluate(s, p)
-    df = flows.factors
-    pv_sav = np.einsum("...ta,...t->...a", flows.savings, df)
-    pv_cost = np.einsum("...ta,...t->...a", flows.costs, df)
-    net_a = pv_sav - pv_cost
-    npv = pv_sav.sum(axis=-1) - pv_cost.sum(axis=-1)
+    sm = evaluate_summary(s, p)
+    net_a = sm.pv_savings - sm.pv_costs
+    npv = sm.pv_savings.sum(axis=-1) - sm.pv_costs.sum(axis=-1)  # the same order as engine.summarise
     if not detail:
         return npv, net_a
-    ones = np.ones(flows.costs.shape[-1])  # summing over agencies by matmul is ~3x faster than .sum(-1)
-    cost_t = flows.costs @ ones  # (B, T)
-    net_t = flows.savings @ ones - cost_t
-    cash = np.cumsum(flows.cashable @ ones - cost_t, axis=-1)
-    be = first_year_staying_nonnegative(cash)
-    dpay = first_year_staying_nonnegative(np.cumsum(net_t * df, axis=-1))
+    be = first_year_staying_nonnegative(np.cumsum(sm.cashable - sm.costs, axis=-1))
+    dpay = first_year_staying_nonnegative(np.cumsum((sm.savings - sm.costs) * sm.factors, axis=-1))
     return npv, net_a, be, dpay
 
 

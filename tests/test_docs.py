@@ -44,3 +44,32 @@ def test_readme_has_exactly_two_setup_commands():
     commands = [ln for ln in re.findall(r"```bash\n(.*?)```", section, re.S)[0].splitlines() if ln.strip()]
     assert [c.split("#")[0].strip() for c in commands] == ["bash scripts/app", "bash scripts/test"]
     assert os.access(ROOT / "scripts" / "app", os.R_OK) and os.access(ROOT / "scripts" / "test", os.R_OK)
+
+
+CONSOLE = re.compile(r"^```console\n(.*?)^```", re.S | re.M)
+
+
+def _console_examples() -> list[tuple[str, str]]:
+    examples = []
+    for block in CONSOLE.findall((ROOT / "README.md").read_text()):
+        for chunk in re.split(r"^\$ ", block, flags=re.M)[1:]:
+            command, _, output = chunk.partition("\n")
+            examples.append((command, output))
+    return examples
+
+
+@pytest.mark.parametrize(
+    ("command", "expected"), _console_examples(), ids=lambda x: x[:60] if isinstance(x, str) else ""
+)
+def test_readme_console_output_is_real(command: str, expected: str):
+    """The README's CLI tour shows real output: each command prints exactly what is written under it."""
+    import subprocess
+    import sys
+
+    env = dict(os.environ, PATH=f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}")
+    res = subprocess.run(command, shell=True, cwd=ROOT, capture_output=True, text=True, env=env, timeout=120)
+    actual = res.stdout + res.stderr
+    norm = lambda text: [ln.rstrip() for ln in text.strip().splitlines()]  # noqa: E731
+    assert norm(actual) == norm(expected), (
+        f"README output of `{command}` is stale; run it and paste the output"
+    )

@@ -8,7 +8,6 @@ import os
 import re
 import struct
 from pathlib import Path
-from types import SimpleNamespace
 
 import pytest
 
@@ -88,7 +87,9 @@ def test_markdown_has_the_same_words(result):
 
 
 def test_simulation_probability_is_reported(result):
-    sim = SimpleNamespace(probability_passes=0.127, n_draws=10000, npv_p5=-2.5e6, npv_p95=-0.4e6)
+    from costmodel.export.brief import SimulationSummary
+
+    sim = SimulationSummary(probability_passes=0.127, n_draws=10000, npv_low=-2.5e6, npv_high=-0.4e6)
     md = brief_markdown(result, sim)
     assert "passes the Ten Year Test 13% of the time" in md
     assert "10,000 simulated draws" in md
@@ -212,3 +213,32 @@ def test_brief_prints_on_one_a4_page_screenshot(result, html_doc, tmp_path):
     assert len(re.findall(rb"/Type\s*/Page[^s]", pdf)) == 1, "the briefing must print on one page"
     assert len(images) == 2 and all(w > 0 for w in images), "both charts must render"
     assert money(result.npv, signed=True) in text
+
+
+def test_real_simulation_is_quoted_in_the_briefing(result):
+    import numpy as np
+
+    from costmodel.uncertainty import simulate
+
+    sim = simulate(result.scenario, draws=2000, seed=3)
+    md = brief_markdown(result, sim)
+    p5, p95 = np.percentile(sim.npv, [5, 95])
+    assert f"passes the Ten Year Test {sim.p_passes:.0%} of the time" in md
+    assert "2,000 simulated draws" in md
+    assert money(p5, signed=True) in md and money(p95, signed=True) in md
+
+
+def test_brief_cli_runs_a_simulation_when_asked(tmp_path):
+    import io
+
+    from costmodel.cli import main
+
+    target = tmp_path / "brief.md"
+    out, err = io.StringIO(), io.StringIO()
+    assert (
+        main(
+            ["brief", str(YOUTH_WORK), "-o", str(target), "--draws", "1000", "--seed", "5"], out=out, err=err
+        )
+        == 0
+    ), err.getvalue()
+    assert "1,000 simulated draws" in target.read_text()

@@ -204,3 +204,20 @@ def test_same_input_same_json(data):
     from costmodel.report import to_json
 
     assert to_json(run(data)) == to_json(run(data))
+
+
+@SETTINGS
+@given(proposals())
+def test_summary_path_equals_full_evaluation(data):
+    """The Monte Carlo's reduced evaluation gives the same figures as the full flows."""
+    from costmodel.engine import compile_scenario, evaluate, evaluate_summary
+
+    r = run(data)
+    s, p = compile_scenario(r.scenario)
+    full = evaluate(s, p)
+    sm = evaluate_summary(s, p)
+    np.testing.assert_allclose(sm.pv_costs, full.costs.T @ full.factors, rtol=1e-9, atol=1e-6)
+    np.testing.assert_allclose(sm.pv_savings, full.savings.T @ full.factors, rtol=1e-9, atol=1e-6)
+    np.testing.assert_allclose(sm.costs, full.costs.sum(axis=1), rtol=1e-9, atol=1e-6)
+    np.testing.assert_allclose(sm.savings, full.savings.sum(axis=1), rtol=1e-9, atol=1e-6)
+    np.testing.assert_allclose(sm.cashable, full.cashable.sum(axis=1), rtol=1e-9, atol=1e-6)

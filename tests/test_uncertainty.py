@@ -14,7 +14,6 @@ from pathlib import Path
 import numpy as np
 import numpy_financial as npf
 import pytest
-from .conftest import YOUTH_WORK
 
 from costmodel.cli import main
 from costmodel.engine import appraise
@@ -34,6 +33,8 @@ from costmodel.uncertainty import (
     tornado,
 )
 from costmodel.uncertainty_report import simulation_json
+
+from .conftest import YOUTH_WORK
 
 CUPI_2007 = 100.0 / 63.3619  # 2007-08 -> 2024-25 prices (HMT GDP deflator, reference.yaml)
 ANNUITY_0_9 = sum(1 / 1.035**t for t in range(10))  # Σ DF, years 0-9 at 3.5% = 8.6076...

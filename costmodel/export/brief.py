@@ -5,9 +5,9 @@ numbers of the sources behind it ([1], [2]...), listed at the foot of the page. 
 (print CSS: one A4 page); Markdown is the same content without the charts; PDF is the HTML printed by
 headless Chromium where it is installed.
 
-A Monte Carlo result may be passed as ``simulation`` (duck-typed, since the uncertainty module is
-separate): it is read for ``probability_passes`` [fraction] (or ``prob_pass``/``p_pass``), ``n_draws``
-(or ``draws``) and, optionally, ``npv_p5``/``npv_p95`` [£] (or ``npv_low``/``npv_high``).
+A Monte Carlo result (:class:`costmodel.uncertainty.Simulation`) may be passed as ``simulation``: the
+briefing quotes its probability of passing, the number of draws and the 5th-95th percentile range of
+the NPV [£].
 """
 
 from __future__ import annotations
@@ -37,37 +37,23 @@ BRIEF_CHARTS = ("savings-by-department", "cumulative-position")
 
 
 @dataclass(frozen=True)
-class Simulation:
+class SimulationSummary:
+    """What the briefing quotes from a Monte Carlo run (:class:`costmodel.uncertainty.Simulation`)."""
+
     probability_passes: float  # [fraction]
-    n_draws: int | None
-    npv_low: float | None  # [£] 5th percentile
-    npv_high: float | None  # [£] 95th percentile
+    n_draws: int
+    npv_low: float  # [£] 5th percentile
+    npv_high: float  # [£] 95th percentile
 
 
-def _attr(obj: Any, *names: str) -> Any:
-    for n in names:
-        v = obj.get(n) if isinstance(obj, dict) else getattr(obj, n, None)
-        if v is not None:
-            return v
-    return None
-
-
-def read_simulation(sim: Any) -> Simulation | None:
-    """Pull what the briefing needs from a simulation result of any shape (None if it has none)."""
+def read_simulation(sim: Any) -> SimulationSummary | None:
+    """The briefing's figures from a :class:`costmodel.uncertainty.Simulation` (None for no simulation)."""
     if sim is None:
         return None
-    p = _attr(sim, "probability_passes", "prob_pass", "p_pass", "pass_probability")
-    if p is None:
-        return None
-    n = _attr(sim, "n_draws", "draws", "n")
-    lo = _attr(sim, "npv_p5", "npv_low")
-    hi = _attr(sim, "npv_p95", "npv_high")
-    return Simulation(
-        float(p),
-        int(n) if isinstance(n, (int, float)) else None,
-        None if lo is None else float(lo),
-        None if hi is None else float(hi),
-    )
+    if isinstance(sim, SimulationSummary):
+        return sim
+    p5, p95 = (float(v) for v in sim.percentiles((5, 95)))
+    return SimulationSummary(float(sim.p_passes), int(sim.draws), p5, p95)
 
 
 class _Citations:
@@ -281,19 +267,14 @@ def brief_content(result: TenYearTest, simulation: Any = None) -> BriefContent:
     )
 
 
-def _caveats(result: TenYearTest, sim: Simulation | None, cites: _Citations) -> list[str]:
+def _caveats(result: TenYearTest, sim: SimulationSummary | None, cites: _Citations) -> list[str]:
     sc = result.scenario
     p = sc.proposal
     out: list[str] = []
     if sim is not None:
-        text = (
-            f"Uncertainty: in {sim.n_draws:,} simulated draws"
-            if sim.n_draws
-            else "Uncertainty: in simulation"
-        )
-        text += f" the proposal passes the Ten Year Test {sim.probability_passes:.0%} of the time"
-        if sim.npv_low is not None and sim.npv_high is not None:
-            text += f"; 90% of NPVs lie between {money(sim.npv_low, signed=True)} and {money(sim.npv_high, signed=True)}"
+        text = f"Uncertainty: in {sim.n_draws:,} simulated draws the proposal passes the Ten Year Test "
+        text += f"{sim.probability_passes:.0%} of the time"
+        text += f"; 90% of NPVs lie between {money(sim.npv_low, signed=True)} and {money(sim.npv_high, signed=True)}"
         out.append(text + ".")
     else:
         out.append(
