@@ -173,15 +173,15 @@ def test_pooled_example_shows_the_pooling_tab_with_charts(page):
     expect(page.get_by_role("heading", name="Early-help family support")).to_be_visible(timeout=15_000)
     page.get_by_role("tab", name="Pooling").click()
     panel = page.get_by_role("tabpanel", name="Pooling")
-    expect(panel.get_by_text("Partner table")).to_be_visible()
-    expect(panel.get_by_test_id("stDataFrame").first).to_be_visible()
+    expect(panel.get_by_text("Partner table")).to_be_visible(timeout=15_000)
+    expect(panel.get_by_test_id("stDataFrame").first).to_be_visible(timeout=15_000)
     charts = panel.get_by_test_id("stVegaLiteChart")
-    expect(charts.first).to_be_visible()
+    expect(charts.first).to_be_visible(timeout=15_000)
     assert charts.count() == 3
     for i in range(3):
         charts.nth(i).scroll_into_view_if_needed()
-        expect(charts.nth(i).locator("canvas, svg").first).to_be_visible()
-    expect(panel.get_by_text("Every partner ends with the same fraction")).to_be_visible()
+        expect(charts.nth(i).locator("canvas, svg").first).to_be_visible(timeout=15_000)
+    expect(panel.get_by_text("Every partner ends with the same fraction")).to_be_visible(timeout=15_000)
     assert page.get_by_test_id("stException").count() == 0
     page.set_viewport_size({"width": 1400, "height": 5200})  # the whole tab in one screenshot
     page.wait_for_timeout(1000)
@@ -214,7 +214,7 @@ def test_excel_download_reconciles_with_the_headline(page, tmp_path):
     headline = headline.inner_text()
     page.get_by_role("tab", name="Downloads").click()
     panel = page.get_by_role("tabpanel", name="Downloads")
-    expect(panel.get_by_role("button", name="Briefing (HTML)")).to_be_visible()
+    expect(panel.get_by_role("button", name="Briefing (HTML)")).to_be_visible(timeout=15_000)
     page.wait_for_timeout(300)
     shot(page, "downloads")
     with page.expect_download(timeout=30_000) as info:
@@ -225,7 +225,9 @@ def test_excel_download_reconciles_with_the_headline(page, tmp_path):
     download.save_as(target)
     book = load_workbook(target, data_only=True)
     outputs = book["Outputs"]
-    row = next(r for r in range(1, outputs.max_row + 1) if outputs.cell(r, 1).value == "Net present value (NPV)")
+    row = next(
+        r for r in range(1, outputs.max_row + 1) if outputs.cell(r, 1).value == "Net present value (NPV)"
+    )
     npv = outputs.cell(row, 5).value
     assert isinstance(npv, float)
     assert money(npv) == headline
