@@ -376,6 +376,10 @@ def _resolve(
 ) -> Scenario:
     path = parsed.path
     problems: list[Problem] = []
+
+    def problem(loc: tuple[Any, ...], message: str) -> None:
+        problems.append(_problem(parsed, path, loc, message))
+
     ref = load_reference()
 
     lib_agencies = list(lib.agencies) if lib else []
@@ -387,16 +391,9 @@ def _resolve(
     problems += _duplicate_ids(proposal, parsed, path)
     for key, what in _ID_LISTS:  # ids the proposal defines again after the library
         library_ids = {item.id for item in getattr(lib, key)} if lib is not None else set()
-        problems += [
-            _problem(
-                parsed,
-                path,
-                (key, i, "id"),
-                f"{what} '{item.id}' is already defined in the unit-cost library",
-            )
-            for i, item in enumerate(getattr(proposal, key))
-            if item.id in library_ids
-        ]
+        for i, item in enumerate(getattr(proposal, key)):
+            if item.id in library_ids:
+                problem((key, i, "id"), f"{what} '{item.id}' is already defined in the unit-cost library")
 
     agencies = {a.id: a for a in lib_agencies} | {a.id: a for a in proposal.agencies}
     sources = {s.id: s for s in lib_sources} | {s.id: s for s in proposal.sources}
@@ -409,23 +406,15 @@ def _resolve(
     ap = proposal.appraisal
     schedule = schedules.get(ap.discount_schedule) or _constant_schedule(ap.discount_schedule)
     if schedule is None:
-        problems.append(
-            _problem(
-                parsed,
-                path,
-                ("appraisal", "discount_schedule"),
-                f"unknown discount schedule '{ap.discount_schedule}'; choose one of {', '.join(sorted(schedules))}",
-            )
+        problem(
+            ("appraisal", "discount_schedule"),
+            f"unknown discount schedule '{ap.discount_schedule}'; choose one of {', '.join(sorted(schedules))}",
         )
     deflator = deflators.get(ap.deflator)
     if deflator is None:
-        problems.append(
-            _problem(
-                parsed,
-                path,
-                ("appraisal", "deflator"),
-                f"unknown deflator '{ap.deflator}'; choose one of {', '.join(sorted(deflators))}",
-            )
+        problem(
+            ("appraisal", "deflator"),
+            f"unknown deflator '{ap.deflator}'; choose one of {', '.join(sorted(deflators))}",
         )
 
     used_agencies: list[str] = []
@@ -435,13 +424,9 @@ def _resolve(
 
     for i, line in enumerate(proposal.prevention_costs):
         if line.paid_by not in agencies:
-            problems.append(
-                _problem(
-                    parsed,
-                    path,
-                    ("prevention_costs", i, "paid_by"),
-                    f"unknown agency '{line.paid_by}': define it under 'agencies'",
-                )
+            problem(
+                ("prevention_costs", i, "paid_by"),
+                f"unknown agency '{line.paid_by}': define it under 'agencies'",
             )
         elif line.paid_by not in used_agencies:
             used_agencies.append(line.paid_by)
@@ -460,26 +445,17 @@ def _resolve(
             money = line.money
             if money.price_year not in deflator.index:
                 sub = "amount" if line.amount is not None else "by_year"
-                problems.append(
-                    _problem(
-                        parsed,
-                        path,
-                        ("prevention_costs", i, sub, "price_year"),
-                        _no_deflator_msg(money.price_year, deflator),
-                    )
+                problem(
+                    ("prevention_costs", i, sub, "price_year"), _no_deflator_msg(money.price_year, deflator)
                 )
 
     for i, oc in enumerate(proposal.outcomes):
         for j, use in enumerate(oc.unit_costs):
             uc = unit_costs.get(use.unit_cost)
             if uc is None:
-                problems.append(
-                    _problem(
-                        parsed,
-                        path,
-                        ("outcomes", i, "unit_costs", j, "unit_cost"),
-                        f"unknown unit cost '{use.unit_cost}': define it in the unit-cost library or under 'unit_costs'",
-                    )
+                problem(
+                    ("outcomes", i, "unit_costs", j, "unit_cost"),
+                    f"unknown unit cost '{use.unit_cost}': define it in the unit-cost library or under 'unit_costs'",
                 )
                 continue
             if use.unit_cost not in used_costs:
@@ -495,27 +471,12 @@ def _resolve(
     problems += _unknown_bearers(proposal.unit_costs, agencies, parsed, path, "define it under 'agencies'")
     for i, uc in enumerate(proposal.unit_costs):
         if deflator is not None and uc.price_year not in deflator.index:
-            problems.append(
-                _problem(
-                    parsed, path, ("unit_costs", i, "price_year"), _no_deflator_msg(uc.price_year, deflator)
-                )
-            )
+            problem(("unit_costs", i, "price_year"), _no_deflator_msg(uc.price_year, deflator))
 
     if deflator is not None and ap.price_base_year not in deflator.index:
-        problems.append(
-            _problem(
-                parsed, path, ("appraisal", "price_base_year"), _no_deflator_msg(ap.price_base_year, deflator)
-            )
-        )
+        problem(("appraisal", "price_base_year"), _no_deflator_msg(ap.price_base_year, deflator))
     if proposal.financing is not None and proposal.kind == "cut":
-        problems.append(
-            _problem(
-                parsed,
-                path,
-                ("financing",),
-                "financing (an invest-to-save fund) applies to new spending, not to a cut",
-            )
-        )
+        problem(("financing",), "financing (an invest-to-save fund) applies to new spending, not to a cut")
 
     # --- pooled budget and responsibility charges (costmodel.pooling) ---
     problems += _check_pooling(proposal, parsed, path, agencies, deflator, used_agencies)
