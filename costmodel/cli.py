@@ -79,6 +79,14 @@ def write_output(text: str | bytes, path: str | None, out: TextIO) -> None:
 # ---------------------------------------------------------------------------------------------
 
 
+def _appraise(args: argparse.Namespace):
+    """The Ten Year Test of ``args.file`` with the command line's overrides."""
+    from .engine import appraise
+    from .loading import load_proposal
+
+    return appraise(load_proposal(args.file, _overrides(args)))
+
+
 def _count(n: int, noun: str) -> str:
     return f"{n} {noun}{'' if n == 1 else 's'}"
 
@@ -120,11 +128,9 @@ def cmd_validate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
 
 def cmd_run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    from .engine import appraise
-    from .loading import load_proposal
     from .report import render_csv, render_table, to_json
 
-    result = appraise(load_proposal(args.file, _overrides(args)))
+    result = _appraise(args)
     render: Callable[..., str] = {"table": render_table, "json": to_json, "csv": render_csv}[args.format]
     solve = getattr(args, "solve", None)
     text = render(result) if solve is None or args.format == "csv" else render(result, solve)
@@ -134,12 +140,10 @@ def cmd_run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
 def cmd_pool(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     """Pooled budget and responsibility charges: partner table, flows and the fair-share agreement."""
-    from .engine import appraise
-    from .loading import load_proposal
     from .pooling import appraise_pool
     from .pooling_report import pooling_to_dict, render_pooling_table
 
-    result = appraise(load_proposal(args.file, _overrides(args)))
+    result = _appraise(args)
     pr = appraise_pool(result, args.solve)
     if pr is None:
         raise UsageError(
@@ -306,13 +310,14 @@ def cmd_simulate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 def _add_uncertainty_commands(sub: argparse._SubParsersAction) -> None:
     from .limits import DEFAULT_DRAWS, DEFAULT_SEED, MAX_DRAWS
 
-    p = sub.add_parser(
+    p = _command(
+        sub,
         "sensitivity",
-        help="tornado, switching values, discount-rate sensitivity and the optimism-bias effect",
+        "tornado, switching values, discount-rate sensitivity and the optimism-bias effect",
+        cmd_sensitivity,
     )
-    p.add_argument("file", metavar="FILE")
     p.add_argument("--format", choices=["table", "json"], default="table")
-    p.add_argument("-o", "--output", metavar="PATH", help="write to a file instead of standard output")
+    _add_output(p)
     p.add_argument(
         "--rates", metavar="R1,R2", help="extra constant discount rates to compare, e.g. 0.05,0.07"
     )
@@ -335,12 +340,10 @@ def _add_uncertainty_commands(sub: argparse._SubParsersAction) -> None:
         "--discount-range", metavar="LOW,HIGH", help="also vary the discount rate, e.g. 0.015,0.05"
     )
     _add_overrides(p)
-    p.set_defaults(func=cmd_sensitivity)
 
-    p = sub.add_parser(
-        "simulate", help="Monte Carlo: NPV distribution and the probability of passing the test"
+    p = _command(
+        sub, "simulate", "Monte Carlo: NPV distribution and the probability of passing the test", cmd_simulate
     )
-    p.add_argument("file", metavar="FILE")
     p.add_argument(
         "--draws",
         type=int,
@@ -352,7 +355,7 @@ def _add_uncertainty_commands(sub: argparse._SubParsersAction) -> None:
         "--seed", type=int, default=DEFAULT_SEED, metavar="S", help=f"random seed (default {DEFAULT_SEED})"
     )
     p.add_argument("--format", choices=["table", "json"], default="table")
-    p.add_argument("-o", "--output", metavar="PATH", help="write to a file instead of standard output")
+    _add_output(p)
     p.add_argument("--progress", action="store_true", help="show a progress bar on standard error")
     p.add_argument(
         "--discount-range",
@@ -371,7 +374,6 @@ def _add_uncertainty_commands(sub: argparse._SubParsersAction) -> None:
         "--capital-category", metavar="ID", help="capital optimism-bias category (with --optimism-bias)"
     )
     _add_overrides(p)
-    p.set_defaults(func=cmd_simulate)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -380,12 +382,9 @@ def _add_uncertainty_commands(sub: argparse._SubParsersAction) -> None:
 
 
 def cmd_export(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    from .engine import appraise
-    from .loading import load_proposal
-
     if not args.output.lower().endswith(".xlsx"):
         raise UsageError(f"{args.output}: the workbook file name must end in .xlsx")
-    result = appraise(load_proposal(args.file, _overrides(args)))
+    result = _appraise(args)
     from .export.excel import workbook_bytes
 
     write_output(workbook_bytes(result), args.output, out)
@@ -394,13 +393,10 @@ def cmd_export(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
 
 def cmd_brief(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    from .engine import appraise
-    from .loading import load_proposal
-
     target = args.output.lower()
     if not target.endswith((".html", ".htm", ".md", ".pdf")):
         raise UsageError(f"{args.output}: the briefing file name must end in .html, .md or .pdf")
-    result = appraise(load_proposal(args.file, _overrides(args)))
+    result = _appraise(args)
     from .export import brief
 
     simulation = None
@@ -422,13 +418,11 @@ def cmd_brief(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
 
 def cmd_chart(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    from .engine import appraise
     from .export.images import chart_image, check_kind, format_from_path
-    from .loading import load_proposal
 
     fmt = format_from_path(args.output)
     check_kind(args.kind)
-    result = appraise(load_proposal(args.file, _overrides(args)))
+    result = _appraise(args)
     write_output(chart_image(args.kind, result, fmt, scale=args.scale), args.output, out)
     out.write(f"wrote {args.output}\n")
     return EXIT_OK
@@ -437,19 +431,18 @@ def cmd_chart(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 def _add_export_commands(sub: argparse._SubParsersAction) -> None:
     from .limits import DEFAULT_SEED
 
-    p = sub.add_parser(
+    p = _command(
+        sub,
         "export",
-        help="write an Excel workbook with live formulas (Inputs, Calculations, Outputs, Provenance)",
+        "write an Excel workbook with live formulas (Inputs, Calculations, Outputs, Provenance)",
+        cmd_export,
     )
-    p.add_argument("file", metavar="FILE")
     p.add_argument("-o", "--output", metavar="OUT.xlsx", required=True)
     _add_overrides(p)
-    p.set_defaults(func=cmd_export)
 
-    p = sub.add_parser(
-        "brief", help="write a one-page briefing (.html, .md, or .pdf through headless Chromium)"
+    p = _command(
+        sub, "brief", "write a one-page briefing (.html, .md, or .pdf through headless Chromium)", cmd_brief
     )
-    p.add_argument("file", metavar="FILE")
     p.add_argument("-o", "--output", metavar="OUT.html|OUT.md|OUT.pdf", required=True)
     p.add_argument(
         "--draws",
@@ -459,10 +452,8 @@ def _add_export_commands(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument("--seed", type=int, default=DEFAULT_SEED, metavar="S", help="seed of that Monte Carlo")
     _add_overrides(p)
-    p.set_defaults(func=cmd_brief)
 
-    p = sub.add_parser("chart", help="write one of the app's charts as a PNG or SVG image")
-    p.add_argument("file", metavar="FILE")
+    p = _command(sub, "chart", "write one of the app's charts as a PNG or SVG image", cmd_chart)
     p.add_argument(
         "--kind",
         required=True,
@@ -472,12 +463,29 @@ def _add_export_commands(sub: argparse._SubParsersAction) -> None:
     p.add_argument("-o", "--output", metavar="OUT.png|OUT.svg", required=True)
     p.add_argument("--scale", type=float, default=2.0, help="PNG pixel density (default 2)")
     _add_overrides(p)
-    p.set_defaults(func=cmd_chart)
 
 
 # ---------------------------------------------------------------------------------------------
 # Parser
 # ---------------------------------------------------------------------------------------------
+
+
+def _command(
+    sub: argparse._SubParsersAction, name: str, help: str, func: Callable[..., int], *, files: bool = False
+) -> argparse.ArgumentParser:
+    """A sub-command running ``func``, with its FILE argument (``files``: one or more FILEs)."""
+    p = sub.add_parser(name, help=help)
+    if files:
+        p.add_argument("files", nargs="+", metavar="FILE")
+    else:
+        p.add_argument("file", metavar="FILE")
+    p.set_defaults(func=func)
+    return p
+
+
+def _add_output(p: argparse.ArgumentParser) -> None:
+    """``-o PATH``: where a report goes (standard output by default)."""
+    p.add_argument("-o", "--output", metavar="PATH", help="write to a file instead of standard output")
 
 
 def _add_overrides(p: argparse.ArgumentParser) -> None:
@@ -500,43 +508,37 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     sub.required = True
 
-    p = sub.add_parser("validate", help="check assumption files; print file:line:col errors")
-    p.add_argument("files", nargs="+", metavar="FILE")
-    p.set_defaults(func=cmd_validate)
+    _command(sub, "validate", "check assumption files; print file:line:col errors", cmd_validate, files=True)
 
-    p = sub.add_parser("run", help="appraise one proposal: the Ten Year Test by budget holder and year")
-    p.add_argument("file", metavar="FILE")
+    p = _command(sub, "run", "appraise one proposal: the Ten Year Test by budget holder and year", cmd_run)
     p.add_argument("--format", choices=["table", "json", "csv"], default="table")
-    p.add_argument("-o", "--output", metavar="PATH", help="write to a file instead of standard output")
+    _add_output(p)
     _add_overrides(p)
-    p.set_defaults(func=cmd_run)
-
     p.add_argument(
         "--solve",
         choices=["proportional", "cashable"],
         help="for a pooled proposal, add the fair-share agreement under this rule",
     )
 
-    p = sub.add_parser(
-        "pool", help="pooled budget: each partner's position, who pays whom, and a fair-share agreement"
+    p = _command(
+        sub,
+        "pool",
+        "pooled budget: each partner's position, who pays whom, and a fair-share agreement",
+        cmd_pool,
     )
-    p.add_argument("file", metavar="FILE")
     p.add_argument("--format", choices=["table", "json"], default="table")
     p.add_argument(
         "--solve",
         choices=["proportional", "cashable"],
         help="propose shares leaving every partner's NPV >= 0 (in proportion to PV savings or cashable savings)",
     )
-    p.add_argument("-o", "--output", metavar="PATH", help="write to a file instead of standard output")
+    _add_output(p)
     _add_overrides(p)
-    p.set_defaults(func=cmd_pool)
 
-    p = sub.add_parser("compare", help="appraise several proposals side by side")
-    p.add_argument("files", nargs="+", metavar="FILE")
+    p = _command(sub, "compare", "appraise several proposals side by side", cmd_compare, files=True)
     p.add_argument("--format", choices=["table", "json", "csv"], default="table")
     p.add_argument("-o", "--output", metavar="PATH")
     _add_overrides(p)
-    p.set_defaults(func=cmd_compare)
 
     p = sub.add_parser("schema", help="print or write the JSON Schemas of the assumption files")
     p.add_argument(

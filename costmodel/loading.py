@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -261,14 +261,16 @@ def _constant_schedule(schedule_id: str) -> DiscountSchedule | None:
 # ---------------------------------------------------------------------------------------------
 
 
-def _walk(data: Any, loc: tuple[Any, ...] = ()) -> Iterator[tuple[tuple[Any, ...], dict[str, Any]]]:
+def walk_mappings(data: Any, loc: tuple[Any, ...] = ()) -> Iterator[tuple[tuple[Any, ...], dict[str, Any]]]:
+    """Every mapping nested in parsed YAML or a model dump, depth first, with its location (the
+    keys and list indices leading to it)."""
     if isinstance(data, dict):
         yield loc, data
         for k, v in data.items():
-            yield from _walk(v, (*loc, k))
+            yield from walk_mappings(v, (*loc, k))
     elif isinstance(data, list):
         for i, v in enumerate(data):
-            yield from _walk(v, (*loc, i))
+            yield from walk_mappings(v, (*loc, i))
 
 
 def _problem(parsed: ParsedYaml | None, path: str, loc: tuple[Any, ...], message: str) -> Problem:
@@ -276,30 +278,50 @@ def _problem(parsed: ParsedYaml | None, path: str, loc: tuple[Any, ...], message
     return Problem(path, line, col, dotted(loc), message)
 
 
-def _duplicates(
-    items: list[Any], key: str, parsed: ParsedYaml | None, path: str, what: str, prefix: str
-) -> list[Problem]:
-    seen: dict[str, int] = {}
+# the lists of things with ids, in a proposal and in a unit-cost library: (key, what one is called)
+_ID_LISTS = (("agencies", "agency"), ("sources", "source"), ("unit_costs", "unit cost"))
+
+
+def _duplicate_ids(doc: Proposal | UnitCostLibrary, parsed: ParsedYaml, path: str) -> list[Problem]:
+    """An id given twice in one of the document's agencies, sources or unit costs."""
     out = []
-    for i, item in enumerate(items):
-        ident = getattr(item, key)
-        if ident in seen:
-            out.append(
-                _problem(
-                    parsed,
-                    path,
-                    (prefix, i, key),
-                    f"duplicate {what} id '{ident}' (first defined as item {seen[ident]})",
+    for key, what in _ID_LISTS:
+        seen: dict[str, int] = {}
+        for i, item in enumerate(getattr(doc, key)):
+            if item.id in seen:
+                out.append(
+                    _problem(
+                        parsed,
+                        path,
+                        (key, i, "id"),
+                        f"duplicate {what} id '{item.id}' (first defined as item {seen[item.id]})",
+                    )
                 )
-            )
-        else:
-            seen[ident] = i
+            else:
+                seen[item.id] = i
     return out
+
+
+def _unknown_bearers(
+    unit_costs: list[UnitCost], agencies: Collection[str], parsed: ParsedYaml, path: str, advice: str
+) -> list[Problem]:
+    """A unit cost borne by an agency not among ``agencies``."""
+    return [
+        _problem(
+            parsed,
+            path,
+            ("unit_costs", i, "bearers", j, "agency"),
+            f"unknown agency '{b.agency}': {advice}",
+        )
+        for i, uc in enumerate(unit_costs)
+        for j, b in enumerate(uc.bearers)
+        if b.agency not in agencies
+    ]
 
 
 def _check_sources(parsed: ParsedYaml, known: set[str], skip_top: str = "sources") -> list[Problem]:
     out = []
-    for loc, d in _walk(parsed.data):
+    for loc, d in walk_mappings(parsed.data):
         if loc and loc[0] == skip_top:
             continue
         ref = d.get("source")
@@ -318,23 +340,10 @@ def _check_sources(parsed: ParsedYaml, known: set[str], skip_top: str = "sources
 def _check_library(
     lib: UnitCostLibrary, parsed: ParsedYaml, extra_agencies: frozenset[str] | set[str] = frozenset()
 ) -> list[Problem]:
-    out: list[Problem] = []
-    out += _duplicates(lib.agencies, "id", parsed, parsed.path, "agency", "agencies")
-    out += _duplicates(lib.sources, "id", parsed, parsed.path, "source", "sources")
-    out += _duplicates(lib.unit_costs, "id", parsed, parsed.path, "unit cost", "unit_costs")
+    out = _duplicate_ids(lib, parsed, parsed.path)
     out += _check_sources(parsed, {s.id for s in lib.sources})
     agencies = {a.id for a in lib.agencies} | set(extra_agencies)
-    for i, uc in enumerate(lib.unit_costs):
-        for j, b in enumerate(uc.bearers):
-            if b.agency not in agencies:
-                out.append(
-                    _problem(
-                        parsed,
-                        parsed.path,
-                        ("unit_costs", i, "bearers", j, "agency"),
-                        f"unknown agency '{b.agency}': add it to 'agencies'",
-                    )
-                )
+    out += _unknown_bearers(lib.unit_costs, agencies, parsed, parsed.path, "add it to 'agencies'")
     ref = load_reference()
     deflator = ref.deflators[0]
     for i, uc in enumerate(lib.unit_costs):
@@ -367,6 +376,10 @@ def _resolve(
 ) -> Scenario:
     path = parsed.path
     problems: list[Problem] = []
+
+    def problem(loc: tuple[Any, ...], message: str) -> None:
+        problems.append(_problem(parsed, path, loc, message))
+
     ref = load_reference()
 
     lib_agencies = list(lib.agencies) if lib else []
@@ -375,42 +388,12 @@ def _resolve(
     if lib is not None and lib_parsed is not None:
         problems += _check_library(lib, lib_parsed, {a.id for a in proposal.agencies})
 
-    problems += _duplicates(proposal.agencies, "id", parsed, path, "agency", "agencies")
-    problems += _duplicates(proposal.sources, "id", parsed, path, "source", "sources")
-    problems += _duplicates(proposal.unit_costs, "id", parsed, path, "unit cost", "unit_costs")
-    lib_agency_ids = {a.id for a in lib_agencies}
-    for i, a in enumerate(proposal.agencies):
-        if a.id in lib_agency_ids:
-            problems.append(
-                _problem(
-                    parsed,
-                    path,
-                    ("agencies", i, "id"),
-                    f"agency '{a.id}' is already defined in the unit-cost library",
-                )
-            )
-    lib_source_ids = {s.id for s in lib_sources}
-    for i, s in enumerate(proposal.sources):
-        if s.id in lib_source_ids:
-            problems.append(
-                _problem(
-                    parsed,
-                    path,
-                    ("sources", i, "id"),
-                    f"source '{s.id}' is already defined in the unit-cost library",
-                )
-            )
-    lib_cost_ids = {u.id for u in lib_costs}
-    for i, u in enumerate(proposal.unit_costs):
-        if u.id in lib_cost_ids:
-            problems.append(
-                _problem(
-                    parsed,
-                    path,
-                    ("unit_costs", i, "id"),
-                    f"unit cost '{u.id}' is already defined in the unit-cost library",
-                )
-            )
+    problems += _duplicate_ids(proposal, parsed, path)
+    for key, what in _ID_LISTS:  # ids the proposal defines again after the library
+        library_ids = {item.id for item in getattr(lib, key)} if lib is not None else set()
+        for i, item in enumerate(getattr(proposal, key)):
+            if item.id in library_ids:
+                problem((key, i, "id"), f"{what} '{item.id}' is already defined in the unit-cost library")
 
     agencies = {a.id: a for a in lib_agencies} | {a.id: a for a in proposal.agencies}
     sources = {s.id: s for s in lib_sources} | {s.id: s for s in proposal.sources}
@@ -423,23 +406,15 @@ def _resolve(
     ap = proposal.appraisal
     schedule = schedules.get(ap.discount_schedule) or _constant_schedule(ap.discount_schedule)
     if schedule is None:
-        problems.append(
-            _problem(
-                parsed,
-                path,
-                ("appraisal", "discount_schedule"),
-                f"unknown discount schedule '{ap.discount_schedule}'; choose one of {', '.join(sorted(schedules))}",
-            )
+        problem(
+            ("appraisal", "discount_schedule"),
+            f"unknown discount schedule '{ap.discount_schedule}'; choose one of {', '.join(sorted(schedules))}",
         )
     deflator = deflators.get(ap.deflator)
     if deflator is None:
-        problems.append(
-            _problem(
-                parsed,
-                path,
-                ("appraisal", "deflator"),
-                f"unknown deflator '{ap.deflator}'; choose one of {', '.join(sorted(deflators))}",
-            )
+        problem(
+            ("appraisal", "deflator"),
+            f"unknown deflator '{ap.deflator}'; choose one of {', '.join(sorted(deflators))}",
         )
 
     used_agencies: list[str] = []
@@ -449,13 +424,9 @@ def _resolve(
 
     for i, line in enumerate(proposal.prevention_costs):
         if line.paid_by not in agencies:
-            problems.append(
-                _problem(
-                    parsed,
-                    path,
-                    ("prevention_costs", i, "paid_by"),
-                    f"unknown agency '{line.paid_by}': define it under 'agencies'",
-                )
+            problem(
+                ("prevention_costs", i, "paid_by"),
+                f"unknown agency '{line.paid_by}': define it under 'agencies'",
             )
         elif line.paid_by not in used_agencies:
             used_agencies.append(line.paid_by)
@@ -471,30 +442,20 @@ def _resolve(
                 f"cost line '{line.id}' runs to appraisal year {last}; only years 0-{horizon - 1} are counted"
             )
         if deflator is not None:
-            money = line.amount or line.by_year
-            assert money is not None
+            money = line.money
             if money.price_year not in deflator.index:
                 sub = "amount" if line.amount is not None else "by_year"
-                problems.append(
-                    _problem(
-                        parsed,
-                        path,
-                        ("prevention_costs", i, sub, "price_year"),
-                        _no_deflator_msg(money.price_year, deflator),
-                    )
+                problem(
+                    ("prevention_costs", i, sub, "price_year"), _no_deflator_msg(money.price_year, deflator)
                 )
 
     for i, oc in enumerate(proposal.outcomes):
         for j, use in enumerate(oc.unit_costs):
             uc = unit_costs.get(use.unit_cost)
             if uc is None:
-                problems.append(
-                    _problem(
-                        parsed,
-                        path,
-                        ("outcomes", i, "unit_costs", j, "unit_cost"),
-                        f"unknown unit cost '{use.unit_cost}': define it in the unit-cost library or under 'unit_costs'",
-                    )
+                problem(
+                    ("outcomes", i, "unit_costs", j, "unit_cost"),
+                    f"unknown unit cost '{use.unit_cost}': define it in the unit-cost library or under 'unit_costs'",
                 )
                 continue
             if use.unit_cost not in used_costs:
@@ -507,39 +468,15 @@ def _resolve(
                 f"outcome '{oc.id}' has its first intake in year {oc.intake_start_year}, after the horizon: it adds nothing"
             )
 
+    problems += _unknown_bearers(proposal.unit_costs, agencies, parsed, path, "define it under 'agencies'")
     for i, uc in enumerate(proposal.unit_costs):
-        for j, b in enumerate(uc.bearers):
-            if b.agency not in agencies:
-                problems.append(
-                    _problem(
-                        parsed,
-                        path,
-                        ("unit_costs", i, "bearers", j, "agency"),
-                        f"unknown agency '{b.agency}': define it under 'agencies'",
-                    )
-                )
         if deflator is not None and uc.price_year not in deflator.index:
-            problems.append(
-                _problem(
-                    parsed, path, ("unit_costs", i, "price_year"), _no_deflator_msg(uc.price_year, deflator)
-                )
-            )
+            problem(("unit_costs", i, "price_year"), _no_deflator_msg(uc.price_year, deflator))
 
     if deflator is not None and ap.price_base_year not in deflator.index:
-        problems.append(
-            _problem(
-                parsed, path, ("appraisal", "price_base_year"), _no_deflator_msg(ap.price_base_year, deflator)
-            )
-        )
+        problem(("appraisal", "price_base_year"), _no_deflator_msg(ap.price_base_year, deflator))
     if proposal.financing is not None and proposal.kind == "cut":
-        problems.append(
-            _problem(
-                parsed,
-                path,
-                ("financing",),
-                "financing (an invest-to-save fund) applies to new spending, not to a cut",
-            )
-        )
+        problem(("financing",), "financing (an invest-to-save fund) applies to new spending, not to a cut")
 
     # --- pooled budget and responsibility charges (costmodel.pooling) ---
     problems += _check_pooling(proposal, parsed, path, agencies, deflator, used_agencies)
@@ -579,7 +516,7 @@ def ref_sources_ids(ref: ReferenceData) -> set[str]:
 
 def _cited_sources(proposal: Proposal, costs: list[UnitCost]) -> set[str]:
     cited: set[str] = set()
-    for _, d in _walk(proposal.model_dump()):
+    for _, d in walk_mappings(proposal.model_dump()):
         if isinstance(d.get("source"), str):
             cited.add(d["source"])
     for uc in costs:

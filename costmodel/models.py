@@ -147,16 +147,21 @@ class _Ranged(_Provenanced):
         return self
 
 
-class FractionQ(_Ranged):
+class _WrittenAsFraction(_Ranged):
+    """Mixin: a rate written as a fraction; a percentage string such as '35%' is refused with the
+    fraction to write instead."""
+
+    @field_validator("value", "low", "high", mode="before", check_fields=False)
+    @classmethod
+    def _no_percent(cls, v: object) -> object:
+        return _reject_percent_strings(v)
+
+
+class FractionQ(_WrittenAsFraction):
     """A share or rate in [0, 1]. [fraction]"""
 
     unit: Literal["fraction"] = Field(description="Always 'fraction': 0.35 means 35%.")
     value: float
-
-    @field_validator("value", "low", "high", mode="before")
-    @classmethod
-    def _no_percent(cls, v: object) -> object:
-        return _reject_percent_strings(v)
 
     @field_validator("value", "low", "high")
     @classmethod
@@ -172,16 +177,11 @@ class FractionQ(_Ranged):
         return v
 
 
-class GrowthQ(_Ranged):
+class GrowthQ(_WrittenAsFraction):
     """Real growth per year, e.g. 0.02 for 2% a year above general inflation. [fraction per year]"""
 
     unit: Literal["fraction_per_year"]
     value: float
-
-    @field_validator("value", "low", "high", mode="before")
-    @classmethod
-    def _no_percent(cls, v: object) -> object:
-        return _reject_percent_strings(v)
 
     @field_validator("value", "low", "high")
     @classmethod
@@ -365,6 +365,13 @@ class CostLine(StrictModel):
         if self.end_year is not None and self.end_year < self.start_year:
             raise ValueError(f"end_year ({self.end_year}) is before start_year ({self.start_year})")
         return self
+
+    @property
+    def money(self) -> MoneyQ | MoneyByYear:
+        """The line's ``amount`` or its ``by_year`` amounts, whichever it gives (exactly one is set)."""
+        money = self.amount if self.amount is not None else self.by_year
+        assert money is not None  # checked by _one_profile
+        return money
 
 
 class UnitCostUse(StrictModel):

@@ -6,21 +6,10 @@ can check each number against its source, or read the reason for a stated assump
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 from .formatting import fy_label
-from .loading import Scenario
-
-
-def _walk(data: Any, loc: tuple[Any, ...] = ()) -> Iterator[tuple[tuple[Any, ...], dict[str, Any]]]:
-    if isinstance(data, dict):
-        yield loc, data
-        for k, v in data.items():
-            yield from _walk(v, (*loc, k))
-    elif isinstance(data, list):
-        for i, v in enumerate(data):
-            yield from _walk(v, (*loc, i))
+from .loading import Scenario, walk_mappings
 
 
 def _where(proposal: dict[str, Any], loc: tuple[Any, ...]) -> tuple[str, str]:
@@ -70,7 +59,7 @@ def assumption_rows(scenario: Scenario) -> list[dict[str, Any]]:
             }
         )
 
-    for loc, d in _walk(proposal):
+    for loc, d in walk_mappings(proposal):
         if "unit" in d and ("value" in d or "values" in d) and ("source" in d or "assumption" in d):
             group, name = _where(proposal, loc)
             value = d.get("value", d.get("values"))

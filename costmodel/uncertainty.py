@@ -219,8 +219,7 @@ def compile_uncertainty(
         table = optimism.table
         category = check_capital_options(table, optimism.capital_category, optimism.mitigation)
         for i, line in enumerate(p.prevention_costs):
-            money = line.amount if line.amount is not None else line.by_year
-            grade = _grade(scenario, money)
+            grade = _grade(scenario, line.money)
             if line.kind == "capital" and optimism.capital:
                 cat = table.capital.categories[category]
                 pct = cat.capex_upper * (1.0 - optimism.mitigation)
@@ -642,6 +641,19 @@ def _evaluate_at(c: Compiled, inp: UncertainInput, xs: F) -> F:
     return np.column_stack([res.npv, res.npv_by_agency])
 
 
+def _unchanged(inp: UncertainInput, who: str, names: dict[str, str], method: str) -> SwitchingValue:
+    """No switching value: ``who``'s NPV does not move with ``inp``."""
+    return SwitchingValue(inp, who, None, f"{_npv_of(who, names)} does not change with this input", method)
+
+
+def _never_zero(
+    inp: UncertainInput, who: str, names: dict[str, str], side: str, method: str, detail: str = ""
+) -> SwitchingValue:
+    """No switching value: no value in ``inp``'s domain brings ``who``'s NPV to zero."""
+    message = f"no value {_domain_text(inp)} brings {_npv_of(who, names)} to zero: it stays {side}"
+    return SwitchingValue(inp, who, None, message + detail, method)
+
+
 def _domain_text(inp: UncertainInput) -> str:
     if inp.domain_high >= 1e9:
         return f"of {_fmt(inp, inp.domain_low)} or more"
@@ -661,11 +673,7 @@ def _switch_linear(
     for j, who in enumerate(cols):
         f0, f1 = float(f[0, j]), float(f[1, j])
         if abs(f1 - f0) <= MONEY_TOLERANCE:
-            out.append(
-                SwitchingValue(
-                    inp, who, None, f"{_npv_of(who, names)} does not change with this input", "linear"
-                )
-            )
+            out.append(_unchanged(inp, who, names, "linear"))
             continue
         slope = (f1 - f0) / (x1 - x0)
         root = x0 - f0 / slope
@@ -687,16 +695,7 @@ def _switch_linear(
             out.append(SwitchingValue(inp, who, float(root), None, "linear"))
         else:
             side = "positive" if f0 > 0 else "negative"
-            out.append(
-                SwitchingValue(
-                    inp,
-                    who,
-                    None,
-                    f"no value {_domain_text(inp)} brings {_npv_of(who, names)} to zero: it stays {side} "
-                    f"(it would take {_fmt(inp, root)})",
-                    "linear",
-                )
-            )
+            out.append(_never_zero(inp, who, names, side, "linear", f" (it would take {_fmt(inp, root)})"))
     return out
 
 
@@ -711,25 +710,13 @@ def _switch_bisect(
     for j, who in enumerate(cols):
         col = f[:, j]
         if np.ptp(col) <= MONEY_TOLERANCE:
-            out.append(
-                SwitchingValue(
-                    inp, who, None, f"{_npv_of(who, names)} does not change with this input", "bisection"
-                )
-            )
+            out.append(_unchanged(inp, who, names, "bisection"))
             continue
         zeros = np.flatnonzero(col == 0.0)
         flips = np.flatnonzero(np.sign(col[:-1]) * np.sign(col[1:]) < 0)
         if zeros.size == 0 and flips.size == 0:
             side = "positive" if col[ci] > 0 else "negative"
-            out.append(
-                SwitchingValue(
-                    inp,
-                    who,
-                    None,
-                    f"no value {_domain_text(inp)} brings {_npv_of(who, names)} to zero: it stays {side}",
-                    "bisection",
-                )
-            )
+            out.append(_never_zero(inp, who, names, side, "bisection"))
             continue
         if zeros.size and (flips.size == 0 or np.min(np.abs(zeros - ci)) <= np.min(np.abs(flips + 0.5 - ci))):
             out.append(
@@ -773,11 +760,7 @@ def _switch_integer(
         col = f[:, j]
         passes = col >= -MONEY_TOLERANCE
         if np.ptp(col) <= MONEY_TOLERANCE:
-            out.append(
-                SwitchingValue(
-                    inp, who, None, f"{_npv_of(who, names)} does not change with this input", "integer scan"
-                )
-            )
+            out.append(_unchanged(inp, who, names, "integer scan"))
             continue
         flipped = np.flatnonzero(passes != passes[ci])
         if flipped.size == 0:

@@ -314,3 +314,63 @@ def test_unwritable_output_leaves_nothing(tmp_path):
     target = tmp_path / "missing-folder" / "out.json"
     code, out, err = run_cli("run", str(YOUTH_WORK), "--format", "json", "-o", str(target))
     assert code == 1 and "cannot write" in err and not target.exists()
+
+
+# --- ids: given twice, or defined again after the unit-cost library; unknown bearers -------------
+
+CLASHES = """agencies:
+  - {id: police, name: Police again}
+  - {id: extra, name: X}
+  - {id: extra, name: Y}
+unit_costs:
+  - id: arrest_detained
+    label: L
+    per: arrest
+    unit: GBP_per_unit
+    price_year: 2006
+    assumption: a test
+    bearers: [{agency: police, value: 1}]
+  - id: my_cost
+    label: L
+    per: thing
+    unit: GBP_per_unit
+    price_year: 2006
+    assumption: a test
+    bearers: [{agency: martians, value: 1}, {agency: police, value: 1}]
+sources:
+  - id: gmca_ucd_v1_4
+    title: t
+    publisher: p
+    year: 2020
+    url: https://example.org/
+    grade: B
+"""
+
+
+def test_id_clashes_with_the_library_and_unknown_bearers_all_reported(tree):
+    path = write(tree, replace_once("sources:\n", CLASHES))
+    code, _, err = run_cli("validate", str(path))
+    assert code == 1
+    found = {(m["field"], m["msg"]) for m in (LINE.match(x) for x in err.splitlines()) if m}
+    assert found == {
+        ("agencies.0.id", "agency 'police' is already defined in the unit-cost library"),
+        ("agencies.2.id", "duplicate agency id 'extra' (first defined as item 1)"),
+        ("unit_costs.0.id", "unit cost 'arrest_detained' is already defined in the unit-cost library"),
+        ("unit_costs.1.bearers.0.agency", "unknown agency 'martians': define it under 'agencies'"),
+        ("sources.0.id", "source 'gmca_ucd_v1_4' is already defined in the unit-cost library"),
+    }
+    assert len(err.splitlines()) == len(found)
+
+
+def test_library_duplicate_ids_and_unknown_bearers(tree):
+    lib = tree / "unit_costs.yaml"
+    text = lib.read_text()
+    text = replace_once("  - id: police\n    name: Police\n", "  - id: police\n    name: Police\n" * 2, text)
+    lib.write_text(replace_once("{agency: police, value: 342}", "{agency: nobody, value: 342}", text))
+    code, _, err = run_cli("validate", str(lib))
+    assert code == 1
+    found = {(m["field"], m["msg"]) for m in (LINE.match(x) for x in err.splitlines()) if m}
+    assert found == {
+        ("agencies.5.id", "duplicate agency id 'police' (first defined as item 4)"),
+        ("unit_costs.0.bearers.0.agency", "unknown agency 'nobody': add it to 'agencies'"),
+    }

@@ -13,22 +13,19 @@ import pytest
 
 from costmodel.cli import main
 from costmodel.engine import appraise
-from costmodel.export.brief import brief_content, brief_html, brief_markdown, find_chromium
+from costmodel.export.brief import (
+    CHROMIUM_ARGS,
+    brief_content,
+    brief_html,
+    brief_markdown,
+    find_chromium,
+)
 from costmodel.export.images import chart_image
 from costmodel.formatting import money, per_pound
 from costmodel.loading import load_proposal
 
 ROOT = Path(__file__).resolve().parent.parent
 YOUTH_WORK = ROOT / "assumptions" / "proposals" / "youth_work.yaml"
-
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 
 
 @pytest.fixture(scope="module")
@@ -199,7 +196,7 @@ def test_brief_prints_on_one_a4_page_screenshot(result, html_doc, tmp_path):
     shots = ROOT / "test-output"
     shots.mkdir(exist_ok=True)
     with playwright.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=find_chromium(), args=CHROMIUM_ARGS)
+        browser = p.chromium.launch(executable_path=find_chromium(), args=list(CHROMIUM_ARGS))
         try:
             page = browser.new_page(viewport={"width": 794, "height": 1123})  # A4 at 96 dpi
             page.goto(src.as_uri())

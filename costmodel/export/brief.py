@@ -28,6 +28,15 @@ if TYPE_CHECKING:
     from ..engine import TenYearTest
 
 CHROMIUM_CANDIDATES = ("/usr/bin/chromium", "/usr/bin/chromium-browser", "chromium", "chromium-browser")
+CHROMIUM_ARGS = (
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+)
+"""Flags for headless Chromium on a server or in a container (also used by the browser tests)."""
 BRIEF_CHARTS = ("savings-by-department", "cumulative-position")
 
 
@@ -108,7 +117,7 @@ def brief_content(result: TenYearTest, simulation: Any = None) -> BriefContent:
     names = {a.id: a.name for a in sc.agencies}
 
     # which sources stand behind which figures
-    cost_ids = _ids(*[line.amount or line.by_year for line in p.prevention_costs])
+    cost_ids = _ids(*[line.money for line in p.prevention_costs])
     cost_ids |= _ids(*[line.growth for line in p.prevention_costs])
     outcome_ids: set[str] = set()
     for oc in p.outcomes:
@@ -297,7 +306,7 @@ def _caveats(result: TenYearTest, sim: SimulationSummary | None, cites: _Citatio
         for name, label in labels.items():
             if getattr(oc, name).assumption and label not in assumed:
                 assumed.append(label)
-    n_assumed = sum(1 for line in p.prevention_costs if (line.amount or line.by_year).assumption)  # type: ignore[union-attr]
+    n_assumed = sum(1 for line in p.prevention_costs if line.money.assumption)
     if assumed:
         out.append(
             "Stated assumptions, not sourced figures: "
@@ -540,12 +549,7 @@ def html_to_pdf(document: str, *, timeout: float = 60.0) -> bytes:
         cmd = [
             chromium,
             "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-            "--no-first-run",
+            *CHROMIUM_ARGS,
             f"--user-data-dir={os.path.join(tmp, 'profile')}",
             "--no-pdf-header-footer",
             f"--print-to-pdf={out}",

@@ -23,6 +23,7 @@ viewers that do not recalculate show the right figure and the tests can compare 
 from __future__ import annotations
 
 import io
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -42,6 +43,10 @@ HEADER_ROW = 3  # zero-based row of the column headers (row 4 in Excel)
 I_LABEL, I_VALUE, I_UNIT, I_YEAR, I_SOURCE, I_GRADE, I_NOTE = range(7)
 # column meanings on the Calculations sheet
 C_LABEL, C_UNIT, C_AGENCY, C_ITEM, C_CONST, C_TOTAL, C_PV = range(7)
+
+# one year's cell of a Calculations row: (year index t, column letter, 1-based row) -> formula or value;
+# loop values are bound as extra keyword defaults (lambda t, c, r, _row=row: ...), hence the "..."
+YearFormula = Callable[..., Any]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -74,6 +79,11 @@ class _Sheet:
     def ref(self, row: int, col: int, absolute: str = "rc", *, local: bool = False) -> str:
         name = cell_name(row, col, absolute=absolute)
         return name if local else f"{self.name}!{name}"
+
+    def headers(self, row: int, labels: list[str]) -> None:
+        """Column headers from column A along one row."""
+        for col, label in enumerate(labels):
+            self.put(row, col, label, "header")
 
 
 def _grade(source: Source | None, override: str | None = None) -> str:
@@ -161,7 +171,7 @@ class _Builder:
         self,
         label: str,
         unit: str,
-        formula_for_year: Any,
+        formula_for_year: YearFormula | None,
         *,
         agency: str | None = None,
         item: str | None = None,
@@ -185,7 +195,7 @@ class _Builder:
         if formula_for_year is not None:
             for t in range(self.T):
                 f = formula_for_year(t, col_letters(self.ycol(t)), row + 1)
-                s.put(row, self.ycol(t), f, style if isinstance(f, str) and f.startswith("=") else style)
+                s.put(row, self.ycol(t), f, style)
         if total:
             s.put(row, C_TOTAL, f"=SUM({self.span(s, row, absolute_row=False)})", "calc_money")
         if pv:
@@ -210,8 +220,7 @@ class _Builder:
             "Every assumption the appraisal uses. Input cells are blue on pale yellow: change one and the "
             "Calculations and Outputs sheets recompute. Money is in each figure's own price year.",
         )
-        for c, h in enumerate(["Input", "Value", "Unit", "Year", "Source id", "Grade", "Note"]):
-            s.put(HEADER_ROW, c, h, "header")
+        s.headers(HEADER_ROW, ["Input", "Value", "Unit", "Year", "Source id", "Grade", "Note"])
         for t, year in enumerate(r.years):
             s.put(HEADER_ROW, self.ycol(t), fy_label(year), "header_year")
         s.row = HEADER_ROW + 1
@@ -246,13 +255,13 @@ class _Builder:
 
         self.section(s, "Discount-rate schedule: each band's rate applies from its start year (column D)")
         band_rows = []
-        for b in sched.bands:
+        for band in sched.bands:
             band_rows.append(
                 self.input_row(
-                    f"Real discount rate from appraisal year {b.from_year}",
-                    b.rate,
+                    f"Real discount rate from appraisal year {band.from_year}",
+                    band.rate,
                     "fraction per year",
-                    year=b.from_year,
+                    year=band.from_year,
                     prov=_Prov(sched.source if sched.source in sc.sources else None, None, sched.note),
                     grade_override=None if sched.source in sc.sources else "assumption",
                     note=None if sched.source in sc.sources else "user override of the discount rate",
@@ -327,7 +336,9 @@ class _Builder:
             self.cost_rows.append(rows)
 
         self.section(s, "Outcomes: acute demand avoided (added, for a cut)")
-        self.outcome_rows: list[dict[str, Any]] = []
+        self.outcome_rows: list[dict[str, int]] = []
+        # per outcome: (unit cost id, Inputs row of its units per event)
+        self.outcome_uses: list[list[tuple[str, int]]] = []
         for o, oc in enumerate(p.outcomes):
             s.put(s.row, 0, oc.label, "subsection")
             s.row += 1
@@ -384,21 +395,21 @@ class _Builder:
                         note="default: one unit per event",
                     )
                 uses.append((use.unit_cost, row))
-            rows["uses"] = uses
             self.outcome_rows.append(rows)
+            self.outcome_uses.append(uses)
 
         self.section(s, "Unit costs by budget holder (price year in column D)")
         names = {a.id: a.name for a in sc.agencies}
         self.bearer_rows: dict[str, list[tuple[str, int]]] = {}
         for uc_id, uc in sc.unit_costs.items():
             rows_b = []
-            for b in uc.bearers:
+            for bearer in uc.bearers:
                 rows_b.append(
                     (
-                        b.agency,
+                        bearer.agency,
                         self.input_row(
-                            f"{uc.label}: borne by {names.get(b.agency, b.agency)}",
-                            b.value,
+                            f"{uc.label}: borne by {names.get(bearer.agency, bearer.agency)}",
+                            bearer.value,
                             f"£ per unit ({uc.per})",
                             year=uc.price_year,
                             prov=_Prov(uc.source, uc.assumption, uc.note),
@@ -422,6 +433,27 @@ class _Builder:
         base = self.inputs.ref(self.base_row, I_VALUE)
         return f"INDEX({idx},MATCH({base},{yrs},0))/INDEX({idx},MATCH({price_year_ref},{yrs},0))"
 
+    def _cost_flow(self, kind: str, rows: dict[str, int], factor: str) -> YearFormula:
+        """Each year's cost formula of one prevention cost line, converted by ``factor`` (the cell of
+        its price conversion factor) to the price base year."""
+        I = self.inputs  # noqa: E741
+        if "by_year" in rows:
+            by_year = rows["by_year"] + 1
+            return lambda t, c, r: f"={INPUTS}!{c}{by_year}*{factor}"
+        start = I.ref(rows["start"], I_VALUE)
+        amount = I.ref(rows["amount"], I_VALUE)
+        if kind != "recurring":
+            return lambda t, c, r: f"=IF({c}${self.t_row + 1}={start},{amount}*{factor},0)"
+        end = I.ref(rows["end"], I_VALUE)
+        growth = I.ref(rows["growth"], I_VALUE) if "growth" in rows else None
+
+        def recurring(t: int, c: str, r: int) -> str:
+            yr = f"{c}${self.t_row + 1}"
+            grow = f"*(1+{growth})^({yr}-{start})" if growth is not None else ""
+            return f"=IF(AND({yr}>={start},{yr}<={end}),{amount}*{factor}{grow},0)"
+
+        return recurring
+
     def build_calculations(self) -> None:
         sc, p = self.sc, self.p
         s = self.calc
@@ -432,17 +464,18 @@ class _Builder:
             "Every cell here is a formula of the Inputs sheet. Money in £, real terms, in the price base "
             "year's prices; discounting by the Green Book convention (year 0 undiscounted).",
         )
-        headers = [
-            "Calculation",
-            "Unit",
-            "Budget holder",
-            "Item",
-            "Constant",
-            "Total (undiscounted)",
-            "Present value",
-        ]
-        for c, h in enumerate(headers):
-            s.put(HEADER_ROW, c, h, "header")
+        s.headers(
+            HEADER_ROW,
+            [
+                "Calculation",
+                "Unit",
+                "Budget holder",
+                "Item",
+                "Constant",
+                "Total (undiscounted)",
+                "Present value",
+            ],
+        )
         s.row = HEADER_ROW + 1
         # timeline
         self.t_row = s.row
@@ -523,37 +556,11 @@ class _Builder:
                 const=f"={self._deflate(I.ref(src, I_YEAR))}",
                 const_style="calc_ratio",
             )
-            k = s.ref(factor_row, C_CONST)
-            start = I.ref(rows["start"], I_VALUE)
-            if "by_year" in rows:
-
-                def flow(t: int, c: str, r: int, _row=rows["by_year"], _k=k) -> str:
-                    return f"={INPUTS}!{c}{_row + 1}*{_k}"
-
-            elif line.kind == "recurring":
-                amount = I.ref(rows["amount"], I_VALUE)
-                end = I.ref(rows["end"], I_VALUE)
-                grow = (
-                    f"*(1+{I.ref(rows['growth'], I_VALUE)})^({{c}}${self.t_row + 1}-{start})"
-                    if "growth" in rows
-                    else ""
-                )
-
-                def flow(t: int, c: str, r: int, _a=amount, _e=end, _k=k, _g=grow, _s=start) -> str:
-                    yr = f"{c}${self.t_row + 1}"
-                    return f"=IF(AND({yr}>={_s},{yr}<={_e}),{_a}*{_k}{_g.format(c=c)},0)"
-
-            else:
-                amount = I.ref(rows["amount"], I_VALUE)
-
-                def flow(t: int, c: str, r: int, _a=amount, _k=k, _s=start) -> str:
-                    return f"=IF({c}${self.t_row + 1}={_s},{_a}*{_k},0)"
-
             cost_flow_rows.append(
                 self.calc_row(
                     f"{line.label}: cost",
                     "£",
-                    flow,
+                    self._cost_flow(line.kind, rows, factor=s.ref(factor_row, C_CONST)),
                     agency=line.paid_by,
                     item=line.id,
                     total=True,
@@ -565,22 +572,24 @@ class _Builder:
         self.section(s, "Unit costs in price-base-year prices, by budget holder")
         converted: dict[tuple[str, str], str] = {}
         for uc_id, rows_b in self.bearer_rows.items():
-            for agency, row in rows_b:
+            for agency_id, row in rows_b:
                 crow = self.calc_row(
                     f"{sc.unit_costs[uc_id].label} (converted)",
                     "£ per unit",
                     None,
-                    agency=agency,
+                    agency=agency_id,
                     item=uc_id,
                     const=f"={I.ref(row, I_VALUE)}*{self._deflate(I.ref(row, I_YEAR))}",
                     const_style="calc_money",
                 )
-                converted[(uc_id, agency)] = s.ref(crow, C_CONST)
+                converted[(uc_id, agency_id)] = s.ref(crow, C_CONST)
 
         # ---- outcomes
         self.section(s, "Outcomes: events avoided (added, for a cut) by year")
         agencies = [a.id for a in sc.agencies]
-        saving_specs = []  # (outcome index, agency, net events row, cash events row, unit cost ref)
+        # (outcome index, agency, {"savings": net events row, "cashable": cashable events row},
+        #  cost per event cell)
+        saving_specs: list[tuple[int, str, dict[str, int], str]] = []
         self.event_rows: list[int] = []
         yr = f"${self.t_row + 1}"  # the year-index row, anchored
         for o, oc in enumerate(p.outcomes):
@@ -661,53 +670,47 @@ class _Builder:
                 item=oc.id,
                 style="calc_num",
             )
-            for a in agencies:
-                parts = []
-                for uc_id, use_row in rows["uses"]:
-                    if (uc_id, a) in converted:
-                        parts.append(f"{I.ref(use_row, I_VALUE)}*{converted[(uc_id, a)]}")
+            for agency_id in agencies:
+                parts = [
+                    f"{I.ref(use_row, I_VALUE)}*{converted[(uc_id, agency_id)]}"
+                    for uc_id, use_row in self.outcome_uses[o]
+                    if (uc_id, agency_id) in converted
+                ]
                 if not parts:
                     continue
                 uc_row = self.calc_row(
                     "Cost per event borne: Σ units per event × unit cost",
                     "£ per event",
                     None,
-                    agency=a,
+                    agency=agency_id,
                     item=oc.id,
                     const="=" + "+".join(parts),
                     const_style="calc_money",
                 )
-                saving_specs.append((o, a, net_row, cash_row, s.ref(uc_row, C_CONST)))
+                events = {"savings": net_row, "cashable": cash_row}
+                saving_specs.append((o, agency_id, events, s.ref(uc_row, C_CONST)))
 
-        self.section(s, "Savings by outcome and budget holder: net events × cost per event")
         names = {a.id: a.name for a in sc.agencies}
-        sav_rows = []
-        for o, a, net_row, _cash_row, uc_ref in saving_specs:
-            sav_rows.append(
+        flow_rows = {"costs": cost_flow_rows}
+        for key, what, events_label in (
+            ("savings", "savings", "net events"),
+            ("cashable", "cashable savings", "cashable events"),
+        ):
+            self.section(
+                s, f"{what.capitalize()} by outcome and budget holder: {events_label} × cost per event"
+            )
+            flow_rows[key] = [
                 self.calc_row(
-                    f"{p.outcomes[o].label}: savings, {names[a]}",
+                    f"{p.outcomes[o].label}: {what}, {names[agency_id]}",
                     "£",
-                    lambda t, c, r, _n=net_row + 1, _u=uc_ref: f"={c}{_n}*{_u}",
-                    agency=a,
+                    lambda t, c, r, _n=events[key] + 1, _u=uc_ref: f"={c}{_n}*{_u}",
+                    agency=agency_id,
                     item=p.outcomes[o].id,
                     total=True,
                     pv=True,
                 )
-            )
-        self.section(s, "Cashable savings by outcome and budget holder: cashable events × cost per event")
-        cash_rows = []
-        for o, a, _net_row, cash_row, uc_ref in saving_specs:
-            cash_rows.append(
-                self.calc_row(
-                    f"{p.outcomes[o].label}: cashable savings, {names[a]}",
-                    "£",
-                    lambda t, c, r, _n=cash_row + 1, _u=uc_ref: f"={c}{_n}*{_u}",
-                    agency=a,
-                    item=p.outcomes[o].id,
-                    total=True,
-                    pv=True,
-                )
-            )
+                for o, agency_id, events, uc_ref in saving_specs
+            ]
 
         self.section(s, "By budget holder (signed: for a cut the flows are reversed)")
 
@@ -722,29 +725,34 @@ class _Builder:
             return f
 
         self.agency_rows: dict[str, dict[str, int]] = {}
-        for a in sc.agencies:
-            s.put(s.row, 0, a.name, "subsection")
+        for agency in sc.agencies:
+            s.put(s.row, 0, agency.name, "subsection")
             s.row += 1
             rows_a: dict[str, int] = {}
-            for key, label, block in (
-                ("costs", "Prevention costs", cost_flow_rows),
-                ("savings", "Savings (after additionality)", sav_rows),
-                ("cashable", "Cashable savings", cash_rows),
+            for key, label in (
+                ("costs", "Prevention costs"),
+                ("savings", "Savings (after additionality)"),
+                ("cashable", "Cashable savings"),
             ):
-                row = s.row
                 rows_a[key] = self.calc_row(
-                    f"{a.name}: {label}", "£", sumif(block, row), agency=a.id, item=key, total=True, pv=True
+                    f"{agency.name}: {label}",
+                    "£",
+                    sumif(flow_rows[key], s.row),
+                    agency=agency.id,
+                    item=key,
+                    total=True,
+                    pv=True,
                 )
             rows_a["net"] = self.calc_row(
-                f"{a.name}: net position (savings − costs)",
+                f"{agency.name}: net position (savings − costs)",
                 "£",
                 lambda t, c, r, _a=rows_a: f"={c}{_a['savings'] + 1}-{c}{_a['costs'] + 1}",
-                agency=a.id,
+                agency=agency.id,
                 item="net",
                 total=True,
                 pv=True,
             )
-            self.agency_rows[a.id] = rows_a
+            self.agency_rows[agency.id] = rows_a
 
         self.section(s, "Public sector totals")
         self.total_rows: dict[str, int] = {}
@@ -800,7 +808,8 @@ class _Builder:
             f"£, real terms in {fy_label(r.structure.price_base_year)} prices; present values discounted at the "
             f"{sc.schedule.label}; year 0 ({fy_label(r.years[0])}) undiscounted.",
         )
-        for c, h in enumerate(
+        s.headers(
+            HEADER_ROW,
             [
                 "Budget holder",
                 "Unit",
@@ -809,9 +818,8 @@ class _Builder:
                 "Net present value",
                 "Position",
                 "",
-            ]
-        ):
-            s.put(HEADER_ROW, c, h, "header")
+            ],
+        )
         for t in range(self.T):
             c = col_letters(self.ycol(t))
             s.put(HEADER_ROW, self.ycol(t), f"={CALC}!{c}{self.fy_row + 2}", "header_year")
@@ -997,10 +1005,7 @@ class _Builder:
             s.row += 1
 
         self.section(s, "Sources")
-        for c, h in enumerate(
-            ["Source id", "Title", "Publisher", "Year", "Link", "Grade", "Licence", "Note"]
-        ):
-            s.put(s.row, c, h, "header")
+        s.headers(s.row, ["Source id", "Title", "Publisher", "Year", "Link", "Grade", "Licence", "Note"])
         s.row += 1
         for sid, src in sc.sources.items():
             s.put(s.row, 0, sid)
@@ -1016,8 +1021,7 @@ class _Builder:
             s.row += 1
 
         self.section(s, "Stated assumptions (no source: the reason is given)")
-        for c, h in enumerate(["Where", "Value", "Reason"]):
-            s.put(s.row, c, h, "header")
+        s.headers(s.row, ["Where", "Value", "Reason"])
         s.row += 1
         for where, value, reason in self.assumptions:
             s.put(s.row, 0, where)
@@ -1068,6 +1072,14 @@ def _fmt_value(value: Any, unit: str) -> str:
 # Writing
 # ---------------------------------------------------------------------------------------------
 
+_INPUT: dict[str, Any] = {
+    "font_color": "#0000FF",
+    "bg_color": "#FFF2CC",
+    "border": 1,
+    "border_color": "#BFBFBF",
+}
+_MONEY = "#,##0.00;[Red]-#,##0.00"  # negatives in red
+
 _STYLES: dict[str, dict[str, Any]] = {
     "text": {},
     "bold": {"bold": True},
@@ -1085,59 +1097,23 @@ _STYLES: dict[str, dict[str, Any]] = {
     "verdict": {"bold": True, "text_wrap": False},
     "fixed": {"font_color": "#505A5F"},
     # inputs: blue font on pale yellow (FAST / common financial-model convention)
-    "input_text": {"font_color": "#0000FF", "bg_color": "#FFF2CC", "border": 1, "border_color": "#BFBFBF"},
-    "input_money": {
-        "font_color": "#0000FF",
-        "bg_color": "#FFF2CC",
-        "num_format": "#,##0.00",
-        "border": 1,
-        "border_color": "#BFBFBF",
-    },
-    "input_rate": {
-        "font_color": "#0000FF",
-        "bg_color": "#FFF2CC",
-        "num_format": "0.0000",
-        "border": 1,
-        "border_color": "#BFBFBF",
-    },
-    "input_num": {
-        "font_color": "#0000FF",
-        "bg_color": "#FFF2CC",
-        "num_format": "#,##0.####",
-        "border": 1,
-        "border_color": "#BFBFBF",
-    },
-    "input_int": {
-        "font_color": "#0000FF",
-        "bg_color": "#FFF2CC",
-        "num_format": "0",
-        "border": 1,
-        "border_color": "#BFBFBF",
-    },
-    "input_year": {
-        "font_color": "#0000FF",
-        "bg_color": "#FFF2CC",
-        "num_format": "0",
-        "border": 1,
-        "border_color": "#BFBFBF",
-    },
-    "input_index": {
-        "font_color": "#0000FF",
-        "bg_color": "#FFF2CC",
-        "num_format": "0.0000",
-        "border": 1,
-        "border_color": "#BFBFBF",
-    },
+    "input_text": _INPUT,
+    "input_money": {**_INPUT, "num_format": "#,##0.00"},
+    "input_rate": {**_INPUT, "num_format": "0.0000"},
+    "input_num": {**_INPUT, "num_format": "#,##0.####"},
+    "input_int": {**_INPUT, "num_format": "0"},
+    "input_year": {**_INPUT, "num_format": "0"},
+    "input_index": {**_INPUT, "num_format": "0.0000"},
     # calculations: black
-    "calc_money": {"num_format": "#,##0.00;[Red]-#,##0.00"},
+    "calc_money": {"num_format": _MONEY},
     "calc_num": {"num_format": "#,##0.0000"},
     "calc_int": {"num_format": "0"},
     "calc_rate": {"num_format": "0.0000"},
     "calc_ratio": {"num_format": "0.000000"},
     "calc_df": {"num_format": "0.000000"},
-    "out_money": {"num_format": "#,##0.00;[Red]-#,##0.00", "bold": True},
+    "out_money": {"num_format": _MONEY, "bold": True},
     "out_ratio": {"num_format": "0.00", "bold": True},
-    "total_money": {"num_format": "#,##0.00;[Red]-#,##0.00", "bold": True, "top": 1},
+    "total_money": {"num_format": _MONEY, "bold": True, "top": 1},
     "total_label": {"bold": True, "top": 1},
 }
 
