@@ -137,18 +137,18 @@ def editable_quantities(proposal: Proposal) -> list[EditableQuantity]:
         for u, use in enumerate(oc.unit_costs):
             if use.per_event is None:
                 continue
-            q = use.per_event
+            per = use.per_event
             out.append(
                 EditableQuantity(
                     f"outcomes.{o}.unit_costs.{u}.per_event",
                     oc.label,
                     f"Units of '{use.unit_cost}' per event",
-                    q.value,
-                    q.low,
-                    q.high,
-                    q.unit,
+                    per.value,
+                    per.low,
+                    per.high,
+                    per.unit,
                     False,
-                    _provenance(q),
+                    _provenance(per),
                 )
             )
     return out

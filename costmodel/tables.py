@@ -20,9 +20,9 @@ def ten_year_table(result: TenYearTest) -> pd.DataFrame:
     fl = result.flows
     years = [fy_label(y) for y in result.years]
     net = fl.savings - fl.costs
-    rows = []
+    rows: list[dict[str, str | float]] = []
     for i, a in enumerate(result.scenario.agencies):
-        row = {"Budget holder": a.name}
+        row: dict[str, str | float] = {"Budget holder": a.name}
         row |= {y: float(net[t, i]) for t, y in enumerate(years)}
         row |= {
             "PV firm-budget years": float(result.pv_net_firm_by_agency[i]),
@@ -31,14 +31,16 @@ def ten_year_table(result: TenYearTest) -> pd.DataFrame:
         }
         rows.append(row)
     total = net.sum(axis=1)
-    row = {"Budget holder": "Total public sector"} | {y: float(total[t]) for t, y in enumerate(years)}
+    row = {"Budget holder": "Total public sector"}
+    row |= {y: float(total[t]) for t, y in enumerate(years)}
     row |= {"PV firm-budget years": result.npv_firm, "PV years beyond": result.npv_beyond, "NPV": result.npv}
     rows.append(row)
     cash = fl.cashable.sum(axis=1) - fl.costs.sum(axis=1)
     df = fl.factors
     firm = result.structure.firm_budget_years
     pv_cash = cash * df
-    row = {"Budget holder": "  of which cashable"} | {y: float(cash[t]) for t, y in enumerate(years)}
+    row = {"Budget holder": "  of which cashable"}
+    row |= {y: float(cash[t]) for t, y in enumerate(years)}
     row |= {
         "PV firm-budget years": float(pv_cash[:firm].sum()),
         "PV years beyond": float(pv_cash[firm:].sum()),
