@@ -9,6 +9,7 @@ import streamlit as st
 from app_pages.common import has_pooling, require_result, show_chart, show_invalid_edit_banner
 from app_pages.downloads_tab import downloads_tab
 from app_pages.pooling_tab import pooling_tab
+from app_pages.uncertainty_tab import UNCERTAINTY_CHART_KINDS, brief_simulation, uncertainty_tab
 from costmodel.engine import TenYearTest
 from costmodel.formatting import fy_label, money, per_pound, percent, ratio
 
@@ -75,10 +76,10 @@ for note in result.notes:
 
 
 def main_chart_kinds() -> list[str]:
-    """The chart kinds of the Charts tab (the pooled-budget kinds have their own tab)."""
+    """The chart kinds of the Charts tab (the pooled-budget and uncertainty kinds have their own tabs)."""
     from costmodel.charts import CHART_KINDS, POOLING_CHART_KINDS
 
-    return [k for k in CHART_KINDS if k not in POOLING_CHART_KINDS]
+    return [k for k in CHART_KINDS if k not in POOLING_CHART_KINDS and k not in UNCERTAINTY_CHART_KINDS]
 
 
 def image_chart_kinds(r: TenYearTest) -> list[str]:
@@ -134,9 +135,10 @@ def conventions_tab(r: TenYearTest) -> None:
 RESULT_TABS: list[tuple[str, Callable[[TenYearTest], None]]] = [
     ("Charts", charts_tab),
     ("Pooling", pooling_tab),
+    ("Uncertainty", uncertainty_tab),
     ("Ten Year Test table", table_tab),
     ("Conventions", conventions_tab),
-    ("Downloads", lambda r: downloads_tab(r, image_chart_kinds(r))),
+    ("Downloads", lambda r: downloads_tab(r, image_chart_kinds(r), simulation=brief_simulation(r))),
 ]
 # Tabs shown only for results that have them (a tab not listed here is always shown).
 TAB_SHOWN_WHEN: dict[str, Callable[[TenYearTest], bool]] = {"Pooling": has_pooling}
