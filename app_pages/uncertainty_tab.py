@@ -60,6 +60,21 @@ class SensitivityViews:
     capital_category: str
 
 
+def has_ranges(r: TenYearTest) -> bool:
+    """True when some input of the proposal has a low/high range (so a tornado and a Monte Carlo)."""
+    return _n_ranged(r.scenario.inputs_sha256, r) > 0
+
+
+@st.cache_data(max_entries=128, show_spinner=False)
+def _n_ranged(inputs_sha256: str, _result: TenYearTest) -> int:
+    from costmodel.uncertainty import compile_uncertainty
+
+    try:
+        return len(compile_uncertainty(_result.scenario).inputs)
+    except CostModelError:
+        return 0
+
+
 def _names(r: TenYearTest) -> dict[str, str]:
     return {a.id: a.name for a in r.scenario.agencies}
 
@@ -276,12 +291,9 @@ def _switching_values(r: TenYearTest, views: SensitivityViews, pid: str) -> None
         st.session_state.pop(WHO_KEY, None)
     who = st.selectbox("Whose NPV reaches zero", who_options, key=WHO_KEY)
     shown = frame[frame["Whose NPV"] == who]
-    st.dataframe(
-        shown,
-        width="stretch",
-        hide_index=True,
-        column_order=["Input", "Central", "Switching value", "Change from central", "Why none"],
-        column_config={"Why none": st.column_config.TextColumn("Why none", width="large")},
+    # a static table, so that the reasons wrap and can be read in full
+    st.table(
+        shown[["Input", "Central", "Switching value", "Change from central", "Why none"]].set_index("Input")
     )
     st.download_button(
         "Switching values, every budget holder (CSV)",
@@ -439,7 +451,7 @@ def _show_simulation(r: TenYearTest, view: SimulationView, pid: str, prices: str
     cols[2].metric("NPV, median", money(view.npv_p50))
     cols[3].metric("NPV, 95th percentile", money(view.npv_p95))
     cols[4].metric(
-        "Cash break-even in firm years",
+        "Cash break-even",
         percent(view.p_cash_break_even_within_firm_years),
         help=f"Share of draws in which cumulative cashable savings cover cumulative costs, and keep covering them, "
         f"from a year within the {firm} firm-budget years.",

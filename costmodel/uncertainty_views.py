@@ -62,7 +62,7 @@ def switching_table(values: Sequence[SwitchingValue], names: dict[str, str]) -> 
         inp = v.input
         change = ""
         if v.value is not None and inp.central != 0:
-            change = f"{(v.value - inp.central) / abs(inp.central):+.0%}"
+            change = f"{(v.value - inp.central) / abs(inp.central):+,.0%}"
         rows.append(
             {
                 "Whose NPV": TOTAL if v.agency == "total" else names.get(v.agency, v.agency),
