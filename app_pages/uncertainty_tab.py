@@ -36,6 +36,7 @@ DRAWS_KEY = "unc_draws"
 SEED_KEY = "unc_seed"
 USER_RATE_KEY = "unc_user_rate"
 WHO_KEY = "unc_switching_who"
+KEPT_KEY = "uncertainty_inputs"  # widget key -> value, kept across page switches
 MAX_SEED = 2**53 - 1  # the largest whole number the browser's number field holds exactly
 PROGRESS_STEPS = 50  # at most this many progress-bar updates per run
 
@@ -152,15 +153,28 @@ def _simulation(
             bar.progress(done / total, text=f"Simulating: {done:,} of {total:,} draws")
 
     settings = OptimismSettings(load_optimism_table()) if optimism else None
-    sim = simulate(_result.scenario, draws, seed, optimism=settings, progress=progress)
-    view = summarise_simulation(sim, npv_distribution_data(_result, sim), _names(_result))
-    bar.empty()
-    return view
+    try:
+        sim = simulate(_result.scenario, draws, seed, optimism=settings, progress=progress)
+        return summarise_simulation(sim, npv_distribution_data(_result, sim), _names(_result))
+    finally:
+        bar.empty()
 
 
 # ---------------------------------------------------------------------------------------------
 # The run remembered for the proposal in this session (also used by the Downloads tab)
 # ---------------------------------------------------------------------------------------------
+
+
+def _kept(key: str, default: Any) -> str:
+    """A widget key whose value survives a page switch (Streamlit forgets the state of a widget that a
+    page does not draw): restore it from a plain session-state copy; ``_keep`` updates the copy."""
+    if key not in st.session_state:
+        st.session_state[key] = st.session_state.setdefault(KEPT_KEY, {}).get(key, default)
+    return key
+
+
+def _keep(key: str) -> None:
+    st.session_state.setdefault(KEPT_KEY, {})[key] = st.session_state.get(key)
 
 
 def _runs() -> dict[str, tuple[str, SimulationView]]:
@@ -180,6 +194,12 @@ def current_simulation(r: TenYearTest) -> SimulationView | None:
     ):
         return None
     return view
+
+
+def _optimism_on() -> bool:
+    return bool(
+        st.session_state.get(OPTIMISM_KEY, st.session_state.get(KEPT_KEY, {}).get(OPTIMISM_KEY, False))
+    )
 
 
 def brief_simulation(r: TenYearTest) -> Any:
@@ -287,9 +307,10 @@ def _switching_values(r: TenYearTest, views: SensitivityViews, pid: str) -> None
         st.caption("This proposal has no input with a switching value.")
         return
     who_options = [TOTAL, *(a.name for a in r.scenario.agencies)]
-    if st.session_state.get(WHO_KEY) not in who_options:
-        st.session_state.pop(WHO_KEY, None)
-    who = st.selectbox("Whose NPV reaches zero", who_options, key=WHO_KEY)
+    _kept(WHO_KEY, TOTAL)
+    if st.session_state[WHO_KEY] not in who_options:  # a budget holder of another proposal
+        st.session_state[WHO_KEY] = TOTAL
+    who = st.selectbox("Whose NPV reaches zero", who_options, key=WHO_KEY, on_change=_keep, args=(WHO_KEY,))
     shown = frame[frame["Whose NPV"] == who]
     # a static table, so that the reasons wrap and can be read in full
     st.table(
@@ -312,10 +333,11 @@ def _discount_rates(r: TenYearTest, d: Draft, pid: str, prices: str) -> None:
         "Your own discount rate (% a year, real, the same every year; optional)",
         min_value=0.0,
         max_value=50.0,
-        value=None,
         step=0.5,
         format="%.2f",
-        key=USER_RATE_KEY,
+        key=_kept(USER_RATE_KEY, None),
+        on_change=_keep,
+        args=(USER_RATE_KEY,),
         placeholder="e.g. 5",
     )
     user_rate = None if user_pct is None else round(float(user_pct) / 100, 6)
@@ -345,7 +367,9 @@ def _optimism(r: TenYearTest, views: SensitivityViews, pid: str) -> bool:
     st.subheader("Optimism bias by evidence grade")
     on = st.toggle(
         "Correct for optimism bias (costs up, benefits down, by each input's confidence grade)",
-        key=OPTIMISM_KEY,
+        key=_kept(OPTIMISM_KEY, False),
+        on_change=_keep,
+        args=(OPTIMISM_KEY,),
         help="Also applied to the Monte Carlo below when on.",
     )
     if not on:
@@ -394,10 +418,9 @@ def _monte_carlo(r: TenYearTest, d: Draft, optimism: bool, pid: str, prices: str
         cols = st.columns(2)
         draws = cols[0].number_input(
             "Number of draws",
-            value=DEFAULT_DRAWS,
             step=1000,
             format="%d",
-            key=DRAWS_KEY,
+            key=_kept(DRAWS_KEY, DEFAULT_DRAWS),
             help=f"Between 1 and {MAX_DRAWS:,}. 10,000 draws take a fraction of a second.",
         )
         problems = {"draws": draws_problem(draws)}
@@ -405,20 +428,23 @@ def _monte_carlo(r: TenYearTest, d: Draft, optimism: bool, pid: str, prices: str
             cols[0].error(problems["draws"], icon=":material/error:")
         seed = cols[1].number_input(
             "Seed",
-            value=DEFAULT_SEED,
             step=1,
             format="%d",
-            key=SEED_KEY,
+            key=_kept(SEED_KEY, DEFAULT_SEED),
             help="The same seed gives the same draws.",
         )
         problems["seed"] = seed_problem(seed)
         if problems["seed"]:
             cols[1].error(problems["seed"], icon=":material/error:")
         submitted = st.form_submit_button("Run simulation", type="primary", icon=":material/casino:")
+    _keep(DRAWS_KEY)
+    _keep(SEED_KEY)
     sha = r.scenario.inputs_sha256
     if submitted and not any(problems.values()):
-        view = _simulation(sha, int(draws), int(seed), optimism, r)
-        _runs()[d.key] = (sha, view)
+        try:
+            _runs()[d.key] = (sha, _simulation(sha, int(draws), int(seed), optimism, r))
+        except CostModelError as exc:
+            st.error(f"The simulation could not be run: {exc}", icon=":material/error:")
     view = current_simulation(r)
     if view is None:
         if d.key in _runs():

@@ -229,3 +229,29 @@ def test_the_charts_tab_has_no_uncertainty_charts():
     captions = chart_captions(charts)
     assert len(captions) == 4
     assert not any("Monte Carlo" in c or "ranged assumption" in c for c in captions)
+
+
+def test_settings_and_the_run_survive_a_page_switch():
+    at = start("early_help_pooled")
+    at.toggle(key=OPTIMISM_KEY).set_value(True).run()
+    at.number_input(key="unc_user_rate").set_value(5.0).run()
+    run_simulation(at, 3000, 9)
+    before = metrics(tab(at, "Uncertainty"))
+    assert "Probability of passing" in before and "NPV, Your rate (5.00%)" in before
+    at.switch_page("app_pages/sources.py").run()
+    at.switch_page("app_pages/ten_year_test.py").run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.toggle(key=OPTIMISM_KEY).value is True
+    assert at.number_input(key=DRAWS_KEY).value == 3000 and at.number_input(key=SEED_KEY).value == 9
+    assert metrics(tab(at, "Uncertainty")) == before
+    # the run was made with the corrections: it matches the engine's corrected simulation
+    from costmodel.optimism import load_optimism_table
+    from costmodel.uncertainty import OptimismSettings
+
+    sim = simulate(
+        load_proposal(PROPOSALS / "early_help_pooled.yaml"),
+        3000,
+        9,
+        optimism=OptimismSettings(load_optimism_table()),
+    )
+    assert before["Probability of passing"] == percent(sim.p_passes)
