@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import streamlit as st
 
@@ -35,22 +36,22 @@ def _workbook(r: TenYearTest) -> bytes:
     return workbook_bytes(r)
 
 
-def _brief_html(r: TenYearTest) -> bytes:
+def _brief_html(r: TenYearTest, simulation: Any = None) -> bytes:
     from costmodel.export.brief import brief_html
 
-    return brief_html(r).encode("utf-8")
+    return brief_html(r, simulation).encode("utf-8")
 
 
-def _brief_markdown(r: TenYearTest) -> bytes:
+def _brief_markdown(r: TenYearTest, simulation: Any = None) -> bytes:
     from costmodel.export.brief import brief_markdown
 
-    return brief_markdown(r).encode("utf-8")
+    return brief_markdown(r, simulation).encode("utf-8")
 
 
-def _brief_pdf(r: TenYearTest) -> bytes:
+def _brief_pdf(r: TenYearTest, simulation: Any = None) -> bytes:
     from costmodel.export.brief import brief_pdf
 
-    return brief_pdf(r)
+    return brief_pdf(r, simulation)
 
 
 def pdf_available() -> bool:
@@ -60,8 +61,12 @@ def pdf_available() -> bool:
     return find_chromium() is not None
 
 
-def document_files(r: TenYearTest, *, pdf: bool | None = None) -> list[DownloadFile]:
-    """The workbook and the briefing downloads for a result (PDF only when Chromium is installed)."""
+def document_files(r: TenYearTest, *, pdf: bool | None = None, simulation: Any = None) -> list[DownloadFile]:
+    """The workbook and the briefing downloads for a result (PDF only when Chromium is installed).
+
+    ``simulation``: a Monte Carlo run (or its :class:`costmodel.export.brief.SimulationSummary`) for the
+    briefing to quote its probability of passing; None for none.
+    """
     pid = r.scenario.proposal.id
     files = [
         DownloadFile(
@@ -78,7 +83,7 @@ def document_files(r: TenYearTest, *, pdf: bool | None = None) -> list[DownloadF
             "Briefing (HTML)",
             f"{pid}-brief.html",
             "text/html",
-            lambda: _brief_html(r),
+            lambda: _brief_html(r, simulation),
             "One page with the headline sentence, the verdict, two charts, a small table, caveats and numbered "
             "sources. Open it in a browser and print it.",
         ),
@@ -87,7 +92,7 @@ def document_files(r: TenYearTest, *, pdf: bool | None = None) -> list[DownloadF
             "Briefing (Markdown)",
             f"{pid}-brief.md",
             "text/markdown",
-            lambda: _brief_markdown(r),
+            lambda: _brief_markdown(r, simulation),
             "The briefing as plain Markdown, for pasting into a report.",
         ),
     ]
@@ -98,7 +103,7 @@ def document_files(r: TenYearTest, *, pdf: bool | None = None) -> list[DownloadF
                 "Briefing (PDF)",
                 f"{pid}-brief.pdf",
                 "application/pdf",
-                lambda: _brief_pdf(r),
+                lambda: _brief_pdf(r, simulation),
                 "The briefing printed to PDF by headless Chromium (takes a few seconds).",
             )
         )
@@ -138,14 +143,19 @@ def _button(f: DownloadFile, icon: str) -> None:
     )
 
 
-def downloads_tab(r: TenYearTest, chart_kinds: list[str]) -> None:
+def downloads_tab(r: TenYearTest, chart_kinds: list[str], simulation: Any = None) -> None:
     pid = r.scenario.proposal.id
     st.markdown(
         f"Files made from the figures on this page (including your unsaved edits), named after the proposal "
         f"(`{pid}`), with the inputs_sha256 `{r.scenario.inputs_sha256[:16]}…` inside. Each is made when you "
         f"click its button."
     )
-    files = document_files(r)
+    if simulation is not None:
+        st.caption(
+            f"The briefing quotes the Monte Carlo run on the Uncertainty tab: probability of passing "
+            f"{simulation.probability_passes:.0%} over {simulation.n_draws:,} draws."
+        )
+    files = document_files(r, simulation=simulation)
     cols = st.columns(len(files))
     for col, f in zip(cols, files, strict=True):
         with col:

@@ -9,6 +9,7 @@ import streamlit as st
 from app_pages.common import has_pooling, require_result, show_chart, show_invalid_edit_banner
 from app_pages.downloads_tab import downloads_tab
 from app_pages.pooling_tab import pooling_tab
+from app_pages.uncertainty_tab import UNCERTAINTY_CHART_KINDS, brief_simulation, has_ranges, uncertainty_tab
 from costmodel.engine import TenYearTest
 from costmodel.formatting import fy_label, money, per_pound, percent, ratio
 
@@ -75,17 +76,22 @@ for note in result.notes:
 
 
 def main_chart_kinds() -> list[str]:
-    """The chart kinds of the Charts tab (the pooled-budget kinds have their own tab)."""
+    """The chart kinds of the Charts tab (the pooled-budget and uncertainty kinds have their own tabs)."""
     from costmodel.charts import CHART_KINDS, POOLING_CHART_KINDS
 
-    return [k for k in CHART_KINDS if k not in POOLING_CHART_KINDS]
+    return [k for k in CHART_KINDS if k not in POOLING_CHART_KINDS and k not in UNCERTAINTY_CHART_KINDS]
 
 
 def image_chart_kinds(r: TenYearTest) -> list[str]:
-    """The chart kinds offered as images: the Charts tab's, plus the pooled-budget ones when pooled."""
+    """The chart kinds offered as images: the Charts tab's, plus the pooled-budget ones when pooled and the
+    uncertainty ones when some input has a range."""
     from costmodel.charts import POOLING_CHART_KINDS
 
-    return main_chart_kinds() + (list(POOLING_CHART_KINDS) if has_pooling(r) else [])
+    return (
+        main_chart_kinds()
+        + (list(UNCERTAINTY_CHART_KINDS) if has_ranges(r) else [])
+        + (list(POOLING_CHART_KINDS) if has_pooling(r) else [])
+    )
 
 
 def charts_tab(r: TenYearTest) -> None:
@@ -135,8 +141,9 @@ RESULT_TABS: list[tuple[str, Callable[[TenYearTest], None]]] = [
     ("Charts", charts_tab),
     ("Pooling", pooling_tab),
     ("Ten Year Test table", table_tab),
+    ("Uncertainty", uncertainty_tab),
     ("Conventions", conventions_tab),
-    ("Downloads", lambda r: downloads_tab(r, image_chart_kinds(r))),
+    ("Downloads", lambda r: downloads_tab(r, image_chart_kinds(r), simulation=brief_simulation(r))),
 ]
 # Tabs shown only for results that have them (a tab not listed here is always shown).
 TAB_SHOWN_WHEN: dict[str, Callable[[TenYearTest], bool]] = {"Pooling": has_pooling}
