@@ -13,19 +13,14 @@ from pathlib import Path
 
 import pytest
 
+from costmodel.export.brief import CHROMIUM_ARGS
+
 pytestmark = pytest.mark.e2e
 
 ROOT = Path(__file__).resolve().parents[2]
 OUT = ROOT / "test-output"
 CHROMIUM = "/usr/bin/chromium"
-ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
+ARGS = list(CHROMIUM_ARGS)  # --no-sandbox --disable-gpu --disable-background-networking ...
 
 
 def free_port() -> int:
@@ -36,7 +31,7 @@ def free_port() -> int:
 
 def start_server(port: int) -> subprocess.Popen:
     cmd = [
-        sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"),
+        sys.executable, str(ROOT / "scripts" / "serve_app.py"),  # what `bash scripts/app` runs
         "--server.headless=true", f"--server.port={port}", "--server.address=127.0.0.1",
         "--server.fileWatcherType=none", "--browser.gatherUsageStats=false",
     ]  # fmt: skip
@@ -59,6 +54,10 @@ def wait_healthy(url: str, proc: subprocess.Popen, tries: int = 150) -> None:
 @pytest.fixture(scope="module")
 def app_url():
     if not os.path.exists(CHROMIUM):
+        if os.environ.get("CI"):
+            pytest.fail(
+                "Debian's chromium is not installed: on CI, scripts/test must install it (apt-get install chromium)"
+            )
         pytest.skip("Debian's chromium is not installed (scripts/test installs it as root)")
     port = free_port()
     proc = start_server(port)
