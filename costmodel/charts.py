@@ -678,6 +678,16 @@ POOLING_CHART_KINDS = ("pooling-partners", "who-pays-who-saves-flows", "pooling-
 # ---------------------------------------------------------------------------------------------
 
 
+def _short_input_label(label: str, limit: int = 38) -> str:
+    """'Line label: parameter' -> 'parameter · Line label' with the line label shortened, so the
+    parameter that varies stays readable on a chart axis."""
+    line, sep, param = label.rpartition(": ")
+    if not sep:
+        return label
+    line = line if len(line) <= limit else line[: limit - 1].rstrip() + "…"
+    return f"{param} · {line}"
+
+
 def tornado_data(result: TenYearTest, tornado: object | None = None) -> pd.DataFrame:
     """One row per ranged input and end of its range: the NPV with that input at its low or high. [£]"""
     from .uncertainty import compile_uncertainty
@@ -693,6 +703,7 @@ def tornado_data(result: TenYearTest, tornado: object | None = None) -> pd.DataF
                     "rank": rank,
                     "input": inp.id,
                     "label": inp.label,
+                    "axis_label": _short_input_label(inp.label),
                     "end": f"at its {end}",
                     "value": value,
                     "central_value": inp.central,
@@ -706,6 +717,7 @@ def tornado_data(result: TenYearTest, tornado: object | None = None) -> pd.DataF
         "rank",
         "input",
         "label",
+        "axis_label",
         "end",
         "value",
         "central_value",
@@ -719,7 +731,7 @@ def tornado_data(result: TenYearTest, tornado: object | None = None) -> pd.DataF
 
 def tornado_chart(result: TenYearTest, data: pd.DataFrame | None = None) -> alt.LayerChart:
     data = tornado_data(result) if data is None else data
-    order = list(dict.fromkeys(data.sort_values("rank")["input"]))
+    order = list(dict.fromkeys(data.sort_values("rank")["axis_label"]))
     bars = (
         alt.Chart(
             data,
@@ -730,7 +742,7 @@ def tornado_chart(result: TenYearTest, data: pd.DataFrame | None = None) -> alt.
         )
         .mark_bar()
         .encode(
-            y=alt.Y("input:N", title=None, sort=order, axis=alt.Axis(labelLimit=360)),
+            y=alt.Y("axis_label:N", title=None, sort=order, axis=alt.Axis(labelLimit=420)),
             x=alt.X("npv:Q", title="Net present value (£)", axis=alt.Axis(format="~s")),
             x2="central_npv:Q",
             color=alt.Color(

@@ -41,6 +41,7 @@ from .engine import (
     first_year_staying_nonnegative,
 )
 from .errors import ComputationError, UsageError
+from .formatting import MINUS, money, percent
 from .optimism import GRADE_ORDER, OptimismTable, check_capital_options, load_optimism_table
 
 if TYPE_CHECKING:
@@ -596,12 +597,20 @@ class SwitchingValue:
     method: str  # "linear", "bisection" or "integer scan"
 
 
-def _fmt(inp: UncertainInput, x: float) -> str:
+def format_value(inp: UncertainInput, x: float) -> str:
+    """An input's value in its own unit, as people write it: £ for money, % for fractions (the discount
+    rate as a decimal), whole years, plain numbers otherwise."""
     if inp.integer:
-        return f"{x:.0f}"
+        return f"{x:.0f} year" + ("" if x == 1 else "s")
     if inp.unit == "fraction":
-        return f"{x:.4g}"
-    return f"{x:,.6g}"
+        return f"{x:.4g}" if inp.target == "discount_rate" else percent(x, 1)
+    if inp.unit.startswith("GBP"):
+        sign = MINUS if x < 0 else ""
+        return money(x, exact=abs(x) < 1e4) if abs(x) >= 1 or x == 0 else f"{sign}£{abs(x):.2f}"
+    return f"{x:,.4g}".replace("-", MINUS)
+
+
+_fmt = format_value
 
 
 def _who(agency: str, names: dict[str, str]) -> str:

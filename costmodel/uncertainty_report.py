@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 
 from .formatting import fy_label, money, percent
-from .uncertainty import MAX_DRAWS, Sensitivity, Simulation, UncertainInput
+from .uncertainty import MAX_DRAWS, Sensitivity, Simulation, UncertainInput, format_value
 
 
 def _p(x: float | np.floating[Any]) -> float:
@@ -98,16 +98,6 @@ def sensitivity_json(s: Sensitivity) -> str:
     return json.dumps(sensitivity_to_dict(s), indent=2, ensure_ascii=False, allow_nan=False) + "\n"
 
 
-def _value_text(inp: UncertainInput, x: float) -> str:
-    if inp.integer:
-        return f"{x:.0f} year" + ("" if x == 1 else "s")
-    if inp.unit == "fraction":
-        return f"{x:.4g}" if inp.target == "discount_rate" else percent(x, 1)
-    if inp.unit.startswith("GBP"):
-        return money(x, exact=abs(x) < 1e4) if abs(x) >= 1 else f"£{x:.2f}"
-    return f"{x:,.4g}"
-
-
 def sensitivity_table(s: Sensitivity) -> str:
     r = s.result
     names = {a.id: a.name for a in r.scenario.agencies}
@@ -125,7 +115,7 @@ def sensitivity_table(s: Sensitivity) -> str:
     for b in s.tornado.bars:
         i = b.input
         lines.append(
-            f"{i.id:<{w}}  {_value_text(i, i.low):>10} {_value_text(i, i.central):>10} {_value_text(i, i.high):>10}  "
+            f"{i.id:<{w}}  {format_value(i, i.low):>10} {format_value(i, i.central):>10} {format_value(i, i.high):>10}  "
             f"{money(b.npv_low):>11} {money(b.npv_high):>11}  {money(b.swing):>9}"
         )
     if not s.tornado.bars:
@@ -138,9 +128,9 @@ def sensitivity_table(s: Sensitivity) -> str:
     for v in s.switching_values:
         if v.input.id != current:
             current = v.input.id
-            lines.append(f"{v.input.id} (central {_value_text(v.input, v.input.central)})")
+            lines.append(f"{v.input.id} (central {format_value(v.input, v.input.central)})")
         who = "whole public sector" if v.agency == "total" else names.get(v.agency, v.agency)
-        text = _value_text(v.input, v.value) if v.value is not None else f"none: {v.reason}"
+        text = format_value(v.input, v.value) if v.value is not None else f"none: {v.reason}"
         lines.append(f"    {who:<34} {text}")
     lines += ["", "Discount-rate sensitivity: NPV under each schedule"]
     for c in s.discount_rates:

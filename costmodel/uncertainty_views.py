@@ -15,8 +15,15 @@ import numpy as np
 import pandas as pd
 
 from .formatting import percent
-from .uncertainty import OptimismEffect, RateCase, Simulation, SwitchingValue, Tornado, UncertainInput
-from .uncertainty_report import _value_text
+from .uncertainty import (
+    OptimismEffect,
+    RateCase,
+    Simulation,
+    SwitchingValue,
+    Tornado,
+    UncertainInput,
+    format_value,
+)
 
 TOTAL = "Whole public sector"
 SCHEDULE_SHORT = {
@@ -28,7 +35,7 @@ SCHEDULE_SHORT = {
 
 def value_text(inp: UncertainInput, x: float) -> str:
     """An input's value in its own unit: £152k, 14.0%, 250, 2 years."""
-    return _value_text(inp, x)
+    return format_value(inp, x)
 
 
 def tornado_table(t: Tornado) -> pd.DataFrame:
