@@ -13,11 +13,18 @@ if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
   .venv/bin/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
   touch "$stamp"
 fi
-if [ "${COSTMODEL_NEED_CHROMIUM:-0}" = 1 ] && ! command -v chromium >/dev/null 2>&1; then
-  if [ "$(id -u)" = 0 ]; then
-    apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
-  else
-    echo "note: Debian's chromium is not installed and this is not root: browser tests will fail" >&2
+# The tests also drive a real browser (Debian's chromium) and recalculate the Excel export in a real
+# spreadsheet engine (LibreOffice Calc).
+if [ "${COSTMODEL_NEED_CHROMIUM:-0}" = 1 ]; then
+  missing=()
+  command -v chromium >/dev/null 2>&1 || missing+=(chromium)
+  command -v soffice >/dev/null 2>&1 || missing+=(libreoffice-calc-nogui)
+  if [ ${#missing[@]} -gt 0 ]; then
+    if [ "$(id -u)" = 0 ]; then
+      apt-get update -qq
+      DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+    else
+      echo "note: ${missing[*]} not installed and this is not root: browser/spreadsheet tests will fail" >&2
+    fi
   fi
 fi
