@@ -66,7 +66,9 @@ cols[0].metric(
 cols[1].metric(
     "NPV, years beyond",
     money(result.npv_beyond),
-    help=f"Years {firm}–{s.n_years - 1}: beyond the firm-budget period.",
+    help=f"Years {firm}–{s.n_years - 1}: beyond the firm-budget period."
+    if firm < s.n_years
+    else "No years beyond the firm-budget period.",
 )
 cols[2].metric("PV prevention costs", money(result.pv_costs))
 cols[3].metric("PV savings", money(result.pv_savings), help=f"of which cashable {money(result.pv_cashable)}")

@@ -165,10 +165,10 @@ def cmd_pool(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
 
 def sc_title(result) -> str:
-    from .formatting import money
+    from .formatting import money, plural
 
     p = result.scenario.proposal
-    return f"{p.title}\nWhole-public-sector NPV {money(result.npv)} over {result.structure.n_years} years"
+    return f"{p.title}\nWhole-public-sector NPV {money(result.npv)} over {plural(result.structure.n_years, 'year')}"
 
 
 def cmd_compare(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
