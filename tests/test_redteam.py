@@ -251,3 +251,46 @@ def test_harmless_variations_give_the_same_npv(tmp_path, transform):
     path = tmp_path / "v.yaml"
     path.write_bytes(transform(HAND_TEXT).encode("utf-8"))
     assert appraise(load_proposal(path)).npv == pytest.approx(appraise(load_proposal(HAND)).npv, abs=1e-9)
+
+
+# --- Verdict sentences for proposals where nothing is spent, saved or shunted -----------------------
+
+NO_OUTCOMES = {HAND_TEXT[HAND_TEXT.index("outcomes:") :]: "outcomes: []\n"}
+
+
+def verdict(tmp_path: Path, replacements: dict[str, str]) -> str:
+    return appraise(load_proposal(write(tmp_path, hand(replacements)))).verdict
+
+
+def test_verdict_when_nothing_is_spent_or_saved(tmp_path):
+    text = verdict(
+        tmp_path, {"value: 1000, unit: GBP_per_year": "value: 0, unit: GBP_per_year", **NO_OUTCOMES}
+    )
+    assert text.startswith(
+        "Passes the Ten Year Test: over 4 years (2025-26 to 2028-29) the proposal saves the public purse "
+        "as much as it costs (net present value £0, 2024-25 prices)."
+    )
+    assert "£0 more than" not in text
+    assert text.endswith("No budget holder gains or loses.")
+
+
+def test_verdict_for_a_cut_that_shunts_no_demand(tmp_path):
+    # £1,000 a year cut for four years, nothing shunted: 1000 × (1 + 1/1.035 + 1/1.035² + 1/1.035³) = £3,802
+    text = verdict(tmp_path, {"kind: new_spending": "kind: cut", **NO_OUTCOMES})
+    assert text.startswith(
+        "Passes the Ten Year Test: the cut saves Council £3,802 and, with no extra demand shunted elsewhere, "
+        "saves the public purse £3,802 over 4 years"
+    )
+    assert "(£0)" not in text
+
+
+def test_verdict_for_a_cut_that_releases_nothing(tmp_path):
+    text = verdict(
+        tmp_path,
+        {
+            "kind: new_spending": "kind: cut",
+            "value: 1000, unit: GBP_per_year": "value: 0, unit: GBP_per_year",
+        },
+    )
+    assert text.startswith("Fails the Ten Year Test: the cut releases no money but costs the public purse £")
+    assert "£0 but" not in text and "the cut budget" not in text
