@@ -294,3 +294,11 @@ def test_verdict_for_a_cut_that_releases_nothing(tmp_path):
     )
     assert text.startswith("Fails the Ten Year Test: the cut releases no money but costs the public purse £")
     assert "£0 but" not in text and "the cut budget" not in text
+
+
+@pytest.mark.parametrize("rate", ["inf", "-inf", "Infinity"])
+def test_infinite_discount_rate_is_refused_plainly(rate):
+    status, out, err = cli("run", str(HAND), f"--discount={rate}")
+    assert (status, out) == (1, "")
+    assert err == f"--discount rate must be a fraction between 0 and 0.5, e.g. 0.035 for 3.5% (got {rate})\n"
+    assert "percentage" not in err
