@@ -11,7 +11,7 @@ from app_pages.downloads_tab import downloads_tab
 from app_pages.pooling_tab import pooling_tab
 from app_pages.uncertainty_tab import UNCERTAINTY_CHART_KINDS, brief_simulation, has_ranges, uncertainty_tab
 from costmodel.engine import TenYearTest
-from costmodel.formatting import fy_label, money, per_pound, percent, ratio
+from costmodel.formatting import fy_label, fy_span, money, per_pound, percent, ratio
 
 # The verdict and headline figures are drawn first; the chart and table libraries (Altair, pandas) are
 # imported inside the tabs, after those figures have reached the browser.
@@ -24,7 +24,7 @@ s = result.structure
 st.title(p.title)
 st.caption(
     f"{'New spending' if p.kind == 'new_spending' else 'A cut'} · {p.area} · "
-    f"{fy_label(result.years[0])} to {fy_label(result.years[-1])} · {fy_label(s.price_base_year)} prices · "
+    f"{fy_span(result.years[0], result.years[-1])} · {fy_label(s.price_base_year)} prices · "
     f"{sc.schedule.label} · file `{d.name}` · inputs_sha256 `{sc.inputs_sha256[:16]}…`"
 )
 show_invalid_edit_banner(d)
@@ -59,7 +59,7 @@ cols = st.columns(5)
 cols[0].metric(
     "NPV, firm-budget years",
     money(result.npv_firm),
-    help=f"Years 0–{firm - 1} ({fy_label(result.years[0])} to {fy_label(result.years[firm - 1])}), covered by firm budgets."
+    help=f"Years 0–{firm - 1} ({fy_span(result.years[0], result.years[firm - 1])}), covered by firm budgets."
     if firm
     else "No firm-budget years.",
 )

@@ -64,3 +64,8 @@ def year_span(first: int, last: int) -> str:
     if last < first:
         return ""
     return f"year {first}" if first == last else f"years {first}-{last}"
+
+
+def fy_span(first: int, last: int) -> str:
+    """Financial years from ``first`` to ``last``: '2027-28 to 2036-37', or '2027-28' for one year."""
+    return fy_label(first) if first == last else f"{fy_label(first)} to {fy_label(last)}"

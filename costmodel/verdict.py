@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from .formatting import fy_label, money, years_words
+from .formatting import fy_label, fy_span, money, years_words
 
 if TYPE_CHECKING:
     from .engine import TenYearTest
@@ -21,7 +21,7 @@ def _names(result: TenYearTest, ids: tuple[str, ...], values: dict[str, float]) 
 def verdict_text(result: TenYearTest) -> str:
     """One paragraph a cabinet report can quote. Money is present value in price-base-year prices."""
     s = result.structure
-    span = f"{fy_label(result.years[0])} to {fy_label(result.years[-1])}"
+    span = fy_span(result.years[0], result.years[-1])
     horizon = years_words(s.n_years)
     prices = f"{fy_label(s.price_base_year)} prices"
     npv = result.npv

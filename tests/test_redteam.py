@@ -302,3 +302,16 @@ def test_infinite_discount_rate_is_refused_plainly(rate):
     assert (status, out) == (1, "")
     assert err == f"--discount rate must be a fraction between 0 and 0.5, e.g. 0.035 for 3.5% (got {rate})\n"
     assert "percentage" not in err
+
+
+def test_a_one_year_horizon_names_one_financial_year():
+    result = appraise(load_proposal(HAND, Overrides(horizon_years=1, firm_budget_years=1)))
+    assert (
+        "over one year (2025-26) the proposal costs the public purse £1,000 more than it saves"
+        in result.verdict
+    )
+    assert "to 2025-26" not in result.verdict
+    status, out, _ = cli("compare", str(HAND), "--horizon", "1")
+    assert status == 0
+    years = next(ln for ln in out.splitlines() if ln.startswith("Years"))
+    assert years.split()[-1] == "2025-26" and " to " not in years
