@@ -10,7 +10,7 @@ import streamlit as st
 
 from app_pages.common import current_draft, draft_pooling, show_chart, show_table
 from costmodel.engine import TenYearTest
-from costmodel.formatting import fy_label, money
+from costmodel.formatting import fy_label, money, plural
 
 RULE_KEY = "pooling_rule"
 
@@ -47,7 +47,7 @@ def pooling_tab(r: TenYearTest) -> None:
     else:
         st.markdown("**Responsibility charges** (no pooled budget declared)")
     st.markdown(
-        f"**Partner table**: present value over {r.structure.n_years} years (£, {prices}, "
+        f"**Partner table**: present value over {plural(r.structure.n_years, 'year')} (£, {prices}, "
         f"{r.scenario.schedule.label}). The NPV columns add up to the whole-public-sector NPV "
         f"({money(pr.npv)}). *Puts in*: pool contribution (its own prevention costs outside a pool); *passes "
         "alone*: the budget holder's own NPV is at least zero; *peak cash need*: the most it must find at once "

@@ -11,7 +11,7 @@ from app_pages.downloads_tab import downloads_tab
 from app_pages.pooling_tab import pooling_tab
 from app_pages.uncertainty_tab import UNCERTAINTY_CHART_KINDS, brief_simulation, has_ranges, uncertainty_tab
 from costmodel.engine import TenYearTest
-from costmodel.formatting import fy_label, money, per_pound, percent, ratio
+from costmodel.formatting import fy_label, fy_span, money, per_pound, percent, ratio
 
 # The verdict and headline figures are drawn first; the chart and table libraries (Altair, pandas) are
 # imported inside the tabs, after those figures have reached the browser.
@@ -24,7 +24,7 @@ s = result.structure
 st.title(p.title)
 st.caption(
     f"{'New spending' if p.kind == 'new_spending' else 'A cut'} · {p.area} · "
-    f"{fy_label(result.years[0])} to {fy_label(result.years[-1])} · {fy_label(s.price_base_year)} prices · "
+    f"{fy_span(result.years[0], result.years[-1])} · {fy_label(s.price_base_year)} prices · "
     f"{sc.schedule.label} · file `{d.name}` · inputs_sha256 `{sc.inputs_sha256[:16]}…`"
 )
 show_invalid_edit_banner(d)
@@ -59,14 +59,16 @@ cols = st.columns(5)
 cols[0].metric(
     "NPV, firm-budget years",
     money(result.npv_firm),
-    help=f"Years 0–{firm - 1} ({fy_label(result.years[0])} to {fy_label(result.years[firm - 1])}), covered by firm budgets."
+    help=f"Years 0–{firm - 1} ({fy_span(result.years[0], result.years[firm - 1])}), covered by firm budgets."
     if firm
     else "No firm-budget years.",
 )
 cols[1].metric(
     "NPV, years beyond",
     money(result.npv_beyond),
-    help=f"Years {firm}–{s.n_years - 1}: beyond the firm-budget period.",
+    help=f"Years {firm}–{s.n_years - 1}: beyond the firm-budget period."
+    if firm < s.n_years
+    else "No years beyond the firm-budget period.",
 )
 cols[2].metric("PV prevention costs", money(result.pv_costs))
 cols[3].metric("PV savings", money(result.pv_savings), help=f"of which cashable {money(result.pv_cashable)}")

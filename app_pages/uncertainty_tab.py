@@ -21,7 +21,7 @@ import streamlit as st
 from app_pages.common import Draft, current_draft, edits_key, evaluate, show_altair, show_chart, show_table
 from costmodel.engine import TenYearTest
 from costmodel.errors import CostModelError
-from costmodel.formatting import fy_label, money, percent
+from costmodel.formatting import fy_label, money, percent, plural
 from costmodel.limits import DEFAULT_DRAWS, DEFAULT_SEED, MAX_DRAWS
 
 if TYPE_CHECKING:
@@ -463,7 +463,7 @@ def _show_simulation(r: TenYearTest, view: SimulationView, pid: str, prices: str
 
     firm = view.firm_budget_years
     st.markdown(
-        f"**{view.draws:,} draws, seed {view.seed}**, {view.n_inputs} ranged inputs"
+        f"**{plural(view.draws, 'draw')}, seed {view.seed}**, {plural(view.n_inputs, 'ranged input')}"
         + (", optimism-bias corrections applied" if view.optimism_bias else "")
         + "."
     )

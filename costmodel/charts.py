@@ -17,7 +17,7 @@ import altair as alt
 import numpy as np
 import pandas as pd
 
-from .formatting import fy_label
+from .formatting import fy_label, plural
 
 if TYPE_CHECKING:
     from .engine import TenYearTest
@@ -269,7 +269,7 @@ def who_pays_who_saves_chart(result: TenYearTest, data: pd.DataFrame | None = No
             data,
             title=alt.TitleParams(
                 "Who pays and who saves: net present value by budget holder",
-                subtitle=f"£ over {result.structure.n_years} years, {_prices(result)}, {_discounting(result)}",
+                subtitle=f"£ over {plural(result.structure.n_years, 'year')}, {_prices(result)}, {_discounting(result)}",
             ),
         )
         .mark_bar()
@@ -364,7 +364,7 @@ CHART_KINDS: dict[str, ChartKind] = {
     "who-pays-who-saves": ChartKind(
         "Who pays and who saves",
         lambda r: (
-            f"Net present value by budget holder over {r.structure.n_years} years: red bars end up worse off, green better off "
+            f"Net present value by budget holder over {plural(r.structure.n_years, 'year')}: red bars end up worse off, green better off "
             f"({_prices(r)}, {_discounting(r)})."
         ),
         who_pays_who_saves_data,
@@ -437,7 +437,7 @@ def pooling_partners_chart(result: TenYearTest, data: pd.DataFrame | None = None
             data,
             title=alt.TitleParams(
                 "Each budget holder's net position before and after the pooling agreement",
-                subtitle=f"Net present value (£) over {result.structure.n_years} years, {_prices(result)}",
+                subtitle=f"Net present value (£) over {plural(result.structure.n_years, 'year')}, {_prices(result)}",
             ),
         )
         .mark_bar()
@@ -541,7 +541,7 @@ def who_pays_who_saves_flows_chart(result: TenYearTest, data: pd.DataFrame | Non
             ),
             title=alt.TitleParams(
                 "Who pays, who saves: money flowing between budget holders",
-                subtitle=f"Present value (£) over {result.structure.n_years} years, {_prices(result)}; rows pay, columns benefit",
+                subtitle=f"Present value (£) over {plural(result.structure.n_years, 'year')}, {_prices(result)}; rows pay, columns benefit",
             ),
         )
     )
@@ -801,7 +801,7 @@ def npv_distribution_chart(result: TenYearTest, data: pd.DataFrame | None = None
             data,
             title=alt.TitleParams(
                 "Monte Carlo: how likely is the proposal to pass the Ten Year Test?",
-                subtitle=f"{n:,} draws; probability NPV ≥ 0: {p:.1%} (£, {_prices(result)})",
+                subtitle=f"{plural(n, 'draw')}; probability NPV ≥ 0: {p:.1%} (£, {_prices(result)})",
             ),
         )
         .mark_bar()

@@ -37,6 +37,10 @@ def _overrides(args: argparse.Namespace):
         except ValueError:
             schedule = text
         else:
+            if not -1e300 < rate < 1e300:  # inf (nan is refused with the range check when loading)
+                raise UsageError(
+                    f"--discount rate must be a fraction between 0 and 0.5, e.g. 0.035 for 3.5% (got {text})"
+                )
             if rate > 0.5:
                 raise UsageError(
                     f"--discount {text} looks like a percentage: write {rate / 100:g} for {rate:g}%"
@@ -165,10 +169,10 @@ def cmd_pool(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
 
 def sc_title(result) -> str:
-    from .formatting import money
+    from .formatting import money, plural
 
     p = result.scenario.proposal
-    return f"{p.title}\nWhole-public-sector NPV {money(result.npv)} over {result.structure.n_years} years"
+    return f"{p.title}\nWhole-public-sector NPV {money(result.npv)} over {plural(result.structure.n_years, 'year')}"
 
 
 def cmd_compare(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:

@@ -8,7 +8,7 @@ import json
 from typing import Any
 
 from .engine import TenYearTest
-from .formatting import fy_label, money, ratio
+from .formatting import fy_label, fy_span, money, ratio
 from .report import _f
 
 
@@ -17,7 +17,7 @@ def compare_rows(results: list[TenYearTest]) -> tuple[list[str], list[tuple[str,
     header = [r.scenario.proposal.id for r in results]
     rows: list[tuple[str, list[Any]]] = [
         ("Kind", [r.scenario.proposal.kind.replace("_", " ") for r in results]),
-        ("Years", [f"{fy_label(r.years[0])} to {fy_label(r.years[-1])}" for r in results]),
+        ("Years", [fy_span(r.years[0], r.years[-1]) for r in results]),
         ("PV prevention costs", [r.pv_costs for r in results]),
         ("PV savings", [r.pv_savings for r in results]),
         ("NPV", [r.npv for r in results]),

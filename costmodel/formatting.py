@@ -11,19 +11,26 @@ def fy_label(year: int) -> str:
 
 
 def money(value: float, *, signed: bool = False, exact: bool = False) -> str:
-    """£ with thousands separators, or £1.2m / £350k when not exact. [£]"""
-    v = 0.0 if abs(value) < 0.005 else value
-    sign = MINUS if v < 0 else ("+" if signed and v > 0 else "")
-    a = abs(v)
-    if exact:
-        return f"{sign}£{a:,.0f}"
-    if a >= 1e9:
-        return f"{sign}£{a / 1e9:.2f}bn"
-    if a >= 1e6:
-        return f"{sign}£{a / 1e6:.2f}m"
-    if a >= 1e4:
-        return f"{sign}£{a / 1e3:.0f}k"
-    return f"{sign}£{a:,.0f}"
+    """£ with thousands separators, or £1.2m / £350k when not exact. [£]
+
+    The unit is chosen after rounding (£999,600 is £1.00m, not £1000k), and a figure that rounds to
+    £0 carries no sign (never "−£0")."""
+    a = abs(value)
+    if exact or a < 1e4:
+        digits = f"{a:,.0f}"
+        text = f"£{digits}"
+    elif round(a / 1e3) < 1000:
+        digits = f"{a / 1e3:.0f}"
+        text = f"£{digits}k"
+    elif round(a / 1e6, 2) < 1000:
+        digits = f"{a / 1e6:.2f}"
+        text = f"£{digits}m"
+    else:
+        digits = f"{a / 1e9:.2f}"
+        text = f"£{digits}bn"
+    if not digits.strip("0.,"):
+        return text
+    return (MINUS if value < 0 else ("+" if signed else "")) + text
 
 
 def ratio(value: float | None, places: int = 2) -> str:
@@ -45,3 +52,20 @@ def per_pound(value: float | None) -> str:
         return "n/a"
     sign = MINUS if value < -0.005 else ""
     return f"{sign}£{abs(value):.2f}"
+
+
+def plural(n: int, noun: str, many: str | None = None) -> str:
+    """'1 year', '10 years', '0 years' (``many``: an irregular plural)."""
+    return f"{n:,} {noun if n == 1 else (many or noun + 's')}"
+
+
+def year_span(first: int, last: int) -> str:
+    """Appraisal years counted from 0: 'year 0', 'years 0-4', or '' when the span is empty."""
+    if last < first:
+        return ""
+    return f"year {first}" if first == last else f"years {first}-{last}"
+
+
+def fy_span(first: int, last: int) -> str:
+    """Financial years from ``first`` to ``last``: '2027-28 to 2036-37', or '2027-28' for one year."""
+    return fy_label(first) if first == last else f"{fy_label(first)} to {fy_label(last)}"

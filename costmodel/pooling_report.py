@@ -107,8 +107,8 @@ def pooling_to_dict(pr: PoolingResult) -> dict[str, Any]:
 
 
 def _k(v: float) -> str:
-    v = 0.0 if abs(v) < 0.5 else v
-    return f"{v / 1000:,.0f}".replace("-", "\u2212")
+    x = round(v / 1000)
+    return f"{x:,.0f}".replace("-", "\u2212") if x != 0 else "0"  # never "−0"
 
 
 def render_pooling_table(pr: PoolingResult, price_base_year: int) -> str:

@@ -16,7 +16,7 @@ import numpy as np
 
 from . import __version__
 from .engine import TenYearTest
-from .formatting import fy_label, money, per_pound, percent, ratio
+from .formatting import fy_label, money, per_pound, percent, plural, ratio, year_span
 
 CONVENTIONS = {
     "year_0": "Year 0 is the first appraisal year and is not discounted (Green Book); flows fall at year end.",
@@ -229,10 +229,13 @@ def render_table(result: TenYearTest, pool_solve: str | None = None) -> str:
         ("  of which cashable", money(result.pv_cashable)),
         ("Net present value", money(result.npv)),
         (
-            f"  firm-budget years (years 0-{firm - 1})" if firm else "  firm-budget years",
+            f"  firm-budget years ({year_span(0, firm - 1)})" if firm else "  firm-budget years",
             money(result.npv_firm),
         ),
-        (f"  years beyond (years {firm}-{T - 1})", money(result.npv_beyond)),
+        (
+            f"  years beyond ({year_span(firm, T - 1)})" if firm < T else "  years beyond",
+            money(result.npv_beyond),
+        ),
         ("Benefit-cost ratio", ratio(result.bcr)),
         ("Net return per £1", per_pound(result.net_return_per_pound)),
         (
@@ -251,7 +254,7 @@ def render_table(result: TenYearTest, pool_solve: str | None = None) -> str:
         ("Peak dual-running funding", money(dr.peak_funding_requirement)),
         (
             "Dual running lasts",
-            f"{dr.years} years" + ("" if dr.ends_within_horizon else " (beyond the horizon)"),
+            plural(dr.years, "year") + ("" if dr.ends_within_horizon else " (beyond the horizon)"),
         ),
         (
             "Cash break-even year",

@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from .formatting import fy_label, money, percent
+from .formatting import fy_label, money, percent, plural
 from .uncertainty import MAX_DRAWS, Sensitivity, Simulation, UncertainInput, format_value
 
 
@@ -201,7 +201,7 @@ def simulation_table(sim: Simulation, title: str = "", names: dict[str, str] | N
     ap = sim.agency_percentiles()
     lines = [
         title,
-        f"Monte Carlo: {sim.draws:,} draws, seed {sim.seed}, {len(sim.inputs)} ranged inputs varied independently",
+        f"Monte Carlo: {plural(sim.draws, 'draw')}, seed {sim.seed}, {plural(len(sim.inputs), 'ranged input')} varied independently",
         f"NPV central (deterministic)            {money(sim.deterministic_npv)}"
         + ("  [optimism-bias corrections applied]" if sim.optimism_bias else ""),
         f"NPV P5 / P50 / P95                     {money(p5)} / {money(p50)} / {money(p95)}",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from .formatting import fy_label, money, years_words
+from .formatting import fy_label, fy_span, money, years_words
 
 if TYPE_CHECKING:
     from .engine import TenYearTest
@@ -21,7 +21,7 @@ def _names(result: TenYearTest, ids: tuple[str, ...], values: dict[str, float]) 
 def verdict_text(result: TenYearTest) -> str:
     """One paragraph a cabinet report can quote. Money is present value in price-base-year prices."""
     s = result.structure
-    span = f"{fy_label(result.years[0])} to {fy_label(result.years[-1])}"
+    span = fy_span(result.years[0], result.years[-1])
     horizon = years_words(s.n_years)
     prices = f"{fy_label(s.price_base_year)} prices"
     npv = result.npv
@@ -31,7 +31,13 @@ def verdict_text(result: TenYearTest) -> str:
     head = "Passes the Ten Year Test" if result.passes else "Fails the Ten Year Test"
 
     if s.sign > 0:
-        if result.passes:
+        # rounds to £0: "saves £0 more than it costs" reads oddly
+        if result.passes and money(npv) == money(0.0):
+            text = (
+                f"{head}: over {horizon} ({span}) the proposal saves the public purse as much as it costs "
+                f"(net present value {money(0.0)}, {prices})."
+            )
+        elif result.passes:
             text = (
                 f"{head}: over {horizon} ({span}) the proposal saves the public purse {money(npv)} more than it costs "
                 f"(net present value, {prices})."
@@ -50,15 +56,25 @@ def verdict_text(result: TenYearTest) -> str:
         cutter = (
             " and ".join(names[a.id] for a in result.scenario.agencies if a.id in payers) or "the cut budget"
         )
+        saves = (
+            f"the cut saves {cutter} {money(released)}"
+            if money(released) != money(0.0)
+            else "the cut releases no money"
+        )
+        shunted = money(-result.pv_savings)
         if result.passes:
+            after = (
+                f"after the extra demand it shunts elsewhere ({shunted})"
+                if shunted != money(0.0)
+                else "with no extra demand shunted elsewhere"
+            )
             text = (
-                f"{head}: the cut saves {cutter} {money(released)} and, after the extra demand it shunts elsewhere "
-                f"({money(-result.pv_savings)}), saves the public purse {money(npv)} over {horizon} "
+                f"{head}: {saves} and, {after}, saves the public purse {money(npv)} over {horizon} "
                 f"({span}; net present value, {prices})."
             )
         else:
             text = (
-                f"{head}: the cut saves {cutter} {money(released)} but costs the public purse {money(-npv)} over {horizon} "
+                f"{head}: {saves} but costs the public purse {money(-npv)} over {horizon} "
                 f"({span}; net present value, {prices})."
             )
     if worse:

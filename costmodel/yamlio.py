@@ -131,6 +131,8 @@ def parse_yaml(text: str, name: str) -> ParsedYaml:
         line = mark.line + 1 if mark is not None else None
         col = mark.column + 1 if mark is not None else None
         problem = (exc.problem or exc.context or "invalid YAML").strip()
+        if "'\\t'" in problem:
+            problem += " (tabs are not allowed in YAML indentation: indent with spaces)"
         raise AssumptionError.single(name, f"YAML syntax error: {problem}", line=line, col=col) from None
     except YAMLError as exc:
         raise AssumptionError.single(name, f"YAML syntax error: {exc}") from None
@@ -260,6 +262,15 @@ def _message(err: dict[str, Any]) -> str:
         return f"{msg[0].lower()}{msg[1:]} (got {_short(err.get('input'))})"
     if typ in {"finite_number"}:
         return "must be a finite number (NaN and infinity are not allowed)"
+    if typ in {"int_type", "float_type"}:
+        hint = _type_hint(typ, err.get("input"))
+        if hint is not None:
+            return hint
+    if typ in {"model_type", "dict_type"}:
+        return f"expected a mapping (key: value lines) (got {_short(err.get('input'))})"
+    if typ == "too_short" and (err.get("ctx") or {}).get("actual_length") == 0:
+        need = (err.get("ctx") or {}).get("min_length", 1)
+        return f"the list is empty: give at least {need} item{'' if need == 1 else 's'}"
     if typ.endswith("_type") or typ.endswith("_parsing") or typ in {"string_pattern_mismatch"}:
         return f"{msg[0].lower()}{msg[1:]} (got {_short(err.get('input'))})"
     if typ in {"greater_than_equal", "less_than_equal", "greater_than", "less_than"}:
@@ -267,6 +278,29 @@ def _message(err: dict[str, Any]) -> str:
     return msg[0].lower() + msg[1:] if msg else msg
 
 
+def _type_hint(typ: str, value: Any) -> str | None:
+    """A clearer line for the commonest wrong types: a quoted number, 2.0 for a whole number of years,
+    true/false or an empty value where a number is expected."""
+    what = "a whole number" if typ == "int_type" else "a number"
+    if value is None:
+        return f"must be {what}; the value is empty (null)"
+    if isinstance(value, bool):
+        return f"must be {what}, not {str(value).lower()}"
+    if isinstance(value, str):
+        try:
+            float(value.strip().replace("_", ""))
+        except ValueError:
+            return None
+        return f"must be {what}, not text: write {value.strip()} without quotes (got {_short(value)})"
+    if typ == "int_type" and isinstance(value, float):
+        if value.is_integer():
+            return f"must be a whole number: write {int(value)} rather than {value!r}"
+        return f"must be a whole number (got {value!r})"
+    return None
+
+
 def _short(value: Any) -> str:
+    if value is None or isinstance(value, bool):
+        return {None: "null", True: "true", False: "false"}[value]
     text = repr(value)
     return text if len(text) <= 60 else text[:57] + "..."

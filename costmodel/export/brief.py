@@ -225,7 +225,9 @@ def brief_content(result: TenYearTest, simulation: Any = None) -> BriefContent:
     figures: list[tuple[str, str, list[int]]] = [
         ("Net present value", money(npv, signed=True), cites.cite(refs)),
         (
-            f"…in the firm-budget years (first {s.firm_budget_years})",
+            f"…in the firm-budget years (first {s.firm_budget_years})"
+            if s.firm_budget_years
+            else "…in the firm-budget years (none)",
             money(result.npv_firm, signed=True),
             cites.cite(refs),
         ),
@@ -253,7 +255,12 @@ def brief_content(result: TenYearTest, simulation: Any = None) -> BriefContent:
     sources = [(cites.number[sid], src) for sid, src in sc.sources.items() if sid in cites.used]
     conventions = (
         f"£ in {fy_label(s.price_base_year)} prices (real terms, converted with the {sc.deflator.label}); present values discounted at the {sc.schedule.label}; year 0 "
-        f"({fy_label(result.years[0])}) undiscounted. Firm-budget years are the first {s.firm_budget_years}."
+        f"({fy_label(result.years[0])}) undiscounted. "
+        + (
+            f"Firm-budget years are the first {s.firm_budget_years}."
+            if s.firm_budget_years > 1
+            else ("The firm-budget year is the first." if s.firm_budget_years else "No firm-budget years.")
+        )
     )
     footer = (
         f"costmodel {__version__} · {os.path.basename(sc.path)} · inputs_sha256 {sc.inputs_sha256[:16]}… · "

@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from .. import __version__
+from ..engine import MONEY_TOLERANCE
 from ..formatting import fy_label
 from .formula import Evaluator, cell_name, col_letters
 
@@ -896,14 +897,16 @@ class _Builder:
         line(
             "bcr",
             "Benefit-cost ratio (new spending: PV savings / PV costs; a cut: PV released / PV costs added)",
-            f"=IF({sign}>0,{pv['savings']}/{pv['costs']},{pv['costs']}/{pv['savings']})",
+            # "n/a" where the engine has no ratio: a denominator within half a penny of zero
+            f'=IF({sign}>0,IF({pv["costs"]}>{MONEY_TOLERANCE},{pv["savings"]}/{pv["costs"]},"n/a"),'
+            f'IF(-{pv["savings"]}>{MONEY_TOLERANCE},{pv["costs"]}/{pv["savings"]},"n/a"))',
             "ratio",
             "out_ratio",
         )
         line(
             "net_return_per_pound",
             "Net return per £1 spent (per £1 released, for a cut)",
-            f"=E{self.headline['npv'] + 1}/({sign}*{pv['costs']})",
+            f'=IF({sign}*{pv["costs"]}>{MONEY_TOLERANCE},E{self.headline["npv"] + 1}/({sign}*{pv["costs"]}),"n/a")',
             "£ per £",
             "out_ratio",
         )

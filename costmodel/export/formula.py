@@ -41,6 +41,17 @@ class FormulaError(ValueError):
     """A formula outside the supported subset, a circular reference, or an Excel error value."""
 
 
+class _ErrorValue:
+    """An Excel error value (``#DIV/0!``) held until something uses it, as in Excel: ``IF`` only
+    evaluates the branch it picks, so an error in the branch not taken is harmless."""
+
+    def __init__(self, code: str):
+        self.code = code
+
+    def raise_(self) -> None:
+        raise FormulaError(self.code)
+
+
 def col_index(letters: str) -> int:
     """'A' -> 0, 'Z' -> 25, 'AA' -> 26."""
     n = 0
@@ -94,6 +105,8 @@ def _num(v: Any) -> float:
         if len(flat) != 1:
             raise FormulaError("a range was used where one value is expected")
         v = flat[0]
+    if isinstance(v, _ErrorValue):
+        v.raise_()
     if v is None or v == "":
         return 0.0
     if isinstance(v, bool):
@@ -111,7 +124,9 @@ def _scalar(v: Any) -> Any:
         flat = v.flat()
         if len(flat) != 1:
             raise FormulaError("a range was used where one value is expected")
-        return flat[0]
+        v = flat[0]
+    if isinstance(v, _ErrorValue):
+        v.raise_()
     return v
 
 
@@ -268,7 +283,7 @@ class Evaluator:
         out = parser.expr()
         if parser.pos != len(tokens):
             raise FormulaError(f"unexpected {tokens[parser.pos][1]!r}")
-        out = _scalar(out)
+        out = _scalar(out)  # raises an Excel error value that reached the cell
         if isinstance(out, bool) or out is None:
             return _num(out) if out is None else out
         return out
@@ -326,7 +341,7 @@ class _Parser:
                 return _num(a) * _num(b)
             d = _num(b)
             if d == 0:
-                raise FormulaError("#DIV/0!")
+                return _ErrorValue("#DIV/0!")  # type: ignore[return-value]
             return _num(a) / d
 
         return self._binary({"*", "/"}, self.power, apply)
@@ -374,7 +389,7 @@ class _Parser:
 
 
 def _if(cond: Any, yes: Any = True, no: Any = False) -> Any:
-    return yes if _num(cond) != 0 else no
+    return yes if _num(cond) != 0 else no  # the branch not taken may hold an error value
 
 
 _FUNCS["IF"] = _if
