@@ -101,6 +101,7 @@ def test_page_renders_with_charts_and_no_exception(page):
     charts = page.get_by_test_id("stVegaLiteChart")
     expect(charts.first).to_be_visible()
     expect(charts.first.locator("canvas, svg").first).to_be_visible()
+    expect(charts.nth(3)).to_be_attached(timeout=30_000)  # charts arrive one by one on a cold machine
     assert charts.count() >= 4
     assert page.get_by_test_id("stException").count() == 0
     page.wait_for_timeout(500)  # let the charts finish drawing before the screenshot
@@ -176,7 +177,7 @@ def test_pooled_example_shows_the_pooling_tab_with_charts(page):
     expect(panel.get_by_test_id("stDataFrame").first).to_be_visible(timeout=15_000)
     charts = panel.get_by_test_id("stVegaLiteChart")
     expect(charts.first).to_be_visible(timeout=15_000)
-    assert charts.count() == 3
+    expect(charts).to_have_count(3, timeout=30_000)
     for i in range(3):
         charts.nth(i).scroll_into_view_if_needed()
         expect(charts.nth(i).locator("canvas, svg").first).to_be_visible(timeout=15_000)
