@@ -306,24 +306,16 @@ def show_altair(chart: Any, caption: str, data: Any, *, stem: str, key: str, ima
         on_click="ignore",
         icon=":material/download:",
     )
-    cols[1].download_button(
-        "Image (PNG)",
-        lambda: image("png"),
-        file_name=f"{stem}.png",
-        mime="image/png",
-        key=f"{key}-png",
-        on_click="ignore",
-        icon=":material/image:",
-    )
-    cols[2].download_button(
-        "Image (SVG)",
-        lambda: image("svg"),
-        file_name=f"{stem}.svg",
-        mime="image/svg+xml",
-        key=f"{key}-svg",
-        on_click="ignore",
-        icon=":material/image:",
-    )
+    for col, (fmt, mime) in zip(cols[1:3], (("png", "image/png"), ("svg", "image/svg+xml")), strict=True):
+        col.download_button(
+            f"Image ({fmt.upper()})",
+            lambda fmt=fmt: image(fmt),
+            file_name=f"{stem}.{fmt}",
+            mime=mime,
+            key=f"{key}-{fmt}",
+            on_click="ignore",
+            icon=":material/image:",
+        )
 
 
 def show_table(

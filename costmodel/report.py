@@ -182,7 +182,14 @@ def to_json(result: TenYearTest, pool_solve: str | None = None) -> str:
 # --- pooled budgets and responsibility charges (costmodel.pooling) ---
 
 
+def _has_pooling(result: TenYearTest) -> bool:
+    p = result.scenario.proposal
+    return p.pool is not None or bool(p.responsibility_charges)
+
+
 def _pooling_json(result: TenYearTest, pool_solve: str | None) -> dict[str, Any]:
+    if not _has_pooling(result):  # no pooling section: do not import the pooling modules at all
+        return {}
     from .pooling import appraise_pool
     from .pooling_report import pooling_to_dict
 
@@ -191,6 +198,8 @@ def _pooling_json(result: TenYearTest, pool_solve: str | None) -> dict[str, Any]
 
 
 def _pooling_table(result: TenYearTest, pool_solve: str | None) -> str:
+    if not _has_pooling(result):
+        return ""
     from .pooling import appraise_pool
     from .pooling_report import render_pooling_table
 

@@ -100,19 +100,11 @@ class _Range:
 
 
 def _num(v: Any) -> float:
-    if isinstance(v, _Range):
-        flat = v.flat()
-        if len(flat) != 1:
-            raise FormulaError("a range was used where one value is expected")
-        v = flat[0]
-    if isinstance(v, _ErrorValue):
-        v.raise_()
+    v = _scalar(v)
     if v is None or v == "":
         return 0.0
     if isinstance(v, bool):
         return 1.0 if v else 0.0
-    if isinstance(v, (int, float)):
-        return float(v)
     try:
         return float(v)
     except (TypeError, ValueError):
