@@ -196,12 +196,6 @@ def current_simulation(r: TenYearTest) -> SimulationView | None:
     return view
 
 
-def _optimism_on() -> bool:
-    return bool(
-        st.session_state.get(OPTIMISM_KEY, st.session_state.get(KEPT_KEY, {}).get(OPTIMISM_KEY, False))
-    )
-
-
 def brief_simulation(r: TenYearTest) -> Any:
     """What the briefing quotes of the current simulation (None when none has been run)."""
     from costmodel.export.brief import SimulationSummary
