@@ -17,11 +17,11 @@ from typing import TYPE_CHECKING, Any
 
 import streamlit as st
 
-from costmodel.editing import edited_scenario
 from costmodel.engine import TenYearTest, appraise
 from costmodel.errors import AssumptionError, CostModelError, Problem
-from costmodel.loading import scenario_from_parsed
-from costmodel.yamlio import MAX_FILE_BYTES, decode_bytes, parse_yaml
+from costmodel.inputs.editing import edited_scenario
+from costmodel.inputs.loading import scenario_from_parsed
+from costmodel.inputs.yamlio import MAX_FILE_BYTES, decode_bytes, parse_yaml
 
 if TYPE_CHECKING:
     from costmodel.pooling import PoolingResult

@@ -32,7 +32,7 @@ def timeit(fn, repeat: int) -> list[float]:
 
 def main() -> None:
     from costmodel.engine import appraise
-    from costmodel.loading import load_proposal
+    from costmodel.inputs.loading import load_proposal
 
     scenario = load_proposal(EXAMPLE)
     appraise(scenario)  # warm up

@@ -29,7 +29,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from costmodel.engine import evaluate  # noqa: E402
-from costmodel.loading import load_proposal  # noqa: E402
+from costmodel.inputs.loading import load_proposal  # noqa: E402
 from costmodel.uncertainty import compile_uncertainty, draw_values, simulate, with_values  # noqa: E402
 
 

@@ -26,7 +26,7 @@ def __getattr__(name: str):  # lazy, so `costmodel --help` stays fast
 
         return appraise
     if name in {"load_proposal", "Overrides"}:
-        from . import loading
+        from .inputs import loading
 
         return getattr(loading, name)
     raise AttributeError(name)

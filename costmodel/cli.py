@@ -23,7 +23,7 @@ EXIT_OK, EXIT_INPUT, EXIT_INTERNAL = 0, 1, 2
 
 
 def _overrides(args: argparse.Namespace):
-    from .loading import Overrides
+    from .inputs.loading import Overrides
 
     rate = schedule = None
     if getattr(args, "discount", None):
@@ -86,7 +86,7 @@ def write_output(text: str | bytes, path: str | None, out: TextIO) -> None:
 def _appraise(args: argparse.Namespace):
     """The Ten Year Test of ``args.file`` with the command line's overrides."""
     from .engine import appraise
-    from .loading import load_proposal
+    from .inputs.loading import load_proposal
 
     return appraise(load_proposal(args.file, _overrides(args)))
 
@@ -97,7 +97,7 @@ def _count(n: int, noun: str) -> str:
 
 def cmd_validate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from .errors import AssumptionError
-    from .loading import (
+    from .inputs.loading import (
         UnitCostLibrary,
         _check_library,
         _validate,
@@ -178,7 +178,7 @@ def sc_title(result) -> str:
 def cmd_compare(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from .compare import compare_json, compare_table
     from .engine import appraise
-    from .loading import load_proposal
+    from .inputs.loading import load_proposal
 
     ov = _overrides(args)
     results = [appraise(load_proposal(f, ov)) for f in args.files]
@@ -192,7 +192,7 @@ def cmd_compare(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
 
 def cmd_schema(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    from .schema import schema_files
+    from .inputs.schema import schema_files
 
     files = schema_files()
     if args.out_dir is None:
@@ -238,7 +238,7 @@ def _rate_range(text: str | None) -> tuple[float, float] | None:
 
 
 def cmd_sensitivity(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    from .loading import load_proposal
+    from .inputs.loading import load_proposal
     from .optimism import load_optimism_table
     from .uncertainty import sensitivity
     from .uncertainty_report import sensitivity_json, sensitivity_table
@@ -278,7 +278,7 @@ class _Progress:
 
 
 def cmd_simulate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    from .loading import load_proposal
+    from .inputs.loading import load_proposal
     from .uncertainty import check_draws, simulate
     from .uncertainty_report import simulation_json, simulation_table
 

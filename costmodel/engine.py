@@ -4,7 +4,7 @@ Layout, in the style of pvlib:
 
 * pure functions over arrays (:func:`persistence_profile`, :func:`events_by_year`,
   :func:`additionality_factor`, :func:`cashable_mask`, :func:`evaluate`, :func:`first_year_staying_nonnegative`);
-* :func:`compile_scenario` turns a resolved :class:`~costmodel.loading.Scenario` into a fixed
+* :func:`compile_scenario` turns a resolved :class:`~costmodel.inputs.loading.Scenario` into a fixed
   :class:`Structure` and central :class:`Params` (all money already in price-base-year prices);
 * :func:`appraise` is the thin orchestrator that produces a :class:`TenYearTest` result.
 
@@ -37,7 +37,7 @@ from .discounting import discount_factors, price_conversion_factor, rates_by_yea
 from .errors import ComputationError
 
 if TYPE_CHECKING:
-    from .loading import Scenario
+    from .inputs.loading import Scenario
 
 F = NDArray[np.float64]
 

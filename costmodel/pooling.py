@@ -41,7 +41,7 @@ from .engine import MONEY_TOLERANCE, Flows, Structure
 
 if TYPE_CHECKING:
     from .engine import TenYearTest
-    from .loading import Scenario
+    from .inputs.loading import Scenario
 
 F = NDArray[np.float64]
 

@@ -2,7 +2,7 @@
 sensitivity and a vectorised Monte Carlo simulation of the Ten Year Test.
 
 Everything here is pure and works on the engine's array form: :func:`compile_uncertainty` builds,
-from a :class:`~costmodel.loading.Scenario`, the engine's (:class:`~costmodel.engine.Structure`,
+from a :class:`~costmodel.inputs.loading.Scenario`, the engine's (:class:`~costmodel.engine.Structure`,
 :class:`~costmodel.engine.Params`) and a table of :class:`UncertainInput` (each ranged quantity,
 with which engine parameter and index it maps to). :func:`with_values` turns a matrix of input
 values (rows = draws or sensitivity cases, columns = inputs) into batched ``Params`` with a leading
@@ -46,7 +46,7 @@ from .optimism import GRADE_ORDER, OptimismTable, check_capital_options, load_op
 
 if TYPE_CHECKING:
     from .engine import TenYearTest
-    from .loading import Scenario
+    from .inputs.loading import Scenario
 
 F = NDArray[np.float64]
 
@@ -811,7 +811,7 @@ class RateCase:
 
 def discount_rate_sensitivity(c: Compiled, user_rates: Sequence[float] = ()) -> list[RateCase]:
     """NPV (total and by agency) under the standard, lower-rate and health schedules and any user rates."""
-    from .loading import load_reference
+    from .inputs.loading import load_reference
 
     ref = {s.id: s for s in load_reference().discount_schedules}
     T = c.structure.n_years
@@ -949,7 +949,7 @@ def check_draws(draws: object, seed: object) -> tuple[int, int]:
 
 def draw_values(inputs: Sequence[UncertainInput], n: int, rng: np.random.Generator) -> F:
     """(n, K) draws of the inputs, each from its distribution, clipped to its domain."""
-    from .sampling import sample
+    from .inputs.distributions import sample
 
     return sample(
         rng,

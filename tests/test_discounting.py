@@ -14,7 +14,7 @@ from costmodel.discounting import (
     rates_by_year,
     schedule_factors,
 )
-from costmodel.loading import load_reference
+from costmodel.inputs.loading import load_reference
 
 STANDARD = [(0, 0.035), (31, 0.030), (76, 0.025), (126, 0.020), (201, 0.015), (301, 0.010)]
 

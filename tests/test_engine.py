@@ -23,7 +23,7 @@ from costmodel.engine import (
     first_year_staying_nonnegative,
     persistence_profile,
 )
-from costmodel.loading import Overrides, load_proposal
+from costmodel.inputs.loading import Overrides, load_proposal
 
 from .conftest import ROOT
 

@@ -22,7 +22,7 @@ from costmodel.export.brief import (
 )
 from costmodel.export.images import chart_image
 from costmodel.formatting import money, per_pound
-from costmodel.loading import load_proposal
+from costmodel.inputs.loading import load_proposal
 
 ROOT = Path(__file__).resolve().parent.parent
 YOUTH_WORK = ROOT / "assumptions" / "proposals" / "youth_work.yaml"

@@ -14,7 +14,7 @@ import pytest
 
 from costmodel.engine import appraise
 from costmodel.export.excel import workbook_bytes
-from costmodel.loading import load_proposal
+from costmodel.inputs.loading import load_proposal
 
 from .conftest import PROPOSALS
 

@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 from costmodel.cli import main
 from costmodel.engine import Flows, appraise
 from costmodel.errors import AssumptionError
-from costmodel.loading import load_proposal
+from costmodel.inputs.loading import load_proposal
 from costmodel.pooling import (
     PoolParams,
     PoolStructure,

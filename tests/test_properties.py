@@ -14,8 +14,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from costmodel.engine import appraise
-from costmodel.loading import load_proposal, scenario_from_parsed
-from costmodel.yamlio import ParsedYaml
+from costmodel.inputs.loading import load_proposal, scenario_from_parsed
+from costmodel.inputs.yamlio import ParsedYaml
 
 AGENCIES = ["council", "police", "courts", "nhs"]
 SRC = {"source": "s"}

@@ -14,7 +14,7 @@ from costmodel.cli import main
 from costmodel.engine import appraise
 from costmodel.export.excel import OUTPUTS, workbook_bytes
 from costmodel.export.formula import Evaluator, FormulaError
-from costmodel.loading import Overrides, load_proposal
+from costmodel.inputs.loading import Overrides, load_proposal
 
 CASES = Path(__file__).resolve().parent / "cases"
 HAND = CASES / "hand_worked.yaml"

@@ -18,8 +18,8 @@ import pytest
 from costmodel.cli import main
 from costmodel.engine import appraise
 from costmodel.errors import UsageError
-from costmodel.loading import load_proposal
-from costmodel.models import Proposal
+from costmodel.inputs.loading import load_proposal
+from costmodel.inputs.models import Proposal
 from costmodel.uncertainty import (
     MAX_DRAWS,
     check_draws,
@@ -412,7 +412,7 @@ def test_impossible_distributions_one_line_each(tmp_path: Path, old, new, words)
 
 
 def test_distribution_parameterisation():
-    from costmodel.sampling import sample
+    from costmodel.inputs.distributions import sample
 
     rng = np.random.default_rng(0)
     n = 200_000
@@ -431,7 +431,7 @@ def test_distribution_parameterisation():
 
 
 def test_draws_clipped_to_domain_and_rounded_for_years():
-    from costmodel.sampling import sample
+    from costmodel.inputs.distributions import sample
 
     rng = np.random.default_rng(1)
     d = sample(

@@ -34,7 +34,7 @@ from .formula import Evaluator, cell_name, col_letters
 
 if TYPE_CHECKING:
     from ..engine import TenYearTest
-    from ..models import Source
+    from ..inputs.models import Source
 
 INPUTS, CALC, OUTPUTS, PROVENANCE = "Inputs", "Calculations", "Outputs", "Provenance"
 FIRST_YEAR_COL = 7  # column H: the first appraisal year on every sheet
@@ -969,7 +969,7 @@ class _Builder:
     # ---- Provenance ---------------------------------------------------------------------------
 
     def build_provenance(self) -> None:
-        from ..models import GRADE_MEANINGS
+        from ..inputs.models import GRADE_MEANINGS
         from ..report import CONVENTIONS
 
         sc, r = self.sc, self.r

@@ -14,8 +14,8 @@ from app_pages.uncertainty_tab import DRAWS_KEY, OPTIMISM_KEY, SEED_KEY
 from costmodel.engine import appraise
 from costmodel.export.brief import SimulationSummary
 from costmodel.formatting import money, percent
+from costmodel.inputs.loading import load_proposal
 from costmodel.limits import MAX_DRAWS
-from costmodel.loading import load_proposal
 from costmodel.uncertainty import optimism_effect, simulate
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -23,7 +23,7 @@ from typing import Any
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
-from .errors import AssumptionError, Problem
+from ..errors import AssumptionError, Problem
 from .loading import Overrides, Scenario, scenario_from_parsed
 from .models import Proposal
 from .yamlio import parse_yaml, to_plain

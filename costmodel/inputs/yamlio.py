@@ -21,7 +21,7 @@ from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 from ruamel.yaml.events import AliasEvent, DocumentStartEvent, NodeEvent
 
-from .errors import AssumptionError, InputFileError, Problem
+from ..errors import AssumptionError, InputFileError, Problem
 
 MAX_FILE_BYTES = 2 * 1024 * 1024
 """Largest assumption file accepted [bytes]. Real files are a few kB."""
