@@ -17,7 +17,8 @@ from typing import TYPE_CHECKING, Any
 
 import streamlit as st
 
-from costmodel.engine import TenYearTest, appraise
+from costmodel.appraisal.chain import appraise
+from costmodel.appraisal.engine import TenYearTest
 from costmodel.errors import AssumptionError, CostModelError, Problem
 from costmodel.inputs.editing import edited_scenario
 from costmodel.inputs.loading import scenario_from_parsed

@@ -13,7 +13,7 @@ from typing import Any
 
 import streamlit as st
 
-from costmodel.engine import TenYearTest
+from costmodel.appraisal.engine import TenYearTest
 
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import streamlit as st
 
 from app_pages.common import current_draft, draft_pooling, show_chart, show_table
-from costmodel.engine import TenYearTest
+from costmodel.appraisal.engine import TenYearTest
 from costmodel.formatting import fy_label, money, plural
 
 RULE_KEY = "pooling_rule"

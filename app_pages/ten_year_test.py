@@ -10,7 +10,7 @@ from app_pages.common import has_pooling, require_result, show_chart, show_inval
 from app_pages.downloads_tab import downloads_tab
 from app_pages.pooling_tab import pooling_tab
 from app_pages.uncertainty_tab import UNCERTAINTY_CHART_KINDS, brief_simulation, has_ranges, uncertainty_tab
-from costmodel.engine import TenYearTest
+from costmodel.appraisal.engine import TenYearTest
 from costmodel.formatting import fy_label, fy_span, money, per_pound, percent, ratio
 
 # The verdict and headline figures are drawn first; the chart and table libraries (Altair, pandas) are

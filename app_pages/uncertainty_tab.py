@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 import streamlit as st
 
 from app_pages.common import Draft, current_draft, edits_key, evaluate, show_altair, show_chart, show_table
-from costmodel.engine import TenYearTest
+from costmodel.appraisal.engine import TenYearTest
 from costmodel.errors import CostModelError
 from costmodel.formatting import fy_label, money, percent, plural
 from costmodel.limits import DEFAULT_DRAWS, DEFAULT_SEED, MAX_DRAWS

@@ -28,7 +28,7 @@ import numpy_financial as npf
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from costmodel.engine import evaluate  # noqa: E402
+from costmodel.appraisal.engine import evaluate  # noqa: E402
 from costmodel.inputs.loading import load_proposal  # noqa: E402
 from costmodel.uncertainty import compile_uncertainty, draw_values, simulate, with_values  # noqa: E402
 

@@ -22,7 +22,7 @@ __all__ = ["__version__", "appraise", "load_proposal", "Overrides"]
 
 def __getattr__(name: str):  # lazy, so `costmodel --help` stays fast
     if name == "appraise":
-        from .engine import appraise
+        from .appraisal.chain import appraise
 
         return appraise
     if name in {"load_proposal", "Overrides"}:

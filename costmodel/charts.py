@@ -20,7 +20,7 @@ import pandas as pd
 from .formatting import fy_label, plural
 
 if TYPE_CHECKING:
-    from .engine import TenYearTest
+    from .appraisal.engine import TenYearTest
 
 GOV_RED = "#d4351c"
 GOV_GREEN = "#00703c"

@@ -85,7 +85,7 @@ def write_output(text: str | bytes, path: str | None, out: TextIO) -> None:
 
 def _appraise(args: argparse.Namespace):
     """The Ten Year Test of ``args.file`` with the command line's overrides."""
-    from .engine import appraise
+    from .appraisal.chain import appraise
     from .inputs.loading import load_proposal
 
     return appraise(load_proposal(args.file, _overrides(args)))
@@ -176,8 +176,8 @@ def sc_title(result) -> str:
 
 
 def cmd_compare(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from .appraisal.chain import appraise
     from .compare import compare_json, compare_table
-    from .engine import appraise
     from .inputs.loading import load_proposal
 
     ov = _overrides(args)

@@ -1,4 +1,4 @@
-"""Serialise a :class:`~costmodel.engine.TenYearTest` as JSON, a text table or CSV.
+"""Serialise a :class:`~costmodel.appraisal.engine.TenYearTest` as JSON, a text table or CSV.
 
 The JSON layout is documented in ``docs/json-output.md``; the same input always gives byte-identical
 output (keys in a fixed order, no timestamps).
@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 
 from . import __version__
-from .engine import TenYearTest
+from .appraisal.engine import TenYearTest
 from .formatting import fy_label, money, per_pound, percent, plural, ratio, year_span
 
 CONVENTIONS = {

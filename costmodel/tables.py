@@ -9,7 +9,7 @@ import pandas as pd
 from .formatting import fy_label
 
 if TYPE_CHECKING:
-    from .engine import TenYearTest
+    from .appraisal.engine import TenYearTest
 
 
 def ten_year_table(result: TenYearTest) -> pd.DataFrame:

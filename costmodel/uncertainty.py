@@ -2,11 +2,11 @@
 sensitivity and a vectorised Monte Carlo simulation of the Ten Year Test.
 
 Everything here is pure and works on the engine's array form: :func:`compile_uncertainty` builds,
-from a :class:`~costmodel.inputs.loading.Scenario`, the engine's (:class:`~costmodel.engine.Structure`,
-:class:`~costmodel.engine.Params`) and a table of :class:`UncertainInput` (each ranged quantity,
+from a :class:`~costmodel.inputs.loading.Scenario`, the engine's (:class:`~costmodel.appraisal.engine.Structure`,
+:class:`~costmodel.appraisal.engine.Params`) and a table of :class:`UncertainInput` (each ranged quantity,
 with which engine parameter and index it maps to). :func:`with_values` turns a matrix of input
 values (rows = draws or sensitivity cases, columns = inputs) into batched ``Params`` with a leading
-axis, which :func:`costmodel.engine.evaluate` evaluates at once; :func:`npv_table` does this in
+axis, which :func:`costmodel.appraisal.engine.evaluate` evaluates at once; :func:`npv_table` does this in
 chunks sized from a memory budget. There is no Python loop over draws or years.
 
 How each input enters the engine:
@@ -30,12 +30,12 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from numpy.typing import NDArray
 
-from .discounting import price_conversion_factor, rates_by_year
-from .engine import (
+from .appraisal.chain import appraise
+from .appraisal.discounting import price_conversion_factor, rates_by_year
+from .appraisal.engine import (
     MONEY_TOLERANCE,
     Params,
     Structure,
-    appraise,
     compile_scenario,
     evaluate_summary,
     first_year_staying_nonnegative,
@@ -45,7 +45,7 @@ from .formatting import MINUS, money, percent
 from .optimism import GRADE_ORDER, OptimismTable, check_capital_options, load_optimism_table
 
 if TYPE_CHECKING:
-    from .engine import TenYearTest
+    from .appraisal.engine import TenYearTest
     from .inputs.loading import Scenario
 
 F = NDArray[np.float64]
@@ -463,7 +463,7 @@ def with_values(c: Compiled, inputs: Sequence[UncertainInput], values: F) -> tup
 
 
 def bytes_per_draw(s: Structure) -> int:
-    """Rough working memory one draw needs inside :func:`costmodel.engine.evaluate`. [bytes]"""
+    """Rough working memory one draw needs inside :func:`costmodel.appraisal.engine.evaluate`. [bytes]"""
     n_o, n_t, n_a, n_l = len(s.outcome_ids), s.n_years, len(s.agency_ids), len(s.cost_line_ids)
     return 8 * (4 * n_o * n_t * n_t + 16 * n_o * n_t + 12 * n_t * n_a + 3 * n_l * n_t + 4 * n_o * n_a + 64)
 

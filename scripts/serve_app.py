@@ -20,9 +20,9 @@ def preload() -> None:
     import altair  # noqa: F401
     import pandas  # noqa: F401
 
+    import costmodel.appraisal.engine  # noqa: F401
     import costmodel.charts  # noqa: F401
     import costmodel.compare  # noqa: F401
-    import costmodel.engine  # noqa: F401
     import costmodel.inputs.editing  # noqa: F401
     import costmodel.inputs.loading
     import costmodel.inputs.provenance  # noqa: F401

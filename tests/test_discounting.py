@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from costmodel.discounting import (
+from costmodel.appraisal.discounting import (
     discount_factors,
     present_value,
     price_conversion_factor,

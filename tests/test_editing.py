@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from costmodel.engine import appraise
+from costmodel.appraisal.chain import appraise
 from costmodel.errors import AssumptionError
 from costmodel.inputs.editing import (
     DELETE,

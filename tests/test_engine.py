@@ -16,9 +16,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from costmodel.engine import (
+from costmodel.appraisal.chain import appraise
+from costmodel.appraisal.engine import (
     additionality_factor,
-    appraise,
     events_by_year,
     first_year_staying_nonnegative,
     persistence_profile,

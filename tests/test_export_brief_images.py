@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
+from costmodel.appraisal.chain import appraise
 from costmodel.cli import main
-from costmodel.engine import appraise
 from costmodel.export.brief import (
     CHROMIUM_ARGS,
     brief_content,

@@ -15,7 +15,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from costmodel.engine import appraise
+from costmodel.appraisal.chain import appraise
 from costmodel.export.excel import CALC, INPUTS, OUTPUTS, PROVENANCE, workbook_bytes, workbook_cells
 from costmodel.export.formula import Evaluator
 from costmodel.inputs.loading import Overrides, load_proposal

@@ -12,7 +12,7 @@ import subprocess
 
 import pytest
 
-from costmodel.engine import appraise
+from costmodel.appraisal.chain import appraise
 from costmodel.export.excel import workbook_bytes
 from costmodel.inputs.loading import load_proposal
 

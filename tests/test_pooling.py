@@ -15,8 +15,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from costmodel.appraisal.chain import appraise
+from costmodel.appraisal.engine import Flows
 from costmodel.cli import main
-from costmodel.engine import Flows, appraise
 from costmodel.errors import AssumptionError
 from costmodel.inputs.loading import load_proposal
 from costmodel.pooling import (
@@ -219,7 +220,7 @@ def pool_case(draw, rule=None):
     cash = savings * rng.uniform(0, 1, (B, T, A))
     events = rng.uniform(0, 10, (B, O, T))
     rates = np.full((B, T), draw(st.sampled_from([0.0, 0.035, 0.1])))
-    from costmodel.discounting import discount_factors
+    from costmodel.appraisal.discounting import discount_factors
 
     flows = Flows(
         costs=costs,

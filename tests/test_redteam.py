@@ -10,8 +10,8 @@ from pathlib import Path
 import openpyxl
 import pytest
 
+from costmodel.appraisal.chain import appraise
 from costmodel.cli import main
-from costmodel.engine import appraise
 from costmodel.export.excel import OUTPUTS, workbook_bytes
 from costmodel.export.formula import Evaluator, FormulaError
 from costmodel.inputs.loading import Overrides, load_proposal

@@ -15,8 +15,8 @@ import numpy as np
 import numpy_financial as npf
 import pytest
 
+from costmodel.appraisal.chain import appraise
 from costmodel.cli import main
-from costmodel.engine import appraise
 from costmodel.errors import UsageError
 from costmodel.inputs.loading import load_proposal
 from costmodel.inputs.models import Proposal

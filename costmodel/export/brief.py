@@ -1,6 +1,6 @@
 """The one-page briefing: headline sentence, verdict, who gains or loses, two charts, caveats, sources.
 
-Every figure comes from the engine's :class:`~costmodel.engine.TenYearTest` result and carries the
+Every figure comes from the engine's :class:`~costmodel.appraisal.engine.TenYearTest` result and carries the
 numbers of the sources behind it ([1], [2]...), listed at the foot of the page. HTML is the main form
 (print CSS: one A4 page); Markdown is the same content without the charts; PDF is the HTML printed by
 headless Chromium where it is installed.
@@ -25,7 +25,7 @@ from ..errors import OutputError
 from ..formatting import fy_label, money, per_pound, years_words
 
 if TYPE_CHECKING:
-    from ..engine import TenYearTest
+    from ..appraisal.engine import TenYearTest
 
 CHROMIUM_CANDIDATES = ("/usr/bin/chromium", "/usr/bin/chromium-browser", "chromium", "chromium-browser")
 CHROMIUM_ARGS = (

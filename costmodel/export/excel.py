@@ -28,12 +28,12 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from .. import __version__
-from ..engine import MONEY_TOLERANCE
+from ..appraisal.engine import MONEY_TOLERANCE
 from ..formatting import fy_label
 from .formula import Evaluator, cell_name, col_letters
 
 if TYPE_CHECKING:
-    from ..engine import TenYearTest
+    from ..appraisal.engine import TenYearTest
     from ..inputs.models import Source
 
 INPUTS, CALC, OUTPUTS, PROVENANCE = "Inputs", "Calculations", "Outputs", "Provenance"

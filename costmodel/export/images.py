@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Literal
 from ..errors import UsageError
 
 if TYPE_CHECKING:
-    from ..engine import TenYearTest
+    from ..appraisal.engine import TenYearTest
 
 ImageFormat = Literal["png", "svg"]
 FORMATS: tuple[str, ...] = ("png", "svg")

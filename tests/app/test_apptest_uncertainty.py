@@ -11,7 +11,7 @@ from streamlit.testing.v1 import AppTest
 
 from app_pages.downloads_tab import document_files
 from app_pages.uncertainty_tab import DRAWS_KEY, OPTIMISM_KEY, SEED_KEY
-from costmodel.engine import appraise
+from costmodel.appraisal.chain import appraise
 from costmodel.export.brief import SimulationSummary
 from costmodel.formatting import money, percent
 from costmodel.inputs.loading import load_proposal
