@@ -25,7 +25,7 @@ from costmodel.inputs.loading import scenario_from_parsed
 from costmodel.inputs.yamlio import MAX_FILE_BYTES, decode_bytes, parse_yaml
 
 if TYPE_CHECKING:
-    from costmodel.pooling import PoolingResult
+    from costmodel.pooling.accounting import PoolingResult
 
 # Altair, pandas and vl-convert are imported inside the functions that draw charts or make files, so the
 # verdict and headline figures reach the browser before those libraries load.
@@ -362,7 +362,7 @@ def has_pooling(result: TenYearTest) -> bool:
 def _pooling(
     name: str, text: str, library_dir: str | None, edits_json: str, rule: str
 ) -> PoolingResult | None:
-    from costmodel.pooling import appraise_pool
+    from costmodel.pooling.accounting import appraise_pool
 
     out = evaluate(name, text, library_dir, edits_json)
     return None if out.result is None else appraise_pool(out.result, solve=rule)

@@ -144,7 +144,7 @@ def cmd_run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
 def cmd_pool(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     """Pooled budget and responsibility charges: partner table, flows and the fair-share agreement."""
-    from .pooling import appraise_pool
+    from .pooling.accounting import appraise_pool
     from .pooling_report import pooling_to_dict, render_pooling_table
 
     result = _appraise(args)
@@ -207,7 +207,7 @@ def cmd_schema(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     return EXIT_OK
 
 
-# --- uncertainty: `costmodel sensitivity` and `costmodel simulate` (costmodel.uncertainty) -----------
+# --- uncertainty: `costmodel sensitivity` and `costmodel simulate` (costmodel.uncertainty.analysis) -----------
 
 
 def _user_rates(text: str | None, option: str = "--rates") -> list[float]:
@@ -239,8 +239,8 @@ def _rate_range(text: str | None) -> tuple[float, float] | None:
 
 def cmd_sensitivity(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from .inputs.loading import load_proposal
-    from .optimism import load_optimism_table
-    from .uncertainty import sensitivity
+    from .uncertainty.analysis import sensitivity
+    from .uncertainty.optimism import load_optimism_table
     from .uncertainty_report import sensitivity_json, sensitivity_table
 
     scenario = load_proposal(args.file, _overrides(args))
@@ -279,7 +279,7 @@ class _Progress:
 
 def cmd_simulate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from .inputs.loading import load_proposal
-    from .uncertainty import check_draws, simulate
+    from .uncertainty.analysis import check_draws, simulate
     from .uncertainty_report import simulation_json, simulation_table
 
     draws, seed = check_draws(args.draws, args.seed)  # refuse before loading anything
@@ -287,8 +287,8 @@ def cmd_simulate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     show = args.progress or (getattr(err, "isatty", lambda: False)() and draws >= 50_000)
     optimism = None
     if args.optimism_bias:
-        from .optimism import load_optimism_table
-        from .uncertainty import OptimismSettings
+        from .uncertainty.analysis import OptimismSettings
+        from .uncertainty.optimism import load_optimism_table
 
         optimism = OptimismSettings(
             load_optimism_table(args.optimism_table), capital_category=args.capital_category
@@ -312,7 +312,7 @@ def cmd_simulate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
 
 def _add_uncertainty_commands(sub: argparse._SubParsersAction) -> None:
-    from .limits import DEFAULT_DRAWS, DEFAULT_SEED, MAX_DRAWS
+    from .uncertainty.limits import DEFAULT_DRAWS, DEFAULT_SEED, MAX_DRAWS
 
     p = _command(
         sub,
@@ -405,7 +405,7 @@ def cmd_brief(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
     simulation = None
     if args.draws is not None:
-        from .uncertainty import check_draws, simulate
+        from .uncertainty.analysis import check_draws, simulate
 
         draws, seed = check_draws(args.draws, args.seed)
         simulation = simulate(result.scenario, draws, seed)
@@ -433,7 +433,7 @@ def cmd_chart(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
 
 def _add_export_commands(sub: argparse._SubParsersAction) -> None:
-    from .limits import DEFAULT_SEED
+    from .uncertainty.limits import DEFAULT_SEED
 
     p = _command(
         sub,

@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 
 from .formatting import fy_label, money
-from .pooling import PoolingResult
+from .pooling.accounting import PoolingResult
 
 
 def _f(x: float | np.floating[Any]) -> float:

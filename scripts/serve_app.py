@@ -26,9 +26,9 @@ def preload() -> None:
     import costmodel.inputs.editing  # noqa: F401
     import costmodel.inputs.loading
     import costmodel.inputs.provenance  # noqa: F401
-    import costmodel.pooling_views  # noqa: F401
+    import costmodel.pooling.views  # noqa: F401
     import costmodel.tables  # noqa: F401
-    import costmodel.uncertainty_views  # noqa: F401
+    import costmodel.uncertainty.views  # noqa: F401
 
     costmodel.inputs.loading.load_reference()  # parse the shipped discount schedules and deflators once
 

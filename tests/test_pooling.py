@@ -20,7 +20,7 @@ from costmodel.appraisal.engine import Flows
 from costmodel.cli import main
 from costmodel.errors import AssumptionError
 from costmodel.inputs.loading import load_proposal
-from costmodel.pooling import (
+from costmodel.pooling.accounting import (
     PoolParams,
     PoolStructure,
     appraise_pool,
@@ -377,7 +377,7 @@ def test_fair_share_leaves_every_partner_whole_when_total_nonnegative(case, rule
     assert np.all(fs.target_net[ok] * m >= -0.005)
     # delivering it as savings shares (a formula constant over the years) gives exactly those NPVs
     shares = fs.savings_shares[:, None, :] * np.ones_like(pf.savings_before)
-    from costmodel.pooling import share_savings
+    from costmodel.pooling.accounting import share_savings
 
     sav_after = share_savings(pf.savings_before, shares, m)
     net = pv(sav_after - pf.costs_after - pf.charges_paid + pf.charges_received, df)

@@ -20,7 +20,7 @@ from costmodel.cli import main
 from costmodel.errors import UsageError
 from costmodel.inputs.loading import load_proposal
 from costmodel.inputs.models import Proposal
-from costmodel.uncertainty import (
+from costmodel.uncertainty.analysis import (
     MAX_DRAWS,
     check_draws,
     compile_uncertainty,
@@ -301,8 +301,8 @@ def test_capital_optimism_bias_uses_green_book_table(youth):
 
 
 def test_optimism_bias_carried_into_simulation(youth):
-    from costmodel.optimism import load_optimism_table
-    from costmodel.uncertainty import OptimismSettings
+    from costmodel.uncertainty.analysis import OptimismSettings
+    from costmodel.uncertainty.optimism import load_optimism_table
 
     sc = _edit(youth, _zero_width)
     sim = simulate(sc, draws=50, seed=1, optimism=OptimismSettings(load_optimism_table()))

@@ -36,12 +36,12 @@ from typing import TYPE_CHECKING
 import numpy as np
 from numpy.typing import NDArray
 
-from .appraisal.discounting import price_conversion_factor
-from .appraisal.engine import MONEY_TOLERANCE, Flows, Structure
+from ..appraisal.discounting import price_conversion_factor
+from ..appraisal.engine import MONEY_TOLERANCE, Flows, Structure
 
 if TYPE_CHECKING:
-    from .appraisal.engine import TenYearTest
-    from .inputs.loading import Scenario
+    from ..appraisal.engine import TenYearTest
+    from ..inputs.loading import Scenario
 
 F = NDArray[np.float64]
 

@@ -30,9 +30,9 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from numpy.typing import NDArray
 
-from .appraisal.chain import appraise
-from .appraisal.discounting import price_conversion_factor, rates_by_year
-from .appraisal.engine import (
+from ..appraisal.chain import appraise
+from ..appraisal.discounting import price_conversion_factor, rates_by_year
+from ..appraisal.engine import (
     MONEY_TOLERANCE,
     Params,
     Structure,
@@ -40,13 +40,13 @@ from .appraisal.engine import (
     evaluate_summary,
     first_year_staying_nonnegative,
 )
-from .errors import ComputationError, UsageError
-from .formatting import MINUS, money, percent
+from ..errors import ComputationError, UsageError
+from ..formatting import MINUS, money, percent
 from .optimism import GRADE_ORDER, OptimismTable, check_capital_options, load_optimism_table
 
 if TYPE_CHECKING:
-    from .appraisal.engine import TenYearTest
-    from .inputs.loading import Scenario
+    from ..appraisal.engine import TenYearTest
+    from ..inputs.loading import Scenario
 
 F = NDArray[np.float64]
 
@@ -811,7 +811,7 @@ class RateCase:
 
 def discount_rate_sensitivity(c: Compiled, user_rates: Sequence[float] = ()) -> list[RateCase]:
     """NPV (total and by agency) under the standard, lower-rate and health schedules and any user rates."""
-    from .inputs.loading import load_reference
+    from ..inputs.loading import load_reference
 
     ref = {s.id: s for s in load_reference().discount_schedules}
     T = c.structure.n_years
@@ -949,7 +949,7 @@ def check_draws(draws: object, seed: object) -> tuple[int, int]:
 
 def draw_values(inputs: Sequence[UncertainInput], n: int, rng: np.random.Generator) -> F:
     """(n, K) draws of the inputs, each from its distribution, clipped to its domain."""
-    from .inputs.distributions import sample
+    from ..inputs.distributions import sample
 
     return sample(
         rng,
