@@ -254,7 +254,7 @@ def show_invalid_edit_banner(d: Draft) -> None:
 
 def show_chart(kind: str, result: TenYearTest, *, key_prefix: str = "") -> None:
     """A chart with its one-line caption and CSV/PNG/SVG downloads (images made on click)."""
-    from costmodel.charts import CHART_KINDS, build_chart
+    from costmodel.present.charts import CHART_KINDS, build_chart
 
     spec = CHART_KINDS[kind]
     data = _chart_data(kind, result.scenario.inputs_sha256, result)
@@ -273,7 +273,7 @@ def show_chart(kind: str, result: TenYearTest, *, key_prefix: str = "") -> None:
 def _chart_data(kind: str, inputs_sha256: str, _result: TenYearTest) -> Any:
     """A chart kind's tidy frame, once per set of resolved inputs (``inputs_sha256`` identifies the
     result: some kinds, e.g. the Monte Carlo distribution, take a while to compute)."""
-    from costmodel.charts import CHART_KINDS
+    from costmodel.present.charts import CHART_KINDS
 
     return CHART_KINDS[kind].data(_result)
 

@@ -138,7 +138,7 @@ def _simulation(
     """The Monte Carlo of the proposal whose resolved inputs hash to ``inputs_sha256`` (``_result``),
     with a progress bar while it runs (the bar is created and removed here, so a cached replay is
     harmless)."""
-    from costmodel.charts import npv_distribution_data
+    from costmodel.present.charts import npv_distribution_data
     from costmodel.uncertainty.analysis import OptimismSettings, simulate
     from costmodel.uncertainty.optimism import load_optimism_table
     from costmodel.uncertainty.views import summarise_simulation
@@ -453,7 +453,7 @@ def _monte_carlo(r: TenYearTest, d: Draft, optimism: bool, pid: str, prices: str
 
 
 def _show_simulation(r: TenYearTest, view: SimulationView, pid: str, prices: str) -> None:
-    from costmodel.charts import build_chart
+    from costmodel.present.charts import build_chart
 
     firm = view.firm_budget_years
     st.markdown(

@@ -132,7 +132,7 @@ def cmd_validate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
 
 def cmd_run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    from .report import render_csv, render_table, to_json
+    from .present.report import render_csv, render_table, to_json
 
     result = _appraise(args)
     render: Callable[..., str] = {"table": render_table, "json": to_json, "csv": render_csv}[args.format]
@@ -145,7 +145,7 @@ def cmd_run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 def cmd_pool(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     """Pooled budget and responsibility charges: partner table, flows and the fair-share agreement."""
     from .pooling.accounting import appraise_pool
-    from .pooling_report import pooling_to_dict, render_pooling_table
+    from .present.pooling_report import pooling_to_dict, render_pooling_table
 
     result = _appraise(args)
     pr = appraise_pool(result, args.solve)
@@ -177,8 +177,8 @@ def sc_title(result) -> str:
 
 def cmd_compare(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from .appraisal.chain import appraise
-    from .compare import compare_json, compare_table
     from .inputs.loading import load_proposal
+    from .present.compare import compare_json, compare_table
 
     ov = _overrides(args)
     results = [appraise(load_proposal(f, ov)) for f in args.files]
@@ -239,9 +239,9 @@ def _rate_range(text: str | None) -> tuple[float, float] | None:
 
 def cmd_sensitivity(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from .inputs.loading import load_proposal
+    from .present.uncertainty_report import sensitivity_json, sensitivity_table
     from .uncertainty.analysis import sensitivity
     from .uncertainty.optimism import load_optimism_table
-    from .uncertainty_report import sensitivity_json, sensitivity_table
 
     scenario = load_proposal(args.file, _overrides(args))
     table = load_optimism_table(args.optimism_table) if args.optimism_table else None
@@ -279,8 +279,8 @@ class _Progress:
 
 def cmd_simulate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from .inputs.loading import load_proposal
+    from .present.uncertainty_report import simulation_json, simulation_table
     from .uncertainty.analysis import check_draws, simulate
-    from .uncertainty_report import simulation_json, simulation_table
 
     draws, seed = check_draws(args.draws, args.seed)  # refuse before loading anything
     scenario = load_proposal(args.file, _overrides(args))

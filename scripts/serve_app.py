@@ -21,13 +21,13 @@ def preload() -> None:
     import pandas  # noqa: F401
 
     import costmodel.appraisal.engine  # noqa: F401
-    import costmodel.charts  # noqa: F401
-    import costmodel.compare  # noqa: F401
     import costmodel.inputs.editing  # noqa: F401
     import costmodel.inputs.loading
     import costmodel.inputs.provenance  # noqa: F401
     import costmodel.pooling.views  # noqa: F401
-    import costmodel.tables  # noqa: F401
+    import costmodel.present.charts  # noqa: F401
+    import costmodel.present.compare  # noqa: F401
+    import costmodel.present.tables  # noqa: F401
     import costmodel.uncertainty.views  # noqa: F401
 
     costmodel.inputs.loading.load_reference()  # parse the shipped discount schedules and deflators once

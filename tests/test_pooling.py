@@ -521,7 +521,7 @@ def test_cli_pool_without_pool_is_a_usage_error():
 
 
 def test_pooling_charts_only_for_pooled_proposals():
-    from costmodel.charts import CHART_KINDS, build_chart
+    from costmodel.present.charts import CHART_KINDS, build_chart
 
     pooled = appraise(load_proposal(EARLY_HELP))
     plain = appraise(load_proposal(ROOT / "assumptions/proposals/youth_work.yaml"))

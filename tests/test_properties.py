@@ -201,7 +201,7 @@ def test_present_value_not_above_undiscounted_for_positive_flows(data):
 @SETTINGS
 @given(proposals())
 def test_same_input_same_json(data):
-    from costmodel.report import to_json
+    from costmodel.present.report import to_json
 
     assert to_json(run(data)) == to_json(run(data))
 

@@ -108,7 +108,7 @@ def test_money_picks_its_unit_after_rounding_and_never_signs_zero():
 
 
 def test_pooling_thousands_never_show_minus_zero():
-    from costmodel.pooling_report import _k
+    from costmodel.present.pooling_report import _k
 
     assert _k(-400.0) == "0"
     assert _k(-600.0) == "\u22121"

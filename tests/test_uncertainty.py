@@ -20,6 +20,7 @@ from costmodel.cli import main
 from costmodel.errors import UsageError
 from costmodel.inputs.loading import load_proposal
 from costmodel.inputs.models import Proposal
+from costmodel.present.uncertainty_report import simulation_json
 from costmodel.uncertainty.analysis import (
     MAX_DRAWS,
     check_draws,
@@ -32,7 +33,6 @@ from costmodel.uncertainty.analysis import (
     switching_values,
     tornado,
 )
-from costmodel.uncertainty_report import simulation_json
 
 from .conftest import YOUTH_WORK
 
@@ -453,7 +453,7 @@ def test_draws_clipped_to_domain_and_rounded_for_years():
 
 
 def test_uncertainty_charts_build_from_small_frames(youth):
-    from costmodel.charts import CHART_KINDS, build_chart
+    from costmodel.present.charts import CHART_KINDS, build_chart
 
     det = appraise(youth)
     for kind in ("tornado", "npv-distribution"):

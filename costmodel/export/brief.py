@@ -418,7 +418,7 @@ def brief_html(result: TenYearTest, simulation: Any = None, *, charts: bool = Tr
     e = html.escape
     chart_html = ""
     if charts:
-        from ..charts import CHART_KINDS
+        from ..present.charts import CHART_KINDS
         from .images import data_uri
 
         figs = []

@@ -970,7 +970,7 @@ class _Builder:
 
     def build_provenance(self) -> None:
         from ..inputs.models import GRADE_MEANINGS
-        from ..report import CONVENTIONS
+        from ..present.report import CONVENTIONS
 
         sc, r = self.sc, self.r
         s = self.prov
