@@ -9,6 +9,7 @@ or years.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, fields, replace
 from typing import Any
@@ -53,11 +54,18 @@ def with_values(c: Compiled, inputs: Sequence[UncertainInput], values: F) -> tup
         return batched[name]
 
     cost_shape = c.structure.cost_shape
+    varying = {inp.id: k for k, inp in enumerate(inputs)}
     for k, inp in enumerate(inputs):
         x = values[:, k]
         tgt = inp.target
         if tgt in arrays and tgt not in ("unit_cost", "rates"):
-            writable(tgt)[:, inp.index] = x * inp.scale
+            if inp.cell and sum(cid in varying for cid, _ in inp.cell) > 1:
+                # several inputs multiply this cell (a registry entry that scales a Params field):
+                # the product of each one's value in this row, or its central value if it does not vary
+                terms = [values[:, varying[cid]] if cid in varying else central for cid, central in inp.cell]
+                writable(tgt)[:, inp.index] = math.prod(terms)
+            else:
+                writable(tgt)[:, inp.index] = x * inp.scale
         elif tgt == "unit_cost_component":
             assert inp.vector is not None
             writable("unit_cost")[:, inp.index, :] += (x - inp.central)[:, None] * inp.vector
@@ -66,7 +74,7 @@ def with_values(c: Compiled, inputs: Sequence[UncertainInput], values: F) -> tup
             writable("unit_cost")[:] += (x / inp.central - 1.0)[:, None, None] * inp.vector
         elif tgt == "discount_rate":
             writable("rates")[:] += (x - inp.central)[:, None]
-        elif tgt == "growth":
+        elif tgt == "cost_growth":
             assert inp.vector is not None
             if cost_shape.ndim == 2:
                 cost_shape = np.array(np.broadcast_to(cost_shape, (B, *cost_shape.shape)))
