@@ -2,7 +2,8 @@
 
 :func:`with_values` turns a matrix of input values (rows = draws or sensitivity cases, columns =
 inputs of a :class:`~costmodel.uncertainty.compile.Compiled` table) into batched ``Params`` with a
-leading axis, which :func:`costmodel.appraisal.engine.evaluate_summary` evaluates at once;
+leading axis, which :func:`costmodel.appraisal.engine.measures` evaluates at once (the same function that gives
+the deterministic figures);
 :func:`npv_table` does this in chunks sized from a memory budget. There is no Python loop over draws
 or years.
 """
@@ -12,12 +13,11 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, fields, replace
-from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 
-from ..appraisal.engine import Params, Structure, evaluate_summary, first_year_staying_nonnegative
+from ..appraisal.engine import Params, Structure, measures
 from ..errors import ComputationError
 from .compile import Compiled, UncertainInput
 
@@ -107,17 +107,6 @@ class BatchResult:
     discounted_payback_year: NDArray[np.int64]  # (B,)
 
 
-def summarise_batch(s: Structure, p: Params, *, detail: bool) -> tuple[Any, ...]:
-    sm = evaluate_summary(s, p)
-    net_a = sm.pv_savings - sm.pv_costs
-    npv = sm.pv_savings.sum(axis=-1) - sm.pv_costs.sum(axis=-1)  # the same order as engine.summarise
-    if not detail:
-        return npv, net_a
-    be = first_year_staying_nonnegative(np.cumsum(sm.cashable - sm.costs, axis=-1))
-    dpay = first_year_staying_nonnegative(np.cumsum((sm.savings - sm.costs) * sm.factors, axis=-1))
-    return npv, net_a, be, dpay
-
-
 def npv_table(
     c: Compiled,
     inputs: Sequence[UncertainInput],
@@ -139,10 +128,10 @@ def npv_table(
     for start in range(0, n, chunk):  # a loop over chunks of draws, not over draws
         stop = min(n, start + chunk)
         s, p = with_values(c, inputs, values[start:stop])
-        out = summarise_batch(s, p, detail=detail)
-        npv[start:stop], net_a[start:stop] = out[0], out[1]
+        m = measures(s, p)
+        npv[start:stop], net_a[start:stop] = m.npv, m.pv_net_by_agency
         if detail:
-            be[start:stop], dpay[start:stop] = out[2], out[3]
+            be[start:stop], dpay[start:stop] = m.dual_running.break_even_year, m.discounted_payback_year
         if progress is not None:
             progress(stop, n)
     if not (np.all(np.isfinite(npv)) and np.all(np.isfinite(net_a))):

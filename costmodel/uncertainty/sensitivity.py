@@ -12,11 +12,11 @@ from numpy.typing import NDArray
 
 from ..appraisal.chain import appraise
 from ..appraisal.discounting import rates_by_year
-from ..appraisal.engine import MONEY_TOLERANCE
+from ..appraisal.engine import MONEY_TOLERANCE, measures
 from ..errors import UsageError
 from ..formatting import MINUS, money, percent
 from ..inputs.loading import load_reference
-from .batch import central_values, npv_table, summarise_batch, with_values
+from .batch import central_values, npv_table, with_values
 from .compile import Compiled, Correction, OptimismSettings, UncertainInput, compile_uncertainty
 from .optimism import OptimismTable, check_capital_options, load_optimism_table
 
@@ -325,8 +325,8 @@ def discount_rate_sensitivity(c: Compiled, user_rates: Sequence[float] = ()) -> 
     rates = np.stack([x[2] for x in cases])
     s, p = with_values(c, [], np.zeros((len(cases), 0)))
     p = replace(p, rates=rates)
-    npv, net_a = summarise_batch(s, p, detail=False)
-    return [RateCase(sid, label, float(npv[i]), net_a[i]) for i, (sid, label, _) in enumerate(cases)]
+    m = measures(s, p)
+    return [RateCase(sid, label, float(m.npv[i]), m.pv_net_by_agency[i]) for i, (sid, label, _) in enumerate(cases)]
 
 
 @dataclass(frozen=True)
@@ -358,7 +358,8 @@ def optimism_effect(
     cat = check_capital_options(table, capital_category, mitigation)
     without = appraise(scenario)
     cw = compile_uncertainty(scenario, settings)
-    npv, net_a = summarise_batch(cw.structure, cw.params, detail=False)
+    m = measures(cw.structure, cw.params)
+    npv, net_a = m.npv, m.pv_net_by_agency
     cg = table.confidence_grades
     note = (
         cg.assumption
