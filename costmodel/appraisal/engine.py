@@ -29,13 +29,15 @@ outcome "savings" are negative (acute demand added).
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from numpy.typing import NDArray
 
 from ..errors import ComputationError
+from ..inputs.registry import Entry, outcome_entries
 from .discounting import discount_factors, price_conversion_factor, rates_by_year
 
 if TYPE_CHECKING:
@@ -189,8 +191,80 @@ class Flows:
         return self.savings - self.costs
 
 
-def compile_scenario(scenario: Scenario) -> tuple[Structure, Params]:
-    """Turn a resolved scenario into array form, converting every amount to price-base prices."""
+def active_years(start: int, end: int | None, n_years: int) -> tuple[F, F]:
+    """A recurring line's timing: 1.0 in the years ``start``..``end`` (default: the last year), else 0.0,
+    and the years since ``start`` (0 before it), the exponent of its growth. Both (n_years,). [years]"""
+    t = np.arange(n_years, dtype=np.float64)
+    last = end if end is not None else n_years - 1
+    active = ((t >= start) & (t <= last)).astype(np.float64)
+    return active, np.maximum(t - start, 0.0)
+
+
+@dataclass(frozen=True)
+class UnitCostTerm:
+    """One outcome's use of a unit cost, in price-base prices (times any benefit factor)."""
+
+    outcome: int  # outcome index
+    use: int  # index among the outcome's unit costs
+    unit_cost: str  # unit-cost id
+    per_event: float  # units per event [units per event]
+    by_agency: F  # (A,) £ per unit by agency [£ per unit, price base]
+
+
+def unit_cost_table(
+    scenario: Scenario, benefit_factors: dict[tuple[int, int], float] | None = None
+) -> tuple[F, list[UnitCostTerm]]:
+    """Each outcome's £ per event by agency, (O, A), and the uses it sums.
+
+    ``unit[o, a]`` adds, over the outcome's unit costs and their bearers in file order, units per event
+    × the bearer's £ per unit × the price conversion × the use's benefit factor (1 unless given, e.g. an
+    optimism-bias correction keyed by (outcome index, use index)).
+    """
+    p = scenario.proposal
+    base = p.appraisal.price_base_year
+    index = scenario.deflator.index
+    aidx = {a.id: i for i, a in enumerate(scenario.agencies)}
+    unit = np.zeros((len(p.outcomes), len(aidx)))
+    uses: list[UnitCostTerm] = []
+    for o, oc in enumerate(p.outcomes):
+        for j, use in enumerate(oc.unit_costs):
+            uc = scenario.unit_costs[use.unit_cost]
+            per = use.per_event.value if use.per_event is not None else 1.0
+            k = price_conversion_factor(index, uc.price_year, base)
+            f = benefit_factors.get((o, j), 1.0) if benefit_factors else 1.0
+            vec = np.zeros(len(aidx))
+            for b in uc.bearers:
+                unit[o, aidx[b.agency]] += per * b.value * k * f  # × 1.0 is exact
+                vec[aidx[b.agency]] += b.value * k * f
+            uses.append(UnitCostTerm(o, j, use.unit_cost, float(per), vec))
+    return unit, uses
+
+
+def outcome_columns(outcomes: Sequence[Any]) -> dict[str, F]:
+    """The outcome columns of :class:`Params`, (O,) each, read from the input registry
+    (:mod:`costmodel.inputs.registry`): each entry sets its ``Params`` field, or multiplies it."""
+
+    def column(e: Entry) -> F:
+        return np.array(
+            [float(q.value) if (q := getattr(oc, e.key, None)) is not None else e.default for oc in outcomes],
+            dtype=np.float64,
+        )
+
+    entries = outcome_entries()
+    columns = {e.applies: column(e) for e in entries if e.role == "sets"}
+    for e in entries:
+        if e.role == "scales":
+            columns[e.applies] = columns[e.applies] * column(e)
+    return columns
+
+
+def compile_scenario(
+    scenario: Scenario, benefit_factors: dict[tuple[int, int], float] | None = None
+) -> tuple[Structure, Params]:
+    """Turn a resolved scenario into array form, converting every amount to price-base prices.
+
+    ``benefit_factors`` multiplies a unit-cost use's £ per event (see :func:`unit_cost_table`).
+    """
     p = scenario.proposal
     ap = p.appraisal
     T = ap.horizon_years
@@ -217,29 +291,18 @@ def compile_scenario(scenario: Scenario) -> tuple[Structure, Params]:
         assert line.amount is not None
         amount[i] = line.amount.value * price_conversion_factor(index, line.amount.price_year, base)
         if line.kind == "recurring":
-            end = line.end_year if line.end_year is not None else T - 1
             g = line.growth.value if line.growth is not None else 0.0
-            active = (t >= line.start_year) & (t <= end)
-            shape[i] = np.where(active, (1.0 + g) ** np.maximum(t - line.start_year, 0), 0.0)
+            active, since = active_years(line.start_year, line.end_year, T)
+            shape[i] = np.where(active > 0, (1.0 + g) ** since, 0.0)
         elif line.start_year < T:
             shape[i, line.start_year] = 1.0
 
     n_outcomes = len(p.outcomes)
-    A = len(agencies)
     intake_mask = np.zeros((n_outcomes, T))
-    unit = np.zeros((n_outcomes, A))
     for o, oc in enumerate(p.outcomes):
         end = oc.intake_end_year if oc.intake_end_year is not None else T - 1
         intake_mask[o] = ((t >= oc.intake_start_year) & (t <= end)).astype(np.float64)
-        for use in oc.unit_costs:
-            uc = scenario.unit_costs[use.unit_cost]
-            per = use.per_event.value if use.per_event is not None else 1.0
-            k = price_conversion_factor(index, uc.price_year, base)
-            for b in uc.bearers:
-                unit[o, aidx[b.agency]] += per * b.value * k
-
-    def col(name: str) -> F:
-        return np.array([float(getattr(oc, name).value) for oc in p.outcomes], dtype=np.float64)
+    unit, _ = unit_cost_table(scenario, benefit_factors)
 
     structure = Structure(
         n_years=T,
@@ -257,20 +320,9 @@ def compile_scenario(scenario: Scenario) -> tuple[Structure, Params]:
     )
     params = Params(
         cost_amount=amount,
-        cohort=col("cohort"),
-        baseline_rate=col("baseline_rate"),
-        effect=col("effect"),
-        lag=col("lag_years"),
-        persistence=col("persistence_years"),
-        drop_off=col("drop_off"),
-        deadweight=col("deadweight"),
-        displacement=col("displacement"),
-        attribution=col("attribution"),
-        optimism_bias=col("optimism_bias"),
-        cashable_share=col("cashable_share"),
-        cashable_delay=col("cashable_delay_years"),
         unit_cost=unit,
         rates=rates_by_year([(b.from_year, b.rate) for b in scenario.schedule.bands], T),
+        **outcome_columns(p.outcomes),
     )
     return structure, params
 

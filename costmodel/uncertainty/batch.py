@@ -10,6 +10,7 @@ or years.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, fields, replace
 
@@ -83,12 +84,20 @@ def with_values(c: Compiled, inputs: Sequence[UncertainInput], values: F) -> tup
     values = np.asarray(values, dtype=np.float64)
     batch = _Batch(c, values.shape[0])
     targets = np.array([inp.target for inp in inputs], dtype=object)
+    varying = {inp.id: k for k, inp in enumerate(inputs)}
+    shared = np.array([sum(cid in varying for cid, _ in inp.cell) > 1 for inp in inputs], dtype=bool)
     for name in DIRECT_TARGETS:
-        cols = np.flatnonzero(targets == name)
+        cols = np.flatnonzero((targets == name) & ~shared)
         if cols.size:
             index = np.array([inputs[k].index for k in cols.tolist()])
             scale = np.array([inputs[k].scale for k in cols.tolist()])
             batch.writable(name)[:, index] = values[:, cols] * scale
+    for k in np.flatnonzero(shared).tolist():
+        # several varying inputs multiply this cell (a registry entry that scales a Params field): the
+        # product of each one's value in this row, or its central value if it does not vary
+        inp = inputs[k]
+        terms = [values[:, varying[cid]] if cid in varying else central for cid, central in inp.cell]
+        batch.writable(inp.target)[:, inp.index] = math.prod(terms)
     components = np.flatnonzero(targets == "unit_cost_component")
     if components.size:
         # several components of one outcome add up in input order: apply them rank by rank, each rank
@@ -103,7 +112,7 @@ def with_values(c: Compiled, inputs: Sequence[UncertainInput], values: F) -> tup
         for r in range(int(rank.max()) + 1):  # components per outcome (a few), not draws
             sel = np.flatnonzero(rank == r)
             unit[:, outcome[sel], :] += delta[:, sel, None] * vectors[sel]
-    for k in np.flatnonzero(np.isin(targets, ("unit_cost_scale", "discount_rate", "growth"))).tolist():
+    for k in np.flatnonzero(np.isin(targets, ("unit_cost_scale", "discount_rate", "cost_growth"))).tolist():
         inp, x = inputs[k], values[:, k]
         if inp.target == "unit_cost_scale":
             assert inp.vector is not None
@@ -112,7 +121,7 @@ def with_values(c: Compiled, inputs: Sequence[UncertainInput], values: F) -> tup
             batch.writable("rates")[:] += (x - inp.central)[:, None]
         else:
             batch.writable_cost_shape()[:, inp.index, :] = _growth_rows(inp, x)
-    unknown = set(targets) - {*DIRECT_TARGETS, "unit_cost_component", "unit_cost_scale", "discount_rate", "growth"}
+    unknown = set(targets) - {*DIRECT_TARGETS, "unit_cost_component", "unit_cost_scale", "discount_rate", "cost_growth"}
     if unknown:  # pragma: no cover - a programming error
         raise ValueError(f"unknown input target {sorted(unknown)!r}")
     return batch.result()
@@ -148,7 +157,7 @@ def with_changes(
     rows = np.flatnonzero(targets == "discount_rate")
     if rows.size:
         batch.writable("rates")[rows] += (xs[rows] - central[rows])[:, None]
-    rows = np.flatnonzero(targets == "growth")
+    rows = np.flatnonzero(targets == "cost_growth")
     for k in np.unique(which[rows]).tolist():  # one group per growth input (a few)
         sel = rows[which[rows] == k]
         batch.writable_cost_shape()[sel, inputs[k].index, :] = _growth_rows(inputs[k], xs[sel])
