@@ -5,7 +5,8 @@ Run with `bash scripts/app` (or `.venv/bin/streamlit run app.py`).
 
 import streamlit as st
 
-from app_pages.common import proposal_sidebar
+from app_pages.common import current_draft, proposal_sidebar
+from app_pages.links import sync_url
 
 st.set_page_config(page_title="costmodel: the Ten Year Test", page_icon=":material/savings:", layout="wide")
 
@@ -18,3 +19,4 @@ pages = [
 page = st.navigation(pages)
 proposal_sidebar()
 page.run()
+sync_url(current_draft())  # again after the page: a Monte Carlo run or an edit made in this run
