@@ -15,8 +15,9 @@ from app_pages.tabs.uncertainty import _image
 from costmodel.formatting import percent
 from costmodel.inputs.loading import load_proposal
 from costmodel.present.charts import build_chart
-from costmodel.uncertainty.analysis import OptimismSettings, simulate
+from costmodel.uncertainty.compile import OptimismSettings
 from costmodel.uncertainty.limits import DEFAULT_DRAWS, DEFAULT_SEED
+from costmodel.uncertainty.montecarlo import simulate
 from costmodel.uncertainty.optimism import load_optimism_table
 from tests.app.tabs import open_tab
 

@@ -120,8 +120,8 @@ def test_the_verdict_shows_the_probability_of_passing(browser, app_url):  # noqa
 
     from costmodel.formatting import percent
     from costmodel.inputs.loading import load_proposal
-    from costmodel.uncertainty.analysis import simulate
     from costmodel.uncertainty.limits import DEFAULT_DRAWS, DEFAULT_SEED
+    from costmodel.uncertainty.montecarlo import simulate
     from tests.e2e.test_browser import ROOT
 
     page = new_page(browser, app_url, height=1100)
