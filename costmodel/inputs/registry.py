@@ -311,6 +311,12 @@ class Setting:
     index: tuple[int, ...]
     quantity: Any
 
+    @property
+    def row_ids(self) -> list[str]:
+        """The ids (or positions) of the rows along the path: ``["fte", "custody_month"]``."""
+        parts = self.path.split(".")
+        return [parts[k] for k, t in enumerate(self.entry.template.split(".")) if t == "*"]
+
 
 def _matches(node: Any, parts: list[str], done: list[str], rows: tuple[Any, ...], index: tuple[int, ...],
              ids: list[str], pos: list[str]) -> Iterator[tuple[list[str], list[str], tuple[Any, ...],
