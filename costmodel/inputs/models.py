@@ -318,8 +318,10 @@ class Appraisal(StrictModel):
         description="Financial year whose prices all figures are converted to."
     )
     discount_schedule: Id = Field(
-        default="green_book_standard",
-        description="Discount-rate schedule: green_book_standard, green_book_health or green_book_lower_rate.",
+        default="green_book_standard", description=describe("appraisal.discount_schedule")
+    )
+    discount_rate: Annotated[float, Field(ge=0, le=0.5)] | None = Field(
+        default=None, description=describe("appraisal.discount_rate")
     )
     deflator: Id = Field(
         default="hmt_gdp_deflator", description="GDP-deflator table used to convert price years."
