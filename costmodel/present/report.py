@@ -9,7 +9,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-import math
 from typing import Any
 
 import numpy as np
@@ -17,6 +16,7 @@ import numpy as np
 from .. import __version__
 from ..appraisal.engine import TenYearTest
 from ..formatting import fy_label, money
+from .jsonsafe import json_number, json_series
 from .measures import headline_measures
 
 CONVENTIONS = {
@@ -30,17 +30,8 @@ CONVENTIONS = {
 }
 
 
-def _f(x: float | np.floating[Any] | None) -> float | None:
-    if x is None:
-        return None
-    v = float(x)
-    if not math.isfinite(v):
-        raise ValueError("non-finite value in output")
-    return 0.0 if v == 0 else v
-
-
-def _series(arr: np.ndarray) -> list[float]:
-    return [_f(v) for v in np.asarray(arr, dtype=float).tolist()]  # type: ignore[misc]
+_f = json_number
+_series = json_series
 
 
 def _fy(result: TenYearTest, index: int | None) -> int | None:
