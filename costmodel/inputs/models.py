@@ -22,6 +22,8 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
 
+from .registry import describe
+
 SCHEMA_VERSION = 1
 
 Id = Annotated[
@@ -305,23 +307,21 @@ class UnitCostLibrary(StrictModel):
 class Appraisal(StrictModel):
     """Appraisal settings: the Ten Year Test window, prices and discounting."""
 
-    first_year: FinancialYear = Field(description="First appraisal year (year 0, undiscounted).")
+    first_year: FinancialYear = Field(description=describe("appraisal.first_year"))
     horizon_years: Annotated[int, Field(ge=1, le=100)] = Field(
-        default=10, description="Number of appraisal years (the Ten Year Test uses 10)."
+        default=10, description=describe("appraisal.horizon_years")
     )
     firm_budget_years: Annotated[int, Field(ge=0, le=100)] = Field(
-        default=5, description="Years covered by firm budgets; the rest of the horizon is 'impact beyond'."
+        default=5, description=describe("appraisal.firm_budget_years")
     )
-    price_base_year: FinancialYear = Field(
-        description="Financial year whose prices all figures are converted to."
-    )
+    price_base_year: FinancialYear = Field(description=describe("appraisal.price_base_year"))
     discount_schedule: Id = Field(
-        default="green_book_standard",
-        description="Discount-rate schedule: green_book_standard, green_book_health or green_book_lower_rate.",
+        default="green_book_standard", description=describe("appraisal.discount_schedule")
     )
-    deflator: Id = Field(
-        default="hmt_gdp_deflator", description="GDP-deflator table used to convert price years."
+    discount_rate: Annotated[float, Field(ge=0, le=0.5)] | None = Field(
+        default=None, description=describe("appraisal.discount_rate")
     )
+    deflator: Id = Field(default="hmt_gdp_deflator", description=describe("appraisal.deflator"))
 
     @model_validator(mode="after")
     def _firm_within_horizon(self):
@@ -339,15 +339,15 @@ class CostLine(StrictModel):
     label: Text
     paid_by: Id = Field(description="Agency id of the budget that pays.")
     kind: Literal["capital", "one_off", "recurring"]
-    amount: MoneyQ | None = Field(default=None, description="A one-off sum, or the amount each year.")
-    by_year: MoneyByYear | None = Field(default=None, description="Explicit amounts for consecutive years.")
+    amount: MoneyQ | None = Field(default=None, description=describe("prevention_costs.*.amount"))
+    by_year: MoneyByYear | None = Field(default=None, description=describe("prevention_costs.*.by_year"))
     start_year: Annotated[int, Field(ge=0, le=99)] = Field(
         default=0, description="First appraisal year it is paid in."
     )
     end_year: Annotated[int, Field(ge=0, le=99)] | None = Field(
         default=None, description="Last appraisal year of a recurring cost (default: end of the horizon)."
     )
-    growth: GrowthQ | None = Field(default=None, description="Real growth per year of a recurring amount.")
+    growth: GrowthQ | None = Field(default=None, description=describe("prevention_costs.*.growth"))
 
     @model_validator(mode="after")
     def _one_profile(self):
@@ -378,7 +378,9 @@ class UnitCostUse(StrictModel):
     """A unit cost incurred by each outcome event, optionally several units per event."""
 
     unit_cost: Id = Field(description="Id of a unit cost in the library or in this file.")
-    per_event: PerEventQ | None = Field(default=None, description="Units of this cost per event (default 1).")
+    per_event: PerEventQ | None = Field(
+        default=None, description=describe("outcomes.*.unit_costs.*.per_event")
+    )
 
 
 class Outcome(StrictModel):
@@ -387,39 +389,23 @@ class Outcome(StrictModel):
     id: Id
     label: Text
     description: Text | None = None
-    cohort: PeoplePerYearQ = Field(description="People reached (new intake) each year. [people per year]")
+    cohort: PeoplePerYearQ = Field(description=describe("outcomes.*.cohort"))
     intake_start_year: Annotated[int, Field(ge=0, le=99)] = 0
     intake_end_year: Annotated[int, Field(ge=0, le=99)] | None = Field(
         default=None, description="Last appraisal year with a new intake (default: end of the horizon)."
     )
-    baseline_rate: FractionQ = Field(
-        description="Without the prevention, the share of the cohort who incur the outcome each year. [fraction]"
-    )
-    effect: FractionQ = Field(
-        description="Relative change in that rate: the reduction achieved (for a cut, the increase caused). [fraction]"
-    )
+    baseline_rate: FractionQ = Field(description=describe("outcomes.*.baseline_rate"))
+    effect: FractionQ = Field(description=describe("outcomes.*.effect"))
     unit_costs: Annotated[list[UnitCostUse], Field(min_length=1)]
-    lag_years: YearsQ = Field(description="Years after intake before the effect starts. [years]")
-    persistence_years: YearsQ = Field(
-        description="Years the effect lasts for each intake (at least 1). [years]"
-    )
-    drop_off: FractionQ = Field(
-        description="Share of the remaining effect lost each year after the first. [fraction]"
-    )
-    deadweight: FractionQ = Field(
-        description="Share of the change that would have happened anyway. [fraction]"
-    )
-    displacement: FractionQ = Field(description="Share of the change that moves elsewhere. [fraction]")
-    attribution: FractionQ = Field(description="Share of the change due to other organisations. [fraction]")
-    optimism_bias: FractionQ = Field(
-        description="Downward correction for over-optimistic evidence. [fraction]"
-    )
-    cashable_share: FractionQ = Field(
-        description="Share of the saving that can be taken out of budgets. [fraction]"
-    )
-    cashable_delay_years: YearsQ = Field(
-        description="Years after the effect starts before the cashable share can be released. [years]"
-    )
+    lag_years: YearsQ = Field(description=describe("outcomes.*.lag_years"))
+    persistence_years: YearsQ = Field(description=describe("outcomes.*.persistence_years"))
+    drop_off: FractionQ = Field(description=describe("outcomes.*.drop_off"))
+    deadweight: FractionQ = Field(description=describe("outcomes.*.deadweight"))
+    displacement: FractionQ = Field(description=describe("outcomes.*.displacement"))
+    attribution: FractionQ = Field(description=describe("outcomes.*.attribution"))
+    optimism_bias: FractionQ = Field(description=describe("outcomes.*.optimism_bias"))
+    cashable_share: FractionQ = Field(description=describe("outcomes.*.cashable_share"))
+    cashable_delay_years: YearsQ = Field(description=describe("outcomes.*.cashable_delay_years"))
 
     @model_validator(mode="after")
     def _windows(self):
@@ -436,8 +422,8 @@ class Financing(StrictModel):
     """An invest-to-save (early-action) fund lending the dual-running gap, repaid from cashable savings."""
 
     fund: Text = Field(description="Name of the fund.")
-    interest_rate: FractionQ = Field(description="Real interest rate charged per year. [fraction]")
-    term_years: YearsQ = Field(description="Agreed repayment term. [years]")
+    interest_rate: FractionQ = Field(description=describe("financing.interest_rate"))
+    term_years: YearsQ = Field(description=describe("financing.term_years"))
 
 
 class Proposal(StrictModel):
@@ -547,12 +533,14 @@ class Contribution(StrictModel):
     """What one partner puts into the pool: exactly one of a fixed cash sum each year, a share of each
     year's prevention costs, or an in-kind contribution (staff, premises) valued each year."""
 
-    fixed: ContributionMoneyQ | None = Field(default=None, description="Cash paid in each year. [£ per year]")
+    fixed: ContributionMoneyQ | None = Field(
+        default=None, description=describe("pool.partners.*.contributions.*.fixed")
+    )
     share_of_costs: FractionQ | None = Field(
-        default=None, description="Share of each year's total prevention costs. [fraction]"
+        default=None, description=describe("pool.partners.*.contributions.*.share_of_costs")
     )
     in_kind: ContributionMoneyQ | None = Field(
-        default=None, description="Value of staff, premises or services given each year. [£ per year]"
+        default=None, description=describe("pool.partners.*.contributions.*.in_kind")
     )
     start_year: Annotated[int, Field(ge=0, le=99)] = Field(
         default=0, description="First appraisal year of the contribution."
@@ -593,7 +581,7 @@ class PartnerShare(StrictModel):
     """One partner's share of the pooled savings under a pre-agreed formula. [fraction]"""
 
     partner: Id
-    share: float = Field(description="Share of the pooled savings, 0 to 1. [fraction]")
+    share: float = Field(description=describe("pool.sharing.shares.*.share"))
 
     @field_validator("share", mode="before")
     @classmethod
@@ -699,8 +687,10 @@ class ResponsibilityCharge(StrictModel):
     from_agency: Id = Field(description="The agency charged (whose inaction passes costs on).")
     to_agency: Id = Field(description="The agency that bears the demand and receives the charge.")
     outcome: Id | None = Field(default=None, description="Outcome whose events are charged per event.")
-    per_event: ChargeRateQ | None = Field(default=None, description="Charge per event. [£ per event]")
-    fixed: ChargeFixedQ | None = Field(default=None, description="Charge each year. [£ per year]")
+    per_event: ChargeRateQ | None = Field(
+        default=None, description=describe("responsibility_charges.*.per_event")
+    )
+    fixed: ChargeFixedQ | None = Field(default=None, description=describe("responsibility_charges.*.fixed"))
     start_year: Annotated[int, Field(ge=0, le=99)] = 0
     end_year: Annotated[int, Field(ge=0, le=99)] | None = None
 
