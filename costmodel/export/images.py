@@ -7,7 +7,7 @@ shows. Altair and vl-convert are imported inside the functions: importing this m
 from __future__ import annotations
 
 import base64
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from ..errors import UsageError
 from ..present.charts import CHART_KINDS, build_chart
@@ -99,7 +99,16 @@ def chart_image(
         raise UsageError(f"unknown image format {fmt!r}; choose png or svg")
     if not 0.25 <= scale <= 8:
         raise UsageError(f"must be between 0.25 and 8 (got {scale:g})", field="scale")
-    spec = chart_spec(kind, result, width=width, height=height)
+    return render_image(chart_spec(kind, result, width=width, height=height), fmt, scale=scale)
+
+
+def render_image(chart: Any, fmt: ImageFormat = "png", *, scale: float = 2.0) -> bytes:
+    """PNG or SVG bytes of an Altair chart or a Vega-Lite spec (a dict), rendered offline by
+    vl-convert: the one place a chart becomes an image (the CLI, the briefing and the app's
+    downloads all come here)."""
+    if fmt not in FORMATS:
+        raise UsageError(f"unknown image format {fmt!r}; choose png or svg")
+    spec = chart if isinstance(chart, dict) else chart.to_dict()
     import vl_convert as vlc
 
     if fmt == "svg":
