@@ -47,7 +47,9 @@ m = headline_measures(result)
 
 def metric(col: Any, label: str, key: str) -> None:
     """One headline measure as a metric: this page's label, the figure and help from present/measures.py."""
-    col.metric(label, m[key].text if key != "irr" or result.irr is not None else "n/a", help=m[key].help or None)
+    col.metric(
+        label, m[key].text if key != "irr" or result.irr is not None else "n/a", help=m[key].help or None
+    )
 
 
 cols = st.columns(5)
