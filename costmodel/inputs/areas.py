@@ -319,7 +319,9 @@ def _yaml_rows(parsed: ParsedYaml, name: str) -> tuple[list[str], list[list[str]
     for a in areas:
         if isinstance(a, dict):
             header.extend(str(k) for k in a if str(k) not in header)
-    rows, lines, cols = [], [], []
+    rows: list[list[str]] = []
+    lines: list[int] = []
+    cols: list[list[int]] = []
     for i, a in enumerate(areas):
         line, _ = locate(parsed.tree, ("areas", i))
         lines.append(line or 1)
