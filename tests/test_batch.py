@@ -266,3 +266,21 @@ def test_missing_metadata_file_is_named(scenario, tmp_path):
     with pytest.raises(AssumptionError) as exc:
         read_area_table(path, scenario)
     assert str(exc.value).startswith(os.fspath(tmp_path / "lone.meta.yaml") + ": file not found")
+
+
+def test_progress_bar_only_when_asked_or_on_a_terminal(tmp_path):
+    code, _, err = _run_cli("batch", str(YOUTH_WORK), str(TABLE), "--draws", "100", "--progress")
+    assert code == 0 and "running [####################] 100% 4/4 areas" in err
+    code, _, err = _run_cli("batch", str(YOUTH_WORK), str(TABLE), "--draws", "100")
+    assert code == 0 and err == ""  # standard error is not a terminal here
+    code, out, err = _run_cli("batch", str(YOUTH_WORK), str(TABLE), "--draws", "100", "--quiet", "-o", str(tmp_path / "q.csv"))
+    assert code == 0 and err == "" and out == ""
+
+
+def test_flags_out_of_range_are_named_by_their_flag():
+    code, _, err = _run_cli("batch", str(YOUTH_WORK), str(TABLE), "--jobs", "0")
+    assert code == 1 and err.startswith("--jobs must be a whole number between 1 and 64")
+    code, _, err = _run_cli("batch", str(YOUTH_WORK), str(TABLE), "--draws", "-1")
+    assert code == 1 and err.startswith("--draws must be a whole number between 0")
+    code, _, err = _run_cli("batch", str(YOUTH_WORK), str(TABLE), "-o", "out.doc")
+    assert code == 1 and "must end in one of" in err
