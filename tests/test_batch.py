@@ -319,3 +319,18 @@ def test_a_money_column_in_another_price_year_is_converted(scenario, tmp_path):
     in_2007 = 250000 * price_conversion_factor(scenario.deflator.index, 2024, 2007)
     by_hand = appraise(load_proposal(YOUTH_WORK, {amount: in_2007, f"{amount}.high": max(190000.0, in_2007)}))
     assert abs(by_hand.npv - r.npv[0]) <= 0.005
+
+
+def test_workbook_total_is_a_sum_formula_of_the_area_rows(scenario, tmp_path):
+    import openpyxl
+
+    from costmodel.export.areas_export import workbook_bytes
+
+    t = read_area_table(TABLE, scenario)
+    path = tmp_path / "b.xlsx"
+    path.write_bytes(workbook_bytes(run_areas(scenario, t, draws=0), scenario))
+    formulas = openpyxl.load_workbook(path)["Areas"]
+    values = openpyxl.load_workbook(path, data_only=True)["Areas"]
+    assert formulas["F8"].value == "=SUM(F4:F7)"
+    assert values["F8"].value == pytest.approx(math.fsum(values[f"F{r}"].value for r in range(4, 8)), abs=1e-6)
+    assert [values[f"A{r}"].value for r in range(4, 8)] == list(t.ids)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 import html
 import io
+import math
 from typing import TYPE_CHECKING, Any
 
 from ..formatting import fy_label, money, percent
@@ -81,19 +82,14 @@ def workbook_bytes(r: AreaResults, scenario: Scenario) -> bytes:
     last = 3 + len(rows)
     tot = totals(r)
     ws.write_string(last, 1, "Total (sum of areas)", bold)
-    summed = {
-        "npv_gbp": "npv_gbp",
-        "pv_costs_gbp": "pv_costs_gbp",
-        "pv_savings_gbp": "pv_savings_gbp",
-        "pv_cashable_gbp": "pv_cashable_gbp",
-        "peak_dual_running_gbp": "sum_of_peak_dual_running_gbp",
-    }
+    summed = ("npv_gbp", "pv_costs_gbp", "pv_savings_gbp", "pv_cashable_gbp", "peak_dual_running_gbp")
     from xlsxwriter.utility import xl_rowcol_to_cell
 
-    for k, tk in summed.items():
+    for k in summed:
         c = keys.index(k)
         first, end = xl_rowcol_to_cell(3, c), xl_rowcol_to_cell(last - 1, c)
-        ws.write_formula(last, c, f"=SUM({first}:{end})", gbp, tot[tk])
+        cached = math.fsum(row[k] for row in rows)  # what the spreadsheet computes from the cells above
+        ws.write_formula(last, c, f"=SUM({first}:{end})", gbp, cached)
     ws.write_string(last, keys.index("verdict"), f"{tot['areas_passing']} of {tot['areas']} pass")
     ws.set_column(0, len(keys) - 1, 16)
     ws.freeze_panes(3, 2)
