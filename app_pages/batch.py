@@ -13,11 +13,19 @@ from pathlib import Path
 
 import streamlit as st
 
-from app_pages.common import require_result
+from app_pages.common import require_result, show_altair
 from app_pages.links import copy_link_button
 from costmodel.errors import CostModelError
+from costmodel.export.areas_export import chart_bytes, parquet_bytes, workbook_bytes
 from costmodel.inputs.areas import metadata_path, read_area_table, shipped_tables
-from costmodel.present.areas_report import batch_csv, batch_frame, headline, ranked_chart, totals
+from costmodel.present.areas_report import (
+    batch_csv,
+    batch_frame,
+    headline,
+    ranked_chart,
+    ranked_chart_data,
+    totals,
+)
 from costmodel.uncertainty.limits import DEFAULT_SEED
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -102,8 +110,15 @@ except CostModelError as exc:
 tot = totals(results)
 st.subheader(headline(results, scenario))
 st.caption(" ".join(results.table.metadata.coverage.split()))
-chart = ranked_chart(results, scenario)
-st.altair_chart(chart, width="stretch")
+show_altair(
+    ranked_chart(results, scenario),
+    f"{headline(results, scenario)} Each mark is an area's whole-public-sector NPV (central values), ranked; "
+    "the line across it runs from the 5th to the 95th percentile of its Monte Carlo.",
+    ranked_chart_data(results),
+    stem=f"{scenario.proposal.id}-areas",
+    key="batch-chart",
+    image=lambda fmt: chart_bytes(results, scenario, fmt),
+)
 frame = batch_frame(results)
 st.dataframe(frame, hide_index=True, width="stretch")
 st.markdown(
@@ -113,8 +128,6 @@ st.markdown(
 c1, c2, c3, c4 = st.columns(4)
 c1.download_button("Per-area table (CSV)", batch_csv(results).encode("utf-8"), file_name="batch.csv",
                    mime="text/csv", on_click="ignore", icon=":material/download:")  # fmt: skip
-from costmodel.export.areas_export import parquet_bytes, workbook_bytes  # noqa: E402
-
 c2.download_button("Parquet", parquet_bytes(results, scenario), file_name="batch.parquet",
                    mime="application/vnd.apache.parquet", on_click="ignore", icon=":material/download:")  # fmt: skip
 c3.download_button("Workbook (.xlsx)", workbook_bytes(results, scenario), file_name="batch.xlsx",
