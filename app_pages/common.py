@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 import streamlit as st
 
-from app_pages.chart_layout import responsive
+from app_pages.chart_layout import readable_table, responsive
 from app_pages.links import STORE_ERROR_KEY, copy_link_button, restore_from_url, sync_url
 from app_pages.scenario_store import StoredScenario
 from costmodel.appraisal.chain import appraise
@@ -352,7 +352,7 @@ def show_altair(chart: Any, caption: str, data: Any, *, stem: str, key: str, ima
     st.vega_lite_chart(spec, width="stretch")
     st.caption(caption)
     with st.expander("The chart's data as a table"):
-        st.table(data, hide_index=True)
+        st.table(readable_table(data), hide_index=True)
     cols = st.columns([1, 1, 1, 3])
     cols[0].download_button(
         "Data (CSV)",

@@ -20,7 +20,7 @@ from app_pages.tabs.uncertainty import (
     uncertainty_tab,
 )
 from costmodel.appraisal.engine import TenYearTest
-from costmodel.formatting import fy_label, fy_span
+from costmodel.formatting import fy_label, fy_span, money
 from costmodel.present.measures import headline_measures
 
 # The verdict and headline figures are drawn first; the chart and table libraries (Altair, pandas) are
@@ -62,8 +62,20 @@ metric(cols[4], "Peak dual running", "peak_funding")
 cols = st.columns(5)
 metric(cols[0], "NPV, firm-budget years", "npv_firm")
 metric(cols[1], "NPV, years beyond", "npv_beyond")
-metric(cols[2], "PV prevention costs", "pv_costs")
-metric(cols[3], "PV savings", "pv_savings")
+if s.sign < 0:  # a cut, in its own words: the spending it stops and the costs it pushes elsewhere
+    cols[2].metric(
+        "Money released (PV)",
+        money(-result.pv_costs),
+        help="Present value of the spending the cut stops (the prevention costs, negative for a cut).",
+    )
+    cols[3].metric(
+        "Costs shunted (PV)",
+        money(-result.pv_savings),
+        help="Present value of the extra demand the cut pushes onto other budgets (negative savings).",
+    )
+else:
+    metric(cols[2], "PV prevention costs", "pv_costs")
+    metric(cols[3], "PV savings", "pv_savings")
 metric(cols[4], "IRR", "irr")
 show_quotable_headline(result)
 for note in result.notes:

@@ -323,7 +323,9 @@ def render_csv(result: TenYearTest) -> str:
     ]
     for i, a in enumerate(sc.agencies):
         for name, arr, pv, _ in measures:
-            w.writerow([a.id, a.name, name] + [repr(float(v) + 0.0) for v in arr[:, i]] + [repr(float(pv[i]) + 0.0)])
+            w.writerow(
+                [a.id, a.name, name] + [repr(float(v) + 0.0) for v in arr[:, i]] + [repr(float(pv[i]) + 0.0)]
+            )
     for name, arr, _, total in measures:
         w.writerow(
             ["total", "Total public sector", name]

@@ -54,7 +54,9 @@ class _Batch:
     def writable(self, name: str) -> F:
         if name not in self.owned:
             central = getattr(self.c.params, name)
-            self.arrays[name] = np.array(np.broadcast_to(central, (self.B, *np.shape(central))), dtype=np.float64)
+            self.arrays[name] = np.array(
+                np.broadcast_to(central, (self.B, *np.shape(central))), dtype=np.float64
+            )
             self.owned.add(name)
         return self.arrays[name]
 
@@ -127,7 +129,13 @@ def with_values(
             batch.writable("rates")[:] += (x - inp.central)[:, None]
         else:
             batch.writable_cost_shape()[:, inp.index, :] = _growth_rows(inp, x)
-    unknown = set(targets) - {*DIRECT_TARGETS, "unit_cost_component", "unit_cost_scale", "discount_rate", "cost_growth"}
+    unknown = set(targets) - {
+        *DIRECT_TARGETS,
+        "unit_cost_component",
+        "unit_cost_scale",
+        "discount_rate",
+        "cost_growth",
+    }
     if unknown:  # pragma: no cover - a programming error
         raise ValueError(f"unknown input target {sorted(unknown)!r}")
     return batch.result()
@@ -217,7 +225,7 @@ def _npv_rows(
         m = measures(*rows(start, stop))
         npv[start:stop], net_a[start:stop] = m.npv, m.pv_net_by_agency
         if detail:
-            be[start:stop], dpay[start:stop] = m.dual_running.break_even_year, m.discounted_payback_year
+            be[start:stop], dpay[start:stop] = m.cash_break_even_year, m.discounted_payback_year
         if progress is not None:
             progress(stop, n)
     if not (np.all(np.isfinite(npv)) and np.all(np.isfinite(net_a))):
@@ -247,7 +255,12 @@ def npv_table(
 
 
 def npv_cases(
-    c: Compiled, inputs: Sequence[UncertainInput], which: NDArray[np.int64], xs: F, *, chunk_size: int | None = None
+    c: Compiled,
+    inputs: Sequence[UncertainInput],
+    which: NDArray[np.int64],
+    xs: F,
+    *,
+    chunk_size: int | None = None,
 ) -> BatchResult:
     """NPV (total and by agency) for one-at-a-time cases (see :func:`with_changes`), all in one batched
     evaluation (memory-bounded chunks)."""

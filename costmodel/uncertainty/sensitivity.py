@@ -150,7 +150,9 @@ def switching_values(c: Compiled, inputs: Sequence[UncertainInput] | None = None
     # 2. bisection of every bracket of every input at once
     if brackets:
         for b, x in zip(brackets, _bisect(c, cands, brackets), strict=True):
-            results[b.input].append(SwitchingValue(cands[b.input], cols[b.column], float(x), None, "bisection"))
+            results[b.input].append(
+                SwitchingValue(cands[b.input], cols[b.column], float(x), None, "bisection")
+            )
         order = {w: i for i, w in enumerate(cols)}
         for k in {b.input for b in brackets}:
             results[k].sort(key=lambda sv: order[sv.agency])
