@@ -279,14 +279,11 @@ def _splice(text: str, replacements: list[tuple[int, int, str]]) -> str | None:
 
 def _apply(text: str, edits: Mapping[str, Any], name: str) -> tuple[str | None, Any, str]:
     """(spliced text or None, intended plain data, dumped text or "")."""
+    parse_yaml(text, name)  # the safe parser first: file:line:col for any problem, no deep nesting
     y = _yaml()
-    try:
-        tree = y.load(text)
-    except Exception:  # noqa: BLE001 - let the safe parser say what is wrong, with file:line
-        parse_yaml(text, name)
-        raise
-    if not isinstance(tree, CommentedMap):
-        parse_yaml(text, name)  # raises "expected a YAML mapping"
+    tree = y.load(text)
+    if not isinstance(tree, CommentedMap):  # pragma: no cover - parse_yaml refused it
+        raise AssumptionError.single(name, "expected a YAML mapping (key: value lines) at the top")
     replacements: list[tuple[int, int, str]] = []
     needs_dump = False
     for path, raw in edits.items():
