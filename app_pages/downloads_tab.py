@@ -13,7 +13,7 @@ from typing import Any
 
 import streamlit as st
 
-from costmodel.engine import TenYearTest
+from costmodel.appraisal.engine import TenYearTest
 
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -166,7 +166,7 @@ def downloads_tab(r: TenYearTest, chart_kinds: list[str], simulation: Any = None
         )
 
     st.markdown("**Chart images** (PNG for slides, SVG for print)")
-    from costmodel.charts import CHART_KINDS
+    from costmodel.present.charts import CHART_KINDS
 
     for kind in chart_kinds:
         cols = st.columns([3, 1, 1, 3])

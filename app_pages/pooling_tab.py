@@ -1,7 +1,7 @@
 """The Pooling results tab (pooled budgets, savings sharing, responsibility charges, fair-share solver).
 
 Shown only for proposals that declare a pool or responsibility charges. Everything shown comes from
-``costmodel.pooling.appraise_pool`` and the tables in ``costmodel.pooling_views``.
+``costmodel.pooling.accounting.appraise_pool`` and the tables in ``costmodel.pooling.views``.
 """
 
 from __future__ import annotations
@@ -9,14 +9,14 @@ from __future__ import annotations
 import streamlit as st
 
 from app_pages.common import current_draft, draft_pooling, show_chart, show_table
-from costmodel.engine import TenYearTest
+from costmodel.appraisal.engine import TenYearTest
 from costmodel.formatting import fy_label, money, plural
 
 RULE_KEY = "pooling_rule"
 
 
 def pooling_tab(r: TenYearTest) -> None:
-    from costmodel.pooling_views import (
+    from costmodel.pooling.views import (
         MONEY_COLUMNS,
         PEAK_COLUMN,
         SOLVER_RULE_LABELS,

@@ -3,7 +3,7 @@ the Monte Carlo simulation with the probability of passing the Ten Year Test.
 
 Shown for every proposal: switching values, discount rates and optimism bias need no ranges; the tornado
 and the Monte Carlo say in one line when no input has a range. Everything shown comes from
-``costmodel.uncertainty`` and the tables in ``costmodel.uncertainty_views``; engine calls are cached
+``costmodel.uncertainty.analysis`` and the tables in ``costmodel.uncertainty.views``; engine calls are cached
 (sensitivity on the draft's text and edits, the simulation on inputs_sha256 + draws + seed + optimism).
 
 The Monte Carlo runs only when "Run simulation" is pressed (with a progress bar); the run is remembered
@@ -19,15 +19,15 @@ from typing import TYPE_CHECKING, Any
 import streamlit as st
 
 from app_pages.common import Draft, current_draft, edits_key, evaluate, show_altair, show_chart, show_table
-from costmodel.engine import TenYearTest
+from costmodel.appraisal.engine import TenYearTest
 from costmodel.errors import CostModelError
 from costmodel.formatting import fy_label, money, percent, plural
-from costmodel.limits import DEFAULT_DRAWS, DEFAULT_SEED, MAX_DRAWS
+from costmodel.uncertainty.limits import DEFAULT_DRAWS, DEFAULT_SEED, MAX_DRAWS
 
 if TYPE_CHECKING:
     import pandas as pd
 
-    from costmodel.uncertainty_views import SimulationView
+    from costmodel.uncertainty.views import SimulationView
 
 UNCERTAINTY_CHART_KINDS = ("tornado", "npv-distribution")
 RUNS_KEY = "uncertainty_runs"  # draft key -> (inputs_sha256, SimulationView)
@@ -68,7 +68,7 @@ def has_ranges(r: TenYearTest) -> bool:
 
 @st.cache_data(max_entries=128, show_spinner=False)
 def _n_ranged(inputs_sha256: str, _result: TenYearTest) -> int:
-    from costmodel.uncertainty import compile_uncertainty
+    from costmodel.uncertainty.analysis import compile_uncertainty
 
     try:
         return len(compile_uncertainty(_result.scenario).inputs)
@@ -85,8 +85,8 @@ def _sensitivity(
     name: str, text: str, library_dir: str | None, edits_json: str
 ) -> SensitivityViews | str | None:
     """Tornado, switching values and the optimism-bias effect as tables (or the engine's message)."""
-    from costmodel.uncertainty import compile_uncertainty, optimism_effect, switching_values, tornado
-    from costmodel.uncertainty_views import optimism_tables, switching_table, tornado_table
+    from costmodel.uncertainty.analysis import compile_uncertainty, optimism_effect, switching_values, tornado
+    from costmodel.uncertainty.views import optimism_tables, switching_table, tornado_table
 
     out = evaluate(name, text, library_dir, edits_json)
     if out.result is None:
@@ -116,8 +116,8 @@ def _rates(
     name: str, text: str, library_dir: str | None, edits_json: str, user_rate: float | None
 ) -> tuple[pd.DataFrame, list[tuple[str, str, float]]] | str | None:
     """NPV by budget holder under each discount schedule, and (column, full label, total NPV) per case."""
-    from costmodel.uncertainty import compile_uncertainty, discount_rate_sensitivity
-    from costmodel.uncertainty_views import rate_column, rates_table
+    from costmodel.uncertainty.analysis import compile_uncertainty, discount_rate_sensitivity
+    from costmodel.uncertainty.views import rate_column, rates_table
 
     out = evaluate(name, text, library_dir, edits_json)
     if out.result is None:
@@ -138,10 +138,10 @@ def _simulation(
     """The Monte Carlo of the proposal whose resolved inputs hash to ``inputs_sha256`` (``_result``),
     with a progress bar while it runs (the bar is created and removed here, so a cached replay is
     harmless)."""
-    from costmodel.charts import npv_distribution_data
-    from costmodel.optimism import load_optimism_table
-    from costmodel.uncertainty import OptimismSettings, simulate
-    from costmodel.uncertainty_views import summarise_simulation
+    from costmodel.present.charts import npv_distribution_data
+    from costmodel.uncertainty.analysis import OptimismSettings, simulate
+    from costmodel.uncertainty.optimism import load_optimism_table
+    from costmodel.uncertainty.views import summarise_simulation
 
     bar = st.progress(0.0, text=f"Simulating {draws:,} draws…")
     shown = [0]
@@ -194,12 +194,6 @@ def current_simulation(r: TenYearTest) -> SimulationView | None:
     ):
         return None
     return view
-
-
-def _optimism_on() -> bool:
-    return bool(
-        st.session_state.get(OPTIMISM_KEY, st.session_state.get(KEPT_KEY, {}).get(OPTIMISM_KEY, False))
-    )
 
 
 def brief_simulation(r: TenYearTest) -> Any:
@@ -295,7 +289,7 @@ def uncertainty_tab(r: TenYearTest) -> None:
 
 
 def _switching_values(r: TenYearTest, views: SensitivityViews, pid: str) -> None:
-    from costmodel.uncertainty_views import TOTAL
+    from costmodel.uncertainty.views import TOTAL
 
     st.subheader("Switching values")
     st.markdown(
@@ -459,7 +453,7 @@ def _monte_carlo(r: TenYearTest, d: Draft, optimism: bool, pid: str, prices: str
 
 
 def _show_simulation(r: TenYearTest, view: SimulationView, pid: str, prices: str) -> None:
-    from costmodel.charts import build_chart
+    from costmodel.present.charts import build_chart
 
     firm = view.firm_budget_years
     st.markdown(

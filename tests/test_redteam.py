@@ -10,11 +10,11 @@ from pathlib import Path
 import openpyxl
 import pytest
 
+from costmodel.appraisal.chain import appraise
 from costmodel.cli import main
-from costmodel.engine import appraise
 from costmodel.export.excel import OUTPUTS, workbook_bytes
 from costmodel.export.formula import Evaluator, FormulaError
-from costmodel.loading import Overrides, load_proposal
+from costmodel.inputs.loading import Overrides, load_proposal
 
 CASES = Path(__file__).resolve().parent / "cases"
 HAND = CASES / "hand_worked.yaml"
@@ -108,7 +108,7 @@ def test_money_picks_its_unit_after_rounding_and_never_signs_zero():
 
 
 def test_pooling_thousands_never_show_minus_zero():
-    from costmodel.pooling_report import _k
+    from costmodel.present.pooling_report import _k
 
     assert _k(-400.0) == "0"
     assert _k(-600.0) == "\u22121"

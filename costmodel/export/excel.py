@@ -28,13 +28,13 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from .. import __version__
-from ..engine import MONEY_TOLERANCE
+from ..appraisal.engine import MONEY_TOLERANCE
 from ..formatting import fy_label
 from .formula import Evaluator, cell_name, col_letters
 
 if TYPE_CHECKING:
-    from ..engine import TenYearTest
-    from ..models import Source
+    from ..appraisal.engine import TenYearTest
+    from ..inputs.models import Source
 
 INPUTS, CALC, OUTPUTS, PROVENANCE = "Inputs", "Calculations", "Outputs", "Provenance"
 FIRST_YEAR_COL = 7  # column H: the first appraisal year on every sheet
@@ -969,8 +969,8 @@ class _Builder:
     # ---- Provenance ---------------------------------------------------------------------------
 
     def build_provenance(self) -> None:
-        from ..models import GRADE_MEANINGS
-        from ..report import CONVENTIONS
+        from ..inputs.models import GRADE_MEANINGS
+        from ..present.report import CONVENTIONS
 
         sc, r = self.sc, self.r
         s = self.prov

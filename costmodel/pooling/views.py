@@ -1,6 +1,6 @@
 """Pooling results as tables for the app (pandas frames; each is also the table's CSV download).
 
-Presentation only: every figure comes from :func:`costmodel.pooling.appraise_pool`. Money columns are
+Presentation only: every figure comes from :func:`costmodel.pooling.accounting.appraise_pool`. Money columns are
 present values in £ (price base year, discounted to year 0) unless the column name says otherwise.
 """
 
@@ -9,8 +9,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .formatting import fy_label
-from .pooling import PoolingResult
+from ..formatting import fy_label
+from .accounting import PoolingResult
 
 SOLVER_RULE_LABELS = {
     "proportional": "Proportional to each partner's PV of savings",

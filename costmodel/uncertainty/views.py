@@ -1,6 +1,6 @@
 """Uncertainty results as tables for the app (pandas frames; each is also the table's CSV download).
 
-Presentation only: every figure comes from :mod:`costmodel.uncertainty` (tornado, switching values,
+Presentation only: every figure comes from :mod:`costmodel.uncertainty.analysis` (tornado, switching values,
 discount-rate sensitivity, optimism bias, Monte Carlo). Money columns are present values in £ (price
 base year, discounted to year 0); value columns are text because each row has its own unit.
 """
@@ -14,8 +14,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .formatting import percent
-from .uncertainty import (
+from ..formatting import percent
+from .analysis import (
     OptimismEffect,
     RateCase,
     Simulation,
@@ -152,7 +152,7 @@ class SimulationView:
 
 
 def summarise_simulation(sim: Simulation, histogram: pd.DataFrame, names: dict[str, str]) -> SimulationView:
-    """The figures the app shows from a :class:`~costmodel.uncertainty.Simulation`."""
+    """The figures the app shows from a :class:`~costmodel.uncertainty.analysis.Simulation`."""
     p5, p50, p95 = (float(x) for x in sim.percentiles())
     ap = sim.agency_percentiles()
     agencies = pd.DataFrame(

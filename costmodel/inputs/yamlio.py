@@ -35,7 +35,7 @@ from yaml import events as _ev
 from yaml._yaml import CParser
 from yaml.error import MarkedYAMLError, YAMLError
 
-from .errors import AssumptionError, InputFileError, Problem
+from ..errors import AssumptionError, InputFileError, Problem
 
 MAX_FILE_BYTES = 2 * 1024 * 1024
 """Largest assumption file accepted [bytes]. Real files are a few kB."""

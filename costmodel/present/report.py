@@ -1,4 +1,4 @@
-"""Serialise a :class:`~costmodel.engine.TenYearTest` as JSON, a text table or CSV.
+"""Serialise a :class:`~costmodel.appraisal.engine.TenYearTest` as JSON, a text table or CSV.
 
 The JSON layout is documented in ``docs/json-output.md``; the same input always gives byte-identical
 output (keys in a fixed order, no timestamps).
@@ -14,9 +14,9 @@ from typing import Any
 
 import numpy as np
 
-from . import __version__
-from .engine import TenYearTest
-from .formatting import fy_label, money, per_pound, percent, plural, ratio, year_span
+from .. import __version__
+from ..appraisal.engine import TenYearTest
+from ..formatting import fy_label, money, per_pound, percent, plural, ratio, year_span
 
 CONVENTIONS = {
     "year_0": "Year 0 is the first appraisal year and is not discounted (Green Book); flows fall at year end.",
@@ -179,7 +179,7 @@ def to_json(result: TenYearTest, pool_solve: str | None = None) -> str:
     )
 
 
-# --- pooled budgets and responsibility charges (costmodel.pooling) ---
+# --- pooled budgets and responsibility charges (costmodel.pooling.accounting) ---
 
 
 def _has_pooling(result: TenYearTest) -> bool:
@@ -190,7 +190,7 @@ def _has_pooling(result: TenYearTest) -> bool:
 def _pooling_json(result: TenYearTest, pool_solve: str | None) -> dict[str, Any]:
     if not _has_pooling(result):  # no pooling section: do not import the pooling modules at all
         return {}
-    from .pooling import appraise_pool
+    from ..pooling.accounting import appraise_pool
     from .pooling_report import pooling_to_dict
 
     pr = appraise_pool(result, pool_solve)
@@ -200,7 +200,7 @@ def _pooling_json(result: TenYearTest, pool_solve: str | None) -> dict[str, Any]
 def _pooling_table(result: TenYearTest, pool_solve: str | None) -> str:
     if not _has_pooling(result):
         return ""
-    from .pooling import appraise_pool
+    from ..pooling.accounting import appraise_pool
     from .pooling_report import render_pooling_table
 
     pr = appraise_pool(result, pool_solve)

@@ -7,8 +7,8 @@ from typing import Any
 
 import numpy as np
 
-from .formatting import fy_label, money, percent, plural
-from .uncertainty import MAX_DRAWS, Sensitivity, Simulation, UncertainInput, format_value
+from ..formatting import fy_label, money, percent, plural
+from ..uncertainty.analysis import MAX_DRAWS, Sensitivity, Simulation, UncertainInput, format_value
 
 
 def _p(x: float | np.floating[Any]) -> float:

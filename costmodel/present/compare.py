@@ -7,8 +7,8 @@ import io
 import json
 from typing import Any
 
-from .engine import TenYearTest
-from .formatting import fy_label, fy_span, money, ratio
+from ..appraisal.engine import TenYearTest
+from ..formatting import fy_label, fy_span, money, ratio
 from .report import _f
 
 

@@ -1,7 +1,7 @@
 """Pooled budgets and the wrong-pockets problem: contributions, savings sharing, responsibility charges
 and a fair-share solver. Pure, vectorised numpy over the engine's arrays.
 
-Everything works on the engine's :class:`~costmodel.engine.Flows` (arrays shaped (*B, T, A): optional
+Everything works on the engine's :class:`~costmodel.appraisal.engine.Flows` (arrays shaped (*B, T, A): optional
 batch axes, years, agencies) and broadcasts over the leading batch axes, so the Monte Carlo can reuse
 it draw by draw without a Python loop over years or draws.
 
@@ -36,12 +36,12 @@ from typing import TYPE_CHECKING
 import numpy as np
 from numpy.typing import NDArray
 
-from .discounting import price_conversion_factor
-from .engine import MONEY_TOLERANCE, Flows, Structure
+from ..appraisal.discounting import price_conversion_factor
+from ..appraisal.engine import MONEY_TOLERANCE, Flows, Structure
 
 if TYPE_CHECKING:
-    from .engine import TenYearTest
-    from .loading import Scenario
+    from ..appraisal.engine import TenYearTest
+    from ..inputs.loading import Scenario
 
 F = NDArray[np.float64]
 

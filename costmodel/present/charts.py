@@ -17,10 +17,10 @@ import altair as alt
 import numpy as np
 import pandas as pd
 
-from .formatting import fy_label, plural
+from ..formatting import fy_label, plural
 
 if TYPE_CHECKING:
-    from .engine import TenYearTest
+    from ..appraisal.engine import TenYearTest
 
 GOV_RED = "#d4351c"
 GOV_GREEN = "#00703c"
@@ -391,12 +391,12 @@ def build_chart(kind: str, result: TenYearTest, data: pd.DataFrame | None = None
 
 
 # ---------------------------------------------------------------------------------------------
-# Pooled budgets (costmodel.pooling): shown only for proposals with a pool or responsibility charges
+# Pooled budgets (costmodel.pooling.accounting): shown only for proposals with a pool or responsibility charges
 # ---------------------------------------------------------------------------------------------
 
 
 def _pooling(result: TenYearTest):
-    from .pooling import appraise_pool
+    from ..pooling.accounting import appraise_pool
 
     return appraise_pool(result)
 
@@ -674,7 +674,7 @@ POOLING_CHART_KINDS = ("pooling-partners", "who-pays-who-saves-flows", "pooling-
 
 
 # ---------------------------------------------------------------------------------------------
-# Uncertainty charts (costmodel.uncertainty): tornado and the Monte Carlo NPV distribution
+# Uncertainty charts (costmodel.uncertainty.analysis): tornado and the Monte Carlo NPV distribution
 # ---------------------------------------------------------------------------------------------
 
 
@@ -690,8 +690,8 @@ def _short_input_label(label: str, limit: int = 38) -> str:
 
 def tornado_data(result: TenYearTest, tornado: object | None = None) -> pd.DataFrame:
     """One row per ranged input and end of its range: the NPV with that input at its low or high. [£]"""
-    from .uncertainty import compile_uncertainty
-    from .uncertainty import tornado as make_tornado
+    from ..uncertainty.analysis import compile_uncertainty
+    from ..uncertainty.analysis import tornado as make_tornado
 
     t = tornado if tornado is not None else make_tornado(compile_uncertainty(result.scenario), result)
     rows = []
@@ -772,7 +772,7 @@ MAX_HISTOGRAM_BINS = 60
 
 def npv_distribution_data(result: TenYearTest, simulation: object | None = None) -> pd.DataFrame:
     """Histogram of Monte Carlo NPVs (at most 60 rows: Altair never sees the draws themselves). [£]"""
-    from .uncertainty import DEFAULT_DRAWS, DEFAULT_SEED, histogram, simulate
+    from ..uncertainty.analysis import DEFAULT_DRAWS, DEFAULT_SEED, histogram, simulate
 
     sim = simulation if simulation is not None else simulate(result.scenario, DEFAULT_DRAWS, DEFAULT_SEED)
     counts, edges = histogram(sim.npv, bins=40)  # type: ignore[attr-defined]

@@ -23,7 +23,7 @@ from typing import Any
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
-from .errors import AssumptionError, Problem
+from ..errors import AssumptionError, Problem
 from .loading import Overrides, Scenario, scenario_from_parsed
 from .models import Proposal
 from .yamlio import parse_yaml, to_plain
@@ -149,36 +149,6 @@ def editable_quantities(proposal: Proposal) -> list[EditableQuantity]:
                     per.unit,
                     False,
                     _provenance(per),
-                )
-            )
-    return out
-
-
-@dataclass(frozen=True)
-class EditableUnitCost:
-    """One agency's share of a unit cost defined in the proposal file itself. [£ per unit]"""
-
-    path: str  # unit_costs.<i>.bearers.<j>.value
-    label: str
-    agency: str
-    value: float
-    price_year: int
-    provenance: str
-
-
-def editable_unit_costs(proposal: Proposal) -> list[EditableUnitCost]:
-    """Unit costs defined inside the proposal (library unit costs are edited in the library file)."""
-    out = []
-    for i, uc in enumerate(proposal.unit_costs):
-        for j, b in enumerate(uc.bearers):
-            out.append(
-                EditableUnitCost(
-                    f"unit_costs.{i}.bearers.{j}.value",
-                    uc.label,
-                    b.agency,
-                    b.value,
-                    uc.price_year,
-                    _provenance(uc),
                 )
             )
     return out

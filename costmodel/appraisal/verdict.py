@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from .formatting import fy_label, fy_span, money, years_words
+from ..formatting import fy_label, fy_span, money, years_words
 
 if TYPE_CHECKING:
     from .engine import TenYearTest

@@ -18,10 +18,10 @@ from typing import Annotated, Literal
 
 from pydantic import Field, model_validator
 
-from .errors import UsageError
-from .models import StrictModel, Text
+from ..errors import UsageError
+from ..inputs.models import StrictModel, Text
 
-OPTIMISM_TABLE_PATH = Path(__file__).parent / "data" / "optimism_bias.yaml"
+OPTIMISM_TABLE_PATH = Path(__file__).parent.parent / "data" / "optimism_bias.yaml"
 GRADE_KEYS = ("A", "B", "C", "U", "assumption")
 BENEFIT_INPUTS = ("cohort", "baseline_rate", "effect", "unit_cost", "per_event")
 GRADE_ORDER = {g: i for i, g in enumerate(GRADE_KEYS)}
@@ -97,7 +97,7 @@ class OptimismTable(StrictModel):
 
 def load_optimism_table(path: str | os.PathLike[str] | None = None) -> OptimismTable:
     """Load an optimism-bias table (the shipped one by default); bad files give file:line errors."""
-    from .loading import _validate, parse_file
+    from ..inputs.loading import _validate, parse_file
 
     parsed = parse_file(path if path is not None else OPTIMISM_TABLE_PATH)
     return _validate(parsed, OptimismTable)

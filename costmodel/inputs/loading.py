@@ -17,7 +17,7 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
-from .errors import AssumptionError, Problem, UsageError
+from ..errors import AssumptionError, Problem, UsageError
 from .models import (
     Agency,
     Deflator,
@@ -30,7 +30,7 @@ from .models import (
 )
 from .yamlio import ParsedYaml, dotted, locate, parse_yaml, problems_from_validation, read_text
 
-REFERENCE_PATH = Path(__file__).parent / "data" / "reference.yaml"
+REFERENCE_PATH = Path(__file__).parent.parent / "data" / "reference.yaml"
 M = TypeVar("M", bound=BaseModel)
 
 

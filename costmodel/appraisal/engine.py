@@ -4,9 +4,10 @@ Layout, in the style of pvlib:
 
 * pure functions over arrays (:func:`persistence_profile`, :func:`events_by_year`,
   :func:`additionality_factor`, :func:`cashable_mask`, :func:`evaluate`, :func:`first_year_staying_nonnegative`);
-* :func:`compile_scenario` turns a resolved :class:`~costmodel.loading.Scenario` into a fixed
+* :func:`compile_scenario` turns a resolved :class:`~costmodel.inputs.loading.Scenario` into a fixed
   :class:`Structure` and central :class:`Params` (all money already in price-base-year prices);
-* :func:`appraise` is the thin orchestrator that produces a :class:`TenYearTest` result.
+* :func:`summarise` reduces the flows to the headline figures of a :class:`TenYearTest`; the thin
+  orchestrator :func:`costmodel.appraisal.chain.appraise` runs the steps in order and adds the verdict.
 
 Every function broadcasts over optional leading batch axes (``*B``), so the same code evaluates one
 central case or a chunk of Monte Carlo draws. There is no Python loop over years or draws.
@@ -33,11 +34,11 @@ from typing import TYPE_CHECKING
 import numpy as np
 from numpy.typing import NDArray
 
+from ..errors import ComputationError
 from .discounting import discount_factors, price_conversion_factor, rates_by_year
-from .errors import ComputationError
 
 if TYPE_CHECKING:
-    from .loading import Scenario
+    from ..inputs.loading import Scenario
 
 F = NDArray[np.float64]
 
@@ -463,15 +464,8 @@ class TenYearTest:
     notes: tuple[str, ...] = field(default=())
 
 
-def appraise(scenario: Scenario) -> TenYearTest:
-    """Apply the Ten Year Test to a resolved scenario (central values)."""
-    structure, params = compile_scenario(scenario)
-    flows = evaluate(structure, params)
-    return summarise(scenario, structure, params, flows)
-
-
 def summarise(scenario: Scenario, s: Structure, p: Params, flows: Flows) -> TenYearTest:
-    """Headline figures from central flows (batch shape ())."""
+    """Headline figures from central flows (batch shape ()); the verdict is left empty for the words."""
     df = flows.factors
     T = s.n_years
     firm = s.firm_budget_years
@@ -550,20 +544,11 @@ def summarise(scenario: Scenario, s: Structure, p: Params, flows: Flows) -> TenY
         passes=passes,
         worse_off=worse,
         better_off=better,
-        verdict="",
+        verdict="",  # words come after the figures: costmodel.appraisal.chain.appraise adds them
         notes=scenario.notes,
     )
-    from .verdict import verdict_text  # local: keeps the text rules next to each other
-
-    result = _replace(result, verdict=verdict_text(result))
     check_finite(result)
     return result
-
-
-def _replace(result: TenYearTest, **changes: object) -> TenYearTest:
-    from dataclasses import replace
-
-    return replace(result, **changes)  # type: ignore[arg-type]
 
 
 def _irr(net: F) -> tuple[float | None, str]:

@@ -12,8 +12,8 @@ from typing import Any
 
 import numpy as np
 
-from .formatting import fy_label, money
-from .pooling import PoolingResult
+from ..formatting import fy_label, money
+from ..pooling.accounting import PoolingResult
 
 
 def _f(x: float | np.floating[Any]) -> float:

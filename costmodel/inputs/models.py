@@ -137,9 +137,9 @@ class _Ranged(_Provenanced):
                 raise ValueError(f"value ({value:g}) must not exceed high ({self.high:g})")
         if self.distribution is not None and self.low is None:
             raise ValueError("a 'distribution' needs 'low' and 'high'")
-        # --- uncertainty: impossible distribution parameters (costmodel.sampling) ---
+        # --- uncertainty: impossible distribution parameters (costmodel.inputs.distributions) ---
         if self.low is not None and self.high is not None:
-            from .sampling import distribution_problem
+            from .distributions import distribution_problem
 
             problem = distribution_problem(self.distribution, self.low, value, self.high)
             if problem is not None:

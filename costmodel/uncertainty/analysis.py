@@ -2,11 +2,11 @@
 sensitivity and a vectorised Monte Carlo simulation of the Ten Year Test.
 
 Everything here is pure and works on the engine's array form: :func:`compile_uncertainty` builds,
-from a :class:`~costmodel.loading.Scenario`, the engine's (:class:`~costmodel.engine.Structure`,
-:class:`~costmodel.engine.Params`) and a table of :class:`UncertainInput` (each ranged quantity,
+from a :class:`~costmodel.inputs.loading.Scenario`, the engine's (:class:`~costmodel.appraisal.engine.Structure`,
+:class:`~costmodel.appraisal.engine.Params`) and a table of :class:`UncertainInput` (each ranged quantity,
 with which engine parameter and index it maps to). :func:`with_values` turns a matrix of input
 values (rows = draws or sensitivity cases, columns = inputs) into batched ``Params`` with a leading
-axis, which :func:`costmodel.engine.evaluate` evaluates at once; :func:`npv_table` does this in
+axis, which :func:`costmodel.appraisal.engine.evaluate` evaluates at once; :func:`npv_table` does this in
 chunks sized from a memory budget. There is no Python loop over draws or years.
 
 How each input enters the engine:
@@ -30,23 +30,23 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from numpy.typing import NDArray
 
-from .discounting import price_conversion_factor, rates_by_year
-from .engine import (
+from ..appraisal.chain import appraise
+from ..appraisal.discounting import price_conversion_factor, rates_by_year
+from ..appraisal.engine import (
     MONEY_TOLERANCE,
     Params,
     Structure,
-    appraise,
     compile_scenario,
     evaluate_summary,
     first_year_staying_nonnegative,
 )
-from .errors import ComputationError, UsageError
-from .formatting import MINUS, money, percent
+from ..errors import ComputationError, UsageError
+from ..formatting import MINUS, money, percent
 from .optimism import GRADE_ORDER, OptimismTable, check_capital_options, load_optimism_table
 
 if TYPE_CHECKING:
-    from .engine import TenYearTest
-    from .loading import Scenario
+    from ..appraisal.engine import TenYearTest
+    from ..inputs.loading import Scenario
 
 F = NDArray[np.float64]
 
@@ -463,7 +463,7 @@ def with_values(c: Compiled, inputs: Sequence[UncertainInput], values: F) -> tup
 
 
 def bytes_per_draw(s: Structure) -> int:
-    """Rough working memory one draw needs inside :func:`costmodel.engine.evaluate`. [bytes]"""
+    """Rough working memory one draw needs inside :func:`costmodel.appraisal.engine.evaluate`. [bytes]"""
     n_o, n_t, n_a, n_l = len(s.outcome_ids), s.n_years, len(s.agency_ids), len(s.cost_line_ids)
     return 8 * (4 * n_o * n_t * n_t + 16 * n_o * n_t + 12 * n_t * n_a + 3 * n_l * n_t + 4 * n_o * n_a + 64)
 
@@ -811,7 +811,7 @@ class RateCase:
 
 def discount_rate_sensitivity(c: Compiled, user_rates: Sequence[float] = ()) -> list[RateCase]:
     """NPV (total and by agency) under the standard, lower-rate and health schedules and any user rates."""
-    from .loading import load_reference
+    from ..inputs.loading import load_reference
 
     ref = {s.id: s for s in load_reference().discount_schedules}
     T = c.structure.n_years
@@ -949,7 +949,7 @@ def check_draws(draws: object, seed: object) -> tuple[int, int]:
 
 def draw_values(inputs: Sequence[UncertainInput], n: int, rng: np.random.Generator) -> F:
     """(n, K) draws of the inputs, each from its distribution, clipped to its domain."""
-    from .sampling import sample
+    from ..inputs.distributions import sample
 
     return sample(
         rng,

@@ -6,10 +6,10 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from .formatting import fy_label
+from ..formatting import fy_label
 
 if TYPE_CHECKING:
-    from .engine import TenYearTest
+    from ..appraisal.engine import TenYearTest
 
 
 def ten_year_table(result: TenYearTest) -> pd.DataFrame:

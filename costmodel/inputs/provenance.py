@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .formatting import fy_label
+from ..formatting import fy_label
 from .loading import Scenario, walk_mappings
 
 
