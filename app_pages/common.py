@@ -34,6 +34,8 @@ ROOT = Path(__file__).resolve().parent.parent
 PROPOSALS_DIR = ROOT / "assumptions" / "proposals"
 TEMPLATE = ROOT / "assumptions" / "templates" / "blank.yaml"
 LIBRARY_DIR = str(PROPOSALS_DIR)  # uploads resolve "../unit_costs.yaml" against the shipped library
+ALLOWED_LIBRARIES = (str(ROOT / "assumptions" / "unit_costs.yaml"),)
+"""The only unit-cost library files a proposal may use in the app: no other file on the server is read."""
 DEFAULT_EXAMPLE = "youth_work"
 UPLOAD = "upload"
 
@@ -76,10 +78,14 @@ def evaluate(name: str, text: str, library_dir: str | None, edits_json: str = "{
     try:
         edits = json.loads(edits_json)
         if edits:
-            new_text, scenario = edited_scenario(name, text, edits, library_dir=library_dir)
+            new_text, scenario = edited_scenario(
+                name, text, edits, library_dir=library_dir, allowed_libraries=ALLOWED_LIBRARIES
+            )
         else:
             new_text = text
-            scenario = scenario_from_parsed(parse_yaml(text, name), library_dir=library_dir)
+            scenario = scenario_from_parsed(
+                parse_yaml(text, name), library_dir=library_dir, allowed_libraries=ALLOWED_LIBRARIES
+            )
         return Outcome(appraise(scenario), (), new_text)
     except AssumptionError as exc:
         return Outcome(None, tuple(exc.problems), "")

@@ -123,7 +123,7 @@ responsibility_charges:
 """
 
 
-def hand(extra: str = POOL, schedule: str = "constant_0", name: str = "hand.yaml"):
+def hand(extra: str = POOL, schedule: str = "0.0", name: str = "hand.yaml"):
     text = HAND.format(extra=extra, schedule=schedule)
     return appraise(load_proposal(name, text=text))
 
@@ -190,7 +190,7 @@ def test_hand_worked_responsibility_charge():
 
 def test_infeasible_explained():
     # Cost £200 a year instead of £100: NPV = 2 x (120 - 200) = -160 < 0, so no agreement can work.
-    text = HAND.format(extra=POOL, schedule="constant_0").replace(
+    text = HAND.format(extra=POOL, schedule="0.0").replace(
         "value: 100, unit: GBP_per_year", "value: 200, unit: GBP_per_year"
     )
     fs = appraise_pool(appraise(load_proposal("hand.yaml", text=text)), "proportional").fair_share

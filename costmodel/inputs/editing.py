@@ -16,7 +16,7 @@ from __future__ import annotations
 import io
 import math
 import re
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -309,6 +309,7 @@ def edited_scenario(
     *,
     library_dir: str | None = None,
     overrides: Overrides | None = None,
+    allowed_libraries: Collection[str] | None = None,
 ) -> tuple[str, Scenario]:
     """Apply ``edits`` to a proposal's text and validate the result with the loader.
 
@@ -316,7 +317,9 @@ def edited_scenario(
     ``file:line: field: rule`` problems pointing into the *edited* text) if an edit breaks a rule.
     """
     if not edits:
-        return text, scenario_from_parsed(parse_yaml(text, name), overrides, library_dir=library_dir)
+        return text, scenario_from_parsed(
+            parse_yaml(text, name), overrides, library_dir=library_dir, allowed_libraries=allowed_libraries
+        )
     spliced, wanted, dumped = _apply(text, edits, name)
     parsed = None
     if spliced is not None:
@@ -328,7 +331,9 @@ def edited_scenario(
             parsed = None
     if parsed is None:
         parsed = parse_yaml(dumped or _dumped(text, edits, name), name)
-    return parsed.text, scenario_from_parsed(parsed, overrides, library_dir=library_dir)
+    return parsed.text, scenario_from_parsed(
+        parsed, overrides, library_dir=library_dir, allowed_libraries=allowed_libraries
+    )
 
 
 def problems_by_path(problems: tuple[Problem, ...] | list[Problem], paths: list[str]) -> dict[str, list[str]]:

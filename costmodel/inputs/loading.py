@@ -17,7 +17,7 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
-from ..errors import AssumptionError, Problem, UsageError
+from ..errors import AssumptionError, InputFileError, Problem, UsageError
 from .models import (
     Agency,
     Deflator,
@@ -170,29 +170,77 @@ def load_proposal(
 
 
 def scenario_from_parsed(
-    parsed: ParsedYaml, overrides: Overrides | None = None, *, library_dir: str | None = None
+    parsed: ParsedYaml,
+    overrides: Overrides | None = None,
+    *,
+    library_dir: str | None = None,
+    allowed_libraries: Collection[str] | None = None,
 ) -> Scenario:
+    """Resolve a parsed proposal into a :class:`Scenario`.
+
+    ``library_dir``: the folder ``unit_cost_library`` is relative to (default: the proposal's).
+    ``allowed_libraries``: when given (the app), the only library files the proposal may use; any
+    other path (absolute, ``..`` out of the folder, a link elsewhere) is refused without being read.
+    """
     proposal = _validate(parsed, Proposal)
     lib, lib_parsed = None, None
     if proposal.unit_cost_library:
-        base = library_dir if library_dir is not None else os.path.dirname(parsed.path) or "."
-        lib_path = os.path.normpath(os.path.join(base, proposal.unit_cost_library))
-        try:
-            lib, lib_parsed = _library_cached(lib_path, *_file_stamp(lib_path))
-        except AssumptionError as exc:
-            if exc.problems and exc.problems[0].message == "file not found":
-                line, col = locate(parsed.tree, ("unit_cost_library",))
-                raise AssumptionError.single(
-                    parsed.path,
-                    f"unit-cost library not found at {lib_path}",
-                    field="unit_cost_library",
-                    line=line,
-                    col=col,
-                ) from None
-            raise
+        lib_path = _library_path(parsed, proposal.unit_cost_library, library_dir, allowed_libraries)
+        lib, lib_parsed = _library_for(parsed, lib_path)
     if overrides is not None and not overrides.is_empty():
         proposal = _apply_overrides(proposal, overrides)
     return _resolve(proposal, parsed, lib, lib_parsed, overrides)
+
+
+def _library_problem(parsed: ParsedYaml, message: str) -> AssumptionError:
+    """A problem with the library reference, at the proposal's ``unit_cost_library`` line."""
+    line, col = locate(parsed.tree, ("unit_cost_library",))
+    return AssumptionError.single(parsed.path, message, field="unit_cost_library", line=line, col=col)
+
+
+def _library_path(
+    parsed: ParsedYaml, ref: str, library_dir: str | None, allowed: Collection[str] | None
+) -> str:
+    base = library_dir if library_dir is not None else os.path.dirname(parsed.path) or "."
+    if allowed is None:  # the command line: any local path the user can read
+        return os.path.normpath(os.path.join(base, ref))
+    refuse = _library_problem(
+        parsed,
+        "only the shipped unit-cost library (../unit_costs.yaml) or a library uploaded with the proposal "
+        "can be used here",
+    )
+    if os.path.isabs(ref) or ref.startswith("~") or "\\" in ref:
+        raise refuse
+    lib_path = os.path.realpath(os.path.join(base, ref))
+    if lib_path not in {os.path.realpath(p) for p in allowed}:
+        raise refuse
+    return lib_path
+
+
+def _library_for(parsed: ParsedYaml, lib_path: str) -> tuple[UnitCostLibrary, ParsedYaml]:
+    """Read, parse and check the library at ``lib_path``; every problem in reaching it is reported at
+    the proposal's ``unit_cost_library`` line, and nothing of its content is quoted."""
+    shown = lib_path if len(lib_path) <= 80 else "..." + lib_path[-77:]
+    try:
+        lib_parsed = _library_parsed(lib_path, *_file_stamp(lib_path))
+    except InputFileError as exc:
+        reason = exc.problems[0].message if exc.problems else "cannot be read"
+        if reason == "file not found":
+            raise _library_problem(parsed, f"unit-cost library not found at {shown}") from None
+        raise _library_problem(parsed, f"the unit-cost library {shown} {_as_clause(reason)}") from None
+    if kind_of_file(lib_parsed) != "library":
+        raise _library_problem(
+            parsed,
+            f"points at {shown}, which is a proposal (or not a unit-cost library): name the unit-cost "
+            "library file, e.g. ../unit_costs.yaml",
+        )
+    return _library_validated(lib_path, *_file_stamp(lib_path)), lib_parsed
+
+
+def _as_clause(reason: str) -> str:
+    if reason.startswith(("is ", "cannot ")):
+        return reason
+    return f"cannot be used: {reason}"
 
 
 def _file_stamp(path: str) -> tuple[int, int]:
@@ -204,10 +252,21 @@ def _file_stamp(path: str) -> tuple[int, int]:
 
 
 @lru_cache(maxsize=16)
-def _library_cached(path: str, mtime_ns: int, size: int) -> tuple[UnitCostLibrary, ParsedYaml]:
-    """Parse and validate a library once per (path, modification time, size): proposals share it."""
-    parsed = parse_file(path)
-    return _validate(parsed, UnitCostLibrary), parsed
+def _library_parsed(path: str, mtime_ns: int, size: int) -> ParsedYaml:
+    """Parse a library once per (path, modification time, size): proposals share it. Nothing of its
+    content is quoted in messages (it is not the file the user named)."""
+    return parse_yaml(read_text(path), path, quote_values=False)
+
+
+@lru_cache(maxsize=16)
+def _library_validated(path: str, mtime_ns: int, size: int) -> UnitCostLibrary:
+    parsed = _library_parsed(path, mtime_ns, size)
+    try:
+        return UnitCostLibrary.model_validate(parsed.data)
+    except ValidationError as exc:
+        raise AssumptionError(
+            problems_from_validation(parsed, exc.errors(include_url=False), quote_values=False)
+        ) from None
 
 
 def _apply_overrides(proposal: Proposal, ov: Overrides) -> Proposal:
@@ -230,7 +289,7 @@ def _apply_overrides(proposal: Proposal, ov: Overrides) -> Proposal:
             raise UsageError(
                 f"--discount rate must be a fraction between 0 and 0.5, e.g. 0.035 for 3.5% (got {ov.discount_rate:g})"
             )
-        settings["discount_schedule"] = constant_schedule_id(ov.discount_rate)
+        settings["discount_schedule"] = float(ov.discount_rate)
     data = proposal.model_dump()
     data["appraisal"] = settings
     return Proposal.model_validate(data, strict=False)
@@ -240,15 +299,10 @@ def constant_schedule_id(rate: float) -> str:
     return "constant_" + f"{rate:.6f}".rstrip("0").rstrip(".").replace(".", "_")
 
 
-def _constant_schedule(schedule_id: str) -> DiscountSchedule | None:
-    if not schedule_id.startswith("constant_"):
-        return None
-    try:
-        rate = float(schedule_id[len("constant_") :].replace("_", ".", 1))
-    except ValueError:
-        return None
+def _constant_schedule(rate: float) -> DiscountSchedule:
+    """A one-band schedule for a constant real rate [fraction] (checked in [0, 0.5] by the model)."""
     return DiscountSchedule(
-        id=schedule_id,
+        id=constant_schedule_id(rate),
         label=f"Constant {rate:.4%} real (user override)",
         bands=[{"from_year": 0, "rate": rate}],  # type: ignore[list-item]
         source="user_override",
@@ -404,11 +458,16 @@ def _resolve(
     schedules = {s.id: s for s in ref.discount_schedules}
     deflators = {d.id: d for d in ref.deflators}
     ap = proposal.appraisal
-    schedule = schedules.get(ap.discount_schedule) or _constant_schedule(ap.discount_schedule)
+    schedule = (
+        _constant_schedule(ap.discount_schedule)
+        if isinstance(ap.discount_schedule, float)
+        else schedules.get(ap.discount_schedule)
+    )
     if schedule is None:
         problem(
             ("appraisal", "discount_schedule"),
-            f"unknown discount schedule '{ap.discount_schedule}'; choose one of {', '.join(sorted(schedules))}",
+            f"unknown discount schedule '{ap.discount_schedule}'; choose one of {', '.join(sorted(schedules))}, "
+            "or give a constant rate as a number (0.035 for 3.5%)",
         )
     deflator = deflators.get(ap.deflator)
     if deflator is None:

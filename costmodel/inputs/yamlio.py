@@ -211,8 +211,10 @@ def resolve_plain(text: str) -> Any:
 _NO_KEY = object()
 
 
-def parse_yaml(text: str, name: str) -> ParsedYaml:
-    """Parse YAML text safely; raise :class:`AssumptionError` with file:line:col on any problem."""
+def parse_yaml(text: str, name: str, *, quote_values: bool = True) -> ParsedYaml:
+    """Parse YAML text safely; raise :class:`AssumptionError` with file:line:col on any problem.
+
+    ``quote_values=False``: messages quote nothing from the text (a file the user did not name)."""
     if not text.strip() or all(not ln.strip() or ln.lstrip().startswith("#") for ln in text.splitlines()):
         raise AssumptionError.single(
             name, "file is empty: expected a YAML mapping of assumptions", line=1, col=1
@@ -226,7 +228,7 @@ def parse_yaml(text: str, name: str) -> ParsedYaml:
             line=line,
             col=col,
         )
-    data, tree = _build(text, name)
+    data, tree = _build(text, name, quote_values)
     if not isinstance(data, dict):
         kind = (
             "nothing"
@@ -245,7 +247,7 @@ def parse_yaml(text: str, name: str) -> ParsedYaml:
     return ParsedYaml(path=name, text=text, data=data, tree=tree)
 
 
-def _build(text: str, name: str) -> tuple[Any, Pos | None]:  # noqa: C901 - one loop over the event kinds
+def _build(text: str, name: str, quote_values: bool = True) -> tuple[Any, Pos | None]:  # noqa: C901 - one loop over the event kinds
     """Plain data and positions from libyaml's event stream, refusing what files may not contain."""
 
     def fail(message: str, mark: Any) -> AssumptionError:
@@ -276,7 +278,9 @@ def _build(text: str, name: str) -> tuple[Any, Pos | None]:  # noqa: C901 - one 
                     )
                 if ev.tag is not None:
                     raise fail(
-                        f"YAML tags are not allowed in assumption files (found {_quote(ev.tag)})", mark
+                        "YAML tags are not allowed in assumption files"
+                        + (f" (found {_quote(ev.tag)})" if quote_values else ""),
+                        mark,
                     )
                 pos: Any
                 if cls is scalar_event:
@@ -304,7 +308,8 @@ def _build(text: str, name: str) -> tuple[Any, Pos | None]:  # noqa: C901 - one 
                         if value in container:
                             first = cpos.keys[value][0] + 1
                             raise fail(
-                                f"duplicate key {_quote(value)} (first given on line {first}): give each key once",
+                                f"duplicate key{' ' + _quote(value) if quote_values else ''} (first given on line {first}): "
+                                "give each key once",
                                 mark,
                             )
                         frame[2], frame[3] = value, (mark.line, mark.column)
