@@ -80,6 +80,9 @@ class Scenario:
     path: str = "<memory>"
     library_path: str | None = None
     notes: tuple[str, ...] = field(default=())
+    positions: Any = field(default=None, compare=False, repr=False)
+    """Where each key and value is in the proposal file (:class:`yamlio.Pos`), to locate problems found
+    after loading (e.g. a range whose draws overflow)."""
 
     @property
     def inputs_sha256(self) -> str:
@@ -566,6 +569,7 @@ def _resolve(
         path=path,
         library_path=lib_parsed.path if lib_parsed else None,
         notes=tuple(notes),
+        positions=parsed.tree,
     )
 
 

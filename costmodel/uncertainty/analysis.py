@@ -40,8 +40,10 @@ from ..appraisal.engine import (
     evaluate_summary,
     first_year_staying_nonnegative,
 )
-from ..errors import ComputationError, UsageError
+from ..errors import AssumptionError, ComputationError, UsageError
 from ..formatting import MINUS, money, percent
+from ..inputs.locating import input_error
+from ..inputs.models import num
 from .optimism import GRADE_ORDER, OptimismTable, check_capital_options, load_optimism_table
 
 if TYPE_CHECKING:
@@ -503,6 +505,7 @@ def npv_table(
 ) -> BatchResult:
     """NPV (total and by agency) for every row of ``values``, evaluated in memory-bounded chunks."""
     values = np.asarray(values, dtype=np.float64)
+    _check_finite_values(c, inputs, values)
     n = values.shape[0]
     A = len(c.agency_ids)
     chunk = chunk_size or chunk_size_for(c.structure)
@@ -520,8 +523,41 @@ def npv_table(
         if progress is not None:
             progress(stop, n)
     if not (np.all(np.isfinite(npv)) and np.all(np.isfinite(net_a))):
-        raise ComputationError("a sensitivity case produced a non-finite NPV; check the inputs' ranges")
+        raise _non_finite_npv(c, inputs, values, npv, net_a)
     return BatchResult(npv, net_a, be, dpay)
+
+
+def _check_finite_values(c: Compiled, inputs: Sequence[UncertainInput], values: F) -> None:
+    """A draw or case value that is not a finite number is an error in the input's range, located."""
+    if values.size and not np.all(np.isfinite(values)):
+        k = int(np.flatnonzero(~np.all(np.isfinite(values), axis=0))[0])
+        inp = inputs[k]
+        raise input_error(
+            c.scenario,
+            inp.id,
+            f"draws of this {inp.distribution or 'triangular'} range (low {num(inp.low)}, high {num(inp.high)}) "
+            "overflow to infinity: narrow the range",
+        )
+
+
+def _non_finite_npv(
+    c: Compiled, inputs: Sequence[UncertainInput], values: F, npv: F, net_a: F
+) -> AssumptionError | ComputationError:
+    """Name the input that drove an NPV to infinity: the one furthest from its central value, relative
+    to its range, in the first such case."""
+    bad = ~(np.isfinite(npv) & np.all(np.isfinite(net_a), axis=-1))
+    row = int(np.flatnonzero(bad)[0])
+    if not inputs:
+        return ComputationError("the appraisal produced a non-finite NPV; check the inputs' magnitudes")
+    central = _central_values(inputs)
+    width = np.array([max(i.high - i.low, 1e-300) for i in inputs])
+    k = int(np.argmax(np.abs(values[row] - central) / width))
+    inp = inputs[k]
+    return input_error(
+        c.scenario,
+        inp.id,
+        f"at {num(float(values[row, k]))} the NPV is not a finite number: narrow this input's range",
+    )
 
 
 def _central_values(inputs: Sequence[UncertainInput]) -> F:
@@ -685,7 +721,11 @@ def _switch_linear(
             out.append(_unchanged(inp, who, names, "linear"))
             continue
         slope = (f1 - f0) / (x1 - x0)
-        root = x0 - f0 / slope
+        root = x0 - f0 / slope if math.isfinite(slope) and slope != 0 else math.inf
+        if not math.isfinite(root):  # so flat that no finite value reaches zero
+            side = "positive" if f0 > 0 else "negative"
+            out.append(_never_zero(inp, who, names, side, "linear"))
+            continue
         edge = 1e-9 * max(1.0, abs(x0))
         if abs(root - inp.domain_low) <= edge or abs(root - inp.domain_high) <= edge:
             # proportional: zero only at the edge of the domain, one sign everywhere else
