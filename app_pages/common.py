@@ -23,6 +23,7 @@ from costmodel.errors import AssumptionError, CostModelError, Problem
 from costmodel.inputs.editing import edited_scenario
 from costmodel.inputs.loading import scenario_from_parsed
 from costmodel.inputs.yamlio import MAX_FILE_BYTES, decode_bytes, parse_yaml
+from costmodel.present.csv_safety import frame_csv
 
 if TYPE_CHECKING:
     from costmodel.pooling.accounting import PoolingResult
@@ -306,7 +307,7 @@ def show_altair(chart: Any, caption: str, data: Any, *, stem: str, key: str, ima
     cols = st.columns([1, 1, 1, 3])
     cols[0].download_button(
         "Data (CSV)",
-        data.to_csv(index=False).encode("utf-8"),
+        frame_csv(data),
         file_name=f"{stem}.csv",
         mime="text/csv",
         key=f"{key}-csv",
@@ -344,7 +345,7 @@ def show_table(
         )
     st.download_button(
         "Table (CSV)",
-        frame.to_csv(index=False).encode("utf-8"),
+        frame_csv(frame),
         file_name=file_name,
         mime="text/csv",
         key=key,

@@ -8,6 +8,7 @@ import streamlit as st
 from app_pages.common import require_result
 from costmodel.inputs.models import GRADE_MEANINGS
 from costmodel.inputs.provenance import assumption_rows, source_rows
+from costmodel.present.csv_safety import frame_csv
 
 d, result = require_result()
 sc = result.scenario
@@ -54,7 +55,7 @@ st.dataframe(
 )
 st.download_button(
     "Figures and sources (CSV)",
-    rows.to_csv(index=False).encode("utf-8"),
+    frame_csv(rows),
     file_name=f"{sc.proposal.id}-sources.csv",
     mime="text/csv",
     on_click="ignore",

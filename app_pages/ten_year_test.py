@@ -12,6 +12,7 @@ from app_pages.pooling_tab import pooling_tab
 from app_pages.uncertainty_tab import UNCERTAINTY_CHART_KINDS, brief_simulation, has_ranges, uncertainty_tab
 from costmodel.appraisal.engine import TenYearTest
 from costmodel.formatting import fy_label, fy_span, money, per_pound, percent, ratio
+from costmodel.present.csv_safety import frame_csv
 
 # The verdict and headline figures are drawn first; the chart and table libraries (Altair, pandas) are
 # imported inside the tabs, after those figures have reached the browser.
@@ -119,7 +120,7 @@ def table_tab(r: TenYearTest) -> None:
     )
     st.download_button(
         "Table (CSV)",
-        frame.to_csv(index=False).encode("utf-8"),
+        frame_csv(frame),
         file_name=f"{r.scenario.proposal.id}-ten-year-table.csv",
         mime="text/csv",
         on_click="ignore",

@@ -22,6 +22,7 @@ from app_pages.common import Draft, current_draft, edits_key, evaluate, show_alt
 from costmodel.appraisal.engine import TenYearTest
 from costmodel.errors import CostModelError
 from costmodel.formatting import fy_label, money, percent, plural
+from costmodel.present.csv_safety import frame_csv
 from costmodel.uncertainty.limits import DEFAULT_DRAWS, DEFAULT_SEED, MAX_DRAWS
 
 if TYPE_CHECKING:
@@ -312,7 +313,7 @@ def _switching_values(r: TenYearTest, views: SensitivityViews, pid: str) -> None
     )
     st.download_button(
         "Switching values, every budget holder (CSV)",
-        frame.to_csv(index=False).encode("utf-8"),
+        frame_csv(frame),
         file_name=f"{pid}-switching-values.csv",
         mime="text/csv",
         key="unc-switching-csv",
