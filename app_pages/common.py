@@ -23,6 +23,7 @@ from costmodel.errors import AssumptionError, CostModelError, Problem
 from costmodel.inputs.editing import edited_scenario
 from costmodel.inputs.loading import scenario_from_parsed
 from costmodel.inputs.yamlio import MAX_FILE_BYTES, decode_bytes, parse_yaml
+from costmodel.present import markup
 from costmodel.present.csv_safety import frame_csv
 
 if TYPE_CHECKING:
@@ -220,13 +221,13 @@ def proposal_sidebar() -> None:
                 st.caption("Choose a file; until then the previous proposal stays in use.")
         if problems:
             st.session_state["upload_problems"] = problems
-            st.error("This file cannot be used:\n\n" + "\n\n".join(f"`{p}`" for p in problems[:20]))
+            st.error("This file cannot be used:\n\n" + "\n\n".join(markup.code(p) for p in problems[:20]))
         else:
             st.session_state.pop("upload_problems", None)
         d = current_draft()
         if d is not None:
             out = draft_outcome(d)
-            st.markdown(f"**In use:** `{d.name}`" + (" (edited)" if d.valid_edits else ""))
+            st.markdown(f"**In use:** {markup.code(d.name)}" + (" (edited)" if d.valid_edits else ""))
             if out.result is not None:
                 sha = out.result.scenario.inputs_sha256
                 st.caption(f"inputs_sha256 `{sha[:16]}…`", help=f"SHA-256 of the resolved inputs: {sha}")
@@ -245,7 +246,7 @@ def require_result() -> tuple[Draft, TenYearTest]:
         st.stop()
     out = draft_outcome(d)
     if out.result is None:  # should not happen: drafts are only opened when valid
-        st.error("\n\n".join(str(p) for p in out.problems))
+        st.error("\n\n".join(markup.code(str(p)) for p in out.problems))
         st.stop()
     return d, out.result
 
@@ -254,7 +255,8 @@ def show_invalid_edit_banner(d: Draft) -> None:
     if d.problems:
         st.warning(
             "Your latest edit breaks a rule, so the figures below are from the last valid assumptions. "
-            "Fix it on the Edit assumptions page:\n\n" + "\n\n".join(f"`{p}`" for p in d.problems[:10]),
+            "Fix it on the Edit assumptions page:\n\n"
+            + "\n\n".join(markup.code(str(p)) for p in d.problems[:10]),
             icon=":material/warning:",
         )
 
@@ -303,7 +305,7 @@ def show_altair(chart: Any, caption: str, data: Any, *, stem: str, key: str, ima
         # squeezes titles, rotated labels and legends into that height and squashes the plot.
         chart = chart.properties(autosize=alt.AutoSizeParams(type="fit-x", contains="padding"))
     st.altair_chart(chart, width="stretch")
-    st.caption(caption)
+    st.caption(markup.inline(caption))
     cols = st.columns([1, 1, 1, 3])
     cols[0].download_button(
         "Data (CSV)",

@@ -7,6 +7,7 @@ import streamlit as st
 
 from app_pages.common import draft_outcome, drafts, examples, open_example, open_template
 from costmodel.formatting import money, ratio
+from costmodel.present import markup
 from costmodel.present.compare import compare_rows
 from costmodel.present.csv_safety import frame_csv
 
@@ -67,4 +68,4 @@ st.download_button(
 )
 st.subheader("Verdicts")
 for r, n in zip(results, names, strict=True):
-    st.markdown(f"{':green' if r.passes else ':red'}[**{n}**]: {r.verdict}")
+    st.markdown(f"{':green' if r.passes else ':red'}[**{markup.literal(n)}**]: {markup.inline(r.verdict)}")

@@ -12,6 +12,7 @@ from app_pages.pooling_tab import pooling_tab
 from app_pages.uncertainty_tab import UNCERTAINTY_CHART_KINDS, brief_simulation, has_ranges, uncertainty_tab
 from costmodel.appraisal.engine import TenYearTest
 from costmodel.formatting import fy_label, fy_span, money, per_pound, percent, ratio
+from costmodel.present import markup
 from costmodel.present.csv_safety import frame_csv
 
 # The verdict and headline figures are drawn first; the chart and table libraries (Altair, pandas) are
@@ -22,15 +23,15 @@ sc = result.scenario
 p = sc.proposal
 s = result.structure
 
-st.title(p.title)
+st.title(markup.literal(p.title))
 st.caption(
-    f"{'New spending' if p.kind == 'new_spending' else 'A cut'} · {p.area} · "
+    f"{'New spending' if p.kind == 'new_spending' else 'A cut'} · {markup.literal(p.area)} · "
     f"{fy_span(result.years[0], result.years[-1])} · {fy_label(s.price_base_year)} prices · "
-    f"{sc.schedule.label} · file `{d.name}` · inputs_sha256 `{sc.inputs_sha256[:16]}…`"
+    f"{markup.literal(sc.schedule.label)} · file {markup.code(d.name)} · inputs_sha256 `{sc.inputs_sha256[:16]}…`"
 )
 show_invalid_edit_banner(d)
 
-(st.success if result.passes else st.error)(result.verdict, icon=":material/gavel:")
+(st.success if result.passes else st.error)(markup.inline(result.verdict), icon=":material/gavel:")
 
 dr = result.dual_running
 cols = st.columns(5)
@@ -75,7 +76,7 @@ cols[2].metric("PV prevention costs", money(result.pv_costs))
 cols[3].metric("PV savings", money(result.pv_savings), help=f"of which cashable {money(result.pv_cashable)}")
 cols[4].metric("IRR", percent(result.irr) if result.irr is not None else "n/a", help=result.irr_note)
 for note in result.notes:
-    st.info(note, icon=":material/info:")
+    st.info(markup.inline(note), icon=":material/info:")
 
 
 def main_chart_kinds() -> list[str]:

@@ -22,6 +22,7 @@ from app_pages.common import Draft, current_draft, edits_key, evaluate, show_alt
 from costmodel.appraisal.engine import TenYearTest
 from costmodel.errors import CostModelError
 from costmodel.formatting import fy_label, money, percent, plural
+from costmodel.present import markup
 from costmodel.present.csv_safety import frame_csv
 from costmodel.uncertainty.limits import DEFAULT_DRAWS, DEFAULT_SEED, MAX_DRAWS
 
@@ -238,7 +239,8 @@ def uncertainty_tab(r: TenYearTest) -> None:
         return
     if isinstance(views, str):
         st.error(
-            f"The uncertainty analysis cannot be run for this proposal: {views}", icon=":material/error:"
+            f"The uncertainty analysis cannot be run for this proposal: {markup.inline(str(views))}",
+            icon=":material/error:",
         )
         return
     pid = r.scenario.proposal.id
@@ -355,7 +357,7 @@ def _discount_rates(r: TenYearTest, d: Draft, pid: str, prices: str) -> None:
             c: st.column_config.NumberColumn(c, **MONEY) for c in frame.columns if c != "Budget holder"
         },
     )
-    st.caption(" · ".join(f"{column}: {label}" for column, label, _ in cases))
+    st.caption(markup.inline(" · ".join(f"{column}: {label}" for column, label, _ in cases)))
 
 
 def _optimism(r: TenYearTest, views: SensitivityViews, pid: str) -> bool:
@@ -439,7 +441,7 @@ def _monte_carlo(r: TenYearTest, d: Draft, optimism: bool, pid: str, prices: str
         try:
             _runs()[d.key] = (sha, _simulation(sha, int(draws), int(seed), optimism, r))
         except CostModelError as exc:
-            st.error(f"The simulation could not be run: {exc}", icon=":material/error:")
+            st.error(f"The simulation could not be run: {markup.inline(str(exc))}", icon=":material/error:")
     view = current_simulation(r)
     if view is None:
         if d.key in _runs():

@@ -1,0 +1,57 @@
+"""Text from assumption files, made safe to put into Markdown (the ``.md`` briefing, the app's titles,
+captions and messages): it is shown as the characters it is, never as a link, an image, HTML or
+formatting.
+
+Two strengths:
+
+* :func:`literal` for a string that comes wholly from a file (a title, an area, an agency's name):
+  every character Markdown (or Streamlit's extensions) could read as syntax is backslash-escaped,
+  except those that only act at the start of a line (these strings are never placed there);
+* :func:`inline` for sentences costmodel writes around file text (a verdict naming agencies, a
+  validation message quoting a value): raw HTML, links, images, entities, maths and Streamlit's
+  ``:color[...]`` directives are broken, ordinary punctuation is left as it is.
+
+Both turn line breaks into spaces, so file text cannot start a heading or a list.
+"""
+
+from __future__ import annotations
+
+import re
+
+_LITERAL = re.compile(r"([\\`*_\[\]<>|$~])")
+_ENTITY = re.compile(r"&(?=#?[A-Za-z0-9]+;)")
+_LINK = re.compile(r"\]\(")
+_IMAGE = re.compile(r"!\[")
+_DIRECTIVE = re.compile(r":([A-Za-z0-9_/-]+)(?=[\[:])")
+_ANGLE = re.compile(r"([<>$])")
+
+
+def _one_line(text: str) -> str:
+    return " ".join(str(text).split())
+
+
+def literal(text: str) -> str:
+    """A string from a file, escaped so Markdown shows every character as written."""
+    out = _LITERAL.sub(r"\\\1", _one_line(text))
+    out = _ENTITY.sub(r"\\&", out)
+    return _DIRECTIVE.sub(r"\\:\1", out)
+
+
+def inline(text: str) -> str:
+    """A sentence that may contain file text: no HTML, links, images, entities, maths or directives."""
+    out = _ANGLE.sub(r"\\\1", _one_line(text))
+    out = _LINK.sub(r"]\\(", out)
+    out = _IMAGE.sub(r"\\![", out)
+    out = _ENTITY.sub(r"\\&", out)
+    return _DIRECTIVE.sub(r"\\:\1", out)
+
+
+def url(address: str) -> str:
+    """A URL inside Markdown's ``<...>`` autolink: characters that could close it are %-encoded."""
+    return address.replace("<", "%3C").replace(">", "%3E").replace(" ", "%20").replace("\n", "%0A")
+
+
+def code(text: str) -> str:
+    """Text shown as a Markdown code span (a file name, a message): nothing inside is interpreted, and
+    a backtick in the text cannot close the span early."""
+    return "`" + _one_line(text).replace("`", "'") + "`"
