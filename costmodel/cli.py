@@ -83,9 +83,11 @@ def _output_target(path: str) -> str:
             f"{path}: cannot write: it is {what}; leave out -o to print to standard output"
         )
     for source in _PROTECTED:
-        with contextlib.suppress(OSError):
-            if st is not None and os.path.samefile(target, source):
-                raise OutputError(f"{path}: cannot write: it is an input of this command ({source})")
+        same = False
+        with contextlib.suppress(OSError):  # OutputError is an OSError: raised outside the suppression
+            same = st is not None and os.path.samefile(target, source)
+        if same:
+            raise OutputError(f"{path}: cannot write: it is an input of this command ({source})")
     return target
 
 

@@ -209,6 +209,7 @@ def resolve_plain(text: str) -> Any:
 # ---------------------------------------------------------------------------------------------
 
 _NO_KEY = object()
+_YAML_DIRECTIVE = re.compile(r"^%YAML[ \t]+(\S*)", re.MULTILINE)
 
 
 def parse_yaml(text: str, name: str, *, quote_values: bool = True) -> ParsedYaml:
@@ -218,6 +219,15 @@ def parse_yaml(text: str, name: str, *, quote_values: bool = True) -> ParsedYaml
     if not text.strip() or all(not ln.strip() or ln.lstrip().startswith("#") for ln in text.splitlines()):
         raise AssumptionError.single(
             name, "file is empty: expected a YAML mapping of assumptions", line=1, col=1
+        )
+    directive = _YAML_DIRECTIVE.search(text)
+    if directive is not None and directive.group(1) != "1.2":
+        line, col = position_of(text, directive.start())
+        raise AssumptionError.single(
+            name,
+            f"'%YAML {directive.group(1)[:10]}' directive: assumption files are YAML 1.2 (delete the %YAML line)",
+            line=line,
+            col=col,
         )
     bad = _FORBIDDEN_CHAR.search(text)
     if bad is not None:

@@ -35,9 +35,10 @@ def safe_row(row: Iterable[Any]) -> list[Any]:
 
 def frame_csv(frame: Any) -> bytes:
     """A pandas DataFrame as UTF-8 CSV bytes (no index), text cells neutralised (headers too)."""
+    from pandas.api.types import is_bool_dtype, is_numeric_dtype
     safe = frame.copy()
     safe.columns = [neutralise(str(c)) for c in safe.columns]
     for col in safe.columns:
-        if safe[col].dtype == object or str(safe[col].dtype) in ("string", "category"):
+        if not (is_numeric_dtype(safe[col]) or is_bool_dtype(safe[col])):
             safe[col] = safe[col].map(neutralise)
     return safe.to_csv(index=False).encode("utf-8")

@@ -22,7 +22,7 @@ _LITERAL = re.compile(r"([\\`*_\[\]<>|$~])")
 _ENTITY = re.compile(r"&(?=#?[A-Za-z0-9]+;)")
 _LINK = re.compile(r"\]\(")
 _IMAGE = re.compile(r"!\[")
-_DIRECTIVE = re.compile(r":([A-Za-z0-9_/-]+)(?=[\[:])")
+_DIRECTIVE = re.compile(r":([A-Za-z0-9_/-]+)([\[:])")
 _ANGLE = re.compile(r"([<>$])")
 
 
@@ -34,7 +34,7 @@ def literal(text: str) -> str:
     """A string from a file, escaped so Markdown shows every character as written."""
     out = _LITERAL.sub(r"\\\1", _one_line(text))
     out = _ENTITY.sub(r"\\&", out)
-    return _DIRECTIVE.sub(r"\\:\1", out)
+    return _DIRECTIVE.sub(r"\\:\1\\\2", out)
 
 
 def inline(text: str) -> str:
@@ -43,7 +43,7 @@ def inline(text: str) -> str:
     out = _LINK.sub(r"]\\(", out)
     out = _IMAGE.sub(r"\\![", out)
     out = _ENTITY.sub(r"\\&", out)
-    return _DIRECTIVE.sub(r"\\:\1", out)
+    return _DIRECTIVE.sub(r"\\:\1\\\2", out)
 
 
 def url(address: str) -> str:
