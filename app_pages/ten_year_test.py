@@ -7,9 +7,9 @@ from collections.abc import Callable
 import streamlit as st
 
 from app_pages.common import has_pooling, require_result, show_chart, show_invalid_edit_banner
-from app_pages.downloads_tab import downloads_tab
-from app_pages.pooling_tab import pooling_tab
-from app_pages.uncertainty_tab import UNCERTAINTY_CHART_KINDS, brief_simulation, has_ranges, uncertainty_tab
+from app_pages.tabs.downloads import downloads_tab
+from app_pages.tabs.pooling import pooling_tab
+from app_pages.tabs.uncertainty import UNCERTAINTY_CHART_KINDS, brief_simulation, has_ranges, uncertainty_tab
 from costmodel.appraisal.engine import TenYearTest
 from costmodel.formatting import fy_label, fy_span, money, per_pound, percent, ratio
 from costmodel.present import markup

@@ -19,7 +19,9 @@ from collections.abc import Callable, Sequence
 from typing import Any, TextIO
 
 from . import __version__
-from .errors import CostModelError, OutputError, UsageError
+from .errors import AssumptionError, CostModelError, OutputError, UsageError
+from .formatting import money, plural
+from .uncertainty.limits import DEFAULT_DRAWS, DEFAULT_SEED, MAX_DRAWS
 
 EXIT_OK, EXIT_INPUT, EXIT_INTERNAL = 0, 1, 2
 
@@ -151,7 +153,6 @@ def _count(n: int, noun: str) -> str:
 
 
 def cmd_validate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    from .errors import AssumptionError
     from .inputs.loading import (
         UnitCostLibrary,
         _check_library,
@@ -224,8 +225,6 @@ def cmd_pool(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
 
 def sc_title(result) -> str:
-    from .formatting import money, plural
-
     p = result.scenario.proposal
     return f"{p.title}\nWhole-public-sector NPV {money(result.npv)} over {plural(result.structure.n_years, 'year')}"
 
@@ -371,8 +370,6 @@ def cmd_simulate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
 
 def _add_uncertainty_commands(sub: argparse._SubParsersAction) -> None:
-    from .uncertainty.limits import DEFAULT_DRAWS, DEFAULT_SEED, MAX_DRAWS
-
     p = _command(
         sub,
         "sensitivity",
@@ -492,8 +489,6 @@ def cmd_chart(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
 
 def _add_export_commands(sub: argparse._SubParsersAction) -> None:
-    from .uncertainty.limits import DEFAULT_SEED
-
     p = _command(
         sub,
         "export",

@@ -20,7 +20,7 @@ def preload() -> None:
     import altair  # noqa: F401
     import pandas  # noqa: F401
 
-    import costmodel.appraisal.engine  # noqa: F401
+    import costmodel.appraisal.chain  # noqa: F401
     import costmodel.inputs.editing  # noqa: F401
     import costmodel.inputs.loading
     import costmodel.inputs.provenance  # noqa: F401

@@ -8,6 +8,7 @@ import csv
 import io
 import os
 import re
+import shutil
 import signal
 import stat
 from pathlib import Path
@@ -21,12 +22,21 @@ from costmodel.inputs.yamlio import MAX_DEPTH, parse_yaml, read_text
 from costmodel.present import markup
 from costmodel.present.csv_safety import frame_csv, neutralise
 
-from .test_bad_input import GOOD, line_of, replace_once, run_cli, tree, write  # noqa: F401
+from .conftest import ASSUMPTIONS
+from .test_bad_input import GOOD, line_of, replace_once, run_cli, write
 
 LINE = re.compile(r"^(?P<file>[^:]+):(?P<line>\d+):(?P<col>\d+): (?:(?P<field>[^ :]+): )?(?P<msg>\S.*)$")
 """One located problem: ``file:line:col: field: rule`` (the field is absent for whole-file problems)."""
 
 LIBRARY = Path(__file__).resolve().parent.parent / "assumptions" / "unit_costs.yaml"
+
+
+@pytest.fixture
+def tree(tmp_path: Path) -> Path:
+    """A copy of the shipped assumptions folder, so proposals resolve ../unit_costs.yaml."""
+    dst = tmp_path / "assumptions"
+    shutil.copytree(ASSUMPTIONS, dst)
+    return dst
 
 
 def one_error(path: Path, *commands: str) -> str:

@@ -22,6 +22,7 @@ viewers that do not recalculate show the right figure and the tests can compare 
 
 from __future__ import annotations
 
+import datetime
 import io
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -30,6 +31,8 @@ from typing import TYPE_CHECKING, Any
 from .. import __version__
 from ..appraisal.engine import MONEY_TOLERANCE
 from ..formatting import fy_label
+from ..inputs.models import GRADE_MEANINGS
+from ..present.report import CONVENTIONS
 from .formula import Evaluator, Formula, Text, cell_name, col_letters
 
 if TYPE_CHECKING:
@@ -995,9 +998,6 @@ class _Builder:
     # ---- Provenance ---------------------------------------------------------------------------
 
     def build_provenance(self) -> None:
-        from ..inputs.models import GRADE_MEANINGS
-        from ..present.report import CONVENTIONS
-
         sc, r = self.sc, self.r
         s = self.prov
         self.title(
@@ -1159,8 +1159,6 @@ def workbook_bytes(result: TenYearTest) -> bytes:
     the right figures in viewers that do not recalculate. Deterministic for a given result (fixed
     creation date).
     """
-    import datetime
-
     import xlsxwriter
 
     sheets = _Builder(result).build()

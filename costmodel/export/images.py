@@ -10,6 +10,7 @@ import base64
 from typing import TYPE_CHECKING, Literal
 
 from ..errors import UsageError
+from ..present.charts import CHART_KINDS, build_chart
 
 if TYPE_CHECKING:
     from ..appraisal.engine import TenYearTest
@@ -20,8 +21,6 @@ FORMATS: tuple[str, ...] = ("png", "svg")
 
 def chart_kinds() -> tuple[str, ...]:
     """The valid chart kinds, in the app's order."""
-    from ..present.charts import CHART_KINDS
-
     return tuple(CHART_KINDS)
 
 
@@ -39,8 +38,6 @@ def chart_spec(
 
     ``width`` and ``height`` [px] resize the plotting area (e.g. for the half-width briefing charts).
     """
-    from ..present.charts import build_chart
-
     check_kind(kind)
     spec = build_chart(kind, result).to_dict()
     if width is not None or height is not None:

@@ -18,6 +18,9 @@ import numpy as np
 import pandas as pd
 
 from ..formatting import fy_label, plural
+from ..pooling.accounting import appraise_pool
+from ..uncertainty.analysis import DEFAULT_DRAWS, DEFAULT_SEED, compile_uncertainty, histogram, simulate
+from ..uncertainty.analysis import tornado as make_tornado
 
 if TYPE_CHECKING:
     from ..appraisal.engine import TenYearTest
@@ -396,8 +399,6 @@ def build_chart(kind: str, result: TenYearTest, data: pd.DataFrame | None = None
 
 
 def _pooling(result: TenYearTest):
-    from ..pooling.accounting import appraise_pool
-
     return appraise_pool(result)
 
 
@@ -690,9 +691,6 @@ def _short_input_label(label: str, limit: int = 38) -> str:
 
 def tornado_data(result: TenYearTest, tornado: object | None = None) -> pd.DataFrame:
     """One row per ranged input and end of its range: the NPV with that input at its low or high. [£]"""
-    from ..uncertainty.analysis import compile_uncertainty
-    from ..uncertainty.analysis import tornado as make_tornado
-
     t = tornado if tornado is not None else make_tornado(compile_uncertainty(result.scenario), result)
     rows = []
     for rank, bar in enumerate(t.bars):  # type: ignore[attr-defined]
@@ -772,8 +770,6 @@ MAX_HISTOGRAM_BINS = 60
 
 def npv_distribution_data(result: TenYearTest, simulation: object | None = None) -> pd.DataFrame:
     """Histogram of Monte Carlo NPVs (at most 60 rows: Altair never sees the draws themselves). [£]"""
-    from ..uncertainty.analysis import DEFAULT_DRAWS, DEFAULT_SEED, histogram, simulate
-
     sim = simulation if simulation is not None else simulate(result.scenario, DEFAULT_DRAWS, DEFAULT_SEED)
     counts, edges = histogram(sim.npv, bins=40)  # type: ignore[attr-defined]
     mids = (edges[:-1] + edges[1:]) / 2

@@ -42,6 +42,8 @@ from ..appraisal.engine import (
 )
 from ..errors import AssumptionError, ComputationError, UsageError
 from ..formatting import MINUS, money, percent
+from ..inputs.distributions import sample
+from ..inputs.loading import load_reference
 from ..inputs.locating import input_error
 from ..inputs.models import num
 from .optimism import GRADE_ORDER, OptimismTable, check_capital_options, load_optimism_table
@@ -851,8 +853,6 @@ class RateCase:
 
 def discount_rate_sensitivity(c: Compiled, user_rates: Sequence[float] = ()) -> list[RateCase]:
     """NPV (total and by agency) under the standard, lower-rate and health schedules and any user rates."""
-    from ..inputs.loading import load_reference
-
     ref = {s.id: s for s in load_reference().discount_schedules}
     T = c.structure.n_years
     cases: list[tuple[str, str, F]] = []
@@ -989,8 +989,6 @@ def check_draws(draws: object, seed: object) -> tuple[int, int]:
 
 def draw_values(inputs: Sequence[UncertainInput], n: int, rng: np.random.Generator) -> F:
     """(n, K) draws of the inputs, each from its distribution, clipped to its domain."""
-    from ..inputs.distributions import sample
-
     return sample(
         rng,
         n,

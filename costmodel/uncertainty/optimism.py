@@ -19,6 +19,7 @@ from typing import Annotated, Literal
 from pydantic import Field, model_validator
 
 from ..errors import UsageError
+from ..inputs.loading import _validate, parse_file
 from ..inputs.models import StrictModel, Text
 
 OPTIMISM_TABLE_PATH = Path(__file__).parent.parent / "data" / "optimism_bias.yaml"
@@ -97,8 +98,6 @@ class OptimismTable(StrictModel):
 
 def load_optimism_table(path: str | os.PathLike[str] | None = None) -> OptimismTable:
     """Load an optimism-bias table (the shipped one by default); bad files give file:line errors."""
-    from ..inputs.loading import _validate, parse_file
-
     parsed = parse_file(path if path is not None else OPTIMISM_TABLE_PATH)
     return _validate(parsed, OptimismTable)
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from app_pages.downloads_tab import XLSX_MIME, chart_files, document_files
+from app_pages.tabs.downloads import XLSX_MIME, chart_files, document_files
 from costmodel.appraisal.chain import appraise
 from costmodel.inputs.loading import load_proposal
 from costmodel.pooling.accounting import appraise_pool

@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from app_pages.downloads_tab import document_files
-from app_pages.uncertainty_tab import DRAWS_KEY, OPTIMISM_KEY, SEED_KEY
+from app_pages.tabs.downloads import document_files
+from app_pages.tabs.uncertainty import DRAWS_KEY, OPTIMISM_KEY, SEED_KEY
 from costmodel.appraisal.chain import appraise
 from costmodel.export.brief import SimulationSummary
 from costmodel.formatting import money, percent
