@@ -321,13 +321,17 @@ def _constant_schedule(rate: float) -> DiscountSchedule:
 def walk_mappings(data: Any, loc: tuple[Any, ...] = ()) -> Iterator[tuple[tuple[Any, ...], dict[str, Any]]]:
     """Every mapping nested in parsed YAML or a model dump, depth first, with its location (the
     keys and list indices leading to it)."""
-    if isinstance(data, dict):
-        yield loc, data
-        for k, v in data.items():
-            yield from walk_mappings(v, (*loc, k))
-    elif isinstance(data, list):
-        for i, v in enumerate(data):
-            yield from walk_mappings(v, (*loc, i))
+    stack: list[tuple[tuple[Any, ...], Any]] = [(loc, data)]  # iterative: linear time, no recursion limit
+    while stack:
+        here, node = stack.pop()
+        if isinstance(node, dict):
+            yield here, node
+            children = [((*here, k), v) for k, v in node.items() if isinstance(v, (dict, list))]
+        elif isinstance(node, list):
+            children = [((*here, i), v) for i, v in enumerate(node) if isinstance(v, (dict, list))]
+        else:
+            continue
+        stack.extend(reversed(children))
 
 
 def _problem(parsed: ParsedYaml | None, path: str, loc: tuple[Any, ...], message: str) -> Problem:
