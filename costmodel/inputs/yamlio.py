@@ -358,6 +358,14 @@ def _build(text: str, name: str, quote_values: bool = True) -> tuple[Any, Pos | 
     except MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         problem = " ".join((exc.problem or exc.context or "invalid YAML").split())
+        if "maximum nesting depth" in problem:  # libyaml's own limit (1,000 flow levels) came first
+            line, col = _too_deep_at(text)
+            raise AssumptionError.single(
+                name,
+                f"nested more than {MAX_DEPTH} levels deep: assumption files need at most a few levels",
+                line=line,
+                col=col,
+            ) from None
         line = col = None
         if mark is not None:
             line, col = mark.line + 1, mark.column + 1
@@ -371,6 +379,16 @@ def _build(text: str, name: str, quote_values: bool = True) -> tuple[Any, Pos | 
     finally:
         parser.dispose()
     return root, root_pos if isinstance(root_pos, Pos) else None
+
+
+def _too_deep_at(text: str) -> tuple[int, int]:
+    """1-based position of the first bracket opening level ``MAX_DEPTH + 1`` of flow nesting."""
+    depth = 0
+    for m in re.finditer(r"[\[\]{}]", text):
+        depth += 1 if m.group() in "[{" else -1
+        if depth > MAX_DEPTH:
+            return position_of(text, m.start())
+    return (1, 1)
 
 
 def _quote(value: Any, limit: int = MAX_QUOTED) -> str:
