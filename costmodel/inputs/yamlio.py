@@ -359,12 +359,12 @@ def _build(text: str, name: str, quote_values: bool = True) -> tuple[Any, Pos | 
         mark = exc.problem_mark or exc.context_mark
         problem = " ".join((exc.problem or exc.context or "invalid YAML").split())
         if "maximum nesting depth" in problem:  # libyaml's own limit (1,000 flow levels) came first
-            line, col = _too_deep_at(text)
+            deep_line, deep_col = _too_deep_at(text)
             raise AssumptionError.single(
                 name,
                 f"nested more than {MAX_DEPTH} levels deep: assumption files need at most a few levels",
-                line=line,
-                col=col,
+                line=deep_line,
+                col=deep_col,
             ) from None
         line = col = None
         if mark is not None:
