@@ -278,15 +278,20 @@ def _alarm(signum: int, frame: object) -> None:
     raise TimeoutError(f"a case ran for more than {HANG_GUARD_SECONDS} s")
 
 
+def _number(cell: str) -> float | None:
+    try:
+        return float(cell)
+    except ValueError:
+        return None
+
+
 def check_outputs(command: list[str], out_text: str, out_file: Path | None) -> None:
     if command[0] == "run" and "json" in command or command[0] in ("simulate", "sensitivity"):
         json.loads(out_text, parse_constant=_reject_constant)
     elif command[0] == "run" and "csv" in command:
         for cell in out_text.replace("\n", ",").split(","):
-            try:
-                assert math.isfinite(float(cell)), cell
-            except ValueError:
-                pass
+            number = _number(cell)
+            assert number is None or math.isfinite(number), cell
     elif command[0] == "run":
         assert not NON_FINITE.search(out_text), out_text
     if out_file is not None and out_file.suffix == ".xlsx":
