@@ -11,7 +11,8 @@ Two strengths:
   validation message quoting a value): raw HTML, links, images, entities, maths and Streamlit's
   ``:color[...]`` directives are broken, ordinary punctuation is left as it is.
 
-Both turn line breaks into spaces, so file text cannot start a heading or a list.
+Both turn line breaks into spaces, so file text cannot start a heading or a list, and both break
+bare web addresses (``http://…``, ``www.…``), which GitHub-flavoured Markdown would make links.
 """
 
 from __future__ import annotations
@@ -24,17 +25,26 @@ _LINK = re.compile(r"\]\(")
 _IMAGE = re.compile(r"!\[")
 _DIRECTIVE = re.compile(r":([A-Za-z0-9_/-]+)([\[:])")
 _ANGLE = re.compile(r"([<>$])")
+_AUTOLINK = re.compile(r"(?i)\b(?:https?|ftp|file|mailto|javascript|data):|\bwww\.|@(?=\w)")
+WORD_JOINER = "\u2060"
 
 
 def _one_line(text: str) -> str:
     return " ".join(str(text).split())
 
 
+def _no_autolinks(text: str) -> str:
+    """GitHub-flavoured Markdown (Streamlit's) turns bare ``http://…``, ``www.…`` and ``name@host`` into
+    links after parsing, whatever escapes they carry: an invisible WORD JOINER (U+2060) after the scheme,
+    the ``www`` or the ``@`` stops that (the text reads the same)."""
+    return _AUTOLINK.sub(lambda m: m.group(0)[:-1] + WORD_JOINER + m.group(0)[-1], text)
+
+
 def literal(text: str) -> str:
     """A string from a file, escaped so Markdown shows every character as written."""
     out = _LITERAL.sub(r"\\\1", _one_line(text))
     out = _ENTITY.sub(r"\\&", out)
-    return _DIRECTIVE.sub(r"\\:\1\\\2", out)
+    return _no_autolinks(_DIRECTIVE.sub(r"\\:\1\\\2", out))
 
 
 def inline(text: str) -> str:
@@ -43,7 +53,7 @@ def inline(text: str) -> str:
     out = _LINK.sub(r"]\\(", out)
     out = _IMAGE.sub(r"\\![", out)
     out = _ENTITY.sub(r"\\&", out)
-    return _DIRECTIVE.sub(r"\\:\1\\\2", out)
+    return _no_autolinks(_DIRECTIVE.sub(r"\\:\1\\\2", out))
 
 
 def url(address: str) -> str:
