@@ -58,7 +58,7 @@ def commit(new_edits: dict[str, Any], *, rerun: bool) -> None:
         st.rerun()
 
 
-field_problems = problems_by_path(d.problems, list(d.edits)) if d.problems else {}
+field_problems = problems_by_path(d.problems, list(d.edits), proposal) if d.problems else {}
 for _path, _msgs in field_problems.items():  # a cleared value: say so, rather than "missing"
     if _path.endswith(".value") and d.edits.get(_path, 0) is None:
         field_problems[_path] = [

@@ -263,7 +263,7 @@ def cmd_schema(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     return EXIT_OK
 
 
-# --- uncertainty: `costmodel sensitivity` and `costmodel simulate` (costmodel.uncertainty.analysis) -----------
+# --- uncertainty: `costmodel sensitivity` and `costmodel simulate` (costmodel.uncertainty) -----------
 
 
 def _user_rates(text: str | None, option: str = "--rates") -> list[float]:
@@ -296,8 +296,8 @@ def _rate_range(text: str | None) -> tuple[float, float] | None:
 def cmd_sensitivity(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from .inputs.loading import load_proposal
     from .present.uncertainty_report import sensitivity_json, sensitivity_table
-    from .uncertainty.analysis import sensitivity
     from .uncertainty.optimism import load_optimism_table
+    from .uncertainty.sensitivity import sensitivity
 
     scenario = load_proposal(args.file, _overrides(args))
     protect(scenario.library_path)
@@ -337,7 +337,7 @@ class _Progress:
 def cmd_simulate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from .inputs.loading import load_proposal
     from .present.uncertainty_report import simulation_json, simulation_table
-    from .uncertainty.analysis import check_draws, simulate
+    from .uncertainty.montecarlo import check_draws, simulate
 
     draws, seed = check_draws(args.draws, args.seed)  # refuse before loading anything
     scenario = load_proposal(args.file, _overrides(args))
@@ -345,7 +345,7 @@ def cmd_simulate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     show = args.progress or (getattr(err, "isatty", lambda: False)() and draws >= 50_000)
     optimism = None
     if args.optimism_bias:
-        from .uncertainty.analysis import OptimismSettings
+        from .uncertainty.compile import OptimismSettings
         from .uncertainty.optimism import load_optimism_table
 
         optimism = OptimismSettings(
@@ -461,7 +461,7 @@ def cmd_brief(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
     simulation = None
     if args.draws is not None:
-        from .uncertainty.analysis import check_draws, simulate
+        from .uncertainty.montecarlo import check_draws, simulate
 
         draws, seed = check_draws(args.draws, args.seed)
         simulation = simulate(result.scenario, draws, seed)

@@ -15,8 +15,10 @@ from costmodel.appraisal.chain import appraise
 from costmodel.export.brief import SimulationSummary
 from costmodel.formatting import money, percent
 from costmodel.inputs.loading import load_proposal
-from costmodel.uncertainty.analysis import optimism_effect, simulate
 from costmodel.uncertainty.limits import MAX_DRAWS
+from costmodel.uncertainty.montecarlo import simulate
+from costmodel.uncertainty.sensitivity import optimism_effect
+from tests.app.tabs import open_tab
 
 ROOT = Path(__file__).resolve().parents[2]
 APP = str(ROOT / "app.py")
@@ -31,11 +33,12 @@ def start(stem: str | None = "youth_work") -> AppTest:
     elif stem != "youth_work":
         at.selectbox(key="proposal_choice").set_value(f"example:{stem}").run()
     assert not at.exception, [e.value for e in at.exception]
+    open_tab(at, "Uncertainty")  # only the open tab runs
     return at
 
 
 def tab(at: AppTest, label: str):
-    return next(t for t in at.tabs if t.label == label)
+    return open_tab(at, label)
 
 
 def frame_with(t, column: str):
@@ -52,6 +55,7 @@ def metrics(t) -> dict[str, str]:
 
 
 def run_simulation(at: AppTest, draws: int, seed: int) -> None:
+    open_tab(at, "Uncertainty")
     at.number_input(key=DRAWS_KEY).set_value(draws)
     at.number_input(key=SEED_KEY).set_value(seed)
     next(b for b in at.button if b.label == "Run simulation").click()
@@ -245,7 +249,7 @@ def test_settings_and_the_run_survive_a_page_switch():
     assert at.number_input(key=DRAWS_KEY).value == 3000 and at.number_input(key=SEED_KEY).value == 9
     assert metrics(tab(at, "Uncertainty")) == before
     # the run was made with the corrections: it matches the engine's corrected simulation
-    from costmodel.uncertainty.analysis import OptimismSettings
+    from costmodel.uncertainty.compile import OptimismSettings
     from costmodel.uncertainty.optimism import load_optimism_table
 
     sim = simulate(

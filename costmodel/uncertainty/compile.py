@@ -1,0 +1,385 @@
+"""The table of uncertain inputs: every quantity that can vary, and where it enters the engine.
+
+:func:`compile_uncertainty` builds, from a :class:`~costmodel.inputs.loading.Scenario`, the engine's
+(:class:`~costmodel.appraisal.engine.Structure`, :class:`~costmodel.appraisal.engine.Params`) and a table of
+:class:`UncertainInput` (each ranged quantity, with which engine parameter and index it maps to).
+:func:`costmodel.uncertainty.batch.with_values` applies a matrix of input values to those arrays.
+
+How each input enters the engine:
+
+* outcome fields (cohort, baseline_rate, effect, lag_years, ...) replace their column of ``Params``;
+* a cost line's ``amount`` replaces ``cost_amount`` (converted to price-base prices);
+* a cost line's ``growth`` rebuilds that line's row of ``Structure.cost_shape`` per draw;
+* a unit-cost use's ``per_event`` adds ``(x - central) × (that unit cost's £ by agency)`` to the
+  outcome's row of ``unit_cost``, which the engine sums over the outcome's unit costs;
+* a whole unit cost (switching values only) scales its contribution to every outcome that uses it;
+* the discount rate (switching values only) moves every band of the schedule by the same amount.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from ..appraisal.discounting import price_conversion_factor
+from ..appraisal.engine import Params, Structure, active_years, compile_scenario, unit_cost_table
+from ..errors import UsageError
+from ..inputs.registry import Entry, entry, outcome_entries
+from .optimism import GRADE_ORDER, OptimismTable, check_capital_options
+
+if TYPE_CHECKING:
+    from ..inputs.loading import Scenario
+
+F = NDArray[np.float64]
+
+RATE_SEARCH_HIGH = 1.0
+"""Upper end of the discount rate's switching-value search. [fraction] (A constant rate given as an edit
+must also be a valid schedule band, at most 0.5: ``models.RateBand``.)"""
+
+# ---------------------------------------------------------------------------------------------
+# The input table
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class UncertainInput:
+    """One numeric input that can vary, and where it enters the engine.
+
+    ``low``, ``central`` and ``high`` are in the input's own unit (money in its own price year);
+    ``domain_low``/``domain_high`` bound the values it can take (for clipping draws and for
+    switching values).
+    """
+
+    id: str  # e.g. "outcomes.first_time_entrants.effect"
+    label: str
+    unit: str
+    low: float
+    central: float
+    high: float
+    distribution: str | None
+    grade: str  # A, B, C, U or "assumption"
+    target: str  # the registry's ``applies``: a Params field, or "cost_amount", "cost_growth",
+    # "unit_cost_component", "unit_cost_scale", "discount_rate"
+    index: int  # outcome or cost-line index
+    scale: float = 1.0  # multiplier into engine units (price conversion × optimism-bias factor ×
+    # the central values of the other inputs multiplying the same Params cell)
+    vector: F | None = None  # £ by agency (A,) or (O, A); growth: (2, T) active mask and exponents
+    integer: bool = False
+    linear: bool = False
+    domain_low: float = 0.0
+    domain_high: float = math.inf
+    cell: tuple[tuple[str, float], ...] = ()  # every input multiplying this Params cell: (id, central),
+    # this one included; empty when it is the cell's only term (see batch.with_values)
+
+    @property
+    def ranged(self) -> bool:
+        return self.high > self.low
+
+
+@dataclass(frozen=True)
+class Correction:
+    """One optimism-bias correction applied to a cost or benefit line."""
+
+    line: str
+    direction: str  # "costs up" or "benefits down"
+    grade: str
+    basis: str
+    correction: float  # [fraction]
+
+
+@dataclass(frozen=True)
+class OptimismSettings:
+    """Which optimism-bias corrections to apply, and from which table."""
+
+    table: OptimismTable
+    grades: bool = True
+    capital: bool = True
+    capital_category: str | None = None
+    mitigation: float = 0.0  # [fraction] of the capital upper bound removed by mitigation
+
+
+@dataclass(frozen=True)
+class Compiled:
+    scenario: Scenario
+    structure: Structure
+    params: Params
+    inputs: tuple[UncertainInput, ...]  # every quantity with a range (in file order)
+    candidates: tuple[UncertainInput, ...]  # inputs that get a switching value
+    corrections: tuple[Correction, ...] = field(default=())
+
+    @property
+    def agency_ids(self) -> tuple[str, ...]:
+        return self.structure.agency_ids
+
+
+def _grade(scenario: Scenario, q: Any) -> str:
+    src = getattr(q, "source", None)
+    if src is None:
+        return "assumption"
+    s = scenario.sources.get(src)
+    return s.grade if s is not None else "U"
+
+
+def _unit_cost_grade(scenario: Scenario, uc: Any) -> str:
+    if uc.grade is not None:
+        return str(uc.grade)
+    return _grade(scenario, uc)
+
+
+def _weakest(grades: Sequence[str]) -> str:
+    return max(grades, key=lambda g: GRADE_ORDER[g]) if grades else "A"
+
+
+def _quantity_input(
+    scenario: Scenario, q: Any, e: Entry, horizon: int, *, id: str, label: str, index: int, **kw: Any
+) -> UncertainInput:
+    """An input for the quantity ``q`` of registry entry ``e``: its range, and where it enters the engine."""
+    value = float(q.value)
+    low = float(q.low) if q.low is not None else value
+    high = float(q.high) if q.high is not None else value
+    return UncertainInput(
+        id=id,
+        label=label,
+        unit=str(q.unit),
+        low=low,
+        central=value,
+        high=high,
+        distribution=q.distribution,
+        grade=_grade(scenario, q),
+        target=e.applies,
+        index=index,
+        integer=e.integer,
+        linear=e.linear,
+        domain_low=e.domain_low,
+        domain_high=e.high(horizon),
+        **kw,
+    )
+
+
+def compile_uncertainty(
+    scenario: Scenario,
+    optimism: OptimismSettings | None = None,
+    *,
+    discount_rate_range: tuple[float, float] | None = None,
+) -> Compiled:
+    """The engine arrays and the table of uncertain inputs for ``scenario``.
+
+    Which quantities there are, their domains, whether the NPV is linear in them and where they enter
+    the engine come from the input registry (:mod:`costmodel.inputs.registry`); the arrays from the
+    engine's own compile step (:func:`costmodel.appraisal.engine.compile_scenario`).
+
+    ``discount_rate_range`` (low, high) [fraction] makes the discount rate a ranged input too
+    (triangular, mode = the schedule's first rate; every band moves with it), varied per draw.
+
+    With ``optimism`` the central ``Params`` carry the optimism-bias corrections (costs up,
+    benefits down) and every input's mapping includes them, so draws keep the corrections.
+    """
+    p = scenario.proposal
+    base = p.appraisal.price_base_year
+    index = scenario.deflator.index
+    T = p.appraisal.horizon_years
+    corrections: list[Correction] = []
+
+    # --- optimism-bias factors: costs up by grade (or capital), benefits down by grade ----------
+    cost_factor = np.ones(len(p.prevention_costs))
+    benefit_factors: dict[tuple[int, int], float] = {}
+    if optimism is not None:
+        table = optimism.table
+        category = check_capital_options(table, optimism.capital_category, optimism.mitigation)
+        for i, line in enumerate(p.prevention_costs):
+            grade = _grade(scenario, line.money)
+            if line.kind == "capital" and optimism.capital:
+                cat = table.capital.categories[category]
+                pct = cat.capex_upper * (1.0 - optimism.mitigation)
+                basis = f"Green Book capital optimism bias, {cat.label}, capex upper bound" + (
+                    f" × (1 − {optimism.mitigation:g} mitigation)" if optimism.mitigation else ""
+                )
+            elif optimism.grades:
+                pct = table.confidence_grades.grades[grade].costs  # type: ignore[index]
+                basis = f"confidence grade {grade}"
+            else:
+                continue
+            cost_factor[i] = 1.0 + pct
+            corrections.append(Correction(f"prevention_costs.{line.id}", "costs up", grade, basis, pct))
+        if optimism.grades:
+            cg = optimism.table.confidence_grades
+            for o, oc in enumerate(p.outcomes):
+                for j, use in enumerate(oc.unit_costs):
+                    uc = scenario.unit_costs[use.unit_cost]
+                    counted = {
+                        "cohort": _grade(scenario, oc.cohort),
+                        "baseline_rate": _grade(scenario, oc.baseline_rate),
+                        "effect": _grade(scenario, oc.effect),
+                        "unit_cost": _unit_cost_grade(scenario, uc),
+                        "per_event": _grade(scenario, use.per_event) if use.per_event is not None else "A",
+                    }
+                    grade = _weakest([counted[name] for name in cg.benefit_grade_from])
+                    pct = cg.grades[grade].benefits  # type: ignore[index]
+                    benefit_factors[(o, j)] = 1.0 - pct
+                    corrections.append(
+                        Correction(
+                            f"outcomes.{oc.id}.unit_costs.{use.unit_cost}",
+                            "benefits down",
+                            grade,
+                            f"weakest confidence grade of {', '.join(cg.benefit_grade_from)}",
+                            pct,
+                        )
+                    )
+    structure, params = compile_scenario(scenario, benefit_factors or None)
+    if optimism is not None:
+        params = replace(params, cost_amount=params.cost_amount * cost_factor)
+    _, terms = unit_cost_table(scenario, benefit_factors or None)
+
+    inputs: list[UncertainInput] = []
+    candidates: list[UncertainInput] = []
+
+    # --- cost lines: amounts and growth ------------------------------------------------------
+    amount_entry, growth_entry = entry("prevention_costs.*.amount"), entry("prevention_costs.*.growth")
+    for i, line in enumerate(p.prevention_costs):
+        if line.amount is None:
+            continue
+        k = price_conversion_factor(index, line.amount.price_year, base)
+        inp = _quantity_input(
+            scenario,
+            line.amount,
+            amount_entry,
+            T,
+            id=f"prevention_costs.{line.id}.amount",
+            label=f"{line.label}: {amount_entry.name} ({line.amount.price_year} prices)",
+            index=i,
+            scale=k * cost_factor[i],
+        )
+        candidates.append(inp)
+        if line.amount.low is not None:
+            inputs.append(inp)
+        if line.growth is not None and line.growth.low is not None:
+            active, since = active_years(line.start_year, line.end_year, T)
+            g = _quantity_input(
+                scenario,
+                line.growth,
+                growth_entry,
+                T,
+                id=f"prevention_costs.{line.id}.growth",
+                label=f"{line.label}: {growth_entry.name}",
+                index=i,
+                vector=np.stack([active, since]),
+            )
+            inputs.append(g)
+            candidates.append(g)
+
+    # --- outcomes: units of each unit cost per event ------------------------------------------
+    per_event = entry("outcomes.*.unit_costs.*.per_event")
+    uc_vectors: dict[str, F] = {}
+    for term in terms:
+        oc = p.outcomes[term.outcome]
+        q = oc.unit_costs[term.use].per_event
+        uc = scenario.unit_costs[term.unit_cost]
+        uc_vectors.setdefault(term.unit_cost, np.zeros((len(p.outcomes), len(structure.agency_ids))))
+        uc_vectors[term.unit_cost][term.outcome] += term.per_event * term.by_agency
+        if q is not None and q.low is not None:
+            inputs.append(
+                _quantity_input(
+                    scenario,
+                    q,
+                    per_event,
+                    T,
+                    id=f"outcomes.{oc.id}.unit_costs.{term.unit_cost}.per_event",
+                    label=f"{oc.label}: {uc.label} {per_event.name}",
+                    index=term.outcome,
+                    vector=term.by_agency,
+                )
+            )
+
+    # --- outcomes: every registered outcome quantity -----------------------------------------
+    entries = outcome_entries()
+    for o, oc in enumerate(p.outcomes):
+        present = [(e, q) for e in entries if (q := getattr(oc, e.key, None)) is not None]
+        for e, q in present:
+            cell = tuple(
+                (f"outcomes.{oc.id}.{x.key}", float(xq.value)) for x, xq in present if x.applies == e.applies
+            )
+            scale = (
+                math.prod(c for cid, c in cell if cid != f"outcomes.{oc.id}.{e.key}")
+                if len(cell) > 1
+                else 1.0
+            )
+            inp = _quantity_input(
+                scenario,
+                q,
+                e,
+                T,
+                id=f"outcomes.{oc.id}.{e.key}",
+                label=f"{oc.label}: {e.name}",
+                index=o,
+                scale=scale,
+                cell=cell if len(cell) > 1 else (),
+            )
+            if q.low is not None:
+                inputs.append(inp)
+            if q.low is not None or e.switching:
+                candidates.append(inp)
+
+    # --- whole unit costs (switching values only) ---------------------------------------------
+    uc_entry = entry("unit_costs.*")
+    for uc_id, vectors in uc_vectors.items():
+        uc = scenario.unit_costs[uc_id]
+        total = float(sum(b.value for b in uc.bearers))
+        if total <= 0:
+            continue
+        candidates.append(
+            UncertainInput(
+                id=f"unit_costs.{uc_id}",
+                label=f"Unit cost: {uc.label} ({uc.price_year} prices, all bearers)",
+                unit=uc_entry.unit,
+                low=total,
+                central=total,
+                high=total,
+                distribution=None,
+                grade=_unit_cost_grade(scenario, uc),
+                target=uc_entry.applies,
+                index=-1,
+                vector=vectors,
+                linear=uc_entry.linear,
+                domain_low=uc_entry.domain_low,
+                domain_high=uc_entry.high(T),
+            )
+        )
+    rate0 = float(params.rates[0])
+    rate_low, rate_high = discount_rate_range if discount_rate_range is not None else (rate0, rate0)
+    if not 0 <= rate_low <= rate0 <= rate_high <= 0.5:
+        raise UsageError(
+            f"a discount-rate range must satisfy 0 <= low <= {rate0:g} (the schedule's rate) <= high <= 0.5 "
+            f"(got {rate_low:g}, {rate_high:g})"
+        )
+    rate = entry("appraisal.discount_rate")
+    discount = UncertainInput(
+        id=rate.template,
+        label=rate.label,
+        unit=rate.unit,
+        low=float(rate_low),
+        central=rate0,
+        high=float(rate_high),
+        distribution=None,
+        grade="A",
+        target=rate.applies,
+        index=-1,
+        linear=rate.linear,
+        domain_low=rate.domain_low,
+        domain_high=RATE_SEARCH_HIGH,
+    )
+    candidates.append(discount)
+    if discount_rate_range is not None:
+        inputs.append(discount)
+
+    seen: set[str] = set()
+    unique = []
+    for c in candidates:
+        if c.id not in seen:
+            seen.add(c.id)
+            unique.append(c)
+    return Compiled(scenario, structure, params, tuple(inputs), tuple(unique), tuple(corrections))
