@@ -148,11 +148,11 @@ def test_clearing_a_value_keeps_the_pending_edit_and_says_so():
     assert valid != before
     edit_cells(at, 1, {0: {"Value": None}})  # clear the cohort's value
     d = drafts(at)
-    assert d.edits["outcomes.0.effect.value"] == 0.2  # the earlier edit is not thrown away
-    assert "outcomes.0.cohort.value" in d.edits and d.edits["outcomes.0.cohort.value"] is None
+    assert d.edits["outcomes.first_time_entrants.effect.value"] == 0.2  # the earlier edit is not thrown away
+    assert "outcomes.first_time_entrants.cohort.value" in d.edits and d.edits["outcomes.first_time_entrants.cohort.value"] is None
     assert any("the value is empty" in e.value for e in at.error)
     assert npv(at) == valid  # figures from the last valid edits
-    assert any("leaves out" in c.value and "outcomes.0.cohort.value" in c.value for c in at.caption)
+    assert any("leaves out" in c.value and "outcomes.first_time_entrants.cohort.value" in c.value for c in at.caption)
 
 
 def test_a_huge_range_typed_in_is_refused_beside_the_field_and_uncertainty_still_works():
@@ -162,7 +162,7 @@ def test_a_huge_range_typed_in_is_refused_beside_the_field_and_uncertainty_still
     edit_cells(at, 1, {0: {"High": 1e308}})
     assert any("like the value" in e.value for e in at.error)
     assert npv(at) == before
-    assert drafts(at).edits["outcomes.0.cohort.high"] == 1e308  # the user's entry is kept, not reverted
+    assert drafts(at).edits["outcomes.first_time_entrants.cohort.high"] == 1e308  # the user's entry is kept, not reverted
     at.switch_page("app_pages/ten_year_test.py").run()
     assert not at.exception
     assert at.warning  # "your latest edit breaks a rule"
@@ -176,4 +176,4 @@ def test_download_says_what_it_leaves_out():
     assert not any("leaves out" in c.value for c in at.caption)
     edit_cells(at, 1, {2: {"High": 5.0}})  # an invalid high for the effect
     captions = " ".join(c.value for c in at.caption)
-    assert "leaves out" in captions and "outcomes.0.effect.high" in captions
+    assert "leaves out" in captions and "outcomes.first_time_entrants.effect.high" in captions
