@@ -19,6 +19,7 @@ import streamlit as st
 
 from app_pages.links import STORE_ERROR_KEY, copy_link_button, restore_from_url, sync_url
 from app_pages.scenario_store import StoredScenario
+from app_pages.uploaded_library import allowed_libraries, save_library
 from costmodel.appraisal.chain import appraise
 from costmodel.appraisal.engine import TenYearTest
 from costmodel.errors import AssumptionError, CostModelError, Problem
@@ -39,7 +40,8 @@ PROPOSALS_DIR = ROOT / "assumptions" / "proposals"
 TEMPLATE = ROOT / "assumptions" / "templates" / "blank.yaml"
 LIBRARY_DIR = str(PROPOSALS_DIR)  # uploads resolve "../unit_costs.yaml" against the shipped library
 ALLOWED_LIBRARIES = (str(ROOT / "assumptions" / "unit_costs.yaml"),)
-"""The only unit-cost library files a proposal may use in the app: no other file on the server is read."""
+"""The shipped unit-cost library: with a library uploaded alongside a proposal (app_pages.uploaded_library),
+the only library files a proposal may use in the app. No other file on the server is read."""
 DEFAULT_EXAMPLE = "youth_work"
 UPLOAD = "upload"
 
@@ -84,12 +86,14 @@ def evaluate(name: str, text: str, library_dir: str | None, edits_json: str = "{
         edits = json.loads(edits_json)
         if edits:
             new_text, scenario = edited_scenario(
-                name, text, edits, library_dir=library_dir, allowed_libraries=ALLOWED_LIBRARIES
+                name, text, edits, library_dir=library_dir, allowed_libraries=allowed_libraries(library_dir)
             )
         else:
             new_text = text
             scenario = scenario_from_parsed(
-                parse_yaml(text, name), library_dir=library_dir, allowed_libraries=ALLOWED_LIBRARIES
+                parse_yaml(text, name),
+                library_dir=library_dir,
+                allowed_libraries=allowed_libraries(library_dir),
             )
         return Outcome(appraise(scenario), (), new_text)
     except AssumptionError as exc:
@@ -207,13 +211,16 @@ def open_stored(scenario: StoredScenario) -> list[str]:
     return []
 
 
-def open_upload(name: str, raw: bytes) -> list[str]:
+def open_upload(name: str, raw: bytes, library_dir: str | None = None) -> list[str]:
+    """Open an uploaded proposal; ``library_dir``: the folder of a library uploaded alongside it."""
     text, problems = read_upload(name, raw)
     if text is None:
         return problems
     name = Path(name).name
     digest = hashlib.sha256(raw).hexdigest()[:12]
-    return _open(f"upload:{name}:{digest}", name, "upload", text, LIBRARY_DIR)
+    if library_dir is None:
+        return _open(f"upload:{name}:{digest}", name, "upload", text, LIBRARY_DIR)
+    return _open(f"upload:{name}:{digest}:{Path(library_dir).name[:12]}", name, "upload", text, library_dir)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -258,8 +265,20 @@ def proposal_sidebar() -> None:
                 help=f"An assumption file in the costmodel format, at most {MAX_FILE_BYTES // (1024 * 1024)} MB. "
                 "It may use the shipped unit-cost library (unit_cost_library: ../unit_costs.yaml).",
             )
-            if up is not None:
-                problems = open_upload(up.name, up.getvalue())
+            lib = st.file_uploader(
+                "Its unit-cost library (optional)",
+                type=["yaml", "yml"],
+                key="upload_library",
+                help="A unit-cost library of your own: the proposal names it by its file name "
+                "(unit_cost_library: my_costs.yaml). Without one, proposals use the shipped library.",
+            )
+            library_dir, lib_problems = (None, [])
+            if lib is not None:
+                library_dir, lib_problems = save_library(lib.name, lib.getvalue())
+            if lib_problems:
+                problems = lib_problems
+            elif up is not None:
+                problems = open_upload(up.name, up.getvalue(), library_dir)
             else:
                 st.caption("Choose a file; until then the previous proposal stays in use.")
         if problems:

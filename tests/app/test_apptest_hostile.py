@@ -149,10 +149,15 @@ def test_clearing_a_value_keeps_the_pending_edit_and_says_so():
     edit_cells(at, 1, {0: {"Value": None}})  # clear the cohort's value
     d = drafts(at)
     assert d.edits["outcomes.first_time_entrants.effect.value"] == 0.2  # the earlier edit is not thrown away
-    assert "outcomes.first_time_entrants.cohort.value" in d.edits and d.edits["outcomes.first_time_entrants.cohort.value"] is None
+    assert (
+        "outcomes.first_time_entrants.cohort.value" in d.edits
+        and d.edits["outcomes.first_time_entrants.cohort.value"] is None
+    )
     assert any("the value is empty" in e.value for e in at.error)
     assert npv(at) == valid  # figures from the last valid edits
-    assert any("leaves out" in c.value and "outcomes.first_time_entrants.cohort.value" in c.value for c in at.caption)
+    assert any(
+        "leaves out" in c.value and "outcomes.first_time_entrants.cohort.value" in c.value for c in at.caption
+    )
 
 
 def test_a_huge_range_typed_in_is_refused_beside_the_field_and_uncertainty_still_works():
@@ -162,7 +167,9 @@ def test_a_huge_range_typed_in_is_refused_beside_the_field_and_uncertainty_still
     edit_cells(at, 1, {0: {"High": 1e308}})
     assert any("like the value" in e.value for e in at.error)
     assert npv(at) == before
-    assert drafts(at).edits["outcomes.first_time_entrants.cohort.high"] == 1e308  # the user's entry is kept, not reverted
+    assert (
+        drafts(at).edits["outcomes.first_time_entrants.cohort.high"] == 1e308
+    )  # the user's entry is kept, not reverted
     at.switch_page("app_pages/ten_year_test.py").run()
     assert not at.exception
     assert at.warning  # "your latest edit breaks a rule"
@@ -177,3 +184,44 @@ def test_download_says_what_it_leaves_out():
     edit_cells(at, 1, {2: {"High": 5.0}})  # an invalid high for the effect
     captions = " ".join(c.value for c in at.caption)
     assert "leaves out" in captions and "outcomes.first_time_entrants.effect.high" in captions
+
+
+LIBRARY = (ROOT / "assumptions" / "unit_costs.yaml").read_text()
+
+
+def upload_with_library(at: AppTest, name: str, text: str, lib_name: str, lib_text: str) -> AppTest:
+    at.selectbox(key="proposal_choice").set_value("upload").run()
+    at.file_uploader(key="upload_library").set_value(
+        (lib_name, lib_text.encode(), "application/x-yaml")
+    ).run()
+    at.file_uploader(key="upload").set_value((name, text.encode(), "application/x-yaml")).run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def test_a_library_uploaded_alongside_is_the_one_other_library_allowed():
+    mine = LIBRARY.replace(
+        "{agency: council_childrens_services, value: 29}",
+        "{agency: council_childrens_services, value: 290}",
+        1,
+    )  # a library of one's own: YOT practitioner time at £290 an hour rather than £29
+    assert mine != LIBRARY
+    at = start()
+    before = npv(at)
+    proposal = YOUTH.replace("unit_cost_library: ../unit_costs.yaml", "unit_cost_library: my_costs.yaml")
+    upload_with_library(at, "mine.yaml", proposal, "my costs.yaml", mine)
+    assert not at.sidebar.error, [e.value for e in at.sidebar.error]
+    assert npv(at) != before  # the uploaded library is used
+    # a proposal naming some other file next to it, or out of the folder, is still refused
+    for ref in ("../unit_costs.yaml", "../../../../etc/passwd", "/etc/passwd"):
+        probe = YOUTH.replace("unit_cost_library: ../unit_costs.yaml", f"unit_cost_library: {ref}")
+        upload_with_library(at, "probe.yaml", probe, "my costs.yaml", mine)
+        assert "only the shipped unit-cost library" in " ".join(e.value for e in at.error), ref
+
+
+def test_an_uploaded_library_is_checked_like_a_file():
+    at = start()
+    upload_with_library(at, "mine.yaml", YOUTH, "lib.yaml", YOUTH)  # a proposal is not a library
+    assert "not a unit-cost library" in " ".join(e.value for e in at.error)
+    upload_with_library(at, "mine.yaml", YOUTH, "lib.yaml", "a: &x 1\nb: *x\n")
+    assert "anchors and aliases" in " ".join(e.value for e in at.error)
