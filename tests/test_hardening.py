@@ -515,8 +515,8 @@ def test_tab_indentation_is_one_located_line(tree):
 # --- 14. A constant discount rate in a file -------------------------------------------------------------
 
 
-def test_constant_rate_as_a_number_is_the_documented_way(tree):
-    text = replace_once("discount_schedule: green_book_standard", "discount_schedule: 0.035")
+def test_constant_rate_is_written_as_discount_rate(tree):
+    text = replace_once("discount_schedule: green_book_standard", "discount_rate: 0.035")
     sc = load_proposal(write(tree, text))
     assert [b.rate for b in sc.schedule.bands] == [0.035]
 
@@ -524,22 +524,42 @@ def test_constant_rate_as_a_number_is_the_documented_way(tree):
 @pytest.mark.parametrize(
     "value, says",
     [
-        ("constant_3", "write a constant rate as a number"),
-        ("constant_0_035", "write a constant rate as a number"),
-        ("3.5", "looks like a percentage"),
-        ("0.75", "between 0 and 0.5"),
-        ("-0.01", "between 0 and 0.5"),
-        (".nan", "finite"),
-        ("true", "schedule id"),
-        ("'3.5%'", "fractions"),
+        ("constant_3", "is not a schedule id: write one constant rate as discount_rate"),
+        ("constant_0_035", "is not a schedule id: write one constant rate as discount_rate"),
+        ("0.035", "is not a schedule id: write one constant rate as discount_rate"),
+        ("3.5", "is not a schedule id"),
+        ("'3.5%'", "is not a schedule id"),
+        ("true", "valid string"),
         ("no_such", "unknown discount schedule"),
     ],
 )
 def test_bad_discount_schedules_are_located(tree, value, says):
     text = replace_once("discount_schedule: green_book_standard", f"discount_schedule: {value}")
     line = one_error(write(tree, text))
-    assert "appraisal.discount_schedule" in line and says in line
+    assert "appraisal.discount_schedule" in line and says in line, line
     assert f":{line_of(text, 'discount_schedule:')}:" in line
+
+
+@pytest.mark.parametrize(
+    "value, says",
+    [
+        ("3.5", "looks like a percentage: write 0.035 for 3.5%"),
+        ("0.75", "between 0 and 0.5"),
+        ("-0.01", "between 0 and 0.5"),
+        ("1.0000001", "between 0 and 0.5"),
+        (".nan", "finite"),
+        (".inf", "finite"),
+        ("true", "number"),
+        ("'3.5%'", "fractions"),
+        ("green_book_standard", "number"),
+    ],
+)
+def test_bad_constant_rates_are_located(tree, value, says):
+    text = replace_once("discount_schedule: green_book_standard", f"discount_rate: {value}")
+    line = one_error(write(tree, text))
+    assert "appraisal.discount_rate" in line and says in line, line
+    assert f":{line_of(text, 'discount_rate:')}:" in line
+    assert "Traceback" not in line and "internal error" not in line
 
 
 # --- 15. Output files -----------------------------------------------------------------------------------

@@ -30,6 +30,8 @@ from pydantic import (
     model_validator,
 )
 
+from .registry import describe
+
 SCHEMA_VERSION = 1
 
 Id = Annotated[
@@ -367,10 +369,11 @@ class Appraisal(StrictModel):
     price_base_year: FinancialYear = Field(
         description="Financial year whose prices all figures are converted to."
     )
-    discount_schedule: Id | float = Field(
-        default="green_book_standard",
-        description="Discount-rate schedule: green_book_standard, green_book_health or green_book_lower_rate; "
-        "or one constant real rate for every year, written as a fraction (0.035 for 3.5%).",
+    discount_schedule: Id = Field(
+        default="green_book_standard", description=describe("appraisal.discount_schedule")
+    )
+    discount_rate: Annotated[float, Field(ge=0, le=0.5)] | None = Field(
+        default=None, description=describe("appraisal.discount_rate")
     )
     deflator: Id = Field(
         default="hmt_gdp_deflator", description="GDP-deflator table used to convert price years."
@@ -378,34 +381,31 @@ class Appraisal(StrictModel):
 
     @field_validator("discount_schedule", mode="before")
     @classmethod
-    def _schedule_or_constant_rate(cls, v: object) -> object:
-        """A schedule id, or a constant rate as a number in [0, 0.5] (one message, not one per type)."""
+    def _schedule_id_not_a_rate(cls, v: object) -> object:
+        """One clear message for a rate written where a schedule id goes (a number, the old
+        ``constant_0_035`` spelling): a constant rate is ``discount_rate``."""
+        if (isinstance(v, (int, float)) and not isinstance(v, bool)) or (
+            isinstance(v, str) and (v.startswith("constant_") or v.strip().endswith("%"))
+        ):
+            shown = num(float(v)) if isinstance(v, (int, float)) else repr(v[:40])
+            raise ValueError(
+                f"{shown} is not a schedule id: write one constant rate as discount_rate, e.g. "
+                "discount_rate: 0.035 (and leave out discount_schedule)"
+            )
+        return v
+
+    @field_validator("discount_rate", mode="before")
+    @classmethod
+    def _rate_as_a_fraction(cls, v: object) -> object:
+        """A constant rate in [0, 0.5], with the percentage hint when it reads as one."""
         v = _reject_percent_strings(v)
-        if isinstance(v, bool) or v is None:
-            raise ValueError(
-                "give a discount schedule id (e.g. green_book_standard) or a constant rate such as 0.035"
-            )
-        if isinstance(v, (int, float)):
-            rate = float(v)
-            if rate != rate or rate in (float("inf"), float("-inf")):
-                raise ValueError("a constant discount rate must be a finite number")
-            if rate > 1 and looks_like_percentage(rate):
+        if isinstance(v, (int, float)) and not isinstance(v, bool) and v == v and abs(v) != float("inf"):
+            if v > 1 and looks_like_percentage(v):
                 raise ValueError(
-                    f"a constant discount rate is a fraction; {num(rate)} looks like a percentage: write {num(rate / 100)} for {num(rate)}%"
+                    f"a discount rate is a fraction; {num(v)} looks like a percentage: write {num(v / 100)} for {num(v)}%"
                 )
-            if not 0 <= rate <= 0.5:
-                raise ValueError(
-                    f"a constant discount rate must be between 0 and 0.5, e.g. 0.035 for 3.5% (got {num(rate)})"
-                )
-            return rate
-        if isinstance(v, str) and v.startswith("constant_"):
-            raise ValueError(
-                f"{v[:40]!r} is not a schedule: write a constant rate as a number, e.g. discount_schedule: 0.035"
-            )
-        if not isinstance(v, str):
-            raise ValueError(
-                "give a discount schedule id (e.g. green_book_standard) or a constant rate such as 0.035"
-            )
+            if not 0 <= v <= 0.5:
+                raise ValueError(f"a discount rate must be between 0 and 0.5, e.g. 0.035 for 3.5% (got {num(v)})")
         return v
 
     @model_validator(mode="after")
@@ -424,15 +424,15 @@ class CostLine(StrictModel):
     label: Text
     paid_by: Id = Field(description="Agency id of the budget that pays.")
     kind: Literal["capital", "one_off", "recurring"]
-    amount: MoneyQ | None = Field(default=None, description="A one-off sum, or the amount each year.")
-    by_year: MoneyByYear | None = Field(default=None, description="Explicit amounts for consecutive years.")
+    amount: MoneyQ | None = Field(default=None, description=describe("prevention_costs.*.amount"))
+    by_year: MoneyByYear | None = Field(default=None, description=describe("prevention_costs.*.by_year"))
     start_year: Annotated[int, Field(ge=0, le=99)] = Field(
         default=0, description="First appraisal year it is paid in."
     )
     end_year: Annotated[int, Field(ge=0, le=99)] | None = Field(
         default=None, description="Last appraisal year of a recurring cost (default: end of the horizon)."
     )
-    growth: GrowthQ | None = Field(default=None, description="Real growth per year of a recurring amount.")
+    growth: GrowthQ | None = Field(default=None, description=describe("prevention_costs.*.growth"))
 
     @model_validator(mode="after")
     def _one_profile(self):
@@ -463,7 +463,9 @@ class UnitCostUse(StrictModel):
     """A unit cost incurred by each outcome event, optionally several units per event."""
 
     unit_cost: Id = Field(description="Id of a unit cost in the library or in this file.")
-    per_event: PerEventQ | None = Field(default=None, description="Units of this cost per event (default 1).")
+    per_event: PerEventQ | None = Field(
+        default=None, description=describe("outcomes.*.unit_costs.*.per_event")
+    )
 
 
 class Outcome(StrictModel):
@@ -472,39 +474,23 @@ class Outcome(StrictModel):
     id: Id
     label: Text
     description: Text | None = None
-    cohort: PeoplePerYearQ = Field(description="People reached (new intake) each year. [people per year]")
+    cohort: PeoplePerYearQ = Field(description=describe("outcomes.*.cohort"))
     intake_start_year: Annotated[int, Field(ge=0, le=99)] = 0
     intake_end_year: Annotated[int, Field(ge=0, le=99)] | None = Field(
         default=None, description="Last appraisal year with a new intake (default: end of the horizon)."
     )
-    baseline_rate: FractionQ = Field(
-        description="Without the prevention, the share of the cohort who incur the outcome each year. [fraction]"
-    )
-    effect: FractionQ = Field(
-        description="Relative change in that rate: the reduction achieved (for a cut, the increase caused). [fraction]"
-    )
+    baseline_rate: FractionQ = Field(description=describe("outcomes.*.baseline_rate"))
+    effect: FractionQ = Field(description=describe("outcomes.*.effect"))
     unit_costs: Annotated[list[UnitCostUse], Field(min_length=1)]
-    lag_years: YearsQ = Field(description="Years after intake before the effect starts. [years]")
-    persistence_years: YearsQ = Field(
-        description="Years the effect lasts for each intake (at least 1). [years]"
-    )
-    drop_off: FractionQ = Field(
-        description="Share of the remaining effect lost each year after the first. [fraction]"
-    )
-    deadweight: FractionQ = Field(
-        description="Share of the change that would have happened anyway. [fraction]"
-    )
-    displacement: FractionQ = Field(description="Share of the change that moves elsewhere. [fraction]")
-    attribution: FractionQ = Field(description="Share of the change due to other organisations. [fraction]")
-    optimism_bias: FractionQ = Field(
-        description="Downward correction for over-optimistic evidence. [fraction]"
-    )
-    cashable_share: FractionQ = Field(
-        description="Share of the saving that can be taken out of budgets. [fraction]"
-    )
-    cashable_delay_years: YearsQ = Field(
-        description="Years after the effect starts before the cashable share can be released. [years]"
-    )
+    lag_years: YearsQ = Field(description=describe("outcomes.*.lag_years"))
+    persistence_years: YearsQ = Field(description=describe("outcomes.*.persistence_years"))
+    drop_off: FractionQ = Field(description=describe("outcomes.*.drop_off"))
+    deadweight: FractionQ = Field(description=describe("outcomes.*.deadweight"))
+    displacement: FractionQ = Field(description=describe("outcomes.*.displacement"))
+    attribution: FractionQ = Field(description=describe("outcomes.*.attribution"))
+    optimism_bias: FractionQ = Field(description=describe("outcomes.*.optimism_bias"))
+    cashable_share: FractionQ = Field(description=describe("outcomes.*.cashable_share"))
+    cashable_delay_years: YearsQ = Field(description=describe("outcomes.*.cashable_delay_years"))
 
     @model_validator(mode="after")
     def _windows(self):
@@ -521,8 +507,8 @@ class Financing(StrictModel):
     """An invest-to-save (early-action) fund lending the dual-running gap, repaid from cashable savings."""
 
     fund: Text = Field(description="Name of the fund.")
-    interest_rate: FractionQ = Field(description="Real interest rate charged per year. [fraction]")
-    term_years: YearsQ = Field(description="Agreed repayment term. [years]")
+    interest_rate: FractionQ = Field(description=describe("financing.interest_rate"))
+    term_years: YearsQ = Field(description=describe("financing.term_years"))
 
 
 class Proposal(StrictModel):

@@ -86,7 +86,7 @@ def test_uploaded_library_paths_outside_the_allowed_ones_are_refused(tmp_path, f
         (
             "rate.yaml",
             YOUTH.replace("discount_schedule: green_book_standard", "discount_schedule: constant_3"),
-            "write a constant rate as a number",
+            "write one constant rate as discount_rate",
         ),
     ],
 )
