@@ -15,6 +15,7 @@ import signal
 import stat
 import sys
 import tempfile
+import warnings
 from collections.abc import Callable, Sequence
 from typing import Any, TextIO
 
@@ -649,7 +650,11 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None, err: Text
     protect(getattr(args, "optimism_table", None))
     previous = _on_sigterm()
     try:
-        return int(args.func(args, out, err))
+        with warnings.catch_warnings():
+            # numpy's "overflow encountered" lines are never printed: every figure is checked for
+            # finiteness and a non-finite one is reported as a located error naming the input
+            warnings.simplefilter("ignore", RuntimeWarning)
+            return int(args.func(args, out, err))
     except CostModelError as exc:
         err.write(f"{_message(exc)}\n")
         return EXIT_INPUT

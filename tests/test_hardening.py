@@ -631,3 +631,13 @@ def test_no_command_overwrites_its_inputs(tree, tmp_path, which):
         code, _, err = run_cli(*argv, "-o", str(target))
         assert code == 1 and "it is an input of this command" in err, (argv, err)
     assert {p: p.read_bytes() for p in before} == before
+
+
+@pytest.mark.parametrize("high", ["1e308", "2e9"])
+def test_responsibility_charge_range_bounded(tree, high):
+    src = (tree / "proposals" / "school_exclusion_responsibility_charge.yaml").read_text()
+    old = "per_event: {value: 7181, unit: GBP_per_event, price_year: 2005,"
+    assert old in src
+    text = src.replace(old, f"per_event: {{value: 7181, unit: GBP_per_event, price_year: 2005, low: 0, high: {high},")
+    line = one_error(write(tree, text), "validate", "simulate")
+    assert "responsibility_charges.0.per_event" in line and "like the value" in line
