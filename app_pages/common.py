@@ -39,9 +39,6 @@ ROOT = Path(__file__).resolve().parent.parent
 PROPOSALS_DIR = ROOT / "assumptions" / "proposals"
 TEMPLATE = ROOT / "assumptions" / "templates" / "blank.yaml"
 LIBRARY_DIR = str(PROPOSALS_DIR)  # uploads resolve "../unit_costs.yaml" against the shipped library
-ALLOWED_LIBRARIES = (str(ROOT / "assumptions" / "unit_costs.yaml"),)
-"""The shipped unit-cost library: with a library uploaded alongside a proposal (app_pages.uploaded_library),
-the only library files a proposal may use in the app. No other file on the server is read."""
 DEFAULT_EXAMPLE = "youth_work"
 UPLOAD = "upload"
 
