@@ -23,7 +23,9 @@ def _upload(page, path: Path) -> None:  # noqa: F811
     sidebar = page.get_by_test_id("stSidebar")
     sidebar.get_by_test_id("stSelectbox").click()
     page.get_by_role("option", name="Upload a YAML file…").click()
-    sidebar.locator("input[type=file]").set_input_files(str(path))
+    sidebar.get_by_role("region", name="Proposal YAML file").locator("input[type=file]").set_input_files(
+        str(path)
+    )
 
 
 def test_hostile_upload_is_shown_as_text_and_reads_nothing_else(page, tmp_path):  # noqa: F811
@@ -56,7 +58,9 @@ def test_hostile_upload_is_shown_as_text_and_reads_nothing_else(page, tmp_path):
 
     probe = tmp_path / "probe.yaml"
     probe.write_text(YOUTH.replace("unit_cost_library: ../unit_costs.yaml", "unit_cost_library: /etc/passwd"))
-    page.get_by_test_id("stSidebar").locator("input[type=file]").set_input_files(str(probe))
+    page.get_by_test_id("stSidebar").get_by_role("region", name="Proposal YAML file").locator(
+        "input[type=file]"
+    ).set_input_files(str(probe))
     refusal = page.get_by_text("only the shipped unit-cost library").first
     expect(refusal).to_be_visible(timeout=30_000)
     assert "probe.yaml:" in page.get_by_test_id("stSidebar").inner_text()
