@@ -22,6 +22,7 @@ Rules enforced while reading:
 from __future__ import annotations
 
 import datetime as _dt
+import gc
 import math
 import os
 import re
@@ -264,6 +265,8 @@ def _build(text: str, name: str, quote_values: bool = True) -> tuple[Any, Pos | 
         return AssumptionError.single(name, message, line=mark.line + 1, col=mark.column + 1)
 
     parser = CParser(text)
+    collecting = gc.isenabled()
+    gc.disable()  # the tree is acyclic: the cyclic collector would only re-scan it, superlinearly
     # one frame per open mapping or list: [container, Pos, pending key, its (line, col)]
     stack: list[list[Any]] = []
     root: Any = None
@@ -378,6 +381,8 @@ def _build(text: str, name: str, quote_values: bool = True) -> tuple[Any, Pos | 
         raise AssumptionError.single(name, f"YAML syntax error: {problem}", line=1, col=1) from None
     finally:
         parser.dispose()
+        if collecting:
+            gc.enable()
     return root, root_pos if isinstance(root_pos, Pos) else None
 
 
