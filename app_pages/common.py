@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 import streamlit as st
 
+from app_pages.chart_layout import responsive
 from app_pages.links import STORE_ERROR_KEY, copy_link_button, restore_from_url, sync_url
 from app_pages.scenario_store import StoredScenario
 from app_pages.uploaded_library import allowed_libraries, save_library
@@ -370,8 +371,13 @@ def show_altair(chart: Any, caption: str, data: Any, *, stem: str, key: str, ima
         # Fit the width to the page but keep the spec's plotting height: Streamlit's default ("fit")
         # squeezes titles, rotated labels and legends into that height and squashes the plot.
         chart = chart.properties(autosize=alt.AutoSizeParams(type="fit-x", contains="padding"))
-    st.altair_chart(chart, width="stretch")
+    # text alternative: the one-sentence caption as the chart's accessible description, and its data;
+    # labels that shrink on a narrow screen (app_pages.chart_layout) so that a phone still shows the bars
+    spec = responsive(chart.properties(description=caption).to_dict())
+    st.vega_lite_chart(spec, width="stretch")
     st.caption(markup.inline(caption))
+    with st.expander("The chart's data as a table"):
+        st.table(markdown_frame(data), hide_index=True)
     cols = st.columns([1, 1, 1, 3])
     cols[0].download_button(
         "Data (CSV)",
@@ -392,6 +398,20 @@ def show_altair(chart: Any, caption: str, data: Any, *, stem: str, key: str, ima
             on_click="ignore",
             icon=":material/image:",
         )
+
+
+def markdown_frame(frame: Any) -> Any:
+    """A frame for ``st.table``, whose cells Streamlit renders as Markdown: text cells (names, labels
+    from the assumption file) escaped with :func:`costmodel.present.markup.literal`."""
+    from pandas.api.types import is_bool_dtype, is_numeric_dtype
+
+    safe = frame.copy()
+    for col in safe.columns:
+        if not (is_numeric_dtype(safe[col]) or is_bool_dtype(safe[col])):
+            safe[col] = safe[col].map(lambda v: markup.literal(v) if isinstance(v, str) else v)
+    if not is_numeric_dtype(safe.index):
+        safe.index = safe.index.map(lambda v: markup.literal(v) if isinstance(v, str) else v)
+    return safe
 
 
 def show_table(

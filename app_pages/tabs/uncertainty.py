@@ -18,7 +18,16 @@ from typing import TYPE_CHECKING, Any
 
 import streamlit as st
 
-from app_pages.common import Draft, current_draft, edits_key, evaluate, show_altair, show_chart, show_table
+from app_pages.common import (
+    Draft,
+    current_draft,
+    edits_key,
+    evaluate,
+    markdown_frame,
+    show_altair,
+    show_chart,
+    show_table,
+)
 from app_pages.links import LINKED_RUN_KEY, MC_KEY
 from costmodel.appraisal.engine import TenYearTest
 from costmodel.errors import CostModelError
@@ -414,7 +423,9 @@ def _switching_values(r: TenYearTest, views: SensitivityViews, pid: str) -> None
     shown = frame[frame["Whose NPV"] == who]
     # a static table, so that the reasons wrap and can be read in full
     st.table(
-        shown[["Input", "Central", "Switching value", "Change from central", "Why none"]].set_index("Input")
+        markdown_frame(
+            shown[["Input", "Central", "Switching value", "Change from central", "Why none"]].set_index("Input")
+        )
     )
     st.download_button(
         "Switching values, every budget holder (CSV)",
@@ -610,10 +621,7 @@ def _show_simulation(r: TenYearTest, view: SimulationView, pid: str, prices: str
 
 
 def _image(chart: Any, fmt: str) -> bytes:
-    """The chart as PNG or SVG bytes (rendered offline by vl-convert, like costmodel.export.images)."""
-    import vl_convert as vlc
+    """The chart as PNG or SVG bytes (costmodel.export.images.render_image)."""
+    from costmodel.export.images import render_image
 
-    spec = chart.to_dict()
-    if fmt == "svg":
-        return vlc.vegalite_to_svg(vl_spec=spec).encode("utf-8")
-    return bytes(vlc.vegalite_to_png(vl_spec=spec, scale=2.0))
+    return render_image(chart, fmt)  # type: ignore[arg-type]

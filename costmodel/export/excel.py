@@ -32,7 +32,7 @@ from .. import __version__
 from ..appraisal.engine import MONEY_TOLERANCE
 from ..formatting import fy_label
 from ..inputs.models import GRADE_MEANINGS
-from ..inputs.registry import outcome_entries
+from ..inputs.registry import entry, outcome_entries
 from ..present.report import CONVENTIONS
 from .formula import Evaluator, Formula, Text, cell_name, col_letters
 
@@ -299,7 +299,7 @@ class _Builder:
             if line.amount is not None:
                 unit = "£ per year" if line.amount.unit == "GBP_per_year" else "£ (one-off)"
                 rows["amount"] = self.input_row(
-                    f"{line.label}: amount ({line.kind.replace('_', '-')})",
+                    f"{line.label}: {entry('prevention_costs.*.amount').label} ({line.kind.replace('_', '-')})",
                     line.amount.value,
                     unit,
                     year=line.amount.price_year,
@@ -309,7 +309,8 @@ class _Builder:
             else:
                 assert line.by_year is not None
                 row = self.input_row(
-                    f"{line.label}: amounts by year (from year {line.start_year}, across the timeline)",
+                    f"{line.label}: {entry('prevention_costs.*.by_year').label} (from year {line.start_year}, "
+                    "across the timeline)",
                     None,
                     "£ per year",
                     year=line.by_year.price_year,
@@ -334,9 +335,9 @@ class _Builder:
                 )
                 if line.growth is not None:
                     rows["growth"] = self.input_row(
-                        f"{line.label}: real growth",
+                        f"{line.label}: {entry('prevention_costs.*.growth').label}",
                         line.growth.value,
-                        "fraction per year",
+                        entry("prevention_costs.*.growth").unit.replace("_", " "),
                         prov=line.growth,
                         where=where + ".growth",
                     )
@@ -386,7 +387,7 @@ class _Builder:
                 uc = sc.unit_costs[use.unit_cost]
                 if use.per_event is not None:
                     row = self.input_row(
-                        f"Units per event: {uc.label}",
+                        f"{entry('outcomes.*.unit_costs.*.per_event').label}: {uc.label}",
                         use.per_event.value,
                         f"units per event ({uc.per})",
                         prov=use.per_event,
@@ -394,7 +395,7 @@ class _Builder:
                     )
                 else:
                     row = self.input_row(
-                        f"Units per event: {uc.label}",
+                        f"{entry('outcomes.*.unit_costs.*.per_event').label}: {uc.label}",
                         1.0,
                         f"units per event ({uc.per})",
                         note="default: one unit per event",

@@ -9,15 +9,16 @@ from __future__ import annotations
 import csv
 import io
 import json
-import math
 from typing import Any
 
 import numpy as np
 
 from .. import __version__
 from ..appraisal.engine import TenYearTest
-from ..formatting import fy_label, money, per_pound, percent, plural, ratio, year_span
+from ..formatting import fy_label, money
 from .csv_safety import safe_row
+from .jsonsafe import json_number, json_series
+from .measures import headline_measures
 
 CONVENTIONS = {
     "year_0": "Year 0 is the first appraisal year and is not discounted (Green Book); flows fall at year end.",
@@ -30,17 +31,8 @@ CONVENTIONS = {
 }
 
 
-def _f(x: float | np.floating[Any] | None) -> float | None:
-    if x is None:
-        return None
-    v = float(x)
-    if not math.isfinite(v):
-        raise ValueError("non-finite value in output")
-    return 0.0 if v == 0 else v
-
-
-def _series(arr: np.ndarray) -> list[float]:
-    return [_f(v) for v in np.asarray(arr, dtype=float).tolist()]  # type: ignore[misc]
+_f = json_number
+_series = json_series
 
 
 def _fy(result: TenYearTest, index: int | None) -> int | None:
@@ -218,12 +210,30 @@ def _scaled(v: float, scale: float) -> str:
     return f"{x:,.0f}".replace("-", "\u2212") if x != 0 else "0"
 
 
+TABLE_MEASURES = (
+    "pv_costs",
+    "pv_savings",
+    "pv_cashable",
+    "npv",
+    "npv_firm",
+    "npv_beyond",
+    "bcr",
+    "net_return_per_pound",
+    "payback_year",
+    "discounted_payback_year",
+    "irr",
+    "peak_funding",
+    "dual_running_years",
+    "cash_break_even_year",
+)
+"""The headline measures of `costmodel run`'s text table, in order (see present/measures.py)."""
+
+
 def render_table(result: TenYearTest, pool_solve: str | None = None) -> str:
     sc = result.scenario
     p = sc.proposal
     fl = result.flows
     s = result.structure
-    T, firm = s.n_years, s.firm_budget_years
     lines: list[str] = []
     lines.append(f"{p.title}")
     lines.append(f"{'New spending' if p.kind == 'new_spending' else 'Cut'} · {p.area}")
@@ -232,47 +242,8 @@ def render_table(result: TenYearTest, pool_solve: str | None = None) -> str:
     )
     lines.append(f"inputs_sha256 {sc.inputs_sha256[:16]}…  ({sc.path})")
     lines.append("")
-    dr = result.dual_running
-    head = [
-        ("PV prevention costs", money(result.pv_costs)),
-        ("PV savings (after additionality)", money(result.pv_savings)),
-        ("  of which cashable", money(result.pv_cashable)),
-        ("Net present value", money(result.npv)),
-        (
-            f"  firm-budget years ({year_span(0, firm - 1)})" if firm else "  firm-budget years",
-            money(result.npv_firm),
-        ),
-        (
-            f"  years beyond ({year_span(firm, T - 1)})" if firm < T else "  years beyond",
-            money(result.npv_beyond),
-        ),
-        ("Benefit-cost ratio", ratio(result.bcr)),
-        ("Net return per £1", per_pound(result.net_return_per_pound)),
-        (
-            "Payback year (undiscounted)",
-            fy_label(result.years[result.payback_year])
-            if result.payback_year is not None
-            else "not within horizon",
-        ),
-        (
-            "Payback year (discounted)",
-            fy_label(result.years[result.discounted_payback_year])
-            if result.discounted_payback_year is not None
-            else "not within horizon",
-        ),
-        ("IRR", percent(result.irr) if result.irr is not None else result.irr_note),
-        ("Peak dual-running funding", money(dr.peak_funding_requirement)),
-        (
-            "Dual running lasts",
-            plural(dr.years, "year") + ("" if dr.ends_within_horizon else " (beyond the horizon)"),
-        ),
-        (
-            "Cash break-even year",
-            fy_label(result.years[dr.break_even_year])
-            if dr.break_even_year is not None
-            else "not within horizon",
-        ),
-    ]
+    measures = headline_measures(result)
+    head = [(measures[k].label, measures[k].text) for k in TABLE_MEASURES]
     width = max(len(k) for k, _ in head)
     lines += [f"{k:<{width}}  {v}" for k, v in head]
     if result.financing is not None:
