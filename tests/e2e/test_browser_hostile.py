@@ -40,10 +40,12 @@ def test_hostile_upload_is_shown_as_text_and_reads_nothing_else(page, tmp_path):
             'area: "[click me](http://evil.example)"',
         )
     )
+    expect(page.get_by_test_id("stMetricValue").first).to_be_visible(timeout=60_000)  # a cold, busy machine
     page.get_by_role("link", name="Ten Year Test").first.click()
+    expect(page.get_by_test_id("stMetricValue").first).to_be_visible(timeout=60_000)
     _upload(page, hostile)
     heading = page.get_by_role("heading", name="window.pwned")
-    expect(heading).to_be_visible(timeout=30_000)
+    expect(heading).to_be_visible(timeout=60_000)
     assert "<script>" in heading.inner_text()  # the characters, shown as text
     assert page.evaluate("window.pwned") is None  # and never run
     assert page.locator("img[src*='evil.example']").count() == 0
@@ -62,7 +64,7 @@ def test_hostile_upload_is_shown_as_text_and_reads_nothing_else(page, tmp_path):
         "input[type=file]"
     ).set_input_files(str(probe))
     refusal = page.get_by_text("only the shipped unit-cost library").first
-    expect(refusal).to_be_visible(timeout=30_000)
+    expect(refusal).to_be_visible(timeout=60_000)
     assert "probe.yaml:" in page.get_by_test_id("stSidebar").inner_text()
     assert "root:" not in page.content()
     assert page.get_by_test_id("stException").count() == 0
