@@ -225,3 +225,20 @@ def test_an_uploaded_library_is_checked_like_a_file():
     assert "not a unit-cost library" in " ".join(e.value for e in at.error)
     upload_with_library(at, "mine.yaml", YOUTH, "lib.yaml", "a: &x 1\nb: *x\n")
     assert "anchors and aliases" in " ".join(e.value for e in at.error)
+
+
+def test_tables_rendered_as_markdown_escape_names_from_the_file():
+    # st.table renders its cells as Markdown: an agency's name from the file must stay text there too
+    src = (ROOT / "assumptions" / "proposals" / "big_local_neighbourhood.yaml").read_text()
+    hostile = src.replace(
+        "name: Neighbourhood investment fund (the funder)", 'name: "![x](http://evil.example/a.png) fund"'
+    )
+    assert hostile != src
+    at = start()
+    upload(at, "names.yaml", hostile)
+    assert not at.sidebar.error, [e.value for e in at.sidebar.error]
+    cells = [str(v) for t in at.table for v in t.value.astype(str).to_numpy().ravel()]
+    cells += [str(i) for t in at.table for i in t.value.index]
+    named = [c for c in cells if "evil.example" in c]
+    assert named, "the hostile name should appear in a chart's data table"
+    assert all(re.search(r"(?<!\\)!\[|(?<!\\)\]\(", c) is None for c in named), named
