@@ -8,6 +8,7 @@ from typing import Any
 import streamlit as st
 
 from app_pages.common import has_pooling, require_result, show_chart, show_invalid_edit_banner
+from app_pages.quotable import show_quotable_headline
 from app_pages.tabs.downloads import downloads_tab
 from app_pages.tabs.pooling import pooling_tab
 from app_pages.tabs.uncertainty import (
@@ -49,7 +50,9 @@ m = headline_measures(result)
 
 def metric(col: Any, label: str, key: str) -> None:
     """One headline measure as a metric: this page's label, the figure and help from present/measures.py."""
-    col.metric(label, m[key].text if key != "irr" or result.irr is not None else "n/a", help=m[key].help or None)
+    col.metric(
+        label, m[key].text if key != "irr" or result.irr is not None else "n/a", help=m[key].help or None
+    )
 
 
 cols = st.columns(5)
@@ -64,6 +67,7 @@ metric(cols[1], "NPV, years beyond", "npv_beyond")
 metric(cols[2], "PV prevention costs", "pv_costs")
 metric(cols[3], "PV savings", "pv_savings")
 metric(cols[4], "IRR", "irr")
+show_quotable_headline(result)
 for note in result.notes:
     st.info(markup.inline(note), icon=":material/info:")
 
@@ -97,14 +101,19 @@ def table_tab(r: TenYearTest) -> None:
 
     st.markdown(
         f"**Ten Year Test table**: net position (savings − costs) by budget holder and year, "
-        f"£, {fy_label(r.structure.price_base_year)} prices, undiscounted by year; present values at the right."
+        f"£, {fy_label(r.structure.price_base_year)} prices, undiscounted by year; the present values (NPV, firm-budget years, years beyond) come first."
     )
     frame = ten_year_table(r)
+    totals = ["NPV", "PV firm-budget years", "PV years beyond"]
+    years = [c for c in frame.columns if c != "Budget holder" and c not in totals]
+    # the totals first, beside the budget holder (pinned: it stays in view when the years scroll sideways)
     st.dataframe(
         frame,
         width="stretch",
         hide_index=True,
-        column_config={
+        column_order=["Budget holder", *[c for c in totals if c in frame.columns], *years],
+        column_config={"Budget holder": st.column_config.TextColumn("Budget holder", pinned=True)}
+        | {
             c: st.column_config.NumberColumn(c, format="%,.0f") for c in frame.columns if c != "Budget holder"
         },
     )
