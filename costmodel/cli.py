@@ -39,6 +39,7 @@ FLAGS: dict[str, str] = {
     "discount_rate_range": "--discount-range",
     "capital_category": "--capital-category",
     "mitigation": "--mitigation",
+    "jobs": "--jobs",
 }
 """The field (an input path or an API argument) each command-line flag sets: the library's errors name
 the field, and only the CLI says which flag that was."""
@@ -343,9 +344,10 @@ def cmd_sensitivity(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 class _Progress:
     """A one-line progress bar on standard error: ``simulating [#####.....] 50% 50,000/100,000``."""
 
-    def __init__(self, err: TextIO):
+    def __init__(self, err: TextIO, noun: str = "draws", verb: str = "simulating"):
         self.err = err
         self.last = -1
+        self.noun, self.verb = noun, verb
 
     def __call__(self, done: int, total: int) -> None:
         pct = int(100 * done / total)
@@ -353,7 +355,7 @@ class _Progress:
             return
         self.last = pct
         bar = "#" * (pct // 5) + "." * (20 - pct // 5)
-        self.err.write(f"\rsimulating [{bar}] {pct:3d}% {done:,}/{total:,} draws")
+        self.err.write(f"\r{self.verb} [{bar}] {pct:3d}% {done:,}/{total:,} {self.noun}")
         if done >= total:
             self.err.write("\n")
         self.err.flush()
@@ -549,6 +551,91 @@ def _add_export_commands(sub: argparse._SubParsersAction) -> None:
 
 
 # ---------------------------------------------------------------------------------------------
+# Batch: one proposal in every area of a table (costmodel.uncertainty.areas)
+# ---------------------------------------------------------------------------------------------
+
+BATCH_OUTPUTS = (".txt", ".csv", ".json", ".parquet", ".xlsx", ".png", ".svg", ".md", ".html")
+
+
+def cmd_batch(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from .uncertainty.areas import check_batch_draws, check_jobs
+
+    draws, jobs = check_batch_draws(args.draws), check_jobs(args.jobs)
+    outputs = args.output or []
+    for path in outputs:
+        if not path.lower().endswith(BATCH_OUTPUTS):
+            raise UsageError(f"{path}: the output file name must end in one of {', '.join(BATCH_OUTPUTS)}")
+    from .inputs.areas import read_area_table
+    from .inputs.loading import load_proposal
+    from .present import areas_report as rep
+    from .uncertainty.areas import run_areas
+
+    scenario = load_proposal(args.file, _overrides(args))
+    table = read_area_table(args.areas, scenario)
+    tty = getattr(err, "isatty", lambda: False)()
+    show = not args.quiet and (args.progress or (tty and table.n * max(draws, 1) >= 500_000))
+    progress = _Progress(err, "areas", "running") if show else None
+    results = run_areas(scenario, table, draws, args.seed, jobs=jobs, progress=progress)
+    bodies: list[tuple[str, str | bytes]] = []  # everything is made before anything is written
+    for path in outputs:
+        ext = os.path.splitext(path.lower())[1]
+        body: str | bytes
+        if ext in (".txt",):
+            body = rep.batch_table(results, scenario)
+        elif ext == ".csv":
+            body = rep.batch_csv(results)
+        elif ext == ".json":
+            body = rep.batch_json(results, scenario)
+        else:
+            from .export import areas_export as exp
+
+            if ext == ".parquet":
+                body = exp.parquet_bytes(results, scenario)
+            elif ext == ".xlsx":
+                body = exp.workbook_bytes(results, scenario)
+            elif ext in (".png", ".svg"):
+                body = exp.chart_bytes(results, scenario, "png" if ext == ".png" else "svg")
+            elif ext == ".md":
+                body = exp.brief_markdown(results, scenario)
+            else:
+                body = exp.brief_html(results, scenario)
+        bodies.append((path, body))
+    for path, body in bodies:
+        write_output(body, path, out)
+        if not args.quiet:
+            out.write(f"wrote {path}\n")
+    if not outputs:
+        render = {"table": lambda: rep.batch_table(results, scenario), "csv": lambda: rep.batch_csv(results),
+                  "json": lambda: rep.batch_json(results, scenario)}[args.format]  # fmt: skip
+        write_output(render(), None, out)
+    elif not args.quiet:
+        out.write(rep.headline(results, scenario) + "\n")
+    return EXIT_OK
+
+
+def _add_batch_command(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "batch", help="appraise one proposal in every area of a table (CSV + .meta.yaml, or YAML), with a Monte Carlo per area"
+    )
+    p.add_argument("file", metavar="PROPOSAL")
+    p.add_argument("areas", metavar="AREAS")
+    p.add_argument("--draws", type=int, default=DEFAULT_DRAWS, metavar="N",
+                   help=f"Monte Carlo draws per area, 0 (central figures only) to {MAX_DRAWS:,} (default {DEFAULT_DRAWS:,})")
+    p.add_argument("--seed", type=int, default=DEFAULT_SEED, metavar="S",
+                   help=f"random seed (default {DEFAULT_SEED}); each area draws from its own stream")
+    p.add_argument("--jobs", type=int, default=1, metavar="J",
+                   help="worker processes (default 1); the results do not depend on it")
+    p.add_argument("-o", "--output", action="append", metavar="OUT",
+                   help="write a file (repeatable): .txt .csv .json .parquet .xlsx, the ranked chart .png .svg, "
+                        "or the briefing .md .html")  # fmt: skip
+    p.add_argument("--format", choices=["table", "csv", "json"], default="table", help="standard output's format without -o")
+    p.add_argument("--progress", action="store_true", help="always show the progress bar on standard error")
+    p.add_argument("--quiet", action="store_true", help="no progress bar and no 'wrote' lines")
+    p.set_defaults(func=cmd_batch)
+    _add_overrides(p)
+
+
+# ---------------------------------------------------------------------------------------------
 # Parser
 # ---------------------------------------------------------------------------------------------
 
@@ -631,6 +718,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     _add_export_commands(sub)
     _add_uncertainty_commands(sub)  # uncertainty: sensitivity, simulate
+    _add_batch_command(sub)
 
     return parser
 
