@@ -26,6 +26,7 @@ from costmodel.present.areas_report import (
     ranked_chart_data,
     totals,
 )
+from costmodel.present.markup import literal
 from costmodel.uncertainty.limits import DEFAULT_SEED
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -109,7 +110,7 @@ except CostModelError as exc:
 
 tot = totals(results)
 st.subheader(headline(results, scenario))
-st.caption(" ".join(results.table.metadata.coverage.split()))
+st.caption(literal(results.table.metadata.coverage))
 show_altair(
     ranked_chart(results, scenario),
     f"{headline(results, scenario)} Each mark is an area's whole-public-sector NPV (central values), ranked; "
@@ -123,7 +124,7 @@ frame = batch_frame(results)
 st.dataframe(frame, hide_index=True, width="stretch")
 st.markdown(
     f"Total of the areas' NPVs: **{tot['npv_gbp']:,.0f}** £ · budget holder that loses most overall: "
-    f"{tot['loses_most']}"
+    f"{literal(tot['loses_most'])}"
 )
 c1, c2, c3, c4 = st.columns(4)
 c1.download_button("Per-area table (CSV)", batch_csv(results).encode("utf-8"), file_name="batch.csv",
