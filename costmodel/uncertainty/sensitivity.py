@@ -3,6 +3,7 @@ optimism-bias effect, each a batched call of the engine (:mod:`costmodel.uncerta
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
@@ -241,7 +242,11 @@ def _switch_linear(
             out.append(_unchanged(inp, who, "linear"))
             continue
         slope = (f1 - f0) / (x1 - x0)
-        root = x0 - f0 / slope
+        root = x0 - f0 / slope if math.isfinite(slope) and slope != 0 else math.inf
+        if not math.isfinite(root):  # so flat that no finite value reaches zero
+            side = "positive" if f0 > 0 else "negative"
+            out.append(_never_zero(inp, who, side, "linear"))
+            continue
         edge = 1e-9 * max(1.0, abs(x0))
         if abs(root - inp.domain_low) <= edge or abs(root - inp.domain_high) <= edge:
             # proportional: zero only at the edge of the domain, one sign everywhere else
