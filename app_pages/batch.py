@@ -19,6 +19,7 @@ from app_pages.links import copy_link_button
 from app_pages.scenario_store import StoredScenario, StoreError, default_store, is_key
 from costmodel.errors import CostModelError
 from costmodel.export.areas_export import chart_bytes, parquet_bytes, workbook_bytes
+from costmodel.formatting import money
 from costmodel.inputs.areas import metadata_path, read_area_table, shipped_tables
 from costmodel.present.areas_report import (
     batch_csv,
@@ -34,10 +35,8 @@ from costmodel.uncertainty.limits import DEFAULT_SEED
 ROOT = Path(__file__).resolve().parent.parent
 AREAS = ROOT / "assumptions" / "areas"
 UPLOAD = "Upload a table"
-TABLE_ORIGIN = "area_table"
-"""The store's ``origin`` of an uploaded area table (its text; the metadata's text in ``edits``)."""
-MAX_APP_DRAWS = 20_000
-"""Most draws per area the page runs (the CLI takes more)."""
+TABLE_ORIGIN = "area_table"  # the store's origin of an uploaded area table (its metadata's text in edits)
+MAX_APP_DRAWS = 20_000  # most draws per area the page runs (the CLI takes more)
 
 
 def _param_int(name: str, default: int, low: int, high: int) -> int:
@@ -166,7 +165,7 @@ show_altair(
 frame = batch_frame(results)
 st.dataframe(frame, hide_index=True, width="stretch")
 st.markdown(
-    f"Total of the areas' NPVs: **{tot['npv_gbp']:,.0f}** £ · budget holder that loses most overall: "
+    f"Total of the areas' NPVs: **{money(tot['npv_gbp'])}** · budget holder that loses most overall: "
     f"{literal(tot['loses_most'])}"
 )
 c1, c2, c3, c4 = st.columns(4)

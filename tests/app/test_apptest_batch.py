@@ -22,6 +22,9 @@ def test_batch_page_shows_every_area_of_the_shipped_table():
     assert list(frame["area_id"]) == ["buckinghamshire", "thames_valley", "south_east", "national"]
     assert at.query_params["areas"] == "youth_justice_fte_2024"
     assert at.query_params["bdraws"] == "1000"
+    # no stray text: module-level strings would be drawn by Streamlit's magic
+    assert all("draws per area the page runs" not in m.value for m in at.markdown)
+    assert any("−£7.11m" in m.value for m in at.markdown)
 
 
 def test_a_link_reopens_the_same_batch():
