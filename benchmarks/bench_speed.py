@@ -57,6 +57,10 @@ def _verdict(ok: bool) -> str:
 def cold_start(repeats: int) -> None:
     bare = [PY, "-c", "import numpy, pydantic"]
     run = [EXE, "run", str(YOUTH_WORK)]
+    # numpy and pydantic are imported from their installed bytecode; give costmodel's own modules theirs
+    # too (what `pip install` or any first import does). Without it, a PYTHONDONTWRITEBYTECODE=1 session
+    # (as on the shared machine) compiles every costmodel module from source on every run (~30 ms).
+    subprocess.run([PY, "-m", "compileall", "-q", str(ROOT / "costmodel")], check=True, capture_output=True)
     _run(bare), _run(run)  # warm the OS file cache
     b, r, bc, rc = [], [], [], []
     for _ in range(repeats):  # interleaved, so both see the same machine load
