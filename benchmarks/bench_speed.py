@@ -131,6 +131,8 @@ def _copy_bandwidth() -> float:
 
 _PEAK = """
 import resource, sys, time, tracemalloc
+from costmodel.uncertainty.memory import keep_freed_memory
+keep_freed_memory()  # as the CLI does at start
 from costmodel.inputs.loading import load_proposal
 from costmodel.uncertainty.montecarlo import simulate
 sc = load_proposal(sys.argv[1])
@@ -151,8 +153,10 @@ def monte_carlo(repeats: int) -> None:
 
     from costmodel.inputs.loading import Overrides, load_proposal
     from costmodel.uncertainty.compile import compile_uncertainty
+    from costmodel.uncertainty.memory import keep_freed_memory
     from costmodel.uncertainty.montecarlo import simulate
 
+    keep_freed_memory()  # as the CLI does at start
     sc = load_proposal(YOUTH_WORK)
     sc100 = load_proposal(YOUTH_WORK, Overrides(horizon_years=100))
     simulate(sc, 2000, 1)
