@@ -136,18 +136,27 @@ def weakest_grade(grades: list[str]) -> str:
 
 
 class DerivedInput(StrictModel):
-    """One input of a derived figure: what it is (with its value) and where it comes from."""
+    """One input of a derived figure: what it is (with its value) and where it comes from: a source,
+    a stated assumption, or the proposal's own design (its size or area: a choice, not evidence)."""
 
     name: Text = Field(description="The input in words, with its value, e.g. 'families a year: 200'.")
     source: Id | None = Field(default=None, description="Id of the source this input comes from.")
     assumption: Text | None = Field(
         default=None, description="For an input with no source: why it is a reasonable assumption."
     )
+    design: Text | None = Field(
+        default=None,
+        description="For the proposal's own scale (families served, the area's population, the "
+        "programme's length): what the choice is. A choice is not evidence, so it carries no grade.",
+    )
 
     @model_validator(mode="after")
     def _exactly_one_provenance(self):
-        if (self.source is None) == (self.assumption is None):
-            raise ValueError("each input of a derived figure needs exactly one of 'source' or 'assumption'")
+        given = [k for k in ("source", "assumption", "design") if getattr(self, k) is not None]
+        if len(given) != 1:
+            raise ValueError(
+                "each input of a derived figure needs exactly one of 'source', 'assumption' or 'design'"
+            )
         return self
 
 
@@ -844,7 +853,8 @@ Proposal.model_rebuild()
 def figure_grade(q: object, source_grades: dict[str, str]) -> str:
     """The grade of one figure: its source's grade (or 'assumption'), an explicit ``grade`` where a
     unit cost overrides it, capped by the source's own ``source_rating``, and for a ``derived``
-    figure the weakest of that and every input's grade. An unknown source id counts as U."""
+    figure the weakest of that and every input's grade (a ``design`` input, the proposal's own scale,
+    carries none). An unknown source id counts as U."""
 
     def of(source: str | None) -> str:
         return "assumption" if source is None else source_grades.get(source, "U")
@@ -856,5 +866,5 @@ def figure_grade(q: object, source_grades: dict[str, str]) -> str:
         grades.append(SOURCE_RATING_GRADES[rating])
     derived = getattr(q, "derived", None)
     if derived is not None:
-        grades += [of(i.source) for i in derived.inputs]
+        grades += [of(i.source) for i in derived.inputs if i.design is None]
     return weakest_grade(grades)
