@@ -18,6 +18,7 @@ The names follow ``docs/glossary.md``.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Annotated, Literal
 
 from pydantic import (
@@ -850,7 +851,7 @@ class ResponsibilityCharge(StrictModel):
 Proposal.model_rebuild()
 
 
-def figure_grade(q: object, source_grades: dict[str, str]) -> str:
+def figure_grade(q: object, source_grades: Mapping[str, str]) -> str:
     """The grade of one figure: its source's grade (or 'assumption'), an explicit ``grade`` where a
     unit cost overrides it, capped by the source's own ``source_rating``, and for a ``derived``
     figure the weakest of that and every input's grade (a ``design`` input, the proposal's own scale,
