@@ -171,3 +171,16 @@ def test_a_derived_input_needs_exactly_one_provenance(item: dict[str, str]) -> N
 
     with pytest.raises(ValidationError, match="exactly one of 'source', 'assumption' or 'design'"):
         DerivedInput.model_validate(item)
+
+
+def test_an_edited_derived_value_no_longer_claims_its_formula() -> None:
+    from costmodel.inputs.loading import edit_proposal
+
+    sc = load_proposal(ROOT / "assumptions/proposals/early_help_pooled.yaml")
+    path = "outcomes.youth_convictions.baseline_rate"
+    same = edit_proposal(sc.proposal, {path: 0.0233})
+    moved = edit_proposal(sc.proposal, {path: 0.03})
+    rate = {o.id: o for o in same.outcomes}["youth_convictions"].baseline_rate
+    assert rate.derived is not None  # unchanged value: still what the formula gives
+    rate = {o.id: o for o in moved.outcomes}["youth_convictions"].baseline_rate
+    assert rate.value == 0.03 and rate.derived is None

@@ -344,6 +344,8 @@ def edit_proposal(proposal: Proposal, edits: Edits) -> Proposal:
             node, last = target, "value"
         if not isinstance(node, dict):
             raise UsageError("is not in this proposal", field=path)
+        if last == "value" and node.get("derived") is not None and node.get("value") != value:
+            node["derived"] = None  # an edited value is no longer what the formula gives
         node[last] = value
         if path == "appraisal.discount_schedule":
             ap["discount_rate"] = None
