@@ -402,3 +402,14 @@ def test_libreoffice_recomputes_the_batch_workbook_to_its_cached_values(scenario
                     assert b == pytest.approx(a, rel=1e-12, abs=1e-6), (ws.title, cell.coordinate)
                     checked += 1
     assert checked == 5 + len(scenario.agencies)  # the Areas totals and one total per budget holder
+
+
+def test_a_source_homepage_is_refused_in_the_metadata(scenario, tmp_path):
+    meta = META.replace("url: https://example.org/test", "url: https://example.org/")
+    path = _write(tmp_path, f"id,name,{FTE},{COHORT}\na,A,0.05,10\n", meta)
+    with pytest.raises(AssumptionError) as exc:
+        read_area_table(path, scenario)
+    assert str(exc.value) == (
+        f"{tmp_path / 'areas.meta.yaml'}:8:10: sources.0.url: must be the document's own address, "
+        "http(s)://host/path (not a homepage)"
+    )
