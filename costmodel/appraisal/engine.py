@@ -591,6 +591,12 @@ class BatchMeasures:
         return first_year_staying_nonnegative(np.cumsum(self.net_by_year * self.summary.factors, axis=-1))
 
     @cached_property
+    def cash_break_even_year(self) -> NDArray[np.int64]:
+        """(*B,) first year from which cumulative cashable savings cover cumulative costs, and stay
+        covering; -1 if not within the horizon (:attr:`dual_running`'s break-even, without the rest)"""
+        return first_year_staying_nonnegative(-np.cumsum(self.summary.costs - self.summary.cashable, axis=-1))
+
+    @cached_property
     def dual_running(self) -> DualRunningArrays:
         """Dual running from the yearly totals of all agencies."""
         return dual_running_arrays(self.summary.costs, self.summary.cashable)

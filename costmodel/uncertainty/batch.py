@@ -225,7 +225,7 @@ def _npv_rows(
         m = measures(*rows(start, stop))
         npv[start:stop], net_a[start:stop] = m.npv, m.pv_net_by_agency
         if detail:
-            be[start:stop], dpay[start:stop] = m.dual_running.break_even_year, m.discounted_payback_year
+            be[start:stop], dpay[start:stop] = m.cash_break_even_year, m.discounted_payback_year
         if progress is not None:
             progress(stop, n)
     if not (np.all(np.isfinite(npv)) and np.all(np.isfinite(net_a))):
