@@ -8,6 +8,7 @@ import streamlit as st
 from app_pages.common import Draft, draft_pooling, has_pooling
 from costmodel.appraisal.engine import TenYearTest
 from costmodel.formatting import money
+from costmodel.present import markup
 
 TOLERANCE = 0.005  # [£] below this a position is "no change"
 
@@ -43,4 +44,4 @@ def show_pooled_position(d: Draft, r: TenYearTest) -> None:
     pr = draft_pooling(d, None)  # type: ignore[arg-type]
     if pr is None:
         return
-    st.info(pooled_sentence(pr), icon=":material/handshake:")
+    st.info(markup.inline(pooled_sentence(pr)), icon=":material/handshake:")  # names come from the file

@@ -22,6 +22,8 @@ from app_pages.tabs.uncertainty import (
 )
 from costmodel.appraisal.engine import TenYearTest
 from costmodel.formatting import fy_label, fy_span, money
+from costmodel.present import markup
+from costmodel.present.csv_safety import frame_csv
 from costmodel.present.measures import headline_measures
 
 # The verdict and headline figures are drawn first; the chart and table libraries (Altair, pandas) are
@@ -32,17 +34,17 @@ sc = result.scenario
 p = sc.proposal
 s = result.structure
 
-st.title(p.title)
+st.title(markup.literal(p.title))
 st.caption(
-    f"{'New spending' if p.kind == 'new_spending' else 'A cut'} · {p.area} · "
+    f"{'New spending' if p.kind == 'new_spending' else 'A cut'} · {markup.literal(p.area)} · "
     f"{fy_span(result.years[0], result.years[-1])} · {fy_label(s.price_base_year)} prices · "
-    f"{sc.schedule.label} · file `{d.name}` · inputs_sha256 `{sc.inputs_sha256[:16]}…`"
+    f"{markup.literal(sc.schedule.label)} · file {markup.code(d.name)} · inputs_sha256 `{sc.inputs_sha256[:16]}…`"
 )
 show_invalid_edit_banner(d)
 
 verdict_col, chance_col = st.columns([5, 2], vertical_alignment="center")
 with verdict_col:
-    (st.success if result.passes else st.error)(result.verdict, icon=":material/gavel:")
+    (st.success if result.passes else st.error)(markup.inline(result.verdict), icon=":material/gavel:")
     show_pooled_position(d, result)
 
 m = headline_measures(result)
@@ -81,7 +83,7 @@ else:
 metric(cols[4], "IRR", "irr")
 show_quotable_headline(result)
 for note in result.notes:
-    st.info(note, icon=":material/info:")
+    st.info(markup.inline(note), icon=":material/info:")
 
 
 def main_chart_kinds() -> list[str]:
@@ -131,7 +133,7 @@ def table_tab(r: TenYearTest) -> None:
     )
     st.download_button(
         "Table (CSV)",
-        frame.to_csv(index=False).encode("utf-8"),
+        frame_csv(frame),
         file_name=f"{r.scenario.proposal.id}-ten-year-table.csv",
         mime="text/csv",
         on_click="ignore",

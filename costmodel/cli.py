@@ -11,10 +11,13 @@ import argparse
 import contextlib
 import json
 import os
+import signal
+import stat
 import sys
 import tempfile
+import warnings
 from collections.abc import Callable, Sequence
-from typing import TextIO
+from typing import Any, TextIO
 
 from . import __version__
 from .errors import AssumptionError, CostModelError, OutputError, UsageError
@@ -80,29 +83,80 @@ def _overrides(args: argparse.Namespace) -> dict[str, object]:
     return {path: value for path, value in edits.items() if value is not None}
 
 
+_PROTECTED: list[str] = []
+"""Files this command reads (its assumption files, the library they use): never overwritten by -o."""
+
+
+def protect(*paths: str | None) -> None:
+    """Refuse, for the rest of this command, to write an output over any of ``paths``."""
+    _PROTECTED.extend(p for p in paths if p)
+
+
+def _output_target(path: str) -> str:
+    """Where ``-o path`` really writes: the path itself, or the regular file a symbolic link points at.
+
+    Refuses a path that is (or links to) anything but a regular file or nothing (a device, a pipe,
+    a folder: replacing ``/dev/stdout`` with a file would be wrong), and any input of the command.
+    """
+    target = os.path.realpath(path) if os.path.islink(path) else path
+    try:
+        st = os.stat(target)
+    except FileNotFoundError:
+        st = None
+    except OSError as exc:
+        raise OutputError(f"{path}: cannot write: {exc.strerror}") from None
+    if st is not None and not stat.S_ISREG(st.st_mode):
+        what = "a folder" if stat.S_ISDIR(st.st_mode) else "not a regular file (a device, pipe or socket)"
+        raise OutputError(
+            f"{path}: cannot write: it is {what}; leave out -o to print to standard output"
+        )
+    for source in _PROTECTED:
+        same = False
+        with contextlib.suppress(OSError):  # OutputError is an OSError: raised outside the suppression
+            same = st is not None and os.path.samefile(target, source)
+        if same:
+            raise OutputError(f"{path}: cannot write: it is an input of this command ({source})")
+    return target
+
+
 def write_output(text: str | bytes, path: str | None, out: TextIO) -> None:
-    """Print ``text`` or write it atomically to ``path`` (a temporary file renamed into place)."""
+    """Print ``text`` or write it atomically to ``path``: a temporary file in the same folder, flushed to
+    disk, then renamed into place. An interruption (Ctrl-C, SIGTERM) or an error leaves nothing behind."""
     if path is None or path == "-":
         out.write(text if isinstance(text, str) else text.decode("utf-8"))
         return
-    directory = os.path.dirname(os.path.abspath(path))
+    target = _output_target(path)
+    directory = os.path.dirname(os.path.abspath(target))
     if not os.path.isdir(directory):
         raise OutputError(f"{path}: cannot write: folder {directory} does not exist")
+    tmp = None
     try:
         fd, tmp = tempfile.mkstemp(prefix=".costmodel-", dir=directory)
-    except OSError as exc:
-        raise OutputError(f"{path}: cannot write: {exc.strerror}") from None
-    try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(text.encode("utf-8") if isinstance(text, str) else text)
+            fh.flush()
+            os.fsync(fh.fileno())
         umask = os.umask(0)
         os.umask(umask)
         os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes 0600; give the file ordinary permissions
-        os.replace(tmp, path)
+        os.replace(tmp, target)
+        tmp = None
+        with contextlib.suppress(OSError):  # the rename itself reaches the disk
+            dir_fd = os.open(directory, os.O_RDONLY)
+            try:
+                os.fsync(dir_fd)
+            finally:
+                os.close(dir_fd)
     except OSError as exc:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
         raise OutputError(f"{path}: cannot write: {exc.strerror}") from None
+    finally:  # also on KeyboardInterrupt and on SIGTERM (turned into an exception by main)
+        if tmp is not None:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
+
+
+class Terminated(BaseException):
+    """SIGTERM arrived: unwind (removing any temporary file) and exit with status 143."""
 
 
 # ---------------------------------------------------------------------------------------------
@@ -115,7 +169,9 @@ def _appraise(args: argparse.Namespace):
     from .appraisal.chain import appraise
     from .inputs.loading import load_proposal
 
-    return appraise(load_proposal(args.file, _overrides(args)))
+    scenario = load_proposal(args.file, _overrides(args))
+    protect(scenario.library_path)
+    return appraise(scenario)
 
 
 def _count(n: int, noun: str) -> str:
@@ -205,7 +261,9 @@ def cmd_compare(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from .present.compare import compare_json, compare_table
 
     ov = _overrides(args)
-    results = [appraise(load_proposal(f, ov)) for f in args.files]
+    scenarios = [load_proposal(f, ov) for f in args.files]
+    protect(*(sc.library_path for sc in scenarios))
+    results = [appraise(sc) for sc in scenarios]
     text = (
         compare_json(results)
         if args.format == "json"
@@ -268,6 +326,7 @@ def cmd_sensitivity(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from .uncertainty.sensitivity import sensitivity
 
     scenario = load_proposal(args.file, _overrides(args))
+    protect(scenario.library_path)
     table = load_optimism_table(args.optimism_table) if args.optimism_table else None
     result = sensitivity(
         scenario,
@@ -309,6 +368,7 @@ def cmd_simulate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
     draws, seed = check_draws(args.draws, args.seed)  # refuse before loading anything
     scenario = load_proposal(args.file, _overrides(args))
+    protect(scenario.library_path)
     show = args.progress or (getattr(err, "isatty", lambda: False)() and draws >= 50_000)
     optimism = None
     if args.optimism_bias:
@@ -673,14 +733,25 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None, err: Text
             args = parser.parse_args(argv)
     except SystemExit as exc:  # argparse printed its usage error (or --help / --version)
         return int(exc.code or 0)
+    _PROTECTED.clear()
+    protect(getattr(args, "file", None), *(getattr(args, "files", None) or ()))
+    protect(getattr(args, "optimism_table", None))
+    previous = _on_sigterm()
     try:
-        return int(args.func(args, out, err))
+        with warnings.catch_warnings():
+            # numpy's "overflow encountered" lines are never printed: every figure is checked for
+            # finiteness and a non-finite one is reported as a located error naming the input
+            warnings.simplefilter("ignore", RuntimeWarning)
+            return int(args.func(args, out, err))
     except CostModelError as exc:
         err.write(f"{_message(exc)}\n")
         return EXIT_INPUT
     except KeyboardInterrupt:
         err.write("interrupted\n")
         return 130
+    except Terminated:
+        err.write("terminated\n")
+        return 143
     except BrokenPipeError:
         return EXIT_OK
     except Exception as exc:  # a bug: one line, not a traceback, unless asked for
@@ -690,6 +761,22 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None, err: Text
             f"costmodel: internal error: {type(exc).__name__}: {exc} (set COSTMODEL_DEBUG=1 for the traceback)\n"
         )
         return EXIT_INTERNAL
+    finally:
+        _PROTECTED.clear()
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
+
+
+def _raise_terminated(signum: int, frame: object) -> None:
+    raise Terminated()
+
+
+def _on_sigterm() -> Any:
+    """Turn SIGTERM into an exception while a command runs (main thread only); the previous handler."""
+    try:
+        return signal.signal(signal.SIGTERM, _raise_terminated)
+    except ValueError:  # not the main thread (e.g. called from a server)
+        return None
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -16,7 +16,9 @@ lognormal      median ``value``; ``low`` and ``high`` are the 5th and 95th perce
 =============  ==================================================================================
 
 Draws that fall outside a quantity's allowed range (a normal fraction below 0, say) are clipped
-to it, and draws of whole-year quantities are rounded to the nearest year.
+to it, and draws of whole-year quantities are rounded to the nearest year. A draw that is not a
+finite number (a lognormal range so wide that it overflows) is never clipped: it is returned as NaN,
+and the Monte Carlo reports the input, located in its file.
 """
 
 from __future__ import annotations
@@ -258,7 +260,10 @@ def sample(
     if bounds_low is not None or bounds_high is not None:
         blo = -np.inf if bounds_low is None else np.asarray(bounds_low, dtype=np.float64)
         bhi = np.inf if bounds_high is None else np.asarray(bounds_high, dtype=np.float64)
+        overflowed = ~np.isfinite(out)  # never clipped into range: left NaN for the caller to report
         np.clip(out, blo, bhi, out=out)
+        if overflowed.any():
+            out[overflowed] = np.nan
     if integer is not None:
         cols = np.flatnonzero(np.asarray(integer, dtype=bool) & (hi > lo))
         if cols.size:

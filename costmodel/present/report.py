@@ -16,6 +16,7 @@ import numpy as np
 from .. import __version__
 from ..appraisal.engine import TenYearTest
 from ..formatting import fy_label, money
+from .csv_safety import safe_row
 from .jsonsafe import json_number, json_series
 from .measures import headline_measures
 
@@ -305,11 +306,21 @@ def render_table(result: TenYearTest, pool_solve: str | None = None) -> str:
 # ---------------------------------------------------------------------------------------------
 
 
+class _SafeWriter:
+    """A csv writer whose text cells cannot run as spreadsheet formulas."""
+
+    def __init__(self, writer: Any):
+        self.writer = writer
+
+    def writerow(self, row: list[Any]) -> None:
+        self.writer.writerow(safe_row(row))
+
+
 def render_csv(result: TenYearTest) -> str:
     sc = result.scenario
     fl = result.flows
     buf = io.StringIO()
-    w = csv.writer(buf, lineterminator="\n")
+    w = _SafeWriter(csv.writer(buf, lineterminator="\n"))
     w.writerow(["agency_id", "agency", "measure"] + [fy_label(y) for y in result.years] + ["present_value"])
     df = fl.factors
     w.writerow(["", "", "discount_factor"] + [repr(float(v)) for v in df] + [""])
