@@ -39,11 +39,17 @@ def headline(page) -> tuple[str, str]:
     """(NPV as shown, the inputs_sha256 prefix shown in the page caption)."""
     from playwright.sync_api import expect
 
-    expect(page.get_by_test_id("stMetricValue").first).to_be_visible(timeout=30_000)
+    npv = (
+        page.get_by_test_id("stMetric")
+        .filter(has=page.get_by_text("Net present value", exact=True))
+        .get_by_test_id("stMetricValue")
+    )
+    expect(npv).to_be_visible(timeout=30_000)
+    page.wait_for_timeout(300)  # a rerun in flight settles
     caption = page.get_by_test_id("stMain").get_by_text("inputs_sha256").first.inner_text()
     sha = re.search(r"inputs_sha256\s+([0-9a-f]{16})", caption)
     assert sha, caption
-    return page.get_by_test_id("stMetricValue").first.inner_text(), sha.group(1)
+    return npv.inner_text(), sha.group(1)
 
 
 def test_a_copied_link_reopens_the_edited_scenario_in_a_fresh_browser_and_a_reload_keeps_edits(
