@@ -364,3 +364,16 @@ def test_workbook_total_is_a_sum_formula_of_the_area_rows(scenario, tmp_path):
     assert formulas["F8"].value == "=SUM(F4:F7)"
     assert values["F8"].value == pytest.approx(math.fsum(values[f"F{r}"].value for r in range(4, 8)), abs=1e-6)
     assert [values[f"A{r}"].value for r in range(4, 8)] == list(t.ids)
+
+
+def test_a_table_for_another_proposal_is_refused_not_ignored(tmp_path):
+    """The shipped table's columns are inputs of youth_work; early_help_pooled has no such outcome, so
+    each column is a located error (a column described in the metadata is never silently data)."""
+    early = ASSUMPTIONS / "proposals" / "early_help_pooled.yaml"
+    out = tmp_path / "o.csv"
+    code, _, err = _run_cli("batch", str(early), str(TABLE), "-o", str(out))
+    assert code == 1 and not out.exists()
+    assert err.splitlines() == [
+        f"{TABLE}:1:7: {FTE}: is an input path, but not one of this proposal; did you mean 'outcomes.ae_attendances.baseline_rate'?",
+        f"{TABLE}:1:8: {REPEAT}: is an input path, but not one of this proposal; did you mean 'outcomes.ae_attendances.baseline_rate'?",
+    ]

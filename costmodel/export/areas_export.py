@@ -123,8 +123,9 @@ def _brief_parts(r: AreaResults, scenario: Scenario) -> dict[str, Any]:
     p = scenario.proposal
     ap = p.appraisal
     if_all = (
-        f"If every area in the table did this, the whole-public-sector NPVs would add up to {money(tot['npv_gbp'])} "
-        f"over {ap.horizon_years} years ({fy_label(r.price_base_year)} prices)"
+        f"If every area in the table did this, the whole-public-sector NPVs of its {r.n} rows would add up to "
+        f"{money(tot['npv_gbp'])} over {ap.horizon_years} years ({fy_label(r.price_base_year)} prices; a total for "
+        "the places only where the rows do not overlap: see the coverage note)"
         + (f", and the sum would pass the test in {percent(tot['p_total_passes'])} of the draws" if tot["p_total_passes"] is not None else "")
         + f"; the budget holder that loses most overall: {tot['loses_most']}."
     )
