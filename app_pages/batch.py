@@ -147,7 +147,7 @@ try:
     results = _run(key, name, raw, meta, int(draws), int(seed), scenario)
 except CostModelError as exc:
     st.error("The area table has problems (one line each, file:line:column: column: rule):")
-    st.code(str(exc), language=None)  # text from the file, shown as text
+    st.markdown("\n".join(f"- {literal(line)}" for line in str(exc).splitlines()))  # file text, escaped
     st.stop()
 
 if choice == UPLOAD:

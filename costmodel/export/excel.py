@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING, Any
 from .. import __version__
 from ..appraisal.engine import MONEY_TOLERANCE
 from ..formatting import fy_label
-from ..inputs.models import GRADE_MEANINGS
+from ..inputs.models import GRADE_MEANINGS, figure_grade
 from ..inputs.registry import entry, outcome_entries
 from ..present.report import CONVENTIONS
 from .formula import Evaluator, Formula, Text, cell_name, col_letters
@@ -163,6 +163,8 @@ class _Builder:
         if src_id:
             src = self.sc.sources.get(src_id)
             s.put(row, I_SOURCE, src_id)
+            if grade_override is None and prov is not None:  # derived figures and rated rows
+                grade_override = figure_grade(prov, {k: v.grade for k, v in self.sc.sources.items()})
             s.put(row, I_GRADE, _grade(src, grade_override), "grade")
         elif reason:
             s.put(row, I_SOURCE, "assumption")
@@ -419,7 +421,7 @@ class _Builder:
                             f"£ per unit ({uc.per})",
                             year=uc.price_year,
                             prov=_Prov(uc.source, uc.assumption, uc.note),
-                            grade_override=uc.grade,
+                            grade_override=figure_grade(uc, {k: v.grade for k, v in sc.sources.items()}),
                             where=f"unit_costs.{uc_id}",
                         ),
                     )
