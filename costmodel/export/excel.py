@@ -1156,6 +1156,23 @@ def _evaluate(sheets: list[_Sheet]) -> Evaluator:
     return Evaluator(cells)
 
 
+def _print_setup(ws: Any, sh: Any) -> None:
+    """Print a sheet sensibly: A4 landscape, all its columns on one page width (as many pages down as
+    needed), the used range as the print area, its frozen header rows repeated on every page, and the
+    sheet name and page number in the footer."""
+    if not sh.cells:
+        return
+    last_row = max(row for row, _ in sh.cells)
+    last_col = max(col for _, col in sh.cells)
+    ws.set_paper(9)  # A4
+    ws.set_landscape()
+    ws.fit_to_pages(1, 0)
+    ws.print_area(0, 0, last_row, last_col)
+    if sh.freeze and sh.freeze[0] > 0:
+        ws.repeat_rows(0, sh.freeze[0] - 1)
+    ws.set_footer("&L&A&RPage &P of &N")
+
+
 def workbook_bytes(result: TenYearTest) -> bytes:
     """The Excel workbook (.xlsx) of a Ten Year Test result, as bytes.
 
@@ -1210,6 +1227,7 @@ def workbook_bytes(result: TenYearTest) -> bytes:
                 ws.write_number(row, col, float(v), fmt)
         if sh.freeze:
             ws.freeze_panes(*sh.freeze)
+        _print_setup(ws, sh)
         if sh.name == OUTPUTS:
             ws.activate()
     wb.close()
