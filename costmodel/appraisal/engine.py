@@ -2,7 +2,7 @@
 
 Layout, in the style of pvlib:
 
-* pure functions over arrays (:func:`persistence_profile`, :func:`events_by_year`,
+* pure functions over arrays (:func:`persistence_profile`,
   :func:`additionality_factor`, :func:`intake_convolution`, :func:`evaluate`, :func:`first_year_staying_nonnegative`);
 * :func:`compile_scenario` turns a resolved :class:`~costmodel.inputs.loading.Scenario` into a fixed
   :class:`Structure` and central :class:`Params` (all money already in price-base-year prices);
@@ -89,20 +89,6 @@ def persistence_profile(lag: F, persistence: F, drop_off: F, n_years: int) -> F:
     if n_years > LONG_HORIZON_YEARS:  # keep ** since by a running product: one multiply per year
         return np.where(active, np.cumprod(np.where(since > 0, keep, 1.0), axis=-1), 0.0)
     return np.where(active, keep ** np.maximum(since, 0.0), 0.0)
-
-
-def events_by_year(intake: F, profile: F) -> F:
-    """Convolve yearly intakes with the effect profile: effects in year t from all earlier intakes.
-
-    ``intake`` and ``profile`` have shape (*B, O, T); returns (*B, O, T) with
-    ``out[..., t] = sum_{s <= t} intake[..., s] * profile[..., t - s]``.
-    """
-    n = intake.shape[-1]
-    t = np.arange(n)
-    lagidx = t[:, None] - t[None, :]  # (T, T): t - s
-    lower = lagidx >= 0
-    toeplitz = np.where(lower, profile[..., np.clip(lagidx, 0, n - 1)], 0.0)  # (*B, O, T, T)
-    return (toeplitz @ intake[..., None])[..., 0]  # matmul: much faster than einsum over batch axes
 
 
 def additionality_factor(deadweight: F, displacement: F, attribution: F, optimism_bias: F) -> F:
