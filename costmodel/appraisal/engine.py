@@ -346,6 +346,8 @@ def intake_convolution(profile: F, intake_mask: F) -> F:
         # out[t] = running[t - first + 1] - running[t - last] with running[k] = sum_{j<k} profile[j]
         # (0 before the first intake year, no subtraction before the last), one slice per distinct run
         running = np.cumsum(profile, axis=-1)  # running[k - 1]
+        if not first.any() and bool(np.all(last >= T - 1)):  # every outcome's intake runs all horizon
+            return running
         out = np.zeros((*batch, n_outcomes, T))
         for a, b in sorted(set(zip(first.tolist(), last.tolist(), strict=True))):  # intake runs (a few)
             o = np.flatnonzero((first == a) & (last == b))
@@ -580,7 +582,8 @@ class BatchMeasures:
     def cash_break_even_year(self) -> NDArray[np.int64]:
         """(*B,) first year from which cumulative cashable savings cover cumulative costs, and stay
         covering; -1 if not within the horizon (:attr:`dual_running`'s break-even, without the rest)"""
-        return first_year_staying_nonnegative(-np.cumsum(self.summary.costs - self.summary.cashable, axis=-1))
+        # cumsum(cashable - costs) is exactly -cumsum(costs - cashable) (IEEE rounding is symmetric)
+        return first_year_staying_nonnegative(np.cumsum(self.summary.cashable - self.summary.costs, axis=-1))
 
     @cached_property
     def dual_running(self) -> DualRunningArrays:
