@@ -14,6 +14,7 @@ No Streamlit here: the app calls these functions.
 
 from __future__ import annotations
 
+import copy
 import io
 import math
 import re
@@ -29,7 +30,7 @@ from ..formatting import fy_label
 from .loading import Overrides, Scenario, scenario_from_parsed
 from .models import Proposal
 from .registry import Setting, id_path, index_path, settings
-from .yamlio import parse_yaml, to_plain
+from .yamlio import ParsedYaml, Pos, parse_yaml, to_plain
 
 DELETE = None
 """Edit value meaning "remove this key" (only for optional keys such as ``low``/``high``)."""
@@ -244,6 +245,49 @@ def _apply(text: str, edits: Mapping[str, Any], name: str) -> tuple[str | None, 
     return spliced, wanted, buf.getvalue()
 
 
+def _spliced_in_place(parsed: ParsedYaml, edits: Mapping[str, Any], name: str) -> ParsedYaml | None:
+    """The parsed text with ``edits`` written over existing plain scalars, located by the safe parser's
+    positions (no ruamel round-trip tree, which costs most of an edit's time), or None when an edit adds
+    or removes a key, needs the dumper, or the spliced text does not read back as the edited data (then
+    :func:`_apply`'s round trip decides, as before)."""
+    if not isinstance(parsed.tree, Pos):
+        return None
+    wanted = copy.deepcopy(parsed.data)
+    replacements: list[tuple[int, int, str]] = []
+    for path, raw in edits.items():
+        try:
+            value = normalise_value(raw)
+        except ValueError:
+            return None
+        scalar = _scalar_text(value)
+        if scalar is None:
+            return None
+        parts = _parts(index_path(parsed.data, path))
+        node: Any = wanted
+        parent: Any = None
+        pos: Any = parsed.tree
+        for part in parts:
+            if not isinstance(pos, Pos):
+                return None
+            in_mapping = isinstance(node, dict) and part in node and part in pos.kids
+            in_list = isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node) == len(pos.kids)
+            if not (in_mapping or in_list):
+                return None
+            parent, node, pos = node, node[part], pos.kids[part]
+        if isinstance(pos, Pos) or isinstance(node, (dict, list)):
+            return None  # a mapping or list: only the round trip can replace it
+        parent[parts[-1]] = value
+        replacements.append((pos[0], pos[1], scalar))
+    spliced = _splice(parsed.text, replacements)
+    if spliced is None:
+        return None
+    try:
+        candidate = parse_yaml(spliced, name)
+    except AssumptionError:
+        return None
+    return candidate if candidate.data == wanted else None
+
+
 def _dumped(text: str, edits: Mapping[str, Any], name: str) -> str:
     y = _yaml()
     tree = y.load(text)
@@ -289,8 +333,12 @@ def edited_scenario(
         return text, scenario_from_parsed(
             parse_yaml(text, name), overrides, library_dir=library_dir, allowed_libraries=allowed_libraries
         )
+    parsed = _spliced_in_place(parse_yaml(text, name), edits, name)
+    if parsed is not None:  # every edit replaced a plain scalar in place: no round-trip tree needed
+        return parsed.text, scenario_from_parsed(
+            parsed, overrides, library_dir=library_dir, allowed_libraries=allowed_libraries
+        )
     spliced, wanted, dumped = _apply(text, edits, name)
-    parsed = None
     if spliced is not None:
         try:
             candidate = parse_yaml(spliced, name)
