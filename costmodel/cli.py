@@ -88,7 +88,12 @@ def _appraise(args: argparse.Namespace):
     from .engine import appraise
     from .loading import load_proposal
 
-    return appraise(load_proposal(args.file, _overrides(args)))
+    return appraise(load_proposal(args.file, _overrides(args)), count_committed=_count_committed(args))
+
+
+def _count_committed(args: argparse.Namespace) -> bool | None:
+    """``--count-committed`` counts the savings committed beyond the horizon (else the file decides)."""
+    return True if getattr(args, "count_committed", False) else None
 
 
 def _count(n: int, noun: str) -> str:
@@ -132,12 +137,22 @@ def cmd_validate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
 
 def cmd_run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    from .report import render_csv, render_table, to_json
+    from .report import render_cash_table, render_csv, render_table, to_json
 
     result = _appraise(args)
+    view = getattr(args, "view", "real")
+    if view != "real" and args.format != "table":
+        raise UsageError(
+            "--view chooses a table: JSON and CSV always carry both the real and the cash figures"
+        )
+    if args.format == "table" and view == "cash":
+        write_output(render_cash_table(result), args.output, out)
+        return EXIT_OK
     render: Callable[..., str] = {"table": render_table, "json": to_json, "csv": render_csv}[args.format]
     solve = getattr(args, "solve", None)
     text = render(result) if solve is None or args.format == "csv" else render(result, solve)
+    if args.format == "table" and view == "both":
+        text += "\n" + render_cash_table(result)
     write_output(text, args.output, out)
     return EXIT_OK
 
@@ -181,7 +196,7 @@ def cmd_compare(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from .loading import load_proposal
 
     ov = _overrides(args)
-    results = [appraise(load_proposal(f, ov)) for f in args.files]
+    results = [appraise(load_proposal(f, ov), count_committed=_count_committed(args)) for f in args.files]
     text = (
         compare_json(results)
         if args.format == "json"
@@ -501,6 +516,11 @@ def _add_overrides(p: argparse.ArgumentParser) -> None:
         metavar="SCHEDULE|RATE",
         help="green_book_standard, green_book_health, green_book_lower_rate, or a constant rate such as 0.03",
     )
+    g.add_argument(
+        "--count-committed",
+        action="store_true",
+        help="count the savings committed beyond the horizon in the verdict (the file's setting otherwise)",
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -516,6 +536,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = _command(sub, "run", "appraise one proposal: the Ten Year Test by budget holder and year", cmd_run)
     p.add_argument("--format", choices=["table", "json", "csv"], default="table")
+    p.add_argument(
+        "--view",
+        choices=["real", "cash", "both"],
+        default="real",
+        help="table view: real (discounted appraisal, default), cash (nominal medium-term table) or both",
+    )
     _add_output(p)
     _add_overrides(p)
     p.add_argument(

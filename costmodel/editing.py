@@ -109,7 +109,9 @@ def editable_quantities(proposal: Proposal) -> list[EditableQuantity]:
                 EditableQuantity(
                     f"prevention_costs.{i}.amount",
                     "Prevention costs",
-                    f"{line.label} ({q.price_year}-{(q.price_year + 1) % 100:02d} prices)",
+                    f"{line.label} ({q.price_year}-{(q.price_year + 1) % 100:02d} prices)"
+                    if q.price_year is not None
+                    else f"{line.label} (cash of each year)",
                     q.value,
                     q.low,
                     q.high,

@@ -285,7 +285,9 @@ def compile_scenario(scenario: Scenario) -> tuple[Structure, Params]:
     return structure, params
 
 
-def line_profile(line: CostLine | SavingsLine, index: dict[int, float], base: int, first_year: int, T: int) -> tuple[float, F]:
+def line_profile(
+    line: CostLine | SavingsLine, index: dict[int, float], base: int, first_year: int, T: int
+) -> tuple[float, F]:
     """Amount [£, base prices] and yearly multiplier [ratio] of a cost or savings line over T years.
 
     A real amount is converted once (``D[base] / D[price_year]``); a nominal (cash) amount is converted

@@ -21,8 +21,8 @@ from .errors import AssumptionError, Problem, UsageError
 from .models import (
     Agency,
     Deflator,
-    FileDeflator,
     DiscountSchedule,
+    FileDeflator,
     Proposal,
     ReferenceData,
     Source,
@@ -393,7 +393,10 @@ def file_deflator(fd: FileDeflator) -> Deflator:
         vintage = f"{fd.label} (from the proposal file)"
     else:
         assert fd.inflation is not None and fd.first_year is not None and fd.last_year is not None
-        index = {y: 100.0 * (1.0 + fd.inflation) ** (y - fd.first_year) for y in range(fd.first_year, fd.last_year + 1)}
+        index = {
+            y: 100.0 * (1.0 + fd.inflation) ** (y - fd.first_year)
+            for y in range(fd.first_year, fd.last_year + 1)
+        }
         vintage = f"{fd.label}: constant {fd.inflation:.1%} a year (from the proposal file)"
     return Deflator(
         id=fd.id,
@@ -451,7 +454,9 @@ def _resolve(
         )
     for k, fd in enumerate(proposal.deflators):
         if fd.id in deflators:
-            problem(("deflators", k, "id"), f"deflator '{fd.id}' is already a shipped deflator: choose another id")
+            problem(
+                ("deflators", k, "id"), f"deflator '{fd.id}' is already a shipped deflator: choose another id"
+            )
         else:
             deflators[fd.id] = file_deflator(fd)
     deflator = deflators.get(ap.deflator)
@@ -656,7 +661,8 @@ def _check_pooling(
                 money = c.fixed or c.in_kind
                 if money is not None:
                     price_year_ok(
-                        ("pool", "partners", i, "contributions", j, c.kind, "price_year"), money.price_year
+                        ("pool", "partners", i, "contributions", j, c.kind, "price_year"),
+                        money.real_price_year,
                     )
         share_of_costs = sum(
             c.share_of_costs.value
@@ -727,6 +733,6 @@ def _check_pooling(
         if charge_money is not None:
             price_year_ok(
                 (*base, "per_event" if ch.per_event is not None else "fixed", "price_year"),
-                charge_money.price_year,
+                charge_money.real_price_year,
             )
     return out

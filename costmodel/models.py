@@ -291,7 +291,9 @@ class MoneyByYear(_Provenanced):
 
     unit: Literal["GBP_per_year"]
     values: Annotated[list[Annotated[float, Field(ge=0, le=1e12)]], Field(min_length=1, max_length=200)]
-    prices: Prices = Field(default="real", description="'real' (price_year or price_years) or 'nominal' (cash).")
+    prices: Prices = Field(
+        default="real", description="'real' (price_year or price_years) or 'nominal' (cash)."
+    )
     price_year: FinancialYear | None = None
     price_years: Annotated[list[FinancialYear], Field(min_length=1, max_length=200)] | None = Field(
         default=None, description="A price year for each value (real prices)."
@@ -301,7 +303,9 @@ class MoneyByYear(_Provenanced):
     def _price_years_match(self):
         if self.price_years is not None:
             if self.prices == "nominal" or self.price_year is not None:
-                raise ValueError("'price_years' gives each value's price year: drop 'price_year' and 'prices: nominal'")
+                raise ValueError(
+                    "'price_years' gives each value's price year: drop 'price_year' and 'prices: nominal'"
+                )
             if len(self.price_years) != len(self.values):
                 raise ValueError(
                     f"'price_years' has {len(self.price_years)} entries but 'values' has {len(self.values)}: give one per value"
@@ -552,7 +556,9 @@ class SavingsLine(StrictModel):
     saved_by: Id = Field(description="Agency id of the budget that saves (or, if negative, pays more).")
     kind: Literal["one_off", "recurring"] = "recurring"
     amount: SignedMoneyQ | None = Field(default=None, description="A one-off sum, or the amount each year.")
-    by_year: SignedMoneyByYear | None = Field(default=None, description="Explicit amounts for consecutive years.")
+    by_year: SignedMoneyByYear | None = Field(
+        default=None, description="Explicit amounts for consecutive years."
+    )
     start_year: Annotated[int, Field(ge=0, le=99)] = Field(default=0, description="First appraisal year.")
     end_year: Annotated[int, Field(ge=0, le=99)] | None = Field(
         default=None, description="Last appraisal year of a recurring saving (default: end of the horizon)."
@@ -615,7 +621,9 @@ class FileDeflator(_Provenanced):
             raise ValueError("give exactly one of 'index' (values by year) or 'inflation' (a constant rate)")
         if self.inflation is not None:
             if self.first_year is None or self.last_year is None:
-                raise ValueError("a constant 'inflation' needs 'first_year' and 'last_year' (the years it covers)")
+                raise ValueError(
+                    "a constant 'inflation' needs 'first_year' and 'last_year' (the years it covers)"
+                )
             if self.last_year < self.first_year:
                 raise ValueError(f"last_year ({self.last_year}) is before first_year ({self.first_year})")
         elif self.first_year is not None or self.last_year is not None:
@@ -721,7 +729,9 @@ class Deflator(StrictModel):
     long_run_growth: Annotated[float, Field(ge=-0.5, le=0.5)] | None = Field(
         default=None, description="Assumed growth per year after the last published year. [fraction per year]"
     )
-    long_run_assumption: Text | None = Field(default=None, description="Why the long-run growth (an assumption).")
+    long_run_assumption: Text | None = Field(
+        default=None, description="Why the long-run growth (an assumption)."
+    )
     extend_to: FinancialYear | None = Field(default=None, description="Last year the long-run growth covers.")
     published_to: FinancialYear | None = Field(
         default=None, description="Last published year (set when the index is extended)."
@@ -789,6 +799,7 @@ class ContributionMoneyQ(MoneyQ):
     """A partner's contribution to a pool each year, in the prices of ``price_year``. [£ per year]"""
 
     unit: Literal["GBP_per_year"] = Field(description="Always 'GBP_per_year'.")  # type: ignore[assignment]
+    prices: Literal["real"] = Field(default="real", description="Contributions are in real prices.")  # type: ignore[assignment]
 
     @field_validator("value", "low", "high", mode="before")
     @classmethod
@@ -922,6 +933,10 @@ class ChargeRateQ(_Ranged):
     value: Annotated[float, Field(le=1e9)]
     price_year: FinancialYear
 
+    @property
+    def real_price_year(self) -> int:
+        return self.price_year
+
     @field_validator("value", "low", "high", mode="before")
     @classmethod
     def _not_negative(cls, v: object) -> object:
@@ -932,6 +947,7 @@ class ChargeFixedQ(MoneyQ):
     """A fixed responsibility charge each year. [£ per year]"""
 
     unit: Literal["GBP_per_year"]  # type: ignore[assignment]
+    prices: Literal["real"] = Field(default="real", description="Charges are in real prices.")  # type: ignore[assignment]
 
     @field_validator("value", "low", "high", mode="before")
     @classmethod

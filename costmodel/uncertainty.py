@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from numpy.typing import NDArray
 
-from .discounting import price_conversion_factor, rates_by_year
+from .discounting import appraisal_rates, nominal_to_real, price_conversion_factor
 from .engine import (
     MONEY_TOLERANCE,
     Params,
@@ -241,12 +241,15 @@ def compile_uncertainty(
     for i, line in enumerate(p.prevention_costs):
         if line.amount is None:
             continue
-        k = price_conversion_factor(index, line.amount.price_year, base)
+        nominal = line.amount.prices == "nominal"
+        # a cash amount carries its year-by-year conversion in the cost shape (engine.line_profile)
+        k = 1.0 if nominal else price_conversion_factor(index, line.amount.real_price_year, base)
         inp = _quantity_input(
             scenario,
             line.amount,
             id=f"prevention_costs.{line.id}.amount",
-            label=f"{line.label}: amount ({line.amount.price_year} prices)",
+            label=f"{line.label}: amount "
+            + ("(cash of each year)" if nominal else f"({line.amount.real_price_year} prices)"),
             target="cost_amount",
             index=i,
             scale=k * cost_factor[i],
@@ -259,6 +262,8 @@ def compile_uncertainty(
         if line.growth is not None and line.growth.low is not None:
             end = line.end_year if line.end_year is not None else T - 1
             active = ((t >= line.start_year) & (t <= end)).astype(np.float64)
+            if nominal:  # cash of each year: the active years carry the cash-to-real conversion
+                active = active * nominal_to_real(index, p.appraisal.first_year + np.arange(T), base)
             expo = np.maximum(t - line.start_year, 0.0)
             g = _quantity_input(
                 scenario,
@@ -818,7 +823,8 @@ def discount_rate_sensitivity(c: Compiled, user_rates: Sequence[float] = ()) -> 
     cases: list[tuple[str, str, F]] = []
     for sid in STANDARD_SCHEDULES:
         sch = ref[sid]
-        cases.append((sid, sch.label, rates_by_year([(b.from_year, b.rate) for b in sch.bands], T)))
+        bands = [(b.from_year, b.rate) for b in sch.bands]
+        cases.append((sid, sch.label, appraisal_rates(bands, T, c.structure.discount_offset)))
     for r in user_rates:
         if not 0 <= r <= 0.5:
             raise UsageError(f"a discount rate must be a fraction between 0 and 0.5, e.g. 0.035 (got {r:g})")

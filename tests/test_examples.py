@@ -21,7 +21,7 @@ SCHEMA_LINE = "# yaml-language-server: $schema="
 
 # HMT GDP deflator, financial years, 2024-25 = 100 (December 2025 release, back-cast with the March 2015
 # vintage before 2015-16), as published in the reference table.
-DEFLATOR = {2002: 55.3966, 2006: 61.5606, 2008: 64.9523, 2010: 68.4756, 2021: 85.3140, 2024: 100.0}
+DEFLATOR = {2002: 56.6000, 2006: 63.2017, 2008: 66.8397, 2010: 68.8561, 2021: 85.3036, 2024: 100.0}  # HMT March 2026
 
 
 def _quantities(data: Any, loc: tuple[Any, ...] = ()):

@@ -36,7 +36,7 @@ from costmodel.uncertainty_report import simulation_json
 
 from .conftest import YOUTH_WORK
 
-CUPI_2007 = 100.0 / 63.3619  # 2007-08 -> 2024-25 prices (HMT GDP deflator, reference.yaml)
+CUPI_2007 = 100.0 / 64.4380  # 2007-08 -> 2024-25 prices (HMT GDP deflator, March 2026, reference.yaml)
 ANNUITY_0_9 = sum(1 / 1.035**t for t in range(10))  # Σ DF, years 0-9 at 3.5% = 8.6076...
 
 
