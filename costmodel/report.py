@@ -438,7 +438,7 @@ def render_cash_table(result: TenYearTest) -> str:
     scale = 1000.0 if biggest >= 100_000 else 1.0
     unit = "£ thousands" if scale == 1000.0 else "£"
     years_hdr = [fy_label(y)[2:] for y in result.years]
-    nw = max([len(n) for n in names] + [len("Total public sector"), 12]) + 2
+    nw = max([len(n) for n in names] + [len("  non-cashable (capacity)"), 12])
     hdr = f"{'Budget holder / line':<{nw}} " + " ".join(f"{y:>7}" for y in years_hdr)
     lines = [
         f"Cash view (medium-term financial table): {unit}, cash (nominal), undiscounted",
