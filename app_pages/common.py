@@ -17,14 +17,15 @@ from typing import TYPE_CHECKING, Any
 
 import streamlit as st
 
-from costmodel.editing import edited_scenario
-from costmodel.engine import TenYearTest, appraise
+from costmodel.appraisal.chain import appraise
+from costmodel.appraisal.engine import TenYearTest
 from costmodel.errors import AssumptionError, CostModelError, Problem
-from costmodel.loading import scenario_from_parsed
-from costmodel.yamlio import MAX_FILE_BYTES, decode_bytes, parse_yaml
+from costmodel.inputs.editing import edited_scenario
+from costmodel.inputs.loading import scenario_from_parsed
+from costmodel.inputs.yamlio import MAX_FILE_BYTES, decode_bytes, parse_yaml
 
 if TYPE_CHECKING:
-    from costmodel.pooling import PoolingResult
+    from costmodel.pooling.accounting import PoolingResult
 
 # Altair, pandas and vl-convert are imported inside the functions that draw charts or make files, so the
 # verdict and headline figures reach the browser before those libraries load.
@@ -253,7 +254,7 @@ def show_invalid_edit_banner(d: Draft) -> None:
 
 def show_chart(kind: str, result: TenYearTest, *, key_prefix: str = "") -> None:
     """A chart with its one-line caption and CSV/PNG/SVG downloads (images made on click)."""
-    from costmodel.charts import CHART_KINDS, build_chart
+    from costmodel.present.charts import CHART_KINDS, build_chart
 
     spec = CHART_KINDS[kind]
     data = _chart_data(kind, result.scenario.inputs_sha256, result)
@@ -272,7 +273,7 @@ def show_chart(kind: str, result: TenYearTest, *, key_prefix: str = "") -> None:
 def _chart_data(kind: str, inputs_sha256: str, _result: TenYearTest) -> Any:
     """A chart kind's tidy frame, once per set of resolved inputs (``inputs_sha256`` identifies the
     result: some kinds, e.g. the Monte Carlo distribution, take a while to compute)."""
-    from costmodel.charts import CHART_KINDS
+    from costmodel.present.charts import CHART_KINDS
 
     return CHART_KINDS[kind].data(_result)
 
@@ -361,7 +362,7 @@ def has_pooling(result: TenYearTest) -> bool:
 def _pooling(
     name: str, text: str, library_dir: str | None, edits_json: str, rule: str
 ) -> PoolingResult | None:
-    from costmodel.pooling import appraise_pool
+    from costmodel.pooling.accounting import appraise_pool
 
     out = evaluate(name, text, library_dir, edits_json)
     return None if out.result is None else appraise_pool(out.result, solve=rule)

@@ -6,8 +6,8 @@ import pandas as pd
 import streamlit as st
 
 from app_pages.common import draft_outcome, drafts, examples, open_example, open_template
-from costmodel.compare import compare_rows
 from costmodel.formatting import money, ratio
+from costmodel.present.compare import compare_rows
 
 st.title("Compare proposals")
 st.caption(

@@ -14,10 +14,10 @@ import pandas as pd
 import streamlit as st
 
 from app_pages.common import Draft, draft_outcome, require_result
-from costmodel.editing import DELETE, editable_quantities, problems_by_path
 from costmodel.formatting import money, ratio
-from costmodel.loading import load_reference
-from costmodel.yamlio import parse_yaml
+from costmodel.inputs.editing import DELETE, editable_quantities, problems_by_path
+from costmodel.inputs.loading import load_reference
+from costmodel.inputs.yamlio import parse_yaml
 
 d, result = require_result()
 original = draft_outcome(Draft(d.key, d.name, d.origin, d.text, d.library_dir))

@@ -6,8 +6,8 @@ import pandas as pd
 import streamlit as st
 
 from app_pages.common import require_result
-from costmodel.models import GRADE_MEANINGS
-from costmodel.provenance import assumption_rows, source_rows
+from costmodel.inputs.models import GRADE_MEANINGS
+from costmodel.inputs.provenance import assumption_rows, source_rows
 
 d, result = require_result()
 sc = result.scenario

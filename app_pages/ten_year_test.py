@@ -7,10 +7,10 @@ from collections.abc import Callable
 import streamlit as st
 
 from app_pages.common import has_pooling, require_result, show_chart, show_invalid_edit_banner
-from app_pages.downloads_tab import downloads_tab
-from app_pages.pooling_tab import pooling_tab
-from app_pages.uncertainty_tab import UNCERTAINTY_CHART_KINDS, brief_simulation, has_ranges, uncertainty_tab
-from costmodel.engine import TenYearTest
+from app_pages.tabs.downloads import downloads_tab
+from app_pages.tabs.pooling import pooling_tab
+from app_pages.tabs.uncertainty import UNCERTAINTY_CHART_KINDS, brief_simulation, has_ranges, uncertainty_tab
+from costmodel.appraisal.engine import TenYearTest
 from costmodel.formatting import fy_label, fy_span, money, per_pound, percent, ratio
 
 # The verdict and headline figures are drawn first; the chart and table libraries (Altair, pandas) are
@@ -79,7 +79,7 @@ for note in result.notes:
 
 def main_chart_kinds() -> list[str]:
     """The chart kinds of the Charts tab (the pooled-budget and uncertainty kinds have their own tabs)."""
-    from costmodel.charts import CHART_KINDS, POOLING_CHART_KINDS
+    from costmodel.present.charts import CHART_KINDS, POOLING_CHART_KINDS
 
     return [k for k in CHART_KINDS if k not in POOLING_CHART_KINDS and k not in UNCERTAINTY_CHART_KINDS]
 
@@ -87,7 +87,7 @@ def main_chart_kinds() -> list[str]:
 def image_chart_kinds(r: TenYearTest) -> list[str]:
     """The chart kinds offered as images: the Charts tab's, plus the pooled-budget ones when pooled and the
     uncertainty ones when some input has a range."""
-    from costmodel.charts import POOLING_CHART_KINDS
+    from costmodel.present.charts import POOLING_CHART_KINDS
 
     return (
         main_chart_kinds()
@@ -102,7 +102,7 @@ def charts_tab(r: TenYearTest) -> None:
 
 
 def table_tab(r: TenYearTest) -> None:
-    from costmodel.tables import ten_year_table
+    from costmodel.present.tables import ten_year_table
 
     st.markdown(
         f"**Ten Year Test table**: net position (savings − costs) by budget holder and year, "
@@ -132,7 +132,7 @@ def table_tab(r: TenYearTest) -> None:
 
 
 def conventions_tab(r: TenYearTest) -> None:
-    from costmodel.report import CONVENTIONS
+    from costmodel.present.report import CONVENTIONS
 
     st.markdown("\n".join(f"- {v}" for v in CONVENTIONS.values()))
     st.markdown(f"- Deflator: {r.scenario.deflator.label} ({r.scenario.deflator.vintage}).")

@@ -17,8 +17,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from costmodel.editing import edited_scenario  # noqa: E402
-from costmodel.engine import appraise  # noqa: E402
+from costmodel.appraisal.chain import appraise  # noqa: E402
+from costmodel.inputs.editing import edited_scenario  # noqa: E402
 
 
 def engine_edit_times(repeats: int = 15) -> None:

@@ -5,7 +5,7 @@ Targets (issue 2, on the project's 2-core machine): in-process appraisal median 
 
     .venv/bin/python benchmarks/bench_engine.py
 
-"In-process appraisal" is `engine.appraise(scenario)` on an already loaded scenario (what the app
+"In-process appraisal" is `appraisal.chain.appraise(scenario)` on an already loaded scenario (what the app
 re-runs after an edit); loading and validating the YAML is timed separately.
 """
 
@@ -31,8 +31,8 @@ def timeit(fn, repeat: int) -> list[float]:
 
 
 def main() -> None:
-    from costmodel.engine import appraise
-    from costmodel.loading import load_proposal
+    from costmodel.appraisal.chain import appraise
+    from costmodel.inputs.loading import load_proposal
 
     scenario = load_proposal(EXAMPLE)
     appraise(scenario)  # warm up

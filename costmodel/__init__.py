@@ -22,11 +22,11 @@ __all__ = ["__version__", "appraise", "load_proposal", "Overrides"]
 
 def __getattr__(name: str):  # lazy, so `costmodel --help` stays fast
     if name == "appraise":
-        from .engine import appraise
+        from .appraisal.chain import appraise
 
         return appraise
     if name in {"load_proposal", "Overrides"}:
-        from . import loading
+        from .inputs import loading
 
         return getattr(loading, name)
     raise AttributeError(name)

@@ -23,7 +23,7 @@ EXIT_OK, EXIT_INPUT, EXIT_INTERNAL = 0, 1, 2
 
 
 def _overrides(args: argparse.Namespace):
-    from .loading import Overrides
+    from .inputs.loading import Overrides
 
     rate = schedule = None
     if getattr(args, "discount", None):
@@ -85,8 +85,8 @@ def write_output(text: str | bytes, path: str | None, out: TextIO) -> None:
 
 def _appraise(args: argparse.Namespace):
     """The Ten Year Test of ``args.file`` with the command line's overrides."""
-    from .engine import appraise
-    from .loading import load_proposal
+    from .appraisal.chain import appraise
+    from .inputs.loading import load_proposal
 
     return appraise(load_proposal(args.file, _overrides(args)), count_committed=_count_committed(args))
 
@@ -102,7 +102,7 @@ def _count(n: int, noun: str) -> str:
 
 def cmd_validate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from .errors import AssumptionError
-    from .loading import (
+    from .inputs.loading import (
         UnitCostLibrary,
         _check_library,
         _validate,
@@ -137,7 +137,7 @@ def cmd_validate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
 
 def cmd_run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    from .report import render_cash_table, render_csv, render_table, to_json
+    from .present.report import render_cash_table, render_csv, render_table, to_json
 
     result = _appraise(args)
     view = getattr(args, "view", "real")
@@ -159,8 +159,8 @@ def cmd_run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
 def cmd_pool(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     """Pooled budget and responsibility charges: partner table, flows and the fair-share agreement."""
-    from .pooling import appraise_pool
-    from .pooling_report import pooling_to_dict, render_pooling_table
+    from .pooling.accounting import appraise_pool
+    from .present.pooling_report import pooling_to_dict, render_pooling_table
 
     result = _appraise(args)
     pr = appraise_pool(result, args.solve)
@@ -191,9 +191,9 @@ def sc_title(result) -> str:
 
 
 def cmd_compare(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    from .compare import compare_json, compare_table
-    from .engine import appraise
-    from .loading import load_proposal
+    from .appraisal.chain import appraise
+    from .inputs.loading import load_proposal
+    from .present.compare import compare_json, compare_table
 
     ov = _overrides(args)
     results = [appraise(load_proposal(f, ov), count_committed=_count_committed(args)) for f in args.files]
@@ -207,7 +207,7 @@ def cmd_compare(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
 
 def cmd_schema(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    from .schema import schema_files
+    from .inputs.schema import schema_files
 
     files = schema_files()
     if args.out_dir is None:
@@ -222,7 +222,7 @@ def cmd_schema(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     return EXIT_OK
 
 
-# --- uncertainty: `costmodel sensitivity` and `costmodel simulate` (costmodel.uncertainty) -----------
+# --- uncertainty: `costmodel sensitivity` and `costmodel simulate` (costmodel.uncertainty.analysis) -----------
 
 
 def _user_rates(text: str | None, option: str = "--rates") -> list[float]:
@@ -253,10 +253,10 @@ def _rate_range(text: str | None) -> tuple[float, float] | None:
 
 
 def cmd_sensitivity(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    from .loading import load_proposal
-    from .optimism import load_optimism_table
-    from .uncertainty import sensitivity
-    from .uncertainty_report import sensitivity_json, sensitivity_table
+    from .inputs.loading import load_proposal
+    from .present.uncertainty_report import sensitivity_json, sensitivity_table
+    from .uncertainty.analysis import sensitivity
+    from .uncertainty.optimism import load_optimism_table
 
     scenario = load_proposal(args.file, _overrides(args))
     table = load_optimism_table(args.optimism_table) if args.optimism_table else None
@@ -293,17 +293,17 @@ class _Progress:
 
 
 def cmd_simulate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    from .loading import load_proposal
-    from .uncertainty import check_draws, simulate
-    from .uncertainty_report import simulation_json, simulation_table
+    from .inputs.loading import load_proposal
+    from .present.uncertainty_report import simulation_json, simulation_table
+    from .uncertainty.analysis import check_draws, simulate
 
     draws, seed = check_draws(args.draws, args.seed)  # refuse before loading anything
     scenario = load_proposal(args.file, _overrides(args))
     show = args.progress or (getattr(err, "isatty", lambda: False)() and draws >= 50_000)
     optimism = None
     if args.optimism_bias:
-        from .optimism import load_optimism_table
-        from .uncertainty import OptimismSettings
+        from .uncertainty.analysis import OptimismSettings
+        from .uncertainty.optimism import load_optimism_table
 
         optimism = OptimismSettings(
             load_optimism_table(args.optimism_table), capital_category=args.capital_category
@@ -327,7 +327,7 @@ def cmd_simulate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
 
 def _add_uncertainty_commands(sub: argparse._SubParsersAction) -> None:
-    from .limits import DEFAULT_DRAWS, DEFAULT_SEED, MAX_DRAWS
+    from .uncertainty.limits import DEFAULT_DRAWS, DEFAULT_SEED, MAX_DRAWS
 
     p = _command(
         sub,
@@ -420,7 +420,7 @@ def cmd_brief(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
     simulation = None
     if args.draws is not None:
-        from .uncertainty import check_draws, simulate
+        from .uncertainty.analysis import check_draws, simulate
 
         draws, seed = check_draws(args.draws, args.seed)
         simulation = simulate(result.scenario, draws, seed)
@@ -448,7 +448,7 @@ def cmd_chart(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
 
 def _add_export_commands(sub: argparse._SubParsersAction) -> None:
-    from .limits import DEFAULT_SEED
+    from .uncertainty.limits import DEFAULT_SEED
 
     p = _command(
         sub,

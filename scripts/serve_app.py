@@ -20,17 +20,17 @@ def preload() -> None:
     import altair  # noqa: F401
     import pandas  # noqa: F401
 
-    import costmodel.charts  # noqa: F401
-    import costmodel.compare  # noqa: F401
-    import costmodel.editing  # noqa: F401
-    import costmodel.engine  # noqa: F401
-    import costmodel.loading
-    import costmodel.pooling_views  # noqa: F401
-    import costmodel.provenance  # noqa: F401
-    import costmodel.tables  # noqa: F401
-    import costmodel.uncertainty_views  # noqa: F401
+    import costmodel.appraisal.chain  # noqa: F401
+    import costmodel.inputs.editing  # noqa: F401
+    import costmodel.inputs.loading
+    import costmodel.inputs.provenance  # noqa: F401
+    import costmodel.pooling.views  # noqa: F401
+    import costmodel.present.charts  # noqa: F401
+    import costmodel.present.compare  # noqa: F401
+    import costmodel.present.tables  # noqa: F401
+    import costmodel.uncertainty.views  # noqa: F401
 
-    costmodel.loading.load_reference()  # parse the shipped discount schedules and deflators once
+    costmodel.inputs.loading.load_reference()  # parse the shipped discount schedules and deflators once
 
 
 def main(argv: list[str]) -> int:

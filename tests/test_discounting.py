@@ -7,14 +7,14 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from costmodel.discounting import (
+from costmodel.appraisal.discounting import (
     discount_factors,
     present_value,
     price_conversion_factor,
     rates_by_year,
     schedule_factors,
 )
-from costmodel.loading import load_reference
+from costmodel.inputs.loading import load_reference
 
 STANDARD = [(0, 0.035), (31, 0.030), (76, 0.025), (126, 0.020), (201, 0.015), (301, 0.010)]
 

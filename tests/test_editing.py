@@ -9,10 +9,16 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from costmodel.editing import DELETE, apply_edits, editable_quantities, edited_scenario, problems_by_path
-from costmodel.engine import appraise
+from costmodel.appraisal.chain import appraise
 from costmodel.errors import AssumptionError
-from costmodel.loading import load_proposal
+from costmodel.inputs.editing import (
+    DELETE,
+    apply_edits,
+    editable_quantities,
+    edited_scenario,
+    problems_by_path,
+)
+from costmodel.inputs.loading import load_proposal
 
 ROOT = Path(__file__).resolve().parent.parent
 YOUTH = ROOT / "assumptions" / "proposals" / "youth_work.yaml"

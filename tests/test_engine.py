@@ -16,14 +16,14 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from costmodel.engine import (
+from costmodel.appraisal.chain import appraise
+from costmodel.appraisal.engine import (
     additionality_factor,
-    appraise,
     events_by_year,
     first_year_staying_nonnegative,
     persistence_profile,
 )
-from costmodel.loading import Overrides, load_proposal
+from costmodel.inputs.loading import Overrides, load_proposal
 
 from .conftest import ROOT
 

@@ -10,8 +10,8 @@ from typing import Any
 import numpy as np
 import pytest
 
-from costmodel.engine import compile_scenario
-from costmodel.loading import load_library, load_proposal, parse_file
+from costmodel.appraisal.engine import compile_scenario
+from costmodel.inputs.loading import load_library, load_proposal, parse_file
 
 ROOT = Path(__file__).resolve().parent.parent
 ASSUMPTIONS = ROOT / "assumptions"

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
+from costmodel.appraisal.chain import appraise
 from costmodel.cli import main
-from costmodel.engine import appraise
 from costmodel.export.brief import (
     CHROMIUM_ARGS,
     brief_content,
@@ -22,7 +22,7 @@ from costmodel.export.brief import (
 )
 from costmodel.export.images import chart_image
 from costmodel.formatting import money, per_pound
-from costmodel.loading import load_proposal
+from costmodel.inputs.loading import load_proposal
 
 ROOT = Path(__file__).resolve().parent.parent
 YOUTH_WORK = ROOT / "assumptions" / "proposals" / "youth_work.yaml"
@@ -215,7 +215,7 @@ def test_brief_prints_on_one_a4_page_screenshot(result, html_doc, tmp_path):
 def test_real_simulation_is_quoted_in_the_briefing(result):
     import numpy as np
 
-    from costmodel.uncertainty import simulate
+    from costmodel.uncertainty.analysis import simulate
 
     sim = simulate(result.scenario, draws=2000, seed=3)
     md = brief_markdown(result, sim)

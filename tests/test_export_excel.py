@@ -15,10 +15,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from costmodel.engine import appraise
+from costmodel.appraisal.chain import appraise
 from costmodel.export.excel import CALC, INPUTS, OUTPUTS, PROVENANCE, workbook_bytes, workbook_cells
 from costmodel.export.formula import Evaluator
-from costmodel.loading import Overrides, load_proposal
+from costmodel.inputs.loading import Overrides, load_proposal
 
 ROOT = Path(__file__).resolve().parent.parent
 YOUTH_WORK = ROOT / "assumptions" / "proposals" / "youth_work.yaml"

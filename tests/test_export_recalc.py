@@ -12,9 +12,9 @@ import subprocess
 
 import pytest
 
-from costmodel.engine import appraise
+from costmodel.appraisal.chain import appraise
 from costmodel.export.excel import workbook_bytes
-from costmodel.loading import load_proposal
+from costmodel.inputs.loading import load_proposal
 
 from .conftest import PROPOSALS
 

@@ -16,10 +16,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from costmodel.appraisal.chain import appraise
 from costmodel.cli import main
-from costmodel.engine import appraise
 from costmodel.errors import AssumptionError
-from costmodel.loading import load_proposal
+from costmodel.inputs.loading import load_proposal
 
 from .conftest import ROOT
 

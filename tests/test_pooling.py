@@ -15,11 +15,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from costmodel.appraisal.chain import appraise
+from costmodel.appraisal.engine import Flows
 from costmodel.cli import main
-from costmodel.engine import Flows, appraise
 from costmodel.errors import AssumptionError
-from costmodel.loading import load_proposal
-from costmodel.pooling import (
+from costmodel.inputs.loading import load_proposal
+from costmodel.pooling.accounting import (
     PoolParams,
     PoolStructure,
     appraise_pool,
@@ -219,7 +220,7 @@ def pool_case(draw, rule=None):
     cash = savings * rng.uniform(0, 1, (B, T, A))
     events = rng.uniform(0, 10, (B, O, T))
     rates = np.full((B, T), draw(st.sampled_from([0.0, 0.035, 0.1])))
-    from costmodel.discounting import discount_factors
+    from costmodel.appraisal.discounting import discount_factors
 
     flows = Flows(
         costs=costs,
@@ -376,7 +377,7 @@ def test_fair_share_leaves_every_partner_whole_when_total_nonnegative(case, rule
     assert np.all(fs.target_net[ok] * m >= -0.005)
     # delivering it as savings shares (a formula constant over the years) gives exactly those NPVs
     shares = fs.savings_shares[:, None, :] * np.ones_like(pf.savings_before)
-    from costmodel.pooling import share_savings
+    from costmodel.pooling.accounting import share_savings
 
     sav_after = share_savings(pf.savings_before, shares, m)
     net = pv(sav_after - pf.costs_after - pf.charges_paid + pf.charges_received, df)
@@ -520,7 +521,7 @@ def test_cli_pool_without_pool_is_a_usage_error():
 
 
 def test_pooling_charts_only_for_pooled_proposals():
-    from costmodel.charts import CHART_KINDS, build_chart
+    from costmodel.present.charts import CHART_KINDS, build_chart
 
     pooled = appraise(load_proposal(EARLY_HELP))
     plain = appraise(load_proposal(ROOT / "assumptions/proposals/youth_work.yaml"))

@@ -13,9 +13,9 @@ import numpy as np
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from costmodel.engine import appraise
-from costmodel.loading import load_proposal, scenario_from_parsed
-from costmodel.yamlio import ParsedYaml
+from costmodel.appraisal.chain import appraise
+from costmodel.inputs.loading import load_proposal, scenario_from_parsed
+from costmodel.inputs.yamlio import ParsedYaml
 
 AGENCIES = ["council", "police", "courts", "nhs"]
 SRC = {"source": "s"}
@@ -201,7 +201,7 @@ def test_present_value_not_above_undiscounted_for_positive_flows(data):
 @SETTINGS
 @given(proposals())
 def test_same_input_same_json(data):
-    from costmodel.report import to_json
+    from costmodel.present.report import to_json
 
     assert to_json(run(data)) == to_json(run(data))
 
@@ -210,7 +210,7 @@ def test_same_input_same_json(data):
 @given(proposals())
 def test_summary_path_equals_full_evaluation(data):
     """The Monte Carlo's reduced evaluation gives the same figures as the full flows."""
-    from costmodel.engine import compile_scenario, evaluate, evaluate_summary
+    from costmodel.appraisal.engine import compile_scenario, evaluate, evaluate_summary
 
     r = run(data)
     s, p = compile_scenario(r.scenario)

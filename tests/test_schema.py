@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from costmodel.schema import schema_files
+from costmodel.inputs.schema import schema_files
 
 from .conftest import ASSUMPTIONS
 

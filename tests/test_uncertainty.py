@@ -15,12 +15,13 @@ import numpy as np
 import numpy_financial as npf
 import pytest
 
+from costmodel.appraisal.chain import appraise
 from costmodel.cli import main
-from costmodel.engine import appraise
 from costmodel.errors import UsageError
-from costmodel.loading import load_proposal
-from costmodel.models import Proposal
-from costmodel.uncertainty import (
+from costmodel.inputs.loading import load_proposal
+from costmodel.inputs.models import Proposal
+from costmodel.present.uncertainty_report import simulation_json
+from costmodel.uncertainty.analysis import (
     MAX_DRAWS,
     check_draws,
     compile_uncertainty,
@@ -32,7 +33,6 @@ from costmodel.uncertainty import (
     switching_values,
     tornado,
 )
-from costmodel.uncertainty_report import simulation_json
 
 from .conftest import YOUTH_WORK
 
@@ -301,8 +301,8 @@ def test_capital_optimism_bias_uses_green_book_table(youth):
 
 
 def test_optimism_bias_carried_into_simulation(youth):
-    from costmodel.optimism import load_optimism_table
-    from costmodel.uncertainty import OptimismSettings
+    from costmodel.uncertainty.analysis import OptimismSettings
+    from costmodel.uncertainty.optimism import load_optimism_table
 
     sc = _edit(youth, _zero_width)
     sim = simulate(sc, draws=50, seed=1, optimism=OptimismSettings(load_optimism_table()))
@@ -412,7 +412,7 @@ def test_impossible_distributions_one_line_each(tmp_path: Path, old, new, words)
 
 
 def test_distribution_parameterisation():
-    from costmodel.sampling import sample
+    from costmodel.inputs.distributions import sample
 
     rng = np.random.default_rng(0)
     n = 200_000
@@ -431,7 +431,7 @@ def test_distribution_parameterisation():
 
 
 def test_draws_clipped_to_domain_and_rounded_for_years():
-    from costmodel.sampling import sample
+    from costmodel.inputs.distributions import sample
 
     rng = np.random.default_rng(1)
     d = sample(
@@ -453,7 +453,7 @@ def test_draws_clipped_to_domain_and_rounded_for_years():
 
 
 def test_uncertainty_charts_build_from_small_frames(youth):
-    from costmodel.charts import CHART_KINDS, build_chart
+    from costmodel.present.charts import CHART_KINDS, build_chart
 
     det = appraise(youth)
     for kind in ("tornado", "npv-distribution"):

@@ -1,11 +1,11 @@
 """The one-page briefing: headline sentence, verdict, who gains or loses, two charts, caveats, sources.
 
-Every figure comes from the engine's :class:`~costmodel.engine.TenYearTest` result and carries the
+Every figure comes from the engine's :class:`~costmodel.appraisal.engine.TenYearTest` result and carries the
 numbers of the sources behind it ([1], [2]...), listed at the foot of the page. HTML is the main form
 (print CSS: one A4 page); Markdown is the same content without the charts; PDF is the HTML printed by
 headless Chromium where it is installed.
 
-A Monte Carlo result (:class:`costmodel.uncertainty.Simulation`) may be passed as ``simulation``: the
+A Monte Carlo result (:class:`costmodel.uncertainty.analysis.Simulation`) may be passed as ``simulation``: the
 briefing quotes its probability of passing, the number of draws and the 5th-95th percentile range of
 the NPV [£].
 """
@@ -25,7 +25,7 @@ from ..errors import OutputError
 from ..formatting import fy_label, money, per_pound, years_words
 
 if TYPE_CHECKING:
-    from ..engine import TenYearTest
+    from ..appraisal.engine import TenYearTest
 
 CHROMIUM_CANDIDATES = ("/usr/bin/chromium", "/usr/bin/chromium-browser", "chromium", "chromium-browser")
 CHROMIUM_ARGS = (
@@ -47,7 +47,7 @@ BRIEF_CHARTS = ("savings-by-department", "cumulative-position")
 
 @dataclass(frozen=True)
 class SimulationSummary:
-    """What the briefing quotes from a Monte Carlo run (:class:`costmodel.uncertainty.Simulation`)."""
+    """What the briefing quotes from a Monte Carlo run (:class:`costmodel.uncertainty.analysis.Simulation`)."""
 
     probability_passes: float  # [fraction]
     n_draws: int
@@ -56,7 +56,7 @@ class SimulationSummary:
 
 
 def read_simulation(sim: Any) -> SimulationSummary | None:
-    """The briefing's figures from a :class:`costmodel.uncertainty.Simulation` (None for no simulation)."""
+    """The briefing's figures from a :class:`costmodel.uncertainty.analysis.Simulation` (None for no simulation)."""
     if sim is None:
         return None
     if isinstance(sim, SimulationSummary):
@@ -418,7 +418,7 @@ def brief_html(result: TenYearTest, simulation: Any = None, *, charts: bool = Tr
     e = html.escape
     chart_html = ""
     if charts:
-        from ..charts import CHART_KINDS
+        from ..present.charts import CHART_KINDS
         from .images import data_uri
 
         figs = []

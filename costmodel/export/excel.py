@@ -22,19 +22,22 @@ viewers that do not recalculate show the right figure and the tests can compare 
 
 from __future__ import annotations
 
+import datetime
 import io
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from .. import __version__
-from ..engine import MONEY_TOLERANCE
+from ..appraisal.engine import MONEY_TOLERANCE
 from ..formatting import fy_label
+from ..inputs.models import GRADE_MEANINGS
+from ..present.report import CONVENTIONS
 from .formula import Evaluator, cell_name, col_letters
 
 if TYPE_CHECKING:
-    from ..engine import TenYearTest
-    from ..models import Source
+    from ..appraisal.engine import TenYearTest
+    from ..inputs.models import Source
 
 INPUTS, CALC, OUTPUTS, PROVENANCE = "Inputs", "Calculations", "Outputs", "Provenance"
 FIRST_YEAR_COL = 7  # column H: the first appraisal year on every sheet
@@ -969,9 +972,6 @@ class _Builder:
     # ---- Provenance ---------------------------------------------------------------------------
 
     def build_provenance(self) -> None:
-        from ..models import GRADE_MEANINGS
-        from ..report import CONVENTIONS
-
         sc, r = self.sc, self.r
         s = self.prov
         self.title(
@@ -1133,8 +1133,6 @@ def workbook_bytes(result: TenYearTest) -> bytes:
     the right figures in viewers that do not recalculate. Deterministic for a given result (fixed
     creation date).
     """
-    import datetime
-
     import xlsxwriter
 
     sheets = _Builder(result).build()

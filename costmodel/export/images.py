@@ -1,6 +1,6 @@
 """Chart images (PNG or SVG) of any chart kind, rendered offline with vl-convert.
 
-The charts are the app's own (:data:`costmodel.charts.CHART_KINDS`), so an image matches what the app
+The charts are the app's own (:data:`costmodel.present.charts.CHART_KINDS`), so an image matches what the app
 shows. Altair and vl-convert are imported inside the functions: importing this module is cheap.
 """
 
@@ -10,9 +10,10 @@ import base64
 from typing import TYPE_CHECKING, Literal
 
 from ..errors import UsageError
+from ..present.charts import CHART_KINDS, build_chart
 
 if TYPE_CHECKING:
-    from ..engine import TenYearTest
+    from ..appraisal.engine import TenYearTest
 
 ImageFormat = Literal["png", "svg"]
 FORMATS: tuple[str, ...] = ("png", "svg")
@@ -20,8 +21,6 @@ FORMATS: tuple[str, ...] = ("png", "svg")
 
 def chart_kinds() -> tuple[str, ...]:
     """The valid chart kinds, in the app's order."""
-    from ..charts import CHART_KINDS
-
     return tuple(CHART_KINDS)
 
 
@@ -39,8 +38,6 @@ def chart_spec(
 
     ``width`` and ``height`` [px] resize the plotting area (e.g. for the half-width briefing charts).
     """
-    from ..charts import build_chart
-
     check_kind(kind)
     spec = build_chart(kind, result).to_dict()
     if width is not None or height is not None:
@@ -71,7 +68,7 @@ def chart_image(
     Parameters
     ----------
     kind : str
-        One of :data:`costmodel.charts.CHART_KINDS`.
+        One of :data:`costmodel.present.charts.CHART_KINDS`.
     fmt : 'png' or 'svg'
     scale : float
         PNG pixel density (2 gives crisp slides; ignored for SVG). [ratio]

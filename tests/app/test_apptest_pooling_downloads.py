@@ -10,11 +10,11 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from app_pages.downloads_tab import XLSX_MIME, chart_files, document_files
-from costmodel.engine import appraise
-from costmodel.loading import load_proposal
-from costmodel.pooling import appraise_pool
-from costmodel.pooling_views import cash_requirement_table, fair_share_table, flows_table, partner_table
+from app_pages.tabs.downloads import XLSX_MIME, chart_files, document_files
+from costmodel.appraisal.chain import appraise
+from costmodel.inputs.loading import load_proposal
+from costmodel.pooling.accounting import appraise_pool
+from costmodel.pooling.views import cash_requirement_table, fair_share_table, flows_table, partner_table
 
 ROOT = Path(__file__).resolve().parents[2]
 APP = str(ROOT / "app.py")

@@ -9,14 +9,14 @@ import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from app_pages.downloads_tab import document_files
-from app_pages.uncertainty_tab import DRAWS_KEY, OPTIMISM_KEY, SEED_KEY
-from costmodel.engine import appraise
+from app_pages.tabs.downloads import document_files
+from app_pages.tabs.uncertainty import DRAWS_KEY, OPTIMISM_KEY, SEED_KEY
+from costmodel.appraisal.chain import appraise
 from costmodel.export.brief import SimulationSummary
 from costmodel.formatting import money, percent
-from costmodel.limits import MAX_DRAWS
-from costmodel.loading import load_proposal
-from costmodel.uncertainty import optimism_effect, simulate
+from costmodel.inputs.loading import load_proposal
+from costmodel.uncertainty.analysis import optimism_effect, simulate
+from costmodel.uncertainty.limits import MAX_DRAWS
 
 ROOT = Path(__file__).resolve().parents[2]
 APP = str(ROOT / "app.py")
@@ -245,8 +245,8 @@ def test_settings_and_the_run_survive_a_page_switch():
     assert at.number_input(key=DRAWS_KEY).value == 3000 and at.number_input(key=SEED_KEY).value == 9
     assert metrics(tab(at, "Uncertainty")) == before
     # the run was made with the corrections: it matches the engine's corrected simulation
-    from costmodel.optimism import load_optimism_table
-    from costmodel.uncertainty import OptimismSettings
+    from costmodel.uncertainty.analysis import OptimismSettings
+    from costmodel.uncertainty.optimism import load_optimism_table
 
     sim = simulate(
         load_proposal(PROPOSALS / "early_help_pooled.yaml"),

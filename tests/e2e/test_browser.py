@@ -111,7 +111,7 @@ def test_page_renders_with_charts_and_no_exception(page):
 def test_edit_changes_headline_and_yaml_downloads(page, tmp_path):
     from playwright.sync_api import expect
 
-    from costmodel.loading import load_proposal
+    from costmodel.inputs.loading import load_proposal
 
     page.get_by_role("link", name="Edit assumptions").click()
     expect(page.get_by_role("heading", name="Edit assumptions")).to_be_visible()

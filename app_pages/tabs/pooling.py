@@ -1,0 +1,170 @@
+"""The Pooling results tab (pooled budgets, savings sharing, responsibility charges, fair-share solver).
+
+Shown only for proposals that declare a pool or responsibility charges. Everything shown comes from
+``costmodel.pooling.accounting.appraise_pool`` and the tables in ``costmodel.pooling.views``.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from app_pages.common import current_draft, draft_pooling, show_chart, show_table
+from costmodel.appraisal.engine import TenYearTest
+from costmodel.formatting import fy_label, money, plural
+
+RULE_KEY = "pooling_rule"
+
+
+def pooling_tab(r: TenYearTest) -> None:
+    from costmodel.pooling.views import (
+        MONEY_COLUMNS,
+        PEAK_COLUMN,
+        SOLVER_RULE_LABELS,
+        cash_requirement_table,
+        fair_share_table,
+        flows_table,
+        partner_table,
+    )
+
+    d = current_draft()
+    if d is None:  # pragma: no cover - the page stops before this without a draft
+        return
+    rule = st.session_state.get(RULE_KEY, "proportional")
+    pr = draft_pooling(d, rule)
+    if pr is None:
+        st.info("This proposal declares neither a pool nor responsibility charges.")
+        return
+    pid = r.scenario.proposal.id
+    prices = f"{fy_label(r.structure.price_base_year)} prices"
+    money_format = {"format": "%,.0f"}
+
+    # --- the partners ------------------------------------------------------------------------
+    if pr.has_pool:
+        st.markdown(
+            f"**{pr.pool_name}** · sharing rule: *{pr.rule.replace('_', ' ')}* · host: "
+            f"{next((p.name for p in pr.positions if p.host), pr.host)}"
+        )
+    else:
+        st.markdown("**Responsibility charges** (no pooled budget declared)")
+    st.markdown(
+        f"**Partner table**: present value over {plural(r.structure.n_years, 'year')} (£, {prices}, "
+        f"{r.scenario.schedule.label}). The NPV columns add up to the whole-public-sector NPV "
+        f"({money(pr.npv)}). *Puts in*: pool contribution (its own prevention costs outside a pool); *passes "
+        "alone*: the budget holder's own NPV is at least zero; *peak cash need*: the most it must find at once "
+        "under the agreement (undiscounted)."
+    )
+    partners = partner_table(pr)
+    show_table(
+        partners,
+        file_name=f"{pid}-pooling-partners.csv",
+        key="pool-partners-csv",
+        column_config={
+            c: st.column_config.NumberColumn(c.removesuffix(" (£)"), **money_format)
+            for c in [*MONEY_COLUMNS, PEAK_COLUMN]
+        },
+        views=[
+            ["Budget holder", *MONEY_COLUMNS],
+            ["Budget holder", "In the pool", "Passes alone: before", "Passes alone: after", PEAK_COLUMN],
+        ],
+    )
+    for note in pr.notes:
+        st.info(note[:1].upper() + note[1:] + ".", icon=":material/info:")
+    show_chart("pooling-partners", r, key_prefix="pool-")
+
+    # --- who pays, who saves -------------------------------------------------------------------
+    st.subheader("Who pays, who saves")
+    show_chart("who-pays-who-saves-flows", r, key_prefix="pool-")
+    with st.expander("The flows as a table"):
+        show_table(
+            flows_table(pr),
+            file_name=f"{pid}-pooling-flows.csv",
+            key="pool-flows-csv",
+            column_config={"PV (£)": st.column_config.NumberColumn("PV (£)", **money_format)},
+        )
+
+    # --- dual running per partner --------------------------------------------------------------
+    st.subheader("Each partner's cash requirement by year")
+    show_chart("pooling-cash-requirement", r, key_prefix="pool-")
+    cash = cash_requirement_table(pr)
+    st.markdown(
+        f"Cumulative cash requirement under the agreement (£, {prices}, undiscounted): costs or contribution "
+        "plus charges paid, less charges received and cashable savings, added up year by year."
+    )
+    show_table(
+        cash,
+        file_name=f"{pid}-pooling-cash-requirement.csv",
+        key="pool-cash-csv",
+        column_config={
+            c: st.column_config.NumberColumn(c.removesuffix(" (£)"), **money_format)
+            for c in cash.columns
+            if c != "Partner"
+        },
+        views=[
+            [c for c in cash.columns if "Peak" not in c],
+            ["Partner", *(c for c in cash.columns if "Peak" in c)],
+        ],
+    )
+
+    # --- fair-share solver -----------------------------------------------------------------------
+    st.subheader("Fair-share agreement")
+    st.radio(
+        "Share the partners' combined NPV",
+        list(SOLVER_RULE_LABELS),
+        format_func=SOLVER_RULE_LABELS.__getitem__,
+        key=RULE_KEY,
+        horizontal=True,
+        help="The solver proposes contribution shares (or savings shares) that leave every partner no worse off "
+        "whenever the partners together come out ahead.",
+    )
+    fs = pr.fair_share
+    if fs is None:  # pragma: no cover - the solver is always asked for here
+        return
+    (st.success if fs.feasible else st.warning)(fs.explanation, icon=":material/handshake:")
+    if fs.feasible:
+        fair = fair_share_table(pr)
+        share_cols = [
+            "Weight",
+            "Proposed contribution share",
+            "Proposed savings share",
+            "Current savings share",
+        ]
+        show_table(
+            fair,
+            file_name=f"{pid}-fair-share-{fs.rule}.csv",
+            key="pool-fair-csv",
+            column_config={
+                c: st.column_config.NumberColumn(label, format="percent")
+                for c, label in zip(
+                    share_cols,
+                    ["Share of NPV", "Contribution share", "Savings share", "Savings share now"],
+                    strict=True,
+                )
+            }
+            | {
+                c: st.column_config.NumberColumn(c.removesuffix(" (£)"), **money_format)
+                for c in ("NPV under the proposal (£)", "NPV now (£)")
+            },
+        )
+        cols = st.columns(3)
+        cols[0].metric("Partners' combined NPV", money(fs.partners_npv))
+        cols[1].metric(
+            "Distance of the current agreement",
+            money(fs.distance_gbp),
+            help="Present value that would have to move between partners to reach the proposed agreement.",
+        )
+        cols[2].metric(
+            "Pooled savings to re-allocate",
+            f"{fs.share_distance:.1%}",
+            help="Half the sum of the differences between the proposed and current savings shares.",
+        )
+        st.caption(
+            "Share of NPV: the fraction of the partners' combined NPV each partner ends with. "
+            "Proposed contribution share: the share of the prevention costs each partner pays, savings falling as "
+            "they fall. Proposed savings share: the share of the pooled savings each receives, contributions as "
+            "declared. Either gives every partner the NPV in the 'under the proposal' column."
+        )
+        if not fs.contribution_shares_valid:
+            st.info(
+                "The proposed contribution shares include a negative one: use the savings shares instead.",
+                icon=":material/info:",
+            )

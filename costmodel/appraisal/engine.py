@@ -1,0 +1,843 @@
+"""The Ten Year Test engine: pure, vectorised numpy over (batch ×) years × agencies × lines.
+
+Layout, in the style of pvlib:
+
+* pure functions over arrays (:func:`persistence_profile`, :func:`events_by_year`,
+  :func:`additionality_factor`, :func:`cashable_mask`, :func:`evaluate`, :func:`first_year_staying_nonnegative`);
+* :func:`compile_scenario` turns a resolved :class:`~costmodel.inputs.loading.Scenario` into a fixed
+  :class:`Structure` and central :class:`Params` (all money already in price-base-year prices);
+* :func:`summarise` reduces the flows to the headline figures of a :class:`TenYearTest`; the thin
+  orchestrator :func:`costmodel.appraisal.chain.appraise` runs the steps in order and adds the verdict.
+
+Every function broadcasts over optional leading batch axes (``*B``), so the same code evaluates one
+central case or a chunk of Monte Carlo draws. There is no Python loop over years or draws.
+
+Outcome arithmetic, for outcome *o*, intake year *s*, appraisal year *t*, agency *a*::
+
+    intake[s]      = cohort                      while intake_start <= s <= intake_end, else 0
+    profile[j]     = (1 - drop_off) ** (j - lag)  for lag <= j < lag + persistence, else 0
+    gross[t]       = baseline_rate * effect * sum_s intake[s] * profile[t - s]        [events]
+    net[t]         = gross[t] * (1 - deadweight) * (1 - displacement) * (1 - attribution)
+                                * (1 - optimism_bias)                                    [events]
+    saving[t, a]   = net[t] * unit_cost[a]                                             [£]
+    cashable[t, a] = saving[t, a] * cashable_share   once t >= intake_start + lag + cashable_delay
+
+For a cut every flow changes sign: the cut budget's "cost" is negative (money released) and the
+outcome "savings" are negative (acute demand added).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING
+
+import numpy as np
+from numpy.typing import NDArray
+
+from ..errors import ComputationError
+from .discounting import appraisal_rates, discount_factors, nominal_to_real, price_conversion_factor
+
+if TYPE_CHECKING:
+    from ..inputs.loading import Scenario
+    from ..inputs.models import CostLine, SavingsLine
+
+F = NDArray[np.float64]
+
+MONEY_TOLERANCE = 0.005
+"""Half a penny [£]: cumulative positions within this of zero count as break-even."""
+
+
+# ---------------------------------------------------------------------------------------------
+# Pure array functions
+# ---------------------------------------------------------------------------------------------
+
+
+def persistence_profile(lag: F, persistence: F, drop_off: F, n_years: int) -> F:
+    """Share of a year's intake effect still present j years after intake, j = 0..n_years-1. [fraction]
+
+    Parameters
+    ----------
+    lag : array (*B, O)
+        Years before the effect starts. [years]
+    persistence : array (*B, O)
+        Years the effect lasts. [years]
+    drop_off : array (*B, O)
+        Share of the remaining effect lost each year after the first. [fraction]
+    n_years : int
+        Length of the profile. [years]
+
+    Returns
+    -------
+    array (*B, O, n_years)
+    """
+    j = np.arange(n_years, dtype=np.float64)
+    lag = np.asarray(lag, dtype=np.float64)[..., None]
+    persistence = np.asarray(persistence, dtype=np.float64)[..., None]
+    keep = 1.0 - np.asarray(drop_off, dtype=np.float64)[..., None]
+    since = j - lag
+    active = (since >= 0) & (since < persistence)
+    return np.where(active, keep ** np.maximum(since, 0.0), 0.0)
+
+
+def events_by_year(intake: F, profile: F) -> F:
+    """Convolve yearly intakes with the effect profile: effects in year t from all earlier intakes.
+
+    ``intake`` and ``profile`` have shape (*B, O, T); returns (*B, O, T) with
+    ``out[..., t] = sum_{s <= t} intake[..., s] * profile[..., t - s]``.
+    """
+    n = intake.shape[-1]
+    t = np.arange(n)
+    lagidx = t[:, None] - t[None, :]  # (T, T): t - s
+    lower = lagidx >= 0
+    toeplitz = np.where(lower, profile[..., np.clip(lagidx, 0, n - 1)], 0.0)  # (*B, O, T, T)
+    return (toeplitz @ intake[..., None])[..., 0]  # matmul: much faster than einsum over batch axes
+
+
+def additionality_factor(deadweight: F, displacement: F, attribution: F, optimism_bias: F) -> F:
+    """Share of the gross change that is additional and credited to the proposal. [fraction]
+
+    Applied in the documented order deadweight → displacement → attribution → optimism bias, each
+    multiplying what remains by (1 - rate) (SROI guide; HCA/BIS additionality guide). Being a
+    product, the order does not change the result.
+    """
+    return (1.0 - deadweight) * (1.0 - displacement) * (1.0 - attribution) * (1.0 - optimism_bias)
+
+
+def cashable_mask(first_year: F, n_years: int) -> F:
+    """1.0 in years from ``first_year`` on (the year a saving can first be released), else 0.0.
+
+    ``first_year`` has shape (*B, O); returns (*B, O, n_years).
+    """
+    t = np.arange(n_years, dtype=np.float64)
+    return (t >= np.asarray(first_year, dtype=np.float64)[..., None]).astype(np.float64)
+
+
+def first_year_staying_nonnegative(cumulative: F, tolerance: float = MONEY_TOLERANCE) -> NDArray[np.int64]:
+    """Index of the first year from which ``cumulative`` stays ≥ 0 to the end, or -1 if it never does.
+
+    ``cumulative`` has shape (..., T); returns (...,).
+    """
+    ok = cumulative >= -tolerance
+    stays = np.flip(np.logical_and.accumulate(np.flip(ok, axis=-1), axis=-1), axis=-1)
+    first = np.argmax(stays, axis=-1)
+    return np.where(stays.any(axis=-1), first, -1).astype(np.int64)
+
+
+def first_year_true(flags: NDArray[np.bool_]) -> NDArray[np.int64]:
+    """Index of the first True along the last axis, or -1."""
+    return np.where(flags.any(axis=-1), np.argmax(flags, axis=-1), -1).astype(np.int64)
+
+
+# ---------------------------------------------------------------------------------------------
+# Compiled scenario
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Structure:
+    """Fixed shape of a compiled scenario (what does not vary between draws)."""
+
+    n_years: int
+    first_year: int
+    firm_budget_years: int
+    price_base_year: int
+    sign: float  # +1 new spending, -1 cut
+    agency_ids: tuple[str, ...]
+    cost_line_ids: tuple[str, ...]
+    outcome_ids: tuple[str, ...]
+    cost_shape: F  # (L, T): amount multiplier per year (growth, timing) [ratio]
+    cost_payer: F  # (L, A) one-hot payer
+    intake_mask: F  # (O, T) 1 in intake years
+    intake_start: F  # (O,) [years]
+    savings_line_ids: tuple[str, ...] = ()
+    savings_shape: F = field(default_factory=lambda: np.zeros((0, 0)))  # (S, T) [ratio, base prices]
+    savings_holder: F = field(default_factory=lambda: np.zeros((0, 0)))  # (S, A) one-hot budget holder
+    savings_cash: F = field(default_factory=lambda: np.zeros((0, 0)))  # (S, T) cashable share by year
+    discount_offset: int = 0  # first_year - discount year [years]
+    cash_factor: F = field(default_factory=lambda: np.zeros(0))  # (T,) D[year_t] / D[base] [ratio]
+
+
+@dataclass(frozen=True)
+class Params:
+    """Numeric inputs that may vary (central values, or draws with leading batch axes)."""
+
+    cost_amount: F  # (*B, L) [£ price base; per year for recurring]
+    cohort: F  # (*B, O) [people per year]
+    baseline_rate: F  # (*B, O) [fraction]
+    effect: F  # (*B, O) [fraction]
+    lag: F  # (*B, O) [years]
+    persistence: F  # (*B, O) [years]
+    drop_off: F  # (*B, O) [fraction]
+    deadweight: F  # (*B, O) [fraction]
+    displacement: F  # (*B, O) [fraction]
+    attribution: F  # (*B, O) [fraction]
+    optimism_bias: F  # (*B, O) [fraction]
+    cashable_share: F  # (*B, O) [fraction]
+    cashable_delay: F  # (*B, O) [years]
+    unit_cost: F  # (*B, O, A) [£ per event, price base]
+    rates: F  # (*B, T) discount rate per year [fraction]
+    savings_amount: F = field(default_factory=lambda: np.zeros(0))  # (*B, S) [£ base prices, per year]
+
+
+@dataclass(frozen=True)
+class Flows:
+    """Real (undiscounted) flows by year and agency, and the discount factors. Shapes (*B, T, A)."""
+
+    costs: F  # prevention spending [£]
+    savings: F  # acute costs avoided, after additionality [£]
+    cashable: F  # the part of savings that can be released from budgets [£]
+    events: F  # (*B, O, T) net events avoided (added, for a cut) [events]
+    savings_by_outcome: F  # (*B, O, T) savings summed over agencies [£]
+    factors: F  # (*B, T) discount factors [fraction]
+    gross_savings: F | None = None  # (*B, T, A) savings before additionality adjustments [£]
+
+    @property
+    def net(self) -> F:
+        return self.savings - self.costs
+
+
+def compile_scenario(scenario: Scenario) -> tuple[Structure, Params]:
+    """Turn a resolved scenario into array form, converting every amount to price-base prices."""
+    p = scenario.proposal
+    ap = p.appraisal
+    T = ap.horizon_years
+    agencies = [a.id for a in scenario.agencies]
+    aidx = {a: i for i, a in enumerate(agencies)}
+    index = scenario.deflator.index
+    base = ap.price_base_year
+    t = np.arange(T, dtype=np.float64)
+
+    L = len(p.prevention_costs)
+    shape = np.zeros((L, T))
+    amount = np.zeros(L)
+    payer = np.zeros((L, len(agencies)))
+    for i, line in enumerate(p.prevention_costs):
+        payer[i, aidx[line.paid_by]] = 1.0
+        amount[i], shape[i] = line_profile(line, index, base, ap.first_year, T)
+
+    S = len(p.savings)
+    s_shape = np.zeros((S, T))
+    s_amount = np.zeros(S)
+    s_holder = np.zeros((S, len(agencies)))
+    s_cash = np.zeros((S, T))
+    for i, sl in enumerate(p.savings):
+        s_holder[i, aidx[sl.saved_by]] = 1.0
+        s_amount[i], s_shape[i] = line_profile(sl, index, base, ap.first_year, T)
+        share = sl.cashable_share.value if sl.cashable_share is not None else 1.0
+        s_cash[i] = share * (t >= sl.start_year + sl.cashable_delay_years)
+    calendar = ap.first_year + np.arange(T)
+    offset = ap.first_year - ap.discount_origin
+
+    n_outcomes = len(p.outcomes)
+    A = len(agencies)
+    intake_mask = np.zeros((n_outcomes, T))
+    unit = np.zeros((n_outcomes, A))
+    for o, oc in enumerate(p.outcomes):
+        end = oc.intake_end_year if oc.intake_end_year is not None else T - 1
+        intake_mask[o] = ((t >= oc.intake_start_year) & (t <= end)).astype(np.float64)
+        for use in oc.unit_costs:
+            uc = scenario.unit_costs[use.unit_cost]
+            per = use.per_event.value if use.per_event is not None else 1.0
+            k = price_conversion_factor(index, uc.price_year, base)
+            for b in uc.bearers:
+                unit[o, aidx[b.agency]] += per * b.value * k
+
+    def col(name: str) -> F:
+        return np.array([float(getattr(oc, name).value) for oc in p.outcomes], dtype=np.float64)
+
+    structure = Structure(
+        n_years=T,
+        first_year=ap.first_year,
+        firm_budget_years=ap.firm_budget_years,
+        price_base_year=base,
+        sign=1.0 if p.kind == "new_spending" else -1.0,
+        agency_ids=tuple(agencies),
+        cost_line_ids=tuple(line.id for line in p.prevention_costs),
+        outcome_ids=tuple(oc.id for oc in p.outcomes),
+        cost_shape=shape,
+        cost_payer=payer,
+        intake_mask=intake_mask,
+        intake_start=np.array([float(oc.intake_start_year) for oc in p.outcomes]),
+        savings_line_ids=tuple(sl.id for sl in p.savings),
+        savings_shape=s_shape,
+        savings_holder=s_holder,
+        savings_cash=s_cash,
+        discount_offset=offset,
+        cash_factor=1.0 / nominal_to_real(index, calendar, base),
+    )
+    params = Params(
+        cost_amount=amount,
+        cohort=col("cohort"),
+        baseline_rate=col("baseline_rate"),
+        effect=col("effect"),
+        lag=col("lag_years"),
+        persistence=col("persistence_years"),
+        drop_off=col("drop_off"),
+        deadweight=col("deadweight"),
+        displacement=col("displacement"),
+        attribution=col("attribution"),
+        optimism_bias=col("optimism_bias"),
+        cashable_share=col("cashable_share"),
+        cashable_delay=col("cashable_delay_years"),
+        unit_cost=unit,
+        rates=appraisal_rates([(b.from_year, b.rate) for b in scenario.schedule.bands], T, offset),
+        savings_amount=s_amount,
+    )
+    return structure, params
+
+
+def line_profile(
+    line: CostLine | SavingsLine, index: dict[int, float], base: int, first_year: int, T: int
+) -> tuple[float, F]:
+    """Amount [£, base prices] and yearly multiplier [ratio] of a cost or savings line over T years.
+
+    A real amount is converted once (``D[base] / D[price_year]``); a nominal (cash) amount is converted
+    year by year (``D[base] / D[year spent]``, Green Book 2022 Table 1), so its multiplier carries the
+    conversion; a by-year series carries its amounts in the multiplier (amount 1).
+    """
+    t = np.arange(T, dtype=np.float64)
+    row = np.zeros(T)
+    to_real = nominal_to_real(index, first_year + np.arange(T), base)  # (T,) cash -> base prices
+    if line.by_year is not None:
+        by = line.by_year
+        n = len(by.values)
+        years = first_year + line.start_year + np.arange(n)
+        if by.prices == "nominal":
+            k = nominal_to_real(index, np.minimum(years, max(index)), base)
+        elif by.price_years is not None:
+            k = nominal_to_real(index, by.price_years, base)
+        else:
+            k = np.full(n, price_conversion_factor(index, by.real_price_year, base))
+        vals = np.asarray(by.values, dtype=np.float64) * k
+        stop = min(T, line.start_year + n)
+        if stop > line.start_year:
+            row[line.start_year : stop] = vals[: stop - line.start_year]
+        return 1.0, row
+    money = line.amount
+    assert money is not None
+    nominal = money.prices == "nominal"
+    amount = money.value * (1.0 if nominal else price_conversion_factor(index, money.real_price_year, base))
+    if line.kind == "recurring":
+        end = line.end_year if line.end_year is not None else T - 1
+        g = line.growth.value if line.growth is not None else 0.0
+        active = (t >= line.start_year) & (t <= end)
+        row = np.where(active, (1.0 + g) ** np.maximum(t - line.start_year, 0), 0.0)
+    elif line.start_year < T:
+        row[line.start_year] = 1.0
+    return amount, row * to_real if nominal else row
+
+
+def outcome_terms(s: Structure, p: Params) -> tuple[F, F, F, F]:
+    """The per-outcome arrays both evaluations share.
+
+    Returns
+    -------
+    gross : (*B, O, T)
+        Events avoided before additionality: baseline_rate × effect × cohort × (intake pattern
+        convolved with the persistence profile). [events]
+    keep : (*B, O)
+        Additionality factor. [fraction]
+    cash_share : (*B, O, T)
+        Share of each year's saving that is cashable (0 before the release year). [fraction]
+    unit : (*B, O, A)
+        Cost per event by agency. [£ per event]
+    """
+    T = s.n_years
+    profile = persistence_profile(p.lag, p.persistence, p.drop_off, T)  # (*B, O, T)
+    # intake years are fixed (only the cohort size varies): events per person of intake are the profile
+    # convolved with the intake pattern, i.e. a product with the pattern's (T, T) Toeplitz matrix
+    lagidx = np.arange(T)[:, None] - np.arange(T)[None, :]  # (T, T): t - j
+    toeplitz = np.where(lagidx >= 0, s.intake_mask[..., np.clip(lagidx, 0, T - 1)], 0.0)  # (O, T, T)
+    scale = np.asarray(p.baseline_rate) * np.asarray(p.effect) * np.asarray(p.cohort)  # (*B, O)
+    batch = np.broadcast_shapes(profile.shape[:-2], scale.shape[:-1])
+    gross = np.empty((*batch, len(s.outcome_ids), T))
+    for o in range(len(s.outcome_ids)):  # outcome lines (a few), never years or draws
+        gross[..., o, :] = (profile[..., o, :] @ toeplitz[o].T) * scale[..., o, None]
+    keep = np.asarray(additionality_factor(p.deadweight, p.displacement, p.attribution, p.optimism_bias))
+    cash_share = np.asarray(p.cashable_share)[..., None] * cashable_mask(
+        s.intake_start + np.asarray(p.lag) + np.asarray(p.cashable_delay), T
+    )
+    return gross, keep, cash_share, np.asarray(p.unit_cost, dtype=np.float64)
+
+
+def evaluate(s: Structure, p: Params, *, detail: bool = True) -> Flows:
+    """Real flows by year and agency for central values or a batch of draws.
+
+    Vectorised over years, agencies and any leading batch axes (draws); the only Python loop runs over
+    the handful of outcome lines, each step a matrix product over all draws at once. With
+    ``detail=False`` the gross savings before additionality are not computed.
+    """
+    T = s.n_years
+    n_lines, n_agencies = s.cost_payer.shape
+    amount = np.asarray(p.cost_amount, dtype=np.float64)
+    if s.cost_shape.ndim == 2:  # costs[..., t, a] = sum_l amount[..., l] * shape[l, t] * payer[l, a]
+        weights = (s.cost_shape[:, :, None] * s.cost_payer[:, None, :]).reshape(n_lines, T * n_agencies)
+        costs = (amount @ weights).reshape(*amount.shape[:-1], T, n_agencies)
+    else:  # a growth rate varies by draw, so the shape carries the batch axis
+        costs = np.swapaxes(amount[..., :, None] * s.cost_shape, -1, -2) @ s.cost_payer
+
+    gross, keep, cash_share, unit = outcome_terms(s, p)
+    batch = np.broadcast_shapes(amount.shape[:-1], gross.shape[:-2], unit.shape[:-2], np.shape(p.rates)[:-1])
+    savings = np.zeros((*batch, T, n_agencies))
+    cashable = np.zeros((*batch, T, n_agencies))
+    gross_savings = np.zeros((*batch, T, n_agencies)) if detail else None
+    events = np.zeros((*batch, len(s.outcome_ids), T))
+    for o in range(len(s.outcome_ids)):  # outcome lines (a few), never years or draws
+        events_o = gross[..., o, :] * keep[..., o, None]  # (*B, T) [events]
+        events[..., o, :] = events_o
+        u = unit[..., o, None, :]  # (*B, 1, A) [£ per event]
+        savings += events_o[..., None] * u
+        cashable += (events_o * cash_share[..., o, :])[..., None] * u
+        if gross_savings is not None:
+            gross_savings += gross[..., o, :, None] * u
+    by_outcome = events * np.sum(unit, axis=-1)[..., None]
+    if s.savings_line_ids:  # plain savings lines: amount × profile, landing on one budget holder each
+        plain = np.asarray(p.savings_amount, dtype=np.float64)[..., :, None] * s.savings_shape  # (*B, S, T)
+        savings = savings + np.swapaxes(plain, -1, -2) @ s.savings_holder
+        cashable = cashable + np.swapaxes(plain * s.savings_cash, -1, -2) @ s.savings_holder
+        if gross_savings is not None:
+            gross_savings = gross_savings + np.swapaxes(plain, -1, -2) @ s.savings_holder
+    sign = s.sign
+    return Flows(
+        costs=sign * costs,
+        savings=sign * savings,
+        cashable=sign * cashable,
+        events=events,
+        savings_by_outcome=sign * by_outcome,
+        factors=discount_factors(p.rates, s.discount_offset),
+        gross_savings=None if gross_savings is None else sign * gross_savings,
+    )
+
+
+@dataclass(frozen=True)
+class Summary:
+    """What a Monte Carlo needs from each draw, without (draws × years × agencies) arrays."""
+
+    pv_costs: F  # (*B, A) [£]
+    pv_savings: F  # (*B, A) [£]
+    costs: F  # (*B, T) all agencies, undiscounted [£]
+    savings: F  # (*B, T) [£]
+    cashable: F  # (*B, T) [£]
+    factors: F  # (*B, T) [fraction]
+
+
+def evaluate_summary(s: Structure, p: Params) -> Summary:
+    """Present values by agency and yearly totals for a batch of draws: the same figures as
+    :func:`evaluate` reduced early (discounting before spreading over agencies), so memory and time
+    scale with draws × (years + agencies), not draws × years × agencies."""
+    df = discount_factors(p.rates, s.discount_offset)  # (*B, T)
+    amount = np.asarray(p.cost_amount, dtype=np.float64)  # (*B, L)
+    if s.cost_shape.ndim == 2:
+        line_pv = amount * (df @ s.cost_shape.T)  # (*B, L) [£]
+        costs_t = amount @ s.cost_shape  # (*B, T)
+    else:
+        line_pv = amount * np.einsum("...lt,...t->...l", s.cost_shape, df)
+        costs_t = np.einsum("...l,...lt->...t", amount, s.cost_shape)
+    pv_costs = line_pv @ s.cost_payer  # (*B, A)
+
+    gross, keep, cash_share, unit = outcome_terms(s, p)
+    batch = np.broadcast_shapes(amount.shape[:-1], gross.shape[:-2], unit.shape[:-2], df.shape[:-1])
+    unit_total = unit.sum(axis=-1)  # (*B, O) [£ per event, all agencies]
+    pv_events = np.zeros((*batch, len(s.outcome_ids)))
+    savings_t = np.zeros((*batch, s.n_years))
+    cashable_t = np.zeros((*batch, s.n_years))
+    for o in range(len(s.outcome_ids)):  # outcome lines (a few), never years or draws
+        events_o = gross[..., o, :] * keep[..., o, None]  # (*B, T) [events]
+        pv_events[..., o] = np.sum(events_o * df, axis=-1)
+        valued = events_o * unit_total[..., o, None]
+        savings_t += valued
+        cashable_t += valued * cash_share[..., o, :]
+    pv_savings = np.einsum("...o,...oa->...a", pv_events, unit)
+    if s.savings_line_ids:
+        s_amount = np.asarray(p.savings_amount, dtype=np.float64)  # (*B, S)
+        pv_savings = pv_savings + (s_amount * (df @ s.savings_shape.T)) @ s.savings_holder
+        savings_t = savings_t + s_amount @ s.savings_shape
+        cashable_t = cashable_t + s_amount @ (s.savings_shape * s.savings_cash)
+    sign = s.sign
+    return Summary(
+        sign * pv_costs, sign * pv_savings, sign * costs_t, sign * savings_t, sign * cashable_t, df
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Orchestrator and result
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DualRunning:
+    """Dual running: funding needed while prevention is paid for and acute budgets not yet released."""
+
+    funding_requirement: F  # (T,) costs - cashable savings, by year [£]
+    cumulative_requirement: F  # (T,) [£]
+    peak_funding_requirement: float  # max(0, max cumulative) [£]
+    peak_year: int | None  # appraisal year of the peak, None if no funding needed
+    years: int  # years before annual cashable savings first cover annual costs [years]
+    ends_within_horizon: bool
+    break_even_year: int | None  # first year from which cumulative cashable net stays >= 0
+
+
+@dataclass(frozen=True)
+class FinancingResult:
+    """The invest-to-save loan, in cash at its nominal rate (the peak cash funding requirement)."""
+
+    fund: str
+    principal: float  # [£] the peak funding requirement, borrowed
+    interest_rate: float  # [fraction]
+    term_years: int
+    annual_repayment: float  # [£ per year] level repayment over the term (pmt)
+    repayment_capacity: float  # [£ per year] average cashable surplus once dual running ends
+    years_to_repay: float | None  # [years] nper at that capacity; None if it never repays
+    repaid_within_horizon: bool
+    affordable: bool  # annual repayment <= capacity
+
+
+@dataclass(frozen=True)
+class CashView:
+    """The medium-term financial table: cash (nominal, undiscounted) by year and budget holder.
+
+    Cash = real (base-year prices) × D[year] / D[base]; nothing is discounted. Shapes (T, A) unless
+    stated; totals over budget holders are the whole public sector.
+    """
+
+    factor: F  # (T,) D[year_t] / D[price base] [ratio]
+    costs: F  # prevention costs [£ cash]
+    cashable: F  # cashable savings [£ cash]
+    non_cashable: F  # savings that free capacity but no cash [£ cash]
+    net: F  # cashable - costs [£ cash]
+    cumulative: F  # running total of net [£ cash]
+    dual_running: DualRunning  # on cash flows, whole public sector
+    financing: FinancingResult | None  # the loan in cash at its nominal rate
+
+
+@dataclass(frozen=True)
+class Committed:
+    """Savings (and costs) set in motion within the horizon that fall after it (central values).
+
+    Intakes within the horizon keep producing savings after it (lags and persistence). Present values
+    at the same discount date and prices as the appraisal.
+    """
+
+    years: int  # years after the horizon the tail runs [years]
+    pv_savings_by_agency: F  # (A,) [£]
+    pv_cashable_by_agency: F  # (A,) [£]
+    pv_costs_by_agency: F  # (A,) [£]
+
+    @property
+    def pv_net_by_agency(self) -> F:
+        return self.pv_savings_by_agency - self.pv_costs_by_agency
+
+    @property
+    def pv_net(self) -> float:
+        return float(self.pv_net_by_agency.sum())
+
+
+@dataclass(frozen=True)
+class TenYearTest:
+    """Everything the Ten Year Test reports for one proposal (deterministic, central values)."""
+
+    scenario: Scenario
+    structure: Structure
+    params: Params
+    flows: Flows
+    years: tuple[int, ...]  # financial years (start year) [year]
+    pv_costs_by_agency: F  # (A,) [£]
+    pv_savings_by_agency: F  # (A,) [£]
+    pv_cashable_by_agency: F  # (A,) [£]
+    pv_net_by_agency: F  # (A,) [£]
+    pv_net_firm_by_agency: F  # (A,) firm-budget years [£]
+    pv_net_beyond_by_agency: F  # (A,) years beyond [£]
+    pv_savings_by_outcome: F  # (O,) [£]
+    pv_costs: float
+    pv_savings: float
+    pv_cashable: float
+    npv: float
+    npv_firm: float
+    npv_beyond: float
+    bcr: float | None
+    net_return_per_pound: float | None
+    cashable_return_per_pound: float | None
+    payback_year: int | None  # undiscounted
+    discounted_payback_year: int | None
+    irr: float | None
+    irr_note: str
+    dual_running: DualRunning
+    financing: FinancingResult | None
+    passes: bool
+    worse_off: tuple[str, ...]
+    better_off: tuple[str, ...]
+    verdict: str
+    notes: tuple[str, ...] = field(default=())
+    cash: CashView | None = None
+    committed: Committed | None = None
+    counts_committed: bool = False  # the verdict counts the committed tail
+
+    @property
+    def npv_counted(self) -> float:
+        """The NPV the verdict rests on: the horizon's, plus the committed tail when it is counted. [£]"""
+        if self.counts_committed and self.committed is not None:
+            return self.npv + self.committed.pv_net
+        return self.npv
+
+    @property
+    def test_name(self) -> str:
+        """'the Ten Year Test' at a ten-year horizon, otherwise 'the N-year appraisal'."""
+        return test_name(self.structure.n_years)
+
+
+def test_name(n_years: int) -> str:
+    """What to call the appraisal: only a ten-year horizon is the Ten Year Test."""
+    return "the Ten Year Test" if n_years == 10 else f"the {n_years}-year appraisal"
+
+
+def committed_tail(scenario: Scenario, s: Structure, p: Params) -> Committed:
+    """PV by budget holder of what intakes within the horizon save after it (central values).
+
+    The same pure functions run over an extended window: intakes and costs stop at the horizon, the
+    effects they started run on for up to ``max(lag + persistence)`` years; only years after the
+    horizon are kept.
+    """
+    T = s.n_years
+    A = len(s.agency_ids)
+    tail = int(np.max(np.asarray(p.lag) + np.asarray(p.persistence))) if s.outcome_ids else 0
+    if tail <= 0:
+        z = np.zeros(A)
+        return Committed(0, z, z.copy(), z.copy())
+    n = T + tail
+
+    def pad(a: F) -> F:
+        return np.concatenate([a, np.zeros((*a.shape[:-1], tail))], axis=-1)
+
+    ext = replace(
+        s,
+        n_years=n,
+        cost_shape=pad(s.cost_shape),
+        intake_mask=pad(s.intake_mask),
+        savings_shape=pad(s.savings_shape),
+        savings_cash=pad(s.savings_cash),
+        cash_factor=np.zeros(n),
+    )
+    bands = [(b.from_year, b.rate) for b in scenario.schedule.bands]
+    flows = evaluate(ext, replace(p, rates=appraisal_rates(bands, n, s.discount_offset)), detail=False)
+    after = np.arange(n) >= T
+    df = flows.factors * after
+    return Committed(
+        years=tail,
+        pv_savings_by_agency=np.einsum("ta,t->a", flows.savings, df),
+        pv_cashable_by_agency=np.einsum("ta,t->a", flows.cashable, df),
+        pv_costs_by_agency=np.einsum("ta,t->a", flows.costs, df),
+    )
+
+
+def cash_view(scenario: Scenario, s: Structure, flows: Flows) -> CashView:
+    """The cash (nominal, undiscounted) table from the real flows: cash = real × D[year] / D[base]."""
+    k = s.cash_factor[:, None]
+    costs = flows.costs * k
+    cashable = flows.cashable * k
+    non_cashable = (flows.savings - flows.cashable) * k
+    net = cashable - costs
+    dual = _dual_running(costs.sum(axis=1), cashable.sum(axis=1))
+    financing = _financing(scenario, dual, costs.sum(axis=1), cashable.sum(axis=1), s.n_years)
+    return CashView(
+        factor=s.cash_factor,
+        costs=costs,
+        cashable=cashable,
+        non_cashable=non_cashable,
+        net=net,
+        cumulative=np.cumsum(net, axis=0),
+        dual_running=dual,
+        financing=financing,
+    )
+
+
+def summarise(
+    scenario: Scenario, s: Structure, p: Params, flows: Flows, *, count_committed: bool = False
+) -> TenYearTest:
+    """Headline figures from central flows (batch shape ()); the verdict is left empty for the words."""
+    df = flows.factors
+    T = s.n_years
+    firm = s.firm_budget_years
+    in_firm = np.arange(T) < firm
+
+    # present values by agency from the same reduced path the Monte Carlo uses, so that a simulation
+    # with zero-width ranges reproduces these figures exactly (not just to rounding)
+    reduced = evaluate_summary(s, p)
+    pv_costs_a = reduced.pv_costs
+    pv_sav_a = reduced.pv_savings
+    pv_cash_a = np.einsum("ta,t->a", flows.cashable, df)
+    net = flows.net
+    pv_net_a = pv_sav_a - pv_costs_a
+    pv_firm_a = np.einsum("ta,t->a", net, df * in_firm)
+    pv_beyond_a = pv_net_a - pv_firm_a
+    pv_outcome = flows.savings_by_outcome @ df if flows.savings_by_outcome.size else np.zeros(0)
+
+    pv_costs = float(pv_costs_a.sum())
+    pv_savings = float(pv_sav_a.sum())
+    pv_cash = float(pv_cash_a.sum())
+    npv = pv_savings - pv_costs
+    npv_firm = float(pv_firm_a.sum())
+
+    net_total = net.sum(axis=1)
+    cum = np.cumsum(net_total)
+    cum_pv = np.cumsum(net_total * df)
+    payback = int(first_year_staying_nonnegative(cum))
+    dpayback = int(first_year_staying_nonnegative(cum_pv))
+
+    if s.sign > 0:
+        benefits, costs_for_ratio = pv_savings, pv_costs
+    else:  # a cut: the benefit is the money released, the cost is the demand added elsewhere
+        benefits, costs_for_ratio = -pv_costs, -pv_savings
+    bcr = benefits / costs_for_ratio if costs_for_ratio > MONEY_TOLERANCE else None
+    per_pound_base = pv_costs if s.sign > 0 else -pv_costs
+    net_return = npv / per_pound_base if per_pound_base > MONEY_TOLERANCE else None
+    cash_return = pv_cash / pv_costs if s.sign > 0 and pv_costs > MONEY_TOLERANCE else None
+
+    irr, irr_note = _irr(net_total)
+    dual = _dual_running(flows.costs.sum(axis=1), flows.cashable.sum(axis=1))
+    cash = cash_view(scenario, s, flows)
+    committed = committed_tail(scenario, s, p)
+
+    agencies = scenario.agencies
+    counted_a = pv_net_a + committed.pv_net_by_agency if count_committed else pv_net_a
+    worse = tuple(a.id for a, v in zip(agencies, counted_a, strict=True) if v < -MONEY_TOLERANCE)
+    better = tuple(a.id for a, v in zip(agencies, counted_a, strict=True) if v > MONEY_TOLERANCE)
+    passes = (npv + (committed.pv_net if count_committed else 0.0)) >= -MONEY_TOLERANCE
+
+    result = TenYearTest(
+        scenario=scenario,
+        structure=s,
+        params=p,
+        flows=flows,
+        years=tuple(s.first_year + i for i in range(T)),
+        pv_costs_by_agency=pv_costs_a,
+        pv_savings_by_agency=pv_sav_a,
+        pv_cashable_by_agency=pv_cash_a,
+        pv_net_by_agency=pv_net_a,
+        pv_net_firm_by_agency=pv_firm_a,
+        pv_net_beyond_by_agency=pv_beyond_a,
+        pv_savings_by_outcome=pv_outcome,
+        pv_costs=pv_costs,
+        pv_savings=pv_savings,
+        pv_cashable=pv_cash,
+        npv=npv,
+        npv_firm=npv_firm,
+        npv_beyond=npv - npv_firm,
+        bcr=bcr,
+        net_return_per_pound=net_return,
+        cashable_return_per_pound=cash_return,
+        payback_year=payback if payback >= 0 else None,
+        discounted_payback_year=dpayback if dpayback >= 0 else None,
+        irr=irr,
+        irr_note=irr_note,
+        dual_running=dual,
+        financing=cash.financing,
+        passes=passes,
+        worse_off=worse,
+        better_off=better,
+        verdict="",  # words come after the figures: costmodel.appraisal.chain.appraise adds them
+        notes=scenario.notes,
+        cash=cash,
+        committed=committed,
+        counts_committed=count_committed,
+    )
+    check_finite(result)
+    return result
+
+
+def _irr(net: F) -> tuple[float | None, str]:
+    """IRR of a conventional series (one sign change) via numpy-financial; otherwise say why not."""
+    nz = net[np.abs(net) > MONEY_TOLERANCE]
+    if nz.size == 0:
+        return None, "no IRR: the net cash flow is zero in every year"
+    changes = int(np.count_nonzero(np.diff(np.sign(nz)) != 0))
+    if changes == 0:
+        side = "positive" if nz[0] > 0 else "negative"
+        return None, f"no IRR: the net cash flow is {side} in every year"
+    if changes > 1:
+        return None, f"no unique IRR: the net cash flow changes sign {changes} times (non-conventional)"
+    import numpy_financial as npf
+
+    value = float(npf.irr(net))
+    if not np.isfinite(value):
+        return None, "no IRR: numpy-financial found no real root"
+    kind = "the discount rate at which the NPV is zero"
+    if nz[0] > 0:
+        kind += " (a cut: the rate at which the money released up front equals the later costs)"
+    return value, kind
+
+
+def _dual_running(costs: F, cashable: F) -> DualRunning:
+    requirement = costs - cashable
+    cum = np.cumsum(requirement)
+    peak = float(max(0.0, cum.max())) if cum.size else 0.0
+    peak_year = int(np.argmax(cum)) if peak > MONEY_TOLERANCE else None
+    covered = cashable >= costs - MONEY_TOLERANCE
+    # dual running lasts until the first year in which cashable savings cover that year's costs
+    first_cover = int(first_year_true(covered))
+    years = first_cover if first_cover >= 0 else int(costs.size)
+    be = int(first_year_staying_nonnegative(-cum))
+    return DualRunning(
+        funding_requirement=requirement,
+        cumulative_requirement=cum,
+        peak_funding_requirement=peak,
+        peak_year=peak_year,
+        years=years,
+        ends_within_horizon=first_cover >= 0,
+        break_even_year=be if be >= 0 else None,
+    )
+
+
+def _financing(
+    scenario: Scenario, dual: DualRunning, costs: F, cashable: F, T: int
+) -> FinancingResult | None:
+    fin = scenario.proposal.financing
+    if fin is None:
+        return None
+    import numpy_financial as npf
+
+    r = float(fin.interest_rate.value)
+    term = int(fin.term_years.value)
+    principal = dual.peak_funding_requirement
+    annual = float(-npf.pmt(r, term, principal)) if principal > 0 and term > 0 else 0.0
+    surplus = cashable - costs
+    after = surplus[dual.years :] if dual.ends_within_horizon else surplus[:0]
+    capacity = float(np.mean(np.maximum(after, 0.0))) if after.size else 0.0
+    if principal <= MONEY_TOLERANCE:
+        years_to_repay: float | None = 0.0
+    elif capacity > principal * r + MONEY_TOLERANCE:
+        years_to_repay = float(npf.nper(r, -capacity, principal))
+    else:
+        years_to_repay = None
+    start = dual.peak_year + 1 if dual.peak_year is not None else 0
+    repaid = years_to_repay is not None and start + years_to_repay <= T + 1e-9
+    return FinancingResult(
+        fund=fin.fund,
+        principal=principal,
+        interest_rate=r,
+        term_years=term,
+        annual_repayment=annual,
+        repayment_capacity=capacity,
+        years_to_repay=years_to_repay,
+        repaid_within_horizon=bool(repaid),
+        affordable=bool(annual <= capacity + MONEY_TOLERANCE),
+    )
+
+
+def check_finite(result: TenYearTest) -> None:
+    """Refuse to return any NaN or infinity (a guard; validated inputs should never produce one)."""
+    arrays = {
+        "costs": result.flows.costs,
+        "savings": result.flows.savings,
+        "cashable": result.flows.cashable,
+        "discount factors": result.flows.factors,
+        "pv by agency": result.pv_net_by_agency,
+    }
+    for name, arr in arrays.items():
+        if not np.all(np.isfinite(arr)):
+            raise ComputationError(
+                f"the appraisal produced a non-finite value in {name}; check the inputs' magnitudes"
+            )
+    for name in ("pv_costs", "pv_savings", "npv", "bcr", "irr"):
+        v = getattr(result, name)
+        if v is not None and not np.isfinite(v):
+            raise ComputationError(f"the appraisal produced a non-finite {name}")

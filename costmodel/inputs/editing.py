@@ -1,0 +1,357 @@
+"""Round-trip editing of a proposal file: change key inputs, keep every comment and source.
+
+The app (and any script) edits a proposal as a set of *edits*: dotted paths into the file
+(``outcomes.0.effect.value``) mapped to new values. :func:`apply_edits` writes them into the
+original YAML text. A value that already exists in the file is replaced in place in the text
+(so the diff is exactly the changed numbers); adding or removing a key (e.g. a new ``low``) goes
+through ruamel.yaml's round-trip dump, which keeps comments, quotes and key order. The result is
+always re-parsed and checked against the intended data, and :func:`edited_scenario` re-validates it
+with the same loader as a file on disk, so an edit is only ever accepted under the same rules.
+
+No Streamlit here: the app calls these functions.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from ruamel.yaml import YAML
+from ruamel.yaml.comments import CommentedMap, CommentedSeq
+
+from ..errors import AssumptionError, Problem
+from .loading import Overrides, Scenario, scenario_from_parsed
+from .models import Proposal
+from .yamlio import parse_yaml, to_plain
+
+DELETE = None
+"""Edit value meaning "remove this key" (only for optional keys such as ``low``/``high``)."""
+
+_TOKEN = re.compile(r"[^\s,\]}#]+")
+_SIMPLE_STR = re.compile(r"^[a-z][a-z0-9_]*$")
+
+
+# ---------------------------------------------------------------------------------------------
+# What can be edited
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class EditableQuantity:
+    """One key input of a proposal as the editor shows it.
+
+    Attributes
+    ----------
+    path : str
+        Dotted path of the quantity (``outcomes.0.effect``); its value is at ``path + '.value'``.
+    group : str
+        Where it belongs ("Prevention costs" or the outcome's label).
+    label : str
+        What it is, in words.
+    value, low, high : float | int | None
+        The central value and the plausible range, in ``unit``.
+    unit : str
+        The file's unit (fraction, years, GBP_per_year...).
+    integer : bool
+        True when the value must be a whole number (years).
+    provenance : str
+        ``source: <id>`` or ``assumption: <reason>``.
+    """
+
+    path: str
+    group: str
+    label: str
+    value: float | int
+    low: float | int | None
+    high: float | int | None
+    unit: str
+    integer: bool
+    provenance: str
+
+
+OUTCOME_FIELDS: tuple[tuple[str, str], ...] = (
+    ("cohort", "Cohort (people reached a year)"),
+    ("baseline_rate", "Baseline rate without the prevention"),
+    ("effect", "Effect (relative change in the rate)"),
+    ("lag_years", "Lag before the effect starts"),
+    ("persistence_years", "Years the effect lasts"),
+    ("drop_off", "Drop-off a year"),
+    ("deadweight", "Deadweight"),
+    ("displacement", "Displacement"),
+    ("attribution", "Attribution to others"),
+    ("optimism_bias", "Optimism bias"),
+    ("cashable_share", "Cashable share of savings"),
+    ("cashable_delay_years", "Delay before savings are cashable"),
+)
+
+APPRAISAL_FIELDS: tuple[str, ...] = ("horizon_years", "firm_budget_years", "discount_schedule", "first_year")
+
+
+def _provenance(q: Any) -> str:
+    if getattr(q, "source", None):
+        return f"source: {q.source}"
+    return f"assumption: {q.assumption}"
+
+
+def editable_quantities(proposal: Proposal) -> list[EditableQuantity]:
+    """The key inputs of a proposal, in file order: prevention cost amounts, proposal-level unit
+    costs (their per-agency values), then per outcome the cohort, rates, effect, lag, persistence,
+    additionality, cashable share and delay, and the units of each unit cost per event."""
+    out: list[EditableQuantity] = []
+    for i, line in enumerate(proposal.prevention_costs):
+        if line.amount is not None:
+            q = line.amount
+            out.append(
+                EditableQuantity(
+                    f"prevention_costs.{i}.amount",
+                    "Prevention costs",
+                    f"{line.label} ({q.price_year}-{(q.price_year + 1) % 100:02d} prices)"
+                    if q.price_year is not None
+                    else f"{line.label} (cash of each year)",
+                    q.value,
+                    q.low,
+                    q.high,
+                    q.unit,
+                    False,
+                    _provenance(q),
+                )
+            )
+    for o, oc in enumerate(proposal.outcomes):
+        for name, label in OUTCOME_FIELDS:
+            q = getattr(oc, name)
+            out.append(
+                EditableQuantity(
+                    f"outcomes.{o}.{name}",
+                    oc.label,
+                    label,
+                    q.value,
+                    q.low,
+                    q.high,
+                    q.unit,
+                    q.unit == "years",
+                    _provenance(q),
+                )
+            )
+        for u, use in enumerate(oc.unit_costs):
+            if use.per_event is None:
+                continue
+            per = use.per_event
+            out.append(
+                EditableQuantity(
+                    f"outcomes.{o}.unit_costs.{u}.per_event",
+                    oc.label,
+                    f"Units of '{use.unit_cost}' per event",
+                    per.value,
+                    per.low,
+                    per.high,
+                    per.unit,
+                    False,
+                    _provenance(per),
+                )
+            )
+    return out
+
+
+# ---------------------------------------------------------------------------------------------
+# Applying edits
+# ---------------------------------------------------------------------------------------------
+
+
+def _yaml() -> YAML:
+    y = YAML(typ="rt", pure=True)
+    y.preserve_quotes = True
+    y.width = 4096
+    y.indent(mapping=2, sequence=4, offset=2)
+    return y
+
+
+def _parts(path: str) -> list[str | int]:
+    return [int(p) if p.isdigit() else p for p in path.split(".")]
+
+
+def normalise_value(value: Any) -> Any:
+    """Numbers as the file should hold them: whole floats become ints (``2.0`` -> ``2``); NaN and
+    infinity are refused (they would never pass validation, and YAML would write ``.nan``)."""
+    if isinstance(value, bool) or value is None or isinstance(value, str):
+        return value
+    if hasattr(value, "item"):  # numpy scalar
+        value = value.item()
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            raise ValueError("must be a finite number")
+        if value.is_integer() and abs(value) < 1e15:
+            return int(value)
+    return value
+
+
+def _scalar_text(value: Any) -> str | None:
+    """The YAML text for a simple scalar, or None when it needs the full dumper."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        text = repr(value)
+        return text if re.fullmatch(r"-?\d+\.\d+(e[-+]?\d+)?", text) else None
+    if isinstance(value, str) and _SIMPLE_STR.match(value):
+        return value
+    return None
+
+
+def _set(tree: CommentedMap, parts: list[str | int], value: Any) -> tuple[int, int] | None:
+    """Set ``value`` at ``parts`` in ``tree``; return the (0-based) position of the replaced scalar,
+    or None when a key was added or removed (no in-place text splice is possible)."""
+    node: Any = tree
+    for p in parts[:-1]:
+        if (
+            isinstance(node, CommentedMap)
+            and p in node
+            or isinstance(node, CommentedSeq)
+            and isinstance(p, int)
+            and 0 <= p < len(node)
+        ):
+            node = node[p]
+        else:
+            raise KeyError(".".join(str(x) for x in parts))
+    last = parts[-1]
+    if isinstance(node, CommentedMap):
+        if value is DELETE:
+            if last in node:
+                del node[last]
+            return None
+        if last in node and not isinstance(node[last], (CommentedMap, CommentedSeq)):
+            line, col = node.lc.value(last)
+            node[last] = value
+            return line, col
+        node[last] = value
+        return None
+    if isinstance(node, CommentedSeq) and isinstance(last, int) and 0 <= last < len(node):
+        line, col = node.lc.item(last)
+        node[last] = value
+        return line, col
+    raise KeyError(".".join(str(x) for x in parts))
+
+
+def _splice(text: str, replacements: list[tuple[int, int, str]]) -> str | None:
+    lines = text.splitlines(keepends=True)
+    for line, col, new in sorted(replacements, reverse=True):
+        if line >= len(lines):
+            return None
+        src = lines[line]
+        m = _TOKEN.match(src, col)
+        if m is None or m.start() != col or src[col] in "\"'":
+            return None
+        lines[line] = src[:col] + new + src[m.end() :]
+    return "".join(lines)
+
+
+def _apply(text: str, edits: Mapping[str, Any], name: str) -> tuple[str | None, Any, str]:
+    """(spliced text or None, intended plain data, dumped text or "")."""
+    y = _yaml()
+    try:
+        tree = y.load(text)
+    except Exception:  # noqa: BLE001 - let the safe parser say what is wrong, with file:line
+        parse_yaml(text, name)
+        raise
+    if not isinstance(tree, CommentedMap):
+        parse_yaml(text, name)  # raises "expected a YAML mapping"
+    replacements: list[tuple[int, int, str]] = []
+    needs_dump = False
+    for path, raw in edits.items():
+        value = normalise_value(raw)
+        try:
+            pos = _set(tree, _parts(path), value)
+        except KeyError:
+            raise AssumptionError.single(name, "no such field in this file", field=path) from None
+        scalar = _scalar_text(value)
+        if pos is None or scalar is None:
+            needs_dump = True
+        else:
+            replacements.append((pos[0], pos[1], scalar))
+    wanted = to_plain(tree)
+    spliced = None if needs_dump else _splice(text, replacements)
+    buf = io.StringIO()
+    if spliced is None:
+        y.dump(tree, buf)
+    return spliced, wanted, buf.getvalue()
+
+
+def _dumped(text: str, edits: Mapping[str, Any], name: str) -> str:
+    y = _yaml()
+    tree = y.load(text)
+    for path, raw in edits.items():
+        _set(tree, _parts(path), normalise_value(raw))
+    buf = io.StringIO()
+    y.dump(tree, buf)
+    return buf.getvalue()
+
+
+def apply_edits(text: str, edits: Mapping[str, Any], name: str = "<proposal>") -> str:
+    """Write ``edits`` (dotted path -> value; :data:`DELETE` removes an optional key) into the YAML
+    ``text``, keeping its comments, quotes and layout. Raises :class:`AssumptionError` if the text
+    does not parse or a path does not exist."""
+    if not edits:
+        return text
+    spliced, wanted, dumped = _apply(text, edits, name)
+    if spliced is not None:
+        try:
+            if to_plain(_yaml().load(spliced)) == wanted:
+                return spliced
+        except Exception:  # noqa: BLE001 - any doubt: fall back to the dumper
+            pass
+        return _dumped(text, edits, name)
+    return dumped
+
+
+def edited_scenario(
+    name: str,
+    text: str,
+    edits: Mapping[str, Any],
+    *,
+    library_dir: str | None = None,
+    overrides: Overrides | None = None,
+) -> tuple[str, Scenario]:
+    """Apply ``edits`` to a proposal's text and validate the result with the loader.
+
+    Returns the new text and its :class:`Scenario`; raises :class:`AssumptionError` (with
+    ``file:line: field: rule`` problems pointing into the *edited* text) if an edit breaks a rule.
+    """
+    if not edits:
+        return text, scenario_from_parsed(parse_yaml(text, name), overrides, library_dir=library_dir)
+    spliced, wanted, dumped = _apply(text, edits, name)
+    parsed = None
+    if spliced is not None:
+        try:
+            candidate = parse_yaml(spliced, name)
+            if candidate.data == wanted:
+                parsed = candidate
+        except AssumptionError:
+            parsed = None
+    if parsed is None:
+        parsed = parse_yaml(dumped or _dumped(text, edits, name), name)
+    return parsed.text, scenario_from_parsed(parsed, overrides, library_dir=library_dir)
+
+
+def problems_by_path(problems: tuple[Problem, ...] | list[Problem], paths: list[str]) -> dict[str, list[str]]:
+    """Assign each problem to the edited field(s) it concerns.
+
+    A problem on ``outcomes.0.effect`` (e.g. "value must not exceed high") belongs to every edited
+    path under it; a problem on ``outcomes.0.effect.value`` to that path and to its quantity.
+    Problems that match no path are returned under the key ``""``.
+    """
+    out: dict[str, list[str]] = {}
+    for p in problems:
+        hit = False
+        for path in paths:
+            if p.field and (
+                path == p.field or path.startswith(p.field + ".") or p.field.startswith(path + ".")
+            ):
+                out.setdefault(path, []).append(p.message)
+                hit = True
+        if not hit:
+            out.setdefault("", []).append(str(p))
+    return out

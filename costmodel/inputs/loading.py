@@ -1,0 +1,738 @@
+"""Load assumption files into a resolved :class:`Scenario`: proposal + unit-cost library + reference data.
+
+Every reference is checked (agencies, sources, unit costs, discount schedule, deflator, price
+years), and every problem in every file is reported at once, as ``file:line:col: field: rule``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from collections.abc import Collection, Iterator
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, TypeVar
+
+from pydantic import BaseModel, ValidationError
+
+from ..errors import AssumptionError, Problem, UsageError
+from .models import (
+    Agency,
+    Deflator,
+    DiscountSchedule,
+    FileDeflator,
+    Proposal,
+    ReferenceData,
+    Source,
+    UnitCost,
+    UnitCostLibrary,
+)
+from .yamlio import ParsedYaml, dotted, locate, parse_yaml, problems_from_validation, read_text
+
+REFERENCE_PATH = Path(__file__).parent.parent / "data" / "reference.yaml"
+M = TypeVar("M", bound=BaseModel)
+
+
+@dataclass(frozen=True)
+class Overrides:
+    """Command-line or app overrides of a proposal's appraisal settings."""
+
+    horizon_years: int | None = None
+    firm_budget_years: int | None = None
+    discount_schedule: str | None = None
+    discount_rate: float | None = None  # a constant rate [fraction] instead of a schedule
+
+    def is_empty(self) -> bool:
+        return all(
+            v is None
+            for v in (self.horizon_years, self.firm_budget_years, self.discount_schedule, self.discount_rate)
+        )
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """A proposal with every reference resolved: what the engine appraises.
+
+    Attributes
+    ----------
+    proposal : Proposal
+    agencies : tuple[Agency, ...]
+        Budget holders in the order they are reported (payers first, then bearers).
+    sources : dict[str, Source]
+        Every source the proposal and the unit costs it uses cite.
+    unit_costs : dict[str, UnitCost]
+        The unit costs the proposal uses.
+    schedule : DiscountSchedule
+    deflator : Deflator
+    path : str
+        The proposal file as named by the user.
+    notes : tuple[str, ...]
+        Things the user should know that are not errors (e.g. costs beyond the horizon).
+    """
+
+    proposal: Proposal
+    agencies: tuple[Agency, ...]
+    sources: dict[str, Source]
+    unit_costs: dict[str, UnitCost]
+    schedule: DiscountSchedule
+    deflator: Deflator
+    path: str = "<memory>"
+    library_path: str | None = None
+    notes: tuple[str, ...] = field(default=())
+
+    @property
+    def inputs_sha256(self) -> str:
+        """SHA-256 of the resolved inputs (canonical JSON), so a figure can be traced to its exact assumptions."""
+        payload = {
+            "proposal": self.proposal.model_dump(mode="json"),
+            "agencies": [a.model_dump(mode="json") for a in self.agencies],
+            "sources": {k: v.model_dump(mode="json") for k, v in sorted(self.sources.items())},
+            "unit_costs": {k: v.model_dump(mode="json") for k, v in sorted(self.unit_costs.items())},
+            "discount_schedule": self.schedule.model_dump(mode="json"),
+            "deflator": self.deflator.model_dump(mode="json"),
+        }
+        blob = json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
+        return hashlib.sha256(blob.encode("utf-8")).hexdigest()
+
+
+# ---------------------------------------------------------------------------------------------
+# Parsing + model validation
+# ---------------------------------------------------------------------------------------------
+
+
+def _validate(parsed: ParsedYaml, model: type[M]) -> M:
+    try:
+        return model.model_validate(parsed.data)
+    except ValidationError as exc:
+        raise AssumptionError(problems_from_validation(parsed, exc.errors(include_url=False))) from None
+
+
+def parse_file(path: str | os.PathLike[str]) -> ParsedYaml:
+    name = os.fspath(path)
+    return parse_yaml(read_text(name), name)
+
+
+@lru_cache(maxsize=4)
+def _reference_cached(mtime_ns: int) -> tuple[ReferenceData, ParsedYaml]:
+    parsed = parse_file(REFERENCE_PATH)
+    return _validate(parsed, ReferenceData), parsed
+
+
+def load_reference() -> ReferenceData:
+    """The shipped discount schedules and deflators (``costmodel/data/reference.yaml``)."""
+    return _reference_cached(REFERENCE_PATH.stat().st_mtime_ns)[0]
+
+
+def load_library(path: str | os.PathLike[str]) -> UnitCostLibrary:
+    """Load and check a unit-cost library file on its own (every internal reference resolved)."""
+    parsed = parse_file(path)
+    lib = _validate(parsed, UnitCostLibrary)
+    problems = _check_library(lib, parsed)
+    if problems:
+        raise AssumptionError(problems)
+    return lib
+
+
+def kind_of_file(parsed: ParsedYaml) -> str:
+    """'proposal' or 'library', from the file's top-level keys."""
+    data = parsed.data
+    if (
+        isinstance(data, dict)
+        and "unit_costs" in data
+        and "prevention_costs" not in data
+        and "kind" not in data
+    ):
+        return "library"
+    return "proposal"
+
+
+def load_proposal(
+    path: str | os.PathLike[str],
+    overrides: Overrides | None = None,
+    *,
+    text: str | None = None,
+) -> Scenario:
+    """Load a proposal file and everything it references into a :class:`Scenario`.
+
+    Parameters
+    ----------
+    path : path-like
+        The proposal file (used in messages and to find the unit-cost library).
+    overrides : Overrides, optional
+        Replace the horizon, firm-budget years or discounting.
+    text : str, optional
+        The file's content, if already in memory (e.g. an upload); ``path`` is then only a name.
+    """
+    name = os.fspath(path)
+    parsed = parse_yaml(text, name) if text is not None else parse_file(name)
+    return scenario_from_parsed(parsed, overrides)
+
+
+def scenario_from_parsed(
+    parsed: ParsedYaml, overrides: Overrides | None = None, *, library_dir: str | None = None
+) -> Scenario:
+    proposal = _validate(parsed, Proposal)
+    lib, lib_parsed = None, None
+    if proposal.unit_cost_library:
+        base = library_dir if library_dir is not None else os.path.dirname(parsed.path) or "."
+        lib_path = os.path.normpath(os.path.join(base, proposal.unit_cost_library))
+        try:
+            lib, lib_parsed = _library_cached(lib_path, *_file_stamp(lib_path))
+        except AssumptionError as exc:
+            if exc.problems and exc.problems[0].message == "file not found":
+                line, col = locate(parsed.tree, ("unit_cost_library",))
+                raise AssumptionError.single(
+                    parsed.path,
+                    f"unit-cost library not found at {lib_path}",
+                    field="unit_cost_library",
+                    line=line,
+                    col=col,
+                ) from None
+            raise
+    if overrides is not None and not overrides.is_empty():
+        proposal = _apply_overrides(proposal, overrides)
+    return _resolve(proposal, parsed, lib, lib_parsed, overrides)
+
+
+def _file_stamp(path: str) -> tuple[int, int]:
+    try:
+        st = os.stat(path)
+    except OSError:
+        return (0, 0)
+    return (st.st_mtime_ns, st.st_size)
+
+
+@lru_cache(maxsize=16)
+def _library_cached(path: str, mtime_ns: int, size: int) -> tuple[UnitCostLibrary, ParsedYaml]:
+    """Parse and validate a library once per (path, modification time, size): proposals share it."""
+    parsed = parse_file(path)
+    return _validate(parsed, UnitCostLibrary), parsed
+
+
+def _apply_overrides(proposal: Proposal, ov: Overrides) -> Proposal:
+    settings = proposal.appraisal.model_dump()
+    if ov.horizon_years is not None:
+        if not 1 <= ov.horizon_years <= 100:
+            raise UsageError(f"--horizon must be between 1 and 100 years (got {ov.horizon_years})")
+        settings["horizon_years"] = ov.horizon_years
+        settings["firm_budget_years"] = min(settings["firm_budget_years"], ov.horizon_years)
+    if ov.firm_budget_years is not None:
+        if not 0 <= ov.firm_budget_years <= settings["horizon_years"]:
+            raise UsageError(
+                f"--firm-years must be between 0 and the horizon ({settings['horizon_years']}) (got {ov.firm_budget_years})"
+            )
+        settings["firm_budget_years"] = ov.firm_budget_years
+    if ov.discount_schedule is not None:
+        settings["discount_schedule"] = ov.discount_schedule
+    if ov.discount_rate is not None:
+        if not 0 <= ov.discount_rate <= 0.5:
+            raise UsageError(
+                f"--discount rate must be a fraction between 0 and 0.5, e.g. 0.035 for 3.5% (got {ov.discount_rate:g})"
+            )
+        settings["discount_schedule"] = constant_schedule_id(ov.discount_rate)
+    data = proposal.model_dump()
+    data["appraisal"] = settings
+    return Proposal.model_validate(data, strict=False)
+
+
+def constant_schedule_id(rate: float) -> str:
+    return "constant_" + f"{rate:.6f}".rstrip("0").rstrip(".").replace(".", "_")
+
+
+def _constant_schedule(schedule_id: str) -> DiscountSchedule | None:
+    if not schedule_id.startswith("constant_"):
+        return None
+    try:
+        rate = float(schedule_id[len("constant_") :].replace("_", ".", 1))
+    except ValueError:
+        return None
+    return DiscountSchedule(
+        id=schedule_id,
+        label=f"Constant {rate:.4%} real (user override)",
+        bands=[{"from_year": 0, "rate": rate}],  # type: ignore[list-item]
+        source="user_override",
+        note="A single rate chosen by the user for sensitivity; not a Green Book schedule.",
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Reference checks
+# ---------------------------------------------------------------------------------------------
+
+
+def walk_mappings(data: Any, loc: tuple[Any, ...] = ()) -> Iterator[tuple[tuple[Any, ...], dict[str, Any]]]:
+    """Every mapping nested in parsed YAML or a model dump, depth first, with its location (the
+    keys and list indices leading to it)."""
+    if isinstance(data, dict):
+        yield loc, data
+        for k, v in data.items():
+            yield from walk_mappings(v, (*loc, k))
+    elif isinstance(data, list):
+        for i, v in enumerate(data):
+            yield from walk_mappings(v, (*loc, i))
+
+
+def _problem(parsed: ParsedYaml | None, path: str, loc: tuple[Any, ...], message: str) -> Problem:
+    line, col = locate(parsed.tree, loc) if parsed is not None else (None, None)
+    return Problem(path, line, col, dotted(loc), message)
+
+
+# the lists of things with ids, in a proposal and in a unit-cost library: (key, what one is called)
+_ID_LISTS = (("agencies", "agency"), ("sources", "source"), ("unit_costs", "unit cost"))
+
+
+def _duplicate_ids(doc: Proposal | UnitCostLibrary, parsed: ParsedYaml, path: str) -> list[Problem]:
+    """An id given twice in one of the document's agencies, sources or unit costs."""
+    out = []
+    for key, what in _ID_LISTS:
+        seen: dict[str, int] = {}
+        for i, item in enumerate(getattr(doc, key)):
+            if item.id in seen:
+                out.append(
+                    _problem(
+                        parsed,
+                        path,
+                        (key, i, "id"),
+                        f"duplicate {what} id '{item.id}' (first defined as item {seen[item.id]})",
+                    )
+                )
+            else:
+                seen[item.id] = i
+    return out
+
+
+def _unknown_bearers(
+    unit_costs: list[UnitCost], agencies: Collection[str], parsed: ParsedYaml, path: str, advice: str
+) -> list[Problem]:
+    """A unit cost borne by an agency not among ``agencies``."""
+    return [
+        _problem(
+            parsed,
+            path,
+            ("unit_costs", i, "bearers", j, "agency"),
+            f"unknown agency '{b.agency}': {advice}",
+        )
+        for i, uc in enumerate(unit_costs)
+        for j, b in enumerate(uc.bearers)
+        if b.agency not in agencies
+    ]
+
+
+def _check_sources(parsed: ParsedYaml, known: set[str], skip_top: str = "sources") -> list[Problem]:
+    out = []
+    for loc, d in walk_mappings(parsed.data):
+        if loc and loc[0] == skip_top:
+            continue
+        ref = d.get("source")
+        if isinstance(ref, str) and ref not in known:
+            out.append(
+                _problem(
+                    parsed,
+                    parsed.path,
+                    (*loc, "source"),
+                    f"unknown source '{ref}': add it to 'sources' (title, publisher, year, url, grade)",
+                )
+            )
+    return out
+
+
+def _check_library(
+    lib: UnitCostLibrary, parsed: ParsedYaml, extra_agencies: frozenset[str] | set[str] = frozenset()
+) -> list[Problem]:
+    out = _duplicate_ids(lib, parsed, parsed.path)
+    out += _check_sources(parsed, {s.id for s in lib.sources})
+    agencies = {a.id for a in lib.agencies} | set(extra_agencies)
+    out += _unknown_bearers(lib.unit_costs, agencies, parsed, parsed.path, "add it to 'agencies'")
+    ref = load_reference()
+    deflator = ref.deflators[0].extended()
+    for i, uc in enumerate(lib.unit_costs):
+        if uc.price_year not in deflator.index:
+            out.append(
+                _problem(
+                    parsed,
+                    parsed.path,
+                    ("unit_costs", i, "price_year"),
+                    _no_deflator_msg(uc.price_year, deflator),
+                )
+            )
+    return out
+
+
+def _coverage(deflator: Deflator) -> str:
+    lo, hi = min(deflator.index), max(deflator.index)
+    return f"'{deflator.id}' covers {lo}-{(lo + 1) % 100:02d} to {hi}-{(hi + 1) % 100:02d}"
+
+
+def _no_deflator_msg(year: int, deflator: Deflator) -> str:
+    lo, hi = min(deflator.index), max(deflator.index)
+    return (
+        f"no deflator value for price year {year} ({year}-{(year + 1) % 100:02d}) in '{deflator.id}', "
+        f"which covers {lo}-{(lo + 1) % 100:02d} to {hi}-{(hi + 1) % 100:02d}"
+    )
+
+
+def _money_price_years(base: tuple[Any, ...], line: Any) -> list[tuple[tuple[Any, ...], int]]:
+    """(location, price year) of every real-price figure of a cost or savings line (nominal figures
+    are cash of the year spent: those years are checked with the appraisal years)."""
+    sub = "amount" if line.amount is not None else "by_year"
+    money = line.money
+    if money.prices == "nominal":
+        return []
+    years = getattr(money, "price_years", None)
+    if years is not None:
+        return [((*base, sub, "price_years", j), y) for j, y in enumerate(years)]
+    return [((*base, sub, "price_year"), money.real_price_year)]
+
+
+def file_deflator(fd: FileDeflator) -> Deflator:
+    """A deflator a proposal brings, as a :class:`Deflator` (a constant rate becomes an index)."""
+    if fd.index is not None:
+        index = dict(fd.index)
+        vintage = f"{fd.label} (from the proposal file)"
+    else:
+        assert fd.inflation is not None and fd.first_year is not None and fd.last_year is not None
+        index = {
+            y: 100.0 * (1.0 + fd.inflation) ** (y - fd.first_year)
+            for y in range(fd.first_year, fd.last_year + 1)
+        }
+        vintage = f"{fd.label}: constant {fd.inflation:.1%} a year (from the proposal file)"
+    return Deflator(
+        id=fd.id,
+        label=fd.label,
+        vintage=vintage,
+        base_year=min(index),
+        index=index,
+        source=fd.source or fd.id,
+        note=fd.assumption or fd.note,
+    )
+
+
+def _resolve(
+    proposal: Proposal,
+    parsed: ParsedYaml,
+    lib: UnitCostLibrary | None,
+    lib_parsed: ParsedYaml | None,
+    overrides: Overrides | None,
+) -> Scenario:
+    path = parsed.path
+    problems: list[Problem] = []
+
+    def problem(loc: tuple[Any, ...], message: str) -> None:
+        problems.append(_problem(parsed, path, loc, message))
+
+    ref = load_reference()
+
+    lib_agencies = list(lib.agencies) if lib else []
+    lib_sources = list(lib.sources) if lib else []
+    lib_costs = list(lib.unit_costs) if lib else []
+    if lib is not None and lib_parsed is not None:
+        problems += _check_library(lib, lib_parsed, {a.id for a in proposal.agencies})
+
+    problems += _duplicate_ids(proposal, parsed, path)
+    for key, what in _ID_LISTS:  # ids the proposal defines again after the library
+        library_ids = {item.id for item in getattr(lib, key)} if lib is not None else set()
+        for i, item in enumerate(getattr(proposal, key)):
+            if item.id in library_ids:
+                problem((key, i, "id"), f"{what} '{item.id}' is already defined in the unit-cost library")
+
+    agencies = {a.id: a for a in lib_agencies} | {a.id: a for a in proposal.agencies}
+    sources = {s.id: s for s in lib_sources} | {s.id: s for s in proposal.sources}
+    unit_costs = {u.id: u for u in lib_costs} | {u.id: u for u in proposal.unit_costs}
+
+    problems += _check_sources(parsed, set(sources))
+
+    schedules = {s.id: s for s in ref.discount_schedules}
+    deflators = {d.id: d for d in ref.deflators}
+    ap = proposal.appraisal
+    schedule = schedules.get(ap.discount_schedule) or _constant_schedule(ap.discount_schedule)
+    if schedule is None:
+        problem(
+            ("appraisal", "discount_schedule"),
+            f"unknown discount schedule '{ap.discount_schedule}'; choose one of {', '.join(sorted(schedules))}",
+        )
+    for k, fd in enumerate(proposal.deflators):
+        if fd.id in deflators:
+            problem(
+                ("deflators", k, "id"), f"deflator '{fd.id}' is already a shipped deflator: choose another id"
+            )
+        else:
+            deflators[fd.id] = file_deflator(fd)
+    deflator = deflators.get(ap.deflator)
+    if deflator is None:
+        problem(
+            ("appraisal", "deflator"),
+            f"unknown deflator '{ap.deflator}'; choose one of {', '.join(sorted(deflators))}",
+        )
+    else:
+        deflator = deflator.extended()
+        years = range(ap.first_year, ap.first_year + ap.horizon_years)
+        missing = [y for y in years if y not in deflator.index]
+        if missing:
+            problem(
+                ("appraisal", "first_year"),
+                f"the deflator '{deflator.id}' does not cover appraisal year {missing[0]}-{(missing[0] + 1) % 100:02d} "
+                f"(cash figures need every year {years[0]}-{(years[0] + 1) % 100:02d} to {years[-1]}-{(years[-1] + 1) % 100:02d}); "
+                f"{_coverage(deflator)}",
+            )
+    if ap.discount_year is not None:
+        if ap.discount_year - ap.first_year > ap.horizon_years:
+            problem(
+                ("appraisal", "discount_year"),
+                f"discount_year {ap.discount_year} is more than the {ap.horizon_years}-year horizon after "
+                f"first_year {ap.first_year}",
+            )
+        elif ap.first_year - ap.discount_year > 30:
+            problem(
+                ("appraisal", "discount_year"),
+                f"discount_year {ap.discount_year} is more than 30 years before first_year {ap.first_year} "
+                "(the first band of the schedule)",
+            )
+
+    used_agencies: list[str] = []
+    used_costs: list[str] = []
+    horizon = ap.horizon_years
+    notes: list[str] = []
+
+    for i, line in enumerate(proposal.prevention_costs):
+        if line.paid_by not in agencies:
+            problem(
+                ("prevention_costs", i, "paid_by"),
+                f"unknown agency '{line.paid_by}': define it under 'agencies'",
+            )
+        elif line.paid_by not in used_agencies:
+            used_agencies.append(line.paid_by)
+        last = line.start_year + (len(line.by_year.values) - 1 if line.by_year else 0)
+        if line.kind == "recurring" and line.amount is not None:
+            last = line.end_year if line.end_year is not None else max(horizon - 1, line.start_year)
+        if line.start_year >= horizon:
+            notes.append(
+                f"cost line '{line.id}' starts in year {line.start_year}, after the {horizon}-year horizon: it is not counted"
+            )
+        elif last >= horizon:
+            notes.append(
+                f"cost line '{line.id}' runs to appraisal year {last}; only years 0-{horizon - 1} are counted"
+            )
+        if deflator is not None:
+            for loc, year in _money_price_years(("prevention_costs", i), line):
+                if year not in deflator.index:
+                    problem(loc, _no_deflator_msg(year, deflator))
+
+    for i, sl in enumerate(proposal.savings):
+        if sl.saved_by not in agencies:
+            problem(
+                ("savings", i, "saved_by"),
+                f"unknown budget holder '{sl.saved_by}': define it under 'agencies'",
+            )
+        elif sl.saved_by not in used_agencies:
+            used_agencies.append(sl.saved_by)
+        if sl.start_year >= horizon:
+            notes.append(
+                f"savings line '{sl.id}' starts in year {sl.start_year}, after the {horizon}-year horizon: it is not counted"
+            )
+        if deflator is not None:
+            for loc, year in _money_price_years(("savings", i), sl):
+                if year not in deflator.index:
+                    problem(loc, _no_deflator_msg(year, deflator))
+
+    for i, oc in enumerate(proposal.outcomes):
+        for j, use in enumerate(oc.unit_costs):
+            uc = unit_costs.get(use.unit_cost)
+            if uc is None:
+                problem(
+                    ("outcomes", i, "unit_costs", j, "unit_cost"),
+                    f"unknown unit cost '{use.unit_cost}': define it in the unit-cost library or under 'unit_costs'",
+                )
+                continue
+            if use.unit_cost not in used_costs:
+                used_costs.append(use.unit_cost)
+            for b in uc.bearers:
+                if b.agency in agencies and b.agency not in used_agencies:
+                    used_agencies.append(b.agency)
+        if oc.intake_start_year >= horizon:
+            notes.append(
+                f"outcome '{oc.id}' has its first intake in year {oc.intake_start_year}, after the horizon: it adds nothing"
+            )
+
+    problems += _unknown_bearers(proposal.unit_costs, agencies, parsed, path, "define it under 'agencies'")
+    for i, uc in enumerate(proposal.unit_costs):
+        if deflator is not None and uc.price_year not in deflator.index:
+            problem(("unit_costs", i, "price_year"), _no_deflator_msg(uc.price_year, deflator))
+
+    if deflator is not None and ap.price_base_year not in deflator.index:
+        problem(("appraisal", "price_base_year"), _no_deflator_msg(ap.price_base_year, deflator))
+    if proposal.financing is not None and proposal.kind == "cut":
+        problem(("financing",), "financing (an invest-to-save fund) applies to new spending, not to a cut")
+
+    # --- pooled budget and responsibility charges (costmodel.pooling) ---
+    problems += _check_pooling(proposal, parsed, path, agencies, deflator, used_agencies)
+
+    if problems:
+        unique = {(p.path, p.line, p.col, p.field, p.message): p for p in problems}
+        raise AssumptionError(
+            sorted(unique.values(), key=lambda p: (p.path != path, p.path, p.line or 0, p.col or 0))
+        )
+
+    # agencies declared in the proposal but not used are still reported (with zero flows)
+    for a in proposal.agencies:
+        if a.id not in used_agencies:
+            used_agencies.append(a.id)
+    cited = _cited_sources(proposal, [unit_costs[c] for c in used_costs])
+    assert schedule is not None and deflator is not None
+    if schedule.source in ref_sources_ids(ref):
+        cited.add(schedule.source)
+    cited.add(deflator.source)
+    all_sources = sources | {s.id: s for s in ref.sources}
+    return Scenario(
+        proposal=proposal,
+        agencies=tuple(agencies[a] for a in used_agencies),
+        sources={k: all_sources[k] for k in sorted(cited) if k in all_sources},
+        unit_costs={c: unit_costs[c] for c in used_costs},
+        schedule=schedule,
+        deflator=deflator,
+        path=path,
+        library_path=lib_parsed.path if lib_parsed else None,
+        notes=tuple(notes),
+    )
+
+
+def ref_sources_ids(ref: ReferenceData) -> set[str]:
+    return {s.id for s in ref.sources}
+
+
+def _cited_sources(proposal: Proposal, costs: list[UnitCost]) -> set[str]:
+    cited: set[str] = set()
+    for _, d in walk_mappings(proposal.model_dump()):
+        if isinstance(d.get("source"), str):
+            cited.add(d["source"])
+    for uc in costs:
+        if uc.source:
+            cited.add(uc.source)
+    return cited
+
+
+# ---------------------------------------------------------------------------------------------
+# Pooled budgets and responsibility charges: reference checks (one located line per problem)
+# ---------------------------------------------------------------------------------------------
+
+SHARE_TOLERANCE = 1e-9
+"""Formula shares must add up to 1 within this. [fraction]"""
+
+
+def _check_pooling(
+    proposal: Proposal,
+    parsed: ParsedYaml,
+    path: str,
+    agencies: dict[str, Agency],
+    deflator: Deflator | None,
+    used_agencies: list[str],
+) -> list[Problem]:
+    """Check the ``pool`` and ``responsibility_charges`` blocks; add partners and charged agencies to
+    ``used_agencies`` so that they are reported even when no cost or saving lands on them."""
+    out: list[Problem] = []
+
+    def add(loc: tuple[Any, ...], message: str) -> None:
+        out.append(_problem(parsed, path, loc, message))
+
+    def use(agency: str) -> None:
+        if agency in agencies and agency not in used_agencies:
+            used_agencies.append(agency)
+
+    def price_year_ok(loc: tuple[Any, ...], year: int) -> None:
+        if deflator is not None and year not in deflator.index:
+            add(loc, _no_deflator_msg(year, deflator))
+
+    pool = proposal.pool
+    if pool is not None:
+        if proposal.kind == "cut":
+            add(("pool",), "a pooled budget applies to new spending, not to a cut")
+        partners: list[str] = []
+        for i, partner in enumerate(pool.partners):
+            loc = ("pool", "partners", i, "agency")
+            if partner.agency not in agencies:
+                add(loc, f"unknown agency '{partner.agency}': define it under 'agencies'")
+            elif partner.agency in partners:
+                add(loc, f"partner '{partner.agency}' is listed twice in the pool")
+            else:
+                use(partner.agency)
+            partners.append(partner.agency)
+            for j, c in enumerate(partner.contributions):
+                money = c.fixed or c.in_kind
+                if money is not None:
+                    price_year_ok(
+                        ("pool", "partners", i, "contributions", j, c.kind, "price_year"),
+                        money.real_price_year,
+                    )
+        share_of_costs = sum(
+            c.share_of_costs.value
+            for p in pool.partners
+            for c in p.contributions
+            if c.share_of_costs is not None
+        )
+        if share_of_costs > 1 + SHARE_TOLERANCE:
+            add(
+                ("pool", "partners"),
+                f"the partners' shares of the costs add up to {share_of_costs:.6g}, more than the whole cost (1)",
+            )
+        if pool.host is not None and pool.host not in partners:
+            add(("pool", "host"), f"host '{pool.host}' is not a partner: list it under pool.partners")
+        for i, line in enumerate(proposal.prevention_costs):
+            if line.paid_by in agencies and line.paid_by not in partners:
+                add(
+                    ("prevention_costs", i, "paid_by"),
+                    f"'{line.paid_by}' pays cost line '{line.id}' but is not a pool partner: the pool funds every "
+                    "prevention cost, so add it to pool.partners",
+                )
+        sharing = pool.sharing
+        for key in ("shares", "shares_beyond"):
+            shares = getattr(sharing, key)
+            if shares is None:
+                continue
+            seen: set[str] = set()
+            for j, sh in enumerate(shares):
+                if sh.partner not in partners:
+                    add(
+                        ("pool", "sharing", key, j, "partner"),
+                        f"'{sh.partner}' is not a partner in the pool (partners: {', '.join(partners)})",
+                    )
+                elif sh.partner in seen:
+                    add(("pool", "sharing", key, j, "partner"), f"partner '{sh.partner}' has two shares")
+                seen.add(sh.partner)
+            total = sum(sh.share for sh in shares)
+            if abs(total - 1.0) > SHARE_TOLERANCE:
+                add(
+                    ("pool", "sharing", key),
+                    f"the shares add up to {total:.10g}, not 1: every pound of pooled savings must go to someone",
+                )
+
+    outcomes = {oc.id for oc in proposal.outcomes}
+    seen_ids: set[str] = set()
+    for i, ch in enumerate(proposal.responsibility_charges):
+        base = ("responsibility_charges", i)
+        if ch.id in seen_ids:
+            add((*base, "id"), f"duplicate responsibility charge id '{ch.id}'")
+        seen_ids.add(ch.id)
+        for key in ("from_agency", "to_agency"):
+            agency = getattr(ch, key)
+            if agency not in agencies:
+                add((*base, key), f"unknown agency '{agency}': define it under 'agencies'")
+            else:
+                use(agency)
+        if ch.from_agency == ch.to_agency:
+            add(
+                (*base, "to_agency"),
+                f"a charge from '{ch.from_agency}' to itself moves no money: name two different agencies",
+            )
+        if ch.outcome is not None and ch.outcome not in outcomes:
+            add(
+                (*base, "outcome"),
+                f"unknown outcome '{ch.outcome}': choose one of {', '.join(sorted(outcomes)) or '(none defined)'}",
+            )
+        charge_money = ch.per_event or ch.fixed
+        if charge_money is not None:
+            price_year_ok(
+                (*base, "per_event" if ch.per_event is not None else "fixed", "price_year"),
+                charge_money.real_price_year,
+            )
+    return out

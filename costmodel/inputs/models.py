@@ -1,0 +1,989 @@
+"""Typed models of the assumption files (the analyst's interface).
+
+Every numeric input is a *quantity*: one value, its unit, and where it comes from (a ``source``
+id, or an explicit ``assumption`` with its reason), in the spirit of PolicyEngine/OpenFisca
+parameters but tightened:
+
+* unknown keys are errors (``extra="forbid"``);
+* types are strict (YAML ``true`` is not the number 1; ``"3.5%"`` is not a number);
+* percentages are fractions in [0, 1] and a value such as ``35`` where a fraction is expected is
+  caught with a hint;
+* NaN and infinity are refused everywhere;
+* each field states its unit, and the unit written in the file must match it.
+
+Years are *financial years* named by the calendar year in which they start (``2025`` is 2025-26).
+Appraisal years inside a proposal are counted from 0 (the first appraisal year, undiscounted).
+The names follow ``docs/glossary.md``.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
+
+SCHEMA_VERSION = 1
+
+Id = Annotated[
+    str,
+    StringConstraints(pattern=r"^[a-z][a-z0-9_]*$", min_length=1, max_length=64),
+    Field(description="Identifier: lower case letters, digits and underscores, starting with a letter."),
+]
+Text = Annotated[str, StringConstraints(min_length=1, max_length=4000, strip_whitespace=True)]
+FinancialYear = Annotated[
+    int,
+    Field(
+        ge=1900,
+        le=2200,
+        description="Financial year, named by the calendar year it starts in (2024 = 2024-25).",
+    ),
+]
+Grade = Literal["A", "B", "C", "U"]
+Distribution = Literal["triangular", "pert", "uniform", "normal", "lognormal"]
+
+GRADE_MEANINGS: dict[str, str] = {
+    "A": "primary dataset, official statistics or the original document, read directly",
+    "B": "reputable secondary source quoting the primary figure",
+    "C": "secondary transcription or a derived figure (e.g. uprated or combined)",
+    "U": "the basis of the figure could not be checked; treat as a claim",
+    "assumption": "a stated assumption, no source: its reason is given instead",
+}
+
+
+class StrictModel(BaseModel):
+    """Base of every assumption model: unknown keys forbidden, strict types, no NaN/inf, frozen."""
+
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True, allow_inf_nan=False)
+
+
+def _reject_percent_strings(value: object) -> object:
+    if isinstance(value, str) and value.strip().endswith("%"):
+        raise ValueError(
+            f"percentages are written as fractions: write {_pct_hint(value)} rather than {value!r}"
+        )
+    return value
+
+
+def _pct_hint(text: str) -> str:
+    try:
+        return repr(round(float(text.strip().rstrip("%")) / 100, 6))
+    except ValueError:
+        return "a number between 0 and 1"
+
+
+# ---------------------------------------------------------------------------------------------
+# Provenance
+# ---------------------------------------------------------------------------------------------
+
+
+class Source(StrictModel):
+    """A publication a figure comes from, with a confidence grade for the figure's evidence."""
+
+    id: Id
+    title: Text = Field(description="Title of the publication.")
+    publisher: Text = Field(description="Organisation or author(s) that published it.")
+    year: int = Field(ge=1900, le=2100, description="Year of publication.")
+    url: Annotated[str, StringConstraints(pattern=r"^https?://\S+$")] = Field(
+        description="Where a reader can find it (http or https address)."
+    )
+    grade: Grade = Field(
+        description="Confidence grade: A primary/official; B reputable secondary; C derived or "
+        "transcribed; U basis unverified (a claim)."
+    )
+    licence: Text | None = Field(
+        default=None, description="Licence of the data, where it matters (e.g. CC BY 4.0)."
+    )
+    note: Text | None = Field(default=None, description="What to check, caveats, which table or page.")
+
+
+class _Provenanced(StrictModel):
+    """Mixin: exactly one of ``source`` or ``assumption``."""
+
+    source: Id | None = Field(default=None, description="Id of the source this figure comes from.")
+    assumption: Text | None = Field(
+        default=None,
+        description="For a figure with no source: why this value is a reasonable stated assumption.",
+    )
+    note: Text | None = Field(
+        default=None, description="Where in the source (table, page, code) or a caveat."
+    )
+
+    @model_validator(mode="after")
+    def _exactly_one_provenance(self):
+        if (self.source is None) == (self.assumption is None):
+            raise ValueError(
+                "every figure needs exactly one of 'source' (the id of a listed source) or "
+                "'assumption' (the reason for a stated assumption)"
+            )
+        return self
+
+
+class _Ranged(_Provenanced):
+    low: float | None = Field(default=None, description="Low end of the plausible range (same unit).")
+    high: float | None = Field(default=None, description="High end of the plausible range (same unit).")
+    distribution: Distribution | None = Field(
+        default=None, description="Shape of the uncertainty between low and high (default triangular)."
+    )
+
+    @model_validator(mode="after")
+    def _ordered(self):
+        value = self.value  # type: ignore[attr-defined]
+        if (self.low is None) != (self.high is None):
+            raise ValueError("give both 'low' and 'high', or neither")
+        if self.low is not None and self.high is not None:
+            if self.low > value:
+                raise ValueError(f"low ({self.low:g}) must not exceed value ({value:g})")
+            if value > self.high:
+                raise ValueError(f"value ({value:g}) must not exceed high ({self.high:g})")
+        if self.distribution is not None and self.low is None:
+            raise ValueError("a 'distribution' needs 'low' and 'high'")
+        # --- uncertainty: impossible distribution parameters (costmodel.inputs.distributions) ---
+        if self.low is not None and self.high is not None:
+            from .distributions import distribution_problem
+
+            problem = distribution_problem(self.distribution, self.low, value, self.high)
+            if problem is not None:
+                raise ValueError(problem)
+        return self
+
+
+class _WrittenAsFraction(_Ranged):
+    """Mixin: a rate written as a fraction; a percentage string such as '35%' is refused with the
+    fraction to write instead."""
+
+    @field_validator("value", "low", "high", mode="before", check_fields=False)
+    @classmethod
+    def _no_percent(cls, v: object) -> object:
+        return _reject_percent_strings(v)
+
+
+class FractionQ(_WrittenAsFraction):
+    """A share or rate in [0, 1]. [fraction]"""
+
+    unit: Literal["fraction"] = Field(description="Always 'fraction': 0.35 means 35%.")
+    value: float
+
+    @field_validator("value", "low", "high")
+    @classmethod
+    def _in_unit_interval(cls, v: float | None) -> float | None:
+        if v is None:
+            return v
+        if v > 1 and v <= 100:
+            raise ValueError(
+                f"fractions are written between 0 and 1; {v:g} looks like a percentage: write {v / 100:g} for {v:g}%"
+            )
+        if not 0 <= v <= 1:
+            raise ValueError(f"a fraction must be between 0 and 1 (got {v:g})")
+        return v
+
+
+class SignedFractionQ(_WrittenAsFraction):
+    """A relative change in [-1, 1]: positive reduces demand, negative adds to it. [fraction]"""
+
+    unit: Literal["fraction"] = Field(description="Always 'fraction': 0.35 means 35%.")
+    value: float
+
+    @field_validator("value", "low", "high")
+    @classmethod
+    def _in_signed_interval(cls, v: float | None) -> float | None:
+        if v is None:
+            return v
+        if 1 < abs(v) <= 100:
+            raise ValueError(
+                f"fractions are written between -1 and 1; {v:g} looks like a percentage: write {v / 100:g} for {v:g}%"
+            )
+        if not -1 <= v <= 1:
+            raise ValueError(f"a relative change must be between -1 and 1 (got {v:g})")
+        return v
+
+
+class GrowthQ(_WrittenAsFraction):
+    """Real growth per year, e.g. 0.02 for 2% a year above general inflation. [fraction per year]"""
+
+    unit: Literal["fraction_per_year"]
+    value: float
+
+    @field_validator("value", "low", "high")
+    @classmethod
+    def _plausible(cls, v: float | None) -> float | None:
+        if v is None:
+            return v
+        if not -0.5 <= v <= 0.5:
+            hint = f"; write {v / 100:g} for {v:g}% a year" if abs(v) <= 50 else ""
+            raise ValueError(f"a growth rate must be between -0.5 and 0.5 a year (got {v:g}{hint})")
+        return v
+
+
+class YearsQ(_Ranged):
+    """A whole number of years. [years]"""
+
+    unit: Literal["years"]
+    value: Annotated[int, Field(ge=0, le=100)]
+    low: Annotated[int, Field(ge=0, le=100)] | None = None  # type: ignore[assignment]
+    high: Annotated[int, Field(ge=0, le=100)] | None = None  # type: ignore[assignment]
+
+
+class PeoplePerYearQ(_Ranged):
+    """A cohort intake: people (or cases, households) starting each year. [people per year]"""
+
+    unit: Literal["people_per_year"]
+    value: Annotated[float, Field(ge=0, le=1e9)]
+
+
+class PerEventQ(_Ranged):
+    """How many units of a unit cost each outcome event uses (e.g. 6 months of custody). [units per event]"""
+
+    unit: Literal["units_per_event"]
+    value: Annotated[float, Field(ge=0, le=1e6)]
+
+
+Prices = Literal["real", "nominal"]
+
+
+class MoneyQ(_Ranged):
+    """A sum of money: in the prices of ``price_year`` (``prices: real``, the default) or in cash of the
+    year it is spent (``prices: nominal``; no ``price_year``). [£]"""
+
+    unit: Literal["GBP", "GBP_per_year"] = Field(
+        description="'GBP' for a one-off sum, 'GBP_per_year' for a recurring one."
+    )
+    value: Annotated[float, Field(ge=0, le=1e12)]
+    prices: Prices = Field(
+        default="real",
+        description="'real': in the prices of price_year; 'nominal': cash of the year it is spent "
+        "(converted with the deflator, Green Book 2022 Table 1).",
+    )
+    price_year: FinancialYear | None = Field(
+        default=None, description="Financial year whose prices the value is in (real prices only)."
+    )
+
+    @model_validator(mode="after")
+    def _price_year_matches_prices(self):
+        _check_price_year(self.prices, self.price_year)
+        return self
+
+    @property
+    def real_price_year(self) -> int:
+        """The price year of a real amount (nominal amounts have none: they are cash of each year)."""
+        assert self.price_year is not None, "a nominal amount has no single price year"
+        return self.price_year
+
+
+def _check_price_year(prices: str, price_year: int | None) -> None:
+    if prices == "real" and price_year is None:
+        raise ValueError(
+            "give 'price_year' (the financial year whose prices the figure is in), or write "
+            "'prices: nominal' for cash of the year it is spent"
+        )
+    if prices == "nominal" and price_year is not None:
+        raise ValueError(
+            "a nominal (cash) figure is in the prices of the year it is spent: drop 'price_year' "
+            "or write 'prices: real'"
+        )
+
+
+class MoneyByYear(_Provenanced):
+    """Amounts for consecutive appraisal years, starting at the line's ``start_year``. [£ per year]
+
+    ``prices: real`` with one ``price_year`` for every value, or a ``price_years`` list (one per value,
+    e.g. an MTFS line in a different year's cash each year); ``prices: nominal``: each value is cash of
+    the year it is spent."""
+
+    unit: Literal["GBP_per_year"]
+    values: Annotated[list[Annotated[float, Field(ge=0, le=1e12)]], Field(min_length=1, max_length=200)]
+    prices: Prices = Field(
+        default="real", description="'real' (price_year or price_years) or 'nominal' (cash)."
+    )
+    price_year: FinancialYear | None = None
+    price_years: Annotated[list[FinancialYear], Field(min_length=1, max_length=200)] | None = Field(
+        default=None, description="A price year for each value (real prices)."
+    )
+
+    @model_validator(mode="after")
+    def _price_years_match(self):
+        if self.price_years is not None:
+            if self.prices == "nominal" or self.price_year is not None:
+                raise ValueError(
+                    "'price_years' gives each value's price year: drop 'price_year' and 'prices: nominal'"
+                )
+            if len(self.price_years) != len(self.values):
+                raise ValueError(
+                    f"'price_years' has {len(self.price_years)} entries but 'values' has {len(self.values)}: give one per value"
+                )
+            return self
+        _check_price_year(self.prices, self.price_year)
+        return self
+
+    @property
+    def real_price_year(self) -> int:
+        assert self.price_year is not None, "this series has no single price year"
+        return self.price_year
+
+
+class SignedMoneyQ(MoneyQ):
+    """A sum of money that may be negative (a savings line that adds cost). [£]"""
+
+    value: Annotated[float, Field(ge=-1e12, le=1e12)]  # type: ignore[assignment]
+
+
+class SignedMoneyByYear(MoneyByYear):
+    """Amounts by year that may be negative (a savings line that adds cost in some years). [£ per year]"""
+
+    values: Annotated[  # type: ignore[assignment]
+        list[Annotated[float, Field(ge=-1e12, le=1e12)]], Field(min_length=1, max_length=200)
+    ]
+
+
+# ---------------------------------------------------------------------------------------------
+# Unit-cost library
+# ---------------------------------------------------------------------------------------------
+
+
+class Agency(StrictModel):
+    """A budget holder: who pays for prevention or bears the cost of acute demand."""
+
+    id: Id
+    name: Text
+    description: Text | None = None
+
+
+class Bearer(StrictModel):
+    """The part of a unit cost that falls on one agency's budget. [£ per unit]"""
+
+    agency: Id
+    value: Annotated[float, Field(ge=0, le=1e9)]
+
+
+class UnitCost(_Provenanced):
+    """The cost of one unit of acute demand (an arrest, a court event, a custody month...), split by the
+    agencies that bear it, in the prices of ``price_year``."""
+
+    id: Id
+    label: Text
+    per: Text = Field(
+        description="What one unit is, e.g. 'first-time entrant, first year after the offence'."
+    )
+    unit: Literal["GBP_per_unit"]
+    price_year: FinancialYear
+    bearers: Annotated[list[Bearer], Field(min_length=1)]
+    total: Annotated[float, Field(ge=0)] | None = Field(
+        default=None,
+        description="The published total, if any: the bearers must add up to it (to within £1 of rounding).",
+    )
+    grade: Grade | None = Field(default=None, description="Overrides the source's grade for this figure.")
+
+    @model_validator(mode="after")
+    def _bearers_distinct_and_sum(self):
+        seen: set[str] = set()
+        for b in self.bearers:
+            if b.agency in seen:
+                raise ValueError(f"agency '{b.agency}' is listed twice among the bearers")
+            seen.add(b.agency)
+        if self.total is not None:
+            s = sum(b.value for b in self.bearers)
+            if abs(s - self.total) > 1.0:
+                raise ValueError(f"the bearers add up to £{s:,.2f} but the total is £{self.total:,.2f}")
+        return self
+
+
+class UnitCostLibrary(StrictModel):
+    """A shared library of agencies, sources and unit costs that proposals reference by id."""
+
+    schema_version: Literal[1]
+    description: Text
+    agencies: list[Agency] = Field(default_factory=list)
+    sources: list[Source] = Field(default_factory=list)
+    unit_costs: list[UnitCost] = Field(default_factory=list)
+
+
+# ---------------------------------------------------------------------------------------------
+# Proposal
+# ---------------------------------------------------------------------------------------------
+
+
+class Appraisal(StrictModel):
+    """Appraisal settings: the Ten Year Test window, prices and discounting."""
+
+    first_year: FinancialYear = Field(description="First appraisal year (year 0, undiscounted).")
+    horizon_years: Annotated[int, Field(ge=1, le=100)] = Field(
+        default=10, description="Number of appraisal years (the Ten Year Test uses 10)."
+    )
+    firm_budget_years: Annotated[int, Field(ge=0, le=100)] = Field(
+        default=5, description="Years covered by firm budgets; the rest of the horizon is 'impact beyond'."
+    )
+    price_base_year: FinancialYear = Field(
+        description="Financial year whose prices all figures are converted to."
+    )
+    discount_schedule: Id = Field(
+        default="green_book_standard",
+        description="Discount-rate schedule: green_book_standard, green_book_health or green_book_lower_rate.",
+    )
+    deflator: Id = Field(
+        default="hmt_gdp_deflator",
+        description="Deflator used to convert price years and cash: a shipped one or one under 'deflators'.",
+    )
+    discount_year: FinancialYear | None = Field(
+        default=None,
+        description="The 'current year' the discount schedule counts from (default first_year). A proposal "
+        "starting later is discounted back to it.",
+    )
+    count_committed: bool = Field(
+        default=False,
+        description="Count the savings committed beyond the horizon in the verdict (default: the horizon only).",
+    )
+
+    @model_validator(mode="after")
+    def _firm_within_horizon(self):
+        if self.firm_budget_years > self.horizon_years:
+            raise ValueError(
+                f"firm_budget_years ({self.firm_budget_years}) cannot exceed horizon_years ({self.horizon_years})"
+            )
+        return self
+
+    @property
+    def discount_origin(self) -> int:
+        """The discount year (default the first year). [financial year]"""
+        return self.first_year if self.discount_year is None else self.discount_year
+
+
+class CostLine(StrictModel):
+    """Spending on the prevention (or, for a cut, the budget taken away), paid by one agency."""
+
+    id: Id
+    label: Text
+    paid_by: Id = Field(description="Agency id of the budget that pays.")
+    kind: Literal["capital", "one_off", "recurring"]
+    amount: MoneyQ | None = Field(default=None, description="A one-off sum, or the amount each year.")
+    by_year: MoneyByYear | None = Field(default=None, description="Explicit amounts for consecutive years.")
+    start_year: Annotated[int, Field(ge=0, le=99)] = Field(
+        default=0, description="First appraisal year it is paid in."
+    )
+    end_year: Annotated[int, Field(ge=0, le=99)] | None = Field(
+        default=None, description="Last appraisal year of a recurring cost (default: end of the horizon)."
+    )
+    growth: GrowthQ | None = Field(default=None, description="Real growth per year of a recurring amount.")
+
+    @model_validator(mode="after")
+    def _one_profile(self):
+        if (self.amount is None) == (self.by_year is None):
+            raise ValueError("give exactly one of 'amount' or 'by_year'")
+        if self.amount is not None:
+            if self.kind == "recurring" and self.amount.unit != "GBP_per_year":
+                raise ValueError("a recurring cost's amount has unit 'GBP_per_year'")
+            if self.kind != "recurring" and self.amount.unit != "GBP":
+                raise ValueError(f"a {self.kind} cost's amount has unit 'GBP' (a one-off sum)")
+        if self.kind != "recurring" and (self.end_year is not None or self.growth is not None):
+            raise ValueError(f"'end_year' and 'growth' apply only to recurring costs, not {self.kind}")
+        if self.by_year is not None and (self.end_year is not None or self.growth is not None):
+            raise ValueError("'by_year' gives every year's amount; drop 'end_year' and 'growth'")
+        if self.end_year is not None and self.end_year < self.start_year:
+            raise ValueError(f"end_year ({self.end_year}) is before start_year ({self.start_year})")
+        return self
+
+    @property
+    def money(self) -> MoneyQ | MoneyByYear:
+        """The line's ``amount`` or its ``by_year`` amounts, whichever it gives (exactly one is set)."""
+        money = self.amount if self.amount is not None else self.by_year
+        assert money is not None  # checked by _one_profile
+        return money
+
+
+class UnitCostUse(StrictModel):
+    """A unit cost incurred by each outcome event, optionally several units per event."""
+
+    unit_cost: Id = Field(description="Id of a unit cost in the library or in this file.")
+    per_event: PerEventQ | None = Field(default=None, description="Units of this cost per event (default 1).")
+
+
+class Outcome(StrictModel):
+    """Acute demand the prevention avoids (or, for a cut, adds), and what it costs whom."""
+
+    id: Id
+    label: Text
+    description: Text | None = None
+    cohort: PeoplePerYearQ = Field(description="People reached (new intake) each year. [people per year]")
+    intake_start_year: Annotated[int, Field(ge=0, le=99)] = 0
+    intake_end_year: Annotated[int, Field(ge=0, le=99)] | None = Field(
+        default=None, description="Last appraisal year with a new intake (default: end of the horizon)."
+    )
+    baseline_rate: FractionQ = Field(
+        description="Without the prevention, the share of the cohort who incur the outcome each year. [fraction]"
+    )
+    effect: SignedFractionQ = Field(
+        description="Relative change in that rate: the reduction achieved (for a cut, the increase caused); "
+        "negative when the spending adds demand (more referrals). [fraction]"
+    )
+    unit_costs: Annotated[list[UnitCostUse], Field(min_length=1)]
+    lag_years: YearsQ = Field(description="Years after intake before the effect starts. [years]")
+    persistence_years: YearsQ = Field(
+        description="Years the effect lasts for each intake (at least 1). [years]"
+    )
+    drop_off: FractionQ = Field(
+        description="Share of the remaining effect lost each year after the first. [fraction]"
+    )
+    deadweight: FractionQ = Field(
+        description="Share of the change that would have happened anyway. [fraction]"
+    )
+    displacement: FractionQ = Field(description="Share of the change that moves elsewhere. [fraction]")
+    attribution: FractionQ = Field(description="Share of the change due to other organisations. [fraction]")
+    optimism_bias: FractionQ = Field(
+        description="Downward correction for over-optimistic evidence. [fraction]"
+    )
+    cashable_share: FractionQ = Field(
+        description="Share of the saving that can be taken out of budgets. [fraction]"
+    )
+    cashable_delay_years: YearsQ = Field(
+        description="Years after the effect starts before the cashable share can be released. [years]"
+    )
+
+    @model_validator(mode="after")
+    def _windows(self):
+        if self.persistence_years.value < 1:
+            raise ValueError("persistence_years must be at least 1 (an effect lasts at least one year)")
+        if self.intake_end_year is not None and self.intake_end_year < self.intake_start_year:
+            raise ValueError(
+                f"intake_end_year ({self.intake_end_year}) is before intake_start_year ({self.intake_start_year})"
+            )
+        return self
+
+
+class SavingsLine(StrictModel):
+    """A plain saving a named budget holder makes: an amount by year, or a sum (one-off or recurring with
+    start, end and growth). Negative amounts are costs the spending adds to that budget. [£]"""
+
+    id: Id
+    label: Text
+    saved_by: Id = Field(description="Agency id of the budget that saves (or, if negative, pays more).")
+    kind: Literal["one_off", "recurring"] = "recurring"
+    amount: SignedMoneyQ | None = Field(default=None, description="A one-off sum, or the amount each year.")
+    by_year: SignedMoneyByYear | None = Field(
+        default=None, description="Explicit amounts for consecutive years."
+    )
+    start_year: Annotated[int, Field(ge=0, le=99)] = Field(default=0, description="First appraisal year.")
+    end_year: Annotated[int, Field(ge=0, le=99)] | None = Field(
+        default=None, description="Last appraisal year of a recurring saving (default: end of the horizon)."
+    )
+    growth: GrowthQ | None = Field(default=None, description="Growth per year of a recurring amount.")
+    cashable_share: FractionQ | None = Field(
+        default=None, description="Share that can be taken out of the budget (default: all of it). [fraction]"
+    )
+    cashable_delay_years: Annotated[int, Field(ge=0, le=99)] = Field(
+        default=0, description="Years after start_year before the cashable share can be released. [years]"
+    )
+
+    @model_validator(mode="after")
+    def _one_profile(self):
+        if (self.amount is None) == (self.by_year is None):
+            raise ValueError("give exactly one of 'amount' or 'by_year'")
+        if self.amount is not None:
+            if self.kind == "recurring" and self.amount.unit != "GBP_per_year":
+                raise ValueError("a recurring saving's amount has unit 'GBP_per_year'")
+            if self.kind == "one_off" and self.amount.unit != "GBP":
+                raise ValueError("a one-off saving's amount has unit 'GBP' (a one-off sum)")
+        if self.kind != "recurring" and (self.end_year is not None or self.growth is not None):
+            raise ValueError("'end_year' and 'growth' apply only to recurring savings")
+        if self.by_year is not None and (self.end_year is not None or self.growth is not None):
+            raise ValueError("'by_year' gives every year's amount; drop 'end_year' and 'growth'")
+        if self.end_year is not None and self.end_year < self.start_year:
+            raise ValueError(f"end_year ({self.end_year}) is before start_year ({self.start_year})")
+        return self
+
+    @property
+    def money(self) -> MoneyQ | MoneyByYear:
+        money = self.amount if self.amount is not None else self.by_year
+        assert money is not None
+        return money
+
+
+class FileDeflator(_Provenanced):
+    """A deflator a proposal brings: an index by financial year, or a constant general-inflation rate
+    (e.g. a council's MTFS inflation assumption) over a span of years."""
+
+    id: Id
+    label: Text
+    index: dict[int, Annotated[float, Field(gt=0)]] | None = Field(
+        default=None, description="Index value by financial year (any base)."
+    )
+    inflation: Annotated[float, Field(ge=-0.5, le=0.5)] | None = Field(
+        default=None, description="Constant general inflation per year. [fraction per year]"
+    )
+    first_year: FinancialYear | None = Field(default=None, description="First year a constant rate covers.")
+    last_year: FinancialYear | None = Field(default=None, description="Last year a constant rate covers.")
+
+    @field_validator("inflation", mode="before")
+    @classmethod
+    def _no_percent(cls, v: object) -> object:
+        return _reject_percent_strings(v)
+
+    @model_validator(mode="after")
+    def _one_kind(self):
+        if (self.index is None) == (self.inflation is None):
+            raise ValueError("give exactly one of 'index' (values by year) or 'inflation' (a constant rate)")
+        if self.inflation is not None:
+            if self.first_year is None or self.last_year is None:
+                raise ValueError(
+                    "a constant 'inflation' needs 'first_year' and 'last_year' (the years it covers)"
+                )
+            if self.last_year < self.first_year:
+                raise ValueError(f"last_year ({self.last_year}) is before first_year ({self.first_year})")
+        elif self.first_year is not None or self.last_year is not None:
+            raise ValueError("'first_year' and 'last_year' go with a constant 'inflation', not an 'index'")
+        if self.index is not None:
+            years = sorted(self.index)
+            if years != list(range(years[0], years[-1] + 1)):
+                raise ValueError("the index must give every year between its first and last, with no gaps")
+        return self
+
+
+class Financing(StrictModel):
+    """An invest-to-save (early-action) fund lending the dual-running gap, repaid from cashable savings."""
+
+    fund: Text = Field(description="Name of the fund.")
+    interest_rate: FractionQ = Field(
+        description="Nominal (cash) interest rate charged per year, e.g. a PWLB rate. [fraction]"
+    )
+    term_years: YearsQ = Field(description="Agreed repayment term. [years]")
+
+
+class Proposal(StrictModel):
+    """A prevention proposal (new spending) or a cut, appraised by the Ten Year Test."""
+
+    schema_version: Literal[1]
+    id: Id
+    title: Text
+    description: Text
+    area: Text = Field(description="Place or organisation the proposal covers.")
+    kind: Literal["new_spending", "cut"] = Field(
+        description="'new_spending' (costs now, savings later) or 'cut' (savings now, costs shunted later)."
+    )
+    appraisal: Appraisal
+    unit_cost_library: Annotated[str, StringConstraints(min_length=1, max_length=500)] | None = Field(
+        default="../unit_costs.yaml",
+        description="Path of the shared unit-cost library, relative to this file (null for none).",
+    )
+    agencies: list[Agency] = Field(default_factory=list, description="Agencies beyond those in the library.")
+    sources: list[Source] = Field(default_factory=list, description="Sources beyond those in the library.")
+    unit_costs: list[UnitCost] = Field(
+        default_factory=list, description="Unit costs beyond those in the library."
+    )
+    prevention_costs: Annotated[list[CostLine], Field(min_length=1)]
+    outcomes: list[Outcome] = Field(default_factory=list)
+    savings: list[SavingsLine] = Field(
+        default_factory=list, description="Plain savings lines: an amount a named budget holder saves."
+    )
+    deflators: list[FileDeflator] = Field(
+        default_factory=list, description="Deflators this file brings (select one with appraisal.deflator)."
+    )
+    financing: Financing | None = None
+    # --- pooled budgets and responsibility charges (see the block at the end of this module) ---
+    pool: Pool | None = Field(
+        default=None, description="A pooled budget: partners' contributions and how savings are shared."
+    )
+    responsibility_charges: list[ResponsibilityCharge] = Field(
+        default_factory=list,
+        description="Charges one agency pays another when demand it could have prevented lands on the other.",
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Reference data shipped with the package (discount schedules, deflators)
+# ---------------------------------------------------------------------------------------------
+
+
+class RateBand(StrictModel):
+    from_year: Annotated[int, Field(ge=0)]
+    rate: Annotated[float, Field(ge=0, le=0.5)]
+
+
+class DiscountSchedule(StrictModel):
+    """A real discount-rate schedule: each band's rate applies from ``from_year`` on."""
+
+    id: Id
+    label: Text
+    bands: Annotated[list[RateBand], Field(min_length=1)]
+    source: Id
+    note: Text | None = None
+
+    @model_validator(mode="after")
+    def _bands_start_at_zero_and_ascend(self):
+        starts = [b.from_year for b in self.bands]
+        if starts[0] != 0 or any(b >= a for a, b in zip(starts[1:], starts, strict=False)):
+            raise ValueError("bands must start at year 0 and ascend")
+        return self
+
+
+class Deflator(StrictModel):
+    """A price index by financial year, to convert figures between price years and to cash."""
+
+    id: Id
+    label: Text
+    vintage: Text
+    base_year: FinancialYear
+    index: dict[int, Annotated[float, Field(gt=0)]]
+    source: Id
+    note: Text | None = None
+    release_date: Text | None = Field(default=None, description="Publication date of the release.")
+    outturn_to: FinancialYear | None = Field(
+        default=None, description="Last outturn year; later published years are forecasts."
+    )
+    long_run_growth: Annotated[float, Field(ge=-0.5, le=0.5)] | None = Field(
+        default=None, description="Assumed growth per year after the last published year. [fraction per year]"
+    )
+    long_run_assumption: Text | None = Field(
+        default=None, description="Why the long-run growth (an assumption)."
+    )
+    extend_to: FinancialYear | None = Field(default=None, description="Last year the long-run growth covers.")
+    published_to: FinancialYear | None = Field(
+        default=None, description="Last published year (set when the index is extended)."
+    )
+
+    @model_validator(mode="after")
+    def _contiguous(self):
+        years = sorted(self.index)
+        if years != list(range(years[0], years[-1] + 1)):
+            raise ValueError("the index must give every year between its first and last, with no gaps")
+        if (self.long_run_growth is None) != (self.extend_to is None):
+            raise ValueError("give both 'long_run_growth' and 'extend_to', or neither")
+        if self.long_run_growth is not None and self.long_run_assumption is None:
+            raise ValueError("a long-run growth rate is an assumption: state it in 'long_run_assumption'")
+        return self
+
+    def extended(self) -> Deflator:
+        """The index with the long-run growth applied from the last published year to ``extend_to``."""
+        if self.long_run_growth is None or self.extend_to is None or self.published_to is not None:
+            return self
+        last = max(self.index)
+        years = range(last + 1, self.extend_to + 1)
+        ext = {y: self.index[last] * (1.0 + self.long_run_growth) ** (y - last) for y in years}
+        return self.model_copy(update={"index": {**self.index, **ext}, "published_to": last})
+
+    def forecast_years(self) -> tuple[int, int] | None:
+        """First and last published forecast year, if any."""
+        last = self.published_to if self.published_to is not None else max(self.index)
+        if self.outturn_to is None or self.outturn_to >= last:
+            return None
+        return self.outturn_to + 1, last
+
+    def describe(self) -> str:
+        """One line naming the vintage, which years are forecasts and which are assumed."""
+        text = self.vintage
+        fc = self.forecast_years()
+        if fc is not None:
+            text += f"; forecasts {fc[0]}-{(fc[0] + 1) % 100:02d} to {fc[1]}-{(fc[1] + 1) % 100:02d}"
+        if self.long_run_growth is not None:
+            last = self.published_to if self.published_to is not None else max(self.index)
+            text += f"; {self.long_run_growth:.1%} a year assumed from {last + 1}-{(last + 2) % 100:02d}"
+        return text
+
+
+class ReferenceData(StrictModel):
+    schema_version: Literal[1]
+    description: Text
+    sources: list[Source]
+    discount_schedules: list[DiscountSchedule]
+    deflators: list[Deflator]
+
+
+# ---------------------------------------------------------------------------------------------
+# Pooled budgets, savings-sharing agreements and responsibility charges (costmodel.pooling)
+# ---------------------------------------------------------------------------------------------
+
+
+def _refuse_negative(value: object, what: str) -> object:
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and value < 0:
+        raise ValueError(f"{what} cannot be negative (got {value:g})")
+    return value
+
+
+class ContributionMoneyQ(MoneyQ):
+    """A partner's contribution to a pool each year, in the prices of ``price_year``. [£ per year]"""
+
+    unit: Literal["GBP_per_year"] = Field(description="Always 'GBP_per_year'.")  # type: ignore[assignment]
+    prices: Literal["real"] = Field(default="real", description="Contributions are in real prices.")  # type: ignore[assignment]
+
+    @field_validator("value", "low", "high", mode="before")
+    @classmethod
+    def _not_negative(cls, v: object) -> object:
+        return _refuse_negative(v, "a contribution")
+
+
+class Contribution(StrictModel):
+    """What one partner puts into the pool: exactly one of a fixed cash sum each year, a share of each
+    year's prevention costs, or an in-kind contribution (staff, premises) valued each year."""
+
+    fixed: ContributionMoneyQ | None = Field(default=None, description="Cash paid in each year. [£ per year]")
+    share_of_costs: FractionQ | None = Field(
+        default=None, description="Share of each year's total prevention costs. [fraction]"
+    )
+    in_kind: ContributionMoneyQ | None = Field(
+        default=None, description="Value of staff, premises or services given each year. [£ per year]"
+    )
+    start_year: Annotated[int, Field(ge=0, le=99)] = Field(
+        default=0, description="First appraisal year of the contribution."
+    )
+    end_year: Annotated[int, Field(ge=0, le=99)] | None = Field(
+        default=None, description="Last appraisal year of the contribution (default: end of the horizon)."
+    )
+
+    @model_validator(mode="after")
+    def _exactly_one(self):
+        given = [k for k in ("fixed", "share_of_costs", "in_kind") if getattr(self, k) is not None]
+        if len(given) != 1:
+            raise ValueError(
+                "give exactly one of 'fixed' (cash per year), 'share_of_costs' (fraction) or 'in_kind' "
+                f"(value per year) (got {', '.join(given) or 'none'}); list a partner twice for two kinds"
+            )
+        if self.end_year is not None and self.end_year < self.start_year:
+            raise ValueError(f"end_year ({self.end_year}) is before start_year ({self.start_year})")
+        return self
+
+    @property
+    def kind(self) -> str:
+        return (
+            "fixed" if self.fixed is not None else ("share_of_costs" if self.in_kind is None else "in_kind")
+        )
+
+
+class PoolPartner(StrictModel):
+    """An agency in the pool and what it puts in (nothing, if it only shares in the savings)."""
+
+    agency: Id = Field(description="Agency id of the partner.")
+    contributions: list[Contribution] = Field(
+        default_factory=list, description="What the partner puts in (none: it only shares savings)."
+    )
+
+
+class PartnerShare(StrictModel):
+    """One partner's share of the pooled savings under a pre-agreed formula. [fraction]"""
+
+    partner: Id
+    share: float = Field(description="Share of the pooled savings, 0 to 1. [fraction]")
+
+    @field_validator("share", mode="before")
+    @classmethod
+    def _share_range(cls, v: object) -> object:
+        v = _reject_percent_strings(v)
+        if isinstance(v, (int, float)) and not isinstance(v, bool):
+            if v < 0:
+                raise ValueError(f"a share cannot be negative (got {v:g})")
+            if 1 < v <= 100:
+                raise ValueError(f"shares are fractions: write {v / 100:g} for {v:g}%")
+            if v > 1:
+                raise ValueError(f"a share must be between 0 and 1 (got {v:g})")
+        return v
+
+
+SharingRuleName = Literal["as_they_fall", "pro_rata_to_contribution", "formula"]
+
+
+class SavingsSharing(StrictModel):
+    """How the savings landing on the partners are shared out.
+
+    * ``as_they_fall``: no agreement, each keeps what lands on its budget;
+    * ``pro_rata_to_contribution``: in proportion to each partner's present value of contributions;
+    * ``formula``: a pre-agreed share per partner (``shares``), optionally different for the years
+      beyond the firm-budget years (``shares_beyond``).
+    """
+
+    rule: SharingRuleName
+    shares: list[PartnerShare] | None = Field(
+        default=None,
+        description="Formula shares in the firm-budget years (and beyond, unless shares_beyond).",
+    )
+    shares_beyond: list[PartnerShare] | None = Field(
+        default=None, description="Formula shares in the years beyond the firm-budget years."
+    )
+    source: Id | None = Field(default=None, description="Where the agreed formula comes from.")
+    assumption: Text | None = Field(default=None, description="Why these shares (for a proposed formula).")
+    note: Text | None = None
+
+    @model_validator(mode="after")
+    def _shares_match_rule(self):
+        if self.rule == "formula":
+            if not self.shares:
+                raise ValueError("the 'formula' rule needs 'shares' (a share for each partner)")
+            if (self.source is None) == (self.assumption is None):
+                raise ValueError(
+                    "an agreed formula needs exactly one of 'source' or 'assumption' (why these shares)"
+                )
+        elif self.shares is not None or self.shares_beyond is not None:
+            raise ValueError(f"'shares' apply only to the 'formula' rule, not to '{self.rule}'")
+        return self
+
+
+class Pool(StrictModel):
+    """A pooled budget: partners put money (or staff) into one pot that pays for the prevention; the
+    savings that land on the partners are shared by the agreed rule."""
+
+    name: Text
+    description: Text | None = None
+    host: Id | None = Field(
+        default=None,
+        description="Partner that holds the pool and meets any overspend (or keeps any underspend) when "
+        "contributions differ from the costs (default: the first partner).",
+    )
+    partners: Annotated[list[PoolPartner], Field(min_length=1)]
+    sharing: SavingsSharing = Field(description="How savings are shared among the partners.")
+
+
+class ChargeRateQ(_Ranged):
+    """A responsibility charge per event of an outcome, in the prices of ``price_year``. [£ per event]"""
+
+    unit: Literal["GBP_per_event"]
+    value: Annotated[float, Field(le=1e9)]
+    price_year: FinancialYear
+
+    @property
+    def real_price_year(self) -> int:
+        return self.price_year
+
+    @field_validator("value", "low", "high", mode="before")
+    @classmethod
+    def _not_negative(cls, v: object) -> object:
+        return _refuse_negative(v, "a charge")
+
+
+class ChargeFixedQ(MoneyQ):
+    """A fixed responsibility charge each year. [£ per year]"""
+
+    unit: Literal["GBP_per_year"]  # type: ignore[assignment]
+    prices: Literal["real"] = Field(default="real", description="Charges are in real prices.")  # type: ignore[assignment]
+
+    @field_validator("value", "low", "high", mode="before")
+    @classmethod
+    def _not_negative(cls, v: object) -> object:
+        return _refuse_negative(v, "a charge")
+
+
+class ResponsibilityCharge(StrictModel):
+    """A charge one agency (``from_agency``) pays another (``to_agency``) because demand it could have
+    prevented lands on the other's budget: per event of an outcome, or a fixed sum each year.
+
+    A per-event charge is counted by how much the proposal changes it: each event avoided is a charge
+    the charged body no longer pays (its gain) and income the other body forgoes.
+    """
+
+    id: Id
+    label: Text
+    from_agency: Id = Field(description="The agency charged (whose inaction passes costs on).")
+    to_agency: Id = Field(description="The agency that bears the demand and receives the charge.")
+    outcome: Id | None = Field(default=None, description="Outcome whose events are charged per event.")
+    per_event: ChargeRateQ | None = Field(default=None, description="Charge per event. [£ per event]")
+    fixed: ChargeFixedQ | None = Field(default=None, description="Charge each year. [£ per year]")
+    start_year: Annotated[int, Field(ge=0, le=99)] = 0
+    end_year: Annotated[int, Field(ge=0, le=99)] | None = None
+
+    @model_validator(mode="after")
+    def _one_basis(self):
+        if (self.per_event is None) == (self.fixed is None):
+            raise ValueError("give exactly one of 'per_event' (with 'outcome') or 'fixed'")
+        if self.per_event is not None and self.outcome is None:
+            raise ValueError("a per-event charge needs 'outcome': the outcome whose events are charged")
+        if self.fixed is not None and self.outcome is not None:
+            raise ValueError("'outcome' applies only to a per-event charge")
+        if self.end_year is not None and self.end_year < self.start_year:
+            raise ValueError(f"end_year ({self.end_year}) is before start_year ({self.start_year})")
+        return self
+
+
+Proposal.model_rebuild()

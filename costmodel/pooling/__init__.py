@@ -1,0 +1,1 @@
+"""Pooled budgets, savings sharing and responsibility charges between budget holders (see README.md)."""

@@ -1,0 +1,767 @@
+"""Pooled budgets and the wrong-pockets problem: contributions, savings sharing, responsibility charges
+and a fair-share solver. Pure, vectorised numpy over the engine's arrays.
+
+Everything works on the engine's :class:`~costmodel.appraisal.engine.Flows` (arrays shaped (*B, T, A): optional
+batch axes, years, agencies) and broadcasts over the leading batch axes, so the Monte Carlo can reuse
+it draw by draw without a Python loop over years or draws.
+
+The accounting, for agency *a* and year *t* (all real £ in price-base prices)::
+
+    C[t]             = sum_a costs[t, a]                                   total prevention costs
+    contrib[t, a]    = share_of_costs[a] * C[t] + fixed[a] + in_kind[a]    in the contribution's years
+    costs_after[t,a] = contrib[t, a] + host[a] * (C[t] - sum_a contrib[t, a])   (the host meets any balance)
+    pooled[t]        = sum_{a in pool} savings[t, a]
+    savings_after    = savings[t, a]                     for agencies outside the pool
+                     = share[t, a] * pooled[t]           for partners (as_they_fall: unchanged)
+    charge_k[t]      = -sign * rate_k * events[o_k, t]   per-event charge (a change in charges paid)
+                     + fixed_k                           fixed charge, in its years
+    net_after[t, a]  = savings_after - costs_after - charges_paid + charges_received
+
+Conservation: sum_a costs_after = C, sum_a savings_after = sum_a savings, and every charge is paid by one
+agency and received by another, so sum_a net_after = sum_a (savings - costs): sharing and charges move
+money between budgets but never create or destroy it. The cashable part of the savings is shared in the
+same proportions, which gives each partner's cash requirement by year (its own dual running).
+
+Fair shares (:func:`fair_share`): the agreement that leaves every partner with the same fraction w[a] of
+the partners' combined NPV N, net[a] = w[a] * N, with w proportional to each partner's PV of savings
+("proportional") or of cashable savings ("cashable"). When N >= 0 every partner is then >= 0 exactly (a
+product of non-negative numbers); when N < 0 no agreement can do it, because sharing only moves money.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+import numpy as np
+from numpy.typing import NDArray
+
+from ..appraisal.discounting import price_conversion_factor
+from ..appraisal.engine import MONEY_TOLERANCE, Flows, Structure
+
+if TYPE_CHECKING:
+    from ..appraisal.engine import TenYearTest
+    from ..inputs.loading import Scenario
+
+F = NDArray[np.float64]
+
+RULES = ("as_they_fall", "pro_rata_to_contribution", "formula")
+SOLVER_RULES = ("proportional", "cashable")
+
+
+# ---------------------------------------------------------------------------------------------
+# Compiled pool (fixed structure + numeric parameters)
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PoolStructure:
+    """Fixed shape of the pool and charges (what does not vary between draws)."""
+
+    agency_ids: tuple[str, ...]
+    has_pool: bool
+    pool_name: str
+    rule: str  # one of RULES
+    partner_mask: F  # (A,) 1 for partners [0/1]
+    host: F  # (A,) one-hot host [0/1]; zeros without a pool
+    formula_shares: F  # (T, A) pre-agreed shares by year [fraction]; zeros unless rule == formula
+    contribution_years: F  # (N, T) 1 in the years each contribution applies
+    contribution_partner: F  # (N, A) one-hot partner of each contribution
+    contribution_kind: tuple[str, ...]  # (N,) fixed | share_of_costs | in_kind
+    charge_ids: tuple[str, ...]
+    charge_from: F  # (K, A) one-hot agency charged
+    charge_to: F  # (K, A) one-hot agency receiving
+    charge_outcome: F  # (K, O) one-hot outcome of a per-event charge (zeros for a fixed charge)
+    charge_years: F  # (K, T) 1 in the years the charge applies
+    charge_is_fixed: F  # (K,) 1 for a fixed charge
+    sign: float  # +1 new spending, -1 cut
+
+
+@dataclass(frozen=True)
+class PoolParams:
+    """Numeric inputs of the pool (central values, or draws with leading batch axes)."""
+
+    contribution_value: F  # (*B, N) share [fraction] for share_of_costs, else [£ per year, price base]
+    charge_value: F  # (*B, K) [£ per event] or [£ per year], price base
+
+
+def compile_pool(scenario: Scenario, structure: Structure) -> tuple[PoolStructure, PoolParams]:
+    """Array form of a scenario's pool and responsibility charges (money in price-base prices)."""
+    p = scenario.proposal
+    T = structure.n_years
+    agencies = list(structure.agency_ids)
+    A = len(agencies)
+    aidx = {a: i for i, a in enumerate(agencies)}
+    oidx = {o: i for i, o in enumerate(structure.outcome_ids)}
+    index = scenario.deflator.index
+    base = structure.price_base_year
+    t = np.arange(T)
+
+    def years_mask(start: int, end: int | None) -> F:
+        last = end if end is not None else T - 1
+        return ((t >= start) & (t <= last)).astype(np.float64)
+
+    partner_mask = np.zeros(A)
+    host = np.zeros(A)
+    formula = np.zeros((T, A))
+    c_years, c_partner, c_kind, c_value = [], [], [], []
+    rule, name = "as_they_fall", ""
+    pool = p.pool
+    if pool is not None:
+        name = pool.name
+        rule = pool.sharing.rule
+        for partner in pool.partners:
+            partner_mask[aidx[partner.agency]] = 1.0
+            for c in partner.contributions:
+                one = np.zeros(A)
+                one[aidx[partner.agency]] = 1.0
+                c_partner.append(one)
+                c_years.append(years_mask(c.start_year, c.end_year))
+                c_kind.append(c.kind)
+                if c.share_of_costs is not None:
+                    c_value.append(float(c.share_of_costs.value))
+                else:
+                    money = c.fixed or c.in_kind
+                    assert money is not None
+                    c_value.append(money.value * price_conversion_factor(index, money.real_price_year, base))
+        host[aidx[pool.host or pool.partners[0].agency]] = 1.0
+        if rule == "formula":
+            firm = structure.firm_budget_years
+            shares = pool.sharing.shares or []
+            beyond = pool.sharing.shares_beyond or shares
+            in_firm = t < firm
+            for sh in shares:
+                formula[in_firm, aidx[sh.partner]] = sh.share
+            for sh in beyond:
+                formula[~in_firm, aidx[sh.partner]] = sh.share
+
+    K = len(p.responsibility_charges)
+    n_outcomes = len(structure.outcome_ids)
+    ch_from, ch_to = np.zeros((K, A)), np.zeros((K, A))
+    ch_outcome, ch_years, ch_fixed, ch_value = (
+        np.zeros((K, n_outcomes)),
+        np.zeros((K, T)),
+        np.zeros(K),
+        np.zeros(K),
+    )
+    for k, ch in enumerate(p.responsibility_charges):
+        ch_from[k, aidx[ch.from_agency]] = 1.0
+        ch_to[k, aidx[ch.to_agency]] = 1.0
+        ch_years[k] = years_mask(ch.start_year, ch.end_year)
+        if ch.per_event is not None:
+            assert ch.outcome is not None
+            ch_outcome[k, oidx[ch.outcome]] = 1.0
+            ch_value[k] = ch.per_event.value * price_conversion_factor(index, ch.per_event.price_year, base)
+        else:
+            assert ch.fixed is not None
+            ch_fixed[k] = 1.0
+            ch_value[k] = ch.fixed.value * price_conversion_factor(index, ch.fixed.real_price_year, base)
+
+    N = len(c_kind)
+    ps = PoolStructure(
+        agency_ids=tuple(agencies),
+        has_pool=pool is not None,
+        pool_name=name,
+        rule=rule,
+        partner_mask=partner_mask,
+        host=host,
+        formula_shares=formula,
+        contribution_years=np.array(c_years).reshape(N, T),
+        contribution_partner=np.array(c_partner).reshape(N, A),
+        contribution_kind=tuple(c_kind),
+        charge_ids=tuple(ch.id for ch in p.responsibility_charges),
+        charge_from=ch_from,
+        charge_to=ch_to,
+        charge_outcome=ch_outcome,
+        charge_years=ch_years,
+        charge_is_fixed=ch_fixed,
+        sign=structure.sign,
+    )
+    return ps, PoolParams(contribution_value=np.array(c_value, dtype=np.float64), charge_value=ch_value)
+
+
+# ---------------------------------------------------------------------------------------------
+# Pure array functions
+# ---------------------------------------------------------------------------------------------
+
+
+def present_values(by_year: F, factors: F) -> F:
+    """PV over the years axis: (*B, T, A) with factors (*B, T) -> (*B, A). [£]"""
+    return np.einsum("...ta,...t->...a", by_year, factors)
+
+
+def contributions_by_year(
+    total_costs: F, contribution_value: F, contribution_years: F, contribution_partner: F, is_share: F
+) -> F:
+    """Each partner's stated contribution by year. [£]
+
+    Parameters
+    ----------
+    total_costs : (*B, T) total prevention costs [£]
+    contribution_value : (*B, N) share of costs [fraction] or sum per year [£]
+    contribution_years : (N, T) 1 in the contribution's years
+    contribution_partner : (N, A) one-hot partner
+    is_share : (N,) 1 where the value is a share of the costs
+
+    Returns
+    -------
+    (*B, T, A)
+    """
+    value = np.asarray(contribution_value, dtype=np.float64)[..., :, None]  # (*B, N, 1)
+    amount = np.where(
+        is_share[:, None] > 0, value * np.asarray(total_costs)[..., None, :], value
+    )  # (*B, N, T)
+    amount = amount * contribution_years
+    return np.einsum("...nt,na->...ta", amount, contribution_partner)
+
+
+def costs_under_pool(costs: F, contributions: F, host: F) -> F:
+    """Costs each agency bears under the pool: its contributions, the host also meeting the balance. [£]
+
+    ``costs`` and ``contributions`` (*B, T, A); ``host`` (A,) one-hot. The result sums over agencies to
+    the same total as ``costs`` in every year.
+    """
+    balance = costs.sum(axis=-1) - contributions.sum(axis=-1)  # (*B, T) overspend (+) or underspend (-)
+    return contributions + balance[..., None] * host
+
+
+def pro_rata_shares(pv_contributions: F, partner_mask: F) -> F:
+    """Shares in proportion to each partner's PV of contributions, (*B, A) -> (*B, A). [fraction]
+
+    Negative contributions (a host keeping an underspend) count as zero. Where no partner has put in
+    anything, every share is NaN-free zero and the caller keeps savings as they fall.
+    """
+    basis = np.maximum(pv_contributions, 0.0) * partner_mask
+    total = basis.sum(axis=-1, keepdims=True)
+    return np.divide(basis, total, out=np.zeros_like(basis), where=total > 0)
+
+
+def share_savings(values: F, shares: F, partner_mask: F, active: F | None = None) -> F:
+    """Redistribute the partners' savings by year according to ``shares``. [£]
+
+    ``values`` (*B, T, A) savings (or cashable savings); ``shares`` (*B, T, A) or (*B, 1, A) summing
+    to 1 over partners; ``active`` (*B,) or scalar, 1 where sharing applies (else savings stay as they fall).
+    """
+    pooled = (values * partner_mask).sum(axis=-1, keepdims=True)  # (*B, T, 1)
+    shared = values * (1.0 - partner_mask) + shares * pooled
+    if active is None:
+        return shared
+    act = np.asarray(active, dtype=np.float64)[..., None, None]
+    return act * shared + (1.0 - act) * values
+
+
+def charge_amounts(
+    events: F, charge_value: F, charge_outcome: F, charge_years: F, charge_is_fixed: F, sign: float
+) -> F:
+    """Change in each responsibility charge paid, by year, (*B, K, T). [£]
+
+    A per-event charge changes by ``-sign * rate * events``: events avoided by new spending are charges
+    no longer paid (negative), events added by a cut are extra charges (positive). A fixed charge is paid
+    in its years whatever happens.
+    """
+    ev = np.einsum("...ot,ko->...kt", events, charge_outcome)  # (*B, K, T)
+    rate = np.asarray(charge_value, dtype=np.float64)[..., :, None]
+    per_event = -sign * rate * ev
+    fixed = rate * charge_years
+    return np.where(charge_is_fixed[:, None] > 0, fixed, per_event * charge_years)
+
+
+def charges_by_agency(amounts: F, charge_from: F, charge_to: F) -> tuple[F, F]:
+    """Charges paid and received by agency and year, each ≥ 0, (*B, T, A) each. [£]
+
+    A negative change in a charge (fewer charges paid) is income forgone by the receiving body and a
+    gain to the charged body, so it is booked the other way round.
+    """
+    pos = np.maximum(amounts, 0.0)
+    neg = np.maximum(-amounts, 0.0)
+    paid = np.einsum("...kt,ka->...ta", pos, charge_from) + np.einsum("...kt,ka->...ta", neg, charge_to)
+    received = np.einsum("...kt,ka->...ta", pos, charge_to) + np.einsum("...kt,ka->...ta", neg, charge_from)
+    return paid, received
+
+
+def clearing_matrix(outflow: F) -> F:
+    """Who pays whom, from each agency's net outflow (*B, T, A) summing to zero, -> (*B, T, A, A). [£]
+
+    Each payer's outflow is split among the receivers in proportion to what they receive: entry
+    [a, b] is the amount a pays b. Rows sum to the payers' outflows, columns to the receivers' inflows.
+    """
+    pos = np.maximum(outflow, 0.0)
+    neg = np.maximum(-outflow, 0.0)
+    total = neg.sum(axis=-1, keepdims=True)
+    weights = np.divide(neg, total, out=np.zeros_like(neg), where=total > 0)
+    return pos[..., :, None] * weights[..., None, :]
+
+
+def charge_matrix(amounts: F, charge_from: F, charge_to: F) -> F:
+    """Charges payer -> receiver by year, (*B, T, A, A). [£]"""
+    pos = np.maximum(amounts, 0.0)
+    neg = np.maximum(-amounts, 0.0)
+    return np.einsum("...kt,ka,kb->...tab", pos, charge_from, charge_to) + np.einsum(
+        "...kt,ka,kb->...tab", neg, charge_to, charge_from
+    )
+
+
+def savings_attribution_matrix(pv_costs: F, pv_savings: F) -> F:
+    """Who pays -> who saves: each agency's PV savings attributed to the payers in proportion to their
+    PV of prevention costs, (*B, A) -> (*B, A, A); entry [payer, beneficiary]. [£]"""
+    basis = np.maximum(pv_costs, 0.0)
+    total = basis.sum(axis=-1, keepdims=True)
+    w = np.divide(basis, total, out=np.zeros_like(basis), where=total > 0)
+    return w[..., :, None] * pv_savings[..., None, :]
+
+
+@dataclass(frozen=True)
+class PoolFlows:
+    """Flows by year and agency before and after the agreement, shapes (*B, T, A) unless stated. [£]"""
+
+    costs_before: F
+    savings_before: F
+    cashable_before: F
+    contributions: F  # stated contributions (cash + in kind)
+    in_kind: F  # the in-kind part of the contributions
+    costs_after: F  # contributions plus the host's balance
+    savings_after: F
+    cashable_after: F
+    charges_paid: F
+    charges_received: F
+    charge_amounts: F  # (*B, K, T) change in each charge paid
+    shares: F  # (*B, T, A) savings shares applied (as they fall: each agency's own share of the pool)
+    factors: F  # (*B, T)
+
+    @property
+    def net_before(self) -> F:
+        return self.savings_before - self.costs_before
+
+    @property
+    def net_after(self) -> F:
+        return self.savings_after - self.costs_after - self.charges_paid + self.charges_received
+
+    @property
+    def cash_requirement_before(self) -> F:
+        """Prevention costs less cashable savings: the money each budget must find each year. [£]"""
+        return self.costs_before - self.cashable_before
+
+    @property
+    def cash_requirement_after(self) -> F:
+        return self.costs_after + self.charges_paid - self.charges_received - self.cashable_after
+
+
+def evaluate_pool(ps: PoolStructure, pp: PoolParams, flows: Flows) -> PoolFlows:
+    """Apply the pool, the sharing rule and the charges to the engine's flows (no loops; any batch)."""
+    costs, savings, cash = flows.costs, flows.savings, flows.cashable
+    is_share = np.array([k == "share_of_costs" for k in ps.contribution_kind], dtype=np.float64)
+    is_kind = np.array([k == "in_kind" for k in ps.contribution_kind], dtype=np.float64)
+    total = costs.sum(axis=-1)
+    contrib = contributions_by_year(
+        total, pp.contribution_value, ps.contribution_years, ps.contribution_partner, is_share
+    )
+    in_kind = contributions_by_year(
+        total,
+        np.asarray(pp.contribution_value) * is_kind,
+        ps.contribution_years,
+        ps.contribution_partner,
+        is_share * 0,
+    )
+    if ps.has_pool:
+        costs_after = costs_under_pool(costs, contrib, ps.host)
+    else:
+        contrib = np.zeros_like(costs)
+        in_kind = np.zeros_like(costs)
+        costs_after = costs
+
+    active: F | None = None
+    if ps.rule == "formula":
+        shares = np.broadcast_to(ps.formula_shares, costs.shape)
+    elif ps.rule == "pro_rata_to_contribution":
+        pv_contrib = present_values(costs_after, flows.factors)
+        shares = np.broadcast_to(pro_rata_shares(pv_contrib, ps.partner_mask)[..., None, :], costs.shape)
+        active = (np.maximum(pv_contrib, 0.0) * ps.partner_mask).sum(axis=-1) > 0
+    else:
+        shares = None
+    if shares is None:
+        savings_after, cash_after = savings, cash
+        pooled = (savings * ps.partner_mask).sum(axis=-1, keepdims=True)
+        own = np.divide(
+            savings * ps.partner_mask, pooled, out=np.zeros_like(savings), where=np.abs(pooled) > 0
+        )
+        shares_out = own
+    else:
+        savings_after = share_savings(savings, shares, ps.partner_mask, active)
+        cash_after = share_savings(cash, shares, ps.partner_mask, active)
+        shares_out = np.array(shares)
+
+    amounts = charge_amounts(
+        flows.events, pp.charge_value, ps.charge_outcome, ps.charge_years, ps.charge_is_fixed, ps.sign
+    )
+    paid, received = charges_by_agency(amounts, ps.charge_from, ps.charge_to)
+    return PoolFlows(
+        costs_before=costs,
+        savings_before=savings,
+        cashable_before=cash,
+        contributions=contrib,
+        in_kind=in_kind,
+        costs_after=costs_after,
+        savings_after=savings_after,
+        cashable_after=cash_after,
+        charges_paid=paid,
+        charges_received=received,
+        charge_amounts=amounts,
+        shares=shares_out,
+        factors=flows.factors,
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Fair-share solver (closed form)
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class FairShareArrays:
+    """The fair-share agreement in arrays, (*B, A) unless stated. [£] or [fraction]"""
+
+    rule: str
+    weights: F  # share of the partners' combined NPV each partner receives [fraction]
+    partners_npv: F  # (*B,) combined NPV of the partners N [£]
+    feasible: NDArray[np.bool_]  # (*B,) N >= 0 (to the half-penny)
+    target_net: F  # w * N: each partner's NPV under the fair agreement [£]
+    contribution_pv: F  # PV each partner would put in, savings falling as they fall [£]
+    contribution_shares: F  # contribution_pv / total PV costs [fraction]
+    savings_pv: F  # PV of savings each partner would receive, contributions as declared [£]
+    savings_shares: F  # savings_pv / partners' PV savings [fraction]
+
+
+def fair_share(
+    pv_savings: F,
+    pv_cashable: F,
+    pv_costs_after: F,
+    pv_charges_net: F,
+    partner_mask: F,
+    rule: str = "proportional",
+) -> FairShareArrays:
+    """The agreement leaving each partner ``w[a] * N`` where N is the partners' combined NPV.
+
+    Parameters
+    ----------
+    pv_savings, pv_cashable : (*B, A) PV of savings and cashable savings as they fall [£]
+    pv_costs_after : (*B, A) PV of what each partner puts in under the declared pool [£]
+    pv_charges_net : (*B, A) PV of charges received less charges paid [£]
+    partner_mask : (A,) 1 for partners
+    rule : 'proportional' (w ∝ PV savings) or 'cashable' (w ∝ PV cashable savings)
+
+    Two equivalent ways to deliver it are returned: contribution shares (each partner pays
+    ``S + R - w N`` of the costs, savings as they fall) and savings shares (each partner receives
+    ``C - R + w N`` of the pooled savings, contributions as declared). Either gives net = w N ≥ 0
+    whenever N ≥ 0, exactly.
+    """
+    if rule not in SOLVER_RULES:
+        raise ValueError(f"unknown fair-share rule '{rule}': choose {' or '.join(SOLVER_RULES)}")
+    m = partner_mask
+    basis = np.maximum(pv_savings if rule == "proportional" else pv_cashable, 0.0) * m
+    total_basis = basis.sum(axis=-1, keepdims=True)
+    n_partners = max(float(m.sum()), 1.0)
+    weights = np.where(
+        total_basis > 0,
+        np.divide(basis, total_basis, out=np.zeros_like(basis), where=total_basis > 0),
+        m / n_partners,
+    )
+    S = pv_savings * m
+    C = pv_costs_after * m
+    R = pv_charges_net * m
+    N = (S - C + R).sum(axis=-1)
+    target = weights * N[..., None]
+    contribution_pv = (S + R - target) * m
+    savings_pv = (C - R + target) * m
+    total_cost = C.sum(axis=-1, keepdims=True)
+    total_sav = S.sum(axis=-1, keepdims=True)
+    c_shares = np.divide(contribution_pv, total_cost, out=np.zeros_like(S), where=np.abs(total_cost) > 0)
+    s_shares = np.divide(savings_pv, total_sav, out=np.zeros_like(S), where=np.abs(total_sav) > 0)
+    return FairShareArrays(
+        rule=rule,
+        weights=weights,
+        partners_npv=N,
+        feasible=N >= -MONEY_TOLERANCE,
+        target_net=target,
+        contribution_pv=contribution_pv,
+        contribution_shares=c_shares,
+        savings_pv=savings_pv,
+        savings_shares=s_shares,
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Central-case result (what the report and the CLI show)
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PartnerPosition:
+    """One agency's position in PV over the horizon (partners and the other agencies). [£]"""
+
+    id: str
+    name: str
+    partner: bool
+    host: bool
+    pv_contribution: float
+    pv_in_kind: float
+    pv_costs_before: float
+    pv_savings_before: float
+    pv_cashable_before: float
+    pv_savings_after: float
+    pv_cashable_after: float
+    pv_charges_paid: float
+    pv_charges_received: float
+    pv_net_before: float
+    pv_net_after: float
+    passes_alone_before: bool
+    passes_alone_after: bool
+    peak_cash_requirement_before: float  # max(0, max cumulative (costs - cashable)) [£]
+    peak_cash_requirement_after: float
+
+
+@dataclass(frozen=True)
+class FlowEntry:
+    payer: str
+    beneficiary: str
+    kind: str  # savings | contribution | sharing | charge
+    pv_amount: float  # [£]
+
+
+@dataclass(frozen=True)
+class FairShareResult:
+    rule: str
+    feasible: bool
+    partners_npv: float
+    explanation: str
+    partners: tuple[str, ...]
+    weights: tuple[float, ...]
+    target_net: tuple[float, ...]
+    contribution_shares: tuple[float, ...]
+    contribution_shares_valid: bool
+    savings_shares: tuple[float, ...]
+    savings_shares_valid: bool
+    current_net: tuple[float, ...]
+    current_savings_shares: tuple[float, ...]
+    distance_gbp: float  # PV that would have to move between partners to reach the fair agreement
+    share_distance: float  # half the sum of |fair - current| savings shares [fraction]
+
+
+@dataclass(frozen=True)
+class PoolingResult:
+    """Pooling results for the central case, with the arrays behind them."""
+
+    pool_name: str
+    has_pool: bool
+    rule: str
+    host: str | None
+    structure: PoolStructure
+    flows: PoolFlows
+    years: tuple[int, ...]
+    positions: tuple[PartnerPosition, ...]
+    flow_entries: tuple[FlowEntry, ...]
+    npv: float  # whole public sector [£]
+    fair_share: FairShareResult | None
+    notes: tuple[str, ...] = field(default=())
+
+
+def _peak(requirement: F) -> F:
+    """max(0, max cumulative requirement) over years, (*B, T, A) -> (*B, A). [£]"""
+    return np.maximum(np.cumsum(requirement, axis=-2).max(axis=-2), 0.0)
+
+
+def flow_entries(pf: PoolFlows, agency_ids: tuple[str, ...]) -> tuple[FlowEntry, ...]:
+    """The payer -> beneficiary flows in PV (central case), biggest first within each kind."""
+    df = pf.factors
+    pv = present_values
+    matrices = {
+        "savings": savings_attribution_matrix(pv(pf.costs_before, df), pv(pf.savings_before, df)),
+        "contribution": np.einsum("tab,t->ab", clearing_matrix(pf.costs_after - pf.costs_before), df),
+        "sharing": np.einsum("tab,t->ab", clearing_matrix(pf.savings_before - pf.savings_after), df),
+    }
+    out: list[FlowEntry] = []
+    for kind, mat in matrices.items():
+        out += _entries(kind, mat if kind == "savings" else net_transfers(mat), agency_ids)
+    return tuple(out)
+
+
+def net_transfers(mat: F) -> F:
+    """Net each pair's payments both ways: (*, A, A) -> payer -> receiver amounts ≥ 0. [£]"""
+    diff = mat - np.swapaxes(mat, -1, -2)
+    return np.maximum(diff, 0.0)
+
+
+def _entries(kind: str, mat: F, ids: tuple[str, ...]) -> list[FlowEntry]:
+    rows = [
+        FlowEntry(ids[a], ids[b], kind, float(mat[a, b]))
+        for a in range(len(ids))
+        for b in range(len(ids))
+        if abs(mat[a, b]) > MONEY_TOLERANCE
+    ]
+    return sorted(rows, key=lambda e: -e.pv_amount)
+
+
+def appraise_pool(result: TenYearTest, solve: str | None = None) -> PoolingResult | None:
+    """Pooling results for an appraised proposal, or None when it has neither a pool nor charges."""
+    sc = result.scenario
+    p = sc.proposal
+    if p.pool is None and not p.responsibility_charges:
+        return None
+    ps, pp = compile_pool(sc, result.structure)
+    pf = evaluate_pool(ps, pp, result.flows)
+    df = pf.factors
+    pv = present_values
+    ids = ps.agency_ids
+    names = {a.id: a.name for a in sc.agencies}
+
+    pv_contrib = pv(pf.costs_after, df)
+    pv_kind = pv(pf.in_kind, df)
+    pv_costs_b = pv(pf.costs_before, df)
+    pv_sav_b = pv(pf.savings_before, df)
+    pv_cash_b = pv(pf.cashable_before, df)
+    pv_sav_a = pv(pf.savings_after, df)
+    pv_cash_a = pv(pf.cashable_after, df)
+    pv_paid = pv(pf.charges_paid, df)
+    pv_recv = pv(pf.charges_received, df)
+    net_b = pv_sav_b - pv_costs_b
+    net_a = pv_sav_a - pv_contrib - pv_paid + pv_recv
+    peak_b = _peak(pf.cash_requirement_before)
+    peak_a = _peak(pf.cash_requirement_after)
+    host_id = ids[int(np.argmax(ps.host))] if ps.has_pool else None
+    positions = tuple(
+        PartnerPosition(
+            id=a,
+            name=names.get(a, a),
+            partner=bool(ps.partner_mask[i] > 0),
+            host=a == host_id,
+            pv_contribution=float(pv_contrib[i]),
+            pv_in_kind=float(pv_kind[i]),
+            pv_costs_before=float(pv_costs_b[i]),
+            pv_savings_before=float(pv_sav_b[i]),
+            pv_cashable_before=float(pv_cash_b[i]),
+            pv_savings_after=float(pv_sav_a[i]),
+            pv_cashable_after=float(pv_cash_a[i]),
+            pv_charges_paid=float(pv_paid[i]),
+            pv_charges_received=float(pv_recv[i]),
+            pv_net_before=float(net_b[i]),
+            pv_net_after=float(net_a[i]),
+            passes_alone_before=bool(net_b[i] >= -MONEY_TOLERANCE),
+            passes_alone_after=bool(net_a[i] >= -MONEY_TOLERANCE),
+            peak_cash_requirement_before=float(peak_b[i]),
+            peak_cash_requirement_after=float(peak_a[i]),
+        )
+        for i, a in enumerate(ids)
+    )
+    entries = list(flow_entries(pf, ids))
+    charges_pv = np.einsum("tab,t->ab", charge_matrix(pf.charge_amounts, ps.charge_from, ps.charge_to), df)
+    entries += _entries("charge", net_transfers(charges_pv), ids)
+
+    notes: list[str] = []
+    if ps.has_pool:
+        balance = pf.costs_after - pf.contributions
+        pv_balance = float(present_values(balance, df).sum())
+        if pv_balance > 0.5:
+            notes.append(
+                f"the host '{host_id}' pays the part of the prevention costs the partners' stated contributions "
+                f"do not cover (PV £{pv_balance:,.0f})"
+            )
+        elif pv_balance < -0.5:
+            notes.append(
+                f"the partners' contributions exceed the prevention costs: the host '{host_id}' keeps the "
+                f"underspend (PV £{-pv_balance:,.0f})"
+            )
+        if ps.rule == "formula":
+            for i, a in enumerate(ids):
+                if (
+                    ps.partner_mask[i]
+                    and pv_contrib[i] <= MONEY_TOLERANCE
+                    and ps.formula_shares[:, i].max() > 0
+                ):
+                    notes.append(
+                        f"partner '{a}' puts nothing in but the formula gives it a share of the savings"
+                    )
+        outside = [a for i, a in enumerate(ids) if not ps.partner_mask[i] and pv_sav_b[i] > MONEY_TOLERANCE]
+        if outside:
+            notes.append(
+                "savings also land outside the pool, on "
+                + ", ".join(f"{a} (PV £{pv_sav_b[ids.index(a)]:,.0f})" for a in outside)
+                + ": they keep them, as they fall"
+            )
+
+    fs = None
+    if solve is not None:
+        fs = _fair_share_result(
+            ps, pv_sav_b, pv_cash_b, pv_contrib, pv_recv - pv_paid, net_a, pv_sav_a, ids, solve
+        )
+        if not ps.has_pool:
+            notes.append("no pool is declared: the fair-share agreement treats every agency as a partner")
+    return PoolingResult(
+        pool_name=ps.pool_name,
+        has_pool=ps.has_pool,
+        rule=ps.rule,
+        host=host_id,
+        structure=ps,
+        flows=pf,
+        years=result.years,
+        positions=positions,
+        flow_entries=tuple(entries),
+        npv=float(result.npv),
+        fair_share=fs,
+        notes=tuple(notes),
+    )
+
+
+def _fair_share_result(
+    ps: PoolStructure,
+    pv_sav: F,
+    pv_cash: F,
+    pv_contrib: F,
+    pv_charges_net: F,
+    net_after: F,
+    pv_sav_after: F,
+    ids: tuple[str, ...],
+    rule: str,
+) -> FairShareResult:
+    mask = ps.partner_mask if ps.has_pool else np.ones(len(ids))
+    fsa = fair_share(pv_sav, pv_cash, pv_contrib, pv_charges_net, mask, rule)
+    idx = [i for i in range(len(ids)) if mask[i] > 0]
+    N = float(fsa.partners_npv)
+    S_P = float((pv_sav * mask).sum())
+    C_P = float((pv_contrib * mask).sum())
+    feasible = bool(fsa.feasible)
+    if feasible:
+        basis = "PV of savings" if rule == "proportional" else "PV of cashable savings"
+        explanation = (
+            f"Every partner ends with the same fraction of the partners' combined NPV (£{N:,.0f}) as its share "
+            f"of their {basis}, so none is worse off."
+        )
+    else:
+        explanation = (
+            f"No agreement can leave every partner no worse off: the partners' combined NPV is −£{-N:,.0f} "
+            f"(PV savings £{S_P:,.0f} against PV costs £{C_P:,.0f}). Sharing and charges only move money "
+            "between partners; they cannot create it."
+        )
+        outside = float((pv_sav * (1 - mask)).sum())
+        if outside > MONEY_TOLERANCE:
+            explanation += (
+                f" Savings of £{outside:,.0f} fall on bodies outside the pool: bringing them in (or charging "
+                "them) could close the gap."
+            )
+    current_shares = np.divide(pv_sav_after * mask, S_P) if abs(S_P) > 0 else np.zeros_like(pv_sav)
+    gap = (fsa.target_net - net_after) * mask
+    return FairShareResult(
+        rule=rule,
+        feasible=feasible,
+        partners_npv=N,
+        explanation=explanation,
+        partners=tuple(ids[i] for i in idx),
+        weights=tuple(float(fsa.weights[i]) for i in idx),
+        target_net=tuple(float(fsa.target_net[i]) for i in idx),
+        contribution_shares=tuple(float(fsa.contribution_shares[i]) for i in idx),
+        contribution_shares_valid=bool(feasible and np.all(fsa.contribution_shares[idx] >= -1e-12)),
+        savings_shares=tuple(float(fsa.savings_shares[i]) for i in idx),
+        savings_shares_valid=bool(feasible and np.all(fsa.savings_shares[idx] >= -1e-12)),
+        current_net=tuple(float(net_after[i]) for i in idx),
+        current_savings_shares=tuple(float(current_shares[i]) for i in idx),
+        distance_gbp=float(0.5 * np.abs(gap).sum()),
+        share_distance=float(0.5 * np.abs((fsa.savings_shares - current_shares) * mask).sum()),
+    )

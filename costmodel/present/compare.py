@@ -1,0 +1,99 @@
+"""Several proposals side by side (e.g. youth work vs a cut vs the status quo)."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from typing import Any
+
+from ..appraisal.engine import TenYearTest
+from ..formatting import fy_label, fy_span, money, ratio
+from .report import _f
+
+
+def compare_rows(results: list[TenYearTest]) -> tuple[list[str], list[tuple[str, list[Any]]]]:
+    """Header (proposal ids) and rows (measure, values) shared by the table, CSV and the app."""
+    header = [r.scenario.proposal.id for r in results]
+    rows: list[tuple[str, list[Any]]] = [
+        ("Kind", [r.scenario.proposal.kind.replace("_", " ") for r in results]),
+        ("Years", [fy_span(r.years[0], r.years[-1]) for r in results]),
+        ("PV prevention costs", [r.pv_costs for r in results]),
+        ("PV savings", [r.pv_savings for r in results]),
+        ("NPV", [r.npv for r in results]),
+        ("NPV firm-budget years", [r.npv_firm for r in results]),
+        ("NPV years beyond", [r.npv_beyond for r in results]),
+        ("Benefit-cost ratio", [r.bcr for r in results]),
+        ("Peak dual-running funding", [r.dual_running.peak_funding_requirement for r in results]),
+        (
+            "Payback year",
+            [fy_label(r.years[r.payback_year]) if r.payback_year is not None else "none" for r in results],
+        ),
+        ("Passes the Ten Year Test", ["yes" if r.passes else "no" for r in results]),
+    ]
+    agencies: dict[str, str] = {}
+    for r in results:
+        for a in r.scenario.agencies:
+            agencies.setdefault(a.id, a.name)
+    for aid, name in agencies.items():
+        vals = []
+        for r in results:
+            ids = [a.id for a in r.scenario.agencies]
+            vals.append(float(r.pv_net_by_agency[ids.index(aid)]) if aid in ids else 0.0)
+        rows.append((f"NPV: {name}", vals))
+    return header, rows
+
+
+def compare_table(results: list[TenYearTest], *, csv_format: bool = False) -> str:
+    header, rows = compare_rows(results)
+    if csv_format:
+        buf = io.StringIO()
+        w = csv.writer(buf, lineterminator="\n")
+        w.writerow(["measure", *header])
+        for name, vals in rows:
+            w.writerow(
+                [name, *[repr(float(v)) if isinstance(v, float) else ("" if v is None else v) for v in vals]]
+            )
+        return buf.getvalue()
+
+    def cell(v: Any) -> str:
+        if isinstance(v, float):
+            return money(v)
+        return "n/a" if v is None else str(v)
+
+    def cell_row(name: str, vals: list[Any]) -> list[str]:
+        return [ratio(v) if name == "Benefit-cost ratio" else cell(v) for v in vals]
+
+    table = [["", *header]] + [[name, *cell_row(name, vals)] for name, vals in rows]
+    widths = [max(len(r[i]) for r in table) for i in range(len(table[0]))]
+    lines = [
+        "  ".join(c.ljust(widths[0]) if i == 0 else c.rjust(widths[i]) for i, c in enumerate(r))
+        for r in table
+    ]
+    lines.insert(1, "-" * len(lines[0]))
+    return "\n".join(lines) + "\n"
+
+
+def compare_json(results: list[TenYearTest]) -> str:
+    header, rows = compare_rows(results)
+    out = {
+        "proposals": [
+            {
+                "id": r.scenario.proposal.id,
+                "title": r.scenario.proposal.title,
+                "file": r.scenario.path,
+                "inputs_sha256": r.scenario.inputs_sha256,
+                "npv": _f(r.npv),
+                "pv_costs": _f(r.pv_costs),
+                "pv_savings": _f(r.pv_savings),
+                "bcr": _f(r.bcr),
+                "passes": r.passes,
+                "verdict": r.verdict,
+                "agencies": {
+                    a.id: _f(v) for a, v in zip(r.scenario.agencies, r.pv_net_by_agency, strict=True)
+                },
+            }
+            for r in results
+        ]
+    }
+    return json.dumps(out, indent=2, ensure_ascii=False) + "\n"

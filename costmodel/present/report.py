@@ -1,0 +1,545 @@
+"""Serialise a :class:`~costmodel.appraisal.engine.TenYearTest` as JSON, a text table or CSV.
+
+The JSON layout is documented in ``docs/json-output.md``; the same input always gives byte-identical
+output (keys in a fixed order, no timestamps).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import math
+from typing import Any
+
+import numpy as np
+
+from .. import __version__
+from ..appraisal.engine import TenYearTest
+from ..formatting import fy_label, money, per_pound, percent, plural, ratio, year_span
+
+CONVENTIONS = {
+    "year_0": "Year 0 is the first appraisal year and is not discounted (Green Book); flows fall at year end.",
+    "discount_factors": "DF_t = prod_{k=1..t} 1/(1+r_k), compounding band by band across the schedule.",
+    "excel_check": "In Excel, NPV = B + NPV(rate, C:K) with year 0 in B: Excel's NPV() discounts its first value.",
+    "prices": "Real terms: every amount is converted from its own price year (or, for a cash figure, the year it is spent) to the price base year with the deflator (Green Book 2022 Table 1).",
+    "cash": "The cash block is nominal and undiscounted: cash = real x D[year] / D[price base]. The appraisal (NPV, verdict) is real and discounted.",
+    "committed_beyond_horizon": "PV of the savings (less any costs) that intakes within the horizon go on producing after it; counted in the verdict only when counts_committed is true.",
+    "bcr": "Benefit-cost ratio = PV of savings / PV of prevention costs (for a cut: PV of money released / PV of costs added elsewhere).",
+    "net_return_per_pound": "NPV per £1 of prevention spending (for a cut: per £1 released).",
+    "payback_year": "First financial year from which the cumulative net position stays at or above zero to the horizon.",
+}
+
+
+def _f(x: float | np.floating[Any] | None) -> float | None:
+    if x is None:
+        return None
+    v = float(x)
+    if not math.isfinite(v):
+        raise ValueError("non-finite value in output")
+    return 0.0 if v == 0 else v
+
+
+def _series(arr: np.ndarray) -> list[float]:
+    return [_f(v) for v in np.asarray(arr, dtype=float).tolist()]  # type: ignore[misc]
+
+
+def _fy(result: TenYearTest, index: int | None) -> int | None:
+    return None if index is None else result.years[index]
+
+
+def result_to_dict(result: TenYearTest, pool_solve: str | None = None) -> dict[str, Any]:
+    """The JSON object printed by ``costmodel run --format json`` (with ``pooling`` for a pooled
+    proposal; ``pool_solve`` adds the fair-share agreement under that rule)."""
+    sc = result.scenario
+    p = sc.proposal
+    fl = result.flows
+    df = fl.factors
+    agencies = []
+    for i, a in enumerate(sc.agencies):
+        costs, savings, cash = fl.costs[:, i], fl.savings[:, i], fl.cashable[:, i]
+        gross = fl.gross_savings[:, i] if fl.gross_savings is not None else savings
+        net = savings - costs
+        agencies.append(
+            {
+                "id": a.id,
+                "name": a.name,
+                "pv_costs": _f(result.pv_costs_by_agency[i]),
+                "pv_savings": _f(result.pv_savings_by_agency[i]),
+                "pv_gross_savings": _f(float(gross @ df)),
+                "pv_cashable": _f(result.pv_cashable_by_agency[i]),
+                "pv_non_cashable": _f(float((savings - cash) @ df)),
+                "pv_net": _f(result.pv_net_by_agency[i]),
+                "pv_net_firm_budget_years": _f(result.pv_net_firm_by_agency[i]),
+                "pv_net_years_beyond": _f(result.pv_net_beyond_by_agency[i]),
+                "committed_beyond_horizon": _committed_agency(result, i),
+                "series": {
+                    "costs": _series(costs),
+                    "gross_savings": _series(gross),
+                    "savings": _series(savings),
+                    "cashable_savings": _series(cash),
+                    "non_cashable_savings": _series(savings - cash),
+                    "net": _series(net),
+                    "discounted_net": _series(net * df),
+                },
+            }
+        )
+    outcomes = [
+        {
+            "id": oc.id,
+            "label": oc.label,
+            "events": _series(fl.events[o]),
+            "savings": _series(fl.savings_by_outcome[o]),
+            "pv_savings": _f(result.pv_savings_by_outcome[o]),
+        }
+        for o, oc in enumerate(p.outcomes)
+    ]
+    costs_t = fl.costs.sum(axis=1)
+    sav_t = fl.savings.sum(axis=1)
+    cash_t = fl.cashable.sum(axis=1)
+    dr = result.dual_running
+    fin = result.financing
+    committed = result.committed
+    return {
+        "costmodel_version": __version__,
+        "proposal": {"id": p.id, "title": p.title, "kind": p.kind, "area": p.area, "file": sc.path},
+        "inputs_sha256": sc.inputs_sha256,
+        "conventions": {
+            "appraisal": result.test_name.removeprefix("the "),
+            "price_base_year": sc.proposal.appraisal.price_base_year,
+            "price_base_label": fy_label(sc.proposal.appraisal.price_base_year),
+            "discount_year": sc.proposal.appraisal.discount_origin,
+            "discount_year_label": fy_label(sc.proposal.appraisal.discount_origin),
+            "discount_schedule": sc.schedule.id,
+            "discount_schedule_label": sc.schedule.label,
+            "deflator": sc.deflator.id,
+            "deflator_vintage": sc.deflator.vintage,
+            "deflator_description": sc.deflator.describe(),
+            "deflator_release_date": sc.deflator.release_date,
+            "deflator_forecast_years": _forecast_years(result),
+            **CONVENTIONS,
+        },
+        "years": list(result.years),
+        "year_labels": [fy_label(y) for y in result.years],
+        "firm_budget_years": result.structure.firm_budget_years,
+        "discount_rates": _series(result.params.rates),
+        "discount_factors": _series(df),
+        "agencies": agencies,
+        "outcomes": outcomes,
+        "totals": {
+            "pv_costs": _f(result.pv_costs),
+            "pv_savings": _f(result.pv_savings),
+            "pv_cashable": _f(result.pv_cashable),
+            "npv": _f(result.npv),
+            "npv_firm_budget_years": _f(result.npv_firm),
+            "npv_years_beyond": _f(result.npv_beyond),
+            "bcr": _f(result.bcr),
+            "net_return_per_pound": _f(result.net_return_per_pound),
+            "cashable_return_per_pound": _f(result.cashable_return_per_pound),
+            "payback_year": _fy(result, result.payback_year),
+            "discounted_payback_year": _fy(result, result.discounted_payback_year),
+            "irr": _f(result.irr),
+            "irr_note": result.irr_note,
+            "peak_funding_requirement": _f(dr.peak_funding_requirement),
+            "committed_beyond_horizon": None
+            if committed is None
+            else {
+                "pv_savings": _f(float(committed.pv_savings_by_agency.sum())),
+                "pv_cashable": _f(float(committed.pv_cashable_by_agency.sum())),
+                "pv_costs": _f(float(committed.pv_costs_by_agency.sum())),
+                "pv_net": _f(committed.pv_net),
+                "years_after_horizon": committed.years,
+            },
+            "counts_committed": result.counts_committed,
+            "npv_counted": _f(result.npv_counted),
+            "series": {
+                "costs": _series(costs_t),
+                "savings": _series(sav_t),
+                "cashable_savings": _series(cash_t),
+                "net": _series(sav_t - costs_t),
+                "discounted_net": _series((sav_t - costs_t) * df),
+                "cumulative_net": _series(np.cumsum(sav_t - costs_t)),
+            },
+        },
+        "dual_running": _dual_json(result, dr),
+        "cash": _cash_json(result),
+        "financing": None
+        if fin is None
+        else {
+            "fund": fin.fund,
+            "prices": "cash",
+            "principal": _f(fin.principal),
+            "interest_rate": _f(fin.interest_rate),
+            "term_years": fin.term_years,
+            "annual_repayment": _f(fin.annual_repayment),
+            "repayment_capacity": _f(fin.repayment_capacity),
+            "years_to_repay": _f(fin.years_to_repay),
+            "repaid_within_horizon": fin.repaid_within_horizon,
+            "affordable": fin.affordable,
+        },
+        "ten_year_test": {
+            "passes": result.passes,
+            "verdict": result.verdict,
+            "worse_off": list(result.worse_off),
+            "better_off": list(result.better_off),
+        },
+        "notes": list(result.notes),
+        **_pooling_json(result, pool_solve),
+    }
+
+
+def _forecast_years(result: TenYearTest) -> list[int]:
+    """Appraisal years whose deflator value is a published forecast or the long-run assumption."""
+    d = result.scenario.deflator
+    if d.outturn_to is None:
+        return []
+    return [y for y in result.years if y > d.outturn_to]
+
+
+def _committed_agency(result: TenYearTest, i: int) -> dict[str, Any] | None:
+    c = result.committed
+    if c is None:
+        return None
+    return {
+        "pv_savings": _f(c.pv_savings_by_agency[i]),
+        "pv_cashable": _f(c.pv_cashable_by_agency[i]),
+        "pv_costs": _f(c.pv_costs_by_agency[i]),
+        "pv_net": _f(c.pv_net_by_agency[i]),
+    }
+
+
+def _dual_json(result: TenYearTest, dr: Any) -> dict[str, Any]:
+    return {
+        "funding_requirement": _series(dr.funding_requirement),
+        "cumulative_funding_requirement": _series(dr.cumulative_requirement),
+        "peak_funding_requirement": _f(dr.peak_funding_requirement),
+        "peak_year": _fy(result, dr.peak_year),
+        "years": dr.years,
+        "ends_within_horizon": dr.ends_within_horizon,
+        "break_even_year": _fy(result, dr.break_even_year),
+    }
+
+
+def _cash_json(result: TenYearTest) -> dict[str, Any] | None:
+    """The medium-term financial table in cash (nominal, undiscounted), by budget holder and year."""
+    c = result.cash
+    if c is None:
+        return None
+    sc = result.scenario
+
+    def block(i: int | None) -> dict[str, Any]:
+        def pick(a: np.ndarray) -> np.ndarray:
+            return a.sum(axis=1) if i is None else a[:, i]
+
+        net = pick(c.net)
+        return {
+            "costs": _series(pick(c.costs)),
+            "cashable_savings": _series(pick(c.cashable)),
+            "non_cashable_savings": _series(pick(c.non_cashable)),
+            "net": _series(net),
+            "cumulative_net": _series(np.cumsum(net)),
+        }
+
+    return {
+        "prices": "cash (nominal), undiscounted",
+        "deflator_vintage": sc.deflator.vintage,
+        "cash_factor": _series(c.factor),
+        "agencies": [{"id": a.id, "name": a.name, **block(i)} for i, a in enumerate(sc.agencies)],
+        "total": block(None),
+        "dual_running": _dual_json(result, c.dual_running),
+    }
+
+
+def to_json(result: TenYearTest, pool_solve: str | None = None) -> str:
+    return (
+        json.dumps(result_to_dict(result, pool_solve), indent=2, ensure_ascii=False, allow_nan=False) + "\n"
+    )
+
+
+# --- pooled budgets and responsibility charges (costmodel.pooling.accounting) ---
+
+
+def _has_pooling(result: TenYearTest) -> bool:
+    p = result.scenario.proposal
+    return p.pool is not None or bool(p.responsibility_charges)
+
+
+def _pooling_json(result: TenYearTest, pool_solve: str | None) -> dict[str, Any]:
+    if not _has_pooling(result):  # no pooling section: do not import the pooling modules at all
+        return {}
+    from ..pooling.accounting import appraise_pool
+    from .pooling_report import pooling_to_dict
+
+    pr = appraise_pool(result, pool_solve)
+    return {} if pr is None else {"pooling": pooling_to_dict(pr)}
+
+
+def _pooling_table(result: TenYearTest, pool_solve: str | None) -> str:
+    if not _has_pooling(result):
+        return ""
+    from ..pooling.accounting import appraise_pool
+    from .pooling_report import render_pooling_table
+
+    pr = appraise_pool(result, pool_solve)
+    return "" if pr is None else "\n" + render_pooling_table(pr, result.structure.price_base_year)
+
+
+# ---------------------------------------------------------------------------------------------
+# Text table
+# ---------------------------------------------------------------------------------------------
+
+
+def _scaled(v: float, scale: float) -> str:
+    x = round(v / scale)
+    return f"{x:,.0f}".replace("-", "\u2212") if x != 0 else "0"
+
+
+def render_table(result: TenYearTest, pool_solve: str | None = None) -> str:
+    sc = result.scenario
+    p = sc.proposal
+    fl = result.flows
+    s = result.structure
+    T, firm = s.n_years, s.firm_budget_years
+    lines: list[str] = []
+    lines.append(f"{p.title}")
+    lines.append(f"{'New spending' if p.kind == 'new_spending' else 'Cut'} · {p.area}")
+    lines.append(
+        f"Real prices {fy_label(s.price_base_year)} · {sc.schedule.label} · year 0 = {fy_label(result.years[0])}, undiscounted"
+    )
+    origin = p.appraisal.discount_origin
+    if origin != result.years[0]:
+        lines.append(f"Discounted to {fy_label(origin)} (the discount year), not to the first year")
+    lines.append(f"Deflator: {sc.deflator.describe()}")
+    lines.append(f"inputs_sha256 {sc.inputs_sha256[:16]}…  ({sc.path})")
+    lines.append("")
+    dr = result.dual_running
+    head = [
+        ("PV prevention costs", money(result.pv_costs)),
+        ("PV savings (after additionality)", money(result.pv_savings)),
+        ("  of which cashable", money(result.pv_cashable)),
+        ("Net present value", money(result.npv)),
+        (
+            f"  firm-budget years ({year_span(0, firm - 1)})" if firm else "  firm-budget years",
+            money(result.npv_firm),
+        ),
+        (
+            f"  years beyond ({year_span(firm, T - 1)})" if firm < T else "  years beyond",
+            money(result.npv_beyond),
+        ),
+        ("Benefit-cost ratio", ratio(result.bcr)),
+        ("Net return per £1", per_pound(result.net_return_per_pound)),
+        (
+            "Payback year (undiscounted)",
+            fy_label(result.years[result.payback_year])
+            if result.payback_year is not None
+            else "not within horizon",
+        ),
+        (
+            "Payback year (discounted)",
+            fy_label(result.years[result.discounted_payback_year])
+            if result.discounted_payback_year is not None
+            else "not within horizon",
+        ),
+        ("IRR", percent(result.irr) if result.irr is not None else result.irr_note),
+        ("Peak dual-running funding (real)", money(dr.peak_funding_requirement)),
+        (
+            "Peak dual-running funding (cash)",
+            money(result.cash.dual_running.peak_funding_requirement) if result.cash is not None else "n/a",
+        ),
+        (
+            "Dual running lasts",
+            plural(dr.years, "year") + ("" if dr.ends_within_horizon else " (beyond the horizon)"),
+        ),
+        (
+            "Cash break-even year",
+            fy_label(result.years[dr.break_even_year])
+            if dr.break_even_year is not None
+            else "not within horizon",
+        ),
+    ]
+    if result.committed is not None and result.committed.years:
+        head.insert(
+            6,
+            (
+                "Committed beyond the horizon (PV)",
+                money(result.committed.pv_net, signed=True)
+                + (" (counted in the verdict)" if result.counts_committed else " (not counted)"),
+            ),
+        )
+    width = max(len(k) for k, _ in head)
+    lines += [f"{k:<{width}}  {v}" for k, v in head]
+    if result.financing is not None:
+        f = result.financing
+        lines.append(
+            f"{'Invest-to-save fund':<{width}}  {f.fund}: borrow {money(f.principal)} cash at {f.interest_rate:.2%} nominal, repay {money(f.annual_repayment)}/yr over {f.term_years} yrs; "
+            + (
+                f"repaid in {f.years_to_repay:.1f} yrs from savings"
+                if f.years_to_repay is not None
+                else "savings never repay it"
+            )
+        )
+    lines.append("")
+    net = fl.savings - fl.costs
+    scale = 1000.0 if np.abs(net).max(initial=0.0) >= 100_000 else 1.0
+    unit = "£ thousands" if scale == 1000.0 else "£"
+
+    def _k(v: float) -> str:
+        return _scaled(v, scale)
+
+    title = "Ten Year Test table" if T == 10 else f"{T}-year appraisal table"
+    lines.append(
+        f"{title}: net position by budget holder (savings − costs), {unit}, real, {fy_label(s.price_base_year)} prices"
+    )
+    names = [a.name for a in sc.agencies]
+    nw = max([len(n) for n in names] + [len("Total public sector"), 12])
+    years_hdr = [fy_label(y)[2:] for y in result.years]
+    hdr = (
+        f"{'Budget holder':<{nw}} "
+        + " ".join(f"{y:>7}" for y in years_hdr)
+        + f" {'firm PV':>9} {'beyond PV':>9} {'NPV':>9}"
+    )
+    lines.append(hdr)
+    lines.append("-" * len(hdr))
+    for i, n in enumerate(names):
+        row = " ".join(f"{_k(v):>7}" for v in net[:, i])
+        lines.append(
+            f"{n:<{nw}} {row} {_k(result.pv_net_firm_by_agency[i]):>9} {_k(result.pv_net_beyond_by_agency[i]):>9} {_k(result.pv_net_by_agency[i]):>9}"
+        )
+    lines.append("-" * len(hdr))
+    tot = net.sum(axis=1)
+    lines.append(
+        f"{'Total public sector':<{nw}} "
+        + " ".join(f"{_k(v):>7}" for v in tot)
+        + f" {_k(result.npv_firm):>9} {_k(result.npv_beyond):>9} {_k(result.npv):>9}"
+    )
+    lines.append(
+        f"{'  of which cashable':<{nw}} "
+        + " ".join(f"{_k(v):>7}" for v in (fl.cashable.sum(1) - fl.costs.sum(1)))
+    )
+    lines.append(f"{'Discount factor':<{nw}} " + " ".join(f"{v:>7.4f}" for v in fl.factors))
+    lines.append("")
+    lines.append(result.verdict)
+    for note in result.notes:
+        lines.append(f"Note: {note}")
+    return "\n".join(lines) + "\n" + _pooling_table(result, pool_solve)
+
+
+def render_cash_table(result: TenYearTest) -> str:
+    """The medium-term financial table: cash (nominal, undiscounted) by budget holder and year."""
+    c = result.cash
+    assert c is not None
+    sc = result.scenario
+    names = [a.name for a in sc.agencies]
+    biggest = max(
+        np.abs(c.costs).max(initial=0.0),
+        np.abs(c.cashable).max(initial=0.0),
+        np.abs(c.non_cashable).max(initial=0.0),
+    )
+    scale = 1000.0 if biggest >= 100_000 else 1.0
+    unit = "£ thousands" if scale == 1000.0 else "£"
+    years_hdr = [fy_label(y)[2:] for y in result.years]
+    nw = max([len(n) for n in names] + [len("  non-cashable (capacity)"), 12])
+    hdr = f"{'Budget holder / line':<{nw}} " + " ".join(f"{y:>7}" for y in years_hdr)
+    lines = [
+        f"Cash view (medium-term financial table): {unit}, cash (nominal), undiscounted",
+        f"Cash = real × deflator ratio; deflator: {sc.deflator.describe()}",
+        hdr,
+        "-" * len(hdr),
+    ]
+
+    def rows(label: str, i: int | None) -> None:
+        def pick(a: np.ndarray) -> np.ndarray:
+            return a.sum(axis=1) if i is None else a[:, i]
+
+        net = pick(c.net)
+        lines.append(label)
+        for name, arr in (
+            ("prevention costs", pick(c.costs)),
+            ("cashable savings", pick(c.cashable)),
+            ("non-cashable (capacity)", pick(c.non_cashable)),
+            ("net cash position", net),
+            ("cumulative net cash", np.cumsum(net)),
+        ):
+            lines.append(f"{'  ' + name:<{nw}} " + " ".join(f"{_scaled(v, scale):>7}" for v in arr))
+
+    for i, n in enumerate(names):
+        rows(n, i)
+    lines.append("-" * len(hdr))
+    rows("Total public sector", None)
+    dr = c.dual_running
+    lines.append("")
+    lines.append(
+        f"Dual running in cash: peak funding {money(dr.peak_funding_requirement)}; lasts "
+        + plural(dr.years, "year")
+        + ("" if dr.ends_within_horizon else " (beyond the horizon)")
+        + "; cash break-even "
+        + (
+            fy_label(result.years[dr.break_even_year])
+            if dr.break_even_year is not None
+            else "not within horizon"
+        )
+        + "."
+    )
+    lines.append("Non-cashable savings free capacity; they are shown but not counted as cash.")
+    return "\n".join(lines) + "\n"
+
+
+# ---------------------------------------------------------------------------------------------
+# CSV (Excel-friendly, one row per budget holder and measure)
+# ---------------------------------------------------------------------------------------------
+
+
+def render_csv(result: TenYearTest) -> str:
+    sc = result.scenario
+    fl = result.flows
+    buf = io.StringIO()
+    buf.write(
+        f"# real figures in {fy_label(result.structure.price_base_year)} prices, present values discounted; "
+        f"cash_* rows are cash (nominal), undiscounted; deflator: {csv_comment(sc.deflator.describe())}\n"
+    )
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(["agency_id", "agency", "measure"] + [fy_label(y) for y in result.years] + ["present_value"])
+    df = fl.factors
+    w.writerow(["", "", "discount_factor"] + [repr(float(v)) for v in df] + [""])
+    measures = [
+        ("costs", fl.costs),
+        ("savings", fl.savings),
+        ("cashable_savings", fl.cashable),
+        ("net", fl.savings - fl.costs),
+    ]
+    for i, a in enumerate(sc.agencies):
+        for name, arr in measures:
+            col = arr[:, i]
+            w.writerow(
+                [a.id, a.name, name] + [repr(float(v) + 0.0) for v in col] + [repr(float(col @ df) + 0.0)]
+            )
+    for name, arr in measures:
+        col = arr.sum(axis=1)
+        w.writerow(
+            ["total", "Total public sector", name]
+            + [repr(float(v) + 0.0) for v in col]
+            + [repr(float(col @ df) + 0.0)]
+        )
+    c = result.cash
+    if c is not None:
+        cash_measures = [
+            ("cash_costs", c.costs),
+            ("cash_cashable_savings", c.cashable),
+            ("cash_non_cashable_savings", c.non_cashable),
+            ("cash_net", c.net),
+            ("cash_cumulative_net", c.cumulative),
+        ]
+        rows: list[tuple[str, str, int | None]] = [(a.id, a.name, i) for i, a in enumerate(sc.agencies)]
+        rows.append(("total", "Total public sector", None))
+        for aid, aname, k in rows:
+            for name, arr in cash_measures:
+                col = arr.sum(axis=1) if k is None else arr[:, k]
+                if name == "cash_cumulative_net" and k is None:
+                    col = np.cumsum(c.net.sum(axis=1))
+                w.writerow([aid, aname, name] + [repr(float(v) + 0.0) for v in col] + [""])
+    return buf.getvalue()
+
+
+def csv_comment(text: str) -> str:
+    """Text safe on one CSV comment line (no line breaks)."""
+    return " ".join(text.split())

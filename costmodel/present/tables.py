@@ -1,0 +1,50 @@
+"""Result tables as pandas data frames (for the app's tables and their CSV downloads)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import pandas as pd
+
+from ..formatting import fy_label
+
+if TYPE_CHECKING:
+    from ..appraisal.engine import TenYearTest
+
+
+def ten_year_table(result: TenYearTest) -> pd.DataFrame:
+    """The Ten Year Test table: net position (savings − costs) by budget holder (rows) and financial
+    year (columns), undiscounted [£, price-base-year prices], then the present values of the
+    firm-budget years, the years beyond and the whole horizon [£]; a total row for the public sector
+    and one for the cashable position."""
+    fl = result.flows
+    years = [fy_label(y) for y in result.years]
+    net = fl.savings - fl.costs
+    rows: list[dict[str, str | float]] = []
+    for i, a in enumerate(result.scenario.agencies):
+        row: dict[str, str | float] = {"Budget holder": a.name}
+        row |= {y: float(net[t, i]) for t, y in enumerate(years)}
+        row |= {
+            "PV firm-budget years": float(result.pv_net_firm_by_agency[i]),
+            "PV years beyond": float(result.pv_net_beyond_by_agency[i]),
+            "NPV": float(result.pv_net_by_agency[i]),
+        }
+        rows.append(row)
+    total = net.sum(axis=1)
+    row = {"Budget holder": "Total public sector"}
+    row |= {y: float(total[t]) for t, y in enumerate(years)}
+    row |= {"PV firm-budget years": result.npv_firm, "PV years beyond": result.npv_beyond, "NPV": result.npv}
+    rows.append(row)
+    cash = fl.cashable.sum(axis=1) - fl.costs.sum(axis=1)
+    df = fl.factors
+    firm = result.structure.firm_budget_years
+    pv_cash = cash * df
+    row = {"Budget holder": "  of which cashable"}
+    row |= {y: float(cash[t]) for t, y in enumerate(years)}
+    row |= {
+        "PV firm-budget years": float(pv_cash[:firm].sum()),
+        "PV years beyond": float(pv_cash[firm:].sum()),
+        "NPV": float(pv_cash.sum()),
+    }
+    rows.append(row)
+    return pd.DataFrame(rows)

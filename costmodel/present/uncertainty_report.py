@@ -1,0 +1,219 @@
+"""JSON and table output of ``costmodel sensitivity`` and ``costmodel simulate`` (see docs/uncertainty.md)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import numpy as np
+
+from ..formatting import fy_label, money, percent, plural
+from ..uncertainty.analysis import MAX_DRAWS, Sensitivity, Simulation, UncertainInput, format_value
+
+
+def _p(x: float | np.floating[Any]) -> float:
+    """Money to the penny, for JSON. [£]"""
+    return round(float(x), 2)
+
+
+def _input_head(inp: UncertainInput) -> dict[str, Any]:
+    return {"input": inp.id, "label": inp.label, "unit": inp.unit}
+
+
+def sensitivity_to_dict(s: Sensitivity) -> dict[str, Any]:
+    r = s.result
+    ids = list(r.structure.agency_ids)
+    names = {a.id: a.name for a in r.scenario.agencies}
+    return {
+        "proposal": r.scenario.proposal.id,
+        "inputs_sha256": r.scenario.inputs_sha256,
+        "price_base_year": fy_label(r.structure.price_base_year),
+        "discount_schedule": r.scenario.schedule.id,
+        "npv": _p(r.npv),
+        "agencies": [
+            {"id": a, "name": names[a], "npv": _p(v)} for a, v in zip(ids, r.pv_net_by_agency, strict=True)
+        ],
+        "tornado": [
+            {
+                **_input_head(b.input),
+                "low": b.input.low,
+                "central": b.input.central,
+                "high": b.input.high,
+                "npv_low": _p(b.npv_low),
+                "npv_high": _p(b.npv_high),
+                "swing": _p(b.swing),
+                "agencies": [
+                    {"id": a, "npv_low": _p(lo), "npv_high": _p(hi)}
+                    for a, lo, hi in zip(ids, b.npv_low_by_agency, b.npv_high_by_agency, strict=True)
+                ],
+            }
+            for b in s.tornado.bars
+        ],
+        "switching_values": [
+            {
+                **_input_head(v.input),
+                "central": v.input.central,
+                "agency": v.agency,
+                "value": v.value,
+                "reason": v.reason,
+                "method": v.method,
+            }
+            for v in s.switching_values
+        ],
+        "discount_rates": [
+            {
+                "schedule": c.schedule,
+                "label": c.label,
+                "npv": _p(c.npv),
+                "agencies": [{"id": a, "npv": _p(v)} for a, v in zip(ids, c.npv_by_agency, strict=True)],
+            }
+            for c in s.discount_rates
+        ],
+        "optimism_bias": {
+            "npv_without": _p(s.optimism.npv_without),
+            "npv_with": _p(s.optimism.npv_with),
+            "effect": _p(s.optimism.effect),
+            "table_status": s.optimism.table_status,
+            "table_note": s.optimism.table_note,
+            "capital_category": s.optimism.capital_category,
+            "agencies": [
+                {"id": a, "npv_without": _p(w), "npv_with": _p(x)}
+                for a, w, x in zip(ids, s.optimism.by_agency_without, s.optimism.by_agency_with, strict=True)
+            ],
+            "corrections": [
+                {
+                    "line": c.line,
+                    "direction": c.direction,
+                    "grade": c.grade,
+                    "basis": c.basis,
+                    "correction": c.correction,
+                }
+                for c in s.optimism.corrections
+            ],
+        },
+    }
+
+
+def sensitivity_json(s: Sensitivity) -> str:
+    return json.dumps(sensitivity_to_dict(s), indent=2, ensure_ascii=False, allow_nan=False) + "\n"
+
+
+def sensitivity_table(s: Sensitivity) -> str:
+    r = s.result
+    names = {a.id: a.name for a in r.scenario.agencies}
+    lines = [
+        f"{r.scenario.proposal.title}",
+        f"Sensitivity · {fy_label(r.structure.price_base_year)} prices · {r.scenario.schedule.label}",
+        f"Net present value (central): {money(r.npv)}",
+        "",
+        "Tornado: NPV with each ranged input at its low and high, others central (largest swing first)",
+    ]
+    w = max([len(b.input.id) for b in s.tornado.bars] + [10])
+    lines.append(
+        f"{'input':<{w}}  {'low':>10} {'central':>10} {'high':>10}  {'NPV at low':>11} {'NPV at high':>11}  {'swing':>9}"
+    )
+    for b in s.tornado.bars:
+        i = b.input
+        lines.append(
+            f"{i.id:<{w}}  {format_value(i, i.low):>10} {format_value(i, i.central):>10} {format_value(i, i.high):>10}  "
+            f"{money(b.npv_low):>11} {money(b.npv_high):>11}  {money(b.swing):>9}"
+        )
+    if not s.tornado.bars:
+        lines.append("(no input has a range: add low/high to an assumption to see it here)")
+    lines += [
+        "",
+        "Switching values: the value at which the NPV reaches zero (whole public sector, then each agency)",
+    ]
+    current = None
+    for v in s.switching_values:
+        if v.input.id != current:
+            current = v.input.id
+            lines.append(f"{v.input.id} (central {format_value(v.input, v.input.central)})")
+        who = "whole public sector" if v.agency == "total" else names.get(v.agency, v.agency)
+        text = format_value(v.input, v.value) if v.value is not None else f"none: {v.reason}"
+        lines.append(f"    {who:<34} {text}")
+    lines += ["", "Discount-rate sensitivity: NPV under each schedule"]
+    for c in s.discount_rates:
+        lines.append(f"    {c.label:<80} {money(c.npv):>10}")
+    o = s.optimism
+    lines += [
+        "",
+        "Optimism bias by evidence grade (costs up, benefits down; capital lines by the Green Book table)",
+        f"    NPV without {money(o.npv_without)}, with {money(o.npv_with)}: effect {money(o.effect, signed=True)}",
+    ]
+    for corr in o.corrections:
+        lines.append(
+            f"    {corr.line:<64} {corr.direction:<14} {percent(corr.correction, 0):>5}  ({corr.basis})"
+        )
+    if o.table_status == "assumption":
+        lines.append(
+            "    Note: the grade percentages are a stated assumption, not a published table (see the table file)."
+        )
+    return "\n".join(lines) + "\n"
+
+
+def simulation_to_dict(sim: Simulation, names: dict[str, str] | None = None) -> dict[str, Any]:
+    p5, p50, p95 = sim.percentiles()
+    ap = sim.agency_percentiles()
+    pos = sim.p_npv_positive
+    names = names or {}
+    return {
+        "draws": sim.draws,
+        "seed": sim.seed,
+        "max_draws": MAX_DRAWS,
+        "optimism_bias": sim.optimism_bias,
+        "deterministic_npv": _p(sim.deterministic_npv),
+        "p_passes": sim.p_passes,
+        "npv_percentiles": {"p5": _p(p5), "p50": _p(p50), "p95": _p(p95)},
+        "npv_mean": _p(np.mean(sim.npv)),
+        "p_cash_break_even_within_firm_years": sim.p_cash_break_even_within_firm_years,
+        "p_discounted_payback_within_firm_years": sim.p_discounted_payback_within_firm_years,
+        "firm_budget_years": sim.firm_budget_years,
+        "agencies": [
+            {
+                "id": a,
+                "name": names.get(a, a),
+                "p_npv_positive": float(pos[k]),
+                "npv_percentiles": {"p5": _p(ap[0, k]), "p50": _p(ap[1, k]), "p95": _p(ap[2, k])},
+            }
+            for k, a in enumerate(sim.agency_ids)
+        ],
+        "inputs": [
+            {
+                "input": i.id,
+                "low": i.low,
+                "central": i.central,
+                "high": i.high,
+                "distribution": i.distribution or "triangular",
+            }
+            for i in sim.inputs
+        ],
+    }
+
+
+def simulation_json(sim: Simulation, names: dict[str, str] | None = None) -> str:
+    return json.dumps(simulation_to_dict(sim, names), indent=2, ensure_ascii=False, allow_nan=False) + "\n"
+
+
+def simulation_table(sim: Simulation, title: str = "", names: dict[str, str] | None = None) -> str:
+    names = names or {}
+    p5, p50, p95 = sim.percentiles()
+    ap = sim.agency_percentiles()
+    lines = [
+        title,
+        f"Monte Carlo: {plural(sim.draws, 'draw')}, seed {sim.seed}, {plural(len(sim.inputs), 'ranged input')} varied independently",
+        f"NPV central (deterministic)            {money(sim.deterministic_npv)}"
+        + ("  [optimism-bias corrections applied]" if sim.optimism_bias else ""),
+        f"NPV P5 / P50 / P95                     {money(p5)} / {money(p50)} / {money(p95)}",
+        f"Probability of passing (NPV >= 0)      {percent(sim.p_passes)}",
+        f"Cash break-even within firm years ({sim.firm_budget_years})  {percent(sim.p_cash_break_even_within_firm_years)}",
+        f"Discounted payback within firm years   {percent(sim.p_discounted_payback_within_firm_years)}",
+        "",
+        f"{'Budget holder':<34} {'P(NPV >= 0)':>12} {'P5':>10} {'P50':>10} {'P95':>10}",
+    ]
+    for k, a in enumerate(sim.agency_ids):
+        lines.append(
+            f"{names.get(a, a):<34} {percent(float(sim.p_npv_positive[k])):>12} "
+            f"{money(ap[0, k]):>10} {money(ap[1, k]):>10} {money(ap[2, k]):>10}"
+        )
+    return "\n".join(lines) + "\n"

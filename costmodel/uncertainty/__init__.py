@@ -1,0 +1,1 @@
+"""Ranged inputs: tornado, switching values, rate and optimism sensitivity, Monte Carlo (see README.md)."""

@@ -1,0 +1,182 @@
+"""Uncertainty results as tables for the app (pandas frames; each is also the table's CSV download).
+
+Presentation only: every figure comes from :mod:`costmodel.uncertainty.analysis` (tornado, switching values,
+discount-rate sensitivity, optimism bias, Monte Carlo). Money columns are present values in £ (price
+base year, discounted to year 0); value columns are text because each row has its own unit.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ..formatting import percent
+from .analysis import (
+    OptimismEffect,
+    RateCase,
+    Simulation,
+    SwitchingValue,
+    Tornado,
+    UncertainInput,
+    format_value,
+)
+
+TOTAL = "Whole public sector"
+SCHEDULE_SHORT = {
+    "green_book_standard": "Standard",
+    "green_book_lower_rate": "Lower rate",
+    "green_book_health": "Health",
+}
+
+
+def value_text(inp: UncertainInput, x: float) -> str:
+    """An input's value in its own unit: £152k, 14.0%, 250, 2 years."""
+    return format_value(inp, x)
+
+
+def tornado_table(t: Tornado) -> pd.DataFrame:
+    """One row per ranged input, largest swing first: its range and the NPV at each end. [£]"""
+    rows = [
+        {
+            "Input": b.input.label,
+            "Id": b.input.id,
+            "Low": value_text(b.input, b.input.low),
+            "Central": value_text(b.input, b.input.central),
+            "High": value_text(b.input, b.input.high),
+            "NPV at low (£)": float(b.npv_low),
+            "NPV at high (£)": float(b.npv_high),
+            "Swing (£)": float(b.swing),
+        }
+        for b in t.bars
+    ]
+    columns = ["Input", "Id", "Low", "Central", "High", "NPV at low (£)", "NPV at high (£)", "Swing (£)"]
+    return pd.DataFrame(rows, columns=columns)
+
+
+def _sentence(text: str) -> str:
+    return text[:1].upper() + text[1:] if text else text
+
+
+def switching_table(values: Sequence[SwitchingValue], names: dict[str, str]) -> pd.DataFrame:
+    """One row per key input and budget (the whole public sector first, then each agency): the value at
+    which that NPV reaches zero, how far that is from the central value, or why no value does."""
+    rows = []
+    for v in values:
+        inp = v.input
+        change = ""
+        if v.value is not None and inp.central != 0:
+            change = f"{(v.value - inp.central) / abs(inp.central):+,.0%}"
+        rows.append(
+            {
+                "Whose NPV": TOTAL if v.agency == "total" else names.get(v.agency, v.agency),
+                "Input": inp.label,
+                "Id": inp.id,
+                "Central": value_text(inp, inp.central),
+                "Switching value": value_text(inp, v.value) if v.value is not None else "none",
+                "Change from central": change,
+                "Why none": _sentence(v.reason or ""),
+            }
+        )
+    columns = ["Whose NPV", "Input", "Id", "Central", "Switching value", "Change from central", "Why none"]
+    return pd.DataFrame(rows, columns=columns)
+
+
+def rate_column(case: RateCase) -> str:
+    """A short column name for a discount-rate case: 'Standard', 'Lower rate', 'Health', 'Your rate 5%'."""
+    if case.schedule in SCHEDULE_SHORT:
+        return SCHEDULE_SHORT[case.schedule]
+    return f"Your rate ({case.label.split(' ')[1]})"
+
+
+def rates_table(cases: Sequence[RateCase], agency_ids: Sequence[str], names: dict[str, str]) -> pd.DataFrame:
+    """NPV under each discount schedule side by side: the whole public sector, then each agency. [£]"""
+    rows: list[dict[str, Any]] = [{"Budget holder": TOTAL} | {rate_column(c): float(c.npv) for c in cases}]
+    for k, a in enumerate(agency_ids):
+        rows.append(
+            {"Budget holder": names.get(a, a)} | {rate_column(c): float(c.npv_by_agency[k]) for c in cases}
+        )
+    return pd.DataFrame(rows, columns=["Budget holder", *(rate_column(c) for c in cases)])
+
+
+def optimism_tables(
+    o: OptimismEffect, agency_ids: Sequence[str], names: dict[str, str]
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(NPV without and with the corrections by budget holder [£], the list of corrections)."""
+    npv = pd.DataFrame(
+        [{"Budget holder": TOTAL, "Without (£)": o.npv_without, "With (£)": o.npv_with}]
+        + [
+            {"Budget holder": names.get(a, a), "Without (£)": float(w), "With (£)": float(x)}
+            for a, w, x in zip(agency_ids, o.by_agency_without, o.by_agency_with, strict=True)
+        ],
+        columns=["Budget holder", "Without (£)", "With (£)"],
+    )
+    npv["Effect (£)"] = npv["With (£)"] - npv["Without (£)"]
+    corrections = pd.DataFrame(
+        [
+            {
+                "Line": c.line,
+                "Direction": c.direction,
+                "Grade": c.grade,
+                "Correction": percent(c.correction, 0),
+                "Basis": c.basis,
+            }
+            for c in o.corrections
+        ],
+        columns=["Line", "Direction", "Grade", "Correction", "Basis"],
+    )
+    return npv, corrections
+
+
+@dataclass(frozen=True)
+class SimulationView:
+    """What the app shows of a Monte Carlo run: small enough to cache (no per-draw arrays)."""
+
+    draws: int
+    seed: int
+    n_inputs: int
+    optimism_bias: bool
+    deterministic_npv: float  # [£]
+    p_passes: float  # [fraction]
+    npv_p5: float  # [£]
+    npv_p50: float  # [£]
+    npv_p95: float  # [£]
+    p_cash_break_even_within_firm_years: float  # [fraction]
+    p_discounted_payback_within_firm_years: float  # [fraction]
+    firm_budget_years: int
+    agencies: pd.DataFrame  # per budget holder: P(NPV ≥ 0) [fraction], P5/P50/P95 [£]
+    histogram: pd.DataFrame  # the npv-distribution chart's data (at most 60 rows)
+
+
+def summarise_simulation(sim: Simulation, histogram: pd.DataFrame, names: dict[str, str]) -> SimulationView:
+    """The figures the app shows from a :class:`~costmodel.uncertainty.analysis.Simulation`."""
+    p5, p50, p95 = (float(x) for x in sim.percentiles())
+    ap = sim.agency_percentiles()
+    agencies = pd.DataFrame(
+        {
+            "Budget holder": [names.get(a, a) for a in sim.agency_ids],
+            "P(NPV ≥ 0)": np.asarray(sim.p_npv_positive, dtype=float),
+            "P5 (£)": ap[0],
+            "P50 (£)": ap[1],
+            "P95 (£)": ap[2],
+        }
+    )
+    return SimulationView(
+        sim.draws,
+        sim.seed,
+        len(sim.inputs),
+        sim.optimism_bias,
+        float(sim.deterministic_npv),
+        float(sim.p_passes),
+        p5,
+        p50,
+        p95,
+        sim.p_cash_break_even_within_firm_years,
+        sim.p_discounted_payback_within_firm_years,
+        sim.firm_budget_years,
+        agencies,
+        histogram,
+    )
