@@ -24,8 +24,14 @@ s = result.structure
 st.title(p.title)
 st.caption(
     f"{'New spending' if p.kind == 'new_spending' else 'A cut'} · {p.area} · "
-    f"{fy_span(result.years[0], result.years[-1])} · {fy_label(s.price_base_year)} prices · "
-    f"{sc.schedule.label} · file `{d.name}` · inputs_sha256 `{sc.inputs_sha256[:16]}…`"
+    f"{fy_span(result.years[0], result.years[-1])} · real, {fy_label(s.price_base_year)} prices · "
+    f"{sc.schedule.label}"
+    + (
+        f", discounted to {fy_label(p.appraisal.discount_origin)}"
+        if p.appraisal.discount_origin != result.years[0]
+        else ""
+    )
+    + f" · deflator: {sc.deflator.describe()} · file `{d.name}` · inputs_sha256 `{sc.inputs_sha256[:16]}…`"
 )
 show_invalid_edit_banner(d)
 
@@ -73,6 +79,33 @@ cols[1].metric(
 cols[2].metric("PV prevention costs", money(result.pv_costs))
 cols[3].metric("PV savings", money(result.pv_savings), help=f"of which cashable {money(result.pv_cashable)}")
 cols[4].metric("IRR", percent(result.irr) if result.irr is not None else "n/a", help=result.irr_note)
+cols = st.columns(5)
+if result.committed is not None:
+    cols[0].metric(
+        "Committed beyond the horizon",
+        money(result.committed.pv_net, signed=True),
+        help="PV of the savings (less costs) that intakes within the horizon go on producing after it; "
+        + ("counted in the verdict." if result.counts_committed else "not counted in the verdict."),
+    )
+if result.cash is not None:
+    cols[1].metric(
+        "Peak dual running, cash",
+        money(result.cash.dual_running.peak_funding_requirement),
+        help="The same peak in cash (nominal, undiscounted): what the budget must find.",
+    )
+    cols[2].metric(
+        "Net cash over the horizon",
+        money(float(result.cash.net.sum()), signed=True),
+        help="Cashable savings minus prevention costs, cash (nominal), undiscounted, whole public sector.",
+    )
+if result.financing is not None:
+    f = result.financing
+    cols[3].metric(
+        "Invest-to-save loan, cash",
+        money(f.principal),
+        help=f"{f.fund}: {f.interest_rate:.2%} nominal over {f.term_years} years, "
+        f"repayment {money(f.annual_repayment)} a year.",
+    )
 for note in result.notes:
     st.info(note, icon=":material/info:")
 
@@ -105,8 +138,9 @@ def table_tab(r: TenYearTest) -> None:
     from costmodel.present.tables import ten_year_table
 
     st.markdown(
-        f"**Ten Year Test table**: net position (savings − costs) by budget holder and year, "
-        f"£, {fy_label(r.structure.price_base_year)} prices, undiscounted by year; present values at the right."
+        f"**{'Ten Year Test' if r.structure.n_years == 10 else f'{r.structure.n_years}-year appraisal'} table**: "
+        "net position (savings − costs) by budget holder and year, "
+        f"£ real, {fy_label(r.structure.price_base_year)} prices, undiscounted by year; present values at the right."
     )
     frame = ten_year_table(r)
     st.dataframe(
@@ -131,11 +165,41 @@ def table_tab(r: TenYearTest) -> None:
     )
 
 
+def cash_tab(r: TenYearTest) -> None:
+    from costmodel.present.tables import cash_table
+
+    st.markdown(
+        "**Cash view (medium-term financial table)**: by budget holder and year, £ **cash** (nominal), "
+        "undiscounted. Cash = real × deflator ratio. Non-cashable savings free capacity and are not "
+        "counted as cash. The appraisal and its verdict stay real and discounted."
+    )
+    st.caption(f"Deflator: {r.scenario.deflator.describe()}")
+    frame = cash_table(r)
+    st.dataframe(
+        frame,
+        width="stretch",
+        hide_index=True,
+        column_config={
+            c: st.column_config.NumberColumn(c, format="%,.0f")
+            for c in frame.columns
+            if c not in ("Budget holder", "Line")
+        },
+    )
+    st.download_button(
+        "Cash table (CSV)",
+        frame.to_csv(index=False).encode("utf-8"),
+        file_name=f"{r.scenario.proposal.id}-cash-table.csv",
+        mime="text/csv",
+        on_click="ignore",
+        icon=":material/download:",
+    )
+
+
 def conventions_tab(r: TenYearTest) -> None:
     from costmodel.present.report import CONVENTIONS
 
     st.markdown("\n".join(f"- {v}" for v in CONVENTIONS.values()))
-    st.markdown(f"- Deflator: {r.scenario.deflator.label} ({r.scenario.deflator.vintage}).")
+    st.markdown(f"- Deflator: {r.scenario.deflator.label} ({r.scenario.deflator.describe()}).")
 
 
 # Results tabs: later results (pooling, uncertainty...) add an entry here.
@@ -143,6 +207,7 @@ RESULT_TABS: list[tuple[str, Callable[[TenYearTest], None]]] = [
     ("Charts", charts_tab),
     ("Pooling", pooling_tab),
     ("Ten Year Test table", table_tab),
+    ("Cash view", cash_tab),
     ("Uncertainty", uncertainty_tab),
     ("Conventions", conventions_tab),
     ("Downloads", lambda r: downloads_tab(r, image_chart_kinds(r), simulation=brief_simulation(r))),
