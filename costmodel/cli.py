@@ -126,9 +126,10 @@ def cmd_validate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             else:
                 sc = scenario_from_parsed(parsed)
                 p = sc.proposal
+                savings = f"{_count(len(p.savings), 'savings line')}, " if p.savings else ""
                 out.write(
                     f"{path}: ok ({p.kind.replace('_', ' ')} '{p.id}': {_count(len(p.prevention_costs), 'cost line')}, "
-                    f"{_count(len(p.outcomes), 'outcome')}, {_count(len(sc.sources), 'source')})\n"
+                    f"{_count(len(p.outcomes), 'outcome')}, {savings}{_count(len(p.sources), 'source')} of its own)\n"
                 )
         except CostModelError as exc:
             err.write(f"{exc}\n")
@@ -193,15 +194,20 @@ def sc_title(result) -> str:
 def cmd_compare(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from .appraisal.chain import appraise
     from .inputs.loading import load_proposal
-    from .present.compare import compare_json, compare_table
+    from .present.compare import align, compare_json, compare_table
 
     ov = _overrides(args)
     results = [appraise(load_proposal(f, ov), count_committed=_count_committed(args)) for f in args.files]
-    text = (
-        compare_json(results)
-        if args.format == "json"
-        else compare_table(results, csv_format=args.format == "csv")
-    )
+    results, notes = align(results)
+    if args.format == "json":
+        text = compare_json(results, notes)
+    else:
+        text = compare_table(results, csv_format=args.format == "csv")
+        if args.format == "table":
+            text += "".join(f"{n}\n" for n in notes)
+        else:
+            for n in notes:
+                err.write(f"{n}\n")
     write_output(text, args.output, out)
     return EXIT_OK
 

@@ -307,3 +307,68 @@ def test_bad_money_input_is_one_located_line(tmp_path, old, new, pattern):
     lines = err.strip().splitlines()
     assert any(re.search(r"p\.yaml:\d+:\d+: ", ln) and re.search(pattern, ln) for ln in lines), err
     assert "Traceback" not in err
+
+
+# --- compare on one discount date and price base; sensitivity; words -------------------------------
+
+
+def test_compare_aligns_discount_date_and_price_base(tmp_path):
+    later = tmp_path / "later.yaml"
+    later.write_text(
+        NOMINAL.read_text()
+        .replace("  first_year: 2026\n", "  first_year: 2028\n", 1)
+        .replace("    last_year: 2030", "    last_year: 2032")
+    )
+    code, out, err = cli("compare", str(NOMINAL), str(later), "--format", "json")
+    assert code == 0
+    d = json.loads(out)
+    assert d["notes"][0] == "All proposals are compared in 2026-27 prices, discounted to 2026-27."
+    assert [p["discount_year"] for p in d["proposals"]] == [2026, 2026]
+    assert [p["price_base_year"] for p in d["proposals"]] == [2026, 2026]
+    # the later proposal is the first one two years on, discounted two more years: its cash 10,000,
+    # 10,200, 10,404 now falls in 2028-29 to 2030-31, so each is 10,000 / 1.02^2 in 2026-27 prices;
+    # the NHS saves 6,000 a year real from its year 1
+    df = [1.035**-t for t in range(2, 5)]
+    by_hand = -10_000 / 1.02**2 * sum(df) + 6_000 * (df[1] + df[2])
+    assert d["proposals"][1]["npv"] == pytest.approx(by_hand, abs=PENNY)
+    code, out, _ = cli("compare", str(NOMINAL), str(later))
+    assert "All proposals are compared in 2026-27 prices, discounted to 2026-27." in out
+
+
+def test_compare_warns_when_a_proposal_cannot_be_aligned():
+    youth = str(ROOT / "assumptions" / "proposals" / "youth_work.yaml")
+    code, out, _ = cli("compare", youth, str(NOMINAL))
+    assert code == 0
+    assert "Warning: the proposals use different deflators" in out
+    assert "Warning: 'hand_worked_nominal' cannot be aligned" not in out or "keeps its own" in out
+
+
+def test_sensitivity_moves_inflation_a_point_each_way():
+    code, out, _ = cli("sensitivity", str(NOMINAL), "--format", "json")
+    assert code == 0
+    cases = json.loads(out)["deflator_cases"]
+    assert [c["inflation_shift"] for c in cases] == [-0.01, 0.01]
+    # council cash of 10,000 / 10,200 / 10,404 is fixed in cash: at 3% inflation from 2027-28 it is worth
+    # less in real terms, so the real NPV rises; the NHS saving is real, so its cash rises
+    up = cases[1]
+    df1, df2 = 1 / 1.035, 1 / 1.035**2
+    d1, d2 = 1.03, 1.03 * 1.03
+    npv = -10_000 - 10_200 / d1 * df1 - 10_404 / d2 * df2 + 6_000 * (df1 + df2)
+    assert up["npv"] == pytest.approx(npv, abs=PENNY)
+    cash = -10_000 + (3_000 * d1 - 10_200) + (3_000 * d2 - 10_404)
+    assert up["cash_net"] == pytest.approx(cash, abs=PENNY)
+
+
+def test_validate_counts_only_the_files_own_sources():
+    code, out, _ = cli("validate", str(ROOT / "assumptions" / "templates" / "blank.yaml"))
+    assert code == 0 and "0 sources of its own" in out
+    code, out, _ = cli("validate", str(EXAMPLES / "green_book_box15.yaml"))
+    assert "1 savings line, 1 source of its own" in out
+
+
+def test_blank_template_uses_the_documented_default_firm_years():
+    from costmodel.inputs.models import Appraisal
+
+    text = (ROOT / "assumptions" / "templates" / "blank.yaml").read_text()
+    default = Appraisal.model_fields["firm_budget_years"].default
+    assert default == 5 and f"firm_budget_years: {default} " in text
