@@ -19,7 +19,7 @@ from ..appraisal.engine import TenYearTest
 from ..formatting import fy_label, money, per_pound, percent, plural, ratio, year_span
 
 CONVENTIONS = {
-    "year_0": "Year 0 is the first appraisal year and is not discounted (Green Book); flows fall at year end.",
+    "year_0": "Year t is discounted t + (first_year - discount_year) whole years; with the default discount year (the first year) year 0 is undiscounted (Green Book).",
     "discount_factors": "DF_t = prod_{k=1..t} 1/(1+r_k), compounding band by band across the schedule.",
     "excel_check": "In Excel, NPV = B + NPV(rate, C:K) with year 0 in B: Excel's NPV() discounts its first value.",
     "prices": "Real terms: every amount is converted from its own price year (or, for a cash figure, the year it is spent) to the price base year with the deflator (Green Book 2022 Table 1).",
