@@ -175,6 +175,8 @@ def test_committed_beyond_the_horizon_early_help():
     assert tail["pv_savings"] > 0 and tail["years_after_horizon"] > 0
     per = [a["committed_beyond_horizon"]["pv_net"] for a in d["agencies"]]
     assert sum(per) == pytest.approx(tail["pv_net"], abs=PENNY)
+    # the "about £1.14m" (2024-25 prices): now in 2026-27 prices, x 105.3095 / 100
+    assert tail["pv_savings"] * 100 / 105.3095 == pytest.approx(1.14e6, rel=0.01)
     assert d["totals"]["counts_committed"] is False and d["totals"]["npv_counted"] == d["totals"]["npv"]
     counted = json.loads(cli("run", path, "--format", "json", "--count-committed")[1])
     assert counted["totals"]["npv_counted"] == pytest.approx(d["totals"]["npv"] + tail["pv_net"], abs=PENNY)
@@ -372,3 +374,14 @@ def test_blank_template_uses_the_documented_default_firm_years():
     text = (ROOT / "assumptions" / "templates" / "blank.yaml").read_text()
     default = Appraisal.model_fields["firm_budget_years"].default
     assert default == 5 and f"firm_budget_years: {default} " in text
+
+
+@pytest.mark.parametrize("path", sorted((ROOT / "assumptions" / "proposals").glob("*.yaml")), ids=lambda p: p.stem)
+def test_briefing_with_the_cash_column_still_prints_on_one_page(path):
+    from costmodel.export.brief import brief_html, brief_pdf, find_chromium
+
+    r = appraise(load_proposal(path))
+    assert "Cash column: net cash over the horizon, nominal, undiscounted" in brief_html(r, charts=False)
+    if find_chromium() is None:
+        pytest.skip("Chromium is not installed")
+    assert len(re.findall(rb"/Type\s*/Page[^s]", brief_pdf(r))) == 1

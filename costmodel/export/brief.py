@@ -280,14 +280,14 @@ def brief_content(result: TenYearTest, simulation: Any = None) -> BriefContent:
     caveats = _caveats(result, read_simulation(simulation), cites)
     sources = [(cites.number[sid], src) for sid, src in sc.sources.items() if sid in cites.used]
     conventions = (
-        f"£ in {fy_label(s.price_base_year)} prices (real terms, converted with the {sc.deflator.label}); "
+        f"£ in {fy_label(s.price_base_year)} prices (real; deflator: {sc.deflator.vintage.split(' (')[0]}); "
         f"present values discounted at the {sc.schedule.label}"
         + (
             f"; year 0 ({fy_label(result.years[0])}) undiscounted. "
             if p.appraisal.discount_origin == result.years[0]
             else f" to {fy_label(p.appraisal.discount_origin)}. "
         )
-        + "Net cash is nominal and undiscounted. "
+        + "Cash column: net cash over the horizon, nominal, undiscounted. "
         + (
             f"Firm-budget years are the first {s.firm_budget_years}."
             if s.firm_budget_years > 1
@@ -334,23 +334,7 @@ def _caveats(result: TenYearTest, sim: SimulationSummary | None, cites: _Citatio
     if committed is not None and committed.years and abs(committed.pv_net) >= 0.5:
         where = "counted in the verdict" if result.counts_committed else "not counted in the verdict"
         out.append(
-            f"Committed beyond the horizon: intakes within the {years_words(result.structure.n_years)} go on "
-            f"saving after them, {money(committed.pv_net, signed=True)} in present value ({where})."
-        )
-    dfl = sc.deflator
-    fc = dfl.forecast_years()
-    later = [y for y in result.years if fc is not None and y > fc[0] - 1]
-    if later:
-        out.append(
-            f"Cash from {fy_label(later[0])} rests on deflator forecasts"
-            + (
-                f", after {fy_label(dfl.published_to)} on an assumed {dfl.long_run_growth:.1%} a year"
-                if dfl.published_to is not None
-                and dfl.long_run_growth is not None
-                and result.years[-1] > dfl.published_to
-                else ""
-            )
-            + f" ({dfl.vintage})."
+            f"Committed beyond the horizon: {money(committed.pv_net, signed=True)} (present value, {where})."
         )
     # stated assumptions behind the outcome arithmetic
     assumed: list[str] = []
@@ -421,9 +405,9 @@ h1 { font-size: 14pt; margin: 0 0 0.5mm 0; line-height: 1.2; }
 figcaption { font-size: 7pt; color: #505a5f; line-height: 1.25; }
 .grid { display: flex; gap: 5mm; }
 .grid > div { flex: 1 1 0; min-width: 0; }
-.grid > div:first-child { flex: 1.15 1 0; }
+.grid > div:first-child { flex: 1.45 1 0; }
 table { border-collapse: collapse; width: 100%; font-size: 8pt; }
-th, td { padding: 0.6mm 1.2mm; border-bottom: 1px solid #b1b4b6; text-align: right; white-space: nowrap; }
+th, td { padding: 0.6mm 1mm; border-bottom: 1px solid #b1b4b6; text-align: right; white-space: nowrap; }
 th:first-child, td:first-child { text-align: left; white-space: normal; }
 thead th { border-bottom: 2px solid #0b0c0c; }
 tr.total td { font-weight: bold; border-top: 2px solid #0b0c0c; }
@@ -528,8 +512,8 @@ def brief_html(result: TenYearTest, simulation: Any = None, *, charts: bool = Tr
 {chart_html}
 <section class="grid">
 <div>
-<h2>Who pays and who saves (present value, real; net cash: nominal, undiscounted)</h2>
-<table data-figure="table"><thead><tr><th>Budget holder</th><th>Costs</th><th>Savings</th><th>Net</th><th></th><th>Net cash</th></tr></thead>
+<h2>Who pays and who saves (present value)</h2>
+<table data-figure="table"><thead><tr><th>Budget holder</th><th>Costs</th><th>Savings</th><th>Net</th><th></th><th>Cash</th></tr></thead>
 <tbody>{"".join(rows)}</tbody></table>
 <table data-figure="figures" style="margin-top:2mm"><tbody>{figures}</tbody></table>
 </div>
