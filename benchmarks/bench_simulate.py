@@ -30,7 +30,9 @@ sys.path.insert(0, str(ROOT))
 
 from costmodel.appraisal.engine import evaluate  # noqa: E402
 from costmodel.inputs.loading import load_proposal  # noqa: E402
-from costmodel.uncertainty.analysis import compile_uncertainty, draw_values, simulate, with_values  # noqa: E402
+from costmodel.uncertainty.batch import with_values  # noqa: E402
+from costmodel.uncertainty.compile import compile_uncertainty  # noqa: E402
+from costmodel.uncertainty.montecarlo import draw_values, simulate  # noqa: E402
 
 
 def per_draw_loop(c, values: np.ndarray) -> np.ndarray:
@@ -118,7 +120,7 @@ def main() -> int:
     engine_npv = per_draw_engine_loop(c, values)
     engine_loop_s = (time.perf_counter() - t0) * args.draws / args.loop_draws
     # same draws through the vectorised path: identical NPVs (the schedule is flat over 10 years)
-    from costmodel.uncertainty.analysis import npv_table
+    from costmodel.uncertainty.batch import npv_table
 
     vec_npv = npv_table(c, c.inputs, values).npv
     agree = float(max(np.max(np.abs(vec_npv - loop_npv)), np.max(np.abs(vec_npv - engine_npv))))

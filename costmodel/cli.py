@@ -17,7 +17,9 @@ from collections.abc import Callable, Sequence
 from typing import TextIO
 
 from . import __version__
-from .errors import CostModelError, OutputError, UsageError
+from .errors import AssumptionError, CostModelError, OutputError, UsageError
+from .formatting import money, plural
+from .uncertainty.limits import DEFAULT_DRAWS, DEFAULT_SEED, MAX_DRAWS
 
 EXIT_OK, EXIT_INPUT, EXIT_INTERNAL = 0, 1, 2
 
@@ -101,7 +103,6 @@ def _count(n: int, noun: str) -> str:
 
 
 def cmd_validate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    from .errors import AssumptionError
     from .inputs.loading import (
         UnitCostLibrary,
         _check_library,
@@ -185,8 +186,6 @@ def cmd_pool(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
 
 def sc_title(result) -> str:
-    from .formatting import money, plural
-
     p = result.scenario.proposal
     return f"{p.title}\nWhole-public-sector NPV {money(result.npv)} over {plural(result.structure.n_years, 'year')}"
 
@@ -228,7 +227,7 @@ def cmd_schema(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     return EXIT_OK
 
 
-# --- uncertainty: `costmodel sensitivity` and `costmodel simulate` (costmodel.uncertainty.analysis) -----------
+# --- uncertainty: `costmodel sensitivity` and `costmodel simulate` (costmodel.uncertainty) -----------
 
 
 def _user_rates(text: str | None, option: str = "--rates") -> list[float]:
@@ -261,8 +260,8 @@ def _rate_range(text: str | None) -> tuple[float, float] | None:
 def cmd_sensitivity(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from .inputs.loading import load_proposal
     from .present.uncertainty_report import sensitivity_json, sensitivity_table
-    from .uncertainty.analysis import sensitivity
     from .uncertainty.optimism import load_optimism_table
+    from .uncertainty.sensitivity import sensitivity
 
     scenario = load_proposal(args.file, _overrides(args))
     table = load_optimism_table(args.optimism_table) if args.optimism_table else None
@@ -301,14 +300,14 @@ class _Progress:
 def cmd_simulate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from .inputs.loading import load_proposal
     from .present.uncertainty_report import simulation_json, simulation_table
-    from .uncertainty.analysis import check_draws, simulate
+    from .uncertainty.montecarlo import check_draws, simulate
 
     draws, seed = check_draws(args.draws, args.seed)  # refuse before loading anything
     scenario = load_proposal(args.file, _overrides(args))
     show = args.progress or (getattr(err, "isatty", lambda: False)() and draws >= 50_000)
     optimism = None
     if args.optimism_bias:
-        from .uncertainty.analysis import OptimismSettings
+        from .uncertainty.compile import OptimismSettings
         from .uncertainty.optimism import load_optimism_table
 
         optimism = OptimismSettings(
@@ -333,8 +332,6 @@ def cmd_simulate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
 
 def _add_uncertainty_commands(sub: argparse._SubParsersAction) -> None:
-    from .uncertainty.limits import DEFAULT_DRAWS, DEFAULT_SEED, MAX_DRAWS
-
     p = _command(
         sub,
         "sensitivity",
@@ -426,7 +423,7 @@ def cmd_brief(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
     simulation = None
     if args.draws is not None:
-        from .uncertainty.analysis import check_draws, simulate
+        from .uncertainty.montecarlo import check_draws, simulate
 
         draws, seed = check_draws(args.draws, args.seed)
         simulation = simulate(result.scenario, draws, seed)
@@ -454,8 +451,6 @@ def cmd_chart(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
 
 def _add_export_commands(sub: argparse._SubParsersAction) -> None:
-    from .uncertainty.limits import DEFAULT_SEED
-
     p = _command(
         sub,
         "export",

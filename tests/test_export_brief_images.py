@@ -215,7 +215,7 @@ def test_brief_prints_on_one_a4_page_screenshot(result, html_doc, tmp_path):
 def test_real_simulation_is_quoted_in_the_briefing(result):
     import numpy as np
 
-    from costmodel.uncertainty.analysis import simulate
+    from costmodel.uncertainty.montecarlo import simulate
 
     sim = simulate(result.scenario, draws=2000, seed=3)
     md = brief_markdown(result, sim)

@@ -21,15 +21,14 @@ from costmodel.errors import UsageError
 from costmodel.inputs.loading import load_proposal
 from costmodel.inputs.models import Proposal
 from costmodel.present.uncertainty_report import simulation_json
-from costmodel.uncertainty.analysis import (
-    MAX_DRAWS,
-    check_draws,
-    compile_uncertainty,
+from costmodel.uncertainty.batch import npv_table
+from costmodel.uncertainty.compile import compile_uncertainty
+from costmodel.uncertainty.limits import MAX_DRAWS
+from costmodel.uncertainty.montecarlo import check_draws, simulate
+from costmodel.uncertainty.sensitivity import (
     discount_rate_sensitivity,
-    npv_table,
     npv_with,
     optimism_effect,
-    simulate,
     switching_values,
     tornado,
 )
@@ -301,7 +300,7 @@ def test_capital_optimism_bias_uses_green_book_table(youth):
 
 
 def test_optimism_bias_carried_into_simulation(youth):
-    from costmodel.uncertainty.analysis import OptimismSettings
+    from costmodel.uncertainty.compile import OptimismSettings
     from costmodel.uncertainty.optimism import load_optimism_table
 
     sc = _edit(youth, _zero_width)

@@ -3,7 +3,7 @@ the Monte Carlo simulation with the probability of passing the Ten Year Test.
 
 Shown for every proposal: switching values, discount rates and optimism bias need no ranges; the tornado
 and the Monte Carlo say in one line when no input has a range. Everything shown comes from
-``costmodel.uncertainty.analysis`` and the tables in ``costmodel.uncertainty.views``; engine calls are cached
+``costmodel.uncertainty`` (sensitivity, montecarlo) and the tables in ``costmodel.uncertainty.views``; engine calls are cached
 (sensitivity on the draft's text and edits, the simulation on inputs_sha256 + draws + seed + optimism).
 
 The Monte Carlo runs only when "Run simulation" is pressed (with a progress bar); the run is remembered
@@ -68,7 +68,7 @@ def has_ranges(r: TenYearTest) -> bool:
 
 @st.cache_data(max_entries=128, show_spinner=False)
 def _n_ranged(inputs_sha256: str, _result: TenYearTest) -> int:
-    from costmodel.uncertainty.analysis import compile_uncertainty
+    from costmodel.uncertainty.compile import compile_uncertainty
 
     try:
         return len(compile_uncertainty(_result.scenario).inputs)
@@ -85,7 +85,8 @@ def _sensitivity(
     name: str, text: str, library_dir: str | None, edits_json: str
 ) -> SensitivityViews | str | None:
     """Tornado, switching values and the optimism-bias effect as tables (or the engine's message)."""
-    from costmodel.uncertainty.analysis import compile_uncertainty, optimism_effect, switching_values, tornado
+    from costmodel.uncertainty.compile import compile_uncertainty
+    from costmodel.uncertainty.sensitivity import optimism_effect, switching_values, tornado
     from costmodel.uncertainty.views import optimism_tables, switching_table, tornado_table
 
     out = evaluate(name, text, library_dir, edits_json)
@@ -116,7 +117,8 @@ def _rates(
     name: str, text: str, library_dir: str | None, edits_json: str, user_rate: float | None
 ) -> tuple[pd.DataFrame, list[tuple[str, str, float]]] | str | None:
     """NPV by budget holder under each discount schedule, and (column, full label, total NPV) per case."""
-    from costmodel.uncertainty.analysis import compile_uncertainty, discount_rate_sensitivity
+    from costmodel.uncertainty.compile import compile_uncertainty
+    from costmodel.uncertainty.sensitivity import discount_rate_sensitivity
     from costmodel.uncertainty.views import rate_column, rates_table
 
     out = evaluate(name, text, library_dir, edits_json)
@@ -139,7 +141,8 @@ def _simulation(
     with a progress bar while it runs (the bar is created and removed here, so a cached replay is
     harmless)."""
     from costmodel.present.charts import npv_distribution_data
-    from costmodel.uncertainty.analysis import OptimismSettings, simulate
+    from costmodel.uncertainty.compile import OptimismSettings
+    from costmodel.uncertainty.montecarlo import simulate
     from costmodel.uncertainty.optimism import load_optimism_table
     from costmodel.uncertainty.views import summarise_simulation
 

@@ -5,7 +5,7 @@ numbers of the sources behind it ([1], [2]...), listed at the foot of the page. 
 (print CSS: one A4 page); Markdown is the same content without the charts; PDF is the HTML printed by
 headless Chromium where it is installed.
 
-A Monte Carlo result (:class:`costmodel.uncertainty.analysis.Simulation`) may be passed as ``simulation``: the
+A Monte Carlo result (:class:`costmodel.uncertainty.montecarlo.Simulation`) may be passed as ``simulation``: the
 briefing quotes its probability of passing, the number of draws and the 5th-95th percentile range of
 the NPV [£].
 """
@@ -47,7 +47,7 @@ BRIEF_CHARTS = ("savings-by-department", "cumulative-position")
 
 @dataclass(frozen=True)
 class SimulationSummary:
-    """What the briefing quotes from a Monte Carlo run (:class:`costmodel.uncertainty.analysis.Simulation`)."""
+    """What the briefing quotes from a Monte Carlo run (:class:`costmodel.uncertainty.montecarlo.Simulation`)."""
 
     probability_passes: float  # [fraction]
     n_draws: int
@@ -56,7 +56,7 @@ class SimulationSummary:
 
 
 def read_simulation(sim: Any) -> SimulationSummary | None:
-    """The briefing's figures from a :class:`costmodel.uncertainty.analysis.Simulation` (None for no simulation)."""
+    """The briefing's figures from a :class:`costmodel.uncertainty.montecarlo.Simulation` (None for no simulation)."""
     if sim is None:
         return None
     if isinstance(sim, SimulationSummary):

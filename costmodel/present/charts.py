@@ -19,8 +19,10 @@ import pandas as pd
 
 from ..formatting import fy_label, plural
 from ..pooling.accounting import appraise_pool
-from ..uncertainty.analysis import DEFAULT_DRAWS, DEFAULT_SEED, compile_uncertainty, histogram, simulate
-from ..uncertainty.analysis import tornado as make_tornado
+from ..uncertainty.compile import compile_uncertainty
+from ..uncertainty.limits import DEFAULT_DRAWS, DEFAULT_SEED
+from ..uncertainty.montecarlo import histogram, simulate
+from ..uncertainty.sensitivity import tornado as make_tornado
 
 if TYPE_CHECKING:
     from ..appraisal.engine import TenYearTest
@@ -675,7 +677,7 @@ POOLING_CHART_KINDS = ("pooling-partners", "who-pays-who-saves-flows", "pooling-
 
 
 # ---------------------------------------------------------------------------------------------
-# Uncertainty charts (costmodel.uncertainty.analysis): tornado and the Monte Carlo NPV distribution
+# Uncertainty charts (costmodel.uncertainty): tornado and the Monte Carlo NPV distribution
 # ---------------------------------------------------------------------------------------------
 
 

@@ -8,7 +8,10 @@ from typing import Any
 import numpy as np
 
 from ..formatting import fy_label, money, percent, plural
-from ..uncertainty.analysis import MAX_DRAWS, Sensitivity, Simulation, UncertainInput, format_value
+from ..uncertainty.compile import UncertainInput
+from ..uncertainty.limits import MAX_DRAWS
+from ..uncertainty.montecarlo import Simulation
+from ..uncertainty.sensitivity import Sensitivity, format_value
 
 
 def _p(x: float | np.floating[Any]) -> float:

@@ -1,6 +1,6 @@
 """Uncertainty results as tables for the app (pandas frames; each is also the table's CSV download).
 
-Presentation only: every figure comes from :mod:`costmodel.uncertainty.analysis` (tornado, switching values,
+Presentation only: every figure comes from :mod:`costmodel.uncertainty.sensitivity` and :mod:`~costmodel.uncertainty.montecarlo` (tornado, switching values,
 discount-rate sensitivity, optimism bias, Monte Carlo). Money columns are present values in £ (price
 base year, discounted to year 0); value columns are text because each row has its own unit.
 """
@@ -15,15 +15,9 @@ import numpy as np
 import pandas as pd
 
 from ..formatting import percent
-from .analysis import (
-    OptimismEffect,
-    RateCase,
-    Simulation,
-    SwitchingValue,
-    Tornado,
-    UncertainInput,
-    format_value,
-)
+from .compile import UncertainInput
+from .montecarlo import Simulation
+from .sensitivity import OptimismEffect, RateCase, SwitchingValue, Tornado, format_value
 
 TOTAL = "Whole public sector"
 SCHEDULE_SHORT = {
@@ -152,7 +146,7 @@ class SimulationView:
 
 
 def summarise_simulation(sim: Simulation, histogram: pd.DataFrame, names: dict[str, str]) -> SimulationView:
-    """The figures the app shows from a :class:`~costmodel.uncertainty.analysis.Simulation`."""
+    """The figures the app shows from a :class:`~costmodel.uncertainty.montecarlo.Simulation`."""
     p5, p50, p95 = (float(x) for x in sim.percentiles())
     ap = sim.agency_percentiles()
     agencies = pd.DataFrame(

@@ -15,8 +15,9 @@ from costmodel.appraisal.chain import appraise
 from costmodel.export.brief import SimulationSummary
 from costmodel.formatting import money, percent
 from costmodel.inputs.loading import load_proposal
-from costmodel.uncertainty.analysis import optimism_effect, simulate
 from costmodel.uncertainty.limits import MAX_DRAWS
+from costmodel.uncertainty.montecarlo import simulate
+from costmodel.uncertainty.sensitivity import optimism_effect
 
 ROOT = Path(__file__).resolve().parents[2]
 APP = str(ROOT / "app.py")
@@ -245,7 +246,7 @@ def test_settings_and_the_run_survive_a_page_switch():
     assert at.number_input(key=DRAWS_KEY).value == 3000 and at.number_input(key=SEED_KEY).value == 9
     assert metrics(tab(at, "Uncertainty")) == before
     # the run was made with the corrections: it matches the engine's corrected simulation
-    from costmodel.uncertainty.analysis import OptimismSettings
+    from costmodel.uncertainty.compile import OptimismSettings
     from costmodel.uncertainty.optimism import load_optimism_table
 
     sim = simulate(

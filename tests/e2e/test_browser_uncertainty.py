@@ -19,7 +19,7 @@ def test_uncertainty_tab_runs_a_simulation_with_a_progress_bar(page):  # noqa: F
 
     from costmodel.formatting import percent
     from costmodel.inputs.loading import load_proposal
-    from costmodel.uncertainty.analysis import simulate
+    from costmodel.uncertainty.montecarlo import simulate
     from tests.e2e.test_browser import ROOT
 
     expect(page.get_by_test_id("stMetricValue").first).to_be_visible(timeout=30_000)

@@ -1,0 +1,463 @@
+"""Sensitivity of the Ten Year Test: the tornado, switching values, discount-rate sensitivity and the
+optimism-bias effect, each a batched call of the engine (:mod:`costmodel.uncertainty.batch`)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
+
+import numpy as np
+from numpy.typing import NDArray
+
+from ..appraisal.chain import appraise
+from ..appraisal.discounting import appraisal_rates
+from ..appraisal.engine import MONEY_TOLERANCE
+from ..errors import UsageError
+from ..formatting import MINUS, money, percent
+from ..inputs.loading import load_reference
+from .batch import central_values, npv_table, summarise_batch, with_values
+from .compile import Compiled, Correction, OptimismSettings, UncertainInput, compile_uncertainty
+from .optimism import OptimismTable, check_capital_options, load_optimism_table
+
+if TYPE_CHECKING:
+    from ..appraisal.engine import TenYearTest
+    from ..inputs.loading import Scenario
+    from ..inputs.models import Deflator
+
+F = NDArray[np.float64]
+
+
+# ---------------------------------------------------------------------------------------------
+# Tornado
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TornadoBar:
+    input: UncertainInput
+    npv_low: float  # NPV with the input at its low value, others central [£]
+    npv_high: float  # [£]
+    npv_low_by_agency: F  # (A,) [£]
+    npv_high_by_agency: F  # (A,) [£]
+
+    @property
+    def swing(self) -> float:
+        return abs(self.npv_high - self.npv_low)
+
+
+@dataclass(frozen=True)
+class Tornado:
+    central_npv: float  # the deterministic NPV [£]
+    central_by_agency: F  # (A,) [£]
+    agency_ids: tuple[str, ...]
+    bars: tuple[TornadoBar, ...]  # sorted by swing, largest first
+
+
+def tornado(c: Compiled, central: TenYearTest | None = None) -> Tornado:
+    """NPV with each ranged input at its low and its high, the others central, sorted by swing."""
+    result = central if central is not None else appraise(c.scenario)
+    ranged = [i for i in c.inputs if i.ranged]
+    K = len(ranged)
+    values = np.tile(central_values(ranged), (2 * K, 1))
+    rows = np.arange(K)
+    values[2 * rows, rows] = [i.low for i in ranged]
+    values[2 * rows + 1, rows] = [i.high for i in ranged]
+    res = npv_table(c, ranged, values) if K else None
+    bars = []
+    for k, inp in enumerate(ranged):
+        assert res is not None
+        bars.append(
+            TornadoBar(
+                inp,
+                float(res.npv[2 * k]),
+                float(res.npv[2 * k + 1]),
+                res.npv_by_agency[2 * k],
+                res.npv_by_agency[2 * k + 1],
+            )
+        )
+    bars.sort(key=lambda b: -b.swing)
+    return Tornado(result.npv, result.pv_net_by_agency, c.agency_ids, tuple(bars))
+
+
+# ---------------------------------------------------------------------------------------------
+# Switching values
+# ---------------------------------------------------------------------------------------------
+
+BISECTION_STEPS = 64
+GRID_POINTS = 101
+
+
+@dataclass(frozen=True)
+class SwitchingValue:
+    input: UncertainInput
+    agency: str  # an agency id, or "total" for the whole public sector
+    value: float | None  # the input value at which that NPV is zero (None: no such value)
+    reason: str | None  # why there is none, in words
+    method: str  # "linear", "bisection" or "integer scan"
+
+
+def format_value(inp: UncertainInput, x: float) -> str:
+    """An input's value in its own unit, as people write it: £ for money, % for fractions (the discount
+    rate as a decimal), whole years, plain numbers otherwise."""
+    if inp.integer:
+        return f"{x:.0f} year" + ("" if x == 1 else "s")
+    if inp.unit == "fraction":
+        return f"{x:.4g}" if inp.target == "discount_rate" else percent(x, 1)
+    if inp.unit.startswith("GBP"):
+        sign = MINUS if x < 0 else ""
+        return money(x, exact=abs(x) < 1e4) if abs(x) >= 1 or x == 0 else f"{sign}£{abs(x):.2f}"
+    return f"{x:,.4g}".replace("-", MINUS)
+
+
+_fmt = format_value
+
+
+def _who(agency: str, names: dict[str, str]) -> str:
+    return "the whole public sector" if agency == "total" else names.get(agency, agency)
+
+
+def _npv_of(agency: str, names: dict[str, str]) -> str:
+    return f"the NPV of {_who(agency, names)}"
+
+
+def switching_values(c: Compiled, inputs: Sequence[UncertainInput] | None = None) -> list[SwitchingValue]:
+    """For each input, the value at which the total NPV, and each agency's NPV, reaches zero.
+
+    NPV is affine in cohort, baseline rate, effect, the additionality shares, per-event
+    quantities, unit costs and cost amounts: two evaluations give the exact root. For drop-off,
+    growth and the discount rate a grid locates the sign change nearest the central value and
+    bisection refines it to machine precision. Whole-year inputs get the smallest whole number of
+    years at which the NPV changes sign.
+    """
+    cands = list(inputs if inputs is not None else c.candidates)
+    names = {a.id: a.name for a in c.scenario.agencies}
+    cols = ["total", *c.agency_ids]
+    out: list[SwitchingValue] = []
+    for inp in cands:
+        if inp.integer:
+            out += _switch_integer(c, inp, cols, names)
+        elif inp.linear:
+            out += _switch_linear(c, inp, cols, names)
+        else:
+            out += _switch_bisect(c, inp, cols, names)
+    return out
+
+
+def _evaluate_at(c: Compiled, inp: UncertainInput, xs: F) -> F:
+    """(len(xs), 1 + A): total NPV then each agency's, with ``inp`` at each of ``xs``."""
+    res = npv_table(c, [inp], np.asarray(xs, dtype=np.float64)[:, None])
+    return np.column_stack([res.npv, res.npv_by_agency])
+
+
+def _unchanged(inp: UncertainInput, who: str, names: dict[str, str], method: str) -> SwitchingValue:
+    """No switching value: ``who``'s NPV does not move with ``inp``."""
+    return SwitchingValue(inp, who, None, f"{_npv_of(who, names)} does not change with this input", method)
+
+
+def _never_zero(
+    inp: UncertainInput, who: str, names: dict[str, str], side: str, method: str, detail: str = ""
+) -> SwitchingValue:
+    """No switching value: no value in ``inp``'s domain brings ``who``'s NPV to zero."""
+    message = f"no value {_domain_text(inp)} brings {_npv_of(who, names)} to zero: it stays {side}"
+    return SwitchingValue(inp, who, None, message + detail, method)
+
+
+def _domain_text(inp: UncertainInput) -> str:
+    if inp.domain_high >= 1e9:
+        return f"of {_fmt(inp, inp.domain_low)} or more"
+    return f"between {_fmt(inp, inp.domain_low)} and {_fmt(inp, inp.domain_high)}"
+
+
+def _switch_linear(
+    c: Compiled, inp: UncertainInput, cols: list[str], names: dict[str, str]
+) -> list[SwitchingValue]:
+    x0 = inp.central
+    span = max(inp.high - inp.low, abs(x0), 1.0 if inp.unit != "fraction" else 0.5)
+    x1 = min(inp.domain_high, x0 + span)
+    if x1 <= x0:
+        x1 = max(inp.domain_low, x0 - span)
+    f = _evaluate_at(c, inp, np.array([x0, x1]))
+    out = []
+    for j, who in enumerate(cols):
+        f0, f1 = float(f[0, j]), float(f[1, j])
+        if abs(f1 - f0) <= MONEY_TOLERANCE:
+            out.append(_unchanged(inp, who, names, "linear"))
+            continue
+        slope = (f1 - f0) / (x1 - x0)
+        root = x0 - f0 / slope
+        edge = 1e-9 * max(1.0, abs(x0))
+        if abs(root - inp.domain_low) <= edge or abs(root - inp.domain_high) <= edge:
+            # proportional: zero only at the edge of the domain, one sign everywhere else
+            side = "positive" if f0 > 0 else "negative"
+            end = inp.domain_low if abs(root - inp.domain_low) <= edge else inp.domain_high
+            out.append(
+                SwitchingValue(
+                    inp,
+                    who,
+                    None,
+                    f"{_npv_of(who, names)} is zero only at {_fmt(inp, end)} and {side} for every other value",
+                    "linear",
+                )
+            )
+        elif inp.domain_low <= root <= inp.domain_high:
+            out.append(SwitchingValue(inp, who, float(root), None, "linear"))
+        else:
+            side = "positive" if f0 > 0 else "negative"
+            out.append(_never_zero(inp, who, names, side, "linear", f" (it would take {_fmt(inp, root)})"))
+    return out
+
+
+def _switch_bisect(
+    c: Compiled, inp: UncertainInput, cols: list[str], names: dict[str, str]
+) -> list[SwitchingValue]:
+    grid = np.unique(np.append(np.linspace(inp.domain_low, inp.domain_high, GRID_POINTS), inp.central))
+    f = _evaluate_at(c, inp, grid)  # (G, C)
+    ci = int(np.searchsorted(grid, inp.central))
+    out: list[SwitchingValue] = []
+    lo_x, hi_x, lo_f, who_idx = [], [], [], []
+    for j, who in enumerate(cols):
+        col = f[:, j]
+        if np.ptp(col) <= MONEY_TOLERANCE:
+            out.append(_unchanged(inp, who, names, "bisection"))
+            continue
+        zeros = np.flatnonzero(col == 0.0)
+        flips = np.flatnonzero(np.sign(col[:-1]) * np.sign(col[1:]) < 0)
+        if zeros.size == 0 and flips.size == 0:
+            side = "positive" if col[ci] > 0 else "negative"
+            out.append(_never_zero(inp, who, names, side, "bisection"))
+            continue
+        if zeros.size and (flips.size == 0 or np.min(np.abs(zeros - ci)) <= np.min(np.abs(flips + 0.5 - ci))):
+            out.append(
+                SwitchingValue(inp, who, float(grid[zeros[np.argmin(np.abs(zeros - ci))]]), None, "bisection")
+            )
+            continue
+        k = int(flips[np.argmin(np.abs(flips + 0.5 - ci))])
+        lo_x.append(grid[k])
+        hi_x.append(grid[k + 1])
+        lo_f.append(col[k])
+        who_idx.append(j)
+    if who_idx:
+        a = np.array(lo_x)
+        b = np.array(hi_x)
+        fa = np.array(lo_f)
+        sel = np.array(who_idx)
+        for _ in range(BISECTION_STEPS):  # vectorised over every agency's bracket at once
+            m = 0.5 * (a + b)
+            fm = _evaluate_at(c, inp, m)[np.arange(m.size), sel]
+            left = np.sign(fm) == np.sign(fa)
+            a = np.where(left, m, a)
+            fa = np.where(left, fm, fa)
+            b = np.where(left, b, m)
+        fa_end = _evaluate_at(c, inp, a)[np.arange(a.size), sel]
+        fb_end = _evaluate_at(c, inp, b)[np.arange(b.size), sel]
+        root = np.where(np.abs(fa_end) <= np.abs(fb_end), a, b)
+        for x, j in zip(root, who_idx, strict=True):
+            out.append(SwitchingValue(inp, cols[j], float(x), None, "bisection"))
+    order = {w: i for i, w in enumerate(cols)}
+    return sorted(out, key=lambda s: order[s.agency])
+
+
+def _switch_integer(
+    c: Compiled, inp: UncertainInput, cols: list[str], names: dict[str, str]
+) -> list[SwitchingValue]:
+    xs = np.arange(int(inp.domain_low), int(inp.domain_high) + 1, dtype=np.float64)
+    f = _evaluate_at(c, inp, xs)
+    ci = int(np.flatnonzero(xs == inp.central)[0]) if inp.central in xs else 0
+    out = []
+    for j, who in enumerate(cols):
+        col = f[:, j]
+        passes = col >= -MONEY_TOLERANCE
+        if np.ptp(col) <= MONEY_TOLERANCE:
+            out.append(_unchanged(inp, who, names, "integer scan"))
+            continue
+        flipped = np.flatnonzero(passes != passes[ci])
+        if flipped.size == 0:
+            side = "at or above zero" if passes[ci] else "negative"
+            out.append(
+                SwitchingValue(
+                    inp,
+                    who,
+                    None,
+                    f"{_npv_of(who, names)} stays {side} for every whole number of years {_domain_text(inp)}",
+                    "integer scan",
+                )
+            )
+        else:
+            out.append(SwitchingValue(inp, who, float(xs[flipped[0]]), None, "integer scan"))
+    return out
+
+
+def npv_with(c: Compiled, inp: UncertainInput, x: float) -> tuple[float, F]:
+    """Total NPV and NPV by agency with ``inp`` set to ``x`` (others central). [£]"""
+    res = npv_table(c, [inp], np.array([[x]]))
+    return float(res.npv[0]), res.npv_by_agency[0]
+
+
+# ---------------------------------------------------------------------------------------------
+# Discount-rate sensitivity and optimism bias
+# ---------------------------------------------------------------------------------------------
+
+STANDARD_SCHEDULES = ("green_book_standard", "green_book_lower_rate", "green_book_health")
+
+
+@dataclass(frozen=True)
+class RateCase:
+    schedule: str  # schedule id, or "constant_0_05" for a user rate
+    label: str
+    npv: float  # [£]
+    npv_by_agency: F  # (A,) [£]
+
+
+def discount_rate_sensitivity(c: Compiled, user_rates: Sequence[float] = ()) -> list[RateCase]:
+    """NPV (total and by agency) under the standard, lower-rate and health schedules and any user rates."""
+    ref = {s.id: s for s in load_reference().discount_schedules}
+    T = c.structure.n_years
+    cases: list[tuple[str, str, F]] = []
+    for sid in STANDARD_SCHEDULES:
+        sch = ref[sid]
+        bands = [(b.from_year, b.rate) for b in sch.bands]
+        cases.append((sid, sch.label, appraisal_rates(bands, T, c.structure.discount_offset)))
+    for r in user_rates:
+        if not 0 <= r <= 0.5:
+            raise UsageError(f"a discount rate must be a fraction between 0 and 0.5, e.g. 0.035 (got {r:g})")
+        cases.append(
+            (f"constant_{r:g}".replace(".", "_"), f"Constant {r:.2%} real (user rate)", np.full(T, float(r)))
+        )
+    rates = np.stack([x[2] for x in cases])
+    s, p = with_values(c, [], np.zeros((len(cases), 0)))
+    p = replace(p, rates=rates)
+    npv, net_a = summarise_batch(s, p, detail=False)
+    return [RateCase(sid, label, float(npv[i]), net_a[i]) for i, (sid, label, _) in enumerate(cases)]
+
+
+@dataclass(frozen=True)
+class OptimismEffect:
+    npv_without: float  # [£]
+    npv_with: float  # [£]
+    by_agency_without: F  # (A,)
+    by_agency_with: F  # (A,)
+    corrections: tuple[Correction, ...]
+    table_status: str
+    table_note: str
+    capital_category: str
+
+    @property
+    def effect(self) -> float:
+        return self.npv_with - self.npv_without
+
+
+def optimism_effect(
+    scenario: Scenario,
+    table: OptimismTable | None = None,
+    *,
+    capital_category: str | None = None,
+    mitigation: float = 0.0,
+) -> OptimismEffect:
+    """NPV with and without the optimism-bias corrections (by grade, and capital), total and by agency."""
+    table = table or load_optimism_table()
+    settings = OptimismSettings(table, capital_category=capital_category, mitigation=mitigation)
+    cat = check_capital_options(table, capital_category, mitigation)
+    without = appraise(scenario)
+    cw = compile_uncertainty(scenario, settings)
+    npv, net_a = summarise_batch(cw.structure, cw.params, detail=False)
+    cg = table.confidence_grades
+    note = (
+        cg.assumption
+        if cg.status == "assumption" and cg.assumption
+        else (cg.source.title if cg.source else "")
+    )
+    return OptimismEffect(
+        without.npv,
+        float(npv),
+        without.pv_net_by_agency,
+        np.asarray(net_a),
+        cw.corrections,
+        cg.status,
+        note,
+        cat,
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Everything `costmodel sensitivity` reports
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Sensitivity:
+    result: TenYearTest
+    tornado: Tornado
+    switching_values: tuple[SwitchingValue, ...]
+    discount_rates: tuple[RateCase, ...]
+    optimism: OptimismEffect
+    deflator_cases: tuple[DeflatorCase, ...] = ()
+
+
+@dataclass(frozen=True)
+class DeflatorCase:
+    """The appraisal with general inflation moved by ``shift`` a year after the last outturn year."""
+
+    label: str
+    shift: float  # [fraction per year]
+    npv: float  # [£] real, discounted: moves only through cash (nominal) inputs
+    cash_net: float  # [£ cash] net cash position over the horizon, whole public sector
+    cash_peak: float  # [£ cash] peak dual-running funding in cash
+
+
+def shifted_deflator(d: Deflator, shift: float) -> Deflator:
+    """``d`` with growth raised by ``shift`` [fraction per year] in every year after its last outturn year
+    (forecasts and the long-run assumption); outturn years are unchanged."""
+    years = sorted(d.index)
+    first = (d.outturn_to if d.outturn_to is not None else years[0]) + 1
+    index = dict(d.index)
+    for y in years:  # a few dozen years, once per case: not a hot path
+        if y >= first and y - 1 in d.index:
+            growth = d.index[y] / d.index[y - 1] - 1.0
+            index[y] = index[y - 1] * (1.0 + growth + shift)
+    return d.model_copy(
+        update={"index": index, "vintage": f"{d.vintage}, inflation {shift:+.0%} a year from {first}"}
+    )
+
+
+def deflator_sensitivity(scenario: Scenario, shifts: Sequence[float] = (-0.01, 0.01)) -> list[DeflatorCase]:
+    """The appraisal and the cash view with general inflation one point lower and higher after outturn."""
+    cases = []
+    for shift in shifts:
+        moved = replace(scenario, deflator=shifted_deflator(scenario.deflator, shift))
+        r = appraise(moved)
+        assert r.cash is not None
+        first = (scenario.deflator.outturn_to or min(scenario.deflator.index)) + 1
+        cases.append(
+            DeflatorCase(
+                label=f"Inflation {shift * 100:+.0f} point a year from {first}-{(first + 1) % 100:02d} ({scenario.deflator.id})",
+                shift=shift,
+                npv=r.npv,
+                cash_net=float(r.cash.net.sum()),
+                cash_peak=r.cash.dual_running.peak_funding_requirement,
+            )
+        )
+    return cases
+
+
+
+def sensitivity(
+    scenario: Scenario,
+    *,
+    user_rates: Sequence[float] = (),
+    optimism_table: OptimismTable | None = None,
+    capital_category: str | None = None,
+    mitigation: float = 0.0,
+    discount_rate_range: tuple[float, float] | None = None,
+) -> Sensitivity:
+    """Tornado, switching values, discount-rate sensitivity and the optimism-bias effect."""
+    result = appraise(scenario)
+    c = compile_uncertainty(scenario, discount_rate_range=discount_rate_range)
+    return Sensitivity(
+        result,
+        tornado(c, result),
+        tuple(switching_values(c)),
+        tuple(discount_rate_sensitivity(c, user_rates)),
+        optimism_effect(scenario, optimism_table, capital_category=capital_category, mitigation=mitigation),
+        tuple(deflator_sensitivity(scenario)),
+    )
