@@ -207,8 +207,8 @@ RESULT_TABS: list[tuple[str, Callable[[TenYearTest], None]]] = [
     ("Charts", charts_tab),
     ("Pooling", pooling_tab),
     ("Ten Year Test table", table_tab),
-    ("Cash view", cash_tab),
     ("Uncertainty", uncertainty_tab),
+    ("Cash view", cash_tab),
     ("Conventions", conventions_tab),
     ("Downloads", lambda r: downloads_tab(r, image_chart_kinds(r), simulation=brief_simulation(r))),
 ]
