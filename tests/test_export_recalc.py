@@ -21,6 +21,7 @@ from .conftest import PROPOSALS, ROOT
 # issue 11: the cash (nominal) inputs, plain savings lines and file deflators recompute too
 MONEY_CASES = [
     ROOT / "tests" / "cases" / "hand_worked_nominal.yaml",
+    ROOT / "tests" / "cases" / "hand_worked_nominal_later.yaml",  # discounted to an earlier year
     ROOT / "docs" / "examples" / "green_book_box15.yaml",
     ROOT / "docs" / "examples" / "green_book_table1.yaml",
 ]

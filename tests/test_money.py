@@ -385,3 +385,15 @@ def test_briefing_with_the_cash_column_still_prints_on_one_page(path):
     if find_chromium() is None:
         pytest.skip("Chromium is not installed")
     assert len(re.findall(rb"/Type\s*/Page[^s]", brief_pdf(r))) == 1
+
+
+def test_workbook_reconciles_with_a_discount_year(tmp_path):
+    from costmodel.export.excel import OUTPUTS, _Builder, _evaluate
+
+    text = NOMINAL.read_text().replace("  first_year: 2026\n", "  first_year: 2028\n  discount_year: 2026\n", 1)
+    text = text.replace("    last_year: 2030", "    last_year: 2032")
+    r = appraise(load_proposal(tmp_path / "p.yaml", text=text))
+    b = _Builder(r)
+    ev = _evaluate(b.build())
+    assert ev.value(OUTPUTS, b.headline["npv"], 4) == pytest.approx(r.npv, abs=PENNY)
+    assert ev.value(OUTPUTS, b.check_diff_row, 4) == pytest.approx(0.0, abs=PENNY)

@@ -1092,6 +1092,8 @@ class _Builder:
             check = f"={first_c}{tot}+NPV({rate_ref},{second_c}{tot}:{last_c}{tot})"
         else:
             check = f"={first_c}{tot}"
+        if self.p.appraisal.discount_origin != r.years[0]:  # year 0 is itself discounted to the discount year
+            check = f"={CALC}!{first_c}{self.df_row + 1}*({check[1:]})"
         s.put(
             s.row,
             0,
