@@ -397,3 +397,43 @@ def test_workbook_reconciles_with_a_discount_year(tmp_path):
     ev = _evaluate(b.build())
     assert ev.value(OUTPUTS, b.headline["npv"], 4) == pytest.approx(r.npv, abs=PENNY)
     assert ev.value(OUTPUTS, b.check_diff_row, 4) == pytest.approx(0.0, abs=PENNY)
+
+
+def test_price_year_per_value_and_a_cash_savings_line(tmp_path):
+    # an MTFS line in a different year's prices each year, and a savings line in cash, with the shipped
+    # HMT March 2026 deflator (2024-25 = 100; 2025-26 103.2388; 2026-27 105.3095; 2027-28 107.3546)
+    text = (
+        NOMINAL.read_text()
+        .replace("  deflator: two_per_cent\n", "")
+        .replace(
+            "by_year: {values: [10000, 10200, 10404], unit: GBP_per_year, prices: nominal, source: test_source}",
+            "by_year: {values: [1000, 2000, 3000], unit: GBP_per_year, price_years: [2024, 2025, 2026], "
+            "source: test_source}",
+        )
+        .replace(
+            "amount: {value: 6000, unit: GBP_per_year, price_year: 2026, source: test_source}",
+            "amount: {value: 6000, unit: GBP_per_year, prices: nominal, source: test_source}",
+        )
+    )
+    r = appraise(load_proposal(tmp_path / "p.yaml", text=text))
+    d = {2024: 100.0, 2025: 103.2388, 2026: 105.3095, 2027: 107.3546, 2028: 109.3571}
+    base = d[2026]
+    np.testing.assert_allclose(
+        r.flows.costs[:, 0], [1000 * base / d[2024], 2000 * base / d[2025], 3000 * base / d[2026]], rtol=1e-12
+    )
+    np.testing.assert_allclose(r.flows.savings[:, 1], [0, 6000 * base / d[2027], 6000 * base / d[2028]], rtol=1e-12)
+    # and in cash the savings line is its cash again
+    assert r.cash is not None
+    np.testing.assert_allclose(r.cash.cashable[:, 1] + r.cash.non_cashable[:, 1], [0, 6000, 6000], rtol=1e-12)
+
+
+def test_price_years_must_match_the_values(tmp_path):
+    text = NOMINAL.read_text().replace(
+        "by_year: {values: [10000, 10200, 10404], unit: GBP_per_year, prices: nominal, source: test_source}",
+        "by_year: {values: [1, 2, 3], unit: GBP_per_year, price_years: [2026, 2027], source: test_source}",
+    )
+    path = tmp_path / "p.yaml"
+    path.write_text(text)
+    code, _, err = cli("validate", str(path))
+    assert code == 1
+    assert re.search(r"p\.yaml:\d+:\d+: prevention_costs\.0\.by_year: 'price_years' has 2 entries but 'values' has 3", err)
