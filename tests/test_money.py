@@ -437,3 +437,21 @@ def test_price_years_must_match_the_values(tmp_path):
     code, _, err = cli("validate", str(path))
     assert code == 1
     assert re.search(r"p\.yaml:\d+:\d+: prevention_costs\.0\.by_year: 'price_years' has 2 entries but 'values' has 3", err)
+
+
+def test_a_file_deflator_that_misses_a_library_unit_cost_year_is_a_located_error(tmp_path):
+    youth = ROOT / "assumptions" / "proposals" / "youth_work.yaml"
+    text = youth.read_text().replace(
+        "  deflator: hmt_gdp_deflator\n",
+        "  deflator: mtfs\n",
+    ) + (
+        "deflators:\n  - id: mtfs\n    label: Council MTFS inflation\n    inflation: 0.025\n"
+        "    first_year: 2020\n    last_year: 2040\n    assumption: The council's MTFS assumption (test).\n"
+    )
+    library = ROOT / "assumptions" / "unit_costs.yaml"
+    text = text.replace("unit_cost_library: ../unit_costs.yaml", f"unit_cost_library: {library}")
+    path = tmp_path / "_tmp_mtfs_test.yaml"
+    path.write_text(text)
+    code, out, err = cli("validate", str(path))
+    assert code == 1 and "Traceback" not in err
+    assert re.search(r"_tmp_mtfs_test\.yaml:\d+:\d+: outcomes\.\d+\.unit_costs\.\d+\.unit_cost: unit cost '\w+' is in 20\d\d-\d\d prices", err)

@@ -547,6 +547,12 @@ def _resolve(
                 continue
             if use.unit_cost not in used_costs:
                 used_costs.append(use.unit_cost)
+            if deflator is not None and uc.price_year not in deflator.index:
+                problem(
+                    ("outcomes", i, "unit_costs", j, "unit_cost"),
+                    f"unit cost '{use.unit_cost}' is in {uc.price_year}-{(uc.price_year + 1) % 100:02d} prices, "
+                    f"which the deflator does not cover; {_coverage(deflator)}",
+                )
             for b in uc.bearers:
                 if b.agency in agencies and b.agency not in used_agencies:
                     used_agencies.append(b.agency)
