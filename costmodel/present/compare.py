@@ -30,6 +30,8 @@ def align(results: list[TenYearTest]) -> tuple[list[TenYearTest], list[str]]:
     vintages = {r.scenario.deflator.vintage for r in results}
     if len(vintages) > 1:
         notes.append("Warning: the proposals use different deflators: " + "; ".join(sorted(vintages)) + ".")
+    else:
+        notes.append(f"Deflator: {results[0].scenario.deflator.describe()}.")
     for r in results:
         sc = r.scenario
         ap = sc.proposal.appraisal
