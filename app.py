@@ -3,11 +3,16 @@
 Run with `bash scripts/app` (or `.venv/bin/streamlit run app.py`).
 """
 
+from pathlib import Path
+
 import streamlit as st
 
-from app_pages.common import proposal_sidebar
+from app_pages.common import current_draft, proposal_sidebar
+from app_pages.links import sync_url
 
-st.set_page_config(page_title="costmodel: the Ten Year Test", page_icon=":material/savings:", layout="wide")
+# A local image: a Material icon as page_icon makes the browser fetch it from a font host.
+ICON = Path(__file__).resolve().parent / "app_pages" / "assets" / "icon.png"
+st.set_page_config(page_title="costmodel: the Ten Year Test", page_icon=str(ICON), layout="wide")
 
 pages = [
     st.Page("app_pages/ten_year_test.py", title="Ten Year Test", icon=":material/balance:", default=True),
@@ -18,3 +23,4 @@ pages = [
 page = st.navigation(pages)
 proposal_sidebar()
 page.run()
+sync_url(current_draft())  # again after the page: a Monte Carlo run or an edit made in this run

@@ -17,6 +17,8 @@ from typing import TYPE_CHECKING, Any
 
 import streamlit as st
 
+from app_pages.links import STORE_ERROR_KEY, copy_link_button, restore_from_url, sync_url
+from app_pages.scenario_store import StoredScenario
 from costmodel.appraisal.chain import appraise
 from costmodel.appraisal.engine import TenYearTest
 from costmodel.errors import AssumptionError, CostModelError, Problem
@@ -51,6 +53,7 @@ class Draft:
     valid_edits: dict[str, Any] = field(default_factory=dict)  # the last edits that validated
     problems: list[Problem] = field(default_factory=list)  # of the latest edits, when invalid
     rev: int = 0  # bumped on every accepted edit, so editors re-render from the draft
+    stored_key: str | None = None  # the scenario store's key of the draft as last saved (app_pages.links)
 
 
 def examples() -> dict[str, Path]:
@@ -158,6 +161,44 @@ def read_upload(name: str, raw: bytes) -> tuple[str | None, list[str]]:
     return text, []
 
 
+def open_linked_example(stem: str) -> list[str]:
+    """Open the shipped example a link names (``?example=<stem>``) and select it in the sidebar."""
+    if stem not in examples():
+        return [f"This link names an example this app does not ship (`{stem[:60]}`); showing another."]
+    st.session_state["proposal_choice"] = f"example:{stem}"
+    return open_example(stem)
+
+
+def open_stored(scenario: StoredScenario) -> list[str]:
+    """Open a scenario saved behind a link (app_pages.links), edits and all, and make it current."""
+    if scenario.origin == "example":
+        stem = Path(scenario.name).stem
+        key, library_dir = f"example:{stem}", str(PROPOSALS_DIR)
+        choice = key if stem in examples() else UPLOAD
+    elif scenario.origin == "template":
+        key, library_dir, choice = "template", str(TEMPLATE.parent), "template"
+    else:
+        digest = hashlib.sha256(scenario.text.encode("utf-8")).hexdigest()[:12]
+        key, library_dir, choice = f"upload:{scenario.name}:{digest}", LIBRARY_DIR, UPLOAD
+    if scenario.origin == "example" and choice == UPLOAD:  # an example this copy of the app no longer ships
+        key = f"upload:{scenario.name}:{hashlib.sha256(scenario.text.encode('utf-8')).hexdigest()[:12]}"
+    out = evaluate(scenario.name, scenario.text, library_dir)
+    if out.result is None:
+        return [str(p) for p in out.problems]
+    valid = scenario.edits if scenario.valid_edits is None else scenario.valid_edits
+    d = Draft(
+        key, scenario.name, scenario.origin, scenario.text, library_dir, dict(scenario.edits), dict(valid)
+    )
+    if scenario.edits != valid:
+        d.problems = list(draft_outcome(d, valid=False).problems)
+    if draft_outcome(d).result is None:  # the stored valid edits no longer validate: drop them
+        d.edits, d.valid_edits, d.problems = {}, {}, []
+    drafts()[key] = d
+    st.session_state["current"] = key
+    st.session_state["proposal_choice"] = choice
+    return []
+
+
 def open_upload(name: str, raw: bytes) -> list[str]:
     text, problems = read_upload(name, raw)
     if text is None:
@@ -177,6 +218,7 @@ def proposal_sidebar() -> None:
     options = [f"example:{s}" for s in ex] + ["template", UPLOAD]
     labels = {f"example:{s}": f"Example: {s.replace('_', ' ')}" for s in ex}
     labels |= {"template": "Blank template", UPLOAD: "Upload a YAML file…"}
+    link_messages = restore_from_url(open_linked_example, open_stored)
     if "current" not in st.session_state:
         default = DEFAULT_EXAMPLE if DEFAULT_EXAMPLE in ex else next(iter(ex), None)
         problems = open_example(default) if default else open_template()
@@ -186,10 +228,11 @@ def proposal_sidebar() -> None:
     with st.sidebar:
         st.markdown("### Proposal")
         default_option = f"example:{DEFAULT_EXAMPLE}"
+        if st.session_state.get("proposal_choice") not in options:
+            st.session_state["proposal_choice"] = default_option if default_option in options else options[0]
         choice = st.selectbox(
             "Proposal",
             options,
-            index=options.index(default_option) if default_option in options else 0,
             format_func=lambda k: labels[k],
             key="proposal_choice",
             label_visibility="collapsed",
@@ -223,6 +266,13 @@ def proposal_sidebar() -> None:
             if out.result is not None:
                 sha = out.result.scenario.inputs_sha256
                 st.caption(f"inputs_sha256 `{sha[:16]}…`", help=f"SHA-256 of the resolved inputs: {sha}")
+        for message in link_messages:
+            st.warning(message, icon=":material/link_off:")
+        sync_url(d)
+        if st.session_state.get(STORE_ERROR_KEY):
+            st.warning(st.session_state[STORE_ERROR_KEY], icon=":material/link_off:")
+        else:
+            copy_link_button()
 
 
 # ---------------------------------------------------------------------------------------------

@@ -51,7 +51,7 @@ def commit(new_edits: dict[str, Any], *, rerun: bool) -> None:
         st.rerun()
 
 
-field_problems = problems_by_path(d.problems, list(d.edits)) if d.problems else {}
+field_problems = problems_by_path(d.problems, list(d.edits), proposal) if d.problems else {}
 
 
 def show_problems(*paths: str) -> None:

@@ -9,7 +9,14 @@ import streamlit as st
 from app_pages.common import has_pooling, require_result, show_chart, show_invalid_edit_banner
 from app_pages.tabs.downloads import downloads_tab
 from app_pages.tabs.pooling import pooling_tab
-from app_pages.tabs.uncertainty import UNCERTAINTY_CHART_KINDS, brief_simulation, has_ranges, uncertainty_tab
+from app_pages.tabs.uncertainty import (
+    UNCERTAINTY_CHART_KINDS,
+    brief_simulation,
+    has_ranges,
+    show_chance_of_passing,
+    shown_simulation,
+    uncertainty_tab,
+)
 from costmodel.appraisal.engine import TenYearTest
 from costmodel.formatting import fy_label, fy_span, money, per_pound, percent, ratio
 
@@ -35,7 +42,9 @@ st.caption(
 )
 show_invalid_edit_banner(d)
 
-(st.success if result.passes else st.error)(result.verdict, icon=":material/gavel:")
+verdict_col, chance_col = st.columns([5, 2], vertical_alignment="center")
+with verdict_col:
+    (st.success if result.passes else st.error)(result.verdict, icon=":material/gavel:")
 
 dr = result.dual_running
 cols = st.columns(5)
@@ -210,14 +219,29 @@ RESULT_TABS: list[tuple[str, Callable[[TenYearTest], None]]] = [
     ("Uncertainty", uncertainty_tab),
     ("Cash view", cash_tab),
     ("Conventions", conventions_tab),
-    ("Downloads", lambda r: downloads_tab(r, image_chart_kinds(r), simulation=brief_simulation(r))),
+    (
+        "Downloads",
+        lambda r: downloads_tab(
+            r, image_chart_kinds(r), simulation=brief_simulation(r), histogram_run=shown_simulation(r)
+        ),
+    ),
 ]
+TAB_KEY = "tab"  # the open results tab, also the query parameter that carries it
 # Tabs shown only for results that have them (a tab not listed here is always shown).
 TAB_SHOWN_WHEN: dict[str, Callable[[TenYearTest], bool]] = {"Pooling": has_pooling}
 
 shown = [
     (label, render) for label, render in RESULT_TABS if TAB_SHOWN_WHEN.get(label, lambda _r: True)(result)
 ]
-for tab, (_, render) in zip(st.tabs([label for label, _ in shown]), shown, strict=True):
-    with tab:
-        render(result)
+# Only the open tab runs (lazy tabs): switching tabs reruns the page, and the tab is in the address
+# (``?tab=<label>``) so a link reopens it.
+for tab, (_, render) in zip(
+    st.tabs([label for label, _ in shown], key=TAB_KEY, bind="query-params"), shown, strict=True
+):
+    if tab.open is not False:
+        with tab:
+            render(result)
+
+# Filled last: a Monte Carlo run made on the Uncertainty tab in this very run is the one quoted here.
+with chance_col:
+    show_chance_of_passing(result)

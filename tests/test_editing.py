@@ -113,11 +113,52 @@ def test_nan_is_refused():
 
 
 def test_editable_quantities_cover_the_key_inputs():
+    # paths are by id (the registry's convention), not by position
     paths = {q.path for q in editable_quantities(load_proposal(YOUTH).proposal)}
     for name in ("cohort", "effect", "cashable_share", "lag_years", "baseline_rate"):
-        assert f"outcomes.0.{name}" in paths
-    assert "prevention_costs.0.amount" in paths
-    assert "outcomes.0.unit_costs.1.per_event" in paths
+        assert f"outcomes.first_time_entrants.{name}" in paths
+    assert "prevention_costs.detached_team.amount" in paths
+    assert "outcomes.first_time_entrants.unit_costs.court_event_under18_theft.per_event" in paths
+
+
+def _swap_outcomes(text: str) -> str:
+    """The youth-work file with its two outcomes in the other order."""
+    head, outcomes = text.split("\noutcomes:\n", 1)
+    first, rest = outcomes.split("\n  - id: repeat_offending", 1)
+    second, tail = ("  - id: repeat_offending" + rest), ""
+    for key in ("\nfinancing:", "\npool:", "\nresponsibility_charges:"):
+        if key in second:
+            second, tail = second.split(key, 1)[0], key + second.split(key, 1)[1]
+            break
+    return head + "\noutcomes:\n" + second.rstrip("\n") + "\n" + first.rstrip("\n") + "\n" + tail
+
+
+def test_an_edit_by_id_follows_its_row_when_rows_are_reordered():
+    edit = {"outcomes.first_time_entrants.effect.value": 0.2}
+    _, original = edited_scenario(YOUTH.name, TEXT, edit, library_dir=LIB_DIR)
+    swapped = _swap_outcomes(TEXT)
+    _, moved = edited_scenario(YOUTH.name, swapped, edit, library_dir=LIB_DIR)
+    assert [o.id for o in moved.proposal.outcomes] == ["repeat_offending", "first_time_entrants"]
+    assert moved.proposal.outcomes[1].effect.value == 0.2
+    assert moved.proposal.outcomes[0].effect.value == original.proposal.outcomes[1].effect.value
+    # the same edit by position would have changed the other outcome
+    _, by_position = edited_scenario(YOUTH.name, swapped, {"outcomes.0.effect.value": 0.2}, library_dir=LIB_DIR)
+    assert by_position.proposal.outcomes[0].id == "repeat_offending"
+    assert by_position.proposal.outcomes[0].effect.value == 0.2
+
+
+def test_a_problem_at_a_position_is_shown_against_the_edit_by_id():
+    path = "outcomes.first_time_entrants.effect.value"
+    with pytest.raises(AssumptionError) as info:
+        edited_scenario("y.yaml", TEXT, {path: 35}, library_dir=LIB_DIR)
+    assert "outcomes.0.effect.value" in str(info.value)  # the file's own position, for file:line
+    assigned = problems_by_path(info.value.problems, [path], load_proposal(YOUTH).proposal)
+    assert "looks like a percentage" in assigned[path][0]
+
+
+def test_an_unknown_id_is_an_error_naming_the_path():
+    with pytest.raises(AssumptionError, match="outcomes.no_such_outcome.effect.value: no such field"):
+        apply_edits(TEXT, {"outcomes.no_such_outcome.effect.value": 0.1})
 
 
 @settings(max_examples=25, deadline=None)

@@ -110,9 +110,19 @@ def document_files(r: TenYearTest, *, pdf: bool | None = None, simulation: Any =
     return files
 
 
-def chart_files(r: TenYearTest, kinds: list[str]) -> list[DownloadFile]:
-    """PNG and SVG downloads of each chart kind."""
+def chart_files(r: TenYearTest, kinds: list[str], histogram_run: Any = None) -> list[DownloadFile]:
+    """PNG and SVG downloads of each chart kind.
+
+    ``histogram_run``: the Monte Carlo run (a :class:`costmodel.uncertainty.views.SimulationView`) whose
+    histogram the npv-distribution image shows, so that it is the run the page quotes; None for the
+    default run.
+    """
     from costmodel.export.images import chart_image
+
+    def image(kind: str, fmt: str) -> bytes:
+        if kind == "npv-distribution" and histogram_run is not None:
+            return _histogram_image(r, histogram_run.histogram, fmt)
+        return chart_image(kind, r, fmt)  # type: ignore[arg-type]
 
     pid = r.scenario.proposal.id
     files = []
@@ -124,10 +134,21 @@ def chart_files(r: TenYearTest, kinds: list[str]) -> list[DownloadFile]:
                     fmt.upper(),
                     f"{pid}-{kind}.{fmt}",
                     mime,
-                    lambda kind=kind, fmt=fmt: chart_image(kind, r, fmt),
+                    lambda kind=kind, fmt=fmt: image(kind, fmt),
                 )
             )
     return files
+
+
+def _histogram_image(r: TenYearTest, histogram: Any, fmt: str) -> bytes:
+    import vl_convert as vlc
+
+    from costmodel.present.charts import build_chart
+
+    spec = build_chart("npv-distribution", r, histogram).to_dict()
+    if fmt == "svg":
+        return vlc.vegalite_to_svg(vl_spec=spec).encode("utf-8")
+    return bytes(vlc.vegalite_to_png(vl_spec=spec, scale=2.0))
 
 
 def _button(f: DownloadFile, icon: str) -> None:
@@ -143,7 +164,9 @@ def _button(f: DownloadFile, icon: str) -> None:
     )
 
 
-def downloads_tab(r: TenYearTest, chart_kinds: list[str], simulation: Any = None) -> None:
+def downloads_tab(
+    r: TenYearTest, chart_kinds: list[str], simulation: Any = None, histogram_run: Any = None
+) -> None:
     pid = r.scenario.proposal.id
     st.markdown(
         f"Files made from the figures on this page (including your unsaved edits), named after the proposal "
@@ -171,6 +194,6 @@ def downloads_tab(r: TenYearTest, chart_kinds: list[str], simulation: Any = None
     for kind in chart_kinds:
         cols = st.columns([3, 1, 1, 3])
         cols[0].markdown(CHART_KINDS[kind].title)
-        for col, f in zip(cols[1:3], chart_files(r, [kind]), strict=True):
+        for col, f in zip(cols[1:3], chart_files(r, [kind], histogram_run), strict=True):
             with col:
                 _button(f, ":material/image:")

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 import streamlit as st
 
 from app_pages.common import Draft, current_draft, edits_key, evaluate, show_altair, show_chart, show_table
+from app_pages.links import LINKED_RUN_KEY, MC_KEY
 from costmodel.appraisal.engine import TenYearTest
 from costmodel.errors import CostModelError
 from costmodel.formatting import fy_label, money, percent, plural
@@ -184,19 +185,118 @@ def _runs() -> dict[str, tuple[str, SimulationView]]:
     return st.session_state.setdefault(RUNS_KEY, {})
 
 
+def _run_from_link(r: TenYearTest) -> None:
+    """A link's Monte Carlo settings (``draws``, ``seed``, ``ob``; see app_pages.links): put them in the
+    form and run them once for the proposal the link opened."""
+    settings = st.session_state.pop(LINKED_RUN_KEY, None)
+    d = current_draft()
+    if settings is None or d is None:
+        return
+    draws, seed, optimism = settings
+    if draws_problem(draws) or seed_problem(seed) or not has_ranges(r):
+        return
+    kept = st.session_state.setdefault(KEPT_KEY, {})
+    kept |= {DRAWS_KEY: draws, SEED_KEY: seed, OPTIMISM_KEY: optimism}
+    for key in (DRAWS_KEY, SEED_KEY, OPTIMISM_KEY):
+        st.session_state.pop(key, None)
+    st.session_state[OPTIMISM_KEY] = optimism
+    try:
+        _record_run(d, r, draws, seed, optimism)
+    except CostModelError:
+        return
+
+
+def _record_run(d: Draft, r: TenYearTest, draws: int, seed: int, optimism: bool) -> SimulationView:
+    """Run (or replay from the cache) a Monte Carlo and remember it as the proposal's run; its settings
+    go into the address."""
+    sha = r.scenario.inputs_sha256
+    view = _simulation(sha, int(draws), int(seed), optimism, r)
+    _runs()[d.key] = (sha, view)
+    st.session_state[MC_KEY] = (int(draws), int(seed), bool(optimism))
+    return view
+
+
 def current_simulation(r: TenYearTest) -> SimulationView | None:
     """The simulation run in this session for the proposal in use, if it was run on these very inputs
     (same inputs_sha256) with the optimism-bias setting now chosen; None otherwise."""
+    _run_from_link(r)
     d = current_draft()
     record = _runs().get(d.key) if d is not None else None
     if record is None:
         return None
     sha, view = record
-    if sha != r.scenario.inputs_sha256 or view.optimism_bias != bool(
-        st.session_state.get(OPTIMISM_KEY, False)
-    ):
+    optimism = st.session_state.get(OPTIMISM_KEY, st.session_state.get(KEPT_KEY, {}).get(OPTIMISM_KEY, False))
+    if sha != r.scenario.inputs_sha256 or view.optimism_bias != bool(optimism):
         return None
     return view
+
+
+def shown_simulation(r: TenYearTest) -> SimulationView | None:
+    """The one run the page quotes (beside the verdict, in the npv-distribution image): the user's run
+    when there is one for these inputs, otherwise the default run (10,000 draws, the default seed, no
+    optimism-bias corrections: the same cache entry the Uncertainty tab uses for those settings).
+    None when no input has a range."""
+    if not has_ranges(r):
+        return None
+    view = current_simulation(r)
+    if view is not None:
+        return view
+    try:
+        return _simulation(r.scenario.inputs_sha256, DEFAULT_DRAWS, DEFAULT_SEED, False, r)
+    except CostModelError:
+        return None
+
+
+def optimism_simulation(r: TenYearTest, like: SimulationView) -> SimulationView | None:
+    """The same draws and seed as ``like`` with the optimism-bias corrections (None when ``like`` has them)."""
+    if like.optimism_bias:
+        return None
+    try:
+        return _simulation(r.scenario.inputs_sha256, like.draws, like.seed, True, r)
+    except CostModelError:
+        return None
+
+
+def standard_error(p: float, n: int) -> float:
+    """Standard error of a proportion ``p`` estimated from ``n`` independent draws: sqrt(p(1-p)/n). [fraction]
+
+    >>> round(standard_error(0.39, 10_000), 4)
+    0.0049
+    """
+    return (p * (1 - p) / n) ** 0.5
+
+
+def chance_sentence(view: SimulationView) -> str:
+    """'39% ± 0.5 points' style: the probability of passing with its standard error, in percentage points."""
+    se = standard_error(view.p_passes, view.draws)
+    passing = round(view.p_passes * view.draws)
+    if passing in (0, view.draws):
+        return f"{passing:,} of {view.draws:,} draws pass"
+    return f"{percent(view.p_passes)} (standard error {se * 100:.1f} points)"
+
+
+def show_chance_of_passing(r: TenYearTest) -> None:
+    """Beside the verdict: the probability of passing from the run the page quotes, with its standard
+    error, and with the optimism-bias corrections on the same draws; nothing when no input has a range."""
+    view = shown_simulation(r)
+    if view is None:
+        st.caption("No input has a range: no probability of passing.")
+        return
+    other = optimism_simulation(r, view)
+    # not an st.metric: the page's first metric stays the NPV
+    st.markdown(
+        f"**Probability of passing: {percent(view.p_passes)}**",
+        help="Share of Monte Carlo draws in which the whole-public-sector NPV is at least zero "
+        "(every ranged input drawn from its range). The Uncertainty tab runs it with other settings.",
+    )
+    lines = [
+        f"{chance_sentence(view)}; {view.draws:,} draws, seed {view.seed}"
+        + (", optimism-bias corrections applied" if view.optimism_bias else "")
+        + "."
+    ]
+    if other is not None:
+        lines.append(f"With optimism-bias corrections: {chance_sentence(other)}.")
+    st.caption(" ".join(lines))
 
 
 def brief_simulation(r: TenYearTest) -> Any:
@@ -436,10 +536,9 @@ def _monte_carlo(r: TenYearTest, d: Draft, optimism: bool, pid: str, prices: str
         submitted = st.form_submit_button("Run simulation", type="primary", icon=":material/casino:")
     _keep(DRAWS_KEY)
     _keep(SEED_KEY)
-    sha = r.scenario.inputs_sha256
     if submitted and not any(problems.values()):
         try:
-            _runs()[d.key] = (sha, _simulation(sha, int(draws), int(seed), optimism, r))
+            _record_run(d, r, int(draws), int(seed), optimism)
         except CostModelError as exc:
             st.error(f"The simulation could not be run: {exc}", icon=":material/error:")
     view = current_simulation(r)

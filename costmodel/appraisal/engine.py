@@ -28,13 +28,16 @@ outcome "savings" are negative (acute demand added).
 
 from __future__ import annotations
 
+import math
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from numpy.typing import NDArray
 
 from ..errors import ComputationError
+from ..inputs.registry import Entry, outcome_entries
 from .discounting import appraisal_rates, discount_factors, nominal_to_real, price_conversion_factor
 
 if TYPE_CHECKING:
@@ -196,8 +199,80 @@ class Flows:
         return self.savings - self.costs
 
 
-def compile_scenario(scenario: Scenario) -> tuple[Structure, Params]:
-    """Turn a resolved scenario into array form, converting every amount to price-base prices."""
+def active_years(start: int, end: int | None, n_years: int) -> tuple[F, F]:
+    """A recurring line's timing: 1.0 in the years ``start``..``end`` (default: the last year), else 0.0,
+    and the years since ``start`` (0 before it), the exponent of its growth. Both (n_years,). [years]"""
+    t = np.arange(n_years, dtype=np.float64)
+    last = end if end is not None else n_years - 1
+    active = ((t >= start) & (t <= last)).astype(np.float64)
+    return active, np.maximum(t - start, 0.0)
+
+
+@dataclass(frozen=True)
+class UnitCostTerm:
+    """One outcome's use of a unit cost, in price-base prices (times any benefit factor)."""
+
+    outcome: int  # outcome index
+    use: int  # index among the outcome's unit costs
+    unit_cost: str  # unit-cost id
+    per_event: float  # units per event [units per event]
+    by_agency: F  # (A,) £ per unit by agency [£ per unit, price base]
+
+
+def unit_cost_table(
+    scenario: Scenario, benefit_factors: dict[tuple[int, int], float] | None = None
+) -> tuple[F, list[UnitCostTerm]]:
+    """Each outcome's £ per event by agency, (O, A), and the uses it sums.
+
+    ``unit[o, a]`` adds, over the outcome's unit costs and their bearers in file order, units per event
+    × the bearer's £ per unit × the price conversion × the use's benefit factor (1 unless given, e.g. an
+    optimism-bias correction keyed by (outcome index, use index)).
+    """
+    p = scenario.proposal
+    base = p.appraisal.price_base_year
+    index = scenario.deflator.index
+    aidx = {a.id: i for i, a in enumerate(scenario.agencies)}
+    unit = np.zeros((len(p.outcomes), len(aidx)))
+    uses: list[UnitCostTerm] = []
+    for o, oc in enumerate(p.outcomes):
+        for j, use in enumerate(oc.unit_costs):
+            uc = scenario.unit_costs[use.unit_cost]
+            per = use.per_event.value if use.per_event is not None else 1.0
+            k = price_conversion_factor(index, uc.price_year, base)
+            f = benefit_factors.get((o, j), 1.0) if benefit_factors else 1.0
+            vec = np.zeros(len(aidx))
+            for b in uc.bearers:
+                unit[o, aidx[b.agency]] += per * b.value * k * f  # × 1.0 is exact
+                vec[aidx[b.agency]] += b.value * k * f
+            uses.append(UnitCostTerm(o, j, use.unit_cost, float(per), vec))
+    return unit, uses
+
+
+def outcome_columns(outcomes: Sequence[Any]) -> dict[str, F]:
+    """The outcome columns of :class:`Params`, (O,) each, read from the input registry
+    (:mod:`costmodel.inputs.registry`): each entry sets its ``Params`` field, or multiplies it."""
+
+    def column(e: Entry) -> F:
+        return np.array(
+            [float(q.value) if (q := getattr(oc, e.key, None)) is not None else e.default for oc in outcomes],
+            dtype=np.float64,
+        )
+
+    entries = outcome_entries()
+    columns = {e.applies: column(e) for e in entries if e.role == "sets"}
+    for e in entries:
+        if e.role == "scales":
+            columns[e.applies] = columns[e.applies] * column(e)
+    return columns
+
+
+def compile_scenario(
+    scenario: Scenario, benefit_factors: dict[tuple[int, int], float] | None = None
+) -> tuple[Structure, Params]:
+    """Turn a resolved scenario into array form, converting every amount to price-base prices.
+
+    ``benefit_factors`` multiplies a unit-cost use's £ per event (see :func:`unit_cost_table`).
+    """
     p = scenario.proposal
     ap = p.appraisal
     T = ap.horizon_years
@@ -229,21 +304,11 @@ def compile_scenario(scenario: Scenario) -> tuple[Structure, Params]:
     offset = ap.first_year - ap.discount_origin
 
     n_outcomes = len(p.outcomes)
-    A = len(agencies)
     intake_mask = np.zeros((n_outcomes, T))
-    unit = np.zeros((n_outcomes, A))
     for o, oc in enumerate(p.outcomes):
         end = oc.intake_end_year if oc.intake_end_year is not None else T - 1
         intake_mask[o] = ((t >= oc.intake_start_year) & (t <= end)).astype(np.float64)
-        for use in oc.unit_costs:
-            uc = scenario.unit_costs[use.unit_cost]
-            per = use.per_event.value if use.per_event is not None else 1.0
-            k = price_conversion_factor(index, uc.price_year, base)
-            for b in uc.bearers:
-                unit[o, aidx[b.agency]] += per * b.value * k
-
-    def col(name: str) -> F:
-        return np.array([float(getattr(oc, name).value) for oc in p.outcomes], dtype=np.float64)
+    unit, _ = unit_cost_table(scenario, benefit_factors)
 
     structure = Structure(
         n_years=T,
@@ -267,21 +332,10 @@ def compile_scenario(scenario: Scenario) -> tuple[Structure, Params]:
     )
     params = Params(
         cost_amount=amount,
-        cohort=col("cohort"),
-        baseline_rate=col("baseline_rate"),
-        effect=col("effect"),
-        lag=col("lag_years"),
-        persistence=col("persistence_years"),
-        drop_off=col("drop_off"),
-        deadweight=col("deadweight"),
-        displacement=col("displacement"),
-        attribution=col("attribution"),
-        optimism_bias=col("optimism_bias"),
-        cashable_share=col("cashable_share"),
-        cashable_delay=col("cashable_delay_years"),
         unit_cost=unit,
         rates=appraisal_rates([(b.from_year, b.rate) for b in scenario.schedule.bands], T, offset),
         savings_amount=s_amount,
+        **outcome_columns(p.outcomes),
     )
     return structure, params
 
@@ -343,16 +397,18 @@ def outcome_terms(s: Structure, p: Params) -> tuple[F, F, F, F]:
         Cost per event by agency. [£ per event]
     """
     T = s.n_years
+    n_outcomes = len(s.outcome_ids)
     profile = persistence_profile(p.lag, p.persistence, p.drop_off, T)  # (*B, O, T)
     # intake years are fixed (only the cohort size varies): events per person of intake are the profile
     # convolved with the intake pattern, i.e. a product with the pattern's (T, T) Toeplitz matrix
     lagidx = np.arange(T)[:, None] - np.arange(T)[None, :]  # (T, T): t - j
     toeplitz = np.where(lagidx >= 0, s.intake_mask[..., np.clip(lagidx, 0, T - 1)], 0.0)  # (O, T, T)
     scale = np.asarray(p.baseline_rate) * np.asarray(p.effect) * np.asarray(p.cohort)  # (*B, O)
-    batch = np.broadcast_shapes(profile.shape[:-2], scale.shape[:-1])
-    gross = np.empty((*batch, len(s.outcome_ids), T))
-    for o in range(len(s.outcome_ids)):  # outcome lines (a few), never years or draws
-        gross[..., o, :] = (profile[..., o, :] @ toeplitz[o].T) * scale[..., o, None]
+    # one stacked matrix product for every outcome at once: (O, N, T) @ (O, T, T), N = the draws
+    profile_batch = profile.shape[:-2]
+    by_outcome = np.moveaxis(profile.reshape(math.prod(profile_batch), n_outcomes, T), 1, 0)  # (O, N, T)
+    convolved = np.moveaxis(by_outcome @ toeplitz.transpose(0, 2, 1), 0, 1)  # (N, O, T)
+    gross = convolved.reshape(*profile_batch, n_outcomes, T) * scale[..., None]
     keep = np.asarray(additionality_factor(p.deadweight, p.displacement, p.attribution, p.optimism_bias))
     cash_share = np.asarray(p.cashable_share)[..., None] * cashable_mask(
         s.intake_start + np.asarray(p.lag) + np.asarray(p.cashable_delay), T
@@ -360,11 +416,17 @@ def outcome_terms(s: Structure, p: Params) -> tuple[F, F, F, F]:
     return gross, keep, cash_share, np.asarray(p.unit_cost, dtype=np.float64)
 
 
+def _sum_outcomes(terms: F, axis: int, shape: tuple[int, ...]) -> F:
+    """Sum ``terms`` over its outcome ``axis`` in outcome order, starting from zero (a running total,
+    so a figure does not depend on how many draws are batched with it), broadcast to ``shape``."""
+    total = np.add.reduce(terms, axis=axis, initial=0.0)
+    return total if total.shape == shape else np.broadcast_to(total, shape).copy()
+
+
 def evaluate(s: Structure, p: Params, *, detail: bool = True) -> Flows:
     """Real flows by year and agency for central values or a batch of draws.
 
-    Vectorised over years, agencies and any leading batch axes (draws); the only Python loop runs over
-    the handful of outcome lines, each step a matrix product over all draws at once. With
+    Vectorised over years, agencies, outcomes and any leading batch axes (draws): no Python loop. With
     ``detail=False`` the gross savings before additionality are not computed.
     """
     T = s.n_years
@@ -378,18 +440,14 @@ def evaluate(s: Structure, p: Params, *, detail: bool = True) -> Flows:
 
     gross, keep, cash_share, unit = outcome_terms(s, p)
     batch = np.broadcast_shapes(amount.shape[:-1], gross.shape[:-2], unit.shape[:-2], np.shape(p.rates)[:-1])
-    savings = np.zeros((*batch, T, n_agencies))
-    cashable = np.zeros((*batch, T, n_agencies))
-    gross_savings = np.zeros((*batch, T, n_agencies)) if detail else None
-    events = np.zeros((*batch, len(s.outcome_ids), T))
-    for o in range(len(s.outcome_ids)):  # outcome lines (a few), never years or draws
-        events_o = gross[..., o, :] * keep[..., o, None]  # (*B, T) [events]
-        events[..., o, :] = events_o
-        u = unit[..., o, None, :]  # (*B, 1, A) [£ per event]
-        savings += events_o[..., None] * u
-        cashable += (events_o * cash_share[..., o, :])[..., None] * u
-        if gross_savings is not None:
-            gross_savings += gross[..., o, :, None] * u
+    events = gross * keep[..., None]  # (*B, O, T) [events]
+    u = unit[..., :, None, :]  # (*B, O, 1, A) [£ per event]
+    # sums over outcomes in outcome order, from zero: savings[t, a] = sum_o events[o, t] * unit[o, a]
+    savings = _sum_outcomes(events[..., None] * u, -3, (*batch, T, n_agencies))
+    cashable = _sum_outcomes((events * cash_share)[..., None] * u, -3, (*batch, T, n_agencies))
+    gross_savings = _sum_outcomes(gross[..., None] * u, -3, (*batch, T, n_agencies)) if detail else None
+    if events.shape != (*batch, len(s.outcome_ids), T):
+        events = np.broadcast_to(events, (*batch, len(s.outcome_ids), T)).copy()
     by_outcome = events * np.sum(unit, axis=-1)[..., None]
     if s.savings_line_ids:  # plain savings lines: amount × profile, landing on one budget holder each
         plain = np.asarray(p.savings_amount, dtype=np.float64)[..., :, None] * s.savings_shape  # (*B, S, T)
@@ -438,15 +496,11 @@ def evaluate_summary(s: Structure, p: Params) -> Summary:
     gross, keep, cash_share, unit = outcome_terms(s, p)
     batch = np.broadcast_shapes(amount.shape[:-1], gross.shape[:-2], unit.shape[:-2], df.shape[:-1])
     unit_total = unit.sum(axis=-1)  # (*B, O) [£ per event, all agencies]
-    pv_events = np.zeros((*batch, len(s.outcome_ids)))
-    savings_t = np.zeros((*batch, s.n_years))
-    cashable_t = np.zeros((*batch, s.n_years))
-    for o in range(len(s.outcome_ids)):  # outcome lines (a few), never years or draws
-        events_o = gross[..., o, :] * keep[..., o, None]  # (*B, T) [events]
-        pv_events[..., o] = np.sum(events_o * df, axis=-1)
-        valued = events_o * unit_total[..., o, None]
-        savings_t += valued
-        cashable_t += valued * cash_share[..., o, :]
+    events = gross * keep[..., None]  # (*B, O, T) [events]
+    pv_events = np.sum(events * df[..., None, :], axis=-1)  # (*B, O)
+    valued = events * unit_total[..., None]  # (*B, O, T) [£]
+    savings_t = _sum_outcomes(valued, -2, (*batch, s.n_years))
+    cashable_t = _sum_outcomes(valued * cash_share, -2, (*batch, s.n_years))
     pv_savings = np.einsum("...o,...oa->...a", pv_events, unit)
     if s.savings_line_ids:
         s_amount = np.asarray(p.savings_amount, dtype=np.float64)  # (*B, S)
@@ -456,6 +510,84 @@ def evaluate_summary(s: Structure, p: Params) -> Summary:
     sign = s.sign
     return Summary(
         sign * pv_costs, sign * pv_savings, sign * costs_t, sign * savings_t, sign * cashable_t, df
+    )
+
+
+@dataclass(frozen=True)
+class DualRunningArrays:
+    """Dual running over leading batch axes (*B): the arithmetic behind :class:`DualRunning`."""
+
+    requirement: F  # (*B, T) costs - cashable savings, by year [£]
+    cumulative: F  # (*B, T) [£]
+    peak: F  # (*B,) max(0, max cumulative) [£]
+    peak_year: NDArray[np.int64]  # (*B,) year index of the peak, -1 if no funding is needed
+    years: NDArray[np.int64]  # (*B,) years before annual cashable savings first cover annual costs
+    ends_within_horizon: NDArray[np.bool_]  # (*B,)
+    break_even_year: NDArray[np.int64]  # (*B,) first year cumulative cashable net stays >= 0, or -1
+
+
+def dual_running_arrays(costs: F, cashable: F) -> DualRunningArrays:
+    """Dual running from yearly costs and cashable savings (*B, T), all agencies [£].
+
+    The funding requirement is costs - cashable savings; dual running lasts until the first year in
+    which cashable savings cover that year's costs; cash break-even is the first year from which the
+    cumulative requirement stays at or below zero.
+    """
+    requirement = costs - cashable
+    cum = np.cumsum(requirement, axis=-1)
+    if cum.shape[-1]:
+        peak = np.maximum(0.0, cum.max(axis=-1))
+        peak_year = np.where(peak > MONEY_TOLERANCE, np.argmax(cum, axis=-1), -1)
+    else:
+        peak = np.zeros(cum.shape[:-1])
+        peak_year = np.full(cum.shape[:-1], -1)
+    first_cover = first_year_true(cashable >= costs - MONEY_TOLERANCE)
+    return DualRunningArrays(
+        requirement=requirement,
+        cumulative=cum,
+        peak=peak,
+        peak_year=peak_year.astype(np.int64),
+        years=np.where(first_cover >= 0, first_cover, costs.shape[-1]).astype(np.int64),
+        ends_within_horizon=first_cover >= 0,
+        break_even_year=first_year_staying_nonnegative(-cum),
+    )
+
+
+@dataclass(frozen=True)
+class BatchMeasures:
+    """The Ten Year Test figures every draw, sensitivity case or area needs, over batch axes (*B).
+
+    :func:`summarise` reads the central case's figures from here (batch shape ()), and the Monte
+    Carlo, tornado and switching values read theirs from the same function, so a simulation with
+    zero-width ranges reproduces the deterministic figures exactly.
+    """
+
+    pv_costs_by_agency: F  # (*B, A) [£]
+    pv_savings_by_agency: F  # (*B, A) [£]
+    pv_net_by_agency: F  # (*B, A) [£]
+    npv: F  # (*B,) whole public sector [£]
+    payback_year: NDArray[np.int64]  # (*B,) undiscounted; -1 if not within the horizon
+    discounted_payback_year: NDArray[np.int64]  # (*B,) -1 if not within the horizon
+    dual_running: DualRunningArrays  # from yearly totals of all agencies
+    summary: Summary
+
+
+def measures(s: Structure, p: Params) -> BatchMeasures:
+    """Present values, NPV, payback and dual running for central values or a batch of draws.
+
+    Vectorised over leading batch axes; memory and time scale with draws × (years + agencies).
+    """
+    sm = evaluate_summary(s, p)
+    net_t = sm.savings - sm.costs  # (*B, T) [£]
+    return BatchMeasures(
+        pv_costs_by_agency=sm.pv_costs,
+        pv_savings_by_agency=sm.pv_savings,
+        pv_net_by_agency=sm.pv_savings - sm.pv_costs,
+        npv=sm.pv_savings.sum(axis=-1) - sm.pv_costs.sum(axis=-1),
+        payback_year=first_year_staying_nonnegative(np.cumsum(net_t, axis=-1)),
+        discounted_payback_year=first_year_staying_nonnegative(np.cumsum(net_t * sm.factors, axis=-1)),
+        dual_running=dual_running_arrays(sm.costs, sm.cashable),
+        summary=sm,
     )
 
 
@@ -659,14 +791,14 @@ def summarise(
     firm = s.firm_budget_years
     in_firm = np.arange(T) < firm
 
-    # present values by agency from the same reduced path the Monte Carlo uses, so that a simulation
-    # with zero-width ranges reproduces these figures exactly (not just to rounding)
-    reduced = evaluate_summary(s, p)
-    pv_costs_a = reduced.pv_costs
-    pv_sav_a = reduced.pv_savings
+    # present values, NPV and payback years from the batched path the Monte Carlo uses (batch shape ()),
+    # so that a simulation with zero-width ranges reproduces these figures exactly
+    batch = measures(s, p)
+    pv_costs_a = batch.pv_costs_by_agency
+    pv_sav_a = batch.pv_savings_by_agency
     pv_cash_a = np.einsum("ta,t->a", flows.cashable, df)
     net = flows.net
-    pv_net_a = pv_sav_a - pv_costs_a
+    pv_net_a = batch.pv_net_by_agency
     pv_firm_a = np.einsum("ta,t->a", net, df * in_firm)
     pv_beyond_a = pv_net_a - pv_firm_a
     pv_outcome = flows.savings_by_outcome @ df if flows.savings_by_outcome.size else np.zeros(0)
@@ -674,14 +806,12 @@ def summarise(
     pv_costs = float(pv_costs_a.sum())
     pv_savings = float(pv_sav_a.sum())
     pv_cash = float(pv_cash_a.sum())
-    npv = pv_savings - pv_costs
+    npv = float(batch.npv)
     npv_firm = float(pv_firm_a.sum())
 
     net_total = net.sum(axis=1)
-    cum = np.cumsum(net_total)
-    cum_pv = np.cumsum(net_total * df)
-    payback = int(first_year_staying_nonnegative(cum))
-    dpayback = int(first_year_staying_nonnegative(cum_pv))
+    payback = int(batch.payback_year)
+    dpayback = int(batch.discounted_payback_year)
 
     if s.sign > 0:
         benefits, costs_for_ratio = pv_savings, pv_costs
@@ -767,23 +897,15 @@ def _irr(net: F) -> tuple[float | None, str]:
 
 
 def _dual_running(costs: F, cashable: F) -> DualRunning:
-    requirement = costs - cashable
-    cum = np.cumsum(requirement)
-    peak = float(max(0.0, cum.max())) if cum.size else 0.0
-    peak_year = int(np.argmax(cum)) if peak > MONEY_TOLERANCE else None
-    covered = cashable >= costs - MONEY_TOLERANCE
-    # dual running lasts until the first year in which cashable savings cover that year's costs
-    first_cover = int(first_year_true(covered))
-    years = first_cover if first_cover >= 0 else int(costs.size)
-    be = int(first_year_staying_nonnegative(-cum))
+    d = dual_running_arrays(costs, cashable)
     return DualRunning(
-        funding_requirement=requirement,
-        cumulative_requirement=cum,
-        peak_funding_requirement=peak,
-        peak_year=peak_year,
-        years=years,
-        ends_within_horizon=first_cover >= 0,
-        break_even_year=be if be >= 0 else None,
+        funding_requirement=d.requirement,
+        cumulative_requirement=d.cumulative,
+        peak_funding_requirement=float(d.peak),
+        peak_year=int(d.peak_year) if d.peak_year >= 0 else None,
+        years=int(d.years),
+        ends_within_horizon=bool(d.ends_within_horizon),
+        break_even_year=int(d.break_even_year) if d.break_even_year >= 0 else None,
     )
 
 

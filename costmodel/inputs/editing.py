@@ -1,7 +1,8 @@
 """Round-trip editing of a proposal file: change key inputs, keep every comment and source.
 
-The app (and any script) edits a proposal as a set of *edits*: dotted paths into the file
-(``outcomes.0.effect.value``) mapped to new values. :func:`apply_edits` writes them into the
+The app (and any script) edits a proposal as a set of *edits*: dotted paths into the file, by id
+(``outcomes.first_time_entrants.effect.value``; positions such as ``outcomes.0.effect.value`` are
+accepted too) mapped to new values. :func:`apply_edits` writes them into the
 original YAML text. A value that already exists in the file is replaced in place in the text
 (so the diff is exactly the changed numbers); adding or removing a key (e.g. a new ``low``) goes
 through ruamel.yaml's round-trip dump, which keeps comments, quotes and key order. The result is
@@ -24,8 +25,10 @@ from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
 from ..errors import AssumptionError, Problem
+from ..formatting import fy_label
 from .loading import Overrides, Scenario, scenario_from_parsed
 from .models import Proposal
+from .registry import Setting, id_path, index_path, settings
 from .yamlio import parse_yaml, to_plain
 
 DELETE = None
@@ -47,7 +50,8 @@ class EditableQuantity:
     Attributes
     ----------
     path : str
-        Dotted path of the quantity (``outcomes.0.effect``); its value is at ``path + '.value'``.
+        Dotted path of the quantity by id (``outcomes.first_time_entrants.effect``, see
+        :mod:`costmodel.inputs.registry`); its value is at ``path + '.value'``.
     group : str
         Where it belongs ("Prevention costs" or the outcome's label).
     label : str
@@ -73,22 +77,10 @@ class EditableQuantity:
     provenance: str
 
 
-OUTCOME_FIELDS: tuple[tuple[str, str], ...] = (
-    ("cohort", "Cohort (people reached a year)"),
-    ("baseline_rate", "Baseline rate without the prevention"),
-    ("effect", "Effect (relative change in the rate)"),
-    ("lag_years", "Lag before the effect starts"),
-    ("persistence_years", "Years the effect lasts"),
-    ("drop_off", "Drop-off a year"),
-    ("deadweight", "Deadweight"),
-    ("displacement", "Displacement"),
-    ("attribution", "Attribution to others"),
-    ("optimism_bias", "Optimism bias"),
-    ("cashable_share", "Cashable share of savings"),
-    ("cashable_delay_years", "Delay before savings are cashable"),
-)
-
 APPRAISAL_FIELDS: tuple[str, ...] = ("horizon_years", "firm_budget_years", "discount_schedule", "first_year")
+
+GROUPS = {"prevention_costs": "Prevention costs"}
+"""Edit-page group of a top-level list whose rows share one table (otherwise each row is a group)."""
 
 
 def _provenance(q: Any) -> str:
@@ -97,62 +89,39 @@ def _provenance(q: Any) -> str:
     return f"assumption: {q.assumption}"
 
 
+def _group_and_label(s: Setting) -> tuple[str, str]:
+    """The Edit page's group (a table) and row label of a registered quantity."""
+    top = s.entry.template.split(".")[0]
+    rows = list(s.rows)
+    group = GROUPS.get(top) or str(getattr(rows.pop(0), "label", top))
+    named = [str(r.label) for r in rows if getattr(r, "label", None)]
+    # a row without a label (an outcome's use of a unit cost) is named by its id, after the words
+    unnamed = [s.path.split(".")[-2]] if rows and not getattr(rows[-1], "label", None) else []
+    label = ": ".join([*named, s.entry.label, *unnamed])
+    year = getattr(s.quantity, "price_year", None)
+    if year is not None:
+        label += f" ({fy_label(year)} prices)"
+    elif getattr(s.quantity, "prices", None) == "nominal":
+        label += " (cash of each year)"
+    return group, label
+
+
 def editable_quantities(proposal: Proposal) -> list[EditableQuantity]:
-    """The key inputs of a proposal, in file order: prevention cost amounts, proposal-level unit
-    costs (their per-agency values), then per outcome the cohort, rates, effect, lag, persistence,
-    additionality, cashable share and delay, and the units of each unit cost per event."""
+    """The key inputs of a proposal: every quantity the input registry marks editable
+    (:mod:`costmodel.inputs.registry`), in its order: prevention cost amounts, then per outcome the
+    cohort, rates, effect, lag, persistence, additionality, cashable share and delay, and the units of
+    each unit cost per event. Paths are by id (``outcomes.first_time_entrants.effect``)."""
     out: list[EditableQuantity] = []
-    for i, line in enumerate(proposal.prevention_costs):
-        if line.amount is not None:
-            q = line.amount
-            out.append(
-                EditableQuantity(
-                    f"prevention_costs.{i}.amount",
-                    "Prevention costs",
-                    f"{line.label} ({q.price_year}-{(q.price_year + 1) % 100:02d} prices)"
-                    if q.price_year is not None
-                    else f"{line.label} (cash of each year)",
-                    q.value,
-                    q.low,
-                    q.high,
-                    q.unit,
-                    False,
-                    _provenance(q),
-                )
+    for s in settings(proposal):
+        if not s.entry.editable:
+            continue
+        q = s.quantity
+        group, label = _group_and_label(s)
+        out.append(
+            EditableQuantity(
+                s.path, group, label, q.value, q.low, q.high, q.unit, s.entry.integer, _provenance(q)
             )
-    for o, oc in enumerate(proposal.outcomes):
-        for name, label in OUTCOME_FIELDS:
-            q = getattr(oc, name)
-            out.append(
-                EditableQuantity(
-                    f"outcomes.{o}.{name}",
-                    oc.label,
-                    label,
-                    q.value,
-                    q.low,
-                    q.high,
-                    q.unit,
-                    q.unit == "years",
-                    _provenance(q),
-                )
-            )
-        for u, use in enumerate(oc.unit_costs):
-            if use.per_event is None:
-                continue
-            per = use.per_event
-            out.append(
-                EditableQuantity(
-                    f"outcomes.{o}.unit_costs.{u}.per_event",
-                    oc.label,
-                    f"Units of '{use.unit_cost}' per event",
-                    per.value,
-                    per.low,
-                    per.high,
-                    per.unit,
-                    False,
-                    _provenance(per),
-                )
-            )
+        )
     return out
 
 
@@ -264,7 +233,7 @@ def _apply(text: str, edits: Mapping[str, Any], name: str) -> tuple[str | None, 
     for path, raw in edits.items():
         value = normalise_value(raw)
         try:
-            pos = _set(tree, _parts(path), value)
+            pos = _set(tree, _parts(index_path(tree, path)), value)
         except KeyError:
             raise AssumptionError.single(name, "no such field in this file", field=path) from None
         scalar = _scalar_text(value)
@@ -284,7 +253,7 @@ def _dumped(text: str, edits: Mapping[str, Any], name: str) -> str:
     y = _yaml()
     tree = y.load(text)
     for path, raw in edits.items():
-        _set(tree, _parts(path), normalise_value(raw))
+        _set(tree, _parts(index_path(tree, path)), normalise_value(raw))
     buf = io.StringIO()
     y.dump(tree, buf)
     return buf.getvalue()
@@ -336,19 +305,24 @@ def edited_scenario(
     return parsed.text, scenario_from_parsed(parsed, overrides, library_dir=library_dir)
 
 
-def problems_by_path(problems: tuple[Problem, ...] | list[Problem], paths: list[str]) -> dict[str, list[str]]:
+def problems_by_path(
+    problems: tuple[Problem, ...] | list[Problem], paths: list[str], data: Any = None
+) -> dict[str, list[str]]:
     """Assign each problem to the edited field(s) it concerns.
 
     A problem on ``outcomes.0.effect`` (e.g. "value must not exceed high") belongs to every edited
-    path under it; a problem on ``outcomes.0.effect.value`` to that path and to its quantity.
-    Problems that match no path are returned under the key ``""``.
+    path under it; a problem on ``outcomes.0.effect.value`` to that path and to its quantity. With
+    ``data`` (the proposal), a problem's position path also matches edits by id
+    (``outcomes.first_time_entrants.effect.value``). Problems that match no path are returned under
+    the key ``""``.
     """
     out: dict[str, list[str]] = {}
     for p in problems:
         hit = False
+        fields = {p.field, id_path(data, p.field)} if data is not None and p.field else {p.field}
         for path in paths:
-            if p.field and (
-                path == p.field or path.startswith(p.field + ".") or p.field.startswith(path + ".")
+            if p.field and any(
+                path == f or path.startswith(f + ".") or f.startswith(path + ".") for f in fields
             ):
                 out.setdefault(path, []).append(p.message)
                 hit = True

@@ -1,7 +1,8 @@
 """Every assumption a result rests on, with its value, unit, price year, source and grade.
 
 Used by the app's Sources page (and available to exports): one row per figure in use, so a reader
-can check each number against its source, or read the reason for a stated assumption.
+can check each number against its source, or read the reason for a stated assumption. Which figures
+there are, their paths (by id) and units come from the input registry (:mod:`costmodel.inputs.registry`).
 """
 
 from __future__ import annotations
@@ -9,30 +10,35 @@ from __future__ import annotations
 from typing import Any
 
 from ..formatting import fy_label
-from .loading import Scenario, walk_mappings
+from .loading import Scenario
+from .registry import Setting, entry, settings
+
+GROUPS = {
+    "prevention_costs": "Prevention costs",
+    "financing": "Financing",
+    "pool": "Pooled budget",
+    "responsibility_charges": "Responsibility charges",
+}
 
 
-def _where(proposal: dict[str, Any], loc: tuple[Any, ...]) -> tuple[str, str]:
-    """(group, name) in words for a quantity's location in the proposal."""
-    if not loc:
-        return "Proposal", ""
-    head = loc[0]
-    if head == "prevention_costs":
-        return "Prevention costs", str(proposal["prevention_costs"][loc[1]]["label"])
-    if head == "outcomes":
-        oc = proposal["outcomes"][loc[1]]
-        if len(loc) >= 5 and loc[2] == "unit_costs":
-            return str(oc["label"]), f"units of '{oc['unit_costs'][loc[3]]['unit_cost']}' per event"
-        return str(oc["label"]), str(loc[2]).replace("_", " ")
-    if head == "financing":
-        return "Financing", str(loc[-1]).replace("_", " ")
-    return str(head), ".".join(str(p) for p in loc[1:])
+def _where(setting: Setting) -> tuple[str, str]:
+    """(group, name) in words of a registered quantity: an outcome's quantities are grouped under the
+    outcome, a cost line's named by the line; a row without a label (a unit-cost use, a contribution)
+    is named by its id or position."""
+    top = setting.entry.template.split(".")[0]
+    rows = list(setting.rows)
+    group = GROUPS[top] if top in GROUPS or not rows else str(getattr(rows.pop(0), "label", top))
+    row_ids = setting.row_ids[len(setting.rows) - len(rows) :]
+    names = [str(getattr(r, "label", None) or i) for r, i in zip(rows, row_ids, strict=True)]
+    if rows and not getattr(rows[-1], "label", None):
+        *head, last = names
+        return group, ": ".join([*head, f"{setting.entry.label.lower()} ({last})"])
+    return group, ": ".join([*names, setting.entry.name])
 
 
 def assumption_rows(scenario: Scenario) -> list[dict[str, Any]]:
     """One row per figure in use: group, name, field path, value, unit, price year, the source's
     title/publisher/year/url and grade (or ``assumption`` with its reason), and any note."""
-    proposal = scenario.proposal.model_dump(mode="json")
     sources = scenario.sources
     rows: list[dict[str, Any]] = []
 
@@ -59,12 +65,18 @@ def assumption_rows(scenario: Scenario) -> list[dict[str, Any]]:
             }
         )
 
-    for loc, d in walk_mappings(proposal):
-        if "unit" in d and ("value" in d or "values" in d) and ("source" in d or "assumption" in d):
-            group, name = _where(proposal, loc)
-            value = d.get("value", d.get("values"))
-            add(group, name, ".".join(str(p) for p in loc), value, d["unit"], d.get("price_year"), d)
+    for setting in settings(scenario.proposal):
+        q = setting.quantity
+        if not hasattr(q, "unit") or not (getattr(q, "source", None) or getattr(q, "assumption", None)):
+            continue
+        group, name = _where(setting)
+        value = getattr(q, "value", None)
+        if value is None:
+            value = list(getattr(q, "values", []))
+        d = q.model_dump(mode="json")
+        add(group, name, setting.path, value, q.unit, d.get("price_year"), d)
 
+    uc_entry = entry("unit_costs.*")
     for uc_id, uc in scenario.unit_costs.items():
         d = uc.model_dump(mode="json")
         split = ", ".join(f"{b.agency} £{b.value:,.2f}" for b in uc.bearers)
@@ -74,7 +86,7 @@ def assumption_rows(scenario: Scenario) -> list[dict[str, Any]]:
             f"{uc.label} (per {uc.per}; {split})",
             f"unit_costs.{uc_id}",
             round(total, 2),
-            "GBP_per_unit",
+            uc_entry.unit,
             uc.price_year,
             d,
         )

@@ -2,27 +2,28 @@
 
 :func:`with_values` turns a matrix of input values (rows = draws or sensitivity cases, columns =
 inputs of a :class:`~costmodel.uncertainty.compile.Compiled` table) into batched ``Params`` with a
-leading axis, which :func:`costmodel.appraisal.engine.evaluate_summary` evaluates at once;
+leading axis, which :func:`costmodel.appraisal.engine.measures` evaluates at once (the same function that gives
+the deterministic figures);
 :func:`npv_table` does this in chunks sized from a memory budget. There is no Python loop over draws
 or years.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, fields, replace
-from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 
-from ..appraisal.engine import Params, Structure, evaluate_summary, first_year_staying_nonnegative
+from ..appraisal.engine import Params, Structure, measures
 from ..errors import ComputationError
 from .compile import Compiled, UncertainInput
 
 F = NDArray[np.float64]
 
-MEMORY_BUDGET_BYTES = 24 * 1024 * 1024
+MEMORY_BUDGET_BYTES = 12 * 1024 * 1024
 """Estimated working memory allowed for one chunk of batched evaluation. [bytes]
 
 Deliberately small: chunks of about 1,500 draws of the youth-work example keep numpy's temporaries
@@ -32,58 +33,147 @@ MAX_CHUNK = 50_000
 PARAM_FIELDS = tuple(f.name for f in fields(Params))
 
 
+DIRECT_TARGETS = tuple(n for n in PARAM_FIELDS if n not in ("unit_cost", "rates"))
+"""Targets that replace one element of a ``Params`` field: ``field[..., index] = x × scale``."""
+
+
+class _Batch:
+    """Central ``Params`` broadcast to B rows; a field is copied only when a row of it changes."""
+
+    def __init__(self, c: Compiled, B: int) -> None:
+        self.c = c
+        self.B = B
+        self.arrays: dict[str, F] = {
+            n: np.broadcast_to(getattr(c.params, n), (B, *np.shape(getattr(c.params, n)))) for n in PARAM_FIELDS
+        }
+        self.owned: set[str] = set()
+        self.cost_shape = c.structure.cost_shape
+
+    def writable(self, name: str) -> F:
+        if name not in self.owned:
+            self.arrays[name] = np.array(self.arrays[name], dtype=np.float64, copy=True)
+            self.owned.add(name)
+        return self.arrays[name]
+
+    def writable_cost_shape(self) -> F:
+        if self.cost_shape.ndim == 2:
+            self.cost_shape = np.array(np.broadcast_to(self.cost_shape, (self.B, *self.cost_shape.shape)))
+        return self.cost_shape
+
+    def result(self) -> tuple[Structure, Params]:
+        base = self.c.structure
+        structure = base if self.cost_shape is base.cost_shape else replace(base, cost_shape=self.cost_shape)
+        return structure, Params(**self.arrays)
+
+
+def _growth_rows(inp: UncertainInput, x: F) -> F:
+    """A cost line's yearly amount multipliers with real growth ``x`` (n,): (n, T) [ratio]."""
+    assert inp.vector is not None
+    active, expo = inp.vector
+    return active * (1.0 + x[:, None]) ** expo
+
+
 def with_values(c: Compiled, inputs: Sequence[UncertainInput], values: F) -> tuple[Structure, Params]:
     """Batched engine inputs: row b of ``values`` (shape (B, K)) sets input k to ``values[b, k]``.
 
     Inputs not listed stay at their central (compiled) values. Returns a ``Structure`` (whose
     ``cost_shape`` gains the batch axis only if a growth rate varies) and ``Params`` with leading
-    axis B.
+    axis B. The inputs are applied a group at a time (one fancy-indexed assignment per engine
+    field), not one input at a time.
     """
     values = np.asarray(values, dtype=np.float64)
-    B = values.shape[0]
-    p = c.params
-    arrays: dict[str, F] = {n: getattr(p, n) for n in PARAM_FIELDS}
-    batched = {n: np.broadcast_to(a, (B, *np.shape(a))) for n, a in arrays.items()}
-    owned: set[str] = set()
+    batch = _Batch(c, values.shape[0])
+    targets = np.array([inp.target for inp in inputs], dtype=object)
+    varying = {inp.id: k for k, inp in enumerate(inputs)}
+    shared = np.array([sum(cid in varying for cid, _ in inp.cell) > 1 for inp in inputs], dtype=bool)
+    for name in DIRECT_TARGETS:
+        cols = np.flatnonzero((targets == name) & ~shared)
+        if cols.size:
+            index = np.array([inputs[k].index for k in cols.tolist()])
+            scale = np.array([inputs[k].scale for k in cols.tolist()])
+            batch.writable(name)[:, index] = values[:, cols] * scale
+    for k in np.flatnonzero(shared).tolist():
+        # several varying inputs multiply this cell (a registry entry that scales a Params field): the
+        # product of each one's value in this row, or its central value if it does not vary
+        inp = inputs[k]
+        terms = [values[:, varying[cid]] if cid in varying else central for cid, central in inp.cell]
+        batch.writable(inp.target)[:, inp.index] = math.prod(terms)
+    components = np.flatnonzero(targets == "unit_cost_component")
+    if components.size:
+        # several components of one outcome add up in input order: apply them rank by rank, each rank
+        # touching every outcome at most once
+        unit = batch.writable("unit_cost")
+        outcome = np.array([inputs[k].index for k in components.tolist()])
+        rank = np.zeros(components.size, dtype=np.int64)
+        for j in range(1, components.size):
+            rank[j] = np.count_nonzero(outcome[:j] == outcome[j])
+        vectors = np.stack([np.asarray(inputs[k].vector) for k in components.tolist()])  # (Kc, A)
+        delta = values[:, components] - np.array([inputs[k].central for k in components.tolist()])  # (B, Kc)
+        for r in range(int(rank.max()) + 1):  # components per outcome (a few), not draws
+            sel = np.flatnonzero(rank == r)
+            unit[:, outcome[sel], :] += delta[:, sel, None] * vectors[sel]
+    for k in np.flatnonzero(np.isin(targets, ("unit_cost_scale", "discount_rate", "cost_growth"))).tolist():
+        inp, x = inputs[k], values[:, k]
+        if inp.target == "unit_cost_scale":
+            assert inp.vector is not None
+            batch.writable("unit_cost")[:] += (x / inp.central - 1.0)[:, None, None] * inp.vector
+        elif inp.target == "discount_rate":
+            batch.writable("rates")[:] += (x - inp.central)[:, None]
+        else:
+            batch.writable_cost_shape()[:, inp.index, :] = _growth_rows(inp, x)
+    unknown = set(targets) - {*DIRECT_TARGETS, "unit_cost_component", "unit_cost_scale", "discount_rate", "cost_growth"}
+    if unknown:  # pragma: no cover - a programming error
+        raise ValueError(f"unknown input target {sorted(unknown)!r}")
+    return batch.result()
 
-    def writable(name: str) -> F:
-        if name not in owned:
-            batched[name] = np.array(batched[name], dtype=np.float64, copy=True)
-            owned.add(name)
-        return batched[name]
 
-    cost_shape = c.structure.cost_shape
-    for k, inp in enumerate(inputs):
-        x = values[:, k]
-        tgt = inp.target
-        if tgt in arrays and tgt not in ("unit_cost", "rates"):
-            writable(tgt)[:, inp.index] = x * inp.scale
-        elif tgt == "unit_cost_component":
-            assert inp.vector is not None
-            writable("unit_cost")[:, inp.index, :] += (x - inp.central)[:, None] * inp.vector
-        elif tgt == "unit_cost_scale":
-            assert inp.vector is not None
-            writable("unit_cost")[:] += (x / inp.central - 1.0)[:, None, None] * inp.vector
-        elif tgt == "discount_rate":
-            writable("rates")[:] += (x - inp.central)[:, None]
-        elif tgt == "growth":
-            assert inp.vector is not None
-            if cost_shape.ndim == 2:
-                cost_shape = np.array(np.broadcast_to(cost_shape, (B, *cost_shape.shape)))
-            active, expo = inp.vector
-            cost_shape[:, inp.index, :] = active * (1.0 + x[:, None]) ** expo
-        else:  # pragma: no cover - a programming error
-            raise ValueError(f"unknown input target {tgt!r}")
-    structure = (
-        c.structure if cost_shape is c.structure.cost_shape else replace(c.structure, cost_shape=cost_shape)
-    )
-    return structure, Params(**batched)
+def with_changes(
+    c: Compiled, inputs: Sequence[UncertainInput], which: NDArray[np.int64], xs: F
+) -> tuple[Structure, Params]:
+    """Batched engine inputs for one-at-a-time cases: row r sets ``inputs[which[r]]`` to ``xs[r]`` and
+    keeps every other input central (the tornado's and the switching values' cases, stacked).
+
+    Each row equals ``with_values(c, [inputs[which[r]]], [[xs[r]]])``, without a (rows × inputs) matrix.
+    """
+    which = np.asarray(which, dtype=np.int64)
+    xs = np.asarray(xs, dtype=np.float64)
+    batch = _Batch(c, which.size)
+    targets = np.array([inp.target for inp in inputs], dtype=object)[which]
+    index = np.array([inp.index for inp in inputs], dtype=np.int64)[which]
+    central = np.array([inp.central for inp in inputs], dtype=np.float64)[which]
+    for name in DIRECT_TARGETS:
+        rows = np.flatnonzero(targets == name)
+        if rows.size:
+            scale = np.array([inputs[k].scale for k in which[rows].tolist()])
+            batch.writable(name)[rows, index[rows]] = xs[rows] * scale
+    rows = np.flatnonzero(targets == "unit_cost_component")
+    if rows.size:
+        vectors = np.stack([np.asarray(inputs[k].vector) for k in which[rows].tolist()])  # (n, A)
+        batch.writable("unit_cost")[rows, index[rows], :] += (xs[rows] - central[rows])[:, None] * vectors
+    rows = np.flatnonzero(targets == "unit_cost_scale")
+    if rows.size:
+        vectors = np.stack([np.asarray(inputs[k].vector) for k in which[rows].tolist()])  # (n, O, A)
+        batch.writable("unit_cost")[rows] += (xs[rows] / central[rows] - 1.0)[:, None, None] * vectors
+    rows = np.flatnonzero(targets == "discount_rate")
+    if rows.size:
+        batch.writable("rates")[rows] += (xs[rows] - central[rows])[:, None]
+    rows = np.flatnonzero(targets == "cost_growth")
+    for k in np.unique(which[rows]).tolist():  # one group per growth input (a few)
+        sel = rows[which[rows] == k]
+        batch.writable_cost_shape()[sel, inputs[k].index, :] = _growth_rows(inputs[k], xs[sel])
+    return batch.result()
 
 
 def bytes_per_draw(s: Structure) -> int:
-    """Rough working memory one draw needs inside :func:`costmodel.appraisal.engine.evaluate`. [bytes]"""
+    """Rough working memory one draw needs inside :func:`costmodel.appraisal.engine.measures`. [bytes]
+
+    About a dozen (outcomes × years) temporaries (profile, convolution, gross and net events, their
+    discounted and valued forms, the cashable share), the draw's parameters, a cost-shape copy when a
+    growth rate varies, and a few yearly totals. The (years × years) intake matrix is shared by
+    every draw, so a long horizon costs years, not years², per draw.
+    """
     n_o, n_t, n_a, n_l = len(s.outcome_ids), s.n_years, len(s.agency_ids), len(s.cost_line_ids)
-    return 8 * (4 * n_o * n_t * n_t + 16 * n_o * n_t + 12 * n_t * n_a + 3 * n_l * n_t + 4 * n_o * n_a + 64)
+    return 8 * (12 * n_o * n_t + 4 * n_o * n_a + 20 * n_o + 3 * n_l * n_t + 2 * n_l + 12 * n_t + 6 * n_a + 64)
 
 
 def chunk_size_for(s: Structure, budget: int = MEMORY_BUDGET_BYTES) -> int:
@@ -99,15 +189,33 @@ class BatchResult:
     discounted_payback_year: NDArray[np.int64]  # (B,)
 
 
-def summarise_batch(s: Structure, p: Params, *, detail: bool) -> tuple[Any, ...]:
-    sm = evaluate_summary(s, p)
-    net_a = sm.pv_savings - sm.pv_costs
-    npv = sm.pv_savings.sum(axis=-1) - sm.pv_costs.sum(axis=-1)  # the same order as engine.summarise
-    if not detail:
-        return npv, net_a
-    be = first_year_staying_nonnegative(np.cumsum(sm.cashable - sm.costs, axis=-1))
-    dpay = first_year_staying_nonnegative(np.cumsum((sm.savings - sm.costs) * sm.factors, axis=-1))
-    return npv, net_a, be, dpay
+def _npv_rows(
+    c: Compiled,
+    n: int,
+    rows: Callable[[int, int], tuple[Structure, Params]],
+    *,
+    detail: bool,
+    chunk_size: int | None,
+    progress: Callable[[int, int], None] | None,
+) -> BatchResult:
+    """Evaluate ``n`` batched cases in memory-bounded chunks; ``rows(start, stop)`` builds a chunk."""
+    A = len(c.agency_ids)
+    chunk = chunk_size or chunk_size_for(c.structure)
+    npv = np.empty(n)
+    net_a = np.empty((n, A))
+    be = np.empty(n, dtype=np.int64) if detail else np.zeros(0, dtype=np.int64)
+    dpay = np.empty(n, dtype=np.int64) if detail else np.zeros(0, dtype=np.int64)
+    for start in range(0, n, chunk):  # a loop over chunks of draws, not over draws
+        stop = min(n, start + chunk)
+        m = measures(*rows(start, stop))
+        npv[start:stop], net_a[start:stop] = m.npv, m.pv_net_by_agency
+        if detail:
+            be[start:stop], dpay[start:stop] = m.dual_running.break_even_year, m.discounted_payback_year
+        if progress is not None:
+            progress(stop, n)
+    if not (np.all(np.isfinite(npv)) and np.all(np.isfinite(net_a))):
+        raise ComputationError("a sensitivity case produced a non-finite NPV; check the inputs' ranges")
+    return BatchResult(npv, net_a, be, dpay)
 
 
 def npv_table(
@@ -121,25 +229,31 @@ def npv_table(
 ) -> BatchResult:
     """NPV (total and by agency) for every row of ``values``, evaluated in memory-bounded chunks."""
     values = np.asarray(values, dtype=np.float64)
-    n = values.shape[0]
-    A = len(c.agency_ids)
-    chunk = chunk_size or chunk_size_for(c.structure)
-    npv = np.empty(n)
-    net_a = np.empty((n, A))
-    be = np.empty(n, dtype=np.int64) if detail else np.zeros(0, dtype=np.int64)
-    dpay = np.empty(n, dtype=np.int64) if detail else np.zeros(0, dtype=np.int64)
-    for start in range(0, n, chunk):  # a loop over chunks of draws, not over draws
-        stop = min(n, start + chunk)
-        s, p = with_values(c, inputs, values[start:stop])
-        out = summarise_batch(s, p, detail=detail)
-        npv[start:stop], net_a[start:stop] = out[0], out[1]
-        if detail:
-            be[start:stop], dpay[start:stop] = out[2], out[3]
-        if progress is not None:
-            progress(stop, n)
-    if not (np.all(np.isfinite(npv)) and np.all(np.isfinite(net_a))):
-        raise ComputationError("a sensitivity case produced a non-finite NPV; check the inputs' ranges")
-    return BatchResult(npv, net_a, be, dpay)
+    return _npv_rows(
+        c,
+        values.shape[0],
+        lambda start, stop: with_values(c, inputs, values[start:stop]),
+        detail=detail,
+        chunk_size=chunk_size,
+        progress=progress,
+    )
+
+
+def npv_cases(
+    c: Compiled, inputs: Sequence[UncertainInput], which: NDArray[np.int64], xs: F, *, chunk_size: int | None = None
+) -> BatchResult:
+    """NPV (total and by agency) for one-at-a-time cases (see :func:`with_changes`), all in one batched
+    evaluation (memory-bounded chunks)."""
+    which = np.asarray(which, dtype=np.int64)
+    xs = np.asarray(xs, dtype=np.float64)
+    return _npv_rows(
+        c,
+        which.size,
+        lambda start, stop: with_changes(c, inputs, which[start:stop], xs[start:stop]),
+        detail=False,
+        chunk_size=chunk_size,
+        progress=None,
+    )
 
 
 def central_values(inputs: Sequence[UncertainInput]) -> F:

@@ -27,8 +27,9 @@ import numpy as np
 from numpy.typing import NDArray
 
 from ..appraisal.discounting import nominal_to_real, price_conversion_factor
-from ..appraisal.engine import Params, Structure, compile_scenario
+from ..appraisal.engine import Params, Structure, active_years, compile_scenario, unit_cost_table
 from ..errors import UsageError
+from ..inputs.registry import Entry, entry, outcome_entries
 from .optimism import GRADE_ORDER, OptimismTable, check_capital_options
 
 if TYPE_CHECKING:
@@ -36,24 +37,9 @@ if TYPE_CHECKING:
 
 F = NDArray[np.float64]
 
-# outcome field in the YAML -> (Params field, linear in NPV, whole years)
-OUTCOME_FIELDS: dict[str, tuple[str, bool, bool]] = {
-    "cohort": ("cohort", True, False),
-    "baseline_rate": ("baseline_rate", True, False),
-    "effect": ("effect", True, False),
-    "lag_years": ("lag", False, True),
-    "persistence_years": ("persistence", False, True),
-    "drop_off": ("drop_off", False, False),
-    "deadweight": ("deadweight", True, False),
-    "displacement": ("displacement", True, False),
-    "attribution": ("attribution", True, False),
-    "optimism_bias": ("optimism_bias", True, False),
-    "cashable_share": ("cashable_share", True, False),
-    "cashable_delay_years": ("cashable_delay", False, True),
-}
-SWITCHING_OUTCOME_FIELDS = ("cohort", "baseline_rate", "effect", "lag_years", "drop_off", "cashable_share")
-"""Outcome inputs that always get a switching value, ranged or not (the Green Book's key inputs)."""
-
+RATE_SEARCH_HIGH = 1.0
+"""Upper end of the discount rate's switching-value search. [fraction] (A constant rate given as an edit
+must also be a valid schedule band, at most 0.5: ``models.RateBand``.)"""
 
 # ---------------------------------------------------------------------------------------------
 # The input table
@@ -77,14 +63,18 @@ class UncertainInput:
     high: float
     distribution: str | None
     grade: str  # A, B, C, U or "assumption"
-    target: str  # a Params field, or "unit_cost_component", "unit_cost_scale", "growth", "discount_rate"
+    target: str  # the registry's ``applies``: a Params field, or "cost_amount", "cost_growth",
+    # "unit_cost_component", "unit_cost_scale", "discount_rate"
     index: int  # outcome or cost-line index
-    scale: float = 1.0  # multiplier into engine units (price conversion × optimism-bias factor)
+    scale: float = 1.0  # multiplier into engine units (price conversion × optimism-bias factor ×
+    # the central values of the other inputs multiplying the same Params cell)
     vector: F | None = None  # £ by agency (A,) or (O, A); growth: (2, T) active mask and exponents
     integer: bool = False
     linear: bool = False
     domain_low: float = 0.0
     domain_high: float = math.inf
+    cell: tuple[tuple[str, float], ...] = ()  # every input multiplying this Params cell: (id, central),
+    # this one included; empty when it is the cell's only term (see batch.with_values)
 
     @property
     def ranged(self) -> bool:
@@ -146,8 +136,9 @@ def _weakest(grades: Sequence[str]) -> str:
 
 
 def _quantity_input(
-    scenario: Scenario, q: Any, *, id: str, label: str, target: str, index: int, **kw: Any
+    scenario: Scenario, q: Any, e: Entry, horizon: int, *, id: str, label: str, index: int, **kw: Any
 ) -> UncertainInput:
+    """An input for the quantity ``q`` of registry entry ``e``: its range, and where it enters the engine."""
     value = float(q.value)
     low = float(q.low) if q.low is not None else value
     high = float(q.high) if q.high is not None else value
@@ -160,8 +151,12 @@ def _quantity_input(
         high=high,
         distribution=q.distribution,
         grade=_grade(scenario, q),
-        target=target,
+        target=e.applies,
         index=index,
+        integer=e.integer,
+        linear=e.linear,
+        domain_low=e.domain_low,
+        domain_high=e.high(horizon),
         **kw,
     )
 
@@ -174,23 +169,25 @@ def compile_uncertainty(
 ) -> Compiled:
     """The engine arrays and the table of uncertain inputs for ``scenario``.
 
+    Which quantities there are, their domains, whether the NPV is linear in them and where they enter
+    the engine come from the input registry (:mod:`costmodel.inputs.registry`); the arrays from the
+    engine's own compile step (:func:`costmodel.appraisal.engine.compile_scenario`).
+
     ``discount_rate_range`` (low, high) [fraction] makes the discount rate a ranged input too
     (triangular, mode = the schedule's first rate; every band moves with it), varied per draw.
 
     With ``optimism`` the central ``Params`` carry the optimism-bias corrections (costs up,
     benefits down) and every input's mapping includes them, so draws keep the corrections.
     """
-    structure, params = compile_scenario(scenario)
     p = scenario.proposal
     base = p.appraisal.price_base_year
     index = scenario.deflator.index
-    T = structure.n_years
-    aidx = {a: i for i, a in enumerate(structure.agency_ids)}
-    n_agencies, n_outcomes = len(aidx), len(p.outcomes)
+    T = p.appraisal.horizon_years
     corrections: list[Correction] = []
 
-    # --- costs: optimism-bias factors and inputs -------------------------------------------
+    # --- optimism-bias factors: costs up by grade (or capital), benefits down by grade ----------
     cost_factor = np.ones(len(p.prevention_costs))
+    benefit_factors: dict[tuple[int, int], float] = {}
     if optimism is not None:
         table = optimism.table
         category = check_capital_options(table, optimism.capital_category, optimism.mitigation)
@@ -209,10 +206,40 @@ def compile_uncertainty(
                 continue
             cost_factor[i] = 1.0 + pct
             corrections.append(Correction(f"prevention_costs.{line.id}", "costs up", grade, basis, pct))
+        if optimism.grades:
+            cg = optimism.table.confidence_grades
+            for o, oc in enumerate(p.outcomes):
+                for j, use in enumerate(oc.unit_costs):
+                    uc = scenario.unit_costs[use.unit_cost]
+                    counted = {
+                        "cohort": _grade(scenario, oc.cohort),
+                        "baseline_rate": _grade(scenario, oc.baseline_rate),
+                        "effect": _grade(scenario, oc.effect),
+                        "unit_cost": _unit_cost_grade(scenario, uc),
+                        "per_event": _grade(scenario, use.per_event) if use.per_event is not None else "A",
+                    }
+                    grade = _weakest([counted[name] for name in cg.benefit_grade_from])
+                    pct = cg.grades[grade].benefits  # type: ignore[index]
+                    benefit_factors[(o, j)] = 1.0 - pct
+                    corrections.append(
+                        Correction(
+                            f"outcomes.{oc.id}.unit_costs.{use.unit_cost}",
+                            "benefits down",
+                            grade,
+                            f"weakest confidence grade of {', '.join(cg.benefit_grade_from)}",
+                            pct,
+                        )
+                    )
+    structure, params = compile_scenario(scenario, benefit_factors or None)
+    if optimism is not None:
+        params = replace(params, cost_amount=params.cost_amount * cost_factor)
+    _, terms = unit_cost_table(scenario, benefit_factors or None)
 
     inputs: list[UncertainInput] = []
     candidates: list[UncertainInput] = []
-    t = np.arange(T, dtype=np.float64)
+
+    # --- cost lines: amounts and growth ------------------------------------------------------
+    amount_entry, growth_entry = entry("prevention_costs.*.amount"), entry("prevention_costs.*.growth")
     for i, line in enumerate(p.prevention_costs):
         if line.amount is None:
             continue
@@ -222,116 +249,88 @@ def compile_uncertainty(
         inp = _quantity_input(
             scenario,
             line.amount,
+            amount_entry,
+            T,
             id=f"prevention_costs.{line.id}.amount",
-            label=f"{line.label}: amount "
+            label=f"{line.label}: {amount_entry.name} "
             + ("(cash of each year)" if nominal else f"({line.amount.real_price_year} prices)"),
-            target="cost_amount",
             index=i,
             scale=k * cost_factor[i],
-            linear=True,
-            domain_high=1e12,
         )
         candidates.append(inp)
         if line.amount.low is not None:
             inputs.append(inp)
         if line.growth is not None and line.growth.low is not None:
-            end = line.end_year if line.end_year is not None else T - 1
-            active = ((t >= line.start_year) & (t <= end)).astype(np.float64)
+            active, since = active_years(line.start_year, line.end_year, T)
             if nominal:  # cash of each year: the active years carry the cash-to-real conversion
                 active = active * nominal_to_real(index, p.appraisal.first_year + np.arange(T), base)
-            expo = np.maximum(t - line.start_year, 0.0)
             g = _quantity_input(
                 scenario,
                 line.growth,
+                growth_entry,
+                T,
                 id=f"prevention_costs.{line.id}.growth",
-                label=f"{line.label}: real growth a year",
-                target="growth",
+                label=f"{line.label}: {growth_entry.name}",
                 index=i,
-                vector=np.stack([active, expo]),
-                domain_low=-0.5,
-                domain_high=0.5,
+                vector=np.stack([active, since]),
             )
             inputs.append(g)
             candidates.append(g)
 
-    # --- outcomes: unit-cost components (with benefit optimism bias) ------------------------
-    unit = np.zeros((n_outcomes, n_agencies))
+    # --- outcomes: units of each unit cost per event ------------------------------------------
+    per_event = entry("outcomes.*.unit_costs.*.per_event")
     uc_vectors: dict[str, F] = {}
-    for o, oc in enumerate(p.outcomes):
-        for use in oc.unit_costs:
-            uc = scenario.unit_costs[use.unit_cost]
-            per = use.per_event.value if use.per_event is not None else 1.0
-            k = price_conversion_factor(index, uc.price_year, base)
-            f = 1.0
-            if optimism is not None and optimism.grades:
-                cg = optimism.table.confidence_grades
-                counted = {
-                    "cohort": _grade(scenario, oc.cohort),
-                    "baseline_rate": _grade(scenario, oc.baseline_rate),
-                    "effect": _grade(scenario, oc.effect),
-                    "unit_cost": _unit_cost_grade(scenario, uc),
-                    "per_event": _grade(scenario, use.per_event) if use.per_event is not None else "A",
-                }
-                grade = _weakest([counted[name] for name in cg.benefit_grade_from])
-                pct = cg.grades[grade].benefits  # type: ignore[index]
-                f = 1.0 - pct
-                corrections.append(
-                    Correction(
-                        f"outcomes.{oc.id}.unit_costs.{use.unit_cost}",
-                        "benefits down",
-                        grade,
-                        f"weakest confidence grade of {', '.join(cg.benefit_grade_from)}",
-                        pct,
-                    )
-                )
-            vec = np.zeros(n_agencies)
-            for b in uc.bearers:
-                # same arithmetic and order as engine.compile_scenario, times the benefit factor
-                unit[o, aidx[b.agency]] += per * b.value * k * f
-                vec[aidx[b.agency]] += b.value * k * f
-            uc_vectors.setdefault(use.unit_cost, np.zeros((n_outcomes, n_agencies)))
-            uc_vectors[use.unit_cost][o] += per * vec
-            if use.per_event is not None:
-                inp = _quantity_input(
+    for term in terms:
+        oc = p.outcomes[term.outcome]
+        q = oc.unit_costs[term.use].per_event
+        uc = scenario.unit_costs[term.unit_cost]
+        uc_vectors.setdefault(term.unit_cost, np.zeros((len(p.outcomes), len(structure.agency_ids))))
+        uc_vectors[term.unit_cost][term.outcome] += term.per_event * term.by_agency
+        if q is not None and q.low is not None:
+            inputs.append(
+                _quantity_input(
                     scenario,
-                    use.per_event,
-                    id=f"outcomes.{oc.id}.unit_costs.{use.unit_cost}.per_event",
-                    label=f"{oc.label}: {uc.label} per event",
-                    target="unit_cost_component",
-                    index=o,
-                    vector=vec,
-                    linear=True,
-                    domain_high=1e6,
+                    q,
+                    per_event,
+                    T,
+                    id=f"outcomes.{oc.id}.unit_costs.{term.unit_cost}.per_event",
+                    label=f"{oc.label}: {uc.label} {per_event.name}",
+                    index=term.outcome,
+                    vector=term.by_agency,
                 )
-                if use.per_event.low is not None:
-                    inputs.append(inp)
+            )
 
+    # --- outcomes: every registered outcome quantity -----------------------------------------
+    entries = outcome_entries()
     for o, oc in enumerate(p.outcomes):
-        for name, (target, linear, integer) in OUTCOME_FIELDS.items():
-            q = getattr(oc, name)
-            if integer:
-                lo_dom, hi_dom = (1.0 if name == "persistence_years" else 0.0), float(T)
-            elif name == "cohort":
-                lo_dom, hi_dom = 0.0, 1e9
-            else:
-                lo_dom, hi_dom = 0.0, 1.0
+        present = [(e, q) for e in entries if (q := getattr(oc, e.key, None)) is not None]
+        for e, q in present:
+            cell = tuple(
+                (f"outcomes.{oc.id}.{x.key}", float(xq.value)) for x, xq in present if x.applies == e.applies
+            )
+            scale = (
+                math.prod(c for cid, c in cell if cid != f"outcomes.{oc.id}.{e.key}")
+                if len(cell) > 1
+                else 1.0
+            )
             inp = _quantity_input(
                 scenario,
                 q,
-                id=f"outcomes.{oc.id}.{name}",
-                label=f"{oc.label}: {name.replace('_', ' ')}",
-                target=target,
+                e,
+                T,
+                id=f"outcomes.{oc.id}.{e.key}",
+                label=f"{oc.label}: {e.name}",
                 index=o,
-                linear=linear,
-                integer=integer,
-                domain_low=lo_dom,
-                domain_high=hi_dom,
+                scale=scale,
+                cell=cell if len(cell) > 1 else (),
             )
             if q.low is not None:
                 inputs.append(inp)
-            if q.low is not None or name in SWITCHING_OUTCOME_FIELDS:
+            if q.low is not None or e.switching:
                 candidates.append(inp)
 
+    # --- whole unit costs (switching values only) ---------------------------------------------
+    uc_entry = entry("unit_costs.*")
     for uc_id, vectors in uc_vectors.items():
         uc = scenario.unit_costs[uc_id]
         total = float(sum(b.value for b in uc.bearers))
@@ -341,17 +340,18 @@ def compile_uncertainty(
             UncertainInput(
                 id=f"unit_costs.{uc_id}",
                 label=f"Unit cost: {uc.label} ({uc.price_year} prices, all bearers)",
-                unit="GBP_per_unit",
+                unit=uc_entry.unit,
                 low=total,
                 central=total,
                 high=total,
                 distribution=None,
                 grade=_unit_cost_grade(scenario, uc),
-                target="unit_cost_scale",
+                target=uc_entry.applies,
                 index=-1,
                 vector=vectors,
-                linear=True,
-                domain_high=1e12,
+                linear=uc_entry.linear,
+                domain_low=uc_entry.domain_low,
+                domain_high=uc_entry.high(T),
             )
         )
     rate0 = float(params.rates[0])
@@ -361,25 +361,26 @@ def compile_uncertainty(
             f"a discount-rate range must satisfy 0 <= low <= {rate0:g} (the schedule's rate) <= high <= 0.5 "
             f"(got {rate_low:g}, {rate_high:g})"
         )
+    rate = entry("appraisal.discount_rate")
     discount = UncertainInput(
-        id="appraisal.discount_rate",
-        label="Discount rate (real; later bands of the schedule move with it)",
-        unit="fraction",
+        id=rate.template,
+        label=rate.label,
+        unit=rate.unit,
         low=float(rate_low),
         central=rate0,
         high=float(rate_high),
         distribution=None,
         grade="A",
-        target="discount_rate",
+        target=rate.applies,
         index=-1,
-        domain_high=1.0,
+        linear=rate.linear,
+        domain_low=rate.domain_low,
+        domain_high=RATE_SEARCH_HIGH,
     )
     candidates.append(discount)
     if discount_rate_range is not None:
         inputs.append(discount)
 
-    if optimism is not None:
-        params = replace(params, cost_amount=params.cost_amount * cost_factor, unit_cost=unit)
     seen: set[str] = set()
     unique = []
     for c in candidates:

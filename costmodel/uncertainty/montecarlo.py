@@ -10,11 +10,10 @@ from typing import TYPE_CHECKING
 import numpy as np
 from numpy.typing import NDArray
 
-from ..appraisal.chain import appraise
-from ..appraisal.engine import MONEY_TOLERANCE
+from ..appraisal.engine import MONEY_TOLERANCE, measures
 from ..errors import UsageError
 from ..inputs.distributions import sample
-from .batch import chunk_size_for, npv_table, summarise_batch
+from .batch import chunk_size_for, npv_table
 from .compile import OptimismSettings, UncertainInput, compile_uncertainty
 from .limits import DEFAULT_DRAWS, DEFAULT_SEED, MAX_DRAWS
 
@@ -141,11 +140,7 @@ def simulate(
         dpay[start:stop] = res.discounted_payback_year
         if progress is not None:
             progress(stop, draws)
-    central = (
-        appraise(scenario).npv
-        if optimism is None
-        else float(summarise_batch(c.structure, c.params, detail=False)[0])
-    )
+    central = measures(c.structure, c.params).npv  # the deterministic NPV (with any optimism corrections)
     return Simulation(
         draws,
         seed,

@@ -12,11 +12,11 @@ from numpy.typing import NDArray
 
 from ..appraisal.chain import appraise
 from ..appraisal.discounting import appraisal_rates
-from ..appraisal.engine import MONEY_TOLERANCE
+from ..appraisal.engine import MONEY_TOLERANCE, measures
 from ..errors import UsageError
 from ..formatting import MINUS, money, percent
 from ..inputs.loading import load_reference
-from .batch import central_values, npv_table, summarise_batch, with_values
+from .batch import npv_cases, npv_table, with_values
 from .compile import Compiled, Correction, OptimismSettings, UncertainInput, compile_uncertainty
 from .optimism import OptimismTable, check_capital_options, load_optimism_table
 
@@ -59,11 +59,9 @@ def tornado(c: Compiled, central: TenYearTest | None = None) -> Tornado:
     result = central if central is not None else appraise(c.scenario)
     ranged = [i for i in c.inputs if i.ranged]
     K = len(ranged)
-    values = np.tile(central_values(ranged), (2 * K, 1))
-    rows = np.arange(K)
-    values[2 * rows, rows] = [i.low for i in ranged]
-    values[2 * rows + 1, rows] = [i.high for i in ranged]
-    res = npv_table(c, ranged, values) if K else None
+    which = np.repeat(np.arange(K), 2)  # rows 2k, 2k + 1: input k at its low, then its high
+    xs = np.array([x for i in ranged for x in (i.low, i.high)], dtype=np.float64)
+    res = npv_cases(c, ranged, which, xs) if K else None
     bars = []
     for k, inp in enumerate(ranged):
         assert res is not None
@@ -133,21 +131,83 @@ def switching_values(c: Compiled, inputs: Sequence[UncertainInput] | None = None
     cands = list(inputs if inputs is not None else c.candidates)
     names = {a.id: a.name for a in c.scenario.agencies}
     cols = ["total", *c.agency_ids]
-    out: list[SwitchingValue] = []
-    for inp in cands:
+    # 1. every input's first evaluations (two points, a grid or every whole year) in one batched call
+    points = [_scan_points(inp) for inp in cands]
+    which = np.repeat(np.arange(len(cands)), [p.size for p in points])
+    f = _evaluate_cases(c, cands, which, np.concatenate(points) if points else np.zeros(0))
+    bounds = np.concatenate([[0], np.cumsum([p.size for p in points])]).astype(int)
+    results: list[list[SwitchingValue]] = []
+    brackets: list[_Bracket] = []
+    for k, inp in enumerate(cands):
+        fk = f[bounds[k] : bounds[k + 1]]
         if inp.integer:
-            out += _switch_integer(c, inp, cols, names)
+            results.append(_switch_integer(inp, points[k], fk, cols, names))
         elif inp.linear:
-            out += _switch_linear(c, inp, cols, names)
+            results.append(_switch_linear(inp, points[k], fk, cols, names))
         else:
-            out += _switch_bisect(c, inp, cols, names)
-    return out
+            found, open_brackets = _switch_grid(inp, points[k], fk, cols, names)
+            results.append(found)
+            brackets += [_Bracket(k, *b) for b in open_brackets]
+    # 2. bisection of every bracket of every input at once
+    if brackets:
+        for b, x in zip(brackets, _bisect(c, cands, brackets), strict=True):
+            results[b.input].append(SwitchingValue(cands[b.input], cols[b.column], float(x), None, "bisection"))
+        order = {w: i for i, w in enumerate(cols)}
+        for k in {b.input for b in brackets}:
+            results[k].sort(key=lambda sv: order[sv.agency])
+    return [sv for found in results for sv in found]
 
 
-def _evaluate_at(c: Compiled, inp: UncertainInput, xs: F) -> F:
-    """(len(xs), 1 + A): total NPV then each agency's, with ``inp`` at each of ``xs``."""
-    res = npv_table(c, [inp], np.asarray(xs, dtype=np.float64)[:, None])
+@dataclass(frozen=True)
+class _Bracket:
+    """A sign change of one NPV column between two values of one input, to refine by bisection."""
+
+    input: int  # index into the candidates
+    column: int  # 0 = total, 1 + a = agency a
+    low: float
+    high: float
+    f_low: float  # that NPV at ``low`` [£]
+
+
+def _scan_points(inp: UncertainInput) -> F:
+    """The values of ``inp`` at which its switching value search first evaluates the NPVs."""
+    if inp.integer:
+        return np.arange(int(inp.domain_low), int(inp.domain_high) + 1, dtype=np.float64)
+    if inp.linear:
+        x0 = inp.central
+        span = max(inp.high - inp.low, abs(x0), 1.0 if inp.unit != "fraction" else 0.5)
+        x1 = min(inp.domain_high, x0 + span)
+        if x1 <= x0:
+            x1 = max(inp.domain_low, x0 - span)
+        return np.array([x0, x1])
+    return np.unique(np.append(np.linspace(inp.domain_low, inp.domain_high, GRID_POINTS), inp.central))
+
+
+def _evaluate_cases(c: Compiled, inputs: Sequence[UncertainInput], which: NDArray[np.int64], xs: F) -> F:
+    """(rows, 1 + A): total NPV then each agency's, with ``inputs[which[r]]`` at ``xs[r]`` in row r."""
+    res = npv_cases(c, inputs, which, xs)
     return np.column_stack([res.npv, res.npv_by_agency])
+
+
+def _bisect(c: Compiled, inputs: Sequence[UncertainInput], brackets: Sequence[_Bracket]) -> F:
+    """Roots of every bracket's NPV column to machine precision; each step one batched call."""
+    which = np.array([b.input for b in brackets], dtype=np.int64)
+    col = np.array([b.column for b in brackets], dtype=np.int64)
+    a = np.array([b.low for b in brackets])
+    b_ = np.array([b.high for b in brackets])
+    fa = np.array([b.f_low for b in brackets])
+    rows = np.arange(which.size)
+    for _ in range(BISECTION_STEPS):  # vectorised over every bracket at once
+        m = 0.5 * (a + b_)
+        fm = _evaluate_cases(c, inputs, which, m)[rows, col]
+        left = np.sign(fm) == np.sign(fa)
+        a = np.where(left, m, a)
+        fa = np.where(left, fm, fa)
+        b_ = np.where(left, b_, m)
+    ends = _evaluate_cases(c, inputs, np.concatenate([which, which]), np.concatenate([a, b_]))
+    fa_end = ends[rows, col]
+    fb_end = ends[which.size + rows, col]
+    return np.where(np.abs(fa_end) <= np.abs(fb_end), a, b_)
 
 
 def _unchanged(inp: UncertainInput, who: str, names: dict[str, str], method: str) -> SwitchingValue:
@@ -170,14 +230,10 @@ def _domain_text(inp: UncertainInput) -> str:
 
 
 def _switch_linear(
-    c: Compiled, inp: UncertainInput, cols: list[str], names: dict[str, str]
+    inp: UncertainInput, xs: F, f: F, cols: list[str], names: dict[str, str]
 ) -> list[SwitchingValue]:
-    x0 = inp.central
-    span = max(inp.high - inp.low, abs(x0), 1.0 if inp.unit != "fraction" else 0.5)
-    x1 = min(inp.domain_high, x0 + span)
-    if x1 <= x0:
-        x1 = max(inp.domain_low, x0 - span)
-    f = _evaluate_at(c, inp, np.array([x0, x1]))
+    """Exact roots of an input the NPVs are affine in, from the NPVs ``f`` at two values ``xs``."""
+    x0, x1 = float(xs[0]), float(xs[1])
     out = []
     for j, who in enumerate(cols):
         f0, f1 = float(f[0, j]), float(f[1, j])
@@ -208,14 +264,15 @@ def _switch_linear(
     return out
 
 
-def _switch_bisect(
-    c: Compiled, inp: UncertainInput, cols: list[str], names: dict[str, str]
-) -> list[SwitchingValue]:
-    grid = np.unique(np.append(np.linspace(inp.domain_low, inp.domain_high, GRID_POINTS), inp.central))
-    f = _evaluate_at(c, inp, grid)  # (G, C)
+def _switch_grid(
+    inp: UncertainInput, grid: F, f: F, cols: list[str], names: dict[str, str]
+) -> tuple[list[SwitchingValue], list[tuple[int, float, float, float]]]:
+    """From the NPVs ``f`` on a grid of ``inp``'s domain: the answers already known (no change, no
+    sign change, an exact zero on the grid) and, for the other columns, the bracket nearest the
+    central value (column, low, high, NPV at low) for bisection."""
     ci = int(np.searchsorted(grid, inp.central))
     out: list[SwitchingValue] = []
-    lo_x, hi_x, lo_f, who_idx = [], [], [], []
+    brackets: list[tuple[int, float, float, float]] = []
     for j, who in enumerate(cols):
         col = f[:, j]
         if np.ptp(col) <= MONEY_TOLERANCE:
@@ -233,36 +290,15 @@ def _switch_bisect(
             )
             continue
         k = int(flips[np.argmin(np.abs(flips + 0.5 - ci))])
-        lo_x.append(grid[k])
-        hi_x.append(grid[k + 1])
-        lo_f.append(col[k])
-        who_idx.append(j)
-    if who_idx:
-        a = np.array(lo_x)
-        b = np.array(hi_x)
-        fa = np.array(lo_f)
-        sel = np.array(who_idx)
-        for _ in range(BISECTION_STEPS):  # vectorised over every agency's bracket at once
-            m = 0.5 * (a + b)
-            fm = _evaluate_at(c, inp, m)[np.arange(m.size), sel]
-            left = np.sign(fm) == np.sign(fa)
-            a = np.where(left, m, a)
-            fa = np.where(left, fm, fa)
-            b = np.where(left, b, m)
-        fa_end = _evaluate_at(c, inp, a)[np.arange(a.size), sel]
-        fb_end = _evaluate_at(c, inp, b)[np.arange(b.size), sel]
-        root = np.where(np.abs(fa_end) <= np.abs(fb_end), a, b)
-        for x, j in zip(root, who_idx, strict=True):
-            out.append(SwitchingValue(inp, cols[j], float(x), None, "bisection"))
-    order = {w: i for i, w in enumerate(cols)}
-    return sorted(out, key=lambda s: order[s.agency])
+        brackets.append((j, float(grid[k]), float(grid[k + 1]), float(col[k])))
+    return out, brackets
 
 
 def _switch_integer(
-    c: Compiled, inp: UncertainInput, cols: list[str], names: dict[str, str]
+    inp: UncertainInput, xs: F, f: F, cols: list[str], names: dict[str, str]
 ) -> list[SwitchingValue]:
-    xs = np.arange(int(inp.domain_low), int(inp.domain_high) + 1, dtype=np.float64)
-    f = _evaluate_at(c, inp, xs)
+    """The smallest whole number of years at which each NPV changes sign, from the NPVs ``f`` at every
+    whole number ``xs`` of the domain."""
     ci = int(np.flatnonzero(xs == inp.central)[0]) if inp.central in xs else 0
     out = []
     for j, who in enumerate(cols):
@@ -327,8 +363,8 @@ def discount_rate_sensitivity(c: Compiled, user_rates: Sequence[float] = ()) -> 
     rates = np.stack([x[2] for x in cases])
     s, p = with_values(c, [], np.zeros((len(cases), 0)))
     p = replace(p, rates=rates)
-    npv, net_a = summarise_batch(s, p, detail=False)
-    return [RateCase(sid, label, float(npv[i]), net_a[i]) for i, (sid, label, _) in enumerate(cases)]
+    m = measures(s, p)
+    return [RateCase(sid, label, float(m.npv[i]), m.pv_net_by_agency[i]) for i, (sid, label, _) in enumerate(cases)]
 
 
 @dataclass(frozen=True)
@@ -360,7 +396,8 @@ def optimism_effect(
     cat = check_capital_options(table, capital_category, mitigation)
     without = appraise(scenario)
     cw = compile_uncertainty(scenario, settings)
-    npv, net_a = summarise_batch(cw.structure, cw.params, detail=False)
+    m = measures(cw.structure, cw.params)
+    npv, net_a = m.npv, m.pv_net_by_agency
     cg = table.confidence_grades
     note = (
         cg.assumption

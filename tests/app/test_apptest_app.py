@@ -80,7 +80,7 @@ def test_table_edit_changes_npv():
     at = start()
     before = npv(at)
     at.switch_page(EDIT).run()
-    # row 2 of the first outcome's table is the effect (see costmodel.inputs.editing.OUTCOME_FIELDS)
+    # row 2 of the first outcome's table is the effect (the input registry's order, costmodel.inputs.registry)
     at.session_state["ed-example:youth_work-1-0"] = {
         "edited_rows": {2: {"Value": 0.2}},
         "added_rows": [],

@@ -15,6 +15,7 @@ from costmodel.appraisal.chain import appraise
 from costmodel.inputs.loading import load_proposal
 from costmodel.pooling.accounting import appraise_pool
 from costmodel.pooling.views import cash_requirement_table, fair_share_table, flows_table, partner_table
+from tests.app.tabs import open_tab
 
 ROOT = Path(__file__).resolve().parents[2]
 APP = str(ROOT / "app.py")
@@ -36,7 +37,7 @@ def tab_labels(at: AppTest) -> list[str]:
 
 
 def pooling_tab(at: AppTest):
-    return next(t for t in at.tabs if t.label == "Pooling")
+    return open_tab(at, "Pooling")
 
 
 def frames(tab) -> list:
@@ -97,7 +98,7 @@ def test_solver_rule_changes_the_proposed_shares():
 
 def test_download_buttons_exist_and_are_named_after_the_proposal():
     at = start("early_help_pooled")
-    downloads = next(t for t in at.tabs if t.label == "Downloads")
+    downloads = open_tab(at, "Downloads")
     labels = [b.label for b in downloads.get("download_button")]
     for wanted in ("Excel workbook (.xlsx)", "Briefing (HTML)", "Briefing (Markdown)"):
         assert wanted in labels

@@ -18,6 +18,7 @@ from costmodel.inputs.loading import load_proposal
 from costmodel.uncertainty.limits import MAX_DRAWS
 from costmodel.uncertainty.montecarlo import simulate
 from costmodel.uncertainty.sensitivity import optimism_effect
+from tests.app.tabs import open_tab
 
 ROOT = Path(__file__).resolve().parents[2]
 APP = str(ROOT / "app.py")
@@ -32,11 +33,12 @@ def start(stem: str | None = "youth_work") -> AppTest:
     elif stem != "youth_work":
         at.selectbox(key="proposal_choice").set_value(f"example:{stem}").run()
     assert not at.exception, [e.value for e in at.exception]
+    open_tab(at, "Uncertainty")  # only the open tab runs
     return at
 
 
 def tab(at: AppTest, label: str):
-    return next(t for t in at.tabs if t.label == label)
+    return open_tab(at, label)
 
 
 def frame_with(t, column: str):
@@ -53,6 +55,7 @@ def metrics(t) -> dict[str, str]:
 
 
 def run_simulation(at: AppTest, draws: int, seed: int) -> None:
+    open_tab(at, "Uncertainty")
     at.number_input(key=DRAWS_KEY).set_value(draws)
     at.number_input(key=SEED_KEY).set_value(seed)
     next(b for b in at.button if b.label == "Run simulation").click()

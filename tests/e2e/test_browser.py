@@ -7,6 +7,7 @@ import os
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from pathlib import Path
@@ -29,13 +30,15 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_server(port: int) -> subprocess.Popen:
+def start_server(port: int, data_dir: str | None = None) -> subprocess.Popen:
+    """The app on ``port``, saving linked scenarios in ``data_dir`` (a new temporary folder by default)."""
+    env = os.environ | {"COSTMODEL_DATA_DIR": data_dir or tempfile.mkdtemp(prefix="costmodel-e2e-")}
     cmd = [
         sys.executable, str(ROOT / "scripts" / "serve_app.py"),  # what `bash scripts/app` runs
         "--server.headless=true", f"--server.port={port}", "--server.address=127.0.0.1",
         "--server.fileWatcherType=none", "--browser.gatherUsageStats=false",
     ]  # fmt: skip
-    return subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    return subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
 
 
 def wait_healthy(url: str, proc: subprocess.Popen, tries: int = 150) -> None:
