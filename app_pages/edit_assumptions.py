@@ -17,6 +17,7 @@ from app_pages.common import Draft, draft_outcome, require_result
 from costmodel.formatting import money, ratio
 from costmodel.inputs.editing import DELETE, editable_quantities, problems_by_path
 from costmodel.inputs.loading import load_reference
+from costmodel.inputs.registry import entry
 from costmodel.inputs.yamlio import parse_yaml
 
 d, result = require_result()
@@ -68,10 +69,9 @@ st.subheader("Appraisal")
 ap = proposal.appraisal
 schedules = [s.id for s in load_reference().discount_schedules]
 labels = {s.id: s.label for s in load_reference().discount_schedules}
-settings = [
-    ("appraisal.horizon_years", "Horizon (years)", ap.horizon_years),
-    ("appraisal.firm_budget_years", "Firm-budget years", ap.firm_budget_years),
-    ("appraisal.first_year", "First year (year 0, e.g. 2027 = 2027-28)", ap.first_year),
+settings = [  # labels from the input registry (costmodel.inputs.registry)
+    (path, entry(path).label, getattr(ap, path.split(".")[1]))
+    for path in ("appraisal.horizon_years", "appraisal.firm_budget_years", "appraisal.first_year")
 ]
 new_edits = dict(d.edits)
 cols = st.columns(4)
@@ -90,7 +90,7 @@ with cols[3]:
     options = schedules if ap.discount_schedule in schedules else [ap.discount_schedule, *schedules]
     if key not in st.session_state:
         st.session_state[key] = current(path, ap.discount_schedule)
-    value = st.selectbox("Discount schedule", options, format_func=lambda s: labels.get(s, s), key=key)
+    value = st.selectbox(entry(path).label, options, format_func=lambda s: labels.get(s, s), key=key)
     show_problems(path)
     if value != current(path, ap.discount_schedule):
         new_edits[path] = value

@@ -24,9 +24,32 @@ from .uncertainty.limits import DEFAULT_DRAWS, DEFAULT_SEED, MAX_DRAWS
 EXIT_OK, EXIT_INPUT, EXIT_INTERNAL = 0, 1, 2
 
 
-def _overrides(args: argparse.Namespace):
-    from .inputs.loading import Overrides
+FLAGS: dict[str, str] = {
+    "appraisal.horizon_years": "--horizon",
+    "appraisal.firm_budget_years": "--firm-years",
+    "appraisal.discount_rate": "--discount",
+    "appraisal.discount_schedule": "--discount",
+    "draws": "--draws",
+    "seed": "--seed",
+    "scale": "--scale",
+    "user_rates": "--rates",
+    "discount_rate_range": "--discount-range",
+    "capital_category": "--capital-category",
+    "mitigation": "--mitigation",
+}
+"""The field (an input path or an API argument) each command-line flag sets: the library's errors name
+the field, and only the CLI says which flag that was."""
 
+
+def _message(exc: CostModelError) -> str:
+    """An error in the CLI's words: a field the user set with a flag is named by that flag."""
+    if isinstance(exc, UsageError) and exc.field in FLAGS:
+        return f"{FLAGS[exc.field]} {exc.rule}"
+    return str(exc)
+
+
+def _overrides(args: argparse.Namespace) -> dict[str, object]:
+    """The appraisal flags as edits of the proposal (``appraisal.*`` path -> value)."""
     rate = schedule = None
     if getattr(args, "discount", None):
         text = args.discount.strip()
@@ -47,12 +70,13 @@ def _overrides(args: argparse.Namespace):
                 raise UsageError(
                     f"--discount {text} looks like a percentage: write {rate / 100:g} for {rate:g}%"
                 )
-    return Overrides(
-        horizon_years=getattr(args, "horizon", None),
-        firm_budget_years=getattr(args, "firm_years", None),
-        discount_schedule=schedule,
-        discount_rate=rate,
-    )
+    edits = {
+        "appraisal.horizon_years": getattr(args, "horizon", None),
+        "appraisal.firm_budget_years": getattr(args, "firm_years", None),
+        "appraisal.discount_schedule": schedule,
+        "appraisal.discount_rate": rate,
+    }
+    return {path: value for path, value in edits.items() if value is not None}
 
 
 def write_output(text: str | bytes, path: str | None, out: TextIO) -> None:
@@ -133,7 +157,7 @@ def cmd_validate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
                     f"{_count(len(p.outcomes), 'outcome')}, {savings}{_count(len(p.sources), 'source')} of its own)\n"
                 )
         except CostModelError as exc:
-            err.write(f"{exc}\n")
+            err.write(f"{_message(exc)}\n")
             status = EXIT_INPUT
     return status
 
@@ -596,7 +620,7 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None, err: Text
     try:
         return int(args.func(args, out, err))
     except CostModelError as exc:
-        err.write(f"{exc}\n")
+        err.write(f"{_message(exc)}\n")
         return EXIT_INPUT
     except KeyboardInterrupt:
         err.write("interrupted\n")

@@ -81,4 +81,21 @@ class OutputError(CostModelError, OSError):
 
 
 class UsageError(CostModelError, ValueError):
-    """A command-line option or API argument is out of its allowed range."""
+    """An API argument or an edit is out of its allowed range.
+
+    ``field`` names what was wrong as the library knows it: an argument (``draws``) or an input path
+    (``appraisal.horizon_years``); the message then reads ``field rule``. The library never names a
+    command-line flag: only the CLI maps a field to its flag (``costmodel.cli.FLAGS``).
+    """
+
+    def __init__(self, message: str, *, field: str = ""):
+        self.field = field
+        self.rule = message
+        super().__init__(f"{field} {message}" if field else message)
+
+    def __reduce__(self):  # picklable despite the keyword-only field
+        return (_usage_error, (self.rule, self.field))
+
+
+def _usage_error(message: str, field: str) -> UsageError:
+    return UsageError(message, field=field)

@@ -49,7 +49,7 @@ description: Small numbers a person can check.
 area: Test
 kind: new_spending
 appraisal: {{first_year: 2024, horizon_years: 2, firm_budget_years: 1, price_base_year: 2024,
-            discount_schedule: {schedule}}}
+            {schedule}}}
 unit_cost_library: null
 agencies:
   - {{id: council, name: Council}}
@@ -123,7 +123,7 @@ responsibility_charges:
 """
 
 
-def hand(extra: str = POOL, schedule: str = "constant_0", name: str = "hand.yaml"):
+def hand(extra: str = POOL, schedule: str = "discount_rate: 0", name: str = "hand.yaml"):
     text = HAND.format(extra=extra, schedule=schedule)
     return appraise(load_proposal(name, text=text))
 
@@ -167,7 +167,7 @@ def test_hand_worked_pool_undiscounted():
 
 def test_hand_worked_discounted_two_years():
     # At 3.5%: year 1 is worth 1/1.035. NPV = 20 + 20/1.035 = 39.3237...
-    pr = appraise_pool(hand(schedule="green_book_standard"))
+    pr = appraise_pool(hand(schedule="discount_schedule: green_book_standard"))
     df1 = 1 / 1.035
     assert sum(p.pv_net_after for p in pr.positions) == pytest.approx(20 + 20 * df1)
     assert by_id(pr)["police"].pv_net_after == pytest.approx(6 + 6 * df1)
@@ -190,7 +190,7 @@ def test_hand_worked_responsibility_charge():
 
 def test_infeasible_explained():
     # Cost £200 a year instead of £100: NPV = 2 x (120 - 200) = -160 < 0, so no agreement can work.
-    text = HAND.format(extra=POOL, schedule="constant_0").replace(
+    text = HAND.format(extra=POOL, schedule="discount_rate: 0").replace(
         "value: 100, unit: GBP_per_year", "value: 200, unit: GBP_per_year"
     )
     fs = appraise_pool(appraise(load_proposal("hand.yaml", text=text)), "proportional").fair_share

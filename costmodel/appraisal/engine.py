@@ -31,6 +31,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -120,10 +121,12 @@ def first_year_staying_nonnegative(cumulative: F, tolerance: float = MONEY_TOLER
 
     ``cumulative`` has shape (..., T); returns (...,).
     """
-    ok = cumulative >= -tolerance
-    stays = np.flip(np.logical_and.accumulate(np.flip(ok, axis=-1), axis=-1), axis=-1)
-    first = np.argmax(stays, axis=-1)
-    return np.where(stays.any(axis=-1), first, -1).astype(np.int64)
+    bad = ~(cumulative >= -tolerance)  # (..., T); NaN counts as below zero
+    n = bad.shape[-1]
+    if n == 0:
+        return np.full(bad.shape[:-1], -1, dtype=np.int64)
+    first = np.where(bad.any(axis=-1), n - np.argmax(bad[..., ::-1], axis=-1), 0)  # after the last bad year
+    return np.where(first < n, first, -1).astype(np.int64)
 
 
 def first_year_true(flags: NDArray[np.bool_]) -> NDArray[np.int64]:
@@ -439,7 +442,9 @@ def evaluate(s: Structure, p: Params, *, detail: bool = True) -> Flows:
         costs = np.swapaxes(amount[..., :, None] * s.cost_shape, -1, -2) @ s.cost_payer
 
     gross, keep, cash_share, unit = outcome_terms(s, p)
-    batch = np.broadcast_shapes(amount.shape[:-1], gross.shape[:-2], unit.shape[:-2], np.shape(p.rates)[:-1])
+    batch = np.broadcast_shapes(
+        costs.shape[:-2], gross.shape[:-2], keep.shape[:-1], cash_share.shape[:-2], unit.shape[:-2], np.shape(p.rates)[:-1]
+    )
     events = gross * keep[..., None]  # (*B, O, T) [events]
     u = unit[..., :, None, :]  # (*B, O, 1, A) [£ per event]
     # sums over outcomes in outcome order, from zero: savings[t, a] = sum_o events[o, t] * unit[o, a]
@@ -494,7 +499,9 @@ def evaluate_summary(s: Structure, p: Params) -> Summary:
     pv_costs = line_pv @ s.cost_payer  # (*B, A)
 
     gross, keep, cash_share, unit = outcome_terms(s, p)
-    batch = np.broadcast_shapes(amount.shape[:-1], gross.shape[:-2], unit.shape[:-2], df.shape[:-1])
+    batch = np.broadcast_shapes(
+        pv_costs.shape[:-1], gross.shape[:-2], keep.shape[:-1], cash_share.shape[:-2], unit.shape[:-2], df.shape[:-1]
+    )
     unit_total = unit.sum(axis=-1)  # (*B, O) [£ per event, all agencies]
     events = gross * keep[..., None]  # (*B, O, T) [events]
     pv_events = np.sum(events * df[..., None, :], axis=-1)  # (*B, O)
@@ -558,18 +565,52 @@ class BatchMeasures:
     """The Ten Year Test figures every draw, sensitivity case or area needs, over batch axes (*B).
 
     :func:`summarise` reads the central case's figures from here (batch shape ()), and the Monte
-    Carlo, tornado and switching values read theirs from the same function, so a simulation with
-    zero-width ranges reproduces the deterministic figures exactly.
+    Carlo, tornado and switching values read theirs from the same object, so a simulation with
+    zero-width ranges reproduces the deterministic figures exactly. Payback years and dual running
+    are computed when first read, so a caller pays only for the figures it uses.
     """
 
-    pv_costs_by_agency: F  # (*B, A) [£]
-    pv_savings_by_agency: F  # (*B, A) [£]
-    pv_net_by_agency: F  # (*B, A) [£]
-    npv: F  # (*B,) whole public sector [£]
-    payback_year: NDArray[np.int64]  # (*B,) undiscounted; -1 if not within the horizon
-    discounted_payback_year: NDArray[np.int64]  # (*B,) -1 if not within the horizon
-    dual_running: DualRunningArrays  # from yearly totals of all agencies
     summary: Summary
+
+    @cached_property
+    def pv_costs_by_agency(self) -> F:
+        """(*B, A) [£]"""
+        return self.summary.pv_costs
+
+    @cached_property
+    def pv_savings_by_agency(self) -> F:
+        """(*B, A) [£]"""
+        return self.summary.pv_savings
+
+    @cached_property
+    def pv_net_by_agency(self) -> F:
+        """(*B, A) [£]"""
+        return self.summary.pv_savings - self.summary.pv_costs
+
+    @cached_property
+    def npv(self) -> F:
+        """(*B,) whole public sector [£]"""
+        return self.summary.pv_savings.sum(axis=-1) - self.summary.pv_costs.sum(axis=-1)
+
+    @cached_property
+    def net_by_year(self) -> F:
+        """(*B, T) savings - costs, all agencies, undiscounted [£]"""
+        return self.summary.savings - self.summary.costs
+
+    @cached_property
+    def payback_year(self) -> NDArray[np.int64]:
+        """(*B,) first year the cumulative undiscounted net stays >= 0; -1 if not within the horizon"""
+        return first_year_staying_nonnegative(np.cumsum(self.net_by_year, axis=-1))
+
+    @cached_property
+    def discounted_payback_year(self) -> NDArray[np.int64]:
+        """(*B,) as :attr:`payback_year`, discounted; -1 if not within the horizon"""
+        return first_year_staying_nonnegative(np.cumsum(self.net_by_year * self.summary.factors, axis=-1))
+
+    @cached_property
+    def dual_running(self) -> DualRunningArrays:
+        """Dual running from the yearly totals of all agencies."""
+        return dual_running_arrays(self.summary.costs, self.summary.cashable)
 
 
 def measures(s: Structure, p: Params) -> BatchMeasures:
@@ -577,18 +618,7 @@ def measures(s: Structure, p: Params) -> BatchMeasures:
 
     Vectorised over leading batch axes; memory and time scale with draws × (years + agencies).
     """
-    sm = evaluate_summary(s, p)
-    net_t = sm.savings - sm.costs  # (*B, T) [£]
-    return BatchMeasures(
-        pv_costs_by_agency=sm.pv_costs,
-        pv_savings_by_agency=sm.pv_savings,
-        pv_net_by_agency=sm.pv_savings - sm.pv_costs,
-        npv=sm.pv_savings.sum(axis=-1) - sm.pv_costs.sum(axis=-1),
-        payback_year=first_year_staying_nonnegative(np.cumsum(net_t, axis=-1)),
-        discounted_payback_year=first_year_staying_nonnegative(np.cumsum(net_t * sm.factors, axis=-1)),
-        dual_running=dual_running_arrays(sm.costs, sm.cashable),
-        summary=sm,
-    )
+    return BatchMeasures(evaluate_summary(s, p))
 
 
 # ---------------------------------------------------------------------------------------------

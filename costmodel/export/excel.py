@@ -32,6 +32,7 @@ from .. import __version__
 from ..appraisal.engine import MONEY_TOLERANCE
 from ..formatting import fy_label
 from ..inputs.models import GRADE_MEANINGS
+from ..inputs.registry import outcome_entries
 from ..present.report import CONVENTIONS
 from .formula import Evaluator, cell_name, col_letters
 
@@ -407,6 +408,8 @@ class _Builder:
 
         self.section(s, "Outcomes: acute demand avoided (added, for a cut)")
         self.outcome_rows: list[dict[str, int]] = []
+        # per outcome: "param*key" for each registry entry that multiplies a Params field
+        self.outcome_scales: list[list[str]] = []
         # per outcome: (unit cost id, Inputs row of its units per event)
         self.outcome_uses: list[list[tuple[str, int]]] = []
         for o, oc in enumerate(p.outcomes):
@@ -421,31 +424,27 @@ class _Builder:
                     label, quantity.value, unit, prov=quantity, where=f"{_w}.{name}", style=style
                 )
 
-            rows["cohort"] = q("cohort", "Cohort: people reached each year", "people per year")
-            rows["intake_start"] = self.input_row(
-                "First intake year", oc.intake_start_year, "appraisal year", style="input_int"
-            )
-            end = oc.intake_end_year if oc.intake_end_year is not None else self.T - 1
-            rows["intake_end"] = self.input_row(
-                "Last intake year",
-                end,
-                "appraisal year",
-                style="input_int",
-                note=None if oc.intake_end_year is not None else "default: the last appraisal year",
-            )
-            rows["baseline_rate"] = q("baseline_rate", "Baseline rate without the prevention", "fraction")
-            rows["effect"] = q("effect", "Effect: relative change in that rate", "fraction")
-            rows["lag"] = q("lag_years", "Lag before the effect starts", "years", "input_int")
-            rows["persistence"] = q("persistence_years", "Persistence of the effect", "years", "input_int")
-            rows["drop_off"] = q("drop_off", "Drop-off each year after the first", "fraction")
-            rows["deadweight"] = q("deadweight", "Deadweight", "fraction")
-            rows["displacement"] = q("displacement", "Displacement", "fraction")
-            rows["attribution"] = q("attribution", "Attribution to others", "fraction")
-            rows["optimism_bias"] = q("optimism_bias", "Optimism bias correction", "fraction")
-            rows["cashable_share"] = q("cashable_share", "Cashable share of savings", "fraction")
-            rows["cashable_delay"] = q(
-                "cashable_delay_years", "Delay before savings can be cashed", "years", "input_int"
-            )
+            scales: list[str] = []
+            for e in outcome_entries():  # the input registry's outcome quantities, in its order
+                if getattr(oc, e.key, None) is None:
+                    continue
+                key = e.applies if e.role == "sets" else e.key
+                if e.role == "scales":
+                    scales.append(f"{e.applies}*{e.key}")
+                rows[key] = q(e.key, e.label, e.unit.replace("_", " "), "input_int" if e.integer else None)
+                if e.key == "cohort":
+                    rows["intake_start"] = self.input_row(
+                        "First intake year", oc.intake_start_year, "appraisal year", style="input_int"
+                    )
+                    end = oc.intake_end_year if oc.intake_end_year is not None else self.T - 1
+                    rows["intake_end"] = self.input_row(
+                        "Last intake year",
+                        end,
+                        "appraisal year",
+                        style="input_int",
+                        note=None if oc.intake_end_year is not None else "default: the last appraisal year",
+                    )
+            self.outcome_scales.append(scales)
             uses = []
             for j, use in enumerate(oc.unit_costs):
                 uc = sc.unit_costs[use.unit_cost]
@@ -704,8 +703,10 @@ class _Builder:
             s.put(s.row, 0, oc.label, "subsection")
             s.row += 1
 
-            def ref(name: str, _rows=rows) -> str:
-                return I.ref(_rows[name], I_VALUE)
+            def ref(name: str, _rows=rows, _scales=self.outcome_scales[o]) -> str:
+                # a Params field times every registry entry that scales it (none in the shipped models)
+                factors = [k.split("*", 1)[1] for k in _scales if k.split("*", 1)[0] == name]
+                return "*".join(I.ref(_rows[k], I_VALUE) for k in [name, *factors])
 
             add_row = self.calc_row(
                 "Additionality factor (1-deadweight)(1-displacement)(1-attribution)(1-optimism bias)",

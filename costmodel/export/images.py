@@ -76,7 +76,7 @@ def chart_image(
     if fmt not in FORMATS:
         raise UsageError(f"unknown image format {fmt!r}; choose png or svg")
     if not 0.25 <= scale <= 8:
-        raise UsageError(f"--scale must be between 0.25 and 8 (got {scale:g})")
+        raise UsageError(f"must be between 0.25 and 8 (got {scale:g})", field="scale")
     spec = chart_spec(kind, result, width=width, height=height)
     import vl_convert as vlc
 

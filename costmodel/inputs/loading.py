@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-from collections.abc import Collection, Iterator
+from collections.abc import Collection, Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -29,26 +29,35 @@ from .models import (
     UnitCost,
     UnitCostLibrary,
 )
+from .registry import Entry, entry, id_path, index_path, template_of
 from .yamlio import ParsedYaml, dotted, locate, parse_yaml, problems_from_validation, read_text
 
 REFERENCE_PATH = Path(__file__).parent.parent / "data" / "reference.yaml"
 M = TypeVar("M", bound=BaseModel)
 
 
+Edits = Mapping[str, Any]
+"""A scenario is a base file plus edits: input path (by id, :mod:`costmodel.inputs.registry`) -> value,
+e.g. ``{"appraisal.horizon_years": 15, "appraisal.discount_rate": 0.03,
+"outcomes.first_time_entrants.effect": 0.2}``."""
+
+
 @dataclass(frozen=True)
 class Overrides:
-    """Command-line or app overrides of a proposal's appraisal settings."""
+    """The usual appraisal overrides, written as :data:`Edits` by :meth:`edits` (a convenience: any
+    ``Edits`` mapping is accepted wherever an ``Overrides`` is)."""
 
     horizon_years: int | None = None
     firm_budget_years: int | None = None
     discount_schedule: str | None = None
     discount_rate: float | None = None  # a constant rate [fraction] instead of a schedule
 
+    def edits(self) -> dict[str, Any]:
+        names = ("horizon_years", "firm_budget_years", "discount_schedule", "discount_rate")
+        return {f"appraisal.{n}": getattr(self, n) for n in names if getattr(self, n) is not None}
+
     def is_empty(self) -> bool:
-        return all(
-            v is None
-            for v in (self.horizon_years, self.firm_budget_years, self.discount_schedule, self.discount_rate)
-        )
+        return not self.edits()
 
 
 @dataclass(frozen=True)
@@ -85,8 +94,11 @@ class Scenario:
     @property
     def inputs_sha256(self) -> str:
         """SHA-256 of the resolved inputs (canonical JSON), so a figure can be traced to its exact assumptions."""
+        proposal = self.proposal.model_dump(mode="json")
+        if proposal["appraisal"].get("discount_rate") is None:  # added later: unset, it keeps old hashes
+            proposal["appraisal"].pop("discount_rate", None)
         payload = {
-            "proposal": self.proposal.model_dump(mode="json"),
+            "proposal": proposal,
             "agencies": [a.model_dump(mode="json") for a in self.agencies],
             "sources": {k: v.model_dump(mode="json") for k, v in sorted(self.sources.items())},
             "unit_costs": {k: v.model_dump(mode="json") for k, v in sorted(self.unit_costs.items())},
@@ -150,7 +162,7 @@ def kind_of_file(parsed: ParsedYaml) -> str:
 
 def load_proposal(
     path: str | os.PathLike[str],
-    overrides: Overrides | None = None,
+    overrides: Overrides | Edits | None = None,
     *,
     text: str | None = None,
 ) -> Scenario:
@@ -160,8 +172,9 @@ def load_proposal(
     ----------
     path : path-like
         The proposal file (used in messages and to find the unit-cost library).
-    overrides : Overrides, optional
-        Replace the horizon, firm-budget years or discounting.
+    overrides : Edits or Overrides, optional
+        Edits on top of the file: input path (by id) -> value, e.g. ``{"appraisal.horizon_years": 15}``
+        (see :func:`edit_proposal`).
     text : str, optional
         The file's content, if already in memory (e.g. an upload); ``path`` is then only a name.
     """
@@ -171,7 +184,7 @@ def load_proposal(
 
 
 def scenario_from_parsed(
-    parsed: ParsedYaml, overrides: Overrides | None = None, *, library_dir: str | None = None
+    parsed: ParsedYaml, overrides: Overrides | Edits | None = None, *, library_dir: str | None = None
 ) -> Scenario:
     proposal = _validate(parsed, Proposal)
     lib, lib_parsed = None, None
@@ -191,9 +204,10 @@ def scenario_from_parsed(
                     col=col,
                 ) from None
             raise
-    if overrides is not None and not overrides.is_empty():
-        proposal = _apply_overrides(proposal, overrides)
-    return _resolve(proposal, parsed, lib, lib_parsed, overrides)
+    edits = overrides.edits() if isinstance(overrides, Overrides) else dict(overrides or {})
+    if edits:
+        proposal = edit_proposal(proposal, edits)
+    return _resolve(proposal, parsed, lib, lib_parsed)
 
 
 def _file_stamp(path: str) -> tuple[int, int]:
@@ -211,45 +225,79 @@ def _library_cached(path: str, mtime_ns: int, size: int) -> tuple[UnitCostLibrar
     return _validate(parsed, UnitCostLibrary), parsed
 
 
-def _apply_overrides(proposal: Proposal, ov: Overrides) -> Proposal:
-    settings = proposal.appraisal.model_dump()
-    if ov.horizon_years is not None:
-        if not 1 <= ov.horizon_years <= 100:
-            raise UsageError(f"--horizon must be between 1 and 100 years (got {ov.horizon_years})")
-        settings["horizon_years"] = ov.horizon_years
-        settings["firm_budget_years"] = min(settings["firm_budget_years"], ov.horizon_years)
-    if ov.firm_budget_years is not None:
-        if not 0 <= ov.firm_budget_years <= settings["horizon_years"]:
-            raise UsageError(
-                f"--firm-years must be between 0 and the horizon ({settings['horizon_years']}) (got {ov.firm_budget_years})"
-            )
-        settings["firm_budget_years"] = ov.firm_budget_years
-    if ov.discount_schedule is not None:
-        settings["discount_schedule"] = ov.discount_schedule
-    if ov.discount_rate is not None:
-        if not 0 <= ov.discount_rate <= 0.5:
-            raise UsageError(
-                f"--discount rate must be a fraction between 0 and 0.5, e.g. 0.035 for 3.5% (got {ov.discount_rate:g})"
-            )
-        settings["discount_schedule"] = constant_schedule_id(ov.discount_rate)
+def _check_edit(path: str, e: Entry, value: Any, horizon: int) -> None:
+    """Refuse a value outside the registry's domain, naming the field (never a CLI flag)."""
+    if e.unit == "id":
+        if not isinstance(value, str):
+            raise UsageError(f"must be an id (got {value!r})", field=path)
+        return
+    if value is None and e.optional:
+        return
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise UsageError(f"must be a number (got {value!r})", field=path)
+    if e.integer and not float(value).is_integer():
+        raise UsageError(f"must be a whole number (got {value!r})", field=path)
+    low, high = e.domain_low, e.high(horizon)
+    if not low <= value <= high:  # NaN fails too
+        unit = " years" if e.unit == "years" else ""
+        raise UsageError(f"must be between {low:g} and {high:g}{unit} (got {value:g})", field=path)
+
+
+def edit_proposal(proposal: Proposal, edits: Edits) -> Proposal:
+    """The proposal with ``edits`` applied (path by id -> value), checked against the input registry's
+    domains and then the model's rules; a refused edit is a :class:`UsageError` naming its path.
+
+    A quantity's path sets its value (``outcomes.fte.effect``, or ``...effect.value``/``.low``/``.high``).
+    Appraisal settings follow the usual rules: ``appraisal.discount_rate`` (a constant real rate)
+    replaces the schedule and ``appraisal.discount_schedule`` replaces a constant rate; a new horizon
+    alone brings the firm-budget years within it.
+    """
     data = proposal.model_dump()
-    data["appraisal"] = settings
-    return Proposal.model_validate(data, strict=False)
-
-
-def constant_schedule_id(rate: float) -> str:
-    return "constant_" + f"{rate:.6f}".rstrip("0").rstrip(".").replace(".", "_")
-
-
-def _constant_schedule(schedule_id: str) -> DiscountSchedule | None:
-    if not schedule_id.startswith("constant_"):
-        return None
+    ap = data["appraisal"]
+    if "appraisal.horizon_years" in edits and "appraisal.firm_budget_years" not in edits:
+        horizon = edits["appraisal.horizon_years"]
+        if isinstance(horizon, int) and not isinstance(horizon, bool):
+            ap["firm_budget_years"] = max(0, min(ap["firm_budget_years"], horizon))
+    order = sorted(edits, key=lambda k: k != "appraisal.horizon_years")  # the horizon bounds the others
+    for path in order:
+        value = edits[path]
+        parts = index_path(data, path).split(".")
+        field_name = parts[-1] if parts[-1] in ("value", "low", "high") else None
+        template = template_of(path)
+        try:
+            e = entry(template.rsplit(".", 1)[0] if field_name else template)
+        except KeyError:
+            raise UsageError(
+                "is not an input that can be set (see costmodel.inputs.registry)", field=path
+            ) from None
+        horizon = ap["horizon_years"]
+        _check_edit(path, e, value, horizon)
+        node: Any = data
+        for part in parts[:-1]:
+            node = node[int(part)] if isinstance(node, list) else node.get(part)
+            if node is None:
+                raise UsageError("is not in this proposal", field=path)
+        last = parts[-1]
+        target = node.get(last) if isinstance(node, dict) else None
+        if isinstance(target, dict) and "value" in target:
+            node, last = target, "value"
+        if not isinstance(node, dict):
+            raise UsageError("is not in this proposal", field=path)
+        node[last] = value
+        if path == "appraisal.discount_schedule":
+            ap["discount_rate"] = None
     try:
-        rate = float(schedule_id[len("constant_") :].replace("_", ".", 1))
-    except ValueError:
-        return None
+        return Proposal.model_validate(data, strict=False)
+    except ValidationError as exc:
+        first = exc.errors(include_url=False)[0]
+        where = id_path(data, ".".join(str(x) for x in first["loc"]))
+        raise UsageError(str(first["msg"]).removeprefix("Value error, "), field=where) from None
+
+
+def constant_schedule(rate: float) -> DiscountSchedule:
+    """A single real rate for every year (``appraisal.discount_rate``), as a schedule."""
     return DiscountSchedule(
-        id=schedule_id,
+        id="constant",
         label=f"Constant {rate:.4%} real (user override)",
         bands=[{"from_year": 0, "rate": rate}],  # type: ignore[list-item]
         source="user_override",
@@ -414,7 +462,6 @@ def _resolve(
     parsed: ParsedYaml,
     lib: UnitCostLibrary | None,
     lib_parsed: ParsedYaml | None,
-    overrides: Overrides | None,
 ) -> Scenario:
     path = parsed.path
     problems: list[Problem] = []
@@ -446,7 +493,11 @@ def _resolve(
     schedules = {s.id: s for s in ref.discount_schedules}
     deflators = {d.id: d for d in ref.deflators}
     ap = proposal.appraisal
-    schedule = schedules.get(ap.discount_schedule) or _constant_schedule(ap.discount_schedule)
+    schedule = (
+        constant_schedule(ap.discount_rate)
+        if ap.discount_rate is not None
+        else schedules.get(ap.discount_schedule)
+    )
     if schedule is None:
         problem(
             ("appraisal", "discount_schedule"),

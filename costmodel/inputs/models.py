@@ -22,6 +22,8 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
 
+from .registry import describe
+
 SCHEMA_VERSION = 1
 
 Id = Annotated[
@@ -415,8 +417,10 @@ class Appraisal(StrictModel):
         description="Financial year whose prices all figures are converted to."
     )
     discount_schedule: Id = Field(
-        default="green_book_standard",
-        description="Discount-rate schedule: green_book_standard, green_book_health or green_book_lower_rate.",
+        default="green_book_standard", description=describe("appraisal.discount_schedule")
+    )
+    discount_rate: Annotated[float, Field(ge=0, le=0.5)] | None = Field(
+        default=None, description=describe("appraisal.discount_rate")
     )
     deflator: Id = Field(
         default="hmt_gdp_deflator",
@@ -453,15 +457,15 @@ class CostLine(StrictModel):
     label: Text
     paid_by: Id = Field(description="Agency id of the budget that pays.")
     kind: Literal["capital", "one_off", "recurring"]
-    amount: MoneyQ | None = Field(default=None, description="A one-off sum, or the amount each year.")
-    by_year: MoneyByYear | None = Field(default=None, description="Explicit amounts for consecutive years.")
+    amount: MoneyQ | None = Field(default=None, description=describe("prevention_costs.*.amount"))
+    by_year: MoneyByYear | None = Field(default=None, description=describe("prevention_costs.*.by_year"))
     start_year: Annotated[int, Field(ge=0, le=99)] = Field(
         default=0, description="First appraisal year it is paid in."
     )
     end_year: Annotated[int, Field(ge=0, le=99)] | None = Field(
         default=None, description="Last appraisal year of a recurring cost (default: end of the horizon)."
     )
-    growth: GrowthQ | None = Field(default=None, description="Real growth per year of a recurring amount.")
+    growth: GrowthQ | None = Field(default=None, description=describe("prevention_costs.*.growth"))
 
     @model_validator(mode="after")
     def _one_profile(self):
@@ -492,7 +496,9 @@ class UnitCostUse(StrictModel):
     """A unit cost incurred by each outcome event, optionally several units per event."""
 
     unit_cost: Id = Field(description="Id of a unit cost in the library or in this file.")
-    per_event: PerEventQ | None = Field(default=None, description="Units of this cost per event (default 1).")
+    per_event: PerEventQ | None = Field(
+        default=None, description=describe("outcomes.*.unit_costs.*.per_event")
+    )
 
 
 class Outcome(StrictModel):
@@ -501,40 +507,24 @@ class Outcome(StrictModel):
     id: Id
     label: Text
     description: Text | None = None
-    cohort: PeoplePerYearQ = Field(description="People reached (new intake) each year. [people per year]")
+    cohort: PeoplePerYearQ = Field(description=describe("outcomes.*.cohort"))
     intake_start_year: Annotated[int, Field(ge=0, le=99)] = 0
     intake_end_year: Annotated[int, Field(ge=0, le=99)] | None = Field(
         default=None, description="Last appraisal year with a new intake (default: end of the horizon)."
     )
-    baseline_rate: FractionQ = Field(
-        description="Without the prevention, the share of the cohort who incur the outcome each year. [fraction]"
-    )
-    effect: SignedFractionQ = Field(
-        description="Relative change in that rate: the reduction achieved (for a cut, the increase caused); "
-        "negative when the spending adds demand (more referrals). [fraction]"
-    )
+    baseline_rate: FractionQ = Field(description=describe("outcomes.*.baseline_rate"))
+    # signed (issue 11): negative when the spending adds demand (more referrals)
+    effect: SignedFractionQ = Field(description=describe("outcomes.*.effect"))
     unit_costs: Annotated[list[UnitCostUse], Field(min_length=1)]
-    lag_years: YearsQ = Field(description="Years after intake before the effect starts. [years]")
-    persistence_years: YearsQ = Field(
-        description="Years the effect lasts for each intake (at least 1). [years]"
-    )
-    drop_off: FractionQ = Field(
-        description="Share of the remaining effect lost each year after the first. [fraction]"
-    )
-    deadweight: FractionQ = Field(
-        description="Share of the change that would have happened anyway. [fraction]"
-    )
-    displacement: FractionQ = Field(description="Share of the change that moves elsewhere. [fraction]")
-    attribution: FractionQ = Field(description="Share of the change due to other organisations. [fraction]")
-    optimism_bias: FractionQ = Field(
-        description="Downward correction for over-optimistic evidence. [fraction]"
-    )
-    cashable_share: FractionQ = Field(
-        description="Share of the saving that can be taken out of budgets. [fraction]"
-    )
-    cashable_delay_years: YearsQ = Field(
-        description="Years after the effect starts before the cashable share can be released. [years]"
-    )
+    lag_years: YearsQ = Field(description=describe("outcomes.*.lag_years"))
+    persistence_years: YearsQ = Field(description=describe("outcomes.*.persistence_years"))
+    drop_off: FractionQ = Field(description=describe("outcomes.*.drop_off"))
+    deadweight: FractionQ = Field(description=describe("outcomes.*.deadweight"))
+    displacement: FractionQ = Field(description=describe("outcomes.*.displacement"))
+    attribution: FractionQ = Field(description=describe("outcomes.*.attribution"))
+    optimism_bias: FractionQ = Field(description=describe("outcomes.*.optimism_bias"))
+    cashable_share: FractionQ = Field(description=describe("outcomes.*.cashable_share"))
+    cashable_delay_years: YearsQ = Field(description=describe("outcomes.*.cashable_delay_years"))
 
     @model_validator(mode="after")
     def _windows(self):
@@ -639,10 +629,8 @@ class Financing(StrictModel):
     """An invest-to-save (early-action) fund lending the dual-running gap, repaid from cashable savings."""
 
     fund: Text = Field(description="Name of the fund.")
-    interest_rate: FractionQ = Field(
-        description="Nominal (cash) interest rate charged per year, e.g. a PWLB rate. [fraction]"
-    )
-    term_years: YearsQ = Field(description="Agreed repayment term. [years]")
+    interest_rate: FractionQ = Field(description=describe("financing.interest_rate"))
+    term_years: YearsQ = Field(description=describe("financing.term_years"))
 
 
 class Proposal(StrictModel):

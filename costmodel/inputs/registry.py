@@ -83,6 +83,7 @@ class Entry:
     short: str = ""  # short name; default: the last key with spaces
     optional: bool = False  # the model field may be absent
     default: float | None = None  # the engine's value when an optional field is absent
+    description: str = ""  # the JSON Schema's description of the model field
 
     @property
     def key(self) -> str:
@@ -116,6 +117,7 @@ def _outcome(
     role: Literal["sets", "scales"] = "sets",
     optional: bool = False,
     default: float | None = None,
+    description: str = "",
 ) -> Entry:
     return Entry(
         f"outcomes.*.{key}",
@@ -130,6 +132,7 @@ def _outcome(
         switching=switching,
         optional=optional,
         default=default,
+        description=description,
     )
 
 
@@ -139,48 +142,73 @@ ENTRIES: tuple[Entry, ...] = (
           "structure", integer=True, editable=False),
     Entry("appraisal.horizon_years", "years", "Horizon (years)", 1, 100, "structure", integer=True,
           editable=False),
-    Entry("appraisal.firm_budget_years", "years", "Firm-budget years", 0, 100, "structure", integer=True,
+    Entry("appraisal.firm_budget_years", "years", "Firm-budget years", 0, HORIZON, "structure", integer=True,
           editable=False),
     Entry("appraisal.price_base_year", "financial_year", "Price base year", 1900, 2200, "structure",
           integer=True, editable=False),
     Entry("appraisal.discount_rate", "fraction", "Discount rate (real; later bands of the schedule move with it)",
-          0.0, 0.5, "discount_rate", switching=True, editable=False, optional=True),
+          0.0, 0.5, "discount_rate", switching=True, editable=False, optional=True,
+          description="A constant real discount rate for every year, instead of the schedule (for sensitivity). "
+                      "[fraction]"),
+    Entry("appraisal.discount_schedule", "id", "Discount schedule", 0, 0, "structure", editable=False,
+          description="Discount-rate schedule: green_book_standard, green_book_health or green_book_lower_rate."),
+    Entry("appraisal.deflator", "id", "Deflator", 0, 0, "structure", editable=False,
+          description="Deflator used to convert price years and cash: a shipped one or one under 'deflators'."),
     # --- prevention costs ------------------------------------------------------------------------
     Entry("prevention_costs.*.amount", "GBP", "amount", 0.0, 1e12, "cost_amount", linear=True,
-          switching=True, optional=True),
+          switching=True, optional=True,
+          description="A one-off sum, or the amount each year."),
     Entry("prevention_costs.*.by_year", "GBP_per_year", "amounts by year", 0.0, 1e12, "cost_profile",
-          editable=False, optional=True),
+          editable=False, optional=True,
+          description="Explicit amounts for consecutive years."),
     Entry("prevention_costs.*.growth", "fraction_per_year", "real growth", -0.5, 0.5, "cost_growth",
-          editable=False, optional=True, short="real growth a year"),
+          editable=False, optional=True, short="real growth a year",
+          description="Real growth per year of a recurring amount."),
     # --- outcomes (in the Edit page's and the workbook's order) ----------------------------------
     _outcome("cohort", "people_per_year", "Cohort: people reached each year", "cohort", high=1e9,
-             switching=True),
+             switching=True,
+             description="People reached (new intake) each year. [people per year]"),
     _outcome("baseline_rate", "fraction", "Baseline rate without the prevention", "baseline_rate",
-             switching=True),
-    _outcome("effect", "fraction", "Effect: relative change in that rate", "effect", switching=True),
+             switching=True,
+             description="Without the prevention, the share of the cohort who incur the outcome each year. [fraction]"),
+    _outcome("effect", "fraction", "Effect: relative change in that rate", "effect", low=-1.0, switching=True,
+             description="Relative change in that rate: the reduction achieved (for a cut, the increase caused); "
+                         "negative when the spending adds demand (more referrals). [fraction]"),
     _outcome("lag_years", "years", "Lag before the effect starts", "lag", high=HORIZON, linear=False,
-             switching=True),
+             switching=True,
+             description="Years after intake before the effect starts. [years]"),
     _outcome("persistence_years", "years", "Persistence of the effect", "persistence", low=1.0,
-             high=HORIZON, linear=False),
+             high=HORIZON, linear=False,
+             description="Years the effect lasts for each intake (at least 1). [years]"),
     _outcome("drop_off", "fraction", "Drop-off each year after the first", "drop_off", linear=False,
-             switching=True),
-    _outcome("deadweight", "fraction", "Deadweight", "deadweight"),
-    _outcome("displacement", "fraction", "Displacement", "displacement"),
-    _outcome("attribution", "fraction", "Attribution to others", "attribution"),
-    _outcome("optimism_bias", "fraction", "Optimism bias correction", "optimism_bias"),
-    _outcome("cashable_share", "fraction", "Cashable share of savings", "cashable_share", switching=True),
+             switching=True,
+             description="Share of the remaining effect lost each year after the first. [fraction]"),
+    _outcome("deadweight", "fraction", "Deadweight", "deadweight",
+             description="Share of the change that would have happened anyway. [fraction]"),
+    _outcome("displacement", "fraction", "Displacement", "displacement",
+             description="Share of the change that moves elsewhere. [fraction]"),
+    _outcome("attribution", "fraction", "Attribution to others", "attribution",
+             description="Share of the change due to other organisations. [fraction]"),
+    _outcome("optimism_bias", "fraction", "Optimism bias correction", "optimism_bias",
+             description="Downward correction for over-optimistic evidence. [fraction]"),
+    _outcome("cashable_share", "fraction", "Cashable share of savings", "cashable_share", switching=True,
+             description="Share of the saving that can be taken out of budgets. [fraction]"),
     _outcome("cashable_delay_years", "years", "Delay before savings can be cashed", "cashable_delay",
-             high=HORIZON, linear=False),
+             high=HORIZON, linear=False,
+             description="Years after the effect starts before the cashable share can be released. [years]"),
     Entry("outcomes.*.unit_costs.*.per_event", "units_per_event", "Units per event", 0.0, 1e6,
-          "unit_cost_component", linear=True, optional=True, short="per event"),
+          "unit_cost_component", linear=True, optional=True, short="per event",
+          description="Units of this cost per event (default 1)."),
     # --- unit costs (the library's, and the proposal's own) --------------------------------------
     Entry("unit_costs.*", "GBP_per_unit", "Unit cost (all bearers)", 0.0, 1e12, "unit_cost_scale",
           linear=True, switching=True, editable=False),
     # --- financing -------------------------------------------------------------------------------
-    Entry("financing.interest_rate", "fraction", "Fund's real interest rate", 0.0, 1.0, "financing",
-          editable=False, optional=True),
+    Entry("financing.interest_rate", "fraction", "Fund's nominal interest rate", 0.0, 1.0, "financing",
+          editable=False, optional=True,
+          description="Nominal (cash) interest rate charged per year, e.g. a PWLB rate. [fraction]"),
     Entry("financing.term_years", "years", "Repayment term", 0, 100, "financing", integer=True,
-          editable=False, optional=True),
+          editable=False, optional=True,
+          description="Agreed repayment term. [years]"),
     # --- pooled budgets and responsibility charges -----------------------------------------------
     Entry("pool.partners.*.contributions.*.fixed", "GBP_per_year", "cash contribution", 0.0, 1e12,
           "pooling", editable=False, optional=True),
@@ -360,8 +388,8 @@ def settings(proposal: Any, *, unit_costs: Mapping[str, Any] | None = None) -> l
 
 
 def describe(template: str) -> str:
-    """A JSON Schema description for a registered quantity: its words, unit and domain."""
+    """The JSON Schema description of a registered quantity's model field (the models read it here)."""
     e = entry(template)
-    high = "the horizon" if e.domain_high == HORIZON else f"{e.domain_high:g}"
-    whole = "whole " if e.integer else ""
-    return f"{e.label[:1].upper()}{e.label[1:]}. [{e.unit}; {whole}{e.domain_low:g} to {high}]"
+    if e.description:
+        return e.description
+    return f"{e.label[:1].upper()}{e.label[1:]}. [{e.unit.replace('_', ' ')}]"

@@ -66,6 +66,7 @@ def sensitivity_to_dict(s: Sensitivity) -> dict[str, Any]:
         "discount_rates": [
             {
                 "schedule": c.schedule,
+                **({"rate": c.rate} if c.rate is not None else {}),
                 "label": c.label,
                 "npv": _p(c.npv),
                 "agencies": [{"id": a, "npv": _p(v)} for a, v in zip(ids, c.npv_by_agency, strict=True)],

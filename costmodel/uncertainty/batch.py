@@ -40,18 +40,21 @@ DIRECT_TARGETS = tuple(n for n in PARAM_FIELDS if n not in ("unit_cost", "rates"
 class _Batch:
     """Central ``Params`` broadcast to B rows; a field is copied only when a row of it changes."""
 
-    def __init__(self, c: Compiled, B: int) -> None:
+    def __init__(self, c: Compiled, B: int, *, broadcast: bool = True) -> None:
         self.c = c
         self.B = B
-        self.arrays: dict[str, F] = {
-            n: np.broadcast_to(getattr(c.params, n), (B, *np.shape(getattr(c.params, n)))) for n in PARAM_FIELDS
-        }
+        # without ``broadcast``, a field no row changes keeps its central shape: the engine broadcasts it,
+        # so work on it (e.g. discount factors when the rate does not vary) is done once, not per row
+        self.arrays: dict[str, F] = {n: getattr(c.params, n) for n in PARAM_FIELDS}
+        if broadcast:
+            self.arrays = {n: np.broadcast_to(a, (B, *np.shape(a))) for n, a in self.arrays.items()}
         self.owned: set[str] = set()
         self.cost_shape = c.structure.cost_shape
 
     def writable(self, name: str) -> F:
         if name not in self.owned:
-            self.arrays[name] = np.array(self.arrays[name], dtype=np.float64, copy=True)
+            central = getattr(self.c.params, name)
+            self.arrays[name] = np.array(np.broadcast_to(central, (self.B, *np.shape(central))), dtype=np.float64)
             self.owned.add(name)
         return self.arrays[name]
 
@@ -73,16 +76,19 @@ def _growth_rows(inp: UncertainInput, x: F) -> F:
     return active * (1.0 + x[:, None]) ** expo
 
 
-def with_values(c: Compiled, inputs: Sequence[UncertainInput], values: F) -> tuple[Structure, Params]:
+def with_values(
+    c: Compiled, inputs: Sequence[UncertainInput], values: F, *, broadcast: bool = True
+) -> tuple[Structure, Params]:
     """Batched engine inputs: row b of ``values`` (shape (B, K)) sets input k to ``values[b, k]``.
 
     Inputs not listed stay at their central (compiled) values. Returns a ``Structure`` (whose
     ``cost_shape`` gains the batch axis only if a growth rate varies) and ``Params`` with leading
     axis B. The inputs are applied a group at a time (one fancy-indexed assignment per engine
-    field), not one input at a time.
+    field), not one input at a time. With ``broadcast=False`` the fields no input changes keep their
+    central shape (no batch axis), which the engine broadcasts.
     """
     values = np.asarray(values, dtype=np.float64)
-    batch = _Batch(c, values.shape[0])
+    batch = _Batch(c, values.shape[0], broadcast=broadcast)
     targets = np.array([inp.target for inp in inputs], dtype=object)
     varying = {inp.id: k for k, inp in enumerate(inputs)}
     shared = np.array([sum(cid in varying for cid, _ in inp.cell) > 1 for inp in inputs], dtype=bool)
@@ -133,11 +139,12 @@ def with_changes(
     """Batched engine inputs for one-at-a-time cases: row r sets ``inputs[which[r]]`` to ``xs[r]`` and
     keeps every other input central (the tornado's and the switching values' cases, stacked).
 
-    Each row equals ``with_values(c, [inputs[which[r]]], [[xs[r]]])``, without a (rows × inputs) matrix.
+    Each row equals ``with_values(c, [inputs[which[r]]], [[xs[r]]])``, without a (rows × inputs) matrix;
+    fields no row changes keep their central shape (no batch axis), which the engine broadcasts.
     """
     which = np.asarray(which, dtype=np.int64)
     xs = np.asarray(xs, dtype=np.float64)
-    batch = _Batch(c, which.size)
+    batch = _Batch(c, which.size, broadcast=False)
     targets = np.array([inp.target for inp in inputs], dtype=object)[which]
     index = np.array([inp.index for inp in inputs], dtype=np.int64)[which]
     central = np.array([inp.central for inp in inputs], dtype=np.float64)[which]
@@ -232,7 +239,7 @@ def npv_table(
     return _npv_rows(
         c,
         values.shape[0],
-        lambda start, stop: with_values(c, inputs, values[start:stop]),
+        lambda start, stop: with_values(c, inputs, values[start:stop], broadcast=False),
         detail=detail,
         chunk_size=chunk_size,
         progress=progress,

@@ -358,8 +358,9 @@ def compile_uncertainty(
     rate_low, rate_high = discount_rate_range if discount_rate_range is not None else (rate0, rate0)
     if not 0 <= rate_low <= rate0 <= rate_high <= 0.5:
         raise UsageError(
-            f"a discount-rate range must satisfy 0 <= low <= {rate0:g} (the schedule's rate) <= high <= 0.5 "
-            f"(got {rate_low:g}, {rate_high:g})"
+            f"must satisfy 0 <= low <= {rate0:g} (the schedule's rate) <= high <= 0.5 "
+            f"(got {rate_low:g}, {rate_high:g})",
+            field="discount_rate_range",
         )
     rate = entry("appraisal.discount_rate")
     discount = UncertainInput(

@@ -79,14 +79,15 @@ class Simulation:
 def check_draws(draws: object, seed: object) -> tuple[int, int]:
     """Validate the number of draws and the seed; one clear line if either is out of range."""
     if isinstance(draws, bool) or not isinstance(draws, (int, np.integer)):
-        raise UsageError(f"--draws must be a whole number between 1 and {MAX_DRAWS:,} (got {draws!r})")
+        raise UsageError(f"must be a whole number between 1 and {MAX_DRAWS:,} (got {draws!r})", field="draws")
     if not 1 <= int(draws) <= MAX_DRAWS:
         raise UsageError(
-            f"--draws must be between 1 and {MAX_DRAWS:,} (got {int(draws):,}); "
-            "10,000 draws give probabilities to within about ±1 percentage point"
+            f"must be between 1 and {MAX_DRAWS:,} (got {int(draws):,}); "
+            "10,000 draws give probabilities to within about ±1 percentage point",
+            field="draws",
         )
     if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or not 0 <= int(seed) < 2**63:
-        raise UsageError(f"--seed must be a whole number between 0 and 2^63 - 1 (got {seed!r})")
+        raise UsageError(f"must be a whole number between 0 and 2^63 - 1 (got {seed!r})", field="seed")
     return int(draws), int(seed)
 
 

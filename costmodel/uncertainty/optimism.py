@@ -107,8 +107,9 @@ def check_capital_options(table: OptimismTable, category: str | None, mitigation
     cat = category or table.capital.default_category
     if cat not in table.capital.categories:
         raise UsageError(
-            f"unknown capital optimism-bias category '{cat}'; choose one of {', '.join(table.capital.categories)}"
+            f"must be a capital optimism-bias category: one of {', '.join(table.capital.categories)} (got '{cat}')",
+            field="capital_category",
         )
     if not 0 <= mitigation <= 1:
-        raise UsageError(f"capital mitigation must be a fraction between 0 and 1 (got {mitigation:g})")
+        raise UsageError(f"must be a fraction between 0 and 1 (got {mitigation:g})", field="mitigation")
     return cat

@@ -339,32 +339,36 @@ STANDARD_SCHEDULES = ("green_book_standard", "green_book_lower_rate", "green_boo
 
 @dataclass(frozen=True)
 class RateCase:
-    schedule: str  # schedule id, or "constant_0_05" for a user rate
+    schedule: str | None  # a shipped schedule's id, or None for a user's constant rate
     label: str
     npv: float  # [£]
     npv_by_agency: F  # (A,) [£]
+    rate: float | None = None  # the user's constant rate [fraction]; None for a shipped schedule
 
 
 def discount_rate_sensitivity(c: Compiled, user_rates: Sequence[float] = ()) -> list[RateCase]:
     """NPV (total and by agency) under the standard, lower-rate and health schedules and any user rates."""
     ref = {s.id: s for s in load_reference().discount_schedules}
     T = c.structure.n_years
-    cases: list[tuple[str, str, F]] = []
+    cases: list[tuple[str | None, str, F, float | None]] = []
     for sid in STANDARD_SCHEDULES:
         sch = ref[sid]
         bands = [(b.from_year, b.rate) for b in sch.bands]
-        cases.append((sid, sch.label, appraisal_rates(bands, T, c.structure.discount_offset)))
+        cases.append((sid, sch.label, appraisal_rates(bands, T, c.structure.discount_offset), None))
     for r in user_rates:
         if not 0 <= r <= 0.5:
-            raise UsageError(f"a discount rate must be a fraction between 0 and 0.5, e.g. 0.035 (got {r:g})")
-        cases.append(
-            (f"constant_{r:g}".replace(".", "_"), f"Constant {r:.2%} real (user rate)", np.full(T, float(r)))
-        )
+            raise UsageError(
+                f"must be fractions between 0 and 0.5, e.g. 0.035 (got {r:g})", field="user_rates"
+            )
+        cases.append((None, f"Constant {r:.2%} real (user rate)", np.full(T, float(r)), float(r)))
     rates = np.stack([x[2] for x in cases])
     s, p = with_values(c, [], np.zeros((len(cases), 0)))
     p = replace(p, rates=rates)
     m = measures(s, p)
-    return [RateCase(sid, label, float(m.npv[i]), m.pv_net_by_agency[i]) for i, (sid, label, _) in enumerate(cases)]
+    return [
+        RateCase(sid, label, float(m.npv[i]), m.pv_net_by_agency[i], rate)
+        for i, (sid, label, _, rate) in enumerate(cases)
+    ]
 
 
 @dataclass(frozen=True)

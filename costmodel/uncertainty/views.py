@@ -81,7 +81,7 @@ def switching_table(values: Sequence[SwitchingValue], names: dict[str, str]) -> 
 
 def rate_column(case: RateCase) -> str:
     """A short column name for a discount-rate case: 'Standard', 'Lower rate', 'Health', 'Your rate 5%'."""
-    if case.schedule in SCHEDULE_SHORT:
+    if case.schedule is not None and case.schedule in SCHEDULE_SHORT:
         return SCHEDULE_SHORT[case.schedule]
     return f"Your rate ({case.label.split(' ')[1]})"
 
