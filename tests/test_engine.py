@@ -186,3 +186,32 @@ def test_gross_savings_before_additionality(hand):
     assert hand.flows.gross_savings is not None
     np.testing.assert_allclose(hand.flows.gross_savings[:, 1], [0, 300, 450, 450])
     np.testing.assert_allclose(hand.flows.savings, 0.8 * hand.flows.gross_savings)
+
+
+def test_long_horizon_profile_and_convolution_match_the_direct_sums():
+    """Beyond LONG_HORIZON_YEARS the engine uses running products and running sums; every value must
+    equal the direct double sum sum_s intake[s] * (1 - drop_off) ** (t - s - lag) over the active years,
+    computed here with plain Python loops (and the zeros must be exact zeros)."""
+    from costmodel.appraisal.engine import LONG_HORIZON_YEARS, intake_convolution, persistence_profile
+
+    T = LONG_HORIZON_YEARS + 20
+    rng = np.random.default_rng(5)
+    lag = rng.integers(0, 6, (3, 4)).astype(float)
+    persistence = rng.integers(1, T, (3, 4)).astype(float)
+    drop_off = rng.random((3, 4)) * 0.6
+    windows = [(0, T - 1), (3, 10), (T, T - 1), (T - 1, T - 1)]  # the third has no intake
+    mask = np.zeros((4, T))
+    for o, (a, b) in enumerate(windows):
+        mask[o, a : b + 1] = 1.0
+    got = intake_convolution(persistence_profile(lag, persistence, drop_off, T), mask)
+    for b in range(3):
+        for o, (first, last) in enumerate(windows):
+            for t in range(T):
+                expected = 0.0
+                for s in range(first, min(last, t) + 1):
+                    j = t - s - lag[b, o]
+                    if 0 <= j < persistence[b, o]:
+                        expected += (1.0 - drop_off[b, o]) ** j
+                assert got[b, o, t] == pytest.approx(expected, rel=1e-12, abs=1e-13)
+                if expected == 0.0:
+                    assert got[b, o, t] == 0.0

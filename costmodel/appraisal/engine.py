@@ -56,6 +56,13 @@ MONEY_TOLERANCE = 0.005
 # ---------------------------------------------------------------------------------------------
 
 
+LONG_HORIZON_YEARS = 30
+"""Horizons longer than this [years] build the persistence profile by a running product and convolve it
+with the intake years by differences of running sums: time and memory grow with years, not years².
+Up to it, powers and a (years × years) product: the arithmetic of every figure published so far,
+kept bit for bit (the two agree to rounding; tests/test_engine.py)."""
+
+
 def persistence_profile(lag: F, persistence: F, drop_off: F, n_years: int) -> F:
     """Share of a year's intake effect still present j years after intake, j = 0..n_years-1. [fraction]
 
@@ -80,6 +87,8 @@ def persistence_profile(lag: F, persistence: F, drop_off: F, n_years: int) -> F:
     keep = 1.0 - np.asarray(drop_off, dtype=np.float64)[..., None]
     since = j - lag
     active = (since >= 0) & (since < persistence)
+    if n_years > LONG_HORIZON_YEARS:  # keep ** since by a running product: one multiply per year
+        return np.where(active, np.cumprod(np.where(since > 0, keep, 1.0), axis=-1), 0.0)
     return np.where(active, keep ** np.maximum(since, 0.0), 0.0)
 
 
@@ -384,6 +393,52 @@ def line_profile(
     return amount, row * to_real if nominal else row
 
 
+def intake_windows(intake_mask: F) -> tuple[NDArray[np.int64], NDArray[np.int64]] | None:
+    """First and last intake year of each outcome (O,), if every outcome's intake is one run of whole
+    years (an outcome without intake gets an empty run); None otherwise."""
+    n_outcomes, T = intake_mask.shape
+    on = intake_mask != 0.0
+    first = np.where(on.any(axis=-1), np.argmax(on, axis=-1), T)
+    last = np.where(on.any(axis=-1), T - 1 - np.argmax(on[:, ::-1], axis=-1), T - 1)
+    t = np.arange(T)
+    window = (t >= first[:, None]) & (t <= last[:, None])
+    if not np.array_equal(intake_mask, window.astype(np.float64)):
+        return None
+    return first.astype(np.int64), last.astype(np.int64)
+
+
+def intake_convolution(profile: F, intake_mask: F) -> F:
+    """Effects in year t per person of yearly intake: ``sum_s intake_mask[o, s] * profile[..., o, t - s]``.
+
+    ``profile`` (*B, O, T), ``intake_mask`` (O, T); returns (*B, O, T). Up to
+    :data:`LONG_HORIZON_YEARS`, one stacked matrix product with each outcome's (T, T) Toeplitz matrix
+    of the intake pattern; beyond, for intakes that are runs of years, the difference of two running
+    sums of the profile (the sum over the intake run), so the cost grows with T, not T².
+    """
+    n_outcomes, T = intake_mask.shape
+    batch = profile.shape[:-2]
+    windows = intake_windows(intake_mask) if T > LONG_HORIZON_YEARS else None
+    if windows is not None:
+        first, last = windows
+        # out[t] = running[t - first + 1] - running[t - last] with running[k] = sum_{j<k} profile[j]
+        # (0 before the first intake year, no subtraction before the last), one slice per distinct run
+        running = np.cumsum(profile, axis=-1)  # running[k - 1]
+        out = np.zeros((*batch, n_outcomes, T))
+        for a, b in sorted(set(zip(first.tolist(), last.tolist(), strict=True))):  # intake runs (a few)
+            o = np.flatnonzero((first == a) & (last == b))
+            if a < T:
+                out[..., o, a:] = running[..., o, : T - a]
+            if b + 1 < T:
+                out[..., o, b + 1 :] -= running[..., o, : T - b - 1]
+        return out
+    lagidx = np.arange(T)[:, None] - np.arange(T)[None, :]  # (T, T): t - j
+    toeplitz = np.where(lagidx >= 0, intake_mask[..., np.clip(lagidx, 0, T - 1)], 0.0)  # (O, T, T)
+    # one stacked matrix product for every outcome at once: (O, N, T) @ (O, T, T), N = the draws
+    by_outcome = np.moveaxis(profile.reshape(math.prod(batch), n_outcomes, T), 1, 0)  # (O, N, T)
+    convolved = np.moveaxis(by_outcome @ toeplitz.transpose(0, 2, 1), 0, 1)  # (N, O, T)
+    return convolved.reshape(*batch, n_outcomes, T)
+
+
 def outcome_terms(s: Structure, p: Params) -> tuple[F, F, F, F]:
     """The per-outcome arrays both evaluations share.
 
@@ -400,22 +455,14 @@ def outcome_terms(s: Structure, p: Params) -> tuple[F, F, F, F]:
         Cost per event by agency. [£ per event]
     """
     T = s.n_years
-    n_outcomes = len(s.outcome_ids)
     profile = persistence_profile(p.lag, p.persistence, p.drop_off, T)  # (*B, O, T)
-    # intake years are fixed (only the cohort size varies): events per person of intake are the profile
-    # convolved with the intake pattern, i.e. a product with the pattern's (T, T) Toeplitz matrix
-    lagidx = np.arange(T)[:, None] - np.arange(T)[None, :]  # (T, T): t - j
-    toeplitz = np.where(lagidx >= 0, s.intake_mask[..., np.clip(lagidx, 0, T - 1)], 0.0)  # (O, T, T)
     scale = np.asarray(p.baseline_rate) * np.asarray(p.effect) * np.asarray(p.cohort)  # (*B, O)
-    # one stacked matrix product for every outcome at once: (O, N, T) @ (O, T, T), N = the draws
-    profile_batch = profile.shape[:-2]
-    by_outcome = np.moveaxis(profile.reshape(math.prod(profile_batch), n_outcomes, T), 1, 0)  # (O, N, T)
-    convolved = np.moveaxis(by_outcome @ toeplitz.transpose(0, 2, 1), 0, 1)  # (N, O, T)
-    gross = convolved.reshape(*profile_batch, n_outcomes, T) * scale[..., None]
+    gross = intake_convolution(profile, s.intake_mask) * scale[..., None]
     keep = np.asarray(additionality_factor(p.deadweight, p.displacement, p.attribution, p.optimism_bias))
-    cash_share = np.asarray(p.cashable_share)[..., None] * cashable_mask(
-        s.intake_start + np.asarray(p.lag) + np.asarray(p.cashable_delay), T
-    )
+    release = s.intake_start + np.asarray(p.lag) + np.asarray(p.cashable_delay)  # (*B, O) first cashable year
+    share = np.asarray(p.cashable_share, dtype=np.float64)[..., None]
+    # = share × cashable_mask(release, T), in two passes instead of three
+    cash_share = np.where(np.arange(T) >= release[..., None], share, 0.0 * share)
     return gross, keep, cash_share, np.asarray(p.unit_cost, dtype=np.float64)
 
 

@@ -1,0 +1,188 @@
+"""Issue 9's speed targets, each measured side by side with its baseline in one run.
+
+    .venv/bin/python benchmarks/bench_speed.py [--repeats 5] [--skip-processes]
+
+The machine is shared, so every figure is a median (or a best for CPU time) of interleaved runs,
+and each target that is a ratio is measured against its baseline in the same loop. Prints:
+
+1. cold `costmodel run FILE` against a bare `python -c "import numpy, pydantic"` (target <= 2.5x);
+2. a generated proposal of 100 cost lines and 100 outcomes (benchmarks/big_proposal.py): load
+   (in process, <= 0.3 s) and the `run` (<= 1.5 s), `sensitivity` (<= 1.5 s), `export` (<= 2 s) and
+   `simulate --draws 10000` (<= 1 s) processes;
+3. the Monte Carlo of the youth-work example: 100,000 draws CPU time (<= 0.1 s), 1,000,000 draws
+   wall time (<= 1 s) and peak memory (<= 500 MB, measured in a fresh process), the time per draw at
+   a 100-year horizon against the 10-year one (<= 5x), and the simulation's time as a fraction of
+   the memory-bandwidth limit (bytes that must be touched / measured numpy copy speed; aim >= 10%).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+YOUTH_WORK = ROOT / "assumptions" / "proposals" / "youth_work.yaml"
+PY = sys.executable
+EXE = str(Path(sys.executable).with_name("costmodel"))
+
+
+def _run(cmd: list[str]) -> float:
+    t0 = time.perf_counter()
+    subprocess.run(cmd, check=True, capture_output=True, cwd=ROOT)
+    return time.perf_counter() - t0
+
+
+def _verdict(ok: bool) -> str:
+    return "met" if ok else "NOT met"
+
+
+def cold_start(repeats: int) -> None:
+    bare = [PY, "-c", "import numpy, pydantic"]
+    run = [EXE, "run", str(YOUTH_WORK)]
+    _run(bare), _run(run)  # warm the OS file cache
+    b, r = [], []
+    for _ in range(repeats):  # interleaved, so both see the same machine load
+        b.append(_run(bare))
+        r.append(_run(run))
+    ratio = statistics.median(r) / statistics.median(b)
+    print(
+        f"cold `costmodel run youth_work.yaml`   median {statistics.median(r):.3f} s; bare import numpy, pydantic "
+        f"median {statistics.median(b):.3f} s; ratio {ratio:.2f}x (target <= 2.5x: {_verdict(ratio <= 2.5)})"
+    )
+
+
+def big_proposal(repeats: int, processes: bool) -> None:
+    from big_proposal import write_big_proposal
+
+    from costmodel.inputs.loading import load_proposal
+
+    tmp = Path(tempfile.mkdtemp(prefix="costmodel-bench-"))
+    path = write_big_proposal(tmp)
+    load_proposal(path)
+    loads = []
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        load_proposal(path)
+        loads.append(time.perf_counter() - t0)
+    load = statistics.median(loads)
+    print(f"100 lines x 100 outcomes: load (in process)   median {load:.3f} s (target <= 0.3 s: {_verdict(load <= 0.3)})")
+    if not processes:
+        return
+    commands = {
+        "run": ([EXE, "run", str(path)], 1.5),
+        "sensitivity": ([EXE, "sensitivity", str(path)], 1.5),
+        "export": ([EXE, "export", str(path), "-o", str(tmp / "big.xlsx")], 2.0),
+        "simulate --draws 10000": ([EXE, "simulate", str(path), "--draws", "10000"], 1.0),
+    }
+    times: dict[str, list[float]] = {k: [] for k in commands}
+    for _ in range(max(1, repeats // 2)):
+        for name, (cmd, _) in commands.items():
+            times[name].append(_run(cmd))
+    for name, (_, target) in commands.items():
+        t = statistics.median(times[name])
+        print(f"100 lines x 100 outcomes: `{name}` process   median {t:.3f} s (target <= {target:g} s: {_verdict(t <= target)})")
+
+
+def _copy_bandwidth() -> float:
+    """Measured numpy copy speed: bytes read + written per second. [B/s]"""
+    import numpy as np
+
+    src = np.ones(32 * 1024 * 1024)  # 256 MB
+    dst = np.empty_like(src)
+    best = float("inf")
+    for _ in range(5):
+        t0 = time.perf_counter()
+        np.copyto(dst, src)
+        best = min(best, time.perf_counter() - t0)
+    return 2 * src.nbytes / best
+
+
+_PEAK = """
+import resource, sys, time, tracemalloc
+from costmodel.inputs.loading import load_proposal
+from costmodel.uncertainty.montecarlo import simulate
+sc = load_proposal(sys.argv[1])
+simulate(sc, 1000, 1)
+base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+tracemalloc.start()
+t0 = time.perf_counter()
+simulate(sc, int(sys.argv[2]), 1)
+wall = time.perf_counter() - t0
+peak = tracemalloc.get_traced_memory()[1]
+rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+print(f'{{"wall": {wall}, "traced_peak": {peak}, "rss_kb": {rss}, "rss_before_kb": {base}}}')
+"""
+
+
+def monte_carlo(repeats: int) -> None:
+    import numpy as np
+
+    from costmodel.inputs.loading import Overrides, load_proposal
+    from costmodel.uncertainty.compile import compile_uncertainty
+    from costmodel.uncertainty.montecarlo import simulate
+
+    sc = load_proposal(YOUTH_WORK)
+    sc100 = load_proposal(YOUTH_WORK, Overrides(horizon_years=100))
+    simulate(sc, 2000, 1)
+    simulate(sc100, 2000, 1)
+    n = 100_000
+    cpu10, cpu100, wall10 = [], [], []
+    for _ in range(repeats):  # interleaved: 10-year, then 100-year
+        t0, w0 = time.process_time(), time.perf_counter()
+        simulate(sc, n, 1)
+        cpu10.append(time.process_time() - t0)
+        wall10.append(time.perf_counter() - w0)
+        t0 = time.process_time()
+        simulate(sc100, n, 1)
+        cpu100.append(time.process_time() - t0)
+    best10, best100 = min(cpu10), min(cpu100)
+    print(f"Monte Carlo youth_work, 100,000 draws        CPU best {best10:.3f} s, median {statistics.median(cpu10):.3f} s (target <= 0.1 s CPU: {_verdict(best10 <= 0.1)})")
+    print(
+        f"  100-year horizon, 100,000 draws            CPU best {best100:.3f} s: {best100 / best10:.1f}x the 10-year time per draw "
+        f"(target <= 5x: {_verdict(best100 / best10 <= 5)})"
+    )
+    out = subprocess.run([PY, "-c", _PEAK, str(YOUTH_WORK), "1000000"], check=True, capture_output=True, text=True, cwd=ROOT)
+    m = json.loads(out.stdout.strip().splitlines()[-1])
+    peak_mb = m["traced_peak"] / 1e6
+    rss_mb = m["rss_kb"] / 1024
+    print(
+        f"  1,000,000 draws (fresh process)            wall {m['wall']:.3f} s (target <= 1 s: {_verdict(m['wall'] <= 1)}); "
+        f"peak traced {peak_mb:.0f} MB, process peak RSS {rss_mb:.0f} MB (target <= 500 MB: {_verdict(rss_mb <= 500)})"
+    )
+    c = compile_uncertainty(sc)
+    k, a = len(c.inputs), len(c.agency_ids)
+    # must touch: each draw's inputs written and read once, its outputs (NPV, NPV by agency, two years) written
+    bytes_needed = n * 8 * (2 * k + 1 + a + 2)
+    bw = _copy_bandwidth()
+    limit = bytes_needed / bw
+    wall = statistics.median(wall10)
+    print(
+        f"  memory-bandwidth limit                     {bytes_needed / 1e6:.0f} MB must be touched ({k} inputs, {a} agencies); "
+        f"numpy copy {bw / 1e9:.1f} GB/s -> {limit * 1e3:.1f} ms; simulate {wall * 1e3:.0f} ms = "
+        f"{100 * limit / wall:.1f}% of the limit (aim >= 10%: {_verdict(limit / wall >= 0.10)})"
+    )
+    del np
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--repeats", type=int, default=5)
+    ap.add_argument("--skip-processes", action="store_true", help="skip the process timings of part 2")
+    args = ap.parse_args()
+    cold_start(args.repeats)
+    big_proposal(args.repeats, not args.skip_processes)
+    monte_carlo(args.repeats)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
