@@ -455,3 +455,14 @@ def test_a_file_deflator_that_misses_a_library_unit_cost_year_is_a_located_error
     code, out, err = cli("validate", str(path))
     assert code == 1 and "Traceback" not in err
     assert re.search(r"_tmp_mtfs_test\.yaml:\d+:\d+: outcomes\.\d+\.unit_costs\.\d+\.unit_cost: unit cost '\w+' is in 20\d\d-\d\d prices", err)
+
+
+def test_optimism_bias_corrects_a_plain_savings_line_down():
+    # Box 15 with the shipped confidence-grade table: the cost (grade B source) up 10%, the savings
+    # line (grade B) down 10%: NPV = 0.9 x 150,000 x 8.316605 - 1.1 x 1,000,000
+    code, out, _ = cli("sensitivity", str(EXAMPLES / "green_book_box15.yaml"), "--format", "json")
+    assert code == 0
+    ob = json.loads(out)["optimism_bias"]
+    annuity = sum(1 / 1.035**t for t in range(1, 11))
+    assert ob["npv_with"] == pytest.approx(0.9 * 150_000 * annuity - 1.1 * 1_000_000, abs=PENNY)
+    assert {c["line"]: c["direction"] for c in ob["corrections"]}["savings.annual_saving"] == "benefits down"

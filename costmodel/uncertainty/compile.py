@@ -230,9 +230,32 @@ def compile_uncertainty(
                             pct,
                         )
                     )
+    # plain savings lines: benefits down by their grade (a negative line adds cost: costs up)
+    saving_factor = np.ones(len(p.savings))
+    if optimism is not None and optimism.grades:
+        grades = optimism.table.confidence_grades.grades
+        for i, sl in enumerate(p.savings):
+            grade = _grade(scenario, sl.money)
+            total = sl.amount.value if sl.amount is not None else sum(sl.by_year.values if sl.by_year else [])
+            if total >= 0:
+                pct = grades[grade].benefits  # type: ignore[index]
+                saving_factor[i] = 1.0 - pct
+                corrections.append(
+                    Correction(f"savings.{sl.id}", "benefits down", grade, f"confidence grade {grade}", pct)
+                )
+            else:
+                pct = grades[grade].costs  # type: ignore[index]
+                saving_factor[i] = 1.0 + pct
+                corrections.append(
+                    Correction(f"savings.{sl.id}", "costs up", grade, f"confidence grade {grade}", pct)
+                )
     structure, params = compile_scenario(scenario, benefit_factors or None)
     if optimism is not None:
-        params = replace(params, cost_amount=params.cost_amount * cost_factor)
+        params = replace(
+            params,
+            cost_amount=params.cost_amount * cost_factor,
+            savings_amount=params.savings_amount * saving_factor,
+        )
     _, terms = unit_cost_table(scenario, benefit_factors or None)
 
     inputs: list[UncertainInput] = []
