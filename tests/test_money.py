@@ -466,3 +466,23 @@ def test_optimism_bias_corrects_a_plain_savings_line_down():
     annuity = sum(1 / 1.035**t for t in range(1, 11))
     assert ob["npv_with"] == pytest.approx(0.9 * 150_000 * annuity - 1.1 * 1_000_000, abs=PENNY)
     assert {c["line"]: c["direction"] for c in ob["corrections"]}["savings.annual_saving"] == "benefits down"
+
+
+def test_a_ranged_savings_line_is_in_the_tornado_and_its_switching_value_is_box15s(tmp_path):
+    text = (EXAMPLES / "green_book_box15.yaml").read_text().replace(
+        "amount: {value: 150000, unit: GBP_per_year, price_year: 2026, source: green_book_2003_box15}",
+        "amount: {value: 150000, unit: GBP_per_year, price_year: 2026, low: 100000, high: 200000, "
+        "source: green_book_2003_box15}",
+    )
+    path = tmp_path / "box15.yaml"
+    path.write_text(text)
+    code, out, _ = cli("sensitivity", str(path), "--format", "json")
+    assert code == 0
+    d = json.loads(out)
+    annuity = sum(1 / 1.035**t for t in range(1, 11))
+    bar = next(b for b in d["tornado"] if b["input"] == "savings.annual_saving.amount")
+    assert bar["npv_low"] == pytest.approx(100_000 * annuity - 1_000_000, abs=PENNY)
+    assert bar["npv_high"] == pytest.approx(200_000 * annuity - 1_000_000, abs=PENNY)
+    # the switching value: the annual saving at which the NPV is zero, 1,000,000 / 8.316605 = £120,241
+    sv = next(v for v in d["switching_values"] if v["input"] == "savings.annual_saving.amount" and v["agency"] == "total")
+    assert sv["value"] == pytest.approx(1_000_000 / annuity, abs=0.01)

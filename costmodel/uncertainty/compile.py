@@ -300,6 +300,28 @@ def compile_uncertainty(
             inputs.append(g)
             candidates.append(g)
 
+    # --- plain savings lines: amounts (a ranged amount varies like a cost line's) -------------
+    for i, sl in enumerate(p.savings):
+        if sl.amount is None:
+            continue
+        nominal = sl.amount.prices == "nominal"
+        k = 1.0 if nominal else price_conversion_factor(index, sl.amount.real_price_year, base)
+        inp = _quantity_input(
+            scenario,
+            sl.amount,
+            amount_entry,
+            T,
+            id=f"savings.{sl.id}.amount",
+            label=f"{sl.label}: saving "
+            + ("(cash of each year)" if nominal else f"({sl.amount.real_price_year} prices)"),
+            index=i,
+            scale=k * saving_factor[i],
+        )
+        inp = replace(inp, target="savings_amount", domain_low=-1e12)
+        candidates.append(inp)
+        if sl.amount.low is not None:
+            inputs.append(inp)
+
     # --- outcomes: units of each unit cost per event ------------------------------------------
     per_event = entry("outcomes.*.unit_costs.*.per_event")
     uc_vectors: dict[str, F] = {}
