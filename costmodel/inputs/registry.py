@@ -54,6 +54,7 @@ SPECIAL_TARGETS = (
 # list path template -> the key that names a row (None: rows are counted by position)
 ROW_KEYS: dict[str, str | None] = {
     "prevention_costs": "id",
+    "savings": "id",
     "outcomes": "id",
     "outcomes.*.unit_costs": "unit_cost",
     "unit_costs": "id",
@@ -164,6 +165,19 @@ ENTRIES: tuple[Entry, ...] = (
     Entry("prevention_costs.*.growth", "fraction_per_year", "real growth", -0.5, 0.5, "cost_growth",
           editable=False, optional=True, short="real growth a year",
           description="Real growth per year of a recurring amount."),
+    # --- plain savings lines (issue 11): an amount a budget holder saves, negative if it adds cost ---
+    Entry("savings.*.amount", "GBP", "saving", -1e12, 1e12, "savings_amount", linear=True, switching=True,
+          editable=False, optional=True,
+          description="A one-off sum, or the amount each year, that the budget holder saves (negative: adds cost)."),
+    Entry("savings.*.by_year", "GBP_per_year", "savings by year", -1e12, 1e12, "structure",
+          editable=False, optional=True,
+          description="Explicit amounts for consecutive years (negative: adds cost)."),
+    Entry("savings.*.growth", "fraction_per_year", "growth", -0.5, 0.5, "structure",
+          editable=False, optional=True, short="growth a year",
+          description="Growth per year of a recurring saving."),
+    Entry("savings.*.cashable_share", "fraction", "cashable share", 0.0, 1.0, "structure",
+          editable=False, optional=True,
+          description="Share that can be taken out of the budget (default: all of it). [fraction]"),
     # --- outcomes (in the Edit page's and the workbook's order) ----------------------------------
     _outcome("cohort", "people_per_year", "Cohort: people reached each year", "cohort", high=1e9,
              switching=True,
