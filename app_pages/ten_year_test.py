@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 import streamlit as st
 
@@ -18,7 +19,8 @@ from app_pages.tabs.uncertainty import (
     uncertainty_tab,
 )
 from costmodel.appraisal.engine import TenYearTest
-from costmodel.formatting import fy_label, fy_span, money, per_pound, percent, ratio
+from costmodel.formatting import fy_label, fy_span, money
+from costmodel.present.measures import headline_measures
 
 # The verdict and headline figures are drawn first; the chart and table libraries (Altair, pandas) are
 # imported inside the tabs, after those figures have reached the browser.
@@ -46,62 +48,31 @@ verdict_col, chance_col = st.columns([5, 2], vertical_alignment="center")
 with verdict_col:
     (st.success if result.passes else st.error)(result.verdict, icon=":material/gavel:")
 
-dr = result.dual_running
+m = headline_measures(result)
+
+
+def metric(col: Any, label: str, key: str) -> None:
+    """One headline measure as a metric: this page's label, the figure and help from present/measures.py."""
+    col.metric(label, m[key].text if key != "irr" or result.irr is not None else "n/a", help=m[key].help or None)
+
+
 cols = st.columns(5)
-cols[0].metric(
-    "Net present value",
-    money(result.npv),
-    help="PV of savings minus PV of prevention costs, whole public sector.",
-)
-cols[1].metric("Benefit-cost ratio", ratio(result.bcr), help="PV of savings / PV of prevention costs.")
-cols[2].metric(
-    "Net return per £1",
-    per_pound(result.net_return_per_pound),
-    help="NPV per £1 of prevention spending (PV).",
-)
-cols[3].metric(
-    "Payback year",
-    fy_label(result.years[result.payback_year]) if result.payback_year is not None else "none",
-    help="First year from which the cumulative (undiscounted) net position stays at or above zero.",
-)
-cols[4].metric(
-    "Peak dual running",
-    money(dr.peak_funding_requirement),
-    help="Most money needed at once to run the new service alongside the old before cashable savings cover its costs (undiscounted).",
-)
-firm = s.firm_budget_years
+metric(cols[0], "Net present value", "npv")
+metric(cols[1], "Benefit-cost ratio", "bcr")
+metric(cols[2], "Net return per £1", "net_return_per_pound")
+metric(cols[3], "Payback year", "payback_year")
+metric(cols[4], "Peak dual running", "peak_funding")
 cols = st.columns(5)
-cols[0].metric(
-    "NPV, firm-budget years",
-    money(result.npv_firm),
-    help=f"Years 0–{firm - 1} ({fy_span(result.years[0], result.years[firm - 1])}), covered by firm budgets."
-    if firm
-    else "No firm-budget years.",
-)
-cols[1].metric(
-    "NPV, years beyond",
-    money(result.npv_beyond),
-    help=f"Years {firm}–{s.n_years - 1}: beyond the firm-budget period."
-    if firm < s.n_years
-    else "No years beyond the firm-budget period.",
-)
-cols[2].metric("PV prevention costs", money(result.pv_costs))
-cols[3].metric("PV savings", money(result.pv_savings), help=f"of which cashable {money(result.pv_cashable)}")
-cols[4].metric("IRR", percent(result.irr) if result.irr is not None else "n/a", help=result.irr_note)
+metric(cols[0], "NPV, firm-budget years", "npv_firm")
+metric(cols[1], "NPV, years beyond", "npv_beyond")
+metric(cols[2], "PV prevention costs", "pv_costs")
+metric(cols[3], "PV savings", "pv_savings")
+metric(cols[4], "IRR", "irr")
 cols = st.columns(5)
-if result.committed is not None:
-    cols[0].metric(
-        "Committed beyond the horizon",
-        money(result.committed.pv_net, signed=True),
-        help="PV of the savings (less costs) that intakes within the horizon go on producing after it; "
-        + ("counted in the verdict." if result.counts_committed else "not counted in the verdict."),
-    )
+if m["committed"].value is not None:
+    metric(cols[0], "Committed beyond the horizon", "committed")
 if result.cash is not None:
-    cols[1].metric(
-        "Peak dual running, cash",
-        money(result.cash.dual_running.peak_funding_requirement),
-        help="The same peak in cash (nominal, undiscounted): what the budget must find.",
-    )
+    metric(cols[1], "Peak dual running, cash", "peak_funding_cash")
     cols[2].metric(
         "Net cash over the horizon",
         money(float(result.cash.net.sum()), signed=True),

@@ -210,3 +210,28 @@ def test_the_workbook_recomputes_the_new_parameter(engaged):
     assert Evaluator(cells).value(OUTPUTS, npv_row, 4) == pytest.approx(result.npv, abs=0.01)
     inputs = cells["Inputs"]
     assert "Engagement: share of the cohort who take part" in inputs.values()
+
+
+def test_a_row_id_given_twice_is_refused_with_its_line():
+    """Inputs are addressed by row ids, so an id that names two rows is an error, located in the file
+    (without this check the uncertainty table would silently drop one of two inputs sharing a path)."""
+    from costmodel.errors import AssumptionError
+
+    text = YOUTH_WORK.read_text(encoding="utf-8")
+    twice = text.replace("  - id: repeat_offending", "  - id: first_time_entrants", 1)
+    twice = twice.replace("  - id: set_up_and_training", "  - id: detached_team", 1)
+    twice = twice.replace("      - unit_cost: yot_practitioner_hour", "      - unit_cost: arrest_detained", 1)
+    with pytest.raises(AssumptionError) as info:
+        load_proposal(YOUTH_WORK.parent / "p.yaml", text=twice)  # beside the library it names
+    found = {(p.field, p.message) for p in info.value.problems}
+    assert found == {
+        ("prevention_costs.1.id", "duplicate cost line id 'detached_team' (first given as item 0)"),
+        ("outcomes.1.id", "duplicate outcome id 'first_time_entrants' (first given as item 0)"),
+        (
+            "outcomes.0.unit_costs.2.unit_cost",
+            "duplicate unit cost of this outcome 'arrest_detained' (first given as item 0); "
+            "give its units per event once",
+        ),
+    }
+    line = twice.splitlines().index("  - id: first_time_entrants", twice.splitlines().index("outcomes:") + 2)
+    assert next(p.line for p in info.value.problems if p.field == "outcomes.1.id") == line + 1

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 from .. import __version__
 from ..errors import OutputError
 from ..formatting import fy_label, money, per_pound, years_words
+from ..present.measures import headline_measures
 
 if TYPE_CHECKING:
     from ..appraisal.engine import TenYearTest
@@ -226,7 +227,7 @@ def brief_content(result: TenYearTest, simulation: Any = None) -> BriefContent:
         "refs": cites.cite(refs),
     }
 
-    dr = result.dual_running
+    measures = headline_measures(result)
     figures: list[tuple[str, str, list[int]]] = [
         ("Net present value", money(npv, signed=True), cites.cite(refs)),
         (
@@ -237,23 +238,9 @@ def brief_content(result: TenYearTest, simulation: Any = None) -> BriefContent:
             cites.cite(refs),
         ),
         ("…in the years beyond", money(result.npv_beyond, signed=True), cites.cite(refs)),
-        (
-            "Benefit-cost ratio",
-            "n/a" if result.bcr is None else f"{result.bcr:.2f}",
-            cites.cite(refs),
-        ),
-        (
-            "Peak dual-running funding",
-            money(dr.peak_funding_requirement),
-            cites.cite(cost_ids | all_saving_ids),
-        ),
-        (
-            "Cash break-even",
-            fy_label(result.years[dr.break_even_year])
-            if dr.break_even_year is not None
-            else f"not within {horizon}",
-            cites.cite(cost_ids | all_saving_ids),
-        ),
+        ("Benefit-cost ratio", measures["bcr"].text, cites.cite(refs)),
+        ("Peak dual-running funding", measures["peak_funding"].text, cites.cite(cost_ids | all_saving_ids)),
+        ("Cash break-even", measures["cash_break_even_year"].text, cites.cite(cost_ids | all_saving_ids)),
     ]
 
     cash_rows: list[dict[str, Any]] = []

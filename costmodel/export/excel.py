@@ -32,7 +32,7 @@ from .. import __version__
 from ..appraisal.engine import MONEY_TOLERANCE
 from ..formatting import fy_label
 from ..inputs.models import GRADE_MEANINGS
-from ..inputs.registry import outcome_entries
+from ..inputs.registry import entry, outcome_entries
 from ..present.report import CONVENTIONS
 from .formula import Evaluator, cell_name, col_letters
 
@@ -450,7 +450,7 @@ class _Builder:
                 uc = sc.unit_costs[use.unit_cost]
                 if use.per_event is not None:
                     row = self.input_row(
-                        f"Units per event: {uc.label}",
+                        f"{entry('outcomes.*.unit_costs.*.per_event').label}: {uc.label}",
                         use.per_event.value,
                         f"units per event ({uc.per})",
                         prov=use.per_event,
@@ -458,7 +458,7 @@ class _Builder:
                     )
                 else:
                     row = self.input_row(
-                        f"Units per event: {uc.label}",
+                        f"{entry('outcomes.*.unit_costs.*.per_event').label}: {uc.label}",
                         1.0,
                         f"units per event ({uc.per})",
                         note="default: one unit per event",

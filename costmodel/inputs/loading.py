@@ -331,6 +331,38 @@ def _problem(parsed: ParsedYaml | None, path: str, loc: tuple[Any, ...], message
 _ID_LISTS = (("agencies", "agency"), ("sources", "source"), ("unit_costs", "unit cost"))
 
 
+def _duplicate_rows(proposal: Proposal, parsed: ParsedYaml, path: str) -> list[Problem]:
+    """A cost line or outcome id given twice, or a unit cost used twice by one outcome: inputs are
+    addressed by these ids (``outcomes.<id>.effect``, see costmodel.inputs.registry), so each must
+    name one row."""
+    out = []
+    rows: list[tuple[tuple[Any, ...], list[str], str]] = [
+        (("prevention_costs",), [c.id for c in proposal.prevention_costs], "cost line id"),
+        (("outcomes",), [o.id for o in proposal.outcomes], "outcome id"),
+    ]
+    rows += [
+        (("outcomes", k, "unit_costs"), [u.unit_cost for u in o.unit_costs], "unit cost of this outcome")
+        for k, o in enumerate(proposal.outcomes)
+    ]
+    for base, ids, what in rows:
+        seen: dict[str, int] = {}
+        for i, row_id in enumerate(ids):
+            if row_id in seen:
+                key = "unit_cost" if base[-1] == "unit_costs" else "id"
+                hint = "; give its units per event once" if key == "unit_cost" else ""
+                out.append(
+                    _problem(
+                        parsed,
+                        path,
+                        (*base, i, key),
+                        f"duplicate {what} '{row_id}' (first given as item {seen[row_id]}){hint}",
+                    )
+                )
+            else:
+                seen[row_id] = i
+    return out
+
+
 def _duplicate_ids(doc: Proposal | UnitCostLibrary, parsed: ParsedYaml, path: str) -> list[Problem]:
     """An id given twice in one of the document's agencies, sources or unit costs."""
     out = []
@@ -478,6 +510,7 @@ def _resolve(
         problems += _check_library(lib, lib_parsed, {a.id for a in proposal.agencies})
 
     problems += _duplicate_ids(proposal, parsed, path)
+    problems += _duplicate_rows(proposal, parsed, path)
     for key, what in _ID_LISTS:  # ids the proposal defines again after the library
         library_ids = {item.id for item in getattr(lib, key)} if lib is not None else set()
         for i, item in enumerate(getattr(proposal, key)):

@@ -406,26 +406,21 @@ class UnitCostLibrary(StrictModel):
 class Appraisal(StrictModel):
     """Appraisal settings: the Ten Year Test window, prices and discounting."""
 
-    first_year: FinancialYear = Field(description="First appraisal year (year 0, undiscounted).")
+    first_year: FinancialYear = Field(description=describe("appraisal.first_year"))
     horizon_years: Annotated[int, Field(ge=1, le=100)] = Field(
-        default=10, description="Number of appraisal years (the Ten Year Test uses 10)."
+        default=10, description=describe("appraisal.horizon_years")
     )
     firm_budget_years: Annotated[int, Field(ge=0, le=100)] = Field(
-        default=5, description="Years covered by firm budgets; the rest of the horizon is 'impact beyond'."
+        default=5, description=describe("appraisal.firm_budget_years")
     )
-    price_base_year: FinancialYear = Field(
-        description="Financial year whose prices all figures are converted to."
-    )
+    price_base_year: FinancialYear = Field(description=describe("appraisal.price_base_year"))
     discount_schedule: Id = Field(
         default="green_book_standard", description=describe("appraisal.discount_schedule")
     )
     discount_rate: Annotated[float, Field(ge=0, le=0.5)] | None = Field(
         default=None, description=describe("appraisal.discount_rate")
     )
-    deflator: Id = Field(
-        default="hmt_gdp_deflator",
-        description="Deflator used to convert price years and cash: a shipped one or one under 'deflators'.",
-    )
+    deflator: Id = Field(default="hmt_gdp_deflator", description=describe("appraisal.deflator"))
     discount_year: FinancialYear | None = Field(
         default=None,
         description="The 'current year' the discount schedule counts from (default first_year). A proposal "
@@ -799,12 +794,14 @@ class Contribution(StrictModel):
     """What one partner puts into the pool: exactly one of a fixed cash sum each year, a share of each
     year's prevention costs, or an in-kind contribution (staff, premises) valued each year."""
 
-    fixed: ContributionMoneyQ | None = Field(default=None, description="Cash paid in each year. [£ per year]")
+    fixed: ContributionMoneyQ | None = Field(
+        default=None, description=describe("pool.partners.*.contributions.*.fixed")
+    )
     share_of_costs: FractionQ | None = Field(
-        default=None, description="Share of each year's total prevention costs. [fraction]"
+        default=None, description=describe("pool.partners.*.contributions.*.share_of_costs")
     )
     in_kind: ContributionMoneyQ | None = Field(
-        default=None, description="Value of staff, premises or services given each year. [£ per year]"
+        default=None, description=describe("pool.partners.*.contributions.*.in_kind")
     )
     start_year: Annotated[int, Field(ge=0, le=99)] = Field(
         default=0, description="First appraisal year of the contribution."
@@ -845,7 +842,7 @@ class PartnerShare(StrictModel):
     """One partner's share of the pooled savings under a pre-agreed formula. [fraction]"""
 
     partner: Id
-    share: float = Field(description="Share of the pooled savings, 0 to 1. [fraction]")
+    share: float = Field(description=describe("pool.sharing.shares.*.share"))
 
     @field_validator("share", mode="before")
     @classmethod
@@ -956,8 +953,10 @@ class ResponsibilityCharge(StrictModel):
     from_agency: Id = Field(description="The agency charged (whose inaction passes costs on).")
     to_agency: Id = Field(description="The agency that bears the demand and receives the charge.")
     outcome: Id | None = Field(default=None, description="Outcome whose events are charged per event.")
-    per_event: ChargeRateQ | None = Field(default=None, description="Charge per event. [£ per event]")
-    fixed: ChargeFixedQ | None = Field(default=None, description="Charge each year. [£ per year]")
+    per_event: ChargeRateQ | None = Field(
+        default=None, description=describe("responsibility_charges.*.per_event")
+    )
+    fixed: ChargeFixedQ | None = Field(default=None, description=describe("responsibility_charges.*.fixed"))
     start_year: Annotated[int, Field(ge=0, le=99)] = 0
     end_year: Annotated[int, Field(ge=0, le=99)] | None = None
 

@@ -11,7 +11,11 @@ from typing import Any
 from ..appraisal.chain import appraise
 from ..appraisal.engine import TenYearTest
 from ..formatting import fy_label, fy_span, money, ratio
+from .measures import headline_measures
 from .report import _f
+
+COMPARE_MEASURES = ("pv_costs", "pv_savings", "npv", "npv_firm", "npv_beyond", "bcr", "peak_funding")
+"""The headline measures compared as figures, in order; then the payback year and the verdict."""
 
 
 def align(results: list[TenYearTest]) -> tuple[list[TenYearTest], list[str]]:
@@ -59,36 +63,18 @@ def align(results: list[TenYearTest]) -> tuple[list[TenYearTest], list[str]]:
 def compare_rows(results: list[TenYearTest]) -> tuple[list[str], list[tuple[str, list[Any]]]]:
     """Header (proposal ids) and rows (measure, values) shared by the table, CSV and the app."""
     header = [r.scenario.proposal.id for r in results]
+    measures = [headline_measures(r) for r in results]
     rows: list[tuple[str, list[Any]]] = [
         ("Kind", [r.scenario.proposal.kind.replace("_", " ") for r in results]),
         ("Years", [fy_span(r.years[0], r.years[-1]) for r in results]),
         ("Price base", [fy_label(r.scenario.proposal.appraisal.price_base_year) for r in results]),
         ("Discounted to", [fy_label(r.scenario.proposal.appraisal.discount_origin) for r in results]),
-        ("PV prevention costs", [r.pv_costs for r in results]),
-        ("PV savings", [r.pv_savings for r in results]),
-        ("NPV", [r.npv for r in results]),
-        ("NPV firm-budget years", [r.npv_firm for r in results]),
-        ("NPV years beyond", [r.npv_beyond for r in results]),
-        ("Benefit-cost ratio", [r.bcr for r in results]),
-        ("Peak dual-running funding", [r.dual_running.peak_funding_requirement for r in results]),
-        (
-            "Payback year",
-            [fy_label(r.years[r.payback_year]) if r.payback_year is not None else "none" for r in results],
-        ),
-        (
-            "Passes the Ten Year Test",
-            [
-                ("yes" if r.passes else "no")
-                if r.structure.n_years == 10
-                else f"n/a ({r.structure.n_years}-year appraisal: {'positive' if r.passes else 'negative'})"
-                for r in results
-            ],
-        ),
-        (
-            "Committed beyond the horizon (PV)",
-            [r.committed.pv_net if r.committed is not None else 0.0 for r in results],
-        ),
     ]
+    for key in COMPARE_MEASURES:  # figures as numbers (the table formats them, the CSV keeps every digit)
+        rows.append((measures[0][key].short, [m[key].value for m in measures]))
+    for key in ("payback_year", "passes"):  # states in words
+        rows.append((measures[0][key].short, [m[key].text for m in measures]))
+    rows.append((measures[0]["committed"].short, [m["committed"].value or 0.0 for m in measures]))
     agencies: dict[str, str] = {}
     for r in results:
         for a in r.scenario.agencies:

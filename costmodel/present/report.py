@@ -16,7 +16,8 @@ import numpy as np
 
 from .. import __version__
 from ..appraisal.engine import TenYearTest
-from ..formatting import fy_label, money, per_pound, percent, plural, ratio, year_span
+from ..formatting import fy_label, money, plural
+from .measures import headline_measures
 
 CONVENTIONS = {
     "year_0": "Year t is discounted t + (first_year - discount_year) whole years; with the default discount year (the first year) year 0 is undiscounted (Green Book).",
@@ -294,12 +295,32 @@ def _scaled(v: float, scale: float) -> str:
     return f"{x:,.0f}".replace("-", "\u2212") if x != 0 else "0"
 
 
+TABLE_MEASURES = (
+    "pv_costs",
+    "pv_savings",
+    "pv_cashable",
+    "npv",
+    "npv_firm",
+    "npv_beyond",
+    "committed",
+    "bcr",
+    "net_return_per_pound",
+    "payback_year",
+    "discounted_payback_year",
+    "irr",
+    "peak_funding",
+    "peak_funding_cash",
+    "dual_running_years",
+    "cash_break_even_year",
+)
+"""The headline measures of `costmodel run`'s text table, in order (see present/measures.py)."""
+
+
 def render_table(result: TenYearTest, pool_solve: str | None = None) -> str:
     sc = result.scenario
     p = sc.proposal
     fl = result.flows
     s = result.structure
-    T, firm = s.n_years, s.firm_budget_years
     lines: list[str] = []
     lines.append(f"{p.title}")
     lines.append(f"{'New spending' if p.kind == 'new_spending' else 'Cut'} · {p.area}")
@@ -312,60 +333,12 @@ def render_table(result: TenYearTest, pool_solve: str | None = None) -> str:
     lines.append(f"Deflator: {sc.deflator.describe()}")
     lines.append(f"inputs_sha256 {sc.inputs_sha256[:16]}…  ({sc.path})")
     lines.append("")
-    dr = result.dual_running
+    measures = headline_measures(result)
     head = [
-        ("PV prevention costs", money(result.pv_costs)),
-        ("PV savings (after additionality)", money(result.pv_savings)),
-        ("  of which cashable", money(result.pv_cashable)),
-        ("Net present value", money(result.npv)),
-        (
-            f"  firm-budget years ({year_span(0, firm - 1)})" if firm else "  firm-budget years",
-            money(result.npv_firm),
-        ),
-        (
-            f"  years beyond ({year_span(firm, T - 1)})" if firm < T else "  years beyond",
-            money(result.npv_beyond),
-        ),
-        ("Benefit-cost ratio", ratio(result.bcr)),
-        ("Net return per £1", per_pound(result.net_return_per_pound)),
-        (
-            "Payback year (undiscounted)",
-            fy_label(result.years[result.payback_year])
-            if result.payback_year is not None
-            else "not within horizon",
-        ),
-        (
-            "Payback year (discounted)",
-            fy_label(result.years[result.discounted_payback_year])
-            if result.discounted_payback_year is not None
-            else "not within horizon",
-        ),
-        ("IRR", percent(result.irr) if result.irr is not None else result.irr_note),
-        ("Peak dual-running funding (real)", money(dr.peak_funding_requirement)),
-        (
-            "Peak dual-running funding (cash)",
-            money(result.cash.dual_running.peak_funding_requirement) if result.cash is not None else "n/a",
-        ),
-        (
-            "Dual running lasts",
-            plural(dr.years, "year") + ("" if dr.ends_within_horizon else " (beyond the horizon)"),
-        ),
-        (
-            "Cash break-even year",
-            fy_label(result.years[dr.break_even_year])
-            if dr.break_even_year is not None
-            else "not within horizon",
-        ),
+        (measures[k].label, measures[k].text)
+        for k in TABLE_MEASURES
+        if k != "committed" or measures[k].value is not None
     ]
-    if result.committed is not None and result.committed.years:
-        head.insert(
-            6,
-            (
-                "Committed beyond the horizon (PV)",
-                money(result.committed.pv_net, signed=True)
-                + (" (counted in the verdict)" if result.counts_committed else " (not counted)"),
-            ),
-        )
     width = max(len(k) for k, _ in head)
     lines += [f"{k:<{width}}  {v}" for k, v in head]
     if result.financing is not None:
@@ -386,7 +359,7 @@ def render_table(result: TenYearTest, pool_solve: str | None = None) -> str:
     def _k(v: float) -> str:
         return _scaled(v, scale)
 
-    title = "Ten Year Test table" if T == 10 else f"{T}-year appraisal table"
+    title = "Ten Year Test table" if s.n_years == 10 else f"{s.n_years}-year appraisal table"
     lines.append(
         f"{title}: net position by budget holder (savings − costs), {unit}, real, {fy_label(s.price_base_year)} prices"
     )

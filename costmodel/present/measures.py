@@ -1,0 +1,186 @@
+"""The headline measures of a Ten Year Test result, listed once for every surface.
+
+:func:`headline_measures` gives each measure's key, its labels, its value and its text, with one
+wording for each state (a year that is not reached within the horizon is always
+:data:`NOT_WITHIN_HORIZON`; a ratio with no meaningful denominator is always "n/a"). The text table
+of ``costmodel run``, ``costmodel compare``, the briefing and the app's Ten Year Test and Compare
+pages read their figures from here; each surface chooses which measures it shows and whether it
+uses the full or the short label.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from ..formatting import fy_label, fy_span, money, per_pound, percent, plural, ratio, year_span
+
+if TYPE_CHECKING:
+    from ..appraisal.engine import TenYearTest
+
+NOT_WITHIN_HORIZON = "not within horizon"
+"""The words for a year (payback, cash break-even) that is not reached within the appraisal horizon."""
+
+
+@dataclass(frozen=True)
+class Measure:
+    """One headline measure of one result."""
+
+    key: str  # stable id, e.g. "npv", "payback_year"
+    label: str  # full label (the text table of `costmodel run`)
+    short: str  # short label (side-by-side tables, the app's metrics)
+    value: float | int | bool | None  # the figure: £, a ratio, a year index into result.years, or a flag
+    text: str  # the figure in words and numbers, e.g. "−£1.74m", "2031-32", "not within horizon"
+    help: str = ""  # what it means, in one sentence
+
+
+def year_text(result: TenYearTest, index: int | None) -> str:
+    """The financial year of an appraisal-year index, or :data:`NOT_WITHIN_HORIZON`."""
+    return fy_label(result.years[index]) if index is not None else NOT_WITHIN_HORIZON
+
+
+def headline_measures(result: TenYearTest) -> dict[str, Measure]:
+    """Every headline measure of ``result`` by key, in the order the full text table shows them."""
+    s = result.structure
+    T, firm = s.n_years, s.firm_budget_years
+    dr = result.dual_running
+    cash_peak = result.cash.dual_running.peak_funding_requirement if result.cash is not None else None
+    committed = result.committed.pv_net if result.committed is not None and result.committed.years else None
+    firm_span = f" ({year_span(0, firm - 1)})" if firm else ""
+    beyond_span = f" ({year_span(firm, T - 1)})" if firm < T else ""
+    measures = [
+        Measure("pv_costs", "PV prevention costs", "PV prevention costs", result.pv_costs, money(result.pv_costs)),
+        Measure(
+            "pv_savings",
+            "PV savings (after additionality)",
+            "PV savings",
+            result.pv_savings,
+            money(result.pv_savings),
+            f"of which cashable {money(result.pv_cashable)}",
+        ),
+        Measure("pv_cashable", "  of which cashable", "PV cashable savings", result.pv_cashable, money(result.pv_cashable)),
+        Measure(
+            "npv",
+            "Net present value",
+            "NPV",
+            result.npv,
+            money(result.npv),
+            "PV of savings minus PV of prevention costs, whole public sector.",
+        ),
+        Measure(
+            "npv_firm",
+            f"  firm-budget years{firm_span}",
+            "NPV firm-budget years",
+            result.npv_firm,
+            money(result.npv_firm),
+            f"Years 0–{firm - 1} ({fy_span(result.years[0], result.years[firm - 1])}), covered by firm budgets."
+            if firm
+            else "No firm-budget years.",
+        ),
+        Measure(
+            "npv_beyond",
+            f"  years beyond{beyond_span}",
+            "NPV years beyond",
+            result.npv_beyond,
+            money(result.npv_beyond),
+            f"Years {firm}–{T - 1}: beyond the firm-budget period."
+            if firm < T
+            else "No years beyond the firm-budget period.",
+        ),
+        Measure(
+            "bcr",
+            "Benefit-cost ratio",
+            "Benefit-cost ratio",
+            result.bcr,
+            ratio(result.bcr),
+            "PV of savings / PV of prevention costs.",
+        ),
+        Measure(
+            "net_return_per_pound",
+            "Net return per £1",
+            "Net return per £1",
+            result.net_return_per_pound,
+            per_pound(result.net_return_per_pound),
+            "NPV per £1 of prevention spending (PV).",
+        ),
+        Measure(
+            "payback_year",
+            "Payback year (undiscounted)",
+            "Payback year",
+            result.payback_year,
+            year_text(result, result.payback_year),
+            "First year from which the cumulative (undiscounted) net position stays at or above zero.",
+        ),
+        Measure(
+            "discounted_payback_year",
+            "Payback year (discounted)",
+            "Discounted payback year",
+            result.discounted_payback_year,
+            year_text(result, result.discounted_payback_year),
+            "First year from which the cumulative discounted net position stays at or above zero.",
+        ),
+        Measure(
+            "irr",
+            "IRR",
+            "IRR",
+            result.irr,
+            percent(result.irr) if result.irr is not None else result.irr_note,
+            result.irr_note,
+        ),
+        Measure(
+            "peak_funding",
+            "Peak dual-running funding (real)",
+            "Peak dual-running funding",
+            dr.peak_funding_requirement,
+            money(dr.peak_funding_requirement),
+            "Most money needed at once to run the new service alongside the old before cashable savings "
+            "cover its costs (undiscounted).",
+        ),
+        Measure(
+            "peak_funding_cash",
+            "Peak dual-running funding (cash)",
+            "Peak dual running, cash",
+            cash_peak,
+            money(cash_peak) if cash_peak is not None else "n/a",
+            "The same peak in cash (nominal, undiscounted): what the budget must find.",
+        ),
+        Measure(
+            "dual_running_years",
+            "Dual running lasts",
+            "Dual running",
+            dr.years,
+            plural(dr.years, "year") + ("" if dr.ends_within_horizon else " (beyond the horizon)"),
+        ),
+        Measure(
+            "cash_break_even_year",
+            "Cash break-even year",
+            "Cash break-even",
+            dr.break_even_year,
+            year_text(result, dr.break_even_year),
+            "First year from which cumulative cashable savings cover cumulative costs, and stay covering.",
+        ),
+        Measure(
+            "passes",
+            "Passes the Ten Year Test",
+            "Passes the Ten Year Test",
+            result.passes,
+            ("yes" if result.passes else "no")
+            if T == 10
+            else f"n/a ({T}-year appraisal: {'positive' if result.passes else 'negative'})",
+        ),
+        Measure(
+            "committed",
+            "Committed beyond the horizon (PV)",
+            "Committed beyond the horizon (PV)",
+            committed,
+            (
+                money(committed, signed=True)
+                + (" (counted in the verdict)" if result.counts_committed else " (not counted)")
+            )
+            if committed is not None
+            else "n/a",
+            "PV of the savings (less costs) that intakes within the horizon go on producing after it; "
+            + ("counted in the verdict." if result.counts_committed else "not counted in the verdict."),
+        ),
+    ]
+    return {m.key: m for m in measures}
