@@ -20,6 +20,7 @@ pages = [
     st.Page("app_pages/compare.py", title="Compare proposals", icon=":material/compare_arrows:"),
     st.Page("app_pages/sources.py", title="Sources", icon=":material/menu_book:"),
 ]
+st.html(ICON.with_name("app.css"))  # phones and printing (a local file: nothing is fetched)
 page = st.navigation(pages)
 proposal_sidebar()
 page.run()

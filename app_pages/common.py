@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 import streamlit as st
 
+from app_pages.chart_layout import responsive
 from app_pages.links import STORE_ERROR_KEY, copy_link_button, restore_from_url, sync_url
 from app_pages.scenario_store import StoredScenario
 from costmodel.appraisal.chain import appraise
@@ -345,8 +346,13 @@ def show_altair(chart: Any, caption: str, data: Any, *, stem: str, key: str, ima
         # Fit the width to the page but keep the spec's plotting height: Streamlit's default ("fit")
         # squeezes titles, rotated labels and legends into that height and squashes the plot.
         chart = chart.properties(autosize=alt.AutoSizeParams(type="fit-x", contains="padding"))
-    st.altair_chart(chart, width="stretch")
+    # text alternative: the one-sentence caption as the chart's accessible description, and its data;
+    # labels that shrink on a narrow screen (app_pages.chart_layout) so that a phone still shows the bars
+    spec = responsive(chart.properties(description=caption).to_dict())
+    st.vega_lite_chart(spec, width="stretch")
     st.caption(caption)
+    with st.expander("The chart's data as a table"):
+        st.table(data, hide_index=True)
     cols = st.columns([1, 1, 1, 3])
     cols[0].download_button(
         "Data (CSV)",

@@ -120,3 +120,23 @@ def test_app(example):
     table = next(d.value for d in tab.dataframe if {"Budget holder", "NPV"} <= set(d.value.columns))
     total = table.loc[table["Budget holder"] == "Total public sector", "NPV"].iloc[0]
     assert float(total) == pytest.approx(npv, abs=PENNY)
+
+
+@pytest.mark.parametrize("path", EXAMPLES, ids=lambda p: p.stem)
+def test_csv_present_values_are_the_engines_to_the_last_digit(path: Path) -> None:
+    """The CSV's present_value column carries the engine's present values, so the CSV, the JSON and the
+    table agree exactly (not just to rounding): total and every agency, for costs, savings, cashable and net."""
+    from costmodel.appraisal.chain import appraise
+    from costmodel.inputs.loading import load_proposal
+    from costmodel.present.report import render_csv
+
+    r = appraise(load_proposal(path))
+    rows = list(csv.DictReader(io.StringIO(render_csv(r))))
+    pv = {(row["agency_id"], row["measure"]): float(row["present_value"]) for row in rows if row["agency_id"]}
+    assert pv[("total", "net")] == r.npv
+    assert pv[("total", "costs")] == r.pv_costs
+    assert pv[("total", "savings")] == r.pv_savings
+    assert pv[("total", "cashable_savings")] == r.pv_cashable
+    for i, a in enumerate(r.scenario.agencies):
+        assert pv[(a.id, "net")] == float(r.pv_net_by_agency[i])
+        assert pv[(a.id, "costs")] == float(r.pv_costs_by_agency[i])

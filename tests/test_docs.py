@@ -67,7 +67,9 @@ def test_readme_console_output_is_real(command: str, expected: str):
     import sys
 
     env = dict(os.environ, PATH=f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}")
-    res = subprocess.run(command, shell=True, cwd=ROOT, capture_output=True, text=True, env=env, timeout=1800)  # a hang guard, not a clock
+    res = subprocess.run(
+        command, shell=True, cwd=ROOT, capture_output=True, text=True, env=env, timeout=1800
+    )  # a hang guard, not a clock
     actual = res.stdout + res.stderr
     norm = lambda text: [ln.rstrip() for ln in text.strip().splitlines()]  # noqa: E731
     assert norm(actual) == norm(expected), (

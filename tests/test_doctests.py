@@ -28,7 +28,9 @@ def test_docstring_examples_run(module_name: str):
     for test in _examples(module_name):
         runner.run(test)
     result = runner.summarize(verbose=False)
-    assert result.failed == 0, f"{result.failed} docstring example(s) in {module_name} failed (see output above)"
+    assert result.failed == 0, (
+        f"{result.failed} docstring example(s) in {module_name} failed (see output above)"
+    )
 
 
 def test_the_package_has_docstring_examples():

@@ -142,7 +142,9 @@ def test_an_edit_by_id_follows_its_row_when_rows_are_reordered():
     assert moved.proposal.outcomes[1].effect.value == 0.2
     assert moved.proposal.outcomes[0].effect.value == original.proposal.outcomes[1].effect.value
     # the same edit by position would have changed the other outcome
-    _, by_position = edited_scenario(YOUTH.name, swapped, {"outcomes.0.effect.value": 0.2}, library_dir=LIB_DIR)
+    _, by_position = edited_scenario(
+        YOUTH.name, swapped, {"outcomes.0.effect.value": 0.2}, library_dir=LIB_DIR
+    )
     assert by_position.proposal.outcomes[0].id == "repeat_offending"
     assert by_position.proposal.outcomes[0].effect.value == 0.2
 

@@ -149,7 +149,9 @@ def test_the_package_never_imports_the_app():
         tree = ast.parse(path.read_text())
         names = {a.name.split(".")[0] for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names}
         names |= {
-            (n.module or "").split(".")[0] for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) and not n.level
+            (n.module or "").split(".")[0]
+            for n in ast.walk(tree)
+            if isinstance(n, ast.ImportFrom) and not n.level
         }
         assert not names & {"streamlit", "app_pages", "app"}, f"{module} imports the app or Streamlit"
 

@@ -141,14 +141,10 @@ def chart_files(r: TenYearTest, kinds: list[str], histogram_run: Any = None) -> 
 
 
 def _histogram_image(r: TenYearTest, histogram: Any, fmt: str) -> bytes:
-    import vl_convert as vlc
-
+    from costmodel.export.images import render_image
     from costmodel.present.charts import build_chart
 
-    spec = build_chart("npv-distribution", r, histogram).to_dict()
-    if fmt == "svg":
-        return vlc.vegalite_to_svg(vl_spec=spec).encode("utf-8")
-    return bytes(vlc.vegalite_to_png(vl_spec=spec, scale=2.0))
+    return render_image(build_chart("npv-distribution", r, histogram), fmt)  # type: ignore[arg-type]
 
 
 def _button(f: DownloadFile, icon: str) -> None:

@@ -607,10 +607,7 @@ def _show_simulation(r: TenYearTest, view: SimulationView, pid: str, prices: str
 
 
 def _image(chart: Any, fmt: str) -> bytes:
-    """The chart as PNG or SVG bytes (rendered offline by vl-convert, like costmodel.export.images)."""
-    import vl_convert as vlc
+    """The chart as PNG or SVG bytes (costmodel.export.images.render_image)."""
+    from costmodel.export.images import render_image
 
-    spec = chart.to_dict()
-    if fmt == "svg":
-        return vlc.vegalite_to_svg(vl_spec=spec).encode("utf-8")
-    return bytes(vlc.vegalite_to_png(vl_spec=spec, scale=2.0))
+    return render_image(chart, fmt)  # type: ignore[arg-type]

@@ -7,7 +7,7 @@ shows. Altair and vl-convert are imported inside the functions: importing this m
 from __future__ import annotations
 
 import base64
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from ..errors import UsageError
 from ..present.charts import CHART_KINDS, build_chart
@@ -31,6 +31,28 @@ def check_kind(kind: str) -> None:
         raise UsageError(f"unknown chart kind {kind!r}; choose one of: {', '.join(kinds)}")
 
 
+def source_line(result: TenYearTest) -> str:
+    """The line an exported chart carries under its title: where its figures come from."""
+    sc = result.scenario
+    return f"Source: costmodel appraisal of {sc.proposal.id}, inputs_sha256 {sc.inputs_sha256[:12]}"
+
+
+def with_source_line(spec: dict, result: TenYearTest) -> dict:
+    """Add :func:`source_line` to a chart specification's subtitle (title, units and price base are
+    already in the title and subtitle), so an image pasted on its own still says where it comes from."""
+    layers = spec.get("layer", [])
+    holder = spec if "title" in spec else next((layer for layer in layers if "title" in layer), None)
+    if holder is None:
+        return spec
+    title = holder["title"]
+    if isinstance(title, str):
+        title = {"text": title}
+    subtitle = title.get("subtitle", [])
+    subtitle = [subtitle] if isinstance(subtitle, str) else list(subtitle)
+    holder["title"] = title | {"subtitle": [*subtitle, source_line(result)]}
+    return spec
+
+
 def chart_spec(
     kind: str, result: TenYearTest, *, width: int | None = None, height: int | None = None
 ) -> dict:
@@ -39,7 +61,7 @@ def chart_spec(
     ``width`` and ``height`` [px] resize the plotting area (e.g. for the half-width briefing charts).
     """
     check_kind(kind)
-    spec = build_chart(kind, result).to_dict()
+    spec = with_source_line(build_chart(kind, result).to_dict(), result)
     if width is not None or height is not None:
         targets = spec.get("layer", [spec])
         for layer in [spec, *targets]:
@@ -77,7 +99,16 @@ def chart_image(
         raise UsageError(f"unknown image format {fmt!r}; choose png or svg")
     if not 0.25 <= scale <= 8:
         raise UsageError(f"must be between 0.25 and 8 (got {scale:g})", field="scale")
-    spec = chart_spec(kind, result, width=width, height=height)
+    return render_image(chart_spec(kind, result, width=width, height=height), fmt, scale=scale)
+
+
+def render_image(chart: Any, fmt: ImageFormat = "png", *, scale: float = 2.0) -> bytes:
+    """PNG or SVG bytes of an Altair chart or a Vega-Lite spec (a dict), rendered offline by
+    vl-convert: the one place a chart becomes an image (the CLI, the briefing and the app's
+    downloads all come here)."""
+    if fmt not in FORMATS:
+        raise UsageError(f"unknown image format {fmt!r}; choose png or svg")
+    spec = chart if isinstance(chart, dict) else chart.to_dict()
     import vl_convert as vlc
 
     if fmt == "svg":

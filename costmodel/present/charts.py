@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 import altair as alt
 import numpy as np
@@ -170,11 +170,16 @@ def dual_running_data(result: TenYearTest) -> pd.DataFrame:
 # ---------------------------------------------------------------------------------------------
 
 
+TEXT_COLOUR = "#333333"  # 12.6:1 on white: chart text reads at WCAG AA (4.5:1) and above
+
+
 def _base_config(chart: alt.TopLevelMixin) -> alt.TopLevelMixin:
     return (
-        chart.configure_axis(labelFontSize=12, titleFontSize=12)
-        .configure_legend(labelFontSize=12, titleFontSize=12)
-        .configure_title(fontSize=14, anchor="start")
+        chart.configure_axis(
+            labelFontSize=12, titleFontSize=12, labelColor=TEXT_COLOUR, titleColor=TEXT_COLOUR
+        )
+        .configure_legend(labelFontSize=12, titleFontSize=12, labelColor=TEXT_COLOUR, titleColor=TEXT_COLOUR)
+        .configure_title(fontSize=14, anchor="start", color=TEXT_COLOUR, subtitleColor=TEXT_COLOUR)
     )
 
 
@@ -292,6 +297,7 @@ def who_pays_who_saves_chart(result: TenYearTest, data: pd.DataFrame | None = No
                 scale=alt.Scale(
                     domain=["worse off", "better off", "no change"], range=[GOV_RED, GOV_GREEN, GOV_GREY]
                 ),
+                legend=alt.Legend(orient="bottom"),  # below: the bars keep the width (phones too)
             ),
             tooltip=[
                 alt.Tooltip("agency:N", title="Budget holder"),
@@ -302,8 +308,23 @@ def who_pays_who_saves_chart(result: TenYearTest, data: pd.DataFrame | None = No
         )
         .properties(width=620, height=max(160, 36 * len(data)))
     )
+
+    # worse off / better off in words at each bar, not by red against green alone
+    # (on the empty side of the zero line: right of it for a bar that goes left, and the other way round)
+    def words(side: str, align: Literal["left", "right"], dx: int) -> alt.Chart:
+        return (
+            alt.Chart(data)
+            .transform_filter(f"datum.pv_net {side} 0")
+            .mark_text(align=align, dx=dx, fontSize=11, color=TEXT_COLOUR)
+            .encode(
+                y=alt.Y("agency:N", sort=alt.EncodingSortField("pv_net", order="ascending")),
+                x=alt.datum(0),
+                text=alt.Text("position:N"),
+            )
+        )
+
     rule = alt.Chart(pd.DataFrame({"x": [0]})).mark_rule(color="black").encode(x="x:Q")
-    return chart + rule
+    return chart + words("<", "left", 4) + words(">=", "right", -4) + rule
 
 
 def dual_running_chart(result: TenYearTest, data: pd.DataFrame | None = None) -> alt.Chart:
@@ -530,7 +551,7 @@ def who_pays_who_saves_flows_chart(result: TenYearTest, data: pd.DataFrame | Non
             alt.Tooltip("sum(pv_gbp):Q", title="PV (£)", format=",.0f"),
         ],
     )
-    text = base.mark_text(fontSize=10).encode(text=alt.Text("sum(pv_gbp):Q", format=".2~s"))
+    text = base.mark_text(fontSize=10).encode(text=alt.Text("sum(pv_gbp):Q", format=".3~s"))
     n = max(1, len(order))
     return (
         (cells + text)
@@ -823,7 +844,23 @@ def npv_distribution_chart(result: TenYearTest, data: pd.DataFrame | None = None
         .properties(width=620, height=300)
     )
     central = alt.Chart(pd.DataFrame({"x": [result.npv]})).mark_rule(color="black").encode(x="x:Q")
-    return bars + central
+    # fails / passes in words either side of zero, not by red against green alone
+    zero = alt.Chart(pd.DataFrame({"x": [0.0]}))
+    zero_rule = zero.mark_rule(color=TEXT_COLOUR, strokeDash=[4, 3]).encode(x="x:Q")
+    sides = alt.Chart(
+        pd.DataFrame({"x": [0.0, 0.0], "label": ["← fails", "passes →"], "side": ["right", "left"]})
+    )
+    fails = (
+        sides.transform_filter("datum.side == 'right'")
+        .mark_text(align="right", baseline="top", dx=-4, y=4, fontSize=11, color=TEXT_COLOUR)
+        .encode(x="x:Q", text="label:N")
+    )
+    passes = (
+        sides.transform_filter("datum.side == 'left'")
+        .mark_text(align="left", baseline="top", dx=4, y=4, fontSize=11, color=TEXT_COLOUR)
+        .encode(x="x:Q", text="label:N")
+    )
+    return bars + zero_rule + fails + passes + central
 
 
 CHART_KINDS.update(

@@ -7,24 +7,16 @@ whole-public-sector NPV.
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 import numpy as np
 
 from ..formatting import fy_label, money
 from ..pooling.accounting import PoolingResult
+from .jsonsafe import json_number, json_series
 
-
-def _f(x: float | np.floating[Any]) -> float:
-    v = float(x)
-    if not math.isfinite(v):
-        raise ValueError("non-finite value in pooling output")
-    return 0.0 if v == 0 else v
-
-
-def _series(arr: np.ndarray) -> list[float]:
-    return [_f(v) for v in np.asarray(arr, dtype=float).tolist()]
+_f = json_number
+_series = json_series
 
 
 def pooling_to_dict(pr: PoolingResult) -> dict[str, Any]:

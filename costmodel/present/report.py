@@ -9,7 +9,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-import math
 from typing import Any
 
 import numpy as np
@@ -17,6 +16,7 @@ import numpy as np
 from .. import __version__
 from ..appraisal.engine import TenYearTest
 from ..formatting import fy_label, money, plural
+from .jsonsafe import json_number, json_series
 from .measures import headline_measures
 
 CONVENTIONS = {
@@ -32,17 +32,8 @@ CONVENTIONS = {
 }
 
 
-def _f(x: float | np.floating[Any] | None) -> float | None:
-    if x is None:
-        return None
-    v = float(x)
-    if not math.isfinite(v):
-        raise ValueError("non-finite value in output")
-    return 0.0 if v == 0 else v
-
-
-def _series(arr: np.ndarray) -> list[float]:
-    return [_f(v) for v in np.asarray(arr, dtype=float).tolist()]  # type: ignore[misc]
+_f = json_number
+_series = json_series
 
 
 def _fy(result: TenYearTest, index: int | None) -> int | None:
@@ -474,24 +465,22 @@ def render_csv(result: TenYearTest) -> str:
     w.writerow(["agency_id", "agency", "measure"] + [fy_label(y) for y in result.years] + ["present_value"])
     df = fl.factors
     w.writerow(["", "", "discount_factor"] + [repr(float(v)) for v in df] + [""])
+    # (measure, flows by year and agency, present value by agency, total present value): the present
+    # values are the engine's (the JSON's and the table's), not recomputed here
     measures = [
-        ("costs", fl.costs),
-        ("savings", fl.savings),
-        ("cashable_savings", fl.cashable),
-        ("net", fl.savings - fl.costs),
+        ("costs", fl.costs, result.pv_costs_by_agency, result.pv_costs),
+        ("savings", fl.savings, result.pv_savings_by_agency, result.pv_savings),
+        ("cashable_savings", fl.cashable, result.pv_cashable_by_agency, result.pv_cashable),
+        ("net", fl.savings - fl.costs, result.pv_net_by_agency, result.npv),
     ]
     for i, a in enumerate(sc.agencies):
-        for name, arr in measures:
-            col = arr[:, i]
-            w.writerow(
-                [a.id, a.name, name] + [repr(float(v) + 0.0) for v in col] + [repr(float(col @ df) + 0.0)]
-            )
-    for name, arr in measures:
-        col = arr.sum(axis=1)
+        for name, arr, pv, _ in measures:
+            w.writerow([a.id, a.name, name] + [repr(float(v) + 0.0) for v in arr[:, i]] + [repr(float(pv[i]) + 0.0)])
+    for name, arr, _, total in measures:
         w.writerow(
             ["total", "Total public sector", name]
-            + [repr(float(v) + 0.0) for v in col]
-            + [repr(float(col @ df) + 0.0)]
+            + [repr(float(v) + 0.0) for v in arr.sum(axis=1)]
+            + [repr(float(total) + 0.0)]
         )
     c = result.cash
     if c is not None:

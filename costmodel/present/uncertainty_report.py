@@ -12,11 +12,12 @@ from ..uncertainty.compile import UncertainInput
 from ..uncertainty.limits import MAX_DRAWS
 from ..uncertainty.montecarlo import Simulation
 from ..uncertainty.sensitivity import Sensitivity, format_value
+from .jsonsafe import json_number
 
 
 def _p(x: float | np.floating[Any]) -> float:
     """Money to the penny, for JSON. [£]"""
-    return round(float(x), 2)
+    return json_number(x, places=2)
 
 
 def _input_head(inp: UncertainInput) -> dict[str, Any]:
