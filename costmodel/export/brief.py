@@ -392,7 +392,7 @@ h1 { font-size: 14pt; margin: 0 0 0.5mm 0; line-height: 1.2; }
 figcaption { font-size: 7pt; color: #505a5f; line-height: 1.25; }
 .grid { display: flex; gap: 5mm; }
 .grid > div { flex: 1 1 0; min-width: 0; }
-.grid > div:first-child { flex: 1.45 1 0; }
+.grid > div:first-child { flex: 1.6 1 0; }
 table { border-collapse: collapse; width: 100%; font-size: 8pt; }
 th, td { padding: 0.6mm 1mm; border-bottom: 1px solid #b1b4b6; text-align: right; white-space: nowrap; }
 th:first-child, td:first-child { text-align: left; white-space: normal; }
