@@ -389,9 +389,11 @@ def show_table(
     fits the page without scrolling sideways.
     """
     for columns in views or [None]:
-        st.dataframe(
-            frame, width="stretch", hide_index=True, column_config=column_config, column_order=columns
-        )
+        first = (columns or list(frame.columns))[0]
+        config = dict(column_config or {})
+        if first not in config:  # the first column stays in view when a wide table scrolls (phones)
+            config[first] = st.column_config.Column(pinned=True)
+        st.dataframe(frame, width="stretch", hide_index=True, column_config=config, column_order=columns)
     st.download_button(
         "Table (CSV)",
         frame.to_csv(index=False).encode("utf-8"),

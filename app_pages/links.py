@@ -14,6 +14,8 @@ A fresh session reads them once (:func:`restore_from_url`); each run ends by wri
 
 from __future__ import annotations
 
+import html
+import json
 from typing import Any
 
 import streamlit as st
@@ -118,24 +120,35 @@ def sync_url(draft: Any) -> None:
             del st.query_params[name]
 
 
-def copy_link_button() -> None:
-    """A "Copy link" button that copies the page's full address (with the state above) to the clipboard."""
+def copy_button(label: str, text: str | None = None, *, name: str) -> None:
+    """A button that copies ``text`` (the page's full address when None) to the clipboard.
+
+    ``name`` is the button's accessible name. The text goes into the script as JSON with ``<`` escaped,
+    so text from a file can never close the script or become markup.
+    """
+    payload = "null" if text is None else json.dumps(text).replace("<", "\\u003c")
     st.iframe(
-        """<button id="copy" type="button" aria-label="Copy link to this scenario"
-  style="font:14px 'Source Sans Pro',sans-serif;padding:6px 12px;border:1px solid #8a8d99;border-radius:8px;
-  background:#fff;color:#262730;cursor:pointer">Copy link</button>
+        f"""<button id="copy" type="button" aria-label="{html.escape(name)}"
+  style="font:14px 'Source Sans Pro',sans-serif;padding:6px 12px;border:1px solid #6b6e7a;border-radius:8px;
+  background:#fff;color:#111;cursor:pointer">{html.escape(label)}</button>
 <span id="done" role="status" style="font:13px sans-serif;color:#1b5e20;margin-left:6px"></span>
 <script>
+const text = {payload};
 const b = document.getElementById('copy'), done = document.getElementById('done');
-b.addEventListener('click', async () => {
-  const url = window.parent.location.href;
-  try { await navigator.clipboard.writeText(url); done.textContent = 'Copied'; }
-  catch (e) {
-    const t = document.createElement('textarea'); t.value = url; document.body.appendChild(t); t.select();
-    try { document.execCommand('copy'); done.textContent = 'Copied'; } catch (e2) { done.textContent = url; }
+b.addEventListener('click', async () => {{
+  const value = text === null ? window.parent.location.href : text;
+  try {{ await navigator.clipboard.writeText(value); done.textContent = 'Copied'; }}
+  catch (e) {{
+    const t = document.createElement('textarea'); t.value = value; document.body.appendChild(t); t.select();
+    try {{ document.execCommand('copy'); done.textContent = 'Copied'; }} catch (e2) {{ done.textContent = 'Select and copy the text'; }}
     t.remove();
-  }
-});
+  }}
+}});
 </script>""",
         height=40,
     )
+
+
+def copy_link_button() -> None:
+    """A "Copy link" button that copies the page's full address (with the state above) to the clipboard."""
+    copy_button("Copy link", name="Copy link to this scenario")

@@ -8,6 +8,7 @@ from typing import Any
 import streamlit as st
 
 from app_pages.common import has_pooling, require_result, show_chart, show_invalid_edit_banner
+from app_pages.quotable import show_quotable_headline
 from app_pages.tabs.downloads import downloads_tab
 from app_pages.tabs.pooling import pooling_tab
 from app_pages.tabs.uncertainty import (
@@ -53,7 +54,9 @@ m = headline_measures(result)
 
 def metric(col: Any, label: str, key: str) -> None:
     """One headline measure as a metric: this page's label, the figure and help from present/measures.py."""
-    col.metric(label, m[key].text if key != "irr" or result.irr is not None else "n/a", help=m[key].help or None)
+    col.metric(
+        label, m[key].text if key != "irr" or result.irr is not None else "n/a", help=m[key].help or None
+    )
 
 
 cols = st.columns(5)
@@ -86,6 +89,7 @@ if result.financing is not None:
         help=f"{f.fund}: {f.interest_rate:.2%} nominal over {f.term_years} years, "
         f"repayment {money(f.annual_repayment)} a year.",
     )
+show_quotable_headline(result)
 for note in result.notes:
     st.info(note, icon=":material/info:")
 
@@ -120,14 +124,19 @@ def table_tab(r: TenYearTest) -> None:
     st.markdown(
         f"**{'Ten Year Test' if r.structure.n_years == 10 else f'{r.structure.n_years}-year appraisal'} table**: "
         "net position (savings − costs) by budget holder and year, "
-        f"£ real, {fy_label(r.structure.price_base_year)} prices, undiscounted by year; present values at the right."
+        f"£ real, {fy_label(r.structure.price_base_year)} prices, undiscounted by year; the present values (NPV, firm-budget years, years beyond) come first."
     )
     frame = ten_year_table(r)
+    totals = ["NPV", "PV firm-budget years", "PV years beyond"]
+    years = [c for c in frame.columns if c != "Budget holder" and c not in totals]
+    # the totals first, beside the budget holder (pinned: it stays in view when the years scroll sideways)
     st.dataframe(
         frame,
         width="stretch",
         hide_index=True,
-        column_config={
+        column_order=["Budget holder", *[c for c in totals if c in frame.columns], *years],
+        column_config={"Budget holder": st.column_config.TextColumn("Budget holder", pinned=True)}
+        | {
             c: st.column_config.NumberColumn(c, format="%,.0f") for c in frame.columns if c != "Budget holder"
         },
     )

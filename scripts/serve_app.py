@@ -30,7 +30,14 @@ def preload() -> None:
     import costmodel.present.tables  # noqa: F401
     import costmodel.uncertainty.views  # noqa: F401
 
-    costmodel.inputs.loading.load_reference()  # parse the shipped discount schedules and deflators once
+    loading = costmodel.inputs.loading
+    loading.load_reference()  # parse the shipped discount schedules and deflators once
+    # parse and validate the shipped unit-cost library once, under the path the app resolves it to
+    # (app_pages/common.py: "../unit_costs.yaml" against assumptions/proposals), so the first appraisal
+    # of any example reuses it instead of parsing it in the visitor's session
+    proposals = ROOT / "assumptions" / "proposals"
+    for path in sorted(proposals.glob("*.yaml")):
+        loading.scenario_from_parsed(loading.parse_file(path), library_dir=str(proposals))
 
 
 def main(argv: list[str]) -> int:

@@ -141,10 +141,11 @@ def chart_files(r: TenYearTest, kinds: list[str], histogram_run: Any = None) -> 
 
 
 def _histogram_image(r: TenYearTest, histogram: Any, fmt: str) -> bytes:
-    from costmodel.export.images import render_image
+    from costmodel.export.images import render_image, with_source_line
     from costmodel.present.charts import build_chart
 
-    return render_image(build_chart("npv-distribution", r, histogram), fmt)  # type: ignore[arg-type]
+    spec = with_source_line(build_chart("npv-distribution", r, histogram).to_dict(), r)
+    return render_image(spec, fmt)  # type: ignore[arg-type]
 
 
 def _button(f: DownloadFile, icon: str) -> None:

@@ -587,7 +587,7 @@ def _show_simulation(r: TenYearTest, view: SimulationView, pid: str, prices: str
         view.histogram,
         stem=f"{pid}-npv-distribution",
         key="unc-npv-distribution",
-        image=lambda fmt: _image(chart, fmt),
+        image=lambda fmt: _image(chart, fmt, r),
     )
     st.markdown(f"**Each budget holder's chance of breaking even or gaining** (NPV ≥ 0; £, {prices}):")
     show_table(
@@ -606,8 +606,8 @@ def _show_simulation(r: TenYearTest, view: SimulationView, pid: str, prices: str
     )
 
 
-def _image(chart: Any, fmt: str) -> bytes:
-    """The chart as PNG or SVG bytes (costmodel.export.images.render_image)."""
-    from costmodel.export.images import render_image
+def _image(chart: Any, fmt: str, r: TenYearTest) -> bytes:
+    """The chart as PNG or SVG bytes (costmodel.export.images.render_image), with its source line."""
+    from costmodel.export.images import render_image, with_source_line
 
-    return render_image(chart, fmt)  # type: ignore[arg-type]
+    return render_image(with_source_line(chart.to_dict(), r), fmt)  # type: ignore[arg-type]

@@ -3,7 +3,7 @@
 Layout, in the style of pvlib:
 
 * pure functions over arrays (:func:`persistence_profile`, :func:`events_by_year`,
-  :func:`additionality_factor`, :func:`cashable_mask`, :func:`evaluate`, :func:`first_year_staying_nonnegative`);
+  :func:`additionality_factor`, :func:`intake_convolution`, :func:`evaluate`, :func:`first_year_staying_nonnegative`);
 * :func:`compile_scenario` turns a resolved :class:`~costmodel.inputs.loading.Scenario` into a fixed
   :class:`Structure` and central :class:`Params` (all money already in price-base-year prices);
 * :func:`summarise` reduces the flows to the headline figures of a :class:`TenYearTest`; the thin
@@ -114,15 +114,6 @@ def additionality_factor(deadweight: F, displacement: F, attribution: F, optimis
     product, the order does not change the result.
     """
     return (1.0 - deadweight) * (1.0 - displacement) * (1.0 - attribution) * (1.0 - optimism_bias)
-
-
-def cashable_mask(first_year: F, n_years: int) -> F:
-    """1.0 in years from ``first_year`` on (the year a saving can first be released), else 0.0.
-
-    ``first_year`` has shape (*B, O); returns (*B, O, n_years).
-    """
-    t = np.arange(n_years, dtype=np.float64)
-    return (t >= np.asarray(first_year, dtype=np.float64)[..., None]).astype(np.float64)
 
 
 def first_year_staying_nonnegative(cumulative: F, tolerance: float = MONEY_TOLERANCE) -> NDArray[np.int64]:
@@ -461,7 +452,7 @@ def outcome_terms(s: Structure, p: Params) -> tuple[F, F, F, F]:
     keep = np.asarray(additionality_factor(p.deadweight, p.displacement, p.attribution, p.optimism_bias))
     release = s.intake_start + np.asarray(p.lag) + np.asarray(p.cashable_delay)  # (*B, O) first cashable year
     share = np.asarray(p.cashable_share, dtype=np.float64)[..., None]
-    # = share × cashable_mask(release, T), in two passes instead of three
+    # the share from the release year on, 0 before: (*B, O, T)
     cash_share = np.where(np.arange(T) >= release[..., None], share, 0.0 * share)
     return gross, keep, cash_share, np.asarray(p.unit_cost, dtype=np.float64)
 

@@ -85,8 +85,19 @@ def _ids(*quantities: Any) -> set[str]:
 
 
 def _subject(title: str) -> str:
-    """'Targeted detached youth work for…' -> 'targeted detached youth work for…' (keeps acronyms)."""
-    if len(title) > 1 and title[0].isupper() and title[1].islower():
+    """The title inside a sentence: its first word in lower case unless it is an acronym or begins a
+    proper name (the next word capitalised too).
+
+    >>> _subject("Targeted detached youth work")
+    'targeted detached youth work'
+    >>> _subject("Big Local-style neighbourhood investment")
+    'Big Local-style neighbourhood investment'
+    >>> _subject("NHS talking therapies")
+    'NHS talking therapies'
+    """
+    words = title.split()
+    proper_name = len(words) > 1 and words[1][:1].isupper()
+    if len(title) > 1 and title[0].isupper() and title[1].islower() and not proper_name:
         return title[0].lower() + title[1:]
     return title
 

@@ -92,7 +92,8 @@ def test_the_downloaded_histogram_is_the_run_the_page_quotes():
     r = appraise(sc)
     files = {f.file_name: f for f in chart_files(r, ["npv-distribution"], view)}
     svg = files["early_help_pooled-npv-distribution.svg"].make()
-    on_tab = _image(build_chart("npv-distribution", r, view.histogram), "svg")
+    on_tab = _image(build_chart("npv-distribution", r, view.histogram), "svg", r)
     assert svg == on_tab
+    assert "Source: costmodel appraisal of early_help_pooled" in svg.decode("utf-8")
     default = {f.file_name: f for f in chart_files(r, ["npv-distribution"])}
     assert default["early_help_pooled-npv-distribution.svg"].make() != svg  # another run, other bars
