@@ -14,7 +14,10 @@ wide screen, about a third of the width (at least 90 px) on a narrow one.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 NARROW = 600  # [px] below this container width, labels get a third of it
 SMALL_LIMIT = 120  # [px] limits at or below this are left alone
@@ -37,3 +40,72 @@ def responsive(spec: Any) -> Any:
     if isinstance(spec, list):
         return [responsive(v) for v in spec]
     return spec
+
+
+# ---------------------------------------------------------------------------------------------
+# A chart's data as a table a reader can use (the chart's text alternative)
+# ---------------------------------------------------------------------------------------------
+
+HIDDEN = {"order", "year_index", "rank", "input", "axis_label", "p_passes", "n_draws", "seed", "end"}
+NAMES = {
+    "agency": "Budget holder",
+    "payer": "Pays",
+    "beneficiary": "Benefits",
+    "year": "Year",
+    "flow": "Flow",
+    "measure": "Measure",
+    "position": "Position",
+    "partner": "Partner",
+    "when": "When",
+    "kind": "Flow",
+    "label": "Input",
+    "outcome": "Outcome",
+    "draws": "Draws",
+    "share": "Share of draws",
+    "value": "Input value",
+    "central_value": "Central input value",
+}
+MONEY = {
+    "discounted_gbp": "Present value (£)",
+    "real_gbp": "Real terms (£)",
+    "gbp": "£",
+    "pv_costs": "PV costs (£)",
+    "pv_savings": "PV savings (£)",
+    "pv_net": "NPV (£)",
+    "pv_net_gbp": "NPV (£)",
+    "pv_contribution": "PV contribution (£)",
+    "pv_gbp": "PV (£)",
+    "cash_requirement_gbp": "Cash requirement (£)",
+    "cumulative_gbp": "Cumulative (£)",
+    "npv": "NPV (£)",
+    "central_npv": "Central NPV (£)",
+    "change": "Change in NPV (£)",
+    "swing": "Swing (£)",
+    "npv_from": "NPV from (£)",
+    "npv_to": "NPV to (£)",
+}
+
+
+def pounds(value: float) -> str:
+    """Whole pounds with thousands separators and a true minus sign: one money format for every table.
+
+    >>> pounds(-344307.4), pounds(9106.0), pounds(0.2)
+    ('−£344,307', '£9,106', '£0')
+    """
+    rounded = round(float(value))
+    return f"{'−' if rounded < 0 else ''}£{abs(rounded):,}"
+
+
+def readable_table(frame: pd.DataFrame) -> pd.DataFrame:
+    """A chart's tidy data for people: no ids or plotting helpers, columns named in words, money in
+    whole pounds, shares as percentages (the CSV download keeps the raw columns)."""
+    keep = [c for c in frame.columns if not str(c).endswith("_id") and c not in HIDDEN]
+    out = frame[keep].copy()
+    for column in keep:
+        if column in MONEY:
+            out[column] = [pounds(v) for v in out[column]]
+        elif column == "share":
+            out[column] = [f"{float(v):.1%}" for v in out[column]]
+    return out.rename(
+        columns={c: MONEY.get(c, NAMES.get(c, str(c).replace("_", " ").capitalize())) for c in keep}
+    )

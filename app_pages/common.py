@@ -17,15 +17,18 @@ from typing import TYPE_CHECKING, Any
 
 import streamlit as st
 
-from app_pages.chart_layout import responsive
+from app_pages.chart_layout import readable_table, responsive
 from app_pages.links import STORE_ERROR_KEY, copy_link_button, restore_from_url, sync_url
 from app_pages.scenario_store import StoredScenario
+from app_pages.uploaded_library import allowed_libraries, save_library
 from costmodel.appraisal.chain import appraise
 from costmodel.appraisal.engine import TenYearTest
 from costmodel.errors import AssumptionError, CostModelError, Problem
 from costmodel.inputs.editing import edited_scenario
 from costmodel.inputs.loading import scenario_from_parsed
 from costmodel.inputs.yamlio import MAX_FILE_BYTES, decode_bytes, parse_yaml
+from costmodel.present import markup
+from costmodel.present.csv_safety import frame_csv
 
 if TYPE_CHECKING:
     from costmodel.pooling.accounting import PoolingResult
@@ -80,10 +83,16 @@ def evaluate(name: str, text: str, library_dir: str | None, edits_json: str = "{
     try:
         edits = json.loads(edits_json)
         if edits:
-            new_text, scenario = edited_scenario(name, text, edits, library_dir=library_dir)
+            new_text, scenario = edited_scenario(
+                name, text, edits, library_dir=library_dir, allowed_libraries=allowed_libraries(library_dir)
+            )
         else:
             new_text = text
-            scenario = scenario_from_parsed(parse_yaml(text, name), library_dir=library_dir)
+            scenario = scenario_from_parsed(
+                parse_yaml(text, name),
+                library_dir=library_dir,
+                allowed_libraries=allowed_libraries(library_dir),
+            )
         return Outcome(appraise(scenario), (), new_text)
     except AssumptionError as exc:
         return Outcome(None, tuple(exc.problems), "")
@@ -200,13 +209,16 @@ def open_stored(scenario: StoredScenario) -> list[str]:
     return []
 
 
-def open_upload(name: str, raw: bytes) -> list[str]:
+def open_upload(name: str, raw: bytes, library_dir: str | None = None) -> list[str]:
+    """Open an uploaded proposal; ``library_dir``: the folder of a library uploaded alongside it."""
     text, problems = read_upload(name, raw)
     if text is None:
         return problems
     name = Path(name).name
     digest = hashlib.sha256(raw).hexdigest()[:12]
-    return _open(f"upload:{name}:{digest}", name, "upload", text, LIBRARY_DIR)
+    if library_dir is None:
+        return _open(f"upload:{name}:{digest}", name, "upload", text, LIBRARY_DIR)
+    return _open(f"upload:{name}:{digest}:{Path(library_dir).name[:12]}", name, "upload", text, library_dir)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -251,19 +263,31 @@ def proposal_sidebar() -> None:
                 help=f"An assumption file in the costmodel format, at most {MAX_FILE_BYTES // (1024 * 1024)} MB. "
                 "It may use the shipped unit-cost library (unit_cost_library: ../unit_costs.yaml).",
             )
-            if up is not None:
-                problems = open_upload(up.name, up.getvalue())
+            lib = st.file_uploader(
+                "Its unit-cost library (optional)",
+                type=["yaml", "yml"],
+                key="upload_library",
+                help="A unit-cost library of your own: the proposal names it by its file name "
+                "(unit_cost_library: my_costs.yaml). Without one, proposals use the shipped library.",
+            )
+            library_dir, lib_problems = (None, [])
+            if lib is not None:
+                library_dir, lib_problems = save_library(lib.name, lib.getvalue())
+            if lib_problems:
+                problems = lib_problems
+            elif up is not None:
+                problems = open_upload(up.name, up.getvalue(), library_dir)
             else:
                 st.caption("Choose a file; until then the previous proposal stays in use.")
         if problems:
             st.session_state["upload_problems"] = problems
-            st.error("This file cannot be used:\n\n" + "\n\n".join(f"`{p}`" for p in problems[:20]))
+            st.error("This file cannot be used:\n\n" + "\n\n".join(markup.code(p) for p in problems[:20]))
         else:
             st.session_state.pop("upload_problems", None)
         d = current_draft()
         if d is not None:
             out = draft_outcome(d)
-            st.markdown(f"**In use:** `{d.name}`" + (" (edited)" if d.valid_edits else ""))
+            st.markdown(f"**In use:** {markup.code(d.name)}" + (" (edited)" if d.valid_edits else ""))
             if out.result is not None:
                 sha = out.result.scenario.inputs_sha256
                 st.caption(f"inputs_sha256 `{sha[:16]}…`", help=f"SHA-256 of the resolved inputs: {sha}")
@@ -289,7 +313,7 @@ def require_result() -> tuple[Draft, TenYearTest]:
         st.stop()
     out = draft_outcome(d)
     if out.result is None:  # should not happen: drafts are only opened when valid
-        st.error("\n\n".join(str(p) for p in out.problems))
+        st.error("\n\n".join(markup.code(str(p)) for p in out.problems))
         st.stop()
     return d, out.result
 
@@ -298,7 +322,8 @@ def show_invalid_edit_banner(d: Draft) -> None:
     if d.problems:
         st.warning(
             "Your latest edit breaks a rule, so the figures below are from the last valid assumptions. "
-            "Fix it on the Edit assumptions page:\n\n" + "\n\n".join(f"`{p}`" for p in d.problems[:10]),
+            "Fix it on the Edit assumptions page:\n\n"
+            + "\n\n".join(markup.code(str(p)) for p in d.problems[:10]),
             icon=":material/warning:",
         )
 
@@ -350,13 +375,13 @@ def show_altair(chart: Any, caption: str, data: Any, *, stem: str, key: str, ima
     # labels that shrink on a narrow screen (app_pages.chart_layout) so that a phone still shows the bars
     spec = responsive(chart.properties(description=caption).to_dict())
     st.vega_lite_chart(spec, width="stretch")
-    st.caption(caption)
+    st.caption(markup.inline(caption))
     with st.expander("The chart's data as a table"):
-        st.table(data, hide_index=True)
+        st.table(markdown_frame(readable_table(data)), hide_index=True)
     cols = st.columns([1, 1, 1, 3])
     cols[0].download_button(
         "Data (CSV)",
-        data.to_csv(index=False).encode("utf-8"),
+        frame_csv(data),
         file_name=f"{stem}.csv",
         mime="text/csv",
         key=f"{key}-csv",
@@ -373,6 +398,20 @@ def show_altair(chart: Any, caption: str, data: Any, *, stem: str, key: str, ima
             on_click="ignore",
             icon=":material/image:",
         )
+
+
+def markdown_frame(frame: Any) -> Any:
+    """A frame for ``st.table``, whose cells Streamlit renders as Markdown: text cells (names, labels
+    from the assumption file) escaped with :func:`costmodel.present.markup.literal`."""
+    from pandas.api.types import is_bool_dtype, is_numeric_dtype
+
+    safe = frame.copy()
+    for col in safe.columns:
+        if not (is_numeric_dtype(safe[col]) or is_bool_dtype(safe[col])):
+            safe[col] = safe[col].map(lambda v: markup.literal(v) if isinstance(v, str) else v)
+    if not is_numeric_dtype(safe.index):
+        safe.index = safe.index.map(lambda v: markup.literal(v) if isinstance(v, str) else v)
+    return safe
 
 
 def show_table(
@@ -396,7 +435,7 @@ def show_table(
         st.dataframe(frame, width="stretch", hide_index=True, column_config=config, column_order=columns)
     st.download_button(
         "Table (CSV)",
-        frame.to_csv(index=False).encode("utf-8"),
+        frame_csv(frame),
         file_name=file_name,
         mime="text/csv",
         key=key,

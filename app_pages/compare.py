@@ -7,7 +7,9 @@ import streamlit as st
 
 from app_pages.common import draft_outcome, drafts, examples, open_example, open_template
 from costmodel.formatting import money, ratio
+from costmodel.present import markup
 from costmodel.present.compare import align, compare_rows
+from costmodel.present.csv_safety import frame_csv
 
 st.title("Compare proposals")
 st.caption(
@@ -62,7 +64,7 @@ st.dataframe(table, hide_index=True, width="stretch", height=36 * (len(table) + 
 raw = pd.DataFrame([[m, *vals] for m, vals in rows], columns=["measure", *header])
 st.download_button(
     "Comparison (CSV)",
-    raw.to_csv(index=False).encode("utf-8"),
+    frame_csv(raw),
     file_name="comparison.csv",
     mime="text/csv",
     on_click="ignore",
@@ -70,4 +72,4 @@ st.download_button(
 )
 st.subheader("Verdicts")
 for r, n in zip(results, names, strict=True):
-    st.markdown(f"{':green' if r.passes else ':red'}[**{n}**]: {r.verdict}")
+    st.markdown(f"{':green' if r.passes else ':red'}[**{markup.literal(n)}**]: {markup.inline(r.verdict)}")

@@ -19,6 +19,7 @@ from costmodel.inputs.editing import DELETE, editable_quantities, problems_by_pa
 from costmodel.inputs.loading import load_reference
 from costmodel.inputs.registry import entry
 from costmodel.inputs.yamlio import parse_yaml
+from costmodel.present import markup
 
 d, result = require_result()
 original = draft_outcome(Draft(d.key, d.name, d.origin, d.text, d.library_dir))
@@ -28,10 +29,16 @@ proposal = base.scenario.proposal  # the file as loaded (edits are applied on to
 
 st.title("Edit assumptions")
 st.caption(
-    f"Editing `{d.name}`. Changes are checked with the same rules as the YAML loader; the download keeps "
+    f"Editing {markup.code(d.name)}. Changes are checked with the same rules as the YAML loader; the download keeps "
     "the file's comments and sources."
 )
 summary = st.container()
+
+
+def left_out_edits(d: Draft) -> list[tuple[str, Any]]:
+    """The pending edits that are not in the last valid text (so not in the download)."""
+    missing = object()
+    return [(path, v) for path, v in d.edits.items() if d.valid_edits.get(path, missing) != v]
 
 
 def current(path: str, default: Any) -> Any:
@@ -53,12 +60,20 @@ def commit(new_edits: dict[str, Any], *, rerun: bool) -> None:
 
 
 field_problems = problems_by_path(d.problems, list(d.edits), proposal) if d.problems else {}
+for _path, _msgs in field_problems.items():  # a cleared value: say so, rather than "missing"
+    if _path.endswith(".value") and d.edits.get(_path, 0) is None:
+        field_problems[_path] = [
+            "the value is empty: type a number (the figures use the last valid value meanwhile)"
+            if m == "required field is missing"
+            else m
+            for m in _msgs
+        ]
 
 
 def show_problems(*paths: str) -> None:
     msgs = [m for p in paths for m in field_problems.get(p, [])]
     for m in dict.fromkeys(msgs):
-        st.error(m, icon=":material/error:")
+        st.error(markup.inline(m), icon=":material/error:")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -120,7 +135,7 @@ quantities = editable_quantities(proposal)
 groups = list(dict.fromkeys(q.group for q in quantities))
 for group in groups:
     qs = [q for q in quantities if q.group == group]
-    st.subheader(group)
+    st.subheader(markup.literal(group))
     rows = []
     for q in qs:
         problems = [m for c in SUFFIX.values() for m in field_problems.get(f"{q.path}.{c}", [])]
@@ -159,7 +174,7 @@ for group in groups:
     )
     for q in qs:
         for m in dict.fromkeys(m for c in SUFFIX.values() for m in field_problems.get(f"{q.path}.{c}", [])):
-            st.error(f"{q.label}: {m}", icon=":material/error:")
+            st.error(f"{markup.literal(q.label)}: {markup.inline(m)}", icon=":material/error:")
     changed = dict(d.edits)
     for i, q in enumerate(qs):
         for c in COLUMNS:
@@ -167,8 +182,8 @@ for group in groups:
             if old == new:
                 continue
             path = f"{q.path}.{SUFFIX[c]}"
-            if new is None:
-                changed[path] = DELETE if c != "Value" else float("nan")
+            if new is None:  # a cleared cell: kept as a pending edit, with its error beside it
+                changed[path] = DELETE
             else:
                 changed[path] = int(new) if q.integer and float(new).is_integer() else new
     changed = {k: v for k, v in changed.items() if not (isinstance(v, float) and math.isnan(v))}
@@ -176,7 +191,7 @@ for group in groups:
         commit(changed, rerun=True)
 
 if unmatched:
-    st.error("\n\n".join(f"`{m}`" for m in unmatched))
+    st.error("\n\n".join(markup.code(m) for m in unmatched))
 
 # ---------------------------------------------------------------------------------------------
 # Summary (filled last, shown at the top) and the YAML download
@@ -199,8 +214,9 @@ with summary:
             parse_yaml(text, d.name)
         except Exception:  # noqa: BLE001 - never offer a file the loader would refuse
             text = d.text
+        left_out = left_out_edits(d)
         st.download_button(
-            "Download the edited YAML",
+            "Download the YAML without the invalid edits" if left_out else "Download the edited YAML",
             text.encode("utf-8"),
             file_name=Path(d.name).name,
             mime="application/x-yaml",
@@ -209,6 +225,12 @@ with summary:
             icon=":material/download:",
             type="primary",
         )
+        if left_out:
+            st.caption(
+                "The download leaves out "
+                + ", ".join(markup.code(f"{path} = {'(empty)' if v is None else v}") for path, v in left_out)
+                + ": fix the field(s) below to include them."
+            )
         if st.button("Undo all edits", key="reset-edits", disabled=not d.edits):
             d.edits, d.valid_edits, d.problems = {}, {}, []
             d.rev += 1
@@ -218,6 +240,6 @@ with summary:
     if d.problems:
         st.warning(
             "This edit breaks a rule (see the field below); the figures above are from the last valid "
-            "assumptions:\n\n" + "\n\n".join(f"`{p}`" for p in d.problems[:10]),
+            "assumptions:\n\n" + "\n\n".join(markup.code(str(p)) for p in d.problems[:10]),
             icon=":material/warning:",
         )

@@ -8,11 +8,13 @@ import streamlit as st
 from app_pages.common import require_result
 from costmodel.inputs.models import GRADE_MEANINGS
 from costmodel.inputs.provenance import assumption_rows, source_rows
+from costmodel.present import markup
+from costmodel.present.csv_safety import frame_csv
 
 d, result = require_result()
 sc = result.scenario
 st.title("Sources and assumptions")
-st.caption(f"`{d.name}` · inputs_sha256 `{sc.inputs_sha256}`")
+st.caption(f"{markup.code(d.name)} · inputs_sha256 `{sc.inputs_sha256}`")
 st.markdown(" · ".join(f"**{g}**: {m}" for g, m in GRADE_MEANINGS.items()))
 
 rows = pd.DataFrame(assumption_rows(sc))
@@ -54,7 +56,7 @@ st.dataframe(
 )
 st.download_button(
     "Figures and sources (CSV)",
-    rows.to_csv(index=False).encode("utf-8"),
+    frame_csv(rows),
     file_name=f"{sc.proposal.id}-sources.csv",
     mime="text/csv",
     on_click="ignore",
@@ -80,4 +82,7 @@ st.dataframe(
 st.subheader("Stated assumptions")
 stated = rows[rows["assumption"] != ""]
 for _, r in stated.iterrows():
-    st.markdown(f"- **{r['group']} · {r['name']}** = {r['value']} {r['unit']}: {r['assumption']}")
+    st.markdown(
+        f"- **{markup.literal(r['group'])} · {markup.literal(r['name'])}** = {markup.literal(str(r['value']))} "
+        f"{markup.literal(str(r['unit']))}: {markup.literal(r['assumption'])}"
+    )

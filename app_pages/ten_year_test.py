@@ -21,6 +21,8 @@ from app_pages.tabs.uncertainty import (
 )
 from costmodel.appraisal.engine import TenYearTest
 from costmodel.formatting import fy_label, fy_span, money
+from costmodel.present import markup
+from costmodel.present.csv_safety import frame_csv
 from costmodel.present.measures import headline_measures
 
 # The verdict and headline figures are drawn first; the chart and table libraries (Altair, pandas) are
@@ -31,23 +33,24 @@ sc = result.scenario
 p = sc.proposal
 s = result.structure
 
-st.title(p.title)
+st.title(markup.literal(p.title))
 st.caption(
-    f"{'New spending' if p.kind == 'new_spending' else 'A cut'} · {p.area} · "
+    f"{'New spending' if p.kind == 'new_spending' else 'A cut'} · {markup.literal(p.area)} · "
     f"{fy_span(result.years[0], result.years[-1])} · real, {fy_label(s.price_base_year)} prices · "
-    f"{sc.schedule.label}"
+    f"{markup.literal(sc.schedule.label)}"
     + (
         f", discounted to {fy_label(p.appraisal.discount_origin)}"
         if p.appraisal.discount_origin != result.years[0]
         else ""
     )
-    + f" · deflator: {sc.deflator.describe()} · file `{d.name}` · inputs_sha256 `{sc.inputs_sha256[:16]}…`"
+    + f" · deflator: {markup.literal(sc.deflator.describe())} · file {markup.code(d.name)} · "
+    f"inputs_sha256 `{sc.inputs_sha256[:16]}…`"
 )
 show_invalid_edit_banner(d)
 
 verdict_col, chance_col = st.columns([5, 2], vertical_alignment="center")
 with verdict_col:
-    (st.success if result.passes else st.error)(result.verdict, icon=":material/gavel:")
+    (st.success if result.passes else st.error)(markup.inline(result.verdict), icon=":material/gavel:")
 
 m = headline_measures(result)
 
@@ -68,8 +71,20 @@ metric(cols[4], "Peak dual running", "peak_funding")
 cols = st.columns(5)
 metric(cols[0], "NPV, firm-budget years", "npv_firm")
 metric(cols[1], "NPV, years beyond", "npv_beyond")
-metric(cols[2], "PV prevention costs", "pv_costs")
-metric(cols[3], "PV savings", "pv_savings")
+if s.sign < 0:  # a cut, in its own words: the spending it stops and the costs it pushes elsewhere
+    cols[2].metric(
+        "Money released (PV)",
+        money(-result.pv_costs),
+        help="Present value of the spending the cut stops (the prevention costs, negative for a cut).",
+    )
+    cols[3].metric(
+        "Costs shunted (PV)",
+        money(-result.pv_savings),
+        help="Present value of the extra demand the cut pushes onto other budgets (negative savings).",
+    )
+else:
+    metric(cols[2], "PV prevention costs", "pv_costs")
+    metric(cols[3], "PV savings", "pv_savings")
 metric(cols[4], "IRR", "irr")
 cols = st.columns(5)
 if m["committed"].value is not None:
@@ -86,12 +101,12 @@ if result.financing is not None:
     cols[3].metric(
         "Invest-to-save loan, cash",
         money(f.principal),
-        help=f"{f.fund}: {f.interest_rate:.2%} nominal over {f.term_years} years, "
+        help=f"{markup.literal(f.fund)}: {f.interest_rate:.2%} nominal over {f.term_years} years, "
         f"repayment {money(f.annual_repayment)} a year.",
     )
 show_quotable_headline(result)
 for note in result.notes:
-    st.info(note, icon=":material/info:")
+    st.info(markup.inline(note), icon=":material/info:")
 
 
 def main_chart_kinds() -> list[str]:
@@ -142,7 +157,7 @@ def table_tab(r: TenYearTest) -> None:
     )
     st.download_button(
         "Table (CSV)",
-        frame.to_csv(index=False).encode("utf-8"),
+        frame_csv(frame),
         file_name=f"{r.scenario.proposal.id}-ten-year-table.csv",
         mime="text/csv",
         on_click="ignore",
@@ -162,7 +177,7 @@ def cash_tab(r: TenYearTest) -> None:
         "undiscounted. Cash = real × deflator ratio. Non-cashable savings free capacity and are not "
         "counted as cash. The appraisal and its verdict stay real and discounted."
     )
-    st.caption(f"Deflator: {r.scenario.deflator.describe()}")
+    st.caption(f"Deflator: {markup.literal(r.scenario.deflator.describe())}")
     frame = cash_table(r)
     st.dataframe(
         frame,
@@ -176,7 +191,7 @@ def cash_tab(r: TenYearTest) -> None:
     )
     st.download_button(
         "Cash table (CSV)",
-        frame.to_csv(index=False).encode("utf-8"),
+        frame_csv(frame),
         file_name=f"{r.scenario.proposal.id}-cash-table.csv",
         mime="text/csv",
         on_click="ignore",
@@ -188,7 +203,9 @@ def conventions_tab(r: TenYearTest) -> None:
     from costmodel.present.report import CONVENTIONS
 
     st.markdown("\n".join(f"- {v}" for v in CONVENTIONS.values()))
-    st.markdown(f"- Deflator: {r.scenario.deflator.label} ({r.scenario.deflator.describe()}).")
+    st.markdown(
+        f"- Deflator: {markup.literal(r.scenario.deflator.label)} ({markup.literal(r.scenario.deflator.describe())})."
+    )
 
 
 # Results tabs: later results (pooling, uncertainty...) add an entry here.

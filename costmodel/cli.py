@@ -11,10 +11,13 @@ import argparse
 import contextlib
 import json
 import os
+import signal
+import stat
 import sys
 import tempfile
+import warnings
 from collections.abc import Callable, Sequence
-from typing import TextIO
+from typing import Any, TextIO
 
 from . import __version__
 from .errors import AssumptionError, CostModelError, OutputError, UsageError
@@ -36,6 +39,7 @@ FLAGS: dict[str, str] = {
     "discount_rate_range": "--discount-range",
     "capital_category": "--capital-category",
     "mitigation": "--mitigation",
+    "jobs": "--jobs",
 }
 """The field (an input path or an API argument) each command-line flag sets: the library's errors name
 the field, and only the CLI says which flag that was."""
@@ -79,29 +83,80 @@ def _overrides(args: argparse.Namespace) -> dict[str, object]:
     return {path: value for path, value in edits.items() if value is not None}
 
 
+_PROTECTED: list[str] = []
+"""Files this command reads (its assumption files, the library they use): never overwritten by -o."""
+
+
+def protect(*paths: str | None) -> None:
+    """Refuse, for the rest of this command, to write an output over any of ``paths``."""
+    _PROTECTED.extend(p for p in paths if p)
+
+
+def _output_target(path: str) -> str:
+    """Where ``-o path`` really writes: the path itself, or the regular file a symbolic link points at.
+
+    Refuses a path that is (or links to) anything but a regular file or nothing (a device, a pipe,
+    a folder: replacing ``/dev/stdout`` with a file would be wrong), and any input of the command.
+    """
+    target = os.path.realpath(path) if os.path.islink(path) else path
+    try:
+        st = os.stat(target)
+    except FileNotFoundError:
+        st = None
+    except OSError as exc:
+        raise OutputError(f"{path}: cannot write: {exc.strerror}") from None
+    if st is not None and not stat.S_ISREG(st.st_mode):
+        what = "a folder" if stat.S_ISDIR(st.st_mode) else "not a regular file (a device, pipe or socket)"
+        raise OutputError(
+            f"{path}: cannot write: it is {what}; leave out -o to print to standard output"
+        )
+    for source in _PROTECTED:
+        same = False
+        with contextlib.suppress(OSError):  # OutputError is an OSError: raised outside the suppression
+            same = st is not None and os.path.samefile(target, source)
+        if same:
+            raise OutputError(f"{path}: cannot write: it is an input of this command ({source})")
+    return target
+
+
 def write_output(text: str | bytes, path: str | None, out: TextIO) -> None:
-    """Print ``text`` or write it atomically to ``path`` (a temporary file renamed into place)."""
+    """Print ``text`` or write it atomically to ``path``: a temporary file in the same folder, flushed to
+    disk, then renamed into place. An interruption (Ctrl-C, SIGTERM) or an error leaves nothing behind."""
     if path is None or path == "-":
         out.write(text if isinstance(text, str) else text.decode("utf-8"))
         return
-    directory = os.path.dirname(os.path.abspath(path))
+    target = _output_target(path)
+    directory = os.path.dirname(os.path.abspath(target))
     if not os.path.isdir(directory):
         raise OutputError(f"{path}: cannot write: folder {directory} does not exist")
+    tmp = None
     try:
         fd, tmp = tempfile.mkstemp(prefix=".costmodel-", dir=directory)
-    except OSError as exc:
-        raise OutputError(f"{path}: cannot write: {exc.strerror}") from None
-    try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(text.encode("utf-8") if isinstance(text, str) else text)
+            fh.flush()
+            os.fsync(fh.fileno())
         umask = os.umask(0)
         os.umask(umask)
         os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes 0600; give the file ordinary permissions
-        os.replace(tmp, path)
+        os.replace(tmp, target)
+        tmp = None
+        with contextlib.suppress(OSError):  # the rename itself reaches the disk
+            dir_fd = os.open(directory, os.O_RDONLY)
+            try:
+                os.fsync(dir_fd)
+            finally:
+                os.close(dir_fd)
     except OSError as exc:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
         raise OutputError(f"{path}: cannot write: {exc.strerror}") from None
+    finally:  # also on KeyboardInterrupt and on SIGTERM (turned into an exception by main)
+        if tmp is not None:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
+
+
+class Terminated(BaseException):
+    """SIGTERM arrived: unwind (removing any temporary file) and exit with status 143."""
 
 
 # ---------------------------------------------------------------------------------------------
@@ -114,7 +169,9 @@ def _appraise(args: argparse.Namespace):
     from .appraisal.chain import appraise
     from .inputs.loading import load_proposal
 
-    return appraise(load_proposal(args.file, _overrides(args)), count_committed=_count_committed(args))
+    scenario = load_proposal(args.file, _overrides(args))
+    protect(scenario.library_path)
+    return appraise(scenario, count_committed=_count_committed(args))
 
 
 def _count_committed(args: argparse.Namespace) -> bool | None:
@@ -220,7 +277,9 @@ def cmd_compare(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from .present.compare import align, compare_json, compare_table
 
     ov = _overrides(args)
-    results = [appraise(load_proposal(f, ov), count_committed=_count_committed(args)) for f in args.files]
+    scenarios = [load_proposal(f, ov) for f in args.files]
+    protect(*(sc.library_path for sc in scenarios))
+    results = [appraise(sc, count_committed=_count_committed(args)) for sc in scenarios]
     results, notes = align(results)
     if args.format == "json":
         text = compare_json(results, notes)
@@ -288,6 +347,7 @@ def cmd_sensitivity(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from .uncertainty.sensitivity import sensitivity
 
     scenario = load_proposal(args.file, _overrides(args))
+    protect(scenario.library_path)
     table = load_optimism_table(args.optimism_table) if args.optimism_table else None
     result = sensitivity(
         scenario,
@@ -305,9 +365,10 @@ def cmd_sensitivity(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 class _Progress:
     """A one-line progress bar on standard error: ``simulating [#####.....] 50% 50,000/100,000``."""
 
-    def __init__(self, err: TextIO):
+    def __init__(self, err: TextIO, noun: str = "draws", verb: str = "simulating"):
         self.err = err
         self.last = -1
+        self.noun, self.verb = noun, verb
 
     def __call__(self, done: int, total: int) -> None:
         pct = int(100 * done / total)
@@ -315,7 +376,7 @@ class _Progress:
             return
         self.last = pct
         bar = "#" * (pct // 5) + "." * (20 - pct // 5)
-        self.err.write(f"\rsimulating [{bar}] {pct:3d}% {done:,}/{total:,} draws")
+        self.err.write(f"\r{self.verb} [{bar}] {pct:3d}% {done:,}/{total:,} {self.noun}")
         if done >= total:
             self.err.write("\n")
         self.err.flush()
@@ -328,6 +389,7 @@ def cmd_simulate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
     draws, seed = check_draws(args.draws, args.seed)  # refuse before loading anything
     scenario = load_proposal(args.file, _overrides(args))
+    protect(scenario.library_path)
     show = args.progress or (getattr(err, "isatty", lambda: False)() and draws >= 50_000)
     optimism = None
     if args.optimism_bias:
@@ -510,6 +572,91 @@ def _add_export_commands(sub: argparse._SubParsersAction) -> None:
 
 
 # ---------------------------------------------------------------------------------------------
+# Batch: one proposal in every area of a table (costmodel.uncertainty.areas)
+# ---------------------------------------------------------------------------------------------
+
+BATCH_OUTPUTS = (".txt", ".csv", ".json", ".parquet", ".xlsx", ".png", ".svg", ".md", ".html")
+
+
+def cmd_batch(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from .uncertainty.areas import check_batch_draws, check_jobs
+
+    draws, jobs = check_batch_draws(args.draws), check_jobs(args.jobs)
+    outputs = args.output or []
+    for path in outputs:
+        if not path.lower().endswith(BATCH_OUTPUTS):
+            raise UsageError(f"{path}: the output file name must end in one of {', '.join(BATCH_OUTPUTS)}")
+    from .inputs.areas import read_area_table
+    from .inputs.loading import load_proposal
+    from .present import areas_report as rep
+    from .uncertainty.areas import run_areas
+
+    scenario = load_proposal(args.file, _overrides(args))
+    table = read_area_table(args.areas, scenario)
+    tty = getattr(err, "isatty", lambda: False)()
+    show = not args.quiet and (args.progress or (tty and table.n * max(draws, 1) >= 500_000))
+    progress = _Progress(err, "areas", "running") if show else None
+    results = run_areas(scenario, table, draws, args.seed, jobs=jobs, progress=progress)
+    bodies: list[tuple[str, str | bytes]] = []  # everything is made before anything is written
+    for path in outputs:
+        ext = os.path.splitext(path.lower())[1]
+        body: str | bytes
+        if ext in (".txt",):
+            body = rep.batch_table(results, scenario)
+        elif ext == ".csv":
+            body = rep.batch_csv(results)
+        elif ext == ".json":
+            body = rep.batch_json(results, scenario)
+        else:
+            from .export import areas_export as exp
+
+            if ext == ".parquet":
+                body = exp.parquet_bytes(results, scenario)
+            elif ext == ".xlsx":
+                body = exp.workbook_bytes(results, scenario)
+            elif ext in (".png", ".svg"):
+                body = exp.chart_bytes(results, scenario, "png" if ext == ".png" else "svg")
+            elif ext == ".md":
+                body = exp.brief_markdown(results, scenario)
+            else:
+                body = exp.brief_html(results, scenario)
+        bodies.append((path, body))
+    for path, body in bodies:
+        write_output(body, path, out)
+        if not args.quiet:
+            out.write(f"wrote {path}\n")
+    if not outputs:
+        render = {"table": lambda: rep.batch_table(results, scenario), "csv": lambda: rep.batch_csv(results),
+                  "json": lambda: rep.batch_json(results, scenario)}[args.format]  # fmt: skip
+        write_output(render(), None, out)
+    elif not args.quiet:
+        out.write(rep.headline(results, scenario) + "\n")
+    return EXIT_OK
+
+
+def _add_batch_command(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "batch", help="appraise one proposal in every area of a table (CSV + .meta.yaml, or YAML), with a Monte Carlo per area"
+    )
+    p.add_argument("file", metavar="PROPOSAL")
+    p.add_argument("areas", metavar="AREAS")
+    p.add_argument("--draws", type=int, default=DEFAULT_DRAWS, metavar="N",
+                   help=f"Monte Carlo draws per area, 0 (central figures only) to {MAX_DRAWS:,} (default {DEFAULT_DRAWS:,})")
+    p.add_argument("--seed", type=int, default=DEFAULT_SEED, metavar="S",
+                   help=f"random seed (default {DEFAULT_SEED}); each area draws from its own stream")
+    p.add_argument("--jobs", type=int, default=1, metavar="J",
+                   help="worker processes (default 1); the results do not depend on it")
+    p.add_argument("-o", "--output", action="append", metavar="OUT",
+                   help="write a file (repeatable): .txt .csv .json .parquet .xlsx, the ranked chart .png .svg, "
+                        "or the briefing .md .html")  # fmt: skip
+    p.add_argument("--format", choices=["table", "csv", "json"], default="table", help="standard output's format without -o")
+    p.add_argument("--progress", action="store_true", help="always show the progress bar on standard error")
+    p.add_argument("--quiet", action="store_true", help="no progress bar and no 'wrote' lines")
+    p.set_defaults(func=cmd_batch)
+    _add_overrides(p)
+
+
+# ---------------------------------------------------------------------------------------------
 # Parser
 # ---------------------------------------------------------------------------------------------
 
@@ -603,6 +750,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     _add_export_commands(sub)
     _add_uncertainty_commands(sub)  # uncertainty: sensitivity, simulate
+    _add_batch_command(sub)
 
     return parser
 
@@ -617,14 +765,25 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None, err: Text
             args = parser.parse_args(argv)
     except SystemExit as exc:  # argparse printed its usage error (or --help / --version)
         return int(exc.code or 0)
+    _PROTECTED.clear()
+    protect(getattr(args, "file", None), *(getattr(args, "files", None) or ()))
+    protect(getattr(args, "optimism_table", None))
+    previous = _on_sigterm()
     try:
-        return int(args.func(args, out, err))
+        with warnings.catch_warnings():
+            # numpy's "overflow encountered" lines are never printed: every figure is checked for
+            # finiteness and a non-finite one is reported as a located error naming the input
+            warnings.simplefilter("ignore", RuntimeWarning)
+            return int(args.func(args, out, err))
     except CostModelError as exc:
         err.write(f"{_message(exc)}\n")
         return EXIT_INPUT
     except KeyboardInterrupt:
         err.write("interrupted\n")
         return 130
+    except Terminated:
+        err.write("terminated\n")
+        return 143
     except BrokenPipeError:
         return EXIT_OK
     except Exception as exc:  # a bug: one line, not a traceback, unless asked for
@@ -634,6 +793,22 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None, err: Text
             f"costmodel: internal error: {type(exc).__name__}: {exc} (set COSTMODEL_DEBUG=1 for the traceback)\n"
         )
         return EXIT_INTERNAL
+    finally:
+        _PROTECTED.clear()
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
+
+
+def _raise_terminated(signum: int, frame: object) -> None:
+    raise Terminated()
+
+
+def _on_sigterm() -> Any:
+    """Turn SIGTERM into an exception while a command runs (main thread only); the previous handler."""
+    try:
+        return signal.signal(signal.SIGTERM, _raise_terminated)
+    except ValueError:  # not the main thread (e.g. called from a server)
+        return None
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -215,3 +215,27 @@ def test_long_horizon_profile_and_convolution_match_the_direct_sums():
                 assert got[b, o, t] == pytest.approx(expected, rel=1e-12, abs=1e-13)
                 if expected == 0.0:
                     assert got[b, o, t] == 0.0
+
+
+def test_batched_measures_element_equals_the_deterministic_result():
+    """measures() over a batch of draws gives, for a row holding the central values, exactly the figures
+    summarise reports (one code path), and its cash break-even is dual running's."""
+    from costmodel.appraisal.engine import compile_scenario, measures
+    from costmodel.uncertainty.batch import with_values
+    from costmodel.uncertainty.compile import compile_uncertainty
+    from costmodel.uncertainty.montecarlo import draw_values
+
+    from .conftest import YOUTH_WORK
+
+    sc = load_proposal(YOUTH_WORK)
+    r = appraise(sc)
+    c = compile_uncertainty(sc)
+    values = draw_values(c.inputs, 50, np.random.default_rng(3))
+    values[0] = [i.central for i in c.inputs]
+    m = measures(*with_values(c, c.inputs, values))
+    assert float(m.npv[0]) == r.npv
+    np.testing.assert_array_equal(m.pv_net_by_agency[0], r.pv_net_by_agency)
+    assert int(m.discounted_payback_year[0]) == (-1 if r.discounted_payback_year is None else r.discounted_payback_year)
+    np.testing.assert_array_equal(m.cash_break_even_year, m.dual_running.break_even_year)
+    central = measures(*compile_scenario(sc))
+    assert float(central.npv) == r.npv

@@ -460,7 +460,8 @@ def test_inverse_cdf_draws_match_the_analytic_distribution(distribution, low, va
         # CDF: (x-a)^2 / ((b-a)(m-a)) below the mode, 1 - (b-x)^2 / ((b-a)(b-m)) above
         probe = [a + 0.25 * (b - a), a + 0.75 * (b - a)]
         cdf = [
-            (t - a) ** 2 / ((b - a) * (m - a)) if t <= m else 1 - (b - t) ** 2 / ((b - a) * (b - m)) for t in probe
+            (t - a) ** 2 / ((b - a) * (m - a)) if t <= m else 1 - (b - t) ** 2 / ((b - a) * (b - m))
+            for t in probe
         ]
     elif distribution == "pert":
         al = 1 + PERT_LAMBDA * (m - a) / (b - a)
@@ -503,7 +504,11 @@ def test_normal_quantile_inverts_the_normal_cdf():
 
     from costmodel.inputs.distributions import normal_quantile
 
-    p = np.unique(np.concatenate([np.logspace(-200, -2, 400), np.linspace(0.01, 0.99, 981), 1 - np.logspace(-15, -2, 200)]))
+    p = np.unique(
+        np.concatenate(
+            [np.logspace(-200, -2, 400), np.linspace(0.01, 0.99, 981), 1 - np.logspace(-15, -2, 200)]
+        )
+    )
     z = normal_quantile(p)
     back = np.array([0.5 * math.erfc(-v / math.sqrt(2)) for v in z])
     lower = p < 0.5

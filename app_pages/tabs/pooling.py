@@ -11,6 +11,7 @@ import streamlit as st
 from app_pages.common import current_draft, draft_pooling, show_chart, show_table
 from costmodel.appraisal.engine import TenYearTest
 from costmodel.formatting import fy_label, money, plural
+from costmodel.present import markup
 
 RULE_KEY = "pooling_rule"
 
@@ -41,8 +42,8 @@ def pooling_tab(r: TenYearTest) -> None:
     # --- the partners ------------------------------------------------------------------------
     if pr.has_pool:
         st.markdown(
-            f"**{pr.pool_name}** · sharing rule: *{pr.rule.replace('_', ' ')}* · host: "
-            f"{next((p.name for p in pr.positions if p.host), pr.host)}"
+            f"**{markup.literal(pr.pool_name)}** · sharing rule: *{pr.rule.replace('_', ' ')}* · host: "
+            f"{markup.literal(next((p.name for p in pr.positions if p.host), pr.host))}"
         )
     else:
         st.markdown("**Responsibility charges** (no pooled budget declared)")
@@ -68,7 +69,7 @@ def pooling_tab(r: TenYearTest) -> None:
         ],
     )
     for note in pr.notes:
-        st.info(note[:1].upper() + note[1:] + ".", icon=":material/info:")
+        st.info(markup.inline(note[:1].upper() + note[1:] + "."), icon=":material/info:")
     show_chart("pooling-partners", r, key_prefix="pool-")
 
     # --- who pays, who saves -------------------------------------------------------------------

@@ -18,11 +18,22 @@ from typing import TYPE_CHECKING, Any
 
 import streamlit as st
 
-from app_pages.common import Draft, current_draft, edits_key, evaluate, show_altair, show_chart, show_table
+from app_pages.common import (
+    Draft,
+    current_draft,
+    edits_key,
+    evaluate,
+    markdown_frame,
+    show_altair,
+    show_chart,
+    show_table,
+)
 from app_pages.links import LINKED_RUN_KEY, MC_KEY
 from costmodel.appraisal.engine import TenYearTest
 from costmodel.errors import CostModelError
 from costmodel.formatting import fy_label, money, percent, plural
+from costmodel.present import markup
+from costmodel.present.csv_safety import frame_csv
 from costmodel.uncertainty.limits import DEFAULT_DRAWS, DEFAULT_SEED, MAX_DRAWS
 
 if TYPE_CHECKING:
@@ -340,7 +351,8 @@ def uncertainty_tab(r: TenYearTest) -> None:
         return
     if isinstance(views, str):
         st.error(
-            f"The uncertainty analysis cannot be run for this proposal: {views}", icon=":material/error:"
+            f"The uncertainty analysis cannot be run for this proposal: {markup.inline(str(views))}",
+            icon=":material/error:",
         )
         return
     pid = r.scenario.proposal.id
@@ -411,11 +423,13 @@ def _switching_values(r: TenYearTest, views: SensitivityViews, pid: str) -> None
     shown = frame[frame["Whose NPV"] == who]
     # a static table, so that the reasons wrap and can be read in full
     st.table(
-        shown[["Input", "Central", "Switching value", "Change from central", "Why none"]].set_index("Input")
+        markdown_frame(
+            shown[["Input", "Central", "Switching value", "Change from central", "Why none"]].set_index("Input")
+        )
     )
     st.download_button(
         "Switching values, every budget holder (CSV)",
-        frame.to_csv(index=False).encode("utf-8"),
+        frame_csv(frame),
         file_name=f"{pid}-switching-values.csv",
         mime="text/csv",
         key="unc-switching-csv",
@@ -457,7 +471,7 @@ def _discount_rates(r: TenYearTest, d: Draft, pid: str, prices: str) -> None:
             c: st.column_config.NumberColumn(c, **MONEY) for c in frame.columns if c != "Budget holder"
         },
     )
-    st.caption(" · ".join(f"{column}: {label}" for column, label, _ in cases))
+    st.caption(markup.inline(" · ".join(f"{column}: {label}" for column, label, _ in cases)))
 
 
 def _optimism(r: TenYearTest, views: SensitivityViews, pid: str) -> bool:
@@ -540,7 +554,7 @@ def _monte_carlo(r: TenYearTest, d: Draft, optimism: bool, pid: str, prices: str
         try:
             _record_run(d, r, int(draws), int(seed), optimism)
         except CostModelError as exc:
-            st.error(f"The simulation could not be run: {exc}", icon=":material/error:")
+            st.error(f"The simulation could not be run: {markup.inline(str(exc))}", icon=":material/error:")
     view = current_simulation(r)
     if view is None:
         if d.key in _runs():

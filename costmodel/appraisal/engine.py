@@ -481,7 +481,12 @@ def evaluate(s: Structure, p: Params, *, detail: bool = True) -> Flows:
 
     gross, keep, cash_share, unit = outcome_terms(s, p)
     batch = np.broadcast_shapes(
-        costs.shape[:-2], gross.shape[:-2], keep.shape[:-1], cash_share.shape[:-2], unit.shape[:-2], np.shape(p.rates)[:-1]
+        costs.shape[:-2],
+        gross.shape[:-2],
+        keep.shape[:-1],
+        cash_share.shape[:-2],
+        unit.shape[:-2],
+        np.shape(p.rates)[:-1],
     )
     events = gross * keep[..., None]  # (*B, O, T) [events]
     u = unit[..., :, None, :]  # (*B, O, 1, A) [£ per event]
@@ -538,7 +543,12 @@ def evaluate_summary(s: Structure, p: Params) -> Summary:
 
     gross, keep, cash_share, unit = outcome_terms(s, p)
     batch = np.broadcast_shapes(
-        pv_costs.shape[:-1], gross.shape[:-2], keep.shape[:-1], cash_share.shape[:-2], unit.shape[:-2], df.shape[:-1]
+        pv_costs.shape[:-1],
+        gross.shape[:-2],
+        keep.shape[:-1],
+        cash_share.shape[:-2],
+        unit.shape[:-2],
+        df.shape[:-1],
     )
     unit_total = unit.sum(axis=-1)  # (*B, O) [£ per event, all agencies]
     events = gross * keep[..., None]  # (*B, O, T) [events]
@@ -644,6 +654,12 @@ class BatchMeasures:
     def discounted_payback_year(self) -> NDArray[np.int64]:
         """(*B,) as :attr:`payback_year`, discounted; -1 if not within the horizon"""
         return first_year_staying_nonnegative(np.cumsum(self.net_by_year * self.summary.factors, axis=-1))
+
+    @cached_property
+    def cash_break_even_year(self) -> NDArray[np.int64]:
+        """(*B,) first year from which cumulative cashable savings cover cumulative costs, and stay
+        covering; -1 if not within the horizon (:attr:`dual_running`'s break-even, without the rest)"""
+        return first_year_staying_nonnegative(-np.cumsum(self.summary.costs - self.summary.cashable, axis=-1))
 
     @cached_property
     def dual_running(self) -> DualRunningArrays:

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 from .. import __version__
 from ..errors import OutputError
 from ..formatting import fy_label, money, per_pound, years_words
+from ..present import markup
 from ..present.measures import headline_measures
 
 if TYPE_CHECKING:
@@ -544,13 +545,13 @@ def brief_markdown(result: TenYearTest, simulation: Any = None) -> str:
     """The briefing as Markdown (same words and figures as the HTML; charts are left to the HTML)."""
     c = brief_content(result, simulation)
     lines = [
-        f"# {c.title}",
+        f"# {markup.literal(c.title)}",
         "",
-        f"*{_cap(result.test_name)} · {c.area}*",
+        f"*{_cap(result.test_name)} · {markup.literal(c.area)}*",
         "",
-        f"**{c.headline}**{_md_refs(c.headline_refs)}",
+        f"**{markup.inline(c.headline)}**{_md_refs(c.headline_refs)}",
         "",
-        f"> {c.verdict}{_md_refs(c.verdict_refs)}",
+        f"> {markup.inline(c.verdict)}{_md_refs(c.verdict_refs)}",
         "",
         "## Who pays and who saves (present value)",
         "",
@@ -558,13 +559,13 @@ def brief_markdown(result: TenYearTest, simulation: Any = None) -> str:
         "|---|---:|---:|---:|---|",
     ]
     for r in [*c.rows, c.total]:
-        name = f"**{r['name']}**" if r is c.total else r["name"]
+        name = f"**{r['name']}**" if r is c.total else markup.literal(r["name"])
         lines.append(
             f"| {name}{_md_refs(r['refs'])} | {money(r['pv_costs'])} | {money(r['pv_savings'])} | "
             f"{money(r['pv_net'], signed=True)} | {r['position']} |"
         )
     lines += ["", "| Figure | Value |", "|---|---:|"]
-    lines += [f"| {k} | {v}{_md_refs(refs)} |" for k, v, refs in c.figures]
+    lines += [f"| {markup.inline(k)} | {markup.inline(v)}{_md_refs(refs)} |" for k, v, refs in c.figures]
     if c.cash_rows:
         lines += [
             "",
@@ -574,13 +575,17 @@ def brief_markdown(result: TenYearTest, simulation: Any = None) -> str:
             "|---|---:|---:|---:|",
         ]
         lines += [
-            f"| {r['name']} | {money(r['costs'])} | {money(r['cashable'])} | {money(r['net'], signed=True)} |"
+            f"| {markup.inline(r['name'])} | {money(r['costs'])} | {money(r['cashable'])} | "
+            f"{money(r['net'], signed=True)} |"
             for r in c.cash_rows
         ]
     lines += ["", "## What is uncertain", ""]
-    lines += [f"- {x}" for x in c.caveats]
+    lines += [f"- {markup.inline(x)}" for x in c.caveats]
     lines += ["", "## Sources", ""]
-    lines += [f"{n}. {s.title}. {s.publisher}, {s.year}. <{s.url}> (grade {s.grade})" for n, s in c.sources]
+    lines += [
+        f"{n}. {markup.literal(s.title)}. {markup.literal(s.publisher)}, {s.year}. <{markup.url(s.url)}> (grade {s.grade})"
+        for n, s in c.sources
+    ]
     lines += ["", f"*{c.conventions}*", "", f"*{c.footer}*", ""]
     return "\n".join(lines)
 

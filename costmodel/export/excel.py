@@ -34,7 +34,7 @@ from ..formatting import fy_label
 from ..inputs.models import GRADE_MEANINGS
 from ..inputs.registry import entry, outcome_entries
 from ..present.report import CONVENTIONS
-from .formula import Evaluator, cell_name, col_letters
+from .formula import Evaluator, Formula, Text, cell_name, col_letters
 
 if TYPE_CHECKING:
     from ..appraisal.engine import TenYearTest
@@ -61,7 +61,7 @@ YearFormula = Callable[..., Any]
 
 @dataclass
 class _Cell:
-    value: Any  # number, str, bool, None; a formula is a str starting with '='
+    value: Any  # number, Text, bool, None, or a Formula (only the builder makes those)
     style: str = "text"
     url: str | None = None
 
@@ -78,6 +78,8 @@ class _Sheet:
         """Store a cell; return its absolute reference (e.g. 'Inputs!$B$7')."""
         if isinstance(value, float) and value != value:  # NaN guard
             raise ValueError("NaN cannot be written to the workbook")
+        if isinstance(value, str) and not isinstance(value, Formula):
+            value = Text(value)  # text from files is never a formula, whatever it begins with
         self.cells[(row, col)] = _Cell(value, style, url)
         return self.ref(row, col)
 
@@ -203,12 +205,12 @@ class _Builder:
                 f = formula_for_year(t, col_letters(self.ycol(t)), row + 1)
                 s.put(row, self.ycol(t), f, style)
         if total:
-            s.put(row, C_TOTAL, f"=SUM({self.span(s, row, absolute_row=False)})", "calc_money")
+            s.put(row, C_TOTAL, Formula(f"=SUM({self.span(s, row, absolute_row=False)})"), "calc_money")
         if pv:
             s.put(
                 row,
                 C_PV,
-                f"=SUMPRODUCT({self.span(s, row, absolute_row=False)},{self.span(s, self.df_row)})",
+                Formula(f"=SUMPRODUCT({self.span(s, row, absolute_row=False)},{self.span(s, self.df_row)})"),
                 "calc_money",
             )
         s.row += 1
@@ -526,7 +528,7 @@ class _Builder:
             "ratio",
             None,
             item=line.id,
-            const=f"={factor}",
+            const=Formula(f"={factor}"),
             const_style="calc_ratio",
         )
         return s.ref(factor_row, C_CONST)
@@ -541,18 +543,18 @@ class _Builder:
 
         if "by_year" in rows:
             by_year = rows["by_year"] + 1
-            return lambda t, c, r: f"={INPUTS}!{c}{by_year}*{k(c)}"
+            return lambda t, c, r: Formula(f"={INPUTS}!{c}{by_year}*{k(c)}")
         start = I.ref(rows["start"], I_VALUE)
         amount = I.ref(rows["amount"], I_VALUE)
         if kind != "recurring":
-            return lambda t, c, r: f"=IF({c}${self.t_row + 1}={start},{amount}*{k(c)},0)"
+            return lambda t, c, r: Formula(f"=IF({c}${self.t_row + 1}={start},{amount}*{k(c)},0)")
         end = I.ref(rows["end"], I_VALUE)
         growth = I.ref(rows["growth"], I_VALUE) if "growth" in rows else None
 
         def recurring(t: int, c: str, r: int) -> str:
             yr = f"{c}${self.t_row + 1}"
             grow = f"*(1+{growth})^({yr}-{start})" if growth is not None else ""
-            return f"=IF(AND({yr}>={start},{yr}<={end}),{amount}*{k(c)}{grow},0)"
+            return Formula(f"=IF(AND({yr}>={start},{yr}<={end}),{amount}*{k(c)}{grow},0)")
 
         return recurring
 
@@ -585,7 +587,12 @@ class _Builder:
         s.put(s.row, C_UNIT, "year index", "unit")
         s.put(s.row, self.ycol(0), 0, "calc_int")
         for t in range(1, self.T):
-            s.put(s.row, self.ycol(t), f"={s.ref(s.row, self.ycol(t - 1), '', local=True)}+1", "calc_int")
+            s.put(
+                s.row,
+                self.ycol(t),
+                Formula(f"={s.ref(s.row, self.ycol(t - 1), '', local=True)}+1"),
+                "calc_int",
+            )
         s.row += 1
         self.fy_row = s.row
         first = I.ref(self.first_year_row, I_VALUE)
@@ -593,29 +600,29 @@ class _Builder:
         s.put(s.row, C_UNIT, "year", "unit")
         for t in range(self.T):
             c = col_letters(self.ycol(t))
-            s.put(s.row, self.ycol(t), f"={first}+{c}${self.t_row + 1}", "calc_int")
+            s.put(s.row, self.ycol(t), Formula(f"={first}+{c}${self.t_row + 1}"), "calc_int")
         s.row += 1
         s.put(s.row, C_LABEL, "Financial year", "bold")
         for t in range(self.T):
             c = col_letters(self.ycol(t))
             fy = f"{c}${self.fy_row + 1}"
-            s.put(s.row, self.ycol(t), f'={fy}&"-"&RIGHT({fy}+1,2)', "header_year")
+            s.put(s.row, self.ycol(t), Formula(f'={fy}&"-"&RIGHT({fy}+1,2)'), "header_year")
         # headers of the timeline columns: the financial-year labels
         for t in range(self.T):
             c = col_letters(self.ycol(t))
-            s.put(HEADER_ROW, self.ycol(t), f"={c}{s.row + 1}", "header_year")
+            s.put(HEADER_ROW, self.ycol(t), Formula(f"={c}{s.row + 1}"), "header_year")
         s.row += 1
         self.to_real_row = self.calc_row(
             "Cash-to-real factor D[price base] / D[year] (Green Book 2022 Table 1)",
             "ratio",
-            lambda t, c, r: f"={self._deflate(f'{c}${self.fy_row + 1}')}",
+            lambda t, c, r: Formula(f"={self._deflate(f'{c}${self.fy_row + 1}')}"),
             style="calc_ratio",
         )
         firm = I.ref(self.firm_row, I_VALUE)
         self.firm_flag_row = self.calc_row(
             "Firm-budget year? (1 = yes)",
             "flag",
-            lambda t, c, r: f"=IF({c}${self.t_row + 1}<{firm},1,0)",
+            lambda t, c, r: Formula(f"=IF({c}${self.t_row + 1}<{firm},1,0)"),
             style="calc_int",
         )
         kind = I.ref(self.kind_row, I_VALUE)
@@ -624,7 +631,7 @@ class _Builder:
             "Sign of the flows (+1 new spending, -1 a cut)",
             "+1/-1",
             None,
-            const=f'=IF({kind}="cut",-1,1)',
+            const=Formula(f'=IF({kind}="cut",-1,1)'),
             const_style="calc_int",
         )
 
@@ -640,7 +647,7 @@ class _Builder:
         self.rate_row = self.calc_row(
             "Real discount rate",
             "fraction per year",
-            lambda t, c, r: (
+            lambda t, c, r: Formula(
                 f"=LOOKUP(MAX({c}${self.t_row + 1}+{offset},0),{INPUTS}!$D${b0 + 1}:$D${b1 + 1},"
                 f"{INPUTS}!$B${b0 + 1}:$B${b1 + 1})"
             ),
@@ -651,9 +658,9 @@ class _Builder:
 
         def df(t: int, c: str, r: int) -> Any:
             if t == 0:  # 1 when the discount year is the first year (year 0 is not discounted)
-                return f"=(1+{c}{rate})^(-{offset})"
+                return Formula(f"=(1+{c}{rate})^(-{offset})")
             prev = col_letters(self.ycol(t - 1))
-            return f"={prev}{r}/(1+{c}{rate})"
+            return Formula(f"={prev}{r}/(1+{c}{rate})")
 
         self.calc_row("Discount factor", "fraction", df, style="calc_df")
 
@@ -685,7 +692,7 @@ class _Builder:
                     None,
                     agency=agency_id,
                     item=uc_id,
-                    const=f"={I.ref(row, I_VALUE)}*{self._deflate(I.ref(row, I_YEAR))}",
+                    const=Formula(f"={I.ref(row, I_VALUE)}*{self._deflate(I.ref(row, I_YEAR))}"),
                     const_style="calc_money",
                 )
                 converted[(uc_id, agency_id)] = s.ref(crow, C_CONST)
@@ -713,13 +720,15 @@ class _Builder:
                 "fraction",
                 None,
                 item=oc.id,
-                const=f"=(1-{ref('deadweight')})*(1-{ref('displacement')})*(1-{ref('attribution')})*(1-{ref('optimism_bias')})",
+                const=Formula(
+                    f"=(1-{ref('deadweight')})*(1-{ref('displacement')})*(1-{ref('attribution')})*(1-{ref('optimism_bias')})"
+                ),
                 const_style="calc_rate",
             )
             intake_row = self.calc_row(
                 "Intake: people starting this year",
                 "people",
-                lambda t, c, r, _ref=ref: (
+                lambda t, c, r, _ref=ref: Formula(
                     f"=IF(AND({c}{yr}>={_ref('intake_start')},{c}{yr}<={_ref('intake_end')}),{_ref('cohort')},0)"
                 ),
                 item=oc.id,
@@ -728,7 +737,7 @@ class _Builder:
             profile_row = self.calc_row(
                 "Persistence profile: share of the effect left, by years since intake (the column's year index)",
                 "fraction",
-                lambda t, c, r, _ref=ref: (
+                lambda t, c, r, _ref=ref: Formula(
                     f"=IF(AND({c}{yr}>={_ref('lag')},{c}{yr}<{_ref('lag')}+{_ref('persistence')}),"
                     f"(1-{_ref('drop_off')})^({c}{yr}-{_ref('lag')}),0)"
                 ),
@@ -741,7 +750,7 @@ class _Builder:
                     f"{col_letters(self.ycol(k))}{_i}*{col_letters(self.ycol(t - k))}{_p}"
                     for k in range(t + 1)
                 )
-                return f"={_ref('baseline_rate')}*{_ref('effect')}*({terms})"
+                return Formula(f"={_ref('baseline_rate')}*{_ref('effect')}*({terms})")
 
             gross_row = self.calc_row(
                 "Gross events: baseline rate × effect × Σ intake(s) × profile(t - s)",
@@ -754,7 +763,7 @@ class _Builder:
             net_row = self.calc_row(
                 "Net events after additionality",
                 "events",
-                lambda t, c, r, _g=gross_row + 1, _a=add_ref: f"={c}{_g}*{_a}",
+                lambda t, c, r, _g=gross_row + 1, _a=add_ref: Formula(f"={c}{_g}*{_a}"),
                 item=oc.id,
                 style="calc_num",
                 total=True,
@@ -763,7 +772,7 @@ class _Builder:
             release_row = self.calc_row(
                 "Cashable yet? (year ≥ first intake + lag + cashable delay)",
                 "flag",
-                lambda t, c, r, _ref=ref: (
+                lambda t, c, r, _ref=ref: Formula(
                     f"=IF({c}{yr}>={_ref('intake_start')}+{_ref('lag')}+{_ref('cashable_delay')},1,0)"
                 ),
                 item=oc.id,
@@ -772,7 +781,7 @@ class _Builder:
             cash_row = self.calc_row(
                 "Cashable events: net events × cashable share × cashable yet",
                 "events",
-                lambda t, c, r, _n=net_row + 1, _rel=release_row + 1, _ref=ref: (
+                lambda t, c, r, _n=net_row + 1, _rel=release_row + 1, _ref=ref: Formula(
                     f"={c}{_n}*{_ref('cashable_share')}*{c}{_rel}"
                 ),
                 item=oc.id,
@@ -792,7 +801,7 @@ class _Builder:
                     None,
                     agency=agency_id,
                     item=oc.id,
-                    const="=" + "+".join(parts),
+                    const=Formula("=" + "+".join(parts)),
                     const_style="calc_money",
                 )
                 events = {"savings": net_row, "cashable": cash_row}
@@ -809,7 +818,7 @@ class _Builder:
                 release = self.calc_row(
                     f"{sl.label}: cashable yet? (year ≥ first year + delay)",
                     "flag",
-                    lambda t, c, r, _s=start, _d=delay: f"=IF({c}{yr}>={_s}+{_d},1,0)",
+                    lambda t, c, r, _s=start, _d=delay: Formula(f"=IF({c}{yr}>={_s}+{_d},1,0)"),
                     item=sl.id,
                     style="calc_int",
                 )
@@ -828,7 +837,7 @@ class _Builder:
                 self.calc_row(
                     f"{p.outcomes[o].label}: {what}, {names[agency_id]}",
                     "£",
-                    lambda t, c, r, _n=events[key] + 1, _u=uc_ref: f"={c}{_n}*{_u}",
+                    lambda t, c, r, _n=events[key] + 1, _u=uc_ref: Formula(f"={c}{_n}*{_u}"),
                     agency=agency_id,
                     item=p.outcomes[o].id,
                     total=True,
@@ -844,7 +853,7 @@ class _Builder:
                 else:
 
                     def formula(t: int, c: str, r: int, _f=flow, _sh=share, _rel=release + 1) -> str:
-                        return f"=({_f(t, c, r)[1:]})*{_sh}*{c}{_rel}"
+                        return Formula(f"=({_f(t, c, r)[1:]})*{_sh}*{c}{_rel}")
 
                 flow_rows[key].append(
                     self.calc_row(
@@ -862,11 +871,11 @@ class _Builder:
 
         def sumif(block: list[int], agency_row: int) -> Any:
             if not block:
-                return lambda t, c, r: f"=0*{self.sign_ref}"
+                return lambda t, c, r: Formula(f"=0*{self.sign_ref}")
             lo, hi = min(block) + 1, max(block) + 1
 
             def f(t: int, c: str, r: int) -> str:
-                return f"={self.sign_ref}*SUMIF($C${lo}:$C${hi},$C{agency_row + 1},{c}{lo}:{c}{hi})"
+                return Formula(f"={self.sign_ref}*SUMIF($C${lo}:$C${hi},$C{agency_row + 1},{c}{lo}:{c}{hi})")
 
             return f
 
@@ -892,7 +901,7 @@ class _Builder:
             rows_a["net"] = self.calc_row(
                 f"{agency.name}: net position (savings − costs)",
                 "£",
-                lambda t, c, r, _a=rows_a: f"={c}{_a['savings'] + 1}-{c}{_a['costs'] + 1}",
+                lambda t, c, r, _a=rows_a: Formula(f"={c}{_a['savings'] + 1}-{c}{_a['costs'] + 1}"),
                 agency=agency.id,
                 item="net",
                 total=True,
@@ -912,32 +921,41 @@ class _Builder:
             self.total_rows[key] = self.calc_row(
                 label,
                 "£",
-                lambda t, c, r, _refs=refs: "=" + "+".join(f"{c}{x}" for x in _refs),
+                lambda t, c, r, _refs=refs: Formula("=" + "+".join(f"{c}{x}" for x in _refs)),
                 item=key,
                 total=True,
                 pv=True,
             )
         net = self.total_rows["net"] + 1
         self.total_rows["discounted_net"] = self.calc_row(
-            "Discounted net position", "£", lambda t, c, r: f"={c}{net}*{c}${self.df_row + 1}", total=True
+            "Discounted net position",
+            "£",
+            lambda t, c, r: Formula(f"={c}{net}*{c}${self.df_row + 1}"),
+            total=True,
         )
         self.total_rows["cumulative_net"] = self.calc_row(
             "Cumulative net position (undiscounted)",
             "£",
-            lambda t, c, r: f"={c}{net}" if t == 0 else f"={col_letters(self.ycol(t - 1))}{r}+{c}{net}",
+            lambda t, c, r: (
+                Formula(f"={c}{net}") if t == 0 else Formula(f"={col_letters(self.ycol(t - 1))}{r}+{c}{net}")
+            ),
         )
         costs, cash = self.total_rows["costs"] + 1, self.total_rows["cashable"] + 1
         self.total_rows["funding"] = self.calc_row(
             "Dual-running funding requirement (costs − cashable savings)",
             "£",
-            lambda t, c, r: f"={c}{costs}-{c}{cash}",
+            lambda t, c, r: Formula(f"={c}{costs}-{c}{cash}"),
             total=True,
         )
         fund = self.total_rows["funding"] + 1
         self.total_rows["cumulative_funding"] = self.calc_row(
             "Cumulative funding requirement",
             "£",
-            lambda t, c, r: f"={c}{fund}" if t == 0 else f"={col_letters(self.ycol(t - 1))}{r}+{c}{fund}",
+            lambda t, c, r: (
+                Formula(f"={c}{fund}")
+                if t == 0
+                else Formula(f"={col_letters(self.ycol(t - 1))}{r}+{c}{fund}")
+            ),
         )
         s.widths = {0: 70, 1: 16, 2: 24, 3: 22, 4: 14, 5: 18, 6: 16}
         s.freeze = (self.fy_row + 2, 1)
@@ -968,7 +986,7 @@ class _Builder:
         )
         for t in range(self.T):
             c = col_letters(self.ycol(t))
-            s.put(HEADER_ROW, self.ycol(t), f"={CALC}!{c}{self.fy_row + 2}", "header_year")
+            s.put(HEADER_ROW, self.ycol(t), Formula(f"={CALC}!{c}{self.fy_row + 2}"), "header_year")
         s.row = HEADER_ROW + 1
         s.put(s.row, 0, "Budget period", "bold")
         for t in range(self.T):
@@ -976,7 +994,7 @@ class _Builder:
             s.put(
                 s.row,
                 self.ycol(t),
-                f'=IF({CALC}!{c}${self.firm_flag_row + 1}=1,"firm budget","beyond")',
+                Formula(f'=IF({CALC}!{c}${self.firm_flag_row + 1}=1,"firm budget","beyond")'),
                 "period",
             )
         s.row += 1
@@ -991,15 +1009,17 @@ class _Builder:
             net = self.agency_rows[a.id]["net"] + 1
             for t in range(self.T):
                 c = col_letters(self.ycol(t))
-                s.put(row, self.ycol(t), f"={CALC}!{c}{net}", "calc_money")
+                s.put(row, self.ycol(t), Formula(f"={CALC}!{c}{net}"), "calc_money")
             own = self.span(s, row, absolute_row=False)
-            s.put(row, 2, f"=SUMPRODUCT({own},{df_span},{firm_span})", "calc_money")
-            s.put(row, 3, f"=E{row + 1}-C{row + 1}", "calc_money")
-            s.put(row, 4, f"=SUMPRODUCT({own},{df_span})", "out_money")
+            s.put(row, 2, Formula(f"=SUMPRODUCT({own},{df_span},{firm_span})"), "calc_money")
+            s.put(row, 3, Formula(f"=E{row + 1}-C{row + 1}"), "calc_money")
+            s.put(row, 4, Formula(f"=SUMPRODUCT({own},{df_span})"), "out_money")
             s.put(
                 row,
                 5,
-                f'=IF(ROUND(E{row + 1},2)>0,"better off",IF(ROUND(E{row + 1},2)<0,"worse off","no change"))',
+                Formula(
+                    f'=IF(ROUND(E{row + 1},2)>0,"better off",IF(ROUND(E{row + 1},2)<0,"worse off","no change"))'
+                ),
                 "bold",
             )
             table_rows.append(row)
@@ -1010,11 +1030,11 @@ class _Builder:
         s.put(s.row, 1, "£", "unit")
         for col in [2, 3, 4] + [self.ycol(t) for t in range(self.T)]:
             c = col_letters(col)
-            s.put(s.row, col, f"=SUM({c}{lo}:{c}{hi})", "total_money")
+            s.put(s.row, col, Formula(f"=SUM({c}{lo}:{c}{hi})"), "total_money")
         s.put(
             s.row,
             5,
-            f'=IF(ROUND(E{s.row + 1},2)>=0,"passes","fails")',
+            Formula(f'=IF(ROUND(E{s.row + 1},2)>=0,"passes","fails")'),
             "total_label",
         )
         s.row += 1
@@ -1033,25 +1053,31 @@ class _Builder:
             self.headline[key] = s.row
             s.row += 1
 
-        line("pv_costs", "Present value of prevention costs", f"={pv['costs']}", "£")
-        line("pv_savings", "Present value of savings (after additionality)", f"={pv['savings']}", "£")
-        line("pv_cashable", "  of which cashable", f"={pv['cashable']}", "£")
-        line("npv", "Net present value (NPV)", f"={pv['savings']}-{pv['costs']}", "£")
-        line("npv_firm", "  NPV in the firm-budget years", f"=C{tot}", "£")
-        line("npv_beyond", "  NPV in the years beyond", f"=D{tot}", "£")
+        line("pv_costs", "Present value of prevention costs", Formula(f"={pv['costs']}"), "£")
+        line(
+            "pv_savings", "Present value of savings (after additionality)", Formula(f"={pv['savings']}"), "£"
+        )
+        line("pv_cashable", "  of which cashable", Formula(f"={pv['cashable']}"), "£")
+        line("npv", "Net present value (NPV)", Formula(f"={pv['savings']}-{pv['costs']}"), "£")
+        line("npv_firm", "  NPV in the firm-budget years", Formula(f"=C{tot}"), "£")
+        line("npv_beyond", "  NPV in the years beyond", Formula(f"=D{tot}"), "£")
         line(
             "bcr",
             "Benefit-cost ratio (new spending: PV savings / PV costs; a cut: PV released / PV costs added)",
             # "n/a" where the engine has no ratio: a denominator within half a penny of zero
-            f'=IF({sign}>0,IF({pv["costs"]}>{MONEY_TOLERANCE},{pv["savings"]}/{pv["costs"]},"n/a"),'
-            f'IF(-{pv["savings"]}>{MONEY_TOLERANCE},{pv["costs"]}/{pv["savings"]},"n/a"))',
+            Formula(
+                f'=IF({sign}>0,IF({pv["costs"]}>{MONEY_TOLERANCE},{pv["savings"]}/{pv["costs"]},"n/a"),'
+                f'IF(-{pv["savings"]}>{MONEY_TOLERANCE},{pv["costs"]}/{pv["savings"]},"n/a"))'
+            ),
             "ratio",
             "out_ratio",
         )
         line(
             "net_return_per_pound",
             "Net return per £1 spent (per £1 released, for a cut)",
-            f'=IF({sign}*{pv["costs"]}>{MONEY_TOLERANCE},E{self.headline["npv"] + 1}/({sign}*{pv["costs"]}),"n/a")',
+            Formula(
+                f'=IF({sign}*{pv["costs"]}>{MONEY_TOLERANCE},E{self.headline["npv"] + 1}/({sign}*{pv["costs"]}),"n/a")'
+            ),
             "£ per £",
             "out_ratio",
         )
@@ -1059,7 +1085,7 @@ class _Builder:
         line(
             "peak_funding",
             "Peak dual-running funding requirement",
-            f"=MAX(0,MAX({cf}))",
+            Formula(f"=MAX(0,MAX({cf}))"),
             "£",
         )
         if r.committed is not None:
@@ -1068,7 +1094,7 @@ class _Builder:
                 "Committed beyond the horizon: PV of savings (less costs) after the horizon from intakes within "
                 "it (computed by costmodel, not a formula; "
                 + ("counted in the verdict)" if r.counts_committed else "not counted in the verdict)"),
-                f"={r.committed.pv_net!r}",
+                Formula(f"={r.committed.pv_net!r}"),
                 "£",
             )
         s.put(
@@ -1090,11 +1116,11 @@ class _Builder:
         first_c, second_c, last_c = (col_letters(self.ycol(t)) for t in (0, min(1, self.T - 1), self.T - 1))
         rate_ref = f"{CALC}!{second_c}{self.rate_row + 1}"
         if self.T > 1:
-            check = f"={first_c}{tot}+NPV({rate_ref},{second_c}{tot}:{last_c}{tot})"
+            check = Formula(f"={first_c}{tot}+NPV({rate_ref},{second_c}{tot}:{last_c}{tot})")
         else:
-            check = f"={first_c}{tot}"
+            check = Formula(f"={first_c}{tot}")
         if self.p.appraisal.discount_origin != r.years[0]:  # year 0 is itself discounted to the discount year
-            check = f"={CALC}!{first_c}{self.df_row + 1}*({check[1:]})"
+            check = Formula(f"={CALC}!{first_c}{self.df_row + 1}*({check[1:]})")
         s.put(
             s.row,
             0,
@@ -1106,7 +1132,7 @@ class _Builder:
         s.row += 1
         s.put(s.row, 0, "Difference from the NPV above (0.00 when the rate is constant over the horizon)")
         s.put(s.row, 1, "£", "unit")
-        s.put(s.row, 4, f"=E{self.check_row + 1}-E{self.headline['npv'] + 1}", "out_money")
+        s.put(s.row, 4, Formula(f"=E{self.check_row + 1}-E{self.headline['npv'] + 1}"), "out_money")
         self.check_diff_row = s.row
         s.row += 1
         constant = len({float(x) for x in r.params.rates[1:]}) <= 1
@@ -1138,14 +1164,14 @@ class _Builder:
         s.headers(HEADER_ROW, ["Budget holder / line", "Unit", "", "", "", "Total (cash)", ""])
         for t in range(self.T):
             c = col_letters(self.ycol(t))
-            s.put(HEADER_ROW, self.ycol(t), f"={CALC}!{c}{self.fy_row + 2}", "header_year")
+            s.put(HEADER_ROW, self.ycol(t), Formula(f"={CALC}!{c}{self.fy_row + 2}"), "header_year")
         s.row = HEADER_ROW + 1
         self.cash_factor_row = s.row
         s.put(s.row, 0, "Real-to-cash factor D[year] / D[price base]", "bold")
         s.put(s.row, 1, "ratio", "unit")
         for t in range(self.T):
             c = col_letters(self.ycol(t))
-            s.put(s.row, self.ycol(t), f"=1/{CALC}!{c}{self.to_real_row + 1}", "calc_ratio")
+            s.put(s.row, self.ycol(t), Formula(f"=1/{CALC}!{c}{self.to_real_row + 1}"), "calc_ratio")
         s.row += 1
 
         def put_row(label: str, formula: YearFormula, total: bool = True, style: str = "calc_money") -> int:
@@ -1155,7 +1181,7 @@ class _Builder:
             for t in range(self.T):
                 s.put(row, self.ycol(t), formula(t, col_letters(self.ycol(t)), row + 1), style)
             if total:
-                s.put(row, C_TOTAL, f"=SUM({self.span(s, row, absolute_row=False)})", "calc_money")
+                s.put(row, C_TOTAL, Formula(f"=SUM({self.span(s, row, absolute_row=False)})"), "calc_money")
             s.row += 1
             return row
 
@@ -1176,14 +1202,14 @@ class _Builder:
                     lambda c, _r=rows: f"({CALC}!{c}{_r['savings'] + 1}-{CALC}!{c}{_r['cashable'] + 1})",
                 ),
             ):
-                out[key] = put_row(f"{name}: {label}", lambda t, c, r, _calc=calc: f"={_calc(c)}*{c}${k}")
+                out[key] = put_row(f"{name}: {label}", lambda t, c, r, _calc=calc: Formula(f"={_calc(c)}*{c}${k}"))
             out["net"] = put_row(
                 f"{name}: net cash position (cashable savings − costs)",
-                lambda t, c, r, _o=out: f"={c}{_o['cashable'] + 1}-{c}{_o['costs'] + 1}",
+                lambda t, c, r, _o=out: Formula(f"={c}{_o['cashable'] + 1}-{c}{_o['costs'] + 1}"),
             )
             out["cumulative"] = put_row(
                 f"{name}: cumulative net cash",
-                lambda t, c, r, _o=out: (
+                lambda t, c, r, _o=out: Formula(
                     f"={c}{_o['net'] + 1}"
                     if t == 0
                     else f"={col_letters(self.ycol(t - 1))}{r}+{c}{_o['net'] + 1}"
@@ -1195,7 +1221,7 @@ class _Builder:
         s.row += 1
         s.put(s.row, 0, "Peak dual-running funding requirement, cash (max of −cumulative net cash)", "bold")
         s.put(s.row, 1, "£ cash", "unit")
-        s.put(s.row, C_TOTAL, f"=MAX(0,-MIN({self.span(s, tot['cumulative'], local=True)}))", "out_money")
+        s.put(s.row, C_TOTAL, Formula(f"=MAX(0,-MIN({self.span(s, tot['cumulative'], local=True)}))"), "out_money")
         self.cash_peak_row = s.row
         s.row += 1
         s.put(
@@ -1409,7 +1435,7 @@ def workbook_bytes(result: TenYearTest) -> bytes:
             v = cell.value
             if cell.url is not None:
                 ws.write_url(row, col, cell.url, fmt, string=str(v))
-            elif isinstance(v, str) and v.startswith("="):
+            elif isinstance(v, Formula):
                 value = ev.value(sh.name, row, col)
                 ws.write_formula(row, col, v, fmt, value)
             elif isinstance(v, str):

@@ -37,6 +37,19 @@ _TOKEN = re.compile(
 _CELL = re.compile(r"\$?([A-Z]{1,3})\$?(\d+)")
 
 
+class Formula(str):
+    """A formula the workbook builder wrote (``=SUM(H5:Q5)``). Any other text, including text from an
+    assumption file that happens to begin with ``=``, is written and evaluated as plain text."""
+
+    __slots__ = ()
+
+
+class Text(str):
+    """Text that must stay text, even if it begins with ``=`` (a label from an assumption file)."""
+
+    __slots__ = ()
+
+
 class FormulaError(ValueError):
     """A formula outside the supported subset, a circular reference, or an Excel error value."""
 
@@ -251,7 +264,7 @@ class Evaluator:
         if key in self._cache:
             return self._cache[key]
         raw = self.cells.get(sheet, {}).get((row, col))
-        if isinstance(raw, str) and raw.startswith("="):
+        if isinstance(raw, str) and raw.startswith("=") and not isinstance(raw, Text):
             if key in self._busy:
                 raise FormulaError(f"circular reference at {sheet}!{cell_name(row, col)}")
             self._busy.add(key)

@@ -17,7 +17,7 @@ from __future__ import annotations
 import io
 import math
 import re
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -220,14 +220,11 @@ def _splice(text: str, replacements: list[tuple[int, int, str]]) -> str | None:
 
 def _apply(text: str, edits: Mapping[str, Any], name: str) -> tuple[str | None, Any, str]:
     """(spliced text or None, intended plain data, dumped text or "")."""
+    parse_yaml(text, name)  # the safe parser first: file:line:col for any problem, no deep nesting
     y = _yaml()
-    try:
-        tree = y.load(text)
-    except Exception:  # noqa: BLE001 - let the safe parser say what is wrong, with file:line
-        parse_yaml(text, name)
-        raise
-    if not isinstance(tree, CommentedMap):
-        parse_yaml(text, name)  # raises "expected a YAML mapping"
+    tree = y.load(text)
+    if not isinstance(tree, CommentedMap):  # pragma: no cover - parse_yaml refused it
+        raise AssumptionError.single(name, "expected a YAML mapping (key: value lines) at the top")
     replacements: list[tuple[int, int, str]] = []
     needs_dump = False
     for path, raw in edits.items():
@@ -283,6 +280,7 @@ def edited_scenario(
     *,
     library_dir: str | None = None,
     overrides: Overrides | None = None,
+    allowed_libraries: Collection[str] | None = None,
 ) -> tuple[str, Scenario]:
     """Apply ``edits`` to a proposal's text and validate the result with the loader.
 
@@ -290,7 +288,9 @@ def edited_scenario(
     ``file:line: field: rule`` problems pointing into the *edited* text) if an edit breaks a rule.
     """
     if not edits:
-        return text, scenario_from_parsed(parse_yaml(text, name), overrides, library_dir=library_dir)
+        return text, scenario_from_parsed(
+            parse_yaml(text, name), overrides, library_dir=library_dir, allowed_libraries=allowed_libraries
+        )
     spliced, wanted, dumped = _apply(text, edits, name)
     parsed = None
     if spliced is not None:
@@ -302,7 +302,9 @@ def edited_scenario(
             parsed = None
     if parsed is None:
         parsed = parse_yaml(dumped or _dumped(text, edits, name), name)
-    return parsed.text, scenario_from_parsed(parsed, overrides, library_dir=library_dir)
+    return parsed.text, scenario_from_parsed(
+        parsed, overrides, library_dir=library_dir, allowed_libraries=allowed_libraries
+    )
 
 
 def problems_by_path(

@@ -17,7 +17,7 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
-from ..errors import AssumptionError, Problem, UsageError
+from ..errors import AssumptionError, InputFileError, Problem, UsageError
 from .models import (
     Agency,
     Deflator,
@@ -90,6 +90,9 @@ class Scenario:
     path: str = "<memory>"
     library_path: str | None = None
     notes: tuple[str, ...] = field(default=())
+    positions: Any = field(default=None, compare=False, repr=False)
+    """Where each key and value is in the proposal file (:class:`yamlio.Pos`), to locate problems found
+    after loading (e.g. a range whose draws overflow)."""
 
     @property
     def inputs_sha256(self) -> str:
@@ -184,30 +187,78 @@ def load_proposal(
 
 
 def scenario_from_parsed(
-    parsed: ParsedYaml, overrides: Overrides | Edits | None = None, *, library_dir: str | None = None
+    parsed: ParsedYaml,
+    overrides: Overrides | Edits | None = None,
+    *,
+    library_dir: str | None = None,
+    allowed_libraries: Collection[str] | None = None,
 ) -> Scenario:
+    """Resolve a parsed proposal into a :class:`Scenario`.
+
+    ``library_dir``: the folder ``unit_cost_library`` is relative to (default: the proposal's).
+    ``allowed_libraries``: when given (the app), the only library files the proposal may use; any
+    other path (absolute, ``..`` out of the folder, a link elsewhere) is refused without being read.
+    """
     proposal = _validate(parsed, Proposal)
     lib, lib_parsed = None, None
     if proposal.unit_cost_library:
-        base = library_dir if library_dir is not None else os.path.dirname(parsed.path) or "."
-        lib_path = os.path.normpath(os.path.join(base, proposal.unit_cost_library))
-        try:
-            lib, lib_parsed = _library_cached(lib_path, *_file_stamp(lib_path))
-        except AssumptionError as exc:
-            if exc.problems and exc.problems[0].message == "file not found":
-                line, col = locate(parsed.tree, ("unit_cost_library",))
-                raise AssumptionError.single(
-                    parsed.path,
-                    f"unit-cost library not found at {lib_path}",
-                    field="unit_cost_library",
-                    line=line,
-                    col=col,
-                ) from None
-            raise
+        lib_path = _library_path(parsed, proposal.unit_cost_library, library_dir, allowed_libraries)
+        lib, lib_parsed = _library_for(parsed, lib_path)
     edits = overrides.edits() if isinstance(overrides, Overrides) else dict(overrides or {})
     if edits:
         proposal = edit_proposal(proposal, edits)
     return _resolve(proposal, parsed, lib, lib_parsed)
+
+
+def _library_problem(parsed: ParsedYaml, message: str) -> AssumptionError:
+    """A problem with the library reference, at the proposal's ``unit_cost_library`` line."""
+    line, col = locate(parsed.tree, ("unit_cost_library",))
+    return AssumptionError.single(parsed.path, message, field="unit_cost_library", line=line, col=col)
+
+
+def _library_path(
+    parsed: ParsedYaml, ref: str, library_dir: str | None, allowed: Collection[str] | None
+) -> str:
+    base = library_dir if library_dir is not None else os.path.dirname(parsed.path) or "."
+    if allowed is None:  # the command line: any local path the user can read
+        return os.path.normpath(os.path.join(base, ref))
+    refuse = _library_problem(
+        parsed,
+        "only the shipped unit-cost library (../unit_costs.yaml) or a library uploaded with the proposal "
+        "can be used here",
+    )
+    if os.path.isabs(ref) or ref.startswith("~") or "\\" in ref:
+        raise refuse
+    lib_path = os.path.realpath(os.path.join(base, ref))
+    if lib_path not in {os.path.realpath(p) for p in allowed}:
+        raise refuse
+    return lib_path
+
+
+def _library_for(parsed: ParsedYaml, lib_path: str) -> tuple[UnitCostLibrary, ParsedYaml]:
+    """Read, parse and check the library at ``lib_path``; every problem in reaching it is reported at
+    the proposal's ``unit_cost_library`` line, and nothing of its content is quoted."""
+    shown = lib_path if len(lib_path) <= 80 else "..." + lib_path[-77:]
+    try:
+        lib_parsed = _library_parsed(lib_path, *_file_stamp(lib_path))
+    except InputFileError as exc:
+        reason = exc.problems[0].message if exc.problems else "cannot be read"
+        if reason == "file not found":
+            raise _library_problem(parsed, f"unit-cost library not found at {shown}") from None
+        raise _library_problem(parsed, f"the unit-cost library {shown} {_as_clause(reason)}") from None
+    if kind_of_file(lib_parsed) != "library":
+        raise _library_problem(
+            parsed,
+            f"points at {shown}, which is a proposal (or not a unit-cost library): name the unit-cost "
+            "library file, e.g. ../unit_costs.yaml",
+        )
+    return _library_validated(lib_path, *_file_stamp(lib_path)), lib_parsed
+
+
+def _as_clause(reason: str) -> str:
+    if reason.startswith(("is ", "cannot ")):
+        return reason
+    return f"cannot be used: {reason}"
 
 
 def _file_stamp(path: str) -> tuple[int, int]:
@@ -219,10 +270,21 @@ def _file_stamp(path: str) -> tuple[int, int]:
 
 
 @lru_cache(maxsize=16)
-def _library_cached(path: str, mtime_ns: int, size: int) -> tuple[UnitCostLibrary, ParsedYaml]:
-    """Parse and validate a library once per (path, modification time, size): proposals share it."""
-    parsed = parse_file(path)
-    return _validate(parsed, UnitCostLibrary), parsed
+def _library_parsed(path: str, mtime_ns: int, size: int) -> ParsedYaml:
+    """Parse a library once per (path, modification time, size): proposals share it. Nothing of its
+    content is quoted in messages (it is not the file the user named)."""
+    return parse_yaml(read_text(path), path, quote_values=False)
+
+
+@lru_cache(maxsize=16)
+def _library_validated(path: str, mtime_ns: int, size: int) -> UnitCostLibrary:
+    parsed = _library_parsed(path, mtime_ns, size)
+    try:
+        return UnitCostLibrary.model_validate(parsed.data)
+    except ValidationError as exc:
+        raise AssumptionError(
+            problems_from_validation(parsed, exc.errors(include_url=False), quote_values=False)
+        ) from None
 
 
 def _check_edit(path: str, e: Entry, value: Any, horizon: int) -> None:
@@ -313,13 +375,17 @@ def constant_schedule(rate: float) -> DiscountSchedule:
 def walk_mappings(data: Any, loc: tuple[Any, ...] = ()) -> Iterator[tuple[tuple[Any, ...], dict[str, Any]]]:
     """Every mapping nested in parsed YAML or a model dump, depth first, with its location (the
     keys and list indices leading to it)."""
-    if isinstance(data, dict):
-        yield loc, data
-        for k, v in data.items():
-            yield from walk_mappings(v, (*loc, k))
-    elif isinstance(data, list):
-        for i, v in enumerate(data):
-            yield from walk_mappings(v, (*loc, i))
+    stack: list[tuple[tuple[Any, ...], Any]] = [(loc, data)]  # iterative: linear time, no recursion limit
+    while stack:
+        here, node = stack.pop()
+        if isinstance(node, dict):
+            yield here, node
+            children = [((*here, k), v) for k, v in node.items() if isinstance(v, (dict, list))]
+        elif isinstance(node, list):
+            children = [((*here, i), v) for i, v in enumerate(node) if isinstance(v, (dict, list))]
+        else:
+            continue
+        stack.extend(reversed(children))
 
 
 def _problem(parsed: ParsedYaml | None, path: str, loc: tuple[Any, ...], message: str) -> Problem:
@@ -534,7 +600,8 @@ def _resolve(
     if schedule is None:
         problem(
             ("appraisal", "discount_schedule"),
-            f"unknown discount schedule '{ap.discount_schedule}'; choose one of {', '.join(sorted(schedules))}",
+            f"unknown discount schedule '{ap.discount_schedule}'; choose one of {', '.join(sorted(schedules))}, "
+            "or set appraisal.discount_rate (e.g. 0.035) for one constant rate",
         )
     for k, fd in enumerate(proposal.deflators):
         if fd.id in deflators:
@@ -684,6 +751,7 @@ def _resolve(
         path=path,
         library_path=lib_parsed.path if lib_parsed else None,
         notes=tuple(notes),
+        positions=parsed.tree,
     )
 
 

@@ -20,7 +20,15 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 from .registry import describe
 
@@ -64,6 +72,21 @@ def _reject_percent_strings(value: object) -> object:
             f"percentages are written as fractions: write {_pct_hint(value)} rather than {value!r}"
         )
     return value
+
+
+def num(v: float) -> str:
+    """A number as people write it, but never rounded into another number: 250, 0.35, 1.0000001."""
+    short = f"{v:g}"
+    try:
+        return short if float(short) == v else repr(float(v))
+    except (OverflowError, ValueError):
+        return repr(v)
+
+
+def looks_like_percentage(v: float) -> bool:
+    """True for a number that reads as a percentage where a fraction is wanted: above 1, at most 100,
+    and with at most two decimals (35, 3.5, 12.25; not 1.0000001)."""
+    return 1 < abs(v) <= 100 and abs(v * 100 - round(v * 100)) < 1e-6
 
 
 def _pct_hint(text: str) -> str:
@@ -127,6 +150,21 @@ class _Ranged(_Provenanced):
         default=None, description="Shape of the uncertainty between low and high (default triangular)."
     )
 
+    @field_validator("low", "high", check_fields=False)
+    @classmethod
+    def _within_the_value_bounds(cls, v: float | None, info: ValidationInfo) -> float | None:
+        """A range end obeys the same bounds as the value (a high of 1e308 would overflow the draws)."""
+        if v is None:
+            return v
+        lo, hi = _value_bounds(cls)
+        if (lo is not None and v < lo) or (hi is not None and v > hi):
+            if lo is not None and hi is not None:
+                span = f"between {num(lo)} and {num(hi)}"
+            else:
+                span = f"at least {num(lo)}" if lo is not None else f"at most {num(hi or 0)}"
+            raise ValueError(f"{info.field_name} must be {span}, like the value (got {num(v)})")
+        return v
+
     @model_validator(mode="after")
     def _ordered(self):
         value = self.value  # type: ignore[attr-defined]
@@ -134,9 +172,9 @@ class _Ranged(_Provenanced):
             raise ValueError("give both 'low' and 'high', or neither")
         if self.low is not None and self.high is not None:
             if self.low > value:
-                raise ValueError(f"low ({self.low:g}) must not exceed value ({value:g})")
+                raise ValueError(f"low ({num(self.low)}) must not exceed value ({num(value)})")
             if value > self.high:
-                raise ValueError(f"value ({value:g}) must not exceed high ({self.high:g})")
+                raise ValueError(f"value ({num(value)}) must not exceed high ({num(self.high)})")
         if self.distribution is not None and self.low is None:
             raise ValueError("a 'distribution' needs 'low' and 'high'")
         # --- uncertainty: impossible distribution parameters (costmodel.inputs.distributions) ---
@@ -147,6 +185,16 @@ class _Ranged(_Provenanced):
             if problem is not None:
                 raise ValueError(problem)
         return self
+
+
+def _value_bounds(cls: type[BaseModel]) -> tuple[float | None, float | None]:
+    """The (ge, le) bounds declared on a model's ``value`` field."""
+    field = cls.model_fields.get("value")
+    lo = hi = None
+    for meta in field.metadata if field is not None else ():
+        lo = getattr(meta, "ge", lo) if getattr(meta, "ge", None) is not None else lo
+        hi = getattr(meta, "le", hi) if getattr(meta, "le", None) is not None else hi
+    return lo, hi
 
 
 class _WrittenAsFraction(_Ranged):
@@ -170,12 +218,12 @@ class FractionQ(_WrittenAsFraction):
     def _in_unit_interval(cls, v: float | None) -> float | None:
         if v is None:
             return v
-        if v > 1 and v <= 100:
+        if v > 1 and looks_like_percentage(v):
             raise ValueError(
-                f"fractions are written between 0 and 1; {v:g} looks like a percentage: write {v / 100:g} for {v:g}%"
+                f"fractions are written between 0 and 1; {num(v)} looks like a percentage: write {num(v / 100)} for {num(v)}%"
             )
         if not 0 <= v <= 1:
-            raise ValueError(f"a fraction must be between 0 and 1 (got {v:g})")
+            raise ValueError(f"a fraction must be between 0 and 1 (got {num(v)})")
         return v
 
 
@@ -211,8 +259,12 @@ class GrowthQ(_WrittenAsFraction):
         if v is None:
             return v
         if not -0.5 <= v <= 0.5:
-            hint = f"; write {v / 100:g} for {v:g}% a year" if abs(v) <= 50 else ""
-            raise ValueError(f"a growth rate must be between -0.5 and 0.5 a year (got {v:g}{hint})")
+            hint = (
+                f"; write {num(v / 100)} for {num(v)}% a year"
+                if looks_like_percentage(v) and abs(v) <= 50
+                else ""
+            )
+            raise ValueError(f"a growth rate must be between -0.5 and 0.5 a year (got {num(v)}{hint})")
         return v
 
 
@@ -430,6 +482,35 @@ class Appraisal(StrictModel):
         default=False,
         description="Count the savings committed beyond the horizon in the verdict (default: the horizon only).",
     )
+
+    @field_validator("discount_schedule", mode="before")
+    @classmethod
+    def _schedule_id_not_a_rate(cls, v: object) -> object:
+        """One clear message for a rate written where a schedule id goes (a number, the old
+        ``constant_0_035`` spelling): a constant rate is ``discount_rate``."""
+        if (isinstance(v, (int, float)) and not isinstance(v, bool)) or (
+            isinstance(v, str) and (v.startswith("constant_") or v.strip().endswith("%"))
+        ):
+            shown = num(float(v)) if isinstance(v, (int, float)) else repr(v[:40])
+            raise ValueError(
+                f"{shown} is not a schedule id: write one constant rate as discount_rate, e.g. "
+                "discount_rate: 0.035 (and leave out discount_schedule)"
+            )
+        return v
+
+    @field_validator("discount_rate", mode="before")
+    @classmethod
+    def _rate_as_a_fraction(cls, v: object) -> object:
+        """A constant rate in [0, 0.5], with the percentage hint when it reads as one."""
+        v = _reject_percent_strings(v)
+        if isinstance(v, (int, float)) and not isinstance(v, bool) and v == v and abs(v) != float("inf"):
+            if v > 1 and looks_like_percentage(v):
+                raise ValueError(
+                    f"a discount rate is a fraction; {num(v)} looks like a percentage: write {num(v / 100)} for {num(v)}%"
+                )
+            if not 0 <= v <= 0.5:
+                raise ValueError(f"a discount rate must be between 0 and 0.5, e.g. 0.035 for 3.5% (got {num(v)})")
+        return v
 
     @model_validator(mode="after")
     def _firm_within_horizon(self):
@@ -774,7 +855,7 @@ class ReferenceData(StrictModel):
 
 def _refuse_negative(value: object, what: str) -> object:
     if isinstance(value, (int, float)) and not isinstance(value, bool) and value < 0:
-        raise ValueError(f"{what} cannot be negative (got {value:g})")
+        raise ValueError(f"{what} cannot be negative (got {num(value)})")
     return value
 
 
@@ -850,11 +931,11 @@ class PartnerShare(StrictModel):
         v = _reject_percent_strings(v)
         if isinstance(v, (int, float)) and not isinstance(v, bool):
             if v < 0:
-                raise ValueError(f"a share cannot be negative (got {v:g})")
-            if 1 < v <= 100:
-                raise ValueError(f"shares are fractions: write {v / 100:g} for {v:g}%")
+                raise ValueError(f"a share cannot be negative (got {num(v)})")
+            if v > 1 and looks_like_percentage(v):
+                raise ValueError(f"shares are fractions: write {num(v / 100)} for {num(v)}%")
             if v > 1:
-                raise ValueError(f"a share must be between 0 and 1 (got {v:g})")
+                raise ValueError(f"a share must be between 0 and 1 (got {num(v)})")
         return v
 
 

@@ -656,17 +656,18 @@ def appraise_pool(result: TenYearTest, solve: str | None = None) -> PoolingResul
     entries += _entries("charge", net_transfers(charges_pv), ids)
 
     notes: list[str] = []
+    names = {a.id: a.name for a in result.scenario.agencies}  # notes name budget holders, not ids
     if ps.has_pool:
         balance = pf.costs_after - pf.contributions
         pv_balance = float(present_values(balance, df).sum())
         if pv_balance > 0.5:
             notes.append(
-                f"the host '{host_id}' pays the part of the prevention costs the partners' stated contributions "
+                f"the host, {names.get(str(host_id), host_id)}, pays the part of the prevention costs the partners' stated contributions "
                 f"do not cover (PV £{pv_balance:,.0f})"
             )
         elif pv_balance < -0.5:
             notes.append(
-                f"the partners' contributions exceed the prevention costs: the host '{host_id}' keeps the "
+                f"the partners' contributions exceed the prevention costs: the host, {names.get(str(host_id), host_id)}, keeps the "
                 f"underspend (PV £{-pv_balance:,.0f})"
             )
         if ps.rule == "formula":
@@ -677,13 +678,13 @@ def appraise_pool(result: TenYearTest, solve: str | None = None) -> PoolingResul
                     and ps.formula_shares[:, i].max() > 0
                 ):
                     notes.append(
-                        f"partner '{a}' puts nothing in but the formula gives it a share of the savings"
+                        f"partner {names.get(a, a)} puts nothing in but the formula gives it a share of the savings"
                     )
         outside = [a for i, a in enumerate(ids) if not ps.partner_mask[i] and pv_sav_b[i] > MONEY_TOLERANCE]
         if outside:
             notes.append(
                 "savings also land outside the pool, on "
-                + ", ".join(f"{a} (PV £{pv_sav_b[ids.index(a)]:,.0f})" for a in outside)
+                + ", ".join(f"{names.get(a, a)} (PV £{pv_sav_b[ids.index(a)]:,.0f})" for a in outside)
                 + ": they keep them, as they fall"
             )
 

@@ -17,7 +17,7 @@ import altair as alt
 import numpy as np
 import pandas as pd
 
-from ..formatting import fy_label, plural
+from ..formatting import fy_label, money, plural
 from ..pooling.accounting import appraise_pool
 from ..uncertainty.compile import compile_uncertainty
 from ..uncertainty.limits import DEFAULT_DRAWS, DEFAULT_SEED
@@ -222,7 +222,7 @@ def savings_by_department_chart(result: TenYearTest, data: pd.DataFrame | None =
 def cumulative_position_chart(result: TenYearTest, data: pd.DataFrame | None = None) -> alt.Chart:
     data = cumulative_position_data(result) if data is None else data
     dr = result.dual_running
-    sub = f"£, {_prices(result)}. Peak dual-running funding {dr.peak_funding_requirement / 1e6:,.2f}m"
+    sub = f"£, {_prices(result)}. Peak dual-running funding {money(dr.peak_funding_requirement)}"
     if dr.break_even_year is not None:
         sub += f"; cash break-even {fy_label(result.years[dr.break_even_year])}"
     else:

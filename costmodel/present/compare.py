@@ -11,6 +11,7 @@ from typing import Any
 from ..appraisal.chain import appraise
 from ..appraisal.engine import TenYearTest
 from ..formatting import fy_label, fy_span, money, ratio
+from .csv_safety import safe_row
 from .measures import headline_measures
 from .report import _f
 
@@ -93,10 +94,12 @@ def compare_table(results: list[TenYearTest], *, csv_format: bool = False) -> st
     if csv_format:
         buf = io.StringIO()
         w = csv.writer(buf, lineterminator="\n")
-        w.writerow(["measure", *header])
+        w.writerow(safe_row(["measure", *header]))
         for name, vals in rows:
             w.writerow(
-                [name, *[repr(float(v)) if isinstance(v, float) else ("" if v is None else v) for v in vals]]
+                safe_row(
+                    [name, *[repr(float(v)) if isinstance(v, float) else ("" if v is None else v) for v in vals]]
+                )
             )
         return buf.getvalue()
 

@@ -26,7 +26,9 @@ def json_number(x: float | np.floating[Any] | None, *, places: int | None = None
         return None
     v = float(x)
     if not math.isfinite(v):
-        raise ComputationError("a result to be written as JSON is not a finite number; check the inputs' magnitudes")
+        raise ComputationError(
+            "a result to be written as JSON is not a finite number; check the inputs' magnitudes"
+        )
     if places is not None:
         v = round(v, places)
     return 0.0 if v == 0 else v

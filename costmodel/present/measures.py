@@ -49,7 +49,9 @@ def headline_measures(result: TenYearTest) -> dict[str, Measure]:
     firm_span = f" ({year_span(0, firm - 1)})" if firm else ""
     beyond_span = f" ({year_span(firm, T - 1)})" if firm < T else ""
     measures = [
-        Measure("pv_costs", "PV prevention costs", "PV prevention costs", result.pv_costs, money(result.pv_costs)),
+        Measure(
+            "pv_costs", "PV prevention costs", "PV prevention costs", result.pv_costs, money(result.pv_costs)
+        ),
         Measure(
             "pv_savings",
             "PV savings (after additionality)",
@@ -58,7 +60,13 @@ def headline_measures(result: TenYearTest) -> dict[str, Measure]:
             money(result.pv_savings),
             f"of which cashable {money(result.pv_cashable)}",
         ),
-        Measure("pv_cashable", "  of which cashable", "PV cashable savings", result.pv_cashable, money(result.pv_cashable)),
+        Measure(
+            "pv_cashable",
+            "  of which cashable",
+            "PV cashable savings",
+            result.pv_cashable,
+            money(result.pv_cashable),
+        ),
         Measure(
             "npv",
             "Net present value",

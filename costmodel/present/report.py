@@ -16,6 +16,7 @@ import numpy as np
 from .. import __version__
 from ..appraisal.engine import TenYearTest
 from ..formatting import fy_label, money, plural
+from .csv_safety import safe_row
 from .jsonsafe import json_number, json_series
 from .measures import headline_measures
 
@@ -453,15 +454,28 @@ def render_cash_table(result: TenYearTest) -> str:
 # ---------------------------------------------------------------------------------------------
 
 
+class _SafeWriter:
+    """A csv writer whose text cells cannot run as spreadsheet formulas."""
+
+    def __init__(self, writer: Any):
+        self.writer = writer
+
+    def writerow(self, row: list[Any]) -> None:
+        self.writer.writerow(safe_row(row))
+
+
 def render_csv(result: TenYearTest) -> str:
     sc = result.scenario
     fl = result.flows
     buf = io.StringIO()
     buf.write(
-        f"# real figures in {fy_label(result.structure.price_base_year)} prices, present values discounted; "
-        f"cash_* rows are cash (nominal), undiscounted; deflator: {csv_comment(sc.deflator.describe())}\n"
+        csv_comment(
+            f"# real figures in {fy_label(result.structure.price_base_year)} prices, present values discounted; "
+            f"cash_* rows are cash (nominal), undiscounted; deflator: {sc.deflator.describe()}"
+        )
+        + "\n"
     )
-    w = csv.writer(buf, lineterminator="\n")
+    w = _SafeWriter(csv.writer(buf, lineterminator="\n"))
     w.writerow(["agency_id", "agency", "measure"] + [fy_label(y) for y in result.years] + ["present_value"])
     df = fl.factors
     w.writerow(["", "", "discount_factor"] + [repr(float(v)) for v in df] + [""])
@@ -475,7 +489,9 @@ def render_csv(result: TenYearTest) -> str:
     ]
     for i, a in enumerate(sc.agencies):
         for name, arr, pv, _ in measures:
-            w.writerow([a.id, a.name, name] + [repr(float(v) + 0.0) for v in arr[:, i]] + [repr(float(pv[i]) + 0.0)])
+            w.writerow(
+                [a.id, a.name, name] + [repr(float(v) + 0.0) for v in arr[:, i]] + [repr(float(pv[i]) + 0.0)]
+            )
     for name, arr, _, total in measures:
         w.writerow(
             ["total", "Total public sector", name]
@@ -503,5 +519,6 @@ def render_csv(result: TenYearTest) -> str:
 
 
 def csv_comment(text: str) -> str:
-    """Text safe on one CSV comment line (no line breaks)."""
-    return " ".join(text.split())
+    """``text`` as one CSV comment line that a spreadsheet reads as a single text cell starting with '#':
+    no line breaks, no commas (they would start a new cell, which could hold a formula), no quotes."""
+    return " ".join(text.split()).replace(",", ";").replace('"', "'")

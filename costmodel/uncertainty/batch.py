@@ -18,7 +18,9 @@ import numpy as np
 from numpy.typing import NDArray
 
 from ..appraisal.engine import Params, Structure, measures
-from ..errors import ComputationError
+from ..errors import AssumptionError, ComputationError
+from ..inputs.locating import input_error
+from ..inputs.models import num
 from .compile import Compiled, UncertainInput
 
 F = NDArray[np.float64]
@@ -54,7 +56,9 @@ class _Batch:
     def writable(self, name: str) -> F:
         if name not in self.owned:
             central = getattr(self.c.params, name)
-            self.arrays[name] = np.array(np.broadcast_to(central, (self.B, *np.shape(central))), dtype=np.float64)
+            self.arrays[name] = np.array(
+                np.broadcast_to(central, (self.B, *np.shape(central))), dtype=np.float64
+            )
             self.owned.add(name)
         return self.arrays[name]
 
@@ -127,7 +131,13 @@ def with_values(
             batch.writable("rates")[:] += (x - inp.central)[:, None]
         else:
             batch.writable_cost_shape()[:, inp.index, :] = _growth_rows(inp, x)
-    unknown = set(targets) - {*DIRECT_TARGETS, "unit_cost_component", "unit_cost_scale", "discount_rate", "cost_growth"}
+    unknown = set(targets) - {
+        *DIRECT_TARGETS,
+        "unit_cost_component",
+        "unit_cost_scale",
+        "discount_rate",
+        "cost_growth",
+    }
     if unknown:  # pragma: no cover - a programming error
         raise ValueError(f"unknown input target {sorted(unknown)!r}")
     return batch.result()
@@ -204,8 +214,10 @@ def _npv_rows(
     detail: bool,
     chunk_size: int | None,
     progress: Callable[[int, int], None] | None,
+    culprit: Callable[[int], Exception],
 ) -> BatchResult:
-    """Evaluate ``n`` batched cases in memory-bounded chunks; ``rows(start, stop)`` builds a chunk."""
+    """Evaluate ``n`` batched cases in memory-bounded chunks; ``rows(start, stop)`` builds a chunk.
+    ``culprit(row)`` is the error to raise when case ``row`` has a non-finite NPV (naming the input)."""
     A = len(c.agency_ids)
     chunk = chunk_size or chunk_size_for(c.structure)
     npv = np.empty(n)
@@ -217,12 +229,46 @@ def _npv_rows(
         m = measures(*rows(start, stop))
         npv[start:stop], net_a[start:stop] = m.npv, m.pv_net_by_agency
         if detail:
-            be[start:stop], dpay[start:stop] = m.dual_running.break_even_year, m.discounted_payback_year
+            be[start:stop], dpay[start:stop] = m.cash_break_even_year, m.discounted_payback_year
         if progress is not None:
             progress(stop, n)
     if not (np.all(np.isfinite(npv)) and np.all(np.isfinite(net_a))):
-        raise ComputationError("a sensitivity case produced a non-finite NPV; check the inputs' ranges")
+        bad = ~(np.isfinite(npv) & np.all(np.isfinite(net_a), axis=-1))
+        raise culprit(int(np.flatnonzero(bad)[0]))
     return BatchResult(npv, net_a, be, dpay)
+
+
+def _check_finite_values(c: Compiled, inputs: Sequence[UncertainInput], values: F) -> None:
+    """A draw or case value that is not a finite number is an error in the input's range, located."""
+    if values.size and not np.all(np.isfinite(values)):
+        k = int(np.flatnonzero(~np.all(np.isfinite(values), axis=0))[0])
+        inp = inputs[k]
+        raise input_error(
+            c.scenario,
+            inp.id,
+            f"draws of this {inp.distribution or 'triangular'} range (low {num(inp.low)}, high {num(inp.high)}) "
+            "overflow to infinity: narrow the range",
+        )
+
+
+def _input_at(c: Compiled, inp: UncertainInput, x: float) -> AssumptionError:
+    return input_error(
+        c.scenario, inp.id, f"at {num(x)} the NPV is not a finite number: narrow this input's range"
+    )
+
+
+def _furthest_input(c: Compiled, inputs: Sequence[UncertainInput], values: F) -> Callable[[int], Exception]:
+    """For a row of ``values`` with a non-finite NPV: the input furthest from its central value, relative
+    to its range (the one that drove the NPV to infinity)."""
+
+    def culprit(row: int) -> Exception:
+        if not inputs:
+            return ComputationError("the appraisal produced a non-finite NPV; check the inputs' magnitudes")
+        width = np.array([max(i.high - i.low, 1e-300) for i in inputs])
+        k = int(np.argmax(np.abs(values[row] - central_values(inputs)) / width))
+        return _input_at(c, inputs[k], float(values[row, k]))
+
+    return culprit
 
 
 def npv_table(
@@ -236,6 +282,7 @@ def npv_table(
 ) -> BatchResult:
     """NPV (total and by agency) for every row of ``values``, evaluated in memory-bounded chunks."""
     values = np.asarray(values, dtype=np.float64)
+    _check_finite_values(c, inputs, values)
     return _npv_rows(
         c,
         values.shape[0],
@@ -243,16 +290,25 @@ def npv_table(
         detail=detail,
         chunk_size=chunk_size,
         progress=progress,
+        culprit=_furthest_input(c, inputs, values),
     )
 
 
 def npv_cases(
-    c: Compiled, inputs: Sequence[UncertainInput], which: NDArray[np.int64], xs: F, *, chunk_size: int | None = None
+    c: Compiled,
+    inputs: Sequence[UncertainInput],
+    which: NDArray[np.int64],
+    xs: F,
+    *,
+    chunk_size: int | None = None,
 ) -> BatchResult:
     """NPV (total and by agency) for one-at-a-time cases (see :func:`with_changes`), all in one batched
     evaluation (memory-bounded chunks)."""
     which = np.asarray(which, dtype=np.int64)
     xs = np.asarray(xs, dtype=np.float64)
+    if xs.size and not np.all(np.isfinite(xs)):
+        row = int(np.flatnonzero(~np.isfinite(xs))[0])
+        raise _input_at(c, inputs[int(which[row])], float(xs[row]))
     return _npv_rows(
         c,
         which.size,
@@ -260,6 +316,7 @@ def npv_cases(
         detail=False,
         chunk_size=chunk_size,
         progress=None,
+        culprit=lambda row: _input_at(c, inputs[int(which[row])], float(xs[row])),
     )
 
 

@@ -3,6 +3,7 @@ optimism-bias effect, each a batched call of the engine (:mod:`costmodel.uncerta
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
@@ -151,7 +152,9 @@ def switching_values(c: Compiled, inputs: Sequence[UncertainInput] | None = None
     # 2. bisection of every bracket of every input at once
     if brackets:
         for b, x in zip(brackets, _bisect(c, cands, brackets), strict=True):
-            results[b.input].append(SwitchingValue(cands[b.input], cols[b.column], float(x), None, "bisection"))
+            results[b.input].append(
+                SwitchingValue(cands[b.input], cols[b.column], float(x), None, "bisection")
+            )
         order = {w: i for i, w in enumerate(cols)}
         for k in {b.input for b in brackets}:
             results[k].sort(key=lambda sv: order[sv.agency])
@@ -241,7 +244,11 @@ def _switch_linear(
             out.append(_unchanged(inp, who, names, "linear"))
             continue
         slope = (f1 - f0) / (x1 - x0)
-        root = x0 - f0 / slope
+        root = x0 - f0 / slope if math.isfinite(slope) and slope != 0 else math.inf
+        if not math.isfinite(root):  # so flat that no finite value reaches zero
+            side = "positive" if f0 > 0 else "negative"
+            out.append(_never_zero(inp, who, names, side, "linear"))
+            continue
         edge = 1e-9 * max(1.0, abs(x0))
         if abs(root - inp.domain_low) <= edge or abs(root - inp.domain_high) <= edge:
             # proportional: zero only at the edge of the domain, one sign everywhere else

@@ -42,3 +42,36 @@ def test_the_main_table_puts_the_totals_first_and_pins_the_budget_holder():
     order = list(frame.proto.column_order)
     assert order[:4] == ["Budget holder", "NPV", "PV firm-budget years", "PV years beyond"]
     assert order[4] == "2026-27"
+
+
+def shown_text(at: AppTest) -> list[str]:
+    texts = []
+    for kind in ("markdown", "caption", "info", "warning", "success", "error", "text"):
+        texts += [str(e.value) for e in getattr(at.main, kind)]
+    texts += [f"{m.label} {m.value}" for m in at.main.metric]
+    texts += [t.value.to_string() for t in at.main.table]
+    return texts
+
+
+def test_budget_holders_are_named_not_given_as_ids_on_any_tab():
+    at = start("early_help_pooled")
+    sc = load_proposal(ROOT / "assumptions/proposals/early_help_pooled.yaml")
+    ids = [a.id for a in sc.agencies if "_" in a.id]  # e.g. council_childrens_services, other_cjs
+    assert ids
+    for label in ("Charts", "Pooling", "Ten Year Test table", "Conventions"):
+        open_tab(at, label)
+        for text in shown_text(at):
+            assert not [i for i in ids if i in text], (label, text[:200])
+    pooling = "\n".join(shown_text(open_tab(at, "Pooling") and at))
+    assert (
+        "The host, Council children's services, pays" in pooling
+        or "the host, Council children's services, pays" in pooling
+    )
+
+
+def test_a_cut_is_shown_in_its_own_words():
+    at = start("youth_service_cut")
+    labels = {m.label: m.value for m in at.main.metric}
+    assert "Money released (PV)" in labels and "Costs shunted (PV)" in labels
+    assert "PV prevention costs" not in labels
+    assert not labels["Money released (PV)"].startswith("−")

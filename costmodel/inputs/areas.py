@@ -1,0 +1,573 @@
+"""Area tables: one proposal, local values for many places (``costmodel batch``).
+
+An area table has one row per area: an ``id``, a ``name``, optionally an official ``code`` (an
+ONS/GSS code) and a ``source`` (the id of the source the row's figures come from), and columns named
+by input paths of the registry (:mod:`costmodel.inputs.registry`), e.g.
+``outcomes.first_time_entrants.baseline_rate``, holding each area's value. ``PATH_low`` and
+``PATH_high`` columns give a per-area range. Other columns are data (a published rate, a count) and
+must be declared in the metadata.
+
+Two forms, the same content:
+
+* ``areas.csv`` with a companion ``areas.meta.yaml`` (the metadata block);
+* ``areas.yaml`` with ``metadata:`` and ``areas:`` (a list of mappings, one per area).
+
+The metadata gives the table's title and coverage, its ``sources`` (title, publisher, year, url,
+table, grade) and, for each column, its ``unit``, ``price_year`` where it is money, and a ``source``,
+an ``assumption`` or a ``derived`` formula, like any figure in an assumption file.
+
+Every problem is one located line ``areas.csv:LINE:COLUMN: column: rule`` (LINE 1 is the header)
+and all problems are reported at once; nothing is computed from a table with a problem.
+"""
+
+from __future__ import annotations
+
+import csv
+import difflib
+import io
+import math
+import os
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+from numpy.typing import NDArray
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from ..errors import AssumptionError, InputFileError, Problem
+from .registry import Entry, settings
+from .yamlio import ParsedYaml, locate, parse_yaml, problems_from_validation
+
+if TYPE_CHECKING:
+    from .loading import Scenario
+
+F = NDArray[np.float64]
+
+MAX_TABLE_BYTES = 16 * 1024 * 1024
+"""Largest area table accepted [bytes]: England's 33,755 LSOAs with a dozen columns are about 4 MB."""
+MAX_PROBLEMS = 20
+"""Problems listed before the rest are counted in one last line."""
+RESERVED = ("id", "name", "code", "source")
+ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,63}$")
+RANGE_SUFFIXES = ("_low", "_high")
+BATCH_TARGETS = frozenset(
+    {
+        "cost_amount",
+        "cost_growth",
+        "unit_cost_component",
+        "unit_cost_scale",
+        "discount_rate",
+        "cohort",
+        "baseline_rate",
+        "effect",
+        "lag",
+        "persistence",
+        "drop_off",
+        "deadweight",
+        "displacement",
+        "attribution",
+        "optimism_bias",
+        "cashable_share",
+        "cashable_delay",
+    }
+)
+"""Where an area's value may enter the engine (the registry's ``applies``): every number the batched
+engine can vary per row. Structure, pooling and financing stay the proposal's."""
+
+
+# ---------------------------------------------------------------------------------------------
+# Metadata
+# ---------------------------------------------------------------------------------------------
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class AreaSource(_Strict):
+    """Where a row's (or a column's) figures come from."""
+
+    id: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    title: str
+    publisher: str
+    year: int = Field(ge=1900, le=2200)
+    url: str = Field(pattern=r"^https?://")
+    table: str  # the table or section of the document the figures are read from
+    grade: str = Field(pattern=r"^[ABCU]$")
+    note: str | None = None
+
+
+class ColumnMeta(_Strict):
+    """A column's unit, price year (money) and provenance: exactly one of source, assumption, derived."""
+
+    unit: str
+    description: str | None = None
+    price_year: int | None = Field(default=None, ge=1900, le=2200)
+    source: str | None = None  # a source id; "row" when each row's own ``source`` applies
+    assumption: str | None = None
+    derived: str | None = None  # the formula, for a derived figure
+    note: str | None = None
+
+
+class AreaMetadata(_Strict):
+    title: str
+    description: str | None = None
+    coverage: str  # what the table covers, and what it leaves out (a partial table says so)
+    sources: list[AreaSource] = Field(default_factory=list)
+    columns: dict[str, ColumnMeta] = Field(default_factory=dict)
+
+
+# ---------------------------------------------------------------------------------------------
+# The table
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AreaTable:
+    """A checked area table: rows are areas, ``paths`` the input columns (by id)."""
+
+    path: str
+    metadata: AreaMetadata
+    ids: tuple[str, ...]
+    names: tuple[str, ...]
+    codes: tuple[str, ...]
+    row_sources: tuple[str, ...]
+    lines: tuple[int, ...]  # each row's line in the file (1 = header)
+    paths: tuple[str, ...]  # input paths, by id
+    units: tuple[str, ...]  # each input column's unit
+    values: F  # (n, K) central values, in the column's unit (money in its price year)
+    low: F  # (n, K) the row's low, or NaN where the table gives none
+    high: F  # (n, K)
+    data: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # declared data columns, as text
+
+    @property
+    def n(self) -> int:
+        return len(self.ids)
+
+    def source_of(self, row: int) -> AreaSource | None:
+        sid = self.row_sources[row]
+        return next((s for s in self.metadata.sources if s.id == sid), None)
+
+
+class _Problems:
+    def __init__(self, path: str):
+        self.path = path
+        self.items: list[Problem] = []
+
+    def add(self, line: int | None, col: int | None, column: str, message: str) -> None:
+        self.items.append(Problem(self.path, line, col, column, message))
+
+    def raise_if_any(self) -> None:
+        if not self.items:
+            return
+        shown = self.items[:MAX_PROBLEMS]
+        if len(self.items) > MAX_PROBLEMS:
+            more = len(self.items) - MAX_PROBLEMS
+            shown.append(Problem(self.path, None, None, "", f"... and {more} more problem{'s' * (more != 1)}"))
+        raise AssumptionError(shown)
+
+
+def metadata_path(table_path: str) -> str:
+    """The companion metadata file of a CSV table: ``areas.csv`` -> ``areas.meta.yaml``."""
+    root, _ = os.path.splitext(table_path)
+    return root + ".meta.yaml"
+
+
+def _read_bytes(path: str) -> bytes:
+    try:
+        size = os.stat(path).st_size
+    except FileNotFoundError:
+        raise InputFileError.single(path, "file not found") from None
+    except OSError as exc:
+        raise InputFileError.single(path, f"cannot read the file ({exc.strerror})") from None
+    if os.path.isdir(path):
+        raise InputFileError.single(path, "is a folder, not an area table")
+    if size > MAX_TABLE_BYTES:
+        raise InputFileError.single(path, _too_big(size), line=1, col=1)
+    with open(path, "rb") as fh:
+        return fh.read(MAX_TABLE_BYTES + 1)
+
+
+def _too_big(size: int) -> str:
+    return (
+        f"table is {size / 1e6:.1f} MB, larger than the {MAX_TABLE_BYTES // (1024 * 1024)} MB limit for area tables; "
+        "split it into several tables"
+    )
+
+
+def decode_table(raw: bytes, path: str) -> str:
+    """The text of an area table, refusing what is not a plain UTF-8 table with one located line."""
+    if len(raw) > MAX_TABLE_BYTES:
+        raise InputFileError.single(path, _too_big(len(raw)), line=1, col=1)
+    if raw.startswith(b"\xef\xbb\xbf"):
+        raise InputFileError.single(
+            path,
+            "the file starts with a byte-order mark (Excel's 'CSV UTF-8'): save it as plain 'CSV (comma delimited)' "
+            "or remove the first three bytes",
+            line=1,
+            col=1,
+        )
+    if b"\x00" in raw:
+        raise InputFileError.single(path, "not a text table (it contains binary data)", line=1, col=1)
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise InputFileError.single(path, f"not UTF-8 text (invalid byte at offset {exc.start})", line=line) from None
+
+
+def _number(text: str) -> float | None:
+    """A finite number written plainly (``0.08``, ``1200``, ``-3.5e2``), or None."""
+    t = text.strip()
+    if not re.fullmatch(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?", t):
+        return None
+    v = float(t)
+    return v if math.isfinite(v) else None
+
+
+def _load_metadata(meta: ParsedYaml | None, path: str, data: Any) -> AreaMetadata:
+    if meta is None:
+        raise InputFileError.single(path, "file not found: every area table needs its metadata (units and sources)")
+    try:
+        return AreaMetadata.model_validate(data)
+    except ValidationError as exc:
+        raise AssumptionError(problems_from_validation(meta, exc.errors(include_url=False))) from None
+
+
+def read_area_table(
+    path: str | os.PathLike[str],
+    scenario: Scenario,
+    *,
+    raw: bytes | None = None,
+    metadata_raw: bytes | None = None,
+) -> AreaTable:
+    """Read and check an area table (CSV with its ``.meta.yaml``, or YAML) against ``scenario``.
+
+    ``raw`` and ``metadata_raw`` are the files' bytes if already in memory (an upload); ``path`` is
+    then only a name. Raises :class:`~costmodel.errors.AssumptionError` listing every problem, one
+    located line each.
+    """
+    name = os.fspath(path)
+    body = raw if raw is not None else _read_bytes(name)
+    text = decode_table(body, name)
+    if name.lower().endswith((".yaml", ".yml")):
+        parsed = parse_yaml(text, name)
+        if not isinstance(parsed.data, dict) or "areas" not in parsed.data or "metadata" not in parsed.data:
+            raise AssumptionError.single(name, "an area table in YAML has two keys: metadata and areas", line=1, col=1)
+        extra = sorted(set(parsed.data) - {"metadata", "areas"})
+        if extra:
+            line, col = locate(parsed.tree, (extra[0],))
+            raise AssumptionError.single(name, "unknown key: an area table has metadata and areas", field=extra[0], line=line, col=col)
+        meta = _load_metadata(parsed, name, parsed.data["metadata"])
+        header, rows, lines, cols = _yaml_rows(parsed, name)
+    else:
+        mname = metadata_path(name)
+        if metadata_raw is None and not os.path.exists(mname):
+            raise InputFileError.single(
+                mname, f"file not found: {os.path.basename(name)} needs this companion file giving each column's unit and source"
+            )
+        mtext = metadata_raw.decode("utf-8-sig") if metadata_raw is not None else None
+        mparsed = parse_yaml(mtext, mname) if mtext is not None else _parse_path(mname)
+        meta = _load_metadata(mparsed, mname, mparsed.data)
+        header, rows, lines, cols = _csv_rows(text, name)
+    return _check(name, meta, header, rows, lines, cols, scenario)
+
+
+def _parse_path(path: str) -> ParsedYaml:
+    from .yamlio import read_text
+
+    return parse_yaml(read_text(path), path)
+
+
+def _csv_rows(text: str, name: str) -> tuple[list[str], list[list[str]], list[int], list[list[int]]]:
+    if not text.strip():
+        raise AssumptionError.single(name, "the table is empty: it needs a header row and one row per area", line=1, col=1)
+    first = text.splitlines()[0]
+    if ";" in first and "," not in first:
+        raise AssumptionError.single(
+            name,
+            "the columns are separated by semicolons (Excel in a comma-decimal locale): save as 'CSV (comma delimited)' "
+            "with points as decimal marks",
+            line=1,
+            col=first.index(";") + 1,
+        )
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    rows: list[list[str]] = []
+    lines: list[int] = []
+    try:
+        header = next(reader)
+        start = reader.line_num + 1
+        for row in reader:
+            if any(cell.strip() for cell in row):
+                rows.append(row)
+                lines.append(start)
+            start = reader.line_num + 1
+    except csv.Error as exc:
+        raise AssumptionError.single(name, f"not a well-formed CSV table ({exc})", line=reader.line_num) from None
+    cols = [list(range(1, len(r) + 1)) for r in rows]
+    return [h.strip() for h in header], rows, lines, cols
+
+
+def _yaml_rows(parsed: ParsedYaml, name: str) -> tuple[list[str], list[list[str]], list[int], list[list[int]]]:
+    areas = parsed.data["areas"]
+    if not isinstance(areas, list):
+        line, col = locate(parsed.tree, ("areas",))
+        raise AssumptionError.single(name, "must be a list with one mapping per area", field="areas", line=line, col=col)
+    header: list[str] = []
+    for a in areas:
+        if isinstance(a, dict):
+            header.extend(str(k) for k in a if str(k) not in header)
+    rows: list[list[str]] = []
+    lines: list[int] = []
+    cols: list[list[int]] = []
+    for i, a in enumerate(areas):
+        line, _ = locate(parsed.tree, ("areas", i))
+        lines.append(line or 1)
+        if not isinstance(a, dict):
+            rows.append([])
+            cols.append([])
+            continue
+        row, pos = [], []
+        for h in header:
+            v = a.get(h)
+            row.append("" if v is None else (repr(v) if isinstance(v, float) else str(v)))
+            pos.append((locate(parsed.tree, ("areas", i, h))[1] or 1) if h in a else 1)
+        rows.append(row)
+        cols.append(pos)
+    return header, rows, lines, cols
+
+
+def _input_paths(scenario: Scenario) -> dict[str, Entry]:
+    """Every input path of the proposal an area can set (by id), with its registry entry."""
+    found = {
+        s.path: s.entry
+        for s in settings(scenario.proposal, unit_costs=scenario.unit_costs)
+        if s.entry.applies in BATCH_TARGETS
+    }
+    from .registry import entry
+
+    found.setdefault("appraisal.discount_rate", entry("appraisal.discount_rate"))
+    return found
+
+
+def _check(
+    name: str,
+    meta: AreaMetadata,
+    header: list[str],
+    rows: list[list[str]],
+    lines: list[int],
+    cols: list[list[int]],
+    scenario: Scenario,
+) -> AreaTable:
+    problems = _Problems(name)
+    if not rows:
+        problems.add(1, 1, "", "the table is empty: it has a header but no area rows")
+        problems.raise_if_any()
+    inputs = _input_paths(scenario)
+    horizon = scenario.proposal.appraisal.horizon_years
+    source_ids = {s.id for s in meta.sources}
+    seen: dict[str, int] = {}
+    for k, h in enumerate(header):
+        if h in seen:
+            problems.add(1, k + 1, h, f"column named twice (also column {seen[h] + 1})")
+        seen.setdefault(h, k)
+    if "id" not in header:
+        problems.add(1, 1, "id", "the table has no 'id' column: every area needs an id")
+    kinds: dict[int, tuple[str, str]] = {}  # column index -> (input path, "value"|"low"|"high") or data
+    for k, h in enumerate(header):
+        if h in RESERVED or not h:
+            if not h:
+                problems.add(1, k + 1, "", "column without a name")
+            continue
+        base, part = h, "value"
+        for suffix in RANGE_SUFFIXES:
+            if h.endswith(suffix) and h[: -len(suffix)] in inputs:
+                base, part = h[: -len(suffix)], suffix[1:]
+        if base in inputs:
+            kinds[k] = (base, part)
+            if part == "value":
+                cm = meta.columns.get(base)
+                e = inputs[base]
+                if cm is None:
+                    problems.add(1, k + 1, h, "not described in the metadata: give its unit and its source, assumption or derived formula")
+                else:
+                    if cm.unit != e.unit:
+                        problems.add(1, k + 1, h, f"the metadata gives unit {cm.unit!r}; this input is in {e.unit!r}")
+                    if e.unit.startswith("GBP") and cm.price_year is None:
+                        problems.add(1, k + 1, h, "money needs its price_year in the metadata")
+                    _check_provenance(problems, k, h, cm, source_ids)
+        elif h in meta.columns:
+            kinds[k] = (h, "data")
+            _check_provenance(problems, k, h, meta.columns[h], source_ids)
+        else:
+            near = difflib.get_close_matches(h, [*inputs, *meta.columns], n=1, cutoff=0.5)
+            hint = f"; did you mean {near[0]!r}?" if near else ""
+            problems.add(
+                1, k + 1, h, f"names no input of this proposal and no column described in the metadata{hint}"
+            )
+    for h in meta.columns:
+        if h not in header:
+            problems.add(None, None, h, "described in the metadata but not a column of the table")
+    problems.raise_if_any()
+
+    paths = tuple(dict.fromkeys(p for p, part in kinds.values() if part in ("value", "low", "high")))
+    missing = [p for p in paths if not any(kinds[k] == (p, "value") for k in kinds)]
+    for p in missing:
+        problems.add(1, 1, p, f"has {p}_low/{p}_high columns but no {p} column")
+    pidx = {p: j for j, p in enumerate(paths)}
+    n, K = len(rows), len(paths)
+    values = np.full((n, K), np.nan)
+    low = np.full((n, K), np.nan)
+    high = np.full((n, K), np.nan)
+    ids: list[str] = []
+    names: list[str] = []
+    codes: list[str] = []
+    srcs: list[str] = []
+    data: dict[str, list[str]] = {h: [] for k, (h, part) in kinds.items() if part == "data"}
+    first_line: dict[str, int] = {}
+    id_col = header.index("id") if "id" in header else 0
+    for r, row in enumerate(rows):
+        line = lines[r]
+        if len(row) != len(header):
+            problems.add(line, min(len(row), len(header)) + 1, "", f"the row has {len(row)} cells; the header has {len(header)}")
+            ids.append("")
+            names.append("")
+            codes.append("")
+            srcs.append("")
+            for h in data:
+                data[h].append("")
+            continue
+        cell = {h: row[k].strip() for k, h in enumerate(header)}
+        aid = cell.get("id", "")
+        col_of = cols[r]
+        if not aid:
+            problems.add(line, col_of[id_col], "id", "missing: every area needs an id")
+        elif not ID_PATTERN.match(aid):
+            problems.add(line, col_of[id_col], "id", f"an id is letters, digits, '_', '-' or '.', at most 64 (got {aid[:40]!r})")
+        elif aid in first_line:
+            problems.add(line, col_of[id_col], "id", f"duplicate id {aid!r} (first on line {first_line[aid]})")
+        else:
+            first_line[aid] = line
+        ids.append(aid)
+        names.append(cell.get("name") or aid)
+        codes.append(cell.get("code", ""))
+        sid = cell.get("source", "")
+        if sid and sid not in source_ids:
+            problems.add(line, col_of[header.index("source")], "source", f"unknown source {sid!r}: list it under the metadata's sources")
+        srcs.append(sid)
+        for k, (p, part) in kinds.items():
+            text = row[k].strip()
+            if part == "data":
+                data[p].append(text)
+                continue
+            target = {"value": values, "low": low, "high": high}[part]
+            if not text:
+                if part == "value":
+                    problems.add(line, col_of[k], header[k], "missing: every area needs a value here")
+                continue
+            v = _number(text)
+            if v is None:
+                problems.add(line, col_of[k], header[k], f"not a number (got {text[:40]!r}); write digits with a point, e.g. 0.08")
+                continue
+            e = inputs[p]
+            lo, hi = e.domain_low, e.high(horizon)
+            if not lo <= v <= hi:
+                hint = " (fractions are written 0 to 1: 0.14 for 14%)" if e.unit == "fraction" and 1 < v <= 100 else ""
+                problems.add(line, col_of[k], header[k], f"must be between {lo:g} and {hi:g} {e.unit} (got {v:g}){hint}")
+                continue
+            if e.integer and not float(v).is_integer():
+                problems.add(line, col_of[k], header[k], f"must be a whole number of {e.unit} (got {v:g})")
+                continue
+            target[r, pidx[p]] = v
+    problems.raise_if_any()
+    for j, p in enumerate(paths):  # a row's range must hold its value: low <= value <= high
+        lo_ok = np.isnan(low[:, j]) | (low[:, j] <= values[:, j])
+        hi_ok = np.isnan(high[:, j]) | (values[:, j] <= high[:, j])
+        for r in np.flatnonzero(~(lo_ok & hi_ok)).tolist():
+            k = header.index(p)
+            problems.add(lines[r], cols[r][k], p, f"must lie between {p}_low and {p}_high (got {values[r, j]:g})")
+        both = np.isnan(low[:, j]) != np.isnan(high[:, j])
+        for r in np.flatnonzero(both).tolist():
+            problems.add(lines[r], 1, p, f"give both {p}_low and {p}_high, or neither")
+    problems.raise_if_any()
+    return AreaTable(
+        path=name,
+        metadata=meta,
+        ids=tuple(ids),
+        names=tuple(names),
+        codes=tuple(codes),
+        row_sources=tuple(srcs),
+        lines=tuple(lines),
+        paths=paths,
+        units=tuple(inputs[p].unit for p in paths),
+        values=values,
+        low=low,
+        high=high,
+        data={h: tuple(v) for h, v in data.items()},
+    )
+
+
+def _check_provenance(problems: _Problems, k: int, h: str, cm: ColumnMeta, source_ids: set[str]) -> None:
+    given = [x for x in (cm.source, cm.assumption, cm.derived) if x]
+    if len(given) != 1:
+        problems.add(1, k + 1, h, "the metadata must give exactly one of source, assumption or derived (a formula)")
+    if cm.source and cm.source != "row" and cm.source not in source_ids:
+        problems.add(1, k + 1, h, f"the metadata names unknown source {cm.source!r}")
+
+
+def area_ranges(table: AreaTable, scenario: Scenario) -> tuple[F, F]:
+    """Each area's (low, high) of every input column, (n, K) each.
+
+    The row's own ``_low``/``_high`` where the table gives them; otherwise, when the proposal gives the
+    input a range, the proposal's range scaled by the area's value over the proposal's (the same
+    relative spread: a rate half the proposal's has half its low and half its high), within the
+    input's domain; otherwise no range (low = high = the area's value).
+    """
+    quantities = {s.path: s for s in settings(scenario.proposal, unit_costs=scenario.unit_costs)}
+    horizon = scenario.proposal.appraisal.horizon_years
+    low, high = table.low.copy(), table.high.copy()
+    for j, p in enumerate(table.paths):
+        v = table.values[:, j]
+        s = quantities.get(p)
+        q = s.quantity if s is not None else None
+        q_low, q_high = getattr(q, "low", None), getattr(q, "high", None)
+        central = float(getattr(q, "value", 0.0) or 0.0)
+        if q_low is not None and q_high is not None and central != 0.0 and s is not None:
+            e = s.entry
+            lo = np.clip(v * (float(q_low) / central), e.domain_low, e.high(horizon))
+            hi = np.clip(v * (float(q_high) / central), e.domain_low, e.high(horizon))
+            if e.integer:
+                lo, hi = np.floor(lo), np.ceil(hi)
+        else:
+            lo = hi = v
+        gap = np.isnan(low[:, j])
+        low[gap, j] = np.minimum(lo, v)[gap]
+        high[gap, j] = np.maximum(hi, v)[gap]
+    return low, high
+
+
+def area_edits(table: AreaTable, row: int, scenario: Scenario) -> dict[str, float]:
+    """The edits (input path -> value, and ``.low``/``.high`` where the area has a range) that write
+    one area's values into the proposal: ``load_proposal(file, area_edits(t, i, sc))`` is that area."""
+    low, high = area_ranges(table, scenario)
+    out: dict[str, float] = {}
+    for j, p in enumerate(table.paths):
+        out[p] = float(table.values[row, j])
+        if low[row, j] < high[row, j]:
+            out[f"{p}.low"] = float(low[row, j])
+            out[f"{p}.high"] = float(high[row, j])
+    return out
+
+
+def shipped_tables(root: str | os.PathLike[str]) -> Sequence[str]:
+    """The area tables shipped under ``root`` (``assumptions/areas``), sorted."""
+    base = os.fspath(root)
+    if not os.path.isdir(base):
+        return []
+    return sorted(
+        os.path.join(base, f)
+        for f in os.listdir(base)
+        if f.endswith(".csv") or (f.endswith((".yaml", ".yml")) and not f.endswith(".meta.yaml"))
+    )

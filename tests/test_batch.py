@@ -1,0 +1,268 @@
+"""costmodel batch: one proposal in every area of a table (issue 15).
+
+* one area of the batch equals ``costmodel run`` on the proposal file with that area's values
+  written into it, to the penny;
+* the totals are the sums of the per-area results, and an area's figures do not depend on which
+  other areas are in the table (Hypothesis);
+* the same seed gives identical results whatever the number of worker processes;
+* every bad table is one located line ``areas.csv:LINE:COL: column: rule`` and nothing is written.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import math
+import os
+from pathlib import Path
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from costmodel.cli import main
+from costmodel.errors import AssumptionError
+from costmodel.inputs.areas import area_edits, read_area_table
+from costmodel.inputs.editing import apply_edits
+from costmodel.inputs.loading import load_proposal
+from costmodel.present.areas_report import area_rows, batch_csv, totals
+from costmodel.uncertainty.areas import run_areas
+
+from .conftest import ASSUMPTIONS, YOUTH_WORK
+
+TABLE = ASSUMPTIONS / "areas" / "youth_justice_fte_2024.csv"
+FTE = "outcomes.first_time_entrants.baseline_rate"
+REPEAT = "outcomes.repeat_offending.baseline_rate"
+COHORT = "outcomes.first_time_entrants.cohort"
+
+META = f"""\
+title: Test areas
+coverage: invented figures for a test, not data
+sources:
+  - id: test_source
+    title: A test
+    publisher: Nobody
+    year: 2025
+    url: https://example.org/test
+    table: Table 1
+    grade: U
+columns:
+  {FTE}: {{unit: fraction, assumption: a test value}}
+  {COHORT}: {{unit: people_per_year, assumption: a test value}}
+"""
+
+
+@pytest.fixture(scope="module")
+def scenario():
+    return load_proposal(YOUTH_WORK)
+
+
+def _write(tmp: Path, csv_text: str, meta: str = META, name: str = "areas.csv") -> Path:
+    path = tmp / name
+    path.write_bytes(csv_text.encode("utf-8"))
+    (tmp / (path.stem + ".meta.yaml")).write_text(meta, encoding="utf-8")
+    return path
+
+
+def _run_cli(*argv: str) -> tuple[int, str, str]:
+    out, err = io.StringIO(), io.StringIO()
+    code = main(list(argv), out, err)
+    return code, out.getvalue(), err.getvalue()
+
+
+# --- the shipped real table --------------------------------------------------------------------
+
+
+def test_shipped_table_reads_and_every_row_is_traceable(scenario):
+    t = read_area_table(TABLE, scenario)
+    assert t.ids == ("buckinghamshire", "thames_valley", "south_east", "national")
+    assert t.paths == (FTE, REPEAT)
+    assert all(t.source_of(i) is not None for i in range(t.n))
+    assert "PARTIAL" in t.metadata.coverage
+    # the published 2024 rates, and the derived baseline rates by the metadata's formula
+    rates = [float(x) for x in t.data["fte_rate_per_100k_2024"]]
+    assert rates == [140, 126, 140, 157]
+    np.testing.assert_allclose(t.values[:, 0], [round(0.08 * r / 157, 6) for r in rates], rtol=0, atol=0)
+    np.testing.assert_allclose(t.values[:, 1], [round(0.026 * r / 157, 6) for r in rates], rtol=0, atol=0)
+
+
+@pytest.mark.parametrize("row", range(4))
+def test_one_area_equals_costmodel_run_with_its_values_in_the_file(tmp_path, scenario, row):
+    t = read_area_table(TABLE, scenario)
+    r = run_areas(scenario, t, draws=0)
+    edits = {
+        (k if k.endswith((".low", ".high")) else k + ".value"): v for k, v in area_edits(t, row, scenario).items()
+    }
+    text = apply_edits(YOUTH_WORK.read_text(encoding="utf-8"), edits)
+    edited = tmp_path / "proposals" / "area.yaml"
+    edited.parent.mkdir()
+    edited.write_text(text.replace("../unit_costs.yaml", str(ASSUMPTIONS / "unit_costs.yaml")), encoding="utf-8")
+    code, out, err = _run_cli("run", str(edited), "--format", "json")
+    assert code == 0, err
+    run = json.loads(out)["totals"]
+    assert abs(run["npv"] - r.npv[row]) <= 0.005
+    batch_row = area_rows(r)[row]  # the batch's row is rounded to the penny: within half a penny
+    assert abs(batch_row["npv_gbp"] - run["npv"]) <= 0.005
+    assert abs(batch_row["pv_costs_gbp"] - run["pv_costs"]) <= 0.005
+    assert abs(batch_row["pv_savings_gbp"] - run["pv_savings"]) <= 0.005
+    assert abs(batch_row["pv_cashable_gbp"] - run["pv_cashable"]) <= 0.005
+    assert abs(batch_row["peak_dual_running_gbp"] - run["peak_funding_requirement"]) <= 0.005
+
+
+def test_the_national_row_reproduces_the_proposal(scenario):
+    from costmodel.appraisal.chain import appraise
+
+    t = read_area_table(TABLE, scenario)
+    r = run_areas(scenario, t, draws=0)
+    assert abs(r.npv[3] - appraise(scenario).npv) < 0.005
+
+
+def test_cli_batch_writes_every_output_and_quotes_n_of_m(tmp_path):
+    outs = [tmp_path / f"b.{ext}" for ext in ("csv", "json", "parquet", "xlsx", "svg", "md", "html", "txt")]
+    args = ["batch", str(YOUTH_WORK), str(TABLE), "--draws", "500", "--quiet"]
+    for o in outs:
+        args += ["-o", str(o)]
+    code, out, err = _run_cli(*args)
+    assert code == 0, err
+    assert all(o.stat().st_size > 0 for o in outs)
+    payload = json.loads((tmp_path / "b.json").read_text())
+    n = sum(a["verdict"] == "passes" for a in payload["areas"])
+    assert payload["headline"].startswith(f"In {n} of 4 areas the proposal passes the Ten Year Test")
+    import pyarrow.parquet as pq
+
+    frame = pq.read_table(tmp_path / "b.parquet").to_pandas()
+    assert list(frame["npv_gbp"]) == [a["npv_gbp"] for a in payload["areas"]]
+    assert "bucks_yjp_2025_26" in (tmp_path / "b.md").read_text() or "Buckinghamshire" in (tmp_path / "b.md").read_text()
+
+
+# --- invariants --------------------------------------------------------------------------------
+
+
+@settings(max_examples=15)
+@given(
+    rates=st.lists(st.floats(0.0, 0.3, allow_nan=False), min_size=1, max_size=7),
+    cohorts=st.lists(st.integers(0, 2000), min_size=7, max_size=7),
+)
+def test_totals_are_the_sum_of_areas_and_each_area_stands_alone(tmp_path_factory, rates, cohorts):
+    scenario = load_proposal(YOUTH_WORK)
+    tmp = tmp_path_factory.mktemp("areas")
+    lines = ["id,name," + FTE + "," + COHORT]
+    lines += [f"a{i},Area {i},{r!r},{cohorts[i]}" for i, r in enumerate(rates)]
+    t = read_area_table(_write(tmp, "\n".join(lines) + "\n"), scenario)
+    r = run_areas(scenario, t, draws=50, seed=7)
+    tot = totals(r)
+    rows = area_rows(r)
+    n = len(rates)
+    assert tot["areas"] == n and tot["areas_passing"] == sum(x["verdict"] == "passes" for x in rows)
+    for key, tkey in (("npv_gbp", "npv_gbp"), ("pv_costs_gbp", "pv_costs_gbp"), ("pv_savings_gbp", "pv_savings_gbp"),
+                      ("pv_cashable_gbp", "pv_cashable_gbp"), ("peak_dual_running_gbp", "sum_of_peak_dual_running_gbp")):  # fmt: skip
+        assert abs(tot[tkey] - math.fsum(x[key] for x in rows)) <= 0.005 * (n + 1)
+    # each draw's total is the sum of the areas' draws: its mean is the sum of the areas' means
+    assert abs(r.total_npv_draws.mean() - math.fsum(r.npv_mean)) <= 1e-6 * (1 + abs(r.total_npv_draws.mean()))
+    # an area's figures do not depend on the other rows of the table
+    for i in range(n):
+        one = tmp / f"one{i}"
+        one.mkdir()
+        single = run_areas(scenario, read_area_table(_write(one, "\n".join([lines[0], lines[i + 1]]) + "\n"), scenario), draws=0)
+        assert abs(single.npv[0] - r.npv[i]) < 0.005
+
+
+def test_same_seed_identical_results_whatever_the_jobs(scenario, tmp_path):
+    lines = ["id,name," + FTE + "," + COHORT] + [f"a{i},Area {i},{0.02 * (i + 1)},{100 + 50 * i}" for i in range(6)]
+    t = read_area_table(_write(tmp_path, "\n".join(lines) + "\n"), scenario)
+    one = run_areas(scenario, t, draws=25_000, seed=11, jobs=1)  # 2 areas a block: 3 blocks
+    two = run_areas(scenario, t, draws=25_000, seed=11, jobs=2)
+    for name in ("npv", "p_pass", "npv_mean", "npv_percentiles", "total_npv_draws"):
+        assert np.array_equal(getattr(one, name), getattr(two, name)), name
+    other = run_areas(scenario, t, draws=25_000, seed=12, jobs=1)
+    assert not np.array_equal(one.total_npv_draws, other.total_npv_draws)
+
+
+def test_yaml_table_equals_csv_table(scenario, tmp_path):
+    meta = META.replace(f"  {COHORT}: {{unit: people_per_year, assumption: a test value}}\n", "")
+    csv_path = _write(tmp_path, f"id,name,{FTE}\nx,Ex,0.05\ny,Why,0.1\n", meta)
+    indented = "\n".join("  " + line for line in meta.splitlines())
+    yaml_path = tmp_path / "t.yaml"
+    yaml_path.write_text(
+        f"metadata:\n{indented}\nareas:\n  - {{id: x, name: Ex, {FTE}: 0.05}}\n  - {{id: y, name: Why, {FTE}: 0.1}}\n",
+        encoding="utf-8",
+    )
+    a = run_areas(scenario, read_area_table(csv_path, scenario), draws=0)
+    b = run_areas(scenario, read_area_table(yaml_path, scenario), draws=0)
+    assert np.array_equal(a.npv, b.npv) and b.table.ids == ("x", "y")
+
+
+def test_csv_cells_from_the_table_are_never_formulas(scenario, tmp_path):
+    t = read_area_table(_write(tmp_path, f'id,name,{FTE},{COHORT}\nx,"=HYPERLINK(""http://e.vil"")",0.05,10\n'), scenario)
+    text = batch_csv(run_areas(scenario, t, draws=0))
+    assert "'=HYPERLINK" in text and ",=HYPERLINK" not in text
+
+
+# --- bad tables --------------------------------------------------------------------------------
+
+GOOD_HEADER = f"id,name,{FTE},{COHORT}"
+
+BAD = {
+    "no id column": (f"name,{FTE},{COHORT}\nA,0.05,10\n", ":1:1: id: the table has no 'id' column"),
+    "missing id": (f"{GOOD_HEADER}\n,A,0.05,10\n", ":2:1: id: missing"),
+    "duplicate id": (f"{GOOD_HEADER}\na,A,0.05,10\na,B,0.06,10\n", ":3:1: id: duplicate id 'a' (first on line 2)"),
+    "unknown column": (
+        f"id,name,outcomes.first_time_entrants.baseline_rat,{COHORT}\na,A,0.05,10\n",
+        f":1:3: outcomes.first_time_entrants.baseline_rat: names no input of this proposal and no column described in the metadata; did you mean '{FTE}'?",
+    ),
+    "not a number": (f"{GOOD_HEADER}\na,A,five percent,10\n", f":2:3: {FTE}: not a number (got 'five percent')"),
+    "out of domain": (f"{GOOD_HEADER}\na,A,14,10\n", f":2:3: {FTE}: must be between 0 and 1 fraction (got 14) (fractions are written 0 to 1"),
+    "empty": ("", ":1:1: the table is empty"),
+    "header only": (f"{GOOD_HEADER}\n", ":1:1: the table is empty: it has a header but no area rows"),
+    "BOM": ("\ufeff" + f"{GOOD_HEADER}\na,A,0.05,10\n", ":1:1: the file starts with a byte-order mark"),
+    "semicolons": (f"id;name;{FTE};{COHORT}\na;A;0,05;10\n", ":1:3: the columns are separated by semicolons"),
+    "short row": (f"{GOOD_HEADER}\na,A,0.05\n", ":2:4: the row has 3 cells; the header has 4"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(BAD))
+def test_bad_table_is_one_located_line_and_nothing_is_written(tmp_path, case):
+    text, expected = BAD[case]
+    path = _write(tmp_path, text)
+    out = tmp_path / "out.csv"
+    code, stdout, err = _run_cli("batch", str(YOUTH_WORK), str(path), "--draws", "10", "-o", str(out))
+    assert code == 1
+    assert not out.exists()
+    lines = err.strip().splitlines()
+    assert lines and lines[0].startswith(str(path) + expected.split(":", 1)[0] if expected.startswith(":") else str(path)), err
+    assert any(line == str(path) + expected or line.startswith(str(path) + expected) for line in lines), err
+    assert "Traceback" not in err
+
+
+def test_a_100_mb_table_is_refused_without_reading_it(tmp_path):
+    path = _write(tmp_path, "")
+    with open(path, "wb") as fh:
+        fh.truncate(100 * 1024 * 1024)  # sparse: 100 MB on paper, nothing on disk
+    out = tmp_path / "out.csv"
+    code, _, err = _run_cli("batch", str(YOUTH_WORK), str(path), "-o", str(out))
+    assert code == 1 and not out.exists()
+    assert err.strip() == f"{path}:1:1: table is 104.9 MB, larger than the 16 MB limit for area tables; split it into several tables"
+
+
+def test_errors_are_collected_one_line_each(scenario, tmp_path):
+    path = _write(tmp_path, f"{GOOD_HEADER}\na,A,x,10\na,B,2,-1\n")
+    with pytest.raises(AssumptionError) as exc:
+        read_area_table(path, scenario)
+    assert len(exc.value.problems) == 4
+    assert all(str(p).startswith(f"{path}:") for p in exc.value.problems)
+
+
+def test_a_column_without_metadata_is_refused(scenario, tmp_path):
+    path = _write(tmp_path, f"id,name,{FTE},outcomes.first_time_entrants.effect\na,A,0.05,0.1\n")
+    with pytest.raises(AssumptionError) as exc:
+        read_area_table(path, scenario)
+    assert str(exc.value).startswith(f"{path}:1:4: outcomes.first_time_entrants.effect: not described in the metadata")
+
+
+def test_missing_metadata_file_is_named(scenario, tmp_path):
+    path = tmp_path / "lone.csv"
+    path.write_text(f"id,{FTE}\na,0.05\n")
+    with pytest.raises(AssumptionError) as exc:
+        read_area_table(path, scenario)
+    assert str(exc.value).startswith(os.fspath(tmp_path / "lone.meta.yaml") + ": file not found")
