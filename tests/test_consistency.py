@@ -44,7 +44,7 @@ def example(request, tmp_path_factory):
 def test_csv_flows_discount_to_the_json_npv(example):
     path, npv, _, _ = example
     text = cli("run", path, "--format", "csv")
-    assert text.startswith("# ") and "deflator: HM Treasury GDP deflators, March 2026" in text.splitlines()[0]
+    assert text.startswith("# ") and "deflator: HM Treasury GDP deflators; March 2026" in text.splitlines()[0]
     rows = [r for r in csv.reader(io.StringIO(text)) if not r[0].startswith("#")]
     header = rows[0]
     years = [i for i, h in enumerate(header) if h[:4].isdigit()]
