@@ -238,12 +238,12 @@ class SignedFractionQ(_WrittenAsFraction):
     def _in_signed_interval(cls, v: float | None) -> float | None:
         if v is None:
             return v
-        if 1 < abs(v) <= 100:
+        if abs(v) > 1 and looks_like_percentage(abs(v)):
             raise ValueError(
-                f"fractions are written between -1 and 1; {v:g} looks like a percentage: write {v / 100:g} for {v:g}%"
+                f"fractions are written between -1 and 1; {num(v)} looks like a percentage: write {num(v / 100)} for {num(v)}%"
             )
         if not -1 <= v <= 1:
-            raise ValueError(f"a relative change must be between -1 and 1 (got {v:g})")
+            raise ValueError(f"a relative change must be between -1 and 1 (got {num(v)})")
         return v
 
 
