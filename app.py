@@ -18,6 +18,7 @@ pages = [
     st.Page("app_pages/ten_year_test.py", title="Ten Year Test", icon=":material/balance:", default=True),
     st.Page("app_pages/edit_assumptions.py", title="Edit assumptions", icon=":material/edit:"),
     st.Page("app_pages/compare.py", title="Compare proposals", icon=":material/compare_arrows:"),
+    st.Page("app_pages/batch.py", title="Every area", icon=":material/map:"),
     st.Page("app_pages/sources.py", title="Sources", icon=":material/menu_book:"),
 ]
 st.html(ICON.with_name("app.css"))  # phones and printing (a local file: nothing is fetched)

@@ -266,3 +266,71 @@ def test_missing_metadata_file_is_named(scenario, tmp_path):
     with pytest.raises(AssumptionError) as exc:
         read_area_table(path, scenario)
     assert str(exc.value).startswith(os.fspath(tmp_path / "lone.meta.yaml") + ": file not found")
+
+
+def test_progress_bar_only_when_asked_or_on_a_terminal(tmp_path):
+    code, _, err = _run_cli("batch", str(YOUTH_WORK), str(TABLE), "--draws", "100", "--progress")
+    assert code == 0 and "running [####################] 100% 4/4 areas" in err
+    code, _, err = _run_cli("batch", str(YOUTH_WORK), str(TABLE), "--draws", "100")
+    assert code == 0 and err == ""  # standard error is not a terminal here
+    code, out, err = _run_cli("batch", str(YOUTH_WORK), str(TABLE), "--draws", "100", "--quiet", "-o", str(tmp_path / "q.csv"))
+    assert code == 0 and err == "" and out == ""
+
+
+def test_flags_out_of_range_are_named_by_their_flag():
+    code, _, err = _run_cli("batch", str(YOUTH_WORK), str(TABLE), "--jobs", "0")
+    assert code == 1 and err.startswith("--jobs must be a whole number between 1 and 64")
+    code, _, err = _run_cli("batch", str(YOUTH_WORK), str(TABLE), "--draws", "-1")
+    assert code == 1 and err.startswith("--draws must be a whole number between 0")
+    code, _, err = _run_cli("batch", str(YOUTH_WORK), str(TABLE), "-o", "out.doc")
+    assert code == 1 and "must end in one of" in err
+
+
+def test_per_area_ranges_from_low_and_high_columns(scenario, tmp_path):
+    from costmodel.inputs.areas import area_ranges
+
+    path = _write(tmp_path, f"id,name,{FTE},{FTE}_low,{FTE}_high,{COHORT}\na,A,0.05,0.05,0.05,100\nb,B,0.04,0.03,,100\n")
+    with pytest.raises(AssumptionError) as exc:
+        read_area_table(path, scenario)
+    assert str(exc.value) == f"{path}:3:1: {FTE}: give both {FTE}_low and {FTE}_high, or neither"
+    path = _write(tmp_path, f"id,name,{FTE},{FTE}_low,{FTE}_high,{COHORT}\na,A,0.05,0.05,0.05,100\nb,B,0.04,0.03,0.2,100\n")
+    t = read_area_table(path, scenario)
+    low, high = area_ranges(t, scenario)
+    assert (low[0, 0], high[0, 0]) == (0.05, 0.05)  # a zero-width range: no uncertainty in area a
+    assert (low[1, 0], high[1, 0]) == (0.03, 0.2)
+    # the cohort has no range columns: the proposal's 150-350 around 250, scaled to 100: 60-140
+    assert (low[0, 1], high[0, 1]) == pytest.approx((60.0, 140.0))
+    bad = _write(tmp_path, f"id,name,{FTE},{FTE}_low,{FTE}_high,{COHORT}\na,A,0.05,0.06,0.07,100\n")
+    with pytest.raises(AssumptionError) as exc:
+        read_area_table(bad, scenario)
+    assert str(exc.value) == f"{bad}:2:3: {FTE}: must lie between {FTE}_low and {FTE}_high (got 0.05)"
+
+
+def test_a_money_column_in_another_price_year_is_converted(scenario, tmp_path):
+    """A local team cost in 2024 prices replaces the proposal's 2007-price amount: the same as editing
+    the file's amount to that sum converted to 2007 prices with the proposal's deflator."""
+    from costmodel.appraisal.chain import appraise
+    from costmodel.appraisal.discounting import price_conversion_factor
+
+    amount = "prevention_costs.detached_team.amount"
+    meta = META + f"  {amount}: {{unit: GBP_per_year, price_year: 2024, assumption: a local quote}}\n"
+    path = _write(tmp_path, f"id,name,{FTE},{COHORT},{amount}\na,A,0.08,250,250000\n", meta)
+    r = run_areas(scenario, read_area_table(path, scenario), draws=0)
+    in_2007 = 250000 * price_conversion_factor(scenario.deflator.index, 2024, 2007)
+    by_hand = appraise(load_proposal(YOUTH_WORK, {amount: in_2007, f"{amount}.high": max(190000.0, in_2007)}))
+    assert abs(by_hand.npv - r.npv[0]) <= 0.005
+
+
+def test_workbook_total_is_a_sum_formula_of_the_area_rows(scenario, tmp_path):
+    import openpyxl
+
+    from costmodel.export.areas_export import workbook_bytes
+
+    t = read_area_table(TABLE, scenario)
+    path = tmp_path / "b.xlsx"
+    path.write_bytes(workbook_bytes(run_areas(scenario, t, draws=0), scenario))
+    formulas = openpyxl.load_workbook(path)["Areas"]
+    values = openpyxl.load_workbook(path, data_only=True)["Areas"]
+    assert formulas["F8"].value == "=SUM(F4:F7)"
+    assert values["F8"].value == pytest.approx(math.fsum(values[f"F{r}"].value for r in range(4, 8)), abs=1e-6)
+    assert [values[f"A{r}"].value for r in range(4, 8)] == list(t.ids)

@@ -97,9 +97,10 @@ def _sensitivity(
     name: str, text: str, library_dir: str | None, edits_json: str
 ) -> SensitivityViews | str | None:
     """Tornado, switching values and the optimism-bias effect as tables (or the engine's message)."""
+    from costmodel.present.uncertainty_report import switching_table
     from costmodel.uncertainty.compile import compile_uncertainty
     from costmodel.uncertainty.sensitivity import optimism_effect, switching_values, tornado
-    from costmodel.uncertainty.views import optimism_tables, switching_table, tornado_table
+    from costmodel.uncertainty.views import optimism_tables, tornado_table
 
     out = evaluate(name, text, library_dir, edits_json)
     if out.result is None:

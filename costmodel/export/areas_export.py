@@ -9,10 +9,12 @@ from __future__ import annotations
 import base64
 import html
 import io
+import math
 from typing import TYPE_CHECKING, Any
 
 from ..formatting import fy_label, money, percent
 from ..present.areas_report import COLUMNS, area_rows, batch_frame, headline, ranked_chart, totals
+from ..present.markup import code, inline, literal, url
 from .images import ImageFormat, render_image
 
 if TYPE_CHECKING:
@@ -81,19 +83,14 @@ def workbook_bytes(r: AreaResults, scenario: Scenario) -> bytes:
     last = 3 + len(rows)
     tot = totals(r)
     ws.write_string(last, 1, "Total (sum of areas)", bold)
-    summed = {
-        "npv_gbp": "npv_gbp",
-        "pv_costs_gbp": "pv_costs_gbp",
-        "pv_savings_gbp": "pv_savings_gbp",
-        "pv_cashable_gbp": "pv_cashable_gbp",
-        "peak_dual_running_gbp": "sum_of_peak_dual_running_gbp",
-    }
+    summed = ("npv_gbp", "pv_costs_gbp", "pv_savings_gbp", "pv_cashable_gbp", "peak_dual_running_gbp")
     from xlsxwriter.utility import xl_rowcol_to_cell
 
-    for k, tk in summed.items():
+    for k in summed:
         c = keys.index(k)
         first, end = xl_rowcol_to_cell(3, c), xl_rowcol_to_cell(last - 1, c)
-        ws.write_formula(last, c, f"=SUM({first}:{end})", gbp, tot[tk])
+        cached = math.fsum(row[k] for row in rows)  # what the spreadsheet computes from the cells above
+        ws.write_formula(last, c, f"=SUM({first}:{end})", gbp, cached)
     ws.write_string(last, keys.index("verdict"), f"{tot['areas_passing']} of {tot['areas']} pass")
     ws.set_column(0, len(keys) - 1, 16)
     ws.freeze_panes(3, 2)
@@ -138,24 +135,25 @@ def brief_markdown(r: AreaResults, scenario: Scenario) -> str:
     """The one-page briefing for the set of areas, as Markdown (text from files is shown, never run)."""
     parts = _brief_parts(r, scenario)
     rows = sorted(area_rows(r), key=lambda x: -x["npv_gbp"])
-    out = [f"# {parts['title']}", "", f"**{headline(r, scenario)}**", "", parts["if_all"], ""]
+    out = [f"# {_md(parts['title'])}", "", f"**{headline(r, scenario)}**", "", inline(parts["if_all"]), ""]
     out += ["| Area | NPV | Verdict | P(pass) | Loses most |", "|---|---:|---|---:|---|"]
     for row in rows:
         pp = percent(row["p_pass"]) if row["p_pass"] is not None else "n/a"
         out.append(f"| {_md(row['area_name'])} | {money(row['npv_gbp'])} | {row['verdict']} | {pp} | {_md(row['loses_most'])} |")
     out += ["", f"Coverage: {_md(' '.join(r.table.metadata.coverage.split()))}", "", "Sources:", ""]
     for s in r.table.metadata.sources:
-        out.append(f"- {_md(s.title)}. {_md(s.publisher)}, {s.year}. {_md(s.table)}. <{s.url}> (grade {s.grade})")
+        out.append(f"- {_md(s.title)}. {_md(s.publisher)}, {s.year}. {_md(s.table)}. <{url(s.url)}> (grade {s.grade})")
     for name, cm in r.table.metadata.columns.items():
         if cm.derived:
-            out.append(f"- `{name}` is derived: {_md(cm.derived)}")
+            out.append(f"- {code(name)} is derived: {_md(cm.derived)}")
     if r.draws:
         out += ["", f"Monte Carlo: {r.draws:,} draws per area, seed {r.seed}."]
     return "\n".join(out) + "\n"
 
 
 def _md(text: str) -> str:
-    return html.escape(text).replace("|", "\\|").replace("*", "\\*").replace("_", "\\_").replace("`", "\\`")
+    """Text from a file, shown in Markdown as written (never a link, HTML or formatting)."""
+    return literal(text)
 
 
 def brief_html(r: AreaResults, scenario: Scenario) -> str:

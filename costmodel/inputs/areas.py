@@ -339,16 +339,18 @@ def _yaml_rows(parsed: ParsedYaml, name: str) -> tuple[list[str], list[list[str]
     return header, rows, lines, cols
 
 
-def _input_paths(scenario: Scenario) -> dict[str, Entry]:
-    """Every input path of the proposal an area can set (by id), with its registry entry."""
+def _input_paths(scenario: Scenario) -> dict[str, tuple[Entry, str]]:
+    """Every input path of the proposal an area can set (by id), with its registry entry and its unit
+    (the quantity's own: a recurring amount is GBP_per_year)."""
     found = {
-        s.path: s.entry
+        s.path: (s.entry, str(getattr(s.quantity, "unit", None) or s.entry.unit))
         for s in settings(scenario.proposal, unit_costs=scenario.unit_costs)
         if s.entry.applies in BATCH_TARGETS
     }
     from .registry import entry
 
-    found.setdefault("appraisal.discount_rate", entry("appraisal.discount_rate"))
+    rate = entry("appraisal.discount_rate")
+    found.setdefault(rate.template, (rate, rate.unit))
     return found
 
 
@@ -389,13 +391,13 @@ def _check(
             kinds[k] = (base, part)
             if part == "value":
                 cm = meta.columns.get(base)
-                e = inputs[base]
+                e, unit = inputs[base]
                 if cm is None:
                     problems.add(1, k + 1, h, "not described in the metadata: give its unit and its source, assumption or derived formula")
                 else:
-                    if cm.unit != e.unit:
-                        problems.add(1, k + 1, h, f"the metadata gives unit {cm.unit!r}; this input is in {e.unit!r}")
-                    if e.unit.startswith("GBP") and cm.price_year is None:
+                    if cm.unit != unit:
+                        problems.add(1, k + 1, h, f"the metadata gives unit {cm.unit!r}; this input is in {unit!r}")
+                    if unit.startswith("GBP") and cm.price_year is None:
                         problems.add(1, k + 1, h, "money needs its price_year in the metadata")
                     _check_provenance(problems, k, h, cm, source_ids)
         elif h in meta.columns:
@@ -471,14 +473,14 @@ def _check(
             if v is None:
                 problems.add(line, col_of[k], header[k], f"not a number (got {text[:40]!r}); write digits with a point, e.g. 0.08")
                 continue
-            e = inputs[p]
+            e, unit = inputs[p]
             lo, hi = e.domain_low, e.high(horizon)
             if not lo <= v <= hi:
                 hint = " (fractions are written 0 to 1: 0.14 for 14%)" if e.unit == "fraction" and 1 < v <= 100 else ""
-                problems.add(line, col_of[k], header[k], f"must be between {lo:g} and {hi:g} {e.unit} (got {v:g}){hint}")
+                problems.add(line, col_of[k], header[k], f"must be between {lo:g} and {hi:g} {unit} (got {v:g}){hint}")
                 continue
             if e.integer and not float(v).is_integer():
-                problems.add(line, col_of[k], header[k], f"must be a whole number of {e.unit} (got {v:g})")
+                problems.add(line, col_of[k], header[k], f"must be a whole number of {unit} (got {v:g})")
                 continue
             target[r, pidx[p]] = v
     problems.raise_if_any()
@@ -501,7 +503,7 @@ def _check(
         row_sources=tuple(srcs),
         lines=tuple(lines),
         paths=paths,
-        units=tuple(inputs[p].unit for p in paths),
+        units=tuple(inputs[p][1] for p in paths),
         values=values,
         low=low,
         high=high,

@@ -18,6 +18,7 @@ import numpy as np
 from ..appraisal.engine import MONEY_TOLERANCE
 from ..formatting import fy_label, money, percent, plural
 from ..uncertainty.areas import AreaResults, total_p_pass
+from .csv_safety import neutralise as _neutralise
 from .jsonsafe import json_number
 
 if TYPE_CHECKING:
@@ -25,8 +26,6 @@ if TYPE_CHECKING:
     import pandas as pd
 
     from ..inputs.loading import Scenario
-
-FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 
 COLUMNS: tuple[tuple[str, str], ...] = (
     ("area_id", "Area id"),
@@ -49,19 +48,6 @@ COLUMNS: tuple[tuple[str, str], ...] = (
     ("loses_most", "Budget holder that loses most"),
     ("loses_most_npv_gbp", "Its NPV (£)"),
 )
-
-
-def _neutralise(cell: Any) -> Any:
-    """A text cell a spreadsheet would run as a formula gets a leading apostrophe (OWASP CSV injection);
-    numbers written as text (``-1250.5``) are left alone. The same rule as harden's csv_safety."""
-    if not isinstance(cell, str) or not cell.startswith(FORMULA_TRIGGERS):
-        return cell
-    try:
-        if math.isfinite(float(cell)):
-            return cell
-    except ValueError:
-        pass
-    return "'" + cell
 
 
 def _num(x: float, places: int | None = 2) -> float | None:

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import json
-from typing import Any
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -11,13 +12,74 @@ from ..formatting import fy_label, money, percent, plural
 from ..uncertainty.compile import UncertainInput
 from ..uncertainty.limits import MAX_DRAWS
 from ..uncertainty.montecarlo import Simulation
-from ..uncertainty.sensitivity import Sensitivity, format_value
+from ..uncertainty.sensitivity import Sensitivity, SwitchingValue, format_value
 from .jsonsafe import json_number
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 
 def _p(x: float | np.floating[Any]) -> float:
     """Money to the penny, for JSON. [£]"""
     return json_number(x, places=2)
+
+
+def _who(agency: str, names: dict[str, str]) -> str:
+    return "the whole public sector" if agency == "total" else names.get(agency, agency)
+
+
+def _domain_text(inp: UncertainInput) -> str:
+    if inp.domain_high >= 1e9:
+        return f"of {format_value(inp, inp.domain_low)} or more"
+    return f"between {format_value(inp, inp.domain_low)} and {format_value(inp, inp.domain_high)}"
+
+
+def switching_reason(v: SwitchingValue, names: dict[str, str]) -> str | None:
+    """Why ``v`` has no switching value, in words (None when it has one): the sentences of
+    ``costmodel sensitivity``, its JSON and the app's switching-value table."""
+    why = v.why_none
+    if why is None:
+        return None
+    npv_of = f"the NPV of {_who(v.agency, names)}"
+    inp = v.input
+    if why.kind == "unchanged":
+        return f"{npv_of} does not change with this input"
+    if why.kind == "zero_only_at_edge":
+        assert why.at is not None
+        return f"{npv_of} is zero only at {format_value(inp, why.at)} and {why.side} for every other value"
+    if why.kind == "whole_years_same_side":
+        return f"{npv_of} stays {why.side} for every whole number of years {_domain_text(inp)}"
+    text = f"no value {_domain_text(inp)} brings {npv_of} to zero: it stays {why.side}"
+    return text + (f" (it would take {format_value(inp, why.at)})" if why.at is not None else "")
+
+
+def switching_table(values: Sequence[SwitchingValue], names: dict[str, str]) -> pd.DataFrame:
+    """One row per key input and budget (the whole public sector first, then each agency): the value at
+    which that NPV reaches zero, how far that is from the central value, or why no value does."""
+    import pandas as pd
+
+    from ..uncertainty.views import TOTAL
+
+    rows = []
+    for v in values:
+        inp = v.input
+        change = ""
+        if v.value is not None and inp.central != 0:
+            change = f"{(v.value - inp.central) / abs(inp.central):+,.0%}"
+        reason = switching_reason(v, names) or ""
+        rows.append(
+            {
+                "Whose NPV": TOTAL if v.agency == "total" else names.get(v.agency, v.agency),
+                "Input": inp.label,
+                "Id": inp.id,
+                "Central": format_value(inp, inp.central),
+                "Switching value": format_value(inp, v.value) if v.value is not None else "none",
+                "Change from central": change,
+                "Why none": reason[:1].upper() + reason[1:],
+            }
+        )
+    columns = ["Whose NPV", "Input", "Id", "Central", "Switching value", "Change from central", "Why none"]
+    return pd.DataFrame(rows, columns=columns)
 
 
 def _input_head(inp: UncertainInput) -> dict[str, Any]:
@@ -59,7 +121,7 @@ def sensitivity_to_dict(s: Sensitivity) -> dict[str, Any]:
                 "central": v.input.central,
                 "agency": v.agency,
                 "value": v.value,
-                "reason": v.reason,
+                "reason": switching_reason(v, names),
                 "method": v.method,
             }
             for v in s.switching_values
@@ -145,7 +207,7 @@ def sensitivity_table(s: Sensitivity) -> str:
             current = v.input.id
             lines.append(f"{v.input.id} (central {format_value(v.input, v.input.central)})")
         who = "whole public sector" if v.agency == "total" else names.get(v.agency, v.agency)
-        text = format_value(v.input, v.value) if v.value is not None else f"none: {v.reason}"
+        text = format_value(v.input, v.value) if v.value is not None else f"none: {switching_reason(v, names)}"
         lines.append(f"    {who:<34} {text}")
     lines += ["", "Discount-rate sensitivity: NPV under each schedule"]
     for c in s.discount_rates:

@@ -15,8 +15,10 @@ block by block in order, so the same seed gives identical results whatever ``job
 from __future__ import annotations
 
 import math
+import multiprocessing
+import threading
 from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
@@ -263,14 +265,13 @@ def run_areas(
                 if progress is not None:
                     progress(done, n)
         else:
-            import multiprocessing
-
-            ctx = multiprocessing.get_context("spawn")
+            # fork starts a worker in milliseconds; it is safe from a single-threaded program (the CLI).
+            # Anywhere with other threads (the app's server), a fresh interpreter is started instead.
+            alone = threading.active_count() == 1 and "fork" in multiprocessing.get_all_start_methods()
+            ctx = multiprocessing.get_context("fork" if alone else "spawn")
             with ProcessPoolExecutor(min(jobs, len(blocks)), mp_context=ctx, initializer=_init_worker,
                                      initargs=(plan,)) as pool:  # fmt: skip
                 futures = {pool.submit(_block_in_worker, s, e): b for b, (s, e) in enumerate(blocks)}
-                from concurrent.futures import as_completed
-
                 for fut in as_completed(futures):
                     b = futures[fut]
                     parts[b] = fut.result()

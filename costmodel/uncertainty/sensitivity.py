@@ -92,8 +92,24 @@ class SwitchingValue:
     input: UncertainInput
     agency: str  # an agency id, or "total" for the whole public sector
     value: float | None  # the input value at which that NPV is zero (None: no such value)
-    reason: str | None  # why there is none, in words
+    why_none: NoSwitch | None  # why there is none (the words are costmodel.present's switching_reason)
     method: str  # "linear", "bisection" or "integer scan"
+
+
+@dataclass(frozen=True)
+class NoSwitch:
+    """Why an NPV has no switching value, as data (no words: :mod:`costmodel.present` writes them).
+
+    ``kind``: "unchanged" (the NPV does not move with the input); "never_zero" (no value in the
+    input's domain brings it to zero; ``side`` says which side it stays on and ``at`` is the value it
+    would take, outside the domain, if known); "zero_only_at_edge" (zero only at the domain's end
+    ``at``, ``side`` everywhere else); "whole_years_same_side" (a whole-year input: the NPV stays on
+    ``side`` for every whole number of years in the domain).
+    """
+
+    kind: str
+    side: str = ""  # "positive", "negative", "at or above zero"
+    at: float | None = None  # [the input's unit]
 
 
 def format_value(inp: UncertainInput, x: float) -> str:
@@ -112,14 +128,6 @@ def format_value(inp: UncertainInput, x: float) -> str:
 _fmt = format_value
 
 
-def _who(agency: str, names: dict[str, str]) -> str:
-    return "the whole public sector" if agency == "total" else names.get(agency, agency)
-
-
-def _npv_of(agency: str, names: dict[str, str]) -> str:
-    return f"the NPV of {_who(agency, names)}"
-
-
 def switching_values(c: Compiled, inputs: Sequence[UncertainInput] | None = None) -> list[SwitchingValue]:
     """For each input, the value at which the total NPV, and each agency's NPV, reaches zero.
 
@@ -130,7 +138,6 @@ def switching_values(c: Compiled, inputs: Sequence[UncertainInput] | None = None
     years at which the NPV changes sign.
     """
     cands = list(inputs if inputs is not None else c.candidates)
-    names = {a.id: a.name for a in c.scenario.agencies}
     cols = ["total", *c.agency_ids]
     # 1. every input's first evaluations (two points, a grid or every whole year) in one batched call
     points = [_scan_points(inp) for inp in cands]
@@ -142,11 +149,11 @@ def switching_values(c: Compiled, inputs: Sequence[UncertainInput] | None = None
     for k, inp in enumerate(cands):
         fk = f[bounds[k] : bounds[k + 1]]
         if inp.integer:
-            results.append(_switch_integer(inp, points[k], fk, cols, names))
+            results.append(_switch_integer(inp, points[k], fk, cols))
         elif inp.linear:
-            results.append(_switch_linear(inp, points[k], fk, cols, names))
+            results.append(_switch_linear(inp, points[k], fk, cols))
         else:
-            found, open_brackets = _switch_grid(inp, points[k], fk, cols, names)
+            found, open_brackets = _switch_grid(inp, points[k], fk, cols)
             results.append(found)
             brackets += [_Bracket(k, *b) for b in open_brackets]
     # 2. bisection of every bracket of every input at once
@@ -213,27 +220,19 @@ def _bisect(c: Compiled, inputs: Sequence[UncertainInput], brackets: Sequence[_B
     return np.where(np.abs(fa_end) <= np.abs(fb_end), a, b_)
 
 
-def _unchanged(inp: UncertainInput, who: str, names: dict[str, str], method: str) -> SwitchingValue:
+def _unchanged(inp: UncertainInput, who: str, method: str) -> SwitchingValue:
     """No switching value: ``who``'s NPV does not move with ``inp``."""
-    return SwitchingValue(inp, who, None, f"{_npv_of(who, names)} does not change with this input", method)
+    return SwitchingValue(inp, who, None, NoSwitch("unchanged"), method)
 
 
-def _never_zero(
-    inp: UncertainInput, who: str, names: dict[str, str], side: str, method: str, detail: str = ""
-) -> SwitchingValue:
-    """No switching value: no value in ``inp``'s domain brings ``who``'s NPV to zero."""
-    message = f"no value {_domain_text(inp)} brings {_npv_of(who, names)} to zero: it stays {side}"
-    return SwitchingValue(inp, who, None, message + detail, method)
-
-
-def _domain_text(inp: UncertainInput) -> str:
-    if inp.domain_high >= 1e9:
-        return f"of {_fmt(inp, inp.domain_low)} or more"
-    return f"between {_fmt(inp, inp.domain_low)} and {_fmt(inp, inp.domain_high)}"
+def _never_zero(inp: UncertainInput, who: str, side: str, method: str, at: float | None = None) -> SwitchingValue:
+    """No switching value: no value in ``inp``'s domain brings ``who``'s NPV to zero (``at``: the value
+    that would, outside the domain)."""
+    return SwitchingValue(inp, who, None, NoSwitch("never_zero", side, at), method)
 
 
 def _switch_linear(
-    inp: UncertainInput, xs: F, f: F, cols: list[str], names: dict[str, str]
+    inp: UncertainInput, xs: F, f: F, cols: list[str]
 ) -> list[SwitchingValue]:
     """Exact roots of an input the NPVs are affine in, from the NPVs ``f`` at two values ``xs``."""
     x0, x1 = float(xs[0]), float(xs[1])
@@ -241,38 +240,30 @@ def _switch_linear(
     for j, who in enumerate(cols):
         f0, f1 = float(f[0, j]), float(f[1, j])
         if abs(f1 - f0) <= MONEY_TOLERANCE:
-            out.append(_unchanged(inp, who, names, "linear"))
+            out.append(_unchanged(inp, who, "linear"))
             continue
         slope = (f1 - f0) / (x1 - x0)
         root = x0 - f0 / slope if math.isfinite(slope) and slope != 0 else math.inf
         if not math.isfinite(root):  # so flat that no finite value reaches zero
             side = "positive" if f0 > 0 else "negative"
-            out.append(_never_zero(inp, who, names, side, "linear"))
+            out.append(_never_zero(inp, who, side, "linear"))
             continue
         edge = 1e-9 * max(1.0, abs(x0))
         if abs(root - inp.domain_low) <= edge or abs(root - inp.domain_high) <= edge:
             # proportional: zero only at the edge of the domain, one sign everywhere else
             side = "positive" if f0 > 0 else "negative"
             end = inp.domain_low if abs(root - inp.domain_low) <= edge else inp.domain_high
-            out.append(
-                SwitchingValue(
-                    inp,
-                    who,
-                    None,
-                    f"{_npv_of(who, names)} is zero only at {_fmt(inp, end)} and {side} for every other value",
-                    "linear",
-                )
-            )
+            out.append(SwitchingValue(inp, who, None, NoSwitch("zero_only_at_edge", side, end), "linear"))
         elif inp.domain_low <= root <= inp.domain_high:
             out.append(SwitchingValue(inp, who, float(root), None, "linear"))
         else:
             side = "positive" if f0 > 0 else "negative"
-            out.append(_never_zero(inp, who, names, side, "linear", f" (it would take {_fmt(inp, root)})"))
+            out.append(_never_zero(inp, who, side, "linear", float(root)))
     return out
 
 
 def _switch_grid(
-    inp: UncertainInput, grid: F, f: F, cols: list[str], names: dict[str, str]
+    inp: UncertainInput, grid: F, f: F, cols: list[str]
 ) -> tuple[list[SwitchingValue], list[tuple[int, float, float, float]]]:
     """From the NPVs ``f`` on a grid of ``inp``'s domain: the answers already known (no change, no
     sign change, an exact zero on the grid) and, for the other columns, the bracket nearest the
@@ -283,13 +274,13 @@ def _switch_grid(
     for j, who in enumerate(cols):
         col = f[:, j]
         if np.ptp(col) <= MONEY_TOLERANCE:
-            out.append(_unchanged(inp, who, names, "bisection"))
+            out.append(_unchanged(inp, who, "bisection"))
             continue
         zeros = np.flatnonzero(col == 0.0)
         flips = np.flatnonzero(np.sign(col[:-1]) * np.sign(col[1:]) < 0)
         if zeros.size == 0 and flips.size == 0:
             side = "positive" if col[ci] > 0 else "negative"
-            out.append(_never_zero(inp, who, names, side, "bisection"))
+            out.append(_never_zero(inp, who, side, "bisection"))
             continue
         if zeros.size and (flips.size == 0 or np.min(np.abs(zeros - ci)) <= np.min(np.abs(flips + 0.5 - ci))):
             out.append(
@@ -302,7 +293,7 @@ def _switch_grid(
 
 
 def _switch_integer(
-    inp: UncertainInput, xs: F, f: F, cols: list[str], names: dict[str, str]
+    inp: UncertainInput, xs: F, f: F, cols: list[str]
 ) -> list[SwitchingValue]:
     """The smallest whole number of years at which each NPV changes sign, from the NPVs ``f`` at every
     whole number ``xs`` of the domain."""
@@ -312,20 +303,12 @@ def _switch_integer(
         col = f[:, j]
         passes = col >= -MONEY_TOLERANCE
         if np.ptp(col) <= MONEY_TOLERANCE:
-            out.append(_unchanged(inp, who, names, "integer scan"))
+            out.append(_unchanged(inp, who, "integer scan"))
             continue
         flipped = np.flatnonzero(passes != passes[ci])
         if flipped.size == 0:
             side = "at or above zero" if passes[ci] else "negative"
-            out.append(
-                SwitchingValue(
-                    inp,
-                    who,
-                    None,
-                    f"{_npv_of(who, names)} stays {side} for every whole number of years {_domain_text(inp)}",
-                    "integer scan",
-                )
-            )
+            out.append(SwitchingValue(inp, who, None, NoSwitch("whole_years_same_side", side), "integer scan"))
         else:
             out.append(SwitchingValue(inp, who, float(xs[flipped[0]]), None, "integer scan"))
     return out

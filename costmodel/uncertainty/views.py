@@ -17,7 +17,7 @@ import pandas as pd
 from ..formatting import percent
 from .compile import UncertainInput
 from .montecarlo import Simulation
-from .sensitivity import OptimismEffect, RateCase, SwitchingValue, Tornado, format_value
+from .sensitivity import OptimismEffect, RateCase, Tornado, format_value
 
 TOTAL = "Whole public sector"
 SCHEDULE_SHORT = {
@@ -53,30 +53,6 @@ def tornado_table(t: Tornado) -> pd.DataFrame:
 
 def _sentence(text: str) -> str:
     return text[:1].upper() + text[1:] if text else text
-
-
-def switching_table(values: Sequence[SwitchingValue], names: dict[str, str]) -> pd.DataFrame:
-    """One row per key input and budget (the whole public sector first, then each agency): the value at
-    which that NPV reaches zero, how far that is from the central value, or why no value does."""
-    rows = []
-    for v in values:
-        inp = v.input
-        change = ""
-        if v.value is not None and inp.central != 0:
-            change = f"{(v.value - inp.central) / abs(inp.central):+,.0%}"
-        rows.append(
-            {
-                "Whose NPV": TOTAL if v.agency == "total" else names.get(v.agency, v.agency),
-                "Input": inp.label,
-                "Id": inp.id,
-                "Central": value_text(inp, inp.central),
-                "Switching value": value_text(inp, v.value) if v.value is not None else "none",
-                "Change from central": change,
-                "Why none": _sentence(v.reason or ""),
-            }
-        )
-    columns = ["Whose NPV", "Input", "Id", "Central", "Switching value", "Change from central", "Why none"]
-    return pd.DataFrame(rows, columns=columns)
 
 
 def rate_column(case: RateCase) -> str:

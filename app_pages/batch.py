@@ -1,0 +1,144 @@
+"""Every area at once: the proposal in use, appraised in every area of a table (``costmodel batch``).
+
+Pick a shipped area table or upload one (a CSV with its ``.meta.yaml``, or one YAML file); the page
+shows the "in N of M areas" headline, the ranked chart, a sortable table and the downloads. The
+address bar keeps the table (``areas=<stem>``, shipped tables only), the draws and the seed
+(``bdraws``, ``bseed``), so a copied link reopens the same batch.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import streamlit as st
+
+from app_pages.common import require_result, show_altair
+from app_pages.links import copy_link_button
+from costmodel.errors import CostModelError
+from costmodel.export.areas_export import chart_bytes, parquet_bytes, workbook_bytes
+from costmodel.inputs.areas import metadata_path, read_area_table, shipped_tables
+from costmodel.present.areas_report import (
+    batch_csv,
+    batch_frame,
+    headline,
+    ranked_chart,
+    ranked_chart_data,
+    totals,
+)
+from costmodel.present.markup import literal
+from costmodel.uncertainty.limits import DEFAULT_SEED
+
+ROOT = Path(__file__).resolve().parent.parent
+AREAS = ROOT / "assumptions" / "areas"
+UPLOAD = "Upload a table"
+MAX_APP_DRAWS = 20_000
+"""Most draws per area the page runs (the CLI takes more)."""
+
+
+def _param_int(name: str, default: int, low: int, high: int) -> int:
+    raw = st.query_params.get(name)
+    if isinstance(raw, str) and raw.isdigit() and low <= int(raw) <= high:
+        return int(raw)
+    return default
+
+
+@st.cache_data(show_spinner="Appraising every area…", max_entries=8)
+def _run(key: str, name: str, raw: bytes, meta: bytes | None, draws: int, seed: int, _scenario):
+    """The batch of one (proposal, table, draws, seed); ``key`` names the proposal's exact inputs."""
+    from costmodel.uncertainty.areas import run_areas
+
+    table = read_area_table(name, _scenario, raw=raw, metadata_raw=meta)
+    return run_areas(_scenario, table, draws, seed)
+
+
+d, result = require_result()
+scenario = result.scenario
+st.title("Every area at once")
+st.caption(
+    f"`{d.name}` appraised in every area of a table: one row per place, each with its own local figures "
+    "and its own Monte Carlo. Money in the proposal's price base."
+)
+
+shipped = {Path(p).stem: p for p in shipped_tables(AREAS)}
+linked = st.query_params.get("areas")
+options = [*shipped, UPLOAD]
+index = options.index(linked) if isinstance(linked, str) and linked in shipped else 0
+choice = st.selectbox("Area table", options, index=index, key="batch_table")
+col1, col2 = st.columns(2)
+draws = col1.number_input(
+    "Monte Carlo draws per area (0: central figures only)", 0, MAX_APP_DRAWS,
+    _param_int("bdraws", 1_000, 0, MAX_APP_DRAWS), step=500, key="batch_draws",
+)  # fmt: skip
+seed = col2.number_input("Seed", 0, 2**31 - 1, _param_int("bseed", DEFAULT_SEED, 0, 2**31 - 1), key="batch_seed")
+
+if choice == UPLOAD:
+    files = st.file_uploader(
+        "An area table: a CSV and its .meta.yaml, or one .yaml file",
+        type=["csv", "yaml", "yml"],
+        accept_multiple_files=True,
+        key="batch_upload",
+    )
+    tables = [f for f in files or [] if not f.name.endswith(".meta.yaml")]
+    if len(tables) != 1:
+        st.info("Upload one table (with its .meta.yaml beside a CSV).")
+        st.stop()
+    table_file = tables[0]
+    name, raw = table_file.name, table_file.getvalue()
+    meta_files = [f for f in files or [] if f.name == Path(metadata_path(name)).name]
+    meta = meta_files[0].getvalue() if meta_files else None
+    for param in ("areas",):
+        if param in st.query_params:
+            del st.query_params[param]
+else:
+    name = shipped[choice]
+    raw = Path(name).read_bytes()
+    mpath = Path(metadata_path(name))
+    meta = mpath.read_bytes() if mpath.exists() else None
+    name = str(Path(name).relative_to(ROOT))
+    st.query_params["areas"] = choice
+st.query_params["bdraws"] = str(int(draws))
+st.query_params["bseed"] = str(int(seed))
+
+key = hashlib.sha256(scenario.inputs_sha256.encode() + raw + (meta or b"")).hexdigest()
+try:
+    results = _run(key, name, raw, meta, int(draws), int(seed), scenario)
+except CostModelError as exc:
+    st.error("The area table has problems (one line each, file:line:column: column: rule):")
+    st.code(str(exc), language=None)  # text from the file, shown as text
+    st.stop()
+
+tot = totals(results)
+st.subheader(headline(results, scenario))
+st.caption(literal(results.table.metadata.coverage))
+show_altair(
+    ranked_chart(results, scenario),
+    f"{headline(results, scenario)} Each mark is an area's whole-public-sector NPV (central values), ranked; "
+    "the line across it runs from the 5th to the 95th percentile of its Monte Carlo.",
+    ranked_chart_data(results),
+    stem=f"{scenario.proposal.id}-areas",
+    key="batch-chart",
+    image=lambda fmt: chart_bytes(results, scenario, fmt),
+)
+frame = batch_frame(results)
+st.dataframe(frame, hide_index=True, width="stretch")
+st.markdown(
+    f"Total of the areas' NPVs: **{tot['npv_gbp']:,.0f}** £ · budget holder that loses most overall: "
+    f"{literal(tot['loses_most'])}"
+)
+c1, c2, c3, c4 = st.columns(4)
+c1.download_button("Per-area table (CSV)", batch_csv(results).encode("utf-8"), file_name="batch.csv",
+                   mime="text/csv", on_click="ignore", icon=":material/download:")  # fmt: skip
+c2.download_button("Parquet", parquet_bytes(results, scenario), file_name="batch.parquet",
+                   mime="application/vnd.apache.parquet", on_click="ignore", icon=":material/download:")  # fmt: skip
+c3.download_button("Workbook (.xlsx)", workbook_bytes(results, scenario), file_name="batch.xlsx",
+                   mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                   on_click="ignore", icon=":material/download:")  # fmt: skip
+with c4:
+    copy_link_button()
+st.subheader("Sources of the table")
+for s in results.table.metadata.sources:
+    st.text(f"{s.title}. {s.publisher}, {s.year}. {s.table}. {s.url} (grade {s.grade})")
+for col, cm in results.table.metadata.columns.items():
+    how = f"derived: {cm.derived}" if cm.derived else (f"assumption: {cm.assumption}" if cm.assumption else f"source: {cm.source}")
+    st.text(f"{col} [{cm.unit}]: {how}")
