@@ -2,8 +2,9 @@
 
 Pick a shipped area table or upload one (a CSV with its ``.meta.yaml``, or one YAML file); the page
 shows the "in N of M areas" headline, the ranked chart, a sortable table and the downloads. The
-address bar keeps the table (``areas=<stem>``, shipped tables only), the draws and the seed
-(``bdraws``, ``bseed``), so a copied link reopens the same batch.
+address bar keeps the table (``areas=<stem>`` for a shipped table; ``at=<key>`` for an upload, saved in
+the app's scenario store like an uploaded proposal), the draws and the seed (``bdraws``, ``bseed``), so
+a copied link reopens the same batch.
 """
 
 from __future__ import annotations
@@ -15,8 +16,10 @@ import streamlit as st
 
 from app_pages.common import require_result, show_altair
 from app_pages.links import copy_link_button
+from app_pages.scenario_store import StoredScenario, StoreError, default_store, is_key
 from costmodel.errors import CostModelError
 from costmodel.export.areas_export import chart_bytes, parquet_bytes, workbook_bytes
+from costmodel.formatting import money
 from costmodel.inputs.areas import metadata_path, read_area_table, shipped_tables
 from costmodel.present.areas_report import (
     batch_csv,
@@ -32,8 +35,8 @@ from costmodel.uncertainty.limits import DEFAULT_SEED
 ROOT = Path(__file__).resolve().parent.parent
 AREAS = ROOT / "assumptions" / "areas"
 UPLOAD = "Upload a table"
-MAX_APP_DRAWS = 20_000
-"""Most draws per area the page runs (the CLI takes more)."""
+TABLE_ORIGIN = "area_table"  # the store's origin of an uploaded area table (its metadata's text in edits)
+MAX_APP_DRAWS = 20_000  # most draws per area the page runs (the CLI takes more)
 
 
 def _param_int(name: str, default: int, low: int, high: int) -> int:
@@ -52,6 +55,36 @@ def _run(key: str, name: str, raw: bytes, meta: bytes | None, draws: int, seed: 
     return run_areas(_scenario, table, draws, seed)
 
 
+def _linked_upload() -> tuple[str, bytes, bytes | None] | None:
+    """The uploaded table a link names (``at=<key>``, saved in the app's scenario store), if any."""
+    key = st.query_params.get("at")
+    if not isinstance(key, str) or not is_key(key):
+        return None
+    try:
+        found = default_store().get(key)
+    except StoreError as exc:
+        st.warning(str(exc))
+        return None
+    if found is None or found.origin != TABLE_ORIGIN:
+        st.warning("The area table of this link is not in this app's store; choose or upload a table.")
+        return None
+    meta = found.edits.get("metadata")
+    return found.name, found.text.encode("utf-8"), meta.encode("utf-8") if isinstance(meta, str) else None
+
+
+def _save_upload(name: str, raw: bytes, meta: bytes | None) -> None:
+    """Save an uploaded table (that read without problems) so a link (``at=<key>``) reopens it."""
+    try:
+        record = StoredScenario(name, TABLE_ORIGIN, raw.decode("utf-8"),
+                                {"metadata": meta.decode("utf-8") if meta is not None else None})  # fmt: skip
+        key = default_store().put(record)
+    except (StoreError, UnicodeDecodeError) as exc:
+        st.caption(f"No link for this upload: {literal(str(exc))}")
+        return
+    if st.query_params.get("at") != key:
+        st.query_params["at"] = key
+
+
 d, result = require_result()
 scenario = result.scenario
 st.title("Every area at once")
@@ -64,6 +97,8 @@ shipped = {Path(p).stem: p for p in shipped_tables(AREAS)}
 linked = st.query_params.get("areas")
 options = [*shipped, UPLOAD]
 index = options.index(linked) if isinstance(linked, str) and linked in shipped else 0
+if is_key(str(st.query_params.get("at", ""))):
+    index = options.index(UPLOAD)
 choice = st.selectbox("Area table", options, index=index, key="batch_table")
 col1, col2 = st.columns(2)
 draws = col1.number_input(
@@ -72,6 +107,7 @@ draws = col1.number_input(
 )  # fmt: skip
 seed = col2.number_input("Seed", 0, 2**31 - 1, _param_int("bseed", DEFAULT_SEED, 0, 2**31 - 1), key="batch_seed")
 
+linked_table = _linked_upload()
 if choice == UPLOAD:
     files = st.file_uploader(
         "An area table: a CSV and its .meta.yaml, or one .yaml file",
@@ -80,16 +116,18 @@ if choice == UPLOAD:
         key="batch_upload",
     )
     tables = [f for f in files or [] if not f.name.endswith(".meta.yaml")]
-    if len(tables) != 1:
+    if len(tables) == 1:
+        name, raw = tables[0].name, tables[0].getvalue()
+        meta_files = [f for f in files or [] if f.name == Path(metadata_path(name)).name]
+        meta = meta_files[0].getvalue() if meta_files else None
+    elif linked_table is not None:
+        name, raw, meta = linked_table
+        st.caption(f"The table of the link you opened: {literal(name)}")
+    else:
         st.info("Upload one table (with its .meta.yaml beside a CSV).")
         st.stop()
-    table_file = tables[0]
-    name, raw = table_file.name, table_file.getvalue()
-    meta_files = [f for f in files or [] if f.name == Path(metadata_path(name)).name]
-    meta = meta_files[0].getvalue() if meta_files else None
-    for param in ("areas",):
-        if param in st.query_params:
-            del st.query_params[param]
+    if "areas" in st.query_params:
+        del st.query_params["areas"]
 else:
     name = shipped[choice]
     raw = Path(name).read_bytes()
@@ -97,6 +135,8 @@ else:
     meta = mpath.read_bytes() if mpath.exists() else None
     name = str(Path(name).relative_to(ROOT))
     st.query_params["areas"] = choice
+    if "at" in st.query_params:
+        del st.query_params["at"]
 st.query_params["bdraws"] = str(int(draws))
 st.query_params["bseed"] = str(int(seed))
 
@@ -108,6 +148,8 @@ except CostModelError as exc:
     st.code(str(exc), language=None)  # text from the file, shown as text
     st.stop()
 
+if choice == UPLOAD:
+    _save_upload(name, raw, meta)
 tot = totals(results)
 st.subheader(headline(results, scenario))
 st.caption(literal(results.table.metadata.coverage))
@@ -123,7 +165,7 @@ show_altair(
 frame = batch_frame(results)
 st.dataframe(frame, hide_index=True, width="stretch")
 st.markdown(
-    f"Total of the areas' NPVs: **{tot['npv_gbp']:,.0f}** £ · budget holder that loses most overall: "
+    f"Total of the areas' NPVs: **{money(tot['npv_gbp'])}** · budget holder that loses most overall: "
     f"{literal(tot['loses_most'])}"
 )
 c1, c2, c3, c4 = st.columns(4)

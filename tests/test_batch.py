@@ -334,3 +334,71 @@ def test_workbook_total_is_a_sum_formula_of_the_area_rows(scenario, tmp_path):
     assert formulas["F8"].value == "=SUM(F4:F7)"
     assert values["F8"].value == pytest.approx(math.fsum(values[f"F{r}"].value for r in range(4, 8)), abs=1e-6)
     assert [values[f"A{r}"].value for r in range(4, 8)] == list(t.ids)
+
+
+def test_a_table_for_another_proposal_is_refused_not_ignored(tmp_path):
+    """The shipped table's columns are inputs of youth_work; early_help_pooled has no such outcome, so
+    each column is a located error (a column described in the metadata is never silently data)."""
+    early = ASSUMPTIONS / "proposals" / "early_help_pooled.yaml"
+    out = tmp_path / "o.csv"
+    code, _, err = _run_cli("batch", str(early), str(TABLE), "-o", str(out))
+    assert code == 1 and not out.exists()
+    assert err.splitlines() == [
+        f"{TABLE}:1:7: {FTE}: is an input path, but not one of this proposal; did you mean 'outcomes.ae_attendances.baseline_rate'?",
+        f"{TABLE}:1:8: {REPEAT}: is an input path, but not one of this proposal; did you mean 'outcomes.ae_attendances.baseline_rate'?",
+    ]
+
+
+def test_workbook_by_budget_holder_sums_to_each_agencys_total(scenario):
+    import openpyxl
+
+    from costmodel.export.areas_export import workbook_bytes
+
+    t = read_area_table(TABLE, scenario)
+    r = run_areas(scenario, t, draws=0)
+    wb = openpyxl.load_workbook(io.BytesIO(workbook_bytes(r, scenario)), data_only=True)
+    ws = wb["By budget holder"]
+    names = [ws.cell(3, 3 + a).value for a in range(len(r.agency_ids))]
+    assert names == list(r.agency_names)
+    for a in range(len(r.agency_ids)):
+        column = [ws.cell(4 + i, 3 + a).value for i in range(t.n)]
+        assert column == [round(float(v), 2) for v in r.npv_by_agency[:, a]]
+        assert abs(ws.cell(4 + t.n, 3 + a).value - r.npv_by_agency[:, a].sum()) <= 0.005 * t.n
+    # the budget holders' totals add up to the total NPV
+    total = math.fsum(ws.cell(4 + t.n, 3 + a).value for a in range(len(r.agency_ids)))
+    assert abs(total - r.npv.sum()) <= 0.005 * t.n * len(r.agency_ids)
+
+
+def test_libreoffice_recomputes_the_batch_workbook_to_its_cached_values(scenario, tmp_path):
+    import shutil
+    import subprocess
+
+    import openpyxl
+
+    from costmodel.export.areas_export import workbook_bytes
+
+    soffice = shutil.which("soffice") or shutil.which("libreoffice")
+    if soffice is None:
+        pytest.skip("LibreOffice is not installed")
+    original = tmp_path / "batch.xlsx"
+    original.write_bytes(workbook_bytes(run_areas(scenario, read_area_table(TABLE, scenario), draws=0), scenario))
+    (tmp_path / "stripped").mkdir()
+    openpyxl.load_workbook(original).save(tmp_path / "stripped" / "batch.xlsx")  # drops the cached values
+    subprocess.run(
+        [soffice, f"-env:UserInstallation=file://{tmp_path / 'profile'}", "--headless", "--calc",
+         "--convert-to", "xlsx:Calc MS Excel 2007 XML", "--outdir", str(tmp_path / "out"),
+         str(tmp_path / "stripped" / "batch.xlsx")],
+        check=True, capture_output=True, timeout=300,
+    )  # fmt: skip
+    ours = openpyxl.load_workbook(original, data_only=True)
+    formulas = openpyxl.load_workbook(original)
+    theirs = openpyxl.load_workbook(tmp_path / "out" / "batch.xlsx", data_only=True)
+    checked = 0
+    for ws in formulas.worksheets:
+        for row in ws.iter_rows():
+            for cell in row:
+                if isinstance(cell.value, str) and cell.value.startswith("="):
+                    a, b = ours[ws.title][cell.coordinate].value, theirs[ws.title][cell.coordinate].value
+                    assert b == pytest.approx(a, rel=1e-12, abs=1e-6), (ws.title, cell.coordinate)
+                    checked += 1
+    assert checked == 5 + len(scenario.agencies)  # the Areas totals and one total per budget holder

@@ -94,6 +94,7 @@ def workbook_bytes(r: AreaResults, scenario: Scenario) -> bytes:
     ws.write_string(last, keys.index("verdict"), f"{tot['areas_passing']} of {tot['areas']} pass")
     ws.set_column(0, len(keys) - 1, 16)
     ws.freeze_panes(3, 2)
+    _by_budget_holder(wb.add_worksheet("By budget holder"), r, bold, gbp)
     src = wb.add_worksheet("Sources")
     src.write_string(0, 0, r.table.metadata.title, bold)
     src.write_string(1, 0, " ".join(r.table.metadata.coverage.split()))
@@ -118,13 +119,39 @@ def workbook_bytes(r: AreaResults, scenario: Scenario) -> bytes:
     return buf.getvalue()
 
 
+def _by_budget_holder(ws: Any, r: AreaResults, bold: Any, gbp: Any) -> None:
+    """Each area's NPV by budget holder (to the penny), and the total of each budget holder as a SUM of
+    the areas above it: who gains and who loses if every area did this."""
+    from xlsxwriter.utility import xl_rowcol_to_cell
+
+    ws.write_string(0, 0, f"NPV by budget holder and area, £, {fy_label(r.price_base_year)} prices", bold)
+    ws.write_string(2, 0, "Area id", bold)
+    ws.write_string(2, 1, "Area", bold)
+    for a, name in enumerate(r.agency_names):
+        ws.write_string(2, 2 + a, name, bold)
+    values = [[round(float(v), 2) for v in row] for row in r.npv_by_agency]
+    for i in range(r.n):
+        ws.write_string(3 + i, 0, r.table.ids[i])
+        ws.write_string(3 + i, 1, r.table.names[i])
+        for a, v in enumerate(values[i]):
+            ws.write_number(3 + i, 2 + a, v + 0.0, gbp)
+    last = 3 + r.n
+    ws.write_string(last, 1, "Total (sum of areas)", bold)
+    for a in range(len(r.agency_names)):
+        first, end = xl_rowcol_to_cell(3, 2 + a), xl_rowcol_to_cell(last - 1, 2 + a)
+        ws.write_formula(last, 2 + a, f"=SUM({first}:{end})", gbp, math.fsum(row[a] for row in values))
+    ws.set_column(0, 1 + len(r.agency_names), 18)
+    ws.freeze_panes(3, 2)
+
+
 def _brief_parts(r: AreaResults, scenario: Scenario) -> dict[str, Any]:
     tot = totals(r)
     p = scenario.proposal
     ap = p.appraisal
     if_all = (
-        f"If every area in the table did this, the whole-public-sector NPVs would add up to {money(tot['npv_gbp'])} "
-        f"over {ap.horizon_years} years ({fy_label(r.price_base_year)} prices)"
+        f"If every area in the table did this, the whole-public-sector NPVs of its {r.n} rows would add up to "
+        f"{money(tot['npv_gbp'])} over {ap.horizon_years} years ({fy_label(r.price_base_year)} prices; a total for "
+        "the places only where the rows do not overlap: see the coverage note)"
         + (f", and the sum would pass the test in {percent(tot['p_total_passes'])} of the draws" if tot["p_total_passes"] is not None else "")
         + f"; the budget holder that loses most overall: {tot['loses_most']}."
     )

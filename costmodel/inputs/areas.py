@@ -37,7 +37,7 @@ from numpy.typing import NDArray
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from ..errors import AssumptionError, InputFileError, Problem
-from .registry import Entry, settings
+from .registry import Entry, entry, settings, template_of
 from .yamlio import ParsedYaml, locate, parse_yaml, problems_from_validation
 
 if TYPE_CHECKING:
@@ -347,8 +347,6 @@ def _input_paths(scenario: Scenario) -> dict[str, tuple[Entry, str]]:
         for s in settings(scenario.proposal, unit_costs=scenario.unit_costs)
         if s.entry.applies in BATCH_TARGETS
     }
-    from .registry import entry
-
     rate = entry("appraisal.discount_rate")
     found.setdefault(rate.template, (rate, rate.unit))
     return found
@@ -400,6 +398,10 @@ def _check(
                     if unit.startswith("GBP") and cm.price_year is None:
                         problems.add(1, k + 1, h, "money needs its price_year in the metadata")
                     _check_provenance(problems, k, h, cm, source_ids)
+        elif _looks_like_input(h):
+            near = difflib.get_close_matches(h, list(inputs), n=1, cutoff=0.5)
+            hint = f"; did you mean {near[0]!r}?" if near else ""
+            problems.add(1, k + 1, h, f"is an input path, but not one of this proposal{hint}")
         elif h in meta.columns:
             kinds[k] = (h, "data")
             _check_provenance(problems, k, h, meta.columns[h], source_ids)
@@ -509,6 +511,18 @@ def _check(
         high=high,
         data={h: tuple(v) for h, v in data.items()},
     )
+
+
+def _looks_like_input(column: str) -> bool:
+    """Whether a column is named like an input path (its template is in the registry)."""
+    base = column
+    for suffix in RANGE_SUFFIXES:
+        base = base.removesuffix(suffix)
+    try:
+        entry(template_of(base))
+    except KeyError:
+        return False
+    return True
 
 
 def _check_provenance(problems: _Problems, k: int, h: str, cm: ColumnMeta, source_ids: set[str]) -> None:

@@ -308,6 +308,12 @@ def ranked_chart(r: AreaResults, scenario: Scenario) -> alt.TopLevelMixin:
             alt.Tooltip("result:N", title="Ten Year Test"),
         ],
     )
-    zero = alt.Chart(data.head(1)).mark_rule(color="#333", strokeDash=[4, 4]).encode(x=alt.datum(0))
+    import pandas as pd
+
+    zero = (
+        alt.Chart(pd.DataFrame({"x": [0.0], "what": ["NPV of £0: the Ten Year Test's line"]}))
+        .mark_rule(color="#333", strokeDash=[4, 4])
+        .encode(x="x:Q", tooltip=[alt.Tooltip("what:N", title="Line")])
+    )
     height = max(120, min(24 * r.n, 600)) if labelled else 400
     return _base_config(alt.layer(rule, dots, zero).properties(width=560, height=height))

@@ -80,49 +80,90 @@ def _growth_rows(inp: UncertainInput, x: F) -> F:
     return active * (1.0 + x[:, None]) ** expo
 
 
+@dataclass(frozen=True)
+class ValuesPlan:
+    """How each column of a values matrix reaches the engine, worked out once per input table
+    (:func:`values_plan`), so each chunk of draws costs one fancy-indexed assignment per field."""
+
+    direct: tuple[tuple[str, NDArray[np.int64], NDArray[np.int64], F], ...]  # (field, columns, index, scale)
+    shared: tuple[int, ...]  # columns whose cell several varying inputs multiply
+    varying: dict[str, int]  # input id -> column
+    # one group per rank of a unit-cost component within its outcome: (columns, outcome, central, vectors)
+    components: tuple[tuple[NDArray[np.int64], NDArray[np.int64], F, F], ...]
+    others: tuple[int, ...]  # unit-cost scales, the discount rate and growth rates (a few)
+
+
+def values_plan(inputs: Sequence[UncertainInput]) -> ValuesPlan:
+    """The :class:`ValuesPlan` of ``inputs`` (the columns of the values matrices)."""
+    known = {*DIRECT_TARGETS, "unit_cost_component", "unit_cost_scale", "discount_rate", "cost_growth"}
+    unknown = {inp.target for inp in inputs} - known
+    if unknown:  # pragma: no cover - a programming error
+        raise ValueError(f"unknown input target {sorted(unknown)!r}")
+    targets = np.array([inp.target for inp in inputs], dtype=object)
+    varying = {inp.id: k for k, inp in enumerate(inputs)}
+    shared = np.array([sum(cid in varying for cid, _ in inp.cell) > 1 for inp in inputs], dtype=bool)
+    direct = []
+    for name in DIRECT_TARGETS:
+        cols = np.flatnonzero((targets == name) & ~shared)
+        if cols.size:
+            index = np.array([inputs[k].index for k in cols.tolist()], dtype=np.int64)
+            scale = np.array([inputs[k].scale for k in cols.tolist()], dtype=np.float64)
+            direct.append((name, cols, index, scale))
+    components = []
+    cols = np.flatnonzero(targets == "unit_cost_component")
+    if cols.size:
+        # several components of one outcome add up in input order: apply them rank by rank, each rank
+        # touching every outcome at most once
+        outcome = np.array([inputs[k].index for k in cols.tolist()], dtype=np.int64)
+        count: dict[int, int] = {}
+        rank = np.empty(cols.size, dtype=np.int64)
+        for j, o in enumerate(outcome.tolist()):
+            rank[j] = count.get(o, 0)
+            count[o] = rank[j] + 1
+        vectors = np.stack([np.asarray(inputs[k].vector, dtype=np.float64) for k in cols.tolist()])  # (Kc, A)
+        central = np.array([inputs[k].central for k in cols.tolist()], dtype=np.float64)
+        for r in range(int(rank.max()) + 1):  # components per outcome (a few), not draws
+            sel = np.flatnonzero(rank == r)
+            components.append((cols[sel], outcome[sel], central[sel], vectors[sel]))
+    others = np.flatnonzero(np.isin(targets, ("unit_cost_scale", "discount_rate", "cost_growth")))
+    return ValuesPlan(
+        tuple(direct), tuple(np.flatnonzero(shared).tolist()), varying, tuple(components), tuple(others.tolist())
+    )
+
+
 def with_values(
-    c: Compiled, inputs: Sequence[UncertainInput], values: F, *, broadcast: bool = True
+    c: Compiled,
+    inputs: Sequence[UncertainInput],
+    values: F,
+    *,
+    broadcast: bool = True,
+    plan: ValuesPlan | None = None,
 ) -> tuple[Structure, Params]:
     """Batched engine inputs: row b of ``values`` (shape (B, K)) sets input k to ``values[b, k]``.
 
     Inputs not listed stay at their central (compiled) values. Returns a ``Structure`` (whose
     ``cost_shape`` gains the batch axis only if a growth rate varies) and ``Params`` with leading
     axis B. The inputs are applied a group at a time (one fancy-indexed assignment per engine
-    field), not one input at a time. With ``broadcast=False`` the fields no input changes keep their
+    field), not one input at a time; ``plan`` (:func:`values_plan` of ``inputs``) saves working the
+    groups out again for each chunk. With ``broadcast=False`` the fields no input changes keep their
     central shape (no batch axis), which the engine broadcasts.
     """
     values = np.asarray(values, dtype=np.float64)
+    plan = plan if plan is not None else values_plan(inputs)
     batch = _Batch(c, values.shape[0], broadcast=broadcast)
-    targets = np.array([inp.target for inp in inputs], dtype=object)
-    varying = {inp.id: k for k, inp in enumerate(inputs)}
-    shared = np.array([sum(cid in varying for cid, _ in inp.cell) > 1 for inp in inputs], dtype=bool)
-    for name in DIRECT_TARGETS:
-        cols = np.flatnonzero((targets == name) & ~shared)
-        if cols.size:
-            index = np.array([inputs[k].index for k in cols.tolist()])
-            scale = np.array([inputs[k].scale for k in cols.tolist()])
-            batch.writable(name)[:, index] = values[:, cols] * scale
-    for k in np.flatnonzero(shared).tolist():
+    for name, cols, index, scale in plan.direct:
+        batch.writable(name)[:, index] = values[:, cols] * scale
+    for k in plan.shared:
         # several varying inputs multiply this cell (a registry entry that scales a Params field): the
         # product of each one's value in this row, or its central value if it does not vary
         inp = inputs[k]
-        terms = [values[:, varying[cid]] if cid in varying else central for cid, central in inp.cell]
+        terms = [values[:, plan.varying[cid]] if cid in plan.varying else central for cid, central in inp.cell]
         batch.writable(inp.target)[:, inp.index] = math.prod(terms)
-    components = np.flatnonzero(targets == "unit_cost_component")
-    if components.size:
-        # several components of one outcome add up in input order: apply them rank by rank, each rank
-        # touching every outcome at most once
+    if plan.components:
         unit = batch.writable("unit_cost")
-        outcome = np.array([inputs[k].index for k in components.tolist()])
-        rank = np.zeros(components.size, dtype=np.int64)
-        for j in range(1, components.size):
-            rank[j] = np.count_nonzero(outcome[:j] == outcome[j])
-        vectors = np.stack([np.asarray(inputs[k].vector) for k in components.tolist()])  # (Kc, A)
-        delta = values[:, components] - np.array([inputs[k].central for k in components.tolist()])  # (B, Kc)
-        for r in range(int(rank.max()) + 1):  # components per outcome (a few), not draws
-            sel = np.flatnonzero(rank == r)
-            unit[:, outcome[sel], :] += delta[:, sel, None] * vectors[sel]
-    for k in np.flatnonzero(np.isin(targets, ("unit_cost_scale", "discount_rate", "cost_growth"))).tolist():
+        for cols, outcome, central, vectors in plan.components:
+            unit[:, outcome, :] += (values[:, cols] - central)[:, :, None] * vectors
+    for k in plan.others:
         inp, x = inputs[k], values[:, k]
         if inp.target == "unit_cost_scale":
             assert inp.vector is not None
@@ -131,15 +172,6 @@ def with_values(
             batch.writable("rates")[:] += (x - inp.central)[:, None]
         else:
             batch.writable_cost_shape()[:, inp.index, :] = _growth_rows(inp, x)
-    unknown = set(targets) - {
-        *DIRECT_TARGETS,
-        "unit_cost_component",
-        "unit_cost_scale",
-        "discount_rate",
-        "cost_growth",
-    }
-    if unknown:  # pragma: no cover - a programming error
-        raise ValueError(f"unknown input target {sorted(unknown)!r}")
     return batch.result()
 
 
@@ -279,14 +311,17 @@ def npv_table(
     detail: bool = False,
     chunk_size: int | None = None,
     progress: Callable[[int, int], None] | None = None,
+    plan: ValuesPlan | None = None,
 ) -> BatchResult:
-    """NPV (total and by agency) for every row of ``values``, evaluated in memory-bounded chunks."""
+    """NPV (total and by agency) for every row of ``values``, evaluated in memory-bounded chunks
+    (``plan``: :func:`values_plan` of ``inputs``, when the caller evaluates many tables of them)."""
     values = np.asarray(values, dtype=np.float64)
     _check_finite_values(c, inputs, values)
+    plan = plan if plan is not None else values_plan(inputs)
     return _npv_rows(
         c,
         values.shape[0],
-        lambda start, stop: with_values(c, inputs, values[start:stop], broadcast=False),
+        lambda start, stop: with_values(c, inputs, values[start:stop], broadcast=False, plan=plan),
         detail=detail,
         chunk_size=chunk_size,
         progress=progress,

@@ -13,7 +13,7 @@ from numpy.typing import NDArray
 from ..appraisal.engine import MONEY_TOLERANCE, measures
 from ..errors import UsageError
 from ..inputs.distributions import sample
-from .batch import chunk_size_for, npv_table
+from .batch import chunk_size_for, npv_table, values_plan
 from .compile import OptimismSettings, UncertainInput, compile_uncertainty
 from .limits import DEFAULT_DRAWS, DEFAULT_SEED, MAX_DRAWS
 
@@ -93,17 +93,26 @@ def check_draws(draws: object, seed: object) -> tuple[int, int]:
 
 def draw_values(inputs: Sequence[UncertainInput], n: int, rng: np.random.Generator) -> F:
     """(n, K) draws of the inputs, each from its distribution, clipped to its domain."""
-    return sample(
-        rng,
-        n,
-        [i.low for i in inputs],
-        [i.central for i in inputs],
-        [i.high for i in inputs],
-        [i.distribution or "triangular" for i in inputs],
-        bounds_low=[i.domain_low for i in inputs],
-        bounds_high=[i.domain_high for i in inputs],
-        integer=[i.integer for i in inputs],
-    )
+    return _drawer(inputs)(n, rng)
+
+
+def _drawer(inputs: Sequence[UncertainInput]) -> Callable[[int, np.random.Generator], F]:
+    """``draw(n, rng)``: :func:`draw_values` with the inputs' parameters gathered once (per simulation,
+    not per chunk)."""
+    low = np.array([i.low for i in inputs], dtype=np.float64)
+    central = np.array([i.central for i in inputs], dtype=np.float64)
+    high = np.array([i.high for i in inputs], dtype=np.float64)
+    dists = [i.distribution or "triangular" for i in inputs]
+    bounds_low = np.array([i.domain_low for i in inputs], dtype=np.float64)
+    bounds_high = np.array([i.domain_high for i in inputs], dtype=np.float64)
+    integer = np.array([i.integer for i in inputs], dtype=bool)
+
+    def draw(n: int, rng: np.random.Generator) -> F:
+        return sample(
+            rng, n, low, central, high, dists, bounds_low=bounds_low, bounds_high=bounds_high, integer=integer
+        )
+
+    return draw
 
 
 def simulate(
@@ -131,10 +140,12 @@ def simulate(
     net_a = np.empty((draws, n_a))
     be = np.empty(draws, dtype=np.int64)
     dpay = np.empty(draws, dtype=np.int64)
+    draw = _drawer(inputs)
+    plan = values_plan(inputs)  # how each input reaches the engine, worked out once
     for start in range(0, draws, chunk):  # chunks of draws: memory stays bounded
         stop = min(draws, start + chunk)
-        values = draw_values(inputs, stop - start, rng)
-        res = npv_table(c, inputs, values, detail=True, chunk_size=chunk)
+        values = draw(stop - start, rng)
+        res = npv_table(c, inputs, values, detail=True, chunk_size=chunk, plan=plan)
         npv[start:stop] = res.npv
         net_a[start:stop] = res.npv_by_agency
         be[start:stop] = res.cash_break_even_year

@@ -14,7 +14,12 @@ from tests.e2e.test_browser import ARGS, CHROMIUM, OUT, app_url  # noqa: F401  (
 pytestmark = pytest.mark.e2e
 
 TABS = ("Charts", "Pooling", "Ten Year Test table", "Uncertainty", "Conventions", "Downloads")
-PAGES = {"Edit assumptions": "edit_assumptions", "Compare proposals": "compare", "Sources": "sources"}
+PAGES = {
+    "Edit assumptions": "edit_assumptions",
+    "Compare proposals": "compare",
+    "Sources": "sources",
+    "Every area": "batch",
+}
 
 
 @pytest.fixture(scope="module")
