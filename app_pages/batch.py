@@ -105,7 +105,9 @@ draws = col1.number_input(
     "Monte Carlo draws per area (0: central figures only)", 0, MAX_APP_DRAWS,
     _param_int("bdraws", 1_000, 0, MAX_APP_DRAWS), step=500, key="batch_draws",
 )  # fmt: skip
-seed = col2.number_input("Seed", 0, 2**31 - 1, _param_int("bseed", DEFAULT_SEED, 0, 2**31 - 1), key="batch_seed")
+seed = col2.number_input(
+    "Seed", 0, 2**31 - 1, _param_int("bseed", DEFAULT_SEED, 0, 2**31 - 1), key="batch_seed"
+)
 
 linked_table = _linked_upload()
 if choice == UPLOAD:
@@ -145,7 +147,7 @@ try:
     results = _run(key, name, raw, meta, int(draws), int(seed), scenario)
 except CostModelError as exc:
     st.error("The area table has problems (one line each, file:line:column: column: rule):")
-    st.code(str(exc), language=None)  # text from the file, shown as text
+    st.markdown("\n".join(f"- {literal(line)}" for line in str(exc).splitlines()))  # file text, escaped
     st.stop()
 
 if choice == UPLOAD:
@@ -182,5 +184,9 @@ st.subheader("Sources of the table")
 for s in results.table.metadata.sources:
     st.text(f"{s.title}. {s.publisher}, {s.year}. {s.table}. {s.url} (grade {s.grade})")
 for col, cm in results.table.metadata.columns.items():
-    how = f"derived: {cm.derived}" if cm.derived else (f"assumption: {cm.assumption}" if cm.assumption else f"source: {cm.source}")
+    how = (
+        f"derived: {cm.derived}"
+        if cm.derived
+        else (f"assumption: {cm.assumption}" if cm.assumption else f"source: {cm.source}")
+    )
     st.text(f"{col} [{cm.unit}]: {how}")

@@ -174,7 +174,9 @@ def read_upload(name: str, raw: bytes) -> tuple[str | None, list[str]]:
 def open_linked_example(stem: str) -> list[str]:
     """Open the shipped example a link names (``?example=<stem>``) and select it in the sidebar."""
     if stem not in examples():
-        return [f"This link names an example this app does not ship (`{stem[:60]}`); showing another."]
+        return [
+            f"This link names an example this app does not ship ({markup.code(stem[:60])}); showing another."
+        ]
     st.session_state["proposal_choice"] = f"example:{stem}"
     return open_example(stem)
 

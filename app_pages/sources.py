@@ -34,6 +34,7 @@ st.dataframe(
             "source_year",
             "url",
             "assumption",
+            "derived",
             "note",
         ]
     ],
@@ -51,6 +52,7 @@ st.dataframe(
         "source_year": st.column_config.NumberColumn("Year", format="%d"),
         "url": st.column_config.LinkColumn("Link"),
         "assumption": "Stated assumption (reason)",
+        "derived": "Derived (formula)",
         "note": "Note",
     },
 )

@@ -8,6 +8,7 @@ from typing import Any
 import streamlit as st
 
 from app_pages.common import has_pooling, require_result, show_chart, show_invalid_edit_banner
+from app_pages.pooled_headline import show_pooled_position
 from app_pages.quotable import show_quotable_headline
 from app_pages.tabs.downloads import downloads_tab
 from app_pages.tabs.pooling import pooling_tab
@@ -51,6 +52,7 @@ show_invalid_edit_banner(d)
 verdict_col, chance_col = st.columns([5, 2], vertical_alignment="center")
 with verdict_col:
     (st.success if result.passes else st.error)(markup.inline(result.verdict), icon=":material/gavel:")
+    show_pooled_position(d, result)
 
 m = headline_measures(result)
 

@@ -342,7 +342,7 @@ sources:
     title: t
     publisher: p
     year: 2020
-    url: https://example.org/
+    url: https://example.org/report
     grade: B
 """
 

@@ -92,12 +92,15 @@ def test_one_area_equals_costmodel_run_with_its_values_in_the_file(tmp_path, sce
     t = read_area_table(TABLE, scenario)
     r = run_areas(scenario, t, draws=0)
     edits = {
-        (k if k.endswith((".low", ".high")) else k + ".value"): v for k, v in area_edits(t, row, scenario).items()
+        (k if k.endswith((".low", ".high")) else k + ".value"): v
+        for k, v in area_edits(t, row, scenario).items()
     }
     text = apply_edits(YOUTH_WORK.read_text(encoding="utf-8"), edits)
     edited = tmp_path / "proposals" / "area.yaml"
     edited.parent.mkdir()
-    edited.write_text(text.replace("../unit_costs.yaml", str(ASSUMPTIONS / "unit_costs.yaml")), encoding="utf-8")
+    edited.write_text(
+        text.replace("../unit_costs.yaml", str(ASSUMPTIONS / "unit_costs.yaml")), encoding="utf-8"
+    )
     code, out, err = _run_cli("run", str(edited), "--format", "json")
     assert code == 0, err
     run = json.loads(out)["totals"]
@@ -133,7 +136,10 @@ def test_cli_batch_writes_every_output_and_quotes_n_of_m(tmp_path):
 
     frame = pq.read_table(tmp_path / "b.parquet").to_pandas()
     assert list(frame["npv_gbp"]) == [a["npv_gbp"] for a in payload["areas"]]
-    assert "bucks_yjp_2025_26" in (tmp_path / "b.md").read_text() or "Buckinghamshire" in (tmp_path / "b.md").read_text()
+    assert (
+        "bucks_yjp_2025_26" in (tmp_path / "b.md").read_text()
+        or "Buckinghamshire" in (tmp_path / "b.md").read_text()
+    )
 
 
 # --- invariants --------------------------------------------------------------------------------
@@ -164,12 +170,18 @@ def test_totals_are_the_sum_of_areas_and_each_area_stands_alone(tmp_path_factory
     for i in range(n):
         one = tmp / f"one{i}"
         one.mkdir()
-        single = run_areas(scenario, read_area_table(_write(one, "\n".join([lines[0], lines[i + 1]]) + "\n"), scenario), draws=0)
+        single = run_areas(
+            scenario,
+            read_area_table(_write(one, "\n".join([lines[0], lines[i + 1]]) + "\n"), scenario),
+            draws=0,
+        )
         assert abs(single.npv[0] - r.npv[i]) < 0.005
 
 
 def test_same_seed_identical_results_whatever_the_jobs(scenario, tmp_path):
-    lines = ["id,name," + FTE + "," + COHORT] + [f"a{i},Area {i},{0.02 * (i + 1)},{100 + 50 * i}" for i in range(6)]
+    lines = ["id,name," + FTE + "," + COHORT] + [
+        f"a{i},Area {i},{0.02 * (i + 1)},{100 + 50 * i}" for i in range(6)
+    ]
     t = read_area_table(_write(tmp_path, "\n".join(lines) + "\n"), scenario)
     one = run_areas(scenario, t, draws=25_000, seed=11, jobs=1)  # 2 areas a block: 3 blocks
     two = run_areas(scenario, t, draws=25_000, seed=11, jobs=2)
@@ -194,7 +206,9 @@ def test_yaml_table_equals_csv_table(scenario, tmp_path):
 
 
 def test_csv_cells_from_the_table_are_never_formulas(scenario, tmp_path):
-    t = read_area_table(_write(tmp_path, f'id,name,{FTE},{COHORT}\nx,"=HYPERLINK(""http://e.vil"")",0.05,10\n'), scenario)
+    t = read_area_table(
+        _write(tmp_path, f'id,name,{FTE},{COHORT}\nx,"=HYPERLINK(""http://e.vil"")",0.05,10\n'), scenario
+    )
     text = batch_csv(run_areas(scenario, t, draws=0))
     assert "'=HYPERLINK" in text and ",=HYPERLINK" not in text
 
@@ -206,13 +220,22 @@ GOOD_HEADER = f"id,name,{FTE},{COHORT}"
 BAD = {
     "no id column": (f"name,{FTE},{COHORT}\nA,0.05,10\n", ":1:1: id: the table has no 'id' column"),
     "missing id": (f"{GOOD_HEADER}\n,A,0.05,10\n", ":2:1: id: missing"),
-    "duplicate id": (f"{GOOD_HEADER}\na,A,0.05,10\na,B,0.06,10\n", ":3:1: id: duplicate id 'a' (first on line 2)"),
+    "duplicate id": (
+        f"{GOOD_HEADER}\na,A,0.05,10\na,B,0.06,10\n",
+        ":3:1: id: duplicate id 'a' (first on line 2)",
+    ),
     "unknown column": (
         f"id,name,outcomes.first_time_entrants.baseline_rat,{COHORT}\na,A,0.05,10\n",
         f":1:3: outcomes.first_time_entrants.baseline_rat: names no input of this proposal and no column described in the metadata; did you mean '{FTE}'?",
     ),
-    "not a number": (f"{GOOD_HEADER}\na,A,five percent,10\n", f":2:3: {FTE}: not a number (got 'five percent')"),
-    "out of domain": (f"{GOOD_HEADER}\na,A,14,10\n", f":2:3: {FTE}: must be between 0 and 1 fraction (got 14) (fractions are written 0 to 1"),
+    "not a number": (
+        f"{GOOD_HEADER}\na,A,five percent,10\n",
+        f":2:3: {FTE}: not a number (got 'five percent')",
+    ),
+    "out of domain": (
+        f"{GOOD_HEADER}\na,A,14,10\n",
+        f":2:3: {FTE}: must be between 0 and 1 fraction (got 14) (fractions are written 0 to 1",
+    ),
     "empty": ("", ":1:1: the table is empty"),
     "header only": (f"{GOOD_HEADER}\n", ":1:1: the table is empty: it has a header but no area rows"),
     "BOM": ("\ufeff" + f"{GOOD_HEADER}\na,A,0.05,10\n", ":1:1: the file starts with a byte-order mark"),
@@ -230,7 +253,9 @@ def test_bad_table_is_one_located_line_and_nothing_is_written(tmp_path, case):
     assert code == 1
     assert not out.exists()
     lines = err.strip().splitlines()
-    assert lines and lines[0].startswith(str(path) + expected.split(":", 1)[0] if expected.startswith(":") else str(path)), err
+    assert lines and lines[0].startswith(
+        str(path) + expected.split(":", 1)[0] if expected.startswith(":") else str(path)
+    ), err
     assert any(line == str(path) + expected or line.startswith(str(path) + expected) for line in lines), err
     assert "Traceback" not in err
 
@@ -242,7 +267,10 @@ def test_a_100_mb_table_is_refused_without_reading_it(tmp_path):
     out = tmp_path / "out.csv"
     code, _, err = _run_cli("batch", str(YOUTH_WORK), str(path), "-o", str(out))
     assert code == 1 and not out.exists()
-    assert err.strip() == f"{path}:1:1: table is 104.9 MB, larger than the 16 MB limit for area tables; split it into several tables"
+    assert (
+        err.strip()
+        == f"{path}:1:1: table is 104.9 MB, larger than the 16 MB limit for area tables; split it into several tables"
+    )
 
 
 def test_errors_are_collected_one_line_each(scenario, tmp_path):
@@ -257,7 +285,9 @@ def test_a_column_without_metadata_is_refused(scenario, tmp_path):
     path = _write(tmp_path, f"id,name,{FTE},outcomes.first_time_entrants.effect\na,A,0.05,0.1\n")
     with pytest.raises(AssumptionError) as exc:
         read_area_table(path, scenario)
-    assert str(exc.value).startswith(f"{path}:1:4: outcomes.first_time_entrants.effect: not described in the metadata")
+    assert str(exc.value).startswith(
+        f"{path}:1:4: outcomes.first_time_entrants.effect: not described in the metadata"
+    )
 
 
 def test_missing_metadata_file_is_named(scenario, tmp_path):
@@ -402,3 +432,14 @@ def test_libreoffice_recomputes_the_batch_workbook_to_its_cached_values(scenario
                     assert b == pytest.approx(a, rel=1e-12, abs=1e-6), (ws.title, cell.coordinate)
                     checked += 1
     assert checked == 5 + len(scenario.agencies)  # the Areas totals and one total per budget holder
+
+
+def test_a_source_homepage_is_refused_in_the_metadata(scenario, tmp_path):
+    meta = META.replace("url: https://example.org/test", "url: https://example.org/")
+    path = _write(tmp_path, f"id,name,{FTE},{COHORT}\na,A,0.05,10\n", meta)
+    with pytest.raises(AssumptionError) as exc:
+        read_area_table(path, scenario)
+    assert str(exc.value) == (
+        f"{tmp_path / 'areas.meta.yaml'}:8:10: sources.0.url: must be the document's own address, "
+        "http(s)://host/path (not a homepage)"
+    )

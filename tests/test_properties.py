@@ -116,7 +116,7 @@ def proposals(draw, kind=None):
                 "title": "T",
                 "publisher": "P",
                 "year": 2026,
-                "url": "https://example.org",
+                "url": "https://example.org/report",
                 "grade": "B",
             }
         ],

@@ -274,7 +274,14 @@ def test_discount_rate_sensitivity_matches_numpy_financial(youth):
         discount_rate_sensitivity(compile_uncertainty(youth), [3.5])
 
 
+def _team_source_graded(scenario, grade):
+    """The youth-work scenario with the detached team's source (CYP Now, Camden) given ``grade``."""
+    src = scenario.sources["cypnow_2007_camden_detached"]
+    return replace(scenario, sources={**scenario.sources, src.id: src.model_copy(update={"grade": grade})})
+
+
 def test_optimism_bias_by_grade_by_hand(youth):
+    youth = _team_source_graded(youth, "B")
     det = appraise(youth)
     eff = optimism_effect(youth)
     # shipped table: detached team (source grade B) +10%, set-up (assumption) +40%; every benefit
@@ -287,11 +294,22 @@ def test_optimism_bias_by_grade_by_hand(youth):
     assert eff.effect < 0
 
 
+def test_optimism_bias_by_grade_for_the_shipped_grades(youth):
+    # as shipped the Camden budget is graded U (the £152,000 was not in the text that could be read):
+    # the shipped table takes grade-U costs up 25%
+    det = appraise(youth)
+    eff = optimism_effect(youth)
+    pv_setup = 20000.0
+    pv_team = det.pv_costs - pv_setup
+    expected = 0.6 * det.pv_savings - (1.25 * pv_team + 1.4 * pv_setup)
+    assert eff.npv_with == pytest.approx(expected, abs=0.01)
+
+
 def test_capital_optimism_bias_uses_green_book_table(youth):
     def capital(data):
         data["prevention_costs"][1]["kind"] = "capital"
 
-    sc = _edit(youth, capital)
+    sc = _edit(_team_source_graded(youth, "B"), capital)
     det = appraise(sc)
     eff = optimism_effect(sc, capital_category="non_standard_buildings")
     pv_setup = 20000.0 * 105.3095 / 100.0  # £20,000 in 2024-25 prices, year 0, in 2026-27 prices

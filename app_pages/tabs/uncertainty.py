@@ -425,7 +425,9 @@ def _switching_values(r: TenYearTest, views: SensitivityViews, pid: str) -> None
     # a static table, so that the reasons wrap and can be read in full
     st.table(
         markdown_frame(
-            shown[["Input", "Central", "Switching value", "Change from central", "Why none"]].set_index("Input")
+            shown[["Input", "Central", "Switching value", "Change from central", "Why none"]].set_index(
+                "Input"
+            )
         )
     )
     st.download_button(

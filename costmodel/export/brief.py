@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 from .. import __version__
 from ..errors import OutputError
 from ..formatting import fy_label, money, per_pound, years_words
+from ..inputs.models import figure_grade
 from ..present import markup
 from ..present.measures import headline_measures
 
@@ -368,9 +369,12 @@ def _caveats(result: TenYearTest, sim: SimulationSummary | None, cites: _Citatio
         out.append(
             "Less certain sources (C: derived or transcribed; U: unverified claim): " + "; ".join(parts) + "."
         )
-    unverified = [uc.label for uc in sc.unit_costs.values() if uc.grade == "U"]
+    grades = {k: s.grade for k, s in sc.sources.items()}
+    unverified = [uc.label for uc in sc.unit_costs.values() if figure_grade(uc, grades) in {"U", "assumption"}]
     if unverified:
-        out.append("Unverified unit costs (grade U): " + ", ".join(unverified) + ".")
+        out.append(
+            "Unverified unit costs (grade U, or resting on a stated assumption): " + ", ".join(unverified) + "."
+        )
     cash = result.pv_cashable
     if result.pv_savings > 0.005:
         out.append(

@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING, Any
 from .. import __version__
 from ..appraisal.engine import MONEY_TOLERANCE
 from ..formatting import fy_label
-from ..inputs.models import GRADE_MEANINGS
+from ..inputs.models import GRADE_MEANINGS, figure_grade
 from ..inputs.registry import entry, outcome_entries
 from ..present.report import CONVENTIONS
 from .formula import Evaluator, Formula, Text, cell_name, col_letters
@@ -164,6 +164,8 @@ class _Builder:
         if src_id:
             src = self.sc.sources.get(src_id)
             s.put(row, I_SOURCE, src_id)
+            if grade_override is None and prov is not None:  # derived figures and rated rows
+                grade_override = figure_grade(prov, {k: v.grade for k, v in self.sc.sources.items()})
             s.put(row, I_GRADE, _grade(src, grade_override), "grade")
         elif reason:
             s.put(row, I_SOURCE, "assumption")
@@ -484,7 +486,7 @@ class _Builder:
                             f"£ per unit ({uc.per})",
                             year=uc.price_year,
                             prov=_Prov(uc.source, uc.assumption, uc.note),
-                            grade_override=uc.grade,
+                            grade_override=figure_grade(uc, {k: v.grade for k, v in sc.sources.items()}),
                             where=f"unit_costs.{uc_id}",
                         ),
                     )
@@ -1394,6 +1396,23 @@ def _evaluate(sheets: list[_Sheet]) -> Evaluator:
     return Evaluator(cells)
 
 
+def _print_setup(ws: Any, sh: Any) -> None:
+    """Print a sheet sensibly: A4 landscape, all its columns on one page width (as many pages down as
+    needed), the used range as the print area, its frozen header rows repeated on every page, and the
+    sheet name and page number in the footer."""
+    if not sh.cells:
+        return
+    last_row = max(row for row, _ in sh.cells)
+    last_col = max(col for _, col in sh.cells)
+    ws.set_paper(9)  # A4
+    ws.set_landscape()
+    ws.fit_to_pages(1, 0)
+    ws.print_area(0, 0, last_row, last_col)
+    if sh.freeze and sh.freeze[0] > 0:
+        ws.repeat_rows(0, sh.freeze[0] - 1)
+    ws.set_footer("&L&A&RPage &P of &N")
+
+
 def workbook_bytes(result: TenYearTest) -> bytes:
     """The Excel workbook (.xlsx) of a Ten Year Test result, as bytes.
 
@@ -1448,6 +1467,7 @@ def workbook_bytes(result: TenYearTest) -> bytes:
                 ws.write_number(row, col, float(v), fmt)
         if sh.freeze:
             ws.freeze_panes(*sh.freeze)
+        _print_setup(ws, sh)
         if sh.name == OUTPUTS:
             ws.activate()
     wb.close()

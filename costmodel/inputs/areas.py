@@ -34,7 +34,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from numpy.typing import NDArray
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from ..errors import AssumptionError, InputFileError, Problem
 from .registry import Entry, entry, settings, template_of
@@ -93,10 +93,18 @@ class AreaSource(_Strict):
     title: str
     publisher: str
     year: int = Field(ge=1900, le=2200)
-    url: str = Field(pattern=r"^https?://")
+    url: str  # the document itself, not a homepage
+
     table: str  # the table or section of the document the figures are read from
     grade: str = Field(pattern=r"^[ABCU]$")
     note: str | None = None
+
+    @field_validator("url")
+    @classmethod
+    def _document_url(cls, v: str) -> str:
+        if not re.fullmatch(r"https?://[^/\s]+/\S+", v):
+            raise ValueError("must be the document's own address, http(s)://host/path (not a homepage)")
+        return v
 
 
 class ColumnMeta(_Strict):

@@ -345,6 +345,8 @@ def edit_proposal(proposal: Proposal, edits: Edits) -> Proposal:
             node, last = target, "value"
         if not isinstance(node, dict):
             raise UsageError("is not in this proposal", field=path)
+        if last == "value" and node.get("derived") is not None and node.get("value") != value:
+            node["derived"] = None  # an edited value is no longer what the formula gives
         node[last] = value
         if path == "appraisal.discount_schedule":
             ap["discount_rate"] = None
@@ -484,10 +486,41 @@ def _check_sources(parsed: ParsedYaml, known: set[str], skip_top: str = "sources
     return out
 
 
+def source_url_problem(url: str) -> str | None:
+    """Why a source's address does not locate a document (None when it does): an address with no
+    path beyond the domain (``https://example.org`` or ``https://example.org/``) is a homepage."""
+    from urllib.parse import urlsplit
+
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return "must be a web address (http or https)"
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        return "must be a web address (http or https)"
+    if parts.path.strip("/") == "" and not parts.query:
+        return (
+            "must locate the document itself, not a homepage: give a path beyond the domain "
+            f"(got {url!r})"
+        )
+    return None
+
+
+def _check_source_urls(sources: list[Any], parsed: ParsedYaml) -> list[Problem]:
+    """One located line per source whose url is a bare domain: ``file:line:col: sources.<id>.url: rule``."""
+    out = []
+    for i, src in enumerate(sources):
+        rule = source_url_problem(src.url)
+        if rule is not None:
+            line, col = locate(parsed.tree, ("sources", i, "url"))
+            out.append(Problem(parsed.path, line, col, f"sources.{src.id}.url", rule))
+    return out
+
+
 def _check_library(
     lib: UnitCostLibrary, parsed: ParsedYaml, extra_agencies: frozenset[str] | set[str] = frozenset()
 ) -> list[Problem]:
     out = _duplicate_ids(lib, parsed, parsed.path)
+    out += _check_source_urls(list(lib.sources), parsed)
     out += _check_sources(parsed, {s.id for s in lib.sources})
     agencies = {a.id for a in lib.agencies} | set(extra_agencies)
     out += _unknown_bearers(lib.unit_costs, agencies, parsed, parsed.path, "add it to 'agencies'")
@@ -576,6 +609,7 @@ def _resolve(
         problems += _check_library(lib, lib_parsed, {a.id for a in proposal.agencies})
 
     problems += _duplicate_ids(proposal, parsed, path)
+    problems += _check_source_urls(list(proposal.sources), parsed)
     problems += _duplicate_rows(proposal, parsed, path)
     for key, what in _ID_LISTS:  # ids the proposal defines again after the library
         library_ids = {item.id for item in getattr(lib, key)} if lib is not None else set()

@@ -18,6 +18,7 @@ The names follow ``docs/glossary.md``.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Annotated, Literal
 
 from pydantic import (
@@ -121,8 +122,57 @@ class Source(StrictModel):
     note: Text | None = Field(default=None, description="What to check, caveats, which table or page.")
 
 
+GRADE_ORDER: dict[str, int] = {"A": 0, "B": 1, "C": 2, "U": 3, "assumption": 4}
+"""Strength of evidence, strongest first: a derived figure takes the weakest grade of its inputs."""
+
+SOURCE_RATING_GRADES: dict[str, str] = {"green": "B", "amber": "C", "red": "U"}
+"""A compilation's own confidence rating of a row (the GMCA Unit Cost Database's red/amber/green)
+mapped to this project's grades: green -> B (a secondary compilation, at best B), amber -> C,
+red -> U. See docs/sources-and-grades.md."""
+
+
+def weakest_grade(grades: list[str]) -> str:
+    """The weakest of some grades (A strongest, then B, C, U, and a stated assumption weakest)."""
+    return max(grades, key=lambda g: GRADE_ORDER[g]) if grades else "A"
+
+
+class DerivedInput(StrictModel):
+    """One input of a derived figure: what it is (with its value) and where it comes from: a source,
+    a stated assumption, or the proposal's own design (its size or area: a choice, not evidence)."""
+
+    name: Text = Field(description="The input in words, with its value, e.g. 'families a year: 200'.")
+    source: Id | None = Field(default=None, description="Id of the source this input comes from.")
+    assumption: Text | None = Field(
+        default=None, description="For an input with no source: why it is a reasonable assumption."
+    )
+    design: Text | None = Field(
+        default=None,
+        description="For the proposal's own scale (families served, the area's population, the "
+        "programme's length): what the choice is. A choice is not evidence, so it carries no grade.",
+    )
+
+    @model_validator(mode="after")
+    def _exactly_one_provenance(self):
+        given = [k for k in ("source", "assumption", "design") if getattr(self, k) is not None]
+        if len(given) != 1:
+            raise ValueError(
+                "each input of a derived figure needs exactly one of 'source', 'assumption' or 'design'"
+            )
+        return self
+
+
+class Derived(StrictModel):
+    """How a figure was derived from others: its formula and every input. The figure takes the
+    weakest grade of its inputs (and of its own ``source``)."""
+
+    formula: Text = Field(description="The arithmetic, in words and symbols, e.g. '200 x 1515'.")
+    inputs: Annotated[list[DerivedInput], Field(min_length=1, max_length=20)] = Field(
+        description="Every input the formula uses, each with a source or a stated assumption."
+    )
+
+
 class _Provenanced(StrictModel):
-    """Mixin: exactly one of ``source`` or ``assumption``."""
+    """Mixin: exactly one of ``source`` or ``assumption``; a derived figure also shows ``derived``."""
 
     source: Id | None = Field(default=None, description="Id of the source this figure comes from.")
     assumption: Text | None = Field(
@@ -131,6 +181,11 @@ class _Provenanced(StrictModel):
     )
     note: Text | None = Field(
         default=None, description="Where in the source (table, page, code) or a caveat."
+    )
+    derived: Derived | None = Field(
+        default=None,
+        description="For a figure computed from others: its formula and inputs (it takes the weakest "
+        "grade of its inputs).",
     )
 
     @model_validator(mode="after")
@@ -425,6 +480,11 @@ class UnitCost(_Provenanced):
         description="The published total, if any: the bearers must add up to it (to within £1 of rounding).",
     )
     grade: Grade | None = Field(default=None, description="Overrides the source's grade for this figure.")
+    source_rating: Literal["green", "amber", "red"] | None = Field(
+        default=None,
+        description="The source's own confidence rating of this row (the GMCA Unit Cost Database's "
+        "red/amber/green); it caps the grade: green -> B, amber -> C, red -> U.",
+    )
 
     @model_validator(mode="after")
     def _bearers_distinct_and_sum(self):
@@ -1055,3 +1115,23 @@ class ResponsibilityCharge(StrictModel):
 
 
 Proposal.model_rebuild()
+
+
+def figure_grade(q: object, source_grades: Mapping[str, str]) -> str:
+    """The grade of one figure: its source's grade (or 'assumption'), an explicit ``grade`` where a
+    unit cost overrides it, capped by the source's own ``source_rating``, and for a ``derived``
+    figure the weakest of that and every input's grade (a ``design`` input, the proposal's own scale,
+    carries none). An unknown source id counts as U."""
+
+    def of(source: str | None) -> str:
+        return "assumption" if source is None else source_grades.get(source, "U")
+
+    explicit = getattr(q, "grade", None)
+    grades = [str(explicit) if explicit is not None else of(getattr(q, "source", None))]
+    rating = getattr(q, "source_rating", None)
+    if rating is not None:
+        grades.append(SOURCE_RATING_GRADES[rating])
+    derived = getattr(q, "derived", None)
+    if derived is not None:
+        grades += [of(i.source) for i in derived.inputs if i.design is None]
+    return weakest_grade(grades)

@@ -11,6 +11,7 @@ from typing import Any
 
 from ..formatting import fy_label
 from .loading import Scenario
+from .models import figure_grade
 from .registry import Setting, entry, settings
 
 GROUPS = {
@@ -43,10 +44,18 @@ def assumption_rows(scenario: Scenario) -> list[dict[str, Any]]:
     sources = scenario.sources
     rows: list[dict[str, Any]] = []
 
-    def add(group: str, name: str, path: str, value: Any, unit: str, price_year: Any, d: dict[str, Any]):
+    source_grades = {k: s.grade for k, s in sources.items()}
+
+    def add(
+        group: str, name: str, path: str, value: Any, unit: str, price_year: Any, d: dict[str, Any], q: Any = None
+    ):
         src_id = d.get("source")
         src = sources.get(src_id) if src_id else None
-        grade = d.get("grade") or (src.grade if src else ("assumption" if d.get("assumption") else ""))
+        if q is not None:
+            grade = figure_grade(q, source_grades)
+        else:
+            grade = d.get("grade") or (src.grade if src else ("assumption" if d.get("assumption") else ""))
+        derived = d.get("derived") or {}
         rows.append(
             {
                 "group": group,
@@ -63,6 +72,7 @@ def assumption_rows(scenario: Scenario) -> list[dict[str, Any]]:
                 "grade": grade,
                 "assumption": d.get("assumption") or "",
                 "note": d.get("note") or (src.note if src and src.note else ""),
+                "derived": derived.get("formula", ""),
             }
         )
 
@@ -75,7 +85,7 @@ def assumption_rows(scenario: Scenario) -> list[dict[str, Any]]:
         if value is None:
             value = list(getattr(q, "values", []))
         d = q.model_dump(mode="json")
-        add(group, name, setting.path, value, q.unit, d.get("price_year"), d)
+        add(group, name, setting.path, value, q.unit, d.get("price_year"), d, q)
 
     uc_entry = entry("unit_costs.*")
     for uc_id, uc in scenario.unit_costs.items():
@@ -90,6 +100,7 @@ def assumption_rows(scenario: Scenario) -> list[dict[str, Any]]:
             uc_entry.unit,
             uc.price_year,
             d,
+            uc,
         )
 
     sch = scenario.schedule

@@ -29,6 +29,7 @@ from numpy.typing import NDArray
 from ..appraisal.discounting import nominal_to_real, price_conversion_factor
 from ..appraisal.engine import Params, Structure, active_years, compile_scenario, unit_cost_table
 from ..errors import UsageError
+from ..inputs.models import figure_grade
 from ..inputs.registry import Entry, entry, outcome_entries
 from .optimism import GRADE_ORDER, OptimismTable, check_capital_options
 
@@ -118,16 +119,10 @@ class Compiled:
 
 
 def _grade(scenario: Scenario, q: Any) -> str:
-    src = getattr(q, "source", None)
-    if src is None:
-        return "assumption"
-    s = scenario.sources.get(src)
-    return s.grade if s is not None else "U"
+    return figure_grade(q, {k: s.grade for k, s in scenario.sources.items()})
 
 
 def _unit_cost_grade(scenario: Scenario, uc: Any) -> str:
-    if uc.grade is not None:
-        return str(uc.grade)
     return _grade(scenario, uc)
 
 

@@ -54,3 +54,14 @@ def test_a_link_to_an_uploaded_table_reopens_it_from_the_store():
     assert not at.exception, [e.value for e in at.exception]
     assert any(h.value.startswith("In 0 of 2 areas") for h in at.subheader)
     assert list(at.dataframe[0].value["area_id"]) == ["buckinghamshire", "thames_valley"]
+
+
+def test_a_table_that_does_not_fit_the_proposal_shows_its_located_problems():
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    at.query_params["example"] = "early_help_pooled"
+    at.run()
+    at.switch_page("app_pages/batch.py").run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.error[0].value.startswith("The area table has problems")
+    text = " ".join(m.value for m in at.markdown)
+    assert "youth\\_justice\\_fte\\_2024.csv\\:1\\:7" in text and "is an input path, but not one of this proposal" in text

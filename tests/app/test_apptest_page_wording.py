@@ -75,3 +75,21 @@ def test_a_cut_is_shown_in_its_own_words():
     assert "Money released (PV)" in labels and "Costs shunted (PV)" in labels
     assert "PV prevention costs" not in labels
     assert not labels["Money released (PV)"].startswith("−")
+
+
+def test_a_pooled_proposal_says_where_each_budget_holder_ends_under_the_agreement():
+    from costmodel.pooling.accounting import appraise_pool
+
+    at = start("early_help_pooled")
+    r = appraise(load_proposal(ROOT / "assumptions/proposals/early_help_pooled.yaml"))
+    pr = appraise_pool(r)
+    assert pr is not None and abs(pr.npv - r.npv) < 0.01  # the agreement moves money, the total stays
+    note = next(i.value for i in at.main.info if str(i.value).startswith("Pooled:"))
+    from costmodel.formatting import money
+
+    for p in pr.positions:
+        if abs(p.pv_net_after) > 0.005:
+            assert f"{p.name} ({money(p.pv_net_after, signed=True)})" in note
+    assert "before the agreement" in note
+    plain = start("youth_work")
+    assert not [i for i in plain.main.info if str(i.value).startswith("Pooled:")]

@@ -60,6 +60,12 @@ def every_view(page):  # noqa: ANN201
         yield name
 
 
+def wait_idle(page) -> None:
+    """Until no element is faded as stale (a rerun in flight draws old elements at lower contrast)."""
+    page.wait_for_function("document.querySelectorAll('[data-stale=\"true\"]').length === 0", timeout=30_000)
+    page.wait_for_timeout(300)
+
+
 def settled_count(page, locator) -> int:
     """How many elements ``locator`` finds once that number has stopped changing (charts arrive one by one)."""
     last = -1
@@ -84,6 +90,7 @@ def test_axe_finds_no_serious_or_critical_violation_and_charts_have_text_alterna
     found: dict[str, list[str]] = {}
     n_charts = 0
     for name in every_view(page):
+        wait_idle(page)
         response = axe.run(page).response
         bad = [
             f"{v['id']} ({v['impact']}): {v['help']} at {[n['target'] for n in v['nodes'][:3]]}"

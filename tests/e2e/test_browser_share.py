@@ -39,11 +39,17 @@ def headline(page) -> tuple[str, str]:
     """(NPV as shown, the inputs_sha256 prefix shown in the page caption)."""
     from playwright.sync_api import expect
 
-    expect(page.get_by_test_id("stMetricValue").first).to_be_visible(timeout=30_000)
+    npv = (
+        page.get_by_test_id("stMetric")
+        .filter(has=page.get_by_text("Net present value", exact=True))
+        .get_by_test_id("stMetricValue")
+    )
+    expect(npv).to_be_visible(timeout=30_000)
+    page.wait_for_timeout(300)  # a rerun in flight settles
     caption = page.get_by_test_id("stMain").get_by_text("inputs_sha256").first.inner_text()
     sha = re.search(r"inputs_sha256\s+([0-9a-f]{16})", caption)
     assert sha, caption
-    return page.get_by_test_id("stMetricValue").first.inner_text(), sha.group(1)
+    return npv.inner_text(), sha.group(1)
 
 
 def test_a_copied_link_reopens_the_edited_scenario_in_a_fresh_browser_and_a_reload_keeps_edits(
@@ -160,3 +166,25 @@ def test_nothing_is_requested_from_any_other_host(browser, app_url):  # noqa: F8
     )
     assert len(requests) > 10
     assert outside == []
+
+
+def test_the_main_page_prints_to_a_clean_pdf(browser, app_url):  # noqa: F811
+    from playwright.sync_api import expect
+
+    page = new_page(browser, app_url, width=1200, height=1600)
+    page.goto(f"{app_url}/?example=early_help_pooled")
+    headline(page)
+    expect(page.get_by_test_id("stVegaLiteChart").nth(3).locator("svg, canvas").first).to_be_attached(
+        timeout=30_000
+    )
+    page.wait_for_timeout(1500)
+    page.emulate_media(media="print")
+    assert not page.get_by_test_id("stSidebar").is_visible()
+    assert not page.get_by_role("button", name="Data (CSV)").first.is_visible()
+    assert page.get_by_test_id("stMetricValue").first.is_visible()
+    page.screenshot(path=str(OUT / "main_page_print_media.png"), full_page=True)
+    pdf = page.pdf(format="A4", print_background=True)
+    (OUT / "main_page_print.pdf").write_bytes(pdf)
+    pages = len(re.findall(rb"/Type\s*/Page\b", pdf))
+    assert pdf.startswith(b"%PDF") and 2 <= pages <= 12, pages  # the whole page, not just the first screen
+    page.context.close()
