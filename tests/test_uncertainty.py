@@ -299,7 +299,7 @@ def test_optimism_bias_by_grade_for_the_shipped_grades(youth):
     # the shipped table takes grade-U costs up 25%
     det = appraise(youth)
     eff = optimism_effect(youth)
-    pv_setup = 20000.0
+    pv_setup = 20000.0 * 105.3095 / 100.0  # £20,000 in 2024-25 prices, year 0, in 2026-27 prices (issue 11)
     pv_team = det.pv_costs - pv_setup
     expected = 0.6 * det.pv_savings - (1.25 * pv_team + 1.4 * pv_setup)
     assert eff.npv_with == pytest.approx(expected, abs=0.01)
