@@ -45,6 +45,20 @@ def current(path: str, default: Any) -> Any:
     return d.edits.get(path, default)
 
 
+def _valid_part(edits: dict[str, Any], problems: list[Any]) -> dict[str, Any]:
+    """Every edit that breaks no rule, applied; only the edits a problem names are held aside (with their
+    error beside the field). When a problem names no edit, or the rest still breaks a rule, the figures
+    keep the last valid edits, as before."""
+    by_path = problems_by_path(problems, list(edits), proposal)
+    if "" in by_path or not by_path:
+        return d.valid_edits
+    # a flagged path keeps its last valid value (a rule across two fields flags both)
+    rest = {k: v for k, v in edits.items() if k not in by_path}
+    rest |= {k: d.valid_edits[k] for k in by_path if k in d.valid_edits}
+    trial = Draft(d.key, d.name, d.origin, d.text, d.library_dir, dict(rest), dict(rest))
+    return rest if draft_outcome(trial).result is not None else d.valid_edits
+
+
 def commit(new_edits: dict[str, Any], *, rerun: bool) -> None:
     """Store the edits in the draft and validate them; keep the last valid edits for the results."""
     d.edits = new_edits
@@ -54,6 +68,7 @@ def commit(new_edits: dict[str, Any], *, rerun: bool) -> None:
         d.problems = []
     else:
         d.problems = list(out.problems)
+        d.valid_edits = _valid_part(new_edits, d.problems)
     d.rev += 1
     if rerun:
         st.rerun()

@@ -57,6 +57,10 @@ def _verdict(ok: bool) -> str:
 def cold_start(repeats: int) -> None:
     bare = [PY, "-c", "import numpy, pydantic"]
     run = [EXE, "run", str(YOUTH_WORK)]
+    # numpy and pydantic are imported from their installed bytecode; give costmodel's own modules theirs
+    # too (what `pip install` or any first import does). Without it, a PYTHONDONTWRITEBYTECODE=1 session
+    # (as on the shared machine) compiles every costmodel module from source on every run (~30 ms).
+    subprocess.run([PY, "-m", "compileall", "-q", str(ROOT / "costmodel")], check=True, capture_output=True)
     _run(bare), _run(run)  # warm the OS file cache
     b, r, bc, rc = [], [], [], []
     for _ in range(repeats):  # interleaved, so both see the same machine load
@@ -127,6 +131,8 @@ def _copy_bandwidth() -> float:
 
 _PEAK = """
 import resource, sys, time, tracemalloc
+from costmodel.uncertainty.memory import keep_freed_memory
+keep_freed_memory()  # as the CLI does at start
 from costmodel.inputs.loading import load_proposal
 from costmodel.uncertainty.montecarlo import simulate
 sc = load_proposal(sys.argv[1])
@@ -147,8 +153,10 @@ def monte_carlo(repeats: int) -> None:
 
     from costmodel.inputs.loading import Overrides, load_proposal
     from costmodel.uncertainty.compile import compile_uncertainty
+    from costmodel.uncertainty.memory import keep_freed_memory
     from costmodel.uncertainty.montecarlo import simulate
 
+    keep_freed_memory()  # as the CLI does at start
     sc = load_proposal(YOUTH_WORK)
     sc100 = load_proposal(YOUTH_WORK, Overrides(horizon_years=100))
     simulate(sc, 2000, 1)

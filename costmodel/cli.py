@@ -23,6 +23,7 @@ from . import __version__
 from .errors import AssumptionError, CostModelError, OutputError, UsageError
 from .formatting import money, plural
 from .uncertainty.limits import DEFAULT_DRAWS, DEFAULT_SEED, MAX_DRAWS
+from .uncertainty.memory import keep_freed_memory
 
 EXIT_OK, EXIT_INPUT, EXIT_INTERNAL = 0, 1, 2
 
@@ -759,6 +760,7 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None, err: Text
     """Entry point of the ``costmodel`` command. Returns the exit status (0 ok, 1 bad input, 2 internal)."""
     out = out or sys.stdout
     err = err or sys.stderr
+    keep_freed_memory()  # batched evaluation's temporaries reuse freed memory (no figure changes)
     parser = build_parser()
     try:
         with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):

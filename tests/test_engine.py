@@ -19,8 +19,8 @@ import pytest
 from costmodel.appraisal.chain import appraise
 from costmodel.appraisal.engine import (
     additionality_factor,
-    events_by_year,
     first_year_staying_nonnegative,
+    intake_convolution,
     persistence_profile,
 )
 from costmodel.inputs.loading import Overrides, load_proposal
@@ -116,9 +116,11 @@ def test_persistence_profile_by_hand():
 
 
 def test_events_convolution_by_hand():
+    """The engine's own convolution (``intake_convolution``, which replaced a separate ``events_by_year``
+    that only this test used): effects in year t from every earlier year's intake."""
     intake = np.array([[10.0, 10.0, 0.0]])
     profile = np.array([[0.5, 0.25, 0.0]])
-    np.testing.assert_allclose(events_by_year(intake, profile)[0], [5.0, 7.5, 2.5])
+    np.testing.assert_allclose(intake_convolution(profile, intake)[0], [5.0, 7.5, 2.5])
 
 
 def test_additionality_order_is_documented_product():

@@ -274,3 +274,21 @@ def test_workbook_npv_equals_engine_for_any_inputs(cohort, effect, lag, persiste
     out = cells[OUTPUTS]
     npv_row = next(r for (r, c), v in out.items() if c == 0 and v == "Net present value (NPV)")
     assert ev.value(OUTPUTS, npv_row, 4) == pytest.approx(result.npv, abs=PENNY)
+
+
+def test_plain_formula_preparation_matches_xlsxwriters_own(result):
+    """The shortcut past XlsxWriter's prefix substitutions stores exactly what XlsxWriter would, for every
+    formula of the workbook, and leaves formulas calling other functions (Excel 365 ones) to XlsxWriter."""
+    import xlsxwriter
+
+    from costmodel.export.excel import _plain_formulas
+
+    wb = xlsxwriter.Workbook(io.BytesIO(), {"in_memory": True})
+    reference, fast = wb.add_worksheet("a"), wb.add_worksheet("b")
+    _plain_formulas(fast)
+    formulas = [v for sheet in workbook_cells(result).values() for v in sheet.values() if isinstance(v, str) and v.startswith("=")]
+    assert len(formulas) > 100
+    for f in formulas + ["=FILTER(A1:A3,B1:B3)", "=SUM(A1)+XLOOKUP(1,A1:A3,B1:B3)", "=x.SORT(A1:A2)", '="a"&UNIQUE(A1:A2)']:
+        assert fast._prepare_formula(f) == reference._prepare_formula(f), f
+    assert "_xlfn." in fast._prepare_formula("=FILTER(A1:A3,B1:B3)")
+    wb.close()

@@ -2,7 +2,7 @@
 
 Layout, in the style of pvlib:
 
-* pure functions over arrays (:func:`persistence_profile`, :func:`events_by_year`,
+* pure functions over arrays (:func:`persistence_profile`,
   :func:`additionality_factor`, :func:`intake_convolution`, :func:`evaluate`, :func:`first_year_staying_nonnegative`);
 * :func:`compile_scenario` turns a resolved :class:`~costmodel.inputs.loading.Scenario` into a fixed
   :class:`Structure` and central :class:`Params` (all money already in price-base-year prices);
@@ -90,20 +90,6 @@ def persistence_profile(lag: F, persistence: F, drop_off: F, n_years: int) -> F:
     if n_years > LONG_HORIZON_YEARS:  # keep ** since by a running product: one multiply per year
         return np.where(active, np.cumprod(np.where(since > 0, keep, 1.0), axis=-1), 0.0)
     return np.where(active, keep ** np.maximum(since, 0.0), 0.0)
-
-
-def events_by_year(intake: F, profile: F) -> F:
-    """Convolve yearly intakes with the effect profile: effects in year t from all earlier intakes.
-
-    ``intake`` and ``profile`` have shape (*B, O, T); returns (*B, O, T) with
-    ``out[..., t] = sum_{s <= t} intake[..., s] * profile[..., t - s]``.
-    """
-    n = intake.shape[-1]
-    t = np.arange(n)
-    lagidx = t[:, None] - t[None, :]  # (T, T): t - s
-    lower = lagidx >= 0
-    toeplitz = np.where(lower, profile[..., np.clip(lagidx, 0, n - 1)], 0.0)  # (*B, O, T, T)
-    return (toeplitz @ intake[..., None])[..., 0]  # matmul: much faster than einsum over batch axes
 
 
 def additionality_factor(deadweight: F, displacement: F, attribution: F, optimism_bias: F) -> F:
@@ -414,6 +400,8 @@ def intake_convolution(profile: F, intake_mask: F) -> F:
         # out[t] = running[t - first + 1] - running[t - last] with running[k] = sum_{j<k} profile[j]
         # (0 before the first intake year, no subtraction before the last), one slice per distinct run
         running = np.cumsum(profile, axis=-1)  # running[k - 1]
+        if not first.any() and bool(np.all(last >= T - 1)):  # every outcome's intake runs all horizon
+            return running
         out = np.zeros((*batch, n_outcomes, T))
         for a, b in sorted(set(zip(first.tolist(), last.tolist(), strict=True))):  # intake runs (a few)
             o = np.flatnonzero((first == a) & (last == b))
@@ -659,7 +647,8 @@ class BatchMeasures:
     def cash_break_even_year(self) -> NDArray[np.int64]:
         """(*B,) first year from which cumulative cashable savings cover cumulative costs, and stay
         covering; -1 if not within the horizon (:attr:`dual_running`'s break-even, without the rest)"""
-        return first_year_staying_nonnegative(-np.cumsum(self.summary.costs - self.summary.cashable, axis=-1))
+        # cumsum(cashable - costs) is exactly -cumsum(costs - cashable) (IEEE rounding is symmetric)
+        return first_year_staying_nonnegative(np.cumsum(self.summary.cashable - self.summary.costs, axis=-1))
 
     @cached_property
     def dual_running(self) -> DualRunningArrays:

@@ -14,6 +14,7 @@ tighter than ``^``). Blank cells count as 0 in arithmetic, as in Excel.
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from collections.abc import Callable, Mapping
@@ -73,6 +74,7 @@ def col_index(letters: str) -> int:
     return n - 1
 
 
+@functools.lru_cache(maxsize=4096)
 def col_letters(index: int) -> str:
     """0 -> 'A', 26 -> 'AA'."""
     out = ""
@@ -152,14 +154,19 @@ def _compare(op: str, a: Any, b: Any) -> bool:
         x, y = _text(a).lower(), _text(b).lower()
     else:
         x, y = _num(a), _num(b)  # type: ignore[assignment]
-    return {
-        "=": x == y,
-        "<>": x != y,
-        "<": x < y,
-        ">": x > y,
-        "<=": x <= y,
-        ">=": x >= y,
-    }[op]
+    if op == "=":
+        return x == y
+    if op == "<>":
+        return x != y
+    if op == "<":
+        return x < y
+    if op == ">":
+        return x > y
+    if op == "<=":
+        return x <= y
+    if op == ">=":
+        return x >= y
+    raise KeyError(op)
 
 
 def _values(args: tuple[Any, ...]) -> list[Any]:
@@ -294,18 +301,72 @@ class Evaluator:
         return out
 
     def _ref(self, text: str, sheet: str) -> Any:
-        if "!" in text:
-            sheet_part, text = text.rsplit("!", 1)
-            sheet = sheet_part[1:-1].replace("''", "'") if sheet_part.startswith("'") else sheet_part
+        sheet, rows, cols, single = _parse_ref(text, sheet)
         if sheet not in self.cells:
             raise FormulaError(f"#REF!: no sheet {sheet!r}")
-        parts = text.split(":")
-        (c1, r1), (c2, r2) = (_CELL.fullmatch(parts[0]).groups(), _CELL.fullmatch(parts[-1]).groups())  # type: ignore[union-attr]
-        rows = range(int(r1) - 1, int(r2))
-        cols = range(col_index(c1), col_index(c2) + 1)
-        if len(parts) == 1:
-            return self.value(sheet, rows[0], cols[0])
-        return _Range([[self.value(sheet, r, c) for c in cols] for r in rows])
+        value = self.value
+        if single:
+            return value(sheet, rows[0], cols[0])
+        return _Range([[value(sheet, r, c) for c in cols] for r in rows])
+
+
+@functools.lru_cache(maxsize=65536)
+def _parse_ref(text: str, sheet: str) -> tuple[str, range, range, bool]:
+    """'Sheet!$A$1:B2' read on ``sheet`` -> (sheet, rows, cols, whether one cell), zero-based."""
+    if "!" in text:
+        sheet_part, text = text.rsplit("!", 1)
+        sheet = sheet_part[1:-1].replace("''", "'") if sheet_part.startswith("'") else sheet_part
+    parts = text.split(":")
+    (c1, r1), (c2, r2) = (_CELL.fullmatch(parts[0]).groups(), _CELL.fullmatch(parts[-1]).groups())  # type: ignore[union-attr]
+    rows = range(int(r1) - 1, int(r2))
+    cols = range(col_index(c1), col_index(c2) + 1)
+    return sheet, rows, cols, len(parts) == 1
+
+
+def _concat(_o: str, a: Any, b: Any) -> str:
+    return _text(a) + _text(b)
+
+
+def _add(o: str, a: Any, b: Any) -> float:
+    return _num(a) + _num(b) if o == "+" else _num(a) - _num(b)
+
+
+def _mul(o: str, a: Any, b: Any) -> Any:
+    if o == "*":
+        return _num(a) * _num(b)
+    d = _num(b)
+    if d == 0:
+        return _ErrorValue("#DIV/0!")
+    return _num(a) / d
+
+
+def _power(_o: str, a: Any, b: Any) -> float:
+    return _num(a) ** _num(b)
+
+
+_PRECEDENCE = {
+    "=": 1,
+    "<>": 1,
+    "<": 1,
+    ">": 1,
+    "<=": 1,
+    ">=": 1,
+    "&": 2,
+    "+": 3,
+    "-": 3,
+    "*": 4,
+    "/": 4,
+    "^": 5,
+}
+_BINARY: dict[str, Callable[[str, Any, Any], Any]] = {
+    **dict.fromkeys(("=", "<>", "<", ">", "<=", ">="), _compare),
+    "&": _concat,
+    "+": _add,
+    "-": _add,
+    "*": _mul,
+    "/": _mul,
+    "^": _power,
+}
 
 
 class _Parser:
@@ -322,37 +383,21 @@ class _Parser:
         self.pos += 1
         return tok
 
-    def _binary(self, ops: set[str], sub: Callable[[], Any], apply: Callable[[str, Any, Any], Any]) -> Any:
-        left = sub()
-        while (tok := self.peek()) is not None and tok[0] == "op" and tok[1] in ops:
+    def expr(self, min_precedence: int = 1) -> Any:
+        """Precedence climbing over the binary operators (all left-associative, as in Excel):
+        comparisons < ``&`` < ``+ -`` < ``* /`` < ``^``; the left operand is evaluated first."""
+        left = self.unary()
+        tokens = self.t
+        while self.pos < len(tokens):
+            kind, op = tokens[self.pos]
+            if kind != "op":
+                break
+            precedence = _PRECEDENCE.get(op)
+            if precedence is None or precedence < min_precedence:
+                break
             self.pos += 1
-            left = apply(tok[1], left, sub())
+            left = _BINARY[op](op, left, self.expr(precedence + 1))
         return left
-
-    def expr(self) -> Any:
-        return self._binary({"=", "<>", "<", ">", "<=", ">="}, self.concat, _compare)
-
-    def concat(self) -> Any:
-        return self._binary({"&"}, self.add, lambda _o, a, b: _text(a) + _text(b))
-
-    def add(self) -> Any:
-        return self._binary(
-            {"+", "-"}, self.mul, lambda o, a, b: _num(a) + _num(b) if o == "+" else _num(a) - _num(b)
-        )
-
-    def mul(self) -> Any:
-        def apply(o: str, a: Any, b: Any) -> float:
-            if o == "*":
-                return _num(a) * _num(b)
-            d = _num(b)
-            if d == 0:
-                return _ErrorValue("#DIV/0!")  # type: ignore[return-value]
-            return _num(a) / d
-
-        return self._binary({"*", "/"}, self.power, apply)
-
-    def power(self) -> Any:
-        return self._binary({"^"}, self.unary, lambda _o, a, b: _num(a) ** _num(b))
 
     def unary(self) -> Any:
         tok = self.peek()
@@ -398,3 +443,6 @@ def _if(cond: Any, yes: Any = True, no: Any = False) -> Any:
 
 
 _FUNCS["IF"] = _if
+
+FUNCTIONS = frozenset(_FUNCS)
+"""The names of the functions this module evaluates."""

@@ -64,7 +64,7 @@ GRADE_MEANINGS: dict[str, str] = {
 class StrictModel(BaseModel):
     """Base of every assumption model: unknown keys forbidden, strict types, no NaN/inf, frozen."""
 
-    model_config = ConfigDict(extra="forbid", strict=True, frozen=True, allow_inf_nan=False)
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True, allow_inf_nan=False, defer_build=True)
 
 
 def _reject_percent_strings(value: object) -> object:

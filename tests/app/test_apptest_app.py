@@ -197,3 +197,33 @@ def test_ten_year_test_page_shows_the_cash_view_and_the_deflator_vintage():
     assert set(frame["Line"]) >= {"prevention costs", "cashable savings", "net cash position", "cumulative net cash"}
     assert "Total public sector" in set(frame["Budget holder"])
     assert any("cash" in m.value and "undiscounted" in m.value for m in tab.markdown)
+
+
+def test_one_invalid_value_does_not_block_later_valid_edits():
+    """Issue 14 item 9: an effect above its range's high is held aside with its error; a later valid edit
+    (the horizon) is applied, and the figures are those of the file with that edit alone."""
+    from costmodel.appraisal.chain import appraise
+    from costmodel.formatting import money
+    from costmodel.inputs.editing import edited_scenario
+
+    at = start()
+    at.switch_page(EDIT).run()
+    before = npv(at)
+    at.session_state["ed-example:youth_work-1-0"] = {
+        "edited_rows": {2: {"Value": 0.9}},  # the effect, far above its high (0.21)
+        "added_rows": [],
+        "deleted_rows": [],
+    }
+    at.run()
+    assert errors(at) and npv(at) == before  # held aside, its error shown
+    at.number_input(key="ap-example:youth_work-appraisal.horizon_years").set_value(12).run()
+    assert not at.exception
+    path = ROOT / "assumptions" / "proposals" / "youth_work.yaml"
+    _, sc = edited_scenario(
+        path.name,
+        path.read_text(encoding="utf-8"),
+        {"appraisal.horizon_years": 12},
+        library_dir=str(path.parent),
+    )
+    assert npv(at) == money(appraise(sc).npv) != before  # the valid edit applied on its own
+    assert errors(at)  # the effect's error is still beside its field

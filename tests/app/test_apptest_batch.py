@@ -64,4 +64,7 @@ def test_a_table_that_does_not_fit_the_proposal_shows_its_located_problems():
     assert not at.exception, [e.value for e in at.exception]
     assert at.error[0].value.startswith("The area table has problems")
     text = " ".join(m.value for m in at.markdown)
-    assert "youth\\_justice\\_fte\\_2024.csv\\:1\\:7" in text and "is an input path, but not one of this proposal" in text
+    assert (
+        "youth\\_justice\\_fte\\_2024.csv\\:1\\:7" in text
+        and "is an input path, but not one of this proposal" in text
+    )
