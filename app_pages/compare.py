@@ -8,13 +8,14 @@ import streamlit as st
 from app_pages.common import draft_outcome, drafts, examples, open_example, open_template
 from costmodel.formatting import money, ratio
 from costmodel.present import markup
-from costmodel.present.compare import compare_rows
+from costmodel.present.compare import align, compare_rows
 from costmodel.present.csv_safety import frame_csv
 
 st.title("Compare proposals")
 st.caption(
-    "Each column is one proposal with its own appraisal settings; money is present value in each "
-    "proposal's price base. Edited proposals are compared with their last valid edits."
+    "Each column is one proposal; every proposal is moved to one price base (the latest) and one "
+    "discount year (the earliest) where it can be, and the page says so. Edited proposals are compared "
+    "with their last valid edits."
 )
 
 # every shipped example and the template are available without having been opened
@@ -43,6 +44,9 @@ if len(chosen) < 2:
     st.stop()
 results = [draft_outcome(available[k]).result for k in chosen]
 results = [r for r in results if r is not None]
+results, alignment = align(results)
+for note in alignment:
+    (st.warning if note.startswith("Warning") else st.info)(note)
 header, rows = compare_rows(results)
 names = [label(k) for k in chosen]
 

@@ -37,8 +37,15 @@ s = result.structure
 st.title(markup.literal(p.title))
 st.caption(
     f"{'New spending' if p.kind == 'new_spending' else 'A cut'} · {markup.literal(p.area)} · "
-    f"{fy_span(result.years[0], result.years[-1])} · {fy_label(s.price_base_year)} prices · "
-    f"{markup.literal(sc.schedule.label)} · file {markup.code(d.name)} · inputs_sha256 `{sc.inputs_sha256[:16]}…`"
+    f"{fy_span(result.years[0], result.years[-1])} · real, {fy_label(s.price_base_year)} prices · "
+    f"{markup.literal(sc.schedule.label)}"
+    + (
+        f", discounted to {fy_label(p.appraisal.discount_origin)}"
+        if p.appraisal.discount_origin != result.years[0]
+        else ""
+    )
+    + f" · deflator: {markup.literal(sc.deflator.describe())} · file {markup.code(d.name)} · "
+    f"inputs_sha256 `{sc.inputs_sha256[:16]}…`"
 )
 show_invalid_edit_banner(d)
 
@@ -81,6 +88,24 @@ else:
     metric(cols[2], "PV prevention costs", "pv_costs")
     metric(cols[3], "PV savings", "pv_savings")
 metric(cols[4], "IRR", "irr")
+cols = st.columns(5)
+if m["committed"].value is not None:
+    metric(cols[0], "Committed beyond the horizon", "committed")
+if result.cash is not None:
+    metric(cols[1], "Peak dual running, cash", "peak_funding_cash")
+    cols[2].metric(
+        "Net cash over the horizon",
+        money(float(result.cash.net.sum()), signed=True),
+        help="Cashable savings minus prevention costs, cash (nominal), undiscounted, whole public sector.",
+    )
+if result.financing is not None:
+    f = result.financing
+    cols[3].metric(
+        "Invest-to-save loan, cash",
+        money(f.principal),
+        help=f"{markup.literal(f.fund)}: {f.interest_rate:.2%} nominal over {f.term_years} years, "
+        f"repayment {money(f.annual_repayment)} a year.",
+    )
 show_quotable_headline(result)
 for note in result.notes:
     st.info(markup.inline(note), icon=":material/info:")
@@ -114,8 +139,9 @@ def table_tab(r: TenYearTest) -> None:
     from costmodel.present.tables import ten_year_table
 
     st.markdown(
-        f"**Ten Year Test table**: net position (savings − costs) by budget holder and year, "
-        f"£, {fy_label(r.structure.price_base_year)} prices, undiscounted by year; the present values (NPV, firm-budget years, years beyond) come first."
+        f"**{'Ten Year Test' if r.structure.n_years == 10 else f'{r.structure.n_years}-year appraisal'} table**: "
+        "net position (savings − costs) by budget holder and year, "
+        f"£ real, {fy_label(r.structure.price_base_year)} prices, undiscounted by year; the present values (NPV, firm-budget years, years beyond) come first."
     )
     frame = ten_year_table(r)
     totals = ["NPV", "PV firm-budget years", "PV years beyond"]
@@ -145,11 +171,43 @@ def table_tab(r: TenYearTest) -> None:
     )
 
 
+def cash_tab(r: TenYearTest) -> None:
+    from costmodel.present.tables import cash_table
+
+    st.markdown(
+        "**Cash view (medium-term financial table)**: by budget holder and year, £ **cash** (nominal), "
+        "undiscounted. Cash = real × deflator ratio. Non-cashable savings free capacity and are not "
+        "counted as cash. The appraisal and its verdict stay real and discounted."
+    )
+    st.caption(f"Deflator: {markup.literal(r.scenario.deflator.describe())}")
+    frame = cash_table(r)
+    st.dataframe(
+        frame,
+        width="stretch",
+        hide_index=True,
+        column_config={
+            c: st.column_config.NumberColumn(c, format="%,.0f")
+            for c in frame.columns
+            if c not in ("Budget holder", "Line")
+        },
+    )
+    st.download_button(
+        "Cash table (CSV)",
+        frame_csv(frame),
+        file_name=f"{r.scenario.proposal.id}-cash-table.csv",
+        mime="text/csv",
+        on_click="ignore",
+        icon=":material/download:",
+    )
+
+
 def conventions_tab(r: TenYearTest) -> None:
     from costmodel.present.report import CONVENTIONS
 
     st.markdown("\n".join(f"- {v}" for v in CONVENTIONS.values()))
-    st.markdown(f"- Deflator: {r.scenario.deflator.label} ({r.scenario.deflator.vintage}).")
+    st.markdown(
+        f"- Deflator: {markup.literal(r.scenario.deflator.label)} ({markup.literal(r.scenario.deflator.describe())})."
+    )
 
 
 # Results tabs: later results (pooling, uncertainty...) add an entry here.
@@ -158,6 +216,7 @@ RESULT_TABS: list[tuple[str, Callable[[TenYearTest], None]]] = [
     ("Pooling", pooling_tab),
     ("Ten Year Test table", table_tab),
     ("Uncertainty", uncertainty_tab),
+    ("Cash view", cash_tab),
     ("Conventions", conventions_tab),
     (
         "Downloads",

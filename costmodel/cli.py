@@ -172,7 +172,12 @@ def _appraise(args: argparse.Namespace):
 
     scenario = load_proposal(args.file, _overrides(args))
     protect(scenario.library_path)
-    return appraise(scenario)
+    return appraise(scenario, count_committed=_count_committed(args))
+
+
+def _count_committed(args: argparse.Namespace) -> bool | None:
+    """``--count-committed`` counts the savings committed beyond the horizon (else the file decides)."""
+    return True if getattr(args, "count_committed", False) else None
 
 
 def _count(n: int, noun: str) -> str:
@@ -204,9 +209,10 @@ def cmd_validate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             else:
                 sc = scenario_from_parsed(parsed)
                 p = sc.proposal
+                savings = f"{_count(len(p.savings), 'savings line')}, " if p.savings else ""
                 out.write(
                     f"{path}: ok ({p.kind.replace('_', ' ')} '{p.id}': {_count(len(p.prevention_costs), 'cost line')}, "
-                    f"{_count(len(p.outcomes), 'outcome')}, {_count(len(sc.sources), 'source')})\n"
+                    f"{_count(len(p.outcomes), 'outcome')}, {savings}{_count(len(p.sources), 'source')} of its own)\n"
                 )
         except CostModelError as exc:
             err.write(f"{_message(exc)}\n")
@@ -215,12 +221,22 @@ def cmd_validate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
 
 def cmd_run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    from .present.report import render_csv, render_table, to_json
+    from .present.report import render_cash_table, render_csv, render_table, to_json
 
     result = _appraise(args)
+    view = getattr(args, "view", "real")
+    if view != "real" and args.format != "table":
+        raise UsageError(
+            "--view chooses a table: JSON and CSV always carry both the real and the cash figures"
+        )
+    if args.format == "table" and view == "cash":
+        write_output(render_cash_table(result), args.output, out)
+        return EXIT_OK
     render: Callable[..., str] = {"table": render_table, "json": to_json, "csv": render_csv}[args.format]
     solve = getattr(args, "solve", None)
     text = render(result) if solve is None or args.format == "csv" else render(result, solve)
+    if args.format == "table" and view == "both":
+        text += "\n" + render_cash_table(result)
     write_output(text, args.output, out)
     return EXIT_OK
 
@@ -259,17 +275,22 @@ def sc_title(result) -> str:
 def cmd_compare(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from .appraisal.chain import appraise
     from .inputs.loading import load_proposal
-    from .present.compare import compare_json, compare_table
+    from .present.compare import align, compare_json, compare_table
 
     ov = _overrides(args)
     scenarios = [load_proposal(f, ov) for f in args.files]
     protect(*(sc.library_path for sc in scenarios))
-    results = [appraise(sc) for sc in scenarios]
-    text = (
-        compare_json(results)
-        if args.format == "json"
-        else compare_table(results, csv_format=args.format == "csv")
-    )
+    results = [appraise(sc, count_committed=_count_committed(args)) for sc in scenarios]
+    results, notes = align(results)
+    if args.format == "json":
+        text = compare_json(results, notes)
+    else:
+        text = compare_table(results, csv_format=args.format == "csv")
+        if args.format == "table":
+            text += "".join(f"{n}\n" for n in notes)
+        else:
+            for n in notes:
+                err.write(f"{n}\n")
     write_output(text, args.output, out)
     return EXIT_OK
 
@@ -668,6 +689,11 @@ def _add_overrides(p: argparse.ArgumentParser) -> None:
         metavar="SCHEDULE|RATE",
         help="green_book_standard, green_book_health, green_book_lower_rate, or a constant rate such as 0.03",
     )
+    g.add_argument(
+        "--count-committed",
+        action="store_true",
+        help="count the savings committed beyond the horizon in the verdict (the file's setting otherwise)",
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -683,6 +709,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = _command(sub, "run", "appraise one proposal: the Ten Year Test by budget holder and year", cmd_run)
     p.add_argument("--format", choices=["table", "json", "csv"], default="table")
+    p.add_argument(
+        "--view",
+        choices=["real", "cash", "both"],
+        default="real",
+        help="table view: real (discounted appraisal, default), cash (nominal medium-term table) or both",
+    )
     _add_output(p)
     _add_overrides(p)
     p.add_argument(

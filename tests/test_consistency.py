@@ -43,7 +43,9 @@ def example(request, tmp_path_factory):
 
 def test_csv_flows_discount_to_the_json_npv(example):
     path, npv, _, _ = example
-    rows = list(csv.reader(io.StringIO(cli("run", path, "--format", "csv"))))
+    text = cli("run", path, "--format", "csv")
+    assert text.startswith("# ") and "deflator: HM Treasury GDP deflators; March 2026" in text.splitlines()[0]
+    rows = [r for r in csv.reader(io.StringIO(text)) if not r[0].startswith("#")]
     header = rows[0]
     years = [i for i, h in enumerate(header) if h[:4].isdigit()]
     factors = next(r for r in rows if r[2] == "discount_factor")
@@ -129,8 +131,14 @@ def test_csv_present_values_are_the_engines_to_the_last_digit(path: Path) -> Non
     from costmodel.present.report import render_csv
 
     r = appraise(load_proposal(path))
-    rows = list(csv.DictReader(io.StringIO(render_csv(r))))
-    pv = {(row["agency_id"], row["measure"]): float(row["present_value"]) for row in rows if row["agency_id"]}
+    # the CSV opens with a '#' comment line (prices and deflator vintage); cash_* rows are undiscounted
+    lines = [ln for ln in render_csv(r).splitlines(keepends=True) if not ln.startswith("#")]
+    rows = list(csv.DictReader(io.StringIO("".join(lines))))
+    pv = {
+        (row["agency_id"], row["measure"]): float(row["present_value"])
+        for row in rows
+        if row["agency_id"] and not row["measure"].startswith("cash_")
+    }
     assert pv[("total", "net")] == r.npv
     assert pv[("total", "costs")] == r.pv_costs
     assert pv[("total", "savings")] == r.pv_savings

@@ -96,12 +96,21 @@ def test_batch_axis_broadcasts():
     assert df[1, 3] == pytest.approx(1.015**-3)
 
 
-def test_price_conversion_ucd_cr4_example():
-    # unit-costs.md §7b: GMCA chain gives 08/09 -> 24/25 x 1.540; CR4.0 £3,152 x 1.1484 = £3,620 at 15/16
-    index = {s.id: s for s in load_reference().deflators}["hmt_gdp_deflator"].index
-    assert price_conversion_factor(index, 2008, 2024) == pytest.approx(1.540, abs=5e-4)
-    assert 3152 * price_conversion_factor(index, 2008, 2015) == pytest.approx(3620, abs=1)
-    assert price_conversion_factor(index, 2015, 2024) == pytest.approx(1.3407, abs=1e-4)
+def test_price_conversion_march_2026_vintage():
+    # Issue 11: one vintage (HMT March 2026), no splice with the March 2015 growth rates, so the GMCA
+    # UCD's own uprating (CR4.0 £3,152 x 1.1484, a March 2015 chain) is no longer reproduced: the
+    # check is now against the release itself. 2020-21 = 85.10 in a second, independent extraction.
+    dfl = {s.id: s for s in load_reference().deflators}["hmt_gdp_deflator"]
+    index = dfl.index
+    assert index[2024] == 100.0  # 2024-25 = 100
+    assert index[2020] == pytest.approx(85.10, abs=0.005)
+    assert 100 / index[2020] == pytest.approx(1.1751, abs=5e-5)
+    assert price_conversion_factor(index, 2008, 2024) == pytest.approx(100 / 66.8397)
+    assert dfl.forecast_years() == (2025, 2030)  # OBR forecasts, Spring Statement 3 March 2026
+    ext = dfl.extended()
+    # beyond 2030-31 the stated 2.0% a year long-run assumption
+    assert ext.index[2031] == pytest.approx(113.6416 * 1.02)
+    assert ext.index[2040] == pytest.approx(113.6416 * 1.02**10)
 
 
 @given(

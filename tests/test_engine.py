@@ -74,7 +74,7 @@ def test_dual_running(hand):
 
 
 def test_verdict_names_who_loses(hand):
-    assert hand.verdict.startswith("Fails the Ten Year Test")
+    assert hand.verdict.startswith("Fails the 4-year appraisal")  # issue 11: only ten years is the Ten Year Test
     assert "Worse off: Council (−£3,802)" in hand.verdict
     assert "Better off: Police (+£893) and NHS (+£595)" in hand.verdict
 
@@ -100,13 +100,13 @@ def test_horizon_override_and_constant_discount_rate():
 
 
 def test_price_conversion_applies_deflator(tmp_path):
-    # The same incident cost written in 2008-09 prices is uprated by 100 / 64.9523 (HMT deflator)
+    # The same incident cost written in 2008-09 prices is uprated by 100 / 66.8397 (HMT deflator, March 2026)
     text = HAND.read_text().replace(
         "    price_year: 2024\n    source: test_source\n    total: 100",
         "    price_year: 2008\n    source: test_source\n    total: 100",
     )
     r = appraise(load_proposal(tmp_path / "p.yaml", text=text))
-    np.testing.assert_allclose(r.flows.savings[:, 1], np.array([0, 240, 360, 360]) * 100 / 64.9523)
+    np.testing.assert_allclose(r.flows.savings[:, 1], np.array([0, 240, 360, 360]) * 100 / 66.8397)
 
 
 def test_persistence_profile_by_hand():
@@ -164,7 +164,8 @@ def test_financing_repayment_uses_pmt_and_nper(tmp_path):
     r = appraise(load_proposal(tmp_path / "p.yaml", text=text))
     f = r.financing
     assert f is not None
-    principal = r.dual_running.peak_funding_requirement
+    assert r.cash is not None
+    principal = r.cash.dual_running.peak_funding_requirement  # issue 11: the loan is in cash (nominal rate)
     # level repayment by hand: P r / (1 - (1+r)^-n)
     assert f.annual_repayment == pytest.approx(principal * 0.02 / (1 - 1.02**-5))
     if f.years_to_repay is not None:

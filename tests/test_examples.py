@@ -19,9 +19,10 @@ LIBRARY = ASSUMPTIONS / "unit_costs.yaml"
 PROPOSALS = sorted((ASSUMPTIONS / "proposals").glob("*.yaml"))
 SCHEMA_LINE = "# yaml-language-server: $schema="
 
-# HMT GDP deflator, financial years, 2024-25 = 100 (December 2025 release, back-cast with the March 2015
-# vintage before 2015-16), as published in the reference table.
-DEFLATOR = {2002: 55.3966, 2006: 61.5606, 2008: 64.9523, 2010: 68.4756, 2021: 85.3140, 2024: 100.0}
+# HMT GDP deflator, financial years, 2024-25 = 100 (March 2026 release: outturn to 2024-25, OBR forecast
+# for 2026-27), as published in the reference table. The examples are in 2026-27 prices (issue 11).
+DEFLATOR = {2002: 56.6000, 2006: 63.2017, 2008: 66.8397, 2010: 68.8561, 2021: 85.3036, 2024: 100.0, 2026: 105.3095}
+BASE = 2026
 
 
 def _quantities(data: Any, loc: tuple[Any, ...] = ()):
@@ -116,36 +117,36 @@ def _outcome_unit_costs(path: Path, outcome_id: str) -> dict[str, float]:
 
 def test_big_local_criminal_damage_unit_cost_uprated_by_hand():
     # UCD CR8.12: £152 fiscal per incident in 2010-11 prices, police £91 of it.
-    # To 2024-25 prices: x 100 / 68.4756.
-    k = DEFLATOR[2024] / DEFLATOR[2010]
-    assert k == pytest.approx(1.46037, abs=1e-5)
+    # To 2026-27 prices: x 105.3095 / 68.8561.
+    k = DEFLATOR[BASE] / DEFLATOR[2010]
+    assert k == pytest.approx(1.52941, abs=1e-5)
     by_agency = _outcome_unit_costs(
         ASSUMPTIONS / "proposals" / "big_local_neighbourhood.yaml", "criminal_damage"
     )
-    assert sum(by_agency.values()) == pytest.approx(221.98, abs=0.01)  # 152 x 1.46037
-    assert by_agency["police"] == pytest.approx(132.89, abs=0.01)  # 91 x 1.46037
-    assert by_agency["prisons_probation"] == pytest.approx(16.06, abs=0.01)  # 11 x 1.46037
+    assert sum(by_agency.values()) == pytest.approx(232.47, abs=0.01)  # 152 x 1.52941
+    assert by_agency["police"] == pytest.approx(139.18, abs=0.01)  # 91 x 1.52941
+    assert by_agency["prisons_probation"] == pytest.approx(16.82, abs=0.01)  # 11 x 1.52941
 
 
 def test_big_local_asb_mix_uprated_by_hand():
     # 0.25 x CR1.0 (£500: police £250 + council £250) + 0.75 x CR1.1 (£35, police), 2002-03 prices.
-    k = 100 / 55.3966  # = 1.80517
+    k = 105.3095 / 56.6000  # = 1.86059
     by_agency = _outcome_unit_costs(
         ASSUMPTIONS / "proposals" / "big_local_neighbourhood.yaml", "asb_incidents"
     )
-    assert by_agency["council_housing"] == pytest.approx(0.25 * 250 * k, abs=0.01)  # £112.82
-    assert by_agency["police"] == pytest.approx((0.25 * 250 + 0.75 * 35) * k, abs=0.01)  # £160.21
+    assert by_agency["council_housing"] == pytest.approx(0.25 * 250 * k, abs=0.01)  # £116.29
+    assert by_agency["police"] == pytest.approx((0.25 * 250 + 0.75 * 35) * k, abs=0.01)  # £165.13
 
 
 def test_big_local_year_two_saving_by_hand():
-    # Year 2 (the first year after the two-year lag) saving, all three outcomes, in 2024-25 prices:
+    # Year 2 (the first year after the two-year lag) saving, all three outcomes, in 2026-27 prices:
     # events = residents x baseline x effect x (1-0.05)(1-0.3)(1-0.2) = ... x 0.532
     from costmodel import appraise
 
     adj = 0.95 * 0.7 * 0.8
-    asb = 7000 * 0.033 * 0.10 * adj * ((0.25 * 500 + 0.75 * 35) * 100 / 55.3966)
-    damage = 7000 * 0.012 * 0.10 * adj * (152 * 100 / 68.4756)
-    other = 7000 * 0.10 * 0.02 * adj * (608 * 100 / 68.4756)  # the bearers add to £608 (total £609)
+    asb = 7000 * 0.033 * 0.10 * adj * ((0.25 * 500 + 0.75 * 35) * 105.3095 / 56.6000)
+    damage = 7000 * 0.012 * 0.10 * adj * (152 * 105.3095 / 68.8561)
+    other = 7000 * 0.10 * 0.02 * adj * (608 * 105.3095 / 68.8561)  # the bearers add to £608 (total £609)
     result = appraise(load_proposal(ASSUMPTIONS / "proposals" / "big_local_neighbourhood.yaml"))
     assert float(result.flows.savings[2].sum()) == pytest.approx(asb + damage + other, rel=1e-9)
     assert float(result.flows.savings[1].sum()) == 0.0  # nothing before the lag ends
@@ -156,25 +157,25 @@ def test_big_local_year_two_saving_by_hand():
 def test_youth_service_cut_offender_unit_cost_uprated_by_hand():
     # Arrest CR7.0 £593 (2006-07: police £342, legal aid £245, YOS £6) + 0.5 court event CR6.4 £2,645
     # + 40 YOT hours CR4.3 £29 + 0.15 custody month CR6.10 £4,898 (all 2008-09) + NHS £112 (2010-11).
-    k06 = DEFLATOR[2024] / DEFLATOR[2006]  # 1.62442
-    k08 = DEFLATOR[2024] / DEFLATOR[2008]  # 1.53959
-    k10 = DEFLATOR[2024] / DEFLATOR[2010]  # 1.46037
+    k06 = DEFLATOR[BASE] / DEFLATOR[2006]  # 1.66624
+    k08 = DEFLATOR[BASE] / DEFLATOR[2008]  # 1.57555
+    k10 = DEFLATOR[BASE] / DEFLATOR[2010]  # 1.52941
     by_agency = _outcome_unit_costs(ASSUMPTIONS / "proposals" / "youth_service_cut.yaml", "youth_offending")
-    assert by_agency["police"] == pytest.approx(342 * k06, abs=0.01)  # £555.55
-    assert by_agency["youth_custody"] == pytest.approx(0.15 * 4898 * k08, abs=0.01)  # £1,131.13
-    assert by_agency["nhs"] == pytest.approx(112 * k10, abs=0.01)  # £163.56
+    assert by_agency["police"] == pytest.approx(342 * k06, abs=0.01)  # £569.86
+    assert by_agency["youth_custody"] == pytest.approx(0.15 * 4898 * k08, abs=0.01)  # £1,157.56
+    assert by_agency["nhs"] == pytest.approx(112 * k10, abs=0.01)  # £171.29
     total = 593 * k06 + (0.5 * 2645 + 40 * 29 + 0.15 * 4898) * k08 + 112 * k10
     assert sum(by_agency.values()) == pytest.approx(total, abs=0.01)
-    assert round(total) == 6080
+    assert round(total) == 6228
 
 
 def test_youth_service_cut_budget_released_by_hand():
-    # £1.35m a year in 2021-22 prices = £1,582,390 a year in 2024-25 prices (x 100 / 85.3140).
+    # £1.35m a year in 2021-22 prices = £1,666,610 a year in 2026-27 prices (x 105.3095 / 85.3036).
     from costmodel import appraise
 
     result = appraise(load_proposal(ASSUMPTIONS / "proposals" / "youth_service_cut.yaml"))
-    released = 1_350_000 * DEFLATOR[2024] / DEFLATOR[2021]
-    assert round(released) == 1_582_390
+    released = 1_350_000 * DEFLATOR[BASE] / DEFLATOR[2021]
+    assert round(released) == 1_666_610
     # a cut: the youth service's "cost" is negative (money released) in every year
     youth = result.structure.agency_ids.index("council_youth_service")
     assert np.allclose(result.flows.costs[:, youth], -released)

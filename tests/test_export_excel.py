@@ -58,7 +58,7 @@ def as_cells(wb) -> dict:
 
 def test_sheets_in_fast_order(books):
     values, _ = books
-    assert values.sheetnames == [INPUTS, CALC, OUTPUTS, PROVENANCE]
+    assert values.sheetnames == [INPUTS, CALC, OUTPUTS, "Cash", PROVENANCE]  # issue 11: the cash view
 
 
 def test_cached_npv_equals_engine_to_the_penny(books, result):
@@ -131,16 +131,16 @@ def test_present_values_and_flows_are_formulas_not_numbers(books, result):
             for t in range(10):
                 v = cf.cell(r, 8 + t).value
                 assert isinstance(v, str) and "SUMIF(" in v, v
-    # every Calculations cell on the timeline (except DF_0 and the year-0 index) is a formula
+    # every Calculations cell on the timeline (except the year-0 index) is a formula; DF_0 too, since
+    # issue 11 (it is (1 + r)^-(first year - discount year), 1 when they are the same year)
     numbers = [
         (c.row, c.column)
         for row in cf.iter_rows(min_row=5, min_col=8)
         for c in row
         if isinstance(c.value, (int, float))
     ]
-    assert sorted(numbers) == sorted(
-        [(find_row(cf, "Appraisal year (0 = first year, undiscounted)"), 8), (df, 8)]
-    )
+    assert sorted(numbers) == sorted([(find_row(cf, "Appraisal year (0 = first year, undiscounted)"), 8)])
+    assert cf.cell(df, 8).value.startswith("=(1+")
     # and no hard-coded money in any formula: only small integers (0, 1, 2) and -1 appear as literals
     for row in cf.iter_rows():
         for c in row:

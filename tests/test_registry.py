@@ -79,7 +79,7 @@ def test_edits_are_checked_against_the_registry_and_name_the_field():
     assert "--" not in str(info.value)  # the library never names a command-line flag
     with pytest.raises(UsageError, match="appraisal.firm_budget_years must be between 0 and 8 years"):
         edit_proposal(p, {"appraisal.horizon_years": 8, "appraisal.firm_budget_years": 9})
-    with pytest.raises(UsageError, match="outcomes.first_time_entrants.effect must be between 0 and 1"):
+    with pytest.raises(UsageError, match="outcomes.first_time_entrants.effect must be between -1 and 1"):
         edit_proposal(p, {"outcomes.first_time_entrants.effect": 35})
     edited = edit_proposal(p, {"outcomes.first_time_entrants.effect": 0.2, "appraisal.discount_rate": 0.0})
     assert edited.outcomes[0].effect.value == 0.2 and edited.appraisal.discount_rate == 0.0

@@ -35,7 +35,7 @@ from costmodel.uncertainty.sensitivity import (
 
 from .conftest import YOUTH_WORK
 
-CUPI_2007 = 100.0 / 63.3619  # 2007-08 -> 2024-25 prices (HMT GDP deflator, reference.yaml)
+CUPI_2007 = 105.3095 / 64.4380  # 2007-08 -> 2026-27 prices (HMT GDP deflator, March 2026, reference.yaml)
 ANNUITY_0_9 = sum(1 / 1.035**t for t in range(10))  # Σ DF, years 0-9 at 3.5% = 8.6076...
 
 
@@ -286,7 +286,7 @@ def test_optimism_bias_by_grade_by_hand(youth):
     eff = optimism_effect(youth)
     # shipped table: detached team (source grade B) +10%, set-up (assumption) +40%; every benefit
     # line has an assumed cohort, so the weakest grade is 'assumption': benefits -40%
-    pv_setup = 20000.0
+    pv_setup = 20000.0 * 105.3095 / 100.0  # £20,000 in 2024-25 prices, year 0, in 2026-27 prices
     pv_team = det.pv_costs - pv_setup
     expected = 0.6 * det.pv_savings - (1.1 * pv_team + 1.4 * pv_setup)
     assert eff.npv_without == det.npv
@@ -299,7 +299,7 @@ def test_optimism_bias_by_grade_for_the_shipped_grades(youth):
     # the shipped table takes grade-U costs up 25%
     det = appraise(youth)
     eff = optimism_effect(youth)
-    pv_setup = 20000.0
+    pv_setup = 20000.0 * 105.3095 / 100.0  # £20,000 in 2024-25 prices, year 0, in 2026-27 prices (issue 11)
     pv_team = det.pv_costs - pv_setup
     expected = 0.6 * det.pv_savings - (1.25 * pv_team + 1.4 * pv_setup)
     assert eff.npv_with == pytest.approx(expected, abs=0.01)
@@ -312,7 +312,7 @@ def test_capital_optimism_bias_uses_green_book_table(youth):
     sc = _edit(_team_source_graded(youth, "B"), capital)
     det = appraise(sc)
     eff = optimism_effect(sc, capital_category="non_standard_buildings")
-    pv_setup = 20000.0
+    pv_setup = 20000.0 * 105.3095 / 100.0  # £20,000 in 2024-25 prices, year 0, in 2026-27 prices
     pv_team = det.pv_costs - pv_setup
     expected = 0.6 * det.pv_savings - (1.1 * pv_team + 1.51 * pv_setup)
     assert eff.npv_with == pytest.approx(expected, abs=0.01)

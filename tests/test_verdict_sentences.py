@@ -24,7 +24,7 @@ def test_verdict_when_nothing_is_spent_or_saved(tmp_path):
         tmp_path, {"value: 1000, unit: GBP_per_year": "value: 0, unit: GBP_per_year", **NO_OUTCOMES}
     )
     assert text.startswith(
-        "Passes the Ten Year Test: over 4 years (2025-26 to 2028-29) the proposal saves the public purse "
+        "Passes the 4-year appraisal: over 4 years (2025-26 to 2028-29) the proposal saves the public purse "
         "as much as it costs (net present value £0, 2024-25 prices)."
     )
     assert "£0 more than" not in text
@@ -35,7 +35,7 @@ def test_verdict_for_a_cut_that_shunts_no_demand(tmp_path):
     # £1,000 a year cut for four years, nothing shunted: 1000 × (1 + 1/1.035 + 1/1.035² + 1/1.035³) = £3,802
     text = verdict(tmp_path, {"kind: new_spending": "kind: cut", **NO_OUTCOMES})
     assert text.startswith(
-        "Passes the Ten Year Test: the cut saves Council £3,802 and, with no extra demand shunted elsewhere, "
+        "Passes the 4-year appraisal: the cut saves Council £3,802 and, with no extra demand shunted elsewhere, "
         "saves the public purse £3,802 over 4 years"
     )
     assert "(£0)" not in text
@@ -49,7 +49,7 @@ def test_verdict_for_a_cut_that_releases_nothing(tmp_path):
             "value: 1000, unit: GBP_per_year": "value: 0, unit: GBP_per_year",
         },
     )
-    assert text.startswith("Fails the Ten Year Test: the cut releases no money but costs the public purse £")
+    assert text.startswith("Fails the 4-year appraisal: the cut releases no money but costs the public purse £")
     assert "£0 but" not in text and "the cut budget" not in text
 
 

@@ -35,7 +35,7 @@ def test_one_year_horizon_reads_in_the_singular(tmp_path):
     assert "firm-budget years (year 0)" in out
     assert "years 1-0" not in out and "(years 0-0)" not in out
     assert "1 years" not in out
-    assert "Dual running lasts                1 year " in out  # £1,000 in year 0, no cashable savings
+    assert "Dual running lasts                 1 year " in out  # £1,000 in year 0, no cashable savings
 
 
 def test_firm_years_equal_to_the_horizon_leave_no_empty_span():

@@ -23,9 +23,14 @@ if TYPE_CHECKING:
     from ..inputs.loading import Scenario
 
 
-def appraise(scenario: Scenario) -> TenYearTest:
-    """Apply the Ten Year Test to a resolved scenario (central values): figures, then the verdict."""
+def appraise(scenario: Scenario, *, count_committed: bool | None = None) -> TenYearTest:
+    """Apply the Ten Year Test to a resolved scenario (central values): figures, then the verdict.
+
+    ``count_committed`` (default: the file's ``appraisal.count_committed``) makes the verdict count the
+    savings committed beyond the horizon.
+    """
     structure, params = compile_scenario(scenario)
     flows = evaluate(structure, params)
-    figures = summarise(scenario, structure, params, flows)
+    counting = scenario.proposal.appraisal.count_committed if count_committed is None else count_committed
+    figures = summarise(scenario, structure, params, flows, count_committed=counting)
     return replace(figures, verdict=verdict_text(figures))

@@ -43,20 +43,49 @@ def rates_by_year(bands: Sequence[tuple[int, float]], n_years: int) -> NDArray[n
     return values[np.clip(idx, 0, len(values) - 1)]
 
 
-def discount_factors(rates: ArrayLike) -> NDArray[np.float64]:
+def discount_factors(rates: ArrayLike, offset: int = 0) -> NDArray[np.float64]:
     """Cumulative-product discount factors from per-year rates. [fraction]
 
     ``rates`` has shape (..., n_years); ``rates[..., 0]`` is ignored (DF_0 = 1). Broadcasts over any
     leading axes (e.g. Monte Carlo draws).
 
+    ``offset`` [years] is how many years the first appraisal year falls after the discount year (the
+    "current year" the schedule counts from; negative if it falls before). Year t is then
+    ``t + offset`` years from the discount year: DF_t = (1 + r_0) ** -offset × prod_{k=1..t} 1/(1 + r_k),
+    exact while the offset stays inside the first band (``rates`` from :func:`appraisal_rates`).
+
     >>> discount_factors([0.035] * 3).round(6).tolist()
     [1.0, 0.966184, 0.933511]
+    >>> discount_factors([0.035] * 2, offset=2).round(6).tolist()
+    [0.933511, 0.901943]
     """
     r = np.asarray(rates, dtype=np.float64)
     growth = 1.0 + r[..., 1:]
     df = np.ones(r.shape, dtype=np.float64)
     df[..., 1:] = 1.0 / np.cumprod(growth, axis=-1)
+    if offset:
+        df = df * (1.0 + r[..., :1]) ** (-float(offset))
     return df
+
+
+def appraisal_rates(bands: Sequence[tuple[int, float]], n_years: int, offset: int = 0) -> NDArray[np.float64]:
+    """Rates for appraisal years 0..n_years-1 when year 0 is ``offset`` years after the discount year:
+    year t takes the band of year ``max(t + offset, 0)`` counted from the discount year. [fraction]"""
+    full = rates_by_year(bands, n_years + max(offset, 0))
+    years = np.maximum(np.arange(n_years) + offset, 0)
+    return full[np.minimum(years, full.size - 1)]
+
+
+def nominal_to_real(index: dict[int, float], years: ArrayLike, base: int) -> NDArray[np.float64]:
+    """Multipliers converting cash (nominal) amounts of each financial year to ``base`` prices. [ratio]
+
+    Green Book 2022 Table 1: real = nominal × D[base] / D[year].
+
+    >>> nominal_to_real({2024: 100.0, 2025: 102.0}, [2024, 2025], 2024).round(4).tolist()
+    [1.0, 0.9804]
+    """
+    y = np.asarray(years, dtype=np.int64)
+    return np.array([index[base] / index[int(k)] for k in y.ravel()], dtype=np.float64).reshape(y.shape)
 
 
 def schedule_factors(bands: Sequence[tuple[int, float]], n_years: int) -> NDArray[np.float64]:

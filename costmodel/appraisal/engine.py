@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
@@ -39,10 +39,11 @@ from numpy.typing import NDArray
 
 from ..errors import ComputationError
 from ..inputs.registry import Entry, outcome_entries
-from .discounting import discount_factors, price_conversion_factor, rates_by_year
+from .discounting import appraisal_rates, discount_factors, nominal_to_real, price_conversion_factor
 
 if TYPE_CHECKING:
     from ..inputs.loading import Scenario
+    from ..inputs.models import CostLine, SavingsLine
 
 F = NDArray[np.float64]
 
@@ -140,6 +141,12 @@ class Structure:
     cost_payer: F  # (L, A) one-hot payer
     intake_mask: F  # (O, T) 1 in intake years
     intake_start: F  # (O,) [years]
+    savings_line_ids: tuple[str, ...] = ()
+    savings_shape: F = field(default_factory=lambda: np.zeros((0, 0)))  # (S, T) [ratio, base prices]
+    savings_holder: F = field(default_factory=lambda: np.zeros((0, 0)))  # (S, A) one-hot budget holder
+    savings_cash: F = field(default_factory=lambda: np.zeros((0, 0)))  # (S, T) cashable share by year
+    discount_offset: int = 0  # first_year - discount year [years]
+    cash_factor: F = field(default_factory=lambda: np.zeros(0))  # (T,) D[year_t] / D[base] [ratio]
 
 
 @dataclass(frozen=True)
@@ -161,6 +168,7 @@ class Params:
     cashable_delay: F  # (*B, O) [years]
     unit_cost: F  # (*B, O, A) [£ per event, price base]
     rates: F  # (*B, T) discount rate per year [fraction]
+    savings_amount: F = field(default_factory=lambda: np.zeros(0))  # (*B, S) [£ base prices, per year]
 
 
 @dataclass(frozen=True)
@@ -269,22 +277,20 @@ def compile_scenario(
     payer = np.zeros((L, len(agencies)))
     for i, line in enumerate(p.prevention_costs):
         payer[i, aidx[line.paid_by]] = 1.0
-        if line.by_year is not None:
-            k = price_conversion_factor(index, line.by_year.price_year, base)
-            vals = np.asarray(line.by_year.values, dtype=np.float64) * k
-            stop = min(T, line.start_year + len(vals))
-            if stop > line.start_year:
-                shape[i, line.start_year : stop] = vals[: stop - line.start_year]
-            amount[i] = 1.0
-            continue
-        assert line.amount is not None
-        amount[i] = line.amount.value * price_conversion_factor(index, line.amount.price_year, base)
-        if line.kind == "recurring":
-            g = line.growth.value if line.growth is not None else 0.0
-            active, since = active_years(line.start_year, line.end_year, T)
-            shape[i] = np.where(active > 0, (1.0 + g) ** since, 0.0)
-        elif line.start_year < T:
-            shape[i, line.start_year] = 1.0
+        amount[i], shape[i] = line_profile(line, index, base, ap.first_year, T)
+
+    S = len(p.savings)
+    s_shape = np.zeros((S, T))
+    s_amount = np.zeros(S)
+    s_holder = np.zeros((S, len(agencies)))
+    s_cash = np.zeros((S, T))
+    for i, sl in enumerate(p.savings):
+        s_holder[i, aidx[sl.saved_by]] = 1.0
+        s_amount[i], s_shape[i] = line_profile(sl, index, base, ap.first_year, T)
+        share = sl.cashable_share.value if sl.cashable_share is not None else 1.0
+        s_cash[i] = share * (t >= sl.start_year + sl.cashable_delay_years)
+    calendar = ap.first_year + np.arange(T)
+    offset = ap.first_year - ap.discount_origin
 
     n_outcomes = len(p.outcomes)
     intake_mask = np.zeros((n_outcomes, T))
@@ -306,14 +312,62 @@ def compile_scenario(
         cost_payer=payer,
         intake_mask=intake_mask,
         intake_start=np.array([float(oc.intake_start_year) for oc in p.outcomes]),
+        savings_line_ids=tuple(sl.id for sl in p.savings),
+        savings_shape=s_shape,
+        savings_holder=s_holder,
+        savings_cash=s_cash,
+        discount_offset=offset,
+        cash_factor=1.0 / nominal_to_real(index, calendar, base),
     )
     params = Params(
         cost_amount=amount,
         unit_cost=unit,
-        rates=rates_by_year([(b.from_year, b.rate) for b in scenario.schedule.bands], T),
+        rates=appraisal_rates([(b.from_year, b.rate) for b in scenario.schedule.bands], T, offset),
+        savings_amount=s_amount,
         **outcome_columns(p.outcomes),
     )
     return structure, params
+
+
+def line_profile(
+    line: CostLine | SavingsLine, index: dict[int, float], base: int, first_year: int, T: int
+) -> tuple[float, F]:
+    """Amount [£, base prices] and yearly multiplier [ratio] of a cost or savings line over T years.
+
+    A real amount is converted once (``D[base] / D[price_year]``); a nominal (cash) amount is converted
+    year by year (``D[base] / D[year spent]``, Green Book 2022 Table 1), so its multiplier carries the
+    conversion; a by-year series carries its amounts in the multiplier (amount 1).
+    """
+    t = np.arange(T, dtype=np.float64)
+    row = np.zeros(T)
+    to_real = nominal_to_real(index, first_year + np.arange(T), base)  # (T,) cash -> base prices
+    if line.by_year is not None:
+        by = line.by_year
+        n = len(by.values)
+        years = first_year + line.start_year + np.arange(n)
+        if by.prices == "nominal":
+            k = nominal_to_real(index, np.minimum(years, max(index)), base)
+        elif by.price_years is not None:
+            k = nominal_to_real(index, by.price_years, base)
+        else:
+            k = np.full(n, price_conversion_factor(index, by.real_price_year, base))
+        vals = np.asarray(by.values, dtype=np.float64) * k
+        stop = min(T, line.start_year + n)
+        if stop > line.start_year:
+            row[line.start_year : stop] = vals[: stop - line.start_year]
+        return 1.0, row
+    money = line.amount
+    assert money is not None
+    nominal = money.prices == "nominal"
+    amount = money.value * (1.0 if nominal else price_conversion_factor(index, money.real_price_year, base))
+    if line.kind == "recurring":
+        end = line.end_year if line.end_year is not None else T - 1
+        g = line.growth.value if line.growth is not None else 0.0
+        active = (t >= line.start_year) & (t <= end)
+        row = np.where(active, (1.0 + g) ** np.maximum(t - line.start_year, 0), 0.0)
+    elif line.start_year < T:
+        row[line.start_year] = 1.0
+    return amount, row * to_real if nominal else row
 
 
 def intake_windows(intake_mask: F) -> tuple[NDArray[np.int64], NDArray[np.int64]] | None:
@@ -431,6 +485,12 @@ def evaluate(s: Structure, p: Params, *, detail: bool = True) -> Flows:
     if events.shape != (*batch, len(s.outcome_ids), T):
         events = np.broadcast_to(events, (*batch, len(s.outcome_ids), T)).copy()
     by_outcome = events * np.sum(unit, axis=-1)[..., None]
+    if s.savings_line_ids:  # plain savings lines: amount × profile, landing on one budget holder each
+        plain = np.asarray(p.savings_amount, dtype=np.float64)[..., :, None] * s.savings_shape  # (*B, S, T)
+        savings = savings + np.swapaxes(plain, -1, -2) @ s.savings_holder
+        cashable = cashable + np.swapaxes(plain * s.savings_cash, -1, -2) @ s.savings_holder
+        if gross_savings is not None:
+            gross_savings = gross_savings + np.swapaxes(plain, -1, -2) @ s.savings_holder
     sign = s.sign
     return Flows(
         costs=sign * costs,
@@ -438,7 +498,7 @@ def evaluate(s: Structure, p: Params, *, detail: bool = True) -> Flows:
         cashable=sign * cashable,
         events=events,
         savings_by_outcome=sign * by_outcome,
-        factors=discount_factors(p.rates),
+        factors=discount_factors(p.rates, s.discount_offset),
         gross_savings=None if gross_savings is None else sign * gross_savings,
     )
 
@@ -459,7 +519,7 @@ def evaluate_summary(s: Structure, p: Params) -> Summary:
     """Present values by agency and yearly totals for a batch of draws: the same figures as
     :func:`evaluate` reduced early (discounting before spreading over agencies), so memory and time
     scale with draws × (years + agencies), not draws × years × agencies."""
-    df = discount_factors(p.rates)  # (*B, T)
+    df = discount_factors(p.rates, s.discount_offset)  # (*B, T)
     amount = np.asarray(p.cost_amount, dtype=np.float64)  # (*B, L)
     if s.cost_shape.ndim == 2:
         line_pv = amount * (df @ s.cost_shape.T)  # (*B, L) [£]
@@ -485,6 +545,11 @@ def evaluate_summary(s: Structure, p: Params) -> Summary:
     savings_t = _sum_outcomes(valued, -2, (*batch, s.n_years))
     cashable_t = _sum_outcomes(valued * cash_share, -2, (*batch, s.n_years))
     pv_savings = np.einsum("...o,...oa->...a", pv_events, unit)
+    if s.savings_line_ids:
+        s_amount = np.asarray(p.savings_amount, dtype=np.float64)  # (*B, S)
+        pv_savings = pv_savings + (s_amount * (df @ s.savings_shape.T)) @ s.savings_holder
+        savings_t = savings_t + s_amount @ s.savings_shape
+        cashable_t = cashable_t + s_amount @ (s.savings_shape * s.savings_cash)
     sign = s.sign
     return Summary(
         sign * pv_costs, sign * pv_savings, sign * costs_t, sign * savings_t, sign * cashable_t, df
@@ -619,6 +684,8 @@ class DualRunning:
 
 @dataclass(frozen=True)
 class FinancingResult:
+    """The invest-to-save loan, in cash at its nominal rate (the peak cash funding requirement)."""
+
     fund: str
     principal: float  # [£] the peak funding requirement, borrowed
     interest_rate: float  # [fraction]
@@ -628,6 +695,46 @@ class FinancingResult:
     years_to_repay: float | None  # [years] nper at that capacity; None if it never repays
     repaid_within_horizon: bool
     affordable: bool  # annual repayment <= capacity
+
+
+@dataclass(frozen=True)
+class CashView:
+    """The medium-term financial table: cash (nominal, undiscounted) by year and budget holder.
+
+    Cash = real (base-year prices) × D[year] / D[base]; nothing is discounted. Shapes (T, A) unless
+    stated; totals over budget holders are the whole public sector.
+    """
+
+    factor: F  # (T,) D[year_t] / D[price base] [ratio]
+    costs: F  # prevention costs [£ cash]
+    cashable: F  # cashable savings [£ cash]
+    non_cashable: F  # savings that free capacity but no cash [£ cash]
+    net: F  # cashable - costs [£ cash]
+    cumulative: F  # running total of net [£ cash]
+    dual_running: DualRunning  # on cash flows, whole public sector
+    financing: FinancingResult | None  # the loan in cash at its nominal rate
+
+
+@dataclass(frozen=True)
+class Committed:
+    """Savings (and costs) set in motion within the horizon that fall after it (central values).
+
+    Intakes within the horizon keep producing savings after it (lags and persistence). Present values
+    at the same discount date and prices as the appraisal.
+    """
+
+    years: int  # years after the horizon the tail runs [years]
+    pv_savings_by_agency: F  # (A,) [£]
+    pv_cashable_by_agency: F  # (A,) [£]
+    pv_costs_by_agency: F  # (A,) [£]
+
+    @property
+    def pv_net_by_agency(self) -> F:
+        return self.pv_savings_by_agency - self.pv_costs_by_agency
+
+    @property
+    def pv_net(self) -> float:
+        return float(self.pv_net_by_agency.sum())
 
 
 @dataclass(frozen=True)
@@ -666,9 +773,91 @@ class TenYearTest:
     better_off: tuple[str, ...]
     verdict: str
     notes: tuple[str, ...] = field(default=())
+    cash: CashView | None = None
+    committed: Committed | None = None
+    counts_committed: bool = False  # the verdict counts the committed tail
+
+    @property
+    def npv_counted(self) -> float:
+        """The NPV the verdict rests on: the horizon's, plus the committed tail when it is counted. [£]"""
+        if self.counts_committed and self.committed is not None:
+            return self.npv + self.committed.pv_net
+        return self.npv
+
+    @property
+    def test_name(self) -> str:
+        """'the Ten Year Test' at a ten-year horizon, otherwise 'the N-year appraisal'."""
+        return test_name(self.structure.n_years)
 
 
-def summarise(scenario: Scenario, s: Structure, p: Params, flows: Flows) -> TenYearTest:
+def test_name(n_years: int) -> str:
+    """What to call the appraisal: only a ten-year horizon is the Ten Year Test."""
+    return "the Ten Year Test" if n_years == 10 else f"the {n_years}-year appraisal"
+
+
+def committed_tail(scenario: Scenario, s: Structure, p: Params) -> Committed:
+    """PV by budget holder of what intakes within the horizon save after it (central values).
+
+    The same pure functions run over an extended window: intakes and costs stop at the horizon, the
+    effects they started run on for up to ``max(lag + persistence)`` years; only years after the
+    horizon are kept.
+    """
+    T = s.n_years
+    A = len(s.agency_ids)
+    tail = int(np.max(np.asarray(p.lag) + np.asarray(p.persistence))) if s.outcome_ids else 0
+    if tail <= 0:
+        z = np.zeros(A)
+        return Committed(0, z, z.copy(), z.copy())
+    n = T + tail
+
+    def pad(a: F) -> F:
+        return np.concatenate([a, np.zeros((*a.shape[:-1], tail))], axis=-1)
+
+    ext = replace(
+        s,
+        n_years=n,
+        cost_shape=pad(s.cost_shape),
+        intake_mask=pad(s.intake_mask),
+        savings_shape=pad(s.savings_shape),
+        savings_cash=pad(s.savings_cash),
+        cash_factor=np.zeros(n),
+    )
+    bands = [(b.from_year, b.rate) for b in scenario.schedule.bands]
+    flows = evaluate(ext, replace(p, rates=appraisal_rates(bands, n, s.discount_offset)), detail=False)
+    after = np.arange(n) >= T
+    df = flows.factors * after
+    return Committed(
+        years=tail,
+        pv_savings_by_agency=np.einsum("ta,t->a", flows.savings, df),
+        pv_cashable_by_agency=np.einsum("ta,t->a", flows.cashable, df),
+        pv_costs_by_agency=np.einsum("ta,t->a", flows.costs, df),
+    )
+
+
+def cash_view(scenario: Scenario, s: Structure, flows: Flows) -> CashView:
+    """The cash (nominal, undiscounted) table from the real flows: cash = real × D[year] / D[base]."""
+    k = s.cash_factor[:, None]
+    costs = flows.costs * k
+    cashable = flows.cashable * k
+    non_cashable = (flows.savings - flows.cashable) * k
+    net = cashable - costs
+    dual = _dual_running(costs.sum(axis=1), cashable.sum(axis=1))
+    financing = _financing(scenario, dual, costs.sum(axis=1), cashable.sum(axis=1), s.n_years)
+    return CashView(
+        factor=s.cash_factor,
+        costs=costs,
+        cashable=cashable,
+        non_cashable=non_cashable,
+        net=net,
+        cumulative=np.cumsum(net, axis=0),
+        dual_running=dual,
+        financing=financing,
+    )
+
+
+def summarise(
+    scenario: Scenario, s: Structure, p: Params, flows: Flows, *, count_committed: bool = False
+) -> TenYearTest:
     """Headline figures from central flows (batch shape ()); the verdict is left empty for the words."""
     df = flows.factors
     T = s.n_years
@@ -708,12 +897,14 @@ def summarise(scenario: Scenario, s: Structure, p: Params, flows: Flows) -> TenY
 
     irr, irr_note = _irr(net_total)
     dual = _dual_running(flows.costs.sum(axis=1), flows.cashable.sum(axis=1))
-    financing = _financing(scenario, dual, flows.costs.sum(axis=1), flows.cashable.sum(axis=1), T)
+    cash = cash_view(scenario, s, flows)
+    committed = committed_tail(scenario, s, p)
 
     agencies = scenario.agencies
-    worse = tuple(a.id for a, v in zip(agencies, pv_net_a, strict=True) if v < -MONEY_TOLERANCE)
-    better = tuple(a.id for a, v in zip(agencies, pv_net_a, strict=True) if v > MONEY_TOLERANCE)
-    passes = npv >= -MONEY_TOLERANCE
+    counted_a = pv_net_a + committed.pv_net_by_agency if count_committed else pv_net_a
+    worse = tuple(a.id for a, v in zip(agencies, counted_a, strict=True) if v < -MONEY_TOLERANCE)
+    better = tuple(a.id for a, v in zip(agencies, counted_a, strict=True) if v > MONEY_TOLERANCE)
+    passes = (npv + (committed.pv_net if count_committed else 0.0)) >= -MONEY_TOLERANCE
 
     result = TenYearTest(
         scenario=scenario,
@@ -742,12 +933,15 @@ def summarise(scenario: Scenario, s: Structure, p: Params, flows: Flows) -> TenY
         irr=irr,
         irr_note=irr_note,
         dual_running=dual,
-        financing=financing,
+        financing=cash.financing,
         passes=passes,
         worse_off=worse,
         better_off=better,
         verdict="",  # words come after the figures: costmodel.appraisal.chain.appraise adds them
         notes=scenario.notes,
+        cash=cash,
+        committed=committed,
+        counts_committed=count_committed,
     )
     check_finite(result)
     return result

@@ -24,11 +24,21 @@ def verdict_text(result: TenYearTest) -> str:
     span = fy_span(result.years[0], result.years[-1])
     horizon = years_words(s.n_years)
     prices = f"{fy_label(s.price_base_year)} prices"
-    npv = result.npv
-    values = {a.id: float(v) for a, v in zip(result.scenario.agencies, result.pv_net_by_agency, strict=True)}
+    origin = result.scenario.proposal.appraisal.discount_origin
+    if origin != result.years[0]:
+        prices += f", discounted to {fy_label(origin)}"
+    counted = result.counts_committed and result.committed is not None
+    npv = result.npv_counted
+    by_agency = result.pv_net_by_agency
+    if counted:
+        assert result.committed is not None
+        by_agency = by_agency + result.committed.pv_net_by_agency
+        horizon = f"{horizon} and the savings they commit after"
+    values = {a.id: float(v) for a, v in zip(result.scenario.agencies, by_agency, strict=True)}
     worse = tuple(sorted(result.worse_off, key=lambda i: values[i]))
     better = tuple(sorted(result.better_off, key=lambda i: -values[i]))
-    head = "Passes the Ten Year Test" if result.passes else "Fails the Ten Year Test"
+    name = result.test_name
+    head = f"Passes {name}" if result.passes else f"Fails {name}"
 
     if s.sign > 0:
         # rounds to £0: "saves £0 more than it costs" reads oddly
@@ -83,4 +93,11 @@ def verdict_text(result: TenYearTest) -> str:
         text += f" Better off: {_names(result, better, values)}."
     if not worse and not better:
         text += " No budget holder gains or loses."
+    if counted:
+        assert result.committed is not None
+        text += (
+            f" This counts {money(result.committed.pv_net, signed=True)} (present value) committed beyond the "
+            f"horizon by intakes within it; over {years_words(s.n_years)} alone the net present value is "
+            f"{money(result.npv)}."
+        )
     return text

@@ -115,6 +115,7 @@ class BriefContent:
     rows: list[dict[str, Any]]  # per budget holder: name, pv_costs, pv_savings, pv_net, position, refs
     total: dict[str, Any]
     figures: list[tuple[str, str, list[int]]]  # (label, value, refs)
+    cash_rows: list[dict[str, Any]]  # per budget holder and the total: cash costs, cashable, net (nominal)
     caveats: list[str]
     sources: list[tuple[int, Any]]  # (number, Source)
     conventions: str
@@ -157,6 +158,10 @@ def brief_content(result: TenYearTest, simulation: Any = None) -> BriefContent:
             for b in uc.bearers:
                 if uc.source and b.agency in by_agency:
                     by_agency[b.agency].add(uc.source)
+    for sl in p.savings:  # plain savings lines
+        outcome_ids |= _ids(sl.money, sl.growth, sl.cashable_share)
+        if sl.saved_by in by_agency:
+            by_agency[sl.saved_by] |= _ids(sl.money)
     payers = {line.paid_by for line in p.prevention_costs}
     method_ids = {sc.schedule.source, sc.deflator.source}
     all_saving_ids = outcome_ids | set().union(*by_agency.values()) if by_agency else outcome_ids
@@ -251,11 +256,38 @@ def brief_content(result: TenYearTest, simulation: Any = None) -> BriefContent:
         ("Cash break-even", measures["cash_break_even_year"].text, cites.cite(cost_ids | all_saving_ids)),
     ]
 
+    cash_rows: list[dict[str, Any]] = []
+    if result.cash is not None:
+        c = result.cash
+        for i, a in enumerate(sc.agencies):
+            cash_rows.append(
+                {
+                    "name": a.name,
+                    "costs": float(c.costs[:, i].sum()),
+                    "cashable": float(c.cashable[:, i].sum()),
+                    "net": float(c.net[:, i].sum()),
+                }
+            )
+        cash_rows.append(
+            {
+                "name": "Total public sector",
+                "costs": float(c.costs.sum()),
+                "cashable": float(c.cashable.sum()),
+                "net": float(c.net.sum()),
+            }
+        )
+
     caveats = _caveats(result, read_simulation(simulation), cites)
     sources = [(cites.number[sid], src) for sid, src in sc.sources.items() if sid in cites.used]
     conventions = (
-        f"£ in {fy_label(s.price_base_year)} prices (real terms, converted with the {sc.deflator.label}); present values discounted at the {sc.schedule.label}; year 0 "
-        f"({fy_label(result.years[0])}) undiscounted. "
+        f"£ in {fy_label(s.price_base_year)} prices (real; deflator: {sc.deflator.vintage.split(' (')[0]}); "
+        f"present values discounted at the {sc.schedule.label}"
+        + (
+            f"; year 0 ({fy_label(result.years[0])}) undiscounted. "
+            if p.appraisal.discount_origin == result.years[0]
+            else f" to {fy_label(p.appraisal.discount_origin)}. "
+        )
+        + "Cash column: net cash over the horizon, nominal, undiscounted. "
         + (
             f"Firm-budget years are the first {s.firm_budget_years}."
             if s.firm_budget_years > 1
@@ -276,6 +308,7 @@ def brief_content(result: TenYearTest, simulation: Any = None) -> BriefContent:
         rows=rows,
         total=total,
         figures=figures,
+        cash_rows=cash_rows,
         caveats=caveats,
         sources=sources,
         conventions=conventions,
@@ -288,7 +321,7 @@ def _caveats(result: TenYearTest, sim: SimulationSummary | None, cites: _Citatio
     p = sc.proposal
     out: list[str] = []
     if sim is not None:
-        text = f"Uncertainty: in {sim.n_draws:,} simulated draws the proposal passes the Ten Year Test "
+        text = f"Uncertainty: in {sim.n_draws:,} simulated draws the proposal passes {result.test_name} "
         text += f"{sim.probability_passes:.0%} of the time"
         text += f"; 90% of NPVs lie between {money(sim.npv_low, signed=True)} and {money(sim.npv_high, signed=True)}"
         out.append(text + ".")
@@ -296,6 +329,12 @@ def _caveats(result: TenYearTest, sim: SimulationSummary | None, cites: _Citatio
         out.append(
             "These are central estimates: no simulation of the uncertainty was run; the assumption file's "
             "low and high values show the plausible range of each input."
+        )
+    committed = result.committed
+    if committed is not None and committed.years and abs(committed.pv_net) >= 0.5:
+        where = "counted in the verdict" if result.counts_committed else "not counted in the verdict"
+        out.append(
+            f"Committed beyond the horizon: {money(committed.pv_net, signed=True)} (present value, {where})."
         )
     # stated assumptions behind the outcome arithmetic
     assumed: list[str] = []
@@ -369,9 +408,9 @@ h1 { font-size: 14pt; margin: 0 0 0.5mm 0; line-height: 1.2; }
 figcaption { font-size: 7pt; color: #505a5f; line-height: 1.25; }
 .grid { display: flex; gap: 5mm; }
 .grid > div { flex: 1 1 0; min-width: 0; }
-.grid > div:first-child { flex: 1.15 1 0; }
+.grid > div:first-child { flex: 1.6 1 0; }
 table { border-collapse: collapse; width: 100%; font-size: 8pt; }
-th, td { padding: 0.6mm 1.2mm; border-bottom: 1px solid #b1b4b6; text-align: right; white-space: nowrap; }
+th, td { padding: 0.6mm 1mm; border-bottom: 1px solid #b1b4b6; text-align: right; white-space: nowrap; }
 th:first-child, td:first-child { text-align: left; white-space: normal; }
 thead th { border-bottom: 2px solid #0b0c0c; }
 tr.total td { font-weight: bold; border-top: 2px solid #0b0c0c; }
@@ -415,6 +454,14 @@ def _money_cell(v: float) -> str:
     return f'<td class="{cls}">{html.escape(money(v, signed=True))}</td>'
 
 
+TOTAL_CLASS = ' class="total"'
+
+
+def _cap(name: str) -> str:
+    """'the Ten Year Test' -> 'The Ten Year Test'; 'the 11-year appraisal' -> 'The 11-year appraisal'."""
+    return name[0].upper() + name[1:]
+
+
 def brief_html(result: TenYearTest, simulation: Any = None, *, charts: bool = True) -> str:
     """The one-page briefing as a self-contained HTML document (charts as inline SVG data URIs)."""
     c = brief_content(result, simulation)
@@ -433,12 +480,15 @@ def brief_html(result: TenYearTest, simulation: Any = None, *, charts: bool = Tr
             )
         chart_html = '<section class="charts">' + "".join(figs) + "</section>"
     rows = []
-    for r in [*c.rows, c.total]:
+    cash_net = [r["net"] for r in c.cash_rows] if c.cash_rows else [None] * (len(c.rows) + 1)
+    for r, cash in zip([*c.rows, c.total], cash_net, strict=True):
         cls = ' class="total"' if r is c.total else ""
         rows.append(
             f"<tr{cls}><td>{e(r['name'])}{_sup(r['refs'])}</td>"
             f"<td>{e(money(r['pv_costs']))}</td><td>{e(money(r['pv_savings']))}</td>"
-            f"{_money_cell(r['pv_net'])}<td>{e(r['position'])}</td></tr>"
+            f"{_money_cell(r['pv_net'])}<td>{e(r['position'])}</td>"
+            + ("<td></td>" if cash is None else _money_cell(cash))
+            + "</tr>"
         )
     figures = "".join(f"<tr><td>{e(k)}</td><td>{e(v)}{_sup(refs)}</td></tr>" for k, v, refs in c.figures)
     caveats = "".join(f"<li>{e(x)}</li>" for x in c.caveats)
@@ -455,18 +505,18 @@ def brief_html(result: TenYearTest, simulation: Any = None, *, charts: bool = Tr
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="generator" content="costmodel {e(__version__)}">
 <meta name="inputs-sha256" content="{e(result.scenario.inputs_sha256)}">
-<title>{e(c.title)}: the Ten Year Test</title>
+<title>{e(c.title)}: {e(result.test_name.removeprefix("the "))}</title>
 <style>{_CSS}</style>
 </head>
 <body>
-<header><h1>{e(c.title)}</h1><div class="area">The Ten Year Test · {e(c.area)}</div></header>
+<header><h1>{e(c.title)}</h1><div class="area">{e(_cap(result.test_name))} · {e(c.area)}</div></header>
 <p class="headline" data-figure="headline">{e(c.headline)}{_sup(c.headline_refs)}</p>
 <p class="verdict {verdict_cls}" data-figure="verdict">{e(c.verdict)}{_sup(c.verdict_refs)}</p>
 {chart_html}
 <section class="grid">
 <div>
 <h2>Who pays and who saves (present value)</h2>
-<table data-figure="table"><thead><tr><th>Budget holder</th><th>Costs</th><th>Savings</th><th>Net</th><th></th></tr></thead>
+<table data-figure="table"><thead><tr><th>Budget holder</th><th>Costs</th><th>Savings</th><th>Net</th><th></th><th>Cash</th></tr></thead>
 <tbody>{"".join(rows)}</tbody></table>
 <table data-figure="figures" style="margin-top:2mm"><tbody>{figures}</tbody></table>
 </div>
@@ -501,7 +551,7 @@ def brief_markdown(result: TenYearTest, simulation: Any = None) -> str:
     lines = [
         f"# {markup.literal(c.title)}",
         "",
-        f"*The Ten Year Test · {markup.literal(c.area)}*",
+        f"*{_cap(result.test_name)} · {markup.literal(c.area)}*",
         "",
         f"**{markup.inline(c.headline)}**{_md_refs(c.headline_refs)}",
         "",
@@ -520,6 +570,19 @@ def brief_markdown(result: TenYearTest, simulation: Any = None) -> str:
         )
     lines += ["", "| Figure | Value |", "|---|---:|"]
     lines += [f"| {markup.inline(k)} | {markup.inline(v)}{_md_refs(refs)} |" for k, v, refs in c.figures]
+    if c.cash_rows:
+        lines += [
+            "",
+            f"## In cash over {years_words(result.structure.n_years)} (nominal, undiscounted)",
+            "",
+            "| Budget holder | Costs | Cashable savings | Net cash |",
+            "|---|---:|---:|---:|",
+        ]
+        lines += [
+            f"| {markup.inline(r['name'])} | {money(r['costs'])} | {money(r['cashable'])} | "
+            f"{money(r['net'], signed=True)} |"
+            for r in c.cash_rows
+        ]
     lines += ["", "## What is uncertain", ""]
     lines += [f"- {markup.inline(x)}" for x in c.caveats]
     lines += ["", "## Sources", ""]

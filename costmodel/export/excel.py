@@ -41,7 +41,7 @@ if TYPE_CHECKING:
     from ..appraisal.engine import TenYearTest
     from ..inputs.models import Source
 
-INPUTS, CALC, OUTPUTS, PROVENANCE = "Inputs", "Calculations", "Outputs", "Provenance"
+INPUTS, CALC, OUTPUTS, CASH, PROVENANCE = "Inputs", "Calculations", "Outputs", "Cash", "Provenance"
 FIRST_YEAR_COL = 7  # column H: the first appraisal year on every sheet
 HEADER_ROW = 3  # zero-based row of the column headers (row 4 in Excel)
 
@@ -109,8 +109,9 @@ class _Builder:
         self.inputs = _Sheet(INPUTS)
         self.calc = _Sheet(CALC)
         self.outputs = _Sheet(OUTPUTS)
+        self.cash = _Sheet(CASH)
         self.prov = _Sheet(PROVENANCE)
-        self.sheets = [self.inputs, self.calc, self.outputs, self.prov]
+        self.sheets = [self.inputs, self.calc, self.outputs, self.cash, self.prov]
         self.assumptions: list[tuple[str, str, str]] = []  # (where, value, reason)
 
     # ---- helpers ----------------------------------------------------------------------------
@@ -220,6 +221,72 @@ class _Builder:
 
     # ---- Inputs -------------------------------------------------------------------------------
 
+    def _line_inputs(self, line: Any, where: str, verb: str) -> dict[str, int]:
+        """Input rows of one cost or savings line: its amount (or amounts by year), years and growth."""
+        s = self.inputs
+        rows: dict[str, int] = {}
+        if line.amount is not None:
+            money = line.amount
+            unit = "£ per year" if money.unit == "GBP_per_year" else "£ (one-off)"
+            nominal = money.prices == "nominal"
+            rows["amount"] = self.input_row(
+                f"{line.label}: amount ({line.kind.replace('_', '-')})",
+                money.value,
+                unit + (", cash of each year" if nominal else ""),
+                year=None if nominal else money.price_year,
+                prov=money,
+                where=where + ".amount",
+                note="cash (nominal): converted year by year with the deflator" if nominal else None,
+            )
+            if nominal:
+                rows["nominal"] = 1
+        else:
+            by = line.by_year
+            assert by is not None
+            nominal = by.prices == "nominal"
+            row = self.input_row(
+                f"{line.label}: amounts by year (from year {line.start_year}, across the timeline)",
+                None,
+                "£ per year" + (", cash of each year" if nominal else ""),
+                year=by.price_year,
+                prov=by,
+                where=where + ".by_year",
+                note="cash (nominal): each value converted with its own year's deflator" if nominal else None,
+            )
+            for k, v in enumerate(by.values):
+                if line.start_year + k < self.T:
+                    s.put(row, self.ycol(line.start_year + k), v, "input_money")
+            rows["by_year"] = row
+            if nominal:
+                rows["nominal"] = 1
+            if by.price_years is not None:
+                py_row = self.input_row(f"{line.label}: price year of each value", None, "financial year")
+                for k, y in enumerate(by.price_years):
+                    if line.start_year + k < self.T:
+                        s.put(py_row, self.ycol(line.start_year + k), y, "input_year")
+                rows["price_years"] = py_row
+        rows["start"] = self.input_row(
+            f"{line.label}: first year {verb}", line.start_year, "appraisal year", style="input_int"
+        )
+        if line.kind == "recurring" and line.amount is not None:
+            end = line.end_year if line.end_year is not None else self.T - 1
+            rows["end"] = self.input_row(
+                f"{line.label}: last year {verb}",
+                end,
+                "appraisal year",
+                style="input_int",
+                note=None if line.end_year is not None else "default: the last appraisal year",
+            )
+            if line.growth is not None:
+                rows["growth"] = self.input_row(
+                    f"{line.label}: growth",
+                    line.growth.value,
+                    "fraction per year",
+                    prov=line.growth,
+                    where=where + ".growth",
+                )
+        return rows
+
     def build_inputs(self) -> None:
         sc, p, r = self.sc, self.p, self.r
         ap = p.appraisal
@@ -253,14 +320,21 @@ class _Builder:
         self.base_row = self.input_row(
             "Price base year", ap.price_base_year, "financial year", style="input_year"
         )
+        self.discount_year_row = self.input_row(
+            "Discount year (the schedule counts from here)",
+            ap.discount_origin,
+            "financial year",
+            style="input_year",
+            note="default: the first appraisal year",
+        )
         sched = sc.schedule
         self.input_row("Discount-rate schedule", sched.id, "id", style="fixed", note=sched.label)
         self.input_row(
-            "GDP deflator",
+            "Deflator",
             sc.deflator.id,
             "id",
             style="fixed",
-            note=f"{sc.deflator.label}; vintage {sc.deflator.vintage}",
+            note=f"{sc.deflator.label}; {sc.deflator.describe()}",
         )
 
         self.section(s, "Discount-rate schedule: each band's rate applies from its start year (column D)")
@@ -279,72 +353,63 @@ class _Builder:
             )
         self.bands = (band_rows[0], band_rows[-1])
 
-        self.section(s, f"GDP deflator index ({sc.deflator.label}); column D is the financial year")
+        dfl = sc.deflator
+        self.section(s, f"Deflator index ({dfl.label}); column D is the financial year")
+        published = dfl.published_to if dfl.published_to is not None else max(dfl.index)
+        upto = max(r.years[-1], published, ap.price_base_year)
         defl_rows = []
-        for year in sorted(sc.deflator.index):
+        for year in sorted(y for y in dfl.index if y <= upto):
+            status: str | None
+            if year > published:
+                status = f"long-run assumption: {dfl.long_run_growth:.1%} a year after {fy_label(published)}"
+            elif dfl.outturn_to is not None and year > dfl.outturn_to:
+                status = "forecast"
+            else:
+                status = "outturn" if dfl.outturn_to is not None else None
             defl_rows.append(
                 self.input_row(
-                    f"GDP deflator {fy_label(year)}",
-                    sc.deflator.index[year],
+                    f"Deflator {fy_label(year)}",
+                    dfl.index[year],
                     "index",
                     year=year,
-                    prov=_Prov(sc.deflator.source, None, None),
+                    prov=_Prov(dfl.source, None, None),
                     style="input_index",
+                    note=status,
                 )
             )
         self.defl = (defl_rows[0], defl_rows[-1])
 
-        self.section(s, "Prevention cost lines (money in the price year in column D)")
+        self.section(
+            s, "Prevention cost lines (money in the price year in column D; blank D: cash of each year)"
+        )
         self.cost_rows: list[dict[str, int]] = []
         for i, line in enumerate(p.prevention_costs):
-            rows: dict[str, int] = {}
-            where = f"prevention_costs.{i} ({line.id})"
-            if line.amount is not None:
-                unit = "£ per year" if line.amount.unit == "GBP_per_year" else "£ (one-off)"
-                rows["amount"] = self.input_row(
-                    f"{line.label}: {entry('prevention_costs.*.amount').label} ({line.kind.replace('_', '-')})",
-                    line.amount.value,
-                    unit,
-                    year=line.amount.price_year,
-                    prov=line.amount,
-                    where=where + ".amount",
-                )
-            else:
-                assert line.by_year is not None
-                row = self.input_row(
-                    f"{line.label}: {entry('prevention_costs.*.by_year').label} (from year {line.start_year}, "
-                    "across the timeline)",
-                    None,
-                    "£ per year",
-                    year=line.by_year.price_year,
-                    prov=line.by_year,
-                    where=where + ".by_year",
-                )
-                for k, v in enumerate(line.by_year.values):
-                    if line.start_year + k < self.T:
-                        s.put(row, self.ycol(line.start_year + k), v, "input_money")
-                rows["by_year"] = row
-            rows["start"] = self.input_row(
-                f"{line.label}: first year paid", line.start_year, "appraisal year", style="input_int"
+            self.cost_rows.append(self._line_inputs(line, f"prevention_costs.{i} ({line.id})", "paid"))
+
+        self.saving_rows: list[dict[str, int]] = []
+        if p.savings:
+            self.section(
+                s, "Plain savings lines (money in the price year in column D; blank D: cash of each year)"
             )
-            if line.kind == "recurring" and line.amount is not None:
-                end = line.end_year if line.end_year is not None else self.T - 1
-                rows["end"] = self.input_row(
-                    f"{line.label}: last year paid",
-                    end,
-                    "appraisal year",
-                    style="input_int",
-                    note=None if line.end_year is not None else "default: the last appraisal year",
+            for i, sl in enumerate(p.savings):
+                where = f"savings.{i} ({sl.id})"
+                rows = self._line_inputs(sl, where, "saved")
+                share = sl.cashable_share
+                rows["cashable_share"] = self.input_row(
+                    f"{sl.label}: cashable share",
+                    share.value if share is not None else 1.0,
+                    "fraction",
+                    prov=share,
+                    where=where + ".cashable_share",
+                    note=None if share is not None else "default: all of it",
                 )
-                if line.growth is not None:
-                    rows["growth"] = self.input_row(
-                        f"{line.label}: {entry('prevention_costs.*.growth').label}",
-                        line.growth.value,
-                        entry("prevention_costs.*.growth").unit.replace("_", " "),
-                        prov=line.growth,
-                        where=where + ".growth",
-                    )
-            self.cost_rows.append(rows)
+                rows["cashable_delay"] = self.input_row(
+                    f"{sl.label}: years after the first year before cash is released",
+                    sl.cashable_delay_years,
+                    "years",
+                    style="input_int",
+                )
+                self.saving_rows.append(rows)
 
         self.section(s, "Outcomes: acute demand avoided (added, for a cut)")
         self.outcome_rows: list[dict[str, int]] = []
@@ -442,24 +507,57 @@ class _Builder:
         base = self.inputs.ref(self.base_row, I_VALUE)
         return f"INDEX({idx},MATCH({base},{yrs},0))/INDEX({idx},MATCH({price_year_ref},{yrs},0))"
 
-    def _cost_flow(self, kind: str, rows: dict[str, int], factor: str) -> YearFormula:
-        """Each year's cost formula of one prevention cost line, converted by ``factor`` (the cell of
-        its price conversion factor) to the price base year."""
+    def _line_factor(self, rows: dict[str, int]) -> Callable[[str], str] | str:
+        """The price conversion of a line: a constant (its price year), or per column (cash of each
+        year, or a price year for each value)."""
         I = self.inputs  # noqa: E741
+        if "nominal" in rows:
+            return lambda c: f"{CALC}!{c}${self.to_real_row + 1}"
+        if "price_years" in rows:
+            py = rows["price_years"] + 1
+            return lambda c: f'IF({INPUTS}!{c}{py}="",0,{self._deflate(f"{INPUTS}!{c}{py}")})'
+        src = rows.get("amount", rows.get("by_year"))
+        assert src is not None
+        return self._deflate(I.ref(src, I_YEAR))
+
+    def _factor_cell(self, line: Any, rows: dict[str, int]) -> str | Callable[[str], str]:
+        """A price-conversion row (constant factor) for a real line, or the per-year conversion."""
+        factor = self._line_factor(rows)
+        if callable(factor):
+            return factor
+        s = self.calc
+        factor_row = self.calc_row(
+            f"{line.label}: price conversion factor",
+            "ratio",
+            None,
+            item=line.id,
+            const=Formula(f"={factor}"),
+            const_style="calc_ratio",
+        )
+        return s.ref(factor_row, C_CONST)
+
+    def _cost_flow(self, kind: str, rows: dict[str, int], factor: str | Callable[[str], str]) -> YearFormula:
+        """Each year's formula of one cost or savings line, converted by ``factor`` (a cell, or a function
+        of the column giving that year's conversion) to the price base year."""
+        I = self.inputs  # noqa: E741
+
+        def k(c: str) -> str:
+            return factor(c) if callable(factor) else factor
+
         if "by_year" in rows:
             by_year = rows["by_year"] + 1
-            return lambda t, c, r: Formula(f"={INPUTS}!{c}{by_year}*{factor}")
+            return lambda t, c, r: Formula(f"={INPUTS}!{c}{by_year}*{k(c)}")
         start = I.ref(rows["start"], I_VALUE)
         amount = I.ref(rows["amount"], I_VALUE)
         if kind != "recurring":
-            return lambda t, c, r: Formula(f"=IF({c}${self.t_row + 1}={start},{amount}*{factor},0)")
+            return lambda t, c, r: Formula(f"=IF({c}${self.t_row + 1}={start},{amount}*{k(c)},0)")
         end = I.ref(rows["end"], I_VALUE)
         growth = I.ref(rows["growth"], I_VALUE) if "growth" in rows else None
 
         def recurring(t: int, c: str, r: int) -> str:
             yr = f"{c}${self.t_row + 1}"
             grow = f"*(1+{growth})^({yr}-{start})" if growth is not None else ""
-            return Formula(f"=IF(AND({yr}>={start},{yr}<={end}),{amount}*{factor}{grow},0)")
+            return Formula(f"=IF(AND({yr}>={start},{yr}<={end}),{amount}*{k(c)}{grow},0)")
 
         return recurring
 
@@ -517,6 +615,12 @@ class _Builder:
             c = col_letters(self.ycol(t))
             s.put(HEADER_ROW, self.ycol(t), Formula(f"={c}{s.row + 1}"), "header_year")
         s.row += 1
+        self.to_real_row = self.calc_row(
+            "Cash-to-real factor D[price base] / D[year] (Green Book 2022 Table 1)",
+            "ratio",
+            lambda t, c, r: Formula(f"={self._deflate(f'{c}${self.fy_row + 1}')}"),
+            style="calc_ratio",
+        )
         firm = I.ref(self.firm_row, I_VALUE)
         self.firm_flag_row = self.calc_row(
             "Firm-budget year? (1 = yes)",
@@ -534,13 +638,21 @@ class _Builder:
             const_style="calc_int",
         )
 
-        self.section(s, "Discounting (Green Book: DF_0 = 1; DF_t = DF_t-1 / (1 + r_t))")
+        self.section(
+            s,
+            "Discounting (Green Book: DF_t = DF_t-1 / (1 + r_t); year 0 is undiscounted when the discount "
+            "year is the first year, else DF_0 = (1 + r)^-(first year - discount year))",
+        )
         b0, b1 = self.bands
+        first_ref = I.ref(self.first_year_row, I_VALUE)
+        disc_ref = I.ref(self.discount_year_row, I_VALUE)
+        offset = f"({first_ref}-{disc_ref})"
         self.rate_row = self.calc_row(
             "Real discount rate",
             "fraction per year",
             lambda t, c, r: Formula(
-                f"=LOOKUP({c}${self.t_row + 1},{INPUTS}!$D${b0 + 1}:$D${b1 + 1},{INPUTS}!$B${b0 + 1}:$B${b1 + 1})"
+                f"=LOOKUP(MAX({c}${self.t_row + 1}+{offset},0),{INPUTS}!$D${b0 + 1}:$D${b1 + 1},"
+                f"{INPUTS}!$B${b0 + 1}:$B${b1 + 1})"
             ),
             style="calc_rate",
         )
@@ -548,8 +660,8 @@ class _Builder:
         rate = self.rate_row + 1
 
         def df(t: int, c: str, r: int) -> Any:
-            if t == 0:
-                return 1.0  # DF_0 = 1 by definition: year 0 is not discounted
+            if t == 0:  # 1 when the discount year is the first year (year 0 is not discounted)
+                return Formula(f"=(1+{c}{rate})^(-{offset})")
             prev = col_letters(self.ycol(t - 1))
             return Formula(f"={prev}{r}/(1+{c}{rate})")
 
@@ -560,21 +672,11 @@ class _Builder:
         cost_flow_rows = []
         for i, line in enumerate(p.prevention_costs):
             rows = self.cost_rows[i]
-            src = rows.get("amount", rows.get("by_year"))
-            assert src is not None
-            factor_row = self.calc_row(
-                f"{line.label}: price conversion factor",
-                "ratio",
-                None,
-                item=line.id,
-                const=Formula(f"={self._deflate(I.ref(src, I_YEAR))}"),
-                const_style="calc_ratio",
-            )
             cost_flow_rows.append(
                 self.calc_row(
                     f"{line.label}: cost",
                     "£",
-                    self._cost_flow(line.kind, rows, factor=s.ref(factor_row, C_CONST)),
+                    self._cost_flow(line.kind, rows, factor=self._factor_cell(line, rows)),
                     agency=line.paid_by,
                     item=line.id,
                     total=True,
@@ -708,6 +810,23 @@ class _Builder:
                 events = {"savings": net_row, "cashable": cash_row}
                 saving_specs.append((o, agency_id, events, s.ref(uc_row, C_CONST)))
 
+        # ---- plain savings lines: conversion factors, and the year each starts releasing cash
+        plain: list[tuple[Any, dict[str, int], str | Callable[[str], str], int]] = []
+        if p.savings:
+            self.section(s, "Plain savings lines: price conversion and cash release")
+            for i, sl in enumerate(p.savings):
+                rows = self.saving_rows[i]
+                factor = self._factor_cell(sl, rows)
+                start, delay = I.ref(rows["start"], I_VALUE), I.ref(rows["cashable_delay"], I_VALUE)
+                release = self.calc_row(
+                    f"{sl.label}: cashable yet? (year ≥ first year + delay)",
+                    "flag",
+                    lambda t, c, r, _s=start, _d=delay: Formula(f"=IF({c}{yr}>={_s}+{_d},1,0)"),
+                    item=sl.id,
+                    style="calc_int",
+                )
+                plain.append((sl, rows, factor, release))
+
         names = {a.id: a.name for a in sc.agencies}
         flow_rows = {"costs": cost_flow_rows}
         for key, what, events_label in (
@@ -729,6 +848,27 @@ class _Builder:
                 )
                 for o, agency_id, events, uc_ref in saving_specs
             ]
+            for sl, rows, factor, release in plain:  # in the same block, so SUMIF by agency adds them
+                flow = self._cost_flow(sl.kind, rows, factor=factor)
+                share = I.ref(rows["cashable_share"], I_VALUE)
+                if key == "savings":
+                    formula = flow
+                else:
+
+                    def formula(t: int, c: str, r: int, _f=flow, _sh=share, _rel=release + 1) -> str:
+                        return Formula(f"=({_f(t, c, r)[1:]})*{_sh}*{c}{_rel}")
+
+                flow_rows[key].append(
+                    self.calc_row(
+                        f"{sl.label}: {what}, {names[sl.saved_by]}",
+                        "£",
+                        formula,
+                        agency=sl.saved_by,
+                        item=sl.id,
+                        total=True,
+                        pv=True,
+                    )
+                )
 
         self.section(s, "By budget holder (signed: for a cut the flows are reversed)")
 
@@ -831,7 +971,7 @@ class _Builder:
         C = self.calc
         self.title(
             s,
-            f"The Ten Year Test: {self.p.title}",
+            f"{r.test_name[4].upper()}{r.test_name[5:]}: {self.p.title}",
             f"£, real terms in {fy_label(r.structure.price_base_year)} prices; present values discounted at the "
             f"{sc.schedule.label}; year 0 ({fy_label(r.years[0])}) undiscounted.",
         )
@@ -951,6 +1091,15 @@ class _Builder:
             Formula(f"=MAX(0,MAX({cf}))"),
             "£",
         )
+        if r.committed is not None:
+            line(
+                "committed",
+                "Committed beyond the horizon: PV of savings (less costs) after the horizon from intakes within "
+                "it (computed by costmodel, not a formula; "
+                + ("counted in the verdict)" if r.counts_committed else "not counted in the verdict)"),
+                Formula(f"={r.committed.pv_net!r}"),
+                "£",
+            )
         s.put(
             s.row, 0, "Verdict (text as computed by costmodel for these inputs; the figures above recompute)"
         )
@@ -973,6 +1122,8 @@ class _Builder:
             check = Formula(f"={first_c}{tot}+NPV({rate_ref},{second_c}{tot}:{last_c}{tot})")
         else:
             check = Formula(f"={first_c}{tot}")
+        if self.p.appraisal.discount_origin != r.years[0]:  # year 0 is itself discounted to the discount year
+            check = Formula(f"={CALC}!{first_c}{self.df_row + 1}*({check[1:]})")
         s.put(
             s.row,
             0,
@@ -1000,6 +1151,92 @@ class _Builder:
         s.widths = {0: 52, 1: 8, 2: 18, 3: 16, 4: 18, 5: 12, 6: 2}
         s.freeze = (HEADER_ROW + 2, 1)
 
+    # ---- Cash ---------------------------------------------------------------------------------
+
+    def build_cash(self) -> None:
+        """The medium-term financial table: cash (nominal, undiscounted) = real × D[year] / D[base]."""
+        sc, r = self.sc, self.r
+        s = self.cash
+        self.title(
+            s,
+            "Cash view: the medium-term financial table (cash, nominal, undiscounted)",
+            f"Cash = real ({fy_label(r.structure.price_base_year)} prices, Calculations sheet) × D[year] / "
+            f"D[price base]. Deflator: {sc.deflator.describe()}. Not discounted: the appraisal stays real and "
+            "discounted (Outputs sheet).",
+        )
+        s.headers(HEADER_ROW, ["Budget holder / line", "Unit", "", "", "", "Total (cash)", ""])
+        for t in range(self.T):
+            c = col_letters(self.ycol(t))
+            s.put(HEADER_ROW, self.ycol(t), Formula(f"={CALC}!{c}{self.fy_row + 2}"), "header_year")
+        s.row = HEADER_ROW + 1
+        self.cash_factor_row = s.row
+        s.put(s.row, 0, "Real-to-cash factor D[year] / D[price base]", "bold")
+        s.put(s.row, 1, "ratio", "unit")
+        for t in range(self.T):
+            c = col_letters(self.ycol(t))
+            s.put(s.row, self.ycol(t), Formula(f"=1/{CALC}!{c}{self.to_real_row + 1}"), "calc_ratio")
+        s.row += 1
+
+        def put_row(label: str, formula: YearFormula, total: bool = True, style: str = "calc_money") -> int:
+            row = s.row
+            s.put(row, 0, label)
+            s.put(row, 1, "£ cash", "unit")
+            for t in range(self.T):
+                s.put(row, self.ycol(t), formula(t, col_letters(self.ycol(t)), row + 1), style)
+            if total:
+                s.put(row, C_TOTAL, Formula(f"=SUM({self.span(s, row, absolute_row=False)})"), "calc_money")
+            s.row += 1
+            return row
+
+        k = self.cash_factor_row + 1
+        self.cash_rows: dict[str, dict[str, int]] = {}
+        blocks = [(a.name, self.agency_rows[a.id]) for a in sc.agencies] + [
+            ("Total public sector", self.total_rows)
+        ]
+        for name, rows in blocks:
+            self.section(s, name)
+            out: dict[str, int] = {}
+            for key, label, calc in (
+                ("costs", "prevention costs", lambda c, _r=rows: f"{CALC}!{c}{_r['costs'] + 1}"),
+                ("cashable", "cashable savings", lambda c, _r=rows: f"{CALC}!{c}{_r['cashable'] + 1}"),
+                (
+                    "non_cashable",
+                    "non-cashable savings (capacity, not cash)",
+                    lambda c, _r=rows: f"({CALC}!{c}{_r['savings'] + 1}-{CALC}!{c}{_r['cashable'] + 1})",
+                ),
+            ):
+                out[key] = put_row(f"{name}: {label}", lambda t, c, r, _calc=calc: Formula(f"={_calc(c)}*{c}${k}"))
+            out["net"] = put_row(
+                f"{name}: net cash position (cashable savings − costs)",
+                lambda t, c, r, _o=out: Formula(f"={c}{_o['cashable'] + 1}-{c}{_o['costs'] + 1}"),
+            )
+            out["cumulative"] = put_row(
+                f"{name}: cumulative net cash",
+                lambda t, c, r, _o=out: Formula(
+                    f"={c}{_o['net'] + 1}"
+                    if t == 0
+                    else f"={col_letters(self.ycol(t - 1))}{r}+{c}{_o['net'] + 1}"
+                ),
+                total=False,
+            )
+            self.cash_rows[name] = out
+        tot = self.cash_rows["Total public sector"]
+        s.row += 1
+        s.put(s.row, 0, "Peak dual-running funding requirement, cash (max of −cumulative net cash)", "bold")
+        s.put(s.row, 1, "£ cash", "unit")
+        s.put(s.row, C_TOTAL, Formula(f"=MAX(0,-MIN({self.span(s, tot['cumulative'], local=True)}))"), "out_money")
+        self.cash_peak_row = s.row
+        s.row += 1
+        s.put(
+            s.row,
+            0,
+            "Non-cashable savings free capacity: shown, never counted as cash. Figures recompute from the Inputs sheet.",
+            "note",
+        )
+        s.row += 1
+        s.widths = {0: 62, 1: 10, 2: 2, 3: 2, 4: 2, 5: 16, 6: 2}
+        s.freeze = (HEADER_ROW + 1, 1)
+
     # ---- Provenance ---------------------------------------------------------------------------
 
     def build_provenance(self) -> None:
@@ -1022,7 +1259,9 @@ class _Builder:
                 "; ".join(f"from year {b.from_year}: {b.rate:.4%}" for b in sc.schedule.bands),
             ),
             ("Deflator", f"{sc.deflator.id}: {sc.deflator.label} (source {sc.deflator.source})"),
-            ("Deflator vintage", sc.deflator.vintage),
+            ("Deflator vintage", sc.deflator.describe()),
+            ("Deflator release date", sc.deflator.release_date or "not stated"),
+            ("Discount year", fy_label(self.p.appraisal.discount_origin)),
             ("Price base year", fy_label(r.structure.price_base_year)),
         ]
         for k, v in meta:
@@ -1075,6 +1314,7 @@ class _Builder:
         self.build_inputs()
         self.build_calculations()
         self.build_outputs()
+        self.build_cash()
         self.build_provenance()
         return self.sheets
 

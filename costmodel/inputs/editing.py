@@ -102,6 +102,8 @@ def _group_and_label(s: Setting) -> tuple[str, str]:
     year = getattr(s.quantity, "price_year", None)
     if year is not None:
         label += f" ({fy_label(year)} prices)"
+    elif getattr(s.quantity, "prices", None) == "nominal":
+        label += " (cash of each year)"
     return group, label
 
 

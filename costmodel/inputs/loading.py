@@ -22,6 +22,7 @@ from .models import (
     Agency,
     Deflator,
     DiscountSchedule,
+    FileDeflator,
     Proposal,
     ReferenceData,
     Source,
@@ -524,7 +525,7 @@ def _check_library(
     agencies = {a.id for a in lib.agencies} | set(extra_agencies)
     out += _unknown_bearers(lib.unit_costs, agencies, parsed, parsed.path, "add it to 'agencies'")
     ref = load_reference()
-    deflator = ref.deflators[0]
+    deflator = ref.deflators[0].extended()
     for i, uc in enumerate(lib.unit_costs):
         if uc.price_year not in deflator.index:
             out.append(
@@ -538,11 +539,52 @@ def _check_library(
     return out
 
 
+def _coverage(deflator: Deflator) -> str:
+    lo, hi = min(deflator.index), max(deflator.index)
+    return f"'{deflator.id}' covers {lo}-{(lo + 1) % 100:02d} to {hi}-{(hi + 1) % 100:02d}"
+
+
 def _no_deflator_msg(year: int, deflator: Deflator) -> str:
     lo, hi = min(deflator.index), max(deflator.index)
     return (
         f"no deflator value for price year {year} ({year}-{(year + 1) % 100:02d}) in '{deflator.id}', "
         f"which covers {lo}-{(lo + 1) % 100:02d} to {hi}-{(hi + 1) % 100:02d}"
+    )
+
+
+def _money_price_years(base: tuple[Any, ...], line: Any) -> list[tuple[tuple[Any, ...], int]]:
+    """(location, price year) of every real-price figure of a cost or savings line (nominal figures
+    are cash of the year spent: those years are checked with the appraisal years)."""
+    sub = "amount" if line.amount is not None else "by_year"
+    money = line.money
+    if money.prices == "nominal":
+        return []
+    years = getattr(money, "price_years", None)
+    if years is not None:
+        return [((*base, sub, "price_years", j), y) for j, y in enumerate(years)]
+    return [((*base, sub, "price_year"), money.real_price_year)]
+
+
+def file_deflator(fd: FileDeflator) -> Deflator:
+    """A deflator a proposal brings, as a :class:`Deflator` (a constant rate becomes an index)."""
+    if fd.index is not None:
+        index = dict(fd.index)
+        vintage = f"{fd.label} (from the proposal file)"
+    else:
+        assert fd.inflation is not None and fd.first_year is not None and fd.last_year is not None
+        index = {
+            y: 100.0 * (1.0 + fd.inflation) ** (y - fd.first_year)
+            for y in range(fd.first_year, fd.last_year + 1)
+        }
+        vintage = f"{fd.label}: constant {fd.inflation:.1%} a year (from the proposal file)"
+    return Deflator(
+        id=fd.id,
+        label=fd.label,
+        vintage=vintage,
+        base_year=min(index),
+        index=index,
+        source=fd.source or fd.id,
+        note=fd.assumption or fd.note,
     )
 
 
@@ -595,12 +637,43 @@ def _resolve(
             f"unknown discount schedule '{ap.discount_schedule}'; choose one of {', '.join(sorted(schedules))}, "
             "or set appraisal.discount_rate (e.g. 0.035) for one constant rate",
         )
+    for k, fd in enumerate(proposal.deflators):
+        if fd.id in deflators:
+            problem(
+                ("deflators", k, "id"), f"deflator '{fd.id}' is already a shipped deflator: choose another id"
+            )
+        else:
+            deflators[fd.id] = file_deflator(fd)
     deflator = deflators.get(ap.deflator)
     if deflator is None:
         problem(
             ("appraisal", "deflator"),
             f"unknown deflator '{ap.deflator}'; choose one of {', '.join(sorted(deflators))}",
         )
+    else:
+        deflator = deflator.extended()
+        years = range(ap.first_year, ap.first_year + ap.horizon_years)
+        missing = [y for y in years if y not in deflator.index]
+        if missing:
+            problem(
+                ("appraisal", "first_year"),
+                f"the deflator '{deflator.id}' does not cover appraisal year {missing[0]}-{(missing[0] + 1) % 100:02d} "
+                f"(cash figures need every year {years[0]}-{(years[0] + 1) % 100:02d} to {years[-1]}-{(years[-1] + 1) % 100:02d}); "
+                f"{_coverage(deflator)}",
+            )
+    if ap.discount_year is not None:
+        if ap.discount_year - ap.first_year > ap.horizon_years:
+            problem(
+                ("appraisal", "discount_year"),
+                f"discount_year {ap.discount_year} is more than the {ap.horizon_years}-year horizon after "
+                f"first_year {ap.first_year}",
+            )
+        elif ap.first_year - ap.discount_year > 30:
+            problem(
+                ("appraisal", "discount_year"),
+                f"discount_year {ap.discount_year} is more than 30 years before first_year {ap.first_year} "
+                "(the first band of the schedule)",
+            )
 
     used_agencies: list[str] = []
     used_costs: list[str] = []
@@ -627,12 +700,26 @@ def _resolve(
                 f"cost line '{line.id}' runs to appraisal year {last}; only years 0-{horizon - 1} are counted"
             )
         if deflator is not None:
-            money = line.money
-            if money.price_year not in deflator.index:
-                sub = "amount" if line.amount is not None else "by_year"
-                problem(
-                    ("prevention_costs", i, sub, "price_year"), _no_deflator_msg(money.price_year, deflator)
-                )
+            for loc, year in _money_price_years(("prevention_costs", i), line):
+                if year not in deflator.index:
+                    problem(loc, _no_deflator_msg(year, deflator))
+
+    for i, sl in enumerate(proposal.savings):
+        if sl.saved_by not in agencies:
+            problem(
+                ("savings", i, "saved_by"),
+                f"unknown budget holder '{sl.saved_by}': define it under 'agencies'",
+            )
+        elif sl.saved_by not in used_agencies:
+            used_agencies.append(sl.saved_by)
+        if sl.start_year >= horizon:
+            notes.append(
+                f"savings line '{sl.id}' starts in year {sl.start_year}, after the {horizon}-year horizon: it is not counted"
+            )
+        if deflator is not None:
+            for loc, year in _money_price_years(("savings", i), sl):
+                if year not in deflator.index:
+                    problem(loc, _no_deflator_msg(year, deflator))
 
     for i, oc in enumerate(proposal.outcomes):
         for j, use in enumerate(oc.unit_costs):
@@ -645,6 +732,12 @@ def _resolve(
                 continue
             if use.unit_cost not in used_costs:
                 used_costs.append(use.unit_cost)
+            if deflator is not None and uc.price_year not in deflator.index:
+                problem(
+                    ("outcomes", i, "unit_costs", j, "unit_cost"),
+                    f"unit cost '{use.unit_cost}' is in {uc.price_year}-{(uc.price_year + 1) % 100:02d} prices, "
+                    f"which the deflator does not cover; {_coverage(deflator)}",
+                )
             for b in uc.bearers:
                 if b.agency in agencies and b.agency not in used_agencies:
                     used_agencies.append(b.agency)
@@ -760,7 +853,8 @@ def _check_pooling(
                 money = c.fixed or c.in_kind
                 if money is not None:
                     price_year_ok(
-                        ("pool", "partners", i, "contributions", j, c.kind, "price_year"), money.price_year
+                        ("pool", "partners", i, "contributions", j, c.kind, "price_year"),
+                        money.real_price_year,
                     )
         share_of_costs = sum(
             c.share_of_costs.value
@@ -831,6 +925,6 @@ def _check_pooling(
         if charge_money is not None:
             price_year_ok(
                 (*base, "per_event" if ch.per_event is not None else "fixed", "price_year"),
-                charge_money.price_year,
+                charge_money.real_price_year,
             )
     return out

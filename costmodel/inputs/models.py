@@ -282,6 +282,26 @@ class FractionQ(_WrittenAsFraction):
         return v
 
 
+class SignedFractionQ(_WrittenAsFraction):
+    """A relative change in [-1, 1]: positive reduces demand, negative adds to it. [fraction]"""
+
+    unit: Literal["fraction"] = Field(description="Always 'fraction': 0.35 means 35%.")
+    value: float
+
+    @field_validator("value", "low", "high")
+    @classmethod
+    def _in_signed_interval(cls, v: float | None) -> float | None:
+        if v is None:
+            return v
+        if abs(v) > 1 and looks_like_percentage(abs(v)):
+            raise ValueError(
+                f"fractions are written between -1 and 1; {num(v)} looks like a percentage: write {num(v / 100)} for {num(v)}%"
+            )
+        if not -1 <= v <= 1:
+            raise ValueError(f"a relative change must be between -1 and 1 (got {num(v)})")
+        return v
+
+
 class GrowthQ(_WrittenAsFraction):
     """Real growth per year, e.g. 0.02 for 2% a year above general inflation. [fraction per year]"""
 
@@ -326,22 +346,101 @@ class PerEventQ(_Ranged):
     value: Annotated[float, Field(ge=0, le=1e6)]
 
 
+Prices = Literal["real", "nominal"]
+
+
 class MoneyQ(_Ranged):
-    """A sum of money in the prices of ``price_year``. [£]"""
+    """A sum of money: in the prices of ``price_year`` (``prices: real``, the default) or in cash of the
+    year it is spent (``prices: nominal``; no ``price_year``). [£]"""
 
     unit: Literal["GBP", "GBP_per_year"] = Field(
         description="'GBP' for a one-off sum, 'GBP_per_year' for a recurring one."
     )
     value: Annotated[float, Field(ge=0, le=1e12)]
-    price_year: FinancialYear = Field(description="Financial year whose prices the value is in.")
+    prices: Prices = Field(
+        default="real",
+        description="'real': in the prices of price_year; 'nominal': cash of the year it is spent "
+        "(converted with the deflator, Green Book 2022 Table 1).",
+    )
+    price_year: FinancialYear | None = Field(
+        default=None, description="Financial year whose prices the value is in (real prices only)."
+    )
+
+    @model_validator(mode="after")
+    def _price_year_matches_prices(self):
+        _check_price_year(self.prices, self.price_year)
+        return self
+
+    @property
+    def real_price_year(self) -> int:
+        """The price year of a real amount (nominal amounts have none: they are cash of each year)."""
+        assert self.price_year is not None, "a nominal amount has no single price year"
+        return self.price_year
+
+
+def _check_price_year(prices: str, price_year: int | None) -> None:
+    if prices == "real" and price_year is None:
+        raise ValueError(
+            "give 'price_year' (the financial year whose prices the figure is in), or write "
+            "'prices: nominal' for cash of the year it is spent"
+        )
+    if prices == "nominal" and price_year is not None:
+        raise ValueError(
+            "a nominal (cash) figure is in the prices of the year it is spent: drop 'price_year' "
+            "or write 'prices: real'"
+        )
 
 
 class MoneyByYear(_Provenanced):
-    """Amounts for consecutive appraisal years, starting at the cost line's ``start_year``. [£ per year]"""
+    """Amounts for consecutive appraisal years, starting at the line's ``start_year``. [£ per year]
+
+    ``prices: real`` with one ``price_year`` for every value, or a ``price_years`` list (one per value,
+    e.g. an MTFS line in a different year's cash each year); ``prices: nominal``: each value is cash of
+    the year it is spent."""
 
     unit: Literal["GBP_per_year"]
     values: Annotated[list[Annotated[float, Field(ge=0, le=1e12)]], Field(min_length=1, max_length=200)]
-    price_year: FinancialYear
+    prices: Prices = Field(
+        default="real", description="'real' (price_year or price_years) or 'nominal' (cash)."
+    )
+    price_year: FinancialYear | None = None
+    price_years: Annotated[list[FinancialYear], Field(min_length=1, max_length=200)] | None = Field(
+        default=None, description="A price year for each value (real prices)."
+    )
+
+    @model_validator(mode="after")
+    def _price_years_match(self):
+        if self.price_years is not None:
+            if self.prices == "nominal" or self.price_year is not None:
+                raise ValueError(
+                    "'price_years' gives each value's price year: drop 'price_year' and 'prices: nominal'"
+                )
+            if len(self.price_years) != len(self.values):
+                raise ValueError(
+                    f"'price_years' has {len(self.price_years)} entries but 'values' has {len(self.values)}: give one per value"
+                )
+            return self
+        _check_price_year(self.prices, self.price_year)
+        return self
+
+    @property
+    def real_price_year(self) -> int:
+        assert self.price_year is not None, "this series has no single price year"
+        return self.price_year
+
+
+class SignedMoneyQ(MoneyQ):
+    """A sum of money that may be negative (a savings line that adds cost). [£]"""
+
+    value: Annotated[float, Field(ge=-1e12, le=1e12)]  # type: ignore[assignment]
+
+
+class SignedMoneyByYear(MoneyByYear):
+    """Amounts by year that may be negative (a savings line that adds cost in some years). [£ per year]"""
+
+    values: Annotated[  # type: ignore[assignment]
+        list[Annotated[float, Field(ge=-1e12, le=1e12)]], Field(min_length=1, max_length=200)
+    ]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -434,6 +533,15 @@ class Appraisal(StrictModel):
         default=None, description=describe("appraisal.discount_rate")
     )
     deflator: Id = Field(default="hmt_gdp_deflator", description=describe("appraisal.deflator"))
+    discount_year: FinancialYear | None = Field(
+        default=None,
+        description="The 'current year' the discount schedule counts from (default first_year). A proposal "
+        "starting later is discounted back to it.",
+    )
+    count_committed: bool = Field(
+        default=False,
+        description="Count the savings committed beyond the horizon in the verdict (default: the horizon only).",
+    )
 
     @field_validator("discount_schedule", mode="before")
     @classmethod
@@ -471,6 +579,11 @@ class Appraisal(StrictModel):
                 f"firm_budget_years ({self.firm_budget_years}) cannot exceed horizon_years ({self.horizon_years})"
             )
         return self
+
+    @property
+    def discount_origin(self) -> int:
+        """The discount year (default the first year). [financial year]"""
+        return self.first_year if self.discount_year is None else self.discount_year
 
 
 class CostLine(StrictModel):
@@ -536,7 +649,8 @@ class Outcome(StrictModel):
         default=None, description="Last appraisal year with a new intake (default: end of the horizon)."
     )
     baseline_rate: FractionQ = Field(description=describe("outcomes.*.baseline_rate"))
-    effect: FractionQ = Field(description=describe("outcomes.*.effect"))
+    # signed (issue 11): negative when the spending adds demand (more referrals)
+    effect: SignedFractionQ = Field(description=describe("outcomes.*.effect"))
     unit_costs: Annotated[list[UnitCostUse], Field(min_length=1)]
     lag_years: YearsQ = Field(description=describe("outcomes.*.lag_years"))
     persistence_years: YearsQ = Field(description=describe("outcomes.*.persistence_years"))
@@ -556,6 +670,94 @@ class Outcome(StrictModel):
             raise ValueError(
                 f"intake_end_year ({self.intake_end_year}) is before intake_start_year ({self.intake_start_year})"
             )
+        return self
+
+
+class SavingsLine(StrictModel):
+    """A plain saving a named budget holder makes: an amount by year, or a sum (one-off or recurring with
+    start, end and growth). Negative amounts are costs the spending adds to that budget. [£]"""
+
+    id: Id
+    label: Text
+    saved_by: Id = Field(description="Agency id of the budget that saves (or, if negative, pays more).")
+    kind: Literal["one_off", "recurring"] = "recurring"
+    amount: SignedMoneyQ | None = Field(default=None, description="A one-off sum, or the amount each year.")
+    by_year: SignedMoneyByYear | None = Field(
+        default=None, description="Explicit amounts for consecutive years."
+    )
+    start_year: Annotated[int, Field(ge=0, le=99)] = Field(default=0, description="First appraisal year.")
+    end_year: Annotated[int, Field(ge=0, le=99)] | None = Field(
+        default=None, description="Last appraisal year of a recurring saving (default: end of the horizon)."
+    )
+    growth: GrowthQ | None = Field(default=None, description="Growth per year of a recurring amount.")
+    cashable_share: FractionQ | None = Field(
+        default=None, description="Share that can be taken out of the budget (default: all of it). [fraction]"
+    )
+    cashable_delay_years: Annotated[int, Field(ge=0, le=99)] = Field(
+        default=0, description="Years after start_year before the cashable share can be released. [years]"
+    )
+
+    @model_validator(mode="after")
+    def _one_profile(self):
+        if (self.amount is None) == (self.by_year is None):
+            raise ValueError("give exactly one of 'amount' or 'by_year'")
+        if self.amount is not None:
+            if self.kind == "recurring" and self.amount.unit != "GBP_per_year":
+                raise ValueError("a recurring saving's amount has unit 'GBP_per_year'")
+            if self.kind == "one_off" and self.amount.unit != "GBP":
+                raise ValueError("a one-off saving's amount has unit 'GBP' (a one-off sum)")
+        if self.kind != "recurring" and (self.end_year is not None or self.growth is not None):
+            raise ValueError("'end_year' and 'growth' apply only to recurring savings")
+        if self.by_year is not None and (self.end_year is not None or self.growth is not None):
+            raise ValueError("'by_year' gives every year's amount; drop 'end_year' and 'growth'")
+        if self.end_year is not None and self.end_year < self.start_year:
+            raise ValueError(f"end_year ({self.end_year}) is before start_year ({self.start_year})")
+        return self
+
+    @property
+    def money(self) -> MoneyQ | MoneyByYear:
+        money = self.amount if self.amount is not None else self.by_year
+        assert money is not None
+        return money
+
+
+class FileDeflator(_Provenanced):
+    """A deflator a proposal brings: an index by financial year, or a constant general-inflation rate
+    (e.g. a council's MTFS inflation assumption) over a span of years."""
+
+    id: Id
+    label: Text
+    index: dict[int, Annotated[float, Field(gt=0)]] | None = Field(
+        default=None, description="Index value by financial year (any base)."
+    )
+    inflation: Annotated[float, Field(ge=-0.5, le=0.5)] | None = Field(
+        default=None, description="Constant general inflation per year. [fraction per year]"
+    )
+    first_year: FinancialYear | None = Field(default=None, description="First year a constant rate covers.")
+    last_year: FinancialYear | None = Field(default=None, description="Last year a constant rate covers.")
+
+    @field_validator("inflation", mode="before")
+    @classmethod
+    def _no_percent(cls, v: object) -> object:
+        return _reject_percent_strings(v)
+
+    @model_validator(mode="after")
+    def _one_kind(self):
+        if (self.index is None) == (self.inflation is None):
+            raise ValueError("give exactly one of 'index' (values by year) or 'inflation' (a constant rate)")
+        if self.inflation is not None:
+            if self.first_year is None or self.last_year is None:
+                raise ValueError(
+                    "a constant 'inflation' needs 'first_year' and 'last_year' (the years it covers)"
+                )
+            if self.last_year < self.first_year:
+                raise ValueError(f"last_year ({self.last_year}) is before first_year ({self.first_year})")
+        elif self.first_year is not None or self.last_year is not None:
+            raise ValueError("'first_year' and 'last_year' go with a constant 'inflation', not an 'index'")
+        if self.index is not None:
+            years = sorted(self.index)
+            if years != list(range(years[0], years[-1] + 1)):
+                raise ValueError("the index must give every year between its first and last, with no gaps")
         return self
 
 
@@ -590,6 +792,12 @@ class Proposal(StrictModel):
     )
     prevention_costs: Annotated[list[CostLine], Field(min_length=1)]
     outcomes: list[Outcome] = Field(default_factory=list)
+    savings: list[SavingsLine] = Field(
+        default_factory=list, description="Plain savings lines: an amount a named budget holder saves."
+    )
+    deflators: list[FileDeflator] = Field(
+        default_factory=list, description="Deflators this file brings (select one with appraisal.deflator)."
+    )
     financing: Financing | None = None
     # --- pooled budgets and responsibility charges (see the block at the end of this module) ---
     pool: Pool | None = Field(
@@ -629,7 +837,7 @@ class DiscountSchedule(StrictModel):
 
 
 class Deflator(StrictModel):
-    """A price index by financial year, to convert figures between price years."""
+    """A price index by financial year, to convert figures between price years and to cash."""
 
     id: Id
     label: Text
@@ -638,6 +846,58 @@ class Deflator(StrictModel):
     index: dict[int, Annotated[float, Field(gt=0)]]
     source: Id
     note: Text | None = None
+    release_date: Text | None = Field(default=None, description="Publication date of the release.")
+    outturn_to: FinancialYear | None = Field(
+        default=None, description="Last outturn year; later published years are forecasts."
+    )
+    long_run_growth: Annotated[float, Field(ge=-0.5, le=0.5)] | None = Field(
+        default=None, description="Assumed growth per year after the last published year. [fraction per year]"
+    )
+    long_run_assumption: Text | None = Field(
+        default=None, description="Why the long-run growth (an assumption)."
+    )
+    extend_to: FinancialYear | None = Field(default=None, description="Last year the long-run growth covers.")
+    published_to: FinancialYear | None = Field(
+        default=None, description="Last published year (set when the index is extended)."
+    )
+
+    @model_validator(mode="after")
+    def _contiguous(self):
+        years = sorted(self.index)
+        if years != list(range(years[0], years[-1] + 1)):
+            raise ValueError("the index must give every year between its first and last, with no gaps")
+        if (self.long_run_growth is None) != (self.extend_to is None):
+            raise ValueError("give both 'long_run_growth' and 'extend_to', or neither")
+        if self.long_run_growth is not None and self.long_run_assumption is None:
+            raise ValueError("a long-run growth rate is an assumption: state it in 'long_run_assumption'")
+        return self
+
+    def extended(self) -> Deflator:
+        """The index with the long-run growth applied from the last published year to ``extend_to``."""
+        if self.long_run_growth is None or self.extend_to is None or self.published_to is not None:
+            return self
+        last = max(self.index)
+        years = range(last + 1, self.extend_to + 1)
+        ext = {y: self.index[last] * (1.0 + self.long_run_growth) ** (y - last) for y in years}
+        return self.model_copy(update={"index": {**self.index, **ext}, "published_to": last})
+
+    def forecast_years(self) -> tuple[int, int] | None:
+        """First and last published forecast year, if any."""
+        last = self.published_to if self.published_to is not None else max(self.index)
+        if self.outturn_to is None or self.outturn_to >= last:
+            return None
+        return self.outturn_to + 1, last
+
+    def describe(self) -> str:
+        """One line naming the vintage, which years are forecasts and which are assumed."""
+        text = self.vintage
+        fc = self.forecast_years()
+        if fc is not None:
+            text += f"; forecasts {fc[0]}-{(fc[0] + 1) % 100:02d} to {fc[1]}-{(fc[1] + 1) % 100:02d}"
+        if self.long_run_growth is not None:
+            last = self.published_to if self.published_to is not None else max(self.index)
+            text += f"; {self.long_run_growth:.1%} a year assumed from {last + 1}-{(last + 2) % 100:02d}"
+        return text
 
 
 class ReferenceData(StrictModel):
@@ -663,6 +923,7 @@ class ContributionMoneyQ(MoneyQ):
     """A partner's contribution to a pool each year, in the prices of ``price_year``. [£ per year]"""
 
     unit: Literal["GBP_per_year"] = Field(description="Always 'GBP_per_year'.")  # type: ignore[assignment]
+    prices: Literal["real"] = Field(default="real", description="Contributions are in real prices.")  # type: ignore[assignment]
 
     @field_validator("value", "low", "high", mode="before")
     @classmethod
@@ -798,6 +1059,10 @@ class ChargeRateQ(_Ranged):
     value: Annotated[float, Field(le=1e9)]
     price_year: FinancialYear
 
+    @property
+    def real_price_year(self) -> int:
+        return self.price_year
+
     @field_validator("value", "low", "high", mode="before")
     @classmethod
     def _not_negative(cls, v: object) -> object:
@@ -808,6 +1073,7 @@ class ChargeFixedQ(MoneyQ):
     """A fixed responsibility charge each year. [£ per year]"""
 
     unit: Literal["GBP_per_year"]  # type: ignore[assignment]
+    prices: Literal["real"] = Field(default="real", description="Charges are in real prices.")  # type: ignore[assignment]
 
     @field_validator("value", "low", "high", mode="before")
     @classmethod

@@ -16,6 +16,7 @@ from .registry import Setting, entry, settings
 
 GROUPS = {
     "prevention_costs": "Prevention costs",
+    "savings": "Savings lines",
     "financing": "Financing",
     "pool": "Pooled budget",
     "responsibility_charges": "Responsibility charges",
@@ -116,12 +117,14 @@ def assumption_rows(scenario: Scenario) -> list[dict[str, Any]]:
     dfl = scenario.deflator
     add(
         "Appraisal",
-        f"Deflator: {dfl.label} ({dfl.vintage})",
+        f"Deflator: {dfl.label} ({dfl.describe()})",
         "appraisal.deflator",
         dfl.id,
         "index",
         None,
-        {"source": dfl.source, "note": dfl.note},
+        {"source": dfl.source, "note": dfl.note}
+        if dfl.source in sources
+        else {"assumption": dfl.note or "a deflator the proposal file brings, with no source"},
     )
     return rows
 

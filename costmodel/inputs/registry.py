@@ -54,6 +54,7 @@ SPECIAL_TARGETS = (
 # list path template -> the key that names a row (None: rows are counted by position)
 ROW_KEYS: dict[str, str | None] = {
     "prevention_costs": "id",
+    "savings": "id",
     "outcomes": "id",
     "outcomes.*.unit_costs": "unit_cost",
     "unit_costs": "id",
@@ -156,8 +157,8 @@ ENTRIES: tuple[Entry, ...] = (
                       "[fraction]"),
     Entry("appraisal.discount_schedule", "id", "Discount schedule", 0, 0, "structure", editable=False,
           description="Discount-rate schedule: green_book_standard, green_book_health or green_book_lower_rate."),
-    Entry("appraisal.deflator", "id", "GDP deflator", 0, 0, "structure", editable=False,
-          description="GDP-deflator table used to convert price years."),
+    Entry("appraisal.deflator", "id", "Deflator", 0, 0, "structure", editable=False,
+          description="Deflator used to convert price years and cash: a shipped one or one under 'deflators'."),
     # --- prevention costs ------------------------------------------------------------------------
     Entry("prevention_costs.*.amount", "GBP", "amount", 0.0, 1e12, "cost_amount", linear=True,
           switching=True, optional=True,
@@ -168,6 +169,19 @@ ENTRIES: tuple[Entry, ...] = (
     Entry("prevention_costs.*.growth", "fraction_per_year", "real growth", -0.5, 0.5, "cost_growth",
           editable=False, optional=True, short="real growth a year",
           description="Real growth per year of a recurring amount."),
+    # --- plain savings lines (issue 11): an amount a budget holder saves, negative if it adds cost ---
+    Entry("savings.*.amount", "GBP", "saving", -1e12, 1e12, "savings_amount", linear=True, switching=True,
+          editable=False, optional=True,
+          description="A one-off sum, or the amount each year, that the budget holder saves (negative: adds cost)."),
+    Entry("savings.*.by_year", "GBP_per_year", "savings by year", -1e12, 1e12, "structure",
+          editable=False, optional=True,
+          description="Explicit amounts for consecutive years (negative: adds cost)."),
+    Entry("savings.*.growth", "fraction_per_year", "growth", -0.5, 0.5, "structure",
+          editable=False, optional=True, short="growth a year",
+          description="Growth per year of a recurring saving."),
+    Entry("savings.*.cashable_share", "fraction", "cashable share", 0.0, 1.0, "structure",
+          editable=False, optional=True,
+          description="Share that can be taken out of the budget (default: all of it). [fraction]"),
     # --- outcomes (in the Edit page's and the workbook's order) ----------------------------------
     _outcome("cohort", "people_per_year", "Cohort: people reached each year", "cohort", high=1e9,
              switching=True,
@@ -175,8 +189,9 @@ ENTRIES: tuple[Entry, ...] = (
     _outcome("baseline_rate", "fraction", "Baseline rate without the prevention", "baseline_rate",
              switching=True,
              description="Without the prevention, the share of the cohort who incur the outcome each year. [fraction]"),
-    _outcome("effect", "fraction", "Effect: relative change in that rate", "effect", switching=True,
-             description="Relative change in that rate: the reduction achieved (for a cut, the increase caused). [fraction]"),
+    _outcome("effect", "fraction", "Effect: relative change in that rate", "effect", low=-1.0, switching=True,
+             description="Relative change in that rate: the reduction achieved (for a cut, the increase caused); "
+                         "negative when the spending adds demand (more referrals). [fraction]"),
     _outcome("lag_years", "years", "Lag before the effect starts", "lag", high=HORIZON, linear=False,
              switching=True,
              description="Years after intake before the effect starts. [years]"),
@@ -206,9 +221,9 @@ ENTRIES: tuple[Entry, ...] = (
     Entry("unit_costs.*", "GBP_per_unit", "Unit cost (all bearers)", 0.0, 1e12, "unit_cost_scale",
           linear=True, switching=True, editable=False),
     # --- financing -------------------------------------------------------------------------------
-    Entry("financing.interest_rate", "fraction", "Fund's real interest rate", 0.0, 1.0, "financing",
+    Entry("financing.interest_rate", "fraction", "Fund's nominal interest rate", 0.0, 1.0, "financing",
           editable=False, optional=True,
-          description="Real interest rate charged per year. [fraction]"),
+          description="Nominal (cash) interest rate charged per year, e.g. a PWLB rate. [fraction]"),
     Entry("financing.term_years", "years", "Repayment term", 0, 100, "financing", integer=True,
           editable=False, optional=True,
           description="Agreed repayment term. [years]"),

@@ -123,7 +123,7 @@ def compile_pool(scenario: Scenario, structure: Structure) -> tuple[PoolStructur
                 else:
                     money = c.fixed or c.in_kind
                     assert money is not None
-                    c_value.append(money.value * price_conversion_factor(index, money.price_year, base))
+                    c_value.append(money.value * price_conversion_factor(index, money.real_price_year, base))
         host[aidx[pool.host or pool.partners[0].agency]] = 1.0
         if rule == "formula":
             firm = structure.firm_budget_years
@@ -155,7 +155,7 @@ def compile_pool(scenario: Scenario, structure: Structure) -> tuple[PoolStructur
         else:
             assert ch.fixed is not None
             ch_fixed[k] = 1.0
-            ch_value[k] = ch.fixed.value * price_conversion_factor(index, ch.fixed.price_year, base)
+            ch_value[k] = ch.fixed.value * price_conversion_factor(index, ch.fixed.real_price_year, base)
 
     N = len(c_kind)
     ps = PoolStructure(

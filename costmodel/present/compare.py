@@ -5,16 +5,60 @@ from __future__ import annotations
 import csv
 import io
 import json
+from dataclasses import replace
 from typing import Any
 
+from ..appraisal.chain import appraise
 from ..appraisal.engine import TenYearTest
-from ..formatting import fy_span, money, ratio
+from ..formatting import fy_label, fy_span, money, ratio
 from .csv_safety import safe_row
 from .measures import headline_measures
 from .report import _f
 
 COMPARE_MEASURES = ("pv_costs", "pv_savings", "npv", "npv_firm", "npv_beyond", "bcr", "peak_funding")
 """The headline measures compared as figures, in order; then the payback year and the verdict."""
+
+
+def align(results: list[TenYearTest]) -> tuple[list[TenYearTest], list[str]]:
+    """Put every proposal on one price base (the latest) and one discount year (the earliest), and say so.
+
+    A proposal that cannot be moved (its deflator does not cover the common price base, or the common
+    discount year lies outside what its appraisal allows) keeps its own settings, with a plain warning;
+    nothing is mixed silently.
+    """
+    if len(results) < 2:
+        return results, []
+    base = max(r.scenario.proposal.appraisal.price_base_year for r in results)
+    origin = min(r.scenario.proposal.appraisal.discount_origin for r in results)
+    aligned: list[TenYearTest] = []
+    notes = [f"All proposals are compared in {fy_label(base)} prices, discounted to {fy_label(origin)}."]
+    vintages = {r.scenario.deflator.vintage for r in results}
+    if len(vintages) > 1:
+        notes.append("Warning: the proposals use different deflators: " + "; ".join(sorted(vintages)) + ".")
+    else:
+        notes.append(f"Deflator: {results[0].scenario.deflator.describe()}.")
+    for r in results:
+        sc = r.scenario
+        ap = sc.proposal.appraisal
+        problem = None
+        if base not in sc.deflator.index:
+            problem = f"its deflator '{sc.deflator.id}' has no value for {fy_label(base)}"
+        elif ap.first_year - origin > 30:
+            problem = f"{fy_label(origin)} is more than 30 years before its first year"
+        if problem is not None:
+            notes.append(
+                f"Warning: '{sc.proposal.id}' cannot be aligned ({problem}); it keeps its own price base "
+                f"{fy_label(ap.price_base_year)} and discount year {fy_label(ap.discount_origin)}."
+            )
+            aligned.append(r)
+            continue
+        if ap.price_base_year == base and ap.discount_origin == origin:
+            aligned.append(r)
+            continue
+        new_ap = ap.model_copy(update={"price_base_year": base, "discount_year": origin})
+        moved = replace(sc, proposal=sc.proposal.model_copy(update={"appraisal": new_ap}))
+        aligned.append(appraise(moved, count_committed=r.counts_committed))
+    return aligned, notes
 
 
 def compare_rows(results: list[TenYearTest]) -> tuple[list[str], list[tuple[str, list[Any]]]]:
@@ -24,11 +68,14 @@ def compare_rows(results: list[TenYearTest]) -> tuple[list[str], list[tuple[str,
     rows: list[tuple[str, list[Any]]] = [
         ("Kind", [r.scenario.proposal.kind.replace("_", " ") for r in results]),
         ("Years", [fy_span(r.years[0], r.years[-1]) for r in results]),
+        ("Price base", [fy_label(r.scenario.proposal.appraisal.price_base_year) for r in results]),
+        ("Discounted to", [fy_label(r.scenario.proposal.appraisal.discount_origin) for r in results]),
     ]
     for key in COMPARE_MEASURES:  # figures as numbers (the table formats them, the CSV keeps every digit)
         rows.append((measures[0][key].short, [m[key].value for m in measures]))
     for key in ("payback_year", "passes"):  # states in words
         rows.append((measures[0][key].short, [m[key].text for m in measures]))
+    rows.append((measures[0]["committed"].short, [m["committed"].value or 0.0 for m in measures]))
     agencies: dict[str, str] = {}
     for r in results:
         for a in r.scenario.agencies:
@@ -74,15 +121,19 @@ def compare_table(results: list[TenYearTest], *, csv_format: bool = False) -> st
     return "\n".join(lines) + "\n"
 
 
-def compare_json(results: list[TenYearTest]) -> str:
+def compare_json(results: list[TenYearTest], notes: list[str] | None = None) -> str:
     header, rows = compare_rows(results)
     out = {
+        "notes": list(notes or []),
         "proposals": [
             {
                 "id": r.scenario.proposal.id,
                 "title": r.scenario.proposal.title,
                 "file": r.scenario.path,
                 "inputs_sha256": r.scenario.inputs_sha256,
+                "price_base_year": r.scenario.proposal.appraisal.price_base_year,
+                "discount_year": r.scenario.proposal.appraisal.discount_origin,
+                "deflator_vintage": r.scenario.deflator.vintage,
                 "npv": _f(r.npv),
                 "pv_costs": _f(r.pv_costs),
                 "pv_savings": _f(r.pv_savings),
@@ -94,6 +145,6 @@ def compare_json(results: list[TenYearTest]) -> str:
                 },
             }
             for r in results
-        ]
+        ],
     }
     return json.dumps(out, indent=2, ensure_ascii=False) + "\n"

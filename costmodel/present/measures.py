@@ -44,6 +44,8 @@ def headline_measures(result: TenYearTest) -> dict[str, Measure]:
     s = result.structure
     T, firm = s.n_years, s.firm_budget_years
     dr = result.dual_running
+    cash_peak = result.cash.dual_running.peak_funding_requirement if result.cash is not None else None
+    committed = result.committed.pv_net if result.committed is not None and result.committed.years else None
     firm_span = f" ({year_span(0, firm - 1)})" if firm else ""
     beyond_span = f" ({year_span(firm, T - 1)})" if firm < T else ""
     measures = [
@@ -135,12 +137,20 @@ def headline_measures(result: TenYearTest) -> dict[str, Measure]:
         ),
         Measure(
             "peak_funding",
-            "Peak dual-running funding",
+            "Peak dual-running funding (real)",
             "Peak dual-running funding",
             dr.peak_funding_requirement,
             money(dr.peak_funding_requirement),
             "Most money needed at once to run the new service alongside the old before cashable savings "
             "cover its costs (undiscounted).",
+        ),
+        Measure(
+            "peak_funding_cash",
+            "Peak dual-running funding (cash)",
+            "Peak dual running, cash",
+            cash_peak,
+            money(cash_peak) if cash_peak is not None else "n/a",
+            "The same peak in cash (nominal, undiscounted): what the budget must find.",
         ),
         Measure(
             "dual_running_years",
@@ -162,7 +172,23 @@ def headline_measures(result: TenYearTest) -> dict[str, Measure]:
             "Passes the Ten Year Test",
             "Passes the Ten Year Test",
             result.passes,
-            "yes" if result.passes else "no",
+            ("yes" if result.passes else "no")
+            if T == 10
+            else f"n/a ({T}-year appraisal: {'positive' if result.passes else 'negative'})",
+        ),
+        Measure(
+            "committed",
+            "Committed beyond the horizon (PV)",
+            "Committed beyond the horizon (PV)",
+            committed,
+            (
+                money(committed, signed=True)
+                + (" (counted in the verdict)" if result.counts_committed else " (not counted)")
+            )
+            if committed is not None
+            else "n/a",
+            "PV of the savings (less costs) that intakes within the horizon go on producing after it; "
+            + ("counted in the verdict." if result.counts_committed else "not counted in the verdict."),
         ),
     ]
     return {m.key: m for m in measures}

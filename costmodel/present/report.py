@@ -15,16 +15,18 @@ import numpy as np
 
 from .. import __version__
 from ..appraisal.engine import TenYearTest
-from ..formatting import fy_label, money
+from ..formatting import fy_label, money, plural
 from .csv_safety import safe_row
 from .jsonsafe import json_number, json_series
 from .measures import headline_measures
 
 CONVENTIONS = {
-    "year_0": "Year 0 is the first appraisal year and is not discounted (Green Book); flows fall at year end.",
+    "year_0": "Year t is discounted t + (first_year - discount_year) whole years; with the default discount year (the first year) year 0 is undiscounted (Green Book).",
     "discount_factors": "DF_t = prod_{k=1..t} 1/(1+r_k), compounding band by band across the schedule.",
     "excel_check": "In Excel, NPV = B + NPV(rate, C:K) with year 0 in B: Excel's NPV() discounts its first value.",
-    "prices": "Real terms: every amount is converted from its own price year to the price base year with the GDP deflator.",
+    "prices": "Real terms: every amount is converted from its own price year (or, for a cash figure, the year it is spent) to the price base year with the deflator (Green Book 2022 Table 1).",
+    "cash": "The cash block is nominal and undiscounted: cash = real x D[year] / D[price base]. The appraisal (NPV, verdict) is real and discounted.",
+    "committed_beyond_horizon": "PV of the savings (less any costs) that intakes within the horizon go on producing after it; counted in the verdict only when counts_committed is true.",
     "bcr": "Benefit-cost ratio = PV of savings / PV of prevention costs (for a cut: PV of money released / PV of costs added elsewhere).",
     "net_return_per_pound": "NPV per £1 of prevention spending (for a cut: per £1 released).",
     "payback_year": "First financial year from which the cumulative net position stays at or above zero to the horizon.",
@@ -63,6 +65,7 @@ def result_to_dict(result: TenYearTest, pool_solve: str | None = None) -> dict[s
                 "pv_net": _f(result.pv_net_by_agency[i]),
                 "pv_net_firm_budget_years": _f(result.pv_net_firm_by_agency[i]),
                 "pv_net_years_beyond": _f(result.pv_net_beyond_by_agency[i]),
+                "committed_beyond_horizon": _committed_agency(result, i),
                 "series": {
                     "costs": _series(costs),
                     "gross_savings": _series(gross),
@@ -89,17 +92,24 @@ def result_to_dict(result: TenYearTest, pool_solve: str | None = None) -> dict[s
     cash_t = fl.cashable.sum(axis=1)
     dr = result.dual_running
     fin = result.financing
+    committed = result.committed
     return {
         "costmodel_version": __version__,
         "proposal": {"id": p.id, "title": p.title, "kind": p.kind, "area": p.area, "file": sc.path},
         "inputs_sha256": sc.inputs_sha256,
         "conventions": {
+            "appraisal": result.test_name.removeprefix("the "),
             "price_base_year": sc.proposal.appraisal.price_base_year,
             "price_base_label": fy_label(sc.proposal.appraisal.price_base_year),
+            "discount_year": sc.proposal.appraisal.discount_origin,
+            "discount_year_label": fy_label(sc.proposal.appraisal.discount_origin),
             "discount_schedule": sc.schedule.id,
             "discount_schedule_label": sc.schedule.label,
             "deflator": sc.deflator.id,
             "deflator_vintage": sc.deflator.vintage,
+            "deflator_description": sc.deflator.describe(),
+            "deflator_release_date": sc.deflator.release_date,
+            "deflator_forecast_years": _forecast_years(result),
             **CONVENTIONS,
         },
         "years": list(result.years),
@@ -124,6 +134,17 @@ def result_to_dict(result: TenYearTest, pool_solve: str | None = None) -> dict[s
             "irr": _f(result.irr),
             "irr_note": result.irr_note,
             "peak_funding_requirement": _f(dr.peak_funding_requirement),
+            "committed_beyond_horizon": None
+            if committed is None
+            else {
+                "pv_savings": _f(float(committed.pv_savings_by_agency.sum())),
+                "pv_cashable": _f(float(committed.pv_cashable_by_agency.sum())),
+                "pv_costs": _f(float(committed.pv_costs_by_agency.sum())),
+                "pv_net": _f(committed.pv_net),
+                "years_after_horizon": committed.years,
+            },
+            "counts_committed": result.counts_committed,
+            "npv_counted": _f(result.npv_counted),
             "series": {
                 "costs": _series(costs_t),
                 "savings": _series(sav_t),
@@ -133,19 +154,13 @@ def result_to_dict(result: TenYearTest, pool_solve: str | None = None) -> dict[s
                 "cumulative_net": _series(np.cumsum(sav_t - costs_t)),
             },
         },
-        "dual_running": {
-            "funding_requirement": _series(dr.funding_requirement),
-            "cumulative_funding_requirement": _series(dr.cumulative_requirement),
-            "peak_funding_requirement": _f(dr.peak_funding_requirement),
-            "peak_year": _fy(result, dr.peak_year),
-            "years": dr.years,
-            "ends_within_horizon": dr.ends_within_horizon,
-            "break_even_year": _fy(result, dr.break_even_year),
-        },
+        "dual_running": _dual_json(result, dr),
+        "cash": _cash_json(result),
         "financing": None
         if fin is None
         else {
             "fund": fin.fund,
+            "prices": "cash",
             "principal": _f(fin.principal),
             "interest_rate": _f(fin.interest_rate),
             "term_years": fin.term_years,
@@ -163,6 +178,68 @@ def result_to_dict(result: TenYearTest, pool_solve: str | None = None) -> dict[s
         },
         "notes": list(result.notes),
         **_pooling_json(result, pool_solve),
+    }
+
+
+def _forecast_years(result: TenYearTest) -> list[int]:
+    """Appraisal years whose deflator value is a published forecast or the long-run assumption."""
+    d = result.scenario.deflator
+    if d.outturn_to is None:
+        return []
+    return [y for y in result.years if y > d.outturn_to]
+
+
+def _committed_agency(result: TenYearTest, i: int) -> dict[str, Any] | None:
+    c = result.committed
+    if c is None:
+        return None
+    return {
+        "pv_savings": _f(c.pv_savings_by_agency[i]),
+        "pv_cashable": _f(c.pv_cashable_by_agency[i]),
+        "pv_costs": _f(c.pv_costs_by_agency[i]),
+        "pv_net": _f(c.pv_net_by_agency[i]),
+    }
+
+
+def _dual_json(result: TenYearTest, dr: Any) -> dict[str, Any]:
+    return {
+        "funding_requirement": _series(dr.funding_requirement),
+        "cumulative_funding_requirement": _series(dr.cumulative_requirement),
+        "peak_funding_requirement": _f(dr.peak_funding_requirement),
+        "peak_year": _fy(result, dr.peak_year),
+        "years": dr.years,
+        "ends_within_horizon": dr.ends_within_horizon,
+        "break_even_year": _fy(result, dr.break_even_year),
+    }
+
+
+def _cash_json(result: TenYearTest) -> dict[str, Any] | None:
+    """The medium-term financial table in cash (nominal, undiscounted), by budget holder and year."""
+    c = result.cash
+    if c is None:
+        return None
+    sc = result.scenario
+
+    def block(i: int | None) -> dict[str, Any]:
+        def pick(a: np.ndarray) -> np.ndarray:
+            return a.sum(axis=1) if i is None else a[:, i]
+
+        net = pick(c.net)
+        return {
+            "costs": _series(pick(c.costs)),
+            "cashable_savings": _series(pick(c.cashable)),
+            "non_cashable_savings": _series(pick(c.non_cashable)),
+            "net": _series(net),
+            "cumulative_net": _series(np.cumsum(net)),
+        }
+
+    return {
+        "prices": "cash (nominal), undiscounted",
+        "deflator_vintage": sc.deflator.vintage,
+        "cash_factor": _series(c.factor),
+        "agencies": [{"id": a.id, "name": a.name, **block(i)} for i, a in enumerate(sc.agencies)],
+        "total": block(None),
+        "dual_running": _dual_json(result, c.dual_running),
     }
 
 
@@ -217,12 +294,14 @@ TABLE_MEASURES = (
     "npv",
     "npv_firm",
     "npv_beyond",
+    "committed",
     "bcr",
     "net_return_per_pound",
     "payback_year",
     "discounted_payback_year",
     "irr",
     "peak_funding",
+    "peak_funding_cash",
     "dual_running_years",
     "cash_break_even_year",
 )
@@ -238,18 +317,26 @@ def render_table(result: TenYearTest, pool_solve: str | None = None) -> str:
     lines.append(f"{p.title}")
     lines.append(f"{'New spending' if p.kind == 'new_spending' else 'Cut'} · {p.area}")
     lines.append(
-        f"Prices {fy_label(s.price_base_year)} · {sc.schedule.label} · year 0 = {fy_label(result.years[0])}, undiscounted"
+        f"Real prices {fy_label(s.price_base_year)} · {sc.schedule.label} · year 0 = {fy_label(result.years[0])}, undiscounted"
     )
+    origin = p.appraisal.discount_origin
+    if origin != result.years[0]:
+        lines.append(f"Discounted to {fy_label(origin)} (the discount year), not to the first year")
+    lines.append(f"Deflator: {sc.deflator.describe()}")
     lines.append(f"inputs_sha256 {sc.inputs_sha256[:16]}…  ({sc.path})")
     lines.append("")
     measures = headline_measures(result)
-    head = [(measures[k].label, measures[k].text) for k in TABLE_MEASURES]
+    head = [
+        (measures[k].label, measures[k].text)
+        for k in TABLE_MEASURES
+        if k != "committed" or measures[k].value is not None
+    ]
     width = max(len(k) for k, _ in head)
     lines += [f"{k:<{width}}  {v}" for k, v in head]
     if result.financing is not None:
         f = result.financing
         lines.append(
-            f"{'Invest-to-save fund':<{width}}  {f.fund}: borrow {money(f.principal)}, repay {money(f.annual_repayment)}/yr over {f.term_years} yrs; "
+            f"{'Invest-to-save fund':<{width}}  {f.fund}: borrow {money(f.principal)} cash at {f.interest_rate:.2%} nominal, repay {money(f.annual_repayment)}/yr over {f.term_years} yrs; "
             + (
                 f"repaid in {f.years_to_repay:.1f} yrs from savings"
                 if f.years_to_repay is not None
@@ -264,8 +351,9 @@ def render_table(result: TenYearTest, pool_solve: str | None = None) -> str:
     def _k(v: float) -> str:
         return _scaled(v, scale)
 
+    title = "Ten Year Test table" if s.n_years == 10 else f"{s.n_years}-year appraisal table"
     lines.append(
-        f"Ten Year Test table: net position by budget holder (savings − costs), {unit}, {fy_label(s.price_base_year)} prices"
+        f"{title}: net position by budget holder (savings − costs), {unit}, real, {fy_label(s.price_base_year)} prices"
     )
     names = [a.name for a in sc.agencies]
     nw = max([len(n) for n in names] + [len("Total public sector"), 12])
@@ -301,6 +389,66 @@ def render_table(result: TenYearTest, pool_solve: str | None = None) -> str:
     return "\n".join(lines) + "\n" + _pooling_table(result, pool_solve)
 
 
+def render_cash_table(result: TenYearTest) -> str:
+    """The medium-term financial table: cash (nominal, undiscounted) by budget holder and year."""
+    c = result.cash
+    assert c is not None
+    sc = result.scenario
+    names = [a.name for a in sc.agencies]
+    biggest = max(
+        np.abs(c.costs).max(initial=0.0),
+        np.abs(c.cashable).max(initial=0.0),
+        np.abs(c.non_cashable).max(initial=0.0),
+    )
+    scale = 1000.0 if biggest >= 100_000 else 1.0
+    unit = "£ thousands" if scale == 1000.0 else "£"
+    years_hdr = [fy_label(y)[2:] for y in result.years]
+    nw = max([len(n) for n in names] + [len("  non-cashable (capacity)"), 12])
+    hdr = f"{'Budget holder / line':<{nw}} " + " ".join(f"{y:>7}" for y in years_hdr)
+    lines = [
+        f"Cash view (medium-term financial table): {unit}, cash (nominal), undiscounted",
+        f"Cash = real × deflator ratio; deflator: {sc.deflator.describe()}",
+        hdr,
+        "-" * len(hdr),
+    ]
+
+    def rows(label: str, i: int | None) -> None:
+        def pick(a: np.ndarray) -> np.ndarray:
+            return a.sum(axis=1) if i is None else a[:, i]
+
+        net = pick(c.net)
+        lines.append(label)
+        for name, arr in (
+            ("prevention costs", pick(c.costs)),
+            ("cashable savings", pick(c.cashable)),
+            ("non-cashable (capacity)", pick(c.non_cashable)),
+            ("net cash position", net),
+            ("cumulative net cash", np.cumsum(net)),
+        ):
+            lines.append(f"{'  ' + name:<{nw}} " + " ".join(f"{_scaled(v, scale):>7}" for v in arr))
+
+    for i, n in enumerate(names):
+        rows(n, i)
+    lines.append("-" * len(hdr))
+    rows("Total public sector", None)
+    dr = c.dual_running
+    lines.append("")
+    lines.append(
+        f"Dual running in cash: peak funding {money(dr.peak_funding_requirement)}; lasts "
+        + plural(dr.years, "year")
+        + ("" if dr.ends_within_horizon else " (beyond the horizon)")
+        + "; cash break-even "
+        + (
+            fy_label(result.years[dr.break_even_year])
+            if dr.break_even_year is not None
+            else "not within horizon"
+        )
+        + "."
+    )
+    lines.append("Non-cashable savings free capacity; they are shown but not counted as cash.")
+    return "\n".join(lines) + "\n"
+
+
 # ---------------------------------------------------------------------------------------------
 # CSV (Excel-friendly, one row per budget holder and measure)
 # ---------------------------------------------------------------------------------------------
@@ -320,6 +468,13 @@ def render_csv(result: TenYearTest) -> str:
     sc = result.scenario
     fl = result.flows
     buf = io.StringIO()
+    buf.write(
+        csv_comment(
+            f"# real figures in {fy_label(result.structure.price_base_year)} prices, present values discounted; "
+            f"cash_* rows are cash (nominal), undiscounted; deflator: {sc.deflator.describe()}"
+        )
+        + "\n"
+    )
     w = _SafeWriter(csv.writer(buf, lineterminator="\n"))
     w.writerow(["agency_id", "agency", "measure"] + [fy_label(y) for y in result.years] + ["present_value"])
     df = fl.factors
@@ -343,4 +498,27 @@ def render_csv(result: TenYearTest) -> str:
             + [repr(float(v) + 0.0) for v in arr.sum(axis=1)]
             + [repr(float(total) + 0.0)]
         )
+    c = result.cash
+    if c is not None:
+        cash_measures = [
+            ("cash_costs", c.costs),
+            ("cash_cashable_savings", c.cashable),
+            ("cash_non_cashable_savings", c.non_cashable),
+            ("cash_net", c.net),
+            ("cash_cumulative_net", c.cumulative),
+        ]
+        rows: list[tuple[str, str, int | None]] = [(a.id, a.name, i) for i, a in enumerate(sc.agencies)]
+        rows.append(("total", "Total public sector", None))
+        for aid, aname, k in rows:
+            for name, arr in cash_measures:
+                col = arr.sum(axis=1) if k is None else arr[:, k]
+                if name == "cash_cumulative_net" and k is None:
+                    col = np.cumsum(c.net.sum(axis=1))
+                w.writerow([aid, aname, name] + [repr(float(v) + 0.0) for v in col] + [""])
     return buf.getvalue()
+
+
+def csv_comment(text: str) -> str:
+    """``text`` as one CSV comment line that a spreadsheet reads as a single text cell starting with '#':
+    no line breaks, no commas (they would start a new cell, which could hold a formula), no quotes."""
+    return " ".join(text.split()).replace(",", ";").replace('"', "'")

@@ -48,3 +48,30 @@ def ten_year_table(result: TenYearTest) -> pd.DataFrame:
     }
     rows.append(row)
     return pd.DataFrame(rows)
+
+
+def cash_table(result: TenYearTest) -> pd.DataFrame:
+    """The medium-term financial table: for each budget holder (and the whole public sector) and each
+    financial year, prevention costs, cashable savings, non-cashable savings (capacity, not cash), net
+    cash position and cumulative net cash [£ cash, nominal, undiscounted]."""
+    c = result.cash
+    assert c is not None
+    years = [fy_label(y) for y in result.years]
+    rows: list[dict[str, str | float]] = []
+    blocks = [(a.name, i) for i, a in enumerate(result.scenario.agencies)] + [("Total public sector", None)]
+    for name, i in blocks:
+        def pick(arr, _i=i):  # type: ignore[no-untyped-def]
+            return arr.sum(axis=1) if _i is None else arr[:, _i]
+
+        net = pick(c.net)
+        for line, values in (
+            ("prevention costs", pick(c.costs)),
+            ("cashable savings", pick(c.cashable)),
+            ("non-cashable savings (capacity)", pick(c.non_cashable)),
+            ("net cash position", net),
+            ("cumulative net cash", net.cumsum()),
+        ):
+            row: dict[str, str | float] = {"Budget holder": name, "Line": line}
+            row |= {y: float(values[t]) for t, y in enumerate(years)}
+            rows.append(row)
+    return pd.DataFrame(rows)

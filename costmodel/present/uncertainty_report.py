@@ -136,6 +136,16 @@ def sensitivity_to_dict(s: Sensitivity) -> dict[str, Any]:
             }
             for c in s.discount_rates
         ],
+        "deflator_cases": [
+            {
+                "label": c.label,
+                "inflation_shift": c.shift,
+                "npv": _p(c.npv),
+                "cash_net": _p(c.cash_net),
+                "cash_peak_funding": _p(c.cash_peak),
+            }
+            for c in s.deflator_cases
+        ],
         "optimism_bias": {
             "npv_without": _p(s.optimism.npv_without),
             "npv_with": _p(s.optimism.npv_with),
@@ -202,6 +212,23 @@ def sensitivity_table(s: Sensitivity) -> str:
     lines += ["", "Discount-rate sensitivity: NPV under each schedule"]
     for c in s.discount_rates:
         lines.append(f"    {c.label:<80} {money(c.npv):>10}")
+    if s.deflator_cases:
+        rc = r.cash
+        lines += [
+            "",
+            "Deflator sensitivity: general inflation moved after the last outturn year (the real NPV moves only",
+            "through cash inputs; the cash view moves with every year's prices)",
+            f"    {'case':<64} {'NPV':>10} {'net cash':>10} {'cash peak':>10}",
+        ]
+        if rc is not None:
+            lines.append(
+                f"    {'Central (' + r.scenario.deflator.id + ')':<64} {money(r.npv):>10} "
+                f"{money(float(rc.net.sum())):>10} {money(rc.dual_running.peak_funding_requirement):>10}"
+            )
+        for d in s.deflator_cases:
+            lines.append(
+                f"    {d.label:<64} {money(d.npv):>10} {money(d.cash_net):>10} {money(d.cash_peak):>10}"
+            )
     o = s.optimism
     lines += [
         "",

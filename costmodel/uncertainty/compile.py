@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from numpy.typing import NDArray
 
-from ..appraisal.discounting import price_conversion_factor
+from ..appraisal.discounting import nominal_to_real, price_conversion_factor
 from ..appraisal.engine import Params, Structure, active_years, compile_scenario, unit_cost_table
 from ..errors import UsageError
 from ..inputs.models import figure_grade
@@ -225,9 +225,32 @@ def compile_uncertainty(
                             pct,
                         )
                     )
+    # plain savings lines: benefits down by their grade (a negative line adds cost: costs up)
+    saving_factor = np.ones(len(p.savings))
+    if optimism is not None and optimism.grades:
+        grades = optimism.table.confidence_grades.grades
+        for i, sl in enumerate(p.savings):
+            grade = _grade(scenario, sl.money)
+            total = sl.amount.value if sl.amount is not None else sum(sl.by_year.values if sl.by_year else [])
+            if total >= 0:
+                pct = grades[grade].benefits  # type: ignore[index]
+                saving_factor[i] = 1.0 - pct
+                corrections.append(
+                    Correction(f"savings.{sl.id}", "benefits down", grade, f"confidence grade {grade}", pct)
+                )
+            else:
+                pct = grades[grade].costs  # type: ignore[index]
+                saving_factor[i] = 1.0 + pct
+                corrections.append(
+                    Correction(f"savings.{sl.id}", "costs up", grade, f"confidence grade {grade}", pct)
+                )
     structure, params = compile_scenario(scenario, benefit_factors or None)
     if optimism is not None:
-        params = replace(params, cost_amount=params.cost_amount * cost_factor)
+        params = replace(
+            params,
+            cost_amount=params.cost_amount * cost_factor,
+            savings_amount=params.savings_amount * saving_factor,
+        )
     _, terms = unit_cost_table(scenario, benefit_factors or None)
 
     inputs: list[UncertainInput] = []
@@ -238,14 +261,17 @@ def compile_uncertainty(
     for i, line in enumerate(p.prevention_costs):
         if line.amount is None:
             continue
-        k = price_conversion_factor(index, line.amount.price_year, base)
+        nominal = line.amount.prices == "nominal"
+        # a cash amount carries its year-by-year conversion in the cost shape (engine.line_profile)
+        k = 1.0 if nominal else price_conversion_factor(index, line.amount.real_price_year, base)
         inp = _quantity_input(
             scenario,
             line.amount,
             amount_entry,
             T,
             id=f"prevention_costs.{line.id}.amount",
-            label=f"{line.label}: {amount_entry.name} ({line.amount.price_year} prices)",
+            label=f"{line.label}: {amount_entry.name} "
+            + ("(cash of each year)" if nominal else f"({line.amount.real_price_year} prices)"),
             index=i,
             scale=k * cost_factor[i],
         )
@@ -254,6 +280,8 @@ def compile_uncertainty(
             inputs.append(inp)
         if line.growth is not None and line.growth.low is not None:
             active, since = active_years(line.start_year, line.end_year, T)
+            if nominal:  # cash of each year: the active years carry the cash-to-real conversion
+                active = active * nominal_to_real(index, p.appraisal.first_year + np.arange(T), base)
             g = _quantity_input(
                 scenario,
                 line.growth,
@@ -266,6 +294,28 @@ def compile_uncertainty(
             )
             inputs.append(g)
             candidates.append(g)
+
+    # --- plain savings lines: amounts (a ranged amount varies like a cost line's) -------------
+    for i, sl in enumerate(p.savings):
+        if sl.amount is None:
+            continue
+        nominal = sl.amount.prices == "nominal"
+        k = 1.0 if nominal else price_conversion_factor(index, sl.amount.real_price_year, base)
+        inp = _quantity_input(
+            scenario,
+            sl.amount,
+            amount_entry,
+            T,
+            id=f"savings.{sl.id}.amount",
+            label=f"{sl.label}: saving "
+            + ("(cash of each year)" if nominal else f"({sl.amount.real_price_year} prices)"),
+            index=i,
+            scale=k * saving_factor[i],
+        )
+        inp = replace(inp, target="savings_amount", domain_low=-1e12)
+        candidates.append(inp)
+        if sl.amount.low is not None:
+            inputs.append(inp)
 
     # --- outcomes: units of each unit cost per event ------------------------------------------
     per_event = entry("outcomes.*.unit_costs.*.per_event")

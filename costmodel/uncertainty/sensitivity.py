@@ -12,7 +12,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from ..appraisal.chain import appraise
-from ..appraisal.discounting import rates_by_year
+from ..appraisal.discounting import appraisal_rates
 from ..appraisal.engine import MONEY_TOLERANCE, measures
 from ..errors import UsageError
 from ..formatting import MINUS, money, percent
@@ -24,6 +24,7 @@ from .optimism import OptimismTable, check_capital_options, load_optimism_table
 if TYPE_CHECKING:
     from ..appraisal.engine import TenYearTest
     from ..inputs.loading import Scenario
+    from ..inputs.models import Deflator
 
 F = NDArray[np.float64]
 
@@ -342,7 +343,8 @@ def discount_rate_sensitivity(c: Compiled, user_rates: Sequence[float] = ()) -> 
     cases: list[tuple[str | None, str, F, float | None]] = []
     for sid in STANDARD_SCHEDULES:
         sch = ref[sid]
-        cases.append((sid, sch.label, rates_by_year([(b.from_year, b.rate) for b in sch.bands], T), None))
+        bands = [(b.from_year, b.rate) for b in sch.bands]
+        cases.append((sid, sch.label, appraisal_rates(bands, T, c.structure.discount_offset), None))
     for r in user_rates:
         if not 0 <= r <= 0.5:
             raise UsageError(
@@ -420,6 +422,54 @@ class Sensitivity:
     switching_values: tuple[SwitchingValue, ...]
     discount_rates: tuple[RateCase, ...]
     optimism: OptimismEffect
+    deflator_cases: tuple[DeflatorCase, ...] = ()
+
+
+@dataclass(frozen=True)
+class DeflatorCase:
+    """The appraisal with general inflation moved by ``shift`` a year after the last outturn year."""
+
+    label: str
+    shift: float  # [fraction per year]
+    npv: float  # [£] real, discounted: moves only through cash (nominal) inputs
+    cash_net: float  # [£ cash] net cash position over the horizon, whole public sector
+    cash_peak: float  # [£ cash] peak dual-running funding in cash
+
+
+def shifted_deflator(d: Deflator, shift: float) -> Deflator:
+    """``d`` with growth raised by ``shift`` [fraction per year] in every year after its last outturn year
+    (forecasts and the long-run assumption); outturn years are unchanged."""
+    years = sorted(d.index)
+    first = (d.outturn_to if d.outturn_to is not None else years[0]) + 1
+    index = dict(d.index)
+    for y in years:  # a few dozen years, once per case: not a hot path
+        if y >= first and y - 1 in d.index:
+            growth = d.index[y] / d.index[y - 1] - 1.0
+            index[y] = index[y - 1] * (1.0 + growth + shift)
+    return d.model_copy(
+        update={"index": index, "vintage": f"{d.vintage}, inflation {shift:+.0%} a year from {first}"}
+    )
+
+
+def deflator_sensitivity(scenario: Scenario, shifts: Sequence[float] = (-0.01, 0.01)) -> list[DeflatorCase]:
+    """The appraisal and the cash view with general inflation one point lower and higher after outturn."""
+    cases = []
+    for shift in shifts:
+        moved = replace(scenario, deflator=shifted_deflator(scenario.deflator, shift))
+        r = appraise(moved)
+        assert r.cash is not None
+        first = (scenario.deflator.outturn_to or min(scenario.deflator.index)) + 1
+        cases.append(
+            DeflatorCase(
+                label=f"Inflation {shift * 100:+.0f} point a year from {first}-{(first + 1) % 100:02d} ({scenario.deflator.id})",
+                shift=shift,
+                npv=r.npv,
+                cash_net=float(r.cash.net.sum()),
+                cash_peak=r.cash.dual_running.peak_funding_requirement,
+            )
+        )
+    return cases
+
 
 
 def sensitivity(
@@ -440,4 +490,5 @@ def sensitivity(
         tuple(switching_values(c)),
         tuple(discount_rate_sensitivity(c, user_rates)),
         optimism_effect(scenario, optimism_table, capital_category=capital_category, mitigation=mitigation),
+        tuple(deflator_sensitivity(scenario)),
     )

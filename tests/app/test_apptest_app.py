@@ -181,6 +181,24 @@ def test_other_pages_render():
     assert (frame["grade"] != "").all()
 
 
+def test_ten_year_test_page_shows_the_cash_view_and_the_deflator_vintage():
+    """Issue 11: the MTFS cash table by budget holder and year, labelled cash, and the vintage."""
+    at = start()
+    assert any("HM Treasury GDP deflators, March 2026" in c.value for c in at.caption)
+    labels = [m.label for m in at.metric]
+    assert "Committed beyond the horizon" in labels and "Peak dual running, cash" in labels
+    assert "Cash view" in [t.label for t in at.tabs]
+    from .tabs import open_tab
+
+    tab = open_tab(at, "Cash view")  # lazy tabs: only the open tab runs
+    cash = [df.value for df in tab.dataframe if "Line" in df.value.columns]
+    assert cash, "no cash table"
+    frame = cash[0]
+    assert set(frame["Line"]) >= {"prevention costs", "cashable savings", "net cash position", "cumulative net cash"}
+    assert "Total public sector" in set(frame["Budget holder"])
+    assert any("cash" in m.value and "undiscounted" in m.value for m in tab.markdown)
+
+
 def test_one_invalid_value_does_not_block_later_valid_edits():
     """Issue 14 item 9: an effect above its range's high is held aside with its error; a later valid edit
     (the horizon) is applied, and the figures are those of the file with that edit alone."""
