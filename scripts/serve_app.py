@@ -24,11 +24,11 @@ def preload() -> None:
     import costmodel.inputs.editing  # noqa: F401
     import costmodel.inputs.loading
     import costmodel.inputs.provenance  # noqa: F401
-    import costmodel.pooling.views  # noqa: F401
     import costmodel.present.charts  # noqa: F401
     import costmodel.present.compare  # noqa: F401
+    import costmodel.present.pooling_tables  # noqa: F401
     import costmodel.present.tables  # noqa: F401
-    import costmodel.uncertainty.views  # noqa: F401
+    import costmodel.present.uncertainty_tables  # noqa: F401
 
     loading = costmodel.inputs.loading
     loading.load_reference()  # parse the shipped discount schedules and deflators once

@@ -113,7 +113,7 @@ def document_files(r: TenYearTest, *, pdf: bool | None = None, simulation: Any =
 def chart_files(r: TenYearTest, kinds: list[str], histogram_run: Any = None) -> list[DownloadFile]:
     """PNG and SVG downloads of each chart kind.
 
-    ``histogram_run``: the Monte Carlo run (a :class:`costmodel.uncertainty.views.SimulationView`) whose
+    ``histogram_run``: the Monte Carlo run (a :class:`costmodel.present.uncertainty_tables.SimulationView`) whose
     histogram the npv-distribution image shows, so that it is the run the page quotes; None for the
     default run.
     """

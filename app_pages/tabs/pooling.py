@@ -1,7 +1,7 @@
 """The Pooling results tab (pooled budgets, savings sharing, responsibility charges, fair-share solver).
 
 Shown only for proposals that declare a pool or responsibility charges. Everything shown comes from
-``costmodel.pooling.accounting.appraise_pool`` and the tables in ``costmodel.pooling.views``.
+``costmodel.pooling.accounting.appraise_pool`` and the tables in ``costmodel.present.pooling_tables``.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ RULE_KEY = "pooling_rule"
 
 
 def pooling_tab(r: TenYearTest) -> None:
-    from costmodel.pooling.views import (
+    from costmodel.present.pooling_tables import (
         MONEY_COLUMNS,
         PEAK_COLUMN,
         SOLVER_RULE_LABELS,

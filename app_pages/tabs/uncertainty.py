@@ -3,7 +3,7 @@ the Monte Carlo simulation with the probability of passing the Ten Year Test.
 
 Shown for every proposal: switching values, discount rates and optimism bias need no ranges; the tornado
 and the Monte Carlo say in one line when no input has a range. Everything shown comes from
-``costmodel.uncertainty`` (sensitivity, montecarlo) and the tables in ``costmodel.uncertainty.views``; engine calls are cached
+``costmodel.uncertainty`` (sensitivity, montecarlo) and the tables in ``costmodel.present.uncertainty_tables``; engine calls are cached
 (sensitivity on the draft's text and edits, the simulation on inputs_sha256 + draws + seed + optimism).
 
 The Monte Carlo runs only when "Run simulation" is pressed (with a progress bar); the run is remembered
@@ -39,7 +39,7 @@ from costmodel.uncertainty.limits import DEFAULT_DRAWS, DEFAULT_SEED, MAX_DRAWS
 if TYPE_CHECKING:
     import pandas as pd
 
-    from costmodel.uncertainty.views import SimulationView
+    from costmodel.present.uncertainty_tables import SimulationView
 
 UNCERTAINTY_CHART_KINDS = ("tornado", "npv-distribution")
 RUNS_KEY = "uncertainty_runs"  # draft key -> (inputs_sha256, SimulationView)
@@ -98,9 +98,9 @@ def _sensitivity(
 ) -> SensitivityViews | str | None:
     """Tornado, switching values and the optimism-bias effect as tables (or the engine's message)."""
     from costmodel.present.uncertainty_report import switching_table
+    from costmodel.present.uncertainty_tables import optimism_tables, tornado_table
     from costmodel.uncertainty.compile import compile_uncertainty
     from costmodel.uncertainty.sensitivity import optimism_effect, switching_values, tornado
-    from costmodel.uncertainty.views import optimism_tables, tornado_table
 
     out = evaluate(name, text, library_dir, edits_json)
     if out.result is None:
@@ -130,9 +130,9 @@ def _rates(
     name: str, text: str, library_dir: str | None, edits_json: str, user_rate: float | None
 ) -> tuple[pd.DataFrame, list[tuple[str, str, float]]] | str | None:
     """NPV by budget holder under each discount schedule, and (column, full label, total NPV) per case."""
+    from costmodel.present.uncertainty_tables import rate_column, rates_table
     from costmodel.uncertainty.compile import compile_uncertainty
     from costmodel.uncertainty.sensitivity import discount_rate_sensitivity
-    from costmodel.uncertainty.views import rate_column, rates_table
 
     out = evaluate(name, text, library_dir, edits_json)
     if out.result is None:
@@ -154,10 +154,10 @@ def _simulation(
     with a progress bar while it runs (the bar is created and removed here, so a cached replay is
     harmless)."""
     from costmodel.present.charts import npv_distribution_data
+    from costmodel.present.uncertainty_tables import summarise_simulation
     from costmodel.uncertainty.compile import OptimismSettings
     from costmodel.uncertainty.montecarlo import simulate
     from costmodel.uncertainty.optimism import load_optimism_table
-    from costmodel.uncertainty.views import summarise_simulation
 
     bar = st.progress(0.0, text=f"Simulating {draws:,} draws…")
     shown = [0]
@@ -405,7 +405,7 @@ def uncertainty_tab(r: TenYearTest) -> None:
 
 
 def _switching_values(r: TenYearTest, views: SensitivityViews, pid: str) -> None:
-    from costmodel.uncertainty.views import TOTAL
+    from costmodel.present.uncertainty_tables import TOTAL
 
     st.subheader("Switching values")
     st.markdown(

@@ -12,7 +12,8 @@ from ..formatting import fy_label, money, percent, plural
 from ..uncertainty.compile import UncertainInput
 from ..uncertainty.limits import MAX_DRAWS
 from ..uncertainty.montecarlo import Simulation
-from ..uncertainty.sensitivity import Sensitivity, SwitchingValue, format_value
+from ..uncertainty.sensitivity import Sensitivity, SwitchingValue
+from .input_values import format_value
 from .jsonsafe import json_number
 
 if TYPE_CHECKING:
@@ -58,7 +59,7 @@ def switching_table(values: Sequence[SwitchingValue], names: dict[str, str]) -> 
     which that NPV reaches zero, how far that is from the central value, or why no value does."""
     import pandas as pd
 
-    from ..uncertainty.views import TOTAL
+    from .uncertainty_tables import TOTAL
 
     rows = []
     for v in values:

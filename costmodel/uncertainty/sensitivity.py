@@ -15,7 +15,6 @@ from ..appraisal.chain import appraise
 from ..appraisal.discounting import appraisal_rates
 from ..appraisal.engine import MONEY_TOLERANCE, measures
 from ..errors import UsageError
-from ..formatting import MINUS, money, percent
 from ..inputs.loading import load_reference
 from .batch import npv_cases, npv_table, with_values
 from .compile import Compiled, Correction, OptimismSettings, UncertainInput, compile_uncertainty
@@ -110,22 +109,6 @@ class NoSwitch:
     kind: str
     side: str = ""  # "positive", "negative", "at or above zero"
     at: float | None = None  # [the input's unit]
-
-
-def format_value(inp: UncertainInput, x: float) -> str:
-    """An input's value in its own unit, as people write it: £ for money, % for fractions (the discount
-    rate as a decimal), whole years, plain numbers otherwise."""
-    if inp.integer:
-        return f"{x:.0f} year" + ("" if x == 1 else "s")
-    if inp.unit == "fraction":
-        return f"{x:.4g}" if inp.target == "discount_rate" else percent(x, 1)
-    if inp.unit.startswith("GBP"):
-        sign = MINUS if x < 0 else ""
-        return money(x, exact=abs(x) < 1e4) if abs(x) >= 1 or x == 0 else f"{sign}£{abs(x):.2f}"
-    return f"{x:,.4g}".replace("-", MINUS)
-
-
-_fmt = format_value
 
 
 def switching_values(c: Compiled, inputs: Sequence[UncertainInput] | None = None) -> list[SwitchingValue]:

@@ -14,7 +14,12 @@ from app_pages.tabs.downloads import XLSX_MIME, chart_files, document_files
 from costmodel.appraisal.chain import appraise
 from costmodel.inputs.loading import load_proposal
 from costmodel.pooling.accounting import appraise_pool
-from costmodel.pooling.views import cash_requirement_table, fair_share_table, flows_table, partner_table
+from costmodel.present.pooling_tables import (
+    cash_requirement_table,
+    fair_share_table,
+    flows_table,
+    partner_table,
+)
 from tests.app.tabs import open_tab
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -15,9 +15,9 @@ import numpy as np
 import pandas as pd
 
 from ..formatting import percent
-from .compile import UncertainInput
-from .montecarlo import Simulation
-from .sensitivity import OptimismEffect, RateCase, Tornado, format_value
+from ..uncertainty.montecarlo import Simulation
+from ..uncertainty.sensitivity import OptimismEffect, RateCase, Tornado
+from .input_values import format_value
 
 TOTAL = "Whole public sector"
 SCHEDULE_SHORT = {
@@ -27,20 +27,15 @@ SCHEDULE_SHORT = {
 }
 
 
-def value_text(inp: UncertainInput, x: float) -> str:
-    """An input's value in its own unit: £152k, 14.0%, 250, 2 years."""
-    return format_value(inp, x)
-
-
 def tornado_table(t: Tornado) -> pd.DataFrame:
     """One row per ranged input, largest swing first: its range and the NPV at each end. [£]"""
     rows = [
         {
             "Input": b.input.label,
             "Id": b.input.id,
-            "Low": value_text(b.input, b.input.low),
-            "Central": value_text(b.input, b.input.central),
-            "High": value_text(b.input, b.input.high),
+            "Low": format_value(b.input, b.input.low),
+            "Central": format_value(b.input, b.input.central),
+            "High": format_value(b.input, b.input.high),
             "NPV at low (£)": float(b.npv_low),
             "NPV at high (£)": float(b.npv_high),
             "Swing (£)": float(b.swing),

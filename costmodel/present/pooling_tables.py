@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 
 from ..formatting import fy_label
-from .accounting import PoolingResult
+from ..pooling.accounting import PoolingResult
 
 SOLVER_RULE_LABELS = {
     "proportional": "Proportional to each partner's PV of savings",
