@@ -65,6 +65,26 @@ def test_present_values_and_headlines(hand):
     assert hand.payback_year is None and hand.irr is None
 
 
+def test_cashable_position_split_by_firm_budget_years(hand):
+    # cashable savings - costs by year: -1000, -1000, 300 - 1000, 300 - 1000; firm-budget years 0 and 1
+    firm = -1000 - 1000 * D[1]
+    beyond = -700 * D[2] - 700 * D[3]
+    assert hand.pv_cash_net_firm == pytest.approx(firm, abs=1e-9)
+    assert hand.pv_cash_net_beyond == pytest.approx(beyond, abs=1e-9)
+    assert hand.pv_cash_net == pytest.approx(firm + beyond, abs=1e-9)
+
+
+def test_ten_year_table_cashable_row_reads_the_result(hand):
+    from costmodel.present.tables import ten_year_table
+
+    row = ten_year_table(hand).iloc[-1]
+    assert row["Budget holder"].strip() == "of which cashable"
+    assert row["PV firm-budget years"] == pytest.approx(-1000 - 1000 * D[1], abs=1e-9)
+    assert row["PV years beyond"] == pytest.approx(-700 * D[2] - 700 * D[3], abs=1e-9)
+    assert row["NPV"] == pytest.approx(-1000 - 1000 * D[1] - 700 * D[2] - 700 * D[3], abs=1e-9)
+    assert [row[c] for c in ten_year_table(hand).columns[1:5]] == pytest.approx([-1000, -1000, -700, -700])
+
+
 def test_dual_running(hand):
     dr = hand.dual_running
     np.testing.assert_allclose(dr.funding_requirement, [1000, 1000, 700, 700])

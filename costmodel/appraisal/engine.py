@@ -759,6 +759,10 @@ class TenYearTest:
     npv: float
     npv_firm: float
     npv_beyond: float
+    # the cashable position (cashable savings - costs, whole public sector), discounted [£]
+    pv_cash_net: float
+    pv_cash_net_firm: float  # firm-budget years [£]
+    pv_cash_net_beyond: float  # years beyond [£]
     bcr: float | None
     net_return_per_pound: float | None
     cashable_return_per_pound: float | None
@@ -881,6 +885,7 @@ def summarise(
     pv_cash = float(pv_cash_a.sum())
     npv = float(batch.npv)
     npv_firm = float(pv_firm_a.sum())
+    pv_cash_net_t = (flows.cashable.sum(axis=1) - flows.costs.sum(axis=1)) * df  # (T,) [£]
 
     net_total = net.sum(axis=1)
     payback = int(batch.payback_year)
@@ -925,6 +930,9 @@ def summarise(
         npv=npv,
         npv_firm=npv_firm,
         npv_beyond=npv - npv_firm,
+        pv_cash_net=float(pv_cash_net_t.sum()),
+        pv_cash_net_firm=float(pv_cash_net_t[:firm].sum()),
+        pv_cash_net_beyond=float(pv_cash_net_t[firm:].sum()),
         bcr=bcr,
         net_return_per_pound=net_return,
         cashable_return_per_pound=cash_return,

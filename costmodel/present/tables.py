@@ -36,15 +36,12 @@ def ten_year_table(result: TenYearTest) -> pd.DataFrame:
     row |= {"PV firm-budget years": result.npv_firm, "PV years beyond": result.npv_beyond, "NPV": result.npv}
     rows.append(row)
     cash = fl.cashable.sum(axis=1) - fl.costs.sum(axis=1)
-    df = fl.factors
-    firm = result.structure.firm_budget_years
-    pv_cash = cash * df
     row = {"Budget holder": "  of which cashable"}
     row |= {y: float(cash[t]) for t, y in enumerate(years)}
     row |= {
-        "PV firm-budget years": float(pv_cash[:firm].sum()),
-        "PV years beyond": float(pv_cash[firm:].sum()),
-        "NPV": float(pv_cash.sum()),
+        "PV firm-budget years": result.pv_cash_net_firm,
+        "PV years beyond": result.pv_cash_net_beyond,
+        "NPV": result.pv_cash_net,
     }
     rows.append(row)
     return pd.DataFrame(rows)
