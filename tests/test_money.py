@@ -499,3 +499,19 @@ def test_a_ranged_savings_line_is_in_the_tornado_and_its_switching_value_is_box1
     # the switching value: the annual saving at which the NPV is zero, 1,000,000 / 8.316605 = £120,241
     sv = next(v for v in d["switching_values"] if v["input"] == "savings.annual_saving.amount" and v["agency"] == "total")
     assert sv["value"] == pytest.approx(1_000_000 / annuity, abs=0.01)
+
+
+def test_the_long_run_deflator_covers_every_horizon_a_file_may_ask_for():
+    """The 2.0% long-run assumption reaches the last year an appraisal needs, past the tabulated
+    ``extend_to`` (2125-26): a 100-year horizon from 2200-01, the latest first year a file may give,
+    ends in 2299-2300. (A 100-year appraisal of a 2027-28 start was refused once.)"""
+    from costmodel.inputs.loading import Overrides, load_reference
+
+    table = load_reference().deflators[0]
+    deflator = table.extended(through=2299)
+    assert max(deflator.index) == 2299 and max(table.extended().index) == 2125
+    grown = deflator.index[2299] / deflator.index[2030]
+    assert grown == pytest.approx(1.02 ** (2299 - 2030), rel=1e-12)
+    youth = ROOT / "assumptions" / "proposals" / "youth_work.yaml"
+    result = appraise(load_proposal(youth, Overrides(horizon_years=100)))
+    assert len(result.years) == 100 and np.isfinite(result.npv)

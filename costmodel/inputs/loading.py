@@ -651,8 +651,8 @@ def _resolve(
             f"unknown deflator '{ap.deflator}'; choose one of {', '.join(sorted(deflators))}",
         )
     else:
-        deflator = deflator.extended()
         years = range(ap.first_year, ap.first_year + ap.horizon_years)
+        deflator = deflator.extended(through=years[-1])
         missing = [y for y in years if y not in deflator.index]
         if missing:
             problem(

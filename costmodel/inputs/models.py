@@ -872,12 +872,14 @@ class Deflator(StrictModel):
             raise ValueError("a long-run growth rate is an assumption: state it in 'long_run_assumption'")
         return self
 
-    def extended(self) -> Deflator:
-        """The index with the long-run growth applied from the last published year to ``extend_to``."""
+    def extended(self, through: int | None = None) -> Deflator:
+        """The index with the long-run growth applied from the last published year to ``extend_to``,
+        or further, to ``through``, when an appraisal reaches past ``extend_to`` (the long-run growth is
+        an assumption about every later year, not only the tabulated ones)."""
         if self.long_run_growth is None or self.extend_to is None or self.published_to is not None:
             return self
         last = max(self.index)
-        years = range(last + 1, self.extend_to + 1)
+        years = range(last + 1, max(self.extend_to, through or 0) + 1)
         ext = {y: self.index[last] * (1.0 + self.long_run_growth) ** (y - last) for y in years}
         return self.model_copy(update={"index": {**self.index, **ext}, "published_to": last})
 
