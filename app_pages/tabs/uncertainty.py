@@ -130,6 +130,7 @@ def _rates(
     name: str, text: str, library_dir: str | None, edits_json: str, user_rate: float | None
 ) -> tuple[pd.DataFrame, list[tuple[str, str, float]]] | str | None:
     """NPV by budget holder under each discount schedule, and (column, full label, total NPV) per case."""
+    from costmodel.present.input_values import rate_case_label
     from costmodel.present.uncertainty_tables import rate_column, rates_table
     from costmodel.uncertainty.compile import compile_uncertainty
     from costmodel.uncertainty.sensitivity import discount_rate_sensitivity
@@ -143,7 +144,7 @@ def _rates(
         cases = discount_rate_sensitivity(c, [] if user_rate is None else [user_rate])
     except CostModelError as exc:
         return str(exc)
-    return rates_table(cases, c.agency_ids, _names(r)), [(rate_column(x), x.label, x.npv) for x in cases]
+    return rates_table(cases, c.agency_ids, _names(r)), [(rate_column(x), rate_case_label(x), x.npv) for x in cases]
 
 
 @st.cache_data(max_entries=32, show_spinner=False)

@@ -13,7 +13,7 @@ from ..uncertainty.compile import UncertainInput
 from ..uncertainty.limits import MAX_DRAWS
 from ..uncertainty.montecarlo import Simulation
 from ..uncertainty.sensitivity import Sensitivity, SwitchingValue
-from .input_values import format_value
+from .input_values import deflator_case_label, format_value, rate_case_label
 from .jsonsafe import json_number
 
 if TYPE_CHECKING:
@@ -131,7 +131,7 @@ def sensitivity_to_dict(s: Sensitivity) -> dict[str, Any]:
             {
                 "schedule": c.schedule,
                 **({"rate": c.rate} if c.rate is not None else {}),
-                "label": c.label,
+                "label": rate_case_label(c),
                 "npv": _p(c.npv),
                 "agencies": [{"id": a, "npv": _p(v)} for a, v in zip(ids, c.npv_by_agency, strict=True)],
             }
@@ -139,7 +139,7 @@ def sensitivity_to_dict(s: Sensitivity) -> dict[str, Any]:
         ],
         "deflator_cases": [
             {
-                "label": c.label,
+                "label": deflator_case_label(c),
                 "inflation_shift": c.shift,
                 "npv": _p(c.npv),
                 "cash_net": _p(c.cash_net),
@@ -212,7 +212,7 @@ def sensitivity_table(s: Sensitivity) -> str:
         lines.append(f"    {who:<34} {text}")
     lines += ["", "Discount-rate sensitivity: NPV under each schedule"]
     for c in s.discount_rates:
-        lines.append(f"    {c.label:<80} {money(c.npv):>10}")
+        lines.append(f"    {rate_case_label(c):<80} {money(c.npv):>10}")
     if s.deflator_cases:
         rc = r.cash
         lines += [
@@ -228,7 +228,7 @@ def sensitivity_table(s: Sensitivity) -> str:
             )
         for d in s.deflator_cases:
             lines.append(
-                f"    {d.label:<64} {money(d.npv):>10} {money(d.cash_net):>10} {money(d.cash_peak):>10}"
+                f"    {deflator_case_label(d):<64} {money(d.npv):>10} {money(d.cash_net):>10} {money(d.cash_peak):>10}"
             )
     o = s.optimism
     lines += [

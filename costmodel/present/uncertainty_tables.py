@@ -54,7 +54,8 @@ def rate_column(case: RateCase) -> str:
     """A short column name for a discount-rate case: 'Standard', 'Lower rate', 'Health', 'Your rate 5%'."""
     if case.schedule is not None and case.schedule in SCHEDULE_SHORT:
         return SCHEDULE_SHORT[case.schedule]
-    return f"Your rate ({case.label.split(' ')[1]})"
+    assert case.rate is not None
+    return f"Your rate ({case.rate:.2%})"
 
 
 def rates_table(cases: Sequence[RateCase], agency_ids: Sequence[str], names: dict[str, str]) -> pd.DataFrame:

@@ -312,8 +312,10 @@ STANDARD_SCHEDULES = ("green_book_standard", "green_book_lower_rate", "green_boo
 
 @dataclass(frozen=True)
 class RateCase:
+    """The NPV under one discount schedule; its name in words is
+    :func:`costmodel.present.input_values.rate_case_label`."""
+
     schedule: str | None  # a shipped schedule's id, or None for a user's constant rate
-    label: str
     npv: float  # [£]
     npv_by_agency: F  # (A,) [£]
     rate: float | None = None  # the user's constant rate [fraction]; None for a shipped schedule
@@ -323,24 +325,23 @@ def discount_rate_sensitivity(c: Compiled, user_rates: Sequence[float] = ()) -> 
     """NPV (total and by agency) under the standard, lower-rate and health schedules and any user rates."""
     ref = {s.id: s for s in load_reference().discount_schedules}
     T = c.structure.n_years
-    cases: list[tuple[str | None, str, F, float | None]] = []
+    cases: list[tuple[str | None, F, float | None]] = []
     for sid in STANDARD_SCHEDULES:
-        sch = ref[sid]
-        bands = [(b.from_year, b.rate) for b in sch.bands]
-        cases.append((sid, sch.label, appraisal_rates(bands, T, c.structure.discount_offset), None))
+        bands = [(b.from_year, b.rate) for b in ref[sid].bands]
+        cases.append((sid, appraisal_rates(bands, T, c.structure.discount_offset), None))
     for r in user_rates:
         if not 0 <= r <= 0.5:
             raise UsageError(
                 f"must be fractions between 0 and 0.5, e.g. 0.035 (got {r:g})", field="user_rates"
             )
-        cases.append((None, f"Constant {r:.2%} real (user rate)", np.full(T, float(r)), float(r)))
-    rates = np.stack([x[2] for x in cases])
+        cases.append((None, np.full(T, float(r)), float(r)))
+    rates = np.stack([x[1] for x in cases])
     s, p = with_values(c, [], np.zeros((len(cases), 0)))
     p = replace(p, rates=rates)
     m = measures(s, p)
     return [
-        RateCase(sid, label, float(m.npv[i]), m.pv_net_by_agency[i], rate)
-        for i, (sid, label, _, rate) in enumerate(cases)
+        RateCase(sid, float(m.npv[i]), m.pv_net_by_agency[i], rate)
+        for i, (sid, _, rate) in enumerate(cases)
     ]
 
 
@@ -410,9 +411,11 @@ class Sensitivity:
 
 @dataclass(frozen=True)
 class DeflatorCase:
-    """The appraisal with general inflation moved by ``shift`` a year after the last outturn year."""
+    """The appraisal with general inflation moved by ``shift`` a year after the last outturn year; its
+    name in words is :func:`costmodel.present.input_values.deflator_case_label`."""
 
-    label: str
+    deflator_id: str
+    first_year: int  # the first year whose inflation moves (after the last outturn year) [year]
     shift: float  # [fraction per year]
     npv: float  # [£] real, discounted: moves only through cash (nominal) inputs
     cash_net: float  # [£ cash] net cash position over the horizon, whole public sector
@@ -444,7 +447,8 @@ def deflator_sensitivity(scenario: Scenario, shifts: Sequence[float] = (-0.01, 0
         first = (scenario.deflator.outturn_to or min(scenario.deflator.index)) + 1
         cases.append(
             DeflatorCase(
-                label=f"Inflation {shift * 100:+.0f} point a year from {first}-{(first + 1) % 100:02d} ({scenario.deflator.id})",
+                deflator_id=scenario.deflator.id,
+                first_year=first,
                 shift=shift,
                 npv=r.npv,
                 cash_net=float(r.cash.net.sum()),
