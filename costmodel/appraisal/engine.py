@@ -769,7 +769,8 @@ class TenYearTest:
     payback_year: int | None  # undiscounted
     discounted_payback_year: int | None
     irr: float | None
-    irr_note: str
+    irr_case: str  # IRR_CASES: why there is an IRR or not; present.measures.irr_note says it in words
+    irr_sign_changes: int  # sign changes of the net cash flow (its non-zero years) [count]
     dual_running: DualRunning
     financing: FinancingResult | None
     passes: bool
@@ -900,7 +901,7 @@ def summarise(
     net_return = npv / per_pound_base if per_pound_base > MONEY_TOLERANCE else None
     cash_return = pv_cash / pv_costs if s.sign > 0 and pv_costs > MONEY_TOLERANCE else None
 
-    irr, irr_note = _irr(net_total)
+    irr, irr_case, irr_sign_changes = _irr(net_total)
     dual = _dual_running(flows.costs.sum(axis=1), flows.cashable.sum(axis=1))
     cash = cash_view(scenario, s, flows)
     committed = committed_tail(scenario, s, p)
@@ -939,7 +940,8 @@ def summarise(
         payback_year=payback if payback >= 0 else None,
         discounted_payback_year=dpayback if dpayback >= 0 else None,
         irr=irr,
-        irr_note=irr_note,
+        irr_case=irr_case,
+        irr_sign_changes=irr_sign_changes,
         dual_running=dual,
         financing=cash.financing,
         passes=passes,
@@ -955,26 +957,29 @@ def summarise(
     return result
 
 
-def _irr(net: F) -> tuple[float | None, str]:
-    """IRR of a conventional series (one sign change) via numpy-financial; otherwise say why not."""
+IRR_CASES = ("zero", "positive", "negative", "non_conventional", "no_root", "conventional", "conventional_cut")
+"""Why the IRR is what it is: no IRR for a flow that is zero, positive or negative in every year, that
+changes sign more than once, or whose root numpy-financial cannot find; an IRR for a conventional flow
+(one sign change), of new spending or of a cut (money released first)."""
+
+
+def _irr(net: F) -> tuple[float | None, str, int]:
+    """IRR of a conventional series (one sign change) via numpy-financial, with its case (IRR_CASES)
+    and the number of sign changes."""
     nz = net[np.abs(net) > MONEY_TOLERANCE]
     if nz.size == 0:
-        return None, "no IRR: the net cash flow is zero in every year"
+        return None, "zero", 0
     changes = int(np.count_nonzero(np.diff(np.sign(nz)) != 0))
     if changes == 0:
-        side = "positive" if nz[0] > 0 else "negative"
-        return None, f"no IRR: the net cash flow is {side} in every year"
+        return None, "positive" if nz[0] > 0 else "negative", 0
     if changes > 1:
-        return None, f"no unique IRR: the net cash flow changes sign {changes} times (non-conventional)"
+        return None, "non_conventional", changes
     import numpy_financial as npf
 
     value = float(npf.irr(net))
     if not np.isfinite(value):
-        return None, "no IRR: numpy-financial found no real root"
-    kind = "the discount rate at which the NPV is zero"
-    if nz[0] > 0:
-        kind += " (a cut: the rate at which the money released up front equals the later costs)"
-    return value, kind
+        return None, "no_root", changes
+    return value, "conventional_cut" if nz[0] > 0 else "conventional", changes
 
 
 def _dual_running(costs: F, cashable: F) -> DualRunning:

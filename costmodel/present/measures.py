@@ -132,8 +132,8 @@ def headline_measures(result: TenYearTest) -> dict[str, Measure]:
             "IRR",
             "IRR",
             result.irr,
-            percent(result.irr) if result.irr is not None else result.irr_note,
-            result.irr_note,
+            percent(result.irr) if result.irr is not None else irr_note(result),
+            irr_note(result),
         ),
         Measure(
             "peak_funding",
@@ -192,3 +192,20 @@ def headline_measures(result: TenYearTest) -> dict[str, Measure]:
         ),
     ]
     return {m.key: m for m in measures}
+
+
+def irr_note(result: TenYearTest) -> str:
+    """What the IRR is, or why there is none, in words (from the engine's ``irr_case``)."""
+    case = result.irr_case
+    if case in ("zero", "positive", "negative"):
+        return f"no IRR: the net cash flow is {case} in every year"
+    if case == "non_conventional":
+        return (
+            f"no unique IRR: the net cash flow changes sign {result.irr_sign_changes} times (non-conventional)"
+        )
+    if case == "no_root":
+        return "no IRR: numpy-financial found no real root"
+    kind = "the discount rate at which the NPV is zero"
+    if case == "conventional_cut":
+        kind += " (a cut: the rate at which the money released up front equals the later costs)"
+    return kind

@@ -18,7 +18,7 @@ from ..appraisal.engine import TenYearTest
 from ..formatting import fy_label, money, plural
 from .csv_safety import safe_row
 from .jsonsafe import json_number, json_series
-from .measures import headline_measures
+from .measures import headline_measures, irr_note
 
 CONVENTIONS = {
     "year_0": "Year t is discounted t + (first_year - discount_year) whole years; with the default discount year (the first year) year 0 is undiscounted (Green Book).",
@@ -132,7 +132,7 @@ def result_to_dict(result: TenYearTest, pool_solve: str | None = None) -> dict[s
             "payback_year": _fy(result, result.payback_year),
             "discounted_payback_year": _fy(result, result.discounted_payback_year),
             "irr": _f(result.irr),
-            "irr_note": result.irr_note,
+            "irr_note": irr_note(result),
             "peak_funding_requirement": _f(dr.peak_funding_requirement),
             "committed_beyond_horizon": None
             if committed is None
