@@ -156,6 +156,23 @@ def _quantity_input(
     )
 
 
+def _amount_input(
+    scenario: Scenario, line: Any, e: Entry, horizon: int, id: str, index: int, factor: float
+) -> UncertainInput:
+    """The ranged amount of a cost or savings ``line`` (registry entry ``e``): a real amount is converted
+    to base-year prices; a cash amount carries its year-by-year conversion in the line's profile
+    (engine.line_profile), so its scale is 1. ``factor`` is the optimism-bias correction."""
+    amount = line.amount
+    nominal = amount.prices == "nominal"
+    index_ = scenario.deflator.index
+    base = scenario.proposal.appraisal.price_base_year
+    k = 1.0 if nominal else price_conversion_factor(index_, amount.real_price_year, base)
+    prices = "(cash of each year)" if nominal else f"({amount.real_price_year} prices)"
+    return _quantity_input(
+        scenario, amount, e, horizon, id=id, label=f"{line.label}: {e.name} {prices}", index=index, scale=k * factor
+    )
+
+
 def compile_uncertainty(
     scenario: Scenario,
     optimism: OptimismSettings | None = None,
@@ -262,19 +279,7 @@ def compile_uncertainty(
         if line.amount is None:
             continue
         nominal = line.amount.prices == "nominal"
-        # a cash amount carries its year-by-year conversion in the cost shape (engine.line_profile)
-        k = 1.0 if nominal else price_conversion_factor(index, line.amount.real_price_year, base)
-        inp = _quantity_input(
-            scenario,
-            line.amount,
-            amount_entry,
-            T,
-            id=f"prevention_costs.{line.id}.amount",
-            label=f"{line.label}: {amount_entry.name} "
-            + ("(cash of each year)" if nominal else f"({line.amount.real_price_year} prices)"),
-            index=i,
-            scale=k * cost_factor[i],
-        )
+        inp = _amount_input(scenario, line, amount_entry, T, f"prevention_costs.{line.id}.amount", i, cost_factor[i])
         candidates.append(inp)
         if line.amount.low is not None:
             inputs.append(inp)
@@ -296,23 +301,11 @@ def compile_uncertainty(
             candidates.append(g)
 
     # --- plain savings lines: amounts (a ranged amount varies like a cost line's) -------------
+    saving_entry = entry("savings.*.amount")
     for i, sl in enumerate(p.savings):
         if sl.amount is None:
             continue
-        nominal = sl.amount.prices == "nominal"
-        k = 1.0 if nominal else price_conversion_factor(index, sl.amount.real_price_year, base)
-        inp = _quantity_input(
-            scenario,
-            sl.amount,
-            amount_entry,
-            T,
-            id=f"savings.{sl.id}.amount",
-            label=f"{sl.label}: saving "
-            + ("(cash of each year)" if nominal else f"({sl.amount.real_price_year} prices)"),
-            index=i,
-            scale=k * saving_factor[i],
-        )
-        inp = replace(inp, target="savings_amount", domain_low=-1e12)
+        inp = _amount_input(scenario, sl, saving_entry, T, f"savings.{sl.id}.amount", i, saving_factor[i])
         candidates.append(inp)
         if sl.amount.low is not None:
             inputs.append(inp)
