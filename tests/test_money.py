@@ -515,3 +515,16 @@ def test_the_long_run_deflator_covers_every_horizon_a_file_may_ask_for():
     youth = ROOT / "assumptions" / "proposals" / "youth_work.yaml"
     result = appraise(load_proposal(youth, Overrides(horizon_years=100)))
     assert len(result.years) == 100 and np.isfinite(result.npv)
+
+
+def test_ranged_amount_labels_name_the_kind_of_line(tmp_path):
+    """A ranged savings amount is labelled 'saving', a cost amount 'amount', each with its price year."""
+    from costmodel.inputs.loading import load_proposal as load
+    from costmodel.uncertainty.compile import compile_uncertainty
+
+    c = compile_uncertainty(load(DOCS / "examples" / "green_book_box15.yaml"))
+    labels = {i.id: i.label for i in c.candidates}
+    saving = next(v for k, v in labels.items() if k.startswith("savings."))
+    cost = next(v for k, v in labels.items() if k.startswith("prevention_costs."))
+    assert ": saving (" in saving and saving.endswith(" prices)")
+    assert ": amount (" in cost and cost.endswith(" prices)")

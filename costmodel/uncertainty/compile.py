@@ -169,7 +169,7 @@ def _amount_input(
     k = 1.0 if nominal else price_conversion_factor(index_, amount.real_price_year, base)
     prices = "(cash of each year)" if nominal else f"({amount.real_price_year} prices)"
     return _quantity_input(
-        scenario, amount, e, horizon, id=id, label=f"{line.label}: {e.name} {prices}", index=index, scale=k * factor
+        scenario, amount, e, horizon, id=id, label=f"{line.label}: {e.label} {prices}", index=index, scale=k * factor
     )
 
 
