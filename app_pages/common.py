@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -400,6 +401,12 @@ def show_altair(chart: Any, caption: str, data: Any, *, stem: str, key: str, ima
             on_click="ignore",
             icon=":material/image:",
         )
+
+
+def money_columns(columns: Iterable[str]) -> dict[str, Any]:
+    """Column settings for money columns: whole pounds with thousands separators, named without a
+    trailing ' (£)' (the header says £ once, in the table's caption or its unit line)."""
+    return {c: st.column_config.NumberColumn(c.removesuffix(" (£)"), format="%,.0f") for c in columns}
 
 
 def markdown_frame(frame: Any) -> Any:

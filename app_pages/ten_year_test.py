@@ -7,7 +7,7 @@ from typing import Any
 
 import streamlit as st
 
-from app_pages.common import has_pooling, require_result, show_chart, show_invalid_edit_banner
+from app_pages.common import has_pooling, money_columns, require_result, show_chart, show_invalid_edit_banner
 from app_pages.pooled_headline import show_pooled_position
 from app_pages.quotable import show_quotable_headline
 from app_pages.tabs.downloads import downloads_tab
@@ -153,9 +153,7 @@ def table_tab(r: TenYearTest) -> None:
         hide_index=True,
         column_order=["Budget holder", *[c for c in totals if c in frame.columns], *years],
         column_config={"Budget holder": st.column_config.TextColumn("Budget holder", pinned=True)}
-        | {
-            c: st.column_config.NumberColumn(c, format="%,.0f") for c in frame.columns if c != "Budget holder"
-        },
+        | money_columns(c for c in frame.columns if c != "Budget holder"),
     )
     st.download_button(
         "Table (CSV)",
@@ -185,11 +183,7 @@ def cash_tab(r: TenYearTest) -> None:
         frame,
         width="stretch",
         hide_index=True,
-        column_config={
-            c: st.column_config.NumberColumn(c, format="%,.0f")
-            for c in frame.columns
-            if c not in ("Budget holder", "Line")
-        },
+        column_config=money_columns(c for c in frame.columns if c not in ("Budget holder", "Line")),
     )
     st.download_button(
         "Cash table (CSV)",

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from app_pages.common import current_draft, draft_pooling, show_chart, show_table
+from app_pages.common import current_draft, draft_pooling, money_columns, show_chart, show_table
 from costmodel.appraisal.engine import TenYearTest
 from costmodel.formatting import fy_label, money, plural
 from costmodel.present import markup
@@ -37,7 +37,6 @@ def pooling_tab(r: TenYearTest) -> None:
         return
     pid = r.scenario.proposal.id
     prices = f"{fy_label(r.structure.price_base_year)} prices"
-    money_format = {"format": "%,.0f"}
 
     # --- the partners ------------------------------------------------------------------------
     if pr.has_pool:
@@ -59,10 +58,7 @@ def pooling_tab(r: TenYearTest) -> None:
         partners,
         file_name=f"{pid}-pooling-partners.csv",
         key="pool-partners-csv",
-        column_config={
-            c: st.column_config.NumberColumn(c.removesuffix(" (£)"), **money_format)
-            for c in [*MONEY_COLUMNS, PEAK_COLUMN]
-        },
+        column_config=money_columns([*MONEY_COLUMNS, PEAK_COLUMN]),
         views=[
             ["Budget holder", *MONEY_COLUMNS],
             ["Budget holder", "In the pool", "Passes alone: before", "Passes alone: after", PEAK_COLUMN],
@@ -80,7 +76,7 @@ def pooling_tab(r: TenYearTest) -> None:
             flows_table(pr),
             file_name=f"{pid}-pooling-flows.csv",
             key="pool-flows-csv",
-            column_config={"PV (£)": st.column_config.NumberColumn("PV (£)", **money_format)},
+            column_config={"PV (£)": st.column_config.NumberColumn("PV (£)", format="%,.0f")},
         )
 
     # --- dual running per partner --------------------------------------------------------------
@@ -95,11 +91,7 @@ def pooling_tab(r: TenYearTest) -> None:
         cash,
         file_name=f"{pid}-pooling-cash-requirement.csv",
         key="pool-cash-csv",
-        column_config={
-            c: st.column_config.NumberColumn(c.removesuffix(" (£)"), **money_format)
-            for c in cash.columns
-            if c != "Partner"
-        },
+        column_config=money_columns(c for c in cash.columns if c != "Partner"),
         views=[
             [c for c in cash.columns if "Peak" not in c],
             ["Partner", *(c for c in cash.columns if "Peak" in c)],
@@ -141,10 +133,7 @@ def pooling_tab(r: TenYearTest) -> None:
                     strict=True,
                 )
             }
-            | {
-                c: st.column_config.NumberColumn(c.removesuffix(" (£)"), **money_format)
-                for c in ("NPV under the proposal (£)", "NPV now (£)")
-            },
+            | money_columns(("NPV under the proposal (£)", "NPV now (£)")),
         )
         cols = st.columns(3)
         cols[0].metric("Partners' combined NPV", money(fs.partners_npv))

@@ -24,6 +24,7 @@ from app_pages.common import (
     edits_key,
     evaluate,
     markdown_frame,
+    money_columns,
     show_altair,
     show_chart,
     show_table,
@@ -51,9 +52,6 @@ WHO_KEY = "unc_switching_who"
 KEPT_KEY = "uncertainty_inputs"  # widget key -> value, kept across page switches
 MAX_SEED = 2**53 - 1  # the largest whole number the browser's number field holds exactly
 PROGRESS_STEPS = 50  # at most this many progress-bar updates per run
-
-MONEY = {"format": "%,.0f"}
-
 
 # ---------------------------------------------------------------------------------------------
 # Cached engine calls
@@ -372,10 +370,7 @@ def uncertainty_tab(r: TenYearTest) -> None:
             views.tornado,
             file_name=f"{pid}-tornado.csv",
             key="unc-tornado-table-csv",
-            column_config={
-                c: st.column_config.NumberColumn(c.removesuffix(" (£)"), **MONEY)
-                for c in ("NPV at low (£)", "NPV at high (£)", "Swing (£)")
-            },
+            column_config=money_columns(("NPV at low (£)", "NPV at high (£)", "Swing (£)")),
             views=[[c for c in views.tornado.columns if c != "Id"]],
         )
     else:
@@ -471,9 +466,7 @@ def _discount_rates(r: TenYearTest, d: Draft, pid: str, prices: str) -> None:
         frame,
         file_name=f"{pid}-discount-rates.csv",
         key="unc-rates-csv",
-        column_config={
-            c: st.column_config.NumberColumn(c, **MONEY) for c in frame.columns if c != "Budget holder"
-        },
+        column_config=money_columns(c for c in frame.columns if c != "Budget holder"),
     )
     st.caption(markup.inline(" · ".join(f"{column}: {label}" for column, label, _ in cases)))
 
@@ -502,10 +495,7 @@ def _optimism(r: TenYearTest, views: SensitivityViews, pid: str) -> bool:
         views.optimism_npv,
         file_name=f"{pid}-optimism-bias-npv.csv",
         key="unc-optimism-npv-csv",
-        column_config={
-            c: st.column_config.NumberColumn(c.removesuffix(" (£)"), **MONEY)
-            for c in ("Without (£)", "With (£)", "Effect (£)")
-        },
+        column_config=money_columns(("Without (£)", "With (£)", "Effect (£)")),
     )
     st.markdown(
         f"**Corrections** (capital lines by the Green Book table, category *{views.capital_category.replace('_', ' ')}*):"
@@ -613,10 +603,7 @@ def _show_simulation(r: TenYearTest, view: SimulationView, pid: str, prices: str
         file_name=f"{pid}-simulation-by-budget-holder.csv",
         key="unc-agencies-csv",
         column_config={"P(NPV ≥ 0)": st.column_config.NumberColumn("P(NPV ≥ 0)", format="percent")}
-        | {
-            c: st.column_config.NumberColumn(c.removesuffix(" (£)"), **MONEY)
-            for c in ("P5 (£)", "P50 (£)", "P95 (£)")
-        },
+        | money_columns(("P5 (£)", "P50 (£)", "P95 (£)")),
     )
     st.caption(
         f"Discounted payback within the firm-budget years in {percent(view.p_discounted_payback_within_firm_years)} "
