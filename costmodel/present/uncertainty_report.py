@@ -8,16 +8,21 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from ..appraisal.engine import MONEY_TOLERANCE
 from ..formatting import fy_label, money, percent, plural
 from ..uncertainty.compile import UncertainInput
 from ..uncertainty.limits import MAX_DRAWS
 from ..uncertainty.montecarlo import Simulation
+from ..uncertainty.precision import percentile_standard_error, proportion_standard_error
 from ..uncertainty.sensitivity import Sensitivity, SwitchingValue
 from .input_values import deflator_case_label, format_value, rate_case_label
 from .jsonsafe import json_number
 
 if TYPE_CHECKING:
     import pandas as pd
+    from numpy.typing import NDArray
+
+    F = NDArray[np.float64]
 
 
 def _p(x: float | np.floating[Any]) -> float:
@@ -247,29 +252,118 @@ def sensitivity_table(s: Sensitivity) -> str:
     return "\n".join(lines) + "\n"
 
 
-def simulation_to_dict(sim: Simulation, names: dict[str, str] | None = None) -> dict[str, Any]:
-    p5, p50, p95 = sim.percentiles()
-    ap = sim.agency_percentiles()
-    pos = sim.p_npv_positive
-    names = names or {}
+def chance(p: float, se: float, draws: int) -> str:
+    """A probability with its Monte Carlo standard error in percentage points: '39.1% ± 0.5 points';
+    when every draw or none passes the standard error is zero, so the count is shown instead.
+
+    >>> chance(0.391, 0.00488, 10_000), chance(0.0, 0.0, 2_000), chance(1.0, 0.0, 500)
+    ('39.1% ± 0.5 points', '0.0% (none of 2,000 draws)', '100.0% (all 500 draws)')
+    """
+    count = round(p * draws)
+    if count == 0:
+        return f"{percent(0.0)} (none of {draws:,} draws)"
+    if count == draws:
+        return f"{percent(1.0)} (all {draws:,} draws)"
+    return f"{percent(p)} ± {se * 100:.1f} points"
+
+
+def money_se(value: float, se: float) -> str:
+    """A percentile with its Monte Carlo standard error: '−£2.35m ± £80k'. [£]"""
+    return f"{money(value)} ± {money(se)}"
+
+
+def agreement_parties(sim: Simulation, partners: Sequence[str]) -> list[int]:
+    """Columns of the pooled figures to report: the pool's partners, and any agency that pays or
+    receives cash under the agreement in some draw (a responsibility charge)."""
+    paid = sim.extras.get("cash_paid")
+    moved = np.any(np.abs(paid) > 0.5, axis=0) if paid is not None else np.zeros(len(sim.agency_ids), bool)
+    return [k for k, a in enumerate(sim.agency_ids) if a in partners or bool(moved[k])]
+
+
+def _percentiles_dict(values: F, se: F) -> dict[str, Any]:
     return {
+        "p5": _p(values[0]),
+        "p50": _p(values[1]),
+        "p95": _p(values[2]),
+        "se": {"p5": _p(se[0]), "p50": _p(se[1]), "p95": _p(se[2])},
+    }
+
+
+def _prob(p: float, n: int) -> dict[str, Any]:
+    return {"p": json_number(p), "se": json_number(float(proportion_standard_error(p, n)))}
+
+
+def pooled_to_dict(sim: Simulation, names: dict[str, str], partners: Sequence[str]) -> dict[str, Any] | None:
+    """The pooled positions drawn (None when the simulation has none): each party's probability of
+    ending whole before and after the agreement and its net cash paid, P5/P50/P95, with standard errors."""
+    if "net_after" not in sim.extras:
+        return None
+    n = sim.draws
+    before, after, paid = (sim.extras[k] for k in ("net_before", "net_after", "cash_paid"))
+    moved = np.maximum(paid, 0.0).sum(axis=1)
+    qs = (5, 50, 95)
+    rows = []
+    for k in agreement_parties(sim, partners):
+        a = sim.agency_ids[k]
+        rows.append(
+            {
+                "id": a,
+                "name": names.get(a, a),
+                "partner": a in partners,
+                "p_whole_before": _prob(float(np.mean(before[:, k] >= -MONEY_TOLERANCE)), n),
+                "p_whole_after": _prob(float(np.mean(after[:, k] >= -MONEY_TOLERANCE)), n),
+                "npv_after": _percentiles_dict(
+                    np.percentile(after[:, k], qs), percentile_standard_error(after[:, k], qs)
+                ),
+                "cash_paid": _percentiles_dict(
+                    np.percentile(paid[:, k], qs), percentile_standard_error(paid[:, k], qs)
+                ),
+            }
+        )
+    return {
+        "draws": n,
+        "parties": rows,
+        "cash_moved": _percentiles_dict(np.percentile(moved, qs), percentile_standard_error(moved, qs)),
+    }
+
+
+def simulation_to_dict(
+    sim: Simulation, names: dict[str, str] | None = None, partners: Sequence[str] = ()
+) -> dict[str, Any]:
+    p5, p50, p95 = sim.percentiles()
+    s5, s50, s95 = sim.percentiles_se()
+    ap = sim.agency_percentiles()
+    aps = sim.agency_percentiles_se()
+    pos = sim.p_npv_positive
+    pos_se = sim.p_npv_positive_se
+    names = names or {}
+    out = {
         "draws": sim.draws,
         "seed": sim.seed,
         "max_draws": MAX_DRAWS,
         "optimism_bias": sim.optimism_bias,
         "deterministic_npv": _p(sim.deterministic_npv),
         "p_passes": sim.p_passes,
+        "p_passes_se": json_number(sim.p_passes_se),
         "npv_percentiles": {"p5": _p(p5), "p50": _p(p50), "p95": _p(p95)},
+        "npv_percentiles_se": {"p5": _p(s5), "p50": _p(s50), "p95": _p(s95)},
         "npv_mean": _p(np.mean(sim.npv)),
         "p_cash_break_even_within_firm_years": sim.p_cash_break_even_within_firm_years,
+        "p_cash_break_even_within_firm_years_se": json_number(sim.p_cash_break_even_within_firm_years_se),
         "p_discounted_payback_within_firm_years": sim.p_discounted_payback_within_firm_years,
+        "p_discounted_payback_within_firm_years_se": json_number(sim.p_discounted_payback_within_firm_years_se),
         "firm_budget_years": sim.firm_budget_years,
+        "target_error": sim.target_error,
+        "cap_reached": sim.cap_reached,
+        "correlated_inputs": list(sim.correlated),
         "agencies": [
             {
                 "id": a,
                 "name": names.get(a, a),
                 "p_npv_positive": float(pos[k]),
+                "p_npv_positive_se": json_number(float(pos_se[k])),
                 "npv_percentiles": {"p5": _p(ap[0, k]), "p50": _p(ap[1, k]), "p95": _p(ap[2, k])},
+                "npv_percentiles_se": {"p5": _p(aps[0, k]), "p50": _p(aps[1, k]), "p95": _p(aps[2, k])},
             }
             for k, a in enumerate(sim.agency_ids)
         ],
@@ -284,31 +378,100 @@ def simulation_to_dict(sim: Simulation, names: dict[str, str] | None = None) -> 
             for i in sim.inputs
         ],
     }
+    pooled = pooled_to_dict(sim, names, partners)
+    if pooled is not None:
+        out["pool"] = pooled
+    return out
 
 
-def simulation_json(sim: Simulation, names: dict[str, str] | None = None) -> str:
-    return json.dumps(simulation_to_dict(sim, names), indent=2, ensure_ascii=False, allow_nan=False) + "\n"
+def simulation_json(sim: Simulation, names: dict[str, str] | None = None, partners: Sequence[str] = ()) -> str:
+    return (
+        json.dumps(simulation_to_dict(sim, names, partners), indent=2, ensure_ascii=False, allow_nan=False) + "\n"
+    )
 
 
-def simulation_table(sim: Simulation, title: str = "", names: dict[str, str] | None = None) -> str:
+def _draws_line(sim: Simulation) -> str:
+    k = len(sim.inputs)
+    varied = (
+        f"{plural(k, 'ranged input')}, {len(sim.correlated)} of them correlated as the file declares (Gaussian copula)"
+        if sim.correlated
+        else f"{plural(k, 'ranged input')} varied independently"
+    )
+    return f"Monte Carlo: {plural(sim.draws, 'draw')}, seed {sim.seed}, {varied}"
+
+
+def _target_line(sim: Simulation) -> str | None:
+    if sim.target_error is None:
+        return None
+    target = f"{sim.target_error * 100:.2g} points"
+    if sim.cap_reached:
+        return (
+            f"Target standard error {target} NOT reached: stopped at the cap of {sim.draws:,} draws "
+            f"(the probability of passing has standard error {sim.p_passes_se * 100:.2f} points); "
+            "raise --draws to go further"
+        )
+    return f"Drew blocks of draws until the probability of passing had a standard error of at most {target}"
+
+
+def simulation_table(
+    sim: Simulation, title: str = "", names: dict[str, str] | None = None, partners: Sequence[str] = ()
+) -> str:
     names = names or {}
+    n = sim.draws
     p5, p50, p95 = sim.percentiles()
+    s5, s50, s95 = sim.percentiles_se()
     ap = sim.agency_percentiles()
-    lines = [
-        title,
-        f"Monte Carlo: {plural(sim.draws, 'draw')}, seed {sim.seed}, {plural(len(sim.inputs), 'ranged input')} varied independently",
+    aps = sim.agency_percentiles_se()
+    lines = [title, _draws_line(sim)]
+    target = _target_line(sim)
+    if target is not None:
+        lines.append(target)
+    lines += [
+        f"(± is the Monte Carlo standard error of {n:,} draws, not the uncertainty in the inputs)",
         f"NPV central (deterministic)            {money(sim.deterministic_npv)}"
         + ("  [optimism-bias corrections applied]" if sim.optimism_bias else ""),
-        f"NPV P5 / P50 / P95                     {money(p5)} / {money(p50)} / {money(p95)}",
-        f"Probability of passing (NPV >= 0)      {percent(sim.p_passes)}",
-        f"Cash break-even within firm years ({sim.firm_budget_years})  {percent(sim.p_cash_break_even_within_firm_years)}",
-        f"Discounted payback within firm years   {percent(sim.p_discounted_payback_within_firm_years)}",
+        f"NPV P5 / P50 / P95                     {money_se(p5, s5)} / {money_se(p50, s50)} / {money_se(p95, s95)}",
+        f"Probability of passing (NPV >= 0)      {chance(sim.p_passes, sim.p_passes_se, n)}",
+        f"Cash break-even within firm years ({sim.firm_budget_years})  "
+        f"{chance(sim.p_cash_break_even_within_firm_years, sim.p_cash_break_even_within_firm_years_se, n)}",
+        f"Discounted payback within firm years   "
+        f"{chance(sim.p_discounted_payback_within_firm_years, sim.p_discounted_payback_within_firm_years_se, n)}",
         "",
-        f"{'Budget holder':<34} {'P(NPV >= 0)':>12} {'P5':>10} {'P50':>10} {'P95':>10}",
+        f"{'Budget holder':<34} {'P(NPV >= 0)':>28} {'P5':>18} {'P50':>18} {'P95':>18}",
     ]
+    pos_se = sim.p_npv_positive_se
     for k, a in enumerate(sim.agency_ids):
         lines.append(
-            f"{names.get(a, a):<34} {percent(float(sim.p_npv_positive[k])):>12} "
-            f"{money(ap[0, k]):>10} {money(ap[1, k]):>10} {money(ap[2, k]):>10}"
+            f"{names.get(a, a):<34} {chance(float(sim.p_npv_positive[k]), float(pos_se[k]), n):>28} "
+            f"{money_se(ap[0, k], aps[0, k]):>18} {money_se(ap[1, k], aps[1, k]):>18} "
+            f"{money_se(ap[2, k], aps[2, k]):>18}"
         )
+    pooled = pooled_to_dict(sim, names, partners)
+    if pooled is not None:
+        lines += [
+            "",
+            "Pooled budget in every draw (the agreement's own contributions, shares and charges at their central values)",
+            f"{'Party':<34} {'P(whole) before':>28} {'P(whole) after':>28}",
+        ]
+        for row in pooled["parties"]:
+            lines.append(
+                f"{row['name']:<34} {chance(row['p_whole_before']['p'], row['p_whole_before']['se'], n):>28} "
+                f"{chance(row['p_whole_after']['p'], row['p_whole_after']['se'], n):>28}"
+            )
+        lines += [
+            "",
+            "Cash the agreement moves (PV; net paid out of each budget, negative: received)",
+            f"{'Party':<34} {'P5':>18} {'P50':>18} {'P95':>18}",
+        ]
+
+        def row_text(label: str, d: dict[str, Any]) -> str:
+            se = d["se"]
+            return (
+                f"{label:<34} {money_se(d['p5'], se['p5']):>18} {money_se(d['p50'], se['p50']):>18} "
+                f"{money_se(d['p95'], se['p95']):>18}"
+            )
+
+        for row in pooled["parties"]:
+            lines.append(row_text(row["name"], row["cash_paid"]))
+        lines.append(row_text("Total cash moved", pooled["cash_moved"]))
     return "\n".join(lines) + "\n"
