@@ -113,21 +113,32 @@ class SimulationView:
     p_cash_break_even_within_firm_years: float  # [fraction]
     p_discounted_payback_within_firm_years: float  # [fraction]
     firm_budget_years: int
-    agencies: pd.DataFrame  # per budget holder: P(NPV ≥ 0) [fraction], P5/P50/P95 [£]
+    agencies: pd.DataFrame  # per budget holder: P(NPV ≥ 0) [fraction], P5/P50/P95 [£], and their standard errors
     histogram: pd.DataFrame  # the npv-distribution chart's data (at most 60 rows)
+    # Monte Carlo standard errors (costmodel.uncertainty.precision)
+    p_passes_se: float = 0.0  # [fraction]
+    npv_se: tuple[float, float, float] = (0.0, 0.0, 0.0)  # of P5, P50, P95 [£]
+    p_cash_break_even_se: float = 0.0  # [fraction]
+    p_discounted_payback_se: float = 0.0  # [fraction]
+    correlated: int = 0  # inputs drawn with a declared correlation
 
 
 def summarise_simulation(sim: Simulation, histogram: pd.DataFrame, names: dict[str, str]) -> SimulationView:
     """The figures the app shows from a :class:`~costmodel.uncertainty.montecarlo.Simulation`."""
     p5, p50, p95 = (float(x) for x in sim.percentiles())
     ap = sim.agency_percentiles()
+    aps = sim.agency_percentiles_se()
     agencies = pd.DataFrame(
         {
             "Budget holder": [names.get(a, a) for a in sim.agency_ids],
             "P(NPV ≥ 0)": np.asarray(sim.p_npv_positive, dtype=float),
+            "± (points)": np.asarray(sim.p_npv_positive_se, dtype=float) * 100,
             "P5 (£)": ap[0],
+            "P5 ± (£)": aps[0],
             "P50 (£)": ap[1],
+            "P50 ± (£)": aps[1],
             "P95 (£)": ap[2],
+            "P95 ± (£)": aps[2],
         }
     )
     return SimulationView(
@@ -145,4 +156,9 @@ def summarise_simulation(sim: Simulation, histogram: pd.DataFrame, names: dict[s
         sim.firm_budget_years,
         agencies,
         histogram,
+        sim.p_passes_se,
+        tuple(float(x) for x in sim.percentiles_se()),  # type: ignore[arg-type]
+        sim.p_cash_break_even_within_firm_years_se,
+        sim.p_discounted_payback_within_firm_years_se,
+        len(sim.correlated),
     )
