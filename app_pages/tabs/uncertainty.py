@@ -168,9 +168,16 @@ def _simulation(
             bar.progress(done / total, text=f"Simulating: {done:,} of {total:,} draws")
 
     settings = OptimismSettings(load_optimism_table()) if optimism else None
+    p = _result.scenario.proposal
+    extra = None
+    if p.pool is not None or p.responsibility_charges:  # the agreement applied to every draw
+        from costmodel.pooling.draws import pool_draws
+
+        extra = pool_draws(_result.scenario, _result.structure)
+    partners = [x.agency for x in p.pool.partners] if p.pool is not None else []
     try:
-        sim = simulate(_result.scenario, draws, seed, optimism=settings, progress=progress)
-        return summarise_simulation(sim, npv_distribution_data(_result, sim), _names(_result))
+        sim = simulate(_result.scenario, draws, seed, optimism=settings, progress=progress, extra=extra)
+        return summarise_simulation(sim, npv_distribution_data(_result, sim), _names(_result), partners)
     finally:
         bar.empty()
 
@@ -624,6 +631,28 @@ def _show_simulation(r: TenYearTest, view: SimulationView, pid: str, prices: str
         f"({_se_points(view.p_discounted_payback_within_firm_years, view.p_discounted_payback_se, view.draws)}). "
         "The Downloads tab's briefing quotes this run's probability of passing."
     )
+    if view.pooled is not None:
+        st.markdown(
+            f"**The pooled budget in every draw**: each party's chance of ending whole (NPV ≥ 0) before and after "
+            f"the agreement, and the net cash it pays under the agreement (present value, £, {prices}; "
+            "negative: it receives):"
+        )
+        show_table(
+            view.pooled,
+            file_name=f"{pid}-simulation-pooled.csv",
+            key="unc-pooled-csv",
+            column_config={
+                "P(whole) before": st.column_config.NumberColumn("P(whole) before", format="percent"),
+                "P(whole) after": st.column_config.NumberColumn("P(whole) after", format="percent"),
+                "before ± (points)": st.column_config.NumberColumn("before ± (points)", format="%.1f"),
+                "after ± (points)": st.column_config.NumberColumn("after ± (points)", format="%.1f"),
+            }
+            | money_columns(("Cash paid P5 (£)", "Cash paid P50 (£)", "Cash paid P95 (£)", "P50 ± (£)")),
+        )
+        st.caption(
+            "The agreement's own terms (contributions, shares, charge rates) are held at their central values; "
+            "the flows they apply to are drawn. ± columns: Monte Carlo standard errors."
+        )
 
 
 def _se_points(p: float, se: float, draws: int) -> str:

@@ -121,9 +121,38 @@ class SimulationView:
     p_cash_break_even_se: float = 0.0  # [fraction]
     p_discounted_payback_se: float = 0.0  # [fraction]
     correlated: int = 0  # inputs drawn with a declared correlation
+    pooled: pd.DataFrame | None = None  # per party of a pooled budget: P(whole) before/after, cash paid
 
 
-def summarise_simulation(sim: Simulation, histogram: pd.DataFrame, names: dict[str, str]) -> SimulationView:
+def pooled_table(sim: Simulation, names: dict[str, str], partners: Sequence[str]) -> pd.DataFrame | None:
+    """Per party of the agreement (its partners, and any agency a charge names): the probability of
+    ending whole (NPV ≥ 0) before and after it, with standard errors in points, and the net cash it pays
+    under the agreement (PV, negative: receives) at P5/P50/P95. None when the run drew no pool."""
+    from .uncertainty_report import pooled_to_dict
+
+    d = pooled_to_dict(sim, names, partners)
+    if d is None:
+        return None
+    rows = [
+        {
+            "Party": r["name"],
+            "P(whole) before": r["p_whole_before"]["p"],
+            "before ± (points)": r["p_whole_before"]["se"] * 100,
+            "P(whole) after": r["p_whole_after"]["p"],
+            "after ± (points)": r["p_whole_after"]["se"] * 100,
+            "Cash paid P5 (£)": r["cash_paid"]["p5"],
+            "Cash paid P50 (£)": r["cash_paid"]["p50"],
+            "Cash paid P95 (£)": r["cash_paid"]["p95"],
+            "P50 ± (£)": r["cash_paid"]["se"]["p50"],
+        }
+        for r in d["parties"]
+    ]
+    return pd.DataFrame(rows)
+
+
+def summarise_simulation(
+    sim: Simulation, histogram: pd.DataFrame, names: dict[str, str], partners: Sequence[str] = ()
+) -> SimulationView:
     """The figures the app shows from a :class:`~costmodel.uncertainty.montecarlo.Simulation`."""
     p5, p50, p95 = (float(x) for x in sim.percentiles())
     ap = sim.agency_percentiles()
@@ -161,4 +190,5 @@ def summarise_simulation(sim: Simulation, histogram: pd.DataFrame, names: dict[s
         sim.p_cash_break_even_within_firm_years_se,
         sim.p_discounted_payback_within_firm_years_se,
         len(sim.correlated),
+        pooled_table(sim, names, partners),
     )
