@@ -260,6 +260,8 @@ def chance(p: float, se: float, draws: int) -> str:
     ('39.1% ± 0.5 points', '0.0% (none of 2,000 draws)', '100.0% (all 500 draws)')
     """
     count = round(p * draws)
+    if draws == 1:  # one draw has no standard error to speak of
+        return f"{percent(p)} (one draw)"
     if count == 0:
         return f"{percent(0.0)} (none of {draws:,} draws)"
     if count == draws:
@@ -267,7 +269,7 @@ def chance(p: float, se: float, draws: int) -> str:
     return f"{percent(p)} ± {se * 100:.1f} points"
 
 
-def money_se(value: float, se: float) -> str:
+def _money_se(value: float, se: float) -> str:
     """A percentile with its Monte Carlo standard error: '−£2.35m ± £80k'. [£]"""
     return f"{money(value)} ± {money(se)}"
 
@@ -426,8 +428,12 @@ def simulation_table(
     target = _target_line(sim)
     if target is not None:
         lines.append(target)
+    def money_se(value: float, se: float) -> str:
+        return money(value) if n == 1 else _money_se(value, se)  # one draw: no standard error
+
+    if n > 1:
+        lines.append(f"(± is the Monte Carlo standard error of {n:,} draws, not the uncertainty in the inputs)")
     lines += [
-        f"(± is the Monte Carlo standard error of {n:,} draws, not the uncertainty in the inputs)",
         f"NPV central (deterministic)            {money(sim.deterministic_npv)}"
         + ("  [optimism-bias corrections applied]" if sim.optimism_bias else ""),
         f"NPV P5 / P50 / P95                     {money_se(p5, s5)} / {money_se(p50, s50)} / {money_se(p95, s95)}",
