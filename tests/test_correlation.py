@@ -396,3 +396,16 @@ def test_probabilities_stay_in_0_1_and_draws_stay_in_range(rho, seed, n):
     se = float(proportion_standard_error(p, n))
     assert 0.0 <= p <= 1.0 and 0.0 <= se <= 0.5
     assert 0.0 < stopping_standard_error(int(passes.sum()), n) <= 0.5
+
+
+def test_a_correlated_input_without_width_in_one_area_leaves_the_others_correlated():
+    """An area table can give a correlated input no width (low = high): it is its value, and the
+    copula of the remaining inputs still holds (costmodel batch)."""
+    matrix = np.eye(3)
+    matrix[0, 1] = matrix[1, 0] = 0.6
+    matrix[0, 2] = matrix[2, 0] = 0.6
+    low, high = LOW.copy(), HIGH.copy()
+    low[1] = high[1] = MID[1]
+    drawn = sample(np.random.default_rng(2), 100_000, low, MID, high, DISTS, copula=copula(matrix))
+    assert np.all(drawn[:, 1] == MID[1])
+    assert _spearman(drawn[:, 0], drawn[:, 2]) == pytest.approx(0.6, abs=0.01)
