@@ -409,3 +409,14 @@ def test_a_correlated_input_without_width_in_one_area_leaves_the_others_correlat
     drawn = sample(np.random.default_rng(2), 100_000, low, MID, high, DISTS, copula=copula(matrix))
     assert np.all(drawn[:, 1] == MID[1])
     assert _spearman(drawn[:, 0], drawn[:, 2]) == pytest.approx(0.6, abs=0.01)
+
+
+def test_renamed_correlations_address_keys_of_a_shared_block():
+    from costmodel.inputs.correlation import renamed
+
+    class Corr:
+        inputs, rank_correlation = ["a.x.value", "a.y"], 0.4
+
+    keyed = renamed([Corr()], lambda p: f"file.yaml::{p}")
+    m = declared_rank_matrix(keyed, ["file.yaml::a.y", "other::a.x", "file.yaml::a.x"], [True] * 3)
+    assert m[0, 2] == m[2, 0] == 0.4 and m[0, 1] == 0.0

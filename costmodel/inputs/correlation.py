@@ -23,7 +23,7 @@ cannot hold together and what range would make the tightest three-way inconsiste
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from itertools import combinations
 from typing import Protocol
@@ -282,3 +282,17 @@ def declared_rank_matrix(correlations: Sequence[Declared], ids: Sequence[str], v
             if a != b:
                 matrix[a, b] = matrix[b, a] = rho
     return matrix
+
+
+@dataclass(frozen=True)
+class Renamed:
+    """A declared correlation with its inputs renamed (e.g. to keys that also name the proposal file, when
+    several proposals share one block of uniforms)."""
+
+    inputs: list[str]
+    rank_correlation: float
+
+
+def renamed(correlations: Sequence[Declared], key: Callable[[str], str]) -> list[Renamed]:
+    """``correlations`` with every input path ``p`` renamed ``key(p)`` (a trailing ``.value`` dropped first)."""
+    return [Renamed([key(n.removesuffix(".value")) for n in c.inputs], float(c.rank_correlation)) for c in correlations]
