@@ -16,7 +16,7 @@ from dataclasses import replace
 
 import numpy as np
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from costmodel.appraisal.engine import compile_scenario
@@ -420,3 +420,19 @@ def test_renamed_correlations_address_keys_of_a_shared_block():
     keyed = renamed([Corr()], lambda p: f"file.yaml::{p}")
     m = declared_rank_matrix(keyed, ["file.yaml::a.y", "other::a.x", "file.yaml::a.x"], [True] * 3)
     assert m[0, 2] == m[2, 0] == 0.4 and m[0, 1] == 0.0
+
+
+@settings(max_examples=12)
+@given(rho=st.floats(-1.0, 1.0, allow_nan=False), seed=st.integers(0, 2**31))
+def test_simulated_probabilities_and_their_errors_stay_in_0_1(rho, seed):
+    sc = _with_correlations(
+        load_proposal(POOLED),
+        [{"between": ["outcomes.children_entering_care.effect", "outcomes.children_entering_care.cohort"],
+          "rank_correlation": rho, "assumption": "test"}],
+    )  # fmt: skip
+    sim = simulate(sc, 300, seed, extra=pool_draws(sc, compile_scenario(sc)[0]))
+    d = simulation_to_dict(sim, partners=["council_childrens_services", "police", "nhs"])
+    probabilities = [d["p_passes"], d["p_cash_break_even_within_firm_years"], *(a["p_npv_positive"] for a in d["agencies"])]
+    probabilities += [r[k]["p"] for r in d["pool"]["parties"] for k in ("p_whole_before", "p_whole_after")]
+    assert all(0.0 <= p <= 1.0 for p in probabilities)
+    assert 0.0 <= d["p_passes_se"] <= 0.5
