@@ -781,6 +781,12 @@ class TenYearTest:
     cash: CashView | None = None
     committed: Committed | None = None
     counts_committed: bool = False  # the verdict counts the committed tail
+    # the risk-adjusted central case (issue 12 §3): these figures carry the optimism-bias corrections
+    # when ``risk_adjusted``; ``unadjusted`` is the same appraisal without them (the sensitivity)
+    risk_adjusted: bool = False
+    corrections: tuple[Any, ...] = ()  # costmodel.appraisal.optimism.Correction, one per corrected line
+    optimism_table_status: str | None = None  # "published" or "assumption": the grade table's status
+    unadjusted: TenYearTest | None = None
 
     @property
     def npv_counted(self) -> float:
