@@ -323,7 +323,7 @@ def test_simulation_reports_standard_errors_and_draws(youth):
 def test_target_error_stops_at_the_first_block_precise_enough_and_equals_that_many_draws():
     sc = load_proposal(POOLED)
     sim = simulate(sc, 1_000_000, 5, target_error=0.005)
-    # P(pass) ≈ 0.36 needs about 0.36 × 0.64 / 0.005² ≈ 9,200 draws: one block of 10,000
+    # risk-adjusted, P(pass) is under 1%: p(1 - p)/0.005² is a few hundred draws, so one block of 10,000
     assert sim.draws == 10_000 and not sim.cap_reached
     assert stopping_standard_error(round(sim.p_passes * sim.draws), sim.draws) <= 0.005
     assert np.array_equal(sim.npv, simulate(sc, 10_000, 5).npv)
@@ -331,10 +331,11 @@ def test_target_error_stops_at_the_first_block_precise_enough_and_equals_that_ma
 
 def test_target_error_says_when_the_cap_is_hit():
     sc = load_proposal(POOLED)
-    sim = simulate(sc, 20_000, 5, target_error=0.001)
+    # P(pass) ≈ 0.0068 needs about 0.0068 × 0.9932 / 0.0002² ≈ 170,000 draws for a standard error of 0.0002
+    sim = simulate(sc, 20_000, 5, target_error=0.0002)
     assert sim.draws == 20_000 and sim.cap_reached
     out, err = io.StringIO(), io.StringIO()
-    code = main(["simulate", str(POOLED), "--draws", "20000", "--seed", "5", "--target-error", "0.001"], out, err)
+    code = main(["simulate", str(POOLED), "--draws", "20000", "--seed", "5", "--target-error", "0.0002"], out, err)
     assert code == 0
     assert "NOT reached: stopped at the cap of 20,000 draws" in out.getvalue()
 

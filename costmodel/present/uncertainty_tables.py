@@ -129,7 +129,7 @@ def pooled_table(sim: Simulation, names: dict[str, str], partners: Sequence[str]
     """Per party of the agreement (its partners, and any agency a charge names): the probability of
     ending whole (NPV ≥ 0) before and after it, with standard errors in points, and the net cash it pays
     under the agreement (PV, negative: receives) at P5/P50/P95. None when the run drew no pool."""
-    from .uncertainty_report import pooled_to_dict
+    from .pooled_draws import pooled_to_dict
 
     d = pooled_to_dict(sim, names, partners)
     if d is None:
