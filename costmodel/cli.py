@@ -573,6 +573,86 @@ def _add_export_commands(sub: argparse._SubParsersAction) -> None:
 
 
 # ---------------------------------------------------------------------------------------------
+# Options appraisal: BAU, do-minimum and options (costmodel.inputs.options)
+# ---------------------------------------------------------------------------------------------
+
+
+def _options_dict(args: argparse.Namespace) -> dict[str, Any]:
+    """Load, appraise and simulate an options file; the dict every options output is written from."""
+    from .appraisal.options import appraise_options
+    from .inputs.options import load_options
+    from .present.options_report import options_dict
+    from .uncertainty.options import option_switching_values, simulate_options
+
+    options = load_options(args.file)
+    protect(*(sc.library_path for e in options.entries for sc in e.scenarios))
+    protect(*(p for e in options.entries for p in e.paths))
+    appraisal = appraise_options(options)
+    sim = None
+    if args.draws != 0:
+        from .uncertainty.montecarlo import check_draws
+
+        draws, seed = check_draws(args.draws, args.seed)
+        sim = simulate_options(appraisal, draws, seed)
+    return options_dict(appraisal, sim, option_switching_values(appraisal))
+
+
+def cmd_options(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from .present.options_report import options_csv, options_json, options_table
+
+    if args.output and args.output.lower().endswith(".xlsx"):
+        from .export.options_export import options_workbook_bytes
+
+        write_output(options_workbook_bytes(_options_dict(args)), args.output, out)
+        out.write(f"wrote {args.output}\n")
+        return EXIT_OK
+    d = _options_dict(args)
+    render = {"table": options_table, "json": options_json, "csv": options_csv}[args.format]
+    write_output(render(d), args.output, out)
+    return EXIT_OK
+
+
+def cmd_summary(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    target = args.output.lower()
+    if not target.endswith((".html", ".htm", ".md", ".pdf", ".xlsx")):
+        raise UsageError(f"{args.output}: the summary file name must end in .html, .md, .pdf or .xlsx")
+    from .export import options_export as exp
+    from .present.options_report import summary_content, summary_markdown
+
+    d = _options_dict(args)
+    body: str | bytes
+    if target.endswith(".md"):
+        body = summary_markdown(summary_content(d))
+    elif target.endswith(".pdf"):
+        body = exp.summary_pdf(d)
+    elif target.endswith(".xlsx"):
+        body = exp.options_workbook_bytes(d)
+    else:
+        body = exp.summary_html(d)
+    write_output(body, args.output, out)
+    out.write(f"wrote {args.output}\n")
+    return EXIT_OK
+
+
+def _add_options_commands(sub: argparse._SubParsersAction) -> None:
+    def draws(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--draws", type=int, default=DEFAULT_DRAWS, metavar="N",
+                       help=f"Monte Carlo draws (default {DEFAULT_DRAWS:,}; 0 for central figures only)")
+        p.add_argument("--seed", type=int, default=DEFAULT_SEED, metavar="S",
+                       help=f"random seed (default {DEFAULT_SEED}); every option uses the same draws")  # fmt: skip
+
+    p = _command(sub, "options", "appraise options against business as usual (an options file)", cmd_options)
+    p.add_argument("--format", choices=["table", "json", "csv"], default="table")
+    p.add_argument("-o", "--output", metavar="PATH", help="write to a file (.xlsx: the options workbook)")
+    draws(p)
+    p = _command(
+        sub, "summary", "write the appraisal summary table of an options file (.html, .md, .pdf or .xlsx)", cmd_summary
+    )
+    p.add_argument("-o", "--output", metavar="OUT.html|OUT.md|OUT.pdf|OUT.xlsx", required=True)
+    draws(p)
+
+
+# ---------------------------------------------------------------------------------------------
 # Batch: one proposal in every area of a table (costmodel.uncertainty.areas)
 # ---------------------------------------------------------------------------------------------
 
@@ -752,6 +832,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_export_commands(sub)
     _add_uncertainty_commands(sub)  # uncertainty: sensitivity, simulate
     _add_batch_command(sub)
+    _add_options_commands(sub)
 
     return parser
 
