@@ -198,7 +198,14 @@ def cmd_validate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     for path in args.files:
         try:
             parsed = parse_file(path)
-            if kind_of_file(parsed) == "library":
+            from .inputs.options import is_options_file, options_from_parsed
+
+            if is_options_file(parsed):
+                options = options_from_parsed(parsed)
+                n = sum(e.role == "option" for e in options.entries)
+                do_min = " and a do-minimum" if any(e.role == "do_minimum" for e in options.entries) else ""
+                out.write(f"{path}: ok (options file '{options.file.id}': BAU{do_min}, {n} options)\n")
+            elif kind_of_file(parsed) == "library":
                 lib = _validate(parsed, UnitCostLibrary)
                 problems = _check_library(lib, parsed)
                 if problems:

@@ -336,6 +336,8 @@ def edit_proposal(proposal: Proposal, edits: Edits) -> Proposal:
         _check_edit(path, e, value, horizon)
         node: Any = data
         for part in parts[:-1]:
+            if isinstance(node, list) and not (part.isdigit() and int(part) < len(node)):
+                raise UsageError("is not in this proposal", field=path)  # an unknown row id
             node = node[int(part)] if isinstance(node, list) else node.get(part)
             if node is None:
                 raise UsageError("is not in this proposal", field=path)
