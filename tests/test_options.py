@@ -229,7 +229,10 @@ def _error(tmp_path: Path, options: str, a: str = SMALL_A, b: str = SMALL_B) -> 
 
 def test_unknown_edit_path_is_located_and_suggests_the_nearest(tmp_path):
     err = _error(tmp_path, OPTIONS.replace("savings.police_saving.amount", "savings.police_savng.amount"))
-    line = OPTIONS.splitlines().index("      savings.police_saving.amount: {value: 900, source: options_source}") + 1
+    line = (
+        OPTIONS.splitlines().index("      savings.police_saving.amount: {value: 900, source: options_source}")
+        + 1
+    )
     assert err.count("\n") == 1
     assert re.match(rf".*options\.yaml:{line}:7: options\.1\.edits\.savings\.police_savng\.amount: ", err)
     assert "did you mean 'savings.police_saving.amount'" in err
@@ -275,7 +278,12 @@ def test_example_runs_and_is_described_honestly(example_json):
     d = example_json
     assert [e["role"] for e in d["entries"]] == ["bau", "do_minimum", "option", "option"]
     assert d["entries"][0]["incremental"]["npv"] == 0
-    assert "bcr" not in json.dumps(d).lower() and "benefit-cost" not in json.dumps(d).lower()
+    # the fiscal ratio is the fiscal return on investment; "benefit-cost ratio" is the public-value one
+    assert "bcr" not in json.dumps(d).lower()
+    a_layers = d["entries"][2]["incremental"]
+    assert a_layers["fiscal_return_on_investment"] == pytest.approx(
+        a_layers["pv_savings"] / a_layers["pv_costs"], abs=1e-4
+    )
     # option A = the cut plus detached youth work, against the cut: youth work's own figures
     code, out, _ = _cli("run", str(ROOT / "assumptions/proposals/youth_work.yaml"), "--format", "json")
     youth_work = json.loads(out)
@@ -301,6 +309,18 @@ def _summary_expected(d: dict) -> dict[str, list[str]]:
         "NPV, years beyond": inc("npv_beyond"),
         "Fiscal return on investment (savings per £1)": [
             ratio(e["incremental"]["fiscal_return_on_investment"]) for e in es
+        ],
+        "PV economic layer (output and earnings)": [
+            money(e["incremental"]["layers"]["economic"]["pv_benefits"]) for e in es
+        ],
+        "PV social layer (harm avoided, wellbeing)": [
+            money(e["incremental"]["layers"]["social"]["pv_benefits"]) for e in es
+        ],
+        "Net present public value (all layers)": [
+            money(e["incremental"]["public_value"]["net_present_public_value"]) for e in es
+        ],
+        "Benefit-cost ratio (public value)": [
+            ratio(e["incremental"]["public_value"]["benefit_cost_ratio"]) for e in es
         ],
         "Peak dual-running funding (cash)": [
             money(e["incremental"]["dual_running"]["peak_funding_requirement"]) for e in es

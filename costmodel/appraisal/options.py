@@ -45,6 +45,34 @@ class Position:
     cash_costs: F
     cash_cashable: F
     cash_non_cashable: F
+    pv_wider: F  # (3,) economic layer, social layer, the social layer's wellbeing part [£, discounted]
+
+    @property
+    def pv_economic(self) -> float:
+        """Economic layer (output and earnings). [£]"""
+        return float(self.pv_wider[0])
+
+    @property
+    def pv_social(self) -> float:
+        """Social layer (harm avoided and wellbeing). [£]"""
+        return float(self.pv_wider[1])
+
+    @property
+    def pv_wellbeing(self) -> float:
+        """The part of the social layer valued in WELLBYs or QALYs (health rate). [£]"""
+        return float(self.pv_wider[2])
+
+    @property
+    def net_present_public_value(self) -> float:
+        """Fiscal NPV + economic + social layers. [£]"""
+        return self.npv + self.pv_economic + self.pv_social
+
+    @property
+    def benefit_cost_ratio(self) -> float | None:
+        """Benefit-cost ratio (public value): PV benefits of all layers / PV costs to the public sector,
+        when those costs are positive (Green Book 2022, 5.54-5.56). [ratio]"""
+        c = self.pv_costs
+        return (self.pv_savings + self.pv_economic + self.pv_social) / c if c > MONEY_TOLERANCE else None
 
     @property
     def pv_net_by_agency(self) -> F:
@@ -92,6 +120,7 @@ class Position:
             self.cash_costs,
             self.cash_cashable,
             self.cash_non_cashable,
+            self.pv_wider,
         )
 
 
@@ -163,7 +192,10 @@ def _position(results: tuple[TenYearTest, ...], agency_ids: tuple[str, ...], n_y
     col = {a: i for i, a in enumerate(agency_ids)}
     pv = np.zeros((5, A))
     cash = np.zeros((3, n_years))
+    wider = np.zeros(3)
     for r in results:
+        v = r.value_layers
+        wider += (v.economic.pv_benefits, v.social.pv_benefits, v.pv_wellbeing)
         idx = np.array([col[a.id] for a in r.scenario.agencies], dtype=np.int64)
         stacked = np.stack(
             [
@@ -179,7 +211,17 @@ def _position(results: tuple[TenYearTest, ...], agency_ids: tuple[str, ...], n_y
         cash += np.stack(
             [r.cash.costs.sum(axis=1), r.cash.cashable.sum(axis=1), r.cash.non_cashable.sum(axis=1)]
         )
-    return Position(*pv, *cash)
+    return Position(
+        pv_costs_by_agency=pv[0],
+        pv_savings_by_agency=pv[1],
+        pv_cashable_by_agency=pv[2],
+        pv_net_firm_by_agency=pv[3],
+        pv_net_beyond_by_agency=pv[4],
+        cash_costs=cash[0],
+        cash_cashable=cash[1],
+        cash_non_cashable=cash[2],
+        pv_wider=wider,
+    )
 
 
 def appraise_options(options: OptionsSet) -> OptionsAppraisal:

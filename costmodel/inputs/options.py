@@ -44,7 +44,7 @@ from pydantic import Field, StringConstraints, ValidationError, model_validator
 from ..errors import AssumptionError, Problem, UsageError
 from ..formatting import fy_label, fy_span
 from .loading import Scenario, _validate, load_proposal, parse_file
-from .models import FinancialYear, Id, Source, StrictModel, Text
+from .models import FinancialYear, Id, Source, StrictModel, Text, UnmonetisedImpact
 from .registry import settings
 from .yamlio import ParsedYaml, dotted, locate, parse_yaml
 
@@ -132,8 +132,10 @@ class OptionsFile(StrictModel):
     do_minimum: OptionSpec | None = None
     options: Annotated[list[OptionSpec], Field(min_length=2, max_length=8)]
     key_risks: list[Text] = Field(default_factory=list, max_length=12)
-    unmonetised: list[Text] = Field(
-        default_factory=list, max_length=12, description="Impacts not valued in money."
+    unmonetised: list[UnmonetisedImpact] = Field(
+        default_factory=list,
+        max_length=12,
+        description="Impacts no figure counts, beyond those the proposals list (impact, direction, evidence).",
     )
     distributional: Distributional | None = None
 

@@ -23,6 +23,12 @@ if TYPE_CHECKING:
     from ..appraisal.options import OptionResult, OptionsAppraisal
     from ..uncertainty.options import OptionsSimulation, OptionSwitch
 
+DIRECTION_WORDS = {
+    "positive": "leaving it out understates the value",
+    "negative": "leaving it out overstates the value",
+    "uncertain": "either way",
+}
+
 SWITCHES_SHOWN = 6
 """Switching values the summary shows (the nearest to their central values); JSON and the workbook
 carry every one."""
@@ -70,7 +76,21 @@ def _entry_dict(a: OptionsAppraisal, k: int, sim: OptionsSimulation | None, test
             "npv_firm": _m(inc.npv_firm),
             "npv_beyond": _m(inc.npv_beyond),
             "fiscal_return_on_investment": json_number(e.fiscal_return, places=4),
-            "layers": {"fiscal": {"pv_savings": _m(inc.pv_savings), "npv": _m(inc.npv)}},
+            "layers": {
+                "fiscal": {
+                    "pv_benefits": _m(inc.pv_savings),
+                    "pv_costs": _m(inc.pv_costs),
+                    "npv": _m(inc.npv),
+                    "pv_cashable": _m(inc.pv_cashable),
+                    "pv_non_cashable": _m(inc.pv_savings - inc.pv_cashable),
+                },
+                "economic": {"pv_benefits": _m(inc.pv_economic)},
+                "social": {"pv_benefits": _m(inc.pv_social), "pv_wellbeing": _m(inc.pv_wellbeing)},
+            },
+            "public_value": {
+                "net_present_public_value": _m(inc.net_present_public_value),
+                "benefit_cost_ratio": json_number(inc.benefit_cost_ratio, places=4),
+            },
             "ten_year_test": {"passes": e.passes, "verdict": _verdict(e, test_name)},
             "by_budget_holder": {
                 aid: {"pv_costs": _m(c), "pv_savings": _m(s), "npv": _m(n)}
@@ -142,6 +162,19 @@ def _switch_order(sw: OptionSwitch) -> tuple[int, float]:
     return (0, abs(rel)) if rel is not None else (1 if sw.value is not None else 2, 0.0)
 
 
+def _unmonetised(a: OptionsAppraisal) -> list[dict[str, Any]]:
+    """The options file's unmonetised impacts, then each proposal's (once each, naming where from)."""
+    out = [{**u.model_dump(mode="json"), "from": "options file"} for u in a.options.file.unmonetised]
+    seen = {u["impact"] for u in out}
+    for e in a.entries:
+        for r in e.results:
+            for u in r.scenario.proposal.unmonetised:
+                if u.impact not in seen:
+                    seen.add(u.impact)
+                    out.append({**u.model_dump(mode="json"), "from": r.scenario.proposal.id})
+    return out
+
+
 def options_dict(
     a: OptionsAppraisal,
     sim: OptionsSimulation | None = None,
@@ -166,7 +199,8 @@ def options_dict(
             "discount_year": o.discount_year,
             "discount_schedule": first.scenario.schedule.label,
             "deflator": first.scenario.deflator.describe(),
-            "central_case": "fiscal, before optimism bias (the risk-adjusted case is not yet computed here)",
+            "central_case": "before optimism bias (the risk-adjusted case is not yet computed here); "
+            "the verdict is fiscal",
         },
         "test_name": test_name,
         "notes": list(o.notes),
@@ -183,7 +217,7 @@ def options_dict(
         },  # fmt: skip
         "switching_values": [_switch_dict(s) for s in sorted(switches or [], key=_switch_order)],
         "key_risks": list(f.key_risks),
-        "unmonetised": list(f.unmonetised),
+        "unmonetised": _unmonetised(a),
         "distributional": None
         if f.distributional is None
         else {"notes": f.distributional.notes, "tags": list(f.distributional.tags)},
@@ -356,15 +390,24 @@ def summary_content(d: dict[str, Any]) -> SummaryContent:
     def inc(key: str) -> list[Cell]:
         return [e["incremental"][key] for e in es]
 
+    def layer(name: str) -> list[Cell]:
+        return [e["incremental"]["layers"][name]["pv_benefits"] for e in es]
+
+    def public(key: str) -> list[Cell]:
+        return [e["incremental"]["public_value"][key] for e in es]
+
     value = SummarySection(
-        "Net present value against BAU (fiscal layer)",
+        "Net present value against BAU, by value layer",
         [
             ("PV costs to the public sector", "money", inc("pv_costs")),
             ("PV savings: cashable (saves the public purse)", "money", inc("pv_cashable")),
             ("PV savings: non-cashable (frees capacity)", "money", inc("pv_non_cashable")),
             ("Net present value (fiscal)", "net", inc("npv")),
             ("Fiscal return on investment (savings per £1)", "ratio", inc("fiscal_return_on_investment")),
-            ("Economic and social layers", "text", ["not valued" for _ in es]),
+            ("PV economic layer (output and earnings)", "net", layer("economic")),
+            ("PV social layer (harm avoided, wellbeing)", "net", layer("social")),
+            ("Net present public value (all layers)", "net", public("net_present_public_value")),
+            ("Benefit-cost ratio (public value)", "ratio", public("benefit_cost_ratio")),
         ],
     )
     ten = SummarySection(
@@ -424,7 +467,10 @@ def summary_content(d: dict[str, Any]) -> SummaryContent:
         sections=sections,
         switches=[switch_sentence(d, s) for s in shown_switches(d)],
         risks=list(d["key_risks"]),
-        unmonetised=list(d["unmonetised"]),
+        unmonetised=[
+            f"{u['impact']} ({DIRECTION_WORDS[u['direction']]}; {u['from']}): {u['evidence']}"
+            for u in d["unmonetised"]
+        ],
         distributional=dist.get("notes") or "",
         tags=list(dist.get("tags") or []),
         notes=list(d["notes"]),
