@@ -204,7 +204,9 @@ def nearest_path(path: str, scenario: Scenario) -> str | None:
     return match[0] if match else None
 
 
-def _located(parsed: ParsedYaml, loc: tuple[Any, ...], message: str) -> Problem:
+def _located(parsed: ParsedYaml | None, loc: tuple[Any, ...], message: str) -> Problem:
+    if parsed is None:  # options built in memory (the app): the entry names the place
+        return Problem("<options>", None, None, dotted(loc), message)
     line, col = locate(parsed.tree, loc)
     return Problem(parsed.path, line, col, dotted(loc), message)
 
@@ -295,7 +297,7 @@ def _schedule(sc: Scenario) -> str:
 
 
 def _alignment_problems(
-    parsed: ParsedYaml, ref: Scenario, rname: str, sc: Scenario, where: tuple[Any, ...]
+    parsed: ParsedYaml | None, ref: Scenario, rname: str, sc: Scenario, where: tuple[Any, ...]
 ) -> list[Problem]:
     rap, ap = ref.proposal.appraisal, sc.proposal.appraisal
     problems: list[Problem] = []
@@ -352,7 +354,7 @@ def _where(e: OptionInput, k: int) -> tuple[Any, ...]:
     return (*e.loc, "proposal") if k == 0 else (*e.loc, "plus", k - 1)
 
 
-def _aligned(parsed: ParsedYaml, doc: OptionsFile, loaded: list[OptionInput]) -> OptionsSet:
+def _aligned(parsed: ParsedYaml | None, doc: OptionsFile, loaded: list[OptionInput]) -> OptionsSet:
     """Every appraised proposal on the reference's timeline and discounting, and one price base and
     discount year; what cannot be aligned is refused at the entry."""
     first = next(e for e in loaded if e.scenarios)  # the options always have proposals
@@ -435,7 +437,7 @@ def _aligned(parsed: ParsedYaml, doc: OptionsFile, loaded: list[OptionInput]) ->
     )
     return OptionsSet(
         file=doc,
-        path=parsed.path,
+        path=parsed.path if parsed is not None else "<options>",
         entries=tuple(out),
         first_year=rap.first_year,
         horizon_years=rap.horizon_years,
@@ -444,6 +446,48 @@ def _aligned(parsed: ParsedYaml, doc: OptionsFile, loaded: list[OptionInput]) ->
         discount_year=origin,
         notes=notes,
     )
+
+
+def options_from_scenarios(
+    title: str,
+    bau: tuple[str, Scenario | None],
+    options: list[tuple[str, Scenario]],
+    do_minimum: tuple[str, Scenario | None] | None = None,
+) -> OptionsSet:
+    """An options set from proposals already loaded (the app's open proposals): each entry a (name,
+    scenario) pair, None for "nothing changes". Checked and aligned as a file's would be."""
+    entries: list[tuple[str, Scenario | None, Role, tuple[Any, ...]]] = [(*bau, "bau", ("bau",))]
+    if do_minimum is not None:
+        entries.append((*do_minimum, "do_minimum", ("do_minimum",)))
+    entries += [(name, sc, "option", ("options", i)) for i, (name, sc) in enumerate(options)]
+
+    def spec(k: int, name: str, sc: Scenario | None) -> dict[str, Any]:
+        return {
+            "id": f"entry_{k}",
+            "name": name[:120] or f"Entry {k}",
+            "proposal": None if sc is None else sc.path,
+        }
+
+    doc = OptionsFile.model_validate(
+        {
+            "schema_version": 1,
+            "id": "options",
+            "title": title,
+            "description": "Options chosen in the app.",
+            "area": "; ".join(dict.fromkeys(sc.proposal.area for _, sc, _, _ in entries if sc is not None))
+            or "-",
+            "bau": spec(0, *bau),
+            "do_minimum": None if do_minimum is None else spec(1, *do_minimum),
+            "options": [spec(k + 2, name, sc) for k, (name, sc) in enumerate(options)],
+        },
+        strict=False,
+    )
+    specs = [doc.bau, *([doc.do_minimum] if doc.do_minimum is not None else []), *doc.options]
+    loaded = [
+        OptionInput(sp, role, loc, () if sc is None else (sc,), () if sc is None else (sc.path,))
+        for sp, (_, sc, role, loc) in zip(specs, entries, strict=True)
+    ]
+    return _aligned(None, doc, loaded)
 
 
 def load_options(path: str | os.PathLike[str], *, text: str | None = None) -> OptionsSet:
