@@ -41,6 +41,7 @@ FLAGS: dict[str, str] = {
     "capital_category": "--capital-category",
     "mitigation": "--mitigation",
     "jobs": "--jobs",
+    "scenario": "--scenario",
 }
 """The field (an input path or an API argument) each command-line flag sets: the library's errors name
 the field, and only the CLI says which flag that was."""
@@ -165,12 +166,18 @@ class Terminated(BaseException):
 # ---------------------------------------------------------------------------------------------
 
 
+def _load(args: argparse.Namespace, path: str):
+    """The proposal at ``path`` with the command line's named scenario and overrides."""
+    from .inputs.loading import load_proposal
+
+    return load_proposal(path, _overrides(args), scenario=getattr(args, "scenario", None))
+
+
 def _appraise(args: argparse.Namespace):
     """The Ten Year Test of ``args.file`` with the command line's overrides."""
     from .appraisal.chain import appraise
-    from .inputs.loading import load_proposal
 
-    scenario = load_proposal(args.file, _overrides(args))
+    scenario = _load(args, args.file)
     protect(scenario.library_path)
     return appraise(scenario, count_committed=_count_committed(args))
 
@@ -285,7 +292,12 @@ def cmd_compare(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from .present.compare import align, compare_json, compare_table
 
     ov = _overrides(args)
-    scenarios = [load_proposal(f, ov) for f in args.files]
+    scenarios = []
+    for f in args.files:
+        base = load_proposal(f, ov, scenario=args.scenario)
+        scenarios.append(base)
+        if args.all_scenarios:  # the file's named scenarios beside it, each a column
+            scenarios += [load_proposal(f, ov, scenario=name) for name in base.proposal.scenarios]
     protect(*(sc.library_path for sc in scenarios))
     results = [appraise(sc, count_committed=_count_committed(args)) for sc in scenarios]
     results, notes = align(results)
@@ -349,12 +361,11 @@ def _rate_range(text: str | None) -> tuple[float, float] | None:
 
 
 def cmd_sensitivity(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    from .inputs.loading import load_proposal
     from .present.uncertainty_report import sensitivity_json, sensitivity_table
     from .uncertainty.optimism import load_optimism_table
     from .uncertainty.sensitivity import sensitivity
 
-    scenario = load_proposal(args.file, _overrides(args))
+    scenario = _load(args, args.file)
     protect(scenario.library_path)
     table = load_optimism_table(args.optimism_table) if args.optimism_table else None
     result = sensitivity(
@@ -391,12 +402,11 @@ class _Progress:
 
 
 def cmd_simulate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    from .inputs.loading import load_proposal
     from .present.uncertainty_report import simulation_json, simulation_table
     from .uncertainty.montecarlo import check_draws, simulate
 
     draws, seed = check_draws(args.draws, args.seed)  # refuse before loading anything
-    scenario = load_proposal(args.file, _overrides(args))
+    scenario = _load(args, args.file)
     protect(scenario.library_path)
     show = args.progress or (getattr(err, "isatty", lambda: False)() and draws >= 50_000)
     optimism = None
@@ -503,7 +513,7 @@ def cmd_export(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     result = _appraise(args)
     from .export.excel import workbook_bytes
 
-    write_output(workbook_bytes(result), args.output, out)
+    write_output(workbook_bytes(result, scenarios=args.all_scenarios), args.output, out)
     out.write(f"wrote {args.output}\n")
     return EXIT_OK
 
@@ -552,6 +562,9 @@ def _add_export_commands(sub: argparse._SubParsersAction) -> None:
         cmd_export,
     )
     p.add_argument("-o", "--output", metavar="OUT.xlsx", required=True)
+    p.add_argument(
+        "--all-scenarios", action="store_true", help="add a sheet with the file's named scenarios side by side"
+    )
     _add_overrides(p)
 
     p = _command(
@@ -591,7 +604,7 @@ def _options_dict(args: argparse.Namespace) -> dict[str, Any]:
     from .present.options_report import options_dict
     from .uncertainty.options import option_switching_values, simulate_options
 
-    options = load_options(args.file)
+    options = load_options(args.file, scenario=args.scenario)
     protect(*(sc.library_path for e in options.entries for sc in e.scenarios))
     protect(*(p for e in options.entries for p in e.paths))
     appraisal = appraise_options(options)
@@ -647,6 +660,8 @@ def _add_options_commands(sub: argparse._SubParsersAction) -> None:
                        help=f"Monte Carlo draws (default {DEFAULT_DRAWS:,}; 0 for central figures only)")
         p.add_argument("--seed", type=int, default=DEFAULT_SEED, metavar="S",
                        help=f"random seed (default {DEFAULT_SEED}); every option uses the same draws")  # fmt: skip
+        p.add_argument("--scenario", metavar="NAME",
+                       help="apply the named scenario NAME to every proposal that has one of that name")  # fmt: skip
 
     p = _command(sub, "options", "appraise options against business as usual (an options file)", cmd_options)
     p.add_argument("--format", choices=["table", "json", "csv"], default="table")
@@ -675,11 +690,10 @@ def cmd_batch(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         if not path.lower().endswith(BATCH_OUTPUTS):
             raise UsageError(f"{path}: the output file name must end in one of {', '.join(BATCH_OUTPUTS)}")
     from .inputs.areas import read_area_table
-    from .inputs.loading import load_proposal
     from .present import areas_report as rep
     from .uncertainty.areas import run_areas
 
-    scenario = load_proposal(args.file, _overrides(args))
+    scenario = _load(args, args.file)
     table = read_area_table(args.areas, scenario)
     tty = getattr(err, "isatty", lambda: False)()
     show = not args.quiet and (args.progress or (tty and table.n * max(draws, 1) >= 500_000))
@@ -776,6 +790,7 @@ def _add_overrides(p: argparse.ArgumentParser) -> None:
         metavar="SCHEDULE|RATE",
         help="green_book_standard, green_book_health, green_book_lower_rate, or a constant rate such as 0.03",
     )
+    g.add_argument("--scenario", metavar="NAME", help="apply the file's named scenario NAME (its 'scenarios' block)")
     g.add_argument(
         "--count-committed",
         action="store_true",
@@ -828,6 +843,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = _command(sub, "compare", "appraise several proposals side by side", cmd_compare, files=True)
     p.add_argument("--format", choices=["table", "json", "csv"], default="table")
     p.add_argument("-o", "--output", metavar="PATH")
+    p.add_argument(
+        "--all-scenarios", action="store_true", help="add a column for each named scenario of each file"
+    )
     _add_overrides(p)
 
     p = sub.add_parser("schema", help="print or write the JSON Schemas of the assumption files")

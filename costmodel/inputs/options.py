@@ -34,7 +34,6 @@ refused, located at the entry); the price base and discount year are then made c
 
 from __future__ import annotations
 
-import difflib
 import os
 from dataclasses import dataclass, field, replace
 from typing import Annotated, Any, Literal
@@ -43,33 +42,14 @@ from pydantic import Field, StringConstraints, ValidationError, model_validator
 
 from ..errors import AssumptionError, Problem, UsageError
 from ..formatting import fy_label, fy_span
-from .loading import Scenario, _validate, load_proposal, parse_file
-from .models import FinancialYear, Id, Source, StrictModel, Text, UnmonetisedImpact
-from .registry import settings
+from .loading import Scenario, _validate, load_proposal, nearest_input_path, parse_file
+from .models import EditPath, FinancialYear, Id, Source, SourcedEdit, StrictModel, Text, UnmonetisedImpact
 from .yamlio import ParsedYaml, dotted, locate, parse_yaml
 
 Name = Annotated[str, StringConstraints(min_length=1, max_length=120, strip_whitespace=True)]
-EditPath = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*(\.[a-z0-9_]+)*$", max_length=300)]
 
 
-class Edit(StrictModel):
-    """A new value for one input of a base proposal, sourced like any figure."""
-
-    value: float | int | str = Field(description="The new value, in the input's own unit (or an id).")
-    source: Id | None = Field(default=None, description="Id of the source of the new value.")
-    assumption: Text | None = Field(
-        default=None, description="For a value with no source: why it is reasonable."
-    )
-    note: Text | None = Field(default=None, description="Where in the source, or a caveat.")
-
-    @model_validator(mode="after")
-    def _exactly_one_provenance(self):
-        if (self.source is None) == (self.assumption is None):
-            raise ValueError(
-                "every edit needs exactly one of 'source' (the id of a listed source) or "
-                "'assumption' (the reason for a stated assumption)"
-            )
-        return self
+Edit = SourcedEdit
 
 
 class OptionSpec(StrictModel):
@@ -184,6 +164,7 @@ class OptionsSet:
     price_base_year: int
     discount_year: int
     notes: tuple[str, ...] = field(default=())
+    scenario_name: str | None = None  # the named scenario applied where a proposal has it
 
     @property
     def bau(self) -> OptionInput:
@@ -196,12 +177,7 @@ def _edit_values(spec: OptionSpec) -> dict[str, Any]:
 
 def nearest_path(path: str, scenario: Scenario) -> str | None:
     """The input path of ``scenario`` nearest to ``path`` (for 'did you mean'), or None."""
-    known = [s.path for s in settings(scenario.proposal, unit_costs=scenario.unit_costs)]
-    known += [
-        f"appraisal.{k}" for k in ("first_year", "horizon_years", "firm_budget_years", "price_base_year")
-    ]
-    match = difflib.get_close_matches(path, known, n=1, cutoff=0.6)
-    return match[0] if match else None
+    return nearest_input_path(path, scenario.proposal, scenario.unit_costs)
 
 
 def _located(parsed: ParsedYaml | None, loc: tuple[Any, ...], message: str) -> Problem:
@@ -219,13 +195,25 @@ def _proposal_path(parsed: ParsedYaml, ref: str, where: tuple[Any, ...]) -> str:
     return path
 
 
+def _named(scenario: Scenario, name: str | None) -> str | None:
+    """``name`` if the proposal has a named scenario of that name (it then applies), else None."""
+    return name if name is not None and name in scenario.proposal.scenarios else None
+
+
 def _load_base(
-    parsed: ParsedYaml, spec: OptionSpec, loc: tuple[Any, ...], doc_sources: dict[str, Source]
+    parsed: ParsedYaml,
+    spec: OptionSpec,
+    loc: tuple[Any, ...],
+    doc_sources: dict[str, Source],
+    named: str | None = None,
 ) -> tuple[Scenario, str]:
-    """The entry's proposal with its edits; an edit may cite the options file's own sources."""
+    """The entry's proposal with its named scenario (if it has ``named``) and its edits; an edit may
+    cite the options file's own sources."""
     assert spec.proposal is not None
     path = _proposal_path(parsed, spec.proposal, (*loc, "proposal"))
     base = load_proposal(path)  # problems in the proposal are reported at their own lines
+    if _named(base, named) is not None:
+        base = load_proposal(path, scenario=named)
     if not spec.edits:
         return base, path
     known = set(base.sources) | set(doc_sources)
@@ -237,7 +225,7 @@ def _load_base(
     if problems:
         raise AssumptionError(problems)
     try:
-        scenario = load_proposal(path, _edit_values(spec))
+        scenario = load_proposal(path, _edit_values(spec), scenario=_named(base, named))
     except UsageError as exc:
         at = (
             exc.field
@@ -254,21 +242,30 @@ def _load_base(
 
 
 def _load_entry(
-    parsed: ParsedYaml, spec: OptionSpec, role: Role, loc: tuple[Any, ...], doc_sources: dict[str, Source]
+    parsed: ParsedYaml,
+    spec: OptionSpec,
+    role: Role,
+    loc: tuple[Any, ...],
+    doc_sources: dict[str, Source],
+    named: str | None = None,
 ) -> OptionInput:
     if spec.proposal is None:
         return OptionInput(spec, role, loc, ())
-    scenario, path = _load_base(parsed, spec, loc, doc_sources)
+    scenario, path = _load_base(parsed, spec, loc, doc_sources, named)
     scenarios, paths = [scenario], [path]
     for i, ref in enumerate(spec.plus):
         extra = _proposal_path(parsed, ref, (*loc, "plus", i))
-        scenarios.append(load_proposal(extra))
+        plain = load_proposal(extra)
+        scenarios.append(load_proposal(extra, scenario=named) if _named(plain, named) else plain)
         paths.append(extra)
     return OptionInput(spec, role, loc, tuple(scenarios), tuple(paths))
 
 
-def options_from_parsed(parsed: ParsedYaml) -> OptionsSet:
-    """Validate a parsed options file, load every proposal it names and put them on one basis."""
+def options_from_parsed(parsed: ParsedYaml, scenario: str | None = None) -> OptionsSet:
+    """Validate a parsed options file, load every proposal it names and put them on one basis.
+
+    ``scenario``: the named scenario applied to every proposal that has one of that name (at least
+    one must)."""
     doc = _validate(parsed, OptionsFile)
     specs: list[tuple[OptionSpec, Role, tuple[Any, ...]]] = [(doc.bau, "bau", ("bau",))]
     if doc.do_minimum is not None:
@@ -287,8 +284,20 @@ def options_from_parsed(parsed: ParsedYaml) -> OptionsSet:
     if dupes:
         raise AssumptionError(dupes)
     doc_sources = {s.id: s for s in doc.sources}
-    loaded = [_load_entry(parsed, spec, role, loc, doc_sources) for spec, role, loc in specs]
-    return _aligned(parsed, doc, loaded)
+    loaded = [_load_entry(parsed, spec, role, loc, doc_sources, scenario) for spec, role, loc in specs]
+    result = _aligned(parsed, doc, loaded)
+    if scenario is None:
+        return result
+    applied = sorted({sc.proposal.id for e in loaded for sc in e.scenarios if sc.scenario_name == scenario})
+    if not applied:
+        have = sorted({n for e in loaded for sc in e.scenarios for n in sc.proposal.scenarios})
+        raise UsageError(
+            f"'{scenario}' is not a scenario of any proposal in these options; their scenarios: "
+            f"{', '.join(have) or 'none'}",
+            field="scenario",
+        )
+    note = f"Scenario '{scenario}' applied to {', '.join(applied)}; the other proposals keep their own values."
+    return replace(result, notes=(*result.notes, note), scenario_name=scenario)
 
 
 def _schedule(sc: Scenario) -> str:
@@ -490,11 +499,14 @@ def options_from_scenarios(
     return _aligned(None, doc, loaded)
 
 
-def load_options(path: str | os.PathLike[str], *, text: str | None = None) -> OptionsSet:
-    """Load an options file and every proposal it names (see the module docstring)."""
+def load_options(
+    path: str | os.PathLike[str], *, text: str | None = None, scenario: str | None = None
+) -> OptionsSet:
+    """Load an options file and every proposal it names (see the module docstring); ``scenario``
+    applies that named scenario to every proposal that has it."""
     name = os.fspath(path)
     parsed = parse_yaml(text, name) if text is not None else parse_file(name)
-    return options_from_parsed(parsed)
+    return options_from_parsed(parsed, scenario)
 
 
 def is_options_file(parsed: ParsedYaml) -> bool:

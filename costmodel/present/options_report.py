@@ -203,6 +203,7 @@ def options_dict(
             "the verdict is fiscal",
         },
         "test_name": test_name,
+        "scenario": o.scenario_name,
         "notes": list(o.notes),
         "budget_holders": dict(zip(a.agency_ids, a.agency_names, strict=True)),
         "years": list(a.years),

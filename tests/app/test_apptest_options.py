@@ -72,3 +72,21 @@ def test_compare_page_builds_options_from_open_proposals():
     at.multiselect(key="compare").set_value(["example:youth_work", "example:early_help_pooled"]).run()
     assert not at.exception
     assert any("differs from" in e.value and "first year" in e.value for e in at.error)
+
+
+def test_scenario_picker_applies_a_named_scenario():
+    from costmodel.appraisal.chain import appraise
+    from costmodel.formatting import money
+    from costmodel.inputs.loading import load_proposal
+
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    before = at.metric[0].value
+    path = ROOT / "assumptions" / "proposals" / "youth_work.yaml"
+    pessimistic = appraise(load_proposal(path, scenario="pessimistic"))
+    at.sidebar.selectbox(key="scenario-pick-example:youth_work").set_value("pessimistic").run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.metric[0].value == money(pessimistic.npv) != before
+    at.sidebar.selectbox(key="scenario-pick-example:youth_work").set_value("(the file's values)").run()
+    assert at.metric[0].value == before
