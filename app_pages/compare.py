@@ -28,15 +28,26 @@ st.caption(
 )
 
 
+@st.cache_data(max_entries=16, show_spinner=False)
+def _file_scenarios(path: str, mtime_ns: int) -> list[str]:
+    """The named scenarios of the proposals an options file uses."""
+    from costmodel.inputs.options import load_options
+
+    options = load_options(path)
+    return sorted({n for e in options.entries for sc in e.scenarios for n in sc.proposal.scenarios})
+
+
 @st.cache_data(max_entries=16, show_spinner="Appraising the options…")
-def _file_dict(path: str, mtime_ns: int, draws: int, seed: int) -> dict[str, Any]:
+def _file_dict(
+    path: str, mtime_ns: int, draws: int, seed: int, scenario: str | None = None
+) -> dict[str, Any]:
     """An options file's appraisal (the dict every output is written from), once per file version."""
     from costmodel.appraisal.options import appraise_options
     from costmodel.inputs.options import load_options
     from costmodel.present.options_report import options_dict
     from costmodel.uncertainty.options import option_switching_values, simulate_options
 
-    appraisal = appraise_options(load_options(path))
+    appraisal = appraise_options(load_options(path, scenario=scenario))
     return options_dict(
         appraisal, simulate_options(appraisal, draws, seed), option_switching_values(appraisal)
     )
@@ -68,7 +79,18 @@ d: dict[str, Any] | None = None
 try:
     if source == "A shipped options file" and shipped:
         chosen_file = st.selectbox("Options file", shipped, format_func=lambda p: p.name, key="compare-file")
-        d = _file_dict(str(chosen_file), chosen_file.stat().st_mtime_ns, DRAWS, seed)
+        stamp = chosen_file.stat().st_mtime_ns
+        names = _file_scenarios(str(chosen_file), stamp)
+        picked_scenario = None
+        if names:
+            choice = st.selectbox(
+                "Scenario",
+                ["(the files' values)", *names],
+                key="compare-scenario",
+                help="A named scenario, applied to every proposal of the options that has one of that name.",
+            )
+            picked_scenario = None if choice == "(the files' values)" else choice
+        d = _file_dict(str(chosen_file), stamp, DRAWS, seed, picked_scenario)
     else:
         for stem in examples():  # every shipped example and the template, without having been opened
             open_example(stem, activate=False)

@@ -90,3 +90,17 @@ def test_scenario_picker_applies_a_named_scenario():
     assert at.metric[0].value == money(pessimistic.npv) != before
     at.sidebar.selectbox(key="scenario-pick-example:youth_work").set_value("(the file's values)").run()
     assert at.metric[0].value == before
+
+
+def test_compare_page_scenario_picker_applies_the_scenario():
+    at = _compare()
+    at.selectbox(key="compare-scenario").set_value("pessimistic").run()
+    assert not at.exception, [e.value for e in at.exception]
+    out, err = io.StringIO(), io.StringIO()
+    argv = ["options", str(EXAMPLE), "--format", "json", "--draws", "0", "--scenario", "pessimistic"]
+    assert main(argv, out, err) == 0, err.getvalue()
+    d = json.loads(out.getvalue())
+    value = next(df.value for df in at.dataframe if "Net present value against BAU" in df.value.columns[0])
+    npv_row = value[value.iloc[:, 0] == "Net present value (fiscal)"].iloc[0, 1:].tolist()
+    assert npv_row == [cell_text("net", e["incremental"]["npv"]) for e in d["entries"]]
+    assert any("Scenario 'pessimistic' applied to youth_work" in i.value for i in at.info)
