@@ -417,3 +417,23 @@ def test_summary_prints_on_two_a4_pages_at_most_in_chromium(example_json, tmp_pa
     for e in example_json["entries"]:
         assert e["name"] in text
         assert money(e["incremental"]["npv"]) in text
+
+
+def test_text_from_the_file_is_never_markup_or_a_formula(tmp_path):
+    openpyxl = pytest.importorskip("openpyxl")
+    hostile = OPTIONS.replace(
+        "name: Bigger police saving", 'name: "=HYPERLINK(\\"http://x\\") <script>x</script>"'
+    )
+    path = _write(tmp_path, hostile)
+    html_path, xlsx_path, md_path = tmp_path / "s.html", tmp_path / "o.xlsx", tmp_path / "s.md"
+    for out in (html_path, md_path):
+        assert _cli("summary", str(path), "-o", str(out), "--draws", "50")[0] == 0
+    assert _cli("options", str(path), "-o", str(xlsx_path), "--draws", "50")[0] == 0
+    doc = html_path.read_text(encoding="utf-8")
+    assert "<script>" not in doc and "&lt;script&gt;" in doc
+    assert "<script>" not in md_path.read_text(encoding="utf-8")
+    wb = openpyxl.load_workbook(xlsx_path)
+    cells = [c for ws in wb for row in ws.iter_rows() for c in row if isinstance(c.value, str)]
+    assert all(c.data_type != "f" for c in cells)
+    code, out, _ = _cli("options", str(path), "--format", "csv", "--draws", "0")
+    assert code == 0 and "\n=HYPERLINK" not in out and ",=HYPERLINK" not in out
