@@ -4,8 +4,8 @@ option, from common random numbers, and switching values between options.
 Common random numbers: one block of uniforms is drawn per chunk of draws, one column per distinct
 quantity across every option; each option maps the columns of the quantities it holds through their
 own distributions (:func:`costmodel.inputs.distributions.quantiles`). A quantity is the same in two
-options when it is a unit cost (``unit_costs.<id>``, shared by every proposal that uses it) or the same
-input of the same proposal file (edited or not). So an option identical to BAU has the same draws,
+options when it is a unit cost (``unit_costs.<id>``, shared by every proposal that uses it), the
+discount rate, or the same input of the same proposal file (edited or not). So an option identical to BAU has the same draws,
 and its difference is exactly zero in every draw.
 """
 
@@ -33,10 +33,15 @@ if TYPE_CHECKING:
 F = NDArray[np.float64]
 
 
+SHARED = ("unit_costs.", "appraisal.")
+"""Quantities every option shares: unit costs (one library) and appraisal settings (one discount rate,
+the options being aligned on one basis)."""
+
+
 def quantity_key(path: str, input_id: str) -> str:
-    """The identity of a quantity across options: a unit cost is shared; any other input belongs to
-    its proposal file."""
-    if input_id.startswith("unit_costs."):
+    """The identity of a quantity across options: unit costs and the discount rate are shared; any other
+    input belongs to its proposal file."""
+    if input_id.startswith(SHARED):
         return input_id
     return f"{os.path.realpath(path)}::{input_id}"
 
