@@ -437,3 +437,19 @@ def test_text_from_the_file_is_never_markup_or_a_formula(tmp_path):
     assert all(c.data_type != "f" for c in cells)
     code, out, _ = _cli("options", str(path), "--format", "csv", "--draws", "0")
     assert code == 0 and "\n=HYPERLINK" not in out and ",=HYPERLINK" not in out
+
+
+def test_switching_value_between_options_by_hand(small):
+    from costmodel.uncertainty.options import option_switching_values
+
+    switches = option_switching_values(small)
+    # "nothing changes" leads (BAU spends 1,000 a year to save 600 a year from year 1); its lead over BAU
+    # closes when BAU's service costs x with x * sum(DF_0..3) = 600 * sum(DF_1..3)
+    sw = next(s for s in switches if s.other == "bau" and s.input.id == "prevention_costs.service.amount")
+    assert sw.leader == "nothing" and sw.method == "linear"
+    assert sw.value == pytest.approx(600 * DF[1:].sum() / DF.sum(), rel=1e-9)
+    assert sw.gap == pytest.approx(1000 * DF.sum() - 600 * DF[1:].sum(), rel=1e-12)
+    # against "same" (BAU's twin), the lead closes when its police saving x reaches x * sum(DF_1..3) =
+    # 1,000 * sum(DF_0..3)
+    sw = next(s for s in switches if s.other == "same" and s.input.id == "savings.police_saving.amount")
+    assert sw.value == pytest.approx(1000 * DF.sum() / DF[1:].sum(), rel=1e-9)
