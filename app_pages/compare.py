@@ -34,7 +34,8 @@ def _file_scenarios(path: str, mtime_ns: int) -> list[str]:
     from costmodel.inputs.options import load_options
 
     options = load_options(path)
-    return sorted({n for e in options.entries for sc in e.scenarios for n in sc.proposal.scenarios})
+    names = {n for e in options.entries for sc in e.scenarios for n in sc.proposal.scenarios}
+    return sorted(names | set(options.file.scenarios))
 
 
 @st.cache_data(max_entries=16, show_spinner="Appraising the options…")

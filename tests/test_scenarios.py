@@ -112,9 +112,15 @@ def test_compare_across_scenarios_and_options_with_a_scenario():
     assert code == 0
     o = json.loads(out)
     assert o["scenario"] == "pessimistic" and "applied to youth_work" in o["notes"][-1]
+    assert "of the options file edits early_help" in o["notes"][-1]
     a = next(e for e in o["entries"] if e["id"] == "detached")["incremental"]
     pess = appraise(load_proposal(YOUTH_WORK, scenario="pessimistic"))
     assert a["npv"] == pytest.approx(pess.npv, abs=0.01)  # option A against BAU = youth work's own figures
+    # the options file's own scenario: early help's effect on entries to care at the range's low end
+    b = next(e for e in o["entries"] if e["id"] == "early_help")["incremental"]
+    early = ROOT / "assumptions" / "proposals" / "early_help_pooled.yaml"
+    edits = {"appraisal.first_year": 2027, "outcomes.children_entering_care.effect": 0.15}
+    assert b["npv"] == pytest.approx(appraise(load_proposal(early, edits)).npv, abs=0.01)
     code, _, err = _cli("options", str(OPTIONS), "--scenario", "gloomy", "--draws", "0")
     assert code == 1 and err.startswith("--scenario 'gloomy' is not a scenario of any proposal")
 
@@ -130,3 +136,27 @@ def test_workbook_has_the_scenarios_side_by_side(tmp_path):
         appraise(load_proposal(YOUTH_WORK, scenario=n)).npv for n in ("pessimistic", "central", "optimistic")
     ]
     assert list(rows["Net present value"][1:]) == pytest.approx(expected, abs=1e-6)
+
+
+def test_an_options_scenario_naming_an_unknown_input_or_entry_is_located(tmp_path):
+    text = OPTIONS.read_text(encoding="utf-8")
+    folder = tmp_path / "options"
+    folder.mkdir()
+    bad = text.replace("outcomes.children_entering_care.effect:", "outcomes.children_entering_car.effect:")
+    (folder / "o.yaml").write_text(
+        bad.replace("../proposals/", str(ROOT / "assumptions" / "proposals") + "/")
+    )
+    line = bad.splitlines().index("        outcomes.children_entering_car.effect:") + 1
+    code, _, err = _cli("options", str(folder / "o.yaml"), "--draws", "0")
+    assert code == 1 and err.count("\n") == 1
+    assert (
+        f"o.yaml:{line}:9: scenarios.pessimistic.edits.early_help.outcomes.children_entering_car.effect: "
+        in err
+    )
+    assert "did you mean 'outcomes.children_entering_care.effect'" in err
+    bad = text.replace("      early_help:\n        outcomes", "      early_hlp:\n        outcomes")
+    (folder / "o.yaml").write_text(
+        bad.replace("../proposals/", str(ROOT / "assumptions" / "proposals") + "/")
+    )
+    code, _, err = _cli("options", str(folder / "o.yaml"), "--draws", "0")
+    assert code == 1 and "scenarios.pessimistic.edits.early_hlp: 'early_hlp' is not an entry" in err

@@ -42,7 +42,7 @@ from pydantic import Field, StringConstraints, ValidationError, model_validator
 
 from ..errors import AssumptionError, Problem, UsageError
 from ..formatting import fy_label, fy_span
-from .loading import Scenario, _validate, load_proposal, nearest_input_path, parse_file
+from .loading import Scenario, _validate, edit_proposal, load_proposal, nearest_input_path, parse_file
 from .models import EditPath, FinancialYear, Id, Source, SourcedEdit, StrictModel, Text, UnmonetisedImpact
 from .yamlio import ParsedYaml, dotted, locate, parse_yaml
 
@@ -96,6 +96,15 @@ class Distributional(StrictModel):
     tags: list[Id] = Field(default_factory=list, max_length=30)
 
 
+class OptionsScenario(StrictModel):
+    """A named scenario of an options file: for each entry (by id), edits of its proposal."""
+
+    description: Text | None = None
+    edits: dict[Id, dict[EditPath, SourcedEdit]] = Field(
+        default_factory=dict, description="Entry id -> input path (by id) -> value, sourced."
+    )
+
+
 class OptionsFile(StrictModel):
     """An options appraisal: BAU, an optional do-minimum and two or more options."""
 
@@ -118,6 +127,11 @@ class OptionsFile(StrictModel):
         description="Impacts no figure counts, beyond those the proposals list (impact, direction, evidence).",
     )
     distributional: Distributional | None = None
+    scenarios: dict[Id, OptionsScenario] = Field(
+        default_factory=dict,
+        description="Named scenarios of the options: per entry id, sourced edits of its proposal. "
+        "`costmodel options FILE --scenario NAME` applies them (and any proposal's own scenario of that name).",
+    )
 
     @model_validator(mode="after")
     def _options_have_proposals(self):
@@ -284,11 +298,29 @@ def options_from_parsed(parsed: ParsedYaml, scenario: str | None = None) -> Opti
     if dupes:
         raise AssumptionError(dupes)
     doc_sources = {s.id: s for s in doc.sources}
-    loaded = [_load_entry(parsed, spec, role, loc, doc_sources, scenario) for spec, role, loc in specs]
+    plain = [_load_entry(parsed, spec, role, loc, doc_sources) for spec, role, loc in specs]
+    _check_options_scenarios(parsed, doc, plain, doc_sources)
+    own = doc.scenarios.get(scenario) if scenario is not None else None
+    if own is not None:  # the options file's scenario: its edits join (and override) each entry's
+        specs = [
+            (spec.model_copy(update={"edits": {**spec.edits, **own.edits.get(spec.id, {})}}), role, loc)
+            for spec, role, loc in specs
+        ]
+    if scenario is None:
+        loaded = plain
+    else:
+        loaded = [_load_entry(parsed, spec, role, loc, doc_sources, scenario) for spec, role, loc in specs]
     result = _aligned(parsed, doc, loaded)
     if scenario is None:
         return result
     applied = sorted({sc.proposal.id for e in loaded for sc in e.scenarios if sc.scenario_name == scenario})
+    if own is not None:
+        named = ", ".join(own.edits) or "no entry"
+        note = f"Scenario '{scenario}' of the options file edits {named}"
+        note += (
+            f"; the proposals' own scenario '{scenario}' applied to {', '.join(applied)}." if applied else "."
+        )
+        return replace(result, notes=(*result.notes, note), scenario_name=scenario)
     if not applied:
         have = sorted({n for e in loaded for sc in e.scenarios for n in sc.proposal.scenarios})
         raise UsageError(
@@ -296,8 +328,52 @@ def options_from_parsed(parsed: ParsedYaml, scenario: str | None = None) -> Opti
             f"{', '.join(have) or 'none'}",
             field="scenario",
         )
-    note = f"Scenario '{scenario}' applied to {', '.join(applied)}; the other proposals keep their own values."
+    note = (
+        f"Scenario '{scenario}' applied to {', '.join(applied)}; the other proposals keep their own values."
+    )
     return replace(result, notes=(*result.notes, note), scenario_name=scenario)
+
+
+def _check_options_scenarios(
+    parsed: ParsedYaml, doc: OptionsFile, loaded: list[OptionInput], doc_sources: dict[str, Source]
+) -> None:
+    """Every named scenario of the options file names entries that have a proposal, inputs of that
+    proposal (the nearest path suggested if not) and known sources; located at the edit."""
+    by_id = {e.spec.id: e for e in loaded}
+    problems: list[Problem] = []
+    for name, sc in doc.scenarios.items():
+        for entry_id, edits in sc.edits.items():
+            loc = ("scenarios", name, "edits", entry_id)
+            entry = by_id.get(entry_id)
+            if entry is None or not entry.scenarios:
+                why = (
+                    "is not an entry of these options"
+                    if entry is None
+                    else "changes nothing (no proposal to edit)"
+                )
+                problems.append(_located(parsed, loc, f"'{entry_id}' {why}; entries: {', '.join(by_id)}"))
+                continue
+            base = entry.scenarios[0]
+            for path, e in edits.items():
+                if e.source is not None and e.source not in doc_sources and e.source not in base.sources:
+                    problems.append(_located(parsed, (*loc, path, "source"),
+                                             f"unknown source '{e.source}': list it under sources"))  # fmt: skip
+            values = {**_edit_values(entry.spec), **{p: e.value for p, e in edits.items()}}
+            try:
+                edit_proposal(base.proposal, values)
+            except UsageError as exc:
+                at = (
+                    exc.field
+                    if exc.field in edits
+                    else next((p for p in edits if exc.field.startswith(p)), "")
+                )
+                message = exc.rule
+                if "is not" in message and at:
+                    near = nearest_path(at, base)
+                    message += f" (did you mean '{near}'?)" if near else ""
+                problems.append(_located(parsed, (*loc, at) if at else loc, message))
+    if problems:
+        raise AssumptionError(problems)
 
 
 def _schedule(sc: Scenario) -> str:

@@ -103,4 +103,4 @@ def test_compare_page_scenario_picker_applies_the_scenario():
     value = next(df.value for df in at.dataframe if "Net present value against BAU" in df.value.columns[0])
     npv_row = value[value.iloc[:, 0] == "Net present value (fiscal)"].iloc[0, 1:].tolist()
     assert npv_row == [cell_text("net", e["incremental"]["npv"]) for e in d["entries"]]
-    assert any("Scenario 'pessimistic' applied to youth_work" in i.value for i in at.info)
+    assert any("scenario 'pessimistic' applied to youth_work" in i.value for i in at.info)
