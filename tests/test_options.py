@@ -289,6 +289,12 @@ def test_example_runs_and_is_described_honestly(example_json):
     youth_work = json.loads(out)
     a = d["entries"][2]["incremental"]
     assert a["npv"] == pytest.approx(youth_work["totals"]["npv"], abs=0.01)
+    # risk-adjusted (the cut's corrections cancel: it is in BAU and in option A alike), unadjusted beside
+    assert d["basis"]["risk_adjusted"] is True
+    assert d["entries"][2]["unadjusted"]["npv"] == pytest.approx(
+        youth_work["unadjusted"]["totals"]["npv"], abs=0.01
+    )
+    assert d["entries"][2]["unadjusted"]["npv"] != pytest.approx(a["npv"], abs=1.0)
     assert a["pv_costs"] == pytest.approx(youth_work["totals"]["pv_costs"], abs=0.01)
     assert "2026-27 prices, discounted to 2027-28" in d["notes"][0]
 
@@ -305,6 +311,7 @@ def _summary_expected(d: dict) -> dict[str, list[str]]:
         "PV savings: cashable (saves the public purse)": inc("pv_cashable"),
         "PV savings: non-cashable (frees capacity)": inc("pv_non_cashable"),
         "Net present value (fiscal)": inc("npv"),
+        "before optimism bias (unadjusted)": [money(e["unadjusted"]["npv"]) for e in es],
         "NPV, firm-budget years": inc("npv_firm"),
         "NPV, years beyond": inc("npv_beyond"),
         "Fiscal return on investment (savings per £1)": [

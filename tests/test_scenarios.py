@@ -36,7 +36,11 @@ def test_pessimistic_moves_the_team_cost_by_the_deflated_difference():
     index = sc.deflator.index
     k = index[2026] / index[2007]
     factors = sum(1.035**-t for t in range(10))
-    assert pess.pv_costs - base.pv_costs == pytest.approx(38_000 * k * factors, rel=1e-9)
+    # (before optimism bias: the risk-adjusted figures scale every cost line by its correction)
+    assert pess.unadjusted is not None and base.unadjusted is not None
+    assert pess.unadjusted.pv_costs - base.unadjusted.pv_costs == pytest.approx(
+        38_000 * k * factors, rel=1e-9
+    )
     # the same as the edits written out
     direct = appraise(
         load_proposal(

@@ -9,7 +9,9 @@ from each entry's (pure array arithmetic on the central figures)::
 
 The Ten Year Test verdict of an option against BAU is its incremental (fiscal) NPV over the horizon
 ≥ 0 (within half a penny); the fiscal return on investment is incremental PV savings / incremental PV
-costs when the option costs more than BAU.
+costs when the option costs more than BAU. The figures are risk-adjusted as each proposal's are (every
+entry's proposals, BAU's included, made less favourable by optimism bias, then differenced); the same
+increments before optimism bias ride beside them (``OptionResult.unadjusted``).
 """
 
 from __future__ import annotations
@@ -154,6 +156,12 @@ class OptionResult:
     fiscal_return: float | None  # incremental PV savings / incremental PV costs [ratio]
     passes: bool  # incremental NPV over the horizon ≥ 0: the Ten Year Test against BAU
     dual_running: DualRunning  # on the incremental cash flows
+    unadjusted: Position | None = None  # the increment before optimism bias (None: not risk-adjusted)
+
+    @property
+    def passes_unadjusted(self) -> bool | None:
+        """The verdict against BAU before optimism bias (None when the figures are not risk-adjusted)."""
+        return None if self.unadjusted is None else self.unadjusted.npv >= -MONEY_TOLERANCE
 
     @property
     def id(self) -> str:
@@ -177,6 +185,7 @@ class OptionsAppraisal:
     agency_names: tuple[str, ...]
     years: tuple[int, ...]  # financial years (start year)
     entries: tuple[OptionResult, ...]
+    risk_adjusted: bool = False  # the headline figures carry the optimism-bias corrections
 
     @property
     def firm_budget_years(self) -> int:
@@ -235,9 +244,11 @@ def appraise_options(options: OptionsSet) -> OptionsAppraisal:
     agency_ids = tuple(ids)
     T = options.horizon_years
     positions = [_position(r, agency_ids, T) for r in results]
-    bau = positions[0]
+    adjusted = any(r.risk_adjusted for rs in results for r in rs)
+    plain = [_position(tuple(r.unadjusted or r for r in rs), agency_ids, T) for rs in results]
+    bau, bau_plain = positions[0], plain[0]
     out = []
-    for e, entry_results, pos in zip(options.entries, results, positions, strict=True):
+    for e, entry_results, pos, pos_plain in zip(options.entries, results, positions, plain, strict=True):
         inc = pos.minus(bau)
         out.append(
             OptionResult(
@@ -248,6 +259,7 @@ def appraise_options(options: OptionsSet) -> OptionsAppraisal:
                 fiscal_return=fiscal_return(inc.pv_savings, inc.pv_costs),
                 passes=inc.npv >= -MONEY_TOLERANCE,
                 dual_running=dual_running(inc.cash_costs, inc.cash_cashable),
+                unadjusted=pos_plain.minus(bau_plain) if adjusted else None,
             )
         )
     return OptionsAppraisal(
@@ -256,4 +268,5 @@ def appraise_options(options: OptionsSet) -> OptionsAppraisal:
         agency_names=tuple(ids.values()),
         years=tuple(options.first_year + t for t in range(T)),
         entries=tuple(out),
+        risk_adjusted=adjusted,
     )

@@ -13,6 +13,7 @@ import json
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from ..appraisal.options import fiscal_return
 from ..formatting import MINUS, fy_label, fy_span, money, percent, ratio
 from .csv_safety import safe_row
 from .input_values import format_value
@@ -43,10 +44,14 @@ def _verdict(e: OptionResult, test_name: str) -> str:
     if e.role == "bau":
         return "BAU: the reference every option is measured against."
     verb = "passes" if e.passes else "does not pass"
-    return (
+    text = (
         f"{e.name} {verb} {test_name} against BAU: incremental NPV {money(_m(inc.npv))} "
         f"({money(_m(inc.npv_firm))} in the firm-budget years, {money(_m(inc.npv_beyond))} beyond)."
     )
+    if e.unadjusted is not None:
+        flip = "" if e.passes_unadjusted == e.passes else "; the risk adjustment changes the verdict"
+        text += f" Before optimism bias: {money(_m(e.unadjusted.npv))}{flip}."
+    return text
 
 
 def _entry_dict(a: OptionsAppraisal, k: int, sim: OptionsSimulation | None, test_name: str) -> dict[str, Any]:
@@ -115,6 +120,20 @@ def _entry_dict(a: OptionsAppraisal, k: int, sim: OptionsSimulation | None, test
                 "net": json_series(inc.cash_net, places=2),
                 "cumulative": json_series(cum, places=2),
             },
+        },
+        "unadjusted": None
+        if e.unadjusted is None
+        else {
+            "pv_costs": _m(e.unadjusted.pv_costs),
+            "pv_savings": _m(e.unadjusted.pv_savings),
+            "npv": _m(e.unadjusted.npv),
+            "npv_firm": _m(e.unadjusted.npv_firm),
+            "npv_beyond": _m(e.unadjusted.npv_beyond),
+            "fiscal_return_on_investment": json_number(
+                fiscal_return(e.unadjusted.pv_savings, e.unadjusted.pv_costs), places=4
+            ),
+            "net_present_public_value": _m(e.unadjusted.net_present_public_value),
+            "passes": e.passes_unadjusted,
         },
         "absolute": {
             "pv_costs": _m(e.absolute.pv_costs),
@@ -199,8 +218,13 @@ def options_dict(
             "discount_year": o.discount_year,
             "discount_schedule": first.scenario.schedule.label,
             "deflator": first.scenario.deflator.describe(),
-            "central_case": "before optimism bias (the risk-adjusted case is not yet computed here); "
-            "the verdict is fiscal",
+            "central_case": (
+                "risk-adjusted for optimism bias (every entry's proposals, BAU's included, made less favourable), "
+                "the NPV before it beside; the verdict is fiscal"
+                if a.risk_adjusted
+                else "before optimism bias (the files turn it off); the verdict is fiscal"
+            ),
+            "risk_adjusted": a.risk_adjusted,
         },
         "test_name": test_name,
         "scenario": o.scenario_name,
@@ -249,6 +273,7 @@ def options_rows(d: dict[str, Any]) -> tuple[list[str], list[tuple[str, str, lis
         ("Incremental NPV (fiscal)", "money", [e["incremental"]["npv"] for e in es]),
         ("  firm-budget years", "money", [e["incremental"]["npv_firm"] for e in es]),
         ("  years beyond", "money", [e["incremental"]["npv_beyond"] for e in es]),
+        ("  before optimism bias", "money", [(e["unadjusted"] or e["incremental"])["npv"] for e in es]),
         ("Fiscal return on investment", "ratio", [e["incremental"]["fiscal_return_on_investment"] for e in es]),
         (f"Passes {d['test_name']} against BAU", "text",
          ["reference" if e["role"] == "bau" else ("yes" if e["incremental"]["ten_year_test"]["passes"] else "no")
@@ -404,6 +429,11 @@ def summary_content(d: dict[str, Any]) -> SummaryContent:
             ("PV savings: cashable (saves the public purse)", "money", inc("pv_cashable")),
             ("PV savings: non-cashable (frees capacity)", "money", inc("pv_non_cashable")),
             ("Net present value (fiscal)", "net", inc("npv")),
+            *(
+                [("  before optimism bias (unadjusted)", "net", [e["unadjusted"]["npv"] for e in es])]
+                if all(e["unadjusted"] is not None for e in es)
+                else []
+            ),
             ("Fiscal return on investment (savings per £1)", "ratio", inc("fiscal_return_on_investment")),
             ("PV economic layer (output and earnings)", "net", layer("economic")),
             ("PV social layer (harm avoided, wellbeing)", "net", layer("social")),
@@ -411,12 +441,23 @@ def summary_content(d: dict[str, Any]) -> SummaryContent:
             ("Benefit-cost ratio (public value)", "ratio", public("benefit_cost_ratio")),
         ],
     )
+    verdicts_unadjusted: list[Cell] = (
+        [
+            "reference"
+            if e["role"] == "bau"
+            else ("passes" if e["unadjusted"]["passes"] else "does not pass")
+            for e in es
+        ]
+        if all(e["unadjusted"] is not None for e in es)
+        else []
+    )
     ten = SummarySection(
         f"{d['test_name'][0].upper()}{d['test_name'][1:]} (fiscal)",
         [
             ("Verdict against BAU", "text",
              ["reference" if e["role"] == "bau" else ("passes" if e["incremental"]["ten_year_test"]["passes"]
                                                       else "does not pass") for e in es]),
+            *([("Verdict before optimism bias", "text", verdicts_unadjusted)] if verdicts_unadjusted else []),
             ("NPV, firm-budget years", "net", inc("npv_firm")),
             ("NPV, years beyond", "net", inc("npv_beyond")),
             ("Peak dual-running funding (cash)", "money",
