@@ -52,18 +52,15 @@ class _Component:
     path: str  # its proposal file
     compiled: Compiled
     keys: tuple[str, ...]  # quantity_key of each of compiled.inputs
-    agency_cols: NDArray[np.int64]  # its agencies' columns among the appraisal's
 
 
 def _components(appraisal: OptionsAppraisal) -> list[_Component]:
-    col = {a: i for i, a in enumerate(appraisal.agency_ids)}
     out = []
     for e, entry in enumerate(appraisal.options.entries):
         for sc, path in zip(entry.scenarios, entry.paths, strict=True):
             c = compile_uncertainty(sc)
             keys = tuple(quantity_key(path, i.id) for i in c.inputs)
-            cols = np.array([col[a] for a in c.agency_ids], dtype=np.int64)
-            out.append(_Component(e, path, c, keys, cols))
+            out.append(_Component(e, path, c, keys))
     return out
 
 
@@ -101,7 +98,6 @@ class OptionsSimulation:
     seed: int
     entry_ids: tuple[str, ...]
     npv: F  # (N, E) whole public sector [£]
-    npv_by_agency: F  # (N, E, A) [£]
     ranged_inputs: int  # distinct ranged quantities drawn [count]
 
     @property
@@ -142,8 +138,7 @@ def simulate_options(
         for k in comp.keys:
             keys.setdefault(k, len(keys))
     cols = [np.array([keys[k] for k in comp.keys], dtype=np.int64) for comp in comps]
-    E, A = len(appraisal.entries), len(appraisal.agency_ids)
-    npv_a = np.zeros((draws, E, A))
+    npv = np.zeros((draws, len(appraisal.entries)))
     chunk = min([chunk_size_for(comp.compiled.structure) for comp in comps] or [draws])
     rng = np.random.default_rng(seed)
     for start in range(0, draws, chunk):  # chunks of draws (rows of one uniform block)
@@ -153,14 +148,13 @@ def simulate_options(
             inputs = comp.compiled.inputs
             values = values_at(u[:, cc], inputs)
             res = npv_table(comp.compiled, inputs, values)
-            npv_a[start:stop, comp.entry, comp.agency_cols] += res.npv_by_agency
+            npv[start:stop, comp.entry] += res.npv  # an entry adds its proposals' NPVs
     ranged = {k for comp in comps for k, i in zip(comp.keys, comp.compiled.inputs, strict=True) if i.ranged}
     return OptionsSimulation(
         draws=draws,
         seed=seed,
         entry_ids=tuple(e.id for e in appraisal.entries),
-        npv=npv_a.sum(axis=-1),
-        npv_by_agency=npv_a,
+        npv=npv,
         ranged_inputs=len(ranged),
     )
 
