@@ -144,11 +144,13 @@ def simulate_options(
     for start in range(0, draws, chunk):  # chunks of draws (rows of one uniform block)
         stop = min(draws, start + chunk)
         u = rng.random((stop - start, len(keys)))
+        done: dict[tuple[str, str], F] = {}  # a proposal in several entries (e.g. BAU's) is evaluated once
         for comp, cc in zip(comps, cols, strict=True):
-            inputs = comp.compiled.inputs
-            values = values_at(u[:, cc], inputs)
-            res = npv_table(comp.compiled, inputs, values)
-            npv[start:stop, comp.entry] += res.npv  # an entry adds its proposals' NPVs
+            same = (comp.path, comp.compiled.scenario.inputs_sha256)
+            if same not in done:
+                inputs = comp.compiled.inputs
+                done[same] = npv_table(comp.compiled, inputs, values_at(u[:, cc], inputs)).npv
+            npv[start:stop, comp.entry] += done[same]  # an entry adds its proposals' NPVs
     ranged = {k for comp in comps for k, i in zip(comp.keys, comp.compiled.inputs, strict=True) if i.ranged}
     return OptionsSimulation(
         draws=draws,
