@@ -518,7 +518,8 @@ def _aligned(parsed: ParsedYaml | None, doc: OptionsFile, loaded: list[OptionInp
         f"{fy_label(origin)} with the {ref.schedule.label}; deflator: {ref.deflator.describe()}.",
         "Each option is measured against BAU: its flows minus BAU's, year by year and budget holder by "
         "budget holder. An entry without a proposal changes nothing (every flow zero); an entry with "
-        "several proposals adds their flows.",
+        "several proposals adds their flows. Budget holders' figures are before any pooled-budget agreement "
+        "(costmodel pool shows who pays whom under one).",
     )
     return OptionsSet(
         file=doc,
