@@ -35,8 +35,8 @@ def test_compare_page_is_an_options_appraisal(app_url):  # noqa: F811
             expect(page.get_by_role("heading", name="Compare proposals")).to_be_visible()
             expect(page.get_by_role("heading", name="Appraisal summary")).to_be_visible(timeout=60_000)
             chart = page.get_by_test_id("stVegaLiteChart").first
-            expect(chart.locator("canvas, svg").first).to_be_visible()
-            expect(page.get_by_test_id("stDataFrame").first).to_be_visible()
+            expect(chart.locator("canvas, svg").first).to_be_visible(timeout=30_000)  # slow on a busy machine
+            expect(page.get_by_test_id("stDataFrame").first).to_be_visible(timeout=30_000)
             assert page.get_by_test_id("stException").count() == 0
             for e in d["entries"][1:]:  # each option's verdict names it and quotes its incremental NPV
                 expect(page.get_by_text(e["name"]).first).to_be_visible()
