@@ -12,6 +12,7 @@ from __future__ import annotations
 import io
 import json
 import math
+import os
 from dataclasses import replace
 
 import numpy as np
@@ -437,3 +438,27 @@ def test_simulated_probabilities_and_their_errors_stay_in_0_1(rho, seed):
     probabilities += [r[k]["p"] for r in d["pool"]["parties"] for k in ("p_whole_before", "p_whole_after")]
     assert all(0.0 <= p <= 1.0 for p in probabilities)
     assert 0.0 <= d["p_passes_se"] <= 0.5
+
+
+# --- options: the files' correlations act on the common random numbers --------------------------------
+
+
+def test_options_draw_each_files_correlations_on_the_shared_block():
+    from costmodel.appraisal.options import appraise_options
+    from costmodel.inputs.options import load_options
+    from costmodel.uncertainty.options import _components, _copula
+
+    appraisal = appraise_options(load_options(ASSUMPTIONS / "options" / "youth_options.yaml"))
+    comps = _components(appraisal)
+    keys: dict[str, int] = {}
+    for comp in comps:
+        for k in comp.keys:
+            keys.setdefault(k, len(keys))
+    cop = _copula(comps, keys)
+    assert cop is not None
+    path = os.path.realpath(YOUTH_WORK)
+    fte, repeat = keys[f"{path}::{FTE}.cohort"], keys[f"{path}::{REPEAT}.cohort"]
+    u = cop.apply(np.random.default_rng(3).random((100_000, len(keys))))
+    assert np.array_equal(u[:, fte], u[:, repeat])  # one intake: ρ = 1 in every option that holds it
+    e1, e2 = keys[f"{path}::{FTE}.effect"], keys[f"{path}::{REPEAT}.effect"]
+    assert _spearman(u[:, e1], u[:, e2]) == pytest.approx(0.5, abs=0.01)

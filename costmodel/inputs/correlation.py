@@ -179,7 +179,7 @@ class Copula:
         if cols.size:
             # einsum, not BLAS: a (n × M) by (M × M) product is too small to gain from BLAS threads, whose
             # wake-ups on a shared machine cost more than the product; and it is the same on any BLAS
-            z = np.einsum("nk,jk->nj", normal_quantile(u[:, cols]), self.factor)
+            z = np.einsum("nk,jk->nj", normal_quantile(np.maximum(u[:, cols], UNIFORM_FLOOR)), self.factor)
             u[:, cols] = np.clip(normal_cdf(z), UNIFORM_FLOOR, 1.0 - 2.0**-53)
         return u
 
