@@ -76,18 +76,19 @@ def _run_cli(*argv: str) -> tuple[int, str, str]:
 
 def test_shipped_table_reads_and_every_row_is_traceable(scenario):
     t = read_area_table(TABLE, scenario)
-    assert t.ids == ("buckinghamshire", "thames_valley", "south_east", "national")
+    assert t.ids == ("buckinghamshire", "thames_valley", "south_east", "national", "bath_and_north_east_somerset")
     assert t.paths == (FTE, REPEAT)
     assert all(t.source_of(i) is not None for i in range(t.n))
+    assert t.source_of(4) is not None and t.source_of(4).id == "bathnes_yjp_2024_26_refresh"
     assert "PARTIAL" in t.metadata.coverage
     # the published 2024 rates, and the derived baseline rates by the metadata's formula
     rates = [float(x) for x in t.data["fte_rate_per_100k_2024"]]
-    assert rates == [140, 126, 140, 157]
+    assert rates == [140, 126, 140, 157, 137]
     np.testing.assert_allclose(t.values[:, 0], [round(0.08 * r / 157, 6) for r in rates], rtol=0, atol=0)
     np.testing.assert_allclose(t.values[:, 1], [round(0.026 * r / 157, 6) for r in rates], rtol=0, atol=0)
 
 
-@pytest.mark.parametrize("row", range(4))
+@pytest.mark.parametrize("row", range(5))
 def test_one_area_equals_costmodel_run_with_its_values_in_the_file(tmp_path, scenario, row):
     t = read_area_table(TABLE, scenario)
     r = run_areas(scenario, t, draws=0)
@@ -131,7 +132,7 @@ def test_cli_batch_writes_every_output_and_quotes_n_of_m(tmp_path):
     assert all(o.stat().st_size > 0 for o in outs)
     payload = json.loads((tmp_path / "b.json").read_text())
     n = sum(a["verdict"] == "passes" for a in payload["areas"])
-    assert payload["headline"].startswith(f"In {n} of 4 areas the proposal passes the Ten Year Test")
+    assert payload["headline"].startswith(f"In {n} of 5 areas the proposal passes the Ten Year Test")
     import pyarrow.parquet as pq
 
     frame = pq.read_table(tmp_path / "b.parquet").to_pandas()
@@ -300,7 +301,7 @@ def test_missing_metadata_file_is_named(scenario, tmp_path):
 
 def test_progress_bar_only_when_asked_or_on_a_terminal(tmp_path):
     code, _, err = _run_cli("batch", str(YOUTH_WORK), str(TABLE), "--draws", "100", "--progress")
-    assert code == 0 and "running [####################] 100% 4/4 areas" in err
+    assert code == 0 and "running [####################] 100% 5/5 areas" in err
     code, _, err = _run_cli("batch", str(YOUTH_WORK), str(TABLE), "--draws", "100")
     assert code == 0 and err == ""  # standard error is not a terminal here
     code, out, err = _run_cli("batch", str(YOUTH_WORK), str(TABLE), "--draws", "100", "--quiet", "-o", str(tmp_path / "q.csv"))
@@ -361,9 +362,9 @@ def test_workbook_total_is_a_sum_formula_of_the_area_rows(scenario, tmp_path):
     path.write_bytes(workbook_bytes(run_areas(scenario, t, draws=0), scenario))
     formulas = openpyxl.load_workbook(path)["Areas"]
     values = openpyxl.load_workbook(path, data_only=True)["Areas"]
-    assert formulas["F8"].value == "=SUM(F4:F7)"
-    assert values["F8"].value == pytest.approx(math.fsum(values[f"F{r}"].value for r in range(4, 8)), abs=1e-6)
-    assert [values[f"A{r}"].value for r in range(4, 8)] == list(t.ids)
+    assert formulas["F9"].value == "=SUM(F4:F8)"
+    assert values["F9"].value == pytest.approx(math.fsum(values[f"F{r}"].value for r in range(4, 9)), abs=1e-6)
+    assert [values[f"A{r}"].value for r in range(4, 9)] == list(t.ids)
 
 
 def test_a_table_for_another_proposal_is_refused_not_ignored(tmp_path):
