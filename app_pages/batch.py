@@ -167,7 +167,8 @@ show_altair(
 frame = batch_frame(results)
 st.dataframe(frame, hide_index=True, width="stretch")
 st.markdown(
-    f"Total of the areas' NPVs: **{money(tot['npv_gbp'])}** · budget holder that loses most overall: "
+    f"Total of the areas' NPVs: **{money(tot['npv_gbp'])}** · net present public value (fiscal + economic + "
+    f"social): **{money(tot['public_value_npv_gbp'])}** · budget holder that loses most overall: "
     f"{literal(tot['loses_most'])}"
 )
 c1, c2, c3, c4 = st.columns(4)

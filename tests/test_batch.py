@@ -432,7 +432,8 @@ def test_libreoffice_recomputes_the_batch_workbook_to_its_cached_values(scenario
                     a, b = ours[ws.title][cell.coordinate].value, theirs[ws.title][cell.coordinate].value
                     assert b == pytest.approx(a, rel=1e-12, abs=1e-6), (ws.title, cell.coordinate)
                     checked += 1
-    assert checked == 5 + len(scenario.agencies)  # the Areas totals and one total per budget holder
+    # the six Areas totals (NPV, public value, PV of costs, savings, cashable, peak) and one per budget holder
+    assert checked == 6 + len(scenario.agencies)
 
 
 def test_a_source_homepage_is_refused_in_the_metadata(scenario, tmp_path):

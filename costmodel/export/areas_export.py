@@ -83,7 +83,10 @@ def workbook_bytes(r: AreaResults, scenario: Scenario) -> bytes:
     last = 3 + len(rows)
     tot = totals(r)
     ws.write_string(last, 1, "Total (sum of areas)", bold)
-    summed = ("npv_gbp", "pv_costs_gbp", "pv_savings_gbp", "pv_cashable_gbp", "peak_dual_running_gbp")
+    summed = (
+        "npv_gbp", "public_value_npv_gbp", "pv_costs_gbp", "pv_savings_gbp", "pv_cashable_gbp",
+        "peak_dual_running_gbp",
+    )  # fmt: skip
     from xlsxwriter.utility import xl_rowcol_to_cell
 
     for k in summed:
