@@ -1469,6 +1469,20 @@ def workbook_bytes(result: TenYearTest) -> bytes:
         }
     )
     wb.set_calc_mode("auto")
+    _write_sheets(wb, sheets, ev)
+    wb.close()
+    return buf.getvalue()
+
+
+def add_sheets(wb: Any, result: TenYearTest) -> None:
+    """Add the workbook's sheets (Inputs, Calculations, Outputs, Cash, Provenance) of ``result`` to an
+    open XlsxWriter workbook ``wb`` (another export's, e.g. the batch workbook's total), with the same
+    live formulas and cached values as :func:`workbook_bytes`; the first sheet stays the active one."""
+    sheets = _Builder(result).build()
+    _write_sheets(wb, sheets, _evaluate(sheets), activate=False)
+
+
+def _write_sheets(wb: Any, sheets: list[_Sheet], ev: Evaluator, *, activate: bool = True) -> None:
     formats = {name: wb.add_format(spec) for name, spec in _STYLES.items()}
     for sh in sheets:
         ws = wb.add_worksheet(sh.name)
@@ -1494,10 +1508,8 @@ def workbook_bytes(result: TenYearTest) -> bytes:
         if sh.freeze:
             ws.freeze_panes(*sh.freeze)
         _print_setup(ws, sh)
-        if sh.name == OUTPUTS:
+        if sh.name == OUTPUTS and activate:
             ws.activate()
-    wb.close()
-    return buf.getvalue()
 
 
 def workbook_cells(result: TenYearTest) -> dict[str, dict[tuple[int, int], Any]]:

@@ -25,10 +25,9 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from numpy.typing import NDArray
 
-from ..appraisal.discounting import price_conversion_factor
 from ..appraisal.engine import MONEY_TOLERANCE, measures
 from ..errors import ComputationError, UsageError
-from ..inputs.areas import AreaTable, area_ranges
+from ..inputs.areas import AreaTable, area_ranges, column_factors
 from ..inputs.distributions import sample
 from ..inputs.loading import edit_proposal
 from ..inputs.registry import settings
@@ -163,15 +162,10 @@ def _plan(scenario: Scenario, table: AreaTable, draws: int, seed: int) -> _Plan:
     low = np.tile(np.array([i.low for i in inputs]), (n, 1))
     high = np.tile(np.array([i.high for i in inputs]), (n, 1))
     a_low, a_high = area_ranges(table, scenario)
-    meta = table.metadata.columns
-    index = scenario.deflator.index
+    factors = column_factors(table, scenario)  # money into each input's own price year
     for j, p in enumerate(table.paths):
         k = ids.index(p)
-        factor = 1.0
-        col_year = meta[p].price_year if p in meta else None
-        own_year = getattr(found[p].quantity, "price_year", None) if p in found else None
-        if col_year is not None and own_year is not None and col_year != own_year:
-            factor = price_conversion_factor(index, col_year, own_year)  # into the input's own price year
+        factor = float(factors[j])
         mid[:, k] = table.values[:, j] * factor
         low[:, k] = a_low[:, j] * factor
         high[:, k] = a_high[:, j] * factor
