@@ -27,6 +27,10 @@ def test_batch_page_shows_every_area_of_the_shipped_table():
     # 2026-27 prices since issue 11 (was −£7.11m in 2024-25 prices, Dec 2025 deflator splice); −£7.38m
     # for the first four areas, −£9.23m since Bath and North East Somerset's row (−£1.85m) was added
     assert any("−£9.23m" in m.value for m in at.markdown)
+    # the net present public value beside the fiscal NPV (issue 12's layers): youth_work's unit costs carry
+    # no economic or social value, so it equals each area's NPV
+    assert list(frame["public_value_npv_gbp"]) == list(frame["npv_gbp"])
+    assert any("net present public value (fiscal + economic + social): **−£9.23m**" in m.value for m in at.markdown)
 
 
 def test_a_link_reopens_the_same_batch():
