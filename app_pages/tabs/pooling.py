@@ -43,7 +43,7 @@ def pooling_tab(r: TenYearTest) -> None:
     if pr.has_pool:
         st.markdown(
             f"**{markup.literal(pr.pool_name)}** · sharing rule: *{pr.rule.replace('_', ' ')}* · host: "
-            f"{markup.literal(next((p.name for p in pr.positions if p.host), pr.host))}"
+            f"{markup.literal(next((p.name for p in pr.positions if p.host), pr.host or ''))}"
         )
     else:
         st.markdown("**Responsibility charges** (no pooled budget declared)")

@@ -12,6 +12,9 @@ Sheets
 * **Outputs**: the Ten Year Test table (budget holders × years, firm-budget years against years
   beyond, NPV per budget holder), headline figures, the verdict, and an Excel ``NPV()`` check that
   reconciles with the Green Book year-0 convention.
+* **Pooling** (a proposal with a pool or responsibility charges only): the agreement with live formulas:
+  costs borne, cashable savings shared (non-cashable kept), the change in charges, each budget holder's
+  position and the payment schedule by year in real terms and in cash (:mod:`.excel_pooling`).
 * **Provenance**: sources (with links and grades), stated assumptions with their reasons, the
   costmodel version, ``inputs_sha256``, the discount schedule and the deflator vintage.
 
@@ -35,6 +38,7 @@ from ..formatting import fy_label
 from ..inputs.models import GRADE_MEANINGS, figure_grade
 from ..inputs.registry import entry, outcome_entries
 from ..present.report import CONVENTIONS
+from .excel_pooling import POOLING, PoolingSheet
 from .formula import FUNCTIONS, Evaluator, Formula, Text, cell_name, col_letters
 
 if TYPE_CHECKING:
@@ -112,6 +116,10 @@ class _Builder:
         self.cash = _Sheet(CASH)
         self.prov = _Sheet(PROVENANCE)
         self.sheets = [self.inputs, self.calc, self.outputs, self.cash, self.prov]
+        self.pooling: _Sheet | None = None
+        if self.p.pool is not None or self.p.responsibility_charges:  # a pooled proposal is shown as pooled
+            self.pooling = _Sheet(POOLING)
+            self.sheets.insert(4, self.pooling)
         self.assumptions: list[tuple[str, str, str]] = []  # (where, value, reason)
 
     # ---- helpers ----------------------------------------------------------------------------
@@ -1315,6 +1323,8 @@ class _Builder:
         self.build_calculations()
         self.build_outputs()
         self.build_cash()
+        if self.pooling is not None:
+            PoolingSheet(self, self.pooling).build()
         self.build_provenance()
         return self.sheets
 
