@@ -115,3 +115,17 @@ def test_unpooled_proposals_have_no_pooling_sheet():
         names = [s.name for s in _Builder(result).build()]
         pooled = result.scenario.proposal.pool is not None or bool(result.scenario.proposal.responsibility_charges)
         assert (POOLING in names) == pooled, path.stem
+
+
+@pytest.mark.parametrize("path", POOLED[:2], ids=lambda p: p.stem)
+def test_outputs_sheet_says_the_proposal_is_pooled_with_each_npv_under_the_agreement(path):
+    result = appraise(load_proposal(path))
+    pr = appraise_pool(result)
+    sheets = _Builder(result).build()
+    ev = _evaluate(sheets)
+    outputs = next(s for s in sheets if s.name == "Outputs")
+    labels = {str(c.value): row for (row, col), c in outputs.cells.items() if col == 0}
+    assert any(label.startswith("Pooled: net present value under") for label in labels)
+    for pos in pr.positions:
+        row = labels[f"{pos.name}: NPV under the agreement"]
+        assert ev.value("Outputs", row, 4) == pytest.approx(pos.pv_net_after, abs=0.005)

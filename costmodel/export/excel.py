@@ -1159,6 +1159,34 @@ class _Builder:
         s.widths = {0: 52, 1: 8, 2: 18, 3: 16, 4: 18, 5: 12, 6: 2}
         s.freeze = (HEADER_ROW + 2, 1)
 
+    def outputs_under_the_agreement(self, sheet: PoolingSheet) -> None:
+        """A pooled proposal says so on the Outputs sheet: each budget holder's NPV under the agreement,
+        live from the Pooling sheet (the table above is before the agreement)."""
+        s = self.outputs
+        pool = self.p.pool
+        s.row += 1
+        what = f"the pooled agreement ({pool.name})" if pool is not None else "the responsibility charges"
+        s.put(s.row, 0, f"Pooled: net present value under {what}", "section")
+        s.row += 1
+        s.put(
+            s.row,
+            0,
+            "The Ten Year Test table above is before the agreement. The agreement moves cash only (cashable "
+            "savings, cash contributions, the change in charges; non-cashable savings stay where they fall): "
+            "see the Pooling sheet for its workings and the payment schedule by year.",
+            "note",
+        )
+        s.row += 1
+        for a in self.sc.agencies:
+            s.put(s.row, 0, f"{a.name}: NPV under the agreement")
+            s.put(s.row, 1, "£", "unit")
+            s.put(s.row, 4, Formula(f"={POOLING}!{cell_name(sheet.net_rows[a.id], 6)}"), "out_money")
+            s.row += 1
+        s.put(s.row, 0, "Total public sector: NPV under the agreement (the same as without it)", "bold")
+        s.put(s.row, 1, "£", "unit")
+        s.put(s.row, 4, Formula(f"={POOLING}!{cell_name(sheet.total_net_row, 6)}"), "out_money")
+        s.row += 1
+
     # ---- Cash ---------------------------------------------------------------------------------
 
     def build_cash(self) -> None:
@@ -1324,7 +1352,9 @@ class _Builder:
         self.build_outputs()
         self.build_cash()
         if self.pooling is not None:
-            PoolingSheet(self, self.pooling).build()
+            sheet = PoolingSheet(self, self.pooling)
+            sheet.build()
+            self.outputs_under_the_agreement(sheet)
         self.build_provenance()
         return self.sheets
 
