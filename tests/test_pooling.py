@@ -392,11 +392,14 @@ def test_fair_share_leaves_every_partner_whole_when_total_nonnegative(case, rule
     np.testing.assert_allclose((net * m)[deliverable], (fs.target_net * m)[deliverable], atol=max(tol, 1e-6))
     assert np.all((net * m)[ok & deliverable] >= -0.005 - tol)
     np.testing.assert_allclose(fs.savings_shares[deliverable].sum(-1), 1.0, rtol=1e-9)
-    # feasible means the cash that exists delivers it: a savings share in [0, 1] or no negative contribution
+    # feasible means the cash that exists delivers it: savings shares in [0, 1], no negative contribution,
+    # or both levers at once with the partners who must receive cash needing no more than the cash savings
     feasible = np.asarray(fs.feasible)
     in_range = np.all(((fs.savings_shares >= -1e-12) & (fs.savings_shares <= 1 + 1e-12)) | (m == 0), axis=-1)
     no_refund = np.all((fs.contribution_shares >= -1e-12) | (m == 0), axis=-1)
-    np.testing.assert_array_equal(feasible[ok], ((in_range & deliverable) | no_refund)[ok])
+    cash = (pv(pf.cashable_before, df) * m).sum(-1)
+    enough = np.maximum(fs.cash_needed, 0).sum(-1) <= cash + 0.005
+    np.testing.assert_array_equal(feasible[ok], ((in_range & deliverable) | no_refund | enough)[ok])
     assert not np.any(feasible & (fs.partners_npv < -0.005))
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from costmodel.appraisal.chain import appraise
 from costmodel.errors import AssumptionError
@@ -20,8 +21,10 @@ from costmodel.pooling.accounting import (
     appraise_pool,
     cash_contribution_outflow,
     evaluate_pool,
+    fair_share,
     net_payments,
     payment_matrices,
+    present_values,
 )
 from costmodel.present.pooling_report import fair_share_explanation, note_texts, pooling_to_dict
 
@@ -307,3 +310,29 @@ def test_cash_contribution_outflow_of_an_in_kind_partner_is_zero():
     host = np.array([1.0, 0.0, 0.0])
     out = cash_contribution_outflow(costs_before, costs_after, in_kind, host)
     assert out.tolist() == [[-30.0, 30.0, 0.0]]
+
+
+@settings(max_examples=80, deadline=None)
+@given(pool_case(), st.sampled_from(["proportional", "cashable"]))
+def test_the_mixed_cash_delivery_pays_no_partner_more_cash_than_exists(case, rule):
+    flows, ps, pp = case
+    pf = evaluate_pool(ps, pp, flows)
+    pv, df, m = present_values, pf.factors, ps.partner_mask
+    R = pv(pf.charges_received - pf.charges_paid, df)
+    fs = fair_share(pv(pf.savings_before, df), pv(pf.cashable_before, df), pv(pf.costs_after, df), R, m, rule)
+    cash = (pv(pf.cashable_before, df) * m).sum(-1)
+    costs = (pv(pf.costs_after, df) * m).sum(-1)
+    tol = _tol(cash, costs, fs.target_net) * 1e3
+    ok = np.maximum(fs.cash_needed, 0).sum(-1) <= cash + 0.005  # the partners' needs fit in the cash
+    s, x = fs.mixed_savings_shares, fs.mixed_contribution_shares * costs[..., None]
+    # where the needs fit: shares of the cash that exists, between 0 and 1, adding up to 1; contributions >= 0
+    # adding up to the costs (where they do not fit, the solver says no cash agreement leaves everyone whole)
+    assert np.all((s[ok] >= -1e-9) & (s[ok] <= 1 + 1e-9))
+    assert np.all(np.asarray(fs.feasible)[~ok] == (np.asarray(fs.contribution_shares_valid) | fs.savings_shares_valid)[~ok])
+    with_cash = ok & (cash > 0)
+    np.testing.assert_allclose(s.sum(-1)[with_cash], 1.0, atol=1e-9)
+    assert np.all(x[ok] >= -tol)
+    np.testing.assert_allclose((x * m).sum(-1)[ok & (np.abs(costs) > 0)], costs[ok & (np.abs(costs) > 0)], atol=tol)
+    # and they deliver each partner's fair cash position, hence its fair NPV with its own non-cashable kept
+    got = (s * cash[..., None] - x + R) * m
+    np.testing.assert_allclose(got[ok & (np.abs(costs) > 0)], (fs.target_cash * m)[ok & (np.abs(costs) > 0)], atol=tol)

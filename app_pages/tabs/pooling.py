@@ -106,7 +106,8 @@ def pooling_tab(r: TenYearTest) -> None:
             "Who pays whom, each year: cash contributions into the pool, cashable savings paid over and the "
             "change in responsibility charges, in £ **cash** (nominal, undiscounted) and in "
             f"{prices} (real, undiscounted). Non-cashable savings free capacity and are never paid over; "
-            "in-kind contributions move no cash."
+            "in-kind contributions move no cash; a fall in a charge shows as the body that forgoes it paying the "
+            "body that keeps the money."
         )
         show_payment_schedule(pr, pid, key="pool-payments-csv")
 
@@ -132,6 +133,8 @@ def pooling_tab(r: TenYearTest) -> None:
             "Proposed contribution share",
             "Proposed savings share",
             "Current savings share",
+            "Mixed: savings share",
+            "Mixed: contribution share",
         ]
         show_table(
             fair,
@@ -141,7 +144,14 @@ def pooling_tab(r: TenYearTest) -> None:
                 c: st.column_config.NumberColumn(label, format="percent")
                 for c, label in zip(
                     share_cols,
-                    ["Share of NPV", "Contribution share", "Savings share", "Savings share now"],
+                    [
+                        "Share of NPV",
+                        "Contribution share",
+                        "Savings share",
+                        "Savings share now",
+                        "Mixed: savings share",
+                        "Mixed: contribution share",
+                    ],
                     strict=True,
                 )
             }
@@ -162,7 +172,7 @@ def pooling_tab(r: TenYearTest) -> None:
             help="Present value that would have to move between partners to reach the proposed agreement.",
         )
         cols[2].metric(
-            "Pooled savings to re-allocate",
+            "Pooled cashable savings to re-allocate",
             f"{fs.share_distance:.1%}",
             help="Half the sum of the differences between the proposed and current savings shares.",
         )
@@ -171,12 +181,14 @@ def pooling_tab(r: TenYearTest) -> None:
             "each partner keeps the capacity freed in its own services, and its cash position makes up the rest. "
             "Proposed contribution share: the share of the prevention costs each partner pays, cashable savings "
             "falling as they fall. Proposed savings share: the share of the pooled cashable savings each "
-            "receives, contributions as declared. Either gives every partner the NPV in the 'under the "
-            "proposal' column."
+            "receives, contributions as declared. Mixed: both levers at once (used when neither alone works). "
+            "Each gives every partner the NPV in the 'under the proposal' column."
         )
         if not fs.contribution_shares_valid:
             st.info(
-                "The proposed contribution shares include a negative one: use the savings shares instead.",
+                "The proposed contribution shares include a negative one: use the "
+                + ("savings shares" if fs.savings_shares_valid else "mixed shares")
+                + " instead.",
                 icon=":material/info:",
             )
 

@@ -30,7 +30,7 @@ the partners' combined NPV N, net[a] = w[a] * N, with w proportional to each par
 ("proportional") or of cashable savings ("cashable"), delivered by cash alone: each partner keeps its
 own non-cashable savings NC[a] and its cash position is w[a] * N - NC[a]. When N >= 0 every partner is
 then >= 0 exactly (a product of non-negative numbers), provided the cash that exists can deliver it
-(a savings share of the pooled cashable savings between 0 and 1, or a contribution share >= 0); when
+(shares of the pooled cashable savings between 0 and 1 and contributions >= 0); when
 N < 0 no agreement can do it, because sharing only moves money. Whether every partner can also be
 whole in cash alone (its cash position >= 0) depends on the partners' combined cash position N_cash.
 """
@@ -56,9 +56,9 @@ RULES = ("as_they_fall", "pro_rata_to_contribution", "formula")
 SOLVER_RULES = ("proportional", "cashable")
 PAYMENT_KINDS = ("contribution", "savings_share", "charge")  # the payment schedule's kinds of payment
 FAIR_SHARE_STATUSES = (
-    "whole",  # N >= 0 and the cash that exists delivers it (savings shares in [0, 1] or contributions >= 0)
+    "whole",  # N >= 0 and the cash that exists delivers it (savings shares in [0, 1], contributions >= 0)
     "short_overall",  # N < 0: no agreement can leave every partner whole
-    "beyond_cash",  # N >= 0, but only by paying a partner more cash than the cashable savings that exist
+    "beyond_cash",  # N >= 0, but only by paying partners more cash than the cashable savings that exist
 )
 NOTE_CODES = (
     "host_meets_balance",  # amount: PV the host pays beyond the stated contributions
@@ -502,6 +502,9 @@ class FairShareArrays:
     savings_shares: F  # savings_pv / partners' PV cashable savings [fraction]
     contribution_shares_valid: NDArray[np.bool_]  # (*B,) every contribution share >= 0
     savings_shares_valid: NDArray[np.bool_]  # (*B,) every savings share in [0, 1]
+    cash_needed: F  # y = w N - NC - R: the cash each partner must get from sharing less what it puts in [£]
+    mixed_savings_shares: F  # both levers at once: shares of the pooled cashable savings in [0, 1] [fraction]
+    mixed_contribution_shares: F  # ... with contribution shares >= 0 of the costs [fraction]
 
 
 SHARE_TOLERANCE = 1e-12  # [fraction] a share this far outside [0, 1] is rounding, not a real overpayment
@@ -529,8 +532,11 @@ def fair_share(
     ``w N - NC``. Two equivalent ways to deliver it are returned: contribution shares (each partner pays
     ``Sc + R - (w N - NC)`` of the costs, cashable savings Sc as they fall) and savings shares (each
     partner receives ``C - R + w N - NC`` of the pooled cashable savings, contributions as declared).
-    Either gives net = w N ≥ 0 whenever N ≥ 0, exactly; it is feasible when one of them needs no
-    negative contribution and no partner paid more than the cashable savings that exist.
+    Either gives net = w N ≥ 0 whenever N ≥ 0, exactly, when it needs no negative contribution and no
+    savings share outside [0, 1]. A third, mixed delivery uses both levers at once (shares of the cashable
+    savings in [0, 1] and contributions ≥ 0); it exists exactly when the partners who must receive cash,
+    ``y = w N - NC - R > 0``, need no more between them than the pooled cashable savings. The agreement
+    is feasible when N ≥ 0 and one of the three exists.
     """
     if rule not in SOLVER_RULES:
         raise ValueError(f"unknown fair-share rule '{rule}': choose {' or '.join(SOLVER_RULES)}")
@@ -563,12 +569,28 @@ def fair_share(
     s_valid = np.all(((s_shares >= -SHARE_TOLERANCE) & (s_shares <= 1 + SHARE_TOLERANCE)) | outside, axis=-1)
     s_valid = s_valid & (np.abs(total_cash[..., 0]) > 0)
     overall = N >= -MONEY_TOLERANCE
+    # Both levers at once: partner a receives s[a] of the pooled cashable savings (0 <= s <= 1) and puts
+    # in x[a] >= 0 of the costs, with s Sc_total - x = y. It exists exactly when the partners who must
+    # receive cash (y > 0) need no more between them than the cashable savings that exist.
+    y = (target_cash - R) * m
+    need = np.maximum(y, 0.0)
+    cash_total = total_cash[..., 0]
+    cash_exists = need.sum(axis=-1) <= cash_total + MONEY_TOLERANCE
+    floor = np.divide(need, total_cash, out=np.zeros_like(need), where=total_cash > 0)
+    spare = np.maximum(1.0 - floor.sum(axis=-1, keepdims=True), 0.0)
+    own = np.maximum(Sc, 0.0)  # what is left over is shared as the cashable savings fall
+    own_total = own.sum(axis=-1, keepdims=True)
+    as_they_fall = np.divide(own, own_total, out=np.zeros_like(own), where=own_total > 0)
+    spread = np.where(own_total > 0, as_they_fall, weights)
+    mixed_s = (floor + spare * spread) * m
+    mixed_x = (mixed_s * total_cash - y) * m
+    mixed_c = np.divide(mixed_x, total_cost, out=np.zeros_like(S), where=np.abs(total_cost) > 0)
     return FairShareArrays(
         rule=rule,
         weights=weights,
         partners_npv=N,
         partners_cash=N_cash,
-        feasible=overall & (c_valid | s_valid),
+        feasible=overall & (c_valid | s_valid | cash_exists),
         cash_whole=N_cash >= -MONEY_TOLERANCE,
         non_cashable=NC,
         target_net=target,
@@ -579,6 +601,9 @@ def fair_share(
         savings_shares=s_shares,
         contribution_shares_valid=overall & c_valid,
         savings_shares_valid=overall & s_valid,
+        cash_needed=y,
+        mixed_savings_shares=mixed_s,
+        mixed_contribution_shares=mixed_c,
     )
 
 
@@ -665,6 +690,8 @@ class FairShareResult:
     contribution_shares_valid: bool
     savings_shares: tuple[float, ...]
     savings_shares_valid: bool
+    mixed_savings_shares: tuple[float, ...]
+    mixed_contribution_shares: tuple[float, ...]
     current_net: tuple[float, ...]
     current_savings_shares: tuple[float, ...]
     distance_gbp: float  # PV that would have to move between partners to reach the fair agreement
@@ -906,6 +933,8 @@ def _fair_share_result(
         contribution_shares_valid=bool(fsa.contribution_shares_valid),
         savings_shares=tuple(float(fsa.savings_shares[i]) for i in idx),
         savings_shares_valid=bool(fsa.savings_shares_valid),
+        mixed_savings_shares=tuple(float(fsa.mixed_savings_shares[i]) for i in idx),
+        mixed_contribution_shares=tuple(float(fsa.mixed_contribution_shares[i]) for i in idx),
         current_net=tuple(float(net_after[i]) for i in idx),
         current_savings_shares=tuple(float(current_shares[i]) for i in idx),
         distance_gbp=float(0.5 * np.abs(gap).sum()),

@@ -95,6 +95,11 @@ def fair_share_explanation(fs: FairShareResult) -> str:
         f"of their {basis}, so none is worse off. Only cash moves: each partner keeps its own non-cashable "
         "savings (capacity freed)."
     )
+    if not (fs.savings_shares_valid or fs.contribution_shares_valid):
+        text += (
+            " Neither lever alone delivers it: use both, each partner receiving its mixed share of the pooled "
+            "cashable savings and paying its mixed share of the costs."
+        )
     if fs.cash_whole:
         return text + (
             f" In cash alone the partners come out £{fs.partners_cash:,.0f} ahead, so an agreement could also "
@@ -187,6 +192,8 @@ def pooling_to_dict(pr: PoolingResult) -> dict[str, Any]:
                     "contribution_share": _f(fs.contribution_shares[k]),
                     "savings_share": _f(fs.savings_shares[k]),
                     "current_savings_share": _f(fs.current_savings_shares[k]),
+                    "mixed_savings_share": _f(fs.mixed_savings_shares[k]),
+                    "mixed_contribution_share": _f(fs.mixed_contribution_shares[k]),
                     "pv_non_cashable": _f(fs.non_cashable[k]),
                     "pv_cash_position_fair": _f(fs.target_cash[k]),
                     "pv_net_fair": _f(fs.target_net[k]),
@@ -281,7 +288,10 @@ def render_payment_schedule(pr: PoolingResult, *, cash: bool = True) -> list[str
         return []
     names = agency_names(pr)
     prices = "cash (nominal), undiscounted" if cash else f"{fy_label(pr.price_base_year)} prices"
-    lines = [f"Payments under the agreement, who pays whom ({prices}; in-kind contributions move no cash):"]
+    lines = [
+        f"Payments under the agreement, who pays whom ({prices}; in-kind contributions move no cash; a fall "
+        "in a charge shows as the body that forgoes it paying the body that keeps the money):"
+    ]
     for p in pr.payments:
         amount = p.amount_cash if cash else p.amount_real
         lines.append(
@@ -392,24 +402,28 @@ def render_pooling_table(pr: PoolingResult, price_base_year: int) -> str:
         lines.append(fair_share_explanation(fs))
         if fs.feasible:
             lines.append(
-                f"{'Partner':<{nw}} {'weight':>8} {'contrib sh':>10} {'savings sh':>10} {'current sh':>10} {'NPV fair':>9} {'NPV now':>9}"
+                f"{'Partner':<{nw}} {'weight':>8} {'contrib sh':>10} {'savings sh':>10} {'mixed sav':>10} "
+                f"{'mixed con':>10} {'current sh':>10} {'NPV fair':>9} {'of which cash':>13} {'NPV now':>9}"
             )
             for k, pid in enumerate(fs.partners):
                 lines.append(
                     f"{pid:<{nw}} {fs.weights[k]:>8.4f} {fs.contribution_shares[k]:>10.4f} {fs.savings_shares[k]:>10.4f} "
-                    f"{fs.current_savings_shares[k]:>10.4f} {_k(fs.target_net[k]):>9} {_k(fs.current_net[k]):>9}"
+                    f"{fs.mixed_savings_shares[k]:>10.4f} {fs.mixed_contribution_shares[k]:>10.4f} "
+                    f"{fs.current_savings_shares[k]:>10.4f} {_k(fs.target_net[k]):>9} {_k(fs.target_cash[k]):>13} "
+                    f"{_k(fs.current_net[k]):>9}"
                 )
             lines.append(
                 "contrib sh: share of the prevention costs each pays, cashable savings falling as they fall; savings "
-                "sh: share of the pooled cashable savings each receives, contributions as declared."
+                "sh: share of the pooled cashable savings each receives, contributions as declared; mixed: both at "
+                "once (a share of the cashable savings and a share of the costs). 'of which cash': the partner's "
+                "cash position; the rest of its NPV is capacity freed in its own services, never paid over."
             )
             if not fs.contribution_shares_valid:
-                lines.append(
-                    "(the contribution shares include a negative one: use the savings shares instead)"
-                )
+                use = "savings shares" if fs.savings_shares_valid else "mixed shares"
+                lines.append(f"(the contribution shares include a negative one: use the {use} instead)")
             lines.append(
                 f"Distance of the current agreement from it: {money(fs.distance_gbp)} would have to move between "
-                f"partners ({fs.share_distance:.1%} of the pooled savings re-allocated)."
+                f"partners ({fs.share_distance:.1%} of the pooled cashable savings re-allocated)."
             )
     schedule = render_payment_schedule(pr)
     if schedule:
