@@ -213,3 +213,22 @@ def test_solver_explains_when_no_fair_agreement_exists():
     assert any(w.value.startswith("No agreement can leave every partner no worse off") for w in tab.warning)
     assert not any(s.value.startswith("Every partner ends") for s in tab.success)
     assert all("Proposed savings share" not in f.columns for f in frames(tab))
+
+
+def test_the_payment_schedule_is_shown_in_the_pooling_tab_and_the_cash_view():
+    """Issue 12 §5: the agreement's payments by year, in cash, where the cash view is."""
+    from costmodel.present.pooling_tables import PAYMENT_COLUMNS
+
+    at = start("early_help_pooled")
+    r = appraise(load_proposal(PROPOSALS / "early_help_pooled.yaml"))
+    pr = appraise_pool(r)
+    expected = sum(p.amount_cash for p in pr.payments)
+    for label in ("Pooling", "Cash view"):
+        tab = open_tab(at, label)
+        schedules = [f for f in frames(tab) if list(f.columns) == PAYMENT_COLUMNS]
+        assert len(schedules) == 1, label
+        assert schedules[0]["Cash (£)"].sum() == pytest.approx(expected, abs=0.01)
+        assert set(schedules[0]["Payment"]) <= {"Pool contribution (cash)", "Cashable savings paid over"}
+    plain = start("youth_work")
+    cash = open_tab(plain, "Cash view")
+    assert not [f for f in frames(cash) if list(f.columns) == PAYMENT_COLUMNS]
