@@ -21,13 +21,10 @@ structure, like the horizon: re-export to change it.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from ..formatting import fy_label
 from .formula import Formula, col_letters
-
-if TYPE_CHECKING:
-    from .excel import _Builder, _Sheet
 
 POOLING = "Pooling"
 # columns: label, unit, budget holder, price year (inputs) or item, value or constant, total, PV
@@ -37,7 +34,9 @@ P_LABEL, P_UNIT, P_AGENCY, P_YEAR, P_VALUE, P_TOTAL, P_PV = range(7)
 class PoolingSheet:
     """Builds the Pooling sheet from a workbook builder that has built Inputs, Calculations and Cash."""
 
-    def __init__(self, b: _Builder, sheet: _Sheet):
+    def __init__(self, b: Any, sheet: Any):
+        """``b``: the workbook builder (``excel._Builder``, not imported here: excel imports this module);
+        ``sheet``: the Pooling sheet to fill."""
         self.b = b
         self.s = sheet
         self.T = b.T
