@@ -858,20 +858,13 @@ def appraise_pool(result: TenYearTest, solve: str | None = None) -> PoolingResul
 
     matrices = payment_matrices(pf, ps)
     cash_factor = np.asarray(result.structure.cash_factor, dtype=np.float64)
+    by_year = np.stack([matrices[kind] for kind in PAYMENT_KINDS], axis=1)  # (T, kinds, A, A)
+    t_i, k_i, a_i, b_i = np.nonzero(by_year > MONEY_TOLERANCE)  # in order: year, kind, payer, payee
+    real = by_year[t_i, k_i, a_i, b_i]
+    cash = real * cash_factor[t_i]
     payments = tuple(
-        Payment(
-            year=result.years[t],
-            payer=ids[a],
-            payee=ids[b],
-            kind=kind,
-            amount_real=float(matrices[kind][t, a, b]),
-            amount_cash=float(matrices[kind][t, a, b] * cash_factor[t]),
-        )
-        for t in range(len(result.years))
-        for kind in PAYMENT_KINDS
-        for a in range(len(ids))
-        for b in range(len(ids))
-        if matrices[kind][t, a, b] > MONEY_TOLERANCE
+        Payment(result.years[t], ids[a], ids[b], PAYMENT_KINDS[k], float(x), float(y))
+        for t, k, a, b, x, y in zip(t_i, k_i, a_i, b_i, real, cash, strict=True)
     )
     return PoolingResult(
         pool_name=ps.pool_name,
