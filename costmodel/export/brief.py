@@ -341,8 +341,9 @@ def brief_content(result: TenYearTest, simulation: Any = None) -> BriefContent:
                 "payer": names.get(a, a),
                 "payee": names.get(b, b),
                 "kind": PAYMENT_KIND_LABELS[k],
+                "short": {"contribution": "contribution", "savings_share": "cash savings", "charge": "charge"}[k],
                 "cash": amount,
-                "years": fy_label(first) if first == last else f"{fy_label(first)} to {fy_label(last)}",
+                "years": fy_label(first) if first == last else f"{fy_label(first)} to {fy_label(last)[2:]}",
             }
             for (a, b, k), (amount, first, last) in totals.items()
         ]
@@ -491,6 +492,8 @@ ol.sources a { word-break: break-all; }
 sup { font-size: 6pt; color: #1d70b8; }
 sup a { text-decoration: none; }
 .conventions, footer { font-size: 7pt; color: #505a5f; margin-top: 1mm; }
+.pooled { font-size: 7pt; color: #505a5f; margin: 0.5mm 0 0 0; }
+p.payments { font-size: 7pt; margin: 1mm 0 0 0; }
 a { color: #1d70b8; }
 @media screen { body { margin: 8mm auto; } }
 """
@@ -568,24 +571,23 @@ def brief_html(result: TenYearTest, simulation: Any = None, *, charts: bool = Tr
         )
     who_pays_heading = "Who pays and who saves (present value)"
     who_pays_head = "<th>Budget holder</th><th>Costs</th><th>Savings</th><th>Net</th><th></th><th>Cash</th>"
-    pooled_html = ""
+    pooled_html, payments_html = "", ""
     if pooled:
-        who_pays_heading += ", before and under the agreement"
         who_pays_head = (
-            "<th>Budget holder</th><th>Costs</th><th>Savings</th><th>Net before</th><th></th>"
-            "<th>Net under the agreement</th><th>Cash</th>"
+            "<th>Budget holder</th><th>Costs</th><th>Savings</th><th>Net</th><th></th>"
+            "<th>Net after</th><th>Cash</th>"
         )
-        pooled_html = f'<p class="pooled" data-figure="pooled">{e(c.pooled or "")}</p>'
+        pooled_html = (
+            '<p class="pooled" data-figure="pooled">Net after: under the agreement, which moves only cash.</p>'
+        )
         if c.payments:
-            pay_rows = "".join(
-                f"<tr><td>{e(x['payer'])}</td><td>{e(x['payee'])}</td><td>{e(x['kind'])}</td>"
-                f"<td>{e(x['years'])}</td><td>{e(money(x['cash']))}</td></tr>"
-                for x in c.payments
-            )
-            pooled_html += (
-                "<h2>Payments under the agreement (cash, nominal, undiscounted)</h2>"
-                '<table data-figure="payments"><thead><tr><th>Pays</th><th>Receives</th><th>Payment</th>'
-                f"<th>Years</th><th>Cash</th></tr></thead><tbody>{pay_rows}</tbody></table>"
+            payments_html = (
+                '<p class="payments" data-figure="payments"><b>Payments under the agreement</b> (cash, nominal): '
+                + "; ".join(
+                    f"{e(x['payer'])} → {e(x['payee'])} {e(money(x['cash']))} ({e(x['short'])}, {e(x['years'])})"
+                    for x in c.payments
+                )
+                + ".</p>"
             )
     figures = "".join(f"<tr><td>{e(k)}</td><td>{e(v)}{_sup(refs)}</td></tr>" for k, v, refs in c.figures)
     caveats = "".join(f"<li>{e(x)}</li>" for x in c.caveats)
@@ -623,6 +625,7 @@ def brief_html(result: TenYearTest, simulation: Any = None, *, charts: bool = Tr
 <ul class="caveats">{caveats}</ul>
 </div>
 </section>
+{payments_html}
 <h2>Sources</h2>
 <ol class="sources">{sources}</ol>
 <p class="conventions">{e(c.conventions)}</p>

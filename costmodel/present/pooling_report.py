@@ -244,17 +244,17 @@ def pooled_sentence(pr: PoolingResult) -> str:
 
 
 def agreement_clause(pr: PoolingResult) -> str:
-    """The headline's sentence for a proposal with an agreement: where each partner (each budget holder
-    under charges alone) ends under it, in present value, and that it moves only cash."""
+    """The headline's sentence for a proposal with an agreement: that it moves only cash, and which
+    partners (every budget holder, under charges alone) are still worse off under it, in present value."""
     who = [p for p in pr.positions if p.partner] if pr.has_pool else list(pr.positions)
-    ends = [f"{p.name} {money(p.pv_net_after, signed=True)}" for p in who]
-    listed = ", ".join(ends[:-1]) + f" and {ends[-1]}" if len(ends) > 1 else "".join(ends)
-    if pr.has_pool:
-        return (
-            f"Under the pooled agreement (sharing rule: {pr.rule.replace('_', ' ')}), which moves only cash, "
-            f"the partners end at: {listed} (present value)."
-        )
-    return f"With the responsibility charges, which move only cash, the budget holders end at: {listed} (present value)."
+    worse = [f"{p.name} ({money(p.pv_net_after, signed=True)})" for p in who if p.pv_net_after < -NO_CHANGE]
+    what = "the pooled agreement" if pr.has_pool else "the responsibility charges"
+    if not worse:
+        nobody = "no partner" if pr.has_pool else "no budget holder"
+        return f"Under {what} (cash only), {nobody} is worse off."
+    listed = ", ".join(worse[:-1]) + f" and {worse[-1]}" if len(worse) > 1 else worse[0]
+    verb = "are" if len(worse) > 1 else "is"
+    return f"Under {what} (cash only), {listed} {verb} worse off."
 
 
 def payment_schedule_to_dict(pr: PoolingResult) -> dict[str, Any]:
