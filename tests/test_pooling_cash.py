@@ -336,3 +336,26 @@ def test_the_mixed_cash_delivery_pays_no_partner_more_cash_than_exists(case, rul
     # and they deliver each partner's fair cash position, hence its fair NPV with its own non-cashable kept
     got = (s * cash[..., None] - x + R) * m
     np.testing.assert_allclose(got[ok & (np.abs(costs) > 0)], (fs.target_cash * m)[ok & (np.abs(costs) > 0)], atol=tol)
+
+
+def test_the_briefing_shows_a_pooled_proposal_as_pooled_and_says_so():
+    from pathlib import Path
+
+    from costmodel.export.brief import brief_html, brief_markdown
+
+    proposals = Path(__file__).resolve().parent.parent / "assumptions" / "proposals"
+    r = appraise(load_proposal(proposals / "early_help_pooled.yaml"))
+    pr = appraise_pool(r)
+    md = brief_markdown(r)
+    council = next(p for p in pr.positions if p.id == "council_childrens_services")
+    from costmodel.formatting import money
+
+    # the headline says the agreement is set, moves only cash, and who is still worse off under it
+    assert f"Under the pooled agreement (cash only), Council children's services ({money(council.pv_net_after, signed=True)})" in md
+    assert "| Net under the agreement |" in md and "## Payments under the agreement" in md
+    total_cash = sum(p.amount_cash for p in pr.payments if p.payer == "police" and p.kind == "contribution")
+    assert f"| Police | Council children's services | pool contribution (cash) | 2026-27 to 35-36 | {money(total_cash)} |" in md
+    html = brief_html(r, charts=False)
+    assert 'data-figure="payments"' in html and "<th>Net after</th>" in html
+    plain = appraise(load_proposal(proposals / "youth_work.yaml"))
+    assert "agreement" not in brief_markdown(plain) and 'data-figure="payments"' not in brief_html(plain, charts=False)
