@@ -48,7 +48,7 @@ description: Small numbers a person can check.
 area: Test
 kind: new_spending
 appraisal: {first_year: 2024, horizon_years: 3, firm_budget_years: 3, price_base_year: 2024,
-            discount_rate: 0, deflator: ten_per_cent}
+            discount_rate: 0, deflator: ten_per_cent, optimism_bias: off}
 unit_cost_library: null
 deflators:
   - {id: ten_per_cent, label: Ten per cent a year, index: {2024: 100, 2025: 110, 2026: 121}, assumption: test}
@@ -344,14 +344,23 @@ def test_the_briefing_shows_a_pooled_proposal_as_pooled_and_says_so():
     from costmodel.export.brief import brief_html, brief_markdown
 
     proposals = Path(__file__).resolve().parent.parent / "assumptions" / "proposals"
-    r = appraise(load_proposal(proposals / "early_help_pooled.yaml"))
-    pr = appraise_pool(r)
-    md = brief_markdown(r)
-    council = next(p for p in pr.positions if p.id == "council_childrens_services")
     from costmodel.formatting import money
 
-    # the headline says the agreement is set, moves only cash, and who is still worse off under it
-    assert f"Under the pooled agreement (cash only), Council children's services ({money(council.pv_net_after, signed=True)})" in md
+    # the headline says the agreement is set, moves only cash, and who is worse off under it: before
+    # optimism bias only the council ...
+    unadjusted = appraise(load_proposal(proposals / "early_help_pooled.yaml"), optimism=False)
+    after = {p.id: p.pv_net_after for p in appraise_pool(unadjusted).positions}
+    assert after["council_childrens_services"] < 0 < min(after["nhs"], after["police"])
+    council = money(after["council_childrens_services"], signed=True)
+    assert f"Under the pooled agreement (cash only), Council children's services ({council}) is worse off." in (
+        brief_markdown(unadjusted)
+    )
+    # ... risk-adjusted (the default), every partner
+    r = appraise(load_proposal(proposals / "early_help_pooled.yaml"))
+    pr = appraise_pool(r)
+    assert all(p.pv_net_after < 0 for p in pr.positions if p.partner)
+    md = brief_markdown(r)
+    assert "Under the pooled agreement (cash only), every partner is worse off." in md
     assert "| Net under the agreement |" in md and "## Payments under the agreement" in md
     total_cash = sum(p.amount_cash for p in pr.payments if p.payer == "police" and p.kind == "contribution")
     assert f"| Police | Council children's services | pool contribution (cash) | 2026-27 to 35-36 | {money(total_cash)} |" in md

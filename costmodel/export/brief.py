@@ -566,17 +566,14 @@ def brief_html(result: TenYearTest, simulation: Any = None, *, charts: bool = Tr
     pooled = c.pooled is not None
     for r, cash in zip([*c.rows, c.total], cash_net, strict=True):
         cls = ' class="total"' if r is c.total else ""
+        if pooled:  # the signs say who is better or worse off; the room goes to the agreement's column
+            middle = _money_cell(r["pv_net"]) + _money_cell(r.get("pv_net_after", r["pv_net"]))
+        else:
+            middle = f"{_money_cell(r['pv_net'])}<td>{e(r['position'])}</td>"
         rows.append(
             f"<tr{cls}><td>{e(r['name'])}{_sup(r['refs'])}</td>"
             f"<td>{e(money(r['pv_costs']))}</td><td>{e(money(r['pv_savings']))}</td>"
-            f"{_money_cell(r['pv_net'])}<td>{e(r['position'])}</td>"
-            + (
-                _money_cell(r["pv_net_after"])
-                if pooled and "pv_net_after" in r
-                else "<td></td>"
-                if pooled
-                else ""
-            )
+            + middle
             + ("<td></td>" if cash is None else _money_cell(cash))
             + "</tr>"
         )
@@ -585,15 +582,14 @@ def brief_html(result: TenYearTest, simulation: Any = None, *, charts: bool = Tr
     pooled_html, payments_html = "", ""
     if pooled:
         who_pays_head = (
-            "<th>Budget holder</th><th>Costs</th><th>Savings</th><th>Net</th><th></th>"
-            "<th>Net after</th><th>Cash</th>"
+            "<th>Budget holder</th><th>Costs</th><th>Savings</th><th>Net</th><th>Net after</th><th>Cash</th>"
         )
-        pooled_html = (
-            '<p class="pooled" data-figure="pooled">Net after: under the agreement, which moves only cash.</p>'
-        )
-        if c.payments:
+        note = "<b>Net after</b>: under the agreement, which moves only cash."
+        if not c.payments:
+            pooled_html = f'<p class="pooled" data-figure="pooled">{note}</p>'
+        else:
             payments_html = (
-                '<p class="payments" data-figure="payments"><b>Payments under the agreement</b> (cash, nominal): '
+                f'<p class="payments" data-figure="payments">{note} <b>Its payments</b> (cash, nominal): '
                 + "; ".join(
                     f"{e(x['payer'])} → {e(x['payee'])} {e(money(x['cash']))} ({e(x['short'])}, {e(x['years'])})"
                     for x in c.payments
@@ -629,6 +625,7 @@ def brief_html(result: TenYearTest, simulation: Any = None, *, charts: bool = Tr
 <table data-figure="table"><thead><tr>{who_pays_head}</tr></thead>
 <tbody>{"".join(rows)}</tbody></table>
 {pooled_html}
+{payments_html}
 <table data-figure="figures" style="margin-top:2mm"><tbody>{figures}</tbody></table>
 </div>
 <div>
@@ -636,7 +633,6 @@ def brief_html(result: TenYearTest, simulation: Any = None, *, charts: bool = Tr
 <ul class="caveats">{caveats}</ul>
 </div>
 </section>
-{payments_html}
 <h2>Sources</h2>
 <ol class="sources">{sources}</ol>
 <p class="conventions">{e(c.conventions)}</p>

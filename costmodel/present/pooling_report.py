@@ -252,6 +252,8 @@ def agreement_clause(pr: PoolingResult) -> str:
     if not worse:
         nobody = "no partner" if pr.has_pool else "no budget holder"
         return f"Under {what} (cash only), {nobody} is worse off."
+    if len(worse) == len(who) > 1:
+        return f"Under {what} (cash only), every {'partner' if pr.has_pool else 'budget holder'} is worse off."
     listed = ", ".join(worse[:-1]) + f" and {worse[-1]}" if len(worse) > 1 else worse[0]
     verb = "are" if len(worse) > 1 else "is"
     return f"Under {what} (cash only), {listed} {verb} worse off."

@@ -37,6 +37,20 @@ def start(stem: str) -> AppTest:
     return at
 
 
+def start_unadjusted(stem: str) -> AppTest:
+    """The shipped example before optimism bias (``optimism_bias: off``), uploaded: since the central case
+    became risk-adjusted (RISK-CORE) both pooled examples lose money across the public sector, so only the
+    unadjusted case has a fair agreement to show (as in tests/test_pooling.py)."""
+    text = (PROPOSALS / f"{stem}.yaml").read_text(encoding="utf-8")
+    unadjusted = text.replace("\nappraisal:\n", "\nappraisal:\n  optimism_bias: off\n", 1)
+    assert unadjusted != text
+    at = start(stem)
+    at.selectbox(key="proposal_choice").set_value("upload").run()
+    at.file_uploader(key="upload").set_value((f"{stem}.yaml", unadjusted.encode(), "application/x-yaml")).run()
+    assert not at.exception and not at.sidebar.error
+    return at
+
+
 def tab_labels(at: AppTest) -> list[str]:
     return [t.label for t in at.tabs]
 
@@ -75,7 +89,10 @@ def test_pooled_examples_show_the_pooling_tab_with_the_partner_table(stem):
     # three charts (partners, flows, cash requirement), each with CSV/PNG/SVG downloads
     labels = [b.label for b in tab.get("download_button")]
     assert labels.count("Image (PNG)") == 3 and labels.count("Image (SVG)") == 3
-    assert any(s.value.startswith("Every partner ends") for s in tab.success)
+    # risk-adjusted (the default) the public sector loses, and the solver says no agreement can help
+    assert any(w.value.startswith("No agreement can leave every partner no worse off") for w in tab.warning)
+    # before optimism bias it gains, and the solver shows the fair agreement
+    assert any(s.value.startswith("Every partner ends") for s in pooling_tab(start_unadjusted(stem)).success)
 
 
 @pytest.mark.parametrize("stem", NOT_POOLED)
@@ -86,7 +103,7 @@ def test_examples_without_a_pool_have_no_pooling_tab(stem):
 
 
 def test_solver_rule_changes_the_proposed_shares():
-    at = start("early_help_pooled")
+    at = start_unadjusted("early_help_pooled")
     tab = pooling_tab(at)
     before = frames(tab)[-1]
     assert list(before["Partner"]) == ["Council children's services", "NHS", "Police"]
@@ -190,6 +207,8 @@ def test_cash_requirement_table_is_the_running_total(pooled):
 
 
 def test_flows_and_fair_share_tables(pooled):
+    assert fair_share_table(appraise_pool(pooled, solve="proportional")).empty  # risk-adjusted: no agreement
+    pooled = appraise(load_proposal(PROPOSALS / "early_help_pooled.yaml"), optimism=False)  # before it: one
     pr = appraise_pool(pooled, solve="proportional")
     flows = flows_table(pr)
     assert (flows["Pays"] != flows["Benefits"]).all() and (flows["PV (£)"] > 0).all()
