@@ -462,3 +462,23 @@ def test_options_draw_each_files_correlations_on_the_shared_block():
     assert np.array_equal(u[:, fte], u[:, repeat])  # one intake: ρ = 1 in every option that holds it
     e1, e2 = keys[f"{path}::{FTE}.effect"], keys[f"{path}::{REPEAT}.effect"]
     assert _spearman(u[:, e1], u[:, e2]) == pytest.approx(0.5, abs=0.01)
+
+
+def test_the_pooled_figures_of_a_draw_at_the_central_values_are_the_agreements_own():
+    """The per-draw pooled figures, evaluated at the central values, equal `costmodel pool`'s: each
+    agency's NPV after the agreement and the present value of its net payments in the schedule."""
+    from costmodel.appraisal.chain import appraise
+    from costmodel.pooling.accounting import appraise_pool
+
+    sc = load_proposal(POOLED)
+    result = appraise(sc)
+    pool = appraise_pool(result)
+    assert pool is not None
+    chunk = pool_draws(sc, result.structure)
+    assert chunk is not None
+    figures = chunk(result.structure, result.params)
+    after = np.array([pos.pv_net_after for pos in pool.positions])
+    received = np.einsum("ta,t->a", pool.net_payments_real, result.flows.factors)
+    assert figures["net_after"] == pytest.approx(after, abs=1e-6)
+    assert figures["cash_paid"] == pytest.approx(-received, abs=1e-6)
+    assert float(figures["cash_moved"]) >= float(np.maximum(figures["cash_paid"], 0).sum()) - 1e-6

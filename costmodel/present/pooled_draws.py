@@ -52,7 +52,7 @@ def pooled_to_dict(sim: Simulation, names: dict[str, str], partners: Sequence[st
         return None
     n = sim.draws
     before, after, paid = (sim.extras[k] for k in ("net_before", "net_after", "cash_paid"))
-    moved = np.maximum(paid, 0.0).sum(axis=1)
+    moved = sim.extras["cash_moved"]
     qs = (5, 50, 95)
     rows = []
     for k in agreement_parties(sim, partners):

@@ -268,7 +268,8 @@ def chance(p: float, se: float, draws: int) -> str:
         return f"{percent(0.0)} (none of {draws:,} draws)"
     if count == draws:
         return f"{percent(1.0)} (all {draws:,} draws)"
-    return f"{percent(p)} ± {se * 100:.1f} points"
+    points = se * 100
+    return f"{percent(p)} ± {points:.1f} points" if points >= 0.05 else f"{percent(p)} ± {points:.2f} points"
 
 
 def _money_se(value: float, se: float) -> str:
@@ -413,7 +414,8 @@ def simulation_table(
             )
         lines += [
             "",
-            "Cash the agreement moves (PV; net paid out of each budget, negative: received)",
+            "Cash the agreement moves (PV of its payment schedule: cash contributions, cashable savings paid over,",
+            "changes in charges; in kind moves none): net paid by each party (negative: received), and every payment",
             f"{'Party':<34} {'P5':>18} {'P50':>18} {'P95':>18}",
         ]
 
@@ -426,5 +428,5 @@ def simulation_table(
 
         for row in pooled["parties"]:
             lines.append(row_text(row["name"], row["cash_paid"]))
-        lines.append(row_text("Total cash moved", pooled["cash_moved"]))
+        lines.append(row_text("Every payment, in total", pooled["cash_moved"]))
     return "\n".join(lines) + "\n"
