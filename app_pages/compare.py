@@ -6,9 +6,9 @@ import pandas as pd
 import streamlit as st
 
 from app_pages.common import draft_outcome, drafts, examples, open_example, open_template
-from costmodel.formatting import money, ratio
+from costmodel.formatting import money, per_pound, ratio
 from costmodel.present import markup
-from costmodel.present.compare import align, compare_rows
+from costmodel.present.compare import PER_POUND_ROWS, RATIO_ROWS, align, compare_rows
 from costmodel.present.csv_safety import frame_csv
 
 st.title("Compare proposals")
@@ -52,8 +52,10 @@ names = [label(k) for k in chosen]
 
 
 def cell(measure: str, v: object) -> str:
-    if measure == "Benefit-cost ratio":
+    if measure in RATIO_ROWS:
         return ratio(v)  # type: ignore[arg-type]
+    if measure in PER_POUND_ROWS:
+        return per_pound(v) if v is not None else "n/a"  # type: ignore[arg-type]
     if isinstance(v, float):
         return money(v)
     return "n/a" if v is None else str(v)

@@ -104,6 +104,13 @@ def _subject(title: str) -> str:
     return title
 
 
+CUT_LOWER_BOUND = (
+    "This fiscal figure is a lower bound on the harm: value lost outside public budgets (harm to victims, "
+    "wellbeing, lost earnings) is not counted."
+)
+"""What a cut's headline adds while its social layer is empty (issue 12 §4)."""
+
+
 @dataclass
 class BriefContent:
     title: str
@@ -112,7 +119,8 @@ class BriefContent:
     headline_refs: list[int]
     verdict: str
     verdict_refs: list[int]
-    rows: list[dict[str, Any]]  # per budget holder: name, pv_costs, pv_savings, pv_net, position, refs
+    rows: list[dict[str, Any]]  # per budget holder: name, pv_costs, pv_savings, pv_net, position, refs,
+    # and the two columns the table shows ("first", "second"; net = second - first for spending)
     total: dict[str, Any]
     figures: list[tuple[str, str, list[int]]]  # (label, value, refs)
     cash_rows: list[dict[str, Any]]  # per budget holder and the total: cash costs, cashable, net (nominal)
@@ -120,6 +128,29 @@ class BriefContent:
     sources: list[tuple[int, Any]]  # (number, Source)
     conventions: str
     footer: str
+    columns: tuple[str, str] = ("Costs", "Savings")  # the table's two money columns
+
+
+def _columns(result: TenYearTest, i: int | None) -> dict[str, float]:
+    """The two money columns of the who-pays table for budget holder ``i`` (None: the total): costs and
+    savings for spending; for a cut, the costs it adds (closure costs and costs shunted) and the money
+    it releases, so that net = released - added."""
+    cut = result.cut
+    if cut is None:
+        costs = result.pv_costs if i is None else float(result.pv_costs_by_agency[i])
+        savings = result.pv_savings if i is None else float(result.pv_savings_by_agency[i])
+        return {"first": costs, "second": savings}
+    if i is None:
+        return {"first": cut.pv_released, "second": cut.pv_closure + cut.pv_shunted}
+    return {
+        "first": float(cut.pv_released_by_agency[i]),
+        "second": float(cut.pv_closure_by_agency[i] + cut.pv_shunted_by_agency[i]),
+    }
+
+
+CUT_COLUMNS = ("Money released", "Costs added")
+"""The who-pays table's money columns for a cut: net = money released - costs added (closure costs and
+costs shunted)."""
 
 
 def brief_content(result: TenYearTest, simulation: Any = None) -> BriefContent:
@@ -134,6 +165,11 @@ def brief_content(result: TenYearTest, simulation: Any = None) -> BriefContent:
     # which sources stand behind which figures
     cost_ids = _ids(*[line.money for line in p.prevention_costs])
     cost_ids |= _ids(*[line.growth for line in p.prevention_costs])
+    if p.kind == "cut":  # a cut's release profile and closure costs
+        for line in p.prevention_costs:
+            if line.release_profile is not None:
+                cost_ids |= _ids(line.release_profile.shares, line.release_profile.ramp_years)
+        cost_ids |= _ids(*[cc.amount for cc in p.closure_costs])
     outcome_ids: set[str] = set()
     for oc in p.outcomes:
         outcome_ids |= _ids(
@@ -163,6 +199,8 @@ def brief_content(result: TenYearTest, simulation: Any = None) -> BriefContent:
         if sl.saved_by in by_agency:
             by_agency[sl.saved_by] |= _ids(sl.money)
     payers = {line.paid_by for line in p.prevention_costs}
+    if p.kind == "cut":
+        payers |= {cc.paid_by for cc in p.closure_costs}
     method_ids = {sc.schedule.source, sc.deflator.source}
     all_saving_ids = outcome_ids | set().union(*by_agency.values()) if by_agency else outcome_ids
 
@@ -188,26 +226,29 @@ def brief_content(result: TenYearTest, simulation: Any = None) -> BriefContent:
                 f"Every £1 spent on {subject} in this proposal saves the public purse only {per_pound(per)} over "
                 f"{horizon}{lands}: it does not pay for itself."
             )
-    elif s.sign < 0 and pv_costs < -0.005:
-        released = -pv_costs
-        added = -pv_sav
+    elif result.cut is not None and result.cut.pv_released > 0.005:
+        cut = result.cut
+        released = cut.pv_released
+        added = cut.pv_shunted
         per = added / released
         loser = min(sav, key=lambda a: sav[a]) if sav else None
         most = ""
         if loser is not None and sav[loser] < -0.005:
             most = f", {per_pound(-sav[loser] / released)} of it at {names[loser]}"
+        closing = f", costs {money(cut.pv_closure)} to close" if money(cut.pv_closure) != money(0.0) else ""
         if result.passes:
             headline = (
-                f"This cut releases {money(released)} over {horizon}, and for every £1 released "
+                f"This cut releases {money(released)} over {horizon}{closing}, and for every £1 released "
                 f"{per_pound(per)} comes back as extra demand elsewhere{most}: the public purse still saves "
                 f"{money(npv)} (present value)."
             )
         else:
             headline = (
-                f"This cut releases {money(released)} over {horizon}, but for every £1 released "
+                f"This cut releases {money(released)} over {horizon}{closing}, but for every £1 released "
                 f"{per_pound(per)} comes back as extra demand elsewhere{most}: a false economy that costs the "
                 f"public purse {money(-npv)} (present value)."
             )
+        headline += " " + CUT_LOWER_BOUND
     else:
         headline = f"Over {horizon} the proposal's net present value to the public purse is {money(npv, signed=True)}."
     headline_refs = cites.cite(refs)
@@ -229,6 +270,7 @@ def brief_content(result: TenYearTest, simulation: Any = None) -> BriefContent:
                 "pv_net": v,
                 "position": "better off" if v > 0.005 else ("worse off" if v < -0.005 else "no change"),
                 "refs": cites.cite(ids | method_ids),
+                **_columns(result, i),
             }
         )
     total = {
@@ -238,6 +280,7 @@ def brief_content(result: TenYearTest, simulation: Any = None) -> BriefContent:
         "pv_net": npv,
         "position": "passes" if result.passes else "fails",
         "refs": cites.cite(refs),
+        **_columns(result, None),
     }
 
     measures = headline_measures(result)
@@ -251,7 +294,16 @@ def brief_content(result: TenYearTest, simulation: Any = None) -> BriefContent:
             cites.cite(refs),
         ),
         ("…in the years beyond", money(result.npv_beyond, signed=True), cites.cite(refs)),
-        ("Benefit-cost ratio", measures["bcr"].text, cites.cite(refs)),
+        *(
+            [("Benefit-cost ratio", measures["bcr"].text, cites.cite(refs))]
+            if result.cut is None
+            else [
+                ("Money released", measures["money_released"].text, cites.cite(cost_ids | method_ids)),
+                ("Closure costs", measures["closure_costs"].text, cites.cite(cost_ids | method_ids)),
+                ("Costs shunted elsewhere", measures["costs_shunted"].text, cites.cite(all_saving_ids | method_ids)),
+                ("Costs shunted per £1 released", measures["shunted_per_pound_released"].text, cites.cite(refs)),
+            ]
+        ),
         ("Peak dual-running funding", measures["peak_funding"].text, cites.cite(cost_ids | all_saving_ids)),
         ("Cash break-even", measures["cash_break_even_year"].text, cites.cite(cost_ids | all_saving_ids)),
     ]
@@ -276,6 +328,13 @@ def brief_content(result: TenYearTest, simulation: Any = None) -> BriefContent:
                 "net": float(c.net.sum()),
             }
         )
+        if result.cut is not None:  # a cut: money released and the cash it adds (closure, shunted cashable)
+            cut = result.cut
+            added_cash = cut.closure_cash + cut.shunted_cashable_cash
+            for i, row in enumerate(cash_rows):
+                pick = slice(None) if i == len(sc.agencies) else i
+                row["costs"] = float(cut.released_cash[:, pick].sum())
+                row["cashable"] = float(added_cash[:, pick].sum())
 
     caveats = _caveats(result, read_simulation(simulation), cites)
     sources = [(cites.number[sid], src) for sid, src in sc.sources.items() if sid in cites.used]
@@ -313,6 +372,7 @@ def brief_content(result: TenYearTest, simulation: Any = None) -> BriefContent:
         sources=sources,
         conventions=conventions,
         footer=footer,
+        columns=CUT_COLUMNS if result.cut is not None else ("Costs", "Savings"),
     )
 
 
@@ -353,6 +413,8 @@ def _caveats(result: TenYearTest, sim: SimulationSummary | None, cites: _Citatio
             if getattr(oc, name).assumption and label not in assumed:
                 assumed.append(label)
     n_assumed = sum(1 for line in p.prevention_costs if line.money.assumption)
+    if p.kind == "cut":
+        n_assumed += sum(1 for cc in p.closure_costs if cc.amount.assumption)
     if assumed:
         out.append(
             "Stated assumptions, not sourced figures: "
@@ -360,7 +422,8 @@ def _caveats(result: TenYearTest, sim: SimulationSummary | None, cites: _Citatio
             + ". Each has its reason in the assumption file; change them to test the verdict."
         )
     if n_assumed:
-        out.append(f"{n_assumed} prevention cost line(s) rest on a stated assumption rather than a source.")
+        what = "cost or closure line(s)" if p.kind == "cut" and p.closure_costs else "prevention cost line(s)"
+        out.append(f"{n_assumed} {what} rest on a stated assumption rather than a source.")
     weak = [(sid, s) for sid, s in sc.sources.items() if s.grade in {"C", "U"}]
     if weak:
         parts = [
@@ -485,7 +548,7 @@ def brief_html(result: TenYearTest, simulation: Any = None, *, charts: bool = Tr
         cls = ' class="total"' if r is c.total else ""
         rows.append(
             f"<tr{cls}><td>{e(r['name'])}{_sup(r['refs'])}</td>"
-            f"<td>{e(money(r['pv_costs']))}</td><td>{e(money(r['pv_savings']))}</td>"
+            f"<td>{e(money(r['first']))}</td><td>{e(money(r['second']))}</td>"
             f"{_money_cell(r['pv_net'])}<td>{e(r['position'])}</td>"
             + ("<td></td>" if cash is None else _money_cell(cash))
             + "</tr>"
@@ -516,7 +579,7 @@ def brief_html(result: TenYearTest, simulation: Any = None, *, charts: bool = Tr
 <section class="grid">
 <div>
 <h2>Who pays and who saves (present value)</h2>
-<table data-figure="table"><thead><tr><th>Budget holder</th><th>Costs</th><th>Savings</th><th>Net</th><th></th><th>Cash</th></tr></thead>
+<table data-figure="table"><thead><tr><th>Budget holder</th><th>{e(c.columns[0])}</th><th>{e(c.columns[1])}</th><th>Net</th><th></th><th>Cash</th></tr></thead>
 <tbody>{"".join(rows)}</tbody></table>
 <table data-figure="figures" style="margin-top:2mm"><tbody>{figures}</tbody></table>
 </div>
@@ -559,13 +622,13 @@ def brief_markdown(result: TenYearTest, simulation: Any = None) -> str:
         "",
         "## Who pays and who saves (present value)",
         "",
-        "| Budget holder | Costs | Savings | Net | |",
+        f"| Budget holder | {c.columns[0]} | {c.columns[1]} | Net | |",
         "|---|---:|---:|---:|---|",
     ]
     for r in [*c.rows, c.total]:
         name = f"**{r['name']}**" if r is c.total else markup.literal(r["name"])
         lines.append(
-            f"| {name}{_md_refs(r['refs'])} | {money(r['pv_costs'])} | {money(r['pv_savings'])} | "
+            f"| {name}{_md_refs(r['refs'])} | {money(r['first'])} | {money(r['second'])} | "
             f"{money(r['pv_net'], signed=True)} | {r['position']} |"
         )
     lines += ["", "| Figure | Value |", "|---|---:|"]
@@ -575,7 +638,9 @@ def brief_markdown(result: TenYearTest, simulation: Any = None) -> str:
             "",
             f"## In cash over {years_words(result.structure.n_years)} (nominal, undiscounted)",
             "",
-            "| Budget holder | Costs | Cashable savings | Net cash |",
+            "| Budget holder | Money released | Costs added in cash | Net cash |"
+            if result.cut is not None
+            else "| Budget holder | Costs | Cashable savings | Net cash |",
             "|---|---:|---:|---:|",
         ]
         lines += [
