@@ -80,7 +80,7 @@ def verdict_text(result: TenYearTest) -> str:
             else "the cut releases no money"
         )
         if money(closure) != money(0.0):
-            saves += f", less {money(closure)} of closure costs"
+            saves += f", costs {money(closure)} to close"
         shunted = money(-result.pv_savings)
         if result.passes:
             after = (

@@ -487,14 +487,17 @@ def render_table(result: TenYearTest, pool_solve: str | None = None) -> str:
     if result.cut is not None:
         cut = result.cut
         lines.append("")
-        lines.append(f"The cut by year, {unit}: real ({fy_label(s.price_base_year)} prices) and cash (nominal)")
+        lines.append(
+            f"The cut by year, {unit}: real ({fy_label(s.price_base_year)} prices), then cash (nominal; "
+            "costs shunted in cash are the cashable part)"
+        )
         for name, arr in (
             ("money released", cut.released),
             ("closure costs", cut.closure),
             ("costs shunted", cut.shunted),
-            ("money released, cash", cut.released_cash),
-            ("closure costs, cash", cut.closure_cash),
-            ("costs shunted (cashable), cash", cut.shunted_cashable_cash),
+            ("released, cash", cut.released_cash),
+            ("closure, cash", cut.closure_cash),
+            ("shunted, cash", cut.shunted_cashable_cash),
         ):
             lines.append(f"{'  ' + name:<{nw}} " + " ".join(f"{_k(v):>7}" for v in arr.sum(axis=1)))
     lines.append("")
