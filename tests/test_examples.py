@@ -208,7 +208,7 @@ def test_youth_service_cut_budget_released_by_hand(tmp_path):
 def test_youth_service_cut_release_profile_and_closure_costs_by_hand():
     # Half the budget in year 0 (ramp of one year: (0 + 1) / (1 + 1)), all of it after; 22 exit packages
     # x £22,000 = £484,000 in 2021-22 prices in year 0; £40,000 of building holding costs (2026-27 prices)
-    # in year 1; both on the council's corporate budgets.
+    # in year 1; both paid from the youth service's own budget.
     from costmodel import appraise
 
     result = appraise(load_proposal(CUT_FILE))
@@ -219,8 +219,8 @@ def test_youth_service_cut_release_profile_and_closure_costs_by_hand():
     exit_packages = 22 * 22_000 * DEFLATOR[BASE] / DEFLATOR[2021]  # £597,511
     assert round(exit_packages) == 597_511
     np.testing.assert_allclose(cut.closure.sum(axis=1), [exit_packages, 40_000] + [0] * 8)
-    corporate = result.structure.agency_ids.index("council_corporate")
-    assert cut.pv_closure_by_agency[corporate] == pytest.approx(exit_packages + 40_000 / 1.035, rel=1e-9)
+    youth = result.structure.agency_ids.index("council_youth_service")
+    assert cut.pv_closure_by_agency[youth] == pytest.approx(exit_packages + 40_000 / 1.035, rel=1e-9)
     df = 1.035 ** -np.arange(10)
     assert cut.pv_released == pytest.approx(budget * (df.sum() - 0.5), rel=1e-9)
     # the costs shunted do not depend on how the budget is released or what closing costs

@@ -104,10 +104,7 @@ def _subject(title: str) -> str:
     return title
 
 
-CUT_LOWER_BOUND = (
-    "This fiscal figure is a lower bound on the harm: value lost outside public budgets (harm to victims, "
-    "wellbeing, lost earnings) is not counted."
-)
+CUT_LOWER_BOUND = "This fiscal figure is a lower bound on the harm: value outside public budgets is not counted."
 """What a cut's headline adds while its social layer is empty (issue 12 §4)."""
 
 
@@ -148,9 +145,9 @@ def _columns(result: TenYearTest, i: int | None) -> dict[str, float]:
     }
 
 
-CUT_COLUMNS = ("Money released", "Costs added")
-"""The who-pays table's money columns for a cut: net = money released - costs added (closure costs and
-costs shunted)."""
+CUT_COLUMNS = ("Released", "Costs")
+"""The who-pays table's money columns for a cut: net = money released - costs (closure costs and costs
+shunted onto the budget holder)."""
 
 
 def brief_content(result: TenYearTest, simulation: Any = None) -> BriefContent:
@@ -233,7 +230,7 @@ def brief_content(result: TenYearTest, simulation: Any = None) -> BriefContent:
         per = added / released
         loser = min(sav, key=lambda a: sav[a]) if sav else None
         most = ""
-        if loser is not None and sav[loser] < -0.005:
+        if loser is not None and sav[loser] < -0.005 and money(cut.pv_closure) == money(0.0):
             most = f", {per_pound(-sav[loser] / released)} of it at {names[loser]}"
         closing = f", costs {money(cut.pv_closure)} to close" if money(cut.pv_closure) != money(0.0) else ""
         if result.passes:
@@ -294,18 +291,17 @@ def brief_content(result: TenYearTest, simulation: Any = None) -> BriefContent:
             cites.cite(refs),
         ),
         ("…in the years beyond", money(result.npv_beyond, signed=True), cites.cite(refs)),
+        # a cut has no benefit-cost ratio: its headline says, in words, how much of each £1 released
+        # comes back as extra demand elsewhere, and the who-pays table gives money released and costs
+        *([("Benefit-cost ratio", measures["bcr"].text, cites.cite(refs))] if result.cut is None else []),
         *(
-            [("Benefit-cost ratio", measures["bcr"].text, cites.cite(refs))]
-            if result.cut is None
-            else [
-                ("Money released", measures["money_released"].text, cites.cite(cost_ids | method_ids)),
-                ("Closure costs", measures["closure_costs"].text, cites.cite(cost_ids | method_ids)),
-                ("Costs shunted elsewhere", measures["costs_shunted"].text, cites.cite(all_saving_ids | method_ids)),
-                ("Costs shunted per £1 released", measures["shunted_per_pound_released"].text, cites.cite(refs)),
+            [
+                ("Peak dual-running funding", measures["peak_funding"].text, cites.cite(cost_ids | all_saving_ids)),
+                ("Cash break-even", measures["cash_break_even_year"].text, cites.cite(cost_ids | all_saving_ids)),
             ]
+            if result.cut is None or result.dual_running.peak_funding_requirement > 0.005
+            else []  # a cut that needs no money up front (its closure costs within what it releases)
         ),
-        ("Peak dual-running funding", measures["peak_funding"].text, cites.cite(cost_ids | all_saving_ids)),
-        ("Cash break-even", measures["cash_break_even_year"].text, cites.cite(cost_ids | all_saving_ids)),
     ]
 
     cash_rows: list[dict[str, Any]] = []
@@ -413,8 +409,7 @@ def _caveats(result: TenYearTest, sim: SimulationSummary | None, cites: _Citatio
             if getattr(oc, name).assumption and label not in assumed:
                 assumed.append(label)
     n_assumed = sum(1 for line in p.prevention_costs if line.money.assumption)
-    if p.kind == "cut":
-        n_assumed += sum(1 for cc in p.closure_costs if cc.amount.assumption)
+    n_closure_assumed = sum(1 for cc in p.closure_costs if cc.amount.assumption) if p.kind == "cut" else 0
     if assumed:
         out.append(
             "Stated assumptions, not sourced figures: "
@@ -422,8 +417,9 @@ def _caveats(result: TenYearTest, sim: SimulationSummary | None, cites: _Citatio
             + ". Each has its reason in the assumption file; change them to test the verdict."
         )
     if n_assumed:
-        what = "cost or closure line(s)" if p.kind == "cut" and p.closure_costs else "prevention cost line(s)"
-        out.append(f"{n_assumed} {what} rest on a stated assumption rather than a source.")
+        out.append(f"{n_assumed} prevention cost line(s) rest on a stated assumption rather than a source.")
+    if n_closure_assumed:
+        out.append(f"{n_closure_assumed} closure cost(s) rest on a stated assumption, not a source.")
     weak = [(sid, s) for sid, s in sc.sources.items() if s.grade in {"C", "U"}]
     if weak:
         parts = [
