@@ -139,7 +139,7 @@ def test_json_has_money_released_by_year_in_cash_and_prices(cut):
     shunted = {a["id"]: a for a in d["costs_shunted"]["agencies"]}
     assert set(shunted) == {"police", "nhs"}
     assert shunted["police"]["real"] == pytest.approx(SHUNTED_POLICE)
-    assert d["value_lost"] == {"economic": None, "social": None, "note": d["value_lost"]["note"]}
+    assert d["value_lost"]["economic"]["pv"] == 0.0 and d["value_lost"]["social"]["pv"] == 0.0
     assert d["cut_net"]["pv"] == pytest.approx(NPV, abs=0.005)
     json.dumps(d, allow_nan=False)  # no NaN or infinity
     spend = result_to_dict(appraise(load_proposal(CASES / "hand_worked.yaml")))
@@ -316,3 +316,46 @@ def test_closure_costs_on_new_spending_are_refused(tmp_path):
     assert code == 1
     assert ": closure_costs.0: closure costs apply to a cut" in err
     assert ": closure_costs.1: closure costs apply to a cut" in err
+
+
+# --- value lost beyond public budgets (the value layers, issue 12 §1) ----------------------------------
+
+WIDER = (
+    "      - {agency: nhs, value: 40}\n",
+    "      - {agency: nhs, value: 40}\n"
+    "    economic:\n      - {component: lost output, value: 30}\n"
+    "    social:\n      - {component: physical and emotional harm, value: 50}\n",
+)
+
+
+def test_value_lost_by_hand_and_the_headline_drops_the_lower_bound(tmp_path):
+    r = load(CUT_TEXT.replace(*WIDER), tmp_path)
+    c = r.cut
+    assert c is not None
+    events = [0, 4, 6, 6]  # incidents added each year (see the module docstring)
+    np.testing.assert_allclose(c.lost_economic, [30 * e for e in events])
+    np.testing.assert_allclose(c.lost_social, [50 * e for e in events])
+    pv_events = 4 / R + 6 / R**2 + 6 / R**3
+    assert c.pv_lost_economic == pytest.approx(30 * pv_events, abs=0.005)  # £446.32
+    assert c.pv_lost_social == pytest.approx(50 * pv_events, abs=0.005)  # £743.87
+    assert r.npv == pytest.approx(NPV, abs=0.005)  # the verdict stays fiscal
+    assert c.pv_net_public_value == pytest.approx(NPV - 80 * pv_events, abs=0.005)
+    # the layers engine says the same, with the cut's sign: value lost is negative value
+    assert r.value_layers.social.pv_benefits == pytest.approx(-c.pv_lost_social, abs=1e-9)
+    assert r.value_layers.net_present_public_value == pytest.approx(c.pv_net_public_value, abs=1e-6)
+    m = headline_measures(r)
+    assert m["social_value_lost"].text == "£744" and m["economic_value_lost"].text == "£446"
+    d = result_to_dict(r)["value_lost"]
+    assert d["social_counted"] is True and d["note"] is None
+    assert d["social"]["pv"] == pytest.approx(50 * pv_events, abs=0.005)
+    headline = brief_content(r).headline
+    assert CUT_LOWER_BOUND not in headline
+    # £924.04 - (30 + 50) x 14.8774 = -£266.15
+    assert "Beyond public budgets it loses £744 of social value and £446 of economic value: −£266 net" in headline
+
+
+def test_no_social_value_means_a_lower_bound(cut):
+    assert cut.cut is not None and cut.cut.pv_lost_social == 0.0 and cut.cut.pv_lost_economic == 0.0
+    d = result_to_dict(cut)["value_lost"]
+    assert d["social_counted"] is False and "lower bound on the harm" in d["note"]
+    assert headline_measures(cut)["social_value_lost"].text == "none counted (no values in the file)"

@@ -245,7 +245,14 @@ def brief_content(result: TenYearTest, simulation: Any = None) -> BriefContent:
                 f"{per_pound(per)} comes back as extra demand elsewhere{most}: a false economy that costs the "
                 f"public purse {money(-npv)} (present value)."
             )
-        headline += " " + CUT_LOWER_BOUND
+        if abs(cut.pv_lost_social) > 0.005:  # value lost beyond public budgets, counted
+            econ = f" and {money(cut.pv_lost_economic)} of economic value" if abs(cut.pv_lost_economic) > 0.005 else ""
+            headline += (
+                f" Beyond public budgets it loses {money(cut.pv_lost_social)} of social value{econ}: "
+                f"{money(cut.pv_net_public_value, signed=True)} net of everything (present value)."
+            )
+        else:
+            headline += " " + CUT_LOWER_BOUND
     else:
         headline = f"Over {horizon} the proposal's net present value to the public purse is {money(npv, signed=True)}."
     headline_refs = cites.cite(refs)

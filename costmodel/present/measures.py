@@ -206,7 +206,14 @@ CUT_NO_RATIO_HELP = (
     "costs shunted instead."
 )
 
-CUT_MEASURES = ("money_released", "closure_costs", "costs_shunted", "shunted_per_pound_released")
+CUT_MEASURES = (
+    "money_released",
+    "closure_costs",
+    "costs_shunted",
+    "economic_value_lost",
+    "social_value_lost",
+    "shunted_per_pound_released",
+)
 """The measures only a cut has (see :func:`_cut_measures`), in the order the text table shows them."""
 
 
@@ -245,6 +252,23 @@ def _cut_measures(result: TenYearTest) -> list[Measure]:
             f"{money(cut.pv_shunted_cashable)} (extra cash spending), the rest absorbed as stretched capacity.",
         ),
         Measure(
+            "economic_value_lost",
+            "PV economic value lost",
+            "PV economic value lost",
+            cut.pv_lost_economic,
+            _lost_text(cut.pv_lost_economic),
+            "Present value of output and earnings lost outside public budgets (the economic layer).",
+        ),
+        Measure(
+            "social_value_lost",
+            "PV social value lost",
+            "PV social value lost",
+            cut.pv_lost_social,
+            _lost_text(cut.pv_lost_social),
+            "Present value of harm to victims and wellbeing lost (the social layer; wellbeing discounted at "
+            "the Green Book health rate). While it is empty the fiscal figure is a lower bound on the harm.",
+        ),
+        Measure(
             "shunted_per_pound_released",
             "Costs shunted per £1 released",
             "Shunted per £1 released",
@@ -254,6 +278,11 @@ def _cut_measures(result: TenYearTest) -> list[Measure]:
             "(both present values).",
         ),
     ]
+
+
+def _lost_text(value: float) -> str:
+    """Value lost in words: the money, or that the file values none (so none is counted)."""
+    return money(value) if abs(value) > 0.005 else "none counted (no values in the file)"
 
 
 def irr_note(result: TenYearTest) -> str:

@@ -246,14 +246,21 @@ def _cut_json(result: TenYearTest) -> dict[str, Any]:
             ),
         },
         "value_lost": {
-            "economic": None,
-            "social": None,
-            "note": "Value lost outside public budgets (economic output, harm to victims, wellbeing) is not counted "
-            "yet, so the fiscal net present value is a lower bound on the harm.",
+            "definition": "Value lost outside public budgets: the economic layer (output, earnings) and the "
+            "social layer (harm to victims, wellbeing; wellbeing discounted at the health rate); positive = lost.",
+            "economic": {"pv": _f(cut.pv_lost_economic), "real": _series(cut.lost_economic)},
+            "social": {"pv": _f(cut.pv_lost_social), "real": _series(cut.lost_social)},
+            "social_counted": abs(cut.pv_lost_social) > 0.005,
+            "note": None
+            if abs(cut.pv_lost_social) > 0.005
+            else "No social value is counted (the file values none), so the fiscal net present value is a "
+            "lower bound on the harm.",
         },
         "cut_net": {
-            "definition": "Money released - closure costs - costs shunted (present value: the fiscal NPV).",
+            "definition": "Money released - closure costs - costs shunted (present value: the fiscal NPV); "
+            "public_value_pv also takes off the value lost.",
             "pv": _f(cut.pv_net),
+            "public_value_pv": _f(cut.pv_net_public_value),
         },
     }
 
@@ -394,6 +401,8 @@ CUT_TABLE_MEASURES = (
     "money_released",
     "closure_costs",
     "costs_shunted",
+    "economic_value_lost",
+    "social_value_lost",
     "npv",
     "npv_firm",
     "npv_beyond",
@@ -623,6 +632,14 @@ def render_csv(result: TenYearTest) -> str:
             + [repr(float(v) + 0.0) for v in arr.sum(axis=1)]
             + [repr(float(total) + 0.0)]
         )
+    if cut is not None:  # value lost outside public budgets (not by budget holder)
+        for name, series, lost in (
+            ("economic_value_lost", cut.lost_economic, cut.pv_lost_economic),
+            ("social_value_lost", cut.lost_social, cut.pv_lost_social),
+        ):
+            w.writerow(
+                ["beyond", "Beyond public budgets", name] + [repr(float(v) + 0.0) for v in series] + [repr(lost)]
+            )
     c = result.cash
     if c is not None:
         cash_measures = [
