@@ -94,6 +94,9 @@ if result.cash is not None:
         money(float(result.cash.net.sum()), signed=True),
         help="Cashable savings minus prevention costs, cash (nominal), undiscounted, whole public sector.",
     )
+if result.cut is not None:  # value a cut loses beyond public budgets (the economic and social layers)
+    metric(cols[3], "Social value lost (PV)", "social_value_lost")
+    metric(cols[4], "Economic value lost (PV)", "economic_value_lost")
 if result.financing is not None:
     f = result.financing
     cols[3].metric(
