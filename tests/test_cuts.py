@@ -19,6 +19,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from hypothesis import given
+from hypothesis import strategies as st
 
 from costmodel.appraisal.chain import appraise
 from costmodel.appraisal.engine import evaluate_summary
@@ -32,7 +33,7 @@ from costmodel.present.report import render_csv, render_table, result_to_dict
 from costmodel.uncertainty.batch import with_changes
 from costmodel.uncertainty.compile import compile_uncertainty
 
-from .test_properties import SETTINGS, proposals, q, run
+from .test_properties import SETTINGS, money_value, proposals, q, run
 
 CASES = Path(__file__).resolve().parent / "cases"
 CUT = CASES / "hand_worked_cut.yaml"
@@ -248,8 +249,33 @@ def test_a_cut_released_at_once_without_closure_costs_mirrors_the_spend(data):
     assert cut.bcr is None
 
 
+@st.composite
+def cuts(draw):
+    """A generated cut with, at random, release profiles (shares or a ramp) and closure costs."""
+    data = draw(proposals(kind="cut"))
+    horizon = data["appraisal"]["horizon_years"]
+    for line in data["prevention_costs"]:
+        kind = draw(st.sampled_from(["none", "shares", "ramp"]))
+        if kind == "shares":
+            values = draw(st.lists(st.floats(0.0, 1.0), min_size=1, max_size=5))
+            line["release_profile"] = {"shares": {"unit": "fraction", "values": values, "source": "s"}}
+        elif kind == "ramp":
+            line["release_profile"] = {"ramp_years": q(draw(st.integers(0, 6)), "years")}
+    data["closure_costs"] = [
+        {
+            "id": f"close{k}",
+            "label": "closure",
+            "paid_by": draw(st.sampled_from(["council", "police", "courts", "nhs"])),
+            "year": draw(st.integers(0, horizon)),
+            "amount": q(draw(money_value), "GBP", price_year=draw(st.sampled_from([2015, 2024]))),
+        }
+        for k in range(draw(st.integers(0, 3)))
+    ]
+    return data
+
+
 @SETTINGS
-@given(proposals(kind="cut"))
+@given(cuts())
 def test_zero_effect_shunts_no_cost(data):
     for oc in data["outcomes"]:
         oc["effect"] = q(0.0, "fraction")
@@ -261,15 +287,24 @@ def test_zero_effect_shunts_no_cost(data):
 
 
 @SETTINGS
-@given(proposals(kind="cut"))
+@given(cuts())
 def test_the_cut_view_adds_up_to_the_flows(data):
-    """Money released less closure costs is minus the cost flows; costs shunted is minus the savings."""
+    """Money released less closure costs is minus the cost flows; costs shunted is minus the savings; a
+    release profile never releases more than the whole budget; closure costs are never negative."""
     r = run(data)
     assert r.cut is not None
-    np.testing.assert_allclose(r.cut.released - r.cut.closure, -r.flows.costs, atol=1e-6)
-    np.testing.assert_allclose(r.cut.shunted, -r.flows.savings, atol=1e-6)
-    scale = 1e-9 * max(1.0, abs(r.pv_costs), abs(r.pv_savings))
+    scale = 1e-9 * max(1.0, float(np.abs(r.flows.costs).sum()), float(np.abs(r.flows.savings).sum()))
+    np.testing.assert_allclose(r.cut.released - r.cut.closure, -r.flows.costs, atol=scale + 1e-6)
+    np.testing.assert_allclose(r.cut.shunted, -r.flows.savings, atol=scale + 1e-6)
     assert math.isclose(r.cut.pv_net, r.npv, abs_tol=scale + 1e-6)
+    assert np.all(r.cut.closure >= 0.0) and np.all(r.cut.released >= 0.0)
+    whole = copy.deepcopy(data)
+    whole["closure_costs"] = []
+    for line in whole["prevention_costs"]:
+        line.pop("release_profile", None)
+    at_once = run(whole)
+    assert at_once.cut is not None
+    assert np.all(r.cut.released <= at_once.cut.released + 1e-9 * (1 + at_once.cut.released))
 
 
 # --- bad input: one located line each ----------------------------------------------------------------
