@@ -231,6 +231,8 @@ def test_a_cut_released_at_once_without_closure_costs_mirrors_the_spend(data):
     """Same inputs, sign flipped, full release in year 0 (an explicit profile of one share of 1), no
     closure costs: the cut's money released, costs shunted and NPV mirror the spend's costs, savings and
     NPV, by budget holder."""
+    data["appraisal"]["optimism_bias"] = "off"  # the mirror holds before optimism bias, which makes both
+    # less favourable (tests/test_risk_adjusted.py)
     spend = run(data)
     cut_data = copy.deepcopy(data)
     cut_data["kind"] = "cut"

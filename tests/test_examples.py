@@ -147,7 +147,8 @@ def test_big_local_year_two_saving_by_hand():
     asb = 7000 * 0.033 * 0.10 * adj * ((0.25 * 500 + 0.75 * 35) * 105.3095 / 56.6000)
     damage = 7000 * 0.012 * 0.10 * adj * (152 * 105.3095 / 68.8561)
     other = 7000 * 0.10 * 0.02 * adj * (608 * 105.3095 / 68.8561)  # the bearers add to £608 (total £609)
-    result = appraise(load_proposal(ASSUMPTIONS / "proposals" / "big_local_neighbourhood.yaml"))
+    result = appraise(load_proposal(ASSUMPTIONS / "proposals" / "big_local_neighbourhood.yaml")).unadjusted
+    assert result is not None  # the figures before optimism bias (tests/test_risk_adjusted.py: after)
     assert float(result.flows.savings[2].sum()) == pytest.approx(asb + damage + other, rel=1e-9)
     assert float(result.flows.savings[1].sum()) == 0.0  # nothing before the lag ends
     # £83,333 a year for 12 years: the last two years fall beyond the ten-year horizon, with a note
@@ -194,7 +195,8 @@ def test_youth_service_cut_budget_released_by_hand(tmp_path):
     # the shipped file's release profile and closure costs are checked by hand below.
     from costmodel import appraise
 
-    result = appraise(load_proposal(_cut_released_at_once_without_closure_costs(tmp_path)))
+    result = appraise(load_proposal(_cut_released_at_once_without_closure_costs(tmp_path))).unadjusted
+    assert result is not None  # the figures before optimism bias (tests/test_risk_adjusted.py: after)
     released = 1_350_000 * DEFLATOR[BASE] / DEFLATOR[2021]
     assert round(released) == 1_666_610
     # a cut: the youth service's "cost" is negative (money released) in every year
@@ -211,7 +213,8 @@ def test_youth_service_cut_release_profile_and_closure_costs_by_hand():
     # in year 1; both paid from the youth service's own budget.
     from costmodel import appraise
 
-    result = appraise(load_proposal(CUT_FILE))
+    result = appraise(load_proposal(CUT_FILE)).unadjusted  # by hand: the figures before optimism bias
+    assert result is not None
     cut = result.cut
     assert cut is not None
     budget = 1_350_000 * DEFLATOR[BASE] / DEFLATOR[2021]  # £1,666,610 a year
