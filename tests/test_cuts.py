@@ -396,3 +396,14 @@ def test_no_social_value_means_a_lower_bound(cut):
     d = result_to_dict(cut)["value_lost"]
     assert d["social_counted"] is False and "lower bound on the harm" in d["note"]
     assert headline_measures(cut)["social_value_lost"].text == "none counted (no values in the file)"
+
+
+def test_irr_of_a_cut_with_a_sub_penny_year_does_not_crash():
+    """Found by the Hypothesis cuts above: £0.90 released, £1.40 of closure costs, then 1e-306 of demand
+    added made numpy-financial's root finder raise on inf/NaN. Years within half a penny of zero count as
+    zero, so the IRR is that of (0.9, -1.4): 0.9 × (1 + r) = 1.4, r = 0.5 / 0.9."""
+    from costmodel.appraisal.engine import _irr
+
+    value, case, changes = _irr(np.array([0.9, -1.4, 1e-306]))
+    assert case == "conventional_cut" and changes == 1
+    assert value == pytest.approx(0.5 / 0.9, rel=1e-12)

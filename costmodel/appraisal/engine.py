@@ -1467,7 +1467,13 @@ def _irr(net: F) -> tuple[float | None, str, int]:
         return None, "non_conventional", changes
     import numpy_financial as npf
 
-    value = float(npf.irr(net))
+    # years within half a penny of zero count as zero, as above: a tiny non-zero last year (1e-306) made the
+    # polynomial's leading coefficient underflow and numpy-financial's root finder raise on inf/NaN
+    counted = np.where(np.abs(net) > MONEY_TOLERANCE, net, 0.0)
+    try:
+        value = float(npf.irr(counted))
+    except np.linalg.LinAlgError:
+        return None, "no_root", changes
     if not np.isfinite(value):
         return None, "no_root", changes
     return value, "conventional_cut" if nz[0] > 0 else "conventional", changes
