@@ -366,17 +366,16 @@ def _bisect_gaps(
     other = np.array([b[1] for b in brackets], dtype=np.int64)
     keys = [b[2] for b in brackets]
     centre = np.array([b[3] for b in brackets])
-    gap0 = np.array([b[6] for b in brackets])  # gap at central values is added by the caller's sign test
     a = np.array([b[4] for b in brackets])
     hi = np.array([b[5] for b in brackets])
-    ga = gap0
+    ga = np.array([b[6] for b in brackets])  # the gap at each bracket's low end
     rows = np.arange(len(brackets))
 
     def gap_at(x: F, base: F) -> F:
         d = _entry_deltas(comps, n_entries, list(zip(keys, (x - centre).tolist(), strict=True)), holders)
         return base + d[rows, lead] - d[rows, other]
 
-    base = np.array([b[6] for b in brackets]) - gap_at(a, np.zeros(len(brackets)))  # the central gap
+    base = ga - gap_at(a, np.zeros(len(brackets)))  # the gap at central values
     for _ in range(BISECTION_STEPS):  # vectorised over every bracket at once
         m = 0.5 * (a + hi)
         gm = gap_at(m, base)
