@@ -705,3 +705,26 @@ def test_the_verdict_counts_the_committed_tail_when_the_file_says_so(tmp_path):
     for e in shipped["entries"]:
         assert e["incremental"]["npv_committed_counted"] == 0
         assert e["incremental"]["npv_counted"] == e["incremental"]["npv"]
+
+
+@settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(cost=st.floats(min_value=300.0, max_value=440.0))
+def test_bisection_closes_the_lead_to_the_penny(cost):
+    # the lead of "cheap" (A with its service at `cost` a year) over "nothing changes" closes at the
+    # discount rate r where 600·S = cost·(1 + S), S = v + v² + v³, v = 1/(1 + r)
+    from costmodel.uncertainty.options import option_switching_values
+
+    options = OPTIONS + (
+        "  - id: cheap\n    name: Cheap service\n    proposal: a.yaml\n    edits:\n"
+        f"      prevention_costs.service.amount: {{value: {cost!r}, source: options_source}}\n"
+    )
+    with tempfile.TemporaryDirectory() as folder:
+        appraisal = appraise_options(load_options(_write(Path(folder), options)))
+    sw = next(
+        s
+        for s in option_switching_values(appraisal)
+        if s.other == "nothing" and s.input.id == "appraisal.discount_rate"
+    )
+    assert sw.method == "bisection" and sw.value is not None and 0 <= sw.value <= 1
+    vs = (1 / (1 + sw.value)) ** np.arange(1, 4)
+    assert abs(600 * vs.sum() - cost * (1 + vs.sum())) < 0.005
