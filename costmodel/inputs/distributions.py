@@ -253,16 +253,22 @@ def sample(
     hi = np.asarray(high, dtype=np.float64)
     k = lo.size
     dist = np.array([d or DEFAULT_DISTRIBUTION for d in distributions], dtype=object)
-    out = np.empty((n, k), dtype=np.float64)
-    out[:] = mid
     varies = np.flatnonzero(hi > lo)
     # strictly inside (0, 1): a uniform of exactly 0 would be an infinite normal quantile
-    u = np.maximum(rng.random((n, varies.size)), 2.0**-54)
-    for name in DISTRIBUTIONS:
-        sel = np.flatnonzero(dist[varies] == name)
-        if sel.size:
-            cols = varies[sel]
-            out[:, cols] = quantiles(name, u[:, sel], lo[cols], mid[cols], hi[cols])
+    u = rng.random((n, varies.size))
+    np.maximum(u, 2.0**-54, out=u)
+    if varies.size == k and k and np.all(dist == dist[0]):
+        # every input varies, all with one distribution (the common case): its quantiles are the draws,
+        # with no constant columns to fill and no columns to gather or scatter
+        out = quantiles(str(dist[0]), u, lo, mid, hi)  # a fresh (n, k) array
+    else:
+        out = np.empty((n, k), dtype=np.float64)
+        out[:] = mid
+        for name in DISTRIBUTIONS:
+            sel = np.flatnonzero(dist[varies] == name)
+            if sel.size:
+                cols = varies[sel]
+                out[:, cols] = quantiles(name, u[:, sel], lo[cols], mid[cols], hi[cols])
     if bounds_low is not None or bounds_high is not None:
         blo = -np.inf if bounds_low is None else np.asarray(bounds_low, dtype=np.float64)
         bhi = np.inf if bounds_high is None else np.asarray(bounds_high, dtype=np.float64)
