@@ -839,6 +839,53 @@ class Financing(StrictModel):
     term_years: YearsQ = Field(description=describe("financing.term_years"))
 
 
+InputPath = Annotated[
+    str,
+    StringConstraints(pattern=r"^[A-Za-z0-9_]+(\.[A-Za-z0-9_]+)+$", max_length=300),
+    Field(description="A ranged input by its path, e.g. 'outcomes.first_time_entrants.effect'."),
+]
+
+
+class Correlation(_Provenanced):
+    """A rank (Spearman) correlation between ranged inputs, for the Monte Carlo: ``between`` two inputs,
+    or a ``group`` sharing one common factor (every pair of the group then has this rank correlation).
+    Each input keeps its own distribution (a Gaussian copula); docs/correlated-uncertainty.md."""
+
+    between: Annotated[list[InputPath], Field(min_length=2, max_length=2)] | None = Field(
+        default=None, description="Two ranged inputs, by path (e.g. 'outcomes.first_time_entrants.cohort')."
+    )
+    group: Annotated[list[InputPath], Field(min_length=2, max_length=50)] | None = Field(
+        default=None,
+        description="Ranged inputs that move together because they share one common factor "
+        "(e.g. the same intake): every pair has the same rank correlation, between 0 and 1.",
+    )
+    rank_correlation: float = Field(
+        description="Spearman rank correlation, between -1 and 1 (0: independent; 1: move in lockstep). [fraction]"
+    )
+
+    @field_validator("rank_correlation")
+    @classmethod
+    def _a_correlation(cls, v: float) -> float:
+        if not -1.0 <= v <= 1.0:
+            raise ValueError(f"a rank correlation must be between -1 and 1 (got {num(v)})")
+        return v
+
+    @model_validator(mode="after")
+    def _one_shape(self):
+        if (self.between is None) == (self.group is None):
+            raise ValueError("give exactly one of 'between' (two inputs) or 'group' (inputs sharing one factor)")
+        if self.group is not None and self.rank_correlation < 0:
+            raise ValueError(
+                f"a group shares one factor, so its rank correlation must be between 0 and 1 (got "
+                f"{num(self.rank_correlation)}); declare a negative correlation pair by pair with 'between'"
+            )
+        return self
+
+    @property
+    def inputs(self) -> list[str]:
+        return list(self.between if self.between is not None else self.group or [])
+
+
 EditPath = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*(\.[a-z0-9_]+)*$", max_length=300)]
 
 
@@ -919,6 +966,10 @@ class Proposal(StrictModel):
     responsibility_charges: list[ResponsibilityCharge] = Field(
         default_factory=list,
         description="Charges one agency pays another when demand it could have prevented lands on the other.",
+    )
+    correlations: list[Correlation] = Field(
+        default_factory=list,
+        description="Rank correlations between ranged inputs for the Monte Carlo (default: every input independent).",
     )
     unmonetised: list[UnmonetisedImpact] = Field(
         default_factory=list,

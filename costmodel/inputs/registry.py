@@ -267,6 +267,15 @@ def entry(template: str) -> Entry:
     raise KeyError(template)
 
 
+NOT_DRAWN = ("structure", "pooling", "financing", "cost_profile", "unit_cost_scale", "discount_rate")
+"""Targets the Monte Carlo does not draw from a range in the file (costmodel.uncertainty.compile)."""
+
+
+def drawn(e: Entry) -> bool:
+    """Whether the Monte Carlo draws this quantity when the file gives it a range (low/high)."""
+    return e.applies not in NOT_DRAWN
+
+
 def outcome_entries() -> tuple[Entry, ...]:
     """The quantities set on each outcome row (not the per-event uses), in registry order."""
     return tuple(e for e in ENTRIES if e.collection == "outcomes.*")
