@@ -156,8 +156,23 @@ _AS241_F = (
 )
 
 
+def horner(coefficients: Sequence[float], x: F) -> F:
+    """The polynomial with ``coefficients`` (highest power first) at ``x``: np.polyval's arithmetic in
+    its order (from 0, then y·x + c for each coefficient), written over one buffer.
+
+    >>> [float(v) for v in horner([2.0, 0.0, 1.0], np.array([0.0, 3.0]))]
+    [1.0, 19.0]
+    """
+    y = np.zeros_like(np.asarray(x, dtype=np.float64))
+    for c in coefficients:
+        np.multiply(y, x, out=y)
+        np.add(y, c, out=y)
+    return y
+
+
 def _ratio(num: Sequence[float], den: Sequence[float], x: F) -> F:
-    return np.polyval(num[::-1], x) / np.polyval(den[::-1], x)
+    top = horner(num[::-1], x)
+    return np.divide(top, horner(den[::-1], x), out=top)
 
 
 def normal_quantile(p: F) -> F:
