@@ -89,10 +89,12 @@ def erfc(x: F) -> F:
     """
     x = np.asarray(x, dtype=np.float64)
     y = np.abs(x)
-    out = np.empty_like(x)
+    out = np.full_like(x, np.nan)  # NaN stays NaN (no branch below takes it), never uninitialised memory
     small = y <= 0.46875
     mid = (y > 0.46875) & (y <= 4.0)
-    big = y > 4.0
+    big = (y > 4.0) & (y < 26.543)
+    tail = y >= 26.543  # erfc underflows below the smallest double (infinity included)
+    out[tail] = np.where(x[tail] < 0, 2.0, 0.0)
     if small.any():
         xs = x[small]
         ysq = np.where(np.abs(xs) > 1.11e-16, xs * xs, 0.0)
@@ -109,7 +111,6 @@ def erfc(x: F) -> F:
         num, den = _cody_loop(_CODY_P[5] * inv, inv, _CODY_P, _CODY_Q, 4)
         res = inv * (num + _CODY_P[4]) / (den + _CODY_Q[4])
         res = _scaled_exp(yb, (_SQRT_PI_INV - res) / yb)
-        res = np.where(yb >= 26.543, 0.0, res)  # below the smallest double
         out[big] = np.where(x[big] < 0, 2.0 - res, res)
     return out
 
