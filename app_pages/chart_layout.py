@@ -64,6 +64,8 @@ NAMES = {
     "share": "Share of draws",
     "value": "Input value",
     "central_value": "Central input value",
+    "value_text": "Input value",
+    "central_text": "Central input value",
 }
 MONEY = {
     "discounted_gbp": "Present value (£)",
@@ -99,7 +101,10 @@ def pounds(value: float) -> str:
 def readable_table(frame: pd.DataFrame) -> pd.DataFrame:
     """A chart's tidy data for people: no ids or plotting helpers, columns named in words, money in
     whole pounds, shares as percentages (the CSV download keeps the raw columns)."""
-    keep = [c for c in frame.columns if not str(c).endswith("_id") and c not in HIDDEN]
+    # a value also given in words (the tornado's inputs, each in its own unit) is shown in words only
+    worded = {c.removesuffix("_text") for c in frame.columns if str(c).endswith("_text")}
+    worded |= {"central_value"} if "central_text" in frame.columns else set()
+    keep = [c for c in frame.columns if not str(c).endswith("_id") and c not in HIDDEN and c not in worded]
     out = frame[keep].copy()
     for column in keep:
         if column in MONEY:

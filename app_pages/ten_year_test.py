@@ -8,6 +8,7 @@ from typing import Any
 import streamlit as st
 
 from app_pages.common import has_pooling, money_columns, require_result, show_chart, show_invalid_edit_banner
+from app_pages.links import tab_label
 from app_pages.pooled_headline import show_pooled_position
 from app_pages.quotable import show_quotable_headline
 from app_pages.tabs.downloads import downloads_tab
@@ -15,6 +16,7 @@ from app_pages.tabs.pooling import pooling_tab
 from app_pages.tabs.uncertainty import (
     UNCERTAINTY_CHART_KINDS,
     brief_simulation,
+    current_simulation,
     has_ranges,
     show_chance_of_passing,
     shown_simulation,
@@ -204,36 +206,57 @@ def conventions_tab(r: TenYearTest) -> None:
     )
 
 
-# Results tabs: later results (pooling, uncertainty...) add an entry here.
-RESULT_TABS: list[tuple[str, Callable[[TenYearTest], None]]] = [
-    ("Charts", charts_tab),
-    ("Pooling", pooling_tab),
-    ("Ten Year Test table", table_tab),
-    ("Uncertainty", uncertainty_tab),
-    ("Cash view", cash_tab),
-    ("Conventions", conventions_tab),
+# Results tabs: later results (pooling, uncertainty...) add an entry here: (stable id, label, render).
+# The id is what the address carries (``?tab=<id>``): a label may be reworded without breaking links.
+RESULT_TABS: list[tuple[str, str, Callable[[TenYearTest], None]]] = [
+    ("charts", "Charts", charts_tab),
+    ("pooling", "Pooling", pooling_tab),
+    ("table", "Ten Year Test table", table_tab),
+    ("uncertainty", "Uncertainty", uncertainty_tab),
+    ("cash", "Cash view", cash_tab),
+    ("conventions", "Conventions", conventions_tab),
     (
+        "downloads",
         "Downloads",
         lambda r: downloads_tab(
-            r, image_chart_kinds(r), simulation=brief_simulation(r), histogram_run=shown_simulation(r)
+            r,
+            image_chart_kinds(r),
+            simulation=brief_simulation(r),
+            histogram_run=shown_simulation(r),
+            default_run=current_simulation(r) is None,
         ),
     ),
 ]
-TAB_KEY = "tab"  # the open results tab, also the query parameter that carries it
+TAB_KEY = "tab"  # the open results tab's label (widget state); the query parameter carries its id
+TAB_FROM_LINK = "tab_from_link_done"
+TAB_KEPT = "open_tab"  # a plain copy of the open tab's label, kept across page switches  # a link's tab is opened once per session, not on every rerun
 # Tabs shown only for results that have them (a tab not listed here is always shown).
-TAB_SHOWN_WHEN: dict[str, Callable[[TenYearTest], bool]] = {"Pooling": has_pooling}
+TAB_SHOWN_WHEN: dict[str, Callable[[TenYearTest], bool]] = {"pooling": has_pooling}
 
 shown = [
-    (label, render) for label, render in RESULT_TABS if TAB_SHOWN_WHEN.get(label, lambda _r: True)(result)
+    (tab_id, label, render)
+    for tab_id, label, render in RESULT_TABS
+    if TAB_SHOWN_WHEN.get(tab_id, lambda _r: True)(result)
 ]
-# Only the open tab runs (lazy tabs): switching tabs reruns the page, and the tab is in the address
-# (``?tab=<label>``) so a link reopens it.
-for tab, (_, render) in zip(
-    st.tabs([label for label, _ in shown], key=TAB_KEY, bind="query-params"), shown, strict=True
-):
+labels = [label for _, label, _ in shown]
+requested = None
+if not st.session_state.get(TAB_FROM_LINK):  # a link's tab (by id, or by label in links made before ids)
+    requested = tab_label(st.query_params.get(TAB_KEY), [(i, label) for i, label, _ in shown])
+elif TAB_KEY not in st.session_state:  # back from another page (Streamlit forgets an undrawn widget's state)
+    requested = st.session_state.get(TAB_KEPT)
+if requested in labels:
+    st.session_state[TAB_KEY] = requested
+st.session_state[TAB_FROM_LINK] = True
+# Only the open tab runs (lazy tabs): switching tabs reruns the page, and the tab's id goes into the
+# address so a link reopens it.
+for tab, (_, _, render) in zip(st.tabs(labels, key=TAB_KEY, on_change="rerun"), shown, strict=True):
     if tab.open is not False:
         with tab:
             render(result)
+st.session_state[TAB_KEPT] = st.session_state.get(TAB_KEY)
+open_id = next((i for i, label, _ in shown if label == st.session_state.get(TAB_KEY)), shown[0][0])
+if st.query_params.get(TAB_KEY) != open_id:
+    st.query_params[TAB_KEY] = open_id
 
 # Filled last: a Monte Carlo run made on the Uncertainty tab in this very run is the one quoted here.
 with chance_col:

@@ -7,8 +7,9 @@ and the Monte Carlo say in one line when no input has a range. Everything shown 
 (sensitivity on the draft's text and edits, the simulation on inputs_sha256 + draws + seed + optimism).
 
 The Monte Carlo runs only when "Run simulation" is pressed (with a progress bar); the run is remembered
-for the proposal in this session (``st.session_state["uncertainty_runs"]``) and feeds the Downloads
-tab's briefing while the assumptions it was run on are still the ones in use.
+for the proposal in this session (``st.session_state["uncertainty_runs"]``) and, while the assumptions it
+was run on are still the ones in use, is the one run the page quotes: beside the verdict, in the
+Downloads tab's briefing and in its histogram image (otherwise all three quote the default run).
 """
 
 from __future__ import annotations
@@ -142,7 +143,9 @@ def _rates(
         cases = discount_rate_sensitivity(c, [] if user_rate is None else [user_rate])
     except CostModelError as exc:
         return str(exc)
-    return rates_table(cases, c.agency_ids, _names(r)), [(rate_column(x), rate_case_label(x), x.npv) for x in cases]
+    return rates_table(cases, c.agency_ids, _names(r)), [
+        (rate_column(x), rate_case_label(x), x.npv) for x in cases
+    ]
 
 
 @st.cache_data(max_entries=32, show_spinner=False)
@@ -311,10 +314,12 @@ def show_chance_of_passing(r: TenYearTest) -> None:
 
 
 def brief_simulation(r: TenYearTest) -> Any:
-    """What the briefing quotes of the current simulation (None when none has been run)."""
+    """What the briefing quotes of the Monte Carlo: the very run the page quotes beside the verdict and
+    the Uncertainty tab shows (:func:`shown_simulation`: the user's run for these inputs and settings,
+    otherwise the default run); None when no input has a range."""
     from costmodel.export.brief import SimulationSummary
 
-    view = current_simulation(r)
+    view = shown_simulation(r)
     return None if view is None else SimulationSummary(view.p_passes, view.draws, view.npv_p5, view.npv_p95)
 
 

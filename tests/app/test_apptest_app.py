@@ -82,7 +82,7 @@ def test_table_edit_changes_npv():
     at.switch_page(EDIT).run()
     # row 2 of the first outcome's table is the effect (the input registry's order, costmodel.inputs.registry)
     at.session_state["ed-example:youth_work-1-0"] = {
-        "edited_rows": {2: {"Value": 0.2}},
+        "edited_rows": {2: {"Value": 20.0}},  # shown as a percentage: 20 is 20%, 0.2 in the file
         "added_rows": [],
         "deleted_rows": [],
     }
@@ -113,7 +113,9 @@ def test_fraction_written_as_percentage_is_refused_next_to_the_field():
     at.switch_page(EDIT).run()
     before = npv(at)
     at.session_state["ed-example:youth_work-1-0"] = {
-        "edited_rows": {2: {"Value": 14.0, "High": 21.0}},
+        # shown as percentages (14 is 14%): 1400 and 2100 are 14 and 21 in the file, a percentage where a
+        # fraction belongs
+        "edited_rows": {2: {"Value": 1400.0, "High": 2100.0}},
         "added_rows": [],
         "deleted_rows": [],
     }

@@ -97,3 +97,12 @@ def test_the_downloaded_histogram_is_the_run_the_page_quotes():
     assert "Source: costmodel appraisal of early_help_pooled" in svg.decode("utf-8")
     default = {f.file_name: f for f in chart_files(r, ["npv-distribution"])}
     assert default["early_help_pooled-npv-distribution.svg"].make() != svg  # another run, other bars
+
+
+def test_without_a_run_of_its_own_the_briefing_quotes_the_run_beside_the_verdict():
+    at = start(example="early_help_pooled")
+    sim = simulate(load_proposal(POOLED), DEFAULT_DRAWS, DEFAULT_SEED)
+    assert percent(sim.p_passes) in chance(at)[0]
+    downloads = open_tab(at, "Downloads")
+    caption = next(c.value for c in downloads.caption if "default Monte Carlo run" in c.value)
+    assert f"({DEFAULT_DRAWS:,} draws): the proposal passes in {percent(sim.p_passes)}" in caption
