@@ -131,19 +131,41 @@ def test_every_page_is_usable_at_390_px_with_every_chart_drawing_its_marks(brows
             chart.scroll_into_view_if_needed()
             page.wait_for_timeout(300)
             box = chart.bounding_box()  # the chart's frame (a wider chart scrolls inside it)
-            # marks other than text (bars, lines, points, cells) drawn at least 2 px wide and high within
-            # the visible part of the frame
+            # data marks (bars, lines, points, areas, cells) drawn at least 2 px wide and high within the
+            # visible part of the frame: not text, rules, axes, legends or titles (Vega gives those the same
+            # role, so counting them would pass a chart that draws no bars at all)
             marks = chart.evaluate(
                 """e => { const f = e.getBoundingClientRect();
+                   const notData = ['text', 'rule', 'axis', 'legend', 'title', 'subtitle', 'group'];
                    return [...e.querySelectorAll('[role="graphics-symbol"]')].filter(m => {
-                       if ((m.getAttribute('aria-roledescription') || '').includes('text')) return false;
+                       const kind = m.getAttribute('aria-roledescription') || '';
+                       if (notData.some(k => kind.includes(k))) return false;
                        const r = m.getBoundingClientRect();
                        return r.width >= 2 && r.height >= 2 && r.left < f.right && r.right > f.left; }).length; }"""
             )
+            # the chart's title and subtitle are drawn whole inside the frame (wrapped, never cut off)
+            cut = chart.evaluate(
+                """e => { const f = e.getBoundingClientRect();
+                   return [...e.querySelectorAll('[aria-roledescription="title"], [aria-roledescription="subtitle"]')]
+                       .filter(t => t.getBoundingClientRect().right > f.right + 1).length; }"""
+            )
+            if cut:
+                problems.append(f"{name}: chart {i}'s title runs past the chart's frame")
             if box is None or box["x"] < 0 or box["x"] + box["width"] > width + 1:
                 problems.append(f"{name}: chart {i} is {box} on a {width} px screen")
             if marks == 0:
                 problems.append(f"{name}: chart {i} draws no bars, lines or points")
+        if name == "Edit assumptions":  # a wide table scrolls inside itself, its label column pinned
+            grid = page.get_by_test_id("stDataFrame").nth(1)
+            grid.scroll_into_view_if_needed()
+            scrolled = grid.evaluate(
+                """g => { const s = g.querySelector('.dvn-scroller'); s.scrollLeft = s.scrollWidth;
+                          return s.scrollLeft; }"""
+            )
+            page.wait_for_timeout(500)
+            grid.screenshot(path=str(OUT / "phone_edit_table_scrolled.png"))  # the label column still shows
+            if scrolled <= 0:
+                problems.append("Edit assumptions: the outcome table does not scroll sideways on a phone")
         # the page never scrolls sideways as a whole
         overflow = page.evaluate(
             "(() => { const m = document.querySelector('[data-testid=stMain]'); return m.scrollWidth - m.clientWidth; })()"
