@@ -22,6 +22,7 @@ from app_pages.tabs.uncertainty import (
     shown_simulation,
     uncertainty_tab,
 )
+from app_pages.value_layers import show_value_layers, show_value_measures
 from costmodel.appraisal.engine import TenYearTest
 from costmodel.formatting import fy_label, fy_span, money
 from costmodel.present import markup
@@ -68,7 +69,13 @@ def metric(col: Any, label: str, key: str) -> None:
 
 cols = st.columns(5)
 metric(cols[0], "Net present value", "npv")
-metric(cols[1], "Benefit-cost ratio", "bcr")
+# the fiscal ratio is the fiscal return on investment (issue 12): never a benefit-cost ratio
+cols[1].metric(
+    "Fiscal return on investment",
+    m["bcr"].text,
+    help="PV of fiscal savings (cash and freed capacity) / PV of prevention costs: £ back to public budgets "
+    "per £1 spent.",
+)
 metric(cols[2], "Net return per £1", "net_return_per_pound")
 metric(cols[3], "Payback year", "payback_year")
 metric(cols[4], "Peak dual running", "peak_funding")
@@ -108,7 +115,12 @@ if result.financing is not None:
         help=f"{markup.literal(f.fund)}: {f.interest_rate:.2%} nominal over {f.term_years} years, "
         f"repayment {money(f.annual_repayment)} a year.",
     )
+if result.layers is not None:
+    cols = st.columns(5)
+    show_value_measures(result, cols)
 show_quotable_headline(result)
+if result.layers is not None:
+    show_value_layers(result)
 for note in result.notes:
     st.info(markup.inline(note), icon=":material/info:")
 

@@ -34,7 +34,9 @@ def test_default_page_shows_the_youth_work_example():
     labels = [m.label for m in at.metric]
     for wanted in (
         "Net present value",
-        "Benefit-cost ratio",
+        "Fiscal return on investment",  # the fiscal ratio, never a benefit-cost ratio (issue 12)
+        "Benefit-cost ratio (public value)",
+        "Net present public value",
         "Net return per £1",
         "Payback year",
         "Peak dual running",
@@ -229,3 +231,26 @@ def test_one_invalid_value_does_not_block_later_valid_edits():
     )
     assert npv(at) == money(appraise(sc).npv) != before  # the valid edit applied on its own
     assert errors(at)  # the effect's error is still beside its field
+
+
+def test_value_layers_beside_the_fiscal_verdict():
+    from costmodel.appraisal.chain import appraise
+    from costmodel.formatting import money, ratio
+    from costmodel.inputs.loading import load_proposal
+
+    at = start()
+    r = appraise(load_proposal(ROOT / "assumptions" / "proposals" / "youth_work.yaml"))
+    metrics = {m.label: m.value for m in at.metric}
+    # by hand: the fiscal return is PV savings / PV costs; public value adds the (here empty) wider layers
+    assert metrics["Fiscal return on investment"] == ratio(r.pv_savings / r.pv_costs)
+    v = r.value_layers
+    assert v.economic.pv_benefits == 0 and v.social.pv_benefits == 0
+    assert metrics["Net present public value"] == money(r.pv_savings - r.pv_costs) == metrics["Net present value"]
+    table = next(t.value for t in at.table if "Per £1 of public cost" in t.value.columns)
+    rows = table.set_index("Layer")
+    assert rows.loc["Fiscal: cash", "PV benefits"] == money(v.pv_cashable, exact=True)
+    assert rows.loc["Fiscal: freed capacity", "PV benefits"] == money(r.pv_savings - v.pv_cashable, exact=True)
+    assert rows.loc["Public value (all layers)", "NPV"] == money(r.pv_savings - r.pv_costs, exact=True)
+    listed = " ".join(m.value for m in at.markdown)
+    assert "Economic value (output and earnings gained): none is valued" in listed
+    assert "Social value (harm to victims, wellbeing): none is valued" in listed
