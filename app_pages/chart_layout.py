@@ -49,11 +49,13 @@ def wrap_lines(text: str, width: int) -> list[str]:
 
 def _wrapped(text: Any, width: int) -> Any:
     """A title text that wraps on a narrow screen and stays one line on a wide one."""
-    if not isinstance(text, str) or len(text) <= width:
+    lines = [text] if isinstance(text, str) else text
+    if not isinstance(lines, list) or not all(isinstance(x, str) for x in lines):
         return text
-    return {
-        "expr": f"containerSize()[0] < {NARROW} ? {json.dumps(wrap_lines(text, width))} : {json.dumps(text)}"
-    }
+    if all(len(x) <= width for x in lines):
+        return text
+    narrow = [part for line in lines for part in wrap_lines(line, width)]
+    return {"expr": f"containerSize()[0] < {NARROW} ? {json.dumps(narrow)} : {json.dumps(text)}"}
 
 
 def _title(value: Any) -> Any:

@@ -48,7 +48,9 @@ st.dataframe(
     width="stretch",
     column_config={
         "group": "Group",
-        "name": st.column_config.TextColumn("Figure", width="large", pinned=True),
+        "name": st.column_config.TextColumn(
+            "Figure", width=200, pinned=True
+        ),  # pinned only under 60% of the width
         "value": st.column_config.TextColumn("Value"),
         "unit": "Unit",
         "price_year": "Price year",
