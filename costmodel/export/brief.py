@@ -26,6 +26,7 @@ from ..formatting import fy_label, money, per_pound, years_words
 from ..inputs.models import figure_grade
 from ..present import markup
 from ..present.measures import headline_measures
+from ..present.optimism_words import risk_adjustment_convention
 
 if TYPE_CHECKING:
     from ..appraisal.engine import TenYearTest
@@ -242,7 +243,16 @@ def brief_content(result: TenYearTest, simulation: Any = None) -> BriefContent:
 
     measures = headline_measures(result)
     figures: list[tuple[str, str, list[int]]] = [
-        ("Net present value", money(npv, signed=True), cites.cite(refs)),
+        (
+            "Net present value",
+            money(npv, signed=True)
+            + (
+                f" ({money(result.unadjusted.npv, signed=True)} before optimism bias)"
+                if result.unadjusted is not None
+                else ""
+            ),
+            cites.cite(refs),
+        ),
         (
             f"…in the firm-budget years (first {s.firm_budget_years})"
             if s.firm_budget_years
@@ -288,6 +298,7 @@ def brief_content(result: TenYearTest, simulation: Any = None) -> BriefContent:
             else f" to {fy_label(p.appraisal.discount_origin)}. "
         )
         + "Cash column: net cash over the horizon, nominal, undiscounted. "
+        + risk_adjustment_convention(result)
         + (
             f"Firm-budget years are the first {s.firm_budget_years}."
             if s.firm_budget_years > 1
@@ -410,7 +421,7 @@ figcaption { font-size: 7pt; color: #505a5f; line-height: 1.25; }
 .grid > div { flex: 1 1 0; min-width: 0; }
 .grid > div:first-child { flex: 1.6 1 0; }
 table { border-collapse: collapse; width: 100%; font-size: 8pt; }
-th, td { padding: 0.6mm 1mm; border-bottom: 1px solid #b1b4b6; text-align: right; white-space: nowrap; }
+th, td { padding: 0.45mm 1mm; border-bottom: 1px solid #b1b4b6; text-align: right; white-space: nowrap; }
 th:first-child, td:first-child { text-align: left; white-space: normal; }
 thead th { border-bottom: 2px solid #0b0c0c; }
 tr.total td { font-weight: bold; border-top: 2px solid #0b0c0c; }
@@ -475,7 +486,7 @@ def brief_html(result: TenYearTest, simulation: Any = None, *, charts: bool = Tr
         for kind in BRIEF_CHARTS:
             figs.append(
                 f'<figure><img alt="{e(CHART_KINDS[kind].title)}" '
-                f'src="{data_uri(kind, result, "svg", width=300, height=175)}">'
+                f'src="{data_uri(kind, result, "svg", width=300, height=160)}">'
                 f"<figcaption>{e(CHART_KINDS[kind].caption(result))}</figcaption></figure>"
             )
         chart_html = '<section class="charts">' + "".join(figs) + "</section>"

@@ -19,6 +19,7 @@ from ..formatting import fy_label, money, plural
 from .csv_safety import safe_row
 from .jsonsafe import json_number, json_series
 from .measures import headline_measures, irr_note
+from .optimism_words import basis_words, direction_words, risk_adjustment_note
 
 CONVENTIONS = {
     "year_0": "Year t is discounted t + (first_year - discount_year) whole years; with the default discount year (the first year) year 0 is undiscounted (Green Book).",
@@ -177,7 +178,68 @@ def result_to_dict(result: TenYearTest, pool_solve: str | None = None) -> dict[s
             "better_off": list(result.better_off),
         },
         "notes": list(result.notes),
+        "risk_adjustment": _risk_json(result),
+        "unadjusted": _unadjusted_json(result),
         **_pooling_json(result, pool_solve),
+    }
+
+
+def _risk_json(result: TenYearTest) -> dict[str, Any]:
+    """Whether the figures are risk-adjusted for optimism bias, how, and whether it changes the answer."""
+    before = result.unadjusted
+    return {
+        "applied": result.risk_adjusted,
+        "table_status": result.optimism_table_status,
+        "changes_the_answer": before is not None and before.passes != result.passes,
+        "note": risk_adjustment_note(result),
+        "corrections": [
+            {
+                "line": c.line,
+                "direction": direction_words(c),
+                "direction_id": c.direction,
+                "grade": c.grade,
+                "basis": basis_words(c),
+                "basis_id": c.basis,
+                "correction": _f(c.correction),
+                "factor": _f(c.factor),
+            }
+            for c in result.corrections
+        ],
+    }
+
+
+def _unadjusted_json(result: TenYearTest) -> dict[str, Any] | None:
+    """The headline figures before optimism bias, beside the risk-adjusted ones (None when the figures
+    are not adjusted: they are then the unadjusted ones)."""
+    u = result.unadjusted
+    if u is None:
+        return None
+    return {
+        "totals": {
+            "pv_costs": _f(u.pv_costs),
+            "pv_savings": _f(u.pv_savings),
+            "pv_cashable": _f(u.pv_cashable),
+            "npv": _f(u.npv),
+            "npv_firm_budget_years": _f(u.npv_firm),
+            "npv_years_beyond": _f(u.npv_beyond),
+            "npv_counted": _f(u.npv_counted),
+            "bcr": _f(u.bcr),
+            "net_return_per_pound": _f(u.net_return_per_pound),
+            "cashable_return_per_pound": _f(u.cashable_return_per_pound),
+            "pv_cash_net": _f(u.pv_cash_net),
+            "peak_funding_requirement": _f(u.dual_running.peak_funding_requirement),
+        },
+        "agencies": [
+            {
+                "id": a.id,
+                "pv_costs": _f(u.pv_costs_by_agency[i]),
+                "pv_savings": _f(u.pv_savings_by_agency[i]),
+                "pv_cashable": _f(u.pv_cashable_by_agency[i]),
+                "pv_net": _f(u.pv_net_by_agency[i]),
+            }
+            for i, a in enumerate(u.scenario.agencies)
+        ],
+        "ten_year_test": {"passes": u.passes, "verdict": u.verdict},
     }
 
 
@@ -331,6 +393,9 @@ def render_table(result: TenYearTest, pool_solve: str | None = None) -> str:
         for k in TABLE_MEASURES
         if k != "committed" or measures[k].value is not None
     ]
+    if result.unadjusted is not None:  # the sensitivity beside the risk-adjusted headline
+        at = next((i + 1 for i, (k, _) in enumerate(head) if k == measures["npv"].label), len(head))
+        head.insert(at, ("  before optimism bias", money(result.unadjusted.npv)))
     width = max(len(k) for k, _ in head)
     lines += [f"{k:<{width}}  {v}" for k, v in head]
     if result.financing is not None:
@@ -384,6 +449,7 @@ def render_table(result: TenYearTest, pool_solve: str | None = None) -> str:
     lines.append(f"{'Discount factor':<{nw}} " + " ".join(f"{v:>7.4f}" for v in fl.factors))
     lines.append("")
     lines.append(result.verdict)
+    lines.append(risk_adjustment_note(result))
     for note in result.notes:
         lines.append(f"Note: {note}")
     return "\n".join(lines) + "\n" + _pooling_table(result, pool_solve)
@@ -471,7 +537,12 @@ def render_csv(result: TenYearTest) -> str:
     buf.write(
         csv_comment(
             f"# real figures in {fy_label(result.structure.price_base_year)} prices, present values discounted; "
-            f"cash_* rows are cash (nominal), undiscounted; deflator: {sc.deflator.describe()}"
+            f"cash_* rows are cash (nominal), undiscounted; deflator: {sc.deflator.describe()}; "
+            + (
+                "risk-adjusted for optimism bias (unadjusted_* rows: before adjustment)"
+                if result.unadjusted is not None
+                else "not risk-adjusted for optimism bias"
+            )
         )
         + "\n"
     )
@@ -498,6 +569,25 @@ def render_csv(result: TenYearTest) -> str:
             + [repr(float(v) + 0.0) for v in arr.sum(axis=1)]
             + [repr(float(total) + 0.0)]
         )
+    u = result.unadjusted
+    if u is not None:  # the same rows before optimism bias
+        before = [
+            ("unadjusted_costs", u.flows.costs, u.pv_costs_by_agency, u.pv_costs),
+            ("unadjusted_savings", u.flows.savings, u.pv_savings_by_agency, u.pv_savings),
+            ("unadjusted_cashable_savings", u.flows.cashable, u.pv_cashable_by_agency, u.pv_cashable),
+            ("unadjusted_net", u.flows.savings - u.flows.costs, u.pv_net_by_agency, u.npv),
+        ]
+        for i, a in enumerate(sc.agencies):
+            for name, arr, pv, _ in before:
+                w.writerow(
+                    [a.id, a.name, name] + [repr(float(v) + 0.0) for v in arr[:, i]] + [repr(float(pv[i]) + 0.0)]
+                )
+        for name, arr, _, total in before:
+            w.writerow(
+                ["total", "Total public sector", name]
+                + [repr(float(v) + 0.0) for v in arr.sum(axis=1)]
+                + [repr(float(total) + 0.0)]
+            )
     c = result.cash
     if c is not None:
         cash_measures = [
