@@ -55,6 +55,8 @@ show_invalid_edit_banner(d)
 verdict_col, chance_col = st.columns([5, 2], vertical_alignment="center")
 with verdict_col:
     (st.success if result.passes else st.error)(markup.inline(result.verdict), icon=":material/gavel:")
+    # the verdict is the risk-adjusted case's and says so (the engine's sentence ends with the unadjusted
+    # NPV and whether the adjustment changes the answer); the unadjusted NPV is also a metric below
     show_pooled_position(d, result)
 
 m = headline_measures(result)
@@ -115,9 +117,19 @@ if result.financing is not None:
         help=f"{markup.literal(f.fund)}: {f.interest_rate:.2%} nominal over {f.term_years} years, "
         f"repayment {money(f.annual_repayment)} a year.",
     )
+cols = st.columns(5)
 if result.layers is not None:
-    cols = st.columns(5)
     show_value_measures(result, cols)
+if result.risk_adjusted and result.unadjusted is not None:
+    # the central case is risk-adjusted (optimism bias applied); the unadjusted figure sits beside it
+    cols[2].metric(
+        "NPV before optimism bias",
+        money(result.unadjusted.npv),
+        delta=money(result.npv - result.unadjusted.npv, signed=True) + " from the corrections",
+        delta_color="off",
+        help="The same appraisal without the optimism-bias corrections (costs up, benefits down by each "
+        "input's evidence grade): the sensitivity. The verdict and the figures above are risk-adjusted.",
+    )
 show_quotable_headline(result)
 if result.layers is not None:
     show_value_layers(result)

@@ -254,3 +254,23 @@ def test_value_layers_beside_the_fiscal_verdict():
     listed = " ".join(m.value for m in at.markdown)
     assert "Economic value (output and earnings gained): none is valued" in listed
     assert "Social value (harm to victims, wellbeing): none is valued" in listed
+
+
+def test_the_verdict_is_risk_adjusted_with_the_unadjusted_figure_beside_it():
+    from costmodel.appraisal.chain import appraise
+    from costmodel.formatting import money
+    from costmodel.inputs.loading import load_proposal
+
+    at = AppTest.from_file(APP, default_timeout=30)
+    at.query_params["example"] = "early_help_pooled"
+    at.run()
+    assert not at.exception
+    sc = load_proposal(ROOT / "assumptions" / "proposals" / "early_help_pooled.yaml")
+    adjusted, unadjusted = appraise(sc), appraise(sc, optimism=False)
+    assert adjusted.risk_adjusted and adjusted.npv < unadjusted.npv  # costs up, benefits down
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["Net present value"] == money(adjusted.npv)
+    assert metrics["NPV before optimism bias"] == money(unadjusted.npv)
+    # early help passes unadjusted and fails risk-adjusted: the verdict (an error box) says the answer changes
+    assert unadjusted.passes and not adjusted.passes
+    assert any("adjustment changes the answer" in e.value for e in at.error)
