@@ -395,7 +395,9 @@ with summary:
         delta=money(result.npv - base.npv, signed=True).replace("\u2212", "-") if d.valid_edits else None,
         help="With the last valid edits; the change is against the file as loaded.",
     )
-    cols[1].metric("Benefit-cost ratio", ratio(result.bcr))
+    cols[1].metric(
+        "Fiscal return on investment", ratio(result.bcr), help="PV fiscal savings / PV prevention costs"
+    )
     cols[2].metric("Passes the Ten Year Test", "yes" if result.passes else "no")
     with cols[3]:
         out = draft_outcome(d)
