@@ -187,7 +187,9 @@ def test_every_page_is_usable_at_390_px_with_every_chart_drawing_its_marks(brows
             if scrolled <= 0:
                 problems.append("Edit assumptions: the outcome table does not scroll sideways on a phone")
             elif changed_share(before.crop(label), after.crop(label)) > 0.02:
-                problems.append("Edit assumptions: the label column scrolls away with the values (not pinned)")
+                problems.append(
+                    "Edit assumptions: the label column scrolls away with the values (not pinned)"
+                )
             if ImageChops.difference(before, after).getbbox() is None:
                 problems.append("Edit assumptions: swiping the table changed nothing on screen")
         # the page never scrolls sideways as a whole

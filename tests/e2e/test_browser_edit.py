@@ -18,9 +18,8 @@ ROW = 35  # [px] each row
 
 @pytest.fixture(scope="module")
 def page(app_url):  # noqa: F811
-    from playwright.sync_api import expect, sync_playwright
+    from playwright.sync_api import sync_playwright
 
-    expect.set_options(timeout=30_000)  # a cold server on a shared machine draws its tables slowly
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
         context = browser.new_context(viewport={"width": 1400, "height": 2400}, accept_downloads=True)
