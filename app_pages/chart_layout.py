@@ -94,6 +94,22 @@ def responsive(spec: Any) -> Any:
                 out[key] = _limit(value)
             elif key == "legend" and isinstance(value, dict) and value.get("orient") == "bottom":
                 out[key] = _bottom_legend(value)
+            elif (
+                key == "color"
+                and isinstance(value, dict)
+                and "field" in value
+                and value.get("legend", {}) is not None
+            ):
+                # a legend on the right (the default) takes half a phone's width: in the app, below the plot
+                legend = value.get("legend") or {}
+                moved = (
+                    {"orient": "bottom", "labelLimit": 320, "columns": 2} | legend
+                    if "orient" not in legend
+                    else legend
+                )
+                out[key] = responsive({k: v for k, v in value.items() if k != "legend"}) | {
+                    "legend": _bottom_legend(moved) if moved.get("orient") == "bottom" else responsive(moved)
+                }
             elif key == "title" and (
                 "mark" in spec or "layer" in spec or "facet" in spec or "$schema" in spec
             ):

@@ -204,7 +204,6 @@ def savings_by_department_chart(result: TenYearTest, data: pd.DataFrame | None =
                 title="Budget holder",
                 sort=order,
                 scale=alt.Scale(domain=order, range=PALETTE[: len(order)]),
-                legend=alt.Legend(orient="bottom", labelLimit=320, columns=2),  # below: the bars keep the width
             ),
             order=alt.Order("flow:N"),
             tooltip=[
