@@ -26,11 +26,23 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from functools import lru_cache
+from typing import Protocol
 
 import numpy as np
 from numpy.typing import NDArray
 
 F = NDArray[np.float64]
+
+
+class UniformCopula(Protocol):
+    """What :func:`sample` needs of a copula (:class:`costmodel.inputs.correlation.Copula`)."""
+
+    @property
+    def columns(self) -> NDArray[np.int64]: ...
+
+    def among(self, varying: NDArray[np.int64]) -> tuple[UniformCopula, NDArray[np.int64]]: ...
+
+    def apply(self, u: F, positions: NDArray[np.int64] | None = None) -> F: ...
 
 Z95 = 1.6448536269514722
 """The 95th percentile of the standard normal distribution: P5/P95 are mean ∓ Z95·σ."""
@@ -200,11 +212,17 @@ def quantiles(distribution: str, u: F, low: F, value: F, high: F) -> F:
     if distribution == "triangular":
         # the arithmetic (and order) of numpy's Generator.triangular, itself an inverse CDF, so draws
         # with a given seed are the same as before the uniform block
+        # (each step written over two buffers: the same operations, in the same order, as
+        # a + sqrt(u (m - a) w) left of the mode and b - sqrt((1 - u) (b - m) w) right of it)
         width = b - a
         mode_share = (m - a) / width  # the CDF at the mode
-        left = a + np.sqrt(u * ((m - a) * width))
-        right = b - np.sqrt((1.0 - u) * ((b - m) * width))
-        return np.where(u <= mode_share, left, right)
+        left = np.multiply(u, (m - a) * width)
+        np.add(a, np.sqrt(left, out=left), out=left)
+        right = np.subtract(1.0, u)
+        np.multiply(right, (b - m) * width, out=right)
+        np.subtract(b, np.sqrt(right, out=right), out=right)
+        np.copyto(left, right, where=np.greater(u, mode_share))  # u is never NaN: not (u <= mode_share)
+        return left
     if distribution == "pert":
         alpha = 1.0 + PERT_LAMBDA * (m - a) / (b - a)
         beta = 1.0 + PERT_LAMBDA * (b - m) / (b - a)
@@ -233,12 +251,14 @@ def sample(
     bounds_low: Sequence[float] | F | None = None,
     bounds_high: Sequence[float] | F | None = None,
     integer: Sequence[bool] | NDArray[np.bool_] | None = None,
+    copula: UniformCopula | None = None,
 ) -> F:
     """Draw ``n`` values of each of K inputs: an array of shape (n, K), vectorised by distribution.
 
     Every ranged input of every draw comes from one block of uniforms (one call of the generator, one
-    column per ranged input in input order) through its distribution's inverse CDF, so joint
-    (correlated) draws need only a different uniform block. Inputs with zero width
+    column per ranged input in input order) through its distribution's inverse CDF; a ``copula``
+    (:mod:`costmodel.inputs.correlation`) correlates some columns of that block, so each input keeps
+    its own distribution. Inputs with zero width
     (``low == high``) are the constant ``value``. Draws are clipped to ``[bounds_low, bounds_high]``
     (each input's allowed range) and rounded where ``integer``. The same seed gives the same draws.
     """
@@ -252,6 +272,9 @@ def sample(
     varies = np.flatnonzero(hi > lo)
     # strictly inside (0, 1): a uniform of exactly 0 would be an infinite normal quantile
     u = np.maximum(rng.random((n, varies.size)), 2.0**-54)
+    if copula is not None and copula.columns.size:
+        among, positions = copula.among(varies)  # an input with no width is not drawn, so not correlated
+        among.apply(u, positions)
     for name in DISTRIBUTIONS:
         sel = np.flatnonzero(dist[varies] == name)
         if sel.size:

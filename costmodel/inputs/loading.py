@@ -6,12 +6,14 @@ years), and every problem in every file is reported at once, as ``file:line:col:
 
 from __future__ import annotations
 
+import difflib
 import hashlib
 import json
 import os
 from collections.abc import Collection, Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
+from itertools import combinations
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -29,7 +31,7 @@ from .models import (
     UnitCost,
     UnitCostLibrary,
 )
-from .registry import Entry, entry, id_path, index_path, template_of
+from .registry import Entry, drawn, entry, id_path, index_path, settings, template_of
 from .yamlio import ParsedYaml, dotted, locate, parse_yaml, problems_from_validation, read_text
 
 REFERENCE_PATH = Path(__file__).parent.parent / "data" / "reference.yaml"
@@ -90,6 +92,7 @@ class Scenario:
     path: str = "<memory>"
     library_path: str | None = None
     notes: tuple[str, ...] = field(default=())
+    scenario_name: str | None = None  # the named scenario applied, if any
     positions: Any = field(default=None, compare=False, repr=False)
     """Where each key and value is in the proposal file (:class:`yamlio.Pos`), to locate problems found
     after loading (e.g. a range whose draws overflow)."""
@@ -100,8 +103,12 @@ class Scenario:
         proposal = self.proposal.model_dump(mode="json")
         if proposal["appraisal"].get("discount_rate") is None:  # added later: unset, it keeps old hashes
             proposal["appraisal"].pop("discount_rate", None)
+        if not proposal.get("correlations"):  # added later: none declared, it keeps old hashes
+            proposal.pop("correlations", None)
         if not proposal.get("unmonetised"):  # added with the value layers: unset, it keeps old hashes
             proposal.pop("unmonetised", None)
+        # named scenarios are choices of values, not values in use: the values in use are hashed
+        proposal.pop("scenarios", None)
         for uc in proposal.get("unit_costs", []):
             _drop_unset_layers(uc)
         payload = {
@@ -186,6 +193,7 @@ def load_proposal(
     overrides: Overrides | Edits | None = None,
     *,
     text: str | None = None,
+    scenario: str | None = None,
 ) -> Scenario:
     """Load a proposal file and everything it references into a :class:`Scenario`.
 
@@ -198,10 +206,12 @@ def load_proposal(
         (see :func:`edit_proposal`).
     text : str, optional
         The file's content, if already in memory (e.g. an upload); ``path`` is then only a name.
+    scenario : str, optional
+        A named scenario of the file (its ``scenarios`` block) applied before ``overrides``.
     """
     name = os.fspath(path)
     parsed = parse_yaml(text, name) if text is not None else parse_file(name)
-    return scenario_from_parsed(parsed, overrides)
+    return scenario_from_parsed(parsed, overrides, scenario=scenario)
 
 
 def scenario_from_parsed(
@@ -210,8 +220,12 @@ def scenario_from_parsed(
     *,
     library_dir: str | None = None,
     allowed_libraries: Collection[str] | None = None,
+    scenario: str | None = None,
 ) -> Scenario:
     """Resolve a parsed proposal into a :class:`Scenario`.
+
+    ``scenario``: a named scenario of the file, whose edits apply before ``overrides``. Every named
+    scenario is checked whether chosen or not (a path that is not an input is located at its line).
 
     ``library_dir``: the folder ``unit_cost_library`` is relative to (default: the proposal's).
     ``allowed_libraries``: when given (the app), the only library files the proposal may use; any
@@ -223,9 +237,56 @@ def scenario_from_parsed(
         lib_path = _library_path(parsed, proposal.unit_cost_library, library_dir, allowed_libraries)
         lib, lib_parsed = _library_for(parsed, lib_path)
     edits = overrides.edits() if isinstance(overrides, Overrides) else dict(overrides or {})
+    _check_named_scenarios(proposal, parsed)
+    if scenario is not None:
+        edits = {**scenario_edits(proposal, scenario), **edits}
     if edits:
         proposal = edit_proposal(proposal, edits)
-    return _resolve(proposal, parsed, lib, lib_parsed)
+    resolved = _resolve(proposal, parsed, lib, lib_parsed)
+    if scenario is None:
+        return resolved
+    named = proposal.scenarios[scenario]
+    note = f"Scenario '{scenario}': {len(named.edits)} edit{'' if len(named.edits) == 1 else 's'} to the file's values"
+    note += f" ({named.description})." if named.description else "."
+    return replace(resolved, scenario_name=scenario, notes=(note, *resolved.notes))
+
+
+def scenario_edits(proposal: Proposal, name: str) -> dict[str, Any]:
+    """The edits (path -> value) of the proposal's named scenario ``name``; a :class:`UsageError`
+    (field ``scenario``) naming the scenarios there are if it has none of that name."""
+    if name not in proposal.scenarios:
+        have = ", ".join(proposal.scenarios) or "none"
+        near = difflib.get_close_matches(name, list(proposal.scenarios), n=1)
+        hint = f" (did you mean '{near[0]}'?)" if near else ""
+        raise UsageError(f"'{name}' is not a scenario of this proposal{hint}; its scenarios: {have}", field="scenario")
+    return {path: e.value for path, e in proposal.scenarios[name].edits.items()}
+
+
+def nearest_input_path(path: str, proposal: Proposal, unit_costs: Collection[str] = ()) -> str | None:
+    """The input path of ``proposal`` nearest to ``path`` (for 'did you mean'), or None."""
+    known = [s.path for s in settings(proposal)] + [f"unit_costs.{u}" for u in unit_costs]
+    known += [f"appraisal.{k}" for k in ("first_year", "horizon_years", "firm_budget_years", "price_base_year")]
+    match = difflib.get_close_matches(path, known, n=1, cutoff=0.6)
+    return match[0] if match else None
+
+
+def _check_named_scenarios(proposal: Proposal, parsed: ParsedYaml) -> None:
+    """Every named scenario's edits apply to the file (located at the edit's line if not)."""
+    problems = []
+    for name, named in proposal.scenarios.items():
+        values = {path: e.value for path, e in named.edits.items()}
+        try:
+            edit_proposal(proposal, values)
+        except UsageError as exc:
+            at = exc.field if exc.field in values else next((p for p in values if exc.field.startswith(p)), "")
+            message = exc.rule
+            if "is not" in message and at:
+                near = nearest_input_path(at, proposal)
+                message += f" (did you mean '{near}'?)" if near else ""
+            loc = ("scenarios", name, "edits", at) if at else ("scenarios", name)
+            problems.append(_problem(parsed, parsed.path, loc, message if at else f"{exc.field}: {message}"))
+    if problems:
+        raise AssumptionError(problems)
 
 
 def _library_problem(parsed: ParsedYaml, message: str) -> AssumptionError:
@@ -354,6 +415,8 @@ def edit_proposal(proposal: Proposal, edits: Edits) -> Proposal:
         _check_edit(path, e, value, horizon)
         node: Any = data
         for part in parts[:-1]:
+            if isinstance(node, list) and not (part.isdigit() and int(part) < len(node)):
+                raise UsageError("is not in this proposal", field=path)  # an unknown row id
             node = node[int(part)] if isinstance(node, list) else node.get(part)
             if node is None:
                 raise UsageError("is not in this proposal", field=path)
@@ -628,7 +691,8 @@ def _resolve(
 
     problems += _duplicate_ids(proposal, parsed, path)
     problems += _check_source_urls(list(proposal.sources), parsed)
-    problems += _duplicate_rows(proposal, parsed, path)
+    duplicate_rows = _duplicate_rows(proposal, parsed, path)
+    problems += duplicate_rows
     for key, what in _ID_LISTS:  # ids the proposal defines again after the library
         library_ids = {item.id for item in getattr(lib, key)} if lib is not None else set()
         for i, item in enumerate(getattr(proposal, key)):
@@ -776,6 +840,9 @@ def _resolve(
 
     # --- pooled budget and responsibility charges (costmodel.pooling) ---
     problems += _check_pooling(proposal, parsed, path, agencies, deflator, used_agencies)
+    # --- correlations between ranged inputs (the Monte Carlo's copula) ---
+    if not duplicate_rows:  # a path names one row only once rows are unique
+        problems += _check_correlations(proposal, parsed, path)
 
     if problems:
         unique = {(p.path, p.line, p.col, p.field, p.message): p for p in problems}
@@ -947,10 +1014,118 @@ def _check_pooling(
                 (*base, "outcome"),
                 f"unknown outcome '{ch.outcome}': choose one of {', '.join(sorted(outcomes)) or '(none defined)'}",
             )
-        charge_money = ch.per_event or ch.fixed
-        if charge_money is not None:
-            price_year_ok(
-                (*base, "per_event" if ch.per_event is not None else "fixed", "price_year"),
-                charge_money.real_price_year,
-            )
+        for key in ("per_event", "fixed", "fixed_without_proposal"):
+            charge_money = getattr(ch, key)
+            if charge_money is not None:
+                price_year_ok((*base, key, "price_year"), charge_money.real_price_year)
     return out
+
+
+# ---------------------------------------------------------------------------------------------
+# Correlations between ranged inputs (costmodel.inputs.correlation)
+# ---------------------------------------------------------------------------------------------
+
+
+def _check_correlations(proposal: Proposal, parsed: ParsedYaml, path: str) -> list[Problem]:
+    """Every declared correlation names ranged inputs the Monte Carlo draws, no pair twice, and the
+    matrix they make is positive semi-definite (else which pairs, and what range would fit)."""
+    if not proposal.correlations:
+        return []
+    out: list[Problem] = []
+
+    def add(loc: tuple[Any, ...], message: str) -> None:
+        out.append(_problem(parsed, path, loc, message))
+
+    found = {s.path: s for s in settings(proposal)}
+    ranged = [p for p, s in found.items() if drawn(s.entry) and _has_width(s.quantity)]
+
+    def nearest(name: str, among: list[str]) -> str:
+        near = difflib.get_close_matches(name, among, n=1, cutoff=0.5)
+        return f"; did you mean '{near[0]}'?" if near else ""
+
+    ids: list[str] = []  # the correlated inputs, in order of first mention
+    pairs: dict[tuple[str, str], tuple[int, float]] = {}  # pair -> (entry, rank correlation)
+    for n, corr in enumerate(proposal.correlations):
+        key = "between" if corr.between is not None else "group"
+        usable = []
+        for j, name in enumerate(corr.inputs):
+            loc = ("correlations", n, key, j)
+            s = found.get(name.removesuffix(".value"))
+            if s is None:
+                add(loc, f"'{name}' is not an input of this proposal{nearest(name, ranged or list(found))}")
+            elif not drawn(s.entry):
+                add(loc, f"'{name}' is not drawn by the Monte Carlo; correlate ranged inputs such as "
+                         f"outcome quantities, cost or savings amounts{nearest(name, ranged)}")
+            elif not _has_width(s.quantity):
+                add(loc, f"'{name}' has no range (low < high), so it does not vary: give it low and high, "
+                         f"or correlate a ranged input{nearest(name, ranged)}")
+            elif s.path in usable:
+                add(loc, f"'{name}' is listed twice in this correlation")
+            else:
+                usable.append(s.path)
+        for a, b in combinations(usable, 2):
+            pair = (a, b) if a < b else (b, a)
+            if pair in pairs:
+                add(("correlations", n, key),
+                    f"the pair '{a}' ~ '{b}' already has a correlation (correlations.{pairs[pair][0]}): declare it once")
+                continue
+            pairs[pair] = (n, corr.rank_correlation)
+            ids += [x for x in (a, b) if x not in ids]
+    if out or not pairs:
+        return out
+    import numpy as np  # only for a file that declares correlations
+
+    from .correlation import matrix_problem
+
+    index = {name: k for k, name in enumerate(ids)}
+    matrix = np.eye(len(ids))
+    order = []
+    for (a, b), (_, rho) in pairs.items():
+        matrix[index[a], index[b]] = matrix[index[b], index[a]] = rho
+        order.append((index[a], index[b]))
+    problem = matrix_problem(matrix, order)
+    if problem is None:
+        return out
+    add(*_matrix_message(problem, ids, matrix, pairs))
+    return out
+
+
+def _has_width(q: Any) -> bool:
+    return getattr(q, "low", None) is not None and q.high > q.low
+
+
+def _matrix_message(
+    problem: Any, ids: list[str], matrix: Any, pairs: Mapping[tuple[str, str], tuple[int, float]]
+) -> tuple[tuple[Any, ...], str]:
+    """Where to point, and what to say, when declared correlations cannot all hold
+    (``problem``: a :class:`~costmodel.inputs.correlation.MatrixProblem`)."""
+
+    def name(i: int, j: int) -> str:
+        return f"'{ids[i]}' ~ '{ids[j]}'"
+
+    def entry_of(i: int, j: int) -> int | None:
+        a, b = sorted((ids[i], ids[j]))
+        return pairs[(a, b)][0] if (a, b) in pairs else None
+
+    head = "the declared correlations cannot all hold (their matrix is not positive semi-definite)"
+    if problem.fix is None or problem.allowed is None:
+        listed = ", ".join(f"{name(i, j)} at {matrix[i, j]:g}" for i, j in problem.pairs)
+        last = max((e for i, j in problem.pairs if (e := entry_of(i, j)) is not None), default=None)
+        loc: tuple[Any, ...] = ("correlations",) if last is None else ("correlations", last, "rank_correlation")
+        return loc, f"{head}: weaken some of {listed}"
+    x, y = problem.fix
+    others = [p for p in problem.pairs if set(p) != {x, y}]
+    given = " and ".join(f"{name(i, j)} at {matrix[i, j]:g}" for i, j in others)
+    lo, hi = problem.allowed
+    span = f"between {lo:.2f} and {hi:.2f}"
+    n = entry_of(x, y)
+    if n is None:
+        rows = [e for i, j in others if (e := entry_of(i, j)) is not None]
+        return ("correlations", max(rows), "rank_correlation"), (
+            f"{head}: with {given}, {name(x, y)} (not declared, so 0) must be {span}: "
+            "declare it, or weaken one of the other two"
+        )
+    return ("correlations", n, "rank_correlation"), (
+        f"{head}: with {given}, {name(x, y)} must be {span} (declared {matrix[x, y]:g}): "
+        "change one of these three"
+    )

@@ -251,7 +251,11 @@ ENTRIES: tuple[Entry, ...] = (
           description="Charge per event. [£ per event]"),
     Entry("responsibility_charges.*.fixed", "GBP_per_year", "charge each year", 0.0, 1e12, "pooling",
           editable=False, optional=True,
-          description="Charge each year. [£ per year]"),
+          description="Charge paid each year with the proposal. [£ per year]"),
+    Entry("responsibility_charges.*.fixed_without_proposal", "GBP_per_year", "charge each year without the proposal",
+          0.0, 1e12, "pooling", editable=False, optional=True,
+          description="The same fixed charge paid each year without the proposal (0 if the proposal brings the "
+          "charge in); only the change is counted. [£ per year]"),
 )  # fmt: skip
 
 
@@ -261,6 +265,15 @@ def entry(template: str) -> Entry:
         if e.template == template:
             return e
     raise KeyError(template)
+
+
+NOT_DRAWN = ("structure", "pooling", "financing", "cost_profile", "unit_cost_scale", "discount_rate")
+"""Targets the Monte Carlo does not draw from a range in the file (costmodel.uncertainty.compile)."""
+
+
+def drawn(e: Entry) -> bool:
+    """Whether the Monte Carlo draws this quantity when the file gives it a range (low/high)."""
+    return e.applies not in NOT_DRAWN
 
 
 def outcome_entries() -> tuple[Entry, ...]:
