@@ -125,10 +125,9 @@ if result.risk_adjusted and result.unadjusted is not None:
     cols[2].metric(
         "NPV before optimism bias",
         money(result.unadjusted.npv),
-        delta=money(result.npv - result.unadjusted.npv, signed=True) + " from the corrections",
-        delta_color="off",
         help="The same appraisal without the optimism-bias corrections (costs up, benefits down by each "
-        "input's evidence grade): the sensitivity. The verdict and the figures above are risk-adjusted.",
+        "input's evidence grade): the sensitivity. The verdict and the figures above are risk-adjusted; "
+        f"the corrections move the NPV by {money(result.npv - result.unadjusted.npv, signed=True)}.",
     )
 show_quotable_headline(result)
 if result.layers is not None:
