@@ -9,6 +9,7 @@ Session state (non-widget keys, so nothing is lost on a rerun or a page switch):
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 from collections.abc import Iterable
@@ -271,9 +272,9 @@ def proposal_sidebar() -> None:
     link_messages = restore_from_url(open_linked_example, open_stored)
     if "current" not in st.session_state:
         default = DEFAULT_EXAMPLE if DEFAULT_EXAMPLE in ex else next(iter(ex), None)
-        problems = open_example(default) if default else open_template()
-        if problems:  # a broken shipped example: say so, fall back to the template
-            st.sidebar.error("\n\n".join(problems))
+        broken = open_example(default) if default else open_template()
+        if broken:  # a broken shipped example: say so, fall back to the template
+            st.sidebar.error("\n\n".join(broken))
             open_template()
     with st.sidebar:
         st.markdown("### Proposal")
@@ -307,7 +308,8 @@ def proposal_sidebar() -> None:
                 help="A unit-cost library of your own: the proposal names it by its file name "
                 "(unit_cost_library: my_costs.yaml). Without one, proposals use the shipped library.",
             )
-            library_dir, lib_problems = (None, [])
+            library_dir: str | None = None
+            lib_problems: list[str] = []
             if lib is not None:
                 library_dir, lib_problems = save_library(lib.name, lib.getvalue())
             if lib_problems:
@@ -500,7 +502,7 @@ def show_altair(chart: Any, caption: str, data: Any, *, stem: str, key: str, ima
     for col, (fmt, mime) in zip(cols[1:3], (("png", "image/png"), ("svg", "image/svg+xml")), strict=True):
         col.download_button(
             f"Image ({fmt.upper()})",
-            lambda fmt=fmt: image(fmt),
+            functools.partial(image, fmt),
             file_name=f"{stem}.{fmt}",
             mime=mime,
             key=f"{key}-{fmt}",
@@ -542,7 +544,8 @@ def show_table(
     ``views``: show the frame as several narrower tables, each with these columns, so that a wide table
     fits the page without scrolling sideways.
     """
-    for columns in views or [None]:
+    shown: list[list[str] | None] = list(views) if views else [None]
+    for columns in shown:
         first = (columns or list(frame.columns))[0]
         config = dict(column_config or {})
         if first not in config:  # the first column stays in view when a wide table scrolls (phones)

@@ -143,7 +143,7 @@ settings = [  # labels from the input registry (costmodel.inputs.registry)
     for path in ("appraisal.horizon_years", "appraisal.firm_budget_years", "appraisal.first_year")
 ]
 new_edits = dict(d.edits)
-cols = st.columns(4)
+cols = list(st.columns(4))
 for col, (path, label, default) in zip(cols, settings, strict=False):
     key = f"ap-{d.key}-{path}"
     if key not in st.session_state:
@@ -156,13 +156,15 @@ for col, (path, label, default) in zip(cols, settings, strict=False):
 with cols[3]:
     path = "appraisal.discount_schedule"
     key = f"ap-{d.key}-{path}"
-    options = schedules if ap.discount_schedule in schedules else [ap.discount_schedule, *schedules]
+    options: list[str] = (
+        schedules if ap.discount_schedule in schedules else [ap.discount_schedule, *schedules]
+    )
     if key not in st.session_state:
         st.session_state[key] = current(path, ap.discount_schedule)
-    value = st.selectbox(entry(path).label, options, format_func=lambda s: labels.get(s, s), key=key)
+    schedule = st.selectbox(entry(path).label, options, format_func=lambda s: labels.get(s, s), key=key)
     show_problems(path)
-    if value != current(path, ap.discount_schedule):
-        new_edits[path] = value
+    if schedule != current(path, ap.discount_schedule):
+        new_edits[path] = schedule
 unmatched = field_problems.get("", [])
 if new_edits != d.edits:
     commit(new_edits, rerun=True)
@@ -388,7 +390,7 @@ if unmatched:
 
 d, result = require_result()
 with summary:
-    cols = st.columns([1, 1, 1, 2])
+    cols = list(st.columns([1, 1, 1, 2]))
     cols[0].metric(
         "Net present value",
         money(result.npv),

@@ -7,6 +7,7 @@ after the proposal id.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -135,7 +136,7 @@ def chart_files(r: TenYearTest, kinds: list[str], histogram_run: Any = None) -> 
                     fmt.upper(),
                     f"{pid}-{kind}.{fmt}",
                     mime,
-                    lambda kind=kind, fmt=fmt: image(kind, fmt),
+                    functools.partial(image, kind, fmt),
                 )
             )
     return files
