@@ -8,7 +8,7 @@ import streamlit as st
 from app_pages.common import draft_outcome, drafts, examples, open_example, open_template
 from costmodel.formatting import money, ratio
 from costmodel.present import markup
-from costmodel.present.compare import align, compare_rows
+from costmodel.present.compare import RATIO_ROWS, align, compare_rows
 from costmodel.present.csv_safety import frame_csv
 
 st.title("Compare proposals")
@@ -52,7 +52,7 @@ names = [label(k) for k in chosen]
 
 
 def cell(measure: str, v: object) -> str:
-    if measure == "Benefit-cost ratio":
+    if measure.startswith(RATIO_ROWS):
         return ratio(v)  # type: ignore[arg-type]
     if isinstance(v, float):
         return money(v)

@@ -268,3 +268,93 @@ def test_layers_add_up_to_the_public_value(effect, economic, social, wellbys, co
     assert abs(L.pv_cashable) <= abs(L.fiscal.pv_benefits) + 1e-9 * scale
     for v in (L.benefit_cost_ratio, *(layer.per_pound for layer in L.layers)):
         assert v is None or np.isfinite(v)
+
+
+# ---------------------------------------------------------------------------------------------
+# Surfaces: the "not counted" list, the unmonetised section, JSON keys, words
+# ---------------------------------------------------------------------------------------------
+
+UNMONETISED = {
+    "prevention_costs:\n": """unmonetised:
+  - impact: Trust between residents and the police
+    direction: positive
+    evidence: "Named by residents in the evaluation; no value found."
+prevention_costs:
+"""
+}
+
+
+def test_unmonetised_impacts_are_listed_in_every_output(tmp_path):
+    import openpyxl
+
+    from costmodel.export.brief import brief_content, brief_markdown
+    from costmodel.export.excel import OUTPUTS, workbook_bytes
+    from costmodel.present.report import render_csv, render_table, result_to_dict
+
+    path = write(tmp_path, hand({**THREE_LAYERS, **UNMONETISED}))
+    r = appraise(load_proposal(path))
+    impact = "Trust between residents and the police"
+    data = result_to_dict(r)
+    assert data["unmonetised"] == [
+        {"impact": impact, "direction": "positive", "evidence": "Named by residents in the evaluation; no value found."}
+    ]
+    assert data["not_counted"][0] == f"{impact} (would add value)."
+    assert "Distributional weights (who gains, by income): not applied." in data["not_counted"]
+    assert f"- {impact} (would add value)." in render_table(r)
+    assert impact in render_csv(r).splitlines()[-1]
+    assert impact in " ".join(brief_content(r).not_counted) and impact in brief_markdown(r)
+    import io
+
+    ws = openpyxl.load_workbook(io.BytesIO(workbook_bytes(r)))[OUTPUTS]
+    assert any(c.value == f"{impact} (would add value)." for row in ws.iter_rows() for c in row)
+
+
+def test_a_bad_unmonetised_direction_is_a_located_error(tmp_path):
+    text = hand({"prevention_costs:\n": "unmonetised:\n  - {impact: x, direction: upwards, evidence: y}\nprevention_costs:\n"})
+    path = write(tmp_path, text)
+    with pytest.raises(AssumptionError) as e:
+        load_proposal(path)
+    lines = str(e.value).splitlines()
+    assert len(lines) == 1
+    line = next(ln for ln, t in enumerate(text.splitlines(), start=1) if "direction: upwards" in t)
+    assert lines[0].startswith(f"{path}:{line}:")
+    assert "unmonetised.0.direction" in lines[0]
+
+
+def test_the_json_has_the_layers_under_their_keys(tmp_path):
+    from costmodel.present.report import result_to_dict
+
+    r = three_layer_case(tmp_path)
+    data = result_to_dict(r)
+    L = r.value_layers
+    assert data["fiscal"]["npv"] == round(L.fiscal.npv, 2) or abs(data["fiscal"]["npv"] - L.fiscal.npv) < PENNY
+    assert abs(data["economic"]["pv_benefits"] - L.economic.pv_benefits) < PENNY
+    assert abs(data["social"]["pv_benefits"] - L.social.pv_benefits) < PENNY
+    assert abs(data["social"]["pv_wellbeing"] - L.pv_wellbeing) < PENNY
+    pv = data["public_value"]
+    assert abs(pv["net_present_public_value"] - L.net_present_public_value) < PENNY
+    assert pv["benefit_cost_ratio"] == pytest.approx(L.benefit_cost_ratio, rel=1e-9)
+    assert data["fiscal"]["return_on_investment"] == pytest.approx(L.fiscal_return_on_investment, rel=1e-9)
+    assert abs(data["fiscal"]["pv_non_cashable"] - L.pv_non_cashable) < PENNY
+    assert len(data["economic"]["series"]) == 4 and len(data["social"]["series_wellbeing"]) == 4
+
+
+def test_the_words_say_cash_and_freed_capacity(tmp_path):
+    from costmodel.present.report import render_table
+
+    r = three_layer_case(tmp_path)
+    L = r.value_layers
+    # by hand: cash £100 x 0.5 x (6/1.035^2 + 6/1.035^3) per PV costs; capacity the rest of the fiscal savings
+    pv_costs = 1000 * (1 + 1 / 1.035 + 1 / 1.035**2 + 1 / 1.035**3)
+    cash = 50 * (6 / 1.035**2 + 6 / 1.035**3) / pv_costs
+    capacity = 100 * (4 / 1.035 + 6 / 1.035**2 + 6 / 1.035**3) / pv_costs - cash
+    total = round(cash + capacity, 2)
+    words = f"returns £{round(cash, 2):.2f} in cash and £{total - round(cash, 2):.2f} in freed capacity for every £1"
+    assert words in r.verdict
+    assert "saves the public purse" not in r.verdict.split(":")[1].split("in cash")[0]
+    table = render_table(r)
+    assert "Fiscal return on investment" in table and "Benefit-cost ratio (public value)" in table
+    assert "Benefit-cost ratio  " not in table  # the fiscal ratio is never called a BCR
+    assert "IRR (real)" in table
+    assert "payback counts" in table and "cash break-even" in table
+    assert f"frees capacity worth £{L.pv_non_cashable:,.0f}" in r.verdict

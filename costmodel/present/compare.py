@@ -15,7 +15,17 @@ from .csv_safety import safe_row
 from .measures import headline_measures
 from .report import _f
 
-COMPARE_MEASURES = ("pv_costs", "pv_savings", "npv", "npv_firm", "npv_beyond", "bcr", "peak_funding")
+COMPARE_MEASURES = (
+    "pv_costs",
+    "pv_savings",
+    "npv",
+    "npv_firm",
+    "npv_beyond",
+    "bcr",
+    "peak_funding",
+    "npv_public_value",
+    "bcr_public_value",
+)
 """The headline measures compared as figures, in order; then the payback year and the verdict."""
 
 
@@ -61,6 +71,10 @@ def align(results: list[TenYearTest]) -> tuple[list[TenYearTest], list[str]]:
     return aligned, notes
 
 
+RATIO_ROWS = ("Fiscal return on investment", "Released per £1", "Benefit-cost ratio")
+"""Rows whose figures are ratios, not money (by label start)."""
+
+
 def compare_rows(results: list[TenYearTest]) -> tuple[list[str], list[tuple[str, list[Any]]]]:
     """Header (proposal ids) and rows (measure, values) shared by the table, CSV and the app."""
     header = [r.scenario.proposal.id for r in results]
@@ -71,8 +85,12 @@ def compare_rows(results: list[TenYearTest]) -> tuple[list[str], list[tuple[str,
         ("Price base", [fy_label(r.scenario.proposal.appraisal.price_base_year) for r in results]),
         ("Discounted to", [fy_label(r.scenario.proposal.appraisal.discount_origin) for r in results]),
     ]
+    kinds = {r.structure.sign for r in results}
     for key in COMPARE_MEASURES:  # figures as numbers (the table formats them, the CSV keeps every digit)
-        rows.append((measures[0][key].short, [m[key].value for m in measures]))
+        label = measures[0][key].short
+        if key == "bcr" and len(kinds) > 1:  # new spending and a cut side by side: two meanings, both named
+            label = "Fiscal return on investment (a cut: released per £1 of demand added)"
+        rows.append((label, [m[key].value for m in measures]))
     for key in ("payback_year", "passes"):  # states in words
         rows.append((measures[0][key].short, [m[key].text for m in measures]))
     rows.append((measures[0]["committed"].short, [m["committed"].value or 0.0 for m in measures]))
@@ -109,7 +127,7 @@ def compare_table(results: list[TenYearTest], *, csv_format: bool = False) -> st
         return "n/a" if v is None else str(v)
 
     def cell_row(name: str, vals: list[Any]) -> list[str]:
-        return [ratio(v) if name == "Benefit-cost ratio" else cell(v) for v in vals]
+        return [ratio(v) if name.startswith(RATIO_ROWS) else cell(v) for v in vals]
 
     table = [["", *header]] + [[name, *cell_row(name, vals)] for name, vals in rows]
     widths = [max(len(r[i]) for r in table) for i in range(len(table[0]))]
@@ -138,6 +156,9 @@ def compare_json(results: list[TenYearTest], notes: list[str] | None = None) -> 
                 "pv_costs": _f(r.pv_costs),
                 "pv_savings": _f(r.pv_savings),
                 "bcr": _f(r.bcr),
+                "fiscal_return_on_investment": _f(r.value_layers.fiscal_return_on_investment),
+                "net_present_public_value": _f(r.value_layers.net_present_public_value),
+                "benefit_cost_ratio_public_value": _f(r.value_layers.benefit_cost_ratio),
                 "passes": r.passes,
                 "verdict": r.verdict,
                 "agencies": {

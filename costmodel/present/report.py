@@ -596,6 +596,7 @@ def render_csv(result: TenYearTest) -> str:
                 if name == "cash_cumulative_net" and k is None:
                     col = np.cumsum(c.net.sum(axis=1))
                 w.writerow([aid, aname, name] + [repr(float(v) + 0.0) for v in col] + [""])
+    buf.write(csv_comment("# not counted: " + " | ".join(not_counted(result))) + "\n")
     return buf.getvalue()
 
 
