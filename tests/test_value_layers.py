@@ -358,3 +358,65 @@ def test_the_words_say_cash_and_freed_capacity(tmp_path):
     assert "IRR (real)" in table
     assert "payback counts" in table and "cash break-even" in table
     assert f"frees capacity worth £{L.pv_non_cashable:,.0f}" in r.verdict
+
+
+WIDER_LINES = {
+    "outcomes:\n": """savings:
+  - id: earnings
+    label: Earnings gained by participants
+    layer: economic
+    kind: recurring
+    amount: {value: 200, unit: GBP_per_year, price_year: 2024, source: test_source}
+    start_year: 1
+  - id: disruption
+    label: Disruption to neighbours during building work
+    layer: social
+    kind: one_off
+    amount: {value: -150, unit: GBP, price_year: 2024, source: test_source}
+outcomes:
+"""
+}
+
+
+def test_savings_lines_beyond_public_budgets_by_hand(tmp_path):
+    import io
+
+    import openpyxl
+
+    from costmodel.export.excel import OUTPUTS, workbook_bytes
+
+    plain = appraise(load_proposal(write(tmp_path, hand(), "plain.yaml")))
+    r = appraise(load_proposal(write(tmp_path, hand(WIDER_LINES))))
+    L = r.value_layers
+    # £200 a year of earnings in years 1-3; £150 of disruption in year 0 (undiscounted); 3.5%
+    economic = 200 * (1 / 1.035 + 1 / 1.035**2 + 1 / 1.035**3)
+    assert abs(L.economic.pv_benefits - economic) < PENNY
+    assert abs(L.social.pv_benefits - (-150)) < PENNY
+    # the fiscal layer, the Ten Year Test and every budget holder are untouched
+    assert r.npv == plain.npv and r.pv_cashable == plain.pv_cashable
+    np.testing.assert_array_equal(r.flows.savings, plain.flows.savings)
+    assert abs(L.net_present_public_value - (plain.npv + economic - 150)) < PENNY
+    ws = openpyxl.load_workbook(io.BytesIO(workbook_bytes(r)), data_only=True)[OUTPUTS]
+    rows = {row[0].value: row[4].value for row in ws.iter_rows() if isinstance(row[0].value, str)}
+    assert abs(next(v for k, v in rows.items() if k.startswith("PV economic value")) - economic) < PENNY
+    assert abs(next(v for k, v in rows.items() if k.startswith("PV social value")) - (-150)) < PENNY
+
+
+@pytest.mark.parametrize(
+    ("line", "message"),
+    [
+        ("    layer: economic\n    saved_by: police\n", "drop 'saved_by'"),
+        ("    layer: fiscal\n", "needs 'saved_by'"),
+    ],
+)
+def test_a_savings_line_names_a_budget_only_in_the_fiscal_layer(tmp_path, line, message):
+    text = hand(
+        {
+            "outcomes:\n": "savings:\n  - id: x\n    label: x\n"
+            + line
+            + "    amount: {value: 1, unit: GBP_per_year, price_year: 2024, source: test_source}\noutcomes:\n"
+        }
+    )
+    with pytest.raises(AssumptionError) as e:
+        load_proposal(write(tmp_path, text))
+    assert message in str(e.value) and "savings.0" in str(e.value)

@@ -146,6 +146,9 @@ class Structure:
     savings_shape: F = field(default_factory=lambda: np.zeros((0, 0)))  # (S, T) [ratio, base prices]
     savings_holder: F = field(default_factory=lambda: np.zeros((0, 0)))  # (S, A) one-hot budget holder
     savings_cash: F = field(default_factory=lambda: np.zeros((0, 0)))  # (S, T) cashable share by year
+    # (S, 2) one-hot [economic, social] for savings lines beyond public budgets (fiscal lines: zeros;
+    # they land on savings_holder instead)
+    savings_layer: F = field(default_factory=lambda: np.zeros((0, 2)))
     discount_offset: int = 0  # first_year - discount year [years]
     cash_factor: F = field(default_factory=lambda: np.zeros(0))  # (T,) D[year_t] / D[base] [ratio]
 
@@ -322,9 +325,13 @@ def compile_scenario(
     s_amount = np.zeros(S)
     s_holder = np.zeros((S, len(agencies)))
     s_cash = np.zeros((S, T))
+    s_layer = np.zeros((S, 2))
     for i, sl in enumerate(p.savings):
-        s_holder[i, aidx[sl.saved_by]] = 1.0
         s_amount[i], s_shape[i] = line_profile(sl, index, base, ap.first_year, T)
+        if sl.saved_by is None:  # an economic or social line: no budget holder, never cash
+            s_layer[i, 0 if sl.layer == "economic" else 1] = 1.0
+            continue
+        s_holder[i, aidx[sl.saved_by]] = 1.0
         share = sl.cashable_share.value if sl.cashable_share is not None else 1.0
         s_cash[i] = share * (t >= sl.start_year + sl.cashable_delay_years)
     calendar = ap.first_year + np.arange(T)
@@ -351,6 +358,7 @@ def compile_scenario(
         intake_mask=intake_mask,
         intake_start=np.array([float(oc.intake_start_year) for oc in p.outcomes]),
         savings_line_ids=tuple(sl.id for sl in p.savings),
+        savings_layer=s_layer,
         savings_shape=s_shape,
         savings_holder=s_holder,
         savings_cash=s_cash,
@@ -536,19 +544,23 @@ def outcome_terms(s: Structure, p: Params) -> tuple[F, F, F, F]:
     return gross, keep, cash_share, np.asarray(p.unit_cost, dtype=np.float64)
 
 
-def layer_flows(events: F, p: Params, discount_offset: int, sign: float) -> LayerFlows | None:
+def layer_flows(events: F, p: Params, s: Structure) -> LayerFlows | None:
     """Economic and social value by year from net events (*B, O, T) and each outcome's £ per event of
-    each layer; None when no outcome carries any (all three value columns empty).
+    each layer, plus the savings lines beyond public budgets; None when there is none of either.
 
-    economic[t]  = sum_o events[o, t] * economic_value[o]                          [£]
-    wellbeing[t] = sum_o events[o, t] * wellbeing_value[o]                         [£]
-    social[t]    = sum_o events[o, t] * social_value[o] + wellbeing[t]             [£]
+    economic[t]  = sum_o events[o, t] * economic_value[o] + sum_l amount[l] * shape[l, t] * [l economic]
+    wellbeing[t] = sum_o events[o, t] * wellbeing_value[o]                                          [£]
+    social[t]    = sum_o events[o, t] * social_value[o] + wellbeing[t] + sum_l ... * [l social]     [£]
+
+    signed as the other flows (negative for a cut).
     """
     econ = np.asarray(p.economic_value, dtype=np.float64)
     soc = np.asarray(p.social_value, dtype=np.float64)
     well = np.asarray(p.wellbeing_value, dtype=np.float64)
-    if econ.size == 0 and soc.size == 0 and well.size == 0:
+    has_lines = bool(s.savings_line_ids) and bool(s.savings_layer.any())
+    if econ.size == 0 and soc.size == 0 and well.size == 0 and not has_lines:
         return None
+    sign, discount_offset = s.sign, s.discount_offset
     batch = events.shape[:-2]
     T = events.shape[-1]
 
@@ -561,6 +573,11 @@ def layer_flows(events: F, p: Params, discount_offset: int, sign: float) -> Laye
     economic = by_year(econ)
     wellbeing = by_year(well)
     social = by_year(soc) + wellbeing
+    if has_lines:  # (*B, S) amounts x (S, T) profiles, by layer
+        plain = np.asarray(p.savings_amount, dtype=np.float64)[..., :, None] * s.savings_shape  # (*B, S, T)
+        by_layer = np.swapaxes(plain, -1, -2) @ s.savings_layer  # (*B, T, 2)
+        economic = economic + by_layer[..., 0]
+        social = social + by_layer[..., 1]
     health = np.asarray(p.health_rates, dtype=np.float64)
     health_factors = discount_factors(health, discount_offset) if health.size else np.zeros((*batch, T))
     return LayerFlows(sign * economic, sign * social, sign * wellbeing, health_factors)
@@ -621,7 +638,7 @@ def evaluate(s: Structure, p: Params, *, detail: bool = True) -> Flows:
         savings_by_outcome=sign * by_outcome,
         factors=discount_factors(p.rates, s.discount_offset),
         gross_savings=None if gross_savings is None else sign * gross_savings,
-        layers=layer_flows(events, p, s.discount_offset, sign),
+        layers=layer_flows(events, p, s),
     )
 
 
@@ -672,10 +689,11 @@ def evaluate_summary(s: Structure, p: Params) -> Summary:
     if s.savings_line_ids:
         s_amount = np.asarray(p.savings_amount, dtype=np.float64)  # (*B, S)
         pv_savings = pv_savings + (s_amount * (df @ s.savings_shape.T)) @ s.savings_holder
-        savings_t = savings_t + s_amount @ s.savings_shape
+        fiscal_lines = s.savings_holder.sum(axis=-1)  # (S,) 1 for a fiscal line, 0 beyond public budgets
+        savings_t = savings_t + s_amount @ (s.savings_shape * fiscal_lines[:, None])
         cashable_t = cashable_t + s_amount @ (s.savings_shape * s.savings_cash)
     sign = s.sign
-    layers = layer_flows(events, p, s.discount_offset, sign)
+    layers = layer_flows(events, p, s)
     pv_economic, pv_social = layer_present_values(layers, df)
     return Summary(
         sign * pv_costs,
@@ -1081,7 +1099,9 @@ def committed_tail(scenario: Scenario, s: Structure, p: Params) -> Committed:
         cash_factor=np.zeros(n),
     )
     bands = [(b.from_year, b.rate) for b in scenario.schedule.bands]
-    flows = evaluate(ext, replace(p, rates=appraisal_rates(bands, n, s.discount_offset)), detail=False)
+    # the tail is fiscal: the wider layers are not extended (health rates dropped: their length is T)
+    extended = replace(p, rates=appraisal_rates(bands, n, s.discount_offset), health_rates=np.zeros(0))
+    flows = evaluate(ext, extended, detail=False)
     after = np.arange(n) >= T
     df = flows.factors * after
     return Committed(

@@ -395,7 +395,10 @@ class _Builder:
             )
             for i, sl in enumerate(p.savings):
                 where = f"savings.{i} ({sl.id})"
-                rows = self._line_inputs(sl, where, "saved")
+                rows = self._line_inputs(sl, where, "saved" if sl.saved_by is not None else f"gained ({sl.layer})")
+                if sl.saved_by is None:  # economic or social: no budget, no cash
+                    self.saving_rows.append(rows)
+                    continue
                 share = sl.cashable_share
                 rows["cashable_share"] = self.input_row(
                     f"{sl.label}: cashable share",
@@ -553,6 +556,8 @@ class _Builder:
                     year=v.price_year,
                     prov=_Prov(v.source if v.source in sc.sources else None, None, v.note),
                 )
+        if not measures:
+            return
         health = {d.id: d for d in ref.discount_schedules}["green_book_health"]
         self.section(
             s,
@@ -907,9 +912,11 @@ class _Builder:
 
         # ---- plain savings lines: conversion factors, and the year each starts releasing cash
         plain: list[tuple[Any, dict[str, int], str | Callable[[str], str], int]] = []
-        if p.savings:
+        if any(sl.saved_by is not None for sl in p.savings):
             self.section(s, "Plain savings lines: price conversion and cash release")
             for i, sl in enumerate(p.savings):
+                if sl.saved_by is None:  # beyond public budgets: valued in the layer section
+                    continue
                 rows = self.saving_rows[i]
                 factor = self._factor_cell(sl, rows)
                 start, delay = I.ref(rows["start"], I_VALUE), I.ref(rows["cashable_delay"], I_VALUE)
@@ -953,6 +960,7 @@ class _Builder:
                     def formula(t: int, c: str, r: int, _f=flow, _sh=share, _rel=release + 1) -> str:
                         return Formula(f"=({_f(t, c, r)[1:]})*{_sh}*{c}{_rel}")
 
+                assert sl.saved_by is not None
                 flow_rows[key].append(
                     self.calc_row(
                         f"{sl.label}: {what}, {names[sl.saved_by]}",
@@ -1065,7 +1073,8 @@ class _Builder:
         at the health discount factors."""
         s, I, p, sc = self.calc, self.inputs, self.p, self.sc  # noqa: E741
         self.layer_totals: dict[str, int] = {}
-        if not self.layer_rows:
+        wider_lines = [(i, sl) for i, sl in enumerate(p.savings) if sl.saved_by is None]
+        if not self.layer_rows and not wider_lines:
             return
         self.section(s, "Value beyond public budgets (economic and social layers), signed as the flows")
         blocks: dict[str, list[int]] = {"economic": [], "social": [], "wellbeing": []}
@@ -1112,6 +1121,20 @@ class _Builder:
                         pv=layer != "wellbeing",
                     )
                 )
+
+        for i, sl in wider_lines:  # savings lines beyond public budgets: amount x profile, signed
+            rows = self.saving_rows[i]
+            flow = self._cost_flow(sl.kind, rows, factor=self._factor_cell(sl, rows))
+            blocks["economic" if sl.layer == "economic" else "social"].append(
+                self.calc_row(
+                    f"{sl.label}: {sl.layer} value (a savings line beyond public budgets)",
+                    "£",
+                    lambda t, c, r, _f=flow: Formula(f"={self.sign_ref}*({_f(t, c, r)[1:]})"),
+                    item=sl.id,
+                    total=True,
+                    pv=True,
+                )
+            )
 
         def total(label: str, block: list[int], health: bool = False) -> int:
             refs = [x + 1 for x in block]
