@@ -16,7 +16,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from costmodel.appraisal.chain import appraise
-from costmodel.appraisal.engine import compile_scenario, evaluate, measures
+from costmodel.appraisal.engine import compile_scenario, evaluate, layer_present_values, measures
 from costmodel.errors import AssumptionError
 from costmodel.inputs.loading import load_proposal, scenario_from_parsed
 from costmodel.inputs.yamlio import ParsedYaml
@@ -138,6 +138,10 @@ def test_monte_carlo_path_gives_the_deterministic_layers(tmp_path):
     np.testing.assert_allclose(m.net_present_public_value, r.value_layers.net_present_public_value, rtol=1e-12)
     full = evaluate(s, batched)
     assert full.layers is not None and full.layers.economic.shape == (3, 4)
+    # the series (evaluate) and the early-reduced present values (measures) agree
+    pv_economic, pv_social = layer_present_values(full.layers, full.factors)
+    np.testing.assert_allclose(pv_economic, m.pv_economic, rtol=1e-12)
+    np.testing.assert_allclose(pv_social, m.pv_social, rtol=1e-12)
 
 
 def test_a_unit_cost_with_no_layer_at_all_is_refused(tmp_path):

@@ -417,15 +417,12 @@ def layer_columns(
                 k_m = price_conversion_factor(index, v.price_year, base)
                 wellbeing[o] += per * uc.wellbeing.per_unit * v.value * k_m * f
                 schedule_id = v.discount_schedule
-    schedules = {sch.id: sch for sch in ref.discount_schedules}
-    health = schedules[schedule_id or "green_book_health"]
-    T = p.appraisal.horizon_years
-    return {
-        "economic_value": economic,
-        "social_value": social,
-        "wellbeing_value": wellbeing,
-        "health_rates": appraisal_rates([(b.from_year, b.rate) for b in health.bands], T, offset),
-    }
+    columns = {"economic_value": economic, "social_value": social, "wellbeing_value": wellbeing}
+    if schedule_id is not None:  # the health rate, only for WELLBY and QALY values
+        health = {sch.id: sch for sch in ref.discount_schedules}[schedule_id]
+        bands = [(b.from_year, b.rate) for b in health.bands]
+        columns["health_rates"] = appraisal_rates(bands, p.appraisal.horizon_years, offset)
+    return columns
 
 
 def line_profile(
@@ -565,7 +562,7 @@ def layer_flows(events: F, p: Params, s: Structure) -> LayerFlows | None:
     T = events.shape[-1]
 
     def by_year(value: F) -> F:
-        if value.size == 0:
+        if value.size == 0 or not value.any():  # no outcome carries this layer: nothing to multiply
             return np.zeros((*batch, T))
         terms = events * value[..., None]  # (*B, O, T) [£]
         return _sum_outcomes(terms, -2, (*terms.shape[:-2], T))
@@ -581,6 +578,37 @@ def layer_flows(events: F, p: Params, s: Structure) -> LayerFlows | None:
     health = np.asarray(p.health_rates, dtype=np.float64)
     health_factors = discount_factors(health, discount_offset) if health.size else np.zeros((*batch, T))
     return LayerFlows(sign * economic, sign * social, sign * wellbeing, health_factors)
+
+
+def layer_summary(pv_events: F, events: F, p: Params, s: Structure, df: F) -> tuple[F, F]:
+    """Present values of the economic and social layers for a batch, (*B,) each, reduced early (as the
+    fiscal PVs of :func:`evaluate_summary`): the same figures as :func:`layer_present_values` of
+    :func:`layer_flows`, without building their (*B, T) series. [£]
+
+    pv_economic = sum_o PV(events[o]) * economic_value[o] + PV of economic savings lines
+    pv_social   = sum_o PV(events[o]) * social_value[o] + sum_o PV_health(events[o]) * wellbeing_value[o]
+                  + PV of social savings lines
+    """
+    econ = np.asarray(p.economic_value, dtype=np.float64)
+    soc = np.asarray(p.social_value, dtype=np.float64)
+    well = np.asarray(p.wellbeing_value, dtype=np.float64)
+    batch = pv_events.shape[:-1]
+    pv_economic = np.zeros(batch)
+    pv_social = np.zeros(batch)
+    if econ.size and econ.any():
+        pv_economic = np.sum(pv_events * econ, axis=-1)
+    if soc.size and soc.any():
+        pv_social = np.sum(pv_events * soc, axis=-1)
+    health = np.asarray(p.health_rates, dtype=np.float64)
+    if well.size and well.any() and health.size:
+        health_df = discount_factors(health, s.discount_offset)  # (*B, T)
+        pv_social = pv_social + np.sum(np.sum(events * health_df[..., None, :], axis=-1) * well, axis=-1)
+    if s.savings_line_ids and s.savings_layer.any():
+        s_amount = np.asarray(p.savings_amount, dtype=np.float64)  # (*B, S)
+        by_layer = (s_amount * (df @ s.savings_shape.T)) @ s.savings_layer  # (*B, 2)
+        pv_economic = pv_economic + by_layer[..., 0]
+        pv_social = pv_social + by_layer[..., 1]
+    return s.sign * pv_economic, s.sign * pv_social
 
 
 def _sum_outcomes(terms: F, axis: int, shape: tuple[int, ...]) -> F:
@@ -693,8 +721,7 @@ def evaluate_summary(s: Structure, p: Params) -> Summary:
         savings_t = savings_t + s_amount @ (s.savings_shape * fiscal_lines[:, None])
         cashable_t = cashable_t + s_amount @ (s.savings_shape * s.savings_cash)
     sign = s.sign
-    layers = layer_flows(events, p, s)
-    pv_economic, pv_social = layer_present_values(layers, df)
+    pv_economic, pv_social = layer_summary(pv_events, events, p, s, df)
     return Summary(
         sign * pv_costs,
         sign * pv_savings,
