@@ -80,6 +80,7 @@ def _overrides(args: argparse.Namespace) -> dict[str, object]:
         "appraisal.firm_budget_years": getattr(args, "firm_years", None),
         "appraisal.discount_schedule": schedule,
         "appraisal.discount_rate": rate,
+        "appraisal.optimism_bias": "off" if getattr(args, "unadjusted", False) else None,
     }
     return {path: value for path, value in edits.items() if value is not None}
 
@@ -386,15 +387,19 @@ class _Progress:
 def cmd_simulate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from .inputs.loading import load_proposal
     from .present.uncertainty_report import simulation_json, simulation_table
+    from .uncertainty.compile import OptimismSettings
     from .uncertainty.montecarlo import check_draws, simulate
 
     draws, seed = check_draws(args.draws, args.seed)  # refuse before loading anything
     scenario = load_proposal(args.file, _overrides(args))
     protect(scenario.library_path)
     show = args.progress or (getattr(err, "isatty", lambda: False)() and draws >= 50_000)
-    optimism = None
-    if args.optimism_bias:
-        from .uncertainty.compile import OptimismSettings
+    # the file's choice by default (risk-adjusted unless appraisal.optimism_bias: off, or --unadjusted);
+    # --optimism-bias applies a table (yours with --optimism-table) even to a file that says off
+    optimism: OptimismSettings | bool = True
+    if args.unadjusted and (args.optimism_bias or args.optimism_table or args.capital_category):
+        raise UsageError("--unadjusted turns optimism bias off: leave out --optimism-bias, --optimism-table and --capital-category")
+    if args.optimism_bias or args.optimism_table or args.capital_category:
         from .uncertainty.optimism import load_optimism_table
 
         optimism = OptimismSettings(
@@ -474,7 +479,8 @@ def _add_uncertainty_commands(sub: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--optimism-bias",
         action="store_true",
-        help="apply the optimism-bias corrections (by evidence grade; Green Book table for capital) to every draw",
+        help="apply the optimism-bias corrections (by evidence grade; Green Book table for capital) to every draw "
+        "even if the file says appraisal.optimism_bias: off (the default follows the file: applied)",
     )
     p.add_argument(
         "--optimism-table", metavar="YAML", help="your own optimism-bias table (with --optimism-bias)"
@@ -693,6 +699,12 @@ def _add_overrides(p: argparse.ArgumentParser) -> None:
         "--count-committed",
         action="store_true",
         help="count the savings committed beyond the horizon in the verdict (the file's setting otherwise)",
+    )
+    g.add_argument(
+        "--unadjusted",
+        action="store_true",
+        help="no optimism-bias corrections: the figures before risk adjustment only "
+        "(as the file's appraisal.optimism_bias: off; the default is the risk-adjusted central case)",
     )
 
 

@@ -147,7 +147,8 @@ def test_big_local_year_two_saving_by_hand():
     asb = 7000 * 0.033 * 0.10 * adj * ((0.25 * 500 + 0.75 * 35) * 105.3095 / 56.6000)
     damage = 7000 * 0.012 * 0.10 * adj * (152 * 105.3095 / 68.8561)
     other = 7000 * 0.10 * 0.02 * adj * (608 * 105.3095 / 68.8561)  # the bearers add to £608 (total £609)
-    result = appraise(load_proposal(ASSUMPTIONS / "proposals" / "big_local_neighbourhood.yaml"))
+    result = appraise(load_proposal(ASSUMPTIONS / "proposals" / "big_local_neighbourhood.yaml")).unadjusted
+    assert result is not None  # the figures before optimism bias (tests/test_risk_adjusted.py: after)
     assert float(result.flows.savings[2].sum()) == pytest.approx(asb + damage + other, rel=1e-9)
     assert float(result.flows.savings[1].sum()) == 0.0  # nothing before the lag ends
     # £83,333 a year for 12 years: the last two years fall beyond the ten-year horizon, with a note
@@ -173,7 +174,8 @@ def test_youth_service_cut_budget_released_by_hand():
     # £1.35m a year in 2021-22 prices = £1,666,610 a year in 2026-27 prices (x 105.3095 / 85.3036).
     from costmodel import appraise
 
-    result = appraise(load_proposal(ASSUMPTIONS / "proposals" / "youth_service_cut.yaml"))
+    result = appraise(load_proposal(ASSUMPTIONS / "proposals" / "youth_service_cut.yaml")).unadjusted
+    assert result is not None  # the figures before optimism bias (tests/test_risk_adjusted.py: after)
     released = 1_350_000 * DEFLATOR[BASE] / DEFLATOR[2021]
     assert round(released) == 1_666_610
     # a cut: the youth service's "cost" is negative (money released) in every year

@@ -49,7 +49,7 @@ description: Small numbers a person can check.
 area: Test
 kind: new_spending
 appraisal: {{first_year: 2024, horizon_years: 2, firm_budget_years: 1, price_base_year: 2024,
-            {schedule}}}
+            optimism_bias: off, {schedule}}}
 unit_cost_library: null
 agencies:
   - {{id: council, name: Council}}
@@ -479,11 +479,15 @@ def test_examples_conserve_and_solve(path):
 
 
 def test_early_help_tells_the_wrong_pockets_story():
-    pr = appraise_pool(appraise(load_proposal(EARLY_HELP)), "proportional")
+    # before optimism bias the whole public sector gains, so a fair agreement exists
+    pr = appraise_pool(appraise(load_proposal(EARLY_HELP), optimism=False), "proportional")
     pos = by_id(pr)
     assert not pos["council_childrens_services"].passes_alone_before
     assert pos["police"].partner and pos["nhs"].partner
     assert pr.fair_share.feasible
+    # risk-adjusted (the default) the whole public sector loses: no agreement can leave everyone whole
+    adjusted = appraise_pool(appraise(load_proposal(EARLY_HELP)), "proportional")
+    assert not adjusted.fair_share.feasible
 
 
 def test_cli_pool_json_and_run_table():

@@ -41,7 +41,12 @@ ANNUITY_0_9 = sum(1 / 1.035**t for t in range(10))  # Σ DF, years 0-9 at 3.5% =
 
 @pytest.fixture(scope="module")
 def youth():
-    return load_proposal(YOUTH_WORK)
+    """The youth-work example on the unadjusted basis (``appraisal.optimism_bias: off``): the hand-worked
+    tornado, switching-value and simulation arithmetic below is on the figures before optimism bias;
+    tests/test_risk_adjusted.py covers the risk-adjusted default."""
+    sc = load_proposal(YOUTH_WORK)
+    appraisal = sc.proposal.appraisal.model_copy(update={"optimism_bias": "off"})
+    return replace(sc, proposal=sc.proposal.model_copy(update={"appraisal": appraisal}))
 
 
 def _edit(scenario, fn):

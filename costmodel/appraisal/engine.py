@@ -1073,6 +1073,12 @@ class TenYearTest:
     committed: Committed | None = None
     counts_committed: bool = False  # the verdict counts the committed tail
     layers: ValueLayers | None = None  # fiscal, economic and social value (summarise always sets it)
+    # the risk-adjusted central case (issue 12 §3): these figures carry the optimism-bias corrections
+    # when ``risk_adjusted``; ``unadjusted`` is the same appraisal without them (the sensitivity)
+    risk_adjusted: bool = False
+    corrections: tuple[Any, ...] = ()  # costmodel.appraisal.optimism.Correction, one per corrected line
+    optimism_table_status: str | None = None  # "published" or "assumption": the grade table's status
+    unadjusted: TenYearTest | None = None
 
     @property
     def value_layers(self) -> ValueLayers:

@@ -158,4 +158,19 @@ def verdict_text(result: TenYearTest) -> str:
             f"horizon by intakes within it; over {years_words(s.n_years)} alone the net present value is "
             f"{money(result.npv)}."
         )
-    return text
+    return text + risk_adjustment_text(result)
+
+
+def risk_adjustment_text(result: TenYearTest) -> str:
+    """The sentence that says the figures are risk-adjusted, the unadjusted NPV beside them, and whether
+    the adjustment changes the answer ('' for unadjusted figures)."""
+    before = result.unadjusted
+    if not result.risk_adjusted or before is None:
+        return ""
+    if money(before.npv_counted) == money(result.npv_counted) and before.passes == result.passes:
+        return ""  # the corrections move nothing a reader could see (e.g. nothing is spent or saved)
+    text = f" Risk-adjusted for optimism bias: unadjusted, the net present value is {money(before.npv_counted)}"
+    if before.passes != result.passes:
+        way = "passes" if before.passes else "fails"
+        return text + f" and the proposal {way} {before.test_name}, so the adjustment changes the answer."
+    return text + "."

@@ -26,6 +26,7 @@ from ..formatting import cash_and_capacity, fy_label, money, per_pound, years_wo
 from ..inputs.models import figure_grade
 from ..present import markup
 from ..present.measures import headline_measures, not_counted
+from ..present.optimism_words import risk_adjustment_convention
 
 if TYPE_CHECKING:
     from ..appraisal.engine import TenYearTest
@@ -249,7 +250,16 @@ def brief_content(result: TenYearTest, simulation: Any = None) -> BriefContent:
 
     measures = headline_measures(result)
     figures: list[tuple[str, str, list[int]]] = [
-        ("Net present value", money(npv, signed=True), cites.cite(refs)),
+        (
+            "Net present value",
+            money(npv, signed=True)
+            + (
+                f" ({money(result.unadjusted.npv, signed=True)} before optimism bias)"
+                if result.unadjusted is not None
+                else ""
+            ),
+            cites.cite(refs),
+        ),
         (
             f"…in the firm-budget years (first {s.firm_budget_years})"
             if s.firm_budget_years
@@ -273,14 +283,12 @@ def brief_content(result: TenYearTest, simulation: Any = None) -> BriefContent:
         all_refs = cites.cite(wider | refs)
         figures += [
             (
-                "Economic / social value, beyond budgets",
+                "Economic / social value",
                 f"{money(layers.economic.pv_benefits, signed=True)} / {money(layers.social.pv_benefits, signed=True)}",
                 wider_refs,
             ),
             (
-                "Net present public value · benefit-cost ratio (public value)"
-                if layers.benefit_cost_ratio is not None
-                else "Net present public value",
+                "Public value: NPV · BCR" if layers.benefit_cost_ratio is not None else "Net present public value",
                 money(layers.net_present_public_value, signed=True)
                 + (f" · {measures['bcr_public_value'].text}" if layers.benefit_cost_ratio is not None else ""),
                 all_refs,
@@ -319,6 +327,7 @@ def brief_content(result: TenYearTest, simulation: Any = None) -> BriefContent:
             else f" to {fy_label(p.appraisal.discount_origin)}. "
         )
         + "Cash column: net cash over the horizon, nominal, undiscounted. "
+        + risk_adjustment_convention(result)
         + (
             f"Firm-budget years are the first {s.firm_budget_years}."
             if s.firm_budget_years > 1
@@ -436,17 +445,17 @@ body { font-family: "Helvetica Neue", Arial, "Liberation Sans", sans-serif; colo
 header { border-bottom: 3px solid #1d70b8; padding-bottom: 1.5mm; margin-bottom: 2mm; }
 h1 { font-size: 14pt; margin: 0 0 0.5mm 0; line-height: 1.2; }
 .area { color: #505a5f; font-size: 8.5pt; }
-.headline { font-size: 11pt; font-weight: bold; line-height: 1.3; margin: 0 0 2mm 0; }
-.verdict { font-size: 8.4pt; padding: 1.2mm 3mm; border-left: 5px solid; margin: 0 0 2mm 0; }
+.headline { font-size: 10.5pt; font-weight: bold; line-height: 1.3; margin: 0 0 2mm 0; }
+.verdict { font-size: 8.2pt; padding: 1.2mm 3mm; border-left: 5px solid; margin: 0 0 2mm 0; }
 .verdict.pass { border-color: #00703c; background: #e8f4ec; }
 .verdict.fail { border-color: #d4351c; background: #fbe9e6; }
 .charts { display: flex; gap: 4mm; margin: 0 0 1mm 0; break-inside: avoid; }
 .charts figure { flex: 1 1 0; margin: 0; min-width: 0; }
-.charts img { width: 100%; height: auto; max-height: 44mm; object-fit: contain; display: block; }
+.charts img { width: 100%; height: auto; max-height: 40mm; object-fit: contain; display: block; }
 figcaption { font-size: 7pt; color: #505a5f; line-height: 1.25; }
 .grid { display: flex; gap: 5mm; }
 .grid > div { flex: 1 1 0; min-width: 0; }
-.grid > div:first-child { flex: 1.5 1 0; }
+.grid > div:first-child { flex: 1.4 1 0; }
 table { border-collapse: collapse; width: 100%; font-size: 7.8pt; }
 th, td { padding: 0.4mm 1mm; border-bottom: 1px solid #b1b4b6; text-align: right; white-space: nowrap; }
 th:first-child, td:first-child { text-align: left; white-space: normal; }
@@ -514,7 +523,7 @@ def brief_html(result: TenYearTest, simulation: Any = None, *, charts: bool = Tr
         for kind in BRIEF_CHARTS:
             figs.append(
                 f'<figure><img alt="{e(CHART_KINDS[kind].title)}" '
-                f'src="{data_uri(kind, result, "svg", width=300, height=175)}">'
+                f'src="{data_uri(kind, result, "svg", width=300, height=160)}">'
                 f"<figcaption>{e(CHART_KINDS[kind].caption(result))}</figcaption></figure>"
             )
         chart_html = '<section class="charts">' + "".join(figs) + "</section>"

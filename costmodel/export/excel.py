@@ -36,6 +36,7 @@ from ..inputs.loading import load_reference
 from ..inputs.models import GRADE_MEANINGS, figure_grade
 from ..inputs.registry import entry, outcome_entries
 from ..present.measures import not_counted
+from ..present.optimism_words import basis_words, direction_words
 from ..present.report import CONVENTIONS
 from .formula import FUNCTIONS, Evaluator, Formula, Text, cell_name, col_letters
 
@@ -500,8 +501,79 @@ class _Builder:
             self.bearer_rows[uc_id] = rows_b
         self._layer_inputs()
 
+        self._optimism_inputs()
         s.widths = {0: 62, 1: 14, 2: 30, 3: 8, 4: 30, 5: 11, 6: 70}
         s.freeze = (HEADER_ROW + 1, 1)
+
+    def _optimism_inputs(self) -> None:
+        """The optimism-bias corrections (the risk-adjusted central case): a switch and one percentage per
+        corrected line; each line's flows are multiplied by (1 ± switch × percentage) in Calculations."""
+        r = self.r
+        self.ob_factor: dict[str, str] = {}  # corrected line id -> formula text of its multiplier
+        if not r.corrections:
+            return
+        s = self.inputs
+        self.section(
+            s,
+            "Optimism bias: the central case is risk-adjusted (every line made less favourable; "
+            "set the switch to 0 for the unadjusted figures)",
+        )
+        switch = self.input_row(
+            "Apply the optimism-bias corrections? (1 = yes: risk-adjusted; 0 = no: unadjusted)",
+            1,
+            "switch (0 or 1)",
+            style="input_int",
+            note="costmodel's headline is risk-adjusted; its unadjusted figures are the sensitivity",
+        )
+        on = s.ref(switch, I_VALUE)
+        table_status = r.optimism_table_status
+        for c in r.corrections:
+            if c.basis == "capital":
+                reason = None
+                note = (
+                    "HM Treasury, Supplementary Green Book Guidance: Optimism Bias (2003), Table 2: capex upper "
+                    f"bound for {c.category_label}"
+                    + (f" × (1 − {c.mitigation:g} mitigation)" if c.mitigation else "")
+                )
+                grade = "A"
+            elif table_status == "assumption":
+                reason = (
+                    "the shipped correction for this evidence grade is a stated assumption, not a published "
+                    "table (costmodel/data/optimism_bias.yaml)"
+                )
+                note = basis_words(c)
+                grade = None
+            else:
+                reason, note, grade = None, basis_words(c), None
+            row = self.input_row(
+                f"{c.line}: {direction_words(c)} (evidence grade {c.grade})",
+                c.correction,
+                "fraction",
+                prov=_Prov(None, reason, None) if reason else None,
+                grade_override=grade,
+                where=f"optimism bias: {c.line}",
+                note=note,
+            )
+            if grade is not None:
+                s.put(row, I_GRADE, grade, "grade")
+            op = "+" if c.direction in ("costs_up", "demand_up") else "-"
+            self.ob_factor.setdefault(c.line, f"(1{op}{on}*{s.ref(row, I_VALUE)})")
+
+    def _with_optimism(
+        self, factor: str | Callable[[str], str], line: str
+    ) -> str | Callable[[str], str]:
+        """A line's conversion ``factor`` times its optimism-bias multiplier (unchanged if it has none)."""
+        ob = getattr(self, "ob_factor", {}).get(line)
+        if ob is None:
+            return factor
+        if callable(factor):
+            base: Callable[[str], str] = factor
+
+            def per_year(c: str) -> str:
+                return f"{base(c)}*{ob}"
+
+            return per_year
+        return f"{factor}*{ob}"
 
     # ---- Calculations -------------------------------------------------------------------------
 
@@ -776,7 +848,11 @@ class _Builder:
                 self.calc_row(
                     f"{line.label}: cost",
                     "£",
-                    self._cost_flow(line.kind, rows, factor=self._factor_cell(line, rows)),
+                    self._cost_flow(
+                        line.kind,
+                        rows,
+                        factor=self._with_optimism(self._factor_cell(line, rows), f"prevention_costs.{line.id}"),
+                    ),
                     agency=line.paid_by,
                     item=line.id,
                     total=True,
@@ -893,6 +969,7 @@ class _Builder:
             for agency_id in agencies:
                 parts = [
                     f"{I.ref(use_row, I_VALUE)}*{converted[(uc_id, agency_id)]}"
+                    + (f"*{ob}" if (ob := self.ob_factor.get(f"outcomes.{oc.id}.unit_costs.{uc_id}")) else "")
                     for uc_id, use_row in self.outcome_uses[o]
                     if (uc_id, agency_id) in converted
                 ]
@@ -918,7 +995,7 @@ class _Builder:
                 if sl.saved_by is None:  # beyond public budgets: valued in the layer section
                     continue
                 rows = self.saving_rows[i]
-                factor = self._factor_cell(sl, rows)
+                factor = self._with_optimism(self._factor_cell(sl, rows), f"savings.{sl.id}")
                 start, delay = I.ref(rows["start"], I_VALUE), I.ref(rows["cashable_delay"], I_VALUE)
                 release = self.calc_row(
                     f"{sl.label}: cashable yet? (year ≥ first year + delay)",
@@ -1085,17 +1162,21 @@ class _Builder:
                     row = self.layer_rows.get(uc_id, {}).get(layer)
                     if row is None:
                         continue
+                    # the use's optimism-bias multiplier, as on its fiscal cost per event (benefits down)
+                    ob = self.ob_factor.get(f"outcomes.{oc.id}.unit_costs.{uc_id}")
+                    ob_text = f"*{ob}" if ob else ""
                     if layer == "wellbeing":
                         wb = sc.unit_costs[uc_id].wellbeing
                         assert wb is not None
                         m = self.measure_rows[wb.measure]
                         parts.append(
                             f"{I.ref(use_row, I_VALUE)}*{I.ref(row, I_VALUE)}*{I.ref(m, I_VALUE)}"
-                            f"*{self._deflate(I.ref(m, I_YEAR))}"
+                            f"*{self._deflate(I.ref(m, I_YEAR))}{ob_text}"
                         )
                     else:
                         parts.append(
-                            f"{I.ref(use_row, I_VALUE)}*{I.ref(row, I_VALUE)}*{self._deflate(I.ref(row, I_YEAR))}"
+                            f"{I.ref(use_row, I_VALUE)}*{I.ref(row, I_VALUE)}"
+                            f"*{self._deflate(I.ref(row, I_YEAR))}{ob_text}"
                         )
                 if not parts:
                     continue
@@ -1124,7 +1205,8 @@ class _Builder:
 
         for i, sl in wider_lines:  # savings lines beyond public budgets: amount x profile, signed
             rows = self.saving_rows[i]
-            flow = self._cost_flow(sl.kind, rows, factor=self._factor_cell(sl, rows))
+            factor = self._with_optimism(self._factor_cell(sl, rows), f"savings.{sl.id}")
+            flow = self._cost_flow(sl.kind, rows, factor=factor)
             blocks["economic" if sl.layer == "economic" else "social"].append(
                 self.calc_row(
                     f"{sl.label}: {sl.layer} value (a savings line beyond public budgets)",

@@ -609,6 +609,9 @@ class Appraisal(StrictModel):
         default=False,
         description="Count the savings committed beyond the horizon in the verdict (default: the horizon only).",
     )
+    optimism_bias: Literal["apply", "off"] = Field(
+        default="apply", description=describe("appraisal.optimism_bias")
+    )
 
     @field_validator("discount_schedule", mode="before")
     @classmethod

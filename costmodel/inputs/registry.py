@@ -159,6 +159,10 @@ ENTRIES: tuple[Entry, ...] = (
           description="Discount-rate schedule: green_book_standard, green_book_health or green_book_lower_rate."),
     Entry("appraisal.deflator", "id", "Deflator", 0, 0, "structure", editable=False,
           description="Deflator used to convert price years and cash: a shipped one or one under 'deflators'."),
+    Entry("appraisal.optimism_bias", "id", "Optimism bias (risk adjustment)", 0, 0, "structure", editable=False,
+          optional=True,
+          description="'apply' (default): the risk-adjusted central case, every line corrected for optimism bias "
+                      "by the shipped table, the unadjusted figures beside it; 'off': the unadjusted figures only."),
     # --- prevention costs ------------------------------------------------------------------------
     Entry("prevention_costs.*.amount", "GBP", "amount", 0.0, 1e12, "cost_amount", linear=True,
           switching=True, optional=True,

@@ -19,6 +19,7 @@ from ..formatting import fy_label, money, plural
 from .csv_safety import safe_row
 from .jsonsafe import json_number, json_series
 from .measures import cash_and_capacity_per_pound, headline_measures, irr_note, not_counted
+from .optimism_words import basis_words, direction_words, risk_adjustment_note
 
 CONVENTIONS = {
     "year_0": "Year t is discounted t + (first_year - discount_year) whole years; with the default discount year (the first year) year 0 is undiscounted (Green Book).",
@@ -181,6 +182,8 @@ def result_to_dict(result: TenYearTest, pool_solve: str | None = None) -> dict[s
         },
         **layers_json(result),
         "notes": list(result.notes),
+        "risk_adjustment": _risk_json(result),
+        "unadjusted": _unadjusted_json(result),
         **_pooling_json(result, pool_solve),
     }
 
@@ -239,6 +242,73 @@ def layers_json(result: TenYearTest) -> dict[str, Any]:
             for u in result.scenario.proposal.unmonetised
         ],
         "not_counted": not_counted(result),
+    }
+
+
+def _risk_json(result: TenYearTest) -> dict[str, Any]:
+    """Whether the figures are risk-adjusted for optimism bias, how, and whether it changes the answer."""
+    before = result.unadjusted
+    return {
+        "applied": result.risk_adjusted,
+        "table_status": result.optimism_table_status,
+        "changes_the_answer": before is not None and before.passes != result.passes,
+        "note": risk_adjustment_note(result),
+        "corrections": [
+            {
+                "line": c.line,
+                "direction": direction_words(c),
+                "direction_id": c.direction,
+                "grade": c.grade,
+                "basis": basis_words(c),
+                "basis_id": c.basis,
+                "correction": _f(c.correction),
+                "factor": _f(c.factor),
+            }
+            for c in result.corrections
+        ],
+    }
+
+
+def _unadjusted_json(result: TenYearTest) -> dict[str, Any] | None:
+    """The headline figures before optimism bias, beside the risk-adjusted ones (None when the figures
+    are not adjusted: they are then the unadjusted ones)."""
+    u = result.unadjusted
+    if u is None:
+        return None
+    return {
+        "totals": {
+            "pv_costs": _f(u.pv_costs),
+            "pv_savings": _f(u.pv_savings),
+            "pv_cashable": _f(u.pv_cashable),
+            "npv": _f(u.npv),
+            "npv_firm_budget_years": _f(u.npv_firm),
+            "npv_years_beyond": _f(u.npv_beyond),
+            "npv_counted": _f(u.npv_counted),
+            "bcr": _f(u.bcr),
+            "net_return_per_pound": _f(u.net_return_per_pound),
+            "cashable_return_per_pound": _f(u.cashable_return_per_pound),
+            "pv_cash_net": _f(u.pv_cash_net),
+            "peak_funding_requirement": _f(u.dual_running.peak_funding_requirement),
+        },
+        "agencies": [
+            {
+                "id": a.id,
+                "pv_costs": _f(u.pv_costs_by_agency[i]),
+                "pv_savings": _f(u.pv_savings_by_agency[i]),
+                "pv_cashable": _f(u.pv_cashable_by_agency[i]),
+                "pv_net": _f(u.pv_net_by_agency[i]),
+            }
+            for i, a in enumerate(u.scenario.agencies)
+        ],
+        "public_value": {
+            "pv_benefits": _f(u.value_layers.pv_benefits),
+            "pv_costs": _f(u.value_layers.pv_public_costs),
+            "net_present_public_value": _f(u.value_layers.net_present_public_value),
+            "benefit_cost_ratio": _f(u.value_layers.benefit_cost_ratio),
+            "pv_economic": _f(u.value_layers.economic.pv_benefits),
+            "pv_social": _f(u.value_layers.social.pv_benefits),
+        },
+        "ten_year_test": {"passes": u.passes, "verdict": u.verdict},
     }
 
 
@@ -404,6 +474,11 @@ def render_table(result: TenYearTest, pool_solve: str | None = None) -> str:
         and (k != "cash_and_capacity_per_pound" or measures[k].value is not None)
     ]
     wider = [(measures[k].label, measures[k].text) for k in LAYER_MEASURES]
+    if result.unadjusted is not None:  # the sensitivity beside the risk-adjusted headline
+        at = next((i + 1 for i, (k, _) in enumerate(head) if k == measures["npv"].label), len(head))
+        head.insert(at, ("  before optimism bias", money(result.unadjusted.npv)))
+        at = next(i + 1 for i, (k, _) in enumerate(wider) if k == measures["npv_public_value"].label)
+        wider.insert(at, ("  before optimism bias", money(result.unadjusted.value_layers.net_present_public_value)))
     width = max(len(k) for k, _ in head + wider)
     lines.append(FISCAL_HEADING)
     lines += [f"{k:<{width}}  {v}" for k, v in head]
@@ -461,6 +536,7 @@ def render_table(result: TenYearTest, pool_solve: str | None = None) -> str:
     lines.append(f"{'Discount factor':<{nw}} " + " ".join(f"{v:>7.4f}" for v in fl.factors))
     lines.append("")
     lines.append(result.verdict)
+    lines.append(risk_adjustment_note(result))
     for note in result.notes:
         lines.append(f"Note: {note}")
     lines.append("")
@@ -551,7 +627,12 @@ def render_csv(result: TenYearTest) -> str:
     buf.write(
         csv_comment(
             f"# real figures in {fy_label(result.structure.price_base_year)} prices, present values discounted; "
-            f"cash_* rows are cash (nominal), undiscounted; deflator: {sc.deflator.describe()}"
+            f"cash_* rows are cash (nominal), undiscounted; deflator: {sc.deflator.describe()}; "
+            + (
+                "risk-adjusted for optimism bias (unadjusted_* rows: before adjustment)"
+                if result.unadjusted is not None
+                else "not risk-adjusted for optimism bias"
+            )
         )
         + "\n"
     )
@@ -579,6 +660,25 @@ def render_csv(result: TenYearTest) -> str:
             + [repr(float(total) + 0.0)]
         )
     _layer_rows(result, w)
+    u = result.unadjusted
+    if u is not None:  # the same rows before optimism bias
+        before = [
+            ("unadjusted_costs", u.flows.costs, u.pv_costs_by_agency, u.pv_costs),
+            ("unadjusted_savings", u.flows.savings, u.pv_savings_by_agency, u.pv_savings),
+            ("unadjusted_cashable_savings", u.flows.cashable, u.pv_cashable_by_agency, u.pv_cashable),
+            ("unadjusted_net", u.flows.savings - u.flows.costs, u.pv_net_by_agency, u.npv),
+        ]
+        for i, a in enumerate(sc.agencies):
+            for name, arr, pv, _ in before:
+                w.writerow(
+                    [a.id, a.name, name] + [repr(float(v) + 0.0) for v in arr[:, i]] + [repr(float(pv[i]) + 0.0)]
+                )
+        for name, arr, _, total in before:
+            w.writerow(
+                ["total", "Total public sector", name]
+                + [repr(float(v) + 0.0) for v in arr.sum(axis=1)]
+                + [repr(float(total) + 0.0)]
+            )
     c = result.cash
     if c is not None:
         cash_measures = [

@@ -15,6 +15,7 @@ from ..uncertainty.montecarlo import Simulation
 from ..uncertainty.sensitivity import Sensitivity, SwitchingValue
 from .input_values import deflator_case_label, format_value, rate_case_label
 from .jsonsafe import json_number
+from .optimism_words import basis_words, direction_words
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -161,9 +162,11 @@ def sensitivity_to_dict(s: Sensitivity) -> dict[str, Any]:
             "corrections": [
                 {
                     "line": c.line,
-                    "direction": c.direction,
+                    "direction": direction_words(c),
+                    "direction_id": c.direction,
                     "grade": c.grade,
-                    "basis": c.basis,
+                    "basis": basis_words(c),
+                    "basis_id": c.basis,
                     "correction": c.correction,
                 }
                 for c in s.optimism.corrections
@@ -239,7 +242,7 @@ def sensitivity_table(s: Sensitivity) -> str:
     ]
     for corr in o.corrections:
         lines.append(
-            f"    {corr.line:<64} {corr.direction:<14} {percent(corr.correction, 0):>5}  ({corr.basis})"
+            f"    {corr.line:<64} {direction_words(corr):<14} {percent(corr.correction, 0):>5}  ({basis_words(corr)})"
         )
     if o.table_status == "assumption":
         lines.append(

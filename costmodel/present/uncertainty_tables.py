@@ -18,6 +18,7 @@ from ..formatting import percent
 from ..uncertainty.montecarlo import Simulation
 from ..uncertainty.sensitivity import OptimismEffect, RateCase, Tornado
 from .input_values import format_value
+from .optimism_words import basis_words, direction_words
 
 TOTAL = "Whole public sector"
 SCHEDULE_SHORT = {
@@ -85,10 +86,10 @@ def optimism_tables(
         [
             {
                 "Line": c.line,
-                "Direction": c.direction,
+                "Direction": direction_words(c),
                 "Grade": c.grade,
                 "Correction": percent(c.correction, 0),
-                "Basis": c.basis,
+                "Basis": basis_words(c),
             }
             for c in o.corrections
         ],

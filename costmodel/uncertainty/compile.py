@@ -19,19 +19,24 @@ How each input enters the engine:
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from numpy.typing import NDArray
 
 from ..appraisal.discounting import nominal_to_real, price_conversion_factor
-from ..appraisal.engine import Params, Structure, active_years, compile_scenario, unit_cost_table
+from ..appraisal.engine import Params, Structure, active_years, unit_cost_table
+from ..appraisal.optimism import (
+    Correction,
+    OptimismSettings,
+    compile_adjusted,
+    optimism_factors,
+    resolve_settings,
+)
 from ..errors import UsageError
 from ..inputs.models import figure_grade
 from ..inputs.registry import Entry, entry, outcome_entries
-from .optimism import GRADE_ORDER, OptimismTable, check_capital_options
 
 if TYPE_CHECKING:
     from ..inputs.loading import Scenario
@@ -83,28 +88,6 @@ class UncertainInput:
 
 
 @dataclass(frozen=True)
-class Correction:
-    """One optimism-bias correction applied to a cost or benefit line."""
-
-    line: str
-    direction: str  # "costs up" or "benefits down"
-    grade: str
-    basis: str
-    correction: float  # [fraction]
-
-
-@dataclass(frozen=True)
-class OptimismSettings:
-    """Which optimism-bias corrections to apply, and from which table."""
-
-    table: OptimismTable
-    grades: bool = True
-    capital: bool = True
-    capital_category: str | None = None
-    mitigation: float = 0.0  # [fraction] of the capital upper bound removed by mitigation
-
-
-@dataclass(frozen=True)
 class Compiled:
     scenario: Scenario
     structure: Structure
@@ -112,6 +95,7 @@ class Compiled:
     inputs: tuple[UncertainInput, ...]  # every quantity with a range (in file order)
     candidates: tuple[UncertainInput, ...]  # inputs that get a switching value
     corrections: tuple[Correction, ...] = field(default=())
+    optimism: OptimismSettings | None = None  # the corrections the arrays carry (None: unadjusted)
 
     @property
     def agency_ids(self) -> tuple[str, ...]:
@@ -124,10 +108,6 @@ def _grade(scenario: Scenario, q: Any) -> str:
 
 def _unit_cost_grade(scenario: Scenario, uc: Any) -> str:
     return _grade(scenario, uc)
-
-
-def _weakest(grades: Sequence[str]) -> str:
-    return max(grades, key=lambda g: GRADE_ORDER[g]) if grades else "A"
 
 
 def _quantity_input(
@@ -175,7 +155,7 @@ def _amount_input(
 
 def compile_uncertainty(
     scenario: Scenario,
-    optimism: OptimismSettings | None = None,
+    optimism: OptimismSettings | None | bool = True,
     *,
     discount_rate_range: tuple[float, float] | None = None,
 ) -> Compiled:
@@ -188,86 +168,24 @@ def compile_uncertainty(
     ``discount_rate_range`` (low, high) [fraction] makes the discount rate a ranged input too
     (triangular, mode = the schedule's first rate; every band moves with it), varied per draw.
 
-    With ``optimism`` the central ``Params`` carry the optimism-bias corrections (costs up,
-    benefits down) and every input's mapping includes them, so draws keep the corrections.
+    ``optimism`` True (the default) follows the file's ``appraisal.optimism_bias``, as
+    :func:`costmodel.appraisal.chain.appraise` does; False or None: no corrections; or given settings.
+    With corrections the central ``Params`` carry them (every line made less favourable:
+    :mod:`costmodel.appraisal.optimism`) and every input's mapping includes them, so draws keep them.
     """
     p = scenario.proposal
     base = p.appraisal.price_base_year
     index = scenario.deflator.index
     T = p.appraisal.horizon_years
-    corrections: list[Correction] = []
 
-    # --- optimism-bias factors: costs up by grade (or capital), benefits down by grade ----------
-    cost_factor = np.ones(len(p.prevention_costs))
-    benefit_factors: dict[tuple[int, int], float] = {}
-    if optimism is not None:
-        table = optimism.table
-        category = check_capital_options(table, optimism.capital_category, optimism.mitigation)
-        for i, line in enumerate(p.prevention_costs):
-            grade = _grade(scenario, line.money)
-            if line.kind == "capital" and optimism.capital:
-                cat = table.capital.categories[category]
-                pct = cat.capex_upper * (1.0 - optimism.mitigation)
-                basis = f"Green Book capital optimism bias, {cat.label}, capex upper bound" + (
-                    f" × (1 − {optimism.mitigation:g} mitigation)" if optimism.mitigation else ""
-                )
-            elif optimism.grades:
-                pct = table.confidence_grades.grades[grade].costs  # type: ignore[index]
-                basis = f"confidence grade {grade}"
-            else:
-                continue
-            cost_factor[i] = 1.0 + pct
-            corrections.append(Correction(f"prevention_costs.{line.id}", "costs up", grade, basis, pct))
-        if optimism.grades:
-            cg = optimism.table.confidence_grades
-            for o, oc in enumerate(p.outcomes):
-                for j, use in enumerate(oc.unit_costs):
-                    uc = scenario.unit_costs[use.unit_cost]
-                    counted = {
-                        "cohort": _grade(scenario, oc.cohort),
-                        "baseline_rate": _grade(scenario, oc.baseline_rate),
-                        "effect": _grade(scenario, oc.effect),
-                        "unit_cost": _unit_cost_grade(scenario, uc),
-                        "per_event": _grade(scenario, use.per_event) if use.per_event is not None else "A",
-                    }
-                    grade = _weakest([counted[name] for name in cg.benefit_grade_from])
-                    pct = cg.grades[grade].benefits  # type: ignore[index]
-                    benefit_factors[(o, j)] = 1.0 - pct
-                    corrections.append(
-                        Correction(
-                            f"outcomes.{oc.id}.unit_costs.{use.unit_cost}",
-                            "benefits down",
-                            grade,
-                            f"weakest confidence grade of {', '.join(cg.benefit_grade_from)}",
-                            pct,
-                        )
-                    )
-    # plain savings lines: benefits down by their grade (a negative line adds cost: costs up)
-    saving_factor = np.ones(len(p.savings))
-    if optimism is not None and optimism.grades:
-        grades = optimism.table.confidence_grades.grades
-        for i, sl in enumerate(p.savings):
-            grade = _grade(scenario, sl.money)
-            total = sl.amount.value if sl.amount is not None else sum(sl.by_year.values if sl.by_year else [])
-            if total >= 0:
-                pct = grades[grade].benefits  # type: ignore[index]
-                saving_factor[i] = 1.0 - pct
-                corrections.append(
-                    Correction(f"savings.{sl.id}", "benefits down", grade, f"confidence grade {grade}", pct)
-                )
-            else:
-                pct = grades[grade].costs  # type: ignore[index]
-                saving_factor[i] = 1.0 + pct
-                corrections.append(
-                    Correction(f"savings.{sl.id}", "costs up", grade, f"confidence grade {grade}", pct)
-                )
-    structure, params = compile_scenario(scenario, benefit_factors or None)
-    if optimism is not None:
-        params = replace(
-            params,
-            cost_amount=params.cost_amount * cost_factor,
-            savings_amount=params.savings_amount * saving_factor,
-        )
+    # --- optimism-bias factors (costmodel.appraisal.optimism: every line made less favourable) ----
+    settings = resolve_settings(scenario, optimism)
+    factors = optimism_factors(scenario, settings) if settings is not None else None
+    corrections: tuple[Correction, ...] = factors.corrections if factors is not None else ()
+    cost_factor = factors.cost if factors is not None else np.ones(len(p.prevention_costs))
+    saving_factor = factors.savings if factors is not None else np.ones(len(p.savings))
+    benefit_factors = factors.uses if factors is not None else {}
+    structure, params = compile_adjusted(scenario, factors)
     _, terms = unit_cost_table(scenario, benefit_factors or None)
 
     inputs: list[UncertainInput] = []
@@ -421,4 +339,4 @@ def compile_uncertainty(
         if c.id not in seen:
             seen.add(c.id)
             unique.append(c)
-    return Compiled(scenario, structure, params, tuple(inputs), tuple(unique), tuple(corrections))
+    return Compiled(scenario, structure, params, tuple(inputs), tuple(unique), corrections, settings)

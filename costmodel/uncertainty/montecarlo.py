@@ -120,7 +120,7 @@ def simulate(
     draws: int = DEFAULT_DRAWS,
     seed: int = DEFAULT_SEED,
     *,
-    optimism: OptimismSettings | None = None,
+    optimism: OptimismSettings | None | bool = True,
     discount_rate_range: tuple[float, float] | None = None,
     chunk_size: int | None = None,
     progress: Callable[[int, int], None] | None = None,
@@ -164,7 +164,7 @@ def simulate(
         net_a,
         be,
         dpay,
-        optimism is not None,
+        c.optimism is not None,
     )
 
 

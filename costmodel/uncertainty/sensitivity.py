@@ -14,10 +14,11 @@ from numpy.typing import NDArray
 from ..appraisal.chain import appraise
 from ..appraisal.discounting import appraisal_rates
 from ..appraisal.engine import MONEY_TOLERANCE, measures
+from ..appraisal.optimism import Correction, OptimismSettings, file_settings
 from ..errors import UsageError
 from ..inputs.loading import load_reference
 from .batch import npv_cases, npv_table, with_values
-from .compile import Compiled, Correction, OptimismSettings, UncertainInput, compile_uncertainty
+from .compile import Compiled, UncertainInput, compile_uncertainty
 from .optimism import OptimismTable, check_capital_options, load_optimism_table
 
 if TYPE_CHECKING:
@@ -56,7 +57,7 @@ class Tornado:
 
 def tornado(c: Compiled, central: TenYearTest | None = None) -> Tornado:
     """NPV with each ranged input at its low and its high, the others central, sorted by swing."""
-    result = central if central is not None else appraise(c.scenario)
+    result = central if central is not None else appraise(c.scenario, optimism=c.optimism or False)
     ranged = [i for i in c.inputs if i.ranged]
     K = len(ranged)
     which = np.repeat(np.arange(K), 2)  # rows 2k, 2k + 1: input k at its low, then its high
@@ -372,7 +373,7 @@ def optimism_effect(
     table = table or load_optimism_table()
     settings = OptimismSettings(table, capital_category=capital_category, mitigation=mitigation)
     cat = check_capital_options(table, capital_category, mitigation)
-    without = appraise(scenario)
+    without = appraise(scenario, optimism=False)
     cw = compile_uncertainty(scenario, settings)
     m = measures(cw.structure, cw.params)
     npv, net_a = m.npv, m.pv_net_by_agency
@@ -468,9 +469,15 @@ def sensitivity(
     mitigation: float = 0.0,
     discount_rate_range: tuple[float, float] | None = None,
 ) -> Sensitivity:
-    """Tornado, switching values, discount-rate sensitivity and the optimism-bias effect."""
-    result = appraise(scenario)
-    c = compile_uncertainty(scenario, discount_rate_range=discount_rate_range)
+    """Tornado, switching values, discount-rate sensitivity and the optimism-bias effect.
+
+    The central case is the file's (risk-adjusted unless ``appraisal.optimism_bias: off``), with the
+    table and capital options given here; the optimism-bias effect compares it with no corrections."""
+    settings = file_settings(scenario, optimism_table)
+    if settings is not None:
+        settings = replace(settings, capital_category=capital_category, mitigation=mitigation)
+    result = appraise(scenario, optimism=settings or False)
+    c = compile_uncertainty(scenario, settings or False, discount_rate_range=discount_rate_range)
     return Sensitivity(
         result,
         tornado(c, result),
