@@ -41,6 +41,7 @@ FLAGS: dict[str, str] = {
     "capital_category": "--capital-category",
     "mitigation": "--mitigation",
     "jobs": "--jobs",
+    "scenario": "--scenario",
 }
 """The field (an input path or an API argument) each command-line flag sets: the library's errors name
 the field, and only the CLI says which flag that was."""
@@ -166,12 +167,18 @@ class Terminated(BaseException):
 # ---------------------------------------------------------------------------------------------
 
 
+def _load(args: argparse.Namespace, path: str):
+    """The proposal at ``path`` with the command line's named scenario and overrides."""
+    from .inputs.loading import load_proposal
+
+    return load_proposal(path, _overrides(args), scenario=getattr(args, "scenario", None))
+
+
 def _appraise(args: argparse.Namespace):
     """The Ten Year Test of ``args.file`` with the command line's overrides."""
     from .appraisal.chain import appraise
-    from .inputs.loading import load_proposal
 
-    scenario = load_proposal(args.file, _overrides(args))
+    scenario = _load(args, args.file)
     protect(scenario.library_path)
     return appraise(scenario, count_committed=_count_committed(args))
 
@@ -199,7 +206,14 @@ def cmd_validate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     for path in args.files:
         try:
             parsed = parse_file(path)
-            if kind_of_file(parsed) == "library":
+            from .inputs.options import is_options_file, options_from_parsed
+
+            if is_options_file(parsed):
+                options = options_from_parsed(parsed)
+                n = sum(e.role == "option" for e in options.entries)
+                do_min = " and a do-minimum" if any(e.role == "do_minimum" for e in options.entries) else ""
+                out.write(f"{path}: ok (options file '{options.file.id}': BAU{do_min}, {n} options)\n")
+            elif kind_of_file(parsed) == "library":
                 lib = _validate(parsed, UnitCostLibrary)
                 problems = _check_library(lib, parsed)
                 if problems:
@@ -279,7 +293,12 @@ def cmd_compare(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from .present.compare import align, compare_json, compare_table
 
     ov = _overrides(args)
-    scenarios = [load_proposal(f, ov) for f in args.files]
+    scenarios = []
+    for f in args.files:
+        base = load_proposal(f, ov, scenario=args.scenario)
+        scenarios.append(base)
+        if args.all_scenarios:  # the file's named scenarios beside it, each a column
+            scenarios += [load_proposal(f, ov, scenario=name) for name in base.proposal.scenarios]
     protect(*(sc.library_path for sc in scenarios))
     results = [appraise(sc, count_committed=_count_committed(args)) for sc in scenarios]
     results, notes = align(results)
@@ -343,12 +362,11 @@ def _rate_range(text: str | None) -> tuple[float, float] | None:
 
 
 def cmd_sensitivity(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    from .inputs.loading import load_proposal
     from .present.uncertainty_report import sensitivity_json, sensitivity_table
     from .uncertainty.optimism import load_optimism_table
     from .uncertainty.sensitivity import sensitivity
 
-    scenario = load_proposal(args.file, _overrides(args))
+    scenario = _load(args, args.file)
     protect(scenario.library_path)
     table = load_optimism_table(args.optimism_table) if args.optimism_table else None
     result = sensitivity(
@@ -385,13 +403,12 @@ class _Progress:
 
 
 def cmd_simulate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    from .inputs.loading import load_proposal
     from .present.uncertainty_report import simulation_json, simulation_table
     from .uncertainty.compile import OptimismSettings
     from .uncertainty.montecarlo import check_draws, simulate
 
     draws, seed = check_draws(args.draws, args.seed)  # refuse before loading anything
-    scenario = load_proposal(args.file, _overrides(args))
+    scenario = _load(args, args.file)
     protect(scenario.library_path)
     show = args.progress or (getattr(err, "isatty", lambda: False)() and draws >= 50_000)
     # the file's choice by default (risk-adjusted unless appraisal.optimism_bias: off, or --unadjusted);
@@ -502,7 +519,7 @@ def cmd_export(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     result = _appraise(args)
     from .export.excel import workbook_bytes
 
-    write_output(workbook_bytes(result), args.output, out)
+    write_output(workbook_bytes(result, scenarios=args.all_scenarios), args.output, out)
     out.write(f"wrote {args.output}\n")
     return EXIT_OK
 
@@ -551,6 +568,9 @@ def _add_export_commands(sub: argparse._SubParsersAction) -> None:
         cmd_export,
     )
     p.add_argument("-o", "--output", metavar="OUT.xlsx", required=True)
+    p.add_argument(
+        "--all-scenarios", action="store_true", help="add a sheet with the file's named scenarios side by side"
+    )
     _add_overrides(p)
 
     p = _command(
@@ -579,6 +599,88 @@ def _add_export_commands(sub: argparse._SubParsersAction) -> None:
 
 
 # ---------------------------------------------------------------------------------------------
+# Options appraisal: BAU, do-minimum and options (costmodel.inputs.options)
+# ---------------------------------------------------------------------------------------------
+
+
+def _options_dict(args: argparse.Namespace) -> dict[str, Any]:
+    """Load, appraise and simulate an options file; the dict every options output is written from."""
+    from .appraisal.options import appraise_options
+    from .inputs.options import load_options
+    from .present.options_report import options_dict
+    from .uncertainty.options import option_switching_values, simulate_options
+
+    options = load_options(args.file, scenario=args.scenario)
+    protect(*(sc.library_path for e in options.entries for sc in e.scenarios))
+    protect(*(p for e in options.entries for p in e.paths))
+    appraisal = appraise_options(options)
+    sim = None
+    if args.draws != 0:
+        from .uncertainty.montecarlo import check_draws
+
+        draws, seed = check_draws(args.draws, args.seed)
+        sim = simulate_options(appraisal, draws, seed)
+    return options_dict(appraisal, sim, option_switching_values(appraisal))
+
+
+def cmd_options(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from .present.options_report import options_csv, options_json, options_table
+
+    if args.output and args.output.lower().endswith(".xlsx"):
+        from .export.options_export import options_workbook_bytes
+
+        write_output(options_workbook_bytes(_options_dict(args)), args.output, out)
+        out.write(f"wrote {args.output}\n")
+        return EXIT_OK
+    d = _options_dict(args)
+    render = {"table": options_table, "json": options_json, "csv": options_csv}[args.format]
+    write_output(render(d), args.output, out)
+    return EXIT_OK
+
+
+def cmd_summary(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    target = args.output.lower()
+    if not target.endswith((".html", ".htm", ".md", ".pdf", ".xlsx")):
+        raise UsageError(f"{args.output}: the summary file name must end in .html, .md, .pdf or .xlsx")
+    from .export import options_export as exp
+    from .present.options_report import summary_content, summary_markdown
+
+    d = _options_dict(args)
+    body: str | bytes
+    if target.endswith(".md"):
+        body = summary_markdown(summary_content(d))
+    elif target.endswith(".pdf"):
+        body = exp.summary_pdf(d)
+    elif target.endswith(".xlsx"):
+        body = exp.options_workbook_bytes(d)
+    else:
+        body = exp.summary_html(d)
+    write_output(body, args.output, out)
+    out.write(f"wrote {args.output}\n")
+    return EXIT_OK
+
+
+def _add_options_commands(sub: argparse._SubParsersAction) -> None:
+    def draws(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--draws", type=int, default=DEFAULT_DRAWS, metavar="N",
+                       help=f"Monte Carlo draws (default {DEFAULT_DRAWS:,}; 0 for central figures only)")
+        p.add_argument("--seed", type=int, default=DEFAULT_SEED, metavar="S",
+                       help=f"random seed (default {DEFAULT_SEED}); every option uses the same draws")  # fmt: skip
+        p.add_argument("--scenario", metavar="NAME",
+                       help="apply the named scenario NAME to every proposal that has one of that name")  # fmt: skip
+
+    p = _command(sub, "options", "appraise options against business as usual (an options file)", cmd_options)
+    p.add_argument("--format", choices=["table", "json", "csv"], default="table")
+    p.add_argument("-o", "--output", metavar="PATH", help="write to a file (.xlsx: the options workbook)")
+    draws(p)
+    p = _command(
+        sub, "summary", "write the appraisal summary table of an options file (.html, .md, .pdf or .xlsx)", cmd_summary
+    )
+    p.add_argument("-o", "--output", metavar="OUT.html|OUT.md|OUT.pdf|OUT.xlsx", required=True)
+    draws(p)
+
+
+# ---------------------------------------------------------------------------------------------
 # Batch: one proposal in every area of a table (costmodel.uncertainty.areas)
 # ---------------------------------------------------------------------------------------------
 
@@ -594,11 +696,10 @@ def cmd_batch(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         if not path.lower().endswith(BATCH_OUTPUTS):
             raise UsageError(f"{path}: the output file name must end in one of {', '.join(BATCH_OUTPUTS)}")
     from .inputs.areas import read_area_table
-    from .inputs.loading import load_proposal
     from .present import areas_report as rep
     from .uncertainty.areas import run_areas
 
-    scenario = load_proposal(args.file, _overrides(args))
+    scenario = _load(args, args.file)
     table = read_area_table(args.areas, scenario)
     tty = getattr(err, "isatty", lambda: False)()
     show = not args.quiet and (args.progress or (tty and table.n * max(draws, 1) >= 500_000))
@@ -695,6 +796,7 @@ def _add_overrides(p: argparse.ArgumentParser) -> None:
         metavar="SCHEDULE|RATE",
         help="green_book_standard, green_book_health, green_book_lower_rate, or a constant rate such as 0.03",
     )
+    g.add_argument("--scenario", metavar="NAME", help="apply the file's named scenario NAME (its 'scenarios' block)")
     g.add_argument(
         "--count-committed",
         action="store_true",
@@ -753,6 +855,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = _command(sub, "compare", "appraise several proposals side by side", cmd_compare, files=True)
     p.add_argument("--format", choices=["table", "json", "csv"], default="table")
     p.add_argument("-o", "--output", metavar="PATH")
+    p.add_argument(
+        "--all-scenarios", action="store_true", help="add a column for each named scenario of each file"
+    )
     _add_overrides(p)
 
     p = sub.add_parser("schema", help="print or write the JSON Schemas of the assumption files")
@@ -764,6 +869,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_export_commands(sub)
     _add_uncertainty_commands(sub)  # uncertainty: sensitivity, simulate
     _add_batch_command(sub)
+    _add_options_commands(sub)
 
     return parser
 

@@ -855,6 +855,38 @@ class Financing(StrictModel):
     term_years: YearsQ = Field(description=describe("financing.term_years"))
 
 
+EditPath = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*(\.[a-z0-9_]+)*$", max_length=300)]
+
+
+class SourcedEdit(StrictModel):
+    """A new value for one input (by its path, e.g. ``outcomes.fte.effect``), sourced like any figure."""
+
+    value: float | int | str = Field(description="The new value, in the input's own unit (or an id).")
+    source: Id | None = Field(default=None, description="Id of the source of the new value.")
+    assumption: Text | None = Field(
+        default=None, description="For a value with no source: why it is a reasonable stated assumption."
+    )
+    note: Text | None = Field(default=None, description="Where in the source, or a caveat.")
+
+    @model_validator(mode="after")
+    def _exactly_one_provenance(self):
+        if (self.source is None) == (self.assumption is None):
+            raise ValueError(
+                "every edit needs exactly one of 'source' (the id of a listed source) or "
+                "'assumption' (the reason for a stated assumption)"
+            )
+        return self
+
+
+class NamedScenario(StrictModel):
+    """A named set of edits to the file's values (e.g. pessimistic, central, optimistic)."""
+
+    description: Text | None = None
+    edits: dict[EditPath, SourcedEdit] = Field(
+        default_factory=dict, description="Input path (by id) -> its value in this scenario."
+    )
+
+
 class UnmonetisedImpact(StrictModel):
     """An impact the proposal has that no figure counts: reported in every output's "not counted" list."""
 
@@ -907,6 +939,11 @@ class Proposal(StrictModel):
     unmonetised: list[UnmonetisedImpact] = Field(
         default_factory=list,
         description="Impacts no figure counts (impact, direction, evidence): listed as 'not counted' in every output.",
+    )
+    scenarios: dict[Id, NamedScenario] = Field(
+        default_factory=dict,
+        description="Named scenarios (pessimistic, central, optimistic, or any name): each a set of sourced "
+        "edits to the values above, chosen with `costmodel run FILE --scenario NAME`.",
     )
 
 

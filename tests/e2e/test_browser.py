@@ -32,7 +32,11 @@ def free_port() -> int:
 
 def start_server(port: int, data_dir: str | None = None) -> subprocess.Popen:
     """The app on ``port``, saving linked scenarios in ``data_dir`` (a new temporary folder by default)."""
-    env = os.environ | {"COSTMODEL_DATA_DIR": data_dir or tempfile.mkdtemp(prefix="costmodel-e2e-")}
+    env = os.environ | {
+        "COSTMODEL_DATA_DIR": data_dir or tempfile.mkdtemp(prefix="costmodel-e2e-"),
+        # this checkout's costmodel, not whichever one a shared virtual environment has installed
+        "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])),
+    }
     cmd = [
         sys.executable, str(ROOT / "scripts" / "serve_app.py"),  # what `bash scripts/app` runs
         "--server.headless=true", f"--server.port={port}", "--server.address=127.0.0.1",
