@@ -15,6 +15,7 @@ import signal
 import stat
 import sys
 import tempfile
+import time
 import warnings
 from collections.abc import Callable, Sequence
 from typing import Any, TextIO
@@ -382,15 +383,48 @@ def cmd_sensitivity(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     return EXIT_OK
 
 
-class _Progress:
-    """A one-line progress bar on standard error: ``simulating [#####.....] 50% 50,000/100,000``."""
+PROGRESS_AFTER_SECONDS = 2.0
+"""A run expected to take longer than this [s] shows a progress bar (on a terminal)."""
 
-    def __init__(self, err: TextIO, noun: str = "draws", verb: str = "simulating"):
+
+class Progress:
+    """A one-line progress bar on standard error: ``simulating [#####.....] 50% 50,000/100,000``.
+
+    Drawn from the start when ``always`` (``--progress``); otherwise only for a run expected to take
+    more than ``after`` seconds: as soon as the time so far, scaled from the part done to the whole,
+    says it will (the first block's time is the first estimate; once ``after`` seconds have passed
+    the estimate is past it too). A run that ends sooner draws nothing. ``clock`` [s] is injectable
+    for tests.
+    """
+
+    def __init__(
+        self,
+        err: TextIO,
+        noun: str = "draws",
+        verb: str = "simulating",
+        *,
+        always: bool = False,
+        after: float = PROGRESS_AFTER_SECONDS,
+        clock: Callable[[], float] = time.monotonic,
+    ):
         self.err = err
         self.last = -1
         self.noun, self.verb = noun, verb
+        self.after, self.clock = after, clock
+        self.start = clock()
+        self.shown = always
+
+    def expected_seconds(self, done: int, total: int) -> float:
+        """The whole run's expected time from the time so far and the share done (at least the time so
+        far). [s]"""
+        elapsed = self.clock() - self.start
+        return elapsed * total / done if done > 0 else elapsed
 
     def __call__(self, done: int, total: int) -> None:
+        if not self.shown:
+            if self.expected_seconds(done, total) <= self.after:  # never less than the time so far
+                return
+            self.shown = True
         pct = int(100 * done / total)
         if pct == self.last:
             return
@@ -402,6 +436,22 @@ class _Progress:
         self.err.flush()
 
 
+def progress_bar(
+    err: TextIO, *, asked: bool, quiet: bool = False, noun: str = "draws", verb: str = "simulating",
+    clock: Callable[[], float] = time.monotonic,
+) -> Progress | None:  # fmt: skip
+    """The progress bar a command shows on ``err``: none with ``quiet`` or when ``err`` is not a terminal
+    (unless ``asked``, the ``--progress`` flag: then from the start); otherwise one that appears on a
+    run expected to take over :data:`PROGRESS_AFTER_SECONDS`."""
+    if quiet:
+        return None
+    if asked:
+        return Progress(err, noun, verb, always=True, clock=clock)
+    if not getattr(err, "isatty", lambda: False)():
+        return None
+    return Progress(err, noun, verb, clock=clock)
+
+
 def cmd_simulate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from .present.uncertainty_report import simulation_json, simulation_table
     from .uncertainty.compile import OptimismSettings
@@ -410,7 +460,6 @@ def cmd_simulate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     draws, seed = check_draws(args.draws, args.seed)  # refuse before loading anything
     scenario = _load(args, args.file)
     protect(scenario.library_path)
-    show = args.progress or (getattr(err, "isatty", lambda: False)() and draws >= 50_000)
     # the file's choice by default (risk-adjusted unless appraisal.optimism_bias: off, or --unadjusted);
     # --optimism-bias applies a table (yours with --optimism-table) even to a file that says off
     optimism: OptimismSettings | bool = True
@@ -428,7 +477,7 @@ def cmd_simulate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         seed,
         optimism=optimism,
         discount_rate_range=_rate_range(args.discount_range),
-        progress=_Progress(err) if show else None,
+        progress=progress_bar(err, asked=args.progress),
     )
     names = {a.id: a.name for a in scenario.agencies}
     text = (
@@ -487,7 +536,9 @@ def _add_uncertainty_commands(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument("--format", choices=["table", "json"], default="table")
     _add_output(p)
-    p.add_argument("--progress", action="store_true", help="show a progress bar on standard error")
+    p.add_argument("--progress", action="store_true",
+                   help="always show the progress bar on standard error (otherwise only on a terminal, "
+                        "for a run expected to take over 2 s)")  # fmt: skip
     p.add_argument(
         "--discount-range",
         metavar="LOW,HIGH",
@@ -701,9 +752,7 @@ def cmd_batch(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
     scenario = _load(args, args.file)
     table = read_area_table(args.areas, scenario)
-    tty = getattr(err, "isatty", lambda: False)()
-    show = not args.quiet and (args.progress or (tty and table.n * max(draws, 1) >= 500_000))
-    progress = _Progress(err, "areas", "running") if show else None
+    progress = progress_bar(err, asked=args.progress, quiet=args.quiet, noun="areas", verb="running")
     results = run_areas(scenario, table, draws, args.seed, jobs=jobs, progress=progress)
     bodies: list[tuple[str, str | bytes]] = []  # everything is made before anything is written
     for path in outputs:
@@ -758,7 +807,9 @@ def _add_batch_command(sub: argparse._SubParsersAction) -> None:
                    help="write a file (repeatable): .txt .csv .json .parquet .xlsx, the ranked chart .png .svg, "
                         "or the briefing .md .html")  # fmt: skip
     p.add_argument("--format", choices=["table", "csv", "json"], default="table", help="standard output's format without -o")
-    p.add_argument("--progress", action="store_true", help="always show the progress bar on standard error")
+    p.add_argument("--progress", action="store_true",
+                   help="always show the progress bar on standard error (otherwise only on a terminal, "
+                        "for a run expected to take over 2 s)")  # fmt: skip
     p.add_argument("--quiet", action="store_true", help="no progress bar and no 'wrote' lines")
     p.set_defaults(func=cmd_batch)
     _add_overrides(p)

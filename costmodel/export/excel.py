@@ -12,6 +12,9 @@ Sheets
 * **Outputs**: the Ten Year Test table (budget holders × years, firm-budget years against years
   beyond, NPV per budget holder), headline figures, the verdict, and an Excel ``NPV()`` check that
   reconciles with the Green Book year-0 convention.
+* **Pooling** (a proposal with a pool or responsibility charges only): the agreement with live formulas:
+  costs borne, cashable savings shared (non-cashable kept), the change in charges, each budget holder's
+  position and the payment schedule by year in real terms and in cash (:mod:`.excel_pooling`).
 * **Provenance**: sources (with links and grades), stated assumptions with their reasons, the
   costmodel version, ``inputs_sha256``, the discount schedule and the deflator vintage.
 
@@ -38,6 +41,7 @@ from ..inputs.registry import entry, outcome_entries
 from ..present.measures import not_counted
 from ..present.optimism_words import basis_words, direction_words
 from ..present.report import CONVENTIONS
+from .excel_pooling import POOLING, PoolingSheet
 from .formula import FUNCTIONS, Evaluator, Formula, Text, cell_name, col_letters
 
 if TYPE_CHECKING:
@@ -115,6 +119,10 @@ class _Builder:
         self.cash = _Sheet(CASH)
         self.prov = _Sheet(PROVENANCE)
         self.sheets = [self.inputs, self.calc, self.outputs, self.cash, self.prov]
+        self.pooling: _Sheet | None = None
+        if self.p.pool is not None or self.p.responsibility_charges:  # a pooled proposal is shown as pooled
+            self.pooling = _Sheet(POOLING)
+            self.sheets.insert(4, self.pooling)
         self.assumptions: list[tuple[str, str, str]] = []  # (where, value, reason)
 
     # ---- helpers ----------------------------------------------------------------------------
@@ -1487,6 +1495,34 @@ class _Builder:
             "out_ratio",
         )
 
+    def outputs_under_the_agreement(self, sheet: PoolingSheet) -> None:
+        """A pooled proposal says so on the Outputs sheet: each budget holder's NPV under the agreement,
+        live from the Pooling sheet (the table above is before the agreement)."""
+        s = self.outputs
+        pool = self.p.pool
+        s.row += 1
+        what = f"the pooled agreement ({pool.name})" if pool is not None else "the responsibility charges"
+        s.put(s.row, 0, f"Pooled: net present value under {what}", "section")
+        s.row += 1
+        s.put(
+            s.row,
+            0,
+            "The Ten Year Test table above is before the agreement. The agreement moves cash only (cashable "
+            "savings, cash contributions, the change in charges; non-cashable savings stay where they fall): "
+            "see the Pooling sheet for its workings and the payment schedule by year.",
+            "note",
+        )
+        s.row += 1
+        for a in self.sc.agencies:
+            s.put(s.row, 0, f"{a.name}: NPV under the agreement")
+            s.put(s.row, 1, "£", "unit")
+            s.put(s.row, 4, Formula(f"={POOLING}!{cell_name(sheet.net_rows[a.id], 6)}"), "out_money")
+            s.row += 1
+        s.put(s.row, 0, "Total public sector: NPV under the agreement (the same as without it)", "bold")
+        s.put(s.row, 1, "£", "unit")
+        s.put(s.row, 4, Formula(f"={POOLING}!{cell_name(sheet.total_net_row, 6)}"), "out_money")
+        s.row += 1
+
     # ---- Cash ---------------------------------------------------------------------------------
 
     def build_cash(self) -> None:
@@ -1658,6 +1694,10 @@ class _Builder:
         self.build_calculations()
         self.build_outputs()
         self.build_cash()
+        if self.pooling is not None:
+            sheet = PoolingSheet(self, self.pooling)
+            sheet.build()
+            self.outputs_under_the_agreement(sheet)
         self.build_provenance()
         return self.sheets
 
@@ -1816,6 +1856,20 @@ def workbook_bytes(result: TenYearTest, *, scenarios: bool = False) -> bytes:
         }
     )
     wb.set_calc_mode("auto")
+    _write_sheets(wb, sheets, ev)
+    wb.close()
+    return buf.getvalue()
+
+
+def add_sheets(wb: Any, result: TenYearTest) -> None:
+    """Add the workbook's sheets (Inputs, Calculations, Outputs, Cash, Provenance) of ``result`` to an
+    open XlsxWriter workbook ``wb`` (another export's, e.g. the batch workbook's total), with the same
+    live formulas and cached values as :func:`workbook_bytes`; the first sheet stays the active one."""
+    sheets = _Builder(result).build()
+    _write_sheets(wb, sheets, _evaluate(sheets), activate=False)
+
+
+def _write_sheets(wb: Any, sheets: list[_Sheet], ev: Evaluator, *, activate: bool = True) -> None:
     formats = {name: wb.add_format(spec) for name, spec in _STYLES.items()}
     for sh in sheets:
         ws = wb.add_worksheet(sh.name)
@@ -1841,10 +1895,8 @@ def workbook_bytes(result: TenYearTest, *, scenarios: bool = False) -> bytes:
         if sh.freeze:
             ws.freeze_panes(*sh.freeze)
         _print_setup(ws, sh)
-        if sh.name == OUTPUTS:
+        if sh.name == OUTPUTS and activate:
             ws.activate()
-    wb.close()
-    return buf.getvalue()
 
 
 SCENARIOS = "Scenarios"

@@ -1012,10 +1012,8 @@ def _check_pooling(
                 (*base, "outcome"),
                 f"unknown outcome '{ch.outcome}': choose one of {', '.join(sorted(outcomes)) or '(none defined)'}",
             )
-        charge_money = ch.per_event or ch.fixed
-        if charge_money is not None:
-            price_year_ok(
-                (*base, "per_event" if ch.per_event is not None else "fixed", "price_year"),
-                charge_money.real_price_year,
-            )
+        for key in ("per_event", "fixed", "fixed_without_proposal"):
+            charge_money = getattr(ch, key)
+            if charge_money is not None:
+                price_year_ok((*base, key, "price_year"), charge_money.real_price_year)
     return out

@@ -1241,7 +1241,9 @@ class ResponsibilityCharge(StrictModel):
     prevented lands on the other's budget: per event of an outcome, or a fixed sum each year.
 
     A per-event charge is counted by how much the proposal changes it: each event avoided is a charge
-    the charged body no longer pays (its gain) and income the other body forgoes.
+    the charged body no longer pays (its gain) and income the other body forgoes. A fixed charge is
+    counted the same way, as the change the proposal causes: ``fixed`` (paid each year with the
+    proposal) less ``fixed_without_proposal`` (paid without it; 0 when the proposal brings the charge in).
     """
 
     id: Id
@@ -1253,6 +1255,9 @@ class ResponsibilityCharge(StrictModel):
         default=None, description=describe("responsibility_charges.*.per_event")
     )
     fixed: ChargeFixedQ | None = Field(default=None, description=describe("responsibility_charges.*.fixed"))
+    fixed_without_proposal: ChargeFixedQ | None = Field(
+        default=None, description=describe("responsibility_charges.*.fixed_without_proposal")
+    )
     start_year: Annotated[int, Field(ge=0, le=99)] = 0
     end_year: Annotated[int, Field(ge=0, le=99)] | None = None
 
@@ -1264,6 +1269,13 @@ class ResponsibilityCharge(StrictModel):
             raise ValueError("a per-event charge needs 'outcome': the outcome whose events are charged")
         if self.fixed is not None and self.outcome is not None:
             raise ValueError("'outcome' applies only to a per-event charge")
+        if self.fixed is not None and self.fixed_without_proposal is None:
+            raise ValueError(
+                "a fixed charge needs 'fixed_without_proposal': the charge paid each year without the proposal "
+                "(0 if the proposal brings the charge in), so that only the change it causes is counted"
+            )
+        if self.fixed is None and self.fixed_without_proposal is not None:
+            raise ValueError("'fixed_without_proposal' applies only to a fixed charge")
         if self.end_year is not None and self.end_year < self.start_year:
             raise ValueError(f"end_year ({self.end_year}) is before start_year ({self.start_year})")
         return self

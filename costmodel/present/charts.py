@@ -492,7 +492,8 @@ def pooling_partners_chart(result: TenYearTest, data: pd.DataFrame | None = None
 
 
 def who_pays_who_saves_flows_data(result: TenYearTest) -> pd.DataFrame:
-    """Payer → beneficiary flows in PV (savings, pool contributions, savings shares, charges); empty if not pooled. [£]"""
+    """Payer → beneficiary flows in PV (savings, pool contributions in cash and in kind, cashable savings
+    shares, charges); empty if not pooled. [£]"""
     pr = _pooling(result)
     columns = ["payer_id", "payer", "beneficiary_id", "beneficiary", "kind", "pv_gbp"]
     if pr is None:
@@ -518,8 +519,9 @@ def who_pays_who_saves_flows_chart(result: TenYearTest, data: pd.DataFrame | Non
         kind_label=data["kind"].map(
             {
                 "savings": "Savings from the payer's spending",
-                "contribution": "Pool contributions",
-                "sharing": "Savings shares paid over",
+                "contribution": "Pool contributions (cash)",
+                "in_kind": "In-kind contributions (no cash)",
+                "sharing": "Cashable savings paid over",
                 "charge": "Responsibility charges",
             }
         )
@@ -527,8 +529,9 @@ def who_pays_who_saves_flows_chart(result: TenYearTest, data: pd.DataFrame | Non
     order = [a.name for a in result.scenario.agencies]
     kinds = [
         "Savings from the payer's spending",
-        "Pool contributions",
-        "Savings shares paid over",
+        "Pool contributions (cash)",
+        "In-kind contributions (no cash)",
+        "Cashable savings paid over",
         "Responsibility charges",
     ]
     base = alt.Chart(data).encode(

@@ -37,6 +37,20 @@ def start(stem: str) -> AppTest:
     return at
 
 
+def start_unadjusted(stem: str) -> AppTest:
+    """The shipped example before optimism bias (``optimism_bias: off``), uploaded: since the central case
+    became risk-adjusted (RISK-CORE) both pooled examples lose money across the public sector, so only the
+    unadjusted case has a fair agreement to show (as in tests/test_pooling.py)."""
+    text = (PROPOSALS / f"{stem}.yaml").read_text(encoding="utf-8")
+    unadjusted = text.replace("\nappraisal:\n", "\nappraisal:\n  optimism_bias: off\n", 1)
+    assert unadjusted != text
+    at = start(stem)
+    at.selectbox(key="proposal_choice").set_value("upload").run()
+    at.file_uploader(key="upload").set_value((f"{stem}.yaml", unadjusted.encode(), "application/x-yaml")).run()
+    assert not at.exception and not at.sidebar.error
+    return at
+
+
 def tab_labels(at: AppTest) -> list[str]:
     return [t.label for t in at.tabs]
 
@@ -75,7 +89,10 @@ def test_pooled_examples_show_the_pooling_tab_with_the_partner_table(stem):
     # three charts (partners, flows, cash requirement), each with CSV/PNG/SVG downloads
     labels = [b.label for b in tab.get("download_button")]
     assert labels.count("Image (PNG)") == 3 and labels.count("Image (SVG)") == 3
-    assert any(s.value.startswith("Every partner ends") for s in tab.success)
+    # risk-adjusted (the default) the public sector loses, and the solver says no agreement can help
+    assert any(w.value.startswith("No agreement can leave every partner no worse off") for w in tab.warning)
+    # before optimism bias it gains, and the solver shows the fair agreement
+    assert any(s.value.startswith("Every partner ends") for s in pooling_tab(start_unadjusted(stem)).success)
 
 
 @pytest.mark.parametrize("stem", NOT_POOLED)
@@ -86,7 +103,7 @@ def test_examples_without_a_pool_have_no_pooling_tab(stem):
 
 
 def test_solver_rule_changes_the_proposed_shares():
-    at = start("early_help_pooled")
+    at = start_unadjusted("early_help_pooled")
     tab = pooling_tab(at)
     before = frames(tab)[-1]
     assert list(before["Partner"]) == ["Council children's services", "NHS", "Police"]
@@ -190,6 +207,8 @@ def test_cash_requirement_table_is_the_running_total(pooled):
 
 
 def test_flows_and_fair_share_tables(pooled):
+    assert fair_share_table(appraise_pool(pooled, solve="proportional")).empty  # risk-adjusted: no agreement
+    pooled = appraise(load_proposal(PROPOSALS / "early_help_pooled.yaml"), optimism=False)  # before it: one
     pr = appraise_pool(pooled, solve="proportional")
     flows = flows_table(pr)
     assert (flows["Pays"] != flows["Benefits"]).all() and (flows["PV (£)"] > 0).all()
@@ -213,3 +232,22 @@ def test_solver_explains_when_no_fair_agreement_exists():
     assert any(w.value.startswith("No agreement can leave every partner no worse off") for w in tab.warning)
     assert not any(s.value.startswith("Every partner ends") for s in tab.success)
     assert all("Proposed savings share" not in f.columns for f in frames(tab))
+
+
+def test_the_payment_schedule_is_shown_in_the_pooling_tab_and_the_cash_view():
+    """Issue 12 §5: the agreement's payments by year, in cash, where the cash view is."""
+    from costmodel.present.pooling_tables import PAYMENT_COLUMNS
+
+    at = start("early_help_pooled")
+    r = appraise(load_proposal(PROPOSALS / "early_help_pooled.yaml"))
+    pr = appraise_pool(r)
+    expected = sum(p.amount_cash for p in pr.payments)
+    for label in ("Pooling", "Cash view"):
+        tab = open_tab(at, label)
+        schedules = [f for f in frames(tab) if list(f.columns) == PAYMENT_COLUMNS]
+        assert len(schedules) == 1, label
+        assert schedules[0]["Cash (£)"].sum() == pytest.approx(expected, abs=0.01)
+        assert set(schedules[0]["Payment"]) <= {"Pool contribution (cash)", "Cashable savings paid over"}
+    plain = start("youth_work")
+    cash = open_tab(plain, "Cash view")
+    assert not [f for f in frames(cash) if list(f.columns) == PAYMENT_COLUMNS]
