@@ -168,9 +168,16 @@ def _simulation(
             bar.progress(done / total, text=f"Simulating: {done:,} of {total:,} draws")
 
     settings = OptimismSettings(load_optimism_table()) if optimism else None
+    p = _result.scenario.proposal
+    extra = None
+    if p.pool is not None or p.responsibility_charges:  # the agreement applied to every draw
+        from costmodel.pooling.draws import pool_draws
+
+        extra = pool_draws(_result.scenario, _result.structure)
+    partners = [x.agency for x in p.pool.partners] if p.pool is not None else []
     try:
-        sim = simulate(_result.scenario, draws, seed, optimism=settings, progress=progress)
-        return summarise_simulation(sim, npv_distribution_data(_result, sim), _names(_result))
+        sim = simulate(_result.scenario, draws, seed, optimism=settings, progress=progress, extra=extra)
+        return summarise_simulation(sim, npv_distribution_data(_result, sim), _names(_result), partners)
     finally:
         bar.empty()
 
@@ -568,6 +575,7 @@ def _show_simulation(r: TenYearTest, view: SimulationView, pid: str, prices: str
     firm = view.firm_budget_years
     st.markdown(
         f"**{plural(view.draws, 'draw')}, seed {view.seed}**, {plural(view.n_inputs, 'ranged input')}"
+        + (f" ({view.correlated} of them correlated as the file declares)" if view.correlated else "")
         + (", optimism-bias corrections applied" if view.optimism_bias else "")
         + "."
     )
@@ -586,11 +594,18 @@ def _show_simulation(r: TenYearTest, view: SimulationView, pid: str, prices: str
         help=f"Share of draws in which cumulative cashable savings cover cumulative costs, and keep covering them, "
         f"from a year within the {firm} firm-budget years.",
     )
+    se5, se50, se95 = view.npv_se
+    st.caption(
+        f"Monte Carlo standard errors of these {view.draws:,} draws (not the uncertainty in the inputs): "
+        f"probability of passing {_se_points(view.p_passes, view.p_passes_se, view.draws)}; "
+        f"NPV P5 ± {money(se5)}, median ± {money(se50)}, P95 ± {money(se95)}; "
+        f"cash break-even {_se_points(view.p_cash_break_even_within_firm_years, view.p_cash_break_even_se, view.draws)}."
+    )
     chart = build_chart("npv-distribution", r, view.histogram)
     show_altair(
         chart,
         f"Histogram of the NPV over {view.draws:,} joint draws of the {view.n_inputs} ranged assumptions "
-        f"(independent, seed {view.seed}); green bars pass the Ten Year Test, red bars fail; the black line is the "
+        f"({'correlated as the file declares' if view.correlated else 'independent'}, seed {view.seed}); green bars pass the Ten Year Test, red bars fail; the black line is the "
         f"central NPV ({prices}, {r.scenario.schedule.label}).",
         view.histogram,
         stem=f"{pid}-npv-distribution",
@@ -602,13 +617,50 @@ def _show_simulation(r: TenYearTest, view: SimulationView, pid: str, prices: str
         view.agencies,
         file_name=f"{pid}-simulation-by-budget-holder.csv",
         key="unc-agencies-csv",
-        column_config={"P(NPV ≥ 0)": st.column_config.NumberColumn("P(NPV ≥ 0)", format="percent")}
-        | money_columns(("P5 (£)", "P50 (£)", "P95 (£)")),
+        column_config={
+            "P(NPV ≥ 0)": st.column_config.NumberColumn("P(NPV ≥ 0)", format="percent"),
+            "± (points)": st.column_config.NumberColumn(
+                "± (points)", format="%.1f", help="Monte Carlo standard error of P(NPV ≥ 0), in percentage points"
+            ),
+        }
+        | money_columns(("P5 (£)", "P5 ± (£)", "P50 (£)", "P50 ± (£)", "P95 (£)", "P95 ± (£)")),
     )
     st.caption(
-        f"Discounted payback within the firm-budget years in {percent(view.p_discounted_payback_within_firm_years)} "
-        "of draws. The Downloads tab's briefing quotes this run's probability of passing."
+        f"± columns: Monte Carlo standard errors of {view.draws:,} draws. Discounted payback within the firm-budget "
+        f"years in {percent(view.p_discounted_payback_within_firm_years)} of draws "
+        f"({_se_points(view.p_discounted_payback_within_firm_years, view.p_discounted_payback_se, view.draws)}). "
+        "The Downloads tab's briefing quotes this run's probability of passing."
     )
+    if view.pooled is not None:
+        st.markdown(
+            f"**The pooled budget in every draw**: each party's chance of ending whole (NPV ≥ 0) before and after "
+            f"the agreement, and the net cash it pays under the agreement (present value, £, {prices}; "
+            "negative: it receives):"
+        )
+        show_table(
+            view.pooled,
+            file_name=f"{pid}-simulation-pooled.csv",
+            key="unc-pooled-csv",
+            column_config={
+                "P(whole) before": st.column_config.NumberColumn("P(whole) before", format="percent"),
+                "P(whole) after": st.column_config.NumberColumn("P(whole) after", format="percent"),
+                "before ± (points)": st.column_config.NumberColumn("before ± (points)", format="%.1f"),
+                "after ± (points)": st.column_config.NumberColumn("after ± (points)", format="%.1f"),
+            }
+            | money_columns(("Cash paid P5 (£)", "Cash paid P50 (£)", "Cash paid P95 (£)", "P50 ± (£)")),
+        )
+        st.caption(
+            "The agreement's own terms (contributions, shares, charge rates) are held at their central values; "
+            "the flows they apply to are drawn. ± columns: Monte Carlo standard errors."
+        )
+
+
+def _se_points(p: float, se: float, draws: int) -> str:
+    """'± 0.5 points', or the count when every draw or none qualifies (a standard error of zero)."""
+    count = round(p * draws)
+    if count in (0, draws):
+        return f"{'none' if count == 0 else 'all'} of {draws:,} draws"
+    return f"± {se * 100:.1f} points"
 
 
 def _image(chart: Any, fmt: str, r: TenYearTest) -> bytes:

@@ -26,11 +26,23 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from functools import lru_cache
+from typing import Protocol
 
 import numpy as np
 from numpy.typing import NDArray
 
 F = NDArray[np.float64]
+
+
+class UniformCopula(Protocol):
+    """What :func:`sample` needs of a copula (:class:`costmodel.inputs.correlation.Copula`)."""
+
+    @property
+    def columns(self) -> NDArray[np.int64]: ...
+
+    def among(self, varying: NDArray[np.int64]) -> tuple[UniformCopula, NDArray[np.int64]]: ...
+
+    def apply(self, u: F, positions: NDArray[np.int64] | None = None) -> F: ...
 
 Z95 = 1.6448536269514722
 """The 95th percentile of the standard normal distribution: P5/P95 are mean ∓ Z95·σ."""
@@ -239,12 +251,14 @@ def sample(
     bounds_low: Sequence[float] | F | None = None,
     bounds_high: Sequence[float] | F | None = None,
     integer: Sequence[bool] | NDArray[np.bool_] | None = None,
+    copula: UniformCopula | None = None,
 ) -> F:
     """Draw ``n`` values of each of K inputs: an array of shape (n, K), vectorised by distribution.
 
     Every ranged input of every draw comes from one block of uniforms (one call of the generator, one
-    column per ranged input in input order) through its distribution's inverse CDF, so joint
-    (correlated) draws need only a different uniform block. Inputs with zero width
+    column per ranged input in input order) through its distribution's inverse CDF; a ``copula``
+    (:mod:`costmodel.inputs.correlation`) correlates some columns of that block, so each input keeps
+    its own distribution. Inputs with zero width
     (``low == high``) are the constant ``value``. Draws are clipped to ``[bounds_low, bounds_high]``
     (each input's allowed range) and rounded where ``integer``. The same seed gives the same draws.
     """
@@ -258,6 +272,9 @@ def sample(
     varies = np.flatnonzero(hi > lo)
     # strictly inside (0, 1): a uniform of exactly 0 would be an infinite normal quantile
     u = np.maximum(rng.random((n, varies.size)), 2.0**-54)
+    if copula is not None and copula.columns.size:
+        among, positions = copula.among(varies)  # an input with no width is not drawn, so not correlated
+        among.apply(u, positions)
     for name in DISTRIBUTIONS:
         sel = np.flatnonzero(dist[varies] == name)
         if sel.size:

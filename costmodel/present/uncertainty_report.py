@@ -16,9 +16,13 @@ from ..uncertainty.sensitivity import Sensitivity, SwitchingValue
 from .input_values import deflator_case_label, format_value, rate_case_label
 from .jsonsafe import json_number
 from .optimism_words import basis_words, direction_words
+from .pooled_draws import pooled_to_dict
 
 if TYPE_CHECKING:
     import pandas as pd
+    from numpy.typing import NDArray
+
+    F = NDArray[np.float64]
 
 
 def _p(x: float | np.floating[Any]) -> float:
@@ -251,29 +255,66 @@ def sensitivity_table(s: Sensitivity) -> str:
     return "\n".join(lines) + "\n"
 
 
-def simulation_to_dict(sim: Simulation, names: dict[str, str] | None = None) -> dict[str, Any]:
+def chance(p: float, se: float, draws: int) -> str:
+    """A probability with its Monte Carlo standard error in percentage points: '39.1% ± 0.5 points';
+    when every draw or none passes the standard error is zero, so the count is shown instead.
+
+    >>> chance(0.391, 0.00488, 10_000), chance(0.0, 0.0, 2_000), chance(1.0, 0.0, 500)
+    ('39.1% ± 0.5 points', '0.0% (none of 2,000 draws)', '100.0% (all 500 draws)')
+    """
+    count = round(p * draws)
+    if draws == 1:  # one draw has no standard error to speak of
+        return f"{percent(p)} (one draw)"
+    if count == 0:
+        return f"{percent(0.0)} (none of {draws:,} draws)"
+    if count == draws:
+        return f"{percent(1.0)} (all {draws:,} draws)"
+    points = se * 100
+    return f"{percent(p)} ± {points:.1f} points" if points >= 0.05 else f"{percent(p)} ± {points:.2f} points"
+
+
+def _money_se(value: float, se: float) -> str:
+    """A percentile with its Monte Carlo standard error: '−£2.35m ± £80k'. [£]"""
+    return f"{money(value)} ± {money(se)}"
+
+
+def simulation_to_dict(
+    sim: Simulation, names: dict[str, str] | None = None, partners: Sequence[str] = ()
+) -> dict[str, Any]:
     p5, p50, p95 = sim.percentiles()
+    s5, s50, s95 = sim.percentiles_se()
     ap = sim.agency_percentiles()
+    aps = sim.agency_percentiles_se()
     pos = sim.p_npv_positive
+    pos_se = sim.p_npv_positive_se
     names = names or {}
-    return {
+    out = {
         "draws": sim.draws,
         "seed": sim.seed,
         "max_draws": MAX_DRAWS,
         "optimism_bias": sim.optimism_bias,
         "deterministic_npv": _p(sim.deterministic_npv),
         "p_passes": sim.p_passes,
+        "p_passes_se": json_number(sim.p_passes_se),
         "npv_percentiles": {"p5": _p(p5), "p50": _p(p50), "p95": _p(p95)},
+        "npv_percentiles_se": {"p5": _p(s5), "p50": _p(s50), "p95": _p(s95)},
         "npv_mean": _p(np.mean(sim.npv)),
         "p_cash_break_even_within_firm_years": sim.p_cash_break_even_within_firm_years,
+        "p_cash_break_even_within_firm_years_se": json_number(sim.p_cash_break_even_within_firm_years_se),
         "p_discounted_payback_within_firm_years": sim.p_discounted_payback_within_firm_years,
+        "p_discounted_payback_within_firm_years_se": json_number(sim.p_discounted_payback_within_firm_years_se),
         "firm_budget_years": sim.firm_budget_years,
+        "target_error": sim.target_error,
+        "cap_reached": sim.cap_reached,
+        "correlated_inputs": list(sim.correlated),
         "agencies": [
             {
                 "id": a,
                 "name": names.get(a, a),
                 "p_npv_positive": float(pos[k]),
+                "p_npv_positive_se": json_number(float(pos_se[k])),
                 "npv_percentiles": {"p5": _p(ap[0, k]), "p50": _p(ap[1, k]), "p95": _p(ap[2, k])},
+                "npv_percentiles_se": {"p5": _p(aps[0, k]), "p50": _p(aps[1, k]), "p95": _p(aps[2, k])},
             }
             for k, a in enumerate(sim.agency_ids)
         ],
@@ -288,31 +329,105 @@ def simulation_to_dict(sim: Simulation, names: dict[str, str] | None = None) -> 
             for i in sim.inputs
         ],
     }
+    pooled = pooled_to_dict(sim, names, partners)
+    if pooled is not None:
+        out["pool"] = pooled
+    return out
 
 
-def simulation_json(sim: Simulation, names: dict[str, str] | None = None) -> str:
-    return json.dumps(simulation_to_dict(sim, names), indent=2, ensure_ascii=False, allow_nan=False) + "\n"
+def simulation_json(sim: Simulation, names: dict[str, str] | None = None, partners: Sequence[str] = ()) -> str:
+    return (
+        json.dumps(simulation_to_dict(sim, names, partners), indent=2, ensure_ascii=False, allow_nan=False) + "\n"
+    )
 
 
-def simulation_table(sim: Simulation, title: str = "", names: dict[str, str] | None = None) -> str:
+def _draws_line(sim: Simulation) -> str:
+    k = len(sim.inputs)
+    varied = (
+        f"{plural(k, 'ranged input')}, {len(sim.correlated)} of them correlated as the file declares (Gaussian copula)"
+        if sim.correlated
+        else f"{plural(k, 'ranged input')} varied independently"
+    )
+    return f"Monte Carlo: {plural(sim.draws, 'draw')}, seed {sim.seed}, {varied}"
+
+
+def _target_line(sim: Simulation) -> str | None:
+    if sim.target_error is None:
+        return None
+    target = f"{sim.target_error * 100:.2g} points"
+    if sim.cap_reached:
+        return (
+            f"Target standard error {target} NOT reached: stopped at the cap of {sim.draws:,} draws "
+            f"(the probability of passing has standard error {sim.p_passes_se * 100:.2f} points); "
+            "raise --draws to go further"
+        )
+    return f"Drew blocks of draws until the probability of passing had a standard error of at most {target}"
+
+
+def simulation_table(
+    sim: Simulation, title: str = "", names: dict[str, str] | None = None, partners: Sequence[str] = ()
+) -> str:
     names = names or {}
+    n = sim.draws
     p5, p50, p95 = sim.percentiles()
+    s5, s50, s95 = sim.percentiles_se()
     ap = sim.agency_percentiles()
-    lines = [
-        title,
-        f"Monte Carlo: {plural(sim.draws, 'draw')}, seed {sim.seed}, {plural(len(sim.inputs), 'ranged input')} varied independently",
+    aps = sim.agency_percentiles_se()
+    lines = [title, _draws_line(sim)]
+    target = _target_line(sim)
+    if target is not None:
+        lines.append(target)
+    def money_se(value: float, se: float) -> str:
+        return money(value) if n == 1 else _money_se(value, se)  # one draw: no standard error
+
+    if n > 1:
+        lines.append(f"(± is the Monte Carlo standard error of {n:,} draws, not the uncertainty in the inputs)")
+    lines += [
         f"NPV central (deterministic)            {money(sim.deterministic_npv)}"
         + ("  [optimism-bias corrections applied]" if sim.optimism_bias else ""),
-        f"NPV P5 / P50 / P95                     {money(p5)} / {money(p50)} / {money(p95)}",
-        f"Probability of passing (NPV >= 0)      {percent(sim.p_passes)}",
-        f"Cash break-even within firm years ({sim.firm_budget_years})  {percent(sim.p_cash_break_even_within_firm_years)}",
-        f"Discounted payback within firm years   {percent(sim.p_discounted_payback_within_firm_years)}",
+        f"NPV P5 / P50 / P95                     {money_se(p5, s5)} / {money_se(p50, s50)} / {money_se(p95, s95)}",
+        f"Probability of passing (NPV >= 0)      {chance(sim.p_passes, sim.p_passes_se, n)}",
+        f"Cash break-even within firm years ({sim.firm_budget_years})  "
+        f"{chance(sim.p_cash_break_even_within_firm_years, sim.p_cash_break_even_within_firm_years_se, n)}",
+        f"Discounted payback within firm years   "
+        f"{chance(sim.p_discounted_payback_within_firm_years, sim.p_discounted_payback_within_firm_years_se, n)}",
         "",
-        f"{'Budget holder':<34} {'P(NPV >= 0)':>12} {'P5':>10} {'P50':>10} {'P95':>10}",
+        f"{'Budget holder':<34} {'P(NPV >= 0)':>28} {'P5':>18} {'P50':>18} {'P95':>18}",
     ]
+    pos_se = sim.p_npv_positive_se
     for k, a in enumerate(sim.agency_ids):
         lines.append(
-            f"{names.get(a, a):<34} {percent(float(sim.p_npv_positive[k])):>12} "
-            f"{money(ap[0, k]):>10} {money(ap[1, k]):>10} {money(ap[2, k]):>10}"
+            f"{names.get(a, a):<34} {chance(float(sim.p_npv_positive[k]), float(pos_se[k]), n):>28} "
+            f"{money_se(ap[0, k], aps[0, k]):>18} {money_se(ap[1, k], aps[1, k]):>18} "
+            f"{money_se(ap[2, k], aps[2, k]):>18}"
         )
+    pooled = pooled_to_dict(sim, names, partners)
+    if pooled is not None:
+        lines += [
+            "",
+            "Pooled budget in every draw (the agreement's own contributions, shares and charges at their central values)",
+            f"{'Party':<34} {'P(whole) before':>28} {'P(whole) after':>28}",
+        ]
+        for row in pooled["parties"]:
+            lines.append(
+                f"{row['name']:<34} {chance(row['p_whole_before']['p'], row['p_whole_before']['se'], n):>28} "
+                f"{chance(row['p_whole_after']['p'], row['p_whole_after']['se'], n):>28}"
+            )
+        lines += [
+            "",
+            "Cash the agreement moves (PV of its payment schedule: cash contributions, cashable savings paid over,",
+            "changes in charges; in kind moves none): net paid by each party (negative: received), and every payment",
+            f"{'Party':<34} {'P5':>18} {'P50':>18} {'P95':>18}",
+        ]
+
+        def row_text(label: str, d: dict[str, Any]) -> str:
+            se = d["se"]
+            return (
+                f"{label:<34} {money_se(d['p5'], se['p5']):>18} {money_se(d['p50'], se['p50']):>18} "
+                f"{money_se(d['p95'], se['p95']):>18}"
+            )
+
+        for row in pooled["parties"]:
+            lines.append(row_text(row["name"], row["cash_paid"]))
+        lines.append(row_text("Every payment, in total", pooled["cash_moved"]))
     return "\n".join(lines) + "\n"

@@ -28,6 +28,7 @@ from numpy.typing import NDArray
 from ..appraisal.engine import MONEY_TOLERANCE, measures
 from ..errors import ComputationError, UsageError
 from ..inputs.areas import AreaTable, area_ranges, column_factors
+from ..inputs.correlation import Copula, copula, declared_rank_matrix
 from ..inputs.distributions import sample
 from ..inputs.loading import edit_proposal
 from ..inputs.registry import settings
@@ -120,6 +121,7 @@ class _Plan:
     draws: int
     seed: int
     block: int  # areas per block
+    copula: Copula | None = None  # the correlations the proposal declares among the inputs
 
 
 def check_jobs(jobs: object) -> int:
@@ -170,7 +172,9 @@ def _plan(scenario: Scenario, table: AreaTable, draws: int, seed: int) -> _Plan:
         low[:, k] = a_low[:, j] * factor
         high[:, k] = a_high[:, j] * factor
     block = max(1, BLOCK_ROWS // max(draws, 1))
-    return _Plan(c, tuple(inputs), low, mid, high, draws, seed, block)
+    declared = scenario.proposal.correlations
+    cop = copula(declared_rank_matrix(declared, ids, [True] * len(ids))) if declared else None
+    return _Plan(c, tuple(inputs), low, mid, high, draws, seed, block, cop)
 
 
 def _central(plan: _Plan) -> tuple[F, F, F, F, F, F, F]:
@@ -226,7 +230,7 @@ def _block(plan: _Plan, start: int, stop: int) -> tuple[F, F, F, F]:
         row = (a - start) * draws
         values[row : row + draws] = sample(
             rng, draws, plan.low[a], plan.mid[a], plan.high[a], dists,
-            bounds_low=lo_b, bounds_high=hi_b, integer=integer,
+            bounds_low=lo_b, bounds_high=hi_b, integer=integer, copula=plan.copula,
         )  # fmt: skip
     npv = npv_table(plan.compiled, inputs, values).npv.reshape(stop - start, draws)
     p_pass = np.mean(npv >= -MONEY_TOLERANCE, axis=1)

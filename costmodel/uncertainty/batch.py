@@ -74,8 +74,12 @@ class _Batch:
 
 
 def _growth_rows(inp: UncertainInput, x: F) -> F:
-    """A cost line's yearly amount multipliers with real growth ``x`` (n,): (n, T) [ratio]."""
+    """A cost line's yearly amount multipliers with real growth ``x`` (n,), or, for a cut line's release
+    ramp, with ``x`` years to full release (engine.release_shares): (n, T) [ratio]."""
     assert inp.vector is not None
+    if inp.target == "cost_release":
+        unreleased, since = inp.vector
+        return unreleased * np.where(since >= 0, np.minimum(1.0, (since + 1.0) / (x[:, None] + 1.0)), 1.0)
     active, expo = inp.vector
     return active * (1.0 + x[:, None]) ** expo
 
@@ -95,7 +99,7 @@ class ValuesPlan:
 
 def values_plan(inputs: Sequence[UncertainInput]) -> ValuesPlan:
     """The :class:`ValuesPlan` of ``inputs`` (the columns of the values matrices)."""
-    known = {*DIRECT_TARGETS, "unit_cost_component", "unit_cost_scale", "discount_rate", "cost_growth"}
+    known = {*DIRECT_TARGETS, "unit_cost_component", "unit_cost_scale", "discount_rate", "cost_growth", "cost_release"}
     unknown = {inp.target for inp in inputs} - known
     if unknown:  # pragma: no cover - a programming error
         raise ValueError(f"unknown input target {sorted(unknown)!r}")
@@ -125,7 +129,7 @@ def values_plan(inputs: Sequence[UncertainInput]) -> ValuesPlan:
         for r in range(int(rank.max()) + 1):  # components per outcome (a few), not draws
             sel = np.flatnonzero(rank == r)
             components.append((cols[sel], outcome[sel], central[sel], vectors[sel]))
-    others = np.flatnonzero(np.isin(targets, ("unit_cost_scale", "discount_rate", "cost_growth")))
+    others = np.flatnonzero(np.isin(targets, ("unit_cost_scale", "discount_rate", "cost_growth", "cost_release")))
     return ValuesPlan(
         tuple(direct), tuple(np.flatnonzero(shared).tolist()), varying, tuple(components), tuple(others.tolist())
     )
@@ -206,8 +210,8 @@ def with_changes(
     rows = np.flatnonzero(targets == "discount_rate")
     if rows.size:
         batch.writable("rates")[rows] += (xs[rows] - central[rows])[:, None]
-    rows = np.flatnonzero(targets == "cost_growth")
-    for k in np.unique(which[rows]).tolist():  # one group per growth input (a few)
+    rows = np.flatnonzero((targets == "cost_growth") | (targets == "cost_release"))
+    for k in np.unique(which[rows]).tolist():  # one group per growth or release input (a few)
         sel = rows[which[rows] == k]
         batch.writable_cost_shape()[sel, inputs[k].index, :] = _growth_rows(inputs[k], xs[sel])
     return batch.result()

@@ -7,6 +7,10 @@ own distributions (:func:`costmodel.inputs.distributions.quantiles`). A quantity
 options when it is a unit cost (``unit_costs.<id>``, shared by every proposal that uses it), the
 discount rate, or the same input of the same proposal file (edited or not). So an option identical to BAU has the same draws,
 and its difference is exactly zero in every draw.
+
+Correlations each proposal file declares (:mod:`costmodel.inputs.correlation`) act on the columns of
+its quantities in that block (a Gaussian copula), so every option that holds a quantity sees the same
+correlated draw of it.
 """
 
 from __future__ import annotations
@@ -15,12 +19,14 @@ import math
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import partial
 from typing import TYPE_CHECKING
 
 import numpy as np
 from numpy.typing import NDArray
 
 from ..appraisal.engine import MONEY_TOLERANCE
+from ..inputs.correlation import Copula, copula, declared_rank_matrix, renamed
 from ..inputs.distributions import DEFAULT_DISTRIBUTION, DISTRIBUTIONS, quantiles
 from .batch import chunk_size_for, npv_cases, npv_table
 from .compile import Compiled, UncertainInput, compile_uncertainty
@@ -62,6 +68,21 @@ def _components(appraisal: OptionsAppraisal) -> list[_Component]:
             keys = tuple(quantity_key(path, i.id) for i in c.inputs)
             out.append(_Component(e, path, c, keys))
     return out
+
+
+def _copula(comps: Sequence[_Component], keys: dict[str, int]) -> Copula | None:
+    """The copula of every proposal file's declared correlations over the block's columns (``keys``),
+    or None when no file declares any."""
+    varies = [False] * len(keys)
+    declared = []
+    for comp in comps:
+        for k, inp in zip(comp.keys, comp.compiled.inputs, strict=True):
+            varies[keys[k]] = varies[keys[k]] or inp.high > inp.low
+        declared += renamed(comp.compiled.scenario.proposal.correlations, partial(quantity_key, comp.path))
+    if not declared:
+        return None
+    cop = copula(declared_rank_matrix(declared, list(keys), varies))
+    return cop if cop.columns.size else None
 
 
 def values_at(u: F, inputs: Sequence[UncertainInput]) -> F:
@@ -141,9 +162,12 @@ def simulate_options(
     npv = np.zeros((draws, len(appraisal.entries)))
     chunk = min([chunk_size_for(comp.compiled.structure) for comp in comps] or [draws])
     rng = np.random.default_rng(seed)
+    cop = _copula(comps, keys)
     for start in range(0, draws, chunk):  # chunks of draws (rows of one uniform block)
         stop = min(draws, start + chunk)
         u = rng.random((stop - start, len(keys)))
+        if cop is not None:
+            cop.apply(u)  # the files' declared correlations, on the block's columns
         done: dict[tuple[str, str], F] = {}  # a proposal in several entries (e.g. BAU's) is evaluated once
         for comp, cc in zip(comps, cols, strict=True):
             same = (comp.path, comp.compiled.scenario.inputs_sha256)

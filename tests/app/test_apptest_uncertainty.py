@@ -261,3 +261,29 @@ def test_settings_and_the_run_survive_a_page_switch():
         optimism=OptimismSettings(load_optimism_table()),
     )
     assert before["Probability of passing"] == percent(sim.p_passes)
+
+
+def test_simulation_shows_standard_errors_and_the_pooled_budget_in_every_draw():
+    """Issue 13 §4: every probability and percentile with its Monte Carlo standard error, and for a pooled
+    budget each partner's chance of ending whole after the agreement, as the CLI computes them."""
+    from costmodel.appraisal.engine import compile_scenario
+    from costmodel.pooling.draws import pool_draws
+
+    at = start("early_help_pooled")
+    run_simulation(at, 3000, 5)
+    u = tab(at, "Uncertainty")
+    # the same settings as the app's run: with the optimism-bias corrections if it says it applied them
+    adjusted = any("optimism-bias corrections applied" in m.value for m in u.markdown)
+    sc = load_proposal(PROPOSALS / "early_help_pooled.yaml")
+    sim = simulate(sc, 3000, 5, optimism=adjusted, extra=pool_draws(sc, compile_scenario(sc)[0]))
+    captions = [c.value for c in u.caption]
+    se = (sim.p_passes * (1 - sim.p_passes) / 3000) ** 0.5
+    assert any(f"probability of passing ± {se * 100:.1f} points" in c for c in captions)
+    agencies = frame_with(u, "± (points)")
+    assert np.allclose(agencies["± (points)"].to_numpy(), 100 * np.sqrt(sim.p_npv_positive * (1 - sim.p_npv_positive) / 3000))
+    pooled = frame_with(u, "P(whole) after")
+    after = dict(zip(sim.agency_ids, np.mean(sim.extras["net_after"] >= -0.005, axis=0), strict=True))
+    names = {a.id: a.name for a in sc.agencies}
+    for _, row in pooled.iterrows():
+        agency = next(a for a, n in names.items() if n == row["Party"])
+        assert row["P(whole) after"] == pytest.approx(after[agency])
