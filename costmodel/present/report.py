@@ -584,7 +584,12 @@ def render_table(result: TenYearTest, pool_solve: str | None = None) -> str:
         if (k != "committed" or measures[k].value is not None)
         and (k != "cash_and_capacity_per_pound" or measures[k].value is not None)
     ]
-    wider = [(measures[k].label, measures[k].text) for k in LAYER_MEASURES]
+    # a cut has no benefit-cost ratio (it would invert the meaning): its wider block gives the values only
+    wider = [
+        (measures[k].label, measures[k].text)
+        for k in LAYER_MEASURES
+        if result.cut is None or k != "bcr_public_value"
+    ]
     if result.unadjusted is not None:  # the sensitivity beside the risk-adjusted headline
         at = next((i + 1 for i, (k, _) in enumerate(head) if k == measures["npv"].label), len(head))
         head.insert(at, ("  before optimism bias", money(result.unadjusted.npv)))
