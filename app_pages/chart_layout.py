@@ -84,14 +84,62 @@ def _bottom_legend(legend: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+WRAPPED_SHARE = 0.45  # of a narrow chart's width given to an axis whose labels wrap (160 px on a 390 px phone)
+LABEL_CHARS = 20  # characters of a 12 px axis label line in that width (about 6 px a character, with room)
+LABEL_LINE_HEIGHT = 13  # [px] two lines of a wrapped label fit a 26 px row (the who-pays heatmap's)
+
+
+def _long_labels(datasets: Any) -> dict[str, list[str]]:
+    """Every text value of the chart's data too long for one line of a narrow axis, broken into lines."""
+    out: dict[str, list[str]] = {}
+    if not isinstance(datasets, dict):
+        return out
+    for rows in datasets.values():
+        for row in rows if isinstance(rows, list) else []:
+            for v in row.values() if isinstance(row, dict) else []:
+                if isinstance(v, str) and LABEL_CHARS < len(v) <= 120 and v not in out:
+                    out[v] = wrap_lines(v, LABEL_CHARS)
+    return out
+
+
+def _wrapped_axis(axis: dict[str, Any], labels: dict[str, list[str]]) -> dict[str, Any]:
+    """An axis whose labels (budget holders' names) break onto several lines on a narrow screen instead of
+    being cut at a third of its width: each long label's lines looked up in a table of the chart's data."""
+    out = dict(axis)
+    out["labelLimit"] = {
+        "expr": f"containerSize()[0] < {NARROW} ? max(90, containerSize()[0] * {WRAPPED_SHARE}) : {axis['labelLimit']:g}"
+    }
+    if labels:
+        out["labelLineHeight"] = LABEL_LINE_HEIGHT
+        table = json.dumps(labels, ensure_ascii=False)
+        out["labelExpr"] = (
+            f"containerSize()[0] < {NARROW} && isArray({table}[datum.label]) ? {table}[datum.label] : datum.label"
+        )
+    return out
+
+
 def responsive(spec: Any) -> Any:
-    """A copy of a Vega-Lite spec (dict) with every large ``labelLimit`` made to depend on the width, and
-    the chart's title and subtitle wrapped onto several lines on a narrow screen (never cut off)."""
+    """A copy of a Vega-Lite spec (dict) with every large ``labelLimit`` made to depend on the width, the
+    long labels of an unrotated axis wrapped onto several lines, and the chart's title and subtitle wrapped
+    on a narrow screen (never cut off)."""
+    return _responsive(spec, _long_labels(spec.get("datasets") if isinstance(spec, dict) else None))
+
+
+def _responsive(spec: Any, labels: dict[str, list[str]]) -> Any:
     if isinstance(spec, dict):
         out = {}
         for key, value in spec.items():
             if key == "labelLimit" and isinstance(value, int | float) and value > SMALL_LIMIT:
                 out[key] = _limit(value)
+            elif (
+                key == "axis"
+                and isinstance(value, dict)
+                and isinstance(value.get("labelLimit"), int | float)
+                and value["labelLimit"] > SMALL_LIMIT
+                and not value.get("labelAngle")
+                and "labelExpr" not in value
+            ):
+                out[key] = _wrapped_axis(value, labels)
             elif key == "legend" and isinstance(value, dict) and value.get("orient") == "bottom":
                 out[key] = _bottom_legend(value)
             elif (
@@ -107,18 +155,18 @@ def responsive(spec: Any) -> Any:
                     if "orient" not in legend
                     else legend
                 )
-                out[key] = responsive({k: v for k, v in value.items() if k != "legend"}) | {
-                    "legend": _bottom_legend(moved) if moved.get("orient") == "bottom" else responsive(moved)
+                out[key] = _responsive({k: v for k, v in value.items() if k != "legend"}, labels) | {
+                    "legend": _bottom_legend(moved) if moved.get("orient") == "bottom" else _responsive(moved, labels)
                 }
             elif key == "title" and (
                 "mark" in spec or "layer" in spec or "facet" in spec or "$schema" in spec
             ):
                 out[key] = _title(value)  # a chart's title (not an axis or legend title)
             else:
-                out[key] = responsive(value)
+                out[key] = _responsive(value, labels)
         return out
     if isinstance(spec, list):
-        return [responsive(v) for v in spec]
+        return [_responsive(v, labels) for v in spec]
     return spec
 
 

@@ -531,6 +531,17 @@ def markdown_frame(frame: Any) -> Any:
     return safe
 
 
+PINNED_WIDTH = 200  # [px] a pinned label column: Streamlit unpins a column wider than 60% of the table (215 px at 390 px)
+
+
+def pinned_width(column: Any) -> int | None:
+    """The width of a pinned first column: Streamlit's own fit for short labels, at most
+    :data:`PINNED_WIDTH` for long ones (the full text in the cell's tooltip and the CSV), so that the column
+    stays pinned on a phone."""
+    longest = max((len(str(v)) for v in column), default=0)
+    return PINNED_WIDTH if longest > 24 else None
+
+
 def show_table(
     frame: Any,
     *,
@@ -549,7 +560,7 @@ def show_table(
         first = (columns or list(frame.columns))[0]
         config = dict(column_config or {})
         if first not in config:  # the first column stays in view when a wide table scrolls (phones)
-            config[first] = st.column_config.Column(pinned=True)
+            config[first] = st.column_config.Column(width=pinned_width(frame[first]), pinned=True)
         st.dataframe(frame, width="stretch", hide_index=True, column_config=config, column_order=columns)
     st.download_button(
         "Table (CSV)",

@@ -185,6 +185,14 @@ st.subheader(markup.literal(d["title"]))
 st.markdown(markup.inline(d["description"]))
 
 st.subheader("Verdicts against BAU")
+st.caption(
+    "Risk-adjusted for optimism bias (the central case): every option's proposals, BAU's included, made less "
+    "favourable by the strength of their evidence, then compared; each verdict gives the NPV before optimism "
+    "bias beside it."
+    if d["basis"]["risk_adjusted"]
+    else "Not risk-adjusted for optimism bias: the files turn it off (appraisal.optimism_bias: off), so these are "
+    "the figures before any correction."
+)
 for e in d["entries"][1:]:
     passes = e["incremental"]["ten_year_test"]["passes"]
     p = e.get("probability")

@@ -175,6 +175,7 @@ if new_edits != d.edits:
 
 COLUMNS = ["Value", "Low", "High"]
 SUFFIX = {"Value": "value", "Low": "low", "High": "high"}
+EMPTY_CELL = "\u2014"  # what an empty cell (no low/high range given) shows: a dash, not Streamlit's "None"
 LABEL_WIDTH = 200  # [px] the pinned first column: Streamlit unpins columns wider than 60% of the table (215 px on a 390 px phone)
 
 
@@ -241,6 +242,7 @@ for group in groups:
         width="stretch",
         num_rows="fixed",
         height=35 * (len(frame) + 1) + 3,
+        placeholder=EMPTY_CELL,
         disabled=["Parameter", "Unit", "Problem", "Source or assumption"],
         # the Problem column only when a value in this table breaks a rule (the error is also below)
         column_order=[
@@ -332,6 +334,7 @@ if unit_costs:
         width="stretch",
         num_rows="fixed",
         height=35 * (len(frame) + 1) + 3,
+        placeholder=EMPTY_CELL,
         disabled=["Unit cost", "Budget holder", "Price year", "Local change", "Problem", "Source"],
         column_order=[
             "Unit cost",

@@ -116,7 +116,7 @@ def main(repeat: int) -> None:
                 targets = [("early_help_pooled", "Early-help family support"), ("youth_work", "youth work")]
                 for i in range(repeat):
                     stem, title = targets[i % 2]
-                    page.get_by_test_id("stSidebar").get_by_test_id("stSelectbox").click()
+                    page.get_by_test_id("stSidebar").get_by_test_id("stSelectbox").first.click()  # the Proposal box (Scenario is below it)
                     option = page.get_by_role("option", name=re.compile(re.escape(title)))  # listed by title
                     t0 = time.perf_counter()
                     option.click()

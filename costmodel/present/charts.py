@@ -535,6 +535,10 @@ def who_pays_who_saves_flows_chart(result: TenYearTest, data: pd.DataFrame | Non
         "Cashable savings paid over",
         "Responsibility charges",
     ]
+    # one row a cell (payer, beneficiary, kind), labelled in the app's money format (£4.04m, not 4.04M)
+    keys = [c for c in data.columns if c != "pv_gbp"]
+    data = data.groupby(keys, as_index=False, sort=False, dropna=False)["pv_gbp"].sum()
+    data = data.assign(pv_label=[money(v) for v in data["pv_gbp"]])
     base = alt.Chart(data).encode(
         y=alt.Y("payer:N", title="Pays", sort=order, axis=alt.Axis(labelLimit=300)),
         x=alt.X(
@@ -546,7 +550,11 @@ def who_pays_who_saves_flows_chart(result: TenYearTest, data: pd.DataFrame | Non
     )
     cells = base.mark_rect(stroke="white").encode(
         color=alt.Color(
-            "sum(pv_gbp):Q", title="PV (£)", scale=alt.Scale(scheme="blues"), legend=alt.Legend(format="~s")
+            "sum(pv_gbp):Q",
+            title="PV (£)",
+            scale=alt.Scale(scheme="blues"),
+            # £4m, £500k: the app's money format (Vega's "~s" writes 4M and 500k with no £)
+            legend=alt.Legend(labelExpr="'£' + replace(replace(format(datum.value, '.3~s'), 'M', 'm'), 'G', 'bn')"),
         ),
         tooltip=[
             alt.Tooltip("kind_label:N", title="Flow"),
@@ -555,7 +563,7 @@ def who_pays_who_saves_flows_chart(result: TenYearTest, data: pd.DataFrame | Non
             alt.Tooltip("sum(pv_gbp):Q", title="PV (£)", format=",.0f"),
         ],
     )
-    text = base.mark_text(fontSize=10).encode(text=alt.Text("sum(pv_gbp):Q", format=".3~s"))
+    text = base.mark_text(fontSize=10).encode(text=alt.Text("pv_label:N"))
     n = max(1, len(order))
     return (
         (cells + text)
