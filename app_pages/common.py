@@ -531,13 +531,13 @@ def markdown_frame(frame: Any) -> Any:
     return safe
 
 
-PINNED_WIDTH = 200  # [px] a pinned label column: Streamlit unpins a column wider than 60% of the table (215 px at 390 px)
+PINNED_WIDTH = 200  # [px] a pinned label column: at most about half a 390 px phone's table (Streamlit's 60% rule for pinning)
 
 
 def pinned_width(column: Any) -> int | None:
-    """The width of a pinned first column: Streamlit's own fit for short labels, at most
-    :data:`PINNED_WIDTH` for long ones (the full text in the cell's tooltip and the CSV), so that the column
-    stays pinned on a phone."""
+    """The width of a pinned first column: Streamlit's own fit for short labels, :data:`PINNED_WIDTH` for long
+    ones (the full text in the cell's tooltip and the CSV). Sized to its longest label (the tornado's input
+    names), the column took 85% of a phone's table and left one narrow column of figures beside it."""
     longest = max((len(str(v)) for v in column), default=0)
     return PINNED_WIDTH if longest > 24 else None
 

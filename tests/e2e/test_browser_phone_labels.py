@@ -1,6 +1,6 @@
 """The last touches of issue 14 in Debian's headless Chromium: an empty low/high cell on the Edit page shows a
 dash (not Streamlit's "None") and can still be typed into; at 390 px the tornado table keeps its Input column
-pinned while it scrolls sideways, and the who-pays chart shows every budget holder's full name (wrapped onto
+pinned while it scrolls sideways, narrow enough to leave the figures room, and the who-pays chart shows every budget holder's full name (wrapped onto
 lines, never cut short). Screenshots go to test-output/ (labels_*.png)."""
 
 from __future__ import annotations
@@ -102,6 +102,12 @@ def test_the_tornado_table_keeps_its_input_column_pinned_on_a_phone(browser, app
     label = (0, 0, 150, before.height)  # the pinned Input column (200 px; its left 150 px compared)
     assert changed_share(before.crop(label), after.crop(label)) <= 0.02, "the Input column scrolls away (not pinned)"
     assert changed_share(before, after) > 0.02, "swiping the table changed nothing on screen"
+    # the pinned column leaves the figures room: what moved starts within 60% of the table's width (a label
+    # column sized to its longest input name took 85% of it, leaving one narrow column of figures in view)
+    from PIL import ImageChops
+
+    moved = ImageChops.difference(before, after).convert("L").point(lambda v: 255 if v > 40 else 0).getbbox()
+    assert moved is not None and moved[0] <= 0.6 * before.width, (moved, before.width)
     page.context.close()
 
 
