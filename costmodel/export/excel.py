@@ -35,6 +35,7 @@ from typing import TYPE_CHECKING, Any
 from .. import __version__
 from ..appraisal.engine import MONEY_TOLERANCE
 from ..formatting import fy_label
+from ..inputs.loading import load_reference
 from ..inputs.models import GRADE_MEANINGS, figure_grade
 from ..inputs.registry import entry, outcome_entries
 from ..present.optimism_words import basis_words, direction_words
@@ -548,10 +549,210 @@ class _Builder:
                     )
                 )
             self.bearer_rows[uc_id] = rows_b
+        self._layer_inputs()
 
         self._optimism_inputs()
         s.widths = {0: 62, 1: 14, 2: 30, 3: 8, 4: 30, 5: 11, 6: 70}
         s.freeze = (HEADER_ROW + 1, 1)
+
+    def _layer_inputs(self) -> None:
+        """Value beyond public budgets (issue 12 §1): each used unit cost's economic and social £ per unit
+        (its price year in column D) and wellbeing (WELLBYs or QALYs per unit), the Green Book value of
+        each measure, and the health discount rate those values are discounted at. Nothing when no
+        outcome's unit cost carries a layer value (the engine then has no layers either)."""
+        sc, p, s = self.sc, self.p, self.inputs
+        used = list(dict.fromkeys(u.unit_cost for oc in p.outcomes for u in oc.unit_costs))
+        self.layer_rows: dict[str, dict[str, int]] = {}  # unit cost id -> economic/social/wellbeing row
+        self.measure_rows: dict[str, int] = {}  # WELLBY/QALY -> its £ value row
+        self.wellbeing_measure: dict[str, str] = {}  # unit cost id -> WELLBY/QALY
+        self.health_bands: tuple[int, int] | None = None
+        if not any(
+            sc.unit_costs[u].economic or sc.unit_costs[u].social or sc.unit_costs[u].wellbeing is not None for u in used
+        ):
+            return
+        self.section(
+            s,
+            "Value beyond public budgets per unit (economic: output and earnings; social: harm and wellbeing), "
+            "price year in column D",
+        )
+        grades = {k: v.grade for k, v in sc.sources.items()}
+        for uc_id in used:
+            uc = sc.unit_costs[uc_id]
+            rows: dict[str, int] = {}
+            prov = _Prov(uc.source, uc.assumption, uc.note)
+            for layer, parts in (("economic", uc.economic), ("social", uc.social)):
+                if parts:
+                    rows[layer] = self.input_row(
+                        f"{uc.label}: {layer} value ({'; '.join(c.component for c in parts)})",
+                        float(sum(c.value for c in parts)),
+                        f"£ per unit ({uc.per})",
+                        year=uc.price_year,
+                        prov=prov,
+                        grade_override=figure_grade(uc, grades),
+                        where=f"unit_costs.{uc_id}.{layer}",
+                    )
+            if uc.wellbeing is not None:
+                rows["wellbeing"] = self.input_row(
+                    f"{uc.label}: {uc.wellbeing.measure}s lost per unit (social layer)",
+                    uc.wellbeing.per_unit,
+                    f"{uc.wellbeing.measure} per unit ({uc.per})",
+                    prov=uc.wellbeing,
+                    where=f"unit_costs.{uc_id}.wellbeing",
+                )
+                self.measure_rows.setdefault(uc.wellbeing.measure, -1)
+                self.wellbeing_measure[uc_id] = uc.wellbeing.measure
+            if rows:
+                self.layer_rows[uc_id] = rows
+        if not self.measure_rows:
+            return
+        ref = load_reference()
+        values = {str(v.id): v for v in ref.appraisal_values}
+        ref_grades = {src.id: src.grade for src in ref.sources}
+
+        def ref_prov(source: str, note: str | None) -> dict[str, Any]:
+            """Provenance of a figure from costmodel's reference data (its source may not be in the file's)."""
+            if source in sc.sources:
+                return {"prov": _Prov(source, None, note), "grade_override": sc.sources[source].grade}
+            return {
+                "prov": _Prov(source, None, note),
+                "grade_override": ref_grades.get(source, "assumption"),
+                "note": "costmodel reference data (costmodel/data/reference.yaml)",
+            }
+        schedule_id = "green_book_health"
+        for measure in list(self.measure_rows):
+            v = values[measure]
+            schedule_id = v.discount_schedule
+            self.measure_rows[measure] = self.input_row(
+                f"Green Book value of one {measure}",
+                v.value,
+                f"£ per {measure}",
+                year=v.price_year,
+                **ref_prov(v.source, v.note),
+            )
+        health = {sch.id: sch for sch in ref.discount_schedules}[schedule_id]
+        self.section(s, f"{health.label}: wellbeing values only; each band's rate applies from its start year (column D)")
+        band_rows = [
+            self.input_row(
+                f"Health discount rate from appraisal year {band.from_year}",
+                band.rate,
+                "fraction per year",
+                year=band.from_year,
+                **ref_prov(health.source, health.note),
+            )
+            for band in health.bands
+        ]
+        self.health_bands = (band_rows[0], band_rows[-1])
+
+    def _layer_calculations(self, offset: str) -> None:
+        """Economic and social value by year (issue 12 §1), signed as the flows are (a cut's value is lost,
+        so negative): net events × each outcome's £ per event of the layer. Wellbeing (WELLBYs, QALYs) is
+        in the social layer but discounted at the health rate. Sets ``self.layer_pv``: the layer's PV cell."""
+        self.layer_pv: dict[str, str] = {}
+        if not self.layer_rows:
+            return
+        sc, p, s, I = self.sc, self.p, self.calc, self.inputs  # noqa: E741
+        self.section(s, "Value beyond public budgets: £ per unit in price-base-year prices")
+        per_unit: dict[tuple[str, str], str] = {}  # (unit cost, layer) -> converted £ per unit cell
+        for uc_id, rows in self.layer_rows.items():
+            uc = sc.unit_costs[uc_id]
+            for layer in ("economic", "social"):
+                if layer in rows:
+                    row = self.calc_row(
+                        f"{uc.label}: {layer} value (converted)",
+                        "£ per unit",
+                        None,
+                        item=uc_id,
+                        const=Formula(f"={I.ref(rows[layer], I_VALUE)}*{self._deflate(I.ref(rows[layer], I_YEAR))}"),
+                        const_style="calc_money",
+                    )
+                    per_unit[(uc_id, layer)] = s.ref(row, C_CONST)
+            if "wellbeing" in rows:
+                m = self.measure_rows[self.wellbeing_measure[uc_id]]
+                row = self.calc_row(
+                    f"{uc.label}: wellbeing value ({self.wellbeing_measure[uc_id]}s per unit × £ per "
+                    f"{self.wellbeing_measure[uc_id]}, converted)",
+                    "£ per unit",
+                    None,
+                    item=uc_id,
+                    const=Formula(
+                        f"={I.ref(rows['wellbeing'], I_VALUE)}*{I.ref(m, I_VALUE)}*{self._deflate(I.ref(m, I_YEAR))}"
+                    ),
+                    const_style="calc_money",
+                )
+                per_unit[(uc_id, "wellbeing")] = s.ref(row, C_CONST)
+        by_layer: dict[str, list[str]] = {"economic": [], "social": [], "wellbeing": []}
+        for o, oc in enumerate(p.outcomes):
+            for layer in by_layer:
+                parts = [
+                    f"{I.ref(use_row, I_VALUE)}*{per_unit[(uc_id, layer)]}"
+                    + (f"*{ob}" if (ob := self.ob_factor.get(f"outcomes.{oc.id}.unit_costs.{uc_id}")) else "")
+                    for uc_id, use_row in self.outcome_uses[o]
+                    if (uc_id, layer) in per_unit
+                ]
+                if parts:
+                    row = self.calc_row(
+                        f"{oc.label}: {layer} value per event (Σ units per event × £ per unit)",
+                        "£ per event",
+                        None,
+                        item=oc.id,
+                        const=Formula("=" + "+".join(parts)),
+                        const_style="calc_money",
+                    )
+                    by_layer[layer].append(f"{{c}}{self.event_rows[o] + 1}*{s.ref(row, C_CONST)}")
+        self.section(
+            s,
+            "Value beyond public budgets by year: net events × £ per event (signed: for a cut it is value lost)",
+        )
+        sign = self.sign_ref
+
+        def flow(terms: list[str]) -> YearFormula:
+            def f(t: int, c: str, r: int) -> str:
+                return Formula(f"={sign}*(" + "+".join(x.format(c=c) for x in terms) + ")") if terms else Formula(f"=0*{sign}")
+
+            return f
+
+        economic = self.calc_row(
+            "Economic value (output and earnings)", "£", flow(by_layer["economic"]), total=True, pv=True
+        )
+        social = self.calc_row(
+            "Social value, money values (harm to victims)", "£", flow(by_layer["social"]), total=True, pv=True
+        )
+        self.layer_pv["economic"] = s.ref(economic, C_PV)
+        self.layer_pv["social"] = s.ref(social, C_PV)
+        if by_layer["wellbeing"] and self.health_bands is not None:
+            b0, b1 = self.health_bands
+            yr = f"${self.t_row + 1}"
+            health_rate = self.calc_row(
+                "Health discount rate (wellbeing values only)",
+                "fraction per year",
+                lambda t, c, r: Formula(
+                    f"=LOOKUP(MAX({c}{yr}+{offset},0),{INPUTS}!$D${b0 + 1}:$D${b1 + 1},"
+                    f"{INPUTS}!$B${b0 + 1}:$B${b1 + 1})"
+                ),
+                style="calc_rate",
+            )
+
+            def hdf(t: int, c: str, r: int) -> Any:
+                if t == 0:
+                    return Formula(f"=(1+{c}{health_rate + 1})^(-{offset})")
+                return Formula(f"={col_letters(self.ycol(t - 1))}{r}/(1+{c}{health_rate + 1})")
+
+            health_df = self.calc_row("Health discount factor", "fraction", hdf, style="calc_df")
+            wellbeing = self.calc_row(
+                "Social value, wellbeing (WELLBYs, QALYs; discounted at the health rate)",
+                "£",
+                flow(by_layer["wellbeing"]),
+                total=True,
+            )
+            s.put(
+                wellbeing,
+                C_PV,
+                Formula(
+                    f"=SUMPRODUCT({self.span(s, wellbeing, absolute_row=False)},{self.span(s, health_df)})"
+                ),
+                "calc_money",
+            )
+            self.layer_pv["social"] = f"{s.ref(social, C_PV)}+{s.ref(wellbeing, C_PV)}"
 
     def _optimism_inputs(self) -> None:
         """The optimism-bias corrections (the risk-adjusted central case): a switch and one percentage per
@@ -984,6 +1185,8 @@ class _Builder:
                 events = {"savings": net_row, "cashable": cash_row}
                 saving_specs.append((o, agency_id, events, s.ref(uc_row, C_CONST)))
 
+        self._layer_calculations(offset)
+
         # ---- plain savings lines: conversion factors, and the year each starts releasing cash
         plain: list[tuple[Any, dict[str, int], str | Callable[[str], str], int]] = []
         if p.savings:
@@ -1273,6 +1476,28 @@ class _Builder:
                 "£ per £",
                 "out_ratio",
             )
+        if r.cut is not None:  # value lost beyond public budgets (the layers carry the cut's sign: negate)
+            econ, soc = self.layer_pv.get("economic"), self.layer_pv.get("social")
+            none = "" if self.layer_pv else " (none valued in the file)"
+            line("economic_value_lost", f"A cut: PV economic value lost (output, earnings){none}",
+                 Formula(f"=-({econ})" if econ else "=0"), "£")
+            line("social_value_lost",
+                 f"A cut: PV social value lost (harm, wellbeing at the health rate){none}",
+                 Formula(f"=-({soc})" if soc else "=0"), "£")
+            e, so, npv = (self.headline[k] + 1 for k in ("economic_value_lost", "social_value_lost", "npv"))
+            line("value_lost", "A cut: PV value lost outside public budgets (economic + social)",
+                 Formula(f"=E{e}+E{so}"), "£")
+            line("net_public_value", "A cut: net present public value (fiscal NPV − value lost)",
+                 Formula(f"=E{npv}-E{self.headline['value_lost'] + 1}"), "£")  # fmt: skip
+            if abs(r.cut.pv_lost_social) <= MONEY_TOLERANCE:
+                s.put(s.row, 0, "No social value is counted, so the fiscal net present value is a lower bound "
+                      "on the harm.", "note")  # fmt: skip
+                s.row += 1
+        elif self.layer_pv:
+            line("pv_economic", "PV economic value (output, earnings; outside public budgets)",
+                 Formula(f"={self.layer_pv['economic']}"), "£")
+            line("pv_social", "PV social value (harm, wellbeing at the health rate; outside public budgets)",
+                 Formula(f"={self.layer_pv['social']}"), "£")  # fmt: skip
         cf = self.span(C, self.total_rows["cumulative_funding"], local=False)
         line(
             "peak_funding",
