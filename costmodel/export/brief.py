@@ -84,7 +84,19 @@ class _Citations:
 
 
 def _ids(*quantities: Any) -> set[str]:
-    return {q.source for q in quantities if q is not None and getattr(q, "source", None)}
+    """The sources behind ``quantities``: each one's own source and, for a derived figure, the sources of
+    the inputs its formula uses (a figure with a stated assumption on top may still rest on sourced inputs)."""
+    found: set[str] = set()
+    for q in quantities:
+        if q is None:
+            continue
+        if getattr(q, "source", None):
+            found.add(q.source)
+        derived = getattr(q, "derived", None)
+        for inp in getattr(derived, "inputs", None) or ():
+            if inp.source:
+                found.add(inp.source)
+    return found
 
 
 def _subject(title: str) -> str:
@@ -194,8 +206,8 @@ def brief_content(result: TenYearTest, simulation: Any = None) -> BriefContent:
         for use in oc.unit_costs:
             uc = sc.unit_costs[use.unit_cost]
             for b in uc.bearers:
-                if uc.source and b.agency in by_agency:
-                    by_agency[b.agency].add(uc.source)
+                if b.agency in by_agency:
+                    by_agency[b.agency] |= _ids(uc)
     for sl in p.savings:  # plain savings lines
         outcome_ids |= _ids(sl.money, sl.growth, sl.cashable_share)
         if sl.saved_by in by_agency:
