@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import html
 import os
+import re
 import shutil
 import subprocess
 import tempfile
@@ -555,22 +556,32 @@ def _caveats(result: TenYearTest, sim: SimulationSummary | None, cites: _Citatio
 # HTML
 # ---------------------------------------------------------------------------------------------
 
+RESERVE_MM = 10.0
+"""Blank space the printed briefing keeps free below its last line [mm]: a margin for a longer name, an
+extra caveat or a font that sets a little larger. It is part of the printed page (an empty block at the
+end), so a briefing that prints on one page has at least this much to spare."""
+FIT_SCALES = (1.0, 0.95, 0.9, 0.85, 0.8)
+"""Scales the PDF tries in turn until the briefing (with its reserve) prints on one A4 page [ratio]; at
+0.8 the body text is 7pt. Past the last, the briefing runs to a second page rather than shrink further."""
+PAGE_CONTENT_WIDTH_MM = 186.0
+"""A4 width less the @page margins (210 - 2 × 12) [mm]."""
+
 _CSS = """
 @page { size: A4; margin: 10mm 12mm; }
 * { box-sizing: border-box; }
 html { -webkit-print-color-adjust: exact; print-color-adjust: exact; }
 body { font-family: "Helvetica Neue", Arial, "Liberation Sans", sans-serif; color: #0b0c0c;
-       font-size: 8.8pt; line-height: 1.3; margin: 0 auto; max-width: 186mm; }
+       font-size: 8.8pt; line-height: 1.25; margin: 0 auto; max-width: 186mm; }
 header { border-bottom: 3px solid #1d70b8; padding-bottom: 1.5mm; margin-bottom: 2mm; }
 h1 { font-size: 14pt; margin: 0 0 0.5mm 0; line-height: 1.2; }
 .area { color: #505a5f; font-size: 8.5pt; }
 .headline { font-size: 12pt; font-weight: bold; line-height: 1.3; margin: 0 0 2mm 0; }
-.verdict { padding: 1.5mm 3mm; border-left: 5px solid; margin: 0 0 2mm 0; }
+.verdict { padding: 1mm 2.5mm; border-left: 5px solid; margin: 0 0 2mm 0; }
 .verdict.pass { border-color: #00703c; background: #e8f4ec; }
 .verdict.fail { border-color: #d4351c; background: #fbe9e6; }
 .charts { display: flex; gap: 4mm; margin: 0 0 1mm 0; break-inside: avoid; }
 .charts figure { flex: 1 1 0; margin: 0; min-width: 0; }
-.charts img { width: 100%; height: auto; display: block; }
+.charts img { width: 100%; height: auto; max-height: 42mm; object-fit: contain; display: block; }
 figcaption { font-size: 7pt; color: #505a5f; line-height: 1.25; }
 .grid { display: flex; gap: 5mm; }
 .grid > div { flex: 1 1 0; min-width: 0; }
@@ -581,10 +592,10 @@ th:first-child, td:first-child { text-align: left; white-space: normal; }
 thead th { border-bottom: 2px solid #0b0c0c; }
 tr.total td { font-weight: bold; border-top: 2px solid #0b0c0c; }
 .neg { color: #d4351c; } .pos { color: #00703c; }
-h2 { font-size: 10pt; margin: 2mm 0 1mm 0; }
+h2 { font-size: 10pt; margin: 1.5mm 0 0.8mm 0; }
 ul.caveats { margin: 0; padding-left: 4mm; }
 ul.caveats li { margin-bottom: 0.5mm; }
-ol.sources { margin: 0; padding-left: 5mm; font-size: 7pt; line-height: 1.25; }
+ol.sources { margin: 0; padding-left: 5mm; font-size: 6.6pt; line-height: 1.2; }
 ol.sources a { word-break: break-all; }
 sup { font-size: 6pt; color: #1d70b8; }
 sup a { text-decoration: none; }
@@ -592,8 +603,9 @@ sup a { text-decoration: none; }
 .pooled { font-size: 7pt; color: #505a5f; margin: 0.5mm 0 0 0; }
 p.payments { font-size: 7pt; margin: 1mm 0 0 0; }
 a { color: #1d70b8; }
-@media screen { body { margin: 8mm auto; } }
+@media screen { body { margin: 8mm auto; } .reserve { display: none; } }
 """
+_CSS += f".reserve {{ height: {RESERVE_MM:g}mm; }}\n"
 
 
 def ref_runs(refs: list[int]) -> list[tuple[int, int]]:
@@ -630,8 +642,13 @@ def _cap(name: str) -> str:
     return name[0].upper() + name[1:]
 
 
-def brief_html(result: TenYearTest, simulation: Any = None, *, charts: bool = True) -> str:
-    """The one-page briefing as a self-contained HTML document (charts as inline SVG data URIs)."""
+def brief_html(result: TenYearTest, simulation: Any = None, *, charts: bool = True, scale: float = 1.0) -> str:
+    """The one-page briefing as a self-contained HTML document (charts as inline SVG data URIs).
+
+    ``scale`` (0 < scale <= 1) zooms the whole page down, widening the body so it still spans the
+    page's width: :func:`brief_pdf` picks the largest of :data:`FIT_SCALES` that prints on one page."""
+    if not 0.0 < scale <= 1.0:
+        raise ValueError("scale must be in (0, 1]")
     c = brief_content(result, simulation)
     e = html.escape
     chart_html = ""
@@ -691,6 +708,11 @@ def brief_html(result: TenYearTest, simulation: Any = None, *, charts: bool = Tr
         for n, s in c.sources
     )
     verdict_cls = "pass" if result.passes else "fail"
+    body_style = (
+        ""
+        if scale == 1.0
+        else f' style="zoom: {scale:g}; max-width: {PAGE_CONTENT_WIDTH_MM / scale:.2f}mm"'
+    )
     return f"""<!DOCTYPE html>
 <html lang="en-GB">
 <head>
@@ -701,7 +723,7 @@ def brief_html(result: TenYearTest, simulation: Any = None, *, charts: bool = Tr
 <title>{e(c.title)}: {e(result.test_name.removeprefix("the "))}</title>
 <style>{_CSS}</style>
 </head>
-<body>
+<body{body_style}>
 <header><h1>{e(c.title)}</h1><div class="area">{e(_cap(result.test_name))} · {e(c.area)}</div></header>
 <p class="headline" data-figure="headline">{e(c.headline)}{_sup(c.headline_refs)}</p>
 <p class="verdict {verdict_cls}" data-figure="verdict">{e(c.verdict)}{_sup(c.verdict_refs)}</p>
@@ -724,6 +746,7 @@ def brief_html(result: TenYearTest, simulation: Any = None, *, charts: bool = Tr
 <ol class="sources">{sources}</ol>
 <p class="conventions">{e(c.conventions)}</p>
 <footer>{e(c.footer)}</footer>
+<div class="reserve" aria-hidden="true"></div>
 </body>
 </html>
 """
@@ -876,6 +899,24 @@ def html_to_pdf(document: str, *, timeout: float = 60.0) -> bytes:
             return fh.read()
 
 
+def pdf_pages(pdf: bytes) -> int:
+    """Pages in a PDF Chromium printed (its /Type /Page objects)."""
+    return len(re.findall(rb"/Type\s*/Page[^s]", pdf))
+
+
+def brief_fit(result: TenYearTest, simulation: Any = None) -> tuple[float, bytes]:
+    """The briefing printed to A4 at the largest of :data:`FIT_SCALES` at which it fits one page with
+    its :data:`RESERVE_MM` to spare (measured by printing it), and that scale; at the smallest scale if
+    none fits (it then runs to a second page). Needs Chromium."""
+    pdf = b""
+    for scale in FIT_SCALES:
+        pdf = html_to_pdf(brief_html(result, simulation, scale=scale))
+        if pdf_pages(pdf) == 1:
+            return scale, pdf
+    return FIT_SCALES[-1], pdf
+
+
 def brief_pdf(result: TenYearTest, simulation: Any = None) -> bytes:
-    """The briefing printed to a one-page A4 PDF (needs Chromium)."""
-    return html_to_pdf(brief_html(result, simulation))
+    """The briefing printed to a one-page A4 PDF (needs Chromium), scaled down only as far as it must be
+    to fit with a margin (:func:`brief_fit`)."""
+    return brief_fit(result, simulation)[1]
