@@ -88,7 +88,9 @@ def test_youth_work_shows_the_tornado_and_switching_values():
         top["NPV at high (£)"] - top["NPV at low (£)"]
     )
     sv = switching(u)
-    assert len(sv) == 22  # every key input, the whole public sector's switching value (the default view)
+    # every key input, the whole public sector's switching value (the default view); 23 since youth_work
+    # counts the victims' NHS treatment (issue 12 §1: the crime_victim_nhs_average unit cost is a key input)
+    assert len(sv) == 23
     row = sv.loc[sv.index.str.startswith("Detached youth work team")].iloc[0]
     assert row["Switching value"] == money(x0)
     assert row["Change from central"] == f"{(x0 - 152_000) / 152_000:+,.0%}"
@@ -126,6 +128,9 @@ def test_discount_rates_side_by_side_and_a_user_rate():
 
 def test_optimism_toggle_shows_the_effect_and_the_corrections():
     at = start()
+    # risk-adjusted is the central case (RISK-CORE): the toggle starts as the file says (on), off hides them
+    assert at.toggle(key=OPTIMISM_KEY).value is True
+    at.toggle(key=OPTIMISM_KEY).set_value(False).run()
     assert not any(m.startswith("NPV with the corrections") for m in metrics(tab(at, "Uncertainty")))
     at.toggle(key=OPTIMISM_KEY).set_value(True).run()
     u = tab(at, "Uncertainty")
