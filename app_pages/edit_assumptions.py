@@ -221,7 +221,10 @@ with summary:
         delta=money(result.npv - base.npv, signed=True).replace("\u2212", "-") if d.valid_edits else None,
         help="With the last valid edits; the change is against the file as loaded.",
     )
-    cols[1].metric("Benefit-cost ratio", ratio(result.bcr))
+    if result.cut is not None:  # a cut has no benefit-cost ratio (it would invert the meaning)
+        cols[1].metric("Money released (PV)", money(result.cut.pv_released))
+    else:
+        cols[1].metric("Benefit-cost ratio", ratio(result.bcr))
     cols[2].metric("Passes the Ten Year Test", "yes" if result.passes else "no")
     with cols[3]:
         text = draft_outcome(d).text

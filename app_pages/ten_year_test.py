@@ -66,24 +66,20 @@ def metric(col: Any, label: str, key: str) -> None:
 
 cols = st.columns(5)
 metric(cols[0], "Net present value", "npv")
-metric(cols[1], "Benefit-cost ratio", "bcr")
-metric(cols[2], "Net return per £1", "net_return_per_pound")
+if result.cut is not None:  # a cut has no benefit-cost ratio: money released over demand added inverts it
+    metric(cols[1], "Costs shunted per £1 released", "shunted_per_pound_released")
+    metric(cols[2], "Closure costs (PV)", "closure_costs")
+else:
+    metric(cols[1], "Benefit-cost ratio", "bcr")
+    metric(cols[2], "Net return per £1", "net_return_per_pound")
 metric(cols[3], "Payback year", "payback_year")
 metric(cols[4], "Peak dual running", "peak_funding")
 cols = st.columns(5)
 metric(cols[0], "NPV, firm-budget years", "npv_firm")
 metric(cols[1], "NPV, years beyond", "npv_beyond")
-if s.sign < 0:  # a cut, in its own words: the spending it stops and the costs it pushes elsewhere
-    cols[2].metric(
-        "Money released (PV)",
-        money(-result.pv_costs),
-        help="Present value of the spending the cut stops (the prevention costs, negative for a cut).",
-    )
-    cols[3].metric(
-        "Costs shunted (PV)",
-        money(-result.pv_savings),
-        help="Present value of the extra demand the cut pushes onto other budgets (negative savings).",
-    )
+if result.cut is not None:  # a cut, in its own words: the spending it stops and the costs it pushes elsewhere
+    metric(cols[2], "Money released (PV)", "money_released")
+    metric(cols[3], "Costs shunted (PV)", "costs_shunted")
 else:
     metric(cols[2], "PV prevention costs", "pv_costs")
     metric(cols[3], "PV savings", "pv_savings")
@@ -98,6 +94,9 @@ if result.cash is not None:
         money(float(result.cash.net.sum()), signed=True),
         help="Cashable savings minus prevention costs, cash (nominal), undiscounted, whole public sector.",
     )
+if result.cut is not None:  # value a cut loses beyond public budgets (the economic and social layers)
+    metric(cols[3], "Social value lost (PV)", "social_value_lost")
+    metric(cols[4], "Economic value lost (PV)", "economic_value_lost")
 if result.financing is not None:
     f = result.financing
     cols[3].metric(

@@ -679,7 +679,7 @@ def _options_dict(args: argparse.Namespace) -> dict[str, Any]:
     from .appraisal.options import appraise_options
     from .inputs.options import load_options
     from .present.options_report import options_dict
-    from .uncertainty.options import option_switching_values, simulate_options
+    from .uncertainty.options import option_switching_values, option_tornado, simulate_options
 
     options = load_options(args.file, scenario=args.scenario)
     protect(*(sc.library_path for e in options.entries for sc in e.scenarios))
@@ -691,7 +691,7 @@ def _options_dict(args: argparse.Namespace) -> dict[str, Any]:
 
         draws, seed = check_draws(args.draws, args.seed)
         sim = simulate_options(appraisal, draws, seed)
-    return options_dict(appraisal, sim, option_switching_values(appraisal))
+    return options_dict(appraisal, sim, option_switching_values(appraisal), option_tornado(appraisal))
 
 
 def cmd_options(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:

@@ -482,3 +482,12 @@ def test_the_pooled_figures_of_a_draw_at_the_central_values_are_the_agreements_o
     assert figures["net_after"] == pytest.approx(after, abs=1e-6)
     assert figures["cash_paid"] == pytest.approx(-received, abs=1e-6)
     assert float(figures["cash_moved"]) >= float(np.maximum(figures["cash_paid"], 0).sum()) - 1e-6
+
+
+def test_erfc_of_nan_is_nan_and_of_infinity_its_limits():
+    """No branch of Cody's method takes NaN: it must come out NaN, never whatever memory held."""
+    from costmodel.inputs.correlation import erfc
+
+    out = erfc(np.array([np.nan, np.inf, -np.inf, 0.0]))
+    assert np.isnan(out[0])
+    assert out[1:].tolist() == [0.0, 2.0, 1.0]

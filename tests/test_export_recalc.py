@@ -24,6 +24,7 @@ MONEY_CASES = [
     ROOT / "tests" / "cases" / "hand_worked_nominal_later.yaml",  # discounted to an earlier year
     ROOT / "docs" / "examples" / "green_book_box15.yaml",
     ROOT / "docs" / "examples" / "green_book_table1.yaml",
+    ROOT / "tests" / "cases" / "hand_worked_cut.yaml",  # issue 12 §4: release shares and closure costs
 ]
 # issue 12 §5 / issue 14 item 3: the Pooling sheet's agreement recomputes too (cash only, pro rata, a fixed charge)
 POOL_CASES = [

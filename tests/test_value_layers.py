@@ -319,3 +319,46 @@ def test_batch_public_value_column_by_hand_in_every_area(tmp_path):
     col = [c.value for c in ws[3]].index("Net present public value (£): fiscal + economic + social") + 1
     assert [ws.cell(4 + i, col).value for i in range(3)] == [row["public_value_npv_gbp"] for row in rows]
     assert str(ws.cell(7, col).value).startswith("=SUM(")
+
+
+def test_batch_briefing_adds_up_the_public_value_with_its_layer_named(tmp_path):
+    """The set briefing ('if every area did this ...') gives the areas' net present public value beside the
+    fiscal total, naming the layer, and a Public value column per area; figures worked by hand as in
+    test_batch_public_value_column_by_hand_in_every_area (cohorts 100, 50 and 250)."""
+    from costmodel.export.areas_export import brief_html, brief_markdown
+    from costmodel.formatting import money
+    from costmodel.inputs.areas import read_area_table
+    from costmodel.uncertainty.areas import run_areas
+
+    scenario = load_proposal(write(tmp_path, hand(THREE_LAYERS)))
+    cohort = "outcomes.incidents.cohort"
+    (tmp_path / "areas.csv").write_text(f"id,name,{cohort}\na,Area A,100\nb,Area B,50\nc,Area C,250\n", encoding="utf-8")
+    (tmp_path / "areas.meta.yaml").write_text(
+        "title: Test areas\ncoverage: invented figures for a test, not data\nsources: []\n"
+        f"columns:\n  {cohort}: {{unit: people_per_year, assumption: a test value}}\n",
+        encoding="utf-8",
+    )
+    r = run_areas(scenario, read_area_table(tmp_path / "areas.csv", scenario), draws=0)
+    pv_events_standard = 4 / 1.035 + 6 / 1.035**2 + 6 / 1.035**3
+    pv_events_health = 4 / 1.015 + 6 / 1.015**2 + 6 / 1.015**3
+    pv_costs = 1000 * (1 + 1 / 1.035 + 1 / 1.035**2 + 1 / 1.035**3)
+    wellbeing = 0.01 * 13000 * 100 / 80.8738 * pv_events_health
+    benefits_per_100 = (100 + 30 + 50) * pv_events_standard + wellbeing
+    fiscal_total = 100 * pv_events_standard * 400 / 100 - 3 * pv_costs
+    public_value_total = benefits_per_100 * 400 / 100 - 3 * pv_costs
+    assert not r.risk_adjusted  # the hand-worked file says appraisal.optimism_bias: off
+    basis = "not risk-adjusted for optimism bias"
+    md = brief_markdown(r, scenario)
+    assert (
+        f"the fiscal NPVs (whole public sector) of its 3 rows would add up to {money(fiscal_total)} over 4 years "
+        f"(2024-25 prices, {basis};"
+    ) in md
+    assert (
+        "Their net present public value (the public-value layer: fiscal + economic + social) would add up to "
+        f"{money(public_value_total)}, {basis} too."
+    ) in md
+    assert "| Area | NPV (fiscal) | Verdict | P(pass) | Public value | Loses most |" in md
+    area_c = benefits_per_100 * 250 / 100 - pv_costs
+    assert f"| Area C | {money(100 * pv_events_standard * 2.5 - pv_costs)} | " in md
+    assert f" | {money(area_c)} | " in md
+    assert f"{money(public_value_total)}, {basis} too." in brief_html(r, scenario)

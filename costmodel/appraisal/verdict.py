@@ -61,7 +61,15 @@ def verdict_text(result: TenYearTest) -> str:
         payers = {
             a.id for a, v in zip(result.scenario.agencies, result.pv_costs_by_agency, strict=True) if v < 0
         }
-        released = -result.pv_costs
+        cut = result.cut
+        released = cut.pv_released if cut is not None else -result.pv_costs
+        closure = cut.pv_closure if cut is not None else 0.0
+        if cut is not None:
+            payers = {
+                a.id
+                for a, v in zip(result.scenario.agencies, cut.pv_released_by_agency, strict=True)
+                if v > 0
+            }
         names = {a.id: a.name for a in result.scenario.agencies}
         cutter = (
             " and ".join(names[a.id] for a in result.scenario.agencies if a.id in payers) or "the cut budget"
@@ -71,6 +79,8 @@ def verdict_text(result: TenYearTest) -> str:
             if money(released) != money(0.0)
             else "the cut releases no money"
         )
+        if money(closure) != money(0.0):
+            saves += f", costs {money(closure)} to close"
         shunted = money(-result.pv_savings)
         if result.passes:
             after = (

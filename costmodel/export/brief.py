@@ -125,6 +125,10 @@ def _subject(title: str) -> str:
     return title
 
 
+CUT_LOWER_BOUND = "This fiscal figure is a lower bound on the harm: value outside public budgets is not counted."
+"""What a cut's headline adds while its social layer is empty (issue 12 §4)."""
+
+
 @dataclass
 class BriefContent:
     title: str
@@ -133,7 +137,8 @@ class BriefContent:
     headline_refs: list[int]
     verdict: str
     verdict_refs: list[int]
-    rows: list[dict[str, Any]]  # per budget holder: name, pv_costs, pv_savings, pv_net, position, refs
+    rows: list[dict[str, Any]]  # per budget holder: name, pv_costs, pv_savings, pv_net, position, refs,
+    # and the two columns the table shows ("first", "second"; net = second - first for spending)
     total: dict[str, Any]
     figures: list[tuple[str, str, list[int]]]  # (label, value, refs)
     cash_rows: list[dict[str, Any]]  # per budget holder and the total: cash costs, cashable, net (nominal)
@@ -145,6 +150,29 @@ class BriefContent:
     # under the agreement, and its payments summed by payer, payee and kind over the horizon (cash)
     pooled: str | None = None
     payments: list[dict[str, Any]] = field(default_factory=list)
+    columns: tuple[str, str] = ("Costs", "Savings")  # the table's two money columns
+
+
+def _columns(result: TenYearTest, i: int | None) -> dict[str, float]:
+    """The two money columns of the who-pays table for budget holder ``i`` (None: the total): costs and
+    savings for spending; for a cut, the costs it adds (closure costs and costs shunted) and the money
+    it releases, so that net = released - added."""
+    cut = result.cut
+    if cut is None:
+        costs = result.pv_costs if i is None else float(result.pv_costs_by_agency[i])
+        savings = result.pv_savings if i is None else float(result.pv_savings_by_agency[i])
+        return {"first": costs, "second": savings}
+    if i is None:
+        return {"first": cut.pv_released, "second": cut.pv_closure + cut.pv_shunted}
+    return {
+        "first": float(cut.pv_released_by_agency[i]),
+        "second": float(cut.pv_closure_by_agency[i] + cut.pv_shunted_by_agency[i]),
+    }
+
+
+CUT_COLUMNS = ("Released", "Costs")
+"""The who-pays table's money columns for a cut: net = money released - costs (closure costs and costs
+shunted onto the budget holder)."""
 
 
 def brief_content(result: TenYearTest, simulation: Any = None) -> BriefContent:
@@ -159,6 +187,11 @@ def brief_content(result: TenYearTest, simulation: Any = None) -> BriefContent:
     # which sources stand behind which figures
     cost_ids = _ids(*[line.money for line in p.prevention_costs])
     cost_ids |= _ids(*[line.growth for line in p.prevention_costs])
+    if p.kind == "cut":  # a cut's release profile and closure costs
+        for line in p.prevention_costs:
+            if line.release_profile is not None:
+                cost_ids |= _ids(line.release_profile.shares, line.release_profile.ramp_years)
+        cost_ids |= _ids(*[cc.amount for cc in p.closure_costs])
     outcome_ids: set[str] = set()
     for oc in p.outcomes:
         outcome_ids |= _ids(
@@ -188,6 +221,8 @@ def brief_content(result: TenYearTest, simulation: Any = None) -> BriefContent:
         if sl.saved_by in by_agency:
             by_agency[sl.saved_by] |= _ids(sl.money)
     payers = {line.paid_by for line in p.prevention_costs}
+    if p.kind == "cut":
+        payers |= {cc.paid_by for cc in p.closure_costs}
     method_ids = {sc.schedule.source, sc.deflator.source}
     all_saving_ids = outcome_ids | set().union(*by_agency.values()) if by_agency else outcome_ids
 
@@ -213,26 +248,36 @@ def brief_content(result: TenYearTest, simulation: Any = None) -> BriefContent:
                 f"Every £1 spent on {subject} in this proposal saves the public purse only {per_pound(per)} over "
                 f"{horizon}{lands}: it does not pay for itself."
             )
-    elif s.sign < 0 and pv_costs < -0.005:
-        released = -pv_costs
-        added = -pv_sav
+    elif result.cut is not None and result.cut.pv_released > 0.005:
+        cut = result.cut
+        released = cut.pv_released
+        added = cut.pv_shunted
         per = added / released
         loser = min(sav, key=lambda a: sav[a]) if sav else None
         most = ""
-        if loser is not None and sav[loser] < -0.005:
+        if loser is not None and sav[loser] < -0.005 and money(cut.pv_closure) == money(0.0):
             most = f", {per_pound(-sav[loser] / released)} of it at {names[loser]}"
+        closing = f", costs {money(cut.pv_closure)} to close" if money(cut.pv_closure) != money(0.0) else ""
         if result.passes:
             headline = (
-                f"This cut releases {money(released)} over {horizon}, and for every £1 released "
+                f"This cut releases {money(released)} over {horizon}{closing}, and for every £1 released "
                 f"{per_pound(per)} comes back as extra demand elsewhere{most}: the public purse still saves "
                 f"{money(npv)} (present value)."
             )
         else:
             headline = (
-                f"This cut releases {money(released)} over {horizon}, but for every £1 released "
+                f"This cut releases {money(released)} over {horizon}{closing}, but for every £1 released "
                 f"{per_pound(per)} comes back as extra demand elsewhere{most}: a false economy that costs the "
                 f"public purse {money(-npv)} (present value)."
             )
+        if abs(cut.pv_lost_social) > 0.005:  # value lost beyond public budgets, counted
+            econ = f" and {money(cut.pv_lost_economic)} of economic value" if abs(cut.pv_lost_economic) > 0.005 else ""
+            headline += (
+                f" Beyond public budgets it loses {money(cut.pv_lost_social)} of social value{econ}: "
+                f"{money(cut.pv_net_public_value, signed=True)} net of everything (present value)."
+            )
+        else:
+            headline += " " + CUT_LOWER_BOUND
     else:
         headline = f"Over {horizon} the proposal's net present value to the public purse is {money(npv, signed=True)}."
     headline_refs = cites.cite(refs)
@@ -262,6 +307,7 @@ def brief_content(result: TenYearTest, simulation: Any = None) -> BriefContent:
                 "pv_net": v,
                 "position": _position(v),
                 "refs": cites.cite(ids | method_ids),
+                **_columns(result, i),
             }
         )
         if a.id in after:
@@ -276,6 +322,7 @@ def brief_content(result: TenYearTest, simulation: Any = None) -> BriefContent:
         "pv_net": npv,
         "position": "passes" if result.passes else "fails",
         "refs": cites.cite(refs),
+        **_columns(result, None),
     }
     if pooling is not None:
         total |= {"pv_net_after": npv, "position_after": total["position"]}
@@ -300,9 +347,25 @@ def brief_content(result: TenYearTest, simulation: Any = None) -> BriefContent:
             cites.cite(refs),
         ),
         ("…in the years beyond", money(result.npv_beyond, signed=True), cites.cite(refs)),
-        ("Benefit-cost ratio", measures["bcr"].text, cites.cite(refs)),
-        ("Peak dual-running funding", measures["peak_funding"].text, cites.cite(cost_ids | all_saving_ids)),
-        ("Cash break-even", measures["cash_break_even_year"].text, cites.cite(cost_ids | all_saving_ids)),
+        # a cut has no benefit-cost ratio: its headline says, in words, how much of each £1 released
+        # comes back as extra demand elsewhere, and the who-pays table gives money released and costs
+        *([("Benefit-cost ratio", measures["bcr"].text, cites.cite(refs))] if result.cut is None else []),
+        *(
+            [
+                ("Peak dual-running funding", measures["peak_funding"].text, cites.cite(cost_ids | all_saving_ids)),
+                ("Cash break-even", measures["cash_break_even_year"].text, cites.cite(cost_ids | all_saving_ids)),
+            ]
+            if result.cut is None
+            else [  # a cut: money needed up front when closing costs more than it first releases
+                (
+                    "Peak funding to close",
+                    f"{measures['peak_funding'].text} (back by {measures['cash_break_even_year'].text})",
+                    cites.cite(cost_ids | all_saving_ids),
+                )
+            ]
+            if result.dual_running.peak_funding_requirement > 0.005
+            else []  # closing costs no more than the cut releases from the start
+        ),
     ]
 
     cash_rows: list[dict[str, Any]] = []
@@ -325,6 +388,13 @@ def brief_content(result: TenYearTest, simulation: Any = None) -> BriefContent:
                 "net": float(c.net.sum()),
             }
         )
+        if result.cut is not None:  # a cut: money released and the cash it adds (closure, shunted cashable)
+            cut = result.cut
+            added_cash = cut.closure_cash + cut.shunted_cashable_cash
+            for i, row in enumerate(cash_rows):
+                pick = slice(None) if i == len(sc.agencies) else i
+                row["costs"] = float(cut.released_cash[:, pick].sum())
+                row["cashable"] = float(added_cash[:, pick].sum())
         if pooling is not None:  # net cash under the agreement: what each budget holder keeps, nominal
             pf = pooling.flows
             held = (pf.cashable_after - pf.costs_after - pf.charges_paid + pf.charges_received) * c.factor[
@@ -395,6 +465,7 @@ def brief_content(result: TenYearTest, simulation: Any = None) -> BriefContent:
         sources=sources,
         conventions=conventions,
         footer=footer,
+        columns=CUT_COLUMNS if result.cut is not None else ("Costs", "Savings"),
     )
 
 
@@ -455,6 +526,7 @@ def _caveats(result: TenYearTest, sim: SimulationSummary | None, cites: _Citatio
             if getattr(oc, name).assumption and label not in assumed:
                 assumed.append(label)
     n_assumed = sum(1 for line in p.prevention_costs if line.money.assumption)
+    n_closure_assumed = sum(1 for cc in p.closure_costs if cc.amount.assumption) if p.kind == "cut" else 0
     if assumed:
         out.append(
             "Stated assumptions, not sourced figures: "
@@ -463,6 +535,8 @@ def _caveats(result: TenYearTest, sim: SimulationSummary | None, cites: _Citatio
         )
     if n_assumed:
         out.append(f"{n_assumed} prevention cost line(s) rest on a stated assumption rather than a source.")
+    if n_closure_assumed:
+        out.append(f"{n_closure_assumed} closure cost(s) rest on a stated assumption, not a source.")
     weak = [(sid, s) for sid, s in sc.sources.items() if s.grade in {"C", "U"}]
     if weak:
         parts = [
@@ -598,17 +672,18 @@ def brief_html(result: TenYearTest, simulation: Any = None, *, charts: bool = Tr
             middle = f"{_money_cell(r['pv_net'])}<td>{e(r['position'])}</td>"
         rows.append(
             f"<tr{cls}><td>{e(r['name'])}{_sup(r['refs'])}</td>"
-            f"<td>{e(money(r['pv_costs']))}</td><td>{e(money(r['pv_savings']))}</td>"
+            f"<td>{e(money(r['first']))}</td><td>{e(money(r['second']))}</td>"
             + middle
             + ("<td></td>" if cash is None else _money_cell(cash))
             + "</tr>"
         )
     who_pays_heading = "Who pays and who saves (present value)"
-    who_pays_head = "<th>Budget holder</th><th>Costs</th><th>Savings</th><th>Net</th><th></th><th>Cash</th>"
+    first, second = (e(x) for x in c.columns)
+    who_pays_head = f"<th>Budget holder</th><th>{first}</th><th>{second}</th><th>Net</th><th></th><th>Cash</th>"
     pooled_html, payments_html = "", ""
     if pooled:
         who_pays_head = (
-            "<th>Budget holder</th><th>Costs</th><th>Savings</th><th>Net</th><th>Net after</th><th>Cash</th>"
+            f"<th>Budget holder</th><th>{first}</th><th>{second}</th><th>Net</th><th>Net after</th><th>Cash</th>"
         )
         note = "<b>Net after</b>: under the agreement, which moves only cash."
         if not c.payments:
@@ -696,7 +771,7 @@ def brief_markdown(result: TenYearTest, simulation: Any = None) -> str:
         lines += [
             "## Who pays and who saves (present value)",
             "",
-            "| Budget holder | Costs | Savings | Net | |",
+            f"| Budget holder | {c.columns[0]} | {c.columns[1]} | Net | |",
             "|---|---:|---:|---:|---|",
         ]
     else:
@@ -716,7 +791,7 @@ def brief_markdown(result: TenYearTest, simulation: Any = None) -> str:
             else ""
         )
         lines.append(
-            f"| {name}{_md_refs(r['refs'])} | {money(r['pv_costs'])} | {money(r['pv_savings'])} | "
+            f"| {name}{_md_refs(r['refs'])} | {money(r['first'])} | {money(r['second'])} | "
             f"{money(r['pv_net'], signed=True)} | {r['position']} |{after}"
         )
     lines += ["", "| Figure | Value |", "|---|---:|"]
@@ -726,7 +801,11 @@ def brief_markdown(result: TenYearTest, simulation: Any = None) -> str:
             "",
             f"## In cash over {years_words(result.structure.n_years)} (nominal, undiscounted)",
             "",
-            "| Budget holder | Costs | Cashable savings | Net cash |"
+            (
+                "| Budget holder | Money released | Costs added in cash | Net cash |"
+                if result.cut is not None
+                else "| Budget holder | Costs | Cashable savings | Net cash |"
+            )
             + (" Net cash under the agreement |" if c.pooled is not None else ""),
             "|---|---:|---:|---:|" + ("---:|" if c.pooled is not None else ""),
         ]

@@ -394,7 +394,53 @@ class _Builder:
         )
         self.cost_rows: list[dict[str, int]] = []
         for i, line in enumerate(p.prevention_costs):
-            self.cost_rows.append(self._line_inputs(line, f"prevention_costs.{i} ({line.id})", "paid"))
+            rows = self._line_inputs(line, f"prevention_costs.{i} ({line.id})", "paid")
+            rp = line.release_profile if p.kind == "cut" else None
+            if rp is not None and rp.shares is not None:  # a cut released over time: shares by year
+                row = self.input_row(
+                    f"{line.label}: share of the budget released each year (all of it after the last share)",
+                    None,
+                    "fraction",
+                    prov=rp.shares,
+                    where=f"prevention_costs.{i} ({line.id}).release_profile.shares",
+                )
+                for t in range(self.T):
+                    k = t - line.start_year
+                    released = rp.shares.values[k] if 0 <= k < len(rp.shares.values) else 1.0
+                    self.inputs.put(row, self.ycol(t), released, "input_rate")
+                rows["release_shares"] = row
+            elif rp is not None and rp.ramp_years is not None:  # a ramp to full release
+                rows["release_ramp"] = self.input_row(
+                    f"{line.label}: years to release the whole budget (equal steps; 0 = at once)",
+                    rp.ramp_years.value,
+                    "years",
+                    prov=rp.ramp_years,
+                    where=f"prevention_costs.{i} ({line.id}).release_profile.ramp_years",
+                )
+            self.cost_rows.append(rows)
+
+        self.closure_rows: list[dict[str, int]] = []
+        if p.kind == "cut" and p.closure_costs:
+            self.section(
+                s, "Closure costs of the cut (one-off; money in the price year in column D; blank D: cash)"
+            )
+            for i, cc in enumerate(p.closure_costs):
+                where = f"closure_costs.{i} ({cc.id})"
+                nominal = cc.amount.prices == "nominal"
+                rows = {
+                    "amount": self.input_row(
+                        f"{cc.label}: closure cost (one-off)",
+                        cc.amount.value,
+                        "£ (one-off)" + (", cash of the year paid" if nominal else ""),
+                        year=None if nominal else cc.amount.price_year,
+                        prov=cc.amount,
+                        where=where + ".amount",
+                    ),
+                    "start": self.input_row(f"{cc.label}: year paid", cc.year, "appraisal year", style="input_int"),
+                }
+                if nominal:
+                    rows["nominal"] = 1
+                self.closure_rows.append(rows)
 
         self.saving_rows: list[dict[str, int]] = []
         if p.savings:
@@ -642,6 +688,33 @@ class _Builder:
 
         return recurring
 
+    def _cut_pv(self, *, cost_rows: bool, closure: bool) -> str:
+        """A cut's PV of money released (its cost lines' PVs) or of closure costs (minus the closure
+        rows' PVs, written negative), from the Calculations sheet."""
+        rows = self.released_flow_rows if cost_rows else self.closure_flow_rows
+        if not rows:
+            return "=0"
+        refs = "+".join(self.calc.ref(row, C_PV) for row in rows)
+        return f"=-({refs})" if closure else f"={refs}"
+
+    def _released(self, flow: YearFormula, rows: dict[str, int]) -> YearFormula:
+        """A cut line's yearly flow times the share of its budget released that year (its release
+        profile: shares by year on the Inputs sheet, or a ramp of equal steps); unchanged without one."""
+        if "release_shares" in rows:
+            shares = rows["release_shares"] + 1
+            return lambda t, c, r: Formula(f"={flow(t, c, r)[1:]}*{INPUTS}!{c}{shares}")
+        if "release_ramp" in rows:
+            I = self.inputs  # noqa: E741
+            ramp, start = I.ref(rows["release_ramp"], I_VALUE), I.ref(rows["start"], I_VALUE)
+
+            def ramped(t: int, c: str, r: int) -> str:
+                yr = f"{c}${self.t_row + 1}"
+                share = f"IF({yr}>={start},MIN(1,({yr}-{start}+1)/({ramp}+1)),1)"
+                return Formula(f"={flow(t, c, r)[1:]}*{share}")
+
+            return ramped
+        return flow
+
     def build_calculations(self) -> None:
         sc, p = self.sc, self.p
         s = self.calc
@@ -753,21 +826,37 @@ class _Builder:
         cost_flow_rows = []
         for i, line in enumerate(p.prevention_costs):
             rows = self.cost_rows[i]
+            factor = self._with_optimism(self._factor_cell(line, rows), f"prevention_costs.{line.id}")
+            flow = self._released(self._cost_flow(line.kind, rows, factor=factor), rows)
             cost_flow_rows.append(
                 self.calc_row(
-                    f"{line.label}: cost",
+                    f"{line.label}: cost" + (" (× share released)" if set(rows) & RELEASE_KEYS else ""),
                     "£",
-                    self._cost_flow(
-                        line.kind,
-                        rows,
-                        factor=self._with_optimism(self._factor_cell(line, rows), f"prevention_costs.{line.id}"),
-                    ),
+                    flow,
                     agency=line.paid_by,
                     item=line.id,
                     total=True,
                     pv=True,
                 )
             )
+        self.released_flow_rows = list(cost_flow_rows)
+        self.closure_flow_rows: list[int] = []
+        for cc, rows in zip(p.closure_costs if p.kind == "cut" else [], self.closure_rows, strict=True):
+            # a closure cost is spending: written negative here, so the cut's sign (-1) makes it a cost
+            factor = self._with_optimism(self._factor_cell(cc, rows), f"closure_costs.{cc.id}")
+            one_off = self._cost_flow("one_off", rows, factor=factor)
+            cost_flow_rows.append(
+                self.calc_row(
+                    f"{cc.label}: closure cost (negative here: the cut's sign makes it a cost)",
+                    "£",
+                    lambda t, c, r, _f=one_off: Formula("=-" + _f(t, c, r)[1:]),
+                    agency=cc.paid_by,
+                    item=cc.id,
+                    total=True,
+                    pv=True,
+                )
+            )
+            self.closure_flow_rows.append(cost_flow_rows[-1])
 
         # ---- unit costs converted to the price base
         self.section(s, "Unit costs in price-base-year prices, by budget holder")
@@ -1152,24 +1241,39 @@ class _Builder:
         line("npv_beyond", "  NPV in the years beyond", Formula(f"=D{tot}"), "£")
         line(
             "bcr",
-            "Benefit-cost ratio (new spending: PV savings / PV costs; a cut: PV released / PV costs added)",
-            # "n/a" where the engine has no ratio: a denominator within half a penny of zero
+            "Benefit-cost ratio (new spending: PV savings / PV costs; none for a cut: it would invert the meaning)",
+            # "n/a" where the engine has no ratio: a denominator within half a penny of zero, or a cut
             Formula(
-                f'=IF({sign}>0,IF({pv["costs"]}>{MONEY_TOLERANCE},{pv["savings"]}/{pv["costs"]},"n/a"),'
-                f'IF(-{pv["savings"]}>{MONEY_TOLERANCE},{pv["costs"]}/{pv["savings"]},"n/a"))'
+                f'=IF({sign}>0,IF({pv["costs"]}>{MONEY_TOLERANCE},{pv["savings"]}/{pv["costs"]},"n/a"),"n/a")'
             ),
             "ratio",
             "out_ratio",
         )
         line(
             "net_return_per_pound",
-            "Net return per £1 spent (per £1 released, for a cut)",
+            "Net return per £1 spent (new spending only)",
             Formula(
-                f'=IF({sign}*{pv["costs"]}>{MONEY_TOLERANCE},E{self.headline["npv"] + 1}/({sign}*{pv["costs"]}),"n/a")'
+                f'=IF({sign}>0,IF({pv["costs"]}>{MONEY_TOLERANCE},E{self.headline["npv"] + 1}/{pv["costs"]},"n/a"),"n/a")'
             ),
             "£ per £",
             "out_ratio",
         )
+        if r.cut is not None:  # a cut told straight: money released, closure costs, costs shunted
+            released = self._cut_pv(cost_rows=True, closure=False)
+            closure = self._cut_pv(cost_rows=False, closure=True)
+            line("money_released", "A cut: PV money released (the budget it stops spending)", Formula(released), "£")
+            line("closure_costs", "A cut: PV closure costs (redundancy, contract exit, buildings)", Formula(closure), "£")
+            line("costs_shunted", "A cut: PV costs shunted onto other budget holders", Formula(f"=-{pv['savings']}"), "£")
+            line(
+                "shunted_per_pound_released",
+                "A cut: costs shunted per £1 released (PV costs shunted ÷ PV money released)",
+                Formula(
+                    f'=IF(E{self.headline["money_released"] + 1}>{MONEY_TOLERANCE},'
+                    f'E{self.headline["costs_shunted"] + 1}/E{self.headline["money_released"] + 1},"n/a")'
+                ),
+                "£ per £",
+                "out_ratio",
+            )
         cf = self.span(C, self.total_rows["cumulative_funding"], local=False)
         line(
             "peak_funding",
@@ -1469,6 +1573,10 @@ class _Prov:
     source: str | None
     assumption: str | None
     note: str | None
+
+
+RELEASE_KEYS = frozenset({"release_shares", "release_ramp"})
+"""Input rows of a cut line's release profile."""
 
 
 def _input_style(unit: str) -> str:

@@ -66,6 +66,21 @@ def _scaled_exp(y: F, r: F) -> F:
     return np.exp(-ysq * ysq) * np.exp(-(y - ysq) * (y + ysq)) * r
 
 
+def _cody_loop(num: F, t: F, a: Sequence[float], b: Sequence[float], steps: int) -> tuple[F, F]:
+    """Cody's numerator and denominator loops, ``num = (num + a[i]) t`` and ``den = (den + b[i]) t`` from
+    ``den = t``, in that order, written over two buffers (``num`` must be a fresh array)."""
+    den = np.add(t, b[0], out=np.empty_like(t))
+    np.multiply(den, t, out=den)
+    np.add(num, a[0], out=num)
+    np.multiply(num, t, out=num)
+    for i in range(1, steps):
+        np.add(num, a[i], out=num)
+        np.multiply(num, t, out=num)
+        np.add(den, b[i], out=den)
+        np.multiply(den, t, out=den)
+    return num, den
+
+
 def erfc(x: F) -> F:
     """The complementary error function, vectorised (Cody's CALERF; about 1e-16 relative).
 
@@ -74,39 +89,28 @@ def erfc(x: F) -> F:
     """
     x = np.asarray(x, dtype=np.float64)
     y = np.abs(x)
-    out = np.empty_like(x)
+    out = np.full_like(x, np.nan)  # NaN stays NaN (no branch below takes it), never uninitialised memory
     small = y <= 0.46875
     mid = (y > 0.46875) & (y <= 4.0)
-    big = y > 4.0
+    big = (y > 4.0) & (y < 26.543)
+    tail = y >= 26.543  # erfc underflows below the smallest double (infinity included)
+    out[tail] = np.where(x[tail] < 0, 2.0, 0.0)
     if small.any():
         xs = x[small]
         ysq = np.where(np.abs(xs) > 1.11e-16, xs * xs, 0.0)
-        num = _CODY_A[4] * ysq
-        den = ysq
-        for i in range(3):
-            num = (num + _CODY_A[i]) * ysq
-            den = (den + _CODY_B[i]) * ysq
+        num, den = _cody_loop(_CODY_A[4] * ysq, ysq, _CODY_A, _CODY_B, 3)
         out[small] = 1.0 - xs * (num + _CODY_A[3]) / (den + _CODY_B[3])
     if mid.any():
         ym = y[mid]
-        num = _CODY_C[8] * ym
-        den = ym
-        for i in range(7):
-            num = (num + _CODY_C[i]) * ym
-            den = (den + _CODY_D[i]) * ym
+        num, den = _cody_loop(_CODY_C[8] * ym, ym, _CODY_C, _CODY_D, 7)
         res = _scaled_exp(ym, (num + _CODY_C[7]) / (den + _CODY_D[7]))
         out[mid] = np.where(x[mid] < 0, 2.0 - res, res)
     if big.any():
         yb = y[big]
         inv = 1.0 / (yb * yb)
-        num = _CODY_P[5] * inv
-        den = inv
-        for i in range(4):
-            num = (num + _CODY_P[i]) * inv
-            den = (den + _CODY_Q[i]) * inv
+        num, den = _cody_loop(_CODY_P[5] * inv, inv, _CODY_P, _CODY_Q, 4)
         res = inv * (num + _CODY_P[4]) / (den + _CODY_Q[4])
         res = _scaled_exp(yb, (_SQRT_PI_INV - res) / yb)
-        res = np.where(yb >= 26.543, 0.0, res)  # below the smallest double
         out[big] = np.where(x[big] < 0, 2.0 - res, res)
     return out
 

@@ -156,8 +156,23 @@ _AS241_F = (
 )
 
 
+def horner(coefficients: Sequence[float], x: F) -> F:
+    """The polynomial with ``coefficients`` (highest power first) at ``x``: np.polyval's arithmetic in
+    its order (from 0, then y·x + c for each coefficient), written over one buffer.
+
+    >>> [float(v) for v in horner([2.0, 0.0, 1.0], np.array([0.0, 3.0]))]
+    [1.0, 19.0]
+    """
+    y = np.zeros_like(np.asarray(x, dtype=np.float64))
+    for c in coefficients:
+        np.multiply(y, x, out=y)
+        np.add(y, c, out=y)
+    return y
+
+
 def _ratio(num: Sequence[float], den: Sequence[float], x: F) -> F:
-    return np.polyval(num[::-1], x) / np.polyval(den[::-1], x)
+    top = horner(num[::-1], x)
+    return np.divide(top, horner(den[::-1], x), out=top)
 
 
 def normal_quantile(p: F) -> F:
@@ -267,19 +282,25 @@ def sample(
     hi = np.asarray(high, dtype=np.float64)
     k = lo.size
     dist = np.array([d or DEFAULT_DISTRIBUTION for d in distributions], dtype=object)
-    out = np.empty((n, k), dtype=np.float64)
-    out[:] = mid
     varies = np.flatnonzero(hi > lo)
     # strictly inside (0, 1): a uniform of exactly 0 would be an infinite normal quantile
-    u = np.maximum(rng.random((n, varies.size)), 2.0**-54)
+    u = rng.random((n, varies.size))
+    np.maximum(u, 2.0**-54, out=u)
     if copula is not None and copula.columns.size:
         among, positions = copula.among(varies)  # an input with no width is not drawn, so not correlated
         among.apply(u, positions)
-    for name in DISTRIBUTIONS:
-        sel = np.flatnonzero(dist[varies] == name)
-        if sel.size:
-            cols = varies[sel]
-            out[:, cols] = quantiles(name, u[:, sel], lo[cols], mid[cols], hi[cols])
+    if varies.size == k and k and np.all(dist == dist[0]):
+        # every input varies, all with one distribution (the common case): its quantiles are the draws,
+        # with no constant columns to fill and no columns to gather or scatter
+        out = quantiles(str(dist[0]), u, lo, mid, hi)  # a fresh (n, k) array
+    else:
+        out = np.empty((n, k), dtype=np.float64)
+        out[:] = mid
+        for name in DISTRIBUTIONS:
+            sel = np.flatnonzero(dist[varies] == name)
+            if sel.size:
+                cols = varies[sel]
+                out[:, cols] = quantiles(name, u[:, sel], lo[cols], mid[cols], hi[cols])
     if bounds_low is not None or bounds_high is not None:
         blo = -np.inf if bounds_low is None else np.asarray(bounds_low, dtype=np.float64)
         bhi = np.inf if bounds_high is None else np.asarray(bounds_high, dtype=np.float64)

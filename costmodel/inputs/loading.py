@@ -103,6 +103,11 @@ class Scenario:
         proposal = self.proposal.model_dump(mode="json")
         if proposal["appraisal"].get("discount_rate") is None:  # added later: unset, it keeps old hashes
             proposal["appraisal"].pop("discount_rate", None)
+        if not proposal.get("closure_costs"):  # added later (issue 12): unset, they keep old hashes
+            proposal.pop("closure_costs", None)
+        for line in proposal.get("prevention_costs", []):
+            if line.get("release_profile") is None:
+                line.pop("release_profile", None)
         if not proposal.get("correlations"):  # added later: none declared, it keeps old hashes
             proposal.pop("correlations", None)
         if not proposal.get("unmonetised"):  # added with the value layers: unset, it keeps old hashes
@@ -489,6 +494,30 @@ def _duplicate_rows(proposal: Proposal, parsed: ParsedYaml, path: str) -> list[P
         (("prevention_costs",), [c.id for c in proposal.prevention_costs], "cost line id"),
         (("outcomes",), [o.id for o in proposal.outcomes], "outcome id"),
     ]
+    # a closure cost is a cost line of the cut: its id must differ from the other cost lines' too
+    cost_ids = {c.id: i for i, c in enumerate(proposal.prevention_costs)}
+    seen_closure: dict[str, int] = {}
+    for i, cc in enumerate(proposal.closure_costs):
+        if cc.id in cost_ids:
+            out.append(
+                _problem(
+                    parsed,
+                    path,
+                    ("closure_costs", i, "id"),
+                    f"closure cost id '{cc.id}' is also a cost line id (prevention_costs item {cost_ids[cc.id]}): give it its own id",
+                )
+            )
+        elif cc.id in seen_closure:
+            out.append(
+                _problem(
+                    parsed,
+                    path,
+                    ("closure_costs", i, "id"),
+                    f"duplicate closure cost id '{cc.id}' (first given as item {seen_closure[cc.id]})",
+                )
+            )
+        else:
+            seen_closure[cc.id] = i
     rows += [
         (("outcomes", k, "unit_costs"), [u.unit_cost for u in o.unit_costs], "unit cost of this outcome")
         for k, o in enumerate(proposal.outcomes)
@@ -785,6 +814,33 @@ def _resolve(
             for loc, year in _money_price_years(("prevention_costs", i), line):
                 if year not in deflator.index:
                     problem(loc, _no_deflator_msg(year, deflator))
+
+    # --- a cut's release profile and closure costs (issue 12 §4) ---
+    for i, line in enumerate(proposal.prevention_costs):
+        if line.release_profile is not None and proposal.kind != "cut":
+            problem(
+                ("prevention_costs", i, "release_profile"),
+                "a release profile applies to a cut (kind: cut): new spending is paid as its amounts say",
+            )
+    for i, cc in enumerate(proposal.closure_costs):
+        if proposal.kind != "cut":
+            problem(
+                ("closure_costs", i),
+                "closure costs apply to a cut (kind: cut); the costs of new spending are prevention_costs",
+            )
+        if cc.paid_by not in agencies:
+            problem(
+                ("closure_costs", i, "paid_by"),
+                f"unknown agency '{cc.paid_by}': define it under 'agencies'",
+            )
+        elif cc.paid_by not in used_agencies:
+            used_agencies.append(cc.paid_by)
+        if cc.year >= horizon:
+            notes.append(
+                f"closure cost '{cc.id}' falls in year {cc.year}, after the {horizon}-year horizon: it is not counted"
+            )
+        if deflator is not None and cc.amount.prices == "real" and cc.amount.real_price_year not in deflator.index:
+            problem(("closure_costs", i, "amount", "price_year"), _no_deflator_msg(cc.amount.real_price_year, deflator))
 
     for i, sl in enumerate(proposal.savings):
         if sl.saved_by not in agencies:

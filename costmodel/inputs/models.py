@@ -656,6 +656,51 @@ class Appraisal(StrictModel):
         return self.first_year if self.discount_year is None else self.discount_year
 
 
+class ReleaseShares(_Provenanced):
+    """The share of a cut line's full amount released in each year from its ``start_year``, in order;
+    from the year after the last share on, all of it. [fraction]"""
+
+    unit: Literal["fraction"] = Field(description="Always 'fraction': 0.5 means half the budget.")
+    values: Annotated[list[float], Field(min_length=1, max_length=100)] = Field(
+        description="Share released in each year from the line's start_year (0 to 1); all of it afterwards."
+    )
+
+    @field_validator("values", mode="before")
+    @classmethod
+    def _fractions(cls, v: object) -> object:
+        if isinstance(v, list):
+            for x in v:
+                _reject_percent_strings(x)
+                if isinstance(x, (int, float)) and not isinstance(x, bool) and x == x:
+                    if x > 1 and looks_like_percentage(x):
+                        raise ValueError(
+                            f"release shares are fractions between 0 and 1; {num(x)} looks like a percentage: "
+                            f"write {num(x / 100)} for {num(x)}%"
+                        )
+                    if not 0 <= x <= 1:
+                        raise ValueError(f"a release share must be between 0 and 1 (got {num(x)})")
+        return v
+
+
+class ReleaseProfile(StrictModel):
+    """How a cut budget is released over time (a cut rarely releases the whole budget in its first
+    year: notice periods, consultation, contracts running to term): exactly one of ``shares`` by year
+    or a ``ramp_years`` ramp."""
+
+    shares: ReleaseShares | None = Field(
+        default=None, description=describe("prevention_costs.*.release_profile.shares")
+    )
+    ramp_years: YearsQ | None = Field(
+        default=None, description=describe("prevention_costs.*.release_profile.ramp_years")
+    )
+
+    @model_validator(mode="after")
+    def _exactly_one(self):
+        if (self.shares is None) == (self.ramp_years is None):
+            raise ValueError("give exactly one of 'shares' (a share released each year) or 'ramp_years'")
+        return self
+
+
 class CostLine(StrictModel):
     """Spending on the prevention (or, for a cut, the budget taken away), paid by one agency."""
 
@@ -672,6 +717,10 @@ class CostLine(StrictModel):
         default=None, description="Last appraisal year of a recurring cost (default: end of the horizon)."
     )
     growth: GrowthQ | None = Field(default=None, description=describe("prevention_costs.*.growth"))
+    release_profile: ReleaseProfile | None = Field(
+        default=None,
+        description="For a cut: how the budget is released over time (default: all of it from start_year).",
+    )
 
     @model_validator(mode="after")
     def _one_profile(self):
@@ -696,6 +745,25 @@ class CostLine(StrictModel):
         money = self.amount if self.amount is not None else self.by_year
         assert money is not None  # checked by _one_profile
         return money
+
+
+class ClosureCost(StrictModel):
+    """A one-off cost of making a cut (redundancy, contract exit, building closure or mothballing),
+    paid by one budget holder in one appraisal year. It is spending, never money released. [£]"""
+
+    id: Id
+    label: Text
+    paid_by: Id = Field(description="Agency id of the budget that pays it.")
+    year: Annotated[int, Field(ge=0, le=99)] = Field(
+        default=0, description="Appraisal year it is paid in (0 = the first year)."
+    )
+    amount: MoneyQ = Field(description=describe("closure_costs.*.amount"))
+
+    @model_validator(mode="after")
+    def _one_off(self):
+        if self.amount.unit != "GBP":
+            raise ValueError("a closure cost is a one-off sum: its amount has unit 'GBP'")
+        return self
 
 
 class UnitCostUse(StrictModel):
@@ -954,6 +1022,10 @@ class Proposal(StrictModel):
     outcomes: list[Outcome] = Field(default_factory=list)
     savings: list[SavingsLine] = Field(
         default_factory=list, description="Plain savings lines: an amount a named budget holder saves."
+    )
+    closure_costs: list[ClosureCost] = Field(
+        default_factory=list,
+        description="For a cut: one-off costs of making it (redundancy, contract exit, buildings), by budget holder.",
     )
     deflators: list[FileDeflator] = Field(
         default_factory=list, description="Deflators this file brings (select one with appraisal.deflator)."

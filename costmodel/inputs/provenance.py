@@ -17,6 +17,7 @@ from .registry import Setting, entry, settings
 GROUPS = {
     "prevention_costs": "Prevention costs",
     "savings": "Savings lines",
+    "closure_costs": "Closure costs (a cut)",
     "financing": "Financing",
     "pool": "Pooled budget",
     "responsibility_charges": "Responsibility charges",

@@ -10,13 +10,29 @@ from typing import Any
 
 from ..appraisal.chain import appraise
 from ..appraisal.engine import TenYearTest
-from ..formatting import fy_label, fy_span, money, ratio
+from ..formatting import fy_label, fy_span, money, per_pound, ratio
 from .csv_safety import safe_row
 from .measures import headline_measures
 from .report import _f
 
 COMPARE_MEASURES = ("pv_costs", "pv_savings", "npv", "npv_firm", "npv_beyond", "bcr", "peak_funding")
 """The headline measures compared as figures, in order; then the payback year and the verdict."""
+
+
+CUT_COMPARE_MEASURES = ("money_released", "closure_costs", "costs_shunted", "shunted_per_pound_released")
+"""A cut's own figures, compared when any proposal is a cut (n/a for new spending, whose benefit-cost
+ratio is n/a for the cut)."""
+
+RATIO_ROWS = ("Benefit-cost ratio",)
+"""Rows shown as ratios (the rest are money, or words)."""
+
+PER_POUND_ROWS = ("Shunted per £1 released",)
+"""Rows shown as £ per £1."""
+
+
+def _short(key: str, measures: list[dict[str, Any]]) -> str:
+    """A measure's short label, from the first result that has it."""
+    return next(m[key].short for m in measures if key in m)
 
 
 def align(results: list[TenYearTest]) -> tuple[list[TenYearTest], list[str]]:
@@ -77,8 +93,12 @@ def compare_rows(results: list[TenYearTest]) -> tuple[list[str], list[tuple[str,
         ("Price base", [fy_label(r.scenario.proposal.appraisal.price_base_year) for r in results]),
         ("Discounted to", [fy_label(r.scenario.proposal.appraisal.discount_origin) for r in results]),
     ]
-    for key in COMPARE_MEASURES:  # figures as numbers (the table formats them, the CSV keeps every digit)
-        rows.append((measures[0][key].short, [m[key].value for m in measures]))
+    keys = list(COMPARE_MEASURES)
+    if any(r.cut is not None for r in results):  # a cut's own figures (n/a for new spending)
+        keys[keys.index("bcr") + 1 : keys.index("bcr") + 1] = CUT_COMPARE_MEASURES
+    for key in keys:  # figures as numbers (the table formats them, the CSV keeps every digit)
+        short = _short(key, measures)
+        rows.append((short, [m[key].value if key in m else None for m in measures]))
     for key in ("payback_year", "passes"):  # states in words
         rows.append((measures[0][key].short, [m[key].text for m in measures]))
     rows.append((measures[0]["committed"].short, [m["committed"].value or 0.0 for m in measures]))
@@ -115,7 +135,9 @@ def compare_table(results: list[TenYearTest], *, csv_format: bool = False) -> st
         return "n/a" if v is None else str(v)
 
     def cell_row(name: str, vals: list[Any]) -> list[str]:
-        return [ratio(v) if name == "Benefit-cost ratio" else cell(v) for v in vals]
+        if name in PER_POUND_ROWS:
+            return [per_pound(v) if v is not None else "n/a" for v in vals]
+        return [ratio(v) if name in RATIO_ROWS else cell(v) for v in vals]
 
     table = [["", *header]] + [[name, *cell_row(name, vals)] for name, vals in rows]
     widths = [max(len(r[i]) for r in table) for i in range(len(table[0]))]
@@ -145,6 +167,15 @@ def compare_json(results: list[TenYearTest], notes: list[str] | None = None) -> 
                 "pv_costs": _f(r.pv_costs),
                 "pv_savings": _f(r.pv_savings),
                 "bcr": _f(r.bcr),
+                **(
+                    {}
+                    if r.cut is None
+                    else {
+                        "money_released": _f(r.cut.pv_released),
+                        "closure_costs": _f(r.cut.pv_closure),
+                        "costs_shunted": _f(r.cut.pv_shunted),
+                    }
+                ),
                 "passes": r.passes,
                 "verdict": r.verdict,
                 "agencies": {

@@ -46,6 +46,7 @@ def headline_measures(result: TenYearTest) -> dict[str, Measure]:
     dr = result.dual_running
     cash_peak = result.cash.dual_running.peak_funding_requirement if result.cash is not None else None
     committed = result.committed.pv_net if result.committed is not None and result.committed.years else None
+    cut = result.cut
     firm_span = f" ({year_span(0, firm - 1)})" if firm else ""
     beyond_span = f" ({year_span(firm, T - 1)})" if firm < T else ""
     measures = [
@@ -100,17 +101,18 @@ def headline_measures(result: TenYearTest) -> dict[str, Measure]:
             "Benefit-cost ratio",
             "Benefit-cost ratio",
             result.bcr,
-            ratio(result.bcr),
-            "PV of savings / PV of prevention costs.",
+            ratio(result.bcr) if cut is None else CUT_NO_RATIO,
+            "PV of savings / PV of prevention costs." if cut is None else CUT_NO_RATIO_HELP,
         ),
         Measure(
             "net_return_per_pound",
             "Net return per £1",
             "Net return per £1",
             result.net_return_per_pound,
-            per_pound(result.net_return_per_pound),
-            "NPV per £1 of prevention spending (PV).",
+            per_pound(result.net_return_per_pound) if cut is None else CUT_NO_RATIO,
+            "NPV per £1 of prevention spending (PV)." if cut is None else CUT_NO_RATIO_HELP,
         ),
+        *_cut_measures(result),
         Measure(
             "payback_year",
             "Payback year (undiscounted)",
@@ -192,6 +194,95 @@ def headline_measures(result: TenYearTest) -> dict[str, Measure]:
         ),
     ]
     return {m.key: m for m in measures}
+
+
+CUT_NO_RATIO = "n/a (a cut: see money released and costs shunted)"
+"""The words in a ratio's place for a cut: a benefit-cost ratio of a cut (money released over demand
+added) inverts the meaning of the ratio, so none is given."""
+
+CUT_NO_RATIO_HELP = (
+    "No benefit-cost ratio for a cut: it would put the money released over the demand added elsewhere, "
+    "the inverse of what the ratio means for spending. A cut reports money released, closure costs and "
+    "costs shunted instead."
+)
+
+CUT_MEASURES = (
+    "money_released",
+    "closure_costs",
+    "costs_shunted",
+    "economic_value_lost",
+    "social_value_lost",
+    "shunted_per_pound_released",
+)
+"""The measures only a cut has (see :func:`_cut_measures`), in the order the text table shows them."""
+
+
+def _cut_measures(result: TenYearTest) -> list[Measure]:
+    """A cut's own headline measures: money released, closure costs, costs shunted and costs shunted per
+    £1 released (a ratio defined in words beside it). New spending has none."""
+    cut = result.cut
+    if cut is None:
+        return []
+    released, shunted = cut.pv_released, cut.pv_shunted
+    per = shunted / released if released > 0.005 else None
+    return [
+        Measure(
+            "money_released",
+            "PV money released",
+            "PV money released",
+            released,
+            money(released),
+            "Present value of the budget the cut stops spending, as it is released year by year.",
+        ),
+        Measure(
+            "closure_costs",
+            "PV closure costs",
+            "PV closure costs",
+            cut.pv_closure,
+            money(cut.pv_closure),
+            "Present value of the one-off costs of making the cut (redundancy, contract exit, buildings).",
+        ),
+        Measure(
+            "costs_shunted",
+            "PV costs shunted elsewhere",
+            "PV costs shunted",
+            shunted,
+            money(shunted),
+            f"Present value of the extra demand the cut adds to other budget holders; of which cashable "
+            f"{money(cut.pv_shunted_cashable)} (extra cash spending), the rest absorbed as stretched capacity.",
+        ),
+        Measure(
+            "economic_value_lost",
+            "PV economic value lost",
+            "PV economic value lost",
+            cut.pv_lost_economic,
+            _lost_text(cut.pv_lost_economic),
+            "Present value of output and earnings lost outside public budgets (the economic layer).",
+        ),
+        Measure(
+            "social_value_lost",
+            "PV social value lost",
+            "PV social value lost",
+            cut.pv_lost_social,
+            _lost_text(cut.pv_lost_social),
+            "Present value of harm to victims and wellbeing lost (the social layer; wellbeing discounted at "
+            "the Green Book health rate). While it is empty the fiscal figure is a lower bound on the harm.",
+        ),
+        Measure(
+            "shunted_per_pound_released",
+            "Costs shunted per £1 released",
+            "Shunted per £1 released",
+            per,
+            f"{per_pound(per)} (PV costs shunted ÷ PV money released)" if per is not None else "n/a (no money released)",
+            "For every £1 the cut releases, this much comes back as extra demand on other budget holders "
+            "(both present values).",
+        ),
+    ]
+
+
+def _lost_text(value: float) -> str:
+    """Value lost in words: the money, or that the file values none (so none is counted)."""
+    return money(value) if abs(value) > 0.005 else "none counted (no values in the file)"
 
 
 def irr_note(result: TenYearTest) -> str:

@@ -28,8 +28,8 @@ CONVENTIONS = {
     "prices": "Real terms: every amount is converted from its own price year (or, for a cash figure, the year it is spent) to the price base year with the deflator (Green Book 2022 Table 1).",
     "cash": "The cash block is nominal and undiscounted: cash = real x D[year] / D[price base]. The appraisal (NPV, verdict) is real and discounted.",
     "committed_beyond_horizon": "PV of the savings (less any costs) that intakes within the horizon go on producing after it; counted in the verdict only when counts_committed is true.",
-    "bcr": "Benefit-cost ratio = PV of savings / PV of prevention costs (for a cut: PV of money released / PV of costs added elsewhere).",
-    "net_return_per_pound": "NPV per £1 of prevention spending (for a cut: per £1 released).",
+    "bcr": "Benefit-cost ratio = PV of savings / PV of prevention costs; new spending only (null for a cut: money released over demand added would invert its meaning; a cut reports money_released, closure_costs and costs_shunted).",
+    "net_return_per_pound": "NPV per £1 of prevention spending; new spending only (null for a cut).",
     "payback_year": "First financial year from which the cumulative net position stays at or above zero to the horizon.",
 }
 
@@ -178,10 +178,100 @@ def result_to_dict(result: TenYearTest, pool_solve: str | None = None) -> dict[s
             "better_off": list(result.better_off),
         },
         "notes": list(result.notes),
+        **_cut_json(result),
         "risk_adjustment": _risk_json(result),
         "unadjusted": _unadjusted_json(result),
         **_pooling_json(result, pool_solve),
     }
+
+
+def _cut_json(result: TenYearTest) -> dict[str, Any]:
+    """For a cut: money released, closure costs, costs shunted by budget holder and value lost, each by
+    year in price-base prices (real) and cash, with present values (docs/json-output.md)."""
+    cut = result.cut
+    if cut is None:
+        return {}
+    sc = result.scenario
+    base = fy_label(result.structure.price_base_year)
+
+    def holders(real: np.ndarray, cash: np.ndarray, pv: np.ndarray, extra: Any = None) -> list[dict[str, Any]]:
+        out = []
+        for i, a in enumerate(sc.agencies):
+            if not (np.any(real[:, i]) or pv[i]):
+                continue
+            row = {"id": a.id, "name": a.name, "pv": _f(float(pv[i])), "real": _series(real[:, i]), "cash": _series(cash[:, i])}
+            if extra is not None:
+                row.update(extra(i))
+            out.append(row)
+        return out
+
+    p = sc.proposal
+    n_years = result.structure.n_years
+    return {
+        "money_released": {
+            "definition": "The budget the cut stops spending, as its release profile releases it; positive = money released.",
+            "prices": {"real": f"{base} prices", "cash": "cash (nominal), undiscounted"},
+            "pv": _f(cut.pv_released),
+            "by_year": {"real": _series(cut.released.sum(axis=1)), "cash": _series(cut.released_cash.sum(axis=1))},
+            "release_share": [
+                {
+                    "cost_line": line.id,
+                    "share": _series(_release_of(line, n_years)),
+                }
+                for line in p.prevention_costs
+            ],
+            "agencies": holders(cut.released, cut.released_cash, cut.pv_released_by_agency),
+        },
+        "closure_costs": {
+            "definition": "One-off costs of making the cut (redundancy, contract exit, buildings); positive = a cost.",
+            "pv": _f(cut.pv_closure),
+            "by_year": {"real": _series(cut.closure.sum(axis=1)), "cash": _series(cut.closure_cash.sum(axis=1))},
+            "lines": [
+                {"id": cc.id, "label": cc.label, "paid_by": cc.paid_by, "year": result.years[0] + cc.year}
+                for cc in p.closure_costs
+            ],
+            "agencies": holders(cut.closure, cut.closure_cash, cut.pv_closure_by_agency),
+        },
+        "costs_shunted": {
+            "definition": "Extra acute demand the cut adds to each budget holder; positive = a cost. Cashable: extra "
+            "cash spending; the rest is absorbed as stretched capacity.",
+            "pv": _f(cut.pv_shunted),
+            "pv_cashable": _f(cut.pv_shunted_cashable),
+            "by_year": {
+                "real": _series(cut.shunted.sum(axis=1)),
+                "cashable_cash": _series(cut.shunted_cashable_cash.sum(axis=1)),
+            },
+            "agencies": holders(
+                cut.shunted,
+                cut.shunted_cash,
+                cut.pv_shunted_by_agency,
+                lambda i: {"pv_cashable": _f(float(cut.pv_shunted_cashable_by_agency[i]))},
+            ),
+        },
+        "value_lost": {
+            "definition": "Value lost outside public budgets: the economic layer (output, earnings) and the "
+            "social layer (harm to victims, wellbeing; wellbeing discounted at the health rate); positive = lost.",
+            "economic": {"pv": _f(cut.pv_lost_economic), "real": _series(cut.lost_economic)},
+            "social": {"pv": _f(cut.pv_lost_social), "real": _series(cut.lost_social)},
+            "social_counted": abs(cut.pv_lost_social) > 0.005,
+            "note": None
+            if abs(cut.pv_lost_social) > 0.005
+            else "No social value is counted (the file values none), so the fiscal net present value is a "
+            "lower bound on the harm.",
+        },
+        "cut_net": {
+            "definition": "Money released - closure costs - costs shunted (present value: the fiscal NPV); "
+            "public_value_pv also takes off the value lost.",
+            "pv": _f(cut.pv_net),
+            "public_value_pv": _f(cut.pv_net_public_value),
+        },
+    }
+
+
+def _release_of(line: Any, n_years: int) -> np.ndarray:
+    from ..appraisal.engine import line_release
+
+    return line_release(line, n_years)
 
 
 def _risk_json(result: TenYearTest) -> dict[str, Any]:
@@ -369,6 +459,27 @@ TABLE_MEASURES = (
 )
 """The headline measures of `costmodel run`'s text table, in order (see present/measures.py)."""
 
+CUT_TABLE_MEASURES = (
+    "money_released",
+    "closure_costs",
+    "costs_shunted",
+    "economic_value_lost",
+    "social_value_lost",
+    "npv",
+    "npv_firm",
+    "npv_beyond",
+    "committed",
+    "shunted_per_pound_released",
+    "payback_year",
+    "discounted_payback_year",
+    "irr",
+    "peak_funding",
+    "peak_funding_cash",
+    "dual_running_years",
+    "cash_break_even_year",
+)
+"""A cut's headline measures in the text table: no benefit-cost ratio (see present/measures.py)."""
+
 
 def render_table(result: TenYearTest, pool_solve: str | None = None) -> str:
     sc = result.scenario
@@ -390,7 +501,7 @@ def render_table(result: TenYearTest, pool_solve: str | None = None) -> str:
     measures = headline_measures(result)
     head = [
         (measures[k].label, measures[k].text)
-        for k in TABLE_MEASURES
+        for k in (TABLE_MEASURES if result.cut is None else CUT_TABLE_MEASURES)
         if k != "committed" or measures[k].value is not None
     ]
     if result.unadjusted is not None:  # the sensitivity beside the risk-adjusted headline
@@ -447,6 +558,22 @@ def render_table(result: TenYearTest, pool_solve: str | None = None) -> str:
         + " ".join(f"{_k(v):>7}" for v in (fl.cashable.sum(1) - fl.costs.sum(1)))
     )
     lines.append(f"{'Discount factor':<{nw}} " + " ".join(f"{v:>7.4f}" for v in fl.factors))
+    if result.cut is not None:
+        cut = result.cut
+        lines.append("")
+        lines.append(
+            f"The cut by year, {unit}: real ({fy_label(s.price_base_year)} prices), then cash (nominal; "
+            "costs shunted in cash are the cashable part)"
+        )
+        for name, arr in (
+            ("money released", cut.released),
+            ("closure costs", cut.closure),
+            ("costs shunted", cut.shunted),
+            ("released, cash", cut.released_cash),
+            ("closure, cash", cut.closure_cash),
+            ("shunted, cash", cut.shunted_cashable_cash),
+        ):
+            lines.append(f"{'  ' + name:<{nw}} " + " ".join(f"{_k(v):>7}" for v in arr.sum(axis=1)))
     lines.append("")
     lines.append(result.verdict)
     lines.append(risk_adjustment_note(result))
@@ -571,6 +698,13 @@ def render_csv(result: TenYearTest) -> str:
         ("cashable_savings", fl.cashable, result.pv_cashable_by_agency, result.pv_cashable),
         ("net", fl.savings - fl.costs, result.pv_net_by_agency, result.npv),
     ]
+    cut = result.cut
+    if cut is not None:  # a cut: money released, closure costs and costs shunted, each positive
+        measures += [
+            ("money_released", cut.released, cut.pv_released_by_agency, cut.pv_released),
+            ("closure_costs", cut.closure, cut.pv_closure_by_agency, cut.pv_closure),
+            ("costs_shunted", cut.shunted, cut.pv_shunted_by_agency, cut.pv_shunted),
+        ]
     for i, a in enumerate(sc.agencies):
         for name, arr, pv, _ in measures:
             w.writerow(
@@ -582,6 +716,14 @@ def render_csv(result: TenYearTest) -> str:
             + [repr(float(v) + 0.0) for v in arr.sum(axis=1)]
             + [repr(float(total) + 0.0)]
         )
+    if cut is not None:  # value lost outside public budgets (not by budget holder)
+        for name, series, lost in (
+            ("economic_value_lost", cut.lost_economic, cut.pv_lost_economic),
+            ("social_value_lost", cut.lost_social, cut.pv_lost_social),
+        ):
+            w.writerow(
+                ["beyond", "Beyond public budgets", name] + [repr(float(v) + 0.0) for v in series] + [repr(lost)]
+            )
     u = result.unadjusted
     if u is not None:  # the same rows before optimism bias
         before = [
@@ -610,6 +752,12 @@ def render_csv(result: TenYearTest) -> str:
             ("cash_net", c.net),
             ("cash_cumulative_net", c.cumulative),
         ]
+        if cut is not None:
+            cash_measures += [
+                ("cash_money_released", cut.released_cash),
+                ("cash_closure_costs", cut.closure_cash),
+                ("cash_costs_shunted_cashable", cut.shunted_cashable_cash),
+            ]
         rows: list[tuple[str, str, int | None]] = [(a.id, a.name, i) for i, a in enumerate(sc.agencies)]
         rows.append(("total", "Total public sector", None))
         for aid, aname, k in rows:

@@ -53,7 +53,9 @@ class AreaResults:
     """The Ten Year Test in every area: central figures, and the Monte Carlo's summary per area.
 
     Money is in the proposal's price-base prices [£]. With ``draws == 0`` the Monte Carlo arrays
-    are empty.
+    are empty. ``risk_adjusted``: the central case and every draw carry the optimism-bias corrections
+    (the default; off when the file says ``appraisal.optimism_bias: off``); there are no unadjusted
+    figures beside them in a batch.
     """
 
     table: AreaTable
@@ -73,6 +75,8 @@ class AreaResults:
     npv_percentiles: F  # (n, 3) P5, P50, P95 [£]
     total_npv_draws: F  # (draws,) the sum over areas of each draw's NPV [£]
     public_value_npv: F = field(default_factory=lambda: np.zeros(0))  # (n,) fiscal + economic + social [£]
+    risk_adjusted: bool = False  # every figure (central case and draws) carries the optimism-bias corrections
+    optimism_table_status: str | None = None  # "assumption" or "published": the table's grade percentages
 
     @property
     def n(self) -> int:
@@ -292,6 +296,8 @@ def run_areas(
             raise ComputationError("a Monte Carlo draw produced a non-finite NPV; check the table's ranges")
     names = {a.id: a.name for a in scenario.agencies}
     agency_ids = plan.compiled.agency_ids
+    opt = plan.compiled.optimism  # the corrections the compiled arrays carry (None: unadjusted)
+    cg = opt.table.confidence_grades if opt is not None else None
     return AreaResults(
         table=table,
         agency_ids=agency_ids,
@@ -310,6 +316,8 @@ def run_areas(
         npv_percentiles=pct,
         total_npv_draws=total,
         public_value_npv=public_value,
+        risk_adjusted=opt is not None,
+        optimism_table_status=cg.status if cg is not None else None,
     )
 
 

@@ -32,6 +32,10 @@ def test_batch_page_shows_every_area_of_the_shipped_table():
     # no economic or social value, so it equals each area's NPV
     assert list(frame["public_value_npv_gbp"]) == list(frame["npv_gbp"])
     assert any("net present public value (fiscal + economic + social): **−£12.57m**" in m.value for m in at.markdown)
+    # what the figures are (issue 15 after the risk-adjusted default): the subheader and a caption say so
+    assert any(h.endswith("central case, risk-adjusted for optimism bias).") for h in heads), heads
+    assert any("Every figure is risk-adjusted for optimism bias" in c.value for c in at.caption)
+    assert any("Total of the areas' fiscal NPVs: **−£12.57m**" in m.value for m in at.markdown)
 
 
 def test_a_link_reopens_the_same_batch():

@@ -75,6 +75,11 @@ def test_a_cut_is_shown_in_its_own_words():
     assert "Money released (PV)" in labels and "Costs shunted (PV)" in labels
     assert "PV prevention costs" not in labels
     assert not labels["Money released (PV)"].startswith("−")
+    # issue 12 §4: no benefit-cost ratio for a cut; the one ratio shown is defined in its label
+    assert "Benefit-cost ratio" not in labels and "Net return per £1" not in labels
+    assert labels["Costs shunted per £1 released"].endswith("(PV costs shunted ÷ PV money released)")
+    assert "Closure costs (PV)" in labels
+    assert labels["Social value lost (PV)"] == "none counted (no values in the file)"
 
 
 def test_a_pooled_proposal_says_where_each_budget_holder_ends_under_the_agreement():
