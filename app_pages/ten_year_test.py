@@ -8,6 +8,7 @@ from typing import Any
 import streamlit as st
 
 from app_pages.common import has_pooling, money_columns, require_result, show_chart, show_invalid_edit_banner
+from app_pages.links import tab_label
 from app_pages.pooled_headline import show_pooled_position
 from app_pages.quotable import show_quotable_headline
 from app_pages.tabs.downloads import downloads_tab
@@ -15,11 +16,13 @@ from app_pages.tabs.pooling import pooling_tab
 from app_pages.tabs.uncertainty import (
     UNCERTAINTY_CHART_KINDS,
     brief_simulation,
+    current_simulation,
     has_ranges,
     show_chance_of_passing,
     shown_simulation,
     uncertainty_tab,
 )
+from app_pages.value_layers import show_value_layers, show_value_measures
 from costmodel.appraisal.engine import TenYearTest
 from costmodel.formatting import fy_label, fy_span, money
 from costmodel.present import markup
@@ -52,6 +55,8 @@ show_invalid_edit_banner(d)
 verdict_col, chance_col = st.columns([5, 2], vertical_alignment="center")
 with verdict_col:
     (st.success if result.passes else st.error)(markup.inline(result.verdict), icon=":material/gavel:")
+    # the verdict is the risk-adjusted case's and says so (the engine's sentence ends with the unadjusted
+    # NPV and whether the adjustment changes the answer); the unadjusted NPV is also a metric below
     show_pooled_position(d, result)
 
 m = headline_measures(result)
@@ -70,7 +75,13 @@ if result.cut is not None:  # a cut has no benefit-cost ratio: money released ov
     metric(cols[1], "Costs shunted per £1 released", "shunted_per_pound_released")
     metric(cols[2], "Closure costs (PV)", "closure_costs")
 else:
-    metric(cols[1], "Benefit-cost ratio", "bcr")
+    # the fiscal ratio is the fiscal return on investment (issue 12): never a benefit-cost ratio
+    cols[1].metric(
+        "Fiscal return on investment",
+        m["bcr"].text,
+        help="PV of fiscal savings (cash and freed capacity) / PV of prevention costs: £ back to public budgets "
+        "per £1 spent.",
+    )
     metric(cols[2], "Net return per £1", "net_return_per_pound")
 metric(cols[3], "Payback year", "payback_year")
 metric(cols[4], "Peak dual running", "peak_funding")
@@ -105,7 +116,21 @@ if result.financing is not None:
         help=f"{markup.literal(f.fund)}: {f.interest_rate:.2%} nominal over {f.term_years} years, "
         f"repayment {money(f.annual_repayment)} a year.",
     )
+cols = st.columns(5)
+if result.layers is not None:
+    show_value_measures(result, cols)
+if result.risk_adjusted and result.unadjusted is not None:
+    # the central case is risk-adjusted (optimism bias applied); the unadjusted figure sits beside it
+    cols[2].metric(
+        "NPV before optimism bias",
+        money(result.unadjusted.npv),
+        help="The same appraisal without the optimism-bias corrections (costs up, benefits down by each "
+        "input's evidence grade): the sensitivity. The verdict and the figures above are risk-adjusted; "
+        f"the corrections move the NPV by {money(result.npv - result.unadjusted.npv, signed=True)}.",
+    )
 show_quotable_headline(result)
+if result.layers is not None:
+    show_value_layers(result)
 for note in result.notes:
     st.info(markup.inline(note), icon=":material/info:")
 
@@ -215,36 +240,57 @@ def conventions_tab(r: TenYearTest) -> None:
     )
 
 
-# Results tabs: later results (pooling, uncertainty...) add an entry here.
-RESULT_TABS: list[tuple[str, Callable[[TenYearTest], None]]] = [
-    ("Charts", charts_tab),
-    ("Pooling", pooling_tab),
-    ("Ten Year Test table", table_tab),
-    ("Uncertainty", uncertainty_tab),
-    ("Cash view", cash_tab),
-    ("Conventions", conventions_tab),
+# Results tabs: later results (pooling, uncertainty...) add an entry here: (stable id, label, render).
+# The id is what the address carries (``?tab=<id>``): a label may be reworded without breaking links.
+RESULT_TABS: list[tuple[str, str, Callable[[TenYearTest], None]]] = [
+    ("charts", "Charts", charts_tab),
+    ("pooling", "Pooling", pooling_tab),
+    ("table", "Ten Year Test table", table_tab),
+    ("uncertainty", "Uncertainty", uncertainty_tab),
+    ("cash", "Cash view", cash_tab),
+    ("conventions", "Conventions", conventions_tab),
     (
+        "downloads",
         "Downloads",
         lambda r: downloads_tab(
-            r, image_chart_kinds(r), simulation=brief_simulation(r), histogram_run=shown_simulation(r)
+            r,
+            image_chart_kinds(r),
+            simulation=brief_simulation(r),
+            histogram_run=shown_simulation(r),
+            default_run=current_simulation(r) is None,
         ),
     ),
 ]
-TAB_KEY = "tab"  # the open results tab, also the query parameter that carries it
+TAB_KEY = "tab"  # the open results tab's label (widget state); the query parameter carries its id
+TAB_FROM_LINK = "tab_from_link_done"
+TAB_KEPT = "open_tab"  # a plain copy of the open tab's label, kept across page switches  # a link's tab is opened once per session, not on every rerun
 # Tabs shown only for results that have them (a tab not listed here is always shown).
-TAB_SHOWN_WHEN: dict[str, Callable[[TenYearTest], bool]] = {"Pooling": has_pooling}
+TAB_SHOWN_WHEN: dict[str, Callable[[TenYearTest], bool]] = {"pooling": has_pooling}
 
 shown = [
-    (label, render) for label, render in RESULT_TABS if TAB_SHOWN_WHEN.get(label, lambda _r: True)(result)
+    (tab_id, label, render)
+    for tab_id, label, render in RESULT_TABS
+    if TAB_SHOWN_WHEN.get(tab_id, lambda _r: True)(result)
 ]
-# Only the open tab runs (lazy tabs): switching tabs reruns the page, and the tab is in the address
-# (``?tab=<label>``) so a link reopens it.
-for tab, (_, render) in zip(
-    st.tabs([label for label, _ in shown], key=TAB_KEY, bind="query-params"), shown, strict=True
-):
+labels = [label for _, label, _ in shown]
+requested = None
+if not st.session_state.get(TAB_FROM_LINK):  # a link's tab (by id, or by label in links made before ids)
+    requested = tab_label(st.query_params.get(TAB_KEY), [(i, label) for i, label, _ in shown])
+elif TAB_KEY not in st.session_state:  # back from another page (Streamlit forgets an undrawn widget's state)
+    requested = st.session_state.get(TAB_KEPT)
+if requested in labels:
+    st.session_state[TAB_KEY] = requested
+st.session_state[TAB_FROM_LINK] = True
+# Only the open tab runs (lazy tabs): switching tabs reruns the page, and the tab's id goes into the
+# address so a link reopens it.
+for tab, (_, _, render) in zip(st.tabs(labels, key=TAB_KEY, on_change="rerun"), shown, strict=True):
     if tab.open is not False:
         with tab:
             render(result)
+st.session_state[TAB_KEPT] = st.session_state.get(TAB_KEY)
+open_id = next((i for i, label, _ in shown if label == st.session_state.get(TAB_KEY)), shown[0][0])
+if st.query_params.get(TAB_KEY) != open_id:
+    st.query_params[TAB_KEY] = open_id
 
 # Filled last: a Monte Carlo run made on the Uncertainty tab in this very run is the one quoted here.
 with chance_col:

@@ -7,8 +7,9 @@ and the Monte Carlo say in one line when no input has a range. Everything shown 
 (sensitivity on the draft's text and edits, the simulation on inputs_sha256 + draws + seed + optimism).
 
 The Monte Carlo runs only when "Run simulation" is pressed (with a progress bar); the run is remembered
-for the proposal in this session (``st.session_state["uncertainty_runs"]``) and feeds the Downloads
-tab's briefing while the assumptions it was run on are still the ones in use.
+for the proposal in this session (``st.session_state["uncertainty_runs"]``) and, while the assumptions it
+was run on are still the ones in use, is the one run the page quotes: beside the verdict, in the
+Downloads tab's briefing and in its histogram image (otherwise all three quote the default run).
 """
 
 from __future__ import annotations
@@ -144,7 +145,9 @@ def _rates(
         cases = discount_rate_sensitivity(c, [] if user_rate is None else [user_rate])
     except CostModelError as exc:
         return str(exc)
-    return rates_table(cases, c.agency_ids, _names(r)), [(rate_column(x), rate_case_label(x), x.npv) for x in cases]
+    return rates_table(cases, c.agency_ids, _names(r)), [
+        (rate_column(x), rate_case_label(x), x.npv) for x in cases
+    ]
 
 
 @st.cache_data(max_entries=32, show_spinner=False)
@@ -262,34 +265,35 @@ def current_simulation(r: TenYearTest) -> SimulationView | None:
     if record is None:
         return None
     sha, view = record
-    optimism = st.session_state.get(OPTIMISM_KEY, st.session_state.get(KEPT_KEY, {}).get(OPTIMISM_KEY, False))
+    optimism = st.session_state.get(
+        OPTIMISM_KEY, st.session_state.get(KEPT_KEY, {}).get(OPTIMISM_KEY, r.risk_adjusted)
+    )
     if sha != r.scenario.inputs_sha256 or view.optimism_bias != bool(optimism):
         return None
     return view
 
 
 def shown_simulation(r: TenYearTest) -> SimulationView | None:
-    """The one run the page quotes (beside the verdict, in the npv-distribution image): the user's run
-    when there is one for these inputs, otherwise the default run (10,000 draws, the default seed, no
-    optimism-bias corrections: the same cache entry the Uncertainty tab uses for those settings).
-    None when no input has a range."""
+    """The one run the page quotes (beside the verdict, in the npv-distribution image and the briefing):
+    the user's run when there is one for these inputs, otherwise the default run (10,000 draws, the
+    default seed, optimism bias as the file says, risk-adjusted unless it is off: the same cache entry the
+    Uncertainty tab uses for those settings). None when no input has a range."""
     if not has_ranges(r):
         return None
     view = current_simulation(r)
     if view is not None:
         return view
     try:
-        return _simulation(r.scenario.inputs_sha256, DEFAULT_DRAWS, DEFAULT_SEED, False, r)
+        return _simulation(r.scenario.inputs_sha256, DEFAULT_DRAWS, DEFAULT_SEED, r.risk_adjusted, r)
     except CostModelError:
         return None
 
 
 def optimism_simulation(r: TenYearTest, like: SimulationView) -> SimulationView | None:
-    """The same draws and seed as ``like`` with the optimism-bias corrections (None when ``like`` has them)."""
-    if like.optimism_bias:
-        return None
+    """The same draws and seed as ``like`` on the other basis: without the optimism-bias corrections when
+    ``like`` has them (the unadjusted figures, shown beside), with them when it has not."""
     try:
-        return _simulation(r.scenario.inputs_sha256, like.draws, like.seed, True, r)
+        return _simulation(r.scenario.inputs_sha256, like.draws, like.seed, not like.optimism_bias, r)
     except CostModelError:
         return None
 
@@ -322,7 +326,8 @@ def show_chance_of_passing(r: TenYearTest) -> None:
     other = optimism_simulation(r, view)
     # not an st.metric: the page's first metric stays the NPV
     st.markdown(
-        f"**Probability of passing: {percent(view.p_passes)}**",
+        f"**Probability of passing: {percent(view.p_passes)}**"
+        + (" (risk-adjusted)" if view.optimism_bias else " (before optimism bias)"),
         help="Share of Monte Carlo draws in which the whole-public-sector NPV is at least zero "
         "(every ranged input drawn from its range). The Uncertainty tab runs it with other settings.",
     )
@@ -331,16 +336,20 @@ def show_chance_of_passing(r: TenYearTest) -> None:
         + (", optimism-bias corrections applied" if view.optimism_bias else "")
         + "."
     ]
-    if other is not None:
+    if other is not None and other.optimism_bias:
         lines.append(f"With optimism-bias corrections: {chance_sentence(other)}.")
+    elif other is not None:
+        lines.append(f"Unadjusted (before optimism bias): {chance_sentence(other)}.")
     st.caption(" ".join(lines))
 
 
 def brief_simulation(r: TenYearTest) -> Any:
-    """What the briefing quotes of the current simulation (None when none has been run)."""
+    """What the briefing quotes of the Monte Carlo: the very run the page quotes beside the verdict and
+    the Uncertainty tab shows (:func:`shown_simulation`: the user's run for these inputs and settings,
+    otherwise the default run); None when no input has a range."""
     from costmodel.export.brief import SimulationSummary
 
-    view = current_simulation(r)
+    view = shown_simulation(r)
     if view is None:
         return None
     return SimulationSummary(view.p_passes, view.draws, view.npv_p5, view.npv_p95, view.p_passes_se)
@@ -510,15 +519,16 @@ def _optimism(r: TenYearTest, views: SensitivityViews, pid: str) -> bool:
     st.subheader("Optimism bias by evidence grade")
     on = st.toggle(
         "Correct for optimism bias (costs up, benefits down, by each input's confidence grade)",
-        key=_kept(OPTIMISM_KEY, False),
+        key=_kept(OPTIMISM_KEY, r.risk_adjusted),
         on_change=_keep,
         args=(OPTIMISM_KEY,),
         help="Also applied to the Monte Carlo below when on.",
     )
     if not on:
         st.caption(
-            "Off: the figures are the file's central estimates. Turn on to see the NPV with the corrections and "
-            "the list of them (the Monte Carlo then applies them to every draw)."
+            "Off: the Monte Carlo below runs on the file's unadjusted estimates (before optimism bias). Turn on "
+            "to see the NPV with the corrections and the list of them (the Monte Carlo then applies them to "
+            "every draw)."
         )
         return False
     total = views.optimism_npv.iloc[0]

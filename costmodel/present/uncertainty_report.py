@@ -56,7 +56,33 @@ def switching_reason(v: SwitchingValue, names: dict[str, str]) -> str | None:
     if why.kind == "whole_years_same_side":
         return f"{npv_of} stays {why.side} for every whole number of years {_domain_text(inp)}"
     text = f"no value {_domain_text(inp)} brings {npv_of} to zero: it stays {why.side}"
-    return text + (f" (it would take {format_value(inp, why.at)})" if why.at is not None else "")
+    if why.at is None:
+        return text
+    # the straight line crosses zero outside what the input can be (a negative cohort, a rate above 100%):
+    # say which end it stays on the same side at, not the impossible number
+    edge = inp.domain_low if why.at < inp.domain_low else inp.domain_high
+    if edge >= 1e9:
+        return text
+    return f"{text}, even at {format_value(inp, edge)}"
+
+
+def change_from_central(value: float | None, central: float) -> str:
+    """How far a switching value is from the central value: a percentage up to a doubling, then a
+    multiple ('×12.6'); a value of the opposite sign says so ('opposite sign'), not '−355%'.
+
+    >>> change_from_central(321, 303), change_from_central(24_200, 2_000), change_from_central(-0.255, 0.10)
+    ('+6%', '×12.1', 'opposite sign')
+    >>> change_from_central(None, 1.0), change_from_central(5, 0)
+    ('', '')
+    """
+    if value is None or central == 0:
+        return ""
+    ratio = value / central
+    if ratio < 0:
+        return "opposite sign"
+    if ratio >= 2:
+        return f"×{ratio:,.1f}"
+    return f"{ratio - 1:+,.0%}"
 
 
 def switching_table(values: Sequence[SwitchingValue], names: dict[str, str]) -> pd.DataFrame:
@@ -69,9 +95,7 @@ def switching_table(values: Sequence[SwitchingValue], names: dict[str, str]) -> 
     rows = []
     for v in values:
         inp = v.input
-        change = ""
-        if v.value is not None and inp.central != 0:
-            change = f"{(v.value - inp.central) / abs(inp.central):+,.0%}"
+        change = change_from_central(v.value, inp.central)
         reason = switching_reason(v, names) or ""
         rows.append(
             {

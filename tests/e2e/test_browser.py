@@ -166,10 +166,14 @@ def test_sources_and_compare_pages(page):
 def _open_example(page, stem: str) -> None:
     from playwright.sync_api import expect
 
+    from costmodel.inputs.loading import load_proposal
+
     page.get_by_role("link", name="Ten Year Test").click()
     box = page.get_by_test_id("stSidebar").get_by_test_id("stSelectbox")
     box.click()
-    page.get_by_role("option", name=f"Example: {stem.replace('_', ' ')}").click()
+    # the sidebar lists examples by title (issue 14 item 10)
+    title = load_proposal(ROOT / "assumptions" / "proposals" / f"{stem}.yaml").proposal.title
+    page.get_by_role("option", name=f"Example: {title}").click()
     expect(page.get_by_test_id("stSidebar").get_by_text(f"{stem}.yaml")).to_be_visible(timeout=15_000)
 
 
