@@ -170,6 +170,9 @@ class Structure:
     savings_shape: F = field(default_factory=lambda: np.zeros((0, 0)))  # (S, T) [ratio, base prices]
     savings_holder: F = field(default_factory=lambda: np.zeros((0, 0)))  # (S, A) one-hot budget holder
     savings_cash: F = field(default_factory=lambda: np.zeros((0, 0)))  # (S, T) cashable share by year
+    # (S, 2) one-hot [economic, social] for savings lines beyond public budgets (fiscal lines: zeros;
+    # they land on savings_holder instead)
+    savings_layer: F = field(default_factory=lambda: np.zeros((0, 2)))
     discount_offset: int = 0  # first_year - discount year [years]
     cash_factor: F = field(default_factory=lambda: np.zeros(0))  # (T,) D[year_t] / D[base] [ratio]
     closure_lines: int = 0  # the last closure_lines cost lines are a cut's closure costs [count]
@@ -398,9 +401,13 @@ def compile_scenario(
     s_amount = np.zeros(S)
     s_holder = np.zeros((S, len(agencies)))
     s_cash = np.zeros((S, T))
+    s_layer = np.zeros((S, 2))
     for i, sl in enumerate(p.savings):
-        s_holder[i, aidx[sl.saved_by]] = 1.0
         s_amount[i], s_shape[i] = line_profile(sl, index, base, ap.first_year, T)
+        if sl.saved_by is None:  # an economic or social line: no budget holder, never cash
+            s_layer[i, 0 if sl.layer == "economic" else 1] = 1.0
+            continue
+        s_holder[i, aidx[sl.saved_by]] = 1.0
         share = sl.cashable_share.value if sl.cashable_share is not None else 1.0
         s_cash[i] = share * (t >= sl.start_year + sl.cashable_delay_years)
     calendar = ap.first_year + np.arange(T)
@@ -427,6 +434,7 @@ def compile_scenario(
         intake_mask=intake_mask,
         intake_start=np.array([float(oc.intake_start_year) for oc in p.outcomes]),
         savings_line_ids=tuple(sl.id for sl in p.savings),
+        savings_layer=s_layer,
         savings_shape=s_shape,
         savings_holder=s_holder,
         savings_cash=s_cash,
@@ -486,15 +494,12 @@ def layer_columns(
                 k_m = price_conversion_factor(index, v.price_year, base)
                 wellbeing[o] += per * uc.wellbeing.per_unit * v.value * k_m * f
                 schedule_id = v.discount_schedule
-    schedules = {sch.id: sch for sch in ref.discount_schedules}
-    health = schedules[schedule_id or "green_book_health"]
-    T = p.appraisal.horizon_years
-    return {
-        "economic_value": economic,
-        "social_value": social,
-        "wellbeing_value": wellbeing,
-        "health_rates": appraisal_rates([(b.from_year, b.rate) for b in health.bands], T, offset),
-    }
+    columns = {"economic_value": economic, "social_value": social, "wellbeing_value": wellbeing}
+    if schedule_id is not None:  # the health rate, only for WELLBY and QALY values
+        health = {sch.id: sch for sch in ref.discount_schedules}[schedule_id]
+        bands = [(b.from_year, b.rate) for b in health.bands]
+        columns["health_rates"] = appraisal_rates(bands, p.appraisal.horizon_years, offset)
+    return columns
 
 
 def line_profile(
@@ -646,24 +651,28 @@ def _times(a: F, b: F) -> F:
     return a * b
 
 
-def layer_flows(events: F, p: Params, discount_offset: int, sign: float) -> LayerFlows | None:
+def layer_flows(events: F, p: Params, s: Structure) -> LayerFlows | None:
     """Economic and social value by year from net events (*B, O, T) and each outcome's £ per event of
-    each layer; None when no outcome carries any (all three value columns empty).
+    each layer, plus the savings lines beyond public budgets; None when there is none of either.
 
-    economic[t]  = sum_o events[o, t] * economic_value[o]                          [£]
-    wellbeing[t] = sum_o events[o, t] * wellbeing_value[o]                         [£]
-    social[t]    = sum_o events[o, t] * social_value[o] + wellbeing[t]             [£]
+    economic[t]  = sum_o events[o, t] * economic_value[o] + sum_l amount[l] * shape[l, t] * [l economic]
+    wellbeing[t] = sum_o events[o, t] * wellbeing_value[o]                                          [£]
+    social[t]    = sum_o events[o, t] * social_value[o] + wellbeing[t] + sum_l ... * [l social]     [£]
+
+    signed as the other flows (negative for a cut).
     """
     econ = np.asarray(p.economic_value, dtype=np.float64)
     soc = np.asarray(p.social_value, dtype=np.float64)
     well = np.asarray(p.wellbeing_value, dtype=np.float64)
-    if econ.size == 0 and soc.size == 0 and well.size == 0:
+    has_lines = bool(s.savings_line_ids) and bool(s.savings_layer.any())
+    if econ.size == 0 and soc.size == 0 and well.size == 0 and not has_lines:
         return None
+    sign, discount_offset = s.sign, s.discount_offset
     batch = events.shape[:-2]
     T = events.shape[-1]
 
     def by_year(value: F) -> F:
-        if value.size == 0:
+        if value.size == 0 or not value.any():  # no outcome carries this layer: nothing to multiply
             return np.zeros((*batch, T))
         terms = events * value[..., None]  # (*B, O, T) [£]
         return _sum_outcomes(terms, -2, (*terms.shape[:-2], T))
@@ -671,9 +680,45 @@ def layer_flows(events: F, p: Params, discount_offset: int, sign: float) -> Laye
     economic = by_year(econ)
     wellbeing = by_year(well)
     social = by_year(soc) + wellbeing
+    if has_lines:  # (*B, S) amounts x (S, T) profiles, by layer
+        plain = np.asarray(p.savings_amount, dtype=np.float64)[..., :, None] * s.savings_shape  # (*B, S, T)
+        by_layer = np.swapaxes(plain, -1, -2) @ s.savings_layer  # (*B, T, 2)
+        economic = economic + by_layer[..., 0]
+        social = social + by_layer[..., 1]
     health = np.asarray(p.health_rates, dtype=np.float64)
     health_factors = discount_factors(health, discount_offset) if health.size else np.zeros((*batch, T))
     return LayerFlows(sign * economic, sign * social, sign * wellbeing, health_factors)
+
+
+def layer_summary(pv_events: F, events: F, p: Params, s: Structure, df: F) -> tuple[F, F]:
+    """Present values of the economic and social layers for a batch, (*B,) each, reduced early (as the
+    fiscal PVs of :func:`evaluate_summary`): the same figures as :func:`layer_present_values` of
+    :func:`layer_flows`, without building their (*B, T) series. [£]
+
+    pv_economic = sum_o PV(events[o]) * economic_value[o] + PV of economic savings lines
+    pv_social   = sum_o PV(events[o]) * social_value[o] + sum_o PV_health(events[o]) * wellbeing_value[o]
+                  + PV of social savings lines
+    """
+    econ = np.asarray(p.economic_value, dtype=np.float64)
+    soc = np.asarray(p.social_value, dtype=np.float64)
+    well = np.asarray(p.wellbeing_value, dtype=np.float64)
+    batch = pv_events.shape[:-1]
+    pv_economic = np.zeros(batch)
+    pv_social = np.zeros(batch)
+    if econ.size and econ.any():
+        pv_economic = np.sum(pv_events * econ, axis=-1)
+    if soc.size and soc.any():
+        pv_social = np.sum(pv_events * soc, axis=-1)
+    health = np.asarray(p.health_rates, dtype=np.float64)
+    if well.size and well.any() and health.size:
+        health_df = discount_factors(health, s.discount_offset)  # (*B, T)
+        pv_social = pv_social + np.sum(np.sum(events * health_df[..., None, :], axis=-1) * well, axis=-1)
+    if s.savings_line_ids and s.savings_layer.any():
+        s_amount = np.asarray(p.savings_amount, dtype=np.float64)  # (*B, S)
+        by_layer = (s_amount * (df @ s.savings_shape.T)) @ s.savings_layer  # (*B, 2)
+        pv_economic = pv_economic + by_layer[..., 0]
+        pv_social = pv_social + by_layer[..., 1]
+    return s.sign * pv_economic, s.sign * pv_social
 
 
 def _sum_outcomes(terms: F, axis: int, shape: tuple[int, ...]) -> F:
@@ -732,7 +777,7 @@ def evaluate(s: Structure, p: Params, *, detail: bool = True) -> Flows:
         savings_by_outcome=sign * by_outcome,
         factors=discount_factors(p.rates, s.discount_offset),
         gross_savings=None if gross_savings is None else sign * gross_savings,
-        layers=layer_flows(events, p, s.discount_offset, sign),
+        layers=layer_flows(events, p, s),
     )
 
 
@@ -795,11 +840,11 @@ def evaluate_summary(s: Structure, p: Params) -> Summary:
     if s.savings_line_ids:
         s_amount = np.asarray(p.savings_amount, dtype=np.float64)  # (*B, S)
         pv_savings = pv_savings + (s_amount * (df @ s.savings_shape.T)) @ s.savings_holder
-        savings_t = savings_t + s_amount @ s.savings_shape
+        fiscal_lines = s.savings_holder.sum(axis=-1)  # (S,) 1 for a fiscal line, 0 beyond public budgets
+        savings_t = savings_t + s_amount @ (s.savings_shape * fiscal_lines[:, None])
         cashable_t = cashable_t + s_amount @ (s.savings_shape * s.savings_cash)
     sign = s.sign
-    layers = layer_flows(events, p, s.discount_offset, sign)
-    pv_economic, pv_social = layer_present_values(layers, df)
+    pv_economic, pv_social = layer_summary(pv_events, events, p, s, df)
     return Summary(
         sign * pv_costs,
         sign * pv_savings,
@@ -1311,7 +1356,9 @@ def committed_tail(scenario: Scenario, s: Structure, p: Params) -> Committed:
         cash_factor=np.zeros(n),
     )
     bands = [(b.from_year, b.rate) for b in scenario.schedule.bands]
-    flows = evaluate(ext, replace(p, rates=appraisal_rates(bands, n, s.discount_offset)), detail=False)
+    # the tail is fiscal: the wider layers are not extended (health rates dropped: their length is T)
+    extended = replace(p, rates=appraisal_rates(bands, n, s.discount_offset), health_rates=np.zeros(0))
+    flows = evaluate(ext, extended, detail=False)
     after = np.arange(n) >= T
     df = flows.factors * after
     return Committed(

@@ -23,10 +23,10 @@ from typing import TYPE_CHECKING, Any
 
 from .. import __version__
 from ..errors import OutputError
-from ..formatting import fy_label, money, per_pound, years_words
+from ..formatting import cash_and_capacity, fy_label, money, per_pound, years_words
 from ..inputs.models import figure_grade
 from ..present import markup
-from ..present.measures import headline_measures
+from ..present.measures import headline_measures, not_counted
 from ..present.optimism_words import risk_adjustment_convention
 from ..present.uncertainty_report import chance
 
@@ -143,6 +143,7 @@ class BriefContent:
     figures: list[tuple[str, str, list[int]]]  # (label, value, refs)
     cash_rows: list[dict[str, Any]]  # per budget holder and the total: cash costs, cashable, net (nominal)
     caveats: list[str]
+    not_counted: list[str]  # the file's unmonetised impacts and the standard exclusions
     sources: list[tuple[int, Any]]  # (number, Source)
     conventions: str
     footer: str
@@ -238,16 +239,22 @@ def brief_content(result: TenYearTest, simulation: Any = None) -> BriefContent:
         lands = ""
         if top is not None and sav[top] > 0.005:
             lands = f"; {per_pound(sav[top] / pv_costs)} of it lands with {names[top]}"
+        everything, cash, capacity = cash_and_capacity(
+            result.value_layers.pv_cashable / pv_costs, result.value_layers.pv_non_cashable / pv_costs
+        )
+        if per_pound(per) != everything:  # rounding: the total per £1 is the engine's, to the penny
+            everything = per_pound(per)
+        returns = (
+            f"returns {cash} in cash and {capacity} in freed capacity to public budgets over {horizon} "
+            f"({everything} in all){lands}"
+        )
         if result.passes:
             headline = (
-                f"Every £1 spent on {subject} in this proposal saves the public purse {per_pound(per)} over "
-                f"{horizon}{lands}: a net gain of {money(npv)} in present value."
+                f"Every £1 spent on {subject} in this proposal {returns}: a net gain to public budgets of "
+                f"{money(npv)} in present value."
             )
         else:
-            headline = (
-                f"Every £1 spent on {subject} in this proposal saves the public purse only {per_pound(per)} over "
-                f"{horizon}{lands}: it does not pay for itself."
-            )
+            headline = f"Every £1 spent on {subject} in this proposal {returns}: it does not pay for itself."
     elif result.cut is not None and result.cut.pv_released > 0.005:
         cut = result.cut
         released = cut.pv_released
@@ -349,7 +356,7 @@ def brief_content(result: TenYearTest, simulation: Any = None) -> BriefContent:
         ("…in the years beyond", money(result.npv_beyond, signed=True), cites.cite(refs)),
         # a cut has no benefit-cost ratio: its headline says, in words, how much of each £1 released
         # comes back as extra demand elsewhere, and the who-pays table gives money released and costs
-        *([("Benefit-cost ratio", measures["bcr"].text, cites.cite(refs))] if result.cut is None else []),
+        *([(measures["bcr"].label, measures["bcr"].text, cites.cite(refs))] if result.cut is None else []),
         *(
             [
                 ("Peak dual-running funding", measures["peak_funding"].text, cites.cite(cost_ids | all_saving_ids)),
@@ -367,6 +374,28 @@ def brief_content(result: TenYearTest, simulation: Any = None) -> BriefContent:
             else []  # closing costs no more than the cut releases from the start
         ),
     ]
+    layers = result.value_layers
+    if layers.has_wider_value:
+        wider_ids = {uc.source for uc in sc.unit_costs.values() if uc.source and (uc.economic or uc.social)}
+        wider_ids |= {
+            uc.wellbeing.source for uc in sc.unit_costs.values() if uc.wellbeing is not None and uc.wellbeing.source
+        }
+        wider = (wider_ids & set(sc.sources)) | outcome_ids | method_ids
+        wider_refs = cites.cite(wider)
+        all_refs = cites.cite(wider | refs)
+        figures += [
+            (
+                "Economic / social value",
+                f"{money(layers.economic.pv_benefits, signed=True)} / {money(layers.social.pv_benefits, signed=True)}",
+                wider_refs,
+            ),
+            (
+                "Public value: NPV · BCR" if layers.benefit_cost_ratio is not None else "Net present public value",
+                money(layers.net_present_public_value, signed=True)
+                + (f" · {measures['bcr_public_value'].text}" if layers.benefit_cost_ratio is not None else ""),
+                all_refs,
+            ),
+        ]
 
     cash_rows: list[dict[str, Any]] = []
     if result.cash is not None:
@@ -462,12 +491,17 @@ def brief_content(result: TenYearTest, simulation: Any = None) -> BriefContent:
         figures=figures,
         cash_rows=cash_rows,
         caveats=caveats,
+        not_counted=not_counted(result),
         sources=sources,
         conventions=conventions,
         footer=footer,
         columns=CUT_COLUMNS if result.cut is not None else ("Costs", "Savings"),
     )
 
+
+def s_sign(result: TenYearTest) -> float:
+    """+1 new spending, -1 a cut."""
+    return result.structure.sign
 
 def _position(v: float) -> str:
     return "better off" if v > 0.005 else ("worse off" if v < -0.005 else "no change")
@@ -504,8 +538,9 @@ def _caveats(result: TenYearTest, sim: SimulationSummary | None, cites: _Citatio
             "low and high values show the plausible range of each input."
         )
     committed = result.committed
-    if committed is not None and committed.years and abs(committed.pv_net) >= 0.5:
-        where = "counted in the verdict" if result.counts_committed else "not counted in the verdict"
+    # (when not counted, the "not counted" list names it)
+    if committed is not None and committed.years and abs(committed.pv_net) >= 0.5 and result.counts_committed:
+        where = "counted in the verdict"
         out.append(
             f"Committed beyond the horizon: {money(committed.pv_net, signed=True)} (present value, {where})."
         )
@@ -556,7 +591,7 @@ def _caveats(result: TenYearTest, sim: SimulationSummary | None, cites: _Citatio
             + "."
         )
     cash = result.pv_cashable
-    if result.pv_savings > 0.005:
+    if result.pv_savings > 0.005 and s_sign(result) < 0:  # new spending: the headline says cash and capacity
         out.append(
             f"Only {cash / result.pv_savings:.0%} of the savings ({money(cash)}) can be taken out of budgets; "
             "the rest frees capacity rather than cash."
@@ -574,23 +609,23 @@ _CSS = """
 * { box-sizing: border-box; }
 html { -webkit-print-color-adjust: exact; print-color-adjust: exact; }
 body { font-family: "Helvetica Neue", Arial, "Liberation Sans", sans-serif; color: #0b0c0c;
-       font-size: 8.8pt; line-height: 1.3; margin: 0 auto; max-width: 186mm; }
+       font-size: 8.6pt; line-height: 1.25; margin: 0 auto; max-width: 186mm; }
 header { border-bottom: 3px solid #1d70b8; padding-bottom: 1.5mm; margin-bottom: 2mm; }
 h1 { font-size: 14pt; margin: 0 0 0.5mm 0; line-height: 1.2; }
 .area { color: #505a5f; font-size: 8.5pt; }
-.headline { font-size: 12pt; font-weight: bold; line-height: 1.3; margin: 0 0 2mm 0; }
-.verdict { padding: 1.5mm 3mm; border-left: 5px solid; margin: 0 0 2mm 0; }
+.headline { font-size: 10.5pt; font-weight: bold; line-height: 1.3; margin: 0 0 2mm 0; }
+.verdict { font-size: 8.2pt; padding: 1.2mm 3mm; border-left: 5px solid; margin: 0 0 2mm 0; }
 .verdict.pass { border-color: #00703c; background: #e8f4ec; }
 .verdict.fail { border-color: #d4351c; background: #fbe9e6; }
 .charts { display: flex; gap: 4mm; margin: 0 0 1mm 0; break-inside: avoid; }
 .charts figure { flex: 1 1 0; margin: 0; min-width: 0; }
-.charts img { width: 100%; height: auto; display: block; }
+.charts img { width: 100%; height: auto; max-height: 40mm; object-fit: contain; display: block; }
 figcaption { font-size: 7pt; color: #505a5f; line-height: 1.25; }
 .grid { display: flex; gap: 5mm; }
 .grid > div { flex: 1 1 0; min-width: 0; }
-.grid > div:first-child { flex: 1.6 1 0; }
-table { border-collapse: collapse; width: 100%; font-size: 8pt; }
-th, td { padding: 0.45mm 1mm; border-bottom: 1px solid #b1b4b6; text-align: right; white-space: nowrap; }
+.grid > div:first-child { flex: 1.4 1 0; }
+table { border-collapse: collapse; width: 100%; font-size: 7.8pt; }
+th, td { padding: 0.4mm 1mm; border-bottom: 1px solid #b1b4b6; text-align: right; white-space: nowrap; }
 th:first-child, td:first-child { text-align: left; white-space: normal; }
 thead th { border-bottom: 2px solid #0b0c0c; }
 tr.total td { font-weight: bold; border-top: 2px solid #0b0c0c; }
@@ -598,7 +633,8 @@ tr.total td { font-weight: bold; border-top: 2px solid #0b0c0c; }
 h2 { font-size: 10pt; margin: 2mm 0 1mm 0; }
 ul.caveats { margin: 0; padding-left: 4mm; }
 ul.caveats li { margin-bottom: 0.5mm; }
-ol.sources { margin: 0; padding-left: 5mm; font-size: 7pt; line-height: 1.25; }
+p.not-counted { margin: 1.5mm 0 0 0; font-size: 7.5pt; line-height: 1.25; }
+ol.sources { margin: 0; padding-left: 5mm; font-size: 6.8pt; line-height: 1.2; }
 ol.sources a { word-break: break-all; }
 sup { font-size: 6pt; color: #1d70b8; }
 sup a { text-decoration: none; }
@@ -699,6 +735,7 @@ def brief_html(result: TenYearTest, simulation: Any = None, *, charts: bool = Tr
             )
     figures = "".join(f"<tr><td>{e(k)}</td><td>{e(v)}{_sup(refs)}</td></tr>" for k, v, refs in c.figures)
     caveats = "".join(f"<li>{e(x)}</li>" for x in c.caveats)
+    not_counted = " · ".join(e(x) for x in c.not_counted)
     sources = "".join(
         f'<li id="src-{n}" value="{n}">{e(s.title)}. {e(s.publisher)}, {s.year}. '
         f'<a href="{e(s.url)}">{e(s.url)}</a> (grade {e(s.grade)})</li>'
@@ -732,6 +769,7 @@ def brief_html(result: TenYearTest, simulation: Any = None, *, charts: bool = Tr
 <div>
 <h2>What is uncertain</h2>
 <ul class="caveats">{caveats}</ul>
+<p class="not-counted" data-figure="not-counted"><b>Not counted:</b> {not_counted}</p>
 </div>
 </section>
 <h2>Sources</h2>
@@ -833,6 +871,8 @@ def brief_markdown(result: TenYearTest, simulation: Any = None) -> str:
         ]
     lines += ["", "## What is uncertain", ""]
     lines += [f"- {markup.inline(x)}" for x in c.caveats]
+    lines += ["", "## Not counted", ""]
+    lines += [f"- {markup.inline(x)}" for x in c.not_counted]
     lines += ["", "## Sources", ""]
     lines += [
         f"{n}. {markup.literal(s.title)}. {markup.literal(s.publisher)}, {s.year}. <{markup.url(s.url)}> (grade {s.grade})"

@@ -116,6 +116,9 @@ class Scenario:
         proposal.pop("scenarios", None)
         for uc in proposal.get("unit_costs", []):
             _drop_unset_layers(uc)
+        for line in proposal.get("savings", []):  # the default layer keeps old hashes
+            if line.get("layer") == "fiscal":
+                line.pop("layer")
         payload = {
             "proposal": proposal,
             "agencies": [a.model_dump(mode="json") for a in self.agencies],
@@ -843,6 +846,8 @@ def _resolve(
             problem(("closure_costs", i, "amount", "price_year"), _no_deflator_msg(cc.amount.real_price_year, deflator))
 
     for i, sl in enumerate(proposal.savings):
+        if sl.saved_by is None:  # economic or social: no budget holder
+            continue
         if sl.saved_by not in agencies:
             problem(
                 ("savings", i, "saved_by"),

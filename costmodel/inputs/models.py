@@ -817,7 +817,16 @@ class SavingsLine(StrictModel):
 
     id: Id
     label: Text
-    saved_by: Id = Field(description="Agency id of the budget that saves (or, if negative, pays more).")
+    layer: Literal["fiscal", "economic", "social"] = Field(
+        default="fiscal",
+        description="The value layer: 'fiscal' (a public budget, named by saved_by; the default), "
+        "'economic' (output and earnings beyond public budgets) or 'social' (harm and wellbeing beyond "
+        "them). Negative amounts are losses in that layer.",
+    )
+    saved_by: Id | None = Field(
+        default=None,
+        description="Agency id of the budget that saves (or, if negative, pays more); fiscal lines only.",
+    )
     kind: Literal["one_off", "recurring"] = "recurring"
     amount: SignedMoneyQ | None = Field(default=None, description="A one-off sum, or the amount each year.")
     by_year: SignedMoneyByYear | None = Field(
@@ -837,6 +846,13 @@ class SavingsLine(StrictModel):
 
     @model_validator(mode="after")
     def _one_profile(self):
+        if self.layer == "fiscal" and self.saved_by is None:
+            raise ValueError("a fiscal saving needs 'saved_by' (the budget holder that saves)")
+        if self.layer != "fiscal" and (self.saved_by is not None or self.cashable_share is not None):
+            raise ValueError(
+                f"an {self.layer} value falls on no public budget: drop 'saved_by' and 'cashable_share' "
+                "(or make the line 'fiscal')"
+            )
         if (self.amount is None) == (self.by_year is None):
             raise ValueError("give exactly one of 'amount' or 'by_year'")
         if self.amount is not None:

@@ -15,16 +15,23 @@ from .csv_safety import safe_row
 from .measures import headline_measures
 from .report import _f
 
-COMPARE_MEASURES = ("pv_costs", "pv_savings", "npv", "npv_firm", "npv_beyond", "bcr", "peak_funding")
+COMPARE_MEASURES = (
+    "pv_costs",
+    "pv_savings",
+    "npv",
+    "npv_firm",
+    "npv_beyond",
+    "bcr",
+    "peak_funding",
+    "npv_public_value",
+    "bcr_public_value",
+)
 """The headline measures compared as figures, in order; then the payback year and the verdict."""
 
 
 CUT_COMPARE_MEASURES = ("money_released", "closure_costs", "costs_shunted", "shunted_per_pound_released")
 """A cut's own figures, compared when any proposal is a cut (n/a for new spending, whose benefit-cost
 ratio is n/a for the cut)."""
-
-RATIO_ROWS = ("Benefit-cost ratio",)
-"""Rows shown as ratios (the rest are money, or words)."""
 
 PER_POUND_ROWS = ("Shunted per £1 released",)
 """Rows shown as £ per £1."""
@@ -75,6 +82,10 @@ def align(results: list[TenYearTest]) -> tuple[list[TenYearTest], list[str]]:
         moved = replace(sc, proposal=sc.proposal.model_copy(update={"appraisal": new_ap}))
         aligned.append(appraise(moved, count_committed=r.counts_committed))
     return aligned, notes
+
+
+RATIO_ROWS = ("Fiscal return on investment", "Released per £1", "Benefit-cost ratio")
+"""Rows whose figures are ratios, not money (by label start)."""
 
 
 def column_name(r: TenYearTest) -> str:
@@ -137,7 +148,7 @@ def compare_table(results: list[TenYearTest], *, csv_format: bool = False) -> st
     def cell_row(name: str, vals: list[Any]) -> list[str]:
         if name in PER_POUND_ROWS:
             return [per_pound(v) if v is not None else "n/a" for v in vals]
-        return [ratio(v) if name in RATIO_ROWS else cell(v) for v in vals]
+        return [ratio(v) if name.startswith(RATIO_ROWS) else cell(v) for v in vals]
 
     table = [["", *header]] + [[name, *cell_row(name, vals)] for name, vals in rows]
     widths = [max(len(r[i]) for r in table) for i in range(len(table[0]))]
@@ -167,6 +178,9 @@ def compare_json(results: list[TenYearTest], notes: list[str] | None = None) -> 
                 "pv_costs": _f(r.pv_costs),
                 "pv_savings": _f(r.pv_savings),
                 "bcr": _f(r.bcr),
+                "fiscal_return_on_investment": _f(r.value_layers.fiscal_return_on_investment),
+                "net_present_public_value": _f(r.value_layers.net_present_public_value),
+                "benefit_cost_ratio_public_value": _f(r.value_layers.benefit_cost_ratio),
                 **(
                     {}
                     if r.cut is None

@@ -13,7 +13,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from ..formatting import fy_label, fy_span, money, per_pound, percent, plural, ratio, year_span
+from ..formatting import (
+    cash_and_capacity,
+    fy_label,
+    fy_span,
+    money,
+    per_pound,
+    percent,
+    plural,
+    ratio,
+    year_span,
+)
 
 if TYPE_CHECKING:
     from ..appraisal.engine import TenYearTest
@@ -49,6 +59,8 @@ def headline_measures(result: TenYearTest) -> dict[str, Measure]:
     cut = result.cut
     firm_span = f" ({year_span(0, firm - 1)})" if firm else ""
     beyond_span = f" ({year_span(firm, T - 1)})" if firm < T else ""
+    layers = result.value_layers
+    cash_pp, capacity_pp = cash_and_capacity_per_pound(result)
     measures = [
         Measure(
             "pv_costs", "PV prevention costs", "PV prevention costs", result.pv_costs, money(result.pv_costs)
@@ -67,6 +79,15 @@ def headline_measures(result: TenYearTest) -> dict[str, Measure]:
             "PV cashable savings",
             result.pv_cashable,
             money(result.pv_cashable),
+            "Savings that can be taken out of budgets as cash.",
+        ),
+        Measure(
+            "pv_non_cashable",
+            "  of which freed capacity",
+            "PV freed capacity",
+            layers.pv_non_cashable,
+            money(layers.pv_non_cashable),
+            "Savings that free staff time and capacity but release no cash.",
         ),
         Measure(
             "npv",
@@ -98,11 +119,24 @@ def headline_measures(result: TenYearTest) -> dict[str, Measure]:
         ),
         Measure(
             "bcr",
-            "Benefit-cost ratio",
-            "Benefit-cost ratio",
+            "Fiscal return on investment",
+            "Fiscal return on investment",
             result.bcr,
             ratio(result.bcr) if cut is None else CUT_NO_RATIO,
-            "PV of savings / PV of prevention costs." if cut is None else CUT_NO_RATIO_HELP,
+            "PV of savings to public budgets (cash and freed capacity) / PV of prevention costs: "
+            "the return to public budgets, not a benefit-cost ratio."
+            if cut is None
+            else CUT_NO_RATIO_HELP,
+        ),
+        Measure(
+            "cash_and_capacity_per_pound",
+            "  per £1: cash / freed capacity",
+            "Cash and capacity per £1",
+            cash_pp,
+            "n/a"
+            if cash_pp is None or capacity_pp is None
+            else "{1} in cash and {2} in freed capacity".format(*cash_and_capacity(cash_pp, capacity_pp)),
+            "PV cashable savings and PV non-cashable savings, each per £1 of prevention spending (PV).",
         ),
         Measure(
             "net_return_per_pound",
@@ -119,7 +153,9 @@ def headline_measures(result: TenYearTest) -> dict[str, Measure]:
             "Payback year",
             result.payback_year,
             year_text(result, result.payback_year),
-            "First year from which the cumulative (undiscounted) net position stays at or above zero.",
+            "First year from which the cumulative (undiscounted) net position stays at or above zero; "
+            "it counts all fiscal savings, cashable and not, less the prevention costs (for cash alone, "
+            "see the cash break-even year).",
         ),
         Measure(
             "discounted_payback_year",
@@ -127,15 +163,27 @@ def headline_measures(result: TenYearTest) -> dict[str, Measure]:
             "Discounted payback year",
             result.discounted_payback_year,
             year_text(result, result.discounted_payback_year),
-            "First year from which the cumulative discounted net position stays at or above zero.",
+            "First year from which the cumulative discounted net position stays at or above zero; it counts "
+            "all fiscal savings, cashable and not, less the prevention costs.",
+        ),
+        Measure(
+            "payback_flows",
+            "  payback counts",
+            "Payback counts",
+            None,
+            "fiscal savings (cash and freed capacity) − costs; cash alone: cash break-even",
+            "Both payback years count all fiscal savings, cashable and not, less the prevention costs; the "
+            "cash break-even year counts cashable savings only.",
         ),
         Measure(
             "irr",
-            "IRR",
-            "IRR",
+            "IRR (real)",
+            "IRR (real)",
             result.irr,
             percent(result.irr) if result.irr is not None else irr_note(result),
-            irr_note(result),
+            irr_note(result)
+            + "; a real rate (flows in constant prices), to compare with the real discount rate, "
+            "not a cash interest rate",
         ),
         Measure(
             "peak_funding",
@@ -192,8 +240,100 @@ def headline_measures(result: TenYearTest) -> dict[str, Measure]:
             "PV of the savings (less costs) that intakes within the horizon go on producing after it; "
             + ("counted in the verdict." if result.counts_committed else "not counted in the verdict."),
         ),
+        Measure(
+            "pv_economic",
+            "PV economic value",
+            "PV economic value",
+            layers.economic.pv_benefits,
+            money(layers.economic.pv_benefits),
+            "Economic layer: value to people and the economy beyond public budgets, e.g. output lost by "
+            "victims of crime; not in the Ten Year Test.",
+        ),
+        Measure(
+            "pv_social",
+            "PV social value (harm, wellbeing)",
+            "PV social value",
+            layers.social.pv_benefits,
+            money(layers.social.pv_benefits),
+            "Social layer: e.g. physical and emotional harm to victims avoided, and wellbeing (WELLBYs and "
+            "QALYs, discounted at the Green Book health rate); not in the Ten Year Test.",
+        ),
+        Measure(
+            "npv_public_value",
+            "Net present public value",
+            "Net present public value",
+            layers.net_present_public_value,
+            money(layers.net_present_public_value),
+            "Fiscal, economic and social present values less the PV of prevention costs.",
+        ),
+        Measure(
+            "bcr_public_value",
+            "Benefit-cost ratio (public value)",
+            "Benefit-cost ratio (public value)",
+            layers.benefit_cost_ratio,
+            ratio(layers.benefit_cost_ratio),
+            "PV of benefits in all three layers / PV of costs to the public sector (Green Book: PV benefits "
+            "/ PV costs).",
+        ),
     ]
     return {m.key: m for m in measures}
+
+
+def cash_and_capacity_per_pound(result: TenYearTest) -> tuple[float | None, float | None]:
+    """PV cashable savings and PV freed capacity (non-cashable savings), each per £1 of PV prevention
+    spending; (None, None) when nothing is spent (or for a cut). [£ per £]"""
+    layers = result.value_layers
+    c = layers.pv_public_costs
+    if result.structure.sign < 0 or not c > 0.005:
+        return None, None
+    return layers.pv_cashable / c, layers.pv_non_cashable / c
+
+
+def returns_sentence(result: TenYearTest) -> str | None:
+    """'returns £A in cash and £B in freed capacity for every £1 spent' (PV, fiscal layer), or None."""
+    cash_pp, capacity_pp = cash_and_capacity_per_pound(result)
+    if cash_pp is None or capacity_pp is None:
+        return None
+    _, cash, capacity = cash_and_capacity(cash_pp, capacity_pp)
+    return f"returns {cash} in cash and {capacity} in freed capacity for every £1 spent"
+
+
+DIRECTION_WORDS = {
+    "positive": "would add value",
+    "negative": "would take value away",
+    "uncertain": "either way",
+}
+"""An unmonetised impact's direction in the "not counted" list."""
+
+STANDARD_EXCLUSIONS = (
+    "Distributional weights (who gains, by income): not applied.",
+    "Effects not listed as an outcome or a savings line.",
+)
+"""What no appraisal counts, listed in every output's "not counted" list."""
+
+
+def not_counted(result: TenYearTest) -> list[str]:
+    """The short "not counted" list: the file's unmonetised impacts, then the standard exclusions."""
+    p = result.scenario.proposal
+    items = [f"{u.impact} ({DIRECTION_WORDS[u.direction]})." for u in p.unmonetised]
+    fiscal_only = [
+        oc.label
+        for oc in p.outcomes
+        if not any(
+            (uc := result.scenario.unit_costs[use.unit_cost]).economic or uc.social or uc.wellbeing
+            for use in oc.unit_costs
+        )
+    ]
+    if fiscal_only:
+        items.append("Economic and social value of outcomes costed at their fiscal cost only: " + "; ".join(fiscal_only) + ".")
+    committed = result.committed
+    if committed is not None and committed.years and not result.counts_committed:
+        items.append(
+            f"Savings committed beyond the horizon ({money(committed.pv_net, signed=True)} PV, fiscal): "
+            "shown, not counted in the verdict."
+        )
+    items += list(STANDARD_EXCLUSIONS)
+    return items
 
 
 CUT_NO_RATIO = "n/a (a cut: see money released and costs shunted)"

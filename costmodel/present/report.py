@@ -18,7 +18,7 @@ from ..appraisal.engine import TenYearTest
 from ..formatting import fy_label, money, plural
 from .csv_safety import safe_row
 from .jsonsafe import json_number, json_series
-from .measures import headline_measures, irr_note
+from .measures import cash_and_capacity_per_pound, headline_measures, irr_note, not_counted
 from .optimism_words import basis_words, direction_words, risk_adjustment_note
 
 CONVENTIONS = {
@@ -28,9 +28,12 @@ CONVENTIONS = {
     "prices": "Real terms: every amount is converted from its own price year (or, for a cash figure, the year it is spent) to the price base year with the deflator (Green Book 2022 Table 1).",
     "cash": "The cash block is nominal and undiscounted: cash = real x D[year] / D[price base]. The appraisal (NPV, verdict) is real and discounted.",
     "committed_beyond_horizon": "PV of the savings (less any costs) that intakes within the horizon go on producing after it; counted in the verdict only when counts_committed is true.",
-    "bcr": "Benefit-cost ratio = PV of savings / PV of prevention costs; new spending only (null for a cut: money released over demand added would invert its meaning; a cut reports money_released, closure_costs and costs_shunted).",
+    "bcr": "Fiscal return on investment = PV of savings to public budgets (cashable and not) / PV of prevention costs; not a benefit-cost ratio; new spending only (null for a cut: money released over demand added would invert its meaning; a cut reports money_released, closure_costs and costs_shunted).",
+    "benefit_cost_ratio": "Benefit-cost ratio (public value) = PV of benefits in the fiscal, economic and social layers / PV of costs to the public sector (Green Book 2022 5.54-5.56); the Ten Year Test verdict rests on the fiscal layer only.",
+    "health_rate": "Values in WELLBYs and QALYs (part of the social layer) are discounted at the Green Book health rate; every other figure at the appraisal's schedule.",
     "net_return_per_pound": "NPV per £1 of prevention spending; new spending only (null for a cut).",
-    "payback_year": "First financial year from which the cumulative net position stays at or above zero to the horizon.",
+    "payback_year": "First financial year from which the cumulative net position (all fiscal savings, cashable and not, less prevention costs) stays at or above zero to the horizon.",
+    "irr": "Real IRR: the real discount rate at which the fiscal NPV is zero (flows in constant prices).",
 }
 
 
@@ -177,11 +180,69 @@ def result_to_dict(result: TenYearTest, pool_solve: str | None = None) -> dict[s
             "worse_off": list(result.worse_off),
             "better_off": list(result.better_off),
         },
+        **layers_json(result),
         "notes": list(result.notes),
         **_cut_json(result),
         "risk_adjustment": _risk_json(result),
         "unadjusted": _unadjusted_json(result),
         **_pooling_json(result, pool_solve),
+    }
+
+
+def layers_json(result: TenYearTest) -> dict[str, Any]:
+    """The value layers (docs/json-output.md): ``fiscal``, ``economic``, ``social``, ``public_value``,
+    the file's ``unmonetised`` impacts and the short ``not_counted`` list."""
+    L = result.value_layers
+    fl = result.flows
+    T = result.structure.n_years
+    zeros = np.zeros(T)
+    economic_t = fl.layers.economic if fl.layers is not None else zeros
+    social_t = fl.layers.social if fl.layers is not None else zeros
+    wellbeing_t = fl.layers.wellbeing if fl.layers is not None else zeros
+    cash_pp, capacity_pp = cash_and_capacity_per_pound(result)
+
+    def layer(x: Any) -> dict[str, Any]:
+        return {
+            "pv_benefits": _f(x.pv_benefits),
+            "pv_costs": _f(x.pv_costs),
+            "npv": _f(x.npv),
+            "per_pound": _f(x.per_pound),
+        }
+
+    return {
+        "fiscal": {
+            **layer(L.fiscal),
+            "layer": "public budgets (the Ten Year Test rests on this layer)",
+            "pv_cashable": _f(L.pv_cashable),
+            "pv_non_cashable": _f(L.pv_non_cashable),
+            "return_on_investment": _f(L.fiscal_return_on_investment),
+            "cash_per_pound": _f(cash_pp),
+            "freed_capacity_per_pound": _f(capacity_pp),
+        },
+        "economic": {
+            **layer(L.economic),
+            "layer": "output and earnings beyond public budgets",
+            "series": _series(economic_t),
+        },
+        "social": {
+            **layer(L.social),
+            "layer": "harm avoided and wellbeing beyond public budgets",
+            "pv_wellbeing": _f(L.pv_wellbeing),
+            "series": _series(social_t),
+            "series_wellbeing": _series(wellbeing_t),
+            "health_discount_factors": None if fl.layers is None else _series(fl.layers.health_factors),
+        },
+        "public_value": {
+            "pv_benefits": _f(L.pv_benefits),
+            "pv_costs": _f(L.pv_public_costs),
+            "net_present_public_value": _f(L.net_present_public_value),
+            "benefit_cost_ratio": _f(L.benefit_cost_ratio),
+        },
+        "unmonetised": [
+            {"impact": u.impact, "direction": u.direction, "evidence": u.evidence}
+            for u in result.scenario.proposal.unmonetised
+        ],
+        "not_counted": not_counted(result),
     }
 
 
@@ -329,6 +390,14 @@ def _unadjusted_json(result: TenYearTest) -> dict[str, Any] | None:
             }
             for i, a in enumerate(u.scenario.agencies)
         ],
+        "public_value": {
+            "pv_benefits": _f(u.value_layers.pv_benefits),
+            "pv_costs": _f(u.value_layers.pv_public_costs),
+            "net_present_public_value": _f(u.value_layers.net_present_public_value),
+            "benefit_cost_ratio": _f(u.value_layers.benefit_cost_ratio),
+            "pv_economic": _f(u.value_layers.economic.pv_benefits),
+            "pv_social": _f(u.value_layers.social.pv_benefits),
+        },
         "ten_year_test": {"passes": u.passes, "verdict": u.verdict},
     }
 
@@ -443,21 +512,31 @@ TABLE_MEASURES = (
     "pv_costs",
     "pv_savings",
     "pv_cashable",
+    "pv_non_cashable",
     "npv",
     "npv_firm",
     "npv_beyond",
     "committed",
     "bcr",
+    "cash_and_capacity_per_pound",
     "net_return_per_pound",
     "payback_year",
     "discounted_payback_year",
+    "payback_flows",
     "irr",
     "peak_funding",
     "peak_funding_cash",
     "dual_running_years",
     "cash_break_even_year",
 )
-"""The headline measures of `costmodel run`'s text table, in order (see present/measures.py)."""
+"""The headline measures of `costmodel run`'s text table, in order (see present/measures.py): the
+fiscal layer, which the Ten Year Test rests on."""
+
+LAYER_MEASURES = ("pv_economic", "pv_social", "npv_public_value", "bcr_public_value")
+"""The measures of the value beyond public budgets, under their own heading in the text table."""
+
+FISCAL_HEADING = "Fiscal layer: public budgets (the Ten Year Test rests on this layer)"
+WIDER_HEADING = "Value beyond public budgets (economic and social layers; not in the verdict)"
 
 CUT_TABLE_MEASURES = (
     "money_released",
@@ -502,12 +581,22 @@ def render_table(result: TenYearTest, pool_solve: str | None = None) -> str:
     head = [
         (measures[k].label, measures[k].text)
         for k in (TABLE_MEASURES if result.cut is None else CUT_TABLE_MEASURES)
-        if k != "committed" or measures[k].value is not None
+        if (k != "committed" or measures[k].value is not None)
+        and (k != "cash_and_capacity_per_pound" or measures[k].value is not None)
+    ]
+    # a cut has no benefit-cost ratio (it would invert the meaning): its wider block gives the values only
+    wider = [
+        (measures[k].label, measures[k].text)
+        for k in LAYER_MEASURES
+        if result.cut is None or k != "bcr_public_value"
     ]
     if result.unadjusted is not None:  # the sensitivity beside the risk-adjusted headline
         at = next((i + 1 for i, (k, _) in enumerate(head) if k == measures["npv"].label), len(head))
         head.insert(at, ("  before optimism bias", money(result.unadjusted.npv)))
-    width = max(len(k) for k, _ in head)
+        at = next(i + 1 for i, (k, _) in enumerate(wider) if k == measures["npv_public_value"].label)
+        wider.insert(at, ("  before optimism bias", money(result.unadjusted.value_layers.net_present_public_value)))
+    width = max(len(k) for k, _ in head + wider)
+    lines.append(FISCAL_HEADING)
     lines += [f"{k:<{width}}  {v}" for k, v in head]
     if result.financing is not None:
         f = result.financing
@@ -519,6 +608,9 @@ def render_table(result: TenYearTest, pool_solve: str | None = None) -> str:
                 else "savings never repay it"
             )
         )
+    lines.append("")
+    lines.append(WIDER_HEADING)
+    lines += [f"{k:<{width}}  {v}" for k, v in wider]
     lines.append("")
     net = fl.savings - fl.costs
     scale = 1000.0 if np.abs(net).max(initial=0.0) >= 100_000 else 1.0
@@ -579,6 +671,9 @@ def render_table(result: TenYearTest, pool_solve: str | None = None) -> str:
     lines.append(risk_adjustment_note(result))
     for note in result.notes:
         lines.append(f"Note: {note}")
+    lines.append("")
+    lines.append("Not counted:")
+    lines += [f"- {item}" for item in not_counted(result)]
     return "\n".join(lines) + "\n" + _pooling_table(result, pool_solve)
 
 
@@ -716,6 +811,7 @@ def render_csv(result: TenYearTest) -> str:
             + [repr(float(v) + 0.0) for v in arr.sum(axis=1)]
             + [repr(float(total) + 0.0)]
         )
+    _layer_rows(result, w)
     if cut is not None:  # value lost outside public budgets (not by budget holder)
         for name, series, lost in (
             ("economic_value_lost", cut.lost_economic, cut.pv_lost_economic),
@@ -766,7 +862,32 @@ def render_csv(result: TenYearTest) -> str:
                 if name == "cash_cumulative_net" and k is None:
                     col = np.cumsum(c.net.sum(axis=1))
                 w.writerow([aid, aname, name] + [repr(float(v) + 0.0) for v in col] + [""])
+    buf.write(csv_comment("# not counted: " + " | ".join(not_counted(result))) + "\n")
     return buf.getvalue()
+
+
+def _layer_rows(result: TenYearTest, w: _SafeWriter) -> None:
+    """The economic and social layers (whole public, no budget holder) and the net public value, by
+    year, with their present values (the social layer's WELLBY/QALY part at the health rate)."""
+    fl = result.flows
+    L = result.value_layers
+    T = result.structure.n_years
+    zeros = np.zeros(T)
+    economic = fl.layers.economic if fl.layers is not None else zeros
+    social = fl.layers.social if fl.layers is not None else zeros
+    wellbeing = fl.layers.wellbeing if fl.layers is not None else zeros
+    public = fl.savings.sum(axis=1) + economic + social - fl.costs.sum(axis=1)
+    for name, arr, pv in (
+        ("economic_value", economic, L.economic.pv_benefits),
+        ("social_value", social, L.social.pv_benefits),
+        ("social_value_wellbeing", wellbeing, L.pv_wellbeing),
+        ("net_public_value", public, L.net_present_public_value),
+    ):
+        w.writerow(
+            ["public", "Whole public (all layers)", name]
+            + [repr(float(v) + 0.0) for v in arr]
+            + [repr(float(pv) + 0.0)]
+        )
 
 
 def csv_comment(text: str) -> str:

@@ -242,8 +242,9 @@ def sensitivity_table(s: Sensitivity) -> str:
         text = format_value(v.input, v.value) if v.value is not None else f"none: {switching_reason(v, names)}"
         lines.append(f"    {who:<34} {text}")
     lines += ["", "Discount-rate sensitivity: NPV under each schedule"]
+    rate_width = max([80, *(len(rate_case_label(c)) for c in s.discount_rates)])
     for c in s.discount_rates:
-        lines.append(f"    {rate_case_label(c):<80} {money(c.npv):>10}")
+        lines.append(f"    {rate_case_label(c):<{rate_width}} {money(c.npv):>10}")
     if s.deflator_cases:
         rc = r.cash
         lines += [

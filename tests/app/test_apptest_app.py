@@ -241,16 +241,37 @@ def test_value_layers_beside_the_fiscal_verdict():
     at = start()
     r = appraise(load_proposal(ROOT / "assumptions" / "proposals" / "youth_work.yaml"))
     metrics = {m.label: m.value for m in at.metric}
-    # by hand: the fiscal return is PV savings / PV costs; public value adds the (here empty) wider layers
+    # by hand: the fiscal return is PV savings / PV costs; public value adds the wider layers (youth work
+    # counts its victims' costs avoided: economic and social value)
     assert metrics["Fiscal return on investment"] == ratio(r.pv_savings / r.pv_costs)
     v = r.value_layers
-    assert v.economic.pv_benefits == 0 and v.social.pv_benefits == 0
-    assert metrics["Net present public value"] == money(r.pv_savings - r.pv_costs) == metrics["Net present value"]
+    wider = v.economic.pv_benefits + v.social.pv_benefits
+    assert v.economic.pv_benefits > 0 and v.social.pv_benefits > 0
+    assert metrics["Net present public value"] == money(r.pv_savings - r.pv_costs + wider)
+    assert metrics["Net present value"] == money(r.pv_savings - r.pv_costs)  # the verdict stays fiscal
     table = next(t.value for t in at.table if "Per £1 of public cost" in t.value.columns)
     rows = table.set_index("Layer")
     assert rows.loc["Fiscal: cash", "PV benefits"] == money(v.pv_cashable, exact=True)
     assert rows.loc["Fiscal: freed capacity", "PV benefits"] == money(r.pv_savings - v.pv_cashable, exact=True)
-    assert rows.loc["Public value (all layers)", "NPV"] == money(r.pv_savings - r.pv_costs, exact=True)
+    assert rows.loc["Economic", "PV benefits"] == money(v.economic.pv_benefits, exact=True)
+    assert rows.loc["Social", "PV benefits"] == money(v.social.pv_benefits, exact=True)
+    assert rows.loc["Public value (all layers)", "NPV"] == money(r.pv_savings - r.pv_costs + wider, exact=True)
+
+
+def test_empty_wider_layers_are_listed_as_not_counted():
+    from costmodel.appraisal.chain import appraise
+    from costmodel.formatting import money
+    from costmodel.inputs.loading import load_proposal
+
+    at = AppTest.from_file(APP, default_timeout=30)
+    at.query_params["example"] = "early_help_pooled"
+    at.run()
+    assert not at.exception
+    r = appraise(load_proposal(ROOT / "assumptions" / "proposals" / "early_help_pooled.yaml"))
+    v = r.value_layers
+    assert v.economic.pv_benefits == 0 and v.social.pv_benefits == 0
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["Net present public value"] == money(r.pv_savings - r.pv_costs) == metrics["Net present value"]
     listed = " ".join(m.value for m in at.markdown)
     assert "Economic value (output and earnings gained): none is valued" in listed
     assert "Social value (harm to victims, wellbeing): none is valued" in listed

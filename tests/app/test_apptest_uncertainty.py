@@ -88,7 +88,9 @@ def test_youth_work_shows_the_tornado_and_switching_values():
         top["NPV at high (£)"] - top["NPV at low (£)"]
     )
     sv = switching(u)
-    assert len(sv) == 22  # every key input, the whole public sector's switching value (the default view)
+    # every key input, the whole public sector's switching value (the default view); 23 since youth_work
+    # counts the victims' NHS treatment (issue 12 §1: the crime_victim_nhs_average unit cost is a key input)
+    assert len(sv) == 23
     row = sv.loc[sv.index.str.startswith("Detached youth work team")].iloc[0]
     assert row["Switching value"] == money(x0)
     assert row["Change from central"] == f"{(x0 - 152_000) / 152_000:+,.0%}"
