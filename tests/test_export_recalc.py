@@ -215,3 +215,22 @@ def test_libreoffice_recomputes_a_cuts_value_lost_by_hand(recalculated, stem, ec
     assert lost["economic"]["pv"] == pytest.approx(economic, abs=0.005)
     assert lost["social"]["pv"] == pytest.approx(social, abs=0.005)
     assert ("lower bound on the harm" in " ".join(rows)) == (social == 0.0)
+
+
+def test_libreoffice_recomputes_the_shipped_cuts_value_lost_as_the_run_json_says(recalculated):
+    """The shipped cut values victims' harm (issue 12 §1): the workbook's value lost, recalculated, is the
+    run JSON's value_lost, layer by layer."""
+    import openpyxl
+
+    from costmodel.present.report import result_to_dict
+
+    result, _, recalc = recalculated["youth_service_cut"]
+    ws = openpyxl.load_workbook(recalc, data_only=True)["Outputs"]
+    rows = {row[0].value: row[4].value for row in ws.iter_rows() if isinstance(row[0].value, str)}
+    lost = result_to_dict(result)["value_lost"]
+    economic = next(v for k, v in rows.items() if k.startswith("A cut: PV economic value lost"))
+    social = next(v for k, v in rows.items() if k.startswith("A cut: PV social value lost"))
+    assert lost["social"]["pv"] > 0  # counted: no lower-bound note
+    assert economic == pytest.approx(lost["economic"]["pv"], abs=0.005)
+    assert social == pytest.approx(lost["social"]["pv"], abs=0.005)
+    assert not any("lower bound on the harm" in k for k in rows)
