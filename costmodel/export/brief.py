@@ -6,14 +6,16 @@ numbers of the sources behind it ([1], [2]...), listed at the foot of the page. 
 headless Chromium where it is installed.
 
 A Monte Carlo result (:class:`costmodel.uncertainty.montecarlo.Simulation`) may be passed as ``simulation``: the
-briefing quotes its probability of passing, the number of draws and the 5th-95th percentile range of
-the NPV [£].
+briefing quotes its probability of passing with its Monte Carlo standard error ("± 0.3 points"), the
+number of draws and the 5th-95th percentile range of the NPV [£].
 """
 
 from __future__ import annotations
 
 import html
+import math
 import os
+import re
 import shutil
 import subprocess
 import tempfile
@@ -27,6 +29,7 @@ from ..inputs.models import figure_grade
 from ..present import markup
 from ..present.measures import headline_measures, not_counted
 from ..present.optimism_words import risk_adjustment_convention
+from ..present.uncertainty_report import chance
 
 if TYPE_CHECKING:
     from ..appraisal.engine import TenYearTest
@@ -57,6 +60,15 @@ class SimulationSummary:
     n_draws: int
     npv_low: float  # [£] 5th percentile
     npv_high: float  # [£] 95th percentile
+    probability_passes_se: float | None = None  # [fraction] Monte Carlo standard error (None: the binomial one)
+
+    @property
+    def standard_error(self) -> float:
+        """The probability's Monte Carlo standard error: as given, or √(p(1 − p)/n). [fraction]"""
+        if self.probability_passes_se is not None:
+            return self.probability_passes_se
+        p, n = self.probability_passes, max(self.n_draws, 1)
+        return math.sqrt(max(p * (1.0 - p), 0.0) / n)
 
 
 def read_simulation(sim: Any) -> SimulationSummary | None:
@@ -66,7 +78,16 @@ def read_simulation(sim: Any) -> SimulationSummary | None:
     if isinstance(sim, SimulationSummary):
         return sim
     p5, p95 = (float(v) for v in sim.percentiles((5, 95)))
-    return SimulationSummary(float(sim.p_passes), int(sim.draws), p5, p95)
+    return SimulationSummary(float(sim.p_passes), int(sim.draws), p5, p95, float(sim.p_passes_se))
+
+
+def _how_often(p: float) -> str:
+    """'13% of the time', never rounding a rare pass to 0% or a rare failure to 100%."""
+    if 0 < p < 0.005:
+        return "less than 1% of the time"
+    if 0.995 <= p < 1:
+        return "more than 99% of the time"
+    return f"{p:.0%} of the time"
 
 
 class _Citations:
@@ -84,7 +105,19 @@ class _Citations:
 
 
 def _ids(*quantities: Any) -> set[str]:
-    return {q.source for q in quantities if q is not None and getattr(q, "source", None)}
+    """The sources behind ``quantities``: each one's own source and, for a derived figure, the sources of
+    the inputs its formula uses (a figure with a stated assumption on top may still rest on sourced inputs)."""
+    found: set[str] = set()
+    for q in quantities:
+        if q is None:
+            continue
+        if getattr(q, "source", None):
+            found.add(q.source)
+        derived = getattr(q, "derived", None)
+        for inp in getattr(derived, "inputs", None) or ():
+            if inp.source:
+                found.add(inp.source)
+    return found
 
 
 def _subject(title: str) -> str:
@@ -195,8 +228,8 @@ def brief_content(result: TenYearTest, simulation: Any = None) -> BriefContent:
         for use in oc.unit_costs:
             uc = sc.unit_costs[use.unit_cost]
             for b in uc.bearers:
-                if uc.source and b.agency in by_agency:
-                    by_agency[b.agency].add(uc.source)
+                if b.agency in by_agency:
+                    by_agency[b.agency] |= _ids(uc)
     for sl in p.savings:  # plain savings lines
         outcome_ids |= _ids(sl.money, sl.growth, sl.cashable_share)
         if sl.saved_by in by_agency:
@@ -503,7 +536,13 @@ def _caveats(result: TenYearTest, sim: SimulationSummary | None, cites: _Citatio
     out: list[str] = []
     if sim is not None:
         text = f"Uncertainty: in {sim.n_draws:,} simulated draws the proposal passes {result.test_name} "
-        text += f"{sim.probability_passes:.0%} of the time"
+        count = round(sim.probability_passes * sim.n_draws)
+        if count in (0, sim.n_draws) or sim.n_draws == 1:  # a standard error of zero: the count instead
+            text += f"{sim.probability_passes:.0%} of the time ({'none' if count == 0 else 'all'} of the draws)"
+        else:
+            text += _how_often(sim.probability_passes)
+            text += f" ({chance(sim.probability_passes, sim.standard_error, sim.n_draws)}"
+            text += ": ± is the Monte Carlo standard error of the draws, not the uncertainty in the inputs)"
         text += f"; 90% of NPVs lie between {money(sim.npv_low, signed=True)} and {money(sim.npv_high, signed=True)}"
         out.append(text + ".")
     else:
@@ -578,6 +617,16 @@ def _caveats(result: TenYearTest, sim: SimulationSummary | None, cites: _Citatio
 # HTML
 # ---------------------------------------------------------------------------------------------
 
+RESERVE_MM = 10.0
+"""Blank space the PDF briefing keeps free below its last line [mm]: a margin for a longer name, an extra
+caveat or a font that sets a little larger. :func:`brief_fit` prints it as part of the page (an empty
+block at the end), so a PDF that prints on one page has at least this much to spare."""
+FIT_SCALES = (1.0, 0.95, 0.9, 0.85, 0.8)
+"""Scales the PDF tries in turn until the briefing (with its reserve) prints on one A4 page [ratio]; at
+0.8 the body text is under 7pt. Past the last, the briefing runs to a second page rather than shrink further."""
+PAGE_CONTENT_WIDTH_MM = 186.0
+"""A4 width less the @page margins (210 - 2 × 12) [mm]."""
+
 _CSS = """
 @page { size: A4; margin: 10mm 12mm; }
 * { box-sizing: border-box; }
@@ -604,7 +653,7 @@ th:first-child, td:first-child { text-align: left; white-space: normal; }
 thead th { border-bottom: 2px solid #0b0c0c; }
 tr.total td { font-weight: bold; border-top: 2px solid #0b0c0c; }
 .neg { color: #d4351c; } .pos { color: #00703c; }
-h2 { font-size: 10pt; margin: 2mm 0 1mm 0; }
+h2 { font-size: 10pt; margin: 1.5mm 0 0.8mm 0; }
 ul.caveats { margin: 0; padding-left: 4mm; }
 ul.caveats li { margin-bottom: 0.5mm; }
 p.not-counted { margin: 1.5mm 0 0 0; font-size: 7.5pt; line-height: 1.25; }
@@ -616,8 +665,9 @@ sup a { text-decoration: none; }
 .pooled { font-size: 7pt; color: #505a5f; margin: 0.5mm 0 0 0; }
 p.payments { font-size: 7pt; margin: 1mm 0 0 0; }
 a { color: #1d70b8; }
-@media screen { body { margin: 8mm auto; } }
+@media screen { body { margin: 8mm auto; } .reserve { display: none; } }
 """
+_CSS += f".reserve {{ height: {RESERVE_MM:g}mm; }}\n"
 
 
 def ref_runs(refs: list[int]) -> list[tuple[int, int]]:
@@ -654,8 +704,21 @@ def _cap(name: str) -> str:
     return name[0].upper() + name[1:]
 
 
-def brief_html(result: TenYearTest, simulation: Any = None, *, charts: bool = True) -> str:
-    """The one-page briefing as a self-contained HTML document (charts as inline SVG data URIs)."""
+def brief_html(
+    result: TenYearTest,
+    simulation: Any = None,
+    *,
+    charts: bool = True,
+    scale: float = 1.0,
+    reserve: bool = False,
+) -> str:
+    """The one-page briefing as a self-contained HTML document (charts as inline SVG data URIs).
+
+    ``scale`` (0 < scale <= 1) zooms the whole page down, widening the body so it still spans the
+    page's width; ``reserve`` ends the page with :data:`RESERVE_MM` of printed blank space. :func:`brief_pdf`
+    prints with the reserve at the largest of :data:`FIT_SCALES` that fits one page."""
+    if not 0.0 < scale <= 1.0:
+        raise ValueError("scale must be in (0, 1]")
     c = brief_content(result, simulation)
     e = html.escape
     chart_html = ""
@@ -716,6 +779,12 @@ def brief_html(result: TenYearTest, simulation: Any = None, *, charts: bool = Tr
         for n, s in c.sources
     )
     verdict_cls = "pass" if result.passes else "fail"
+    body_style = (
+        ""
+        if scale == 1.0
+        else f' style="zoom: {scale:g}; max-width: {PAGE_CONTENT_WIDTH_MM / scale:.2f}mm"'
+    )
+    reserve_html = '<div class="reserve" aria-hidden="true"></div>\n' if reserve else ""
     return f"""<!DOCTYPE html>
 <html lang="en-GB">
 <head>
@@ -726,7 +795,7 @@ def brief_html(result: TenYearTest, simulation: Any = None, *, charts: bool = Tr
 <title>{e(c.title)}: {e(result.test_name.removeprefix("the "))}</title>
 <style>{_CSS}</style>
 </head>
-<body>
+<body{body_style}>
 <header><h1>{e(c.title)}</h1><div class="area">{e(_cap(result.test_name))} · {e(c.area)}</div></header>
 <p class="headline" data-figure="headline">{e(c.headline)}{_sup(c.headline_refs)}</p>
 <p class="verdict {verdict_cls}" data-figure="verdict">{e(c.verdict)}{_sup(c.verdict_refs)}</p>
@@ -750,7 +819,7 @@ def brief_html(result: TenYearTest, simulation: Any = None, *, charts: bool = Tr
 <ol class="sources">{sources}</ol>
 <p class="conventions">{e(c.conventions)}</p>
 <footer>{e(c.footer)}</footer>
-</body>
+{reserve_html}</body>
 </html>
 """
 
@@ -904,6 +973,24 @@ def html_to_pdf(document: str, *, timeout: float = 60.0) -> bytes:
             return fh.read()
 
 
+def pdf_pages(pdf: bytes) -> int:
+    """Pages in a PDF Chromium printed (its /Type /Page objects)."""
+    return len(re.findall(rb"/Type\s*/Page[^s]", pdf))
+
+
+def brief_fit(result: TenYearTest, simulation: Any = None) -> tuple[float, bytes]:
+    """The briefing printed to A4 at the largest of :data:`FIT_SCALES` at which it fits one page with
+    its :data:`RESERVE_MM` to spare (measured by printing it), and that scale; at the smallest scale if
+    none fits (it then runs to a second page). Needs Chromium."""
+    pdf = b""
+    for scale in FIT_SCALES:
+        pdf = html_to_pdf(brief_html(result, simulation, scale=scale, reserve=True))
+        if pdf_pages(pdf) == 1:
+            return scale, pdf
+    return FIT_SCALES[-1], pdf
+
+
 def brief_pdf(result: TenYearTest, simulation: Any = None) -> bytes:
-    """The briefing printed to a one-page A4 PDF (needs Chromium)."""
-    return html_to_pdf(brief_html(result, simulation))
+    """The briefing printed to a one-page A4 PDF (needs Chromium), scaled down only as far as it must be
+    to fit with a margin (:func:`brief_fit`)."""
+    return brief_fit(result, simulation)[1]

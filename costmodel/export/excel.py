@@ -37,6 +37,7 @@ from ..appraisal.engine import MONEY_TOLERANCE
 from ..formatting import fy_label
 from ..inputs.loading import load_reference
 from ..inputs.models import GRADE_MEANINGS, figure_grade
+from ..inputs.provenance import correlation_rows
 from ..inputs.registry import entry, outcome_entries
 from ..present.measures import not_counted
 from ..present.optimism_words import basis_words, direction_words
@@ -1598,6 +1599,31 @@ class _Builder:
             "ratio",
             "out_ratio",
         )
+        if self.r.cut is not None:  # a cut's value lost: the layers carry the cut's sign (negative = lost)
+            line("economic_value_lost", "A cut: PV economic value lost (output, earnings)", Formula(f"=-{econ_cell}"), "£")
+            line(
+                "social_value_lost",
+                "A cut: PV social value lost (harm, wellbeing at the health rate)",
+                Formula(f"=-{social_cell}"),
+                "£",
+            )
+            e, so = (self.headline[k] + 1 for k in ("economic_value_lost", "social_value_lost"))
+            line(
+                "value_lost",
+                "A cut: PV value lost outside public budgets (economic + social; the net present public value "
+                "above is the fiscal NPV less this)",
+                Formula(f"=E{e}+E{so}"),
+                "£",
+            )
+            if abs(self.r.cut.pv_lost_social) <= MONEY_TOLERANCE:
+                s.put(
+                    s.row,
+                    0,
+                    "No social value is counted (the file values none), so the fiscal net present value is a "
+                    "lower bound on the harm.",
+                    "note",
+                )
+                s.row += 1
 
     def outputs_under_the_agreement(self, sheet: PoolingSheet) -> None:
         """A pooled proposal says so on the Outputs sheet: each budget holder's NPV under the agreement,
@@ -1783,6 +1809,26 @@ class _Builder:
             s.put(s.row, 0, where)
             s.put(s.row, 1, value)
             s.put(s.row, 2, reason, "note")
+            s.row += 1
+
+        self.section(s, "Correlations between ranged inputs (the Monte Carlo draws them together)")
+        correlations = correlation_rows(sc)
+        if correlations:
+            s.headers(s.row, ["Inputs", "Rank correlation", "Source or stated assumption", "Grade", "Link", "", "",
+                              "Note"])  # fmt: skip
+            s.row += 1
+            for c in correlations:
+                s.put(s.row, 0, f"{c['kind']}: {c['inputs']}")
+                s.put(s.row, 1, c["rank_correlation"], "calc_rate")
+                s.put(s.row, 2, c["assumption"] or f"{c['source_title']}, {c['publisher']}, {c['source_year']}", "note")
+                s.put(s.row, 3, c["grade"], "grade")
+                if c["url"]:
+                    s.put(s.row, 4, c["url"], "link", url=c["url"])
+                if c["note"]:
+                    s.put(s.row, 7, c["note"], "note")
+                s.row += 1
+        else:
+            s.put(s.row, 0, "None declared: the Monte Carlo draws every ranged input independently.")
             s.row += 1
 
         self.section(s, "Grades")
