@@ -17,8 +17,9 @@ from costmodel.present import markup
 
 OPTIONS_DIR = Path(__file__).resolve().parent.parent / "assumptions" / "options"
 NOTHING = "(nothing changes: every flow zero)"
+# Monte Carlo draws on this page (the CLI's default is 10,000; the downloads say how many were used). A comment,
+# not a docstring: Streamlit's "magic" writes a bare string in a page's body onto the page, above its title.
 DRAWS = 2_000
-"""Monte Carlo draws on this page (the CLI's default is 10,000; the downloads say how many were used)."""
 
 st.title("Compare proposals")
 st.caption(

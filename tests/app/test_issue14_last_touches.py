@@ -29,6 +29,8 @@ def test_compare_page_says_its_verdicts_are_risk_adjusted_for_optimism_bias():
     at.run()
     at.switch_page("app_pages/compare.py").run()
     assert not at.exception, [e.value for e in at.exception]
+    # no stray text above the title (a bare string in the page's body was written onto the page)
+    assert not any("Monte Carlo draws on this page" in m.value for m in at.markdown)
     captions = [c.value for c in at.caption]
     assert any(c.startswith("Risk-adjusted for optimism bias (the central case)") for c in captions), captions
     # "each verdict gives the NPV before optimism bias beside it": every option's verdict line does
