@@ -21,7 +21,8 @@ TITLE = "<script>window.pwned=1</script> ![x](http://evil.example/a.png)"
 
 def _upload(page, path: Path) -> None:  # noqa: F811
     sidebar = page.get_by_test_id("stSidebar")
-    sidebar.get_by_test_id("stSelectbox").click()
+    # the proposal picker is the sidebar's first select box (a file with named scenarios adds a second)
+    sidebar.get_by_test_id("stSelectbox").first.click()
     page.get_by_role("option", name="Upload a YAML file…").click()
     sidebar.get_by_role("region", name="Proposal YAML file").locator("input[type=file]").set_input_files(
         str(path)
