@@ -25,6 +25,7 @@ from costmodel.formatting import fy_label, fy_span, money
 from costmodel.present import markup
 from costmodel.present.csv_safety import frame_csv
 from costmodel.present.measures import headline_measures
+from costmodel.present.optimism_words import risk_adjustment_convention
 
 # The verdict and headline figures are drawn first; the chart and table libraries (Altair, pandas) are
 # imported inside the tabs, after those figures have reached the browser.
@@ -52,6 +53,15 @@ show_invalid_edit_banner(d)
 verdict_col, chance_col = st.columns([5, 2], vertical_alignment="center")
 with verdict_col:
     (st.success if result.passes else st.error)(markup.inline(result.verdict), icon=":material/gavel:")
+    if result.unadjusted is not None:  # the risk-adjusted headline, with the figures before it beside
+        before = result.unadjusted
+        st.caption(
+            f"Risk-adjusted for optimism bias. Unadjusted: {'passes' if before.passes else 'fails'}, "
+            f"net present value {markup.literal(money(before.npv_counted))}"
+            + (" (the adjustment changes the answer)" if before.passes != result.passes else "")
+            + ". "
+            + markup.inline(risk_adjustment_convention(result))
+        )
     show_pooled_position(d, result)
 
 m = headline_measures(result)

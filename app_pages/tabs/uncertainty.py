@@ -167,7 +167,8 @@ def _simulation(
             shown[0] = step
             bar.progress(done / total, text=f"Simulating: {done:,} of {total:,} draws")
 
-    settings = OptimismSettings(load_optimism_table()) if optimism else None
+    # True: the shipped corrections on every draw (the risk-adjusted central case); False: none
+    settings = OptimismSettings(load_optimism_table()) if optimism else False
     try:
         sim = simulate(_result.scenario, draws, seed, optimism=settings, progress=progress)
         return summarise_simulation(sim, npv_distribution_data(_result, sim), _names(_result))
@@ -236,7 +237,9 @@ def current_simulation(r: TenYearTest) -> SimulationView | None:
     if record is None:
         return None
     sha, view = record
-    optimism = st.session_state.get(OPTIMISM_KEY, st.session_state.get(KEPT_KEY, {}).get(OPTIMISM_KEY, False))
+    optimism = st.session_state.get(
+        OPTIMISM_KEY, st.session_state.get(KEPT_KEY, {}).get(OPTIMISM_KEY, r.risk_adjusted)
+    )
     if sha != r.scenario.inputs_sha256 or view.optimism_bias != bool(optimism):
         return None
     return view
@@ -244,8 +247,9 @@ def current_simulation(r: TenYearTest) -> SimulationView | None:
 
 def shown_simulation(r: TenYearTest) -> SimulationView | None:
     """The one run the page quotes (beside the verdict, in the npv-distribution image): the user's run
-    when there is one for these inputs, otherwise the default run (10,000 draws, the default seed, no
-    optimism-bias corrections: the same cache entry the Uncertainty tab uses for those settings).
+    when there is one for these inputs, otherwise the default run (10,000 draws, the default seed, on the
+    headline's basis: risk-adjusted unless the file says optimism_bias: off; the same cache entry the
+    Uncertainty tab uses for those settings).
     None when no input has a range."""
     if not has_ranges(r):
         return None
@@ -253,17 +257,16 @@ def shown_simulation(r: TenYearTest) -> SimulationView | None:
     if view is not None:
         return view
     try:
-        return _simulation(r.scenario.inputs_sha256, DEFAULT_DRAWS, DEFAULT_SEED, False, r)
+        return _simulation(r.scenario.inputs_sha256, DEFAULT_DRAWS, DEFAULT_SEED, r.risk_adjusted, r)
     except CostModelError:
         return None
 
 
 def optimism_simulation(r: TenYearTest, like: SimulationView) -> SimulationView | None:
-    """The same draws and seed as ``like`` with the optimism-bias corrections (None when ``like`` has them)."""
-    if like.optimism_bias:
-        return None
+    """The same draws and seed as ``like`` on the other basis: without the optimism-bias corrections when
+    ``like`` has them, with them when it has not."""
     try:
-        return _simulation(r.scenario.inputs_sha256, like.draws, like.seed, True, r)
+        return _simulation(r.scenario.inputs_sha256, like.draws, like.seed, not like.optimism_bias, r)
     except CostModelError:
         return None
 
@@ -306,7 +309,8 @@ def show_chance_of_passing(r: TenYearTest) -> None:
         + "."
     ]
     if other is not None:
-        lines.append(f"With optimism-bias corrections: {chance_sentence(other)}.")
+        basis = "With optimism-bias corrections" if other.optimism_bias else "Before optimism bias"
+        lines.append(f"{basis}: {chance_sentence(other)}.")
     st.caption(" ".join(lines))
 
 
@@ -475,15 +479,16 @@ def _optimism(r: TenYearTest, views: SensitivityViews, pid: str) -> bool:
     st.subheader("Optimism bias by evidence grade")
     on = st.toggle(
         "Correct for optimism bias (costs up, benefits down, by each input's confidence grade)",
-        key=_kept(OPTIMISM_KEY, False),
+        key=_kept(OPTIMISM_KEY, r.risk_adjusted),
         on_change=_keep,
         args=(OPTIMISM_KEY,),
-        help="Also applied to the Monte Carlo below when on.",
+        help="On by default: the headline is the risk-adjusted central case (unless the file says "
+        "appraisal.optimism_bias: off). Also applied to the Monte Carlo below when on.",
     )
     if not on:
         st.caption(
-            "Off: the figures are the file's central estimates. Turn on to see the NPV with the corrections and "
-            "the list of them (the Monte Carlo then applies them to every draw)."
+            "Off: the Monte Carlo draws around the figures before optimism bias. Turn on to see the NPV with "
+            "the corrections and the list of them (the Monte Carlo then applies them to every draw)."
         )
         return False
     total = views.optimism_npv.iloc[0]

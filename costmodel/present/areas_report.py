@@ -121,7 +121,8 @@ def headline(r: AreaResults, scenario: Scenario) -> str:
     return (
         f"In {r.n_passing} of {plural(r.n, 'area')} the proposal passes the Ten Year Test "
         f"(whole-public-sector NPV of at least £0 over {plural(ap.horizon_years, 'year')}, "
-        f"{fy_label(r.price_base_year)} prices, central values)."
+        f"{fy_label(r.price_base_year)} prices, central values"
+        + (", risk-adjusted for optimism bias)." if ap.optimism_bias == "apply" else ", before optimism bias).")
     )
 
 

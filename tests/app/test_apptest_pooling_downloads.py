@@ -37,6 +37,21 @@ def start(stem: str) -> AppTest:
     return at
 
 
+def start_unadjusted(stem: str) -> AppTest:
+    """The example uploaded with ``appraisal.optimism_bias: off``: the figures before optimism bias, on
+    which the shipped pooled examples' agreements can leave every partner whole (risk-adjusted, the
+    default, they cannot: test_pooled_examples_risk_adjusted_have_no_fair_agreement)."""
+    at = AppTest.from_file(APP, default_timeout=30)
+    at.run()
+    text = (PROPOSALS / f"{stem}.yaml").read_text()
+    text = text.replace("  price_base_year: 2026", "  price_base_year: 2026\n  optimism_bias: off", 1)
+    assert "optimism_bias: off" in text
+    at.selectbox(key="proposal_choice").set_value("upload").run()
+    at.file_uploader(key="upload").set_value((f"{stem}.yaml", text.encode(), "application/x-yaml")).run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
 def tab_labels(at: AppTest) -> list[str]:
     return [t.label for t in at.tabs]
 
@@ -51,7 +66,7 @@ def frames(tab) -> list:
 
 @pytest.mark.parametrize("stem", POOLED)
 def test_pooled_examples_show_the_pooling_tab_with_the_partner_table(stem):
-    at = start(stem)
+    at = start_unadjusted(stem)
     assert "Pooling" in tab_labels(at)
     tab = pooling_tab(at)
     partner = frames(tab)[0]
@@ -86,7 +101,7 @@ def test_examples_without_a_pool_have_no_pooling_tab(stem):
 
 
 def test_solver_rule_changes_the_proposed_shares():
-    at = start("early_help_pooled")
+    at = start_unadjusted("early_help_pooled")
     tab = pooling_tab(at)
     before = frames(tab)[-1]
     assert list(before["Partner"]) == ["Council children's services", "NHS", "Police"]
@@ -190,13 +205,22 @@ def test_cash_requirement_table_is_the_running_total(pooled):
 
 
 def test_flows_and_fair_share_tables(pooled):
-    pr = appraise_pool(pooled, solve="proportional")
+    assert pooled.unadjusted is not None  # before optimism bias, where a fair agreement exists
+    pr = appraise_pool(pooled.unadjusted, solve="proportional")
     flows = flows_table(pr)
     assert (flows["Pays"] != flows["Benefits"]).all() and (flows["PV (£)"] > 0).all()
     fair = fair_share_table(pr)
     assert fair["Weight"].sum() == pytest.approx(1.0, abs=1e-9)
     assert fair["NPV under the proposal (£)"].sum() == pytest.approx(pr.fair_share.partners_npv, abs=0.01)
-    assert fair_share_table(appraise_pool(pooled)).empty  # the solver was not asked
+    assert fair_share_table(appraise_pool(pooled.unadjusted)).empty  # the solver was not asked
+
+
+@pytest.mark.parametrize("stem", POOLED)
+def test_pooled_examples_risk_adjusted_have_no_fair_agreement(stem):
+    # risk-adjusted (the default) the whole public sector loses: the tab says no agreement can help
+    tab = pooling_tab(start(stem))
+    assert not any(s.value.startswith("Every partner ends") for s in tab.success)
+    assert appraise_pool(appraise(load_proposal(PROPOSALS / f"{stem}.yaml")), "proportional").fair_share.feasible is False
 
 
 def test_solver_explains_when_no_fair_agreement_exists():

@@ -126,6 +126,9 @@ def test_discount_rates_side_by_side_and_a_user_rate():
 
 def test_optimism_toggle_shows_the_effect_and_the_corrections():
     at = start()
+    # on by default (the headline is the risk-adjusted central case); off hides the corrections
+    assert any(m.startswith("NPV with the corrections") for m in metrics(tab(at, "Uncertainty")))
+    at.toggle(key=OPTIMISM_KEY).set_value(False).run()
     assert not any(m.startswith("NPV with the corrections") for m in metrics(tab(at, "Uncertainty")))
     at.toggle(key=OPTIMISM_KEY).set_value(True).run()
     u = tab(at, "Uncertainty")
