@@ -34,7 +34,7 @@ from ..appraisal.engine import MONEY_TOLERANCE
 from ..formatting import fy_label
 from ..inputs.models import GRADE_MEANINGS, figure_grade
 from ..inputs.registry import entry, outcome_entries
-from ..present.optimism_words import basis_words, direction_words
+from ..present.optimism_words import basis_words, direction_words, risk_adjustment_note
 from ..present.report import CONVENTIONS
 from .formula import FUNCTIONS, Evaluator, Formula, Text, cell_name, col_letters
 
@@ -1182,6 +1182,18 @@ class _Builder:
         )
         s.row += 1
         s.put(s.row, 0, r.verdict, "verdict")
+        s.row += 1
+        s.put(
+            s.row,
+            0,
+            risk_adjustment_note(r)
+            + (
+                " Set the optimism-bias switch on the Inputs sheet to 0 to recompute every figure before it."
+                if r.corrections
+                else ""
+            ),
+            "note",
+        )
         s.row += 1
 
         self.section(s, "Reconciling with Excel's NPV()")
