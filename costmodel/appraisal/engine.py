@@ -38,6 +38,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from ..errors import ComputationError
+from ..inputs.loading import load_reference
 from ..inputs.registry import Entry, outcome_entries
 from .discounting import appraisal_rates, discount_factors, nominal_to_real, price_conversion_factor
 
@@ -169,6 +170,12 @@ class Params:
     unit_cost: F  # (*B, O, A) [£ per event, price base]
     rates: F  # (*B, T) discount rate per year [fraction]
     savings_amount: F = field(default_factory=lambda: np.zeros(0))  # (*B, S) [£ base prices, per year]
+    # value layers beyond public budgets (empty: none). Economic and social £ values are discounted at
+    # ``rates``; wellbeing (WELLBYs, QALYs valued in £) at ``health_rates`` only
+    economic_value: F = field(default_factory=lambda: np.zeros(0))  # (*B, O) [£ per event, price base]
+    social_value: F = field(default_factory=lambda: np.zeros(0))  # (*B, O) [£ per event, price base]
+    wellbeing_value: F = field(default_factory=lambda: np.zeros(0))  # (*B, O) [£ per event, price base]
+    health_rates: F = field(default_factory=lambda: np.zeros(0))  # (*B, T) health discount rate [fraction]
 
 
 @dataclass(frozen=True)
@@ -182,10 +189,41 @@ class Flows:
     savings_by_outcome: F  # (*B, O, T) savings summed over agencies [£]
     factors: F  # (*B, T) discount factors [fraction]
     gross_savings: F | None = None  # (*B, T, A) savings before additionality adjustments [£]
+    layers: LayerFlows | None = None  # economic and social value by year (None: no outcome carries any)
 
     @property
     def net(self) -> F:
         return self.savings - self.costs
+
+
+@dataclass(frozen=True)
+class LayerFlows:
+    """Value beyond public budgets by year, real (undiscounted), with its discount factors. Shapes (*B, T).
+
+    ``social`` includes ``wellbeing`` (the WELLBY/QALY part), which alone is discounted at
+    ``health_factors`` (the Green Book health rate); the rest of both layers at the standard factors.
+    """
+
+    economic: F  # output and earnings [£]
+    social: F  # harm avoided and wellbeing, all of it [£]
+    wellbeing: F  # the part of ``social`` valued in WELLBYs or QALYs [£]
+    health_factors: F  # (*B, T) discount factors at the health rate [fraction]
+
+
+def layer_present_values(layers: LayerFlows | None, factors: F) -> tuple[F, F]:
+    """Present values of the economic and social layers, (*B,) each. [£]
+
+    pv_economic = sum_t economic[t] * DF[t]
+    pv_social   = sum_t (social[t] - wellbeing[t]) * DF[t] + sum_t wellbeing[t] * DF_health[t]
+    """
+    if layers is None:
+        z = np.zeros(np.shape(factors)[:-1])
+        return z, z.copy()
+    pv_economic = np.sum(layers.economic * factors, axis=-1)
+    pv_social = np.sum((layers.social - layers.wellbeing) * factors, axis=-1) + np.sum(
+        layers.wellbeing * layers.health_factors, axis=-1
+    )
+    return pv_economic, pv_social
 
 
 def active_years(start: int, end: int | None, n_years: int) -> tuple[F, F]:
@@ -325,8 +363,61 @@ def compile_scenario(
         rates=appraisal_rates([(b.from_year, b.rate) for b in scenario.schedule.bands], T, offset),
         savings_amount=s_amount,
         **outcome_columns(p.outcomes),
+        **layer_columns(scenario, benefit_factors, offset),
     )
     return structure, params
+
+
+def layer_columns(
+    scenario: Scenario, benefit_factors: dict[tuple[int, int], float] | None, offset: int
+) -> dict[str, F]:
+    """The value-layer fields of :class:`Params` (none when no unit cost the outcomes use carries an
+    economic, social or wellbeing value, so those appraisals run exactly as before):
+
+    economic_value[o]  = sum_j per_event[o, j] * economic £[j] * k[j] * f[o, j]            [£ per event]
+    social_value[o]    = sum_j per_event[o, j] * social £[j] * k[j] * f[o, j]              [£ per event]
+    wellbeing_value[o] = sum_j per_event[o, j] * measure per unit[j] * £ per measure * k_m * f[o, j]
+
+    with k the price conversion to the price base (HMT GDP deflator), f the use's benefit factor (1
+    unless an optimism-bias correction is given), k_m the conversion of the measure's Green Book value
+    (WELLBY, QALY) from its price year; ``health_rates`` is the schedule those values name (the health
+    rate), by appraisal year.
+    """
+    p = scenario.proposal
+    used = [scenario.unit_costs[u.unit_cost] for oc in p.outcomes for u in oc.unit_costs]
+    if not any(uc.economic or uc.social or uc.wellbeing is not None for uc in used):
+        return {}
+    ref = load_reference()
+    values = {v.id: v for v in ref.appraisal_values}
+    base = p.appraisal.price_base_year
+    index = scenario.deflator.index
+    n_outcomes = len(p.outcomes)
+    economic = np.zeros(n_outcomes)
+    social = np.zeros(n_outcomes)
+    wellbeing = np.zeros(n_outcomes)
+    schedule_id: str | None = None
+    for o, oc in enumerate(p.outcomes):
+        for j, use in enumerate(oc.unit_costs):
+            uc = scenario.unit_costs[use.unit_cost]
+            per = use.per_event.value if use.per_event is not None else 1.0
+            f = benefit_factors.get((o, j), 1.0) if benefit_factors else 1.0
+            k = price_conversion_factor(index, uc.price_year, base)
+            economic[o] += per * uc.economic_value * k * f
+            social[o] += per * uc.social_value * k * f
+            if uc.wellbeing is not None:
+                v = values[uc.wellbeing.measure]
+                k_m = price_conversion_factor(index, v.price_year, base)
+                wellbeing[o] += per * uc.wellbeing.per_unit * v.value * k_m * f
+                schedule_id = v.discount_schedule
+    schedules = {sch.id: sch for sch in ref.discount_schedules}
+    health = schedules[schedule_id or "green_book_health"]
+    T = p.appraisal.horizon_years
+    return {
+        "economic_value": economic,
+        "social_value": social,
+        "wellbeing_value": wellbeing,
+        "health_rates": appraisal_rates([(b.from_year, b.rate) for b in health.bands], T, offset),
+    }
 
 
 def line_profile(
@@ -445,6 +536,36 @@ def outcome_terms(s: Structure, p: Params) -> tuple[F, F, F, F]:
     return gross, keep, cash_share, np.asarray(p.unit_cost, dtype=np.float64)
 
 
+def layer_flows(events: F, p: Params, discount_offset: int, sign: float) -> LayerFlows | None:
+    """Economic and social value by year from net events (*B, O, T) and each outcome's £ per event of
+    each layer; None when no outcome carries any (all three value columns empty).
+
+    economic[t]  = sum_o events[o, t] * economic_value[o]                          [£]
+    wellbeing[t] = sum_o events[o, t] * wellbeing_value[o]                         [£]
+    social[t]    = sum_o events[o, t] * social_value[o] + wellbeing[t]             [£]
+    """
+    econ = np.asarray(p.economic_value, dtype=np.float64)
+    soc = np.asarray(p.social_value, dtype=np.float64)
+    well = np.asarray(p.wellbeing_value, dtype=np.float64)
+    if econ.size == 0 and soc.size == 0 and well.size == 0:
+        return None
+    batch = events.shape[:-2]
+    T = events.shape[-1]
+
+    def by_year(value: F) -> F:
+        if value.size == 0:
+            return np.zeros((*batch, T))
+        terms = events * value[..., None]  # (*B, O, T) [£]
+        return _sum_outcomes(terms, -2, (*terms.shape[:-2], T))
+
+    economic = by_year(econ)
+    wellbeing = by_year(well)
+    social = by_year(soc) + wellbeing
+    health = np.asarray(p.health_rates, dtype=np.float64)
+    health_factors = discount_factors(health, discount_offset) if health.size else np.zeros((*batch, T))
+    return LayerFlows(sign * economic, sign * social, sign * wellbeing, health_factors)
+
+
 def _sum_outcomes(terms: F, axis: int, shape: tuple[int, ...]) -> F:
     """Sum ``terms`` over its outcome ``axis`` in outcome order, starting from zero (a running total,
     so a figure does not depend on how many draws are batched with it), broadcast to ``shape``."""
@@ -500,6 +621,7 @@ def evaluate(s: Structure, p: Params, *, detail: bool = True) -> Flows:
         savings_by_outcome=sign * by_outcome,
         factors=discount_factors(p.rates, s.discount_offset),
         gross_savings=None if gross_savings is None else sign * gross_savings,
+        layers=layer_flows(events, p, s.discount_offset, sign),
     )
 
 
@@ -513,6 +635,8 @@ class Summary:
     savings: F  # (*B, T) [£]
     cashable: F  # (*B, T) [£]
     factors: F  # (*B, T) [fraction]
+    pv_economic: F | None = None  # (*B,) economic layer [£]
+    pv_social: F | None = None  # (*B,) social layer, wellbeing at the health rate [£]
 
 
 def evaluate_summary(s: Structure, p: Params) -> Summary:
@@ -551,8 +675,17 @@ def evaluate_summary(s: Structure, p: Params) -> Summary:
         savings_t = savings_t + s_amount @ s.savings_shape
         cashable_t = cashable_t + s_amount @ (s.savings_shape * s.savings_cash)
     sign = s.sign
+    layers = layer_flows(events, p, s.discount_offset, sign)
+    pv_economic, pv_social = layer_present_values(layers, df)
     return Summary(
-        sign * pv_costs, sign * pv_savings, sign * costs_t, sign * savings_t, sign * cashable_t, df
+        sign * pv_costs,
+        sign * pv_savings,
+        sign * costs_t,
+        sign * savings_t,
+        sign * cashable_t,
+        df,
+        pv_economic=np.broadcast_to(pv_economic, batch).copy(),
+        pv_social=np.broadcast_to(pv_social, batch).copy(),
     )
 
 
@@ -627,6 +760,23 @@ class BatchMeasures:
     def npv(self) -> F:
         """(*B,) whole public sector [£]"""
         return self.summary.pv_savings.sum(axis=-1) - self.summary.pv_costs.sum(axis=-1)
+
+    @cached_property
+    def pv_economic(self) -> F:
+        """(*B,) economic layer (output and earnings), standard rate [£]"""
+        pv = self.summary.pv_economic
+        return np.zeros(self.summary.pv_costs.shape[:-1]) if pv is None else pv
+
+    @cached_property
+    def pv_social(self) -> F:
+        """(*B,) social layer (harm and wellbeing; WELLBY/QALY values at the health rate) [£]"""
+        pv = self.summary.pv_social
+        return np.zeros(self.summary.pv_costs.shape[:-1]) if pv is None else pv
+
+    @cached_property
+    def net_present_public_value(self) -> F:
+        """(*B,) fiscal NPV + economic + social present values: the net present public value [£]"""
+        return self.npv + self.pv_economic + self.pv_social
 
     @cached_property
     def net_by_year(self) -> F:
@@ -738,6 +888,102 @@ class Committed:
 
 
 @dataclass(frozen=True)
+class Layer:
+    """One value layer's present values (central case). [£]
+
+    ``pv_benefits`` is the layer's value (for the fiscal layer, acute costs avoided by public budgets);
+    ``pv_costs`` the costs that fall in the layer (the proposal's spending, all public: fiscal only);
+    ``per_pound`` is ``pv_benefits / PV public costs`` (None when there is no positive public cost, as
+    for a cut). For the fiscal layer it is the fiscal return on investment.
+    """
+
+    name: str  # one of LAYERS
+    pv_benefits: float  # [£]
+    pv_costs: float  # [£]
+    per_pound: float | None  # [£ per £1 of public cost]
+
+    @property
+    def npv(self) -> float:
+        """pv_benefits - pv_costs [£]"""
+        return self.pv_benefits - self.pv_costs
+
+
+@dataclass(frozen=True)
+class ValueLayers:
+    """The fiscal, economic and social layers and their total, the net present public value.
+
+    Green Book 2022 (5.54-5.56): NPSV = PV benefits - PV costs; BCR = PV benefits / PV costs. Here the
+    benefits are those of all three layers and the costs are the costs to the public sector (the
+    proposal's spending), so the benefit-cost ratio (public value) = (fiscal + economic + social PV) /
+    PV public costs, and the net present public value = the sum of the three layers' NPVs.
+    """
+
+    fiscal: Layer
+    economic: Layer
+    social: Layer
+    pv_cashable: float  # the cash part of the fiscal layer's benefits [£]
+    pv_wellbeing: float  # the part of the social layer valued in WELLBYs or QALYs (health rate) [£]
+
+    @property
+    def pv_non_cashable(self) -> float:
+        """Fiscal benefits that free capacity but release no cash [£]"""
+        return self.fiscal.pv_benefits - self.pv_cashable
+
+    @property
+    def layers(self) -> tuple[Layer, Layer, Layer]:
+        return (self.fiscal, self.economic, self.social)
+
+    @property
+    def pv_public_costs(self) -> float:
+        """PV costs to the public sector [£]"""
+        return self.fiscal.pv_costs
+
+    @property
+    def pv_benefits(self) -> float:
+        """PV benefits of all layers [£]"""
+        return self.fiscal.pv_benefits + self.economic.pv_benefits + self.social.pv_benefits
+
+    @property
+    def net_present_public_value(self) -> float:
+        """Sum of the layers' NPVs: all benefits less all costs [£]"""
+        return self.fiscal.npv + self.economic.npv + self.social.npv
+
+    @property
+    def benefit_cost_ratio(self) -> float | None:
+        """Benefit-cost ratio (public value): PV benefits of all layers / PV public costs; None unless
+        public costs are positive (a cut releases money rather than spending it)."""
+        c = self.pv_public_costs
+        return self.pv_benefits / c if c > MONEY_TOLERANCE else None
+
+    @property
+    def fiscal_return_on_investment(self) -> float | None:
+        """PV fiscal benefits (cashable and not) / PV public costs (the GMCA 'fiscal return on
+        investment'; never a benefit-cost ratio)."""
+        return self.fiscal.per_pound
+
+    @property
+    def has_wider_value(self) -> bool:
+        """Whether any economic or social value is counted."""
+        return abs(self.economic.pv_benefits) > MONEY_TOLERANCE or abs(self.social.pv_benefits) > MONEY_TOLERANCE
+
+
+def value_layers(pv_costs: float, pv_savings: float, pv_cashable: float, pv_economic: float,
+                 pv_social: float, pv_wellbeing: float) -> ValueLayers:
+    """The three layers from their present values [£]: costs fall in the fiscal layer only."""
+
+    def per_pound(v: float) -> float | None:
+        return v / pv_costs if pv_costs > MONEY_TOLERANCE else None
+
+    return ValueLayers(
+        fiscal=Layer("fiscal", pv_savings, pv_costs, per_pound(pv_savings)),
+        economic=Layer("economic", pv_economic, 0.0, per_pound(pv_economic)),
+        social=Layer("social", pv_social, 0.0, per_pound(pv_social)),
+        pv_cashable=pv_cashable,
+        pv_wellbeing=pv_wellbeing,
+    )
+
+
+@dataclass(frozen=True)
 class TenYearTest:
     """Everything the Ten Year Test reports for one proposal (deterministic, central values)."""
 
@@ -781,12 +1027,19 @@ class TenYearTest:
     cash: CashView | None = None
     committed: Committed | None = None
     counts_committed: bool = False  # the verdict counts the committed tail
+    layers: ValueLayers | None = None  # fiscal, economic and social value (summarise always sets it)
     # the risk-adjusted central case (issue 12 §3): these figures carry the optimism-bias corrections
     # when ``risk_adjusted``; ``unadjusted`` is the same appraisal without them (the sensitivity)
     risk_adjusted: bool = False
     corrections: tuple[Any, ...] = ()  # costmodel.appraisal.optimism.Correction, one per corrected line
     optimism_table_status: str | None = None  # "published" or "assumption": the grade table's status
     unadjusted: TenYearTest | None = None
+
+    @property
+    def value_layers(self) -> ValueLayers:
+        """The value layers (fiscal, economic, social) and the net present public value."""
+        assert self.layers is not None
+        return self.layers
 
     @property
     def npv_counted(self) -> float:
@@ -907,6 +1160,13 @@ def summarise(
     net_return = npv / per_pound_base if per_pound_base > MONEY_TOLERANCE else None
     cash_return = pv_cash / pv_costs if s.sign > 0 and pv_costs > MONEY_TOLERANCE else None
 
+    pv_wellbeing = (
+        float(np.sum(flows.layers.wellbeing * flows.layers.health_factors)) if flows.layers is not None else 0.0
+    )
+    layers = value_layers(
+        pv_costs, pv_savings, pv_cash, float(batch.pv_economic), float(batch.pv_social), pv_wellbeing
+    )
+
     irr, irr_case, irr_sign_changes = _irr(net_total)
     dual = _dual_running(flows.costs.sum(axis=1), flows.cashable.sum(axis=1))
     cash = cash_view(scenario, s, flows)
@@ -958,6 +1218,7 @@ def summarise(
         cash=cash,
         committed=committed,
         counts_committed=count_committed,
+        layers=layers,
     )
     check_finite(result)
     return result
@@ -1055,3 +1316,8 @@ def check_finite(result: TenYearTest) -> None:
         v = getattr(result, name)
         if v is not None and not np.isfinite(v):
             raise ComputationError(f"the appraisal produced a non-finite {name}")
+    if result.layers is not None:
+        for layer in result.layers.layers:
+            for v in (layer.pv_benefits, layer.pv_costs, layer.per_pound):
+                if v is not None and not np.isfinite(v):
+                    raise ComputationError(f"the appraisal produced a non-finite value in the {layer.name} layer")

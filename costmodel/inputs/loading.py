@@ -100,16 +100,34 @@ class Scenario:
         proposal = self.proposal.model_dump(mode="json")
         if proposal["appraisal"].get("discount_rate") is None:  # added later: unset, it keeps old hashes
             proposal["appraisal"].pop("discount_rate", None)
+        if not proposal.get("unmonetised"):  # added with the value layers: unset, it keeps old hashes
+            proposal.pop("unmonetised", None)
+        for uc in proposal.get("unit_costs", []):
+            _drop_unset_layers(uc)
         payload = {
             "proposal": proposal,
             "agencies": [a.model_dump(mode="json") for a in self.agencies],
             "sources": {k: v.model_dump(mode="json") for k, v in sorted(self.sources.items())},
-            "unit_costs": {k: v.model_dump(mode="json") for k, v in sorted(self.unit_costs.items())},
+            "unit_costs": {
+                k: _drop_unset_layers(v.model_dump(mode="json")) for k, v in sorted(self.unit_costs.items())
+            },
             "discount_schedule": self.schedule.model_dump(mode="json"),
             "deflator": self.deflator.model_dump(mode="json"),
         }
+        measures = sorted({uc.wellbeing.measure for uc in self.unit_costs.values() if uc.wellbeing is not None})
+        if measures:  # the Green Book values (and health schedule) the wellbeing figures rest on
+            ref = load_reference()
+            payload["appraisal_values"] = [v.model_dump(mode="json") for v in ref.appraisal_values if v.id in measures]
         blob = json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
         return hashlib.sha256(blob.encode("utf-8")).hexdigest()
+
+
+def _drop_unset_layers(unit_cost: dict[str, Any]) -> dict[str, Any]:
+    """A unit cost's dump without value-layer keys it does not use (so inputs hash as before them)."""
+    for key in ("economic", "social", "wellbeing"):
+        if not unit_cost.get(key):
+            unit_cost.pop(key, None)
+    return unit_cost
 
 
 # ---------------------------------------------------------------------------------------------
@@ -774,6 +792,12 @@ def _resolve(
     if schedule.source in ref_sources_ids(ref):
         cited.add(schedule.source)
     cited.add(deflator.source)
+    for c in used_costs:  # a wellbeing change cites the Green Book value of its measure and its schedule
+        wellbeing = unit_costs[c].wellbeing
+        if wellbeing is not None:
+            for v in ref.appraisal_values:
+                if v.id == wellbeing.measure:
+                    cited.add(v.source)
     all_sources = sources | {s.id: s for s in ref.sources}
     return Scenario(
         proposal=proposal,
@@ -801,6 +825,8 @@ def _cited_sources(proposal: Proposal, costs: list[UnitCost]) -> set[str]:
     for uc in costs:
         if uc.source:
             cited.add(uc.source)
+        if uc.wellbeing is not None and uc.wellbeing.source:
+            cited.add(uc.wellbeing.source)
     return cited
 
 

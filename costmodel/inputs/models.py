@@ -463,9 +463,44 @@ class Bearer(StrictModel):
     value: Annotated[float, Field(ge=0, le=1e9)]
 
 
+LAYERS = ("fiscal", "economic", "social")
+"""The value layers, in reporting order: public budgets, output and earnings, harm and wellbeing."""
+
+
+class LayerComponent(StrictModel):
+    """One part of a unit's economic or social value, e.g. 'lost output' or 'physical and emotional harm'
+    (the Home Office costs-of-crime consequence costs). [£ per unit, in the unit cost's price year]"""
+
+    component: Text = Field(description="What the value is, e.g. 'lost output', 'physical and emotional harm'.")
+    value: Annotated[float, Field(ge=0, le=1e9)] = Field(description="£ per unit, in the unit cost's price year.")
+
+
+class WellbeingChange(StrictModel):
+    """A unit's effect on wellbeing or health in WELLBYs or QALYs, valued at the Green Book value of the
+    measure (costmodel/data/reference.yaml) and discounted at the Green Book health rate. [measure per unit]"""
+
+    measure: Literal["WELLBY", "QALY"] = Field(
+        description="WELLBY: one point of life satisfaction (0-10) for one person for one year; "
+        "QALY: one year in full health."
+    )
+    per_unit: Annotated[float, Field(ge=0, le=1000)] = Field(
+        description="WELLBYs or QALYs lost per unit of acute demand (so avoided per unit prevented)."
+    )
+    source: Id | None = Field(default=None, description="Id of the source this figure comes from.")
+    assumption: Text | None = Field(default=None, description="Why the figure is assumed, if not sourced.")
+    note: Text | None = None
+
+    @model_validator(mode="after")
+    def _provenance(self):
+        if self.source is None and self.assumption is None:
+            raise ValueError("a wellbeing change needs a 'source' or an 'assumption'")
+        return self
+
+
 class UnitCost(_Provenanced):
     """The cost of one unit of acute demand (an arrest, a court event, a custody month...), split by the
-    agencies that bear it, in the prices of ``price_year``."""
+    agencies that bear it (the fiscal layer), in the prices of ``price_year``; optionally also its
+    economic value (e.g. lost output) and social value (e.g. harm to victims, wellbeing)."""
 
     id: Id
     label: Text
@@ -474,7 +509,11 @@ class UnitCost(_Provenanced):
     )
     unit: Literal["GBP_per_unit"]
     price_year: FinancialYear
-    bearers: Annotated[list[Bearer], Field(min_length=1)]
+    bearers: list[Bearer] = Field(
+        default_factory=list,
+        description="The fiscal layer: the budgets that bear the cost, £ per unit each. May be empty only "
+        "when the unit carries economic, social or wellbeing value (e.g. harm to victims alone).",
+    )
     total: Annotated[float, Field(ge=0)] | None = Field(
         default=None,
         description="The published total, if any: the bearers must add up to it (to within £1 of rounding).",
@@ -485,9 +524,37 @@ class UnitCost(_Provenanced):
         description="The source's own confidence rating of this row (the GMCA Unit Cost Database's "
         "red/amber/green); it caps the grade: green -> B, amber -> C, red -> U.",
     )
+    economic: list[LayerComponent] = Field(
+        default_factory=list,
+        description="Economic value per unit, not a public budget: e.g. output lost by victims and employers. [£]",
+    )
+    social: list[LayerComponent] = Field(
+        default_factory=list,
+        description="Social value per unit, not a public budget: e.g. physical and emotional harm to victims. [£]",
+    )
+    wellbeing: WellbeingChange | None = Field(
+        default=None,
+        description="Wellbeing or health lost per unit, in WELLBYs or QALYs (social layer, discounted at the "
+        "Green Book health rate). Do not also give the same harm in 'social'.",
+    )
+
+    @property
+    def economic_value(self) -> float:
+        """Economic value per unit, in the unit cost's price year. [£ per unit]"""
+        return float(sum(c.value for c in self.economic))
+
+    @property
+    def social_value(self) -> float:
+        """Social value per unit (the money part; wellbeing is separate), in its price year. [£ per unit]"""
+        return float(sum(c.value for c in self.social))
 
     @model_validator(mode="after")
     def _bearers_distinct_and_sum(self):
+        if not self.bearers and not self.economic and not self.social and self.wellbeing is None:
+            raise ValueError(
+                "a unit cost needs at least one bearer (a budget that bears it), or an economic, social "
+                "or wellbeing value"
+            )
         seen: set[str] = set()
         for b in self.bearers:
             if b.agency in seen:
@@ -772,6 +839,17 @@ class Financing(StrictModel):
     term_years: YearsQ = Field(description=describe("financing.term_years"))
 
 
+class UnmonetisedImpact(StrictModel):
+    """An impact the proposal has that no figure counts: reported in every output's "not counted" list."""
+
+    impact: Text = Field(description="What changes, e.g. 'young people's trust in adults'.")
+    direction: Literal["positive", "negative", "uncertain"] = Field(
+        description="Whether leaving it out understates the proposal's value (positive), overstates it "
+        "(negative), or either."
+    )
+    evidence: Text = Field(description="What supports it, or why it cannot be valued.")
+
+
 class Proposal(StrictModel):
     """A prevention proposal (new spending) or a cut, appraised by the Ten Year Test."""
 
@@ -809,6 +887,10 @@ class Proposal(StrictModel):
     responsibility_charges: list[ResponsibilityCharge] = Field(
         default_factory=list,
         description="Charges one agency pays another when demand it could have prevented lands on the other.",
+    )
+    unmonetised: list[UnmonetisedImpact] = Field(
+        default_factory=list,
+        description="Impacts no figure counts (impact, direction, evidence): listed as 'not counted' in every output.",
     )
 
 
@@ -905,12 +987,27 @@ class Deflator(StrictModel):
         return text
 
 
+class AppraisalValue(StrictModel):
+    """A Green Book value of a non-market measure (one WELLBY, one QALY) in £, with its range."""
+
+    id: Literal["WELLBY", "QALY"]
+    label: Text
+    value: Annotated[float, Field(gt=0, le=1e7)] = Field(description="£ per unit of the measure.")
+    low: Annotated[float, Field(gt=0, le=1e7)] | None = None
+    high: Annotated[float, Field(gt=0, le=1e7)] | None = None
+    price_year: FinancialYear
+    discount_schedule: Id = Field(description="The schedule these values are discounted at (the health rate).")
+    source: Id
+    note: Text | None = None
+
+
 class ReferenceData(StrictModel):
     schema_version: Literal[1]
     description: Text
     sources: list[Source]
     discount_schedules: list[DiscountSchedule]
     deflators: list[Deflator]
+    appraisal_values: list[AppraisalValue] = Field(default_factory=list)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -1,0 +1,270 @@
+"""Value layers (issue 12 §1): fiscal, economic and social value, the net present public value and the
+benefit-cost ratio (public value).
+
+The expectations are worked by hand below from the published discount rates (Green Book standard 3.5%,
+health 1.5%), the WELLBY value (£13,000 in 2019 prices) and the HMT GDP deflator (2019-20 = 80.8738,
+2024-25 = 100), never read back from the engine.
+"""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from costmodel.appraisal.chain import appraise
+from costmodel.appraisal.engine import compile_scenario, evaluate, measures
+from costmodel.errors import AssumptionError
+from costmodel.inputs.loading import load_proposal, scenario_from_parsed
+from costmodel.inputs.yamlio import ParsedYaml
+from tests.hand_worked import hand, write
+
+PENNY = 0.005
+
+THREE_LAYERS = {
+    """    bearers:
+      - {agency: police, value: 60}
+      - {agency: nhs, value: 40}
+""": """    bearers:
+      - {agency: police, value: 60}
+      - {agency: nhs, value: 40}
+    economic:
+      - {component: lost output, value: 30}
+    social:
+      - {component: physical and emotional harm, value: 50}
+    wellbeing: {measure: WELLBY, per_unit: 0.01, source: test_source}
+"""
+}
+
+
+def three_layer_case(tmp_path, replacements=None):
+    return appraise(load_proposal(write(tmp_path, hand({**THREE_LAYERS, **(replacements or {})}))))
+
+
+def test_three_layers_by_hand_to_the_penny(tmp_path):
+    r = three_layer_case(tmp_path)
+    # events avoided: 100 people x 0.1 x 0.5 = 5 gross a year of intake, x (1 - 0.2 deadweight) = 4 net;
+    # one year's lag, two years' persistence with half dropping off: each intake gives 4 then 2.
+    # Intakes in years 0-3: year 0: 0; year 1: 4; year 2: 4 + 2 = 6; year 3: 6.
+    events = [0.0, 4.0, 6.0, 6.0]
+    standard = [1.0, 1 / 1.035, 1 / 1.035**2, 1 / 1.035**3]
+    health = [1.0, 1 / 1.015, 1 / 1.015**2, 1 / 1.015**3]
+    pv_events_standard = 4 / 1.035 + 6 / 1.035**2 + 6 / 1.035**3
+    pv_events_health = 4 / 1.015 + 6 / 1.015**2 + 6 / 1.015**3
+    assert sum(e * d for e, d in zip(events, standard, strict=True)) == pytest.approx(pv_events_standard)
+    assert sum(e * d for e, d in zip(events, health, strict=True)) == pytest.approx(pv_events_health)
+
+    pv_costs = 1000 * (1 + 1 / 1.035 + 1 / 1.035**2 + 1 / 1.035**3)  # £1,000 a year, years 0-3
+    fiscal = 100 * pv_events_standard  # £60 police + £40 NHS per incident
+    economic = 30 * pv_events_standard
+    wellby_in_base_prices = 13000 * 100 / 80.8738  # 2019-20 prices -> 2024-25 prices
+    wellbeing = 0.01 * wellby_in_base_prices * pv_events_health  # discounted at the health rate only
+    social = 50 * pv_events_standard + wellbeing
+
+    L = r.value_layers
+    assert abs(L.pv_public_costs - pv_costs) < PENNY
+    assert abs(L.fiscal.pv_benefits - fiscal) < PENNY
+    assert abs(L.economic.pv_benefits - economic) < PENNY
+    assert abs(L.social.pv_benefits - social) < PENNY
+    assert abs(L.pv_wellbeing - wellbeing) < PENNY
+    assert abs(L.fiscal.npv - (fiscal - pv_costs)) < PENNY
+    assert abs(L.fiscal.npv - r.npv) < PENNY  # the Ten Year Test stays fiscal
+    assert L.economic.pv_costs == 0.0 and L.social.pv_costs == 0.0
+    nppv = fiscal + economic + social - pv_costs
+    assert abs(L.net_present_public_value - nppv) < PENNY
+    assert L.benefit_cost_ratio == pytest.approx((fiscal + economic + social) / pv_costs, rel=1e-12)
+    assert L.fiscal_return_on_investment == pytest.approx(fiscal / pv_costs, rel=1e-12)
+    assert L.economic.per_pound == pytest.approx(economic / pv_costs, rel=1e-12)
+    # the cashable part: half of the savings from year 2 (intake 0 + lag 1 + delay 1) on
+    cash = 100 * 0.5 * (6 / 1.035**2 + 6 / 1.035**3)
+    assert abs(L.pv_cashable - cash) < PENNY
+    assert abs(L.pv_non_cashable - (fiscal - cash)) < PENNY
+    # the verdict is unchanged by the wider value: fiscal NPV negative here
+    assert r.passes == (fiscal - pv_costs >= 0)
+
+
+def test_health_rate_applies_only_to_wellbeing_values(tmp_path):
+    r = three_layer_case(tmp_path)
+    layers = r.flows.layers
+    assert layers is not None
+    np.testing.assert_allclose(layers.health_factors, [1, 1 / 1.015, 1 / 1.015**2, 1 / 1.015**3], rtol=1e-15)
+    np.testing.assert_allclose(r.flows.factors, [1, 1 / 1.035, 1 / 1.035**2, 1 / 1.035**3], rtol=1e-15)
+    # the same £ of harm written as a money value instead of WELLBYs is discounted at the standard rate
+    as_money = 0.01 * 13000 * 100 / 80.8738
+    money = three_layer_case(
+        tmp_path,
+        {"    wellbeing: {measure: WELLBY, per_unit: 0.01, source: test_source}\n": ""},
+    )
+    pv_events_standard = 4 / 1.035 + 6 / 1.035**2 + 6 / 1.035**3
+    pv_events_health = 4 / 1.015 + 6 / 1.015**2 + 6 / 1.015**3
+    assert abs(money.value_layers.social.pv_benefits - 50 * pv_events_standard) < PENNY
+    assert abs(r.value_layers.social.pv_benefits - money.value_layers.social.pv_benefits
+               - as_money * pv_events_health) < PENNY
+    # fiscal and economic layers do not move with the wellbeing value
+    assert r.value_layers.fiscal == money.value_layers.fiscal
+    assert r.value_layers.economic == money.value_layers.economic
+
+
+def test_qaly_uses_its_own_green_book_value(tmp_path):
+    r = three_layer_case(
+        tmp_path,
+        {"    wellbeing: {measure: WELLBY, per_unit: 0.01, source: test_source}\n":
+         "    wellbeing: {measure: QALY, per_unit: 0.001, source: test_source}\n"},
+    )
+    # £70,000 per QALY, taken as 2022-23 prices (91.2996) -> 2024-25 prices (100)
+    pv_events_health = 4 / 1.015 + 6 / 1.015**2 + 6 / 1.015**3
+    assert abs(r.value_layers.pv_wellbeing - 0.001 * 70000 * 100 / 91.2996 * pv_events_health) < PENNY
+
+
+def test_without_wider_values_the_layers_are_fiscal_only(tmp_path):
+    r = appraise(load_proposal(write(tmp_path, hand())))
+    L = r.value_layers
+    assert r.flows.layers is None
+    assert L.economic.pv_benefits == 0.0 and L.social.pv_benefits == 0.0
+    assert L.net_present_public_value == pytest.approx(r.npv, abs=1e-9)
+    assert not L.has_wider_value
+
+
+def test_monte_carlo_path_gives_the_deterministic_layers(tmp_path):
+    r = three_layer_case(tmp_path)
+    s, p = compile_scenario(r.scenario)
+    batched = type(p)(**{k: np.stack([np.asarray(v)] * 3) for k, v in vars(p).items()})
+    m = measures(s, batched)
+    np.testing.assert_allclose(m.pv_economic, r.value_layers.economic.pv_benefits, rtol=1e-12)
+    np.testing.assert_allclose(m.pv_social, r.value_layers.social.pv_benefits, rtol=1e-12)
+    np.testing.assert_allclose(m.net_present_public_value, r.value_layers.net_present_public_value, rtol=1e-12)
+    full = evaluate(s, batched)
+    assert full.layers is not None and full.layers.economic.shape == (3, 4)
+
+
+def test_a_unit_cost_with_no_layer_at_all_is_refused(tmp_path):
+    text = hand(
+        {
+            """    total: 100
+    bearers:
+      - {agency: police, value: 60}
+      - {agency: nhs, value: 40}
+""": "    bearers: []\n"
+        }
+    )
+    with pytest.raises(AssumptionError) as e:
+        load_proposal(write(tmp_path, text))
+    assert "at least one bearer" in str(e.value)
+
+
+def test_a_wellbeing_change_needs_provenance(tmp_path):
+    text = hand(
+        {
+            "      - {agency: nhs, value: 40}\n":
+            "      - {agency: nhs, value: 40}\n    wellbeing: {measure: WELLBY, per_unit: 0.01}\n"
+        }
+    )
+    with pytest.raises(AssumptionError) as e:
+        load_proposal(write(tmp_path, text))
+    message = str(e.value)
+    assert "wellbeing" in message and "source" in message
+    assert ":" in message.splitlines()[0]  # located: file:line:col
+
+
+# ---------------------------------------------------------------------------------------------
+# Invariants (Hypothesis): zero effect gives zero value in every layer; the layers add up
+# ---------------------------------------------------------------------------------------------
+
+money = st.floats(min_value=0.0, max_value=1e5, allow_nan=False)
+
+
+def _layered(effect, economic, social, wellbys, cohort, lag, horizon, kind="new_spending"):
+    return {
+        "schema_version": 1,
+        "id": "h",
+        "title": "h",
+        "description": "h",
+        "area": "h",
+        "kind": kind,
+        "appraisal": {"first_year": 2025, "horizon_years": horizon, "firm_budget_years": 1, "price_base_year": 2024},
+        "unit_cost_library": None,
+        "agencies": [{"id": "council", "name": "Council"}, {"id": "police", "name": "Police"}],
+        "sources": [{"id": "s", "title": "s", "publisher": "s", "year": 2026, "url": "https://example.org/s", "grade": "A"}],
+        "unit_costs": [
+            {
+                "id": "u",
+                "label": "u",
+                "per": "event",
+                "unit": "GBP_per_unit",
+                "price_year": 2015,
+                "source": "s",
+                "bearers": [{"agency": "police", "value": 100.0}],
+                "economic": [{"component": "lost output", "value": economic}],
+                "social": [{"component": "harm", "value": social}],
+                "wellbeing": {"measure": "WELLBY", "per_unit": wellbys, "source": "s"},
+            }
+        ],
+        "prevention_costs": [
+            {"id": "c", "label": "c", "paid_by": "council", "kind": "recurring",
+             "amount": {"value": 1000.0, "unit": "GBP_per_year", "price_year": 2024, "source": "s"}}
+        ],
+        "outcomes": [
+            {
+                "id": "o",
+                "label": "o",
+                "cohort": {"value": cohort, "unit": "people_per_year", "source": "s"},
+                "baseline_rate": {"value": 0.2, "unit": "fraction", "source": "s"},
+                "effect": {"value": effect, "unit": "fraction", "source": "s"},
+                "unit_costs": [{"unit_cost": "u"}],
+                "lag_years": {"value": lag, "unit": "years", "source": "s"},
+                "persistence_years": {"value": 2, "unit": "years", "source": "s"},
+                "drop_off": {"value": 0.1, "unit": "fraction", "source": "s"},
+                "deadweight": {"value": 0.1, "unit": "fraction", "source": "s"},
+                "displacement": {"value": 0.0, "unit": "fraction", "source": "s"},
+                "attribution": {"value": 0.0, "unit": "fraction", "source": "s"},
+                "optimism_bias": {"value": 0.0, "unit": "fraction", "source": "s"},
+                "cashable_share": {"value": 0.5, "unit": "fraction", "source": "s"},
+                "cashable_delay_years": {"value": 0, "unit": "years", "source": "s"},
+            }
+        ],
+    }
+
+
+def _appraise(data):
+    text = json.dumps(data)
+    return appraise(scenario_from_parsed(ParsedYaml("<generated>.yaml", text, json.loads(text), None)))
+
+
+layer_inputs = dict(
+    economic=money,
+    social=money,
+    wellbys=st.floats(min_value=0.0, max_value=2.0, allow_nan=False),
+    cohort=st.floats(min_value=0.0, max_value=1e4, allow_nan=False),
+    lag=st.integers(min_value=0, max_value=3),
+    horizon=st.integers(min_value=1, max_value=40),
+    kind=st.sampled_from(["new_spending", "cut"]),
+)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(**layer_inputs)
+def test_zero_effect_gives_zero_value_in_every_layer(economic, social, wellbys, cohort, lag, horizon, kind):
+    r = _appraise(_layered(0.0, economic, social, wellbys, cohort, lag, horizon, kind))
+    L = r.value_layers
+    for layer in L.layers:
+        assert layer.pv_benefits == 0.0
+    assert L.pv_wellbeing == 0.0 and L.pv_cashable == 0.0
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(effect=st.floats(min_value=-1.0, max_value=1.0, allow_nan=False), **layer_inputs)
+def test_layers_add_up_to_the_public_value(effect, economic, social, wellbys, cohort, lag, horizon, kind):
+    r = _appraise(_layered(effect, economic, social, wellbys, cohort, lag, horizon, kind))
+    L = r.value_layers
+    scale = 1.0 + abs(L.pv_benefits) + abs(L.pv_public_costs)
+    total = sum(layer.npv for layer in L.layers)
+    assert abs(total - L.net_present_public_value) <= 1e-9 * scale
+    assert abs(L.pv_benefits - L.pv_public_costs - L.net_present_public_value) <= 1e-9 * scale
+    assert abs(L.fiscal.npv - r.npv) <= 1e-9 * scale  # the Ten Year Test's NPV is the fiscal layer's
+    # the cashable part never exceeds the fiscal benefit it is part of, nor changes its sign
+    assert abs(L.pv_cashable) <= abs(L.fiscal.pv_benefits) + 1e-9 * scale
+    for v in (L.benefit_cost_ratio, *(layer.per_pound for layer in L.layers)):
+        assert v is None or np.isfinite(v)
