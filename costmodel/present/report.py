@@ -19,7 +19,7 @@ from ..formatting import fy_label, money, plural
 from .csv_safety import safe_row
 from .jsonsafe import json_number, json_series
 from .measures import headline_measures, irr_note
-from .optimism_words import basis_words, direction_words, risk_adjustment_note
+from .optimism_words import basis_words, direction_words, risk_adjustment_convention, risk_adjustment_note
 
 CONVENTIONS = {
     "year_0": "Year t is discounted t + (first_year - discount_year) whole years; with the default discount year (the first year) year 0 is undiscounted (Green Book).",
@@ -449,7 +449,7 @@ def render_table(result: TenYearTest, pool_solve: str | None = None) -> str:
     lines.append(f"{'Discount factor':<{nw}} " + " ".join(f"{v:>7.4f}" for v in fl.factors))
     lines.append("")
     lines.append(result.verdict)
-    lines.append(risk_adjustment_note(result))
+    lines.append(risk_adjustment_convention(result).rstrip())
     for note in result.notes:
         lines.append(f"Note: {note}")
     return "\n".join(lines) + "\n" + _pooling_table(result, pool_solve)
