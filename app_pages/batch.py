@@ -55,6 +55,13 @@ def _run(key: str, name: str, raw: bytes, meta: bytes | None, draws: int, seed: 
     return run_areas(_scenario, table, draws, seed)
 
 
+@st.cache_data(show_spinner=False, max_entries=8)
+def _workbook(key: str, draws: int, seed: int, _results, _scenario) -> bytes:
+    """The batch workbook (with the proposal's sheets for the total: up to about a second to build),
+    once per batch rather than on every rerun of the page."""
+    return workbook_bytes(_results, _scenario)
+
+
 def _linked_upload() -> tuple[str, bytes, bytes | None] | None:
     """The uploaded table a link names (``at=<key>``, saved in the app's scenario store), if any."""
     key = st.query_params.get("at")
@@ -167,7 +174,8 @@ show_altair(
 frame = batch_frame(results)
 st.dataframe(frame, hide_index=True, width="stretch")
 st.markdown(
-    f"Total of the areas' NPVs: **{money(tot['npv_gbp'])}** · budget holder that loses most overall: "
+    f"Total of the areas' NPVs: **{money(tot['npv_gbp'])}** · net present public value (fiscal + economic + "
+    f"social): **{money(tot['public_value_npv_gbp'])}** · budget holder that loses most overall: "
     f"{literal(tot['loses_most'])}"
 )
 c1, c2, c3, c4 = st.columns(4)
@@ -175,7 +183,7 @@ c1.download_button("Per-area table (CSV)", batch_csv(results).encode("utf-8"), f
                    mime="text/csv", on_click="ignore", icon=":material/download:")  # fmt: skip
 c2.download_button("Parquet", parquet_bytes(results, scenario), file_name="batch.parquet",
                    mime="application/vnd.apache.parquet", on_click="ignore", icon=":material/download:")  # fmt: skip
-c3.download_button("Workbook (.xlsx)", workbook_bytes(results, scenario), file_name="batch.xlsx",
+c3.download_button("Workbook (.xlsx)", _workbook(key, int(draws), int(seed), results, scenario), file_name="batch.xlsx",
                    mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                    on_click="ignore", icon=":material/download:")  # fmt: skip
 with c4:

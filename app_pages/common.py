@@ -294,6 +294,7 @@ def proposal_sidebar() -> None:
             if out.result is not None:
                 sha = out.result.scenario.inputs_sha256
                 st.caption(f"inputs_sha256 `{sha[:16]}…`", help=f"SHA-256 of the resolved inputs: {sha}")
+                scenario_picker(d, out.result)
         for message in link_messages:
             st.warning(message, icon=":material/link_off:")
         sync_url(d)
@@ -301,6 +302,58 @@ def proposal_sidebar() -> None:
             st.warning(st.session_state[STORE_ERROR_KEY], icon=":material/link_off:")
         else:
             copy_link_button()
+
+
+FILE_VALUES = "(the file's values)"
+
+
+def scenario_edits_as_text_edits(
+    text: str, name: str, library_dir: str | None, scenario: str
+) -> dict[str, Any]:
+    """A named scenario's edits as edits of the file's text (a quantity's path gains ``.value``), the
+    form the Edit page's edits take."""
+    from costmodel.inputs.loading import scenario_edits
+    from costmodel.inputs.registry import index_path
+    from costmodel.inputs.yamlio import value_at
+
+    parsed = parse_yaml(text, name)
+    base = evaluate(name, text, library_dir).result
+    if base is None:
+        return {}
+    out: dict[str, Any] = {}
+    for path, value in scenario_edits(base.scenario.proposal, scenario).items():
+        parts = [int(p) if p.isdigit() else p for p in index_path(parsed.data, path).split(".")]
+        node = value_at(parsed.data, parts)
+        out[f"{path}.value" if isinstance(node, dict) and "value" in node else path] = value
+    return out
+
+
+def scenario_picker(d: Draft, result: TenYearTest) -> None:
+    """The file's named scenarios: choosing one applies its edits as the draft's edits (they replace
+    any edits made on the Edit assumptions page); the file's values clear them."""
+    names = list(result.scenario.proposal.scenarios)
+    if not names:
+        return
+    key = f"scenario-pick-{d.key}"
+
+    def apply() -> None:
+        choice = st.session_state[key]
+        edits = (
+            {}
+            if choice == FILE_VALUES
+            else scenario_edits_as_text_edits(d.text, d.name, d.library_dir, choice)
+        )
+        d.edits, d.valid_edits, d.problems = dict(edits), dict(edits), []
+        d.rev += 1
+
+    st.selectbox(
+        "Scenario",
+        [FILE_VALUES, *names],
+        key=key,
+        on_change=apply,
+        help="The file's named scenarios (its 'scenarios' block, each edit sourced). Choosing one replaces "
+        "any edits made on the Edit assumptions page with its edits.",
+    )
 
 
 # ---------------------------------------------------------------------------------------------

@@ -1,75 +1,238 @@
-"""Compare two or more proposals side by side (shipped examples, the template, uploads, edited drafts)."""
+"""Compare proposals as an options appraisal: business as usual (BAU), a do-minimum and options, each
+measured against BAU on one basis; a chart of incremental NPV by budget holder, the appraisal summary
+table, and the downloads (the same figures as `costmodel options` and `costmodel summary`)."""
 
 from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import streamlit as st
 
-from app_pages.common import draft_outcome, drafts, examples, open_example, open_template
-from costmodel.formatting import money, ratio
+from app_pages.common import draft_outcome, drafts, examples, open_example, open_template, show_altair
+from costmodel.errors import CostModelError
 from costmodel.present import markup
-from costmodel.present.compare import align, compare_rows
-from costmodel.present.csv_safety import frame_csv
+
+OPTIONS_DIR = Path(__file__).resolve().parent.parent / "assumptions" / "options"
+NOTHING = "(nothing changes: every flow zero)"
+DRAWS = 2_000
+"""Monte Carlo draws on this page (the CLI's default is 10,000; the downloads say how many were used)."""
 
 st.title("Compare proposals")
 st.caption(
-    "Each column is one proposal; every proposal is moved to one price base (the latest) and one "
-    "discount year (the earliest) where it can be, and the page says so. Edited proposals are compared "
-    "with their last valid edits."
+    "An options appraisal: every option is measured against business as usual (BAU), on one first year, "
+    "price base and discount date; each column is one option, by its own name. Figures are incremental: "
+    "the option's flows minus BAU's."
 )
 
-# every shipped example and the template are available without having been opened
-for stem in examples():
-    open_example(stem, activate=False)
-open_template(activate=False)
-available = dict(drafts())
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def _file_scenarios(path: str, mtime_ns: int) -> list[str]:
+    """The named scenarios of the proposals an options file uses."""
+    from costmodel.inputs.options import load_options
+
+    options = load_options(path)
+    names = {n for e in options.entries for sc in e.scenarios for n in sc.proposal.scenarios}
+    return sorted(names | set(options.file.scenarios))
 
 
-def label(key: str) -> str:
-    d = available[key]
-    return f"{d.name}" + (" (edited)" if d.valid_edits else "")
+@st.cache_data(max_entries=16, show_spinner="Appraising the options…")
+def _file_dict(
+    path: str, mtime_ns: int, draws: int, seed: int, scenario: str | None = None
+) -> dict[str, Any]:
+    """An options file's appraisal (the dict every output is written from), once per file version."""
+    from costmodel.appraisal.options import appraise_options
+    from costmodel.inputs.options import load_options
+    from costmodel.present.options_report import options_dict
+    from costmodel.uncertainty.options import option_switching_values, simulate_options
+
+    appraisal = appraise_options(load_options(path, scenario=scenario))
+    return options_dict(
+        appraisal, simulate_options(appraisal, draws, seed), option_switching_values(appraisal)
+    )
 
 
-current = st.session_state.get("current")
-default = [k for k in available if k.startswith("example:")][:3]
-if current in available and current not in default:
-    default = [current, *default][:3]
-if len(default) < 2:
-    default = list(available)[:2]
-chosen = st.multiselect(
-    "Proposals to compare", list(available), default=default, format_func=label, key="compare"
+def _draft_dict(
+    title: str, bau: Any, do_minimum: Any, options: list[Any], draws: int, seed: int
+) -> dict[str, Any]:
+    from costmodel.appraisal.options import appraise_options
+    from costmodel.inputs.options import options_from_scenarios
+    from costmodel.present.options_report import options_dict
+    from costmodel.uncertainty.options import option_switching_values, simulate_options
+
+    appraisal = appraise_options(options_from_scenarios(title, bau, options, do_minimum))
+    return options_dict(
+        appraisal, simulate_options(appraisal, draws, seed), option_switching_values(appraisal)
+    )
+
+
+shipped = sorted(OPTIONS_DIR.glob("*.yaml"))
+source = st.radio(
+    "Options from",
+    ["A shipped options file", "The proposals open in this session"],
+    horizontal=True,
+    key="compare-source",
 )
-if len(chosen) < 2:
-    st.info("Choose at least two proposals.")
+seed = 20_240_601
+d: dict[str, Any] | None = None
+try:
+    if source == "A shipped options file" and shipped:
+        chosen_file = st.selectbox("Options file", shipped, format_func=lambda p: p.name, key="compare-file")
+        stamp = chosen_file.stat().st_mtime_ns
+        names = _file_scenarios(str(chosen_file), stamp)
+        picked_scenario = None
+        if names:
+            choice = st.selectbox(
+                "Scenario",
+                ["(the files' values)", *names],
+                key="compare-scenario",
+                help="A named scenario, applied to every proposal of the options that has one of that name.",
+            )
+            picked_scenario = None if choice == "(the files' values)" else choice
+        d = _file_dict(str(chosen_file), stamp, DRAWS, seed, picked_scenario)
+    else:
+        for stem in examples():  # every shipped example and the template, without having been opened
+            open_example(stem, activate=False)
+        open_template(activate=False)
+        available = dict(drafts())
+
+        def label(key: str) -> str:
+            dr = available[key]
+            return dr.name + (" (edited)" if dr.valid_edits else "")
+
+        keys = list(available)
+        bau_key = st.selectbox(
+            "Business as usual (BAU)",
+            [NOTHING, *keys],
+            format_func=lambda k: k if k == NOTHING else label(k),
+            key="compare-bau",
+        )
+        dm_key = st.selectbox(
+            "Do-minimum (optional)",
+            ["(none)", NOTHING, *keys],
+            format_func=lambda k: k if k in ("(none)", NOTHING) else label(k),
+            key="compare-dm",
+        )
+        current = st.session_state.get("current")
+        default = [k for k in keys if k.startswith("example:")][:2]
+        if current in available and current not in default:
+            default = [current, *default][:2]
+        picked = st.multiselect(
+            "Options (two or more)", keys, default=default, format_func=label, key="compare"
+        )
+        if len(picked) < 2:
+            st.info("Choose at least two options.")
+            st.stop()
+
+        def entry(key: str) -> tuple[str, Any]:
+            if key == NOTHING:
+                return ("Nothing changes", None)
+            result = draft_outcome(available[key]).result
+            if result is None:
+                raise CostModelError(f"{label(key)} has problems: open it on the Ten Year Test page")
+            edited = " (edited)" if available[key].valid_edits else ""
+            return (result.scenario.proposal.title + edited, result.scenario)
+
+        d = _draft_dict(
+            "Options chosen in the app",
+            entry(bau_key) if bau_key != NOTHING else ("BAU: nothing changes", None),
+            None if dm_key == "(none)" else entry(dm_key),
+            [entry(k) for k in picked],
+            DRAWS,
+            seed,
+        )
+except CostModelError as exc:
+    for line in str(exc).splitlines():
+        st.error(markup.inline(line))
     st.stop()
-results = [draft_outcome(available[k]).result for k in chosen]
-results = [r for r in results if r is not None]
-results, alignment = align(results)
-for note in alignment:
-    (st.warning if note.startswith("Warning") else st.info)(note)
-header, rows = compare_rows(results)
-names = [label(k) for k in chosen]
 
-
-def cell(measure: str, v: object) -> str:
-    if measure == "Benefit-cost ratio":
-        return ratio(v)  # type: ignore[arg-type]
-    if isinstance(v, float):
-        return money(v)
-    return "n/a" if v is None else str(v)
-
-
-table = pd.DataFrame([[m, *[cell(m, v) for v in vals]] for m, vals in rows], columns=["Measure", *names])
-st.dataframe(table, hide_index=True, width="stretch", height=36 * (len(table) + 1) + 4)
-raw = pd.DataFrame([[m, *vals] for m, vals in rows], columns=["measure", *header])
-st.download_button(
-    "Comparison (CSV)",
-    frame_csv(raw),
-    file_name="comparison.csv",
-    mime="text/csv",
-    on_click="ignore",
-    icon=":material/download:",
+assert d is not None
+figures: dict[str, Any] = d
+from costmodel.export.options_export import options_workbook_bytes, summary_html  # noqa: E402
+from costmodel.present.charts import (  # noqa: E402
+    options_npv_by_holder_caption,
+    options_npv_by_holder_chart,
+    options_npv_by_holder_data,
 )
-st.subheader("Verdicts")
-for r, n in zip(results, names, strict=True):
-    st.markdown(f"{':green' if r.passes else ':red'}[**{markup.literal(n)}**]: {markup.inline(r.verdict)}")
+from costmodel.present.options_report import (  # noqa: E402
+    cell_text,
+    options_csv,
+    options_json,
+    summary_content,
+    summary_markdown,
+)
+
+
+def _chart_image(d: dict[str, Any], fmt: str) -> bytes:
+    import vl_convert as vlc
+
+    spec = options_npv_by_holder_chart(d).to_dict()
+    return vlc.vegalite_to_png(spec, scale=2) if fmt == "png" else vlc.vegalite_to_svg(spec).encode("utf-8")
+
+
+for note in d["notes"]:
+    st.info(markup.inline(note))
+st.subheader(markup.literal(d["title"]))
+st.markdown(markup.inline(d["description"]))
+
+st.subheader("Verdicts against BAU")
+for e in d["entries"][1:]:
+    passes = e["incremental"]["ten_year_test"]["passes"]
+    p = e.get("probability")
+    chance = f" Probability of beating BAU: {cell_text('probability', p['beats_bau'])}." if p else ""
+    st.markdown(f"{':green' if passes else ':red'}[**{markup.literal(e['name'])}**]: "
+                f"{markup.inline(e['incremental']['ten_year_test']['verdict'] + chance)}")  # fmt: skip
+
+data = options_npv_by_holder_data(d)
+show_altair(
+    options_npv_by_holder_chart(d, data),
+    options_npv_by_holder_caption(d),
+    data,
+    stem=f"{d['id']}-npv-by-budget-holder",
+    key="options-npv",
+    image=lambda fmt: _chart_image(d, fmt),
+)
+
+
+st.subheader("Appraisal summary")
+content = summary_content(d)
+st.caption(markup.inline(content.basis))
+for section in content.sections:
+    frame = pd.DataFrame(
+        [[label.strip(), *(cell_text(kind, v) for v in vals)] for label, kind, vals in section.rows],
+        columns=[section.title, *content.columns],
+    )
+    st.dataframe(frame, hide_index=True, width="stretch")
+for heading, items in (
+    ("Switching values between options", content.switches),
+    ("Key risks and uncertainties", content.risks),
+    ("Unmonetised impacts", content.unmonetised),
+):
+    st.markdown(f"**{heading}**")
+    st.markdown("\n".join(f"- {markup.inline(x)}" for x in items or ["none recorded"]))
+if content.distributional:
+    st.markdown("**Distributional notes**")
+    st.markdown(markup.inline(content.distributional))
+
+st.subheader("Downloads")
+cols = st.columns(5)
+stem = d["id"]
+downloads: list[tuple[str, Callable[[], str | bytes], str, str]] = [
+    ("Summary (HTML)", lambda: summary_html(figures), f"{stem}-summary.html", "text/html"),
+    ("Summary (Markdown)", lambda: summary_markdown(summary_content(figures)), f"{stem}-summary.md", "text/markdown"),
+    ("Workbook (Excel)", lambda: options_workbook_bytes(figures), f"{stem}.xlsx",
+     "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+    ("Figures (JSON)", lambda: options_json(figures), f"{stem}.json", "application/json"),
+    ("Table (CSV)", lambda: options_csv(figures), f"{stem}.csv", "text/csv"),
+]  # fmt: skip
+for col, (name, make, file_name, mime) in zip(cols, downloads, strict=True):
+    col.download_button(name, make, file_name=file_name, mime=mime, key=f"options-{file_name}",
+                        on_click="ignore", icon=":material/download:")  # fmt: skip
+st.caption(
+    f"Probabilities from {d['simulation']['draws']:,} draws (seed {d['simulation']['seed']}), the same draws for "
+    "every option. The PDF summary: `costmodel summary FILE -o summary.pdf`."
+    if d["simulation"]
+    else ""
+)

@@ -203,6 +203,18 @@ def cash_tab(r: TenYearTest) -> None:
         on_click="ignore",
         icon=":material/download:",
     )
+    if has_pooling(r):
+        from app_pages.common import current_draft, draft_pooling
+        from app_pages.tabs.pooling import show_payment_schedule
+
+        d = current_draft()
+        pr = None if d is None else draft_pooling(d, None)  # type: ignore[arg-type]
+        if pr is not None and pr.payments:
+            st.markdown(
+                "**Payments under the agreement**: who pays whom each year, £ cash (nominal, undiscounted) and "
+                "real. The agreement moves cash only: non-cashable savings are never paid over."
+            )
+            show_payment_schedule(pr, r.scenario.proposal.id, key="cash-payments-csv")
 
 
 def conventions_tab(r: TenYearTest) -> None:

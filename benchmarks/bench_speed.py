@@ -198,6 +198,23 @@ def monte_carlo(repeats: int) -> None:
         f"numpy copy {bw / 1e9:.1f} GB/s -> {limit * 1e3:.1f} ms; simulate {wall * 1e3:.0f} ms = "
         f"{100 * limit / wall:.1f}% of the limit (aim >= 10%: {_verdict(limit / wall >= 0.10)})"
     )
+    # what the inputs alone cost: the uniforms and the draws' inverse CDFs, with no engine at all
+    from costmodel.uncertainty.montecarlo import draw_values
+
+    uniforms, draws = [], []
+    for _ in range(repeats):
+        rng = np.random.default_rng(1)
+        t0 = time.perf_counter()
+        rng.random((n, k))
+        uniforms.append(time.perf_counter() - t0)
+        t0 = time.perf_counter()
+        draw_values(c.inputs, n, rng)
+        draws.append(time.perf_counter() - t0)
+    u, d = statistics.median(uniforms), statistics.median(draws)
+    print(
+        f"  for scale: the inputs alone                {k} uniforms a draw {u * 1e3:.1f} ms ({100 * limit / u:.0f}% of the limit), "
+        f"drawn through their distributions {d * 1e3:.1f} ms ({100 * limit / d:.0f}%): simulate's ceiling with no engine"
+    )
     del np
 
 

@@ -29,13 +29,20 @@ def _blocks(lines: list[str]) -> list[list[str]]:
     return items
 
 
+def _section(text: list[str], key: str) -> list[str]:
+    """The lines of the top-level section ``key:`` (up to the next top-level key)."""
+    start = text.index(f"{key}:") + 1
+    end = next((i for i in range(start, len(text)) if text[i][:1].isalpha()), len(text))
+    return text[start:end]
+
+
 def big_proposal_text(n_lines: int = 100, n_outcomes: int = 100) -> str:
+    """The example's header and sources, then the generated lines and outcomes (the example's other
+    sections, such as its named scenarios, which name its own lines, are left out)."""
     text = EXAMPLE.read_text(encoding="utf-8").splitlines()
-    costs_at = text.index("prevention_costs:")
-    outcomes_at = text.index("outcomes:")
-    header = text[:costs_at]
-    cost_items = _blocks(text[costs_at + 1 : outcomes_at])
-    outcome_items = _blocks(text[outcomes_at + 1 :])
+    header = text[: text.index("prevention_costs:")]
+    cost_items = _blocks(_section(text, "prevention_costs"))
+    outcome_items = _blocks(_section(text, "outcomes"))
     out = [line.replace("id: youth_work", "id: big_proposal") for line in header]
     out.append("prevention_costs:")
     for i in range(n_lines):

@@ -15,6 +15,7 @@ import signal
 import stat
 import sys
 import tempfile
+import time
 import warnings
 from collections.abc import Callable, Sequence
 from typing import Any, TextIO
@@ -41,6 +42,7 @@ FLAGS: dict[str, str] = {
     "capital_category": "--capital-category",
     "mitigation": "--mitigation",
     "jobs": "--jobs",
+    "scenario": "--scenario",
 }
 """The field (an input path or an API argument) each command-line flag sets: the library's errors name
 the field, and only the CLI says which flag that was."""
@@ -166,12 +168,18 @@ class Terminated(BaseException):
 # ---------------------------------------------------------------------------------------------
 
 
+def _load(args: argparse.Namespace, path: str):
+    """The proposal at ``path`` with the command line's named scenario and overrides."""
+    from .inputs.loading import load_proposal
+
+    return load_proposal(path, _overrides(args), scenario=getattr(args, "scenario", None))
+
+
 def _appraise(args: argparse.Namespace):
     """The Ten Year Test of ``args.file`` with the command line's overrides."""
     from .appraisal.chain import appraise
-    from .inputs.loading import load_proposal
 
-    scenario = load_proposal(args.file, _overrides(args))
+    scenario = _load(args, args.file)
     protect(scenario.library_path)
     return appraise(scenario, count_committed=_count_committed(args))
 
@@ -199,7 +207,14 @@ def cmd_validate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     for path in args.files:
         try:
             parsed = parse_file(path)
-            if kind_of_file(parsed) == "library":
+            from .inputs.options import is_options_file, options_from_parsed
+
+            if is_options_file(parsed):
+                options = options_from_parsed(parsed)
+                n = sum(e.role == "option" for e in options.entries)
+                do_min = " and a do-minimum" if any(e.role == "do_minimum" for e in options.entries) else ""
+                out.write(f"{path}: ok (options file '{options.file.id}': BAU{do_min}, {n} options)\n")
+            elif kind_of_file(parsed) == "library":
                 lib = _validate(parsed, UnitCostLibrary)
                 problems = _check_library(lib, parsed)
                 if problems:
@@ -279,7 +294,12 @@ def cmd_compare(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from .present.compare import align, compare_json, compare_table
 
     ov = _overrides(args)
-    scenarios = [load_proposal(f, ov) for f in args.files]
+    scenarios = []
+    for f in args.files:
+        base = load_proposal(f, ov, scenario=args.scenario)
+        scenarios.append(base)
+        if args.all_scenarios:  # the file's named scenarios beside it, each a column
+            scenarios += [load_proposal(f, ov, scenario=name) for name in base.proposal.scenarios]
     protect(*(sc.library_path for sc in scenarios))
     results = [appraise(sc, count_committed=_count_committed(args)) for sc in scenarios]
     results, notes = align(results)
@@ -343,12 +363,11 @@ def _rate_range(text: str | None) -> tuple[float, float] | None:
 
 
 def cmd_sensitivity(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    from .inputs.loading import load_proposal
     from .present.uncertainty_report import sensitivity_json, sensitivity_table
     from .uncertainty.optimism import load_optimism_table
     from .uncertainty.sensitivity import sensitivity
 
-    scenario = load_proposal(args.file, _overrides(args))
+    scenario = _load(args, args.file)
     protect(scenario.library_path)
     table = load_optimism_table(args.optimism_table) if args.optimism_table else None
     result = sensitivity(
@@ -364,15 +383,48 @@ def cmd_sensitivity(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     return EXIT_OK
 
 
-class _Progress:
-    """A one-line progress bar on standard error: ``simulating [#####.....] 50% 50,000/100,000``."""
+PROGRESS_AFTER_SECONDS = 2.0
+"""A run expected to take longer than this [s] shows a progress bar (on a terminal)."""
 
-    def __init__(self, err: TextIO, noun: str = "draws", verb: str = "simulating"):
+
+class Progress:
+    """A one-line progress bar on standard error: ``simulating [#####.....] 50% 50,000/100,000``.
+
+    Drawn from the start when ``always`` (``--progress``); otherwise only for a run expected to take
+    more than ``after`` seconds: as soon as the time so far, scaled from the part done to the whole,
+    says it will (the first block's time is the first estimate; once ``after`` seconds have passed
+    the estimate is past it too). A run that ends sooner draws nothing. ``clock`` [s] is injectable
+    for tests.
+    """
+
+    def __init__(
+        self,
+        err: TextIO,
+        noun: str = "draws",
+        verb: str = "simulating",
+        *,
+        always: bool = False,
+        after: float = PROGRESS_AFTER_SECONDS,
+        clock: Callable[[], float] = time.monotonic,
+    ):
         self.err = err
         self.last = -1
         self.noun, self.verb = noun, verb
+        self.after, self.clock = after, clock
+        self.start = clock()
+        self.shown = always
+
+    def expected_seconds(self, done: int, total: int) -> float:
+        """The whole run's expected time from the time so far and the share done (at least the time so
+        far). [s]"""
+        elapsed = self.clock() - self.start
+        return elapsed * total / done if done > 0 else elapsed
 
     def __call__(self, done: int, total: int) -> None:
+        if not self.shown:
+            if self.expected_seconds(done, total) <= self.after:  # never less than the time so far
+                return
+            self.shown = True
         pct = int(100 * done / total)
         if pct == self.last:
             return
@@ -384,16 +436,30 @@ class _Progress:
         self.err.flush()
 
 
+def progress_bar(
+    err: TextIO, *, asked: bool, quiet: bool = False, noun: str = "draws", verb: str = "simulating",
+    clock: Callable[[], float] = time.monotonic,
+) -> Progress | None:  # fmt: skip
+    """The progress bar a command shows on ``err``: none with ``quiet`` or when ``err`` is not a terminal
+    (unless ``asked``, the ``--progress`` flag: then from the start); otherwise one that appears on a
+    run expected to take over :data:`PROGRESS_AFTER_SECONDS`."""
+    if quiet:
+        return None
+    if asked:
+        return Progress(err, noun, verb, always=True, clock=clock)
+    if not getattr(err, "isatty", lambda: False)():
+        return None
+    return Progress(err, noun, verb, clock=clock)
+
+
 def cmd_simulate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    from .inputs.loading import load_proposal
     from .present.uncertainty_report import simulation_json, simulation_table
     from .uncertainty.compile import OptimismSettings
     from .uncertainty.montecarlo import check_draws, simulate
 
     draws, seed = check_draws(args.draws, args.seed)  # refuse before loading anything
-    scenario = load_proposal(args.file, _overrides(args))
+    scenario = _load(args, args.file)
     protect(scenario.library_path)
-    show = args.progress or (getattr(err, "isatty", lambda: False)() and draws >= 50_000)
     # the file's choice by default (risk-adjusted unless appraisal.optimism_bias: off, or --unadjusted);
     # --optimism-bias applies a table (yours with --optimism-table) even to a file that says off
     optimism: OptimismSettings | bool = True
@@ -411,7 +477,7 @@ def cmd_simulate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         seed,
         optimism=optimism,
         discount_rate_range=_rate_range(args.discount_range),
-        progress=_Progress(err) if show else None,
+        progress=progress_bar(err, asked=args.progress),
     )
     names = {a.id: a.name for a in scenario.agencies}
     text = (
@@ -470,7 +536,9 @@ def _add_uncertainty_commands(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument("--format", choices=["table", "json"], default="table")
     _add_output(p)
-    p.add_argument("--progress", action="store_true", help="show a progress bar on standard error")
+    p.add_argument("--progress", action="store_true",
+                   help="always show the progress bar on standard error (otherwise only on a terminal, "
+                        "for a run expected to take over 2 s)")  # fmt: skip
     p.add_argument(
         "--discount-range",
         metavar="LOW,HIGH",
@@ -502,7 +570,7 @@ def cmd_export(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     result = _appraise(args)
     from .export.excel import workbook_bytes
 
-    write_output(workbook_bytes(result), args.output, out)
+    write_output(workbook_bytes(result, scenarios=args.all_scenarios), args.output, out)
     out.write(f"wrote {args.output}\n")
     return EXIT_OK
 
@@ -551,6 +619,9 @@ def _add_export_commands(sub: argparse._SubParsersAction) -> None:
         cmd_export,
     )
     p.add_argument("-o", "--output", metavar="OUT.xlsx", required=True)
+    p.add_argument(
+        "--all-scenarios", action="store_true", help="add a sheet with the file's named scenarios side by side"
+    )
     _add_overrides(p)
 
     p = _command(
@@ -579,6 +650,88 @@ def _add_export_commands(sub: argparse._SubParsersAction) -> None:
 
 
 # ---------------------------------------------------------------------------------------------
+# Options appraisal: BAU, do-minimum and options (costmodel.inputs.options)
+# ---------------------------------------------------------------------------------------------
+
+
+def _options_dict(args: argparse.Namespace) -> dict[str, Any]:
+    """Load, appraise and simulate an options file; the dict every options output is written from."""
+    from .appraisal.options import appraise_options
+    from .inputs.options import load_options
+    from .present.options_report import options_dict
+    from .uncertainty.options import option_switching_values, simulate_options
+
+    options = load_options(args.file, scenario=args.scenario)
+    protect(*(sc.library_path for e in options.entries for sc in e.scenarios))
+    protect(*(p for e in options.entries for p in e.paths))
+    appraisal = appraise_options(options)
+    sim = None
+    if args.draws != 0:
+        from .uncertainty.montecarlo import check_draws
+
+        draws, seed = check_draws(args.draws, args.seed)
+        sim = simulate_options(appraisal, draws, seed)
+    return options_dict(appraisal, sim, option_switching_values(appraisal))
+
+
+def cmd_options(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from .present.options_report import options_csv, options_json, options_table
+
+    if args.output and args.output.lower().endswith(".xlsx"):
+        from .export.options_export import options_workbook_bytes
+
+        write_output(options_workbook_bytes(_options_dict(args)), args.output, out)
+        out.write(f"wrote {args.output}\n")
+        return EXIT_OK
+    d = _options_dict(args)
+    render = {"table": options_table, "json": options_json, "csv": options_csv}[args.format]
+    write_output(render(d), args.output, out)
+    return EXIT_OK
+
+
+def cmd_summary(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    target = args.output.lower()
+    if not target.endswith((".html", ".htm", ".md", ".pdf", ".xlsx")):
+        raise UsageError(f"{args.output}: the summary file name must end in .html, .md, .pdf or .xlsx")
+    from .export import options_export as exp
+    from .present.options_report import summary_content, summary_markdown
+
+    d = _options_dict(args)
+    body: str | bytes
+    if target.endswith(".md"):
+        body = summary_markdown(summary_content(d))
+    elif target.endswith(".pdf"):
+        body = exp.summary_pdf(d)
+    elif target.endswith(".xlsx"):
+        body = exp.options_workbook_bytes(d)
+    else:
+        body = exp.summary_html(d)
+    write_output(body, args.output, out)
+    out.write(f"wrote {args.output}\n")
+    return EXIT_OK
+
+
+def _add_options_commands(sub: argparse._SubParsersAction) -> None:
+    def draws(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--draws", type=int, default=DEFAULT_DRAWS, metavar="N",
+                       help=f"Monte Carlo draws (default {DEFAULT_DRAWS:,}; 0 for central figures only)")
+        p.add_argument("--seed", type=int, default=DEFAULT_SEED, metavar="S",
+                       help=f"random seed (default {DEFAULT_SEED}); every option uses the same draws")  # fmt: skip
+        p.add_argument("--scenario", metavar="NAME",
+                       help="apply the named scenario NAME to every proposal that has one of that name")  # fmt: skip
+
+    p = _command(sub, "options", "appraise options against business as usual (an options file)", cmd_options)
+    p.add_argument("--format", choices=["table", "json", "csv"], default="table")
+    p.add_argument("-o", "--output", metavar="PATH", help="write to a file (.xlsx: the options workbook)")
+    draws(p)
+    p = _command(
+        sub, "summary", "write the appraisal summary table of an options file (.html, .md, .pdf or .xlsx)", cmd_summary
+    )
+    p.add_argument("-o", "--output", metavar="OUT.html|OUT.md|OUT.pdf|OUT.xlsx", required=True)
+    draws(p)
+
+
+# ---------------------------------------------------------------------------------------------
 # Batch: one proposal in every area of a table (costmodel.uncertainty.areas)
 # ---------------------------------------------------------------------------------------------
 
@@ -594,15 +747,12 @@ def cmd_batch(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         if not path.lower().endswith(BATCH_OUTPUTS):
             raise UsageError(f"{path}: the output file name must end in one of {', '.join(BATCH_OUTPUTS)}")
     from .inputs.areas import read_area_table
-    from .inputs.loading import load_proposal
     from .present import areas_report as rep
     from .uncertainty.areas import run_areas
 
-    scenario = load_proposal(args.file, _overrides(args))
+    scenario = _load(args, args.file)
     table = read_area_table(args.areas, scenario)
-    tty = getattr(err, "isatty", lambda: False)()
-    show = not args.quiet and (args.progress or (tty and table.n * max(draws, 1) >= 500_000))
-    progress = _Progress(err, "areas", "running") if show else None
+    progress = progress_bar(err, asked=args.progress, quiet=args.quiet, noun="areas", verb="running")
     results = run_areas(scenario, table, draws, args.seed, jobs=jobs, progress=progress)
     bodies: list[tuple[str, str | bytes]] = []  # everything is made before anything is written
     for path in outputs:
@@ -657,7 +807,9 @@ def _add_batch_command(sub: argparse._SubParsersAction) -> None:
                    help="write a file (repeatable): .txt .csv .json .parquet .xlsx, the ranked chart .png .svg, "
                         "or the briefing .md .html")  # fmt: skip
     p.add_argument("--format", choices=["table", "csv", "json"], default="table", help="standard output's format without -o")
-    p.add_argument("--progress", action="store_true", help="always show the progress bar on standard error")
+    p.add_argument("--progress", action="store_true",
+                   help="always show the progress bar on standard error (otherwise only on a terminal, "
+                        "for a run expected to take over 2 s)")  # fmt: skip
     p.add_argument("--quiet", action="store_true", help="no progress bar and no 'wrote' lines")
     p.set_defaults(func=cmd_batch)
     _add_overrides(p)
@@ -695,6 +847,7 @@ def _add_overrides(p: argparse.ArgumentParser) -> None:
         metavar="SCHEDULE|RATE",
         help="green_book_standard, green_book_health, green_book_lower_rate, or a constant rate such as 0.03",
     )
+    g.add_argument("--scenario", metavar="NAME", help="apply the file's named scenario NAME (its 'scenarios' block)")
     g.add_argument(
         "--count-committed",
         action="store_true",
@@ -753,6 +906,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = _command(sub, "compare", "appraise several proposals side by side", cmd_compare, files=True)
     p.add_argument("--format", choices=["table", "json", "csv"], default="table")
     p.add_argument("-o", "--output", metavar="PATH")
+    p.add_argument(
+        "--all-scenarios", action="store_true", help="add a column for each named scenario of each file"
+    )
     _add_overrides(p)
 
     p = sub.add_parser("schema", help="print or write the JSON Schemas of the assumption files")
@@ -764,6 +920,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_export_commands(sub)
     _add_uncertainty_commands(sub)  # uncertainty: sensitivity, simulate
     _add_batch_command(sub)
+    _add_options_commands(sub)
 
     return parser
 

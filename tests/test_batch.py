@@ -76,18 +76,19 @@ def _run_cli(*argv: str) -> tuple[int, str, str]:
 
 def test_shipped_table_reads_and_every_row_is_traceable(scenario):
     t = read_area_table(TABLE, scenario)
-    assert t.ids == ("buckinghamshire", "thames_valley", "south_east", "national")
+    assert t.ids == ("buckinghamshire", "thames_valley", "south_east", "national", "bath_and_north_east_somerset")
     assert t.paths == (FTE, REPEAT)
     assert all(t.source_of(i) is not None for i in range(t.n))
+    assert t.source_of(4) is not None and t.source_of(4).id == "bathnes_yjp_2024_26_refresh"
     assert "PARTIAL" in t.metadata.coverage
     # the published 2024 rates, and the derived baseline rates by the metadata's formula
     rates = [float(x) for x in t.data["fte_rate_per_100k_2024"]]
-    assert rates == [140, 126, 140, 157]
+    assert rates == [140, 126, 140, 157, 137]
     np.testing.assert_allclose(t.values[:, 0], [round(0.08 * r / 157, 6) for r in rates], rtol=0, atol=0)
     np.testing.assert_allclose(t.values[:, 1], [round(0.026 * r / 157, 6) for r in rates], rtol=0, atol=0)
 
 
-@pytest.mark.parametrize("row", range(4))
+@pytest.mark.parametrize("row", range(5))
 def test_one_area_equals_costmodel_run_with_its_values_in_the_file(tmp_path, scenario, row):
     t = read_area_table(TABLE, scenario)
     r = run_areas(scenario, t, draws=0)
@@ -131,7 +132,7 @@ def test_cli_batch_writes_every_output_and_quotes_n_of_m(tmp_path):
     assert all(o.stat().st_size > 0 for o in outs)
     payload = json.loads((tmp_path / "b.json").read_text())
     n = sum(a["verdict"] == "passes" for a in payload["areas"])
-    assert payload["headline"].startswith(f"In {n} of 4 areas the proposal passes the Ten Year Test")
+    assert payload["headline"].startswith(f"In {n} of 5 areas the proposal passes the Ten Year Test")
     import pyarrow.parquet as pq
 
     frame = pq.read_table(tmp_path / "b.parquet").to_pandas()
@@ -300,7 +301,7 @@ def test_missing_metadata_file_is_named(scenario, tmp_path):
 
 def test_progress_bar_only_when_asked_or_on_a_terminal(tmp_path):
     code, _, err = _run_cli("batch", str(YOUTH_WORK), str(TABLE), "--draws", "100", "--progress")
-    assert code == 0 and "running [####################] 100% 4/4 areas" in err
+    assert code == 0 and "running [####################] 100% 5/5 areas" in err
     code, _, err = _run_cli("batch", str(YOUTH_WORK), str(TABLE), "--draws", "100")
     assert code == 0 and err == ""  # standard error is not a terminal here
     code, out, err = _run_cli("batch", str(YOUTH_WORK), str(TABLE), "--draws", "100", "--quiet", "-o", str(tmp_path / "q.csv"))
@@ -361,9 +362,9 @@ def test_workbook_total_is_a_sum_formula_of_the_area_rows(scenario, tmp_path):
     path.write_bytes(workbook_bytes(run_areas(scenario, t, draws=0), scenario))
     formulas = openpyxl.load_workbook(path)["Areas"]
     values = openpyxl.load_workbook(path, data_only=True)["Areas"]
-    assert formulas["F8"].value == "=SUM(F4:F7)"
-    assert values["F8"].value == pytest.approx(math.fsum(values[f"F{r}"].value for r in range(4, 8)), abs=1e-6)
-    assert [values[f"A{r}"].value for r in range(4, 8)] == list(t.ids)
+    assert formulas["F9"].value == "=SUM(F4:F8)"
+    assert values["F9"].value == pytest.approx(math.fsum(values[f"F{r}"].value for r in range(4, 9)), abs=1e-6)
+    assert [values[f"A{r}"].value for r in range(4, 9)] == list(t.ids)
 
 
 def test_a_table_for_another_proposal_is_refused_not_ignored(tmp_path):
@@ -377,6 +378,77 @@ def test_a_table_for_another_proposal_is_refused_not_ignored(tmp_path):
         f"{TABLE}:1:7: {FTE}: is an input path, but not one of this proposal; did you mean 'outcomes.ae_attendances.baseline_rate'?",
         f"{TABLE}:1:8: {REPEAT}: is an input path, but not one of this proposal; did you mean 'outcomes.ae_attendances.baseline_rate'?",
     ]
+
+
+def _outputs_figure(ws, label: str) -> float:
+    """The value beside ``label`` in the proposal workbook's Outputs sheet (its first number)."""
+    for row in ws.iter_rows():
+        if row[0].value == label:
+            return next(c.value for c in row[1:] if isinstance(c.value, (int, float)))
+    raise AssertionError(f"{label!r} not on {ws.title}")
+
+
+def test_workbook_has_the_proposals_own_sheets_for_the_total(scenario, tmp_path):
+    """The batch workbook carries the proposal's sheets (Inputs ... Provenance, live formulas) for the
+    proposal in every area at once: its NPV and PVs are the sums of the areas', to the penny per area."""
+    import openpyxl
+
+    from costmodel.export.areas_export import workbook_bytes
+
+    t = read_area_table(TABLE, scenario)
+    r = run_areas(scenario, t, draws=0)
+    path = tmp_path / "b.xlsx"
+    path.write_bytes(workbook_bytes(r, scenario))
+    wb = openpyxl.load_workbook(path, data_only=True)
+    assert wb.sheetnames == ["Areas", "By budget holder", "Sources", "Inputs", "Calculations", "Outputs", "Cash", "Provenance"]
+    assert wb.active.title == "Areas"
+    assert wb["Areas"]["A2"].value.startswith("The sheets Inputs, Calculations, Outputs, Cash and Provenance")
+    out = wb["Outputs"]
+    assert out["A1"].value.endswith(f"total of {t.n} areas")
+    assert abs(_outputs_figure(out, "Net present value (NPV)") - math.fsum(r.npv)) <= 0.005 * t.n
+    assert abs(_outputs_figure(out, "Present value of prevention costs") - math.fsum(r.pv_costs)) <= 0.005 * t.n
+    assert abs(_outputs_figure(out, "  of which cashable") - math.fsum(r.pv_cashable)) <= 0.005 * t.n
+    formulas = openpyxl.load_workbook(path)
+    labels = [c.value for c in formulas["Inputs"]["A"] if isinstance(c.value, str)]
+    for name in t.names:  # every area's lines and outcomes, named by their area
+        assert any(label.startswith(f"{name}: ") for label in labels), name
+    assert sum(isinstance(c.value, str) and c.value.startswith("=") for row in formulas["Calculations"].iter_rows() for c in row) > 100
+
+
+def test_workbook_total_sheets_follow_money_converted_to_each_inputs_price_year(scenario, tmp_path):
+    """A money column in another price year enters the total's sheets converted as it enters the batch."""
+    import openpyxl
+
+    from costmodel.export.areas_export import workbook_bytes
+
+    amount = "prevention_costs.detached_team.amount"
+    meta = META + f"  {amount}: {{unit: GBP_per_year, price_year: 2024, assumption: a local quote}}\n"
+    path = _write(tmp_path, f"id,name,{FTE},{COHORT},{amount}\na,A,0.08,250,250000\nb,B,0.05,100,90000\n", meta)
+    r = run_areas(scenario, read_area_table(path, scenario), draws=0)
+    xlsx = tmp_path / "b.xlsx"
+    xlsx.write_bytes(workbook_bytes(r, scenario))
+    out = openpyxl.load_workbook(xlsx, data_only=True)["Outputs"]
+    assert abs(_outputs_figure(out, "Net present value (NPV)") - math.fsum(r.npv)) <= 0.01
+
+
+def test_workbook_says_why_the_total_sheets_are_left_out(scenario, tmp_path):
+    import openpyxl
+
+    from costmodel.export.areas_export import workbook_bytes
+    from costmodel.inputs.areas import TOTAL_SHEETS_MAX_LINES
+
+    n = TOTAL_SHEETS_MAX_LINES // 4 + 1  # youth_work has 2 cost lines and 2 outcomes an area
+    rows = "".join(f"a{i},Area {i},0.08,250\n" for i in range(n))
+    path = _write(tmp_path, f"id,name,{FTE},{COHORT}\n{rows}")
+    r = run_areas(scenario, read_area_table(path, scenario), draws=0)
+    xlsx = tmp_path / "b.xlsx"
+    xlsx.write_bytes(workbook_bytes(r, scenario))
+    wb = openpyxl.load_workbook(xlsx)
+    assert wb.sheetnames == ["Areas", "By budget holder", "Sources"]
+    assert wb["Areas"]["A2"].value == (
+        f"The proposal's own sheets for the total are not included: {n} areas make {4 * n} cost lines and "
+        f"outcomes, more than the {TOTAL_SHEETS_MAX_LINES} a readable workbook holds."
+    )
 
 
 def test_workbook_by_budget_holder_sums_to_each_agencys_total(scenario):
@@ -423,15 +495,21 @@ def test_libreoffice_recomputes_the_batch_workbook_to_its_cached_values(scenario
     ours = openpyxl.load_workbook(original, data_only=True)
     formulas = openpyxl.load_workbook(original)
     theirs = openpyxl.load_workbook(tmp_path / "out" / "batch.xlsx", data_only=True)
-    checked = 0
+    checked_by_sheet = {ws.title: 0 for ws in formulas.worksheets}
     for ws in formulas.worksheets:
         for row in ws.iter_rows():
             for cell in row:
                 if isinstance(cell.value, str) and cell.value.startswith("="):
                     a, b = ours[ws.title][cell.coordinate].value, theirs[ws.title][cell.coordinate].value
-                    assert b == pytest.approx(a, rel=1e-12, abs=1e-6), (ws.title, cell.coordinate)
-                    checked += 1
-    assert checked == 5 + len(scenario.agencies)  # the Areas totals and one total per budget holder
+                    if isinstance(a, (int, float)) and not isinstance(a, bool):
+                        assert b == pytest.approx(a, rel=1e-12, abs=1e-6), (ws.title, cell.coordinate)
+                    else:  # a formula whose value is text or a truth value (the proposal's sheets)
+                        assert b == a, (ws.title, cell.coordinate)
+                    checked_by_sheet[ws.title] += 1
+    # the six Areas totals (NPV, public value, PV of costs, savings, cashable, peak) and one per budget holder,
+    # and every formula of the proposal's own sheets for the total
+    assert checked_by_sheet["Areas"] + checked_by_sheet["By budget holder"] == 6 + len(scenario.agencies)
+    assert checked_by_sheet["Outputs"] > 0 and checked_by_sheet["Calculations"] > 0
 
 
 def test_a_source_homepage_is_refused_in_the_metadata(scenario, tmp_path):

@@ -239,6 +239,36 @@ def test_long_horizon_profile_and_convolution_match_the_direct_sums():
                     assert got[b, o, t] == 0.0
 
 
+def test_long_horizon_running_products_and_sums_stop_where_effects_end_bit_for_bit():
+    """Beyond LONG_HORIZON_YEARS the profile's running product and the convolution's running sum stop at
+    effect_support (the years any effect can reach): every value must equal, bit for bit, the running
+    product and running sum over the whole horizon (what the engine computed before)."""
+    from costmodel.appraisal.engine import (
+        LONG_HORIZON_YEARS,
+        effect_support,
+        intake_convolution,
+        persistence_profile,
+    )
+
+    T = LONG_HORIZON_YEARS + 70
+    rng = np.random.default_rng(11)
+    lag = np.concatenate([rng.integers(0, 4, (40, 2)), rng.random((40, 1)) * 3], axis=1)
+    persistence = np.concatenate([rng.integers(1, 7, (40, 2)), 1 + rng.random((40, 1)) * 5], axis=1)
+    drop_off = rng.random((40, 3)) * 0.5
+    since = np.arange(T) - lag[..., None]
+    active = (since >= 0) & (since < persistence[..., None])
+    whole = np.where(active, np.cumprod(np.where(since > 0, 1.0 - drop_off[..., None], 1.0), axis=-1), 0.0)
+    support = effect_support(lag, persistence, T)
+    assert support < T and not whole[..., support:].any()
+    profile = persistence_profile(lag, persistence, drop_off, T)
+    np.testing.assert_array_equal(profile, whole)
+    full = np.ones((3, T))
+    got = intake_convolution(profile, full, support)
+    np.testing.assert_array_equal(got, np.cumsum(whole, axis=-1))
+    assert got.tobytes() == np.cumsum(whole, axis=-1).tobytes()  # signs of zeros too
+    assert effect_support(lag, np.full_like(persistence, np.inf), T) == T
+
+
 def test_batched_measures_element_equals_the_deterministic_result():
     """measures() over a batch of draws gives, for a row holding the central values, exactly the figures
     summarise reports (one code path), and its cash break-even is dual running's."""

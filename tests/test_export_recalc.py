@@ -25,7 +25,12 @@ MONEY_CASES = [
     ROOT / "docs" / "examples" / "green_book_box15.yaml",
     ROOT / "docs" / "examples" / "green_book_table1.yaml",
 ]
-WORKBOOKS = [*PROPOSALS, *MONEY_CASES]
+# issue 12 §5 / issue 14 item 3: the Pooling sheet's agreement recomputes too (cash only, pro rata, a fixed charge)
+POOL_CASES = [
+    ROOT / "tests" / "cases" / "hand_worked_cash_pool.yaml",
+    ROOT / "tests" / "cases" / "hand_worked_cash_pool_pro_rata.yaml",
+]
+WORKBOOKS = [*PROPOSALS, *MONEY_CASES, *POOL_CASES]
 
 SOFFICE = shutil.which("soffice") or shutil.which("libreoffice")
 
@@ -91,7 +96,7 @@ def test_libreoffice_recomputes_every_formula(recalculated, stem):
                     else:
                         assert (theirs or "") == (ours or ""), (ws.title, cell.coordinate, cell.value)
                     checked += 1
-    assert checked > (500 if stem not in {p.stem for p in MONEY_CASES} else 100)
+    assert checked > (500 if stem not in {p.stem for p in [*MONEY_CASES, *POOL_CASES]} else 100)
     # and the recalculated NPV is the engine's, to the penny
     values = [c.value for row in lo["Outputs"].iter_rows() for c in row]
     assert any(isinstance(v, float) and abs(v - result.npv) < 0.005 for v in values)
@@ -129,3 +134,38 @@ def test_libreoffice_cash_sheet_is_the_engines_cash_view(recalculated, stem):
         assert costs == pytest.approx(list(cash.costs[:, i]), abs=0.005)
     peak = rows["Peak dual-running funding requirement, cash (max of −cumulative net cash)"][5]
     assert peak == pytest.approx(cash.dual_running.peak_funding_requirement, abs=0.005)
+
+
+POOLED_STEMS = ["early_help_pooled", "school_exclusion_responsibility_charge", *(p.stem for p in POOL_CASES)]
+
+
+@pytest.mark.parametrize("stem", POOLED_STEMS)
+def test_libreoffice_pooling_sheet_is_the_engines_agreement(recalculated, stem):
+    """The Pooling sheet's live formulas, recalculated by LibreOffice from the inputs alone, give the
+    engine's positions under the agreement and its payment schedule in cash, year by year."""
+    import openpyxl
+
+    from costmodel.pooling.accounting import appraise_pool
+
+    result, _, recalc = recalculated[stem]
+    ws = openpyxl.load_workbook(recalc, data_only=True)["Pooling"]
+    rows = {row[0].value: [c.value for c in row] for row in ws.iter_rows() if isinstance(row[0].value, str)}
+    pr = appraise_pool(result)
+    assert pr is not None
+    T = result.structure.n_years
+    first = 7  # column H
+    for pos in pr.positions:
+        assert rows[f"{pos.name}: net position under the agreement"][6] == pytest.approx(pos.pv_net_after, abs=0.005)
+    names = {p.id: p.name for p in pr.positions}
+    labels = {
+        "contribution": "pool contribution (cash)",
+        "savings_share": "cashable savings paid over",
+        "charge": "change in responsibility charges",
+    }
+    by_row: dict[str, dict[int, float]] = {}
+    for p in pr.payments:
+        by_row.setdefault(f"{names[p.payer]} pays {names[p.payee]}: {labels[p.kind]}, cash", {})[p.year] = p.amount_cash
+    assert by_row or stem == "hand_worked_cash_pool_pro_rata"
+    for label, by_year in by_row.items():
+        got = rows[label][first : first + T]
+        assert got == pytest.approx([by_year.get(y, 0.0) for y in result.years], abs=0.005), label

@@ -29,6 +29,7 @@ from costmodel.pooling.accounting import (
     fair_share,
     present_values,
 )
+from costmodel.present.pooling_report import fair_share_explanation
 
 ROOT = Path(__file__).resolve().parent.parent
 EARLY_HELP = ROOT / "assumptions" / "proposals" / "early_help_pooled.yaml"
@@ -195,8 +196,11 @@ def test_infeasible_explained():
     )
     fs = appraise_pool(appraise(load_proposal("hand.yaml", text=text)), "proportional").fair_share
     assert not fs.feasible
-    assert "No agreement can leave every partner no worse off" in fs.explanation
-    assert "−£160" in fs.explanation
+    # the solver says so as data (a status and the numbers); the words are written in present/
+    assert fs.status == "short_overall" and fs.partners_npv == pytest.approx(-160)
+    explanation = fair_share_explanation(fs)
+    assert "No agreement can leave every partner no worse off" in explanation
+    assert "−£160" in explanation
     assert not fs.contribution_shares_valid and not fs.savings_shares_valid
 
 
@@ -375,17 +379,28 @@ def test_fair_share_leaves_every_partner_whole_when_total_nonnegative(case, rule
     )
     ok = fs.partners_npv >= 0
     assert np.all(fs.target_net[ok] * m >= -0.005)
-    # delivering it as savings shares (a formula constant over the years) gives exactly those NPVs
+    # delivering it as savings shares (a formula constant over the years) gives exactly those NPVs; only
+    # cash moves (issue 12 §5): the shares apply to the cashable savings, the non-cashable stay put
     shares = fs.savings_shares[:, None, :] * np.ones_like(pf.savings_before)
     from costmodel.pooling.accounting import share_savings
 
-    sav_after = share_savings(pf.savings_before, shares, m)
+    cash_after = share_savings(pf.cashable_before, shares, m)
+    sav_after = pf.savings_before - pf.cashable_before + cash_after
     net = pv(sav_after - pf.costs_after - pf.charges_paid + pf.charges_received, df)
     tol = _tol(pv(pf.savings_before, df), pv(pf.costs_after, df)) * 100
-    deliverable = (pv(pf.savings_before, df) * m).sum(-1) > 0  # with no savings there is nothing to share
+    deliverable = (pv(pf.cashable_before, df) * m).sum(-1) > 0  # with no cash there is nothing to share
     np.testing.assert_allclose((net * m)[deliverable], (fs.target_net * m)[deliverable], atol=max(tol, 1e-6))
     assert np.all((net * m)[ok & deliverable] >= -0.005 - tol)
     np.testing.assert_allclose(fs.savings_shares[deliverable].sum(-1), 1.0, rtol=1e-9)
+    # feasible means the cash that exists delivers it: savings shares in [0, 1], no negative contribution,
+    # or both levers at once with the partners who must receive cash needing no more than the cash savings
+    feasible = np.asarray(fs.feasible)
+    in_range = np.all(((fs.savings_shares >= -1e-12) & (fs.savings_shares <= 1 + 1e-12)) | (m == 0), axis=-1)
+    no_refund = np.all((fs.contribution_shares >= -1e-12) | (m == 0), axis=-1)
+    cash = (pv(pf.cashable_before, df) * m).sum(-1)
+    enough = np.maximum(fs.cash_needed, 0).sum(-1) <= cash + 0.005
+    np.testing.assert_array_equal(feasible[ok], ((in_range & deliverable) | no_refund | enough)[ok])
+    assert not np.any(feasible & (fs.partners_npv < -0.005))
 
 
 def test_clearing_matrix_rows_and_columns():

@@ -268,3 +268,54 @@ def test_layers_add_up_to_the_public_value(effect, economic, social, wellbys, co
     assert abs(L.pv_cashable) <= abs(L.fiscal.pv_benefits) + 1e-9 * scale
     for v in (L.benefit_cost_ratio, *(layer.per_pound for layer in L.layers)):
         assert v is None or np.isfinite(v)
+
+
+def test_batch_public_value_column_by_hand_in_every_area(tmp_path):
+    """costmodel batch's net present public value per area (issue 15 with issue 12's layers): the
+    three-layer case's benefits scale with the cohort, so an area with cohort c has fiscal, economic and
+    social value c / 100 of the by-hand figures above, less the same costs. Every output carries it, and
+    its total is the sum of the areas."""
+    from costmodel.export.areas_export import parquet_bytes, workbook_bytes
+    from costmodel.inputs.areas import read_area_table
+    from costmodel.present.areas_report import area_rows, batch_csv, batch_dict, totals
+    from costmodel.uncertainty.areas import run_areas
+
+    scenario = load_proposal(write(tmp_path, hand(THREE_LAYERS)))
+    cohort = "outcomes.incidents.cohort"
+    (tmp_path / "areas.csv").write_text(f"id,name,{cohort}\na,Area A,100\nb,Area B,50\nc,Area C,250\n", encoding="utf-8")
+    (tmp_path / "areas.meta.yaml").write_text(
+        "title: Test areas\ncoverage: invented figures for a test, not data\nsources: []\n"
+        f"columns:\n  {cohort}: {{unit: people_per_year, assumption: a test value}}\n",
+        encoding="utf-8",
+    )
+    r = run_areas(scenario, read_area_table(tmp_path / "areas.csv", scenario), draws=0)
+
+    pv_events_standard = 4 / 1.035 + 6 / 1.035**2 + 6 / 1.035**3
+    pv_events_health = 4 / 1.015 + 6 / 1.015**2 + 6 / 1.015**3
+    pv_costs = 1000 * (1 + 1 / 1.035 + 1 / 1.035**2 + 1 / 1.035**3)
+    wellbeing = 0.01 * 13000 * 100 / 80.8738 * pv_events_health
+    benefits_per_100 = (100 + 30 + 50) * pv_events_standard + wellbeing  # fiscal + economic + social
+    fiscal_per_100 = 100 * pv_events_standard
+    for i, c in enumerate((100, 50, 250)):
+        assert abs(r.public_value_npv[i] - (benefits_per_100 * c / 100 - pv_costs)) < PENNY
+        assert abs(r.npv[i] - (fiscal_per_100 * c / 100 - pv_costs)) < PENNY  # the verdict stays fiscal
+    rows = area_rows(r)
+    assert [row["public_value_npv_gbp"] for row in rows] == [round(float(v), 2) for v in r.public_value_npv]
+    assert totals(r)["public_value_npv_gbp"] == round(float(r.public_value_npv.sum()), 2)
+    assert batch_dict(r, scenario)["areas"][2]["public_value_npv_gbp"] == rows[2]["public_value_npv_gbp"]
+    header, *lines = batch_csv(r).splitlines()
+    k = header.split(",").index("public_value_npv_gbp")
+    assert [float(line.split(",")[k]) for line in lines[:3]] == [row["public_value_npv_gbp"] for row in rows]
+    import io
+
+    import openpyxl
+    import pyarrow.parquet as pq
+
+    frame = pq.read_table(io.BytesIO(parquet_bytes(r, scenario))).to_pandas()
+    assert list(frame["public_value_npv_gbp"]) == [row["public_value_npv_gbp"] for row in rows]
+    path = tmp_path / "b.xlsx"
+    path.write_bytes(workbook_bytes(r, scenario))
+    ws = openpyxl.load_workbook(path)["Areas"]
+    col = [c.value for c in ws[3]].index("Net present public value (£): fiscal + economic + social") + 1
+    assert [ws.cell(4 + i, col).value for i in range(3)] == [row["public_value_npv_gbp"] for row in rows]
+    assert str(ws.cell(7, col).value).startswith("=SUM(")

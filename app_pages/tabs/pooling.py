@@ -17,6 +17,7 @@ RULE_KEY = "pooling_rule"
 
 
 def pooling_tab(r: TenYearTest) -> None:
+    from costmodel.present.pooling_report import fair_share_explanation, note_texts
     from costmodel.present.pooling_tables import (
         MONEY_COLUMNS,
         PEAK_COLUMN,
@@ -42,7 +43,7 @@ def pooling_tab(r: TenYearTest) -> None:
     if pr.has_pool:
         st.markdown(
             f"**{markup.literal(pr.pool_name)}** · sharing rule: *{pr.rule.replace('_', ' ')}* · host: "
-            f"{markup.literal(next((p.name for p in pr.positions if p.host), pr.host))}"
+            f"{markup.literal(next((p.name for p in pr.positions if p.host), pr.host or ''))}"
         )
     else:
         st.markdown("**Responsibility charges** (no pooled budget declared)")
@@ -64,7 +65,7 @@ def pooling_tab(r: TenYearTest) -> None:
             ["Budget holder", "In the pool", "Passes alone: before", "Passes alone: after", PEAK_COLUMN],
         ],
     )
-    for note in pr.notes:
+    for note in note_texts(pr):
         st.info(markup.inline(note[:1].upper() + note[1:] + "."), icon=":material/info:")
     show_chart("pooling-partners", r, key_prefix="pool-")
 
@@ -98,6 +99,18 @@ def pooling_tab(r: TenYearTest) -> None:
         ],
     )
 
+    # --- the payment schedule ------------------------------------------------------------------
+    if pr.payments:
+        st.subheader("Payments under the agreement")
+        st.markdown(
+            "Who pays whom, each year: cash contributions into the pool, cashable savings paid over and the "
+            "change in responsibility charges, in £ **cash** (nominal, undiscounted) and in "
+            f"{prices} (real, undiscounted). Non-cashable savings free capacity and are never paid over; "
+            "in-kind contributions move no cash; a fall in a charge shows as the body that forgoes it paying the "
+            "body that keeps the money."
+        )
+        show_payment_schedule(pr, pid, key="pool-payments-csv")
+
     # --- fair-share solver -----------------------------------------------------------------------
     st.subheader("Fair-share agreement")
     st.radio(
@@ -112,7 +125,7 @@ def pooling_tab(r: TenYearTest) -> None:
     fs = pr.fair_share
     if fs is None:  # pragma: no cover - the solver is always asked for here
         return
-    (st.success if fs.feasible else st.warning)(fs.explanation, icon=":material/handshake:")
+    (st.success if fs.feasible else st.warning)(fair_share_explanation(fs), icon=":material/handshake:")
     if fs.feasible:
         fair = fair_share_table(pr)
         share_cols = [
@@ -120,6 +133,8 @@ def pooling_tab(r: TenYearTest) -> None:
             "Proposed contribution share",
             "Proposed savings share",
             "Current savings share",
+            "Mixed: savings share",
+            "Mixed: contribution share",
         ]
         show_table(
             fair,
@@ -129,11 +144,25 @@ def pooling_tab(r: TenYearTest) -> None:
                 c: st.column_config.NumberColumn(label, format="percent")
                 for c, label in zip(
                     share_cols,
-                    ["Share of NPV", "Contribution share", "Savings share", "Savings share now"],
+                    [
+                        "Share of NPV",
+                        "Contribution share",
+                        "Savings share",
+                        "Savings share now",
+                        "Mixed: savings share",
+                        "Mixed: contribution share",
+                    ],
                     strict=True,
                 )
             }
-            | money_columns(("NPV under the proposal (£)", "NPV now (£)")),
+            | money_columns(
+                (
+                    "Capacity freed, kept (£)",
+                    "Cash position under the proposal (£)",
+                    "NPV under the proposal (£)",
+                    "NPV now (£)",
+                )
+            ),
         )
         cols = st.columns(3)
         cols[0].metric("Partners' combined NPV", money(fs.partners_npv))
@@ -143,18 +172,34 @@ def pooling_tab(r: TenYearTest) -> None:
             help="Present value that would have to move between partners to reach the proposed agreement.",
         )
         cols[2].metric(
-            "Pooled savings to re-allocate",
+            "Pooled cashable savings to re-allocate",
             f"{fs.share_distance:.1%}",
             help="Half the sum of the differences between the proposed and current savings shares.",
         )
         st.caption(
-            "Share of NPV: the fraction of the partners' combined NPV each partner ends with. "
-            "Proposed contribution share: the share of the prevention costs each partner pays, savings falling as "
-            "they fall. Proposed savings share: the share of the pooled savings each receives, contributions as "
-            "declared. Either gives every partner the NPV in the 'under the proposal' column."
+            "Share of NPV: the fraction of the partners' combined NPV each partner ends with. Only cash moves: "
+            "each partner keeps the capacity freed in its own services, and its cash position makes up the rest. "
+            "Proposed contribution share: the share of the prevention costs each partner pays, cashable savings "
+            "falling as they fall. Proposed savings share: the share of the pooled cashable savings each "
+            "receives, contributions as declared. Mixed: both levers at once (used when neither alone works). "
+            "Each gives every partner the NPV in the 'under the proposal' column."
         )
         if not fs.contribution_shares_valid:
             st.info(
-                "The proposed contribution shares include a negative one: use the savings shares instead.",
+                "The proposed contribution shares include a negative one: use the "
+                + ("savings shares" if fs.savings_shares_valid else "mixed shares")
+                + " instead.",
                 icon=":material/info:",
             )
+
+
+def show_payment_schedule(pr: object, pid: str, key: str) -> None:
+    """The agreement's payment schedule as a table with its CSV download (Pooling tab and Cash view)."""
+    from costmodel.present.pooling_tables import payment_schedule_table
+
+    show_table(
+        payment_schedule_table(pr),  # type: ignore[arg-type]
+        file_name=f"{pid}-pooling-payments.csv",
+        key=key,
+        column_config=money_columns(("Cash (£)", "Real (£)")),
+    )

@@ -82,15 +82,35 @@ def persistence_profile(lag: F, persistence: F, drop_off: F, n_years: int) -> F:
     -------
     array (*B, O, n_years)
     """
-    j = np.arange(n_years, dtype=np.float64)
-    lag = np.asarray(lag, dtype=np.float64)[..., None]
-    persistence = np.asarray(persistence, dtype=np.float64)[..., None]
+    lag = np.asarray(lag, dtype=np.float64)
+    persistence = np.asarray(persistence, dtype=np.float64)
     keep = 1.0 - np.asarray(drop_off, dtype=np.float64)[..., None]
-    since = j - lag
-    active = (since >= 0) & (since < persistence)
-    if n_years > LONG_HORIZON_YEARS:  # keep ** since by a running product: one multiply per year
-        return np.where(active, np.cumprod(np.where(since > 0, keep, 1.0), axis=-1), 0.0)
+    if n_years > LONG_HORIZON_YEARS:
+        # keep ** since by a running product (one multiply per year), over the years an effect can reach;
+        # every later year is an exact zero (inactive), so the running product stops there
+        support = effect_support(lag, persistence, n_years)
+        since = np.arange(support, dtype=np.float64) - lag[..., None]
+        active = (since >= 0) & (since < persistence[..., None])
+        out = np.zeros((*np.broadcast_shapes(lag.shape, persistence.shape, keep.shape[:-1]), n_years))
+        out[..., :support] = np.where(active, np.cumprod(np.where(since > 0, keep, 1.0), axis=-1), 0.0)
+        return out
+    since = np.arange(n_years, dtype=np.float64) - lag[..., None]
+    active = (since >= 0) & (since < persistence[..., None])
     return np.where(active, keep ** np.maximum(since, 0.0), 0.0)
+
+
+def effect_support(lag: F, persistence: F, n_years: int) -> int:
+    """Years after intake within which any effect can fall [years]: the persistence profile of
+    :func:`persistence_profile` is exactly zero from this year on (every ``since = j - lag`` there is at
+    least ``persistence``). At most ``n_years``; ``n_years`` when a lag or persistence is not finite."""
+    reach = np.asarray(lag, dtype=np.float64) + np.asarray(persistence, dtype=np.float64)
+    if reach.size == 0:
+        return 0
+    furthest = float(np.max(reach))
+    if not math.isfinite(furthest):
+        return n_years
+    # one year of margin over floor(lag + persistence) covers the rounding of j - lag
+    return int(min(n_years, max(0.0, math.floor(furthest) + 2.0)))
 
 
 def additionality_factor(deadweight: F, displacement: F, attribution: F, optimism_bias: F) -> F:
@@ -475,10 +495,11 @@ def intake_windows(intake_mask: F) -> tuple[NDArray[np.int64], NDArray[np.int64]
     return first.astype(np.int64), last.astype(np.int64)
 
 
-def intake_convolution(profile: F, intake_mask: F) -> F:
+def intake_convolution(profile: F, intake_mask: F, support: int | None = None) -> F:
     """Effects in year t per person of yearly intake: ``sum_s intake_mask[o, s] * profile[..., o, t - s]``.
 
-    ``profile`` (*B, O, T), ``intake_mask`` (O, T); returns (*B, O, T). Up to
+    ``profile`` (*B, O, T), ``intake_mask`` (O, T); returns (*B, O, T). ``support``, if given, says the
+    profile is zero from that year on (:func:`effect_support`), so running sums stop there. Up to
     :data:`LONG_HORIZON_YEARS`, one stacked matrix product with each outcome's (T, T) Toeplitz matrix
     of the intake pattern; beyond, for intakes that are runs of years, the difference of two running
     sums of the profile (the sum over the intake run), so the cost grows with T, not T².
@@ -490,7 +511,7 @@ def intake_convolution(profile: F, intake_mask: F) -> F:
         first, last = windows
         # out[t] = running[t - first + 1] - running[t - last] with running[k] = sum_{j<k} profile[j]
         # (0 before the first intake year, no subtraction before the last), one slice per distinct run
-        running = np.cumsum(profile, axis=-1)  # running[k - 1]
+        running = _running_sum(profile, support)  # running[k - 1]
         if not first.any() and bool(np.all(last >= T - 1)):  # every outcome's intake runs all horizon
             return running
         out = np.zeros((*batch, n_outcomes, T))
@@ -509,7 +530,22 @@ def intake_convolution(profile: F, intake_mask: F) -> F:
     return convolved.reshape(*batch, n_outcomes, T)
 
 
-def outcome_terms(s: Structure, p: Params) -> tuple[F, F, F, F]:
+def _running_sum(profile: F, support: int | None) -> F:
+    """``np.cumsum(profile, axis=-1)``, bit for bit, summing only the first ``support`` years when the
+    profile is zero after them (each later running sum is the last one plus zeros: ``v + 0.0``)."""
+    T = profile.shape[-1]
+    if support is None or support >= T:
+        return np.cumsum(profile, axis=-1)
+    out = np.empty(profile.shape)
+    if support <= 0:
+        out[...] = 0.0
+        return out
+    np.cumsum(profile[..., :support], axis=-1, out=out[..., :support])
+    np.add(out[..., support - 1 : support], 0.0, out=out[..., support:])
+    return out
+
+
+def outcome_terms(s: Structure, p: Params) -> tuple[F, F, F, F, F]:
     """The per-outcome arrays both evaluations share.
 
     Returns
@@ -519,21 +555,38 @@ def outcome_terms(s: Structure, p: Params) -> tuple[F, F, F, F]:
         convolved with the persistence profile). [events]
     keep : (*B, O)
         Additionality factor. [fraction]
-    cash_share : (*B, O, T)
-        Share of each year's saving that is cashable (0 before the release year). [fraction]
+    release : (*B, O)
+        First year savings are cashable (intake start + lag + cashable delay). [years]
+    share : (*B, O)
+        Share of each year's saving that is cashable from the release year on. [fraction]
     unit : (*B, O, A)
         Cost per event by agency. [£ per event]
     """
     T = s.n_years
     profile = persistence_profile(p.lag, p.persistence, p.drop_off, T)  # (*B, O, T)
+    support = effect_support(p.lag, p.persistence, T) if T > LONG_HORIZON_YEARS else None
     scale = np.asarray(p.baseline_rate) * np.asarray(p.effect) * np.asarray(p.cohort)  # (*B, O)
-    gross = intake_convolution(profile, s.intake_mask) * scale[..., None]
+    gross = _times(intake_convolution(profile, s.intake_mask, support), scale[..., None])
     keep = np.asarray(additionality_factor(p.deadweight, p.displacement, p.attribution, p.optimism_bias))
     release = s.intake_start + np.asarray(p.lag) + np.asarray(p.cashable_delay)  # (*B, O) first cashable year
-    share = np.asarray(p.cashable_share, dtype=np.float64)[..., None]
-    # the share from the release year on, 0 before: (*B, O, T)
-    cash_share = np.where(np.arange(T) >= release[..., None], share, 0.0 * share)
-    return gross, keep, cash_share, np.asarray(p.unit_cost, dtype=np.float64)
+    share = np.asarray(p.cashable_share, dtype=np.float64)
+    return gross, keep, release, share, np.asarray(p.unit_cost, dtype=np.float64)
+
+
+def cash_share_by_year(release: F, share: F, n_years: int) -> F:
+    """Share of each year's saving that is cashable: ``share`` from the ``release`` year on, 0 before.
+
+    ``release`` and ``share`` (*B, O); returns (*B, O, n_years). [fraction]
+    """
+    share = share[..., None]
+    return np.where(np.arange(n_years) >= release[..., None], share, 0.0 * share)
+
+
+def _times(a: F, b: F) -> F:
+    """``a * b``, written over ``a`` when ``a`` is a fresh array of the result's shape (no temporary)."""
+    if a.flags.writeable and a.flags.owndata and a.shape == np.broadcast_shapes(a.shape, b.shape):
+        return np.multiply(a, b, out=a)
+    return a * b
 
 
 def layer_flows(events: F, p: Params, discount_offset: int, sign: float) -> LayerFlows | None:
@@ -588,7 +641,8 @@ def evaluate(s: Structure, p: Params, *, detail: bool = True) -> Flows:
     else:  # a growth rate varies by draw, so the shape carries the batch axis
         costs = np.swapaxes(amount[..., :, None] * s.cost_shape, -1, -2) @ s.cost_payer
 
-    gross, keep, cash_share, unit = outcome_terms(s, p)
+    gross, keep, release, share, unit = outcome_terms(s, p)
+    cash_share = cash_share_by_year(release, share, T)  # (*B, O, T)
     batch = np.broadcast_shapes(
         costs.shape[:-2],
         gross.shape[:-2],
@@ -653,21 +707,33 @@ def evaluate_summary(s: Structure, p: Params) -> Summary:
         costs_t = np.einsum("...l,...lt->...t", amount, s.cost_shape)
     pv_costs = line_pv @ s.cost_payer  # (*B, A)
 
-    gross, keep, cash_share, unit = outcome_terms(s, p)
+    gross, keep, release, share, unit = outcome_terms(s, p)
+    T = s.n_years
     batch = np.broadcast_shapes(
         pv_costs.shape[:-1],
         gross.shape[:-2],
         keep.shape[:-1],
-        cash_share.shape[:-2],
+        release.shape[:-1],
+        share.shape[:-1],
         unit.shape[:-2],
         df.shape[:-1],
     )
+    # the same products as evaluate(), in the same order, written over a few (*B, O, T) buffers
     unit_total = unit.sum(axis=-1)  # (*B, O) [£ per event, all agencies]
-    events = gross * keep[..., None]  # (*B, O, T) [events]
-    pv_events = np.sum(events * df[..., None, :], axis=-1)  # (*B, O)
-    valued = events * unit_total[..., None]  # (*B, O, T) [£]
-    savings_t = _sum_outcomes(valued, -2, (*batch, s.n_years))
-    cashable_t = _sum_outcomes(valued * cash_share, -2, (*batch, s.n_years))
+    events = _times(gross, keep[..., None])  # (*B, O, T) [events]
+    work = events * df[..., None, :]  # (*B, O, T) [events, discounted]
+    pv_events = np.sum(work, axis=-1)  # (*B, O)
+    fits = work.shape == np.broadcast_shapes(events.shape, (*unit_total.shape, 1))
+    valued = np.multiply(events, unit_total[..., None], out=work if fits else None)  # (*B, O, T) [£]
+    savings_t = _sum_outcomes(valued, -2, (*batch, T))
+    # cashable: valued × share from the release year, 0 before (the zeros' sign cannot change a sum from 0.0)
+    before = np.greater_equal(np.arange(T), release[..., None])
+    np.logical_not(before, out=before)  # (*B, O, T) years before the release year
+    cash = _times(valued, share[..., None])
+    if cash.shape != (shape := np.broadcast_shapes(cash.shape, before.shape)):
+        cash = np.broadcast_to(cash, shape).copy()
+    np.copyto(cash, 0.0, where=before)
+    cashable_t = _sum_outcomes(cash, -2, (*batch, T))
     pv_savings = np.einsum("...o,...oa->...a", pv_events, unit)
     if s.savings_line_ids:
         s_amount = np.asarray(p.savings_amount, dtype=np.float64)  # (*B, S)

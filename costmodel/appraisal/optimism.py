@@ -164,7 +164,7 @@ def optimism_factors(scenario: Scenario, settings: OptimismSettings) -> Optimism
     use_factors: dict[tuple[int, int], float] = {}
     if settings.grades and p.outcomes:
         names = tuple(table.confidence_grades.benefit_grade_from)
-        gross, keep, _, _ = outcome_terms(structure, params)
+        gross, keep, _, _, _ = outcome_terms(structure, params)
         pv_events = (gross * keep[..., None]) @ df  # (O,) net events, discounted [events]
         _, terms = unit_cost_table(scenario)
         for term in terms:

@@ -54,9 +54,17 @@ def chart_bytes(r: AreaResults, scenario: Scenario, fmt: ImageFormat = "png", *,
 
 def workbook_bytes(r: AreaResults, scenario: Scenario) -> bytes:
     """An .xlsx workbook: Areas (one row per area, totals as SUM formulas with their values cached),
-    and Sources (the table's sources and each column's provenance). Text cells are written as
-    strings, never as formulas."""
+    By budget holder, Sources (the table's sources and each column's provenance), then the proposal's
+    own sheets (Inputs, Calculations, Outputs, Cash, Provenance: :mod:`costmodel.export.excel`) for the
+    total of the areas, when it can be built (:func:`costmodel.inputs.areas.combined_scenario`). Text
+    cells are written as strings, never as formulas."""
     import xlsxwriter
+
+    from ..appraisal.chain import appraise
+    from ..inputs.areas import combined_scenario
+    from .excel import add_sheets
+
+    total, why_not = combined_scenario(r.table, scenario)
 
     buf = io.BytesIO()
     wb = xlsxwriter.Workbook(buf, {"in_memory": True, "strings_to_formulas": False, "strings_to_urls": False})
@@ -83,7 +91,10 @@ def workbook_bytes(r: AreaResults, scenario: Scenario) -> bytes:
     last = 3 + len(rows)
     tot = totals(r)
     ws.write_string(last, 1, "Total (sum of areas)", bold)
-    summed = ("npv_gbp", "pv_costs_gbp", "pv_savings_gbp", "pv_cashable_gbp", "peak_dual_running_gbp")
+    summed = (
+        "npv_gbp", "public_value_npv_gbp", "pv_costs_gbp", "pv_savings_gbp", "pv_cashable_gbp",
+        "peak_dual_running_gbp",
+    )  # fmt: skip
     from xlsxwriter.utility import xl_rowcol_to_cell
 
     for k in summed:
@@ -92,6 +103,15 @@ def workbook_bytes(r: AreaResults, scenario: Scenario) -> bytes:
         cached = math.fsum(row[k] for row in rows)  # what the spreadsheet computes from the cells above
         ws.write_formula(last, c, f"=SUM({first}:{end})", gbp, cached)
     ws.write_string(last, keys.index("verdict"), f"{tot['areas_passing']} of {tot['areas']} pass")
+    ws.write_string(
+        1,
+        0,
+        "The sheets Inputs, Calculations, Outputs, Cash and Provenance are the proposal's own workbook for the "
+        "total of these areas (every area's cost lines and outcomes side by side, with live formulas); "
+        "its NPV is the total above."
+        if total is not None
+        else f"The proposal's own sheets for the total are not included: {why_not}.",
+    )
     ws.set_column(0, len(keys) - 1, 16)
     ws.freeze_panes(3, 2)
     _by_budget_holder(wb.add_worksheet("By budget holder"), r, bold, gbp)
@@ -115,6 +135,8 @@ def workbook_bytes(r: AreaResults, scenario: Scenario) -> bytes:
         src.write_string(base + 1 + i, 2, str(cm.price_year or ""))
         src.write_string(base + 1 + i, 3, how)
     src.set_column(0, 6, 30)
+    if total is not None:
+        add_sheets(wb, appraise(total))
     wb.close()
     return buf.getvalue()
 

@@ -17,7 +17,7 @@ import os
 import shutil
 import subprocess
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from .. import __version__
@@ -121,6 +121,10 @@ class BriefContent:
     sources: list[tuple[int, Any]]  # (number, Source)
     conventions: str
     footer: str
+    # a pooled proposal (pool or responsibility charges): the sentence saying where each budget holder ends
+    # under the agreement, and its payments summed by payer, payee and kind over the horizon (cash)
+    pooled: str | None = None
+    payments: list[dict[str, Any]] = field(default_factory=list)
 
 
 def brief_content(result: TenYearTest, simulation: Any = None) -> BriefContent:
@@ -212,6 +216,14 @@ def brief_content(result: TenYearTest, simulation: Any = None) -> BriefContent:
     else:
         headline = f"Over {horizon} the proposal's net present value to the public purse is {money(npv, signed=True)}."
     headline_refs = cites.cite(refs)
+    pooling = _pooling(result)
+    if pooling is not None:  # a pooled proposal is shown as pooled, and says so
+        from ..present.pooling_report import agreement_clause
+
+        headline += " " + agreement_clause(pooling)
+
+    # a pooled proposal is shown as pooled: each budget holder under the agreement, and its payments
+    after = {} if pooling is None else {pos.id: pos for pos in pooling.positions}
 
     # who gains or loses
     rows = []
@@ -228,10 +240,15 @@ def brief_content(result: TenYearTest, simulation: Any = None) -> BriefContent:
                 "pv_costs": float(result.pv_costs_by_agency[i]),
                 "pv_savings": float(result.pv_savings_by_agency[i]),
                 "pv_net": v,
-                "position": "better off" if v > 0.005 else ("worse off" if v < -0.005 else "no change"),
+                "position": _position(v),
                 "refs": cites.cite(ids | method_ids),
             }
         )
+        if a.id in after:
+            rows[-1] |= {
+                "pv_net_after": after[a.id].pv_net_after,
+                "position_after": _position(after[a.id].pv_net_after),
+            }
     total = {
         "name": "Total public sector",
         "pv_costs": pv_costs,
@@ -240,6 +257,8 @@ def brief_content(result: TenYearTest, simulation: Any = None) -> BriefContent:
         "position": "passes" if result.passes else "fails",
         "refs": cites.cite(refs),
     }
+    if pooling is not None:
+        total |= {"pv_net_after": npv, "position_after": total["position"]}
 
     measures = headline_measures(result)
     figures: list[tuple[str, str, list[int]]] = [
@@ -286,6 +305,14 @@ def brief_content(result: TenYearTest, simulation: Any = None) -> BriefContent:
                 "net": float(c.net.sum()),
             }
         )
+        if pooling is not None:  # net cash under the agreement: what each budget holder keeps, nominal
+            pf = pooling.flows
+            held = (pf.cashable_after - pf.costs_after - pf.charges_paid + pf.charges_received) * c.factor[
+                :, None
+            ]
+            for i, row in enumerate(cash_rows[:-1]):
+                row["net_after"] = float(held[:, i].sum())
+            cash_rows[-1]["net_after"] = float(held.sum())
 
     caveats = _caveats(result, read_simulation(simulation), cites)
     sources = [(cites.number[sid], src) for sid, src in sc.sources.items() if sid in cites.used]
@@ -309,7 +336,31 @@ def brief_content(result: TenYearTest, simulation: Any = None) -> BriefContent:
         f"costmodel {__version__} · {os.path.basename(sc.path)} · inputs_sha256 {sc.inputs_sha256[:16]}… · "
         f"every figure is reproducible with `costmodel run {os.path.basename(sc.path)}`"
     )
+    pooled_words, payments = None, []
+    if pooling is not None:
+        from ..present.pooling_report import PAYMENT_KIND_LABELS, pooled_sentence
+
+        pooled_words = pooled_sentence(pooling)
+        totals: dict[tuple[str, str, str], list[Any]] = {}
+        for pay in pooling.payments:
+            key = (pay.payer, pay.payee, pay.kind)
+            entry = totals.setdefault(key, [0.0, pay.year, pay.year])
+            entry[0] += pay.amount_cash
+            entry[2] = pay.year
+        payments = [
+            {
+                "payer": names.get(a, a),
+                "payee": names.get(b, b),
+                "kind": PAYMENT_KIND_LABELS[k],
+                "short": {"contribution": "contribution", "savings_share": "cash savings", "charge": "charge"}[k],
+                "cash": amount,
+                "years": fy_label(first) if first == last else f"{fy_label(first)} to {fy_label(last)[2:]}",
+            }
+            for (a, b, k), (amount, first, last) in totals.items()
+        ]
     return BriefContent(
+        pooled=pooled_words,
+        payments=payments,
         title=p.title,
         area=f"{'New spending' if p.kind == 'new_spending' else 'A cut'} · {p.area}",
         headline=headline,
@@ -325,6 +376,20 @@ def brief_content(result: TenYearTest, simulation: Any = None) -> BriefContent:
         conventions=conventions,
         footer=footer,
     )
+
+
+def _position(v: float) -> str:
+    return "better off" if v > 0.005 else ("worse off" if v < -0.005 else "no change")
+
+
+def _pooling(result: TenYearTest) -> Any:
+    """The pooling results when the proposal declares a pool or responsibility charges, else None."""
+    p = result.scenario.proposal
+    if p.pool is None and not p.responsibility_charges:
+        return None
+    from ..pooling.accounting import appraise_pool
+
+    return appraise_pool(result)
 
 
 def _caveats(result: TenYearTest, sim: SimulationSummary | None, cites: _Citations) -> list[str]:
@@ -381,10 +446,14 @@ def _caveats(result: TenYearTest, sim: SimulationSummary | None, cites: _Citatio
             "Less certain sources (C: derived or transcribed; U: unverified claim): " + "; ".join(parts) + "."
         )
     grades = {k: s.grade for k, s in sc.sources.items()}
-    unverified = [uc.label for uc in sc.unit_costs.values() if figure_grade(uc, grades) in {"U", "assumption"}]
+    unverified = [
+        uc.label for uc in sc.unit_costs.values() if figure_grade(uc, grades) in {"U", "assumption"}
+    ]
     if unverified:
         out.append(
-            "Unverified unit costs (grade U, or resting on a stated assumption): " + ", ".join(unverified) + "."
+            "Unverified unit costs (grade U, or resting on a stated assumption): "
+            + ", ".join(unverified)
+            + "."
         )
     cash = result.pv_cashable
     if result.pv_savings > 0.005:
@@ -434,6 +503,8 @@ ol.sources a { word-break: break-all; }
 sup { font-size: 6pt; color: #1d70b8; }
 sup a { text-decoration: none; }
 .conventions, footer { font-size: 7pt; color: #505a5f; margin-top: 1mm; }
+.pooled { font-size: 7pt; color: #505a5f; margin: 0.5mm 0 0 0; }
+p.payments { font-size: 7pt; margin: 1mm 0 0 0; }
 a { color: #1d70b8; }
 @media screen { body { margin: 8mm auto; } }
 """
@@ -492,15 +563,39 @@ def brief_html(result: TenYearTest, simulation: Any = None, *, charts: bool = Tr
         chart_html = '<section class="charts">' + "".join(figs) + "</section>"
     rows = []
     cash_net = [r["net"] for r in c.cash_rows] if c.cash_rows else [None] * (len(c.rows) + 1)
+    pooled = c.pooled is not None
     for r, cash in zip([*c.rows, c.total], cash_net, strict=True):
         cls = ' class="total"' if r is c.total else ""
+        if pooled:  # the signs say who is better or worse off; the room goes to the agreement's column
+            middle = _money_cell(r["pv_net"]) + _money_cell(r.get("pv_net_after", r["pv_net"]))
+        else:
+            middle = f"{_money_cell(r['pv_net'])}<td>{e(r['position'])}</td>"
         rows.append(
             f"<tr{cls}><td>{e(r['name'])}{_sup(r['refs'])}</td>"
             f"<td>{e(money(r['pv_costs']))}</td><td>{e(money(r['pv_savings']))}</td>"
-            f"{_money_cell(r['pv_net'])}<td>{e(r['position'])}</td>"
+            + middle
             + ("<td></td>" if cash is None else _money_cell(cash))
             + "</tr>"
         )
+    who_pays_heading = "Who pays and who saves (present value)"
+    who_pays_head = "<th>Budget holder</th><th>Costs</th><th>Savings</th><th>Net</th><th></th><th>Cash</th>"
+    pooled_html, payments_html = "", ""
+    if pooled:
+        who_pays_head = (
+            "<th>Budget holder</th><th>Costs</th><th>Savings</th><th>Net</th><th>Net after</th><th>Cash</th>"
+        )
+        note = "<b>Net after</b>: under the agreement, which moves only cash."
+        if not c.payments:
+            pooled_html = f'<p class="pooled" data-figure="pooled">{note}</p>'
+        else:
+            payments_html = (
+                f'<p class="payments" data-figure="payments">{note} <b>Its payments</b> (cash, nominal): '
+                + "; ".join(
+                    f"{e(x['payer'])} → {e(x['payee'])} {e(money(x['cash']))} ({e(x['short'])}, {e(x['years'])})"
+                    for x in c.payments
+                )
+                + ".</p>"
+            )
     figures = "".join(f"<tr><td>{e(k)}</td><td>{e(v)}{_sup(refs)}</td></tr>" for k, v, refs in c.figures)
     caveats = "".join(f"<li>{e(x)}</li>" for x in c.caveats)
     sources = "".join(
@@ -526,9 +621,11 @@ def brief_html(result: TenYearTest, simulation: Any = None, *, charts: bool = Tr
 {chart_html}
 <section class="grid">
 <div>
-<h2>Who pays and who saves (present value)</h2>
-<table data-figure="table"><thead><tr><th>Budget holder</th><th>Costs</th><th>Savings</th><th>Net</th><th></th><th>Cash</th></tr></thead>
+<h2>{e(who_pays_heading)}</h2>
+<table data-figure="table"><thead><tr>{who_pays_head}</tr></thead>
 <tbody>{"".join(rows)}</tbody></table>
+{pooled_html}
+{payments_html}
 <table data-figure="figures" style="margin-top:2mm"><tbody>{figures}</tbody></table>
 </div>
 <div>
@@ -568,16 +665,33 @@ def brief_markdown(result: TenYearTest, simulation: Any = None) -> str:
         "",
         f"> {markup.inline(c.verdict)}{_md_refs(c.verdict_refs)}",
         "",
-        "## Who pays and who saves (present value)",
-        "",
-        "| Budget holder | Costs | Savings | Net | |",
-        "|---|---:|---:|---:|---|",
     ]
+    if c.pooled is None:
+        lines += [
+            "## Who pays and who saves (present value)",
+            "",
+            "| Budget holder | Costs | Savings | Net | |",
+            "|---|---:|---:|---:|---|",
+        ]
+    else:
+        lines += [
+            "## Who pays and who saves (present value), before and under the agreement",
+            "",
+            markup.inline(c.pooled),
+            "",
+            "| Budget holder | Costs | Savings | Net before | | Net under the agreement | |",
+            "|---|---:|---:|---:|---|---:|---|",
+        ]
     for r in [*c.rows, c.total]:
         name = f"**{r['name']}**" if r is c.total else markup.literal(r["name"])
+        after = (
+            f" {money(r['pv_net_after'], signed=True)} | {r['position_after']} |"
+            if "pv_net_after" in r
+            else ""
+        )
         lines.append(
             f"| {name}{_md_refs(r['refs'])} | {money(r['pv_costs'])} | {money(r['pv_savings'])} | "
-            f"{money(r['pv_net'], signed=True)} | {r['position']} |"
+            f"{money(r['pv_net'], signed=True)} | {r['position']} |{after}"
         )
     lines += ["", "| Figure | Value |", "|---|---:|"]
     lines += [f"| {markup.inline(k)} | {markup.inline(v)}{_md_refs(refs)} |" for k, v, refs in c.figures]
@@ -586,13 +700,31 @@ def brief_markdown(result: TenYearTest, simulation: Any = None) -> str:
             "",
             f"## In cash over {years_words(result.structure.n_years)} (nominal, undiscounted)",
             "",
-            "| Budget holder | Costs | Cashable savings | Net cash |",
-            "|---|---:|---:|---:|",
+            "| Budget holder | Costs | Cashable savings | Net cash |"
+            + (" Net cash under the agreement |" if c.pooled is not None else ""),
+            "|---|---:|---:|---:|" + ("---:|" if c.pooled is not None else ""),
         ]
         lines += [
             f"| {markup.inline(r['name'])} | {money(r['costs'])} | {money(r['cashable'])} | "
             f"{money(r['net'], signed=True)} |"
+            + (f" {money(r['net_after'], signed=True)} |" if "net_after" in r else "")
             for r in c.cash_rows
+        ]
+    if c.payments:
+        lines += [
+            "",
+            "## Payments under the agreement (cash, nominal, undiscounted)",
+            "",
+            "Only cash moves: cash contributions into the pool, cashable savings paid over and the change in "
+            "responsibility charges. Non-cashable savings are never paid over; in-kind contributions move no cash.",
+            "",
+            "| Pays | Receives | Payment | Years | Cash |",
+            "|---|---|---|---|---:|",
+        ]
+        lines += [
+            f"| {markup.literal(x['payer'])} | {markup.literal(x['payee'])} | {x['kind']} | {x['years']} | "
+            f"{money(x['cash'])} |"
+            for x in c.payments
         ]
     lines += ["", "## What is uncertain", ""]
     lines += [f"- {markup.inline(x)}" for x in c.caveats]

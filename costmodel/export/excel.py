@@ -12,6 +12,9 @@ Sheets
 * **Outputs**: the Ten Year Test table (budget holders × years, firm-budget years against years
   beyond, NPV per budget holder), headline figures, the verdict, and an Excel ``NPV()`` check that
   reconciles with the Green Book year-0 convention.
+* **Pooling** (a proposal with a pool or responsibility charges only): the agreement with live formulas:
+  costs borne, cashable savings shared (non-cashable kept), the change in charges, each budget holder's
+  position and the payment schedule by year in real terms and in cash (:mod:`.excel_pooling`).
 * **Provenance**: sources (with links and grades), stated assumptions with their reasons, the
   costmodel version, ``inputs_sha256``, the discount schedule and the deflator vintage.
 
@@ -36,6 +39,7 @@ from ..inputs.models import GRADE_MEANINGS, figure_grade
 from ..inputs.registry import entry, outcome_entries
 from ..present.optimism_words import basis_words, direction_words, risk_adjustment_note
 from ..present.report import CONVENTIONS
+from .excel_pooling import POOLING, PoolingSheet
 from .formula import FUNCTIONS, Evaluator, Formula, Text, cell_name, col_letters
 
 if TYPE_CHECKING:
@@ -113,6 +117,10 @@ class _Builder:
         self.cash = _Sheet(CASH)
         self.prov = _Sheet(PROVENANCE)
         self.sheets = [self.inputs, self.calc, self.outputs, self.cash, self.prov]
+        self.pooling: _Sheet | None = None
+        if self.p.pool is not None or self.p.responsibility_charges:  # a pooled proposal is shown as pooled
+            self.pooling = _Sheet(POOLING)
+            self.sheets.insert(4, self.pooling)
         self.assumptions: list[tuple[str, str, str]] = []  # (where, value, reason)
 
     # ---- helpers ----------------------------------------------------------------------------
@@ -1240,6 +1248,34 @@ class _Builder:
         s.widths = {0: 52, 1: 8, 2: 18, 3: 16, 4: 18, 5: 12, 6: 2}
         s.freeze = (HEADER_ROW + 2, 1)
 
+    def outputs_under_the_agreement(self, sheet: PoolingSheet) -> None:
+        """A pooled proposal says so on the Outputs sheet: each budget holder's NPV under the agreement,
+        live from the Pooling sheet (the table above is before the agreement)."""
+        s = self.outputs
+        pool = self.p.pool
+        s.row += 1
+        what = f"the pooled agreement ({pool.name})" if pool is not None else "the responsibility charges"
+        s.put(s.row, 0, f"Pooled: net present value under {what}", "section")
+        s.row += 1
+        s.put(
+            s.row,
+            0,
+            "The Ten Year Test table above is before the agreement. The agreement moves cash only (cashable "
+            "savings, cash contributions, the change in charges; non-cashable savings stay where they fall): "
+            "see the Pooling sheet for its workings and the payment schedule by year.",
+            "note",
+        )
+        s.row += 1
+        for a in self.sc.agencies:
+            s.put(s.row, 0, f"{a.name}: NPV under the agreement")
+            s.put(s.row, 1, "£", "unit")
+            s.put(s.row, 4, Formula(f"={POOLING}!{cell_name(sheet.net_rows[a.id], 6)}"), "out_money")
+            s.row += 1
+        s.put(s.row, 0, "Total public sector: NPV under the agreement (the same as without it)", "bold")
+        s.put(s.row, 1, "£", "unit")
+        s.put(s.row, 4, Formula(f"={POOLING}!{cell_name(sheet.total_net_row, 6)}"), "out_money")
+        s.row += 1
+
     # ---- Cash ---------------------------------------------------------------------------------
 
     def build_cash(self) -> None:
@@ -1294,7 +1330,9 @@ class _Builder:
                     lambda c, _r=rows: f"({CALC}!{c}{_r['savings'] + 1}-{CALC}!{c}{_r['cashable'] + 1})",
                 ),
             ):
-                out[key] = put_row(f"{name}: {label}", lambda t, c, r, _calc=calc: Formula(f"={_calc(c)}*{c}${k}"))
+                out[key] = put_row(
+                    f"{name}: {label}", lambda t, c, r, _calc=calc: Formula(f"={_calc(c)}*{c}${k}")
+                )
             out["net"] = put_row(
                 f"{name}: net cash position (cashable savings − costs)",
                 lambda t, c, r, _o=out: Formula(f"={c}{_o['cashable'] + 1}-{c}{_o['costs'] + 1}"),
@@ -1313,7 +1351,12 @@ class _Builder:
         s.row += 1
         s.put(s.row, 0, "Peak dual-running funding requirement, cash (max of −cumulative net cash)", "bold")
         s.put(s.row, 1, "£ cash", "unit")
-        s.put(s.row, C_TOTAL, Formula(f"=MAX(0,-MIN({self.span(s, tot['cumulative'], local=True)}))"), "out_money")
+        s.put(
+            s.row,
+            C_TOTAL,
+            Formula(f"=MAX(0,-MIN({self.span(s, tot['cumulative'], local=True)}))"),
+            "out_money",
+        )
         self.cash_peak_row = s.row
         s.row += 1
         s.put(
@@ -1404,6 +1447,10 @@ class _Builder:
         self.build_calculations()
         self.build_outputs()
         self.build_cash()
+        if self.pooling is not None:
+            sheet = PoolingSheet(self, self.pooling)
+            sheet.build()
+            self.outputs_under_the_agreement(sheet)
         self.build_provenance()
         return self.sheets
 
@@ -1527,8 +1574,9 @@ def _print_setup(ws: Any, sh: Any) -> None:
     ws.set_footer("&L&A&RPage &P of &N")
 
 
-def workbook_bytes(result: TenYearTest) -> bytes:
-    """The Excel workbook (.xlsx) of a Ten Year Test result, as bytes.
+def workbook_bytes(result: TenYearTest, *, scenarios: bool = False) -> bytes:
+    """The Excel workbook (.xlsx) of a Ten Year Test result, as bytes; ``scenarios`` adds a sheet with
+    the file's named scenarios side by side (:func:`scenarios_sheet`).
 
     Every formula stores its value, computed by evaluating the formula itself, so the workbook shows
     the right figures in viewers that do not recalculate. Deterministic for a given result (fixed
@@ -1537,6 +1585,9 @@ def workbook_bytes(result: TenYearTest) -> bytes:
     import xlsxwriter
 
     sheets = _Builder(result).build()
+    side_by_side = scenarios_sheet(result) if scenarios else None
+    if side_by_side is not None:
+        sheets = [*sheets, side_by_side]
     ev = _evaluate(sheets)
     buf = io.BytesIO()
     wb = xlsxwriter.Workbook(
@@ -1558,6 +1609,20 @@ def workbook_bytes(result: TenYearTest) -> bytes:
         }
     )
     wb.set_calc_mode("auto")
+    _write_sheets(wb, sheets, ev)
+    wb.close()
+    return buf.getvalue()
+
+
+def add_sheets(wb: Any, result: TenYearTest) -> None:
+    """Add the workbook's sheets (Inputs, Calculations, Outputs, Cash, Provenance) of ``result`` to an
+    open XlsxWriter workbook ``wb`` (another export's, e.g. the batch workbook's total), with the same
+    live formulas and cached values as :func:`workbook_bytes`; the first sheet stays the active one."""
+    sheets = _Builder(result).build()
+    _write_sheets(wb, sheets, _evaluate(sheets), activate=False)
+
+
+def _write_sheets(wb: Any, sheets: list[_Sheet], ev: Evaluator, *, activate: bool = True) -> None:
     formats = {name: wb.add_format(spec) for name, spec in _STYLES.items()}
     for sh in sheets:
         ws = wb.add_worksheet(sh.name)
@@ -1583,10 +1648,64 @@ def workbook_bytes(result: TenYearTest) -> bytes:
         if sh.freeze:
             ws.freeze_panes(*sh.freeze)
         _print_setup(ws, sh)
-        if sh.name == OUTPUTS:
+        if sh.name == OUTPUTS and activate:
             ws.activate()
-    wb.close()
-    return buf.getvalue()
+
+
+SCENARIOS = "Scenarios"
+
+
+def scenarios_sheet(result: TenYearTest) -> _Sheet | None:
+    """The file's named scenarios side by side (None if it has none): each scenario's edits applied
+    to this workbook's values and appraised by the engine. Values, not formulas: the other sheets hold
+    the live formulas of this workbook's own values."""
+    from dataclasses import replace
+
+    from ..appraisal.chain import appraise
+    from ..inputs.loading import edit_proposal, scenario_edits
+
+    proposal = result.scenario.proposal
+    if not proposal.scenarios:
+        return None
+    results = [result]
+    for name in proposal.scenarios:
+        edited = edit_proposal(proposal, scenario_edits(proposal, name))
+        results.append(appraise(replace(result.scenario, proposal=edited, scenario_name=name)))
+    sh = _Sheet(SCENARIOS)
+    sh.widths = {0: 46, **{c: 20 for c in range(1, len(results) + 1)}}
+    sh.put(0, 0, "Named scenarios side by side", "title")
+    sh.put(1, 0, "Each scenario's edits applied to this workbook's values; figures from the engine (values, "
+                 "not formulas). Real, discounted; the verdict is fiscal.", "note")  # fmt: skip
+    sh.put(3, 0, "Measure", "header")
+    sh.put(3, 1, "This workbook's values", "header")
+    for j, name in enumerate(proposal.scenarios, start=2):
+        sh.put(3, j, name, "header")
+    rows = [
+        ("PV prevention costs", lambda r: r.pv_costs, "calc_money"),
+        ("PV savings", lambda r: r.pv_savings, "calc_money"),
+        ("PV cashable savings", lambda r: r.pv_cashable, "calc_money"),
+        ("Net present value", lambda r: r.npv, "out_money"),
+        ("NPV, firm-budget years", lambda r: r.npv_firm, "calc_money"),
+        ("NPV, years beyond", lambda r: r.npv_beyond, "calc_money"),
+        ("Fiscal return on investment", lambda r: r.value_layers.fiscal_return_on_investment, "out_ratio"),
+        ("Passes", lambda r: r.passes, "text"),
+    ]
+    for i, (label, get, style) in enumerate(rows, start=4):
+        sh.put(i, 0, label, "bold" if style == "out_money" else "text")
+        for j, r in enumerate(results, start=1):
+            sh.put(i, j, get(r), style)
+    row = 4 + len(rows) + 1
+    sh.put(row, 0, "Edits", "section")
+    row += 1
+    for name, named in proposal.scenarios.items():
+        sh.put(row, 0, f"{name}: {named.description or ''}".rstrip(": "), "subsection")
+        row += 1
+        for path, e in named.edits.items():
+            sh.put(row, 0, path)
+            sh.put(row, 1, e.value if isinstance(e.value, str) else float(e.value), "input_num")
+            sh.put(row, 2, e.source or f"assumption: {e.assumption}", "note")
+            row += 1
+    return sh
 
 
 def workbook_cells(result: TenYearTest) -> dict[str, dict[tuple[int, int], Any]]:

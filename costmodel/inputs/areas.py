@@ -572,16 +572,34 @@ def area_ranges(table: AreaTable, scenario: Scenario) -> tuple[F, F]:
     return low, high
 
 
+def column_factors(table: AreaTable, scenario: Scenario) -> F:
+    """(K,) what each input column's values are multiplied by to be in the input's own units: for a
+    money column whose price year differs from the proposal quantity's own, the deflator's ratio
+    ``index[own year] / index[column's year]``; 1 otherwise. [ratio]"""
+    found = {s.path: s for s in settings(scenario.proposal, unit_costs=scenario.unit_costs)}
+    meta = table.metadata.columns
+    index = scenario.deflator.index
+    factors = np.ones(len(table.paths))
+    for j, p in enumerate(table.paths):
+        col_year = meta[p].price_year if p in meta else None
+        own_year = getattr(found[p].quantity, "price_year", None) if p in found else None
+        if col_year is not None and own_year is not None and col_year != own_year:
+            factors[j] = index[own_year] / index[col_year]  # into the input's own price year
+    return factors
+
+
 def area_edits(table: AreaTable, row: int, scenario: Scenario) -> dict[str, float]:
     """The edits (input path -> value, and ``.low``/``.high`` where the area has a range) that write
-    one area's values into the proposal: ``load_proposal(file, area_edits(t, i, sc))`` is that area."""
+    one area's values into the proposal, money converted to each quantity's own price year
+    (:func:`column_factors`): ``load_proposal(file, area_edits(t, i, sc))`` is that area."""
     low, high = area_ranges(table, scenario)
+    factor = column_factors(table, scenario)
     out: dict[str, float] = {}
     for j, p in enumerate(table.paths):
-        out[p] = float(table.values[row, j])
+        out[p] = float(table.values[row, j] * factor[j])
         if low[row, j] < high[row, j]:
-            out[f"{p}.low"] = float(low[row, j])
-            out[f"{p}.high"] = float(high[row, j])
+            out[f"{p}.low"] = float(low[row, j] * factor[j])
+            out[f"{p}.high"] = float(high[row, j] * factor[j])
     return out
 
 
@@ -595,3 +613,60 @@ def shipped_tables(root: str | os.PathLike[str]) -> Sequence[str]:
         for f in os.listdir(base)
         if f.endswith(".csv") or (f.endswith((".yaml", ".yml")) and not f.endswith(".meta.yaml"))
     )
+
+
+TOTAL_SHEETS_MAX_LINES = 200
+"""Most cost lines, savings lines and outcomes (over all areas) the proposal-in-every-area scenario of
+:func:`combined_scenario` may have: its workbook sheets take about a second to build at this size."""
+
+_PER_AREA_PREFIXES = ("prevention_costs.", "outcomes.", "savings.")
+
+
+def combined_scenario(table: AreaTable, scenario: Scenario) -> tuple[Scenario | None, str]:
+    """The proposal in every area of ``table`` at once: one scenario whose cost lines, savings lines and
+    outcomes are each area's (with that area's values, :func:`area_edits`), ids prefixed with the area's
+    id and labels with its name, so its appraisal is the total of the areas (every flow adds up; dual
+    running and financing are those of the total). Returns it and ``""``, or ``None`` and the reason it
+    cannot be built: a column that sets an input every area shares (a unit cost, an appraisal setting),
+    a pool or responsibility charges (which name outcomes and budgets of one place), or more than
+    :data:`TOTAL_SHEETS_MAX_LINES` lines and outcomes in all."""
+    from dataclasses import replace
+
+    from .loading import edit_proposal
+
+    p = scenario.proposal
+    shared = [c for c in table.paths if not c.startswith(_PER_AREA_PREFIXES)]
+    if shared:
+        return None, f"the column {shared[0]} sets an input every area shares, so the areas are not separate lines"
+    if p.pool is not None or p.responsibility_charges:
+        return None, "the proposal has a pooled budget or responsibility charges, which belong to one place"
+    lines = table.n * (len(p.prevention_costs) + len(p.outcomes) + len(p.savings))
+    if lines > TOTAL_SHEETS_MAX_LINES:
+        return None, (
+            f"{table.n:,} areas make {lines:,} cost lines and outcomes, more than the "
+            f"{TOTAL_SHEETS_MAX_LINES} a readable workbook holds"
+        )
+    costs: list[Any] = []
+    outcomes: list[Any] = []
+    savings: list[Any] = []
+    for i in range(table.n):
+        area = edit_proposal(p, area_edits(table, i, scenario))
+        aid, name = table.ids[i], table.names[i]
+        costs += [_in_area(x, aid, name) for x in area.prevention_costs]
+        outcomes += [_in_area(x, aid, name) for x in area.outcomes]
+        savings += [_in_area(x, aid, name) for x in area.savings]
+    total = p.model_copy(
+        update={
+            "title": f"{p.title}: total of {table.n} areas",
+            "area": f"Every area of {table.metadata.title} ({table.n} areas)",
+            "prevention_costs": costs,
+            "outcomes": outcomes,
+            "savings": savings,
+        }
+    )
+    return replace(scenario, proposal=total), ""
+
+
+def _in_area(item: Any, area_id: str, area_name: str) -> Any:
+    """A cost line, savings line or outcome of one area: id prefixed with the area's, label with its name."""
+    return item.model_copy(update={"id": f"{area_id}__{item.id}", "label": f"{area_name}: {item.label}"})

@@ -200,11 +200,17 @@ def quantiles(distribution: str, u: F, low: F, value: F, high: F) -> F:
     if distribution == "triangular":
         # the arithmetic (and order) of numpy's Generator.triangular, itself an inverse CDF, so draws
         # with a given seed are the same as before the uniform block
+        # (each step written over two buffers: the same operations, in the same order, as
+        # a + sqrt(u (m - a) w) left of the mode and b - sqrt((1 - u) (b - m) w) right of it)
         width = b - a
         mode_share = (m - a) / width  # the CDF at the mode
-        left = a + np.sqrt(u * ((m - a) * width))
-        right = b - np.sqrt((1.0 - u) * ((b - m) * width))
-        return np.where(u <= mode_share, left, right)
+        left = np.multiply(u, (m - a) * width)
+        np.add(a, np.sqrt(left, out=left), out=left)
+        right = np.subtract(1.0, u)
+        np.multiply(right, (b - m) * width, out=right)
+        np.subtract(b, np.sqrt(right, out=right), out=right)
+        np.copyto(left, right, where=np.greater(u, mode_share))  # u is never NaN: not (u <= mode_share)
+        return left
     if distribution == "pert":
         alpha = 1.0 + PERT_LAMBDA * (m - a) / (b - a)
         beta = 1.0 + PERT_LAMBDA * (b - m) / (b - a)

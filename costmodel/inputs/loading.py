@@ -6,11 +6,12 @@ years), and every problem in every file is reported at once, as ``file:line:col:
 
 from __future__ import annotations
 
+import difflib
 import hashlib
 import json
 import os
 from collections.abc import Collection, Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, TypeVar
@@ -29,7 +30,7 @@ from .models import (
     UnitCost,
     UnitCostLibrary,
 )
-from .registry import Entry, entry, id_path, index_path, template_of
+from .registry import Entry, entry, id_path, index_path, settings, template_of
 from .yamlio import ParsedYaml, dotted, locate, parse_yaml, problems_from_validation, read_text
 
 REFERENCE_PATH = Path(__file__).parent.parent / "data" / "reference.yaml"
@@ -90,6 +91,7 @@ class Scenario:
     path: str = "<memory>"
     library_path: str | None = None
     notes: tuple[str, ...] = field(default=())
+    scenario_name: str | None = None  # the named scenario applied, if any
     positions: Any = field(default=None, compare=False, repr=False)
     """Where each key and value is in the proposal file (:class:`yamlio.Pos`), to locate problems found
     after loading (e.g. a range whose draws overflow)."""
@@ -102,6 +104,8 @@ class Scenario:
             proposal["appraisal"].pop("discount_rate", None)
         if not proposal.get("unmonetised"):  # added with the value layers: unset, it keeps old hashes
             proposal.pop("unmonetised", None)
+        # named scenarios are choices of values, not values in use: the values in use are hashed
+        proposal.pop("scenarios", None)
         for uc in proposal.get("unit_costs", []):
             _drop_unset_layers(uc)
         payload = {
@@ -186,6 +190,7 @@ def load_proposal(
     overrides: Overrides | Edits | None = None,
     *,
     text: str | None = None,
+    scenario: str | None = None,
 ) -> Scenario:
     """Load a proposal file and everything it references into a :class:`Scenario`.
 
@@ -198,10 +203,12 @@ def load_proposal(
         (see :func:`edit_proposal`).
     text : str, optional
         The file's content, if already in memory (e.g. an upload); ``path`` is then only a name.
+    scenario : str, optional
+        A named scenario of the file (its ``scenarios`` block) applied before ``overrides``.
     """
     name = os.fspath(path)
     parsed = parse_yaml(text, name) if text is not None else parse_file(name)
-    return scenario_from_parsed(parsed, overrides)
+    return scenario_from_parsed(parsed, overrides, scenario=scenario)
 
 
 def scenario_from_parsed(
@@ -210,8 +217,12 @@ def scenario_from_parsed(
     *,
     library_dir: str | None = None,
     allowed_libraries: Collection[str] | None = None,
+    scenario: str | None = None,
 ) -> Scenario:
     """Resolve a parsed proposal into a :class:`Scenario`.
+
+    ``scenario``: a named scenario of the file, whose edits apply before ``overrides``. Every named
+    scenario is checked whether chosen or not (a path that is not an input is located at its line).
 
     ``library_dir``: the folder ``unit_cost_library`` is relative to (default: the proposal's).
     ``allowed_libraries``: when given (the app), the only library files the proposal may use; any
@@ -223,9 +234,56 @@ def scenario_from_parsed(
         lib_path = _library_path(parsed, proposal.unit_cost_library, library_dir, allowed_libraries)
         lib, lib_parsed = _library_for(parsed, lib_path)
     edits = overrides.edits() if isinstance(overrides, Overrides) else dict(overrides or {})
+    _check_named_scenarios(proposal, parsed)
+    if scenario is not None:
+        edits = {**scenario_edits(proposal, scenario), **edits}
     if edits:
         proposal = edit_proposal(proposal, edits)
-    return _resolve(proposal, parsed, lib, lib_parsed)
+    resolved = _resolve(proposal, parsed, lib, lib_parsed)
+    if scenario is None:
+        return resolved
+    named = proposal.scenarios[scenario]
+    note = f"Scenario '{scenario}': {len(named.edits)} edit{'' if len(named.edits) == 1 else 's'} to the file's values"
+    note += f" ({named.description})." if named.description else "."
+    return replace(resolved, scenario_name=scenario, notes=(note, *resolved.notes))
+
+
+def scenario_edits(proposal: Proposal, name: str) -> dict[str, Any]:
+    """The edits (path -> value) of the proposal's named scenario ``name``; a :class:`UsageError`
+    (field ``scenario``) naming the scenarios there are if it has none of that name."""
+    if name not in proposal.scenarios:
+        have = ", ".join(proposal.scenarios) or "none"
+        near = difflib.get_close_matches(name, list(proposal.scenarios), n=1)
+        hint = f" (did you mean '{near[0]}'?)" if near else ""
+        raise UsageError(f"'{name}' is not a scenario of this proposal{hint}; its scenarios: {have}", field="scenario")
+    return {path: e.value for path, e in proposal.scenarios[name].edits.items()}
+
+
+def nearest_input_path(path: str, proposal: Proposal, unit_costs: Collection[str] = ()) -> str | None:
+    """The input path of ``proposal`` nearest to ``path`` (for 'did you mean'), or None."""
+    known = [s.path for s in settings(proposal)] + [f"unit_costs.{u}" for u in unit_costs]
+    known += [f"appraisal.{k}" for k in ("first_year", "horizon_years", "firm_budget_years", "price_base_year")]
+    match = difflib.get_close_matches(path, known, n=1, cutoff=0.6)
+    return match[0] if match else None
+
+
+def _check_named_scenarios(proposal: Proposal, parsed: ParsedYaml) -> None:
+    """Every named scenario's edits apply to the file (located at the edit's line if not)."""
+    problems = []
+    for name, named in proposal.scenarios.items():
+        values = {path: e.value for path, e in named.edits.items()}
+        try:
+            edit_proposal(proposal, values)
+        except UsageError as exc:
+            at = exc.field if exc.field in values else next((p for p in values if exc.field.startswith(p)), "")
+            message = exc.rule
+            if "is not" in message and at:
+                near = nearest_input_path(at, proposal)
+                message += f" (did you mean '{near}'?)" if near else ""
+            loc = ("scenarios", name, "edits", at) if at else ("scenarios", name)
+            problems.append(_problem(parsed, parsed.path, loc, message if at else f"{exc.field}: {message}"))
+    if problems:
+        raise AssumptionError(problems)
 
 
 def _library_problem(parsed: ParsedYaml, message: str) -> AssumptionError:
@@ -354,6 +412,8 @@ def edit_proposal(proposal: Proposal, edits: Edits) -> Proposal:
         _check_edit(path, e, value, horizon)
         node: Any = data
         for part in parts[:-1]:
+            if isinstance(node, list) and not (part.isdigit() and int(part) < len(node)):
+                raise UsageError("is not in this proposal", field=path)  # an unknown row id
             node = node[int(part)] if isinstance(node, list) else node.get(part)
             if node is None:
                 raise UsageError("is not in this proposal", field=path)
@@ -947,10 +1007,8 @@ def _check_pooling(
                 (*base, "outcome"),
                 f"unknown outcome '{ch.outcome}': choose one of {', '.join(sorted(outcomes)) or '(none defined)'}",
             )
-        charge_money = ch.per_event or ch.fixed
-        if charge_money is not None:
-            price_year_ok(
-                (*base, "per_event" if ch.per_event is not None else "fixed", "price_year"),
-                charge_money.real_price_year,
-            )
+        for key in ("per_event", "fixed", "fixed_without_proposal"):
+            charge_money = getattr(ch, key)
+            if charge_money is not None:
+                price_year_ok((*base, key, "price_year"), charge_money.real_price_year)
     return out

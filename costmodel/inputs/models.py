@@ -839,6 +839,38 @@ class Financing(StrictModel):
     term_years: YearsQ = Field(description=describe("financing.term_years"))
 
 
+EditPath = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*(\.[a-z0-9_]+)*$", max_length=300)]
+
+
+class SourcedEdit(StrictModel):
+    """A new value for one input (by its path, e.g. ``outcomes.fte.effect``), sourced like any figure."""
+
+    value: float | int | str = Field(description="The new value, in the input's own unit (or an id).")
+    source: Id | None = Field(default=None, description="Id of the source of the new value.")
+    assumption: Text | None = Field(
+        default=None, description="For a value with no source: why it is a reasonable stated assumption."
+    )
+    note: Text | None = Field(default=None, description="Where in the source, or a caveat.")
+
+    @model_validator(mode="after")
+    def _exactly_one_provenance(self):
+        if (self.source is None) == (self.assumption is None):
+            raise ValueError(
+                "every edit needs exactly one of 'source' (the id of a listed source) or "
+                "'assumption' (the reason for a stated assumption)"
+            )
+        return self
+
+
+class NamedScenario(StrictModel):
+    """A named set of edits to the file's values (e.g. pessimistic, central, optimistic)."""
+
+    description: Text | None = None
+    edits: dict[EditPath, SourcedEdit] = Field(
+        default_factory=dict, description="Input path (by id) -> its value in this scenario."
+    )
+
+
 class UnmonetisedImpact(StrictModel):
     """An impact the proposal has that no figure counts: reported in every output's "not counted" list."""
 
@@ -891,6 +923,11 @@ class Proposal(StrictModel):
     unmonetised: list[UnmonetisedImpact] = Field(
         default_factory=list,
         description="Impacts no figure counts (impact, direction, evidence): listed as 'not counted' in every output.",
+    )
+    scenarios: dict[Id, NamedScenario] = Field(
+        default_factory=dict,
+        description="Named scenarios (pessimistic, central, optimistic, or any name): each a set of sourced "
+        "edits to the values above, chosen with `costmodel run FILE --scenario NAME`.",
     )
 
 
@@ -1188,7 +1225,9 @@ class ResponsibilityCharge(StrictModel):
     prevented lands on the other's budget: per event of an outcome, or a fixed sum each year.
 
     A per-event charge is counted by how much the proposal changes it: each event avoided is a charge
-    the charged body no longer pays (its gain) and income the other body forgoes.
+    the charged body no longer pays (its gain) and income the other body forgoes. A fixed charge is
+    counted the same way, as the change the proposal causes: ``fixed`` (paid each year with the
+    proposal) less ``fixed_without_proposal`` (paid without it; 0 when the proposal brings the charge in).
     """
 
     id: Id
@@ -1200,6 +1239,9 @@ class ResponsibilityCharge(StrictModel):
         default=None, description=describe("responsibility_charges.*.per_event")
     )
     fixed: ChargeFixedQ | None = Field(default=None, description=describe("responsibility_charges.*.fixed"))
+    fixed_without_proposal: ChargeFixedQ | None = Field(
+        default=None, description=describe("responsibility_charges.*.fixed_without_proposal")
+    )
     start_year: Annotated[int, Field(ge=0, le=99)] = 0
     end_year: Annotated[int, Field(ge=0, le=99)] | None = None
 
@@ -1211,6 +1253,13 @@ class ResponsibilityCharge(StrictModel):
             raise ValueError("a per-event charge needs 'outcome': the outcome whose events are charged")
         if self.fixed is not None and self.outcome is not None:
             raise ValueError("'outcome' applies only to a per-event charge")
+        if self.fixed is not None and self.fixed_without_proposal is None:
+            raise ValueError(
+                "a fixed charge needs 'fixed_without_proposal': the charge paid each year without the proposal "
+                "(0 if the proposal brings the charge in), so that only the change it causes is counted"
+            )
+        if self.fixed is None and self.fixed_without_proposal is not None:
+            raise ValueError("'fixed_without_proposal' applies only to a fixed charge")
         if self.end_year is not None and self.end_year < self.start_year:
             raise ValueError(f"end_year ({self.end_year}) is before start_year ({self.start_year})")
         return self

@@ -251,7 +251,11 @@ ENTRIES: tuple[Entry, ...] = (
           description="Charge per event. [£ per event]"),
     Entry("responsibility_charges.*.fixed", "GBP_per_year", "charge each year", 0.0, 1e12, "pooling",
           editable=False, optional=True,
-          description="Charge each year. [£ per year]"),
+          description="Charge paid each year with the proposal. [£ per year]"),
+    Entry("responsibility_charges.*.fixed_without_proposal", "GBP_per_year", "charge each year without the proposal",
+          0.0, 1e12, "pooling", editable=False, optional=True,
+          description="The same fixed charge paid each year without the proposal (0 if the proposal brings the "
+          "charge in); only the change is counted. [£ per year]"),
 )  # fmt: skip
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from .models import Proposal, UnitCostLibrary
+from .options import OptionsFile
 
 
 def _schema(model: type, title: str, description: str) -> dict[str, Any]:
@@ -35,5 +36,11 @@ def schema_files() -> dict[str, dict[str, Any]]:
             UnitCostLibrary,
             "costmodel unit-cost library",
             "Agencies (budget holders), sources and unit costs of acute demand split by the agencies that bear them.",
+        ),
+        "options.schema.json": _schema(
+            OptionsFile,
+            "costmodel options appraisal",
+            "Business as usual, an optional do-minimum and two or more options, each a proposal file or a "
+            "base proposal plus sourced edits, appraised against BAU on one discount date and price base.",
         ),
     }

@@ -10,22 +10,29 @@ The accounting, for agency *a* and year *t* (all real £ in price-base prices)::
     C[t]             = sum_a costs[t, a]                                   total prevention costs
     contrib[t, a]    = share_of_costs[a] * C[t] + fixed[a] + in_kind[a]    in the contribution's years
     costs_after[t,a] = contrib[t, a] + host[a] * (C[t] - sum_a contrib[t, a])   (the host meets any balance)
-    pooled[t]        = sum_{a in pool} savings[t, a]
-    savings_after    = savings[t, a]                     for agencies outside the pool
-                     = share[t, a] * pooled[t]           for partners (as_they_fall: unchanged)
-    charge_k[t]      = -sign * rate_k * events[o_k, t]   per-event charge (a change in charges paid)
-                     + fixed_k                           fixed charge, in its years
+    pooled_cash[t]   = sum_{a in pool} cashable[t, a]
+    cashable_after   = cashable[t, a]                      for agencies outside the pool
+                     = share[t, a] * pooled_cash[t]        for partners (as_they_fall: unchanged)
+    savings_after    = (savings - cashable)[t, a] + cashable_after[t, a]   non-cashable never moves
+    charge_k[t]      = -sign * rate_k * events[o_k, t]     per-event charge (the change in charges paid)
+                     + fixed_k - fixed_without_k           fixed charge: the change the proposal causes
     net_after[t, a]  = savings_after - costs_after - charges_paid + charges_received
 
-Conservation: sum_a costs_after = C, sum_a savings_after = sum_a savings, and every charge is paid by one
-agency and received by another, so sum_a net_after = sum_a (savings - costs): sharing and charges move
-money between budgets but never create or destroy it. The cashable part of the savings is shared in the
-same proportions, which gives each partner's cash requirement by year (its own dual running).
+A social profit-sharing agreement moves **cash**: only cashable savings are shared; non-cashable savings
+(capacity freed) stay with the budget holder they fall on. Conservation: sum_a costs_after = C,
+sum_a cashable_after = sum_a cashable, and every charge is paid by one agency and received by another, so
+sum_a net_after = sum_a (savings - costs): sharing and charges move money between budgets but never
+create or destroy it. The payments the agreement makes (:func:`payment_matrices`: cash contributions
+into the pool, cashable savings paid over, the change in charges) give a payment schedule by year.
 
 Fair shares (:func:`fair_share`): the agreement that leaves every partner with the same fraction w[a] of
 the partners' combined NPV N, net[a] = w[a] * N, with w proportional to each partner's PV of savings
-("proportional") or of cashable savings ("cashable"). When N >= 0 every partner is then >= 0 exactly (a
-product of non-negative numbers); when N < 0 no agreement can do it, because sharing only moves money.
+("proportional") or of cashable savings ("cashable"), delivered by cash alone: each partner keeps its
+own non-cashable savings NC[a] and its cash position is w[a] * N - NC[a]. When N >= 0 every partner is
+then >= 0 exactly (a product of non-negative numbers), provided the cash that exists can deliver it
+(shares of the pooled cashable savings between 0 and 1 and contributions >= 0); when
+N < 0 no agreement can do it, because sharing only moves money. Whether every partner can also be
+whole in cash alone (its cash position >= 0) depends on the partners' combined cash position N_cash.
 """
 
 from __future__ import annotations
@@ -47,6 +54,20 @@ F = NDArray[np.float64]
 
 RULES = ("as_they_fall", "pro_rata_to_contribution", "formula")
 SOLVER_RULES = ("proportional", "cashable")
+PAYMENT_KINDS = ("contribution", "savings_share", "charge")  # the payment schedule's kinds of payment
+FAIR_SHARE_STATUSES = (
+    "whole",  # N >= 0 and the cash that exists delivers it (savings shares in [0, 1], contributions >= 0)
+    "short_overall",  # N < 0: no agreement can leave every partner whole
+    "beyond_cash",  # N >= 0, but only by paying partners more cash than the cashable savings that exist
+)
+NOTE_CODES = (
+    "host_meets_balance",  # amount: PV the host pays beyond the stated contributions
+    "host_keeps_underspend",  # amount: PV of the contributions above the costs
+    "formula_share_without_contribution",  # agency: a partner with a formula share that puts nothing in
+    "savings_outside_pool",  # outside: (agency, PV savings) kept as they fall
+    "no_pool_every_agency_a_partner",  # the solver treats every agency as a partner
+    "non_cashable_stays",  # amount: partners' PV non-cashable savings, kept where they fall
+)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -82,7 +103,7 @@ class PoolParams:
     """Numeric inputs of the pool (central values, or draws with leading batch axes)."""
 
     contribution_value: F  # (*B, N) share [fraction] for share_of_costs, else [£ per year, price base]
-    charge_value: F  # (*B, K) [£ per event] or [£ per year], price base
+    charge_value: F  # (*B, K) [£ per event], or the change in a fixed charge [£ per year], price base
 
 
 def compile_pool(scenario: Scenario, structure: Structure) -> tuple[PoolStructure, PoolParams]:
@@ -153,9 +174,12 @@ def compile_pool(scenario: Scenario, structure: Structure) -> tuple[PoolStructur
             ch_outcome[k, oidx[ch.outcome]] = 1.0
             ch_value[k] = ch.per_event.value * price_conversion_factor(index, ch.per_event.price_year, base)
         else:
-            assert ch.fixed is not None
+            assert ch.fixed is not None and ch.fixed_without_proposal is not None
             ch_fixed[k] = 1.0
-            ch_value[k] = ch.fixed.value * price_conversion_factor(index, ch.fixed.real_price_year, base)
+            without = ch.fixed_without_proposal
+            ch_value[k] = ch.fixed.value * price_conversion_factor(
+                index, ch.fixed.real_price_year, base
+            ) - without.value * price_conversion_factor(index, without.real_price_year, base)
 
     N = len(c_kind)
     ps = PoolStructure(
@@ -256,8 +280,8 @@ def charge_amounts(
     """Change in each responsibility charge paid, by year, (*B, K, T). [£]
 
     A per-event charge changes by ``-sign * rate * events``: events avoided by new spending are charges
-    no longer paid (negative), events added by a cut are extra charges (positive). A fixed charge is paid
-    in its years whatever happens.
+    no longer paid (negative), events added by a cut are extra charges (positive). For a fixed charge
+    ``charge_value`` is already the change the proposal causes (with less without), in its years.
     """
     ev = np.einsum("...ot,ko->...kt", events, charge_outcome)  # (*B, K, T)
     rate = np.asarray(charge_value, dtype=np.float64)[..., :, None]
@@ -325,7 +349,7 @@ class PoolFlows:
     charges_paid: F
     charges_received: F
     charge_amounts: F  # (*B, K, T) change in each charge paid
-    shares: F  # (*B, T, A) savings shares applied (as they fall: each agency's own share of the pool)
+    shares: F  # (*B, T, A) shares of the pooled cashable savings (as they fall: each agency's own share)
     factors: F  # (*B, T)
 
     @property
@@ -335,6 +359,11 @@ class PoolFlows:
     @property
     def net_after(self) -> F:
         return self.savings_after - self.costs_after - self.charges_paid + self.charges_received
+
+    @property
+    def non_cashable(self) -> F:
+        """Savings that free capacity but no cash: the same before and after (never paid over). [£]"""
+        return self.savings_before - self.cashable_before
 
     @property
     def cash_requirement_before(self) -> F:
@@ -380,14 +409,13 @@ def evaluate_pool(ps: PoolStructure, pp: PoolParams, flows: Flows) -> PoolFlows:
         shares = None
     if shares is None:
         savings_after, cash_after = savings, cash
-        pooled = (savings * ps.partner_mask).sum(axis=-1, keepdims=True)
-        own = np.divide(
-            savings * ps.partner_mask, pooled, out=np.zeros_like(savings), where=np.abs(pooled) > 0
-        )
+        pooled = (cash * ps.partner_mask).sum(axis=-1, keepdims=True)
+        own = np.divide(cash * ps.partner_mask, pooled, out=np.zeros_like(cash), where=np.abs(pooled) > 0)
         shares_out = own
     else:
-        savings_after = share_savings(savings, shares, ps.partner_mask, active)
+        # only cash is shared: the non-cashable part (capacity freed) stays where it falls
         cash_after = share_savings(cash, shares, ps.partner_mask, active)
+        savings_after = (savings - cash) + cash_after
         shares_out = np.array(shares)
 
     amounts = charge_amounts(
@@ -412,6 +440,45 @@ def evaluate_pool(ps: PoolStructure, pp: PoolParams, flows: Flows) -> PoolFlows:
 
 
 # ---------------------------------------------------------------------------------------------
+# The payment schedule: who pays whom, by year, in cash
+# ---------------------------------------------------------------------------------------------
+
+
+def cash_contribution_outflow(costs_before: F, costs_after: F, in_kind: F, host: F) -> F:
+    """Cash each agency pays into (+) or receives from (-) the pool by year, (*B, T, A); sums to 0. [£]
+
+    A partner pays its cash contributions (fixed sums, shares of the costs) to the host, and the host
+    reimburses any partner that paid a cost line. An in-kind contribution moves no cash: the partner bears
+    the cost itself (e.g. a seconded practitioner's salary) and the host's bill falls by as much.
+    """
+    return costs_after - in_kind - costs_before + in_kind.sum(axis=-1, keepdims=True) * host
+
+
+def payment_matrices(pf: PoolFlows, ps: PoolStructure) -> dict[str, F]:
+    """The agreement's payments, payer -> payee by year, (*B, T, A, A) for each of PAYMENT_KINDS. [£]
+
+    ``contribution``: cash contributions into the pool (in kind moves none); ``savings_share``: cashable
+    savings paid over under the sharing rule (non-cashable savings are never paid over); ``charge``: the
+    change in responsibility charges the proposal causes (a charge no longer paid is booked from the body
+    that forgoes it to the body that keeps the money). Each pair is netted within a kind, so every
+    amount is >= 0, and in every year what is paid equals what is received.
+    """
+    contribution = cash_contribution_outflow(pf.costs_before, pf.costs_after, pf.in_kind, ps.host)
+    return {
+        "contribution": net_transfers(clearing_matrix(contribution)),
+        "savings_share": net_transfers(clearing_matrix(pf.cashable_before - pf.cashable_after)),
+        "charge": net_transfers(charge_matrix(pf.charge_amounts, ps.charge_from, ps.charge_to)),
+    }
+
+
+def net_payments(matrices: dict[str, F]) -> F:
+    """Each agency's net cash received under the agreement by year, (*B, T, A); sums to 0 over agencies. [£]"""
+    total = sum(matrices.values())
+    assert isinstance(total, np.ndarray)
+    return total.sum(axis=-2) - total.sum(axis=-1)
+
+
+# ---------------------------------------------------------------------------------------------
 # Fair-share solver (closed form)
 # ---------------------------------------------------------------------------------------------
 
@@ -423,12 +490,24 @@ class FairShareArrays:
     rule: str
     weights: F  # share of the partners' combined NPV each partner receives [fraction]
     partners_npv: F  # (*B,) combined NPV of the partners N [£]
-    feasible: NDArray[np.bool_]  # (*B,) N >= 0 (to the half-penny)
+    partners_cash: F  # (*B,) combined cash position of the partners N_cash (non-cashable left out) [£]
+    feasible: NDArray[np.bool_]  # (*B,) N >= 0 (to the half-penny) and the cash that exists delivers it
+    cash_whole: NDArray[np.bool_]  # (*B,) N_cash >= 0: every partner could also be whole in cash alone
+    non_cashable: F  # PV of each partner's non-cashable savings, kept where they fall [£]
     target_net: F  # w * N: each partner's NPV under the fair agreement [£]
-    contribution_pv: F  # PV each partner would put in, savings falling as they fall [£]
+    target_cash: F  # w * N - non_cashable: the cash position that delivers it [£]
+    contribution_pv: F  # PV each partner would put in, cashable savings falling as they fall [£]
     contribution_shares: F  # contribution_pv / total PV costs [fraction]
-    savings_pv: F  # PV of savings each partner would receive, contributions as declared [£]
-    savings_shares: F  # savings_pv / partners' PV savings [fraction]
+    savings_pv: F  # PV of cashable savings each partner would receive, contributions as declared [£]
+    savings_shares: F  # savings_pv / partners' PV cashable savings [fraction]
+    contribution_shares_valid: NDArray[np.bool_]  # (*B,) every contribution share >= 0
+    savings_shares_valid: NDArray[np.bool_]  # (*B,) every savings share in [0, 1]
+    cash_needed: F  # y = w N - NC - R: the cash each partner must get from sharing less what it puts in [£]
+    mixed_savings_shares: F  # both levers at once: shares of the pooled cashable savings in [0, 1] [fraction]
+    mixed_contribution_shares: F  # ... with contribution shares >= 0 of the costs [fraction]
+
+
+SHARE_TOLERANCE = 1e-12  # [fraction] a share this far outside [0, 1] is rounding, not a real overpayment
 
 
 def fair_share(
@@ -439,7 +518,7 @@ def fair_share(
     partner_mask: F,
     rule: str = "proportional",
 ) -> FairShareArrays:
-    """The agreement leaving each partner ``w[a] * N`` where N is the partners' combined NPV.
+    """The cash agreement leaving each partner ``w[a] * N`` where N is the partners' combined NPV.
 
     Parameters
     ----------
@@ -449,10 +528,15 @@ def fair_share(
     partner_mask : (A,) 1 for partners
     rule : 'proportional' (w ∝ PV savings) or 'cashable' (w ∝ PV cashable savings)
 
-    Two equivalent ways to deliver it are returned: contribution shares (each partner pays
-    ``S + R - w N`` of the costs, savings as they fall) and savings shares (each partner receives
-    ``C - R + w N`` of the pooled savings, contributions as declared). Either gives net = w N ≥ 0
-    whenever N ≥ 0, exactly.
+    Only cash moves: each partner keeps its non-cashable savings NC and ends with the cash position
+    ``w N - NC``. Two equivalent ways to deliver it are returned: contribution shares (each partner pays
+    ``Sc + R - (w N - NC)`` of the costs, cashable savings Sc as they fall) and savings shares (each
+    partner receives ``C - R + w N - NC`` of the pooled cashable savings, contributions as declared).
+    Either gives net = w N ≥ 0 whenever N ≥ 0, exactly, when it needs no negative contribution and no
+    savings share outside [0, 1]. A third, mixed delivery uses both levers at once (shares of the cashable
+    savings in [0, 1] and contributions ≥ 0); it exists exactly when the partners who must receive cash,
+    ``y = w N - NC - R > 0``, need no more between them than the pooled cashable savings. The agreement
+    is feasible when N ≥ 0 and one of the three exists.
     """
     if rule not in SOLVER_RULES:
         raise ValueError(f"unknown fair-share rule '{rule}': choose {' or '.join(SOLVER_RULES)}")
@@ -466,26 +550,60 @@ def fair_share(
         m / n_partners,
     )
     S = pv_savings * m
+    Sc = pv_cashable * m
+    NC = S - Sc
     C = pv_costs_after * m
     R = pv_charges_net * m
     N = (S - C + R).sum(axis=-1)
+    N_cash = (Sc - C + R).sum(axis=-1)
     target = weights * N[..., None]
-    contribution_pv = (S + R - target) * m
-    savings_pv = (C - R + target) * m
+    target_cash = (target - NC) * m
+    contribution_pv = (Sc + R - target_cash) * m
+    savings_pv = (C - R + target_cash) * m
     total_cost = C.sum(axis=-1, keepdims=True)
-    total_sav = S.sum(axis=-1, keepdims=True)
+    total_cash = Sc.sum(axis=-1, keepdims=True)
     c_shares = np.divide(contribution_pv, total_cost, out=np.zeros_like(S), where=np.abs(total_cost) > 0)
-    s_shares = np.divide(savings_pv, total_sav, out=np.zeros_like(S), where=np.abs(total_sav) > 0)
+    s_shares = np.divide(savings_pv, total_cash, out=np.zeros_like(S), where=np.abs(total_cash) > 0)
+    outside = m == 0
+    c_valid = np.all((c_shares >= -SHARE_TOLERANCE) | outside, axis=-1)
+    s_valid = np.all(((s_shares >= -SHARE_TOLERANCE) & (s_shares <= 1 + SHARE_TOLERANCE)) | outside, axis=-1)
+    s_valid = s_valid & (np.abs(total_cash[..., 0]) > 0)
+    overall = N >= -MONEY_TOLERANCE
+    # Both levers at once: partner a receives s[a] of the pooled cashable savings (0 <= s <= 1) and puts
+    # in x[a] >= 0 of the costs, with s Sc_total - x = y. It exists exactly when the partners who must
+    # receive cash (y > 0) need no more between them than the cashable savings that exist.
+    y = (target_cash - R) * m
+    need = np.maximum(y, 0.0)
+    cash_total = total_cash[..., 0]
+    cash_exists = need.sum(axis=-1) <= cash_total + MONEY_TOLERANCE
+    floor = np.divide(need, total_cash, out=np.zeros_like(need), where=total_cash > 0)
+    spare = np.maximum(1.0 - floor.sum(axis=-1, keepdims=True), 0.0)
+    own = np.maximum(Sc, 0.0)  # what is left over is shared as the cashable savings fall
+    own_total = own.sum(axis=-1, keepdims=True)
+    as_they_fall = np.divide(own, own_total, out=np.zeros_like(own), where=own_total > 0)
+    spread = np.where(own_total > 0, as_they_fall, weights)
+    mixed_s = (floor + spare * spread) * m
+    mixed_x = (mixed_s * total_cash - y) * m
+    mixed_c = np.divide(mixed_x, total_cost, out=np.zeros_like(S), where=np.abs(total_cost) > 0)
     return FairShareArrays(
         rule=rule,
         weights=weights,
         partners_npv=N,
-        feasible=N >= -MONEY_TOLERANCE,
+        partners_cash=N_cash,
+        feasible=overall & (c_valid | s_valid | cash_exists),
+        cash_whole=N_cash >= -MONEY_TOLERANCE,
+        non_cashable=NC,
         target_net=target,
+        target_cash=target_cash,
         contribution_pv=contribution_pv,
         contribution_shares=c_shares,
         savings_pv=savings_pv,
         savings_shares=s_shares,
+        contribution_shares_valid=overall & c_valid,
+        savings_shares_valid=overall & s_valid,
+        cash_needed=y,
+        mixed_savings_shares=mixed_s,
+        mixed_contribution_shares=mixed_c,
     )
 
 
@@ -517,14 +635,38 @@ class PartnerPosition:
     passes_alone_after: bool
     peak_cash_requirement_before: float  # max(0, max cumulative (costs - cashable)) [£]
     peak_cash_requirement_after: float
+    pv_non_cashable: float = 0.0  # capacity freed, the same before and after: never paid over [£]
+    pv_cash_position_after: float = 0.0  # cashable savings after sharing - costs borne - charges net [£]
 
 
 @dataclass(frozen=True)
 class FlowEntry:
     payer: str
     beneficiary: str
-    kind: str  # savings | contribution | sharing | charge
+    kind: str  # savings | contribution | in_kind | sharing | charge
     pv_amount: float  # [£]
+
+
+@dataclass(frozen=True)
+class Payment:
+    """One payment of the agreement's schedule (netted within its kind for the pair and year)."""
+
+    year: int  # financial year it falls in (2026 = 2026-27)
+    payer: str
+    payee: str
+    kind: str  # one of PAYMENT_KINDS
+    amount_real: float  # [£, price-base prices]
+    amount_cash: float  # [£ cash, nominal: real × D[year] / D[price base]]
+
+
+@dataclass(frozen=True)
+class PoolNote:
+    """Something the reader of the pooling results should know, as data (worded in ``present/``)."""
+
+    code: str  # one of NOTE_CODES
+    agency: str | None = None  # the agency it is about (the host, a partner)
+    amount: float = 0.0  # [£] PV, where the code says
+    outside: tuple[tuple[str, float], ...] = ()  # (agency, PV savings) for savings_outside_pool
 
 
 @dataclass(frozen=True)
@@ -532,14 +674,24 @@ class FairShareResult:
     rule: str
     feasible: bool
     partners_npv: float
-    explanation: str
+    status: str  # one of FAIR_SHARE_STATUSES
+    partners_cash: float  # the partners' combined cash position (non-cashable left out) [£]
+    cash_whole: bool  # partners_cash >= 0: every partner could be whole in cash alone
+    partners_pv_savings: float  # [£]
+    partners_pv_cashable: float  # [£]
+    partners_pv_costs: float  # [£]
+    outside_pv_savings: float  # PV of savings falling on bodies outside the pool [£]
     partners: tuple[str, ...]
     weights: tuple[float, ...]
+    non_cashable: tuple[float, ...]
+    target_cash: tuple[float, ...]
     target_net: tuple[float, ...]
     contribution_shares: tuple[float, ...]
     contribution_shares_valid: bool
     savings_shares: tuple[float, ...]
     savings_shares_valid: bool
+    mixed_savings_shares: tuple[float, ...]
+    mixed_contribution_shares: tuple[float, ...]
     current_net: tuple[float, ...]
     current_savings_shares: tuple[float, ...]
     distance_gbp: float  # PV that would have to move between partners to reach the fair agreement
@@ -561,7 +713,11 @@ class PoolingResult:
     flow_entries: tuple[FlowEntry, ...]
     npv: float  # whole public sector [£]
     fair_share: FairShareResult | None
-    notes: tuple[str, ...] = field(default=())
+    notes: tuple[PoolNote, ...] = field(default=())
+    payments: tuple[Payment, ...] = field(default=())  # the agreement's payment schedule, by year
+    net_payments_real: F = field(default_factory=lambda: np.zeros((0, 0)))  # (T, A) net received [£]
+    cash_factor: F = field(default_factory=lambda: np.zeros(0))  # (T,) D[year] / D[price base] [ratio]
+    price_base_year: int = 0
 
 
 def _peak(requirement: F) -> F:
@@ -569,15 +725,23 @@ def _peak(requirement: F) -> F:
     return np.maximum(np.cumsum(requirement, axis=-2).max(axis=-2), 0.0)
 
 
-def flow_entries(pf: PoolFlows, agency_ids: tuple[str, ...]) -> tuple[FlowEntry, ...]:
-    """The payer -> beneficiary flows in PV (central case), biggest first within each kind."""
+def flow_entries(pf: PoolFlows, ps: PoolStructure) -> tuple[FlowEntry, ...]:
+    """The payer -> beneficiary flows in PV (central case), biggest first within each kind.
+
+    Kinds: ``savings`` (the wrong-pockets attribution), ``contribution`` (cash into the pool),
+    ``in_kind`` (staff or premises given to the host's service: no cash moves) and ``sharing`` (cashable
+    savings paid over; non-cashable savings never move)."""
     df = pf.factors
     pv = present_values
+    cash_in = cash_contribution_outflow(pf.costs_before, pf.costs_after, pf.in_kind, ps.host)
+    in_kind = np.einsum("ta,b->tab", pf.in_kind, ps.host)
     matrices = {
         "savings": savings_attribution_matrix(pv(pf.costs_before, df), pv(pf.savings_before, df)),
-        "contribution": np.einsum("tab,t->ab", clearing_matrix(pf.costs_after - pf.costs_before), df),
-        "sharing": np.einsum("tab,t->ab", clearing_matrix(pf.savings_before - pf.savings_after), df),
+        "contribution": np.einsum("tab,t->ab", clearing_matrix(cash_in), df),
+        "in_kind": np.einsum("tab,t->ab", in_kind, df),
+        "sharing": np.einsum("tab,t->ab", clearing_matrix(pf.cashable_before - pf.cashable_after), df),
     }
+    agency_ids = ps.agency_ids
     out: list[FlowEntry] = []
     for kind, mat in matrices.items():
         out += _entries(kind, mat if kind == "savings" else net_transfers(mat), agency_ids)
@@ -648,28 +812,23 @@ def appraise_pool(result: TenYearTest, solve: str | None = None) -> PoolingResul
             passes_alone_after=bool(net_a[i] >= -MONEY_TOLERANCE),
             peak_cash_requirement_before=float(peak_b[i]),
             peak_cash_requirement_after=float(peak_a[i]),
+            pv_non_cashable=float(pv_sav_b[i] - pv_cash_b[i]),
+            pv_cash_position_after=float(pv_cash_a[i] - pv_contrib[i] - pv_paid[i] + pv_recv[i]),
         )
         for i, a in enumerate(ids)
     )
-    entries = list(flow_entries(pf, ids))
+    entries = list(flow_entries(pf, ps))
     charges_pv = np.einsum("tab,t->ab", charge_matrix(pf.charge_amounts, ps.charge_from, ps.charge_to), df)
     entries += _entries("charge", net_transfers(charges_pv), ids)
 
-    notes: list[str] = []
-    names = {a.id: a.name for a in result.scenario.agencies}  # notes name budget holders, not ids
+    notes: list[PoolNote] = []
     if ps.has_pool:
         balance = pf.costs_after - pf.contributions
         pv_balance = float(present_values(balance, df).sum())
         if pv_balance > 0.5:
-            notes.append(
-                f"the host, {names.get(str(host_id), host_id)}, pays the part of the prevention costs the partners' stated contributions "
-                f"do not cover (PV £{pv_balance:,.0f})"
-            )
+            notes.append(PoolNote("host_meets_balance", host_id, pv_balance))
         elif pv_balance < -0.5:
-            notes.append(
-                f"the partners' contributions exceed the prevention costs: the host, {names.get(str(host_id), host_id)}, keeps the "
-                f"underspend (PV £{-pv_balance:,.0f})"
-            )
+            notes.append(PoolNote("host_keeps_underspend", host_id, -pv_balance))
         if ps.rule == "formula":
             for i, a in enumerate(ids):
                 if (
@@ -677,24 +836,36 @@ def appraise_pool(result: TenYearTest, solve: str | None = None) -> PoolingResul
                     and pv_contrib[i] <= MONEY_TOLERANCE
                     and ps.formula_shares[:, i].max() > 0
                 ):
-                    notes.append(
-                        f"partner {names.get(a, a)} puts nothing in but the formula gives it a share of the savings"
-                    )
+                    notes.append(PoolNote("formula_share_without_contribution", a))
         outside = [a for i, a in enumerate(ids) if not ps.partner_mask[i] and pv_sav_b[i] > MONEY_TOLERANCE]
         if outside:
             notes.append(
-                "savings also land outside the pool, on "
-                + ", ".join(f"{names.get(a, a)} (PV £{pv_sav_b[ids.index(a)]:,.0f})" for a in outside)
-                + ": they keep them, as they fall"
+                PoolNote(
+                    "savings_outside_pool", outside=tuple((a, float(pv_sav_b[ids.index(a)])) for a in outside)
+                )
             )
+        pv_non_cash_partners = float(((pv_sav_b - pv_cash_b) * ps.partner_mask).sum())
+        if ps.rule != "as_they_fall" and pv_non_cash_partners > MONEY_TOLERANCE:
+            notes.append(PoolNote("non_cashable_stays", amount=pv_non_cash_partners))
 
     fs = None
     if solve is not None:
         fs = _fair_share_result(
-            ps, pv_sav_b, pv_cash_b, pv_contrib, pv_recv - pv_paid, net_a, pv_sav_a, ids, solve
+            ps, pv_sav_b, pv_cash_b, pv_contrib, pv_recv - pv_paid, net_a, pv_cash_a, ids, solve
         )
         if not ps.has_pool:
-            notes.append("no pool is declared: the fair-share agreement treats every agency as a partner")
+            notes.append(PoolNote("no_pool_every_agency_a_partner"))
+
+    matrices = payment_matrices(pf, ps)
+    cash_factor = np.asarray(result.structure.cash_factor, dtype=np.float64)
+    by_year = np.stack([matrices[kind] for kind in PAYMENT_KINDS], axis=1)  # (T, kinds, A, A)
+    t_i, k_i, a_i, b_i = np.nonzero(by_year > MONEY_TOLERANCE)  # in order: year, kind, payer, payee
+    real = by_year[t_i, k_i, a_i, b_i]
+    cash = real * cash_factor[t_i]
+    payments = tuple(
+        Payment(result.years[t], ids[a], ids[b], PAYMENT_KINDS[k], float(x), float(y))
+        for t, k, a, b, x, y in zip(t_i, k_i, a_i, b_i, real, cash, strict=True)
+    )
     return PoolingResult(
         pool_name=ps.pool_name,
         has_pool=ps.has_pool,
@@ -708,6 +879,10 @@ def appraise_pool(result: TenYearTest, solve: str | None = None) -> PoolingResul
         npv=float(result.npv),
         fair_share=fs,
         notes=tuple(notes),
+        payments=payments,
+        net_payments_real=net_payments(matrices),
+        cash_factor=cash_factor,
+        price_base_year=result.structure.price_base_year,
     )
 
 
@@ -718,7 +893,7 @@ def _fair_share_result(
     pv_contrib: F,
     pv_charges_net: F,
     net_after: F,
-    pv_sav_after: F,
+    pv_cash_after: F,
     ids: tuple[str, ...],
     rule: str,
 ) -> FairShareResult:
@@ -726,41 +901,33 @@ def _fair_share_result(
     fsa = fair_share(pv_sav, pv_cash, pv_contrib, pv_charges_net, mask, rule)
     idx = [i for i in range(len(ids)) if mask[i] > 0]
     N = float(fsa.partners_npv)
-    S_P = float((pv_sav * mask).sum())
-    C_P = float((pv_contrib * mask).sum())
+    Sc_P = float((pv_cash * mask).sum())
     feasible = bool(fsa.feasible)
-    if feasible:
-        basis = "PV of savings" if rule == "proportional" else "PV of cashable savings"
-        explanation = (
-            f"Every partner ends with the same fraction of the partners' combined NPV (£{N:,.0f}) as its share "
-            f"of their {basis}, so none is worse off."
-        )
-    else:
-        explanation = (
-            f"No agreement can leave every partner no worse off: the partners' combined NPV is −£{-N:,.0f} "
-            f"(PV savings £{S_P:,.0f} against PV costs £{C_P:,.0f}). Sharing and charges only move money "
-            "between partners; they cannot create it."
-        )
-        outside = float((pv_sav * (1 - mask)).sum())
-        if outside > MONEY_TOLERANCE:
-            explanation += (
-                f" Savings of £{outside:,.0f} fall on bodies outside the pool: bringing them in (or charging "
-                "them) could close the gap."
-            )
-    current_shares = np.divide(pv_sav_after * mask, S_P) if abs(S_P) > 0 else np.zeros_like(pv_sav)
+    status = "whole" if feasible else ("short_overall" if N < -MONEY_TOLERANCE else "beyond_cash")
+    current_shares = np.divide(pv_cash_after * mask, Sc_P) if abs(Sc_P) > 0 else np.zeros_like(pv_sav)
     gap = (fsa.target_net - net_after) * mask
     return FairShareResult(
         rule=rule,
         feasible=feasible,
         partners_npv=N,
-        explanation=explanation,
+        status=status,
+        partners_cash=float(fsa.partners_cash),
+        cash_whole=bool(fsa.cash_whole),
+        partners_pv_savings=float((pv_sav * mask).sum()),
+        partners_pv_cashable=Sc_P,
+        partners_pv_costs=float((pv_contrib * mask).sum()),
+        outside_pv_savings=float((pv_sav * (1 - mask)).sum()),
         partners=tuple(ids[i] for i in idx),
         weights=tuple(float(fsa.weights[i]) for i in idx),
+        non_cashable=tuple(float(fsa.non_cashable[i]) for i in idx),
+        target_cash=tuple(float(fsa.target_cash[i]) for i in idx),
         target_net=tuple(float(fsa.target_net[i]) for i in idx),
         contribution_shares=tuple(float(fsa.contribution_shares[i]) for i in idx),
-        contribution_shares_valid=bool(feasible and np.all(fsa.contribution_shares[idx] >= -1e-12)),
+        contribution_shares_valid=bool(fsa.contribution_shares_valid),
         savings_shares=tuple(float(fsa.savings_shares[i]) for i in idx),
-        savings_shares_valid=bool(feasible and np.all(fsa.savings_shares[idx] >= -1e-12)),
+        savings_shares_valid=bool(fsa.savings_shares_valid),
+        mixed_savings_shares=tuple(float(fsa.mixed_savings_shares[i]) for i in idx),
+        mixed_contribution_shares=tuple(float(fsa.mixed_contribution_shares[i]) for i in idx),
         current_net=tuple(float(net_after[i]) for i in idx),
         current_savings_shares=tuple(float(current_shares[i]) for i in idx),
         distance_gbp=float(0.5 * np.abs(gap).sum()),

@@ -35,6 +35,7 @@ COLUMNS: tuple[tuple[str, str], ...] = (
     ("source", "Source of the row"),
     ("npv_gbp", "Whole-public-sector NPV (£)"),
     ("verdict", "Ten Year Test"),
+    ("public_value_npv_gbp", "Net present public value (£): fiscal + economic + social"),
     ("p_pass", "Probability of passing"),
     ("p_pass_se", "Standard error of that probability"),
     ("npv_p5_gbp", "NPV, 5th percentile (£)"),
@@ -73,6 +74,7 @@ def area_rows(r: AreaResults) -> list[dict[str, Any]]:
             "source": src.url if src is not None else "",
             "npv_gbp": _num(r.npv[i]),
             "verdict": "passes" if r.passes[i] else "fails",
+            "public_value_npv_gbp": _num(r.public_value_npv[i]),
             "p_pass": _num(r.p_pass[i], None) if mc else None,
             "p_pass_se": _num(se[i], None) if mc else None,
             "npv_p5_gbp": _num(r.npv_percentiles[i, 0]) if mc else None,
@@ -104,6 +106,7 @@ def totals(r: AreaResults) -> dict[str, Any]:
         "areas": r.n,
         "areas_passing": r.n_passing,
         "npv_gbp": _num(r.npv.sum()),
+        "public_value_npv_gbp": _num(r.public_value_npv.sum()),
         "pv_costs_gbp": _num(r.pv_costs.sum()),
         "pv_savings_gbp": _num(pv_sav),
         "pv_cashable_gbp": _num(r.pv_cashable.sum()),
@@ -130,10 +133,11 @@ def batch_table(r: AreaResults, scenario: Scenario) -> str:
     """The per-area results as a plain-text table, the totals and the sources."""
     rows = area_rows(r)
     mc = r.draws > 0
-    head = ["Area", "NPV", "Verdict"] + (["P(pass) ± se", "NPV P5 to P95"] if mc else []) + ["Peak dual running", "Loses most"]
+    head = ["Area", "NPV", "Verdict", "Public value"] + (["P(pass) ± se", "NPV P5 to P95"] if mc else [])
+    head += ["Peak dual running", "Loses most"]
     body = []
     for row in rows:
-        cells = [row["area_name"], money(row["npv_gbp"]), row["verdict"]]
+        cells = [row["area_name"], money(row["npv_gbp"]), row["verdict"], money(row["public_value_npv_gbp"])]
         if mc:
             cells += [
                 f"{percent(row['p_pass'])} ± {percent(row['p_pass_se'])}",
@@ -142,7 +146,10 @@ def batch_table(r: AreaResults, scenario: Scenario) -> str:
         cells += [money(row["peak_dual_running_gbp"]), row["loses_most"]]
         body.append(cells)
     tot = totals(r)
-    total_cells = ["Total (sum of areas)", money(tot["npv_gbp"]), f"{tot['areas_passing']} of {tot['areas']} pass"]
+    total_cells = [
+        "Total (sum of areas)", money(tot["npv_gbp"]), f"{tot['areas_passing']} of {tot['areas']} pass",
+        money(tot["public_value_npv_gbp"]),
+    ]  # fmt: skip
     if mc:
         p = tot["p_total_passes"]
         total_cells += [f"{percent(p)} (sum passes)" if p is not None else "", ""]
@@ -167,6 +174,8 @@ def batch_table(r: AreaResults, scenario: Scenario) -> str:
         line(["-" * w for w in widths]),
         line(body[-1]),
         "",
+        "NPV: the whole-public-sector (fiscal) NPV the Ten Year Test's verdict rests on. Public value: the net "
+        "present public value, that NPV plus the economic and social value of the outcomes avoided.",
     ]
     if mc:
         out.append(
@@ -197,6 +206,7 @@ def batch_csv(r: AreaResults) -> str:
         "area_name": "Total (sum of areas)",
         "npv_gbp": tot["npv_gbp"],
         "verdict": f"{tot['areas_passing']} of {tot['areas']} pass",
+        "public_value_npv_gbp": tot["public_value_npv_gbp"],
         "p_pass": tot["p_total_passes"],
         "pv_costs_gbp": tot["pv_costs_gbp"],
         "pv_savings_gbp": tot["pv_savings_gbp"],

@@ -492,7 +492,8 @@ def pooling_partners_chart(result: TenYearTest, data: pd.DataFrame | None = None
 
 
 def who_pays_who_saves_flows_data(result: TenYearTest) -> pd.DataFrame:
-    """Payer → beneficiary flows in PV (savings, pool contributions, savings shares, charges); empty if not pooled. [£]"""
+    """Payer → beneficiary flows in PV (savings, pool contributions in cash and in kind, cashable savings
+    shares, charges); empty if not pooled. [£]"""
     pr = _pooling(result)
     columns = ["payer_id", "payer", "beneficiary_id", "beneficiary", "kind", "pv_gbp"]
     if pr is None:
@@ -518,8 +519,9 @@ def who_pays_who_saves_flows_chart(result: TenYearTest, data: pd.DataFrame | Non
         kind_label=data["kind"].map(
             {
                 "savings": "Savings from the payer's spending",
-                "contribution": "Pool contributions",
-                "sharing": "Savings shares paid over",
+                "contribution": "Pool contributions (cash)",
+                "in_kind": "In-kind contributions (no cash)",
+                "sharing": "Cashable savings paid over",
                 "charge": "Responsibility charges",
             }
         )
@@ -527,8 +529,9 @@ def who_pays_who_saves_flows_chart(result: TenYearTest, data: pd.DataFrame | Non
     order = [a.name for a in result.scenario.agencies]
     kinds = [
         "Savings from the payer's spending",
-        "Pool contributions",
-        "Savings shares paid over",
+        "Pool contributions (cash)",
+        "In-kind contributions (no cash)",
+        "Cashable savings paid over",
         "Responsibility charges",
     ]
     base = alt.Chart(data).encode(
@@ -886,3 +889,64 @@ CHART_KINDS.update(
         ),
     }
 )
+
+
+# ---------------------------------------------------------------------------------------------
+# Options appraisal (costmodel.present.options_report.options_dict)
+# ---------------------------------------------------------------------------------------------
+
+
+def options_npv_by_holder_data(d: dict) -> pd.DataFrame:
+    """Each option's NPV against BAU by budget holder (tidy: option, budget holder, £)."""
+    rows = [
+        {
+            "option": e["name"],
+            "budget_holder": name,
+            "npv_gbp": e["incremental"]["by_budget_holder"][aid]["npv"],
+        }
+        for e in d["entries"]
+        if e["role"] != "bau"
+        for aid, name in d["budget_holders"].items()
+    ]
+    return pd.DataFrame(rows, columns=["option", "budget_holder", "npv_gbp"])
+
+
+def options_npv_by_holder_caption(d: dict) -> str:
+    b = d["basis"]
+    return (
+        f"Net present value of each option against BAU by budget holder (£, {fy_label(b['price_base_year'])} "
+        f"prices, discounted to {fy_label(b['discount_year'])}): above zero the budget holder gains, below it loses."
+    )
+
+
+def options_npv_by_holder_chart(d: dict, data: pd.DataFrame | None = None) -> alt.TopLevelMixin:
+    data = options_npv_by_holder_data(d) if data is None else data
+    order = list(d["budget_holders"].values())
+    options = [e["name"] for e in d["entries"] if e["role"] != "bau"]
+    bars = (
+        alt.Chart(
+            data,
+            title=alt.TitleParams(
+                "Incremental NPV by budget holder", subtitle="£ against BAU; losses below zero"
+            ),
+        )
+        .mark_bar()
+        .encode(
+            x=alt.X("option:N", title=None, sort=options, axis=alt.Axis(labelAngle=0, labelLimit=180)),
+            y=alt.Y("sum(npv_gbp):Q", title="NPV against BAU (£)", axis=alt.Axis(format="~s")),
+            color=alt.Color(
+                "budget_holder:N",
+                title="Budget holder",
+                sort=order,
+                scale=alt.Scale(domain=order, range=(PALETTE * 3)[: len(order)]),
+            ),
+            tooltip=[
+                alt.Tooltip("option:N", title="Option"),
+                alt.Tooltip("budget_holder:N", title="Budget holder"),
+                alt.Tooltip("npv_gbp:Q", title="NPV against BAU (£)", format=",.0f"),
+            ],
+        )
+        .properties(width=620, height=340)
+    )
+    rule = alt.Chart(pd.DataFrame({"y": [0]})).mark_rule(color=GOV_GREY).encode(y="y:Q")
+    return _base_config(bars + rule)

@@ -61,9 +61,15 @@ def align(results: list[TenYearTest]) -> tuple[list[TenYearTest], list[str]]:
     return aligned, notes
 
 
+def column_name(r: TenYearTest) -> str:
+    """A proposal's column: its id, and the named scenario applied, if any (``youth_work [pessimistic]``)."""
+    name = r.scenario.scenario_name
+    return r.scenario.proposal.id + (f" [{name}]" if name else "")
+
+
 def compare_rows(results: list[TenYearTest]) -> tuple[list[str], list[tuple[str, list[Any]]]]:
     """Header (proposal ids) and rows (measure, values) shared by the table, CSV and the app."""
-    header = [r.scenario.proposal.id for r in results]
+    header = [column_name(r) for r in results]
     measures = [headline_measures(r) for r in results]
     rows: list[tuple[str, list[Any]]] = [
         ("Kind", [r.scenario.proposal.kind.replace("_", " ") for r in results]),
@@ -138,6 +144,7 @@ def compare_json(results: list[TenYearTest], notes: list[str] | None = None) -> 
         "proposals": [
             {
                 "id": r.scenario.proposal.id,
+                **({"scenario": r.scenario.scenario_name} if r.scenario.scenario_name else {}),
                 "title": r.scenario.proposal.title,
                 "file": r.scenario.path,
                 "inputs_sha256": r.scenario.inputs_sha256,

@@ -11,6 +11,7 @@ import pandas as pd
 
 from ..formatting import fy_label
 from ..pooling.accounting import PoolingResult
+from .pooling_report import PAYMENT_KIND_LABELS
 
 SOLVER_RULE_LABELS = {
     "proportional": "Proportional to each partner's PV of savings",
@@ -19,14 +20,16 @@ SOLVER_RULE_LABELS = {
 
 FLOW_KIND_LABELS = {
     "savings": "Savings from the payer's spending",
-    "contribution": "Pool contribution",
-    "sharing": "Savings share paid over",
+    "contribution": "Pool contribution (cash)",
+    "in_kind": "In-kind contribution (no cash moves)",
+    "sharing": "Cashable savings paid over",
     "charge": "Responsibility charge",
 }
 
 _PARTNER_COLUMNS = {  # all present values [£]
     "pv_contribution": "Puts in (£)",
     "pv_savings_before": "Saves before sharing (£)",
+    "pv_non_cashable": "Of which capacity freed, kept (£)",
     "pv_savings_after": "Saves after sharing (£)",
     "pv_charges_paid": "Charges paid (£)",
     "pv_charges_received": "Charges received (£)",
@@ -111,6 +114,27 @@ def cash_requirement_table(pr: PoolingResult) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+PAYMENT_COLUMNS = ["Year", "Pays", "Receives", "Payment", "Cash (£)", "Real (£)"]
+
+
+def payment_schedule_table(pr: PoolingResult) -> pd.DataFrame:
+    """The agreement's payment schedule: who pays whom, each year, in cash (nominal, undiscounted) and in
+    price-base prices (real, undiscounted). In-kind contributions move no cash and are not listed. [£]"""
+    names = {p.id: p.name for p in pr.positions}
+    rows = [
+        {
+            "Year": fy_label(p.year),
+            "Pays": names.get(p.payer, p.payer),
+            "Receives": names.get(p.payee, p.payee),
+            "Payment": PAYMENT_KIND_LABELS[p.kind][:1].upper() + PAYMENT_KIND_LABELS[p.kind][1:],
+            "Cash (£)": float(p.amount_cash),
+            "Real (£)": float(p.amount_real),
+        }
+        for p in pr.payments
+    ]
+    return pd.DataFrame(rows, columns=PAYMENT_COLUMNS)
+
+
 def fair_share_table(pr: PoolingResult) -> pd.DataFrame:
     """The fair-share solver's proposal beside the current agreement (empty when it was not asked
     for or no agreement exists). Shares are [fraction]; NPVs [£]."""
@@ -121,6 +145,10 @@ def fair_share_table(pr: PoolingResult) -> pd.DataFrame:
         "Proposed contribution share",
         "Proposed savings share",
         "Current savings share",
+        "Mixed: savings share",
+        "Mixed: contribution share",
+        "Capacity freed, kept (£)",
+        "Cash position under the proposal (£)",
         "NPV under the proposal (£)",
         "NPV now (£)",
     ]
@@ -134,6 +162,10 @@ def fair_share_table(pr: PoolingResult) -> pd.DataFrame:
             "Proposed contribution share": fs.contribution_shares[k],
             "Proposed savings share": fs.savings_shares[k],
             "Current savings share": fs.current_savings_shares[k],
+            "Mixed: savings share": fs.mixed_savings_shares[k],
+            "Mixed: contribution share": fs.mixed_contribution_shares[k],
+            "Capacity freed, kept (£)": fs.non_cashable[k],
+            "Cash position under the proposal (£)": fs.target_cash[k],
             "NPV under the proposal (£)": fs.target_net[k],
             "NPV now (£)": fs.current_net[k],
         }

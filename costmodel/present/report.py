@@ -512,7 +512,20 @@ def render_cash_table(result: TenYearTest) -> str:
         + "."
     )
     lines.append("Non-cashable savings free capacity; they are shown but not counted as cash.")
+    lines += _payment_schedule_lines(result)
     return "\n".join(lines) + "\n"
+
+
+def _payment_schedule_lines(result: TenYearTest) -> list[str]:
+    """A pooled proposal's payments under its agreement, in cash, for the cash view (else nothing)."""
+    if not _has_pooling(result):
+        return []
+    from ..pooling.accounting import appraise_pool
+    from .pooling_report import render_payment_schedule
+
+    pr = appraise_pool(result)
+    schedule = [] if pr is None else render_payment_schedule(pr, cash=True)
+    return ["", *schedule] if schedule else []
 
 
 # ---------------------------------------------------------------------------------------------

@@ -19,16 +19,15 @@ import multiprocessing
 import threading
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor, as_completed
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from numpy.typing import NDArray
 
-from ..appraisal.discounting import price_conversion_factor
 from ..appraisal.engine import MONEY_TOLERANCE, measures
 from ..errors import ComputationError, UsageError
-from ..inputs.areas import AreaTable, area_ranges
+from ..inputs.areas import AreaTable, area_ranges, column_factors
 from ..inputs.distributions import sample
 from ..inputs.loading import edit_proposal
 from ..inputs.registry import settings
@@ -62,7 +61,7 @@ class AreaResults:
     price_base_year: int
     draws: int
     seed: int
-    npv: F  # (n,) whole-public-sector NPV [£]
+    npv: F  # (n,) whole-public-sector NPV (the fiscal layer, on which the verdict rests) [£]
     npv_by_agency: F  # (n, A) [£]
     pv_costs: F  # (n,) [£]
     pv_savings: F  # (n,) [£]
@@ -72,6 +71,7 @@ class AreaResults:
     npv_mean: F  # (n,) [£]
     npv_percentiles: F  # (n, 3) P5, P50, P95 [£]
     total_npv_draws: F  # (draws,) the sum over areas of each draw's NPV [£]
+    public_value_npv: F = field(default_factory=lambda: np.zeros(0))  # (n,) fiscal + economic + social [£]
 
     @property
     def n(self) -> int:
@@ -162,15 +162,10 @@ def _plan(scenario: Scenario, table: AreaTable, draws: int, seed: int) -> _Plan:
     low = np.tile(np.array([i.low for i in inputs]), (n, 1))
     high = np.tile(np.array([i.high for i in inputs]), (n, 1))
     a_low, a_high = area_ranges(table, scenario)
-    meta = table.metadata.columns
-    index = scenario.deflator.index
+    factors = column_factors(table, scenario)  # money into each input's own price year
     for j, p in enumerate(table.paths):
         k = ids.index(p)
-        factor = 1.0
-        col_year = meta[p].price_year if p in meta else None
-        own_year = getattr(found[p].quantity, "price_year", None) if p in found else None
-        if col_year is not None and own_year is not None and col_year != own_year:
-            factor = price_conversion_factor(index, col_year, own_year)  # into the input's own price year
+        factor = float(factors[j])
         mid[:, k] = table.values[:, j] * factor
         low[:, k] = a_low[:, j] * factor
         high[:, k] = a_high[:, j] * factor
@@ -178,12 +173,12 @@ def _plan(scenario: Scenario, table: AreaTable, draws: int, seed: int) -> _Plan:
     return _Plan(c, tuple(inputs), low, mid, high, draws, seed, block)
 
 
-def _central(plan: _Plan) -> tuple[F, F, F, F, F, F]:
+def _central(plan: _Plan) -> tuple[F, F, F, F, F, F, F]:
     """Central figures of every area: batched calls of the engine over chunks of areas."""
     c, n = plan.compiled, plan.mid.shape[0]
     A = len(c.agency_ids)
     chunk = chunk_size_for(c.structure)
-    npv, costs, savings, cash, peak = (np.empty(n) for _ in range(5))
+    npv, costs, savings, cash, peak, public_value = (np.empty(n) for _ in range(6))
     by_agency = np.empty((n, A))
     for start in range(0, n, chunk):  # chunks of areas, each one batched call
         stop = min(n, start + chunk)
@@ -194,10 +189,15 @@ def _central(plan: _Plan) -> tuple[F, F, F, F, F, F]:
         savings[start:stop] = m.pv_savings_by_agency.sum(axis=-1)
         cash[start:stop] = np.sum(m.summary.cashable * m.summary.factors, axis=-1)
         peak[start:stop] = m.dual_running.peak
-    for name, arr in (("NPV", npv), ("NPV by budget holder", by_agency), ("peak dual running", peak)):
+        public_value[start:stop] = m.net_present_public_value
+    checked = (
+        ("NPV", npv), ("NPV by budget holder", by_agency), ("peak dual running", peak),
+        ("net present public value", public_value),
+    )  # fmt: skip
+    for name, arr in checked:
         if not np.all(np.isfinite(arr)):
             raise ComputationError(f"an area produced a non-finite {name}; check the table's values")
-    return npv, by_agency, costs, savings, cash, peak
+    return npv, by_agency, costs, savings, cash, peak, public_value
 
 
 _WORKER_PLAN: _Plan | None = None
@@ -250,7 +250,7 @@ def run_areas(
     if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or not 0 <= int(seed) < 2**63:
         raise UsageError(f"must be a whole number between 0 and 2^63 - 1 (got {seed!r})", field="seed")
     plan = _plan(scenario, table, draws, int(seed))
-    npv, by_agency, costs, savings, cash, peak = _central(plan)
+    npv, by_agency, costs, savings, cash, peak, public_value = _central(plan)
     n = table.n
     p_pass, mean, pct = np.zeros(0), np.zeros(0), np.zeros((0, 3))
     total = np.zeros(draws)
@@ -305,6 +305,7 @@ def run_areas(
         npv_mean=mean,
         npv_percentiles=pct,
         total_npv_draws=total,
+        public_value_npv=public_value,
     )
 
 

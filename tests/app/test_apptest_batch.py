@@ -17,16 +17,21 @@ def test_batch_page_shows_every_area_of_the_shipped_table():
     assert not at.exception, [e.value for e in at.exception]
     assert at.title[0].value == "Every area at once"
     heads = [h.value for h in at.subheader]
-    assert any(h.startswith("In 0 of 4 areas the proposal passes the Ten Year Test") for h in heads), heads
+    assert any(h.startswith("In 0 of 5 areas the proposal passes the Ten Year Test") for h in heads), heads
     frame = at.dataframe[0].value
-    assert list(frame["area_id"]) == ["buckinghamshire", "thames_valley", "south_east", "national"]
+    assert list(frame["area_id"]) == ["buckinghamshire", "thames_valley", "south_east", "national", "bath_and_north_east_somerset"]
     assert at.query_params["areas"] == "youth_justice_fte_2024"
     assert at.query_params["bdraws"] == "1000"
     # no stray text: module-level strings would be drawn by Streamlit's magic
     assert all("draws per area the page runs" not in m.value for m in at.markdown)
-    # 2026-27 prices since issue 11 (was −£7.11m in 2024-25 prices, Dec 2025 deflator splice); risk-adjusted
-    # for optimism bias since issue 12 (−£7.38m before it): the national row is the youth-work headline
-    assert any("−£10.05m" in m.value for m in at.markdown)
+    # 2026-27 prices since issue 11 (was −£7.11m in 2024-25 prices, Dec 2025 deflator splice); −£7.38m
+    # for the first four areas, −£9.23m since Bath and North East Somerset's row (−£1.85m) was added;
+    # −£12.57m since the central case is risk-adjusted for optimism bias by default (RISK-CORE, issue 12 §3)
+    assert any("−£12.57m" in m.value for m in at.markdown)
+    # the net present public value beside the fiscal NPV (issue 12's layers): youth_work's unit costs carry
+    # no economic or social value, so it equals each area's NPV
+    assert list(frame["public_value_npv_gbp"]) == list(frame["npv_gbp"])
+    assert any("net present public value (fiscal + economic + social): **−£12.57m**" in m.value for m in at.markdown)
 
 
 def test_a_link_reopens_the_same_batch():

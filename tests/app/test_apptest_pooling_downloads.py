@@ -38,17 +38,16 @@ def start(stem: str) -> AppTest:
 
 
 def start_unadjusted(stem: str) -> AppTest:
-    """The example uploaded with ``appraisal.optimism_bias: off``: the figures before optimism bias, on
-    which the shipped pooled examples' agreements can leave every partner whole (risk-adjusted, the
-    default, they cannot: test_pooled_examples_risk_adjusted_have_no_fair_agreement)."""
-    at = AppTest.from_file(APP, default_timeout=30)
-    at.run()
-    text = (PROPOSALS / f"{stem}.yaml").read_text()
-    text = text.replace("  price_base_year: 2026", "  price_base_year: 2026\n  optimism_bias: off", 1)
-    assert "optimism_bias: off" in text
+    """The shipped example before optimism bias (``optimism_bias: off``), uploaded: since the central case
+    became risk-adjusted (RISK-CORE) both pooled examples lose money across the public sector, so only the
+    unadjusted case has a fair agreement to show (as in tests/test_pooling.py)."""
+    text = (PROPOSALS / f"{stem}.yaml").read_text(encoding="utf-8")
+    unadjusted = text.replace("\nappraisal:\n", "\nappraisal:\n  optimism_bias: off\n", 1)
+    assert unadjusted != text
+    at = start(stem)
     at.selectbox(key="proposal_choice").set_value("upload").run()
-    at.file_uploader(key="upload").set_value((f"{stem}.yaml", text.encode(), "application/x-yaml")).run()
-    assert not at.exception, [e.value for e in at.exception]
+    at.file_uploader(key="upload").set_value((f"{stem}.yaml", unadjusted.encode(), "application/x-yaml")).run()
+    assert not at.exception and not at.sidebar.error
     return at
 
 
@@ -66,7 +65,7 @@ def frames(tab) -> list:
 
 @pytest.mark.parametrize("stem", POOLED)
 def test_pooled_examples_show_the_pooling_tab_with_the_partner_table(stem):
-    at = start_unadjusted(stem)
+    at = start(stem)
     assert "Pooling" in tab_labels(at)
     tab = pooling_tab(at)
     partner = frames(tab)[0]
@@ -90,7 +89,10 @@ def test_pooled_examples_show_the_pooling_tab_with_the_partner_table(stem):
     # three charts (partners, flows, cash requirement), each with CSV/PNG/SVG downloads
     labels = [b.label for b in tab.get("download_button")]
     assert labels.count("Image (PNG)") == 3 and labels.count("Image (SVG)") == 3
-    assert any(s.value.startswith("Every partner ends") for s in tab.success)
+    # risk-adjusted (the default) the public sector loses, and the solver says no agreement can help
+    assert any(w.value.startswith("No agreement can leave every partner no worse off") for w in tab.warning)
+    # before optimism bias it gains, and the solver shows the fair agreement
+    assert any(s.value.startswith("Every partner ends") for s in pooling_tab(start_unadjusted(stem)).success)
 
 
 @pytest.mark.parametrize("stem", NOT_POOLED)
@@ -205,22 +207,15 @@ def test_cash_requirement_table_is_the_running_total(pooled):
 
 
 def test_flows_and_fair_share_tables(pooled):
-    assert pooled.unadjusted is not None  # before optimism bias, where a fair agreement exists
-    pr = appraise_pool(pooled.unadjusted, solve="proportional")
+    assert fair_share_table(appraise_pool(pooled, solve="proportional")).empty  # risk-adjusted: no agreement
+    pooled = appraise(load_proposal(PROPOSALS / "early_help_pooled.yaml"), optimism=False)  # before it: one
+    pr = appraise_pool(pooled, solve="proportional")
     flows = flows_table(pr)
     assert (flows["Pays"] != flows["Benefits"]).all() and (flows["PV (£)"] > 0).all()
     fair = fair_share_table(pr)
     assert fair["Weight"].sum() == pytest.approx(1.0, abs=1e-9)
     assert fair["NPV under the proposal (£)"].sum() == pytest.approx(pr.fair_share.partners_npv, abs=0.01)
-    assert fair_share_table(appraise_pool(pooled.unadjusted)).empty  # the solver was not asked
-
-
-@pytest.mark.parametrize("stem", POOLED)
-def test_pooled_examples_risk_adjusted_have_no_fair_agreement(stem):
-    # risk-adjusted (the default) the whole public sector loses: the tab says no agreement can help
-    tab = pooling_tab(start(stem))
-    assert not any(s.value.startswith("Every partner ends") for s in tab.success)
-    assert appraise_pool(appraise(load_proposal(PROPOSALS / f"{stem}.yaml")), "proportional").fair_share.feasible is False
+    assert fair_share_table(appraise_pool(pooled)).empty  # the solver was not asked
 
 
 def test_solver_explains_when_no_fair_agreement_exists():
@@ -237,3 +232,22 @@ def test_solver_explains_when_no_fair_agreement_exists():
     assert any(w.value.startswith("No agreement can leave every partner no worse off") for w in tab.warning)
     assert not any(s.value.startswith("Every partner ends") for s in tab.success)
     assert all("Proposed savings share" not in f.columns for f in frames(tab))
+
+
+def test_the_payment_schedule_is_shown_in_the_pooling_tab_and_the_cash_view():
+    """Issue 12 §5: the agreement's payments by year, in cash, where the cash view is."""
+    from costmodel.present.pooling_tables import PAYMENT_COLUMNS
+
+    at = start("early_help_pooled")
+    r = appraise(load_proposal(PROPOSALS / "early_help_pooled.yaml"))
+    pr = appraise_pool(r)
+    expected = sum(p.amount_cash for p in pr.payments)
+    for label in ("Pooling", "Cash view"):
+        tab = open_tab(at, label)
+        schedules = [f for f in frames(tab) if list(f.columns) == PAYMENT_COLUMNS]
+        assert len(schedules) == 1, label
+        assert schedules[0]["Cash (£)"].sum() == pytest.approx(expected, abs=0.01)
+        assert set(schedules[0]["Payment"]) <= {"Pool contribution (cash)", "Cashable savings paid over"}
+    plain = start("youth_work")
+    cash = open_tab(plain, "Cash view")
+    assert not [f for f in frames(cash) if list(f.columns) == PAYMENT_COLUMNS]

@@ -32,7 +32,11 @@ def free_port() -> int:
 
 def start_server(port: int, data_dir: str | None = None) -> subprocess.Popen:
     """The app on ``port``, saving linked scenarios in ``data_dir`` (a new temporary folder by default)."""
-    env = os.environ | {"COSTMODEL_DATA_DIR": data_dir or tempfile.mkdtemp(prefix="costmodel-e2e-")}
+    env = os.environ | {
+        "COSTMODEL_DATA_DIR": data_dir or tempfile.mkdtemp(prefix="costmodel-e2e-"),
+        # this checkout's costmodel, not whichever one a shared virtual environment has installed
+        "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])),
+    }
     cmd = [
         sys.executable, str(ROOT / "scripts" / "serve_app.py"),  # what `bash scripts/app` runs
         "--server.headless=true", f"--server.port={port}", "--server.address=127.0.0.1",
@@ -169,7 +173,7 @@ def _open_example(page, stem: str) -> None:
     expect(page.get_by_test_id("stSidebar").get_by_text(f"{stem}.yaml")).to_be_visible(timeout=15_000)
 
 
-def test_pooled_example_shows_the_pooling_tab_with_charts(page):
+def test_pooled_example_shows_the_pooling_tab_with_charts(page, tmp_path):
     from playwright.sync_api import expect
 
     _open_example(page, "early_help_pooled")
@@ -184,17 +188,33 @@ def test_pooled_example_shows_the_pooling_tab_with_charts(page):
     for i in range(3):
         charts.nth(i).scroll_into_view_if_needed()
         expect(charts.nth(i).locator("canvas, svg").first).to_be_visible(timeout=15_000)
-    # risk-adjusted (the default since issue 12) the partners' combined NPV is negative, so the tab says no
-    # agreement can leave every partner whole (before optimism bias one can: tests/app/test_apptest_pooling_downloads.py)
+    # risk-adjusted (the default since RISK-CORE) the public sector loses: no agreement can help, and the
+    # payment schedule in cash is still shown
     expect(panel.get_by_text("No agreement can leave every partner no worse off")).to_be_visible(timeout=15_000)
+    expect(panel.get_by_text("Payments under the agreement")).to_be_visible(timeout=15_000)
     assert page.get_by_test_id("stException").count() == 0
     page.set_viewport_size({"width": 1400, "height": 5200})  # the whole tab in one screenshot
     page.wait_for_timeout(1000)
     shot(page, "pooling")
     page.set_viewport_size({"width": 1400, "height": 3000})
 
+    # before optimism bias the public sector gains, and the solver shows the fair agreement
+    text = (ROOT / "assumptions" / "proposals" / "early_help_pooled.yaml").read_text(encoding="utf-8")
+    unadjusted = tmp_path / "early_help_pooled_unadjusted.yaml"
+    unadjusted.write_text(text.replace("\nappraisal:\n", "\nappraisal:\n  optimism_bias: off\n", 1), encoding="utf-8")
+    sidebar = page.get_by_test_id("stSidebar")
+    sidebar.get_by_test_id("stSelectbox").click()
+    page.get_by_role("option", name="Upload a YAML file…").click()
+    sidebar.get_by_role("region", name="Proposal YAML file").locator("input[type=file]").set_input_files(
+        str(unadjusted)
+    )
+    expect(sidebar.get_by_text("early_help_pooled_unadjusted.yaml")).to_be_visible(timeout=15_000)
+    page.get_by_role("tab", name="Pooling").click()
+    panel = page.get_by_role("tabpanel", name="Pooling")
+    expect(panel.get_by_text("Every partner ends with the same fraction")).to_be_visible(timeout=15_000)
+
     panel.get_by_text("Proportional to each partner's PV of cashable savings").click()
-    expect(panel.get_by_text("No agreement can leave every partner no worse off")).to_be_visible(timeout=15_000)
+    expect(panel.get_by_text("PV of cashable savings, so none is worse off")).to_be_visible(timeout=15_000)
     assert page.get_by_test_id("stException").count() == 0
 
 

@@ -23,12 +23,12 @@ def test_every_area_page_in_a_browser(app_url, width):  # noqa: F811
         page = browser.new_page(viewport={"width": width, "height": 2000})
         page.set_default_timeout(60_000)
         page.goto(f"{app_url}/batch?example=youth_work&areas=youth_justice_fte_2024&bdraws=300")
-        expect(page.get_by_role("heading", level=3, name=re.compile("In 0 of 4 areas"))).to_be_visible()
+        expect(page.get_by_role("heading", level=3, name=re.compile("In 0 of 5 areas"))).to_be_visible()
         chart = page.get_by_test_id("stVegaLiteChart").first
         expect(chart).to_be_visible()
         page.wait_for_timeout(1500)
         points = chart.locator('[role="graphics-symbol"][aria-roledescription="point"]')
-        assert points.count() == 4  # one mark per area
+        assert points.count() == 5  # one mark per area
         assert page.get_by_text("The chart's data as a table").count() == 1
         bad = [
             f"{v['id']} ({v['impact']}): {v['help']}"

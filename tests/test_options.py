@@ -1,0 +1,462 @@
+"""Options appraisal (issue 13 §1-2): incremental figures worked by hand for a small options file,
+located refusals, common random numbers (an option identical to BAU differs by exactly zero), the
+probability invariants, and the summary equal to the CLI's JSON and the workbook."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import re
+import tempfile
+from pathlib import Path
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from costmodel.appraisal.options import appraise_options
+from costmodel.cli import main
+from costmodel.formatting import money, percent, ratio
+from costmodel.inputs.options import load_options
+from costmodel.uncertainty.options import simulate_options
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLE = ROOT / "assumptions" / "options" / "youth_options.yaml"
+
+BASE = """schema_version: 1
+id: {id}
+title: Test proposal {id}
+description: A proposal small enough to work through by hand.
+area: Test
+kind: new_spending
+appraisal:
+  first_year: {first_year}
+  horizon_years: 4
+  firm_budget_years: 2
+  price_base_year: 2024
+unit_cost_library: null
+agencies:
+  - {{id: council, name: Council}}
+  - {{id: police, name: Police}}
+  - {{id: nhs, name: NHS}}
+sources:
+  - {{id: test_source, title: Test source, publisher: Tests, year: 2026, url: "https://example.org/test", grade: A}}
+prevention_costs:
+{costs}
+savings:
+{savings}
+"""
+
+SMALL_A = BASE.format(
+    id="small_a",
+    first_year=2025,
+    costs="""  - id: service
+    label: The service
+    paid_by: council
+    kind: recurring
+    amount: {value: 1000, unit: GBP_per_year, price_year: 2024, source: test_source}""",
+    savings="""  - id: police_saving
+    label: Police time saved
+    saved_by: police
+    amount: {value: 600, unit: GBP_per_year, price_year: 2024, source: test_source, low: 300, high: 900}
+    start_year: 1
+    cashable_share: {value: 0.5, unit: fraction, source: test_source}""",
+)
+
+SMALL_B = BASE.format(
+    id="small_b",
+    first_year=2025,
+    costs="""  - id: set_up
+    label: Set-up
+    paid_by: council
+    kind: one_off
+    amount: {value: 500, unit: GBP, price_year: 2024, source: test_source}""",
+    savings="""  - id: nhs_saving
+    label: NHS admissions avoided
+    saved_by: nhs
+    amount: {value: 200, unit: GBP_per_year, price_year: 2024, source: test_source, low: 0, high: 400}
+    start_year: 1""",
+)
+
+OPTIONS = """schema_version: 1
+id: small_options
+title: Small options
+description: Hand-worked options.
+area: Test
+sources:
+  - {id: options_source, title: Options source, publisher: Tests, year: 2026, url: "https://example.org/o", grade: B}
+bau:
+  id: bau
+  name: BAU
+  proposal: a.yaml
+do_minimum:
+  id: nothing
+  name: Nothing changes
+options:
+  - id: same
+    name: Same as BAU
+    proposal: a.yaml
+  - id: bigger
+    name: Bigger police saving
+    proposal: a.yaml
+    edits:
+      savings.police_saving.amount: {value: 900, source: options_source}
+  - id: plus_b
+    name: A plus B
+    proposal: a.yaml
+    plus: [b.yaml]
+"""
+
+DF = 1.035 ** -np.arange(4.0)  # Green Book standard rate, 3.5% in years 0-30; year 0 undiscounted
+
+
+def _write(folder: Path, options: str = OPTIONS, a: str = SMALL_A, b: str = SMALL_B) -> Path:
+    (folder / "a.yaml").write_text(a, encoding="utf-8")
+    (folder / "b.yaml").write_text(b, encoding="utf-8")
+    path = folder / "options.yaml"
+    path.write_text(options, encoding="utf-8")
+    return path
+
+
+def _cli(*argv: str) -> tuple[int, str, str]:
+    out, err = io.StringIO(), io.StringIO()
+    code = main(list(argv), out, err)
+    return code, out.getvalue(), err.getvalue()
+
+
+@pytest.fixture(scope="module")
+def small(tmp_path_factory):
+    path = _write(tmp_path_factory.mktemp("options"))
+    return appraise_options(load_options(path))
+
+
+def test_incremental_figures_by_hand(small):
+    by = {e.id: e for e in small.entries}
+    years_1_3 = DF[1:].sum()
+    # BAU against itself, and an option identical to it: zero everything
+    for id in ("bau", "same"):
+        inc = by[id].incremental
+        assert inc.npv == 0 and inc.pv_costs == 0 and inc.pv_savings == 0
+        assert not inc.cash_costs.any() and not inc.cash_cashable.any()
+    # nothing changes = minus BAU: 1,000 a year of costs and 600 a year of police savings from year 1
+    nothing = by["nothing"].incremental
+    assert nothing.pv_costs == pytest.approx(-1000 * DF.sum(), rel=1e-12)
+    assert nothing.pv_savings == pytest.approx(-600 * years_1_3, rel=1e-12)
+    assert nothing.npv == pytest.approx(1000 * DF.sum() - 600 * years_1_3, rel=1e-12)
+    # a bigger police saving: +300 a year from year 1, half cashable; no extra cost
+    bigger = by["bigger"]
+    assert bigger.incremental.pv_costs == pytest.approx(0, abs=1e-9)
+    assert bigger.incremental.pv_savings == pytest.approx(300 * years_1_3, rel=1e-12)
+    assert bigger.incremental.pv_cashable == pytest.approx(150 * years_1_3, rel=1e-12)
+    assert bigger.fiscal_return is None and bigger.passes
+    police = small.agency_ids.index("police")
+    assert bigger.incremental.pv_net_by_agency[police] == pytest.approx(300 * years_1_3, rel=1e-12)
+    # A plus B against A = B: 500 set-up in year 0, 200 a year for the NHS from year 1
+    b = by["plus_b"]
+    inc = b.incremental
+    assert inc.pv_costs == pytest.approx(500, rel=1e-12)
+    assert inc.pv_savings == pytest.approx(200 * years_1_3, rel=1e-12)
+    assert inc.npv == pytest.approx(200 * years_1_3 - 500, rel=1e-12)
+    assert inc.npv_firm == pytest.approx(200 * DF[1] - 500, rel=1e-12)  # firm years 0-1
+    assert inc.npv_beyond == pytest.approx(200 * DF[2:].sum(), rel=1e-12)
+    assert b.fiscal_return == pytest.approx(200 * years_1_3 / 500, rel=1e-12)
+    assert b.passes == (200 * years_1_3 >= 500)
+    council, nhs = small.agency_ids.index("council"), small.agency_ids.index("nhs")
+    assert inc.pv_net_by_agency[council] == pytest.approx(-500, rel=1e-12)
+    assert inc.pv_net_by_agency[nhs] == pytest.approx(200 * years_1_3, rel=1e-12)
+    # cash: real 2024-25 prices times the deflator's D[year] / D[2024] (the published index)
+    index = b.results[1].scenario.deflator.index
+    cash = np.array([index[2025 + t] / index[2024] for t in range(4)])
+    assert inc.cash_costs == pytest.approx(np.array([500, 0, 0, 0]) * cash, rel=1e-12)
+    assert inc.cash_cashable == pytest.approx(np.array([0, 200, 200, 200]) * cash, rel=1e-12)
+    # dual running on the incremental cash: the set-up is funded in year 0, covered from year 1
+    assert b.dual_running.peak_funding_requirement == pytest.approx(500 * cash[0], rel=1e-12)
+    assert b.dual_running.years == 1
+
+
+def test_common_random_numbers_identical_option_differs_by_zero(small):
+    sim = simulate_options(small, 2000, 7)
+    same = sim.entry_ids.index("same")
+    assert not sim.incremental[:, same].any()  # exactly zero in every draw
+    assert sim.p_beats_bau[same] == 0 and sim.p_beats[0, same] == 0
+    # the bigger saving beats BAU whenever its drawn saving is above BAU's in the same draw: with common
+    # random numbers (one uniform per quantity) 900's range sits above 600's at every quantile
+    bigger = sim.entry_ids.index("bigger")
+    assert sim.p_beats_bau[bigger] == 1.0
+    # the same seed gives the same draws; another seed others
+    again = simulate_options(small, 2000, 7)
+    assert np.array_equal(again.npv, sim.npv)
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    low=st.floats(0, 500, allow_nan=False),
+    width=st.floats(0, 800, allow_nan=False),
+    nhs=st.floats(0, 400, allow_nan=False),
+    seed=st.integers(0, 2**32),
+)
+def test_probabilities_are_coherent(low, width, nhs, seed):
+    a = SMALL_A.replace("low: 300, high: 900", f"low: {low!r}, high: {low + width!r}").replace(
+        "value: 600,", f"value: {low + width / 2!r},"
+    )
+    b = SMALL_B.replace("value: 200,", f"value: {nhs!r},")
+    options = OPTIONS.replace("{value: 900,", f"{{value: {low + width!r},")  # the top of the range
+    with tempfile.TemporaryDirectory() as folder:
+        appraisal = appraise_options(load_options(_write(Path(folder), options, a=a, b=b)))
+        sim = simulate_options(appraisal, 300, seed)
+    p = sim.p_beats
+    assert np.all((p >= 0) & (p <= 1))
+    assert np.all(p + p.T <= 1 + 1e-12)  # P(A beats B) + P(B beats A) ≤ 1
+    assert np.all(np.diag(p) == 0)
+    same = sim.entry_ids.index("same")
+    assert not sim.incremental[:, same].any() and p[0, same] == 0 and p[same, 0] == 0
+    assert sim.p_beats_bau == pytest.approx(p[:, 0])
+
+
+# ---------------------------------------------------------------------------------------------
+# Located refusals
+# ---------------------------------------------------------------------------------------------
+
+
+def _error(tmp_path: Path, options: str, a: str = SMALL_A, b: str = SMALL_B) -> str:
+    path = _write(tmp_path, options, a, b)
+    code, out, err = _cli("options", str(path), "--draws", "0")
+    assert code == 1 and out == "" and "Traceback" not in err
+    return err
+
+
+def test_unknown_edit_path_is_located_and_suggests_the_nearest(tmp_path):
+    err = _error(tmp_path, OPTIONS.replace("savings.police_saving.amount", "savings.police_savng.amount"))
+    line = (
+        OPTIONS.splitlines().index("      savings.police_saving.amount: {value: 900, source: options_source}")
+        + 1
+    )
+    assert err.count("\n") == 1
+    assert re.match(rf".*options\.yaml:{line}:7: options\.1\.edits\.savings\.police_savng\.amount: ", err)
+    assert "did you mean 'savings.police_saving.amount'" in err
+
+
+def test_first_year_that_cannot_be_aligned_is_refused_at_the_entry(tmp_path):
+    err = _error(tmp_path, OPTIONS, b=SMALL_B.replace("first_year: 2025", "first_year: 2026"))
+    line = OPTIONS.splitlines().index("    plus: [b.yaml]") + 1
+    assert f"options.yaml:{line}:" in err and "options.2.plus.0:" in err
+    assert "2026-27 differs from BAU's 2025-26" in err and "appraisal.first_year" in err
+
+
+def test_other_refusals_are_one_located_line_each(tmp_path):
+    err = _error(tmp_path, OPTIONS.replace("  - id: bigger", "  - id: same"))
+    assert "options.1.id: id 'same' is used twice" in err
+    err = _error(tmp_path, OPTIONS.replace("proposal: a.yaml\n    plus", "proposal: missing.yaml\n    plus"))
+    assert "options.2.proposal: proposal file not found" in err
+    err = _error(tmp_path, OPTIONS.replace("source: options_source}", "source: nowhere}"))
+    assert "options.1.edits.savings.police_saving.amount.source: unknown source 'nowhere'" in err
+    err = _error(tmp_path, OPTIONS.replace("{value: 900, source: options_source}", "{value: 900}"))
+    assert "exactly one of 'source'" in err
+    err = _error(tmp_path, OPTIONS.replace("name: BAU\n", "name: BAU\n  edits: {}\n  colour: red\n"))
+    assert "bau.colour" in err
+    err = _error(tmp_path, OPTIONS.replace("{value: 900, source", "{value: -5, source"))
+    assert "options.1.edits.savings.police_saving.amount" in err and err.count("\n") == 1
+
+
+# ---------------------------------------------------------------------------------------------
+# The shipped example: the CLI's JSON, CSV, the summary and the workbook agree
+# ---------------------------------------------------------------------------------------------
+
+DRAWS = "400"
+
+
+@pytest.fixture(scope="module")
+def example_json():
+    code, out, err = _cli("options", str(EXAMPLE), "--format", "json", "--draws", DRAWS)
+    assert code == 0, err
+    return json.loads(out)
+
+
+def test_example_runs_and_is_described_honestly(example_json):
+    d = example_json
+    assert [e["role"] for e in d["entries"]] == ["bau", "do_minimum", "option", "option"]
+    assert d["entries"][0]["incremental"]["npv"] == 0
+    # the fiscal ratio is the fiscal return on investment; "benefit-cost ratio" is the public-value one
+    assert "bcr" not in json.dumps(d).lower()
+    a_layers = d["entries"][2]["incremental"]
+    assert a_layers["fiscal_return_on_investment"] == pytest.approx(
+        a_layers["pv_savings"] / a_layers["pv_costs"], abs=1e-4
+    )
+    # option A = the cut plus detached youth work, against the cut: youth work's own figures
+    code, out, _ = _cli("run", str(ROOT / "assumptions/proposals/youth_work.yaml"), "--format", "json")
+    youth_work = json.loads(out)
+    a = d["entries"][2]["incremental"]
+    assert a["npv"] == pytest.approx(youth_work["totals"]["npv"], abs=0.01)
+    # risk-adjusted (the cut's corrections cancel: it is in BAU and in option A alike), unadjusted beside
+    assert d["basis"]["risk_adjusted"] is True
+    assert d["entries"][2]["unadjusted"]["npv"] == pytest.approx(
+        youth_work["unadjusted"]["totals"]["npv"], abs=0.01
+    )
+    assert d["entries"][2]["unadjusted"]["npv"] != pytest.approx(a["npv"], abs=1.0)
+    assert a["pv_costs"] == pytest.approx(youth_work["totals"]["pv_costs"], abs=0.01)
+    assert "2026-27 prices, discounted to 2027-28" in d["notes"][0]
+
+
+def _summary_expected(d: dict) -> dict[str, list[str]]:
+    """Each summary row's cells as the JSON's figures formatted (an independent reading of the JSON)."""
+    es = d["entries"]
+
+    def inc(key):
+        return [money(e["incremental"][key]) for e in es]
+
+    rows = {
+        "PV costs to the public sector": inc("pv_costs"),
+        "PV savings: cashable (saves the public purse)": inc("pv_cashable"),
+        "PV savings: non-cashable (frees capacity)": inc("pv_non_cashable"),
+        "Net present value (fiscal)": inc("npv"),
+        "before optimism bias (unadjusted)": [money(e["unadjusted"]["npv"]) for e in es],
+        "NPV, firm-budget years": inc("npv_firm"),
+        "NPV, years beyond": inc("npv_beyond"),
+        "Fiscal return on investment (savings per £1)": [
+            ratio(e["incremental"]["fiscal_return_on_investment"]) for e in es
+        ],
+        "PV economic layer (output and earnings)": [
+            money(e["incremental"]["layers"]["economic"]["pv_benefits"]) for e in es
+        ],
+        "PV social layer (harm avoided, wellbeing)": [
+            money(e["incremental"]["layers"]["social"]["pv_benefits"]) for e in es
+        ],
+        "Net present public value (all layers)": [
+            money(e["incremental"]["public_value"]["net_present_public_value"]) for e in es
+        ],
+        "Benefit-cost ratio (public value)": [
+            ratio(e["incremental"]["public_value"]["benefit_cost_ratio"]) for e in es
+        ],
+        "Peak dual-running funding (cash)": [
+            money(e["incremental"]["dual_running"]["peak_funding_requirement"]) for e in es
+        ],
+        "Probability of beating BAU": [percent(e["probability"]["beats_bau"]) for e in es],
+        "Incremental NPV, 5th percentile": [money(e["probability"]["incremental_npv_p5"]) for e in es],
+        "Incremental NPV, 95th percentile": [money(e["probability"]["incremental_npv_p95"]) for e in es],
+    }
+    for aid, name in d["budget_holders"].items():
+        vals = [e["incremental"]["by_budget_holder"][aid]["npv"] for e in es]
+        if any(abs(v) >= 0.5 for v in vals):
+            rows[name] = [money(v) for v in vals]
+    return rows
+
+
+def _html_rows(doc: str) -> dict[str, list[str]]:
+    import html as h
+
+    rows = {}
+    for tr in re.findall(r"<tr><td>(.*?)</td>(.*?)</tr>", doc):
+        rows[h.unescape(tr[0])] = [h.unescape(c) for c in re.findall(r"<td[^>]*>(.*?)</td>", tr[1])]
+    return rows
+
+
+def test_summary_equals_cli_json_and_workbook(example_json, tmp_path):
+    openpyxl = pytest.importorskip("openpyxl")
+    d = example_json
+    html_path, md_path, xlsx_path = tmp_path / "s.html", tmp_path / "s.md", tmp_path / "o.xlsx"
+    for path in (html_path, md_path):
+        code, _, err = _cli("summary", str(EXAMPLE), "-o", str(path), "--draws", DRAWS)
+        assert code == 0, err
+    code, _, err = _cli("options", str(EXAMPLE), "-o", str(xlsx_path), "--draws", DRAWS)
+    assert code == 0, err
+    expected = _summary_expected(d)
+    html_rows = _html_rows(html_path.read_text(encoding="utf-8"))
+    markdown = md_path.read_text(encoding="utf-8")
+    for label, cells in expected.items():
+        assert html_rows[label] == cells, label
+        assert "| " + " | ".join(cells) + " |" in markdown, label
+    # the workbook's Summary sheet holds the JSON's numbers themselves
+    ws = openpyxl.load_workbook(xlsx_path)["Summary"]
+    found = {}
+    for row in ws.iter_rows(values_only=True):
+        if row and isinstance(row[0], str):
+            found[row[0]] = list(row[1 : 1 + len(d["entries"])])
+    es = d["entries"]
+    assert found["Net present value (fiscal)"] == [e["incremental"]["npv"] for e in es]
+    assert found["PV costs to the public sector"] == [e["incremental"]["pv_costs"] for e in es]
+    assert found["Probability of beating BAU"] == [e["probability"]["beats_bau"] for e in es]
+    for aid, name in d["budget_holders"].items():
+        if name in found:
+            assert found[name] == [e["incremental"]["by_budget_holder"][aid]["npv"] for e in es]
+    # one sheet per entry, with its incremental NPV
+    wb = openpyxl.load_workbook(xlsx_path)
+    for e in es:
+        sheet = wb[e["id"]]
+        npv_row = next(r for r in sheet.iter_rows(values_only=True) if r[0] == "NPV (fiscal)")
+        assert npv_row[1] == e["incremental"]["npv"]
+    # the CSV carries the same figures, every digit
+    code, out, _ = _cli("options", str(EXAMPLE), "--format", "csv", "--draws", DRAWS)
+    npv_line = next(line for line in out.splitlines() if line.startswith("Incremental NPV (fiscal),"))
+    assert [float(x) for x in npv_line.split(",")[1:]] == [e["incremental"]["npv"] for e in es]
+
+
+def test_summary_refuses_a_wrong_extension(tmp_path):
+    code, _, err = _cli("summary", str(EXAMPLE), "-o", str(tmp_path / "s.docx"), "--draws", "0")
+    assert code == 1 and err.count("\n") == 1 and os.listdir(tmp_path) == []
+
+
+@pytest.mark.e2e
+def test_summary_prints_on_two_a4_pages_at_most_in_chromium(example_json, tmp_path):
+    from costmodel.export.brief import CHROMIUM_ARGS, find_chromium
+    from costmodel.export.options_export import pdf_page_count, summary_html
+
+    if find_chromium() is None:
+        pytest.skip("Debian's chromium is not installed")
+    playwright = pytest.importorskip("playwright.sync_api")
+    src = tmp_path / "summary.html"
+    src.write_text(summary_html(example_json), encoding="utf-8")
+    shots = ROOT / "test-output"
+    shots.mkdir(exist_ok=True)
+    with playwright.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=find_chromium(), args=list(CHROMIUM_ARGS))
+        try:
+            page = browser.new_page(viewport={"width": 1123, "height": 794})  # A4 landscape at 96 dpi
+            page.goto(src.as_uri())
+            page.emulate_media(media="print")
+            page.screenshot(path=str(shots / "options-summary-print.png"), full_page=True)
+            pdf = page.pdf(print_background=True, prefer_css_page_size=True)
+            text = page.inner_text("body")
+        finally:
+            browser.close()
+    assert 1 <= pdf_page_count(pdf) <= 2, "the appraisal summary must print on two A4 pages at most"
+    for e in example_json["entries"]:
+        assert e["name"] in text
+        assert money(e["incremental"]["npv"]) in text
+
+
+def test_text_from_the_file_is_never_markup_or_a_formula(tmp_path):
+    openpyxl = pytest.importorskip("openpyxl")
+    hostile = OPTIONS.replace(
+        "name: Bigger police saving", 'name: "=HYPERLINK(\\"http://x\\") <script>x</script>"'
+    )
+    path = _write(tmp_path, hostile)
+    html_path, xlsx_path, md_path = tmp_path / "s.html", tmp_path / "o.xlsx", tmp_path / "s.md"
+    for out in (html_path, md_path):
+        assert _cli("summary", str(path), "-o", str(out), "--draws", "50")[0] == 0
+    assert _cli("options", str(path), "-o", str(xlsx_path), "--draws", "50")[0] == 0
+    doc = html_path.read_text(encoding="utf-8")
+    assert "<script>" not in doc and "&lt;script&gt;" in doc
+    assert "<script>" not in md_path.read_text(encoding="utf-8")
+    wb = openpyxl.load_workbook(xlsx_path)
+    cells = [c for ws in wb for row in ws.iter_rows() for c in row if isinstance(c.value, str)]
+    assert all(c.data_type != "f" for c in cells)
+    code, out, _ = _cli("options", str(path), "--format", "csv", "--draws", "0")
+    assert code == 0 and "\n=HYPERLINK" not in out and ",=HYPERLINK" not in out
+
+
+def test_switching_value_between_options_by_hand(small):
+    from costmodel.uncertainty.options import option_switching_values
+
+    switches = option_switching_values(small)
+    # "nothing changes" leads (BAU spends 1,000 a year to save 600 a year from year 1); its lead over BAU
+    # closes when BAU's service costs x with x * sum(DF_0..3) = 600 * sum(DF_1..3)
+    sw = next(s for s in switches if s.other == "bau" and s.input.id == "prevention_costs.service.amount")
+    assert sw.leader == "nothing" and sw.method == "linear"
+    assert sw.value == pytest.approx(600 * DF[1:].sum() / DF.sum(), rel=1e-9)
+    assert sw.gap == pytest.approx(1000 * DF.sum() - 600 * DF[1:].sum(), rel=1e-12)
+    # against "same" (BAU's twin), the lead closes when its police saving x reaches x * sum(DF_1..3) =
+    # 1,000 * sum(DF_0..3)
+    sw = next(s for s in switches if s.other == "same" and s.input.id == "savings.police_saving.amount")
+    assert sw.value == pytest.approx(1000 * DF.sum() / DF[1:].sum(), rel=1e-9)
