@@ -106,6 +106,9 @@ class Scenario:
             proposal.pop("unmonetised", None)
         # named scenarios are choices of values, not values in use: the values in use are hashed
         proposal.pop("scenarios", None)
+        # off: the figures before optimism bias, as before the switch existed (the hash too); apply (the
+        # default): the optimism-bias table the figures rest on is hashed below
+        risk_adjusted = proposal["appraisal"].pop("optimism_bias", "apply") == "apply"
         for uc in proposal.get("unit_costs", []):
             _drop_unset_layers(uc)
         payload = {
@@ -122,6 +125,10 @@ class Scenario:
         if measures:  # the Green Book values (and health schedule) the wellbeing figures rest on
             ref = load_reference()
             payload["appraisal_values"] = [v.model_dump(mode="json") for v in ref.appraisal_values if v.id in measures]
+        if risk_adjusted:
+            from .optimism_table import shipped_optimism_table
+
+            payload["optimism_table"] = shipped_optimism_table().model_dump(mode="json")
         blob = json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
         return hashlib.sha256(blob.encode("utf-8")).hexdigest()
 
