@@ -126,11 +126,19 @@ class Scenario:
             ref = load_reference()
             payload["appraisal_values"] = [v.model_dump(mode="json") for v in ref.appraisal_values if v.id in measures]
         if risk_adjusted:
-            from .optimism_table import shipped_optimism_table
-
-            payload["optimism_table"] = shipped_optimism_table().model_dump(mode="json")
+            payload["optimism_table_sha256"] = optimism_table_sha256()
         blob = json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
         return hashlib.sha256(blob.encode("utf-8")).hexdigest()
+
+
+OPTIMISM_TABLE_PATH = Path(__file__).parent.parent / "data" / "optimism_bias.yaml"
+"""The shipped optimism-bias table (read by :mod:`costmodel.inputs.optimism_table`)."""
+
+
+@lru_cache(maxsize=1)
+def optimism_table_sha256() -> str:
+    """SHA-256 of the shipped optimism-bias table's bytes: the risk-adjusted figures rest on it."""
+    return hashlib.sha256(OPTIMISM_TABLE_PATH.read_bytes()).hexdigest()
 
 
 def _drop_unset_layers(unit_cost: dict[str, Any]) -> dict[str, Any]:
