@@ -22,8 +22,10 @@ from costmodel.export.areas_export import chart_bytes, parquet_bytes, workbook_b
 from costmodel.formatting import money
 from costmodel.inputs.areas import metadata_path, read_area_table, shipped_tables
 from costmodel.present.areas_report import (
+    basis,
     batch_csv,
     batch_frame,
+    figures_note,
     headline,
     ranked_chart,
     ranked_chart_data,
@@ -164,8 +166,8 @@ st.subheader(headline(results, scenario))
 st.caption(literal(results.table.metadata.coverage))
 show_altair(
     ranked_chart(results, scenario),
-    f"{headline(results, scenario)} Each mark is an area's whole-public-sector NPV (central values), ranked; "
-    "the line across it runs from the 5th to the 95th percentile of its Monte Carlo.",
+    f"{headline(results, scenario)} Each mark is an area's fiscal NPV (whole public sector; central case, "
+    f"{basis(results)}), ranked; the line across it runs from the 5th to the 95th percentile of its Monte Carlo.",
     ranked_chart_data(results),
     stem=f"{scenario.proposal.id}-areas",
     key="batch-chart",
@@ -174,10 +176,11 @@ show_altair(
 frame = batch_frame(results)
 st.dataframe(frame, hide_index=True, width="stretch")
 st.markdown(
-    f"Total of the areas' NPVs: **{money(tot['npv_gbp'])}** · net present public value (fiscal + economic + "
+    f"Total of the areas' fiscal NPVs: **{money(tot['npv_gbp'])}** · net present public value (fiscal + economic + "
     f"social): **{money(tot['public_value_npv_gbp'])}** · budget holder that loses most overall: "
     f"{literal(tot['loses_most'])}"
 )
+st.caption(literal(figures_note(results)))  # words with 'optimism_bias' in them, shown as written
 c1, c2, c3, c4 = st.columns(4)
 c1.download_button("Per-area table (CSV)", batch_csv(results).encode("utf-8"), file_name="batch.csv",
                    mime="text/csv", on_click="ignore", icon=":material/download:")  # fmt: skip

@@ -14,6 +14,7 @@ wide screen, about a third of the width (at least 90 px) on a narrow one.
 
 from __future__ import annotations
 
+import json
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -27,13 +28,92 @@ def _limit(value: float) -> dict[str, str]:
     return {"expr": f"containerSize()[0] < {NARROW} ? max(90, containerSize()[0] * 0.33) : {value:g}"}
 
 
+TITLE_CHARS = 40  # characters of a bold 13 px title line that fit a 390 px phone's chart
+SUBTITLE_CHARS = 52  # of an 11 px subtitle line
+
+
+def wrap_lines(text: str, width: int) -> list[str]:
+    """``text`` broken at spaces into lines of at most ``width`` characters (a longer word stays whole).
+
+    >>> wrap_lines("Who pays and who saves: net present value by budget holder", 40)
+    ['Who pays and who saves: net present', 'value by budget holder']
+    """
+    lines: list[str] = []
+    for word in text.split():
+        if lines and len(lines[-1]) + 1 + len(word) <= width:
+            lines[-1] += " " + word
+        else:
+            lines.append(word)
+    return lines or [""]
+
+
+def _wrapped(text: Any, width: int) -> Any:
+    """A title text that wraps on a narrow screen and stays one line on a wide one."""
+    lines = [text] if isinstance(text, str) else text
+    if not isinstance(lines, list) or not all(isinstance(x, str) for x in lines):
+        return text
+    if all(len(x) <= width for x in lines):
+        return text
+    narrow = [part for line in lines for part in wrap_lines(line, width)]
+    return {"expr": f"containerSize()[0] < {NARROW} ? {json.dumps(narrow)} : {json.dumps(text)}"}
+
+
+def _title(value: Any) -> Any:
+    if isinstance(value, str):
+        return {"text": _wrapped(value, TITLE_CHARS)}
+    if isinstance(value, dict):
+        out = dict(value)
+        if "text" in out:
+            out["text"] = _wrapped(out["text"], TITLE_CHARS)
+        if "subtitle" in out:
+            out["subtitle"] = _wrapped(out["subtitle"], SUBTITLE_CHARS)
+        return out
+    return value
+
+
+def _bottom_legend(legend: dict[str, Any]) -> dict[str, Any]:
+    """A legend below the chart: one entry a line on a narrow screen, each label given the chart's width."""
+    out = dict(legend)
+    columns = out.get("columns", 0)
+    out["columns"] = {"expr": f"containerSize()[0] < {NARROW} ? 1 : {columns}"}
+    limit = out.get("labelLimit")
+    if isinstance(limit, int | float):
+        out["labelLimit"] = {
+            "expr": f"containerSize()[0] < {NARROW} ? max(120, containerSize()[0] - 40) : {limit:g}"
+        }
+    return out
+
+
 def responsive(spec: Any) -> Any:
-    """A copy of a Vega-Lite spec (dict) with every large ``labelLimit`` made to depend on the width."""
+    """A copy of a Vega-Lite spec (dict) with every large ``labelLimit`` made to depend on the width, and
+    the chart's title and subtitle wrapped onto several lines on a narrow screen (never cut off)."""
     if isinstance(spec, dict):
         out = {}
         for key, value in spec.items():
             if key == "labelLimit" and isinstance(value, int | float) and value > SMALL_LIMIT:
                 out[key] = _limit(value)
+            elif key == "legend" and isinstance(value, dict) and value.get("orient") == "bottom":
+                out[key] = _bottom_legend(value)
+            elif (
+                key == "color"
+                and isinstance(value, dict)
+                and "field" in value
+                and value.get("legend", {}) is not None
+            ):
+                # a legend on the right (the default) takes half a phone's width: in the app, below the plot
+                legend = value.get("legend") or {}
+                moved = (
+                    {"orient": "bottom", "labelLimit": 320, "columns": 2} | legend
+                    if "orient" not in legend
+                    else legend
+                )
+                out[key] = responsive({k: v for k, v in value.items() if k != "legend"}) | {
+                    "legend": _bottom_legend(moved) if moved.get("orient") == "bottom" else responsive(moved)
+                }
+            elif key == "title" and (
+                "mark" in spec or "layer" in spec or "facet" in spec or "$schema" in spec
+            ):
+                out[key] = _title(value)  # a chart's title (not an axis or legend title)
             else:
                 out[key] = responsive(value)
         return out
@@ -64,6 +144,8 @@ NAMES = {
     "share": "Share of draws",
     "value": "Input value",
     "central_value": "Central input value",
+    "value_text": "Input value",
+    "central_text": "Central input value",
 }
 MONEY = {
     "discounted_gbp": "Present value (£)",
@@ -99,7 +181,10 @@ def pounds(value: float) -> str:
 def readable_table(frame: pd.DataFrame) -> pd.DataFrame:
     """A chart's tidy data for people: no ids or plotting helpers, columns named in words, money in
     whole pounds, shares as percentages (the CSV download keeps the raw columns)."""
-    keep = [c for c in frame.columns if not str(c).endswith("_id") and c not in HIDDEN]
+    # a value also given in words (the tornado's inputs, each in its own unit) is shown in words only
+    worded = {c.removesuffix("_text") for c in frame.columns if str(c).endswith("_text")}
+    worded |= {"central_value"} if "central_text" in frame.columns else set()
+    keep = [c for c in frame.columns if not str(c).endswith("_id") and c not in HIDDEN and c not in worded]
     out = frame[keep].copy()
     for column in keep:
         if column in MONEY:

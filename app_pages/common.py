@@ -9,6 +9,7 @@ Session state (non-widget keys, so nothing is lost on a rerun or a page switch):
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 from collections.abc import Iterable
@@ -25,6 +26,7 @@ from app_pages.uploaded_library import allowed_libraries, save_library
 from costmodel.appraisal.chain import appraise
 from costmodel.appraisal.engine import TenYearTest
 from costmodel.errors import AssumptionError, CostModelError, Problem
+from costmodel.inputs.bundling import LIBRARY_EDIT_PREFIX
 from costmodel.inputs.editing import edited_scenario
 from costmodel.inputs.loading import scenario_from_parsed
 from costmodel.inputs.yamlio import MAX_FILE_BYTES, decode_bytes, parse_yaml
@@ -59,11 +61,28 @@ class Draft:
     problems: list[Problem] = field(default_factory=list)  # of the latest edits, when invalid
     rev: int = 0  # bumped on every accepted edit, so editors re-render from the draft
     stored_key: str | None = None  # the scenario store's key of the draft as last saved (app_pages.links)
+    from_link: bool = False  # opened from a link's stored scenario (so no file is in the upload box)
 
 
 def examples() -> dict[str, Path]:
     """Shipped example proposals by file stem."""
     return {p.stem: p for p in sorted(PROPOSALS_DIR.glob("*.yaml"))}
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def _title_of(path: str, mtime_ns: int) -> str | None:
+    try:
+        data = parse_yaml(Path(path).read_text(encoding="utf-8"), Path(path).name).data
+    except (AssumptionError, OSError):
+        return None
+    title = data.get("title") if isinstance(data, dict) else None
+    return " ".join(title.split()) if isinstance(title, str) and title.strip() else None
+
+
+def example_title(stem: str) -> str:
+    """A shipped example's title, as its file gives it (its file stem in words when it has none)."""
+    path = examples()[stem]
+    return _title_of(str(path), path.stat().st_mtime_ns) or stem.replace("_", " ")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -83,6 +102,9 @@ def evaluate(name: str, text: str, library_dir: str | None, edits_json: str = "{
     """Apply edits to a proposal text, validate it with the loader and appraise it."""
     try:
         edits = json.loads(edits_json)
+        if any(p.startswith(LIBRARY_EDIT_PREFIX) for p in edits):
+            # a unit cost changed here: the library values the proposal uses are bundled into it first
+            text = bundled_text(name, text, library_dir)
         if edits:
             new_text, scenario = edited_scenario(
                 name, text, edits, library_dir=library_dir, allowed_libraries=allowed_libraries(library_dir)
@@ -99,6 +121,18 @@ def evaluate(name: str, text: str, library_dir: str | None, edits_json: str = "{
         return Outcome(None, tuple(exc.problems), "")
     except CostModelError as exc:
         return Outcome(None, (Problem(name, None, None, "", str(exc)),), "")
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def bundled_text(name: str, text: str, library_dir: str | None) -> str:
+    """The proposal text with the unit-cost library values it uses written into it, so it stands alone
+    (:func:`costmodel.inputs.bundling.self_contained`); the text itself when it uses no library."""
+    from costmodel.inputs.bundling import self_contained
+
+    scenario = scenario_from_parsed(
+        parse_yaml(text, name), library_dir=library_dir, allowed_libraries=allowed_libraries(library_dir)
+    )
+    return self_contained(text, scenario, name)
 
 
 def edits_key(edits: dict[str, Any]) -> str:
@@ -202,6 +236,7 @@ def open_stored(scenario: StoredScenario) -> list[str]:
     d = Draft(
         key, scenario.name, scenario.origin, scenario.text, library_dir, dict(scenario.edits), dict(valid)
     )
+    d.from_link = True
     if scenario.edits != valid:
         d.problems = list(draft_outcome(d, valid=False).problems)
     if draft_outcome(d).result is None:  # the stored valid edits no longer validate: drop them
@@ -232,14 +267,14 @@ def open_upload(name: str, raw: bytes, library_dir: str | None = None) -> list[s
 def proposal_sidebar() -> None:
     ex = examples()
     options = [f"example:{s}" for s in ex] + ["template", UPLOAD]
-    labels = {f"example:{s}": f"Example: {s.replace('_', ' ')}" for s in ex}
+    labels = {f"example:{s}": f"Example: {example_title(s)}" for s in ex}
     labels |= {"template": "Blank template", UPLOAD: "Upload a YAML file…"}
     link_messages = restore_from_url(open_linked_example, open_stored)
     if "current" not in st.session_state:
         default = DEFAULT_EXAMPLE if DEFAULT_EXAMPLE in ex else next(iter(ex), None)
-        problems = open_example(default) if default else open_template()
-        if problems:  # a broken shipped example: say so, fall back to the template
-            st.sidebar.error("\n\n".join(problems))
+        broken = open_example(default) if default else open_template()
+        if broken:  # a broken shipped example: say so, fall back to the template
+            st.sidebar.error("\n\n".join(broken))
             open_template()
     with st.sidebar:
         st.markdown("### Proposal")
@@ -273,7 +308,8 @@ def proposal_sidebar() -> None:
                 help="A unit-cost library of your own: the proposal names it by its file name "
                 "(unit_cost_library: my_costs.yaml). Without one, proposals use the shipped library.",
             )
-            library_dir, lib_problems = (None, [])
+            library_dir: str | None = None
+            lib_problems: list[str] = []
             if lib is not None:
                 library_dir, lib_problems = save_library(lib.name, lib.getvalue())
             if lib_problems:
@@ -281,7 +317,17 @@ def proposal_sidebar() -> None:
             elif up is not None:
                 problems = open_upload(up.name, up.getvalue(), library_dir)
             else:
-                st.caption("Choose a file; until then the previous proposal stays in use.")
+                shown = current_draft()
+                if shown is not None and shown.origin == "upload":
+                    # reopened from a link, or uploaded before a page switch: the box is empty, the file is not
+                    st.info(
+                        f"Using the uploaded file {markup.code(Path(shown.name).name)}"
+                        + (" (opened from a link)" if shown.from_link else "")
+                        + ". Choose a file above to use another one instead.",
+                        icon=":material/upload_file:",
+                    )
+                else:
+                    st.caption("Choose a file; until then the previous proposal stays in use.")
         if problems:
             st.session_state["upload_problems"] = problems
             st.error("This file cannot be used:\n\n" + "\n\n".join(markup.code(p) for p in problems[:20]))
@@ -290,7 +336,16 @@ def proposal_sidebar() -> None:
         d = current_draft()
         if d is not None:
             out = draft_outcome(d)
-            st.markdown(f"**In use:** {markup.code(d.name)}" + (" (edited)" if d.valid_edits else ""))
+            title = out.result.scenario.proposal.title if out.result is not None else Path(d.name).stem
+            # the title in full (the box above may cut it short), then the file it comes from
+            where = {"example": "shipped example", "template": "blank template"}.get(
+                d.origin, "uploaded file"
+            )
+            st.markdown(
+                f"**In use:** {markup.literal(title)}"
+                + (" (edited)" if d.valid_edits else "")
+                + f"  \n{where} {markup.code(Path(d.name).name)}"
+            )
             if out.result is not None:
                 sha = out.result.scenario.inputs_sha256
                 st.caption(f"inputs_sha256 `{sha[:16]}…`", help=f"SHA-256 of the resolved inputs: {sha}")
@@ -447,7 +502,7 @@ def show_altair(chart: Any, caption: str, data: Any, *, stem: str, key: str, ima
     for col, (fmt, mime) in zip(cols[1:3], (("png", "image/png"), ("svg", "image/svg+xml")), strict=True):
         col.download_button(
             f"Image ({fmt.upper()})",
-            lambda fmt=fmt: image(fmt),
+            functools.partial(image, fmt),
             file_name=f"{stem}.{fmt}",
             mime=mime,
             key=f"{key}-{fmt}",
@@ -489,7 +544,8 @@ def show_table(
     ``views``: show the frame as several narrower tables, each with these columns, so that a wide table
     fits the page without scrolling sideways.
     """
-    for columns in views or [None]:
+    shown: list[list[str] | None] = list(views) if views else [None]
+    for columns in shown:
         first = (columns or list(frame.columns))[0]
         config = dict(column_config or {})
         if first not in config:  # the first column stays in view when a wide table scrolls (phones)

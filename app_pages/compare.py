@@ -46,11 +46,14 @@ def _file_dict(
     from costmodel.appraisal.options import appraise_options
     from costmodel.inputs.options import load_options
     from costmodel.present.options_report import options_dict
-    from costmodel.uncertainty.options import option_switching_values, simulate_options
+    from costmodel.uncertainty.options import option_switching_values, option_tornado, simulate_options
 
     appraisal = appraise_options(load_options(path, scenario=scenario))
     return options_dict(
-        appraisal, simulate_options(appraisal, draws, seed), option_switching_values(appraisal)
+        appraisal,
+        simulate_options(appraisal, draws, seed),
+        option_switching_values(appraisal),
+        option_tornado(appraisal),
     )
 
 
@@ -60,11 +63,14 @@ def _draft_dict(
     from costmodel.appraisal.options import appraise_options
     from costmodel.inputs.options import options_from_scenarios
     from costmodel.present.options_report import options_dict
-    from costmodel.uncertainty.options import option_switching_values, simulate_options
+    from costmodel.uncertainty.options import option_switching_values, option_tornado, simulate_options
 
     appraisal = appraise_options(options_from_scenarios(title, bau, options, do_minimum))
     return options_dict(
-        appraisal, simulate_options(appraisal, draws, seed), option_switching_values(appraisal)
+        appraisal,
+        simulate_options(appraisal, draws, seed),
+        option_switching_values(appraisal),
+        option_tornado(appraisal),
     )
 
 
@@ -150,7 +156,8 @@ except CostModelError as exc:
 
 assert d is not None
 figures: dict[str, Any] = d
-from costmodel.export.options_export import options_workbook_bytes, summary_html  # noqa: E402
+from app_pages.tabs.downloads import pdf_available  # noqa: E402
+from costmodel.export.options_export import options_workbook_bytes, summary_html, summary_pdf  # noqa: E402
 from costmodel.present.charts import (  # noqa: E402
     options_npv_by_holder_caption,
     options_npv_by_holder_chart,
@@ -207,6 +214,7 @@ for section in content.sections:
     st.dataframe(frame, hide_index=True, width="stretch")
 for heading, items in (
     ("Switching values between options", content.switches),
+    ("What moves each option against BAU most (tornado)", content.tornado),
     ("Key risks and uncertainties", content.risks),
     ("Unmonetised impacts", content.unmonetised),
 ):
@@ -217,7 +225,6 @@ if content.distributional:
     st.markdown(markup.inline(content.distributional))
 
 st.subheader("Downloads")
-cols = st.columns(5)
 stem = d["id"]
 downloads: list[tuple[str, Callable[[], str | bytes], str, str]] = [
     ("Summary (HTML)", lambda: summary_html(figures), f"{stem}-summary.html", "text/html"),
@@ -227,12 +234,23 @@ downloads: list[tuple[str, Callable[[], str | bytes], str, str]] = [
     ("Figures (JSON)", lambda: options_json(figures), f"{stem}.json", "application/json"),
     ("Table (CSV)", lambda: options_csv(figures), f"{stem}.csv", "text/csv"),
 ]  # fmt: skip
+if pdf_available():  # printed by headless Chromium, as the briefing's PDF is (two A4 pages at most)
+    downloads.insert(1, ("Summary (PDF)", lambda: summary_pdf(figures), f"{stem}-summary.pdf", "application/pdf"))
+cols = st.columns(len(downloads))
 for col, (name, make, file_name, mime) in zip(cols, downloads, strict=True):
     col.download_button(name, make, file_name=file_name, mime=mime, key=f"options-{file_name}",
                         on_click="ignore", icon=":material/download:")  # fmt: skip
 st.caption(
-    f"Probabilities from {d['simulation']['draws']:,} draws (seed {d['simulation']['seed']}), the same draws for "
-    "every option. The PDF summary: `costmodel summary FILE -o summary.pdf`."
-    if d["simulation"]
-    else ""
+    (
+        f"Probabilities from {d['simulation']['draws']:,} draws (seed {d['simulation']['seed']}), the same draws for "
+        "every option, each ± its Monte Carlo standard error. "
+        if d["simulation"]
+        else ""
+    )
+    + (
+        "The PDF is printed by headless Chromium (a few seconds)."
+        if pdf_available()
+        else "No PDF here: Chromium is not installed; print the HTML from a browser, or `costmodel summary FILE -o "
+        "summary.pdf` where Chromium is."
+    )
 )

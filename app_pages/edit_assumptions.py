@@ -7,25 +7,43 @@ switches; an invalid edit shows its rule next to the field while the last valid 
 from __future__ import annotations
 
 import math
+import re
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 import streamlit as st
 
-from app_pages.common import Draft, draft_outcome, require_result
-from costmodel.formatting import money, ratio
-from costmodel.inputs.editing import DELETE, editable_quantities, problems_by_path
+from app_pages.common import Draft, bundled_text, draft_outcome, require_result
+from costmodel.formatting import fy_label, money, ratio
+from costmodel.inputs.bundling import LIBRARY_EDIT_PREFIX, self_contained
+from costmodel.inputs.editing import DELETE, editable_quantities, note_edits_in_comments, problems_by_path
 from costmodel.inputs.loading import load_reference
 from costmodel.inputs.registry import entry
 from costmodel.inputs.yamlio import parse_yaml
 from costmodel.present import markup
+from costmodel.present.input_values import unit_in_words
 
 d, result = require_result()
 original = draft_outcome(Draft(d.key, d.name, d.origin, d.text, d.library_dir))
 base = original.result
 assert base is not None
 proposal = base.scenario.proposal  # the file as loaded (edits are applied on top)
+
+
+def source_text(d: Draft) -> str:
+    """The text the edits apply to: the file as loaded, with the library values it uses bundled in once
+    a unit cost is changed here (problems then point into the bundled text)."""
+    if any(p.startswith(LIBRARY_EDIT_PREFIX) for p in d.edits):
+        return bundled_text(d.name, d.text, d.library_dir)
+    return d.text
+
+
+def id_data(d: Draft) -> Any:
+    """What maps a problem's position path (``unit_costs.12.bearers.0.value``) to the edit's id path."""
+    text = source_text(d)
+    return proposal if text == d.text else parse_yaml(text, d.name).data
+
 
 st.title("Edit assumptions")
 st.caption(
@@ -49,7 +67,7 @@ def _valid_part(edits: dict[str, Any], problems: list[Any]) -> dict[str, Any]:
     """Every edit that breaks no rule, applied; only the edits a problem names are held aside (with their
     error beside the field). When a problem names no edit, or the rest still breaks a rule, the figures
     keep the last valid edits, as before."""
-    by_path = problems_by_path(problems, list(edits), proposal)
+    by_path = problems_by_path(problems, list(edits), id_data(d))
     if "" in by_path or not by_path:
         return d.valid_edits
     # a flagged path keeps its last valid value (a rule across two fields flags both)
@@ -74,7 +92,7 @@ def commit(new_edits: dict[str, Any], *, rerun: bool) -> None:
         st.rerun()
 
 
-field_problems = problems_by_path(d.problems, list(d.edits), proposal) if d.problems else {}
+field_problems = problems_by_path(d.problems, list(d.edits), id_data(d)) if d.problems else {}
 for _path, _msgs in field_problems.items():  # a cleared value: say so, rather than "missing"
     if _path.endswith(".value") and d.edits.get(_path, 0) is None:
         field_problems[_path] = [
@@ -83,6 +101,27 @@ for _path, _msgs in field_problems.items():  # a cleared value: say so, rather t
             else m
             for m in _msgs
         ]
+PERCENT_SHOWN = {q.path for q in editable_quantities(proposal) if q.unit.startswith("fraction")}
+_TWICE = re.compile(r"^fractions are written between (-?1|0) and 1; (\S+) looks like a percentage: .*$")
+_RANGE = re.compile(r"^a fraction must be between 0 and 1 \(got (\S+)\)$")
+
+
+def _in_percent(message: str) -> str:
+    """A fraction's rule in the words of a table that shows percentages (14 for 14%, 0.14 in the file)."""
+    if m := _TWICE.match(message):
+        v = float(m.group(2))
+        return (
+            f"{v * 100:g}% looks like a percentage typed as if in hundredths: this table shows percentages, "
+            f"type {v:g} for {v:g}%"
+        )
+    if m := _RANGE.match(message):
+        return f"a percentage must be between 0% and 100% (got {float(m.group(1)) * 100:g}%)"
+    return message
+
+
+for _path in list(field_problems):
+    if _path.rsplit(".", 1)[0] in PERCENT_SHOWN:
+        field_problems[_path] = [_in_percent(m) for m in field_problems[_path]]
 
 
 def show_problems(*paths: str) -> None:
@@ -104,7 +143,7 @@ settings = [  # labels from the input registry (costmodel.inputs.registry)
     for path in ("appraisal.horizon_years", "appraisal.firm_budget_years", "appraisal.first_year")
 ]
 new_edits = dict(d.edits)
-cols = st.columns(4)
+cols = list(st.columns(4))
 for col, (path, label, default) in zip(cols, settings, strict=False):
     key = f"ap-{d.key}-{path}"
     if key not in st.session_state:
@@ -117,13 +156,15 @@ for col, (path, label, default) in zip(cols, settings, strict=False):
 with cols[3]:
     path = "appraisal.discount_schedule"
     key = f"ap-{d.key}-{path}"
-    options = schedules if ap.discount_schedule in schedules else [ap.discount_schedule, *schedules]
+    options: list[str] = (
+        schedules if ap.discount_schedule in schedules else [ap.discount_schedule, *schedules]
+    )
     if key not in st.session_state:
         st.session_state[key] = current(path, ap.discount_schedule)
-    value = st.selectbox(entry(path).label, options, format_func=lambda s: labels.get(s, s), key=key)
+    schedule = st.selectbox(entry(path).label, options, format_func=lambda s: labels.get(s, s), key=key)
     show_problems(path)
-    if value != current(path, ap.discount_schedule):
-        new_edits[path] = value
+    if schedule != current(path, ap.discount_schedule):
+        new_edits[path] = schedule
 path = "appraisal.optimism_bias"  # the risk-adjusted central case (issue 12 §3), on by default
 key = f"ap-{d.key}-{path}"
 if key not in st.session_state:
@@ -147,6 +188,7 @@ if new_edits != d.edits:
 
 COLUMNS = ["Value", "Low", "High"]
 SUFFIX = {"Value": "value", "Low": "low", "High": "high"}
+LABEL_WIDTH = 200  # [px] the pinned first column: Streamlit unpins columns wider than 60% of the table (215 px on a 390 px phone)
 
 
 def _num(v: Any) -> float | None:
@@ -159,7 +201,29 @@ def _num(v: Any) -> float | None:
     return None if math.isnan(f) else f
 
 
-quantities = editable_quantities(proposal)
+def _shown(value: Any, unit: str) -> float | None:
+    """A file value as the table shows it: fractions as percentages (0.14 -> 14)."""
+    x = _num(value)
+    if x is None or not unit.startswith("fraction"):
+        return x
+    return round(x * 100, 10)
+
+
+def _filed(value: float, unit: str) -> float:
+    """A value typed in the table, back in the file's unit (14 -> 0.14 for a percentage)."""
+    return round(value / 100, 12) if unit.startswith("fraction") else value
+
+
+def source_words(provenance: str, sources: dict[str, Any]) -> str:
+    """``source: <id>`` or ``assumption: <reason>`` in words: the source's title, publisher, year and grade."""
+    kind, _, rest = provenance.partition(": ")
+    if kind == "source" and rest in sources:
+        s = sources[rest]
+        return f"{s.title} ({s.publisher}, {s.year}; grade {s.grade})"
+    return f"Assumption: {rest}" if kind == "assumption" else provenance
+
+
+quantities = editable_quantities(proposal, base.scenario.unit_costs)
 groups = list(dict.fromkeys(q.group for q in quantities))
 for group in groups:
     qs = [q for q in quantities if q.group == group]
@@ -170,17 +234,18 @@ for group in groups:
         rows.append(
             {
                 "Parameter": q.label,
-                "Value": current(f"{q.path}.value", q.value),
-                "Low": current(f"{q.path}.low", q.low),
-                "High": current(f"{q.path}.high", q.high),
-                "Unit": q.unit,
+                "Value": _shown(current(f"{q.path}.value", q.value), q.unit),
+                "Low": _shown(current(f"{q.path}.low", q.low), q.unit),
+                "High": _shown(current(f"{q.path}.high", q.high), q.unit),
+                "Unit": unit_in_words(q.unit),
                 "Problem": "; ".join(dict.fromkeys(problems)),
-                "Source or assumption": q.provenance,
+                "Source or assumption": source_words(q.provenance, base.scenario.sources),
             }
         )
     frame = pd.DataFrame(rows)
     for c in COLUMNS:
         frame[c] = pd.to_numeric(frame[c], errors="coerce").astype(float)
+    has_problem = bool(frame["Problem"].str.len().sum())
     key = f"ed-{d.key}-{groups.index(group)}-{d.rev}"
     edited = st.data_editor(
         frame,
@@ -190,14 +255,25 @@ for group in groups:
         num_rows="fixed",
         height=35 * (len(frame) + 1) + 3,
         disabled=["Parameter", "Unit", "Problem", "Source or assumption"],
+        # the Problem column only when a value in this table breaks a rule (the error is also below)
+        column_order=[
+            "Parameter",
+            *COLUMNS,
+            "Unit",
+            *(["Problem"] if has_problem else []),
+            "Source or assumption",
+        ],
         column_config={
-            "Parameter": st.column_config.TextColumn(width="large"),
-            "Value": st.column_config.NumberColumn(format="%g", help="Central value, in the unit shown"),
+            # pinned: the label stays in view while the other columns scroll sideways (phones)
+            "Parameter": st.column_config.TextColumn(width=LABEL_WIDTH, pinned=True),
+            "Value": st.column_config.NumberColumn(
+                format="%g", help="Central value, in the unit shown (% as 14 for 14%)"
+            ),
             "Low": st.column_config.NumberColumn(format="%g", help="Low end of the plausible range"),
             "High": st.column_config.NumberColumn(format="%g", help="High end of the plausible range"),
-            "Unit": st.column_config.TextColumn(width="small"),
-            "Problem": st.column_config.TextColumn(width="medium"),
-            "Source or assumption": st.column_config.TextColumn(width="large"),
+            "Unit": st.column_config.TextColumn(width=110),
+            "Problem": st.column_config.TextColumn(width=360),
+            "Source or assumption": st.column_config.TextColumn(width=520),
         },
     )
     for q in qs:
@@ -213,8 +289,108 @@ for group in groups:
             if new is None:  # a cleared cell: kept as a pending edit, with its error beside it
                 changed[path] = DELETE
             else:
+                new = _filed(new, q.unit)
                 changed[path] = int(new) if q.integer and float(new).is_integer() else new
     changed = {k: v for k, v in changed.items() if not (isinstance(v, float) and math.isnan(v))}
+    if changed != d.edits:
+        commit(changed, rerun=True)
+
+# ---------------------------------------------------------------------------------------------
+# Unit costs (the library's, and the proposal's own): £ per unit for each budget holder
+# ---------------------------------------------------------------------------------------------
+
+unit_costs = base.scenario.unit_costs
+if unit_costs:
+    names = {a.id: a.name for a in base.scenario.agencies}
+    from_library = base.scenario.library_path is not None
+    st.subheader("Unit costs")
+    st.caption(
+        "£ per unit for each budget holder, in the price year shown (converted to the appraisal's prices). "
+        + (
+            "These come from the unit-cost library: a change here is a local change to this proposal only "
+            "(marked below), and the download then carries the library values it uses, so it stands alone."
+            if from_library
+            else "These are the proposal's own unit costs."
+        )
+    )
+    rows, paths = [], []
+    for uc_id, uc in unit_costs.items():
+        for j, b in enumerate(uc.bearers):
+            path = f"unit_costs.{uc_id}.bearers.{j}.value"
+            now = current(path, b.value)
+            problems = field_problems.get(path, [])
+            rows.append(
+                {
+                    "Unit cost": f"{uc.label} (per {uc.per})",
+                    "Budget holder": names.get(b.agency, b.agency),
+                    "£ per unit": _num(now),
+                    "Price year": fy_label(uc.price_year),
+                    "Local change": f"changed here, was {money(b.value, exact=True)}"
+                    if path in d.edits
+                    else "",
+                    "Problem": "; ".join(dict.fromkeys(problems)),
+                    "Source": source_words(f"source: {uc.source}", base.scenario.sources)
+                    if uc.source
+                    else f"Assumption: {uc.assumption}",
+                }
+            )
+            paths.append((uc_id, j, path))
+    frame = pd.DataFrame(rows)
+    frame["£ per unit"] = pd.to_numeric(frame["£ per unit"], errors="coerce").astype(float)
+    has_problem = bool(frame["Problem"].str.len().sum())
+    edited = st.data_editor(
+        frame,
+        key=f"ed-{d.key}-unit-costs-{d.rev}",
+        hide_index=True,
+        width="stretch",
+        num_rows="fixed",
+        height=35 * (len(frame) + 1) + 3,
+        disabled=["Unit cost", "Budget holder", "Price year", "Local change", "Problem", "Source"],
+        column_order=[
+            "Unit cost",
+            "Budget holder",
+            "£ per unit",
+            "Price year",
+            "Local change",
+            *(["Problem"] if has_problem else []),
+            "Source",
+        ],  # fmt: skip
+        column_config={
+            "Unit cost": st.column_config.TextColumn(width=LABEL_WIDTH, pinned=True),
+            "Budget holder": st.column_config.TextColumn(width=200),
+            "£ per unit": st.column_config.NumberColumn(
+                format="%,.2f", min_value=0.0, help="£ per unit for this budget holder"
+            ),
+            "Price year": st.column_config.TextColumn(width=90),
+            "Local change": st.column_config.TextColumn(width=200),
+            "Problem": st.column_config.TextColumn(width=360),
+            "Source": st.column_config.TextColumn(width=420),
+        },
+    )
+    for path in dict.fromkeys(p for _, _, p in paths):
+        for m in dict.fromkeys(field_problems.get(path, [])):
+            st.error(markup.inline(m), icon=":material/error:")
+    changed = dict(d.edits)
+    for i, (uc_id, j, path) in enumerate(paths):
+        old, new = _num(frame.at[i, "£ per unit"]), _num(edited.at[i, "£ per unit"])
+        if old == new:
+            continue
+        library_value = unit_costs[uc_id].bearers[j].value
+        if new is None or new == library_value:
+            changed.pop(path, None)  # a cleared cell, or the library's value again: no local change
+        else:
+            changed[path] = new
+    for uc_id, uc in unit_costs.items():  # a published total follows its bearers (the loader checks the sum)
+        if uc.total is None:
+            continue
+        values = [
+            changed.get(f"unit_costs.{uc_id}.bearers.{j}.value", b.value) for j, b in enumerate(uc.bearers)
+        ]
+        total_path = f"unit_costs.{uc_id}.total"
+        if any(f"unit_costs.{uc_id}.bearers.{j}.value" in changed for j in range(len(uc.bearers))):
+            changed[total_path] = round(sum(float(v) for v in values), 2)
+        else:
+            changed.pop(total_path, None)
     if changed != d.edits:
         commit(changed, rerun=True)
 
@@ -227,22 +403,37 @@ if unmatched:
 
 d, result = require_result()
 with summary:
-    cols = st.columns([1, 1, 1, 2])
+    cols = list(st.columns([1, 1, 1, 2]))
     cols[0].metric(
         "Net present value",
         money(result.npv),
         delta=money(result.npv - base.npv, signed=True).replace("\u2212", "-") if d.valid_edits else None,
         help="With the last valid edits; the change is against the file as loaded.",
     )
-    cols[1].metric("Benefit-cost ratio", ratio(result.bcr))
+    if result.cut is not None:  # a cut has no benefit-cost ratio (it would invert the meaning)
+        cols[1].metric("Money released (PV)", money(result.cut.pv_released))
+    else:
+        cols[1].metric(
+            "Fiscal return on investment", ratio(result.bcr), help="PV fiscal savings / PV prevention costs"
+        )
     cols[2].metric("Passes the Ten Year Test", "yes" if result.passes else "no")
     with cols[3]:
-        text = draft_outcome(d).text
+        out = draft_outcome(d)
+        text = out.text
         try:
             parse_yaml(text, d.name)
         except Exception:  # noqa: BLE001 - never offer a file the loader would refuse
             text = d.text
+        if (
+            text != d.text and d.valid_edits
+        ):  # each edited line says what it was (a comment it made false goes)
+            text = note_edits_in_comments(source_text(d), text, d.valid_edits, d.name)
         left_out = left_out_edits(d)
+        bundled = (
+            out.result is not None
+            and out.result.scenario.library_path is None
+            and (base.scenario.library_path is not None)
+        )
         st.download_button(
             "Download the YAML without the invalid edits" if left_out else "Download the edited YAML",
             text.encode("utf-8"),
@@ -252,7 +443,23 @@ with summary:
             on_click="ignore",
             icon=":material/download:",
             type="primary",
+            help="The library values it uses are bundled in (a unit cost was changed here), so it stands alone."
+            if bundled
+            else "It names the unit-cost library it uses, so it works beside that library.",
         )
+        if not bundled and out.result is not None and out.result.scenario.library_path is not None:
+            scenario = out.result.scenario
+            st.download_button(
+                "Download it self-contained (library bundled)",
+                lambda: self_contained(text, scenario, d.name).encode("utf-8"),
+                file_name=f"{Path(d.name).stem}-self-contained.yaml",
+                mime="application/x-yaml",
+                key="download-yaml-bundled",
+                on_click="ignore",
+                icon=":material/download:",
+                help="The same proposal with the budget holders, sources and unit costs it uses from the "
+                "library written into it: it validates and gives the same figures anywhere, without the library.",
+            )
         if left_out:
             st.caption(
                 "The download leaves out "

@@ -5,7 +5,8 @@ Query parameters (kept on every page, rewritten after each run of the script):
 * ``example=<stem>``: a shipped example as shipped (no store needed);
 * ``s=<key>``: an uploaded, template or edited scenario, saved in the SQLite store
   (:mod:`app_pages.scenario_store`) under the hash of its content;
-* ``tab=<label>``: the results tab of the Ten Year Test page (bound by ``st.tabs`` itself);
+* ``tab=<id>``: the results tab of the Ten Year Test page, by a stable id (``uncertainty``); links made
+  before the ids, with the tab's label (``tab=Uncertainty``), still open it (:func:`tab_label`);
 * ``draws``, ``seed``, ``ob``: the settings of the last Monte Carlo run (``ob=1``: optimism bias on).
 
 A fresh session reads them once (:func:`restore_from_url`); each run ends by writing them back
@@ -42,6 +43,21 @@ def mc_settings_from_url() -> tuple[int, int, bool] | None:
     if draws is None or seed is None or not draws.isdigit() or not seed.isdigit():
         return None
     return int(draws), int(seed), _param("ob") == "1"
+
+
+def tab_label(requested: object, tabs: list[tuple[str, str]]) -> str | None:
+    """The label of the tab a link asks for: by id, or by label (links made before the ids); None if none.
+
+    >>> tabs = [("charts", "Charts"), ("table", "Ten Year Test table")]
+    >>> tab_label("table", tabs), tab_label("Ten Year Test table", tabs), tab_label("nope", tabs)
+    ('Ten Year Test table', 'Ten Year Test table', None)
+    """
+    if not isinstance(requested, str):
+        return None
+    for tab_id, label in tabs:
+        if requested == tab_id or requested.casefold() == label.casefold():
+            return label
+    return None
 
 
 def restore_from_url(open_example: Any, open_stored: Any) -> list[str]:

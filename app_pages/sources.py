@@ -10,6 +10,7 @@ from costmodel.inputs.models import GRADE_MEANINGS
 from costmodel.inputs.provenance import assumption_rows, source_rows
 from costmodel.present import markup
 from costmodel.present.csv_safety import frame_csv
+from costmodel.present.input_values import readable_formula, unit_in_words, value_in_words
 
 d, result = require_result()
 sc = result.scenario
@@ -17,8 +18,13 @@ st.title("Sources and assumptions")
 st.caption(f"{markup.code(d.name)} · inputs_sha256 `{sc.inputs_sha256}`")
 st.markdown(" · ".join(f"**{g}**: {m}" for g, m in GRADE_MEANINGS.items()))
 
-rows = pd.DataFrame(assumption_rows(sc))
-rows["value"] = rows["value"].map(lambda v: f"{v:g}" if isinstance(v, float) else str(v))
+raw = pd.DataFrame(assumption_rows(sc))  # the CSV keeps the file's numbers and unit ids
+rows = raw.copy()
+names = {a.id: a.name for a in sc.agencies}
+# as the results pages write figures: fractions as percentages, money in pounds, units and formulas in words
+rows["value"] = [value_in_words(v, u) for v, u in zip(rows["value"], rows["unit"], strict=True)]
+rows["unit"] = rows["unit"].map(unit_in_words)
+rows["derived"] = rows["derived"].map(lambda f: readable_formula(f, names) if f else "")
 st.subheader("Every figure in use")
 st.dataframe(
     rows[
@@ -42,7 +48,9 @@ st.dataframe(
     width="stretch",
     column_config={
         "group": "Group",
-        "name": "Figure",
+        "name": st.column_config.TextColumn(
+            "Figure", width=200, pinned=True
+        ),  # pinned only under 60% of the width
         "value": st.column_config.TextColumn("Value"),
         "unit": "Unit",
         "price_year": "Price year",
@@ -52,13 +60,13 @@ st.dataframe(
         "source_year": st.column_config.NumberColumn("Year", format="%d"),
         "url": st.column_config.LinkColumn("Link"),
         "assumption": "Stated assumption (reason)",
-        "derived": "Derived (formula)",
+        "derived": st.column_config.TextColumn("Derived (formula)", width="large"),
         "note": "Note",
     },
 )
 st.download_button(
     "Figures and sources (CSV)",
-    frame_csv(rows),
+    frame_csv(raw),
     file_name=f"{sc.proposal.id}-sources.csv",
     mime="text/csv",
     on_click="ignore",
@@ -84,7 +92,8 @@ st.dataframe(
 st.subheader("Stated assumptions")
 stated = rows[rows["assumption"] != ""]
 for _, r in stated.iterrows():
+    unit = "" if r["unit"] == "%" or str(r["value"]).startswith(("£", "−£")) else f" {r['unit']}"
     st.markdown(
-        f"- **{markup.literal(r['group'])} · {markup.literal(r['name'])}** = {markup.literal(str(r['value']))} "
-        f"{markup.literal(str(r['unit']))}: {markup.literal(r['assumption'])}"
+        f"- **{markup.literal(r['group'])} · {markup.literal(r['name'])}** = "
+        f"{markup.literal(str(r['value']) + unit)}: {markup.literal(r['assumption'])}"
     )

@@ -8,6 +8,7 @@ from typing import Any
 import streamlit as st
 
 from app_pages.common import has_pooling, money_columns, require_result, show_chart, show_invalid_edit_banner
+from app_pages.links import tab_label
 from app_pages.pooled_headline import show_pooled_position
 from app_pages.quotable import show_quotable_headline
 from app_pages.tabs.downloads import downloads_tab
@@ -15,11 +16,13 @@ from app_pages.tabs.pooling import pooling_tab
 from app_pages.tabs.uncertainty import (
     UNCERTAINTY_CHART_KINDS,
     brief_simulation,
+    current_simulation,
     has_ranges,
     show_chance_of_passing,
     shown_simulation,
     uncertainty_tab,
 )
+from app_pages.value_layers import show_value_layers, show_value_measures
 from costmodel.appraisal.engine import TenYearTest
 from costmodel.formatting import fy_label, fy_span, money
 from costmodel.present import markup
@@ -53,15 +56,10 @@ show_invalid_edit_banner(d)
 verdict_col, chance_col = st.columns([5, 2], vertical_alignment="center")
 with verdict_col:
     (st.success if result.passes else st.error)(markup.inline(result.verdict), icon=":material/gavel:")
-    if result.unadjusted is not None:  # the risk-adjusted headline, with the figures before it beside
-        before = result.unadjusted
-        st.caption(
-            f"Risk-adjusted for optimism bias. Unadjusted: {'passes' if before.passes else 'fails'}, "
-            f"net present value {markup.literal(money(before.npv_counted))}"
-            + (" (the adjustment changes the answer)" if before.passes != result.passes else "")
-            + ". "
-            + markup.inline(risk_adjustment_convention(result))
-        )
+    # the verdict is the risk-adjusted case's and says so (the engine's sentence ends with the unadjusted
+    # NPV and whether the adjustment changes the answer); the unadjusted NPV is also a metric below
+    if result.risk_adjusted:  # the basis in words (off on the Edit page: the figures before optimism bias)
+        st.caption("Risk-adjusted for optimism bias. " + markup.inline(risk_adjustment_convention(result)))
     show_pooled_position(d, result)
 
 m = headline_measures(result)
@@ -76,24 +74,26 @@ def metric(col: Any, label: str, key: str) -> None:
 
 cols = st.columns(5)
 metric(cols[0], "Net present value", "npv")
-metric(cols[1], "Benefit-cost ratio", "bcr")
-metric(cols[2], "Net return per £1", "net_return_per_pound")
+if result.cut is not None:  # a cut has no benefit-cost ratio: money released over demand added inverts it
+    metric(cols[1], "Costs shunted per £1 released", "shunted_per_pound_released")
+    metric(cols[2], "Closure costs (PV)", "closure_costs")
+else:
+    # the fiscal ratio is the fiscal return on investment (issue 12): never a benefit-cost ratio
+    cols[1].metric(
+        "Fiscal return on investment",
+        m["bcr"].text,
+        help="PV of fiscal savings (cash and freed capacity) / PV of prevention costs: £ back to public budgets "
+        "per £1 spent.",
+    )
+    metric(cols[2], "Net return per £1", "net_return_per_pound")
 metric(cols[3], "Payback year", "payback_year")
 metric(cols[4], "Peak dual running", "peak_funding")
 cols = st.columns(5)
 metric(cols[0], "NPV, firm-budget years", "npv_firm")
 metric(cols[1], "NPV, years beyond", "npv_beyond")
-if s.sign < 0:  # a cut, in its own words: the spending it stops and the costs it pushes elsewhere
-    cols[2].metric(
-        "Money released (PV)",
-        money(-result.pv_costs),
-        help="Present value of the spending the cut stops (the prevention costs, negative for a cut).",
-    )
-    cols[3].metric(
-        "Costs shunted (PV)",
-        money(-result.pv_savings),
-        help="Present value of the extra demand the cut pushes onto other budgets (negative savings).",
-    )
+if result.cut is not None:  # a cut, in its own words: the spending it stops and the costs it pushes elsewhere
+    metric(cols[2], "Money released (PV)", "money_released")
+    metric(cols[3], "Costs shunted (PV)", "costs_shunted")
 else:
     metric(cols[2], "PV prevention costs", "pv_costs")
     metric(cols[3], "PV savings", "pv_savings")
@@ -108,6 +108,9 @@ if result.cash is not None:
         money(float(result.cash.net.sum()), signed=True),
         help="Cashable savings minus prevention costs, cash (nominal), undiscounted, whole public sector.",
     )
+if result.cut is not None:  # value a cut loses beyond public budgets (the economic and social layers)
+    metric(cols[3], "Social value lost (PV)", "social_value_lost")
+    metric(cols[4], "Economic value lost (PV)", "economic_value_lost")
 if result.financing is not None:
     f = result.financing
     cols[3].metric(
@@ -116,7 +119,21 @@ if result.financing is not None:
         help=f"{markup.literal(f.fund)}: {f.interest_rate:.2%} nominal over {f.term_years} years, "
         f"repayment {money(f.annual_repayment)} a year.",
     )
+cols = st.columns(5)
+if result.layers is not None:
+    show_value_measures(result, cols)
+if result.risk_adjusted and result.unadjusted is not None:
+    # the central case is risk-adjusted (optimism bias applied); the unadjusted figure sits beside it
+    cols[2].metric(
+        "NPV before optimism bias",
+        money(result.unadjusted.npv),
+        help="The same appraisal without the optimism-bias corrections (costs up, benefits down by each "
+        "input's evidence grade): the sensitivity. The verdict and the figures above are risk-adjusted; "
+        f"the corrections move the NPV by {money(result.npv - result.unadjusted.npv, signed=True)}.",
+    )
 show_quotable_headline(result)
+if result.layers is not None:
+    show_value_layers(result)
 for note in result.notes:
     st.info(markup.inline(note), icon=":material/info:")
 
@@ -226,36 +243,57 @@ def conventions_tab(r: TenYearTest) -> None:
     )
 
 
-# Results tabs: later results (pooling, uncertainty...) add an entry here.
-RESULT_TABS: list[tuple[str, Callable[[TenYearTest], None]]] = [
-    ("Charts", charts_tab),
-    ("Pooling", pooling_tab),
-    ("Ten Year Test table", table_tab),
-    ("Uncertainty", uncertainty_tab),
-    ("Cash view", cash_tab),
-    ("Conventions", conventions_tab),
+# Results tabs: later results (pooling, uncertainty...) add an entry here: (stable id, label, render).
+# The id is what the address carries (``?tab=<id>``): a label may be reworded without breaking links.
+RESULT_TABS: list[tuple[str, str, Callable[[TenYearTest], None]]] = [
+    ("charts", "Charts", charts_tab),
+    ("pooling", "Pooling", pooling_tab),
+    ("table", "Ten Year Test table", table_tab),
+    ("uncertainty", "Uncertainty", uncertainty_tab),
+    ("cash", "Cash view", cash_tab),
+    ("conventions", "Conventions", conventions_tab),
     (
+        "downloads",
         "Downloads",
         lambda r: downloads_tab(
-            r, image_chart_kinds(r), simulation=brief_simulation(r), histogram_run=shown_simulation(r)
+            r,
+            image_chart_kinds(r),
+            simulation=brief_simulation(r),
+            histogram_run=shown_simulation(r),
+            default_run=current_simulation(r) is None,
         ),
     ),
 ]
-TAB_KEY = "tab"  # the open results tab, also the query parameter that carries it
+TAB_KEY = "tab"  # the open results tab's label (widget state); the query parameter carries its id
+TAB_FROM_LINK = "tab_from_link_done"
+TAB_KEPT = "open_tab"  # a plain copy of the open tab's label, kept across page switches  # a link's tab is opened once per session, not on every rerun
 # Tabs shown only for results that have them (a tab not listed here is always shown).
-TAB_SHOWN_WHEN: dict[str, Callable[[TenYearTest], bool]] = {"Pooling": has_pooling}
+TAB_SHOWN_WHEN: dict[str, Callable[[TenYearTest], bool]] = {"pooling": has_pooling}
 
 shown = [
-    (label, render) for label, render in RESULT_TABS if TAB_SHOWN_WHEN.get(label, lambda _r: True)(result)
+    (tab_id, label, render)
+    for tab_id, label, render in RESULT_TABS
+    if TAB_SHOWN_WHEN.get(tab_id, lambda _r: True)(result)
 ]
-# Only the open tab runs (lazy tabs): switching tabs reruns the page, and the tab is in the address
-# (``?tab=<label>``) so a link reopens it.
-for tab, (_, render) in zip(
-    st.tabs([label for label, _ in shown], key=TAB_KEY, bind="query-params"), shown, strict=True
-):
+labels = [label for _, label, _ in shown]
+requested = None
+if not st.session_state.get(TAB_FROM_LINK):  # a link's tab (by id, or by label in links made before ids)
+    requested = tab_label(st.query_params.get(TAB_KEY), [(i, label) for i, label, _ in shown])
+elif TAB_KEY not in st.session_state:  # back from another page (Streamlit forgets an undrawn widget's state)
+    requested = st.session_state.get(TAB_KEPT)
+if requested in labels:
+    st.session_state[TAB_KEY] = requested
+st.session_state[TAB_FROM_LINK] = True
+# Only the open tab runs (lazy tabs): switching tabs reruns the page, and the tab's id goes into the
+# address so a link reopens it.
+for tab, (_, _, render) in zip(st.tabs(labels, key=TAB_KEY, on_change="rerun"), shown, strict=True):
     if tab.open is not False:
         with tab:
             render(result)
+st.session_state[TAB_KEPT] = st.session_state.get(TAB_KEY)
+open_id = next((i for i, label, _ in shown if label == st.session_state.get(TAB_KEY)), shown[0][0])
+if st.query_params.get(TAB_KEY) != open_id:
+    st.query_params[TAB_KEY] = open_id
 
 # Filled last: a Monte Carlo run made on the Uncertainty tab in this very run is the one quoted here.
 with chance_col:

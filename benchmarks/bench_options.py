@@ -23,7 +23,7 @@ sys.path.insert(0, str(ROOT))
 from costmodel.appraisal.options import appraise_options  # noqa: E402
 from costmodel.inputs.options import load_options  # noqa: E402
 from costmodel.uncertainty.montecarlo import simulate  # noqa: E402
-from costmodel.uncertainty.options import option_switching_values, simulate_options  # noqa: E402
+from costmodel.uncertainty.options import option_switching_values, option_tornado, simulate_options  # noqa: E402
 
 EXAMPLE = ROOT / "assumptions" / "options" / "youth_options.yaml"
 
@@ -46,13 +46,16 @@ def main() -> None:
     options = best_of(3, lambda: simulate_options(appraisal, args.draws, 1))
     separate = best_of(3, lambda: [simulate(sc, args.draws, 1) for sc in scenarios])
     switching = best_of(3, lambda: option_switching_values(appraisal))
+    tornado = best_of(3, lambda: option_tornado(appraisal))
     print(
         f"{args.draws:,} draws, {len(appraisal.entries)} entries, {len(scenarios)} proposal evaluations per draw"
     )
     print(f"options Monte Carlo (common random numbers): {options:.3f} s CPU")
     print(f"each proposal simulated on its own:          {separate:.3f} s CPU")
     print(f"ratio options / separate:                    {options / separate:.2f}")
-    print(f"switching values between options:           {switching:.3f} s CPU")
+    print(f"switching values between options:           {switching:.3f} s CPU (grid, then batched bisection)")
+    print(f"tornado of every option against BAU:        {tornado:.3f} s CPU")
+    print(f"ratio switching values / options Monte Carlo: {switching / options:.2f}")
 
 
 if __name__ == "__main__":

@@ -23,7 +23,7 @@ from typing import Any, TextIO
 from . import __version__
 from .errors import AssumptionError, CostModelError, OutputError, UsageError
 from .formatting import money, plural
-from .uncertainty.limits import DEFAULT_DRAWS, DEFAULT_SEED, MAX_DRAWS
+from .uncertainty.limits import DEFAULT_DRAWS, DEFAULT_SEED, MAX_DRAWS, TARGET_BLOCK
 from .uncertainty.memory import keep_freed_memory
 
 EXIT_OK, EXIT_INPUT, EXIT_INTERNAL = 0, 1, 2
@@ -36,6 +36,7 @@ FLAGS: dict[str, str] = {
     "appraisal.discount_schedule": "--discount",
     "draws": "--draws",
     "seed": "--seed",
+    "target_error": "--target-error",
     "scale": "--scale",
     "user_rates": "--rates",
     "discount_rate_range": "--discount-range",
@@ -455,9 +456,11 @@ def progress_bar(
 def cmd_simulate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from .present.uncertainty_report import simulation_json, simulation_table
     from .uncertainty.compile import OptimismSettings
-    from .uncertainty.montecarlo import check_draws, simulate
+    from .uncertainty.montecarlo import check_draws, check_target_error, simulate
 
-    draws, seed = check_draws(args.draws, args.seed)  # refuse before loading anything
+    target = None if args.target_error is None else check_target_error(args.target_error)
+    cap = args.draws if args.draws is not None else (MAX_DRAWS if target is not None else DEFAULT_DRAWS)
+    draws, seed = check_draws(cap, args.seed)  # refuse before loading anything
     scenario = _load(args, args.file)
     protect(scenario.library_path)
     # the file's choice by default (risk-adjusted unless appraisal.optimism_bias: off, or --unadjusted);
@@ -471,6 +474,11 @@ def cmd_simulate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         optimism = OptimismSettings(
             load_optimism_table(args.optimism_table), capital_category=args.capital_category
         )
+    from .appraisal.engine import compile_scenario
+    from .pooling.draws import pool_draws
+
+    p = scenario.proposal
+    extra = pool_draws(scenario, compile_scenario(scenario)[0]) if p.pool or p.responsibility_charges else None
     sim = simulate(
         scenario,
         draws,
@@ -478,12 +486,15 @@ def cmd_simulate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         optimism=optimism,
         discount_rate_range=_rate_range(args.discount_range),
         progress=progress_bar(err, asked=args.progress),
+        target_error=target,
+        extra=extra,
     )
     names = {a.id: a.name for a in scenario.agencies}
+    partners = [x.agency for x in p.pool.partners] if p.pool is not None else []
     text = (
-        simulation_json(sim, names)
+        simulation_json(sim, names, partners)
         if args.format == "json"
-        else simulation_table(sim, scenario.proposal.title, names)
+        else simulation_table(sim, p.title, names, partners)
     )
     write_output(text, args.output, out)
     return EXIT_OK
@@ -527,12 +538,21 @@ def _add_uncertainty_commands(sub: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--draws",
         type=int,
-        default=DEFAULT_DRAWS,
+        default=None,
         metavar="N",
-        help=f"number of draws, 1 to {MAX_DRAWS:,} (default {DEFAULT_DRAWS:,})",
+        help=f"number of draws, 1 to {MAX_DRAWS:,} (default {DEFAULT_DRAWS:,}); "
+        f"with --target-error, the most draws to make (default {MAX_DRAWS:,})",
     )
     p.add_argument(
         "--seed", type=int, default=DEFAULT_SEED, metavar="S", help=f"random seed (default {DEFAULT_SEED})"
+    )
+    p.add_argument(
+        "--target-error",
+        type=float,
+        default=None,
+        metavar="SE",
+        help=f"draw in blocks of {TARGET_BLOCK:,} until the probability of passing has at most this "
+        "standard error (a fraction: 0.005 = half a percentage point)",
     )
     p.add_argument("--format", choices=["table", "json"], default="table")
     _add_output(p)
@@ -659,7 +679,7 @@ def _options_dict(args: argparse.Namespace) -> dict[str, Any]:
     from .appraisal.options import appraise_options
     from .inputs.options import load_options
     from .present.options_report import options_dict
-    from .uncertainty.options import option_switching_values, simulate_options
+    from .uncertainty.options import option_switching_values, option_tornado, simulate_options
 
     options = load_options(args.file, scenario=args.scenario)
     protect(*(sc.library_path for e in options.entries for sc in e.scenarios))
@@ -671,7 +691,7 @@ def _options_dict(args: argparse.Namespace) -> dict[str, Any]:
 
         draws, seed = check_draws(args.draws, args.seed)
         sim = simulate_options(appraisal, draws, seed)
-    return options_dict(appraisal, sim, option_switching_values(appraisal))
+    return options_dict(appraisal, sim, option_switching_values(appraisal), option_tornado(appraisal))
 
 
 def cmd_options(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:

@@ -54,6 +54,15 @@ def per_pound(value: float | None) -> str:
     return f"{sign}£{abs(value):.2f}"
 
 
+def cash_and_capacity(cash_per_pound: float, capacity_per_pound: float) -> tuple[str, str, str]:
+    """The return per £1 in words, to the penny: (in all, in cash, in freed capacity), the capacity
+    shown as the rounded total less the rounded cash so the three add up as written
+    (0.0396, 0.1253 -> '£0.16', '£0.04', '£0.12'). [£ per £]"""
+    total = round(cash_per_pound + capacity_per_pound, 2)
+    cash = round(cash_per_pound, 2)
+    return per_pound(total), per_pound(cash), per_pound(round(total - cash, 2))
+
+
 def plural(n: int, noun: str, many: str | None = None) -> str:
     """'1 year', '10 years', '0 years' (``many``: an irregular plural)."""
     return f"{n:,} {noun if n == 1 else (many or noun + 's')}"

@@ -7,6 +7,7 @@ change is *meant* to move a figure, and say why in the commit message.
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -54,7 +55,9 @@ def produce(name: str, args: list[str], tmp: Path) -> bytes:
     target = tmp / name
     args = [a.replace("{out}", str(target)) for a in args]
     exe = str(Path(sys.executable).parent / "costmodel")
-    proc = subprocess.run([exe, *args], cwd=ROOT, capture_output=True, check=False)
+    # this checkout's costmodel, not the editable install's (a venv shared by several worktrees)
+    env = os.environ | {"PYTHONPATH": os.pathsep.join(p for p in (str(ROOT), os.environ.get("PYTHONPATH")) if p)}
+    proc = subprocess.run([exe, *args], cwd=ROOT, capture_output=True, check=False, env=env)
     written = [Path(a) for a in args if a.startswith(str(tmp))]
     if written:
         if proc.returncode != 0:

@@ -14,6 +14,9 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+# the costmodel beside this script, not another checkout's: an editable install (a venv shared by several
+# worktrees) would otherwise serve its own copy of the engine under this app's pages
+sys.path.insert(0, str(ROOT))
 
 
 def preload() -> None:

@@ -521,3 +521,85 @@ def test_a_source_homepage_is_refused_in_the_metadata(scenario, tmp_path):
         f"{tmp_path / 'areas.meta.yaml'}:8:10: sources.0.url: must be the document's own address, "
         "http(s)://host/path (not a homepage)"
     )
+
+
+# --- what the figures are, in words (issue 15 after the risk-adjusted central case) -------------
+
+ADJUSTED_NOTE = "Every figure is risk-adjusted for optimism bias, in the central case and in every Monte Carlo draw"
+UNADJUSTED_NOTE = "No figure is risk-adjusted for optimism bias (appraisal.optimism_bias: off)"
+
+
+def _every_batch_output(tmp_path: Path, *extra: str) -> dict[str, str]:
+    """Every text-bearing output of ``costmodel batch`` on the shipped table, by extension (the workbook
+    as the text of its Areas sheet's first two cells)."""
+    import openpyxl
+
+    exts = ("csv", "json", "md", "html", "txt", "xlsx", "svg")
+    args = ["batch", str(YOUTH_WORK), str(TABLE), "--draws", "50", "--quiet", *extra]
+    for ext in exts:
+        args += ["-o", str(tmp_path / f"b.{ext}")]
+    code, _, err = _run_cli(*args)
+    assert code == 0, err
+    texts = {ext: (tmp_path / f"b.{ext}").read_text(encoding="utf-8") for ext in exts if ext != "xlsx"}
+    ws = openpyxl.load_workbook(tmp_path / "b.xlsx")["Areas"]
+    texts["xlsx"] = f"{ws['A1'].value}\n{ws['A2'].value}"
+    return texts
+
+
+def test_every_batch_output_says_its_figures_are_risk_adjusted(scenario, tmp_path):
+    """The batch's figures are the risk-adjusted central case (the default): the national row equals the
+    risk-adjusted appraisal of the proposal and not its unadjusted figures, and every output says so in the
+    same words; none calls them 'central values'."""
+    from costmodel.appraisal.chain import appraise
+
+    result = appraise(scenario)
+    assert result.risk_adjusted and result.unadjusted is not None
+    r = run_areas(scenario, read_area_table(TABLE, scenario), draws=0)
+    assert r.risk_adjusted
+    assert abs(r.npv[3] - result.npv) < 0.005
+    assert abs(r.npv[3] - result.unadjusted.npv) > 1.0  # the words below would be false otherwise
+
+    texts = _every_batch_output(tmp_path)
+    n = int(np.count_nonzero(r.npv >= 0))
+    headline = (
+        f"In {n} of 5 areas the proposal passes the Ten Year Test (fiscal: whole-public-sector NPV of at least £0 "
+        "over 10 years, 2026-27 prices; central case, risk-adjusted for optimism bias)."
+    )
+    for ext in ("json", "md", "txt", "xlsx"):
+        assert headline in texts[ext], ext
+    assert html_escape(headline) in texts["html"]
+    for ext in ("csv", "json", "md", "html", "txt", "xlsx"):
+        assert ADJUSTED_NOTE in texts[ext].replace("\\_", "_"), ext
+        assert UNADJUSTED_NOTE not in texts[ext], ext
+    for ext, text in texts.items():
+        assert "central values" not in text, ext
+    assert "risk-adjusted for optimism bias" in texts["svg"]  # the chart's subtitle
+    payload = json.loads(texts["json"])
+    assert payload["risk_adjusted"] is True
+    assert payload["layers"] == {"npv_gbp": "fiscal", "public_value_npv_gbp": "public_value"}
+    last = texts["csv"].splitlines()[-1]
+    assert last.startswith("NOTE,") and "NPV: the fiscal layer" in last
+
+
+def test_every_batch_output_says_when_its_figures_are_not_risk_adjusted(scenario, tmp_path):
+    """--unadjusted (appraisal.optimism_bias: off): the national row equals the unadjusted appraisal, and
+    every output says the figures are not risk-adjusted, never that they are."""
+    from costmodel.appraisal.chain import appraise
+
+    texts = _every_batch_output(tmp_path, "--unadjusted")
+    payload = json.loads(texts["json"])
+    assert payload["risk_adjusted"] is False
+    national = next(a for a in payload["areas"] if a["area_id"] == "national")
+    unadjusted = appraise(scenario).unadjusted
+    assert unadjusted is not None and abs(national["npv_gbp"] - unadjusted.npv) <= 0.005
+    for ext in ("csv", "json", "md", "html", "txt", "xlsx"):
+        assert UNADJUSTED_NOTE in texts[ext].replace("\\_", "_"), ext
+        assert ADJUSTED_NOTE not in texts[ext], ext
+        if ext != "csv":  # the CSV has the note, not the headline
+            assert "central case, not risk-adjusted for optimism bias)." in texts[ext], ext
+
+
+def html_escape(text: str) -> str:
+    import html
+
+    return html.escape(text)

@@ -126,7 +126,7 @@ def _swap_outcomes(text: str) -> str:
     head, outcomes = text.split("\noutcomes:\n", 1)
     first, rest = outcomes.split("\n  - id: repeat_offending", 1)
     second, tail = ("  - id: repeat_offending" + rest), ""
-    for key in ("\nfinancing:", "\npool:", "\nresponsibility_charges:"):
+    for key in ("\nfinancing:", "\npool:", "\nresponsibility_charges:", "\ncorrelations:"):
         if key in second:
             second, tail = second.split(key, 1)[0], key + second.split(key, 1)[1]
             break

@@ -107,8 +107,13 @@ def test_cut_reverses_every_flow(tmp_path):
     np.testing.assert_allclose(cut.flows.savings, -spend.flows.savings)
     assert cut.npv == pytest.approx(-spend.npv)
     assert cut.passes  # the spend loses money, so cutting it saves money overall
-    # benefit of a cut = money released (PV costs), cost = demand added (PV savings)
-    assert cut.bcr == pytest.approx(spend.pv_costs / spend.pv_savings)
+    # issue 12 §4: a cut has no benefit-cost ratio (money released over demand added inverted its
+    # meaning); the two present values that ratio divided are reported by name instead
+    assert cut.bcr is None and cut.net_return_per_pound is None
+    assert cut.cut is not None
+    assert cut.cut.pv_released == pytest.approx(spend.pv_costs)  # money released = the spend's PV costs
+    assert cut.cut.pv_shunted == pytest.approx(spend.pv_savings)  # demand added = the spend's PV savings
+    assert cut.cut.pv_released / cut.cut.pv_shunted == pytest.approx(spend.pv_costs / spend.pv_savings)
     assert "the cut saves Council £3,802" in cut.verdict
 
 

@@ -170,11 +170,32 @@ def test_youth_service_cut_offender_unit_cost_uprated_by_hand():
     assert round(total) == 6228
 
 
-def test_youth_service_cut_budget_released_by_hand():
+CUT_FILE = ASSUMPTIONS / "proposals" / "youth_service_cut.yaml"
+CUT_RELEASE = """    release_profile:
+      ramp_years: {value: 1, unit: years, low: 0, high: 2,"""
+
+
+def _cut_released_at_once_without_closure_costs(tmp_path: Path) -> Path:
+    """The shipped cut as it was before issue 12 §4: the whole budget released from year 0, no closure costs."""
+    text = CUT_FILE.read_text(encoding="utf-8")
+    start = text.index(CUT_RELEASE)
+    text = text[:start] + text[text.index("\n\n", start) + 1 :]  # drop the release profile
+    text = text[: text.index("closure_costs:")] + text[text.index("outcomes:") :]  # and the closure costs
+    target = tmp_path / "proposals"
+    target.mkdir()
+    (tmp_path / "unit_costs.yaml").write_text((ASSUMPTIONS / "unit_costs.yaml").read_text(encoding="utf-8"))
+    path = target / "youth_service_cut.yaml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_youth_service_cut_budget_released_by_hand(tmp_path):
     # £1.35m a year in 2021-22 prices = £1,666,610 a year in 2026-27 prices (x 105.3095 / 85.3036).
+    # Checked on the cut released all at once with no closure costs (the shipped file before issue 12 §4);
+    # the shipped file's release profile and closure costs are checked by hand below.
     from costmodel import appraise
 
-    result = appraise(load_proposal(ASSUMPTIONS / "proposals" / "youth_service_cut.yaml")).unadjusted
+    result = appraise(load_proposal(_cut_released_at_once_without_closure_costs(tmp_path))).unadjusted
     assert result is not None  # the figures before optimism bias (tests/test_risk_adjusted.py: after)
     released = 1_350_000 * DEFLATOR[BASE] / DEFLATOR[2021]
     assert round(released) == 1_666_610
@@ -184,3 +205,27 @@ def test_youth_service_cut_budget_released_by_hand():
     df = 1.035 ** -np.arange(10)
     assert -result.pv_costs == pytest.approx(released * df.sum(), rel=1e-9)
     assert "saves Council youth service" in result.verdict
+
+
+def test_youth_service_cut_release_profile_and_closure_costs_by_hand():
+    # Half the budget in year 0 (ramp of one year: (0 + 1) / (1 + 1)), all of it after; 22 exit packages
+    # x £22,000 = £484,000 in 2021-22 prices in year 0; £40,000 of building holding costs (2026-27 prices)
+    # in year 1; both paid from the youth service's own budget.
+    from costmodel import appraise
+
+    result = appraise(load_proposal(CUT_FILE)).unadjusted  # by hand: the figures before optimism bias
+    assert result is not None
+    cut = result.cut
+    assert cut is not None
+    budget = 1_350_000 * DEFLATOR[BASE] / DEFLATOR[2021]  # £1,666,610 a year
+    np.testing.assert_allclose(cut.released.sum(axis=1), [budget / 2] + [budget] * 9)
+    exit_packages = 22 * 22_000 * DEFLATOR[BASE] / DEFLATOR[2021]  # £597,511
+    assert round(exit_packages) == 597_511
+    np.testing.assert_allclose(cut.closure.sum(axis=1), [exit_packages, 40_000] + [0] * 8)
+    youth = result.structure.agency_ids.index("council_youth_service")
+    assert cut.pv_closure_by_agency[youth] == pytest.approx(exit_packages + 40_000 / 1.035, rel=1e-9)
+    df = 1.035 ** -np.arange(10)
+    assert cut.pv_released == pytest.approx(budget * (df.sum() - 0.5), rel=1e-9)
+    # the costs shunted do not depend on how the budget is released or what closing costs
+    assert result.npv == pytest.approx(cut.pv_released - cut.pv_closure - cut.pv_shunted, rel=1e-12)
+    assert "costs £636k to close" in result.verdict

@@ -24,6 +24,8 @@ MONEY_CASES = [
     ROOT / "tests" / "cases" / "hand_worked_nominal_later.yaml",  # discounted to an earlier year
     ROOT / "docs" / "examples" / "green_book_box15.yaml",
     ROOT / "docs" / "examples" / "green_book_table1.yaml",
+    ROOT / "tests" / "cases" / "hand_worked_layers.yaml",  # issue 12: value layers, health-rate discounting
+    ROOT / "tests" / "cases" / "hand_worked_cut.yaml",  # issue 12 §4: release shares and closure costs
 ]
 # issue 12 §5 / issue 14 item 3: the Pooling sheet's agreement recomputes too (cash only, pro rata, a fixed charge)
 POOL_CASES = [
@@ -134,6 +136,28 @@ def test_libreoffice_cash_sheet_is_the_engines_cash_view(recalculated, stem):
         assert costs == pytest.approx(list(cash.costs[:, i]), abs=0.005)
     peak = rows["Peak dual-running funding requirement, cash (max of −cumulative net cash)"][5]
     assert peak == pytest.approx(cash.dual_running.peak_funding_requirement, abs=0.005)
+
+
+@pytest.mark.parametrize("stem", ["hand_worked_layers", "youth_work", "big_local_neighbourhood"])
+def test_libreoffice_layers_are_the_engines(recalculated, stem):
+    """The value layers' live formulas (economic, social with WELLBYs at the health rate, the net present
+    public value and the benefit-cost ratio (public value)) recompute to the engine's figures."""
+    import openpyxl
+
+    result, _, recalc = recalculated[stem]
+    ws = openpyxl.load_workbook(recalc, data_only=True)["Outputs"]
+    rows = {row[0].value: row[4].value for row in ws.iter_rows() if isinstance(row[0].value, str)}
+
+    def value(prefix: str) -> float:
+        return next(v for k, v in rows.items() if k.startswith(prefix))
+
+    L = result.value_layers
+    assert value("PV economic value") == pytest.approx(L.economic.pv_benefits, abs=0.005)
+    assert value("PV social value") == pytest.approx(L.social.pv_benefits, abs=0.005)
+    assert value("Net present public value") == pytest.approx(L.net_present_public_value, abs=0.005)
+    assert value("Benefit-cost ratio (public value") == pytest.approx(L.benefit_cost_ratio, rel=1e-9)
+    assert value("Fiscal return on investment") == pytest.approx(L.fiscal_return_on_investment, rel=1e-9)
+    assert value("  of which freed capacity") == pytest.approx(L.pv_non_cashable, abs=0.005)
 
 
 POOLED_STEMS = ["early_help_pooled", "school_exclusion_responsibility_charge", *(p.stem for p in POOL_CASES)]

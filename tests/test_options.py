@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 
 from costmodel.appraisal.options import appraise_options
 from costmodel.cli import main
-from costmodel.formatting import money, percent, ratio
+from costmodel.formatting import money, ratio
 from costmodel.inputs.options import load_options
 from costmodel.uncertainty.options import simulate_options
 
@@ -299,9 +299,23 @@ def test_example_runs_and_is_described_honestly(example_json):
     assert "2026-27 prices, discounted to 2027-28" in d["notes"][0]
 
 
+def _chance_by_hand(p: float, se: float, n: int) -> str:
+    """'39.1% ± 0.5 points' (the count when every draw or none beats), written out here."""
+    if round(p * n) == 0:
+        return f"0.0% (none of {n:,} draws)"
+    if round(p * n) == n:
+        return f"100.0% (all {n:,} draws)"
+    points = se * 100
+    return (
+        f"{p * 100:.1f}% ± {points:.1f} points" if points >= 0.05 else f"{p * 100:.1f}% ± {points:.2f} points"
+    )
+
+
 def _summary_expected(d: dict) -> dict[str, list[str]]:
-    """Each summary row's cells as the JSON's figures formatted (an independent reading of the JSON)."""
+    """Each summary row's cells as the JSON's figures formatted (an independent reading of the JSON):
+    every row of the summary's table."""
     es = d["entries"]
+    n = d["simulation"]["draws"]
 
     def inc(key):
         return [money(e["incremental"][key]) for e in es]
@@ -332,10 +346,52 @@ def _summary_expected(d: dict) -> dict[str, list[str]]:
         "Peak dual-running funding (cash)": [
             money(e["incremental"]["dual_running"]["peak_funding_requirement"]) for e in es
         ],
-        "Probability of beating BAU": [percent(e["probability"]["beats_bau"]) for e in es],
-        "Incremental NPV, 5th percentile": [money(e["probability"]["incremental_npv_p5"]) for e in es],
-        "Incremental NPV, 95th percentile": [money(e["probability"]["incremental_npv_p95"]) for e in es],
+        "Probability of beating BAU": [
+            _chance_by_hand(e["probability"]["beats_bau"], e["probability"]["beats_bau_standard_error"], n)
+            for e in es
+        ],
+        **{
+            f"Incremental NPV, {q}th percentile": [
+                f"{money(e['probability'][f'incremental_npv_p{q}'])} ± "
+                f"{money(e['probability'][f'incremental_npv_p{q}_standard_error'])}"
+                for e in es
+            ]
+            for q in (5, 95)
+        },
+        "Verdict against BAU": [
+            "reference"
+            if e["role"] == "bau"
+            else ("passes" if e["incremental"]["ten_year_test"]["passes"] else "does not pass")
+            for e in es
+        ],
+        "Verdict before optimism bias": [
+            "reference"
+            if e["role"] == "bau"
+            else ("passes" if e["unadjusted"]["passes"] else "does not pass")
+            for e in es
+        ],
+        "Cash break-even year": [
+            "reference"
+            if e["role"] == "bau"
+            else (
+                f"{y}-{(y + 1) % 100:02d}"
+                if (y := e["incremental"]["dual_running"]["cash_break_even_year"]) is not None
+                else "not within horizon"
+            )
+            for e in es
+        ],
     }
+    for other in es[1:]:
+        rows[f"Probability of beating {other['name']}"] = [
+            ""
+            if other["id"] not in e["probability"]["beats"]
+            else _chance_by_hand(
+                e["probability"]["beats"][other["id"]],
+                e["probability"]["beats_standard_error"][other["id"]],
+                n,
+            )
+            for e in es
+        ]
     for aid, name in d["budget_holders"].items():
         vals = [e["incremental"]["by_budget_holder"][aid]["npv"] for e in es]
         if any(abs(v) >= 0.5 for v in vals):
@@ -364,6 +420,7 @@ def test_summary_equals_cli_json_and_workbook(example_json, tmp_path):
     expected = _summary_expected(d)
     html_rows = _html_rows(html_path.read_text(encoding="utf-8"))
     markdown = md_path.read_text(encoding="utf-8")
+    assert set(html_rows) == set(expected), "every row of the summary is checked"
     for label, cells in expected.items():
         assert html_rows[label] == cells, label
         assert "| " + " | ".join(cells) + " |" in markdown, label
@@ -377,6 +434,44 @@ def test_summary_equals_cli_json_and_workbook(example_json, tmp_path):
     assert found["Net present value (fiscal)"] == [e["incremental"]["npv"] for e in es]
     assert found["PV costs to the public sector"] == [e["incremental"]["pv_costs"] for e in es]
     assert found["Probability of beating BAU"] == [e["probability"]["beats_bau"] for e in es]
+    assert found["Probability of beating BAU (standard error)"] == [
+        e["probability"]["beats_bau_standard_error"] for e in es
+    ]
+    for other in es[1:]:
+        label = f"Probability of beating {other['name']}"
+        assert found[label] == [e["probability"]["beats"].get(other["id"]) for e in es]
+        assert found[f"{label} (standard error)"] == [
+            e["probability"]["beats_standard_error"].get(other["id"]) for e in es
+        ]
+    for q in (5, 95):
+        label = f"Incremental NPV, {q}th percentile"
+        assert found[label] == [e["probability"][f"incremental_npv_p{q}"] for e in es]
+        assert found[f"{label} (standard error)"] == [
+            e["probability"][f"incremental_npv_p{q}_standard_error"] for e in es
+        ]
+    money_rows = {
+        "PV savings: cashable (saves the public purse)": "pv_cashable",
+        "PV savings: non-cashable (frees capacity)": "pv_non_cashable",
+        "NPV, firm-budget years": "npv_firm",
+        "NPV, years beyond": "npv_beyond",
+        "Fiscal return on investment (savings per £1)": "fiscal_return_on_investment",
+    }
+    for label, key in money_rows.items():
+        assert found[label] == [e["incremental"][key] for e in es], label
+    assert found["Net present public value (all layers)"] == [
+        e["incremental"]["public_value"]["net_present_public_value"] for e in es
+    ]
+    assert found["Benefit-cost ratio (public value)"] == [
+        e["incremental"]["public_value"]["benefit_cost_ratio"] for e in es
+    ]
+    assert found["before optimism bias (unadjusted)"] == [e["unadjusted"]["npv"] for e in es]
+    # the tornado sheet holds every bar of the JSON
+    tornado = [r for r in openpyxl.load_workbook(xlsx_path)["Tornado"].iter_rows(values_only=True)][1:]
+    assert [(r[0], r[1], r[6], r[7]) for r in tornado] == [
+        (e["id"], b["input"], b["incremental_npv_low"], b["incremental_npv_high"])
+        for e in es[1:]
+        for b in e["tornado"]
+    ]
     for aid, name in d["budget_holders"].items():
         if name in found:
             assert found[name] == [e["incremental"]["by_budget_holder"][aid]["npv"] for e in es]
@@ -390,6 +485,17 @@ def test_summary_equals_cli_json_and_workbook(example_json, tmp_path):
     code, out, _ = _cli("options", str(EXAMPLE), "--format", "csv", "--draws", DRAWS)
     npv_line = next(line for line in out.splitlines() if line.startswith("Incremental NPV (fiscal),"))
     assert [float(x) for x in npv_line.split(",")[1:]] == [e["incremental"]["npv"] for e in es]
+    lines = {line.split(",")[0]: line.split(",")[1:] for line in out.splitlines()}
+    assert [float(x) for x in lines["P(beats BAU) standard error"]] == [
+        e["probability"]["beats_bau_standard_error"] for e in es
+    ]
+    # the summary's tornado and switching sentences are the CLI table's
+    code, table, _ = _cli("options", str(EXAMPLE), "--draws", DRAWS)
+    summary_md = md_path.read_text(encoding="utf-8")
+    for e in es[1:]:
+        bar = e["tornado"][0]
+        assert f"moves its incremental NPV from {money(bar['incremental_npv_low'])} to " in table
+        assert f"moves its incremental NPV from {money(bar['incremental_npv_low'])} to " in summary_md
 
 
 def test_summary_refuses_a_wrong_extension(tmp_path):
@@ -460,3 +566,165 @@ def test_switching_value_between_options_by_hand(small):
     # 1,000 * sum(DF_0..3)
     sw = next(s for s in switches if s.other == "same" and s.input.id == "savings.police_saving.amount")
     assert sw.value == pytest.approx(1000 * DF.sum() / DF[1:].sum(), rel=1e-9)
+
+
+# ---------------------------------------------------------------------------------------------
+# Issue 13 §4 on options: the tornado of the difference an option makes, switching values by
+# bisection, standard errors on every probability, the committed tail in the verdict
+# ---------------------------------------------------------------------------------------------
+
+
+def test_option_tornado_by_hand(small):
+    from costmodel.uncertainty.options import option_tornado
+
+    bars = option_tornado(small)
+    saved = DF[1:].sum()  # a saving of £1 a year in years 1-3, discounted
+    # "nothing changes" against BAU: BAU's police saving at its low (300) and high (900)
+    bar = next(b for b in bars if b.entry == "nothing" and b.input.id == "savings.police_saving.amount")
+    assert bar.incremental_npv_low == pytest.approx(-(-1000 * DF.sum() + 300 * saved), rel=1e-12)
+    assert bar.incremental_npv_high == pytest.approx(-(-1000 * DF.sum() + 900 * saved), rel=1e-12)
+    # A plus B against BAU (= A): B's NHS saving at 0 and 400; B's set-up cost of 500 has no range
+    bar = next(b for b in bars if b.entry == "plus_b" and b.input.id == "savings.nhs_saving.amount")
+    assert bar.incremental_npv_low == pytest.approx(-500 + 0 * saved, abs=1e-9)
+    assert bar.incremental_npv_high == pytest.approx(-500 + 400 * saved, rel=1e-12)
+    assert bar.swing == pytest.approx(400 * saved, rel=1e-12)
+    # the police saving moves BAU and the options built on a.yaml alike: no swing, no bar
+    assert not [b for b in bars if b.entry in ("same", "bigger", "plus_b") and "police" in b.input.id]
+    # sorted by swing within an option; BAU has no tornado of its own
+    assert "bau" not in {b.entry for b in bars}
+    for entry in {b.entry for b in bars}:
+        swings = [b.swing for b in bars if b.entry == entry]
+        assert swings == sorted(swings, reverse=True)
+
+
+def test_non_linear_switching_value_is_found_by_bisection_to_the_penny(tmp_path):
+    from costmodel.uncertainty.options import option_switching_values
+
+    # option "cheap" (A with its service at £400 a year) leads; its lead over "nothing changes" is its
+    # own NPV, 600·(v + v² + v³) − 400·(1 + v + v² + v³) with v = 1/(1 + r) at a flat discount rate r: it
+    # closes where v + v² + v³ = 400 / 200 = 2
+    options = (
+        OPTIONS
+        + """  - id: cheap
+    name: Cheap service
+    proposal: a.yaml
+    edits:
+      prevention_costs.service.amount: {value: 400, source: options_source}
+"""
+    )
+    appraisal = appraise_options(load_options(_write(tmp_path, options)))
+    sw = next(
+        s
+        for s in option_switching_values(appraisal)
+        if s.other == "nothing" and s.input.id == "appraisal.discount_rate"
+    )
+    assert sw.leader == "cheap" and sw.method == "bisection"
+    v = next(x.real for x in np.roots([1, 1, 1, -2]) if abs(x.imag) < 1e-12 and x.real > 0)
+    assert sw.value == pytest.approx(1 / v - 1, abs=1e-9)
+    vs = (1 / (1 + sw.value)) ** np.arange(1, 4)
+    assert abs(600 * vs.sum() - 400 * (1 + vs.sum())) < 0.005  # the lead closes to the penny
+
+
+def test_every_probability_has_its_standard_error_and_every_pair_is_shown(small, tmp_path):
+    from costmodel.present.options_report import options_dict, options_table
+    from costmodel.uncertainty.options import option_switching_values, option_tornado
+
+    n = 500
+    sim = simulate_options(small, n, 7)
+    d = options_dict(small, sim, option_switching_values(small), option_tornado(small))
+    ids = [e["id"] for e in d["entries"]]
+    for k, e in enumerate(d["entries"]):
+        p = e["probability"]
+        assert p["draws"] == n
+        share = np.mean(sim.incremental[:, k] > 0.005)
+        assert p["beats_bau"] == pytest.approx(share, abs=5e-5)
+        assert p["beats_bau_standard_error"] == pytest.approx(np.sqrt(share * (1 - share) / n), abs=5e-5)
+        assert set(p["beats"]) == set(p["beats_standard_error"]) == set(ids) - {e["id"]}
+        for j, other in enumerate(ids):
+            if other != e["id"]:
+                q = np.mean(sim.npv[:, k] - sim.npv[:, j] > 0.005)
+                assert p["beats"][other] == pytest.approx(q, abs=5e-5)
+                assert p["beats_standard_error"][other] == pytest.approx(np.sqrt(q * (1 - q) / n), abs=5e-5)
+    table = options_table(d)
+    plus_b = next(e for e in d["entries"] if e["id"] == "plus_b")["probability"]
+    pts = plus_b["beats_standard_error"]["bigger"] * 100
+    assert f"{plus_b['beats']['bigger'] * 100:.1f}% ± {pts:.1f} points" in table
+    assert "(none of 500 draws)" in table  # "same" never beats BAU, its twin
+    for other in d["entries"][1:]:  # a row for every entry beaten, a column for every entry beating it
+        assert f"P(beats {other['name']})" in table
+
+
+def test_options_use_the_files_correlations():
+    # the shipped youth-work proposal declares correlations; the options appraisal's copula acts on them
+    from costmodel.uncertainty import options as uo
+
+    appraisal = appraise_options(load_options(EXAMPLE))
+    comps = uo._components(appraisal)
+    keys: dict[str, int] = {}
+    for comp in comps:
+        for k in comp.keys:
+            keys.setdefault(k, len(keys))
+    assert uo._copula(comps, keys) is not None
+
+
+def test_the_verdict_counts_the_committed_tail_when_the_file_says_so(tmp_path):
+    import shutil
+
+    shutil.copytree(ROOT / "assumptions", tmp_path / "assumptions")
+    youth = tmp_path / "assumptions" / "proposals" / "youth_work.yaml"
+    text = youth.read_text(encoding="utf-8")
+    youth.write_text(
+        text.replace("  horizon_years: 10\n", "  horizon_years: 10\n  count_committed: true\n", 1)
+    )
+    options = tmp_path / "assumptions" / "options" / "youth_options.yaml"
+    code, out, err = _cli("options", str(options), "--format", "json", "--draws", "0")
+    assert code == 0, err
+    d = json.loads(out)
+    code, out, err = _cli("run", str(youth), "--format", "json")
+    assert code == 0, err
+    run = json.loads(out)["totals"]
+    assert run["counts_committed"] is True and run["committed_beyond_horizon"]["pv_net"] > 0
+    # option A = the cut plus youth work, against the cut: youth work's own counted NPV and tail
+    a = next(e for e in d["entries"] if e["id"] == "detached")["incremental"]
+    assert a["npv_committed_counted"] == pytest.approx(run["committed_beyond_horizon"]["pv_net"], abs=0.01)
+    assert a["npv_counted"] == pytest.approx(run["npv_counted"], abs=0.01)
+    assert a["npv_counted"] == pytest.approx(a["npv"] + a["npv_committed_counted"], abs=0.01)
+    assert "committed beyond the horizon" in a["ten_year_test"]["verdict"]
+    files = d["committed_beyond_horizon"]["files"]
+    assert {k.rsplit("/", 1)[-1]: v for k, v in files.items()} == {
+        "youth_service_cut.yaml": False,
+        "youth_work.yaml": True,
+        "early_help_pooled.yaml": False,
+    }
+    assert "the files differ on this" in d["committed_beyond_horizon"]["note"].lower()
+    assert "not drawn" in d["committed_beyond_horizon"]["note"]
+    # the shipped files do not count it: said, and the verdict rests on the horizon's NPV
+    code, out, _ = _cli("options", str(EXAMPLE), "--format", "json", "--draws", "0")
+    shipped = json.loads(out)
+    assert "shown, not counted" in shipped["committed_beyond_horizon"]["note"]
+    for e in shipped["entries"]:
+        assert e["incremental"]["npv_committed_counted"] == 0
+        assert e["incremental"]["npv_counted"] == e["incremental"]["npv"]
+
+
+@settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(cost=st.floats(min_value=300.0, max_value=440.0))
+def test_bisection_closes_the_lead_to_the_penny(cost):
+    # the lead of "cheap" (A with its service at `cost` a year) over "nothing changes" closes at the
+    # discount rate r where 600·S = cost·(1 + S), S = v + v² + v³, v = 1/(1 + r)
+    from costmodel.uncertainty.options import option_switching_values
+
+    options = OPTIONS + (
+        "  - id: cheap\n    name: Cheap service\n    proposal: a.yaml\n    edits:\n"
+        f"      prevention_costs.service.amount: {{value: {cost!r}, source: options_source}}\n"
+    )
+    with tempfile.TemporaryDirectory() as folder:
+        appraisal = appraise_options(load_options(_write(Path(folder), options)))
+    sw = next(
+        s
+        for s in option_switching_values(appraisal)
+        if s.other == "nothing" and s.input.id == "appraisal.discount_rate"
+    )
+    assert sw.method == "bisection" and sw.value is not None and 0 <= sw.value <= 1
+    vs = (1 / (1 + sw.value)) ** np.arange(1, 4)
+    assert abs(600 * vs.sum() - cost * (1 + vs.sum())) < 0.005

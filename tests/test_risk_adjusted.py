@@ -115,12 +115,24 @@ def test_a_cut_releases_less_and_adds_more_demand():
     u = r.unadjusted
     assert u is not None
     youth = r.structure.agency_ids.index("council_youth_service")
-    np.testing.assert_allclose(r.flows.costs[:, youth], 0.9 * u.flows.costs[:, youth], rtol=1e-12)
+    # issue 12 §4: the youth service's budget line now also carries the cut's closure costs (exit packages
+    # and building holding costs, both resting on stated assumptions: +40%, "costs up"), so the money
+    # released is checked in the cut's own view and the closure costs beside it
+    assert r.cut is not None and u.cut is not None
+    np.testing.assert_allclose(r.cut.released[:, youth], 0.9 * u.cut.released[:, youth], rtol=1e-12)
+    np.testing.assert_allclose(r.cut.closure[:, youth], 1.4 * u.cut.closure[:, youth], rtol=1e-12)
+    np.testing.assert_allclose(
+        r.flows.costs[:, youth], -0.9 * u.cut.released[:, youth] + 1.4 * u.cut.closure[:, youth], rtol=1e-12
+    )
     np.testing.assert_allclose(r.flows.savings, 1.4 * u.flows.savings, rtol=1e-12)
-    assert r.npv == pytest.approx(-0.9 * u.pv_costs + 1.4 * u.pv_savings, abs=PENNY)
+    assert r.npv == pytest.approx(0.9 * u.cut.pv_released - 1.4 * u.cut.pv_closure + 1.4 * u.pv_savings, abs=PENNY)
     assert r.npv < u.npv
     directions = {c.direction for c in r.corrections}
-    assert directions == {"released_down", "demand_up"}
+    assert directions == {"released_down", "demand_up", "costs_up"}
+    assert {c.line for c in r.corrections if c.direction == "costs_up"} == {
+        "closure_costs.exit_packages",
+        "closure_costs.building_holding",
+    }
 
 
 def test_early_help_flips_and_the_verdict_says_so():

@@ -698,7 +698,9 @@ def test_cli_simulate_with_optimism_bias():
     assert data["deterministic_npv"] == pytest.approx(
         optimism_effect(load_proposal(YOUTH_WORK)).npv_with, abs=0.01
     )
-    assert data["deterministic_npv"] < det.npv
+    # less favourable than the figures before optimism bias (det.npv is itself risk-adjusted since
+    # RISK-CORE: comparing with it passed only when the JSON's rounding to the penny happened to go down)
+    assert det.unadjusted is not None and data["deterministic_npv"] < det.unadjusted.npv
 
 
 def test_keep_freed_memory_is_set_once_and_changes_no_draw():

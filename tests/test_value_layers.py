@@ -16,7 +16,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from costmodel.appraisal.chain import appraise
-from costmodel.appraisal.engine import compile_scenario, evaluate, measures
+from costmodel.appraisal.engine import compile_scenario, evaluate, layer_present_values, measures
 from costmodel.errors import AssumptionError
 from costmodel.inputs.loading import load_proposal, scenario_from_parsed
 from costmodel.inputs.yamlio import ParsedYaml
@@ -138,6 +138,10 @@ def test_monte_carlo_path_gives_the_deterministic_layers(tmp_path):
     np.testing.assert_allclose(m.net_present_public_value, r.value_layers.net_present_public_value, rtol=1e-12)
     full = evaluate(s, batched)
     assert full.layers is not None and full.layers.economic.shape == (3, 4)
+    # the series (evaluate) and the early-reduced present values (measures) agree
+    pv_economic, pv_social = layer_present_values(full.layers, full.factors)
+    np.testing.assert_allclose(pv_economic, m.pv_economic, rtol=1e-12)
+    np.testing.assert_allclose(pv_social, m.pv_social, rtol=1e-12)
 
 
 def test_a_unit_cost_with_no_layer_at_all_is_refused(tmp_path):
@@ -270,6 +274,158 @@ def test_layers_add_up_to_the_public_value(effect, economic, social, wellbys, co
         assert v is None or np.isfinite(v)
 
 
+# ---------------------------------------------------------------------------------------------
+# Surfaces: the "not counted" list, the unmonetised section, JSON keys, words
+# ---------------------------------------------------------------------------------------------
+
+UNMONETISED = {
+    "prevention_costs:\n": """unmonetised:
+  - impact: Trust between residents and the police
+    direction: positive
+    evidence: "Named by residents in the evaluation; no value found."
+prevention_costs:
+"""
+}
+
+
+def test_unmonetised_impacts_are_listed_in_every_output(tmp_path):
+    import openpyxl
+
+    from costmodel.export.brief import brief_content, brief_markdown
+    from costmodel.export.excel import OUTPUTS, workbook_bytes
+    from costmodel.present.report import render_csv, render_table, result_to_dict
+
+    path = write(tmp_path, hand({**THREE_LAYERS, **UNMONETISED}))
+    r = appraise(load_proposal(path))
+    impact = "Trust between residents and the police"
+    data = result_to_dict(r)
+    assert data["unmonetised"] == [
+        {"impact": impact, "direction": "positive", "evidence": "Named by residents in the evaluation; no value found."}
+    ]
+    assert data["not_counted"][0] == f"{impact} (would add value)."
+    assert "Distributional weights (who gains, by income): not applied." in data["not_counted"]
+    assert f"- {impact} (would add value)." in render_table(r)
+    assert impact in render_csv(r).splitlines()[-1]
+    assert impact in " ".join(brief_content(r).not_counted) and impact in brief_markdown(r)
+    import io
+
+    ws = openpyxl.load_workbook(io.BytesIO(workbook_bytes(r)))[OUTPUTS]
+    assert any(c.value == f"{impact} (would add value)." for row in ws.iter_rows() for c in row)
+
+
+def test_a_bad_unmonetised_direction_is_a_located_error(tmp_path):
+    text = hand({"prevention_costs:\n": "unmonetised:\n  - {impact: x, direction: upwards, evidence: y}\nprevention_costs:\n"})
+    path = write(tmp_path, text)
+    with pytest.raises(AssumptionError) as e:
+        load_proposal(path)
+    lines = str(e.value).splitlines()
+    assert len(lines) == 1
+    line = next(ln for ln, t in enumerate(text.splitlines(), start=1) if "direction: upwards" in t)
+    assert lines[0].startswith(f"{path}:{line}:")
+    assert "unmonetised.0.direction" in lines[0]
+
+
+def test_the_json_has_the_layers_under_their_keys(tmp_path):
+    from costmodel.present.report import result_to_dict
+
+    r = three_layer_case(tmp_path)
+    data = result_to_dict(r)
+    L = r.value_layers
+    assert data["fiscal"]["npv"] == round(L.fiscal.npv, 2) or abs(data["fiscal"]["npv"] - L.fiscal.npv) < PENNY
+    assert abs(data["economic"]["pv_benefits"] - L.economic.pv_benefits) < PENNY
+    assert abs(data["social"]["pv_benefits"] - L.social.pv_benefits) < PENNY
+    assert abs(data["social"]["pv_wellbeing"] - L.pv_wellbeing) < PENNY
+    pv = data["public_value"]
+    assert abs(pv["net_present_public_value"] - L.net_present_public_value) < PENNY
+    assert pv["benefit_cost_ratio"] == pytest.approx(L.benefit_cost_ratio, rel=1e-9)
+    assert data["fiscal"]["return_on_investment"] == pytest.approx(L.fiscal_return_on_investment, rel=1e-9)
+    assert abs(data["fiscal"]["pv_non_cashable"] - L.pv_non_cashable) < PENNY
+    assert len(data["economic"]["series"]) == 4 and len(data["social"]["series_wellbeing"]) == 4
+
+
+def test_the_words_say_cash_and_freed_capacity(tmp_path):
+    from costmodel.present.report import render_table
+
+    r = three_layer_case(tmp_path)
+    L = r.value_layers
+    # by hand: cash £100 x 0.5 x (6/1.035^2 + 6/1.035^3) per PV costs; capacity the rest of the fiscal savings
+    pv_costs = 1000 * (1 + 1 / 1.035 + 1 / 1.035**2 + 1 / 1.035**3)
+    cash = 50 * (6 / 1.035**2 + 6 / 1.035**3) / pv_costs
+    capacity = 100 * (4 / 1.035 + 6 / 1.035**2 + 6 / 1.035**3) / pv_costs - cash
+    total = round(cash + capacity, 2)
+    words = f"returns £{round(cash, 2):.2f} in cash and £{total - round(cash, 2):.2f} in freed capacity for every £1"
+    assert words in r.verdict
+    assert "saves the public purse" not in r.verdict.split(":")[1].split("in cash")[0]
+    table = render_table(r)
+    assert "Fiscal return on investment" in table and "Benefit-cost ratio (public value)" in table
+    assert "Benefit-cost ratio  " not in table  # the fiscal ratio is never called a BCR
+    assert "IRR (real)" in table
+    assert "payback counts" in table and "cash break-even" in table
+    assert f"frees capacity worth £{L.pv_non_cashable:,.0f}" in r.verdict
+
+
+WIDER_LINES = {
+    "outcomes:\n": """savings:
+  - id: earnings
+    label: Earnings gained by participants
+    layer: economic
+    kind: recurring
+    amount: {value: 200, unit: GBP_per_year, price_year: 2024, source: test_source}
+    start_year: 1
+  - id: disruption
+    label: Disruption to neighbours during building work
+    layer: social
+    kind: one_off
+    amount: {value: -150, unit: GBP, price_year: 2024, source: test_source}
+outcomes:
+"""
+}
+
+
+def test_savings_lines_beyond_public_budgets_by_hand(tmp_path):
+    import io
+
+    import openpyxl
+
+    from costmodel.export.excel import OUTPUTS, workbook_bytes
+
+    plain = appraise(load_proposal(write(tmp_path, hand(), "plain.yaml")))
+    r = appraise(load_proposal(write(tmp_path, hand(WIDER_LINES))))
+    L = r.value_layers
+    # £200 a year of earnings in years 1-3; £150 of disruption in year 0 (undiscounted); 3.5%
+    economic = 200 * (1 / 1.035 + 1 / 1.035**2 + 1 / 1.035**3)
+    assert abs(L.economic.pv_benefits - economic) < PENNY
+    assert abs(L.social.pv_benefits - (-150)) < PENNY
+    # the fiscal layer, the Ten Year Test and every budget holder are untouched
+    assert r.npv == plain.npv and r.pv_cashable == plain.pv_cashable
+    np.testing.assert_array_equal(r.flows.savings, plain.flows.savings)
+    assert abs(L.net_present_public_value - (plain.npv + economic - 150)) < PENNY
+    ws = openpyxl.load_workbook(io.BytesIO(workbook_bytes(r)), data_only=True)[OUTPUTS]
+    rows = {row[0].value: row[4].value for row in ws.iter_rows() if isinstance(row[0].value, str)}
+    assert abs(next(v for k, v in rows.items() if k.startswith("PV economic value")) - economic) < PENNY
+    assert abs(next(v for k, v in rows.items() if k.startswith("PV social value")) - (-150)) < PENNY
+
+
+@pytest.mark.parametrize(
+    ("line", "message"),
+    [
+        ("    layer: economic\n    saved_by: police\n", "drop 'saved_by'"),
+        ("    layer: fiscal\n", "needs 'saved_by'"),
+    ],
+)
+def test_a_savings_line_names_a_budget_only_in_the_fiscal_layer(tmp_path, line, message):
+    text = hand(
+        {
+            "outcomes:\n": "savings:\n  - id: x\n    label: x\n"
+            + line
+            + "    amount: {value: 1, unit: GBP_per_year, price_year: 2024, source: test_source}\noutcomes:\n"
+        }
+    )
+    with pytest.raises(AssumptionError) as e:
+        load_proposal(write(tmp_path, text))
+    assert message in str(e.value) and "savings.0" in str(e.value)
+
+
 def test_batch_public_value_column_by_hand_in_every_area(tmp_path):
     """costmodel batch's net present public value per area (issue 15 with issue 12's layers): the
     three-layer case's benefits scale with the cohort, so an area with cohort c has fiscal, economic and
@@ -319,3 +475,46 @@ def test_batch_public_value_column_by_hand_in_every_area(tmp_path):
     col = [c.value for c in ws[3]].index("Net present public value (£): fiscal + economic + social") + 1
     assert [ws.cell(4 + i, col).value for i in range(3)] == [row["public_value_npv_gbp"] for row in rows]
     assert str(ws.cell(7, col).value).startswith("=SUM(")
+
+
+def test_batch_briefing_adds_up_the_public_value_with_its_layer_named(tmp_path):
+    """The set briefing ('if every area did this ...') gives the areas' net present public value beside the
+    fiscal total, naming the layer, and a Public value column per area; figures worked by hand as in
+    test_batch_public_value_column_by_hand_in_every_area (cohorts 100, 50 and 250)."""
+    from costmodel.export.areas_export import brief_html, brief_markdown
+    from costmodel.formatting import money
+    from costmodel.inputs.areas import read_area_table
+    from costmodel.uncertainty.areas import run_areas
+
+    scenario = load_proposal(write(tmp_path, hand(THREE_LAYERS)))
+    cohort = "outcomes.incidents.cohort"
+    (tmp_path / "areas.csv").write_text(f"id,name,{cohort}\na,Area A,100\nb,Area B,50\nc,Area C,250\n", encoding="utf-8")
+    (tmp_path / "areas.meta.yaml").write_text(
+        "title: Test areas\ncoverage: invented figures for a test, not data\nsources: []\n"
+        f"columns:\n  {cohort}: {{unit: people_per_year, assumption: a test value}}\n",
+        encoding="utf-8",
+    )
+    r = run_areas(scenario, read_area_table(tmp_path / "areas.csv", scenario), draws=0)
+    pv_events_standard = 4 / 1.035 + 6 / 1.035**2 + 6 / 1.035**3
+    pv_events_health = 4 / 1.015 + 6 / 1.015**2 + 6 / 1.015**3
+    pv_costs = 1000 * (1 + 1 / 1.035 + 1 / 1.035**2 + 1 / 1.035**3)
+    wellbeing = 0.01 * 13000 * 100 / 80.8738 * pv_events_health
+    benefits_per_100 = (100 + 30 + 50) * pv_events_standard + wellbeing
+    fiscal_total = 100 * pv_events_standard * 400 / 100 - 3 * pv_costs
+    public_value_total = benefits_per_100 * 400 / 100 - 3 * pv_costs
+    assert not r.risk_adjusted  # the hand-worked file says appraisal.optimism_bias: off
+    basis = "not risk-adjusted for optimism bias"
+    md = brief_markdown(r, scenario)
+    assert (
+        f"the fiscal NPVs (whole public sector) of its 3 rows would add up to {money(fiscal_total)} over 4 years "
+        f"(2024-25 prices, {basis};"
+    ) in md
+    assert (
+        "Their net present public value (the public-value layer: fiscal + economic + social) would add up to "
+        f"{money(public_value_total)}, {basis} too."
+    ) in md
+    assert "| Area | NPV (fiscal) | Verdict | P(pass) | Public value | Loses most |" in md
+    area_c = benefits_per_100 * 250 / 100 - pv_costs
+    assert f"| Area C | {money(100 * pv_events_standard * 2.5 - pv_costs)} | " in md
+    assert f" | {money(area_c)} | " in md
+    assert f"{money(public_value_total)}, {basis} too." in brief_html(r, scenario)

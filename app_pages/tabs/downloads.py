@@ -7,6 +7,7 @@ after the proposal id.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -14,6 +15,7 @@ from typing import Any
 import streamlit as st
 
 from costmodel.appraisal.engine import TenYearTest
+from costmodel.formatting import percent
 
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -134,7 +136,7 @@ def chart_files(r: TenYearTest, kinds: list[str], histogram_run: Any = None) -> 
                     fmt.upper(),
                     f"{pid}-{kind}.{fmt}",
                     mime,
-                    lambda kind=kind, fmt=fmt: image(kind, fmt),
+                    functools.partial(image, kind, fmt),
                 )
             )
     return files
@@ -162,18 +164,32 @@ def _button(f: DownloadFile, icon: str) -> None:
 
 
 def downloads_tab(
-    r: TenYearTest, chart_kinds: list[str], simulation: Any = None, histogram_run: Any = None
+    r: TenYearTest,
+    chart_kinds: list[str],
+    simulation: Any = None,
+    histogram_run: Any = None,
+    *,
+    default_run: bool = False,
 ) -> None:
+    """``simulation``: what the briefing quotes of the Monte Carlo run the page quotes (``histogram_run``,
+    whose histogram the image shows); ``default_run``: that run is the default one, not the user's."""
     pid = r.scenario.proposal.id
     st.markdown(
         f"Files made from the figures on this page (including your unsaved edits), named after the proposal "
         f"(`{pid}`), with the inputs_sha256 `{r.scenario.inputs_sha256[:16]}…` inside. Each is made when you "
         f"click its button."
     )
-    if simulation is not None:
+    if simulation is not None and not default_run:
         st.caption(
             f"The briefing quotes the Monte Carlo run on the Uncertainty tab: probability of passing "
-            f"{simulation.probability_passes:.0%} over {simulation.n_draws:,} draws."
+            f"{percent(simulation.probability_passes)} over {simulation.n_draws:,} draws. The NPV-distribution "
+            "image shows the same run."
+        )
+    elif simulation is not None:
+        st.caption(
+            f"The briefing and the NPV-distribution image quote the default Monte Carlo run shown beside the "
+            f"verdict ({simulation.n_draws:,} draws): the proposal passes in {percent(simulation.probability_passes)} "
+            "of them. A run you make on the Uncertainty tab replaces it in all three."
         )
     files = document_files(r, simulation=simulation)
     cols = st.columns(len(files))

@@ -7,8 +7,9 @@ and the Monte Carlo say in one line when no input has a range. Everything shown 
 (sensitivity on the draft's text and edits, the simulation on inputs_sha256 + draws + seed + optimism).
 
 The Monte Carlo runs only when "Run simulation" is pressed (with a progress bar); the run is remembered
-for the proposal in this session (``st.session_state["uncertainty_runs"]``) and feeds the Downloads
-tab's briefing while the assumptions it was run on are still the ones in use.
+for the proposal in this session (``st.session_state["uncertainty_runs"]``) and, while the assumptions it
+was run on are still the ones in use, is the one run the page quotes: beside the verdict, in the
+Downloads tab's briefing and in its histogram image (otherwise all three quote the default run).
 """
 
 from __future__ import annotations
@@ -142,7 +143,9 @@ def _rates(
         cases = discount_rate_sensitivity(c, [] if user_rate is None else [user_rate])
     except CostModelError as exc:
         return str(exc)
-    return rates_table(cases, c.agency_ids, _names(r)), [(rate_column(x), rate_case_label(x), x.npv) for x in cases]
+    return rates_table(cases, c.agency_ids, _names(r)), [
+        (rate_column(x), rate_case_label(x), x.npv) for x in cases
+    ]
 
 
 @st.cache_data(max_entries=32, show_spinner=False)
@@ -167,11 +170,17 @@ def _simulation(
             shown[0] = step
             bar.progress(done / total, text=f"Simulating: {done:,} of {total:,} draws")
 
-    # True: the shipped corrections on every draw (the risk-adjusted central case); False: none
-    settings = OptimismSettings(load_optimism_table()) if optimism else False
+    settings = OptimismSettings(load_optimism_table()) if optimism else None
+    p = _result.scenario.proposal
+    extra = None
+    if p.pool is not None or p.responsibility_charges:  # the agreement applied to every draw
+        from costmodel.pooling.draws import pool_draws
+
+        extra = pool_draws(_result.scenario, _result.structure)
+    partners = [x.agency for x in p.pool.partners] if p.pool is not None else []
     try:
-        sim = simulate(_result.scenario, draws, seed, optimism=settings, progress=progress)
-        return summarise_simulation(sim, npv_distribution_data(_result, sim), _names(_result))
+        sim = simulate(_result.scenario, draws, seed, optimism=settings, progress=progress, extra=extra)
+        return summarise_simulation(sim, npv_distribution_data(_result, sim), _names(_result), partners)
     finally:
         bar.empty()
 
@@ -246,11 +255,10 @@ def current_simulation(r: TenYearTest) -> SimulationView | None:
 
 
 def shown_simulation(r: TenYearTest) -> SimulationView | None:
-    """The one run the page quotes (beside the verdict, in the npv-distribution image): the user's run
-    when there is one for these inputs, otherwise the default run (10,000 draws, the default seed, on the
-    headline's basis: risk-adjusted unless the file says optimism_bias: off; the same cache entry the
-    Uncertainty tab uses for those settings).
-    None when no input has a range."""
+    """The one run the page quotes (beside the verdict, in the npv-distribution image and the briefing):
+    the user's run when there is one for these inputs, otherwise the default run (10,000 draws, the
+    default seed, optimism bias as the file says, risk-adjusted unless it is off: the same cache entry the
+    Uncertainty tab uses for those settings). None when no input has a range."""
     if not has_ranges(r):
         return None
     view = current_simulation(r)
@@ -264,7 +272,7 @@ def shown_simulation(r: TenYearTest) -> SimulationView | None:
 
 def optimism_simulation(r: TenYearTest, like: SimulationView) -> SimulationView | None:
     """The same draws and seed as ``like`` on the other basis: without the optimism-bias corrections when
-    ``like`` has them, with them when it has not."""
+    ``like`` has them (the unadjusted figures, shown beside), with them when it has not."""
     try:
         return _simulation(r.scenario.inputs_sha256, like.draws, like.seed, not like.optimism_bias, r)
     except CostModelError:
@@ -299,7 +307,8 @@ def show_chance_of_passing(r: TenYearTest) -> None:
     other = optimism_simulation(r, view)
     # not an st.metric: the page's first metric stays the NPV
     st.markdown(
-        f"**Probability of passing: {percent(view.p_passes)}**",
+        f"**Probability of passing: {percent(view.p_passes)}**"
+        + (" (risk-adjusted)" if view.optimism_bias else " (before optimism bias)"),
         help="Share of Monte Carlo draws in which the whole-public-sector NPV is at least zero "
         "(every ranged input drawn from its range). The Uncertainty tab runs it with other settings.",
     )
@@ -308,17 +317,20 @@ def show_chance_of_passing(r: TenYearTest) -> None:
         + (", optimism-bias corrections applied" if view.optimism_bias else "")
         + "."
     ]
-    if other is not None:
-        basis = "With optimism-bias corrections" if other.optimism_bias else "Before optimism bias"
-        lines.append(f"{basis}: {chance_sentence(other)}.")
+    if other is not None and other.optimism_bias:
+        lines.append(f"With optimism-bias corrections: {chance_sentence(other)}.")
+    elif other is not None:
+        lines.append(f"Unadjusted (before optimism bias): {chance_sentence(other)}.")
     st.caption(" ".join(lines))
 
 
 def brief_simulation(r: TenYearTest) -> Any:
-    """What the briefing quotes of the current simulation (None when none has been run)."""
+    """What the briefing quotes of the Monte Carlo: the very run the page quotes beside the verdict and
+    the Uncertainty tab shows (:func:`shown_simulation`: the user's run for these inputs and settings,
+    otherwise the default run); None when no input has a range."""
     from costmodel.export.brief import SimulationSummary
 
-    view = current_simulation(r)
+    view = shown_simulation(r)
     return None if view is None else SimulationSummary(view.p_passes, view.draws, view.npv_p5, view.npv_p95)
 
 
@@ -487,8 +499,9 @@ def _optimism(r: TenYearTest, views: SensitivityViews, pid: str) -> bool:
     )
     if not on:
         st.caption(
-            "Off: the Monte Carlo draws around the figures before optimism bias. Turn on to see the NPV with "
-            "the corrections and the list of them (the Monte Carlo then applies them to every draw)."
+            "Off: the Monte Carlo below runs on the file's unadjusted estimates (before optimism bias). Turn on "
+            "to see the NPV with the corrections and the list of them (the Monte Carlo then applies them to "
+            "every draw)."
         )
         return False
     total = views.optimism_npv.iloc[0]
@@ -573,6 +586,7 @@ def _show_simulation(r: TenYearTest, view: SimulationView, pid: str, prices: str
     firm = view.firm_budget_years
     st.markdown(
         f"**{plural(view.draws, 'draw')}, seed {view.seed}**, {plural(view.n_inputs, 'ranged input')}"
+        + (f" ({view.correlated} of them correlated as the file declares)" if view.correlated else "")
         + (", optimism-bias corrections applied" if view.optimism_bias else "")
         + "."
     )
@@ -591,11 +605,18 @@ def _show_simulation(r: TenYearTest, view: SimulationView, pid: str, prices: str
         help=f"Share of draws in which cumulative cashable savings cover cumulative costs, and keep covering them, "
         f"from a year within the {firm} firm-budget years.",
     )
+    se5, se50, se95 = view.npv_se
+    st.caption(
+        f"Monte Carlo standard errors of these {view.draws:,} draws (not the uncertainty in the inputs): "
+        f"probability of passing {_se_points(view.p_passes, view.p_passes_se, view.draws)}; "
+        f"NPV P5 ± {money(se5)}, median ± {money(se50)}, P95 ± {money(se95)}; "
+        f"cash break-even {_se_points(view.p_cash_break_even_within_firm_years, view.p_cash_break_even_se, view.draws)}."
+    )
     chart = build_chart("npv-distribution", r, view.histogram)
     show_altair(
         chart,
         f"Histogram of the NPV over {view.draws:,} joint draws of the {view.n_inputs} ranged assumptions "
-        f"(independent, seed {view.seed}); green bars pass the Ten Year Test, red bars fail; the black line is the "
+        f"({'correlated as the file declares' if view.correlated else 'independent'}, seed {view.seed}); green bars pass the Ten Year Test, red bars fail; the black line is the "
         f"central NPV ({prices}, {r.scenario.schedule.label}).",
         view.histogram,
         stem=f"{pid}-npv-distribution",
@@ -607,13 +628,50 @@ def _show_simulation(r: TenYearTest, view: SimulationView, pid: str, prices: str
         view.agencies,
         file_name=f"{pid}-simulation-by-budget-holder.csv",
         key="unc-agencies-csv",
-        column_config={"P(NPV ≥ 0)": st.column_config.NumberColumn("P(NPV ≥ 0)", format="percent")}
-        | money_columns(("P5 (£)", "P50 (£)", "P95 (£)")),
+        column_config={
+            "P(NPV ≥ 0)": st.column_config.NumberColumn("P(NPV ≥ 0)", format="percent"),
+            "± (points)": st.column_config.NumberColumn(
+                "± (points)", format="%.1f", help="Monte Carlo standard error of P(NPV ≥ 0), in percentage points"
+            ),
+        }
+        | money_columns(("P5 (£)", "P5 ± (£)", "P50 (£)", "P50 ± (£)", "P95 (£)", "P95 ± (£)")),
     )
     st.caption(
-        f"Discounted payback within the firm-budget years in {percent(view.p_discounted_payback_within_firm_years)} "
-        "of draws. The Downloads tab's briefing quotes this run's probability of passing."
+        f"± columns: Monte Carlo standard errors of {view.draws:,} draws. Discounted payback within the firm-budget "
+        f"years in {percent(view.p_discounted_payback_within_firm_years)} of draws "
+        f"({_se_points(view.p_discounted_payback_within_firm_years, view.p_discounted_payback_se, view.draws)}). "
+        "The Downloads tab's briefing quotes this run's probability of passing."
     )
+    if view.pooled is not None:
+        st.markdown(
+            f"**The pooled budget in every draw**: each party's chance of ending whole (NPV ≥ 0) before and after "
+            f"the agreement, and the net cash it pays under the agreement (present value, £, {prices}; "
+            "negative: it receives):"
+        )
+        show_table(
+            view.pooled,
+            file_name=f"{pid}-simulation-pooled.csv",
+            key="unc-pooled-csv",
+            column_config={
+                "P(whole) before": st.column_config.NumberColumn("P(whole) before", format="percent"),
+                "P(whole) after": st.column_config.NumberColumn("P(whole) after", format="percent"),
+                "before ± (points)": st.column_config.NumberColumn("before ± (points)", format="%.1f"),
+                "after ± (points)": st.column_config.NumberColumn("after ± (points)", format="%.1f"),
+            }
+            | money_columns(("Cash paid P5 (£)", "Cash paid P50 (£)", "Cash paid P95 (£)", "P50 ± (£)")),
+        )
+        st.caption(
+            "The agreement's own terms (contributions, shares, charge rates) are held at their central values; "
+            "the flows they apply to are drawn. ± columns: Monte Carlo standard errors."
+        )
+
+
+def _se_points(p: float, se: float, draws: int) -> str:
+    """'± 0.5 points', or the count when every draw or none qualifies (a standard error of zero)."""
+    count = round(p * draws)
+    if count in (0, draws):
+        return f"{'none' if count == 0 else 'all'} of {draws:,} draws"
+    return f"± {se * 100:.1f} points"
 
 
 def _image(chart: Any, fmt: str, r: TenYearTest) -> bytes:

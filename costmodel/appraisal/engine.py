@@ -23,7 +23,11 @@ Outcome arithmetic, for outcome *o*, intake year *s*, appraisal year *t*, agency
     cashable[t, a] = saving[t, a] * cashable_share   once t >= intake_start + lag + cashable_delay
 
 For a cut every flow changes sign: the cut budget's "cost" is negative (money released) and the
-outcome "savings" are negative (acute demand added).
+outcome "savings" are negative (acute demand added). A cut budget is released over time by its release
+profile (share released in each year, :func:`release_shares`); a cut's closure costs (redundancy,
+contract exit, buildings) are one-off spending, kept positive: their rows of ``cost_shape`` carry -1, so
+the cut's sign makes them costs. :class:`CutView` reports money released, closure costs and the costs
+shunted onto other budget holders separately.
 """
 
 from __future__ import annotations
@@ -44,7 +48,7 @@ from .discounting import appraisal_rates, discount_factors, nominal_to_real, pri
 
 if TYPE_CHECKING:
     from ..inputs.loading import Scenario
-    from ..inputs.models import CostLine, SavingsLine
+    from ..inputs.models import ClosureCost, CostLine, SavingsLine
 
 F = NDArray[np.float64]
 
@@ -166,8 +170,12 @@ class Structure:
     savings_shape: F = field(default_factory=lambda: np.zeros((0, 0)))  # (S, T) [ratio, base prices]
     savings_holder: F = field(default_factory=lambda: np.zeros((0, 0)))  # (S, A) one-hot budget holder
     savings_cash: F = field(default_factory=lambda: np.zeros((0, 0)))  # (S, T) cashable share by year
+    # (S, 2) one-hot [economic, social] for savings lines beyond public budgets (fiscal lines: zeros;
+    # they land on savings_holder instead)
+    savings_layer: F = field(default_factory=lambda: np.zeros((0, 2)))
     discount_offset: int = 0  # first_year - discount year [years]
     cash_factor: F = field(default_factory=lambda: np.zeros(0))  # (T,) D[year_t] / D[base] [ratio]
+    closure_lines: int = 0  # the last closure_lines cost lines are a cut's closure costs [count]
 
 
 @dataclass(frozen=True)
@@ -214,6 +222,50 @@ class Flows:
     @property
     def net(self) -> F:
         return self.savings - self.costs
+
+
+def release_shares(
+    start_year: int, n_years: int, *, shares: Sequence[float] | None = None, ramp_years: F | float | None = None
+) -> F:
+    """Share of a cut line's full amount released in each appraisal year, (*B, n_years). [fraction]
+
+    ``shares`` gives the share in each year from ``start_year`` in order, all of it after the last;
+    ``ramp_years`` (*B,) a ramp in equal steps: (k + 1) / (ramp_years + 1) in year k after
+    ``start_year``, all of it from year ``ramp_years`` (0: all at once). Neither: all of it at once.
+    Before ``start_year`` the share is 1 (the line's own timing is 0 there).
+    """
+    since = np.arange(n_years, dtype=np.float64) - start_year  # (T,) [years]
+    if shares is not None:
+        given = np.asarray(shares, dtype=np.float64)
+        k = np.clip(since, 0, len(given) - 1).astype(np.int64)
+        return np.where((since >= 0) & (since < len(given)), given[k], 1.0)
+    if ramp_years is not None:
+        ramp = np.asarray(ramp_years, dtype=np.float64)[..., None]
+        return np.where(since >= 0, np.minimum(1.0, (since + 1.0) / (ramp + 1.0)), 1.0)
+    return np.ones(n_years)
+
+
+def line_release(line: CostLine, n_years: int) -> F:
+    """A cut line's release shares by year (n_years,) from its ``release_profile`` (all at once if none). [fraction]"""
+    rp = line.release_profile
+    if rp is None:
+        return np.ones(n_years)
+    if rp.shares is not None:
+        return release_shares(line.start_year, n_years, shares=rp.shares.values)
+    assert rp.ramp_years is not None
+    return release_shares(line.start_year, n_years, ramp_years=float(rp.ramp_years.value))
+
+
+def closure_profile(cc: ClosureCost, index: dict[int, float], base: int, first_year: int, T: int) -> tuple[float, F]:
+    """Amount [£, base prices] and yearly multiplier [ratio] of a cut's closure cost: -1 in its year (the
+    cut's sign then makes it a cost), times the cash-to-real conversion for a nominal amount."""
+    money = cc.amount
+    row = np.zeros(T)
+    if cc.year < T:
+        row[cc.year] = -1.0
+    if money.prices == "nominal":
+        return money.value, row * nominal_to_real(index, first_year + np.arange(T), base)
+    return money.value * price_conversion_factor(index, money.real_price_year, base), row
 
 
 @dataclass(frozen=True)
@@ -329,22 +381,33 @@ def compile_scenario(
     base = ap.price_base_year
     t = np.arange(T, dtype=np.float64)
 
-    L = len(p.prevention_costs)
+    closures = p.closure_costs if p.kind == "cut" else []
+    n_lines = len(p.prevention_costs)
+    L = n_lines + len(closures)
     shape = np.zeros((L, T))
     amount = np.zeros(L)
     payer = np.zeros((L, len(agencies)))
     for i, line in enumerate(p.prevention_costs):
         payer[i, aidx[line.paid_by]] = 1.0
         amount[i], shape[i] = line_profile(line, index, base, ap.first_year, T)
+        if p.kind == "cut" and line.release_profile is not None:
+            shape[i] = shape[i] * line_release(line, T)
+    for k, cc in enumerate(closures):
+        payer[n_lines + k, aidx[cc.paid_by]] = 1.0
+        amount[n_lines + k], shape[n_lines + k] = closure_profile(cc, index, base, ap.first_year, T)
 
     S = len(p.savings)
     s_shape = np.zeros((S, T))
     s_amount = np.zeros(S)
     s_holder = np.zeros((S, len(agencies)))
     s_cash = np.zeros((S, T))
+    s_layer = np.zeros((S, 2))
     for i, sl in enumerate(p.savings):
-        s_holder[i, aidx[sl.saved_by]] = 1.0
         s_amount[i], s_shape[i] = line_profile(sl, index, base, ap.first_year, T)
+        if sl.saved_by is None:  # an economic or social line: no budget holder, never cash
+            s_layer[i, 0 if sl.layer == "economic" else 1] = 1.0
+            continue
+        s_holder[i, aidx[sl.saved_by]] = 1.0
         share = sl.cashable_share.value if sl.cashable_share is not None else 1.0
         s_cash[i] = share * (t >= sl.start_year + sl.cashable_delay_years)
     calendar = ap.first_year + np.arange(T)
@@ -364,18 +427,20 @@ def compile_scenario(
         price_base_year=base,
         sign=1.0 if p.kind == "new_spending" else -1.0,
         agency_ids=tuple(agencies),
-        cost_line_ids=tuple(line.id for line in p.prevention_costs),
+        cost_line_ids=tuple(line.id for line in p.prevention_costs) + tuple(cc.id for cc in closures),
         outcome_ids=tuple(oc.id for oc in p.outcomes),
         cost_shape=shape,
         cost_payer=payer,
         intake_mask=intake_mask,
         intake_start=np.array([float(oc.intake_start_year) for oc in p.outcomes]),
         savings_line_ids=tuple(sl.id for sl in p.savings),
+        savings_layer=s_layer,
         savings_shape=s_shape,
         savings_holder=s_holder,
         savings_cash=s_cash,
         discount_offset=offset,
         cash_factor=1.0 / nominal_to_real(index, calendar, base),
+        closure_lines=len(closures),
     )
     params = Params(
         cost_amount=amount,
@@ -429,15 +494,12 @@ def layer_columns(
                 k_m = price_conversion_factor(index, v.price_year, base)
                 wellbeing[o] += per * uc.wellbeing.per_unit * v.value * k_m * f
                 schedule_id = v.discount_schedule
-    schedules = {sch.id: sch for sch in ref.discount_schedules}
-    health = schedules[schedule_id or "green_book_health"]
-    T = p.appraisal.horizon_years
-    return {
-        "economic_value": economic,
-        "social_value": social,
-        "wellbeing_value": wellbeing,
-        "health_rates": appraisal_rates([(b.from_year, b.rate) for b in health.bands], T, offset),
-    }
+    columns = {"economic_value": economic, "social_value": social, "wellbeing_value": wellbeing}
+    if schedule_id is not None:  # the health rate, only for WELLBY and QALY values
+        health = {sch.id: sch for sch in ref.discount_schedules}[schedule_id]
+        bands = [(b.from_year, b.rate) for b in health.bands]
+        columns["health_rates"] = appraisal_rates(bands, p.appraisal.horizon_years, offset)
+    return columns
 
 
 def line_profile(
@@ -589,24 +651,28 @@ def _times(a: F, b: F) -> F:
     return a * b
 
 
-def layer_flows(events: F, p: Params, discount_offset: int, sign: float) -> LayerFlows | None:
+def layer_flows(events: F, p: Params, s: Structure) -> LayerFlows | None:
     """Economic and social value by year from net events (*B, O, T) and each outcome's £ per event of
-    each layer; None when no outcome carries any (all three value columns empty).
+    each layer, plus the savings lines beyond public budgets; None when there is none of either.
 
-    economic[t]  = sum_o events[o, t] * economic_value[o]                          [£]
-    wellbeing[t] = sum_o events[o, t] * wellbeing_value[o]                         [£]
-    social[t]    = sum_o events[o, t] * social_value[o] + wellbeing[t]             [£]
+    economic[t]  = sum_o events[o, t] * economic_value[o] + sum_l amount[l] * shape[l, t] * [l economic]
+    wellbeing[t] = sum_o events[o, t] * wellbeing_value[o]                                          [£]
+    social[t]    = sum_o events[o, t] * social_value[o] + wellbeing[t] + sum_l ... * [l social]     [£]
+
+    signed as the other flows (negative for a cut).
     """
     econ = np.asarray(p.economic_value, dtype=np.float64)
     soc = np.asarray(p.social_value, dtype=np.float64)
     well = np.asarray(p.wellbeing_value, dtype=np.float64)
-    if econ.size == 0 and soc.size == 0 and well.size == 0:
+    has_lines = bool(s.savings_line_ids) and bool(s.savings_layer.any())
+    if econ.size == 0 and soc.size == 0 and well.size == 0 and not has_lines:
         return None
+    sign, discount_offset = s.sign, s.discount_offset
     batch = events.shape[:-2]
     T = events.shape[-1]
 
     def by_year(value: F) -> F:
-        if value.size == 0:
+        if value.size == 0 or not value.any():  # no outcome carries this layer: nothing to multiply
             return np.zeros((*batch, T))
         terms = events * value[..., None]  # (*B, O, T) [£]
         return _sum_outcomes(terms, -2, (*terms.shape[:-2], T))
@@ -614,9 +680,45 @@ def layer_flows(events: F, p: Params, discount_offset: int, sign: float) -> Laye
     economic = by_year(econ)
     wellbeing = by_year(well)
     social = by_year(soc) + wellbeing
+    if has_lines:  # (*B, S) amounts x (S, T) profiles, by layer
+        plain = np.asarray(p.savings_amount, dtype=np.float64)[..., :, None] * s.savings_shape  # (*B, S, T)
+        by_layer = np.swapaxes(plain, -1, -2) @ s.savings_layer  # (*B, T, 2)
+        economic = economic + by_layer[..., 0]
+        social = social + by_layer[..., 1]
     health = np.asarray(p.health_rates, dtype=np.float64)
     health_factors = discount_factors(health, discount_offset) if health.size else np.zeros((*batch, T))
     return LayerFlows(sign * economic, sign * social, sign * wellbeing, health_factors)
+
+
+def layer_summary(pv_events: F, events: F, p: Params, s: Structure, df: F) -> tuple[F, F]:
+    """Present values of the economic and social layers for a batch, (*B,) each, reduced early (as the
+    fiscal PVs of :func:`evaluate_summary`): the same figures as :func:`layer_present_values` of
+    :func:`layer_flows`, without building their (*B, T) series. [£]
+
+    pv_economic = sum_o PV(events[o]) * economic_value[o] + PV of economic savings lines
+    pv_social   = sum_o PV(events[o]) * social_value[o] + sum_o PV_health(events[o]) * wellbeing_value[o]
+                  + PV of social savings lines
+    """
+    econ = np.asarray(p.economic_value, dtype=np.float64)
+    soc = np.asarray(p.social_value, dtype=np.float64)
+    well = np.asarray(p.wellbeing_value, dtype=np.float64)
+    batch = pv_events.shape[:-1]
+    pv_economic = np.zeros(batch)
+    pv_social = np.zeros(batch)
+    if econ.size and econ.any():
+        pv_economic = np.sum(pv_events * econ, axis=-1)
+    if soc.size and soc.any():
+        pv_social = np.sum(pv_events * soc, axis=-1)
+    health = np.asarray(p.health_rates, dtype=np.float64)
+    if well.size and well.any() and health.size:
+        health_df = discount_factors(health, s.discount_offset)  # (*B, T)
+        pv_social = pv_social + np.sum(np.sum(events * health_df[..., None, :], axis=-1) * well, axis=-1)
+    if s.savings_line_ids and s.savings_layer.any():
+        s_amount = np.asarray(p.savings_amount, dtype=np.float64)  # (*B, S)
+        by_layer = (s_amount * (df @ s.savings_shape.T)) @ s.savings_layer  # (*B, 2)
+        pv_economic = pv_economic + by_layer[..., 0]
+        pv_social = pv_social + by_layer[..., 1]
+    return s.sign * pv_economic, s.sign * pv_social
 
 
 def _sum_outcomes(terms: F, axis: int, shape: tuple[int, ...]) -> F:
@@ -675,7 +777,7 @@ def evaluate(s: Structure, p: Params, *, detail: bool = True) -> Flows:
         savings_by_outcome=sign * by_outcome,
         factors=discount_factors(p.rates, s.discount_offset),
         gross_savings=None if gross_savings is None else sign * gross_savings,
-        layers=layer_flows(events, p, s.discount_offset, sign),
+        layers=layer_flows(events, p, s),
     )
 
 
@@ -738,11 +840,11 @@ def evaluate_summary(s: Structure, p: Params) -> Summary:
     if s.savings_line_ids:
         s_amount = np.asarray(p.savings_amount, dtype=np.float64)  # (*B, S)
         pv_savings = pv_savings + (s_amount * (df @ s.savings_shape.T)) @ s.savings_holder
-        savings_t = savings_t + s_amount @ s.savings_shape
+        fiscal_lines = s.savings_holder.sum(axis=-1)  # (S,) 1 for a fiscal line, 0 beyond public budgets
+        savings_t = savings_t + s_amount @ (s.savings_shape * fiscal_lines[:, None])
         cashable_t = cashable_t + s_amount @ (s.savings_shape * s.savings_cash)
     sign = s.sign
-    layers = layer_flows(events, p, s.discount_offset, sign)
-    pv_economic, pv_social = layer_present_values(layers, df)
+    pv_economic, pv_social = layer_summary(pv_events, events, p, s, df)
     return Summary(
         sign * pv_costs,
         sign * pv_savings,
@@ -932,6 +1034,106 @@ class CashView:
 
 
 @dataclass(frozen=True)
+class CutView:
+    """A cut told straight: the money it releases, what making it costs, and the costs it shunts onto
+    other budget holders, by year and budget holder. Shapes (T, A) unless stated; every figure is
+    positive when it is what its name says (money released, a closure cost paid, demand added).
+
+    Real figures are in price-base prices; ``*_cash`` are cash (nominal, undiscounted: real × D[year] /
+    D[base]); ``pv_*`` are present values (real, discounted). The fiscal net present value is
+    ``pv_released - pv_closure - pv_shunted`` (the result's NPV). Value lost outside public budgets is
+    the economic and social layers' value, positive when lost (``lost_*``, real by year; ``pv_lost_*``
+    discounted as the layers are: wellbeing at the health rate); zero when the file values none.
+    """
+
+    released: F  # money released from the cut budget(s) [£]
+    closure: F  # closure costs: redundancy, contract exit, buildings [£]
+    shunted: F  # acute demand the cut adds to each budget holder [£]
+    shunted_cashable: F  # the part of it that is extra cash spending [£]
+    released_cash: F  # [£ cash]
+    closure_cash: F  # [£ cash]
+    shunted_cash: F  # [£ cash]
+    shunted_cashable_cash: F  # [£ cash]
+    pv_released_by_agency: F  # (A,) [£]
+    pv_closure_by_agency: F  # (A,) [£]
+    pv_shunted_by_agency: F  # (A,) [£]
+    pv_shunted_cashable_by_agency: F  # (A,) [£]
+    lost_economic: F = field(default_factory=lambda: np.zeros(0))  # (T,) output and earnings lost [£]
+    lost_social: F = field(default_factory=lambda: np.zeros(0))  # (T,) harm and wellbeing lost [£]
+    pv_lost_economic: float = 0.0  # [£]
+    pv_lost_social: float = 0.0  # [£]
+
+    @property
+    def pv_value_lost(self) -> float:
+        """Economic and social value lost (present value). [£]"""
+        return self.pv_lost_economic + self.pv_lost_social
+
+    @property
+    def pv_net_public_value(self) -> float:
+        """The fiscal net less the value lost outside public budgets. [£]"""
+        return self.pv_net - self.pv_value_lost
+
+    @property
+    def pv_released(self) -> float:
+        return float(self.pv_released_by_agency.sum())
+
+    @property
+    def pv_closure(self) -> float:
+        return float(self.pv_closure_by_agency.sum())
+
+    @property
+    def pv_shunted(self) -> float:
+        return float(self.pv_shunted_by_agency.sum())
+
+    @property
+    def pv_shunted_cashable(self) -> float:
+        return float(self.pv_shunted_cashable_by_agency.sum())
+
+    @property
+    def pv_net(self) -> float:
+        """Money released less closure costs less costs shunted (the fiscal NPV). [£]"""
+        return self.pv_released - self.pv_closure - self.pv_shunted
+
+
+def cut_view(s: Structure, p: Params, flows: Flows) -> CutView:
+    """Split a cut's central flows into money released, closure costs and costs shunted (see
+    :class:`CutView`). Each cost line's real flow is its amount × its yearly profile: the cut lines'
+    are money released; the closure lines' (profile -1 in their year) are costs."""
+    amount = np.asarray(p.cost_amount, dtype=np.float64)
+    lines = amount[:, None] * s.cost_shape  # (L, T) [£]
+    n_cut = len(s.cost_line_ids) - s.closure_lines
+    released = lines[:n_cut].T @ s.cost_payer[:n_cut]  # (T, A)
+    closure = -(lines[n_cut:].T @ s.cost_payer[n_cut:])
+    shunted = -flows.savings
+    shunted_cashable = -flows.cashable
+    df = flows.factors
+    k = s.cash_factor[:, None]
+    # value beyond public budgets: the layers carry the cut's sign (negative = value lost)
+    pv_economic, pv_social = layer_present_values(flows.layers, df)
+    T = s.n_years
+    lost_economic = -flows.layers.economic if flows.layers is not None else np.zeros(T)
+    lost_social = -flows.layers.social if flows.layers is not None else np.zeros(T)
+    return CutView(
+        released=released,
+        closure=closure,
+        shunted=shunted,
+        shunted_cashable=shunted_cashable,
+        released_cash=released * k,
+        closure_cash=closure * k,
+        shunted_cash=shunted * k,
+        shunted_cashable_cash=shunted_cashable * k,
+        pv_released_by_agency=df @ released,
+        pv_closure_by_agency=df @ closure,
+        pv_shunted_by_agency=df @ shunted,
+        pv_shunted_cashable_by_agency=df @ shunted_cashable,
+        lost_economic=lost_economic + 0.0,
+        lost_social=lost_social + 0.0,
+        pv_lost_economic=-float(pv_economic) + 0.0,
+        pv_lost_social=-float(pv_social) + 0.0,
+    )
+
+
+@dataclass(frozen=True)
 class Committed:
     """Savings (and costs) set in motion within the horizon that fall after it (central values).
 
@@ -1093,6 +1295,7 @@ class TenYearTest:
     cash: CashView | None = None
     committed: Committed | None = None
     counts_committed: bool = False  # the verdict counts the committed tail
+    cut: CutView | None = None  # a cut: money released, closure costs and costs shunted
     layers: ValueLayers | None = None  # fiscal, economic and social value (summarise always sets it)
     # the risk-adjusted central case (issue 12 §3): these figures carry the optimism-bias corrections
     # when ``risk_adjusted``; ``unadjusted`` is the same appraisal without them (the sensitivity)
@@ -1153,7 +1356,9 @@ def committed_tail(scenario: Scenario, s: Structure, p: Params) -> Committed:
         cash_factor=np.zeros(n),
     )
     bands = [(b.from_year, b.rate) for b in scenario.schedule.bands]
-    flows = evaluate(ext, replace(p, rates=appraisal_rates(bands, n, s.discount_offset)), detail=False)
+    # the tail is fiscal: the wider layers are not extended (health rates dropped: their length is T)
+    extended = replace(p, rates=appraisal_rates(bands, n, s.discount_offset), health_rates=np.zeros(0))
+    flows = evaluate(ext, extended, detail=False)
     after = np.arange(n) >= T
     df = flows.factors * after
     return Committed(
@@ -1217,14 +1422,13 @@ def summarise(
     payback = int(batch.payback_year)
     dpayback = int(batch.discounted_payback_year)
 
-    if s.sign > 0:
-        benefits, costs_for_ratio = pv_savings, pv_costs
-    else:  # a cut: the benefit is the money released, the cost is the demand added elsewhere
-        benefits, costs_for_ratio = -pv_costs, -pv_savings
-    bcr = benefits / costs_for_ratio if costs_for_ratio > MONEY_TOLERANCE else None
-    per_pound_base = pv_costs if s.sign > 0 else -pv_costs
-    net_return = npv / per_pound_base if per_pound_base > MONEY_TOLERANCE else None
-    cash_return = pv_cash / pv_costs if s.sign > 0 and pv_costs > MONEY_TOLERANCE else None
+    # ratios of new spending only: for a cut, "benefit-cost ratio" would put money released over demand
+    # added, inverting the meaning; a cut reports money released, closure costs and costs shunted instead
+    spend = s.sign > 0 and pv_costs > MONEY_TOLERANCE
+    bcr = pv_savings / pv_costs if spend else None
+    net_return = npv / pv_costs if spend else None
+    cash_return = pv_cash / pv_costs if spend else None
+    cut = cut_view(s, p, flows) if s.sign < 0 else None
 
     pv_wellbeing = (
         float(np.sum(flows.layers.wellbeing * flows.layers.health_factors)) if flows.layers is not None else 0.0
@@ -1284,6 +1488,7 @@ def summarise(
         cash=cash,
         committed=committed,
         counts_committed=count_committed,
+        cut=cut,
         layers=layers,
     )
     check_finite(result)
@@ -1309,7 +1514,13 @@ def _irr(net: F) -> tuple[float | None, str, int]:
         return None, "non_conventional", changes
     import numpy_financial as npf
 
-    value = float(npf.irr(net))
+    # years within half a penny of zero count as zero, as above: a tiny non-zero last year (1e-306) made the
+    # polynomial's leading coefficient underflow and numpy-financial's root finder raise on inf/NaN
+    counted = np.where(np.abs(net) > MONEY_TOLERANCE, net, 0.0)
+    try:
+        value = float(npf.irr(counted))
+    except np.linalg.LinAlgError:
+        return None, "no_root", changes
     if not np.isfinite(value):
         return None, "no_root", changes
     return value, "conventional_cut" if nz[0] > 0 else "conventional", changes

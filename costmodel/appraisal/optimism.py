@@ -157,6 +157,18 @@ def optimism_factors(
         elif settings.grades:
             cost_factor[i] = by_grade(name, grade, helps)
 
+    # --- a cut's closure costs (redundancy, contract exit, buildings): spending, so costs up ---------
+    if cut and p.closure_costs:
+        closure_factor = np.ones(len(p.closure_costs))
+        if settings.grades:
+            for k, cc in enumerate(p.closure_costs):
+                grade = _grade(scenario, cc.amount)
+                pct = grades[grade].costs  # type: ignore[index]
+                c = Correction(f"closure_costs.{cc.id}", "costs_up", grade, "grade", pct)
+                corrections.append(c)
+                closure_factor[k] = c.factor
+        cost_factor = np.concatenate([cost_factor, closure_factor])
+
     # --- plain savings lines: a saving helps new spending; in a cut it is demand added ---------------
     saving_factor = np.ones(len(p.savings))
     if settings.grades:

@@ -8,7 +8,8 @@ from each entry's (pure array arithmetic on the central figures)::
                          - the same for BAU
 
 The Ten Year Test verdict of an option against BAU is its incremental (fiscal) NPV over the horizon
-≥ 0 (within half a penny); the fiscal return on investment is incremental PV savings / incremental PV
+≥ 0 (within half a penny), plus the savings committed beyond the horizon by intakes within it of each
+proposal whose file says ``appraisal.count_committed: true`` (as ``costmodel run`` counts them); the fiscal return on investment is incremental PV savings / incremental PV
 costs when the option costs more than BAU. The figures are risk-adjusted as each proposal's are (every
 entry's proposals, BAU's included, made less favourable by optimism bias, then differenced); the same
 increments before optimism bias ride beside them (``OptionResult.unadjusted``).
@@ -48,6 +49,8 @@ class Position:
     cash_cashable: F
     cash_non_cashable: F
     pv_wider: F  # (3,) economic layer, social layer, the social layer's wellbeing part [£, discounted]
+    pv_committed_by_agency: F  # (A,) net PV committed beyond the horizon by intakes within it [£]
+    pv_committed_counted_by_agency: F  # (A,) the part of it from proposals whose verdict counts it [£]
 
     @property
     def pv_economic(self) -> float:
@@ -105,6 +108,21 @@ class Position:
         return float(self.pv_net_beyond_by_agency.sum())
 
     @property
+    def npv_committed(self) -> float:
+        """Net PV committed beyond the horizon (every proposal's tail, counted or not). [£]"""
+        return float(self.pv_committed_by_agency.sum())
+
+    @property
+    def npv_committed_counted(self) -> float:
+        """The committed tail of the proposals whose file says ``appraisal.count_committed``. [£]"""
+        return float(self.pv_committed_counted_by_agency.sum())
+
+    @property
+    def npv_counted(self) -> float:
+        """The NPV the verdict rests on: the horizon's plus the committed tail that is counted. [£]"""
+        return self.npv + self.npv_committed_counted
+
+    @property
     def cash_net(self) -> F:
         """Cashable savings minus costs, by year. [£ cash]"""
         return self.cash_cashable - self.cash_costs
@@ -123,6 +141,8 @@ class Position:
             self.cash_cashable,
             self.cash_non_cashable,
             self.pv_wider,
+            self.pv_committed_by_agency,
+            self.pv_committed_counted_by_agency,
         )
 
 
@@ -154,14 +174,14 @@ class OptionResult:
     absolute: Position  # its flows (every proposal added)
     incremental: Position  # its flows minus BAU's
     fiscal_return: float | None  # incremental PV savings / incremental PV costs [ratio]
-    passes: bool  # incremental NPV over the horizon ≥ 0: the Ten Year Test against BAU
+    passes: bool  # incremental NPV ≥ 0 (over the horizon, plus the committed tail where counted): the test
     dual_running: DualRunning  # on the incremental cash flows
     unadjusted: Position | None = None  # the increment before optimism bias (None: not risk-adjusted)
 
     @property
     def passes_unadjusted(self) -> bool | None:
         """The verdict against BAU before optimism bias (None when the figures are not risk-adjusted)."""
-        return None if self.unadjusted is None else self.unadjusted.npv >= -MONEY_TOLERANCE
+        return None if self.unadjusted is None else self.unadjusted.npv_counted >= -MONEY_TOLERANCE
 
     @property
     def id(self) -> str:
@@ -194,12 +214,22 @@ class OptionsAppraisal:
     def entry(self, id: str) -> OptionResult:
         return next(e for e in self.entries if e.id == id)
 
+    @property
+    def committed_counting(self) -> tuple[tuple[str, bool], ...]:
+        """Each proposal file (once) and whether its ``appraisal.count_committed`` counts the savings
+        committed beyond the horizon in the verdict."""
+        seen: dict[str, bool] = {}
+        for e in self.entries:
+            for path, r in zip(e.entry.paths, e.results, strict=True):
+                seen.setdefault(path, r.counts_committed)
+        return tuple(seen.items())
+
 
 def _position(results: tuple[TenYearTest, ...], agency_ids: tuple[str, ...], n_years: int) -> Position:
     """An entry's position: its proposals' present values spread onto every budget holder, added."""
     A = len(agency_ids)
     col = {a: i for i, a in enumerate(agency_ids)}
-    pv = np.zeros((5, A))
+    pv = np.zeros((7, A))
     cash = np.zeros((3, n_years))
     wider = np.zeros(3)
     for r in results:
@@ -215,7 +245,11 @@ def _position(results: tuple[TenYearTest, ...], agency_ids: tuple[str, ...], n_y
                 r.pv_net_beyond_by_agency,
             ]
         )
-        pv[:, idx] += stacked  # a proposal lists each budget holder once
+        pv[:5, idx] += stacked  # a proposal lists each budget holder once
+        if r.committed is not None:
+            pv[5, idx] += r.committed.pv_net_by_agency
+            if r.counts_committed:
+                pv[6, idx] += r.committed.pv_net_by_agency
         assert r.cash is not None
         cash += np.stack(
             [r.cash.costs.sum(axis=1), r.cash.cashable.sum(axis=1), r.cash.non_cashable.sum(axis=1)]
@@ -230,6 +264,8 @@ def _position(results: tuple[TenYearTest, ...], agency_ids: tuple[str, ...], n_y
         cash_cashable=cash[1],
         cash_non_cashable=cash[2],
         pv_wider=wider,
+        pv_committed_by_agency=pv[5],
+        pv_committed_counted_by_agency=pv[6],
     )
 
 
@@ -257,7 +293,7 @@ def appraise_options(options: OptionsSet) -> OptionsAppraisal:
                 absolute=pos,
                 incremental=inc,
                 fiscal_return=fiscal_return(inc.pv_savings, inc.pv_costs),
-                passes=inc.npv >= -MONEY_TOLERANCE,
+                passes=inc.npv_counted >= -MONEY_TOLERANCE,
                 dual_running=dual_running(inc.cash_costs, inc.cash_cashable),
                 unadjusted=pos_plain.minus(bau_plain) if adjusted else None,
             )

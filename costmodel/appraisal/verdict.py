@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from ..formatting import fy_label, fy_span, money, years_words
+from ..formatting import cash_and_capacity, fy_label, fy_span, money, ratio, years_words
 
 if TYPE_CHECKING:
     from .engine import TenYearTest
@@ -16,6 +16,15 @@ def _names(result: TenYearTest, ids: tuple[str, ...], values: dict[str, float]) 
     if len(parts) <= 1:
         return "".join(parts)
     return ", ".join(parts[:-1]) + " and " + parts[-1]
+
+
+def _wider(economic: float, social: float) -> str:
+    """'adds £E of economic and £S of social value', 'loses ...', or one of each. [£]"""
+    verbs = ["adds" if v >= 0 else "loses" for v in (economic, social)]
+    e, s = money(abs(economic)), money(abs(social))
+    if verbs[0] == verbs[1]:
+        return f"{verbs[0]} {e} of economic and {s} of social value"
+    return f"{verbs[0]} {e} of economic value and {verbs[1]} {s} of social value"
 
 
 def verdict_text(result: TenYearTest) -> str:
@@ -40,7 +49,38 @@ def verdict_text(result: TenYearTest) -> str:
     name = result.test_name
     head = f"Passes {name}" if result.passes else f"Fails {name}"
 
-    if s.sign > 0:
+    layers = result.layers
+    capacity = layers.pv_non_cashable if layers is not None else 0.0  # PV freed capacity [£]
+    cash_net = result.pv_cash_net  # PV cashable savings - PV costs [£]
+    if counted:
+        assert result.committed is not None
+        c = result.committed
+        capacity += float(c.pv_savings_by_agency.sum() - c.pv_cashable_by_agency.sum())
+        cash_net += float(c.pv_cashable_by_agency.sum() - c.pv_costs_by_agency.sum())
+    if s.sign > 0 and money(capacity) != money(0.0):
+        # some savings free capacity but no cash: only the cash part "saves the public purse"
+        frees = (
+            f"frees capacity worth {money(capacity)}"
+            if capacity > 0
+            else f"takes up capacity worth {money(-capacity)}"
+        )
+        in_cash = (
+            f"it saves the public purse {money(cash_net)} more in cash than it costs"
+            if cash_net >= 0
+            else f"in cash it costs the public purse {money(-cash_net)} more than its cashable savings"
+        )
+        if result.passes:
+            text = (
+                f"{head}: over {horizon} ({span}) the proposal returns {money(npv)} more to public budgets "
+                f"than it costs (net present value, fiscal layer, {prices}): {in_cash}, and it {frees}."
+            )
+        else:
+            text = (
+                f"{head}: over {horizon} ({span}) the proposal costs public budgets {money(-npv)} more than "
+                f"it returns to them (net present value {money(npv)}, fiscal layer, {prices}): {in_cash}, "
+                f"and it {frees}."
+            )
+    elif s.sign > 0:
         # rounds to £0: "saves £0 more than it costs" reads oddly
         if result.passes and money(npv) == money(0.0):
             text = (
@@ -61,7 +101,15 @@ def verdict_text(result: TenYearTest) -> str:
         payers = {
             a.id for a, v in zip(result.scenario.agencies, result.pv_costs_by_agency, strict=True) if v < 0
         }
-        released = -result.pv_costs
+        cut = result.cut
+        released = cut.pv_released if cut is not None else -result.pv_costs
+        closure = cut.pv_closure if cut is not None else 0.0
+        if cut is not None:
+            payers = {
+                a.id
+                for a, v in zip(result.scenario.agencies, cut.pv_released_by_agency, strict=True)
+                if v > 0
+            }
         names = {a.id: a.name for a in result.scenario.agencies}
         cutter = (
             " and ".join(names[a.id] for a in result.scenario.agencies if a.id in payers) or "the cut budget"
@@ -71,6 +119,8 @@ def verdict_text(result: TenYearTest) -> str:
             if money(released) != money(0.0)
             else "the cut releases no money"
         )
+        if money(closure) != money(0.0):
+            saves += f", costs {money(closure)} to close"
         shunted = money(-result.pv_savings)
         if result.passes:
             after = (
@@ -93,6 +143,24 @@ def verdict_text(result: TenYearTest) -> str:
         text += f" Better off: {_names(result, better, values)}."
     if not worse and not better:
         text += " No budget holder gains or loses."
+    if s.sign > 0 and layers is not None and layers.pv_public_costs > 0.005:
+        _, cash_pp, capacity_pp = cash_and_capacity(
+            layers.pv_cashable / layers.pv_public_costs, layers.pv_non_cashable / layers.pv_public_costs
+        )
+        text += (
+            f" It returns {cash_pp} in cash and {capacity_pp} in freed capacity for every £1 spent (present values)."
+        )
+    if layers is not None and layers.has_wider_value:
+        text += (
+            f" Beyond public budgets it {_wider(layers.economic.pv_benefits, layers.social.pv_benefits)} "
+            f"(present values): net present public value {money(layers.net_present_public_value)}"
+            + (
+                f", benefit-cost ratio (public value) {ratio(layers.benefit_cost_ratio)}"
+                if layers.benefit_cost_ratio is not None
+                else ""
+            )
+            + "; the verdict rests on public budgets alone."
+        )
     if counted:
         assert result.committed is not None
         text += (

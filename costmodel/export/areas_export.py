@@ -12,8 +12,20 @@ import io
 import math
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
+
+from ..appraisal.engine import MONEY_TOLERANCE
 from ..formatting import fy_label, money, percent
-from ..present.areas_report import COLUMNS, area_rows, batch_frame, headline, ranked_chart, totals
+from ..present.areas_report import (
+    COLUMNS,
+    area_rows,
+    basis,
+    batch_frame,
+    figures_note,
+    headline,
+    ranked_chart,
+    totals,
+)
 from ..present.markup import code, inline, literal, url
 from .images import ImageFormat, render_image
 
@@ -75,7 +87,7 @@ def workbook_bytes(r: AreaResults, scenario: Scenario) -> bytes:
     rows = area_rows(r)
     keys = [k for k, _ in COLUMNS] + list(r.table.paths)
     labels = [label for _, label in COLUMNS] + list(r.table.paths)
-    ws.write_string(0, 0, headline(r, scenario), bold)
+    ws.write_string(0, 0, f"{headline(r, scenario)} {figures_note(r)}", bold)  # what the figures are
     for c, label in enumerate(labels):
         ws.write_string(2, c, label, bold)
     for i, row in enumerate(rows):
@@ -103,15 +115,14 @@ def workbook_bytes(r: AreaResults, scenario: Scenario) -> bytes:
         cached = math.fsum(row[k] for row in rows)  # what the spreadsheet computes from the cells above
         ws.write_formula(last, c, f"=SUM({first}:{end})", gbp, cached)
     ws.write_string(last, keys.index("verdict"), f"{tot['areas_passing']} of {tot['areas']} pass")
-    ws.write_string(
-        1,
-        0,
+    sheets = (
         "The sheets Inputs, Calculations, Outputs, Cash and Provenance are the proposal's own workbook for the "
         "total of these areas (every area's cost lines and outcomes side by side, with live formulas); "
         "its NPV is the total above."
         if total is not None
-        else f"The proposal's own sheets for the total are not included: {why_not}.",
+        else f"The proposal's own sheets for the total are not included: {why_not}."
     )
+    ws.write_string(1, 0, sheets)
     ws.set_column(0, len(keys) - 1, 16)
     ws.freeze_panes(3, 2)
     _by_budget_holder(wb.add_worksheet("By budget holder"), r, bold, gbp)
@@ -170,12 +181,20 @@ def _brief_parts(r: AreaResults, scenario: Scenario) -> dict[str, Any]:
     tot = totals(r)
     p = scenario.proposal
     ap = p.appraisal
+    same = bool(np.all(np.abs(r.public_value_npv - r.npv) <= MONEY_TOLERANCE))  # no economic or social value
     if_all = (
-        f"If every area in the table did this, the whole-public-sector NPVs of its {r.n} rows would add up to "
-        f"{money(tot['npv_gbp'])} over {ap.horizon_years} years ({fy_label(r.price_base_year)} prices; a total for "
-        "the places only where the rows do not overlap: see the coverage note)"
+        f"If every area in the table did this, the fiscal NPVs (whole public sector) of its {r.n} rows would add up "
+        f"to {money(tot['npv_gbp'])} over {ap.horizon_years} years ({fy_label(r.price_base_year)} prices, {basis(r)}; "
+        "a total for the places only where the rows do not overlap: see the coverage note)"
         + (f", and the sum would pass the test in {percent(tot['p_total_passes'])} of the draws" if tot["p_total_passes"] is not None else "")
-        + f"; the budget holder that loses most overall: {tot['loses_most']}."
+        + f"; the budget holder that loses most overall: {tot['loses_most']}. "
+        f"Their net present public value (the public-value layer: fiscal + economic + social) would add up to "
+        f"{money(tot['public_value_npv_gbp'])}, {basis(r)} too"
+        + (
+            " (the same as the fiscal total: the economic and social layers add nothing in any area)."
+            if same
+            else "."
+        )
     )
     return {"tot": tot, "if_all": if_all, "title": f"{p.title}: every area at once"}
 
@@ -185,10 +204,17 @@ def brief_markdown(r: AreaResults, scenario: Scenario) -> str:
     parts = _brief_parts(r, scenario)
     rows = sorted(area_rows(r), key=lambda x: -x["npv_gbp"])
     out = [f"# {_md(parts['title'])}", "", f"**{headline(r, scenario)}**", "", inline(parts["if_all"]), ""]
-    out += ["| Area | NPV | Verdict | P(pass) | Loses most |", "|---|---:|---|---:|---|"]
+    out += [
+        "| Area | NPV (fiscal) | Verdict | P(pass) | Public value | Loses most |",
+        "|---|---:|---|---:|---:|---|",
+    ]
     for row in rows:
         pp = percent(row["p_pass"]) if row["p_pass"] is not None else "n/a"
-        out.append(f"| {_md(row['area_name'])} | {money(row['npv_gbp'])} | {row['verdict']} | {pp} | {_md(row['loses_most'])} |")
+        out.append(
+            f"| {_md(row['area_name'])} | {money(row['npv_gbp'])} | {row['verdict']} | {pp} | "
+            f"{money(row['public_value_npv_gbp'])} | {_md(row['loses_most'])} |"
+        )
+    out += ["", inline(figures_note(r))]
     out += ["", f"Coverage: {_md(' '.join(r.table.metadata.coverage.split()))}", "", "Sources:", ""]
     for s in r.table.metadata.sources:
         out.append(f"- {_md(s.title)}. {_md(s.publisher)}, {s.year}. {_md(s.table)}. <{url(s.url)}> (grade {s.grade})")
@@ -216,15 +242,17 @@ def brief_html(r: AreaResults, scenario: Scenario) -> str:
         f"<p><strong>{e(headline(r, scenario))}</strong></p>",
         f"<p>{e(parts['if_all'])}</p>",
         f'<img alt="{e(headline(r, scenario))}" src="data:image/svg+xml;base64,{svg}" style="max-width:100%">',
-        "<table><thead><tr><th>Area</th><th>NPV</th><th>Verdict</th><th>P(pass)</th><th>Loses most</th></tr></thead><tbody>",
+        "<table><thead><tr><th>Area</th><th>NPV (fiscal)</th><th>Verdict</th><th>P(pass)</th><th>Public value</th>"
+        "<th>Loses most</th></tr></thead><tbody>",
     ]
     for row in rows:
         pp = percent(row["p_pass"]) if row["p_pass"] is not None else "n/a"
         body.append(
             f"<tr><td>{e(row['area_name'])}</td><td>{e(money(row['npv_gbp']))}</td><td>{e(row['verdict'])}</td>"
-            f"<td>{e(pp)}</td><td>{e(row['loses_most'])}</td></tr>"
+            f"<td>{e(pp)}</td><td>{e(money(row['public_value_npv_gbp']))}</td><td>{e(row['loses_most'])}</td></tr>"
         )
     body.append("</tbody></table>")
+    body.append(f"<p>{e(figures_note(r))}</p>")
     body.append(f"<p>Coverage: {e(' '.join(r.table.metadata.coverage.split()))}</p><h2>Sources</h2><ul>")
     for s in r.table.metadata.sources:
         body.append(

@@ -22,10 +22,10 @@ from typing import TYPE_CHECKING, Any
 
 from .. import __version__
 from ..errors import OutputError
-from ..formatting import fy_label, money, per_pound, years_words
+from ..formatting import cash_and_capacity, fy_label, money, per_pound, years_words
 from ..inputs.models import figure_grade
 from ..present import markup
-from ..present.measures import headline_measures
+from ..present.measures import headline_measures, not_counted
 from ..present.optimism_words import risk_adjustment_convention
 
 if TYPE_CHECKING:
@@ -105,6 +105,10 @@ def _subject(title: str) -> str:
     return title
 
 
+CUT_LOWER_BOUND = "This fiscal figure is a lower bound on the harm: value outside public budgets is not counted."
+"""What a cut's headline adds while its social layer is empty (issue 12 §4)."""
+
+
 @dataclass
 class BriefContent:
     title: str
@@ -113,11 +117,13 @@ class BriefContent:
     headline_refs: list[int]
     verdict: str
     verdict_refs: list[int]
-    rows: list[dict[str, Any]]  # per budget holder: name, pv_costs, pv_savings, pv_net, position, refs
+    rows: list[dict[str, Any]]  # per budget holder: name, pv_costs, pv_savings, pv_net, position, refs,
+    # and the two columns the table shows ("first", "second"; net = second - first for spending)
     total: dict[str, Any]
     figures: list[tuple[str, str, list[int]]]  # (label, value, refs)
     cash_rows: list[dict[str, Any]]  # per budget holder and the total: cash costs, cashable, net (nominal)
     caveats: list[str]
+    not_counted: list[str]  # the file's unmonetised impacts and the standard exclusions
     sources: list[tuple[int, Any]]  # (number, Source)
     conventions: str
     footer: str
@@ -125,6 +131,29 @@ class BriefContent:
     # under the agreement, and its payments summed by payer, payee and kind over the horizon (cash)
     pooled: str | None = None
     payments: list[dict[str, Any]] = field(default_factory=list)
+    columns: tuple[str, str] = ("Costs", "Savings")  # the table's two money columns
+
+
+def _columns(result: TenYearTest, i: int | None) -> dict[str, float]:
+    """The two money columns of the who-pays table for budget holder ``i`` (None: the total): costs and
+    savings for spending; for a cut, the costs it adds (closure costs and costs shunted) and the money
+    it releases, so that net = released - added."""
+    cut = result.cut
+    if cut is None:
+        costs = result.pv_costs if i is None else float(result.pv_costs_by_agency[i])
+        savings = result.pv_savings if i is None else float(result.pv_savings_by_agency[i])
+        return {"first": costs, "second": savings}
+    if i is None:
+        return {"first": cut.pv_released, "second": cut.pv_closure + cut.pv_shunted}
+    return {
+        "first": float(cut.pv_released_by_agency[i]),
+        "second": float(cut.pv_closure_by_agency[i] + cut.pv_shunted_by_agency[i]),
+    }
+
+
+CUT_COLUMNS = ("Released", "Costs")
+"""The who-pays table's money columns for a cut: net = money released - costs (closure costs and costs
+shunted onto the budget holder)."""
 
 
 def brief_content(result: TenYearTest, simulation: Any = None) -> BriefContent:
@@ -139,6 +168,11 @@ def brief_content(result: TenYearTest, simulation: Any = None) -> BriefContent:
     # which sources stand behind which figures
     cost_ids = _ids(*[line.money for line in p.prevention_costs])
     cost_ids |= _ids(*[line.growth for line in p.prevention_costs])
+    if p.kind == "cut":  # a cut's release profile and closure costs
+        for line in p.prevention_costs:
+            if line.release_profile is not None:
+                cost_ids |= _ids(line.release_profile.shares, line.release_profile.ramp_years)
+        cost_ids |= _ids(*[cc.amount for cc in p.closure_costs])
     outcome_ids: set[str] = set()
     for oc in p.outcomes:
         outcome_ids |= _ids(
@@ -168,6 +202,8 @@ def brief_content(result: TenYearTest, simulation: Any = None) -> BriefContent:
         if sl.saved_by in by_agency:
             by_agency[sl.saved_by] |= _ids(sl.money)
     payers = {line.paid_by for line in p.prevention_costs}
+    if p.kind == "cut":
+        payers |= {cc.paid_by for cc in p.closure_costs}
     method_ids = {sc.schedule.source, sc.deflator.source}
     all_saving_ids = outcome_ids | set().union(*by_agency.values()) if by_agency else outcome_ids
 
@@ -183,36 +219,52 @@ def brief_content(result: TenYearTest, simulation: Any = None) -> BriefContent:
         lands = ""
         if top is not None and sav[top] > 0.005:
             lands = f"; {per_pound(sav[top] / pv_costs)} of it lands with {names[top]}"
+        everything, cash, capacity = cash_and_capacity(
+            result.value_layers.pv_cashable / pv_costs, result.value_layers.pv_non_cashable / pv_costs
+        )
+        if per_pound(per) != everything:  # rounding: the total per £1 is the engine's, to the penny
+            everything = per_pound(per)
+        returns = (
+            f"returns {cash} in cash and {capacity} in freed capacity to public budgets over {horizon} "
+            f"({everything} in all){lands}"
+        )
         if result.passes:
             headline = (
-                f"Every £1 spent on {subject} in this proposal saves the public purse {per_pound(per)} over "
-                f"{horizon}{lands}: a net gain of {money(npv)} in present value."
+                f"Every £1 spent on {subject} in this proposal {returns}: a net gain to public budgets of "
+                f"{money(npv)} in present value."
             )
         else:
-            headline = (
-                f"Every £1 spent on {subject} in this proposal saves the public purse only {per_pound(per)} over "
-                f"{horizon}{lands}: it does not pay for itself."
-            )
-    elif s.sign < 0 and pv_costs < -0.005:
-        released = -pv_costs
-        added = -pv_sav
+            headline = f"Every £1 spent on {subject} in this proposal {returns}: it does not pay for itself."
+    elif result.cut is not None and result.cut.pv_released > 0.005:
+        cut = result.cut
+        released = cut.pv_released
+        added = cut.pv_shunted
         per = added / released
         loser = min(sav, key=lambda a: sav[a]) if sav else None
         most = ""
-        if loser is not None and sav[loser] < -0.005:
+        if loser is not None and sav[loser] < -0.005 and money(cut.pv_closure) == money(0.0):
             most = f", {per_pound(-sav[loser] / released)} of it at {names[loser]}"
+        closing = f", costs {money(cut.pv_closure)} to close" if money(cut.pv_closure) != money(0.0) else ""
         if result.passes:
             headline = (
-                f"This cut releases {money(released)} over {horizon}, and for every £1 released "
+                f"This cut releases {money(released)} over {horizon}{closing}, and for every £1 released "
                 f"{per_pound(per)} comes back as extra demand elsewhere{most}: the public purse still saves "
                 f"{money(npv)} (present value)."
             )
         else:
             headline = (
-                f"This cut releases {money(released)} over {horizon}, but for every £1 released "
+                f"This cut releases {money(released)} over {horizon}{closing}, but for every £1 released "
                 f"{per_pound(per)} comes back as extra demand elsewhere{most}: a false economy that costs the "
                 f"public purse {money(-npv)} (present value)."
             )
+        if abs(cut.pv_lost_social) > 0.005:  # value lost beyond public budgets, counted
+            econ = f" and {money(cut.pv_lost_economic)} of economic value" if abs(cut.pv_lost_economic) > 0.005 else ""
+            headline += (
+                f" Beyond public budgets it loses {money(cut.pv_lost_social)} of social value{econ}: "
+                f"{money(cut.pv_net_public_value, signed=True)} net of everything (present value)."
+            )
+        else:
+            headline += " " + CUT_LOWER_BOUND
     else:
         headline = f"Over {horizon} the proposal's net present value to the public purse is {money(npv, signed=True)}."
     headline_refs = cites.cite(refs)
@@ -242,6 +294,7 @@ def brief_content(result: TenYearTest, simulation: Any = None) -> BriefContent:
                 "pv_net": v,
                 "position": _position(v),
                 "refs": cites.cite(ids | method_ids),
+                **_columns(result, i),
             }
         )
         if a.id in after:
@@ -256,6 +309,7 @@ def brief_content(result: TenYearTest, simulation: Any = None) -> BriefContent:
         "pv_net": npv,
         "position": "passes" if result.passes else "fails",
         "refs": cites.cite(refs),
+        **_columns(result, None),
     }
     if pooling is not None:
         total |= {"pv_net_after": npv, "position_after": total["position"]}
@@ -280,10 +334,48 @@ def brief_content(result: TenYearTest, simulation: Any = None) -> BriefContent:
             cites.cite(refs),
         ),
         ("…in the years beyond", money(result.npv_beyond, signed=True), cites.cite(refs)),
-        ("Benefit-cost ratio", measures["bcr"].text, cites.cite(refs)),
-        ("Peak dual-running funding", measures["peak_funding"].text, cites.cite(cost_ids | all_saving_ids)),
-        ("Cash break-even", measures["cash_break_even_year"].text, cites.cite(cost_ids | all_saving_ids)),
+        # a cut has no benefit-cost ratio: its headline says, in words, how much of each £1 released
+        # comes back as extra demand elsewhere, and the who-pays table gives money released and costs
+        *([(measures["bcr"].label, measures["bcr"].text, cites.cite(refs))] if result.cut is None else []),
+        *(
+            [
+                ("Peak dual-running funding", measures["peak_funding"].text, cites.cite(cost_ids | all_saving_ids)),
+                ("Cash break-even", measures["cash_break_even_year"].text, cites.cite(cost_ids | all_saving_ids)),
+            ]
+            if result.cut is None
+            else [  # a cut: money needed up front when closing costs more than it first releases
+                (
+                    "Peak funding to close",
+                    f"{measures['peak_funding'].text} (back by {measures['cash_break_even_year'].text})",
+                    cites.cite(cost_ids | all_saving_ids),
+                )
+            ]
+            if result.dual_running.peak_funding_requirement > 0.005
+            else []  # closing costs no more than the cut releases from the start
+        ),
     ]
+    layers = result.value_layers
+    if layers.has_wider_value:
+        wider_ids = {uc.source for uc in sc.unit_costs.values() if uc.source and (uc.economic or uc.social)}
+        wider_ids |= {
+            uc.wellbeing.source for uc in sc.unit_costs.values() if uc.wellbeing is not None and uc.wellbeing.source
+        }
+        wider = (wider_ids & set(sc.sources)) | outcome_ids | method_ids
+        wider_refs = cites.cite(wider)
+        all_refs = cites.cite(wider | refs)
+        figures += [
+            (
+                "Economic / social value",
+                f"{money(layers.economic.pv_benefits, signed=True)} / {money(layers.social.pv_benefits, signed=True)}",
+                wider_refs,
+            ),
+            (
+                "Public value: NPV · BCR" if layers.benefit_cost_ratio is not None else "Net present public value",
+                money(layers.net_present_public_value, signed=True)
+                + (f" · {measures['bcr_public_value'].text}" if layers.benefit_cost_ratio is not None else ""),
+                all_refs,
+            ),
+        ]
 
     cash_rows: list[dict[str, Any]] = []
     if result.cash is not None:
@@ -305,6 +397,13 @@ def brief_content(result: TenYearTest, simulation: Any = None) -> BriefContent:
                 "net": float(c.net.sum()),
             }
         )
+        if result.cut is not None:  # a cut: money released and the cash it adds (closure, shunted cashable)
+            cut = result.cut
+            added_cash = cut.closure_cash + cut.shunted_cashable_cash
+            for i, row in enumerate(cash_rows):
+                pick = slice(None) if i == len(sc.agencies) else i
+                row["costs"] = float(cut.released_cash[:, pick].sum())
+                row["cashable"] = float(added_cash[:, pick].sum())
         if pooling is not None:  # net cash under the agreement: what each budget holder keeps, nominal
             pf = pooling.flows
             held = (pf.cashable_after - pf.costs_after - pf.charges_paid + pf.charges_received) * c.factor[
@@ -372,11 +471,17 @@ def brief_content(result: TenYearTest, simulation: Any = None) -> BriefContent:
         figures=figures,
         cash_rows=cash_rows,
         caveats=caveats,
+        not_counted=not_counted(result),
         sources=sources,
         conventions=conventions,
         footer=footer,
+        columns=CUT_COLUMNS if result.cut is not None else ("Costs", "Savings"),
     )
 
+
+def s_sign(result: TenYearTest) -> float:
+    """+1 new spending, -1 a cut."""
+    return result.structure.sign
 
 def _position(v: float) -> str:
     return "better off" if v > 0.005 else ("worse off" if v < -0.005 else "no change")
@@ -407,8 +512,9 @@ def _caveats(result: TenYearTest, sim: SimulationSummary | None, cites: _Citatio
             "low and high values show the plausible range of each input."
         )
     committed = result.committed
-    if committed is not None and committed.years and abs(committed.pv_net) >= 0.5:
-        where = "counted in the verdict" if result.counts_committed else "not counted in the verdict"
+    # (when not counted, the "not counted" list names it)
+    if committed is not None and committed.years and abs(committed.pv_net) >= 0.5 and result.counts_committed:
+        where = "counted in the verdict"
         out.append(
             f"Committed beyond the horizon: {money(committed.pv_net, signed=True)} (present value, {where})."
         )
@@ -429,6 +535,7 @@ def _caveats(result: TenYearTest, sim: SimulationSummary | None, cites: _Citatio
             if getattr(oc, name).assumption and label not in assumed:
                 assumed.append(label)
     n_assumed = sum(1 for line in p.prevention_costs if line.money.assumption)
+    n_closure_assumed = sum(1 for cc in p.closure_costs if cc.amount.assumption) if p.kind == "cut" else 0
     if assumed:
         out.append(
             "Stated assumptions, not sourced figures: "
@@ -437,6 +544,8 @@ def _caveats(result: TenYearTest, sim: SimulationSummary | None, cites: _Citatio
         )
     if n_assumed:
         out.append(f"{n_assumed} prevention cost line(s) rest on a stated assumption rather than a source.")
+    if n_closure_assumed:
+        out.append(f"{n_closure_assumed} closure cost(s) rest on a stated assumption, not a source.")
     weak = [(sid, s) for sid, s in sc.sources.items() if s.grade in {"C", "U"}]
     if weak:
         parts = [
@@ -456,7 +565,7 @@ def _caveats(result: TenYearTest, sim: SimulationSummary | None, cites: _Citatio
             + "."
         )
     cash = result.pv_cashable
-    if result.pv_savings > 0.005:
+    if result.pv_savings > 0.005 and s_sign(result) < 0:  # new spending: the headline says cash and capacity
         out.append(
             f"Only {cash / result.pv_savings:.0%} of the savings ({money(cash)}) can be taken out of budgets; "
             "the rest frees capacity rather than cash."
@@ -474,23 +583,23 @@ _CSS = """
 * { box-sizing: border-box; }
 html { -webkit-print-color-adjust: exact; print-color-adjust: exact; }
 body { font-family: "Helvetica Neue", Arial, "Liberation Sans", sans-serif; color: #0b0c0c;
-       font-size: 8.8pt; line-height: 1.3; margin: 0 auto; max-width: 186mm; }
+       font-size: 8.6pt; line-height: 1.25; margin: 0 auto; max-width: 186mm; }
 header { border-bottom: 3px solid #1d70b8; padding-bottom: 1.5mm; margin-bottom: 2mm; }
 h1 { font-size: 14pt; margin: 0 0 0.5mm 0; line-height: 1.2; }
 .area { color: #505a5f; font-size: 8.5pt; }
-.headline { font-size: 12pt; font-weight: bold; line-height: 1.3; margin: 0 0 2mm 0; }
-.verdict { padding: 1.5mm 3mm; border-left: 5px solid; margin: 0 0 2mm 0; }
+.headline { font-size: 10.5pt; font-weight: bold; line-height: 1.3; margin: 0 0 2mm 0; }
+.verdict { font-size: 8.2pt; padding: 1.2mm 3mm; border-left: 5px solid; margin: 0 0 2mm 0; }
 .verdict.pass { border-color: #00703c; background: #e8f4ec; }
 .verdict.fail { border-color: #d4351c; background: #fbe9e6; }
 .charts { display: flex; gap: 4mm; margin: 0 0 1mm 0; break-inside: avoid; }
 .charts figure { flex: 1 1 0; margin: 0; min-width: 0; }
-.charts img { width: 100%; height: auto; display: block; }
+.charts img { width: 100%; height: auto; max-height: 40mm; object-fit: contain; display: block; }
 figcaption { font-size: 7pt; color: #505a5f; line-height: 1.25; }
 .grid { display: flex; gap: 5mm; }
 .grid > div { flex: 1 1 0; min-width: 0; }
-.grid > div:first-child { flex: 1.6 1 0; }
-table { border-collapse: collapse; width: 100%; font-size: 8pt; }
-th, td { padding: 0.45mm 1mm; border-bottom: 1px solid #b1b4b6; text-align: right; white-space: nowrap; }
+.grid > div:first-child { flex: 1.4 1 0; }
+table { border-collapse: collapse; width: 100%; font-size: 7.8pt; }
+th, td { padding: 0.4mm 1mm; border-bottom: 1px solid #b1b4b6; text-align: right; white-space: nowrap; }
 th:first-child, td:first-child { text-align: left; white-space: normal; }
 thead th { border-bottom: 2px solid #0b0c0c; }
 tr.total td { font-weight: bold; border-top: 2px solid #0b0c0c; }
@@ -498,7 +607,8 @@ tr.total td { font-weight: bold; border-top: 2px solid #0b0c0c; }
 h2 { font-size: 10pt; margin: 2mm 0 1mm 0; }
 ul.caveats { margin: 0; padding-left: 4mm; }
 ul.caveats li { margin-bottom: 0.5mm; }
-ol.sources { margin: 0; padding-left: 5mm; font-size: 7pt; line-height: 1.25; }
+p.not-counted { margin: 1.5mm 0 0 0; font-size: 7.5pt; line-height: 1.25; }
+ol.sources { margin: 0; padding-left: 5mm; font-size: 6.8pt; line-height: 1.2; }
 ol.sources a { word-break: break-all; }
 sup { font-size: 6pt; color: #1d70b8; }
 sup a { text-decoration: none; }
@@ -572,17 +682,18 @@ def brief_html(result: TenYearTest, simulation: Any = None, *, charts: bool = Tr
             middle = f"{_money_cell(r['pv_net'])}<td>{e(r['position'])}</td>"
         rows.append(
             f"<tr{cls}><td>{e(r['name'])}{_sup(r['refs'])}</td>"
-            f"<td>{e(money(r['pv_costs']))}</td><td>{e(money(r['pv_savings']))}</td>"
+            f"<td>{e(money(r['first']))}</td><td>{e(money(r['second']))}</td>"
             + middle
             + ("<td></td>" if cash is None else _money_cell(cash))
             + "</tr>"
         )
     who_pays_heading = "Who pays and who saves (present value)"
-    who_pays_head = "<th>Budget holder</th><th>Costs</th><th>Savings</th><th>Net</th><th></th><th>Cash</th>"
+    first, second = (e(x) for x in c.columns)
+    who_pays_head = f"<th>Budget holder</th><th>{first}</th><th>{second}</th><th>Net</th><th></th><th>Cash</th>"
     pooled_html, payments_html = "", ""
     if pooled:
         who_pays_head = (
-            "<th>Budget holder</th><th>Costs</th><th>Savings</th><th>Net</th><th>Net after</th><th>Cash</th>"
+            f"<th>Budget holder</th><th>{first}</th><th>{second}</th><th>Net</th><th>Net after</th><th>Cash</th>"
         )
         note = "<b>Net after</b>: under the agreement, which moves only cash."
         if not c.payments:
@@ -598,6 +709,7 @@ def brief_html(result: TenYearTest, simulation: Any = None, *, charts: bool = Tr
             )
     figures = "".join(f"<tr><td>{e(k)}</td><td>{e(v)}{_sup(refs)}</td></tr>" for k, v, refs in c.figures)
     caveats = "".join(f"<li>{e(x)}</li>" for x in c.caveats)
+    not_counted = " · ".join(e(x) for x in c.not_counted)
     sources = "".join(
         f'<li id="src-{n}" value="{n}">{e(s.title)}. {e(s.publisher)}, {s.year}. '
         f'<a href="{e(s.url)}">{e(s.url)}</a> (grade {e(s.grade)})</li>'
@@ -631,6 +743,7 @@ def brief_html(result: TenYearTest, simulation: Any = None, *, charts: bool = Tr
 <div>
 <h2>What is uncertain</h2>
 <ul class="caveats">{caveats}</ul>
+<p class="not-counted" data-figure="not-counted"><b>Not counted:</b> {not_counted}</p>
 </div>
 </section>
 <h2>Sources</h2>
@@ -670,7 +783,7 @@ def brief_markdown(result: TenYearTest, simulation: Any = None) -> str:
         lines += [
             "## Who pays and who saves (present value)",
             "",
-            "| Budget holder | Costs | Savings | Net | |",
+            f"| Budget holder | {c.columns[0]} | {c.columns[1]} | Net | |",
             "|---|---:|---:|---:|---|",
         ]
     else:
@@ -690,7 +803,7 @@ def brief_markdown(result: TenYearTest, simulation: Any = None) -> str:
             else ""
         )
         lines.append(
-            f"| {name}{_md_refs(r['refs'])} | {money(r['pv_costs'])} | {money(r['pv_savings'])} | "
+            f"| {name}{_md_refs(r['refs'])} | {money(r['first'])} | {money(r['second'])} | "
             f"{money(r['pv_net'], signed=True)} | {r['position']} |{after}"
         )
     lines += ["", "| Figure | Value |", "|---|---:|"]
@@ -700,7 +813,11 @@ def brief_markdown(result: TenYearTest, simulation: Any = None) -> str:
             "",
             f"## In cash over {years_words(result.structure.n_years)} (nominal, undiscounted)",
             "",
-            "| Budget holder | Costs | Cashable savings | Net cash |"
+            (
+                "| Budget holder | Money released | Costs added in cash | Net cash |"
+                if result.cut is not None
+                else "| Budget holder | Costs | Cashable savings | Net cash |"
+            )
             + (" Net cash under the agreement |" if c.pooled is not None else ""),
             "|---|---:|---:|---:|" + ("---:|" if c.pooled is not None else ""),
         ]
@@ -728,6 +845,8 @@ def brief_markdown(result: TenYearTest, simulation: Any = None) -> str:
         ]
     lines += ["", "## What is uncertain", ""]
     lines += [f"- {markup.inline(x)}" for x in c.caveats]
+    lines += ["", "## Not counted", ""]
+    lines += [f"- {markup.inline(x)}" for x in c.not_counted]
     lines += ["", "## Sources", ""]
     lines += [
         f"{n}. {markup.literal(s.title)}. {markup.literal(s.publisher)}, {s.year}. <{markup.url(s.url)}> (grade {s.grade})"

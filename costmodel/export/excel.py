@@ -35,8 +35,10 @@ from typing import TYPE_CHECKING, Any
 from .. import __version__
 from ..appraisal.engine import MONEY_TOLERANCE
 from ..formatting import fy_label
+from ..inputs.loading import load_reference
 from ..inputs.models import GRADE_MEANINGS, figure_grade
 from ..inputs.registry import entry, outcome_entries
+from ..present.measures import not_counted
 from ..present.optimism_words import basis_words, direction_words, risk_adjustment_note
 from ..present.report import CONVENTIONS
 from .excel_pooling import POOLING, PoolingSheet
@@ -393,7 +395,53 @@ class _Builder:
         )
         self.cost_rows: list[dict[str, int]] = []
         for i, line in enumerate(p.prevention_costs):
-            self.cost_rows.append(self._line_inputs(line, f"prevention_costs.{i} ({line.id})", "paid"))
+            rows = self._line_inputs(line, f"prevention_costs.{i} ({line.id})", "paid")
+            rp = line.release_profile if p.kind == "cut" else None
+            if rp is not None and rp.shares is not None:  # a cut released over time: shares by year
+                row = self.input_row(
+                    f"{line.label}: share of the budget released each year (all of it after the last share)",
+                    None,
+                    "fraction",
+                    prov=rp.shares,
+                    where=f"prevention_costs.{i} ({line.id}).release_profile.shares",
+                )
+                for t in range(self.T):
+                    k = t - line.start_year
+                    released = rp.shares.values[k] if 0 <= k < len(rp.shares.values) else 1.0
+                    self.inputs.put(row, self.ycol(t), released, "input_rate")
+                rows["release_shares"] = row
+            elif rp is not None and rp.ramp_years is not None:  # a ramp to full release
+                rows["release_ramp"] = self.input_row(
+                    f"{line.label}: years to release the whole budget (equal steps; 0 = at once)",
+                    rp.ramp_years.value,
+                    "years",
+                    prov=rp.ramp_years,
+                    where=f"prevention_costs.{i} ({line.id}).release_profile.ramp_years",
+                )
+            self.cost_rows.append(rows)
+
+        self.closure_rows: list[dict[str, int]] = []
+        if p.kind == "cut" and p.closure_costs:
+            self.section(
+                s, "Closure costs of the cut (one-off; money in the price year in column D; blank D: cash)"
+            )
+            for i, cc in enumerate(p.closure_costs):
+                where = f"closure_costs.{i} ({cc.id})"
+                nominal = cc.amount.prices == "nominal"
+                rows = {
+                    "amount": self.input_row(
+                        f"{cc.label}: closure cost (one-off)",
+                        cc.amount.value,
+                        "£ (one-off)" + (", cash of the year paid" if nominal else ""),
+                        year=None if nominal else cc.amount.price_year,
+                        prov=cc.amount,
+                        where=where + ".amount",
+                    ),
+                    "start": self.input_row(f"{cc.label}: year paid", cc.year, "appraisal year", style="input_int"),
+                }
+                if nominal:
+                    rows["nominal"] = 1
+                self.closure_rows.append(rows)
 
         self.saving_rows: list[dict[str, int]] = []
         if p.savings:
@@ -402,7 +450,10 @@ class _Builder:
             )
             for i, sl in enumerate(p.savings):
                 where = f"savings.{i} ({sl.id})"
-                rows = self._line_inputs(sl, where, "saved")
+                rows = self._line_inputs(sl, where, "saved" if sl.saved_by is not None else f"gained ({sl.layer})")
+                if sl.saved_by is None:  # economic or social: no budget, no cash
+                    self.saving_rows.append(rows)
+                    continue
                 share = sl.cashable_share
                 rows["cashable_share"] = self.input_row(
                     f"{sl.label}: cashable share",
@@ -502,6 +553,7 @@ class _Builder:
                     )
                 )
             self.bearer_rows[uc_id] = rows_b
+        self._layer_inputs()
 
         self._optimism_inputs()
         s.widths = {0: 62, 1: 14, 2: 30, 3: 8, 4: 30, 5: 11, 6: 70}
@@ -579,6 +631,77 @@ class _Builder:
 
     # ---- Calculations -------------------------------------------------------------------------
 
+    def _layer_inputs(self) -> None:
+        """Economic and social £ per unit, WELLBYs/QALYs per unit, the Green Book value of each measure
+        and the health-rate bands, when any unit cost the outcomes use carries wider value."""
+        sc, s = self.sc, self.inputs
+        self.layer_rows: dict[str, dict[str, int]] = {}  # unit cost -> {"economic"|"social"|"wellbeing": row}
+        self.measure_rows: dict[str, int] = {}
+        self.health_bands: tuple[int, int] | None = None
+        if self.r.flows.layers is None:
+            return
+        grades = {k: v.grade for k, v in sc.sources.items()}
+        self.section(
+            s,
+            "Value beyond public budgets: economic and social £ per unit (price year in column D); "
+            "wellbeing in WELLBYs or QALYs per unit",
+        )
+        for uc_id, uc in sc.unit_costs.items():
+            rows: dict[str, int] = {}
+            prov = _Prov(uc.source, uc.assumption, uc.note)
+            for layer, value in (("economic", uc.economic_value), ("social", uc.social_value)):
+                parts = uc.economic if layer == "economic" else uc.social
+                if parts:
+                    rows[layer] = self.input_row(
+                        f"{uc.label}: {layer} value ({'; '.join(c.component for c in parts)})",
+                        value,
+                        f"£ per unit ({uc.per})",
+                        year=uc.price_year,
+                        prov=prov,
+                        grade_override=figure_grade(uc, grades),
+                        where=f"unit_costs.{uc_id}.{layer}",
+                    )
+            if uc.wellbeing is not None:
+                rows["wellbeing"] = self.input_row(
+                    f"{uc.label}: {uc.wellbeing.measure}s lost per unit",
+                    uc.wellbeing.per_unit,
+                    f"{uc.wellbeing.measure} per unit ({uc.per})",
+                    prov=uc.wellbeing,
+                    where=f"unit_costs.{uc_id}.wellbeing",
+                )
+            if rows:
+                self.layer_rows[uc_id] = rows
+        ref = load_reference()
+        measures = sorted({uc.wellbeing.measure for uc in sc.unit_costs.values() if uc.wellbeing is not None})
+        for v in ref.appraisal_values:
+            if v.id in measures:
+                self.measure_rows[v.id] = self.input_row(
+                    f"Green Book value of one {v.id} ({v.label})",
+                    v.value,
+                    f"£ per {v.id}",
+                    year=v.price_year,
+                    prov=_Prov(v.source if v.source in sc.sources else None, None, v.note),
+                )
+        if not measures:
+            return
+        health = {d.id: d for d in ref.discount_schedules}["green_book_health"]
+        self.section(
+            s,
+            "Health discount rate (applied only to WELLBY and QALY values): each band from its start year (column D)",
+        )
+        rows_h = [
+            self.input_row(
+                f"Health discount rate from appraisal year {band.from_year}",
+                band.rate,
+                "fraction per year",
+                year=band.from_year,
+                prov=_Prov(health.source if health.source in sc.sources else None, None, health.note),
+                grade_override=None if health.source in sc.sources else "A",
+            )
+            for band in health.bands
+        ]
+        self.health_bands = (rows_h[0], rows_h[-1])
+
     def _deflate(self, price_year_ref: str) -> str:
         """Formula text of the factor converting from the price year in a cell to the price base year."""
         (d0, d1) = self.defl
@@ -640,6 +763,33 @@ class _Builder:
             return Formula(f"=IF(AND({yr}>={start},{yr}<={end}),{amount}*{k(c)}{grow},0)")
 
         return recurring
+
+    def _cut_pv(self, *, cost_rows: bool, closure: bool) -> str:
+        """A cut's PV of money released (its cost lines' PVs) or of closure costs (minus the closure
+        rows' PVs, written negative), from the Calculations sheet."""
+        rows = self.released_flow_rows if cost_rows else self.closure_flow_rows
+        if not rows:
+            return "=0"
+        refs = "+".join(self.calc.ref(row, C_PV) for row in rows)
+        return f"=-({refs})" if closure else f"={refs}"
+
+    def _released(self, flow: YearFormula, rows: dict[str, int]) -> YearFormula:
+        """A cut line's yearly flow times the share of its budget released that year (its release
+        profile: shares by year on the Inputs sheet, or a ramp of equal steps); unchanged without one."""
+        if "release_shares" in rows:
+            shares = rows["release_shares"] + 1
+            return lambda t, c, r: Formula(f"={flow(t, c, r)[1:]}*{INPUTS}!{c}{shares}")
+        if "release_ramp" in rows:
+            I = self.inputs  # noqa: E741
+            ramp, start = I.ref(rows["release_ramp"], I_VALUE), I.ref(rows["start"], I_VALUE)
+
+            def ramped(t: int, c: str, r: int) -> str:
+                yr = f"{c}${self.t_row + 1}"
+                share = f"IF({yr}>={start},MIN(1,({yr}-{start}+1)/({ramp}+1)),1)"
+                return Formula(f"={flow(t, c, r)[1:]}*{share}")
+
+            return ramped
+        return flow
 
     def build_calculations(self) -> None:
         sc, p = self.sc, self.p
@@ -746,27 +896,66 @@ class _Builder:
             return Formula(f"={prev}{r}/(1+{c}{rate})")
 
         self.calc_row("Discount factor", "fraction", df, style="calc_df")
+        self.health_df_row: int | None = None
+        if self.health_bands is not None:
+            h0, h1 = self.health_bands
+            health_rate_row = self.calc_row(
+                "Health discount rate (WELLBY and QALY values only)",
+                "fraction per year",
+                lambda t, c, r: Formula(
+                    f"=LOOKUP(MAX({c}${self.t_row + 1}+{offset},0),{INPUTS}!$D${h0 + 1}:$D${h1 + 1},"
+                    f"{INPUTS}!$B${h0 + 1}:$B${h1 + 1})"
+                ),
+                style="calc_rate",
+            )
+            hrate = health_rate_row + 1
+
+            def health_df(t: int, c: str, r: int) -> Any:
+                if t == 0:
+                    return Formula(f"=(1+{c}{hrate})^(-{offset})")
+                prev = col_letters(self.ycol(t - 1))
+                return Formula(f"={prev}{r}/(1+{c}{hrate})")
+
+            self.health_df_row = self.calc_row(
+                "Health discount factor (WELLBY and QALY values only)", "fraction", health_df, style="calc_df"
+            )
 
         # ---- prevention costs
         self.section(s, "Prevention costs, real terms (price base year prices)")
         cost_flow_rows = []
         for i, line in enumerate(p.prevention_costs):
             rows = self.cost_rows[i]
+            factor = self._with_optimism(self._factor_cell(line, rows), f"prevention_costs.{line.id}")
+            flow = self._released(self._cost_flow(line.kind, rows, factor=factor), rows)
             cost_flow_rows.append(
                 self.calc_row(
-                    f"{line.label}: cost",
+                    f"{line.label}: cost" + (" (× share released)" if set(rows) & RELEASE_KEYS else ""),
                     "£",
-                    self._cost_flow(
-                        line.kind,
-                        rows,
-                        factor=self._with_optimism(self._factor_cell(line, rows), f"prevention_costs.{line.id}"),
-                    ),
+                    flow,
                     agency=line.paid_by,
                     item=line.id,
                     total=True,
                     pv=True,
                 )
             )
+        self.released_flow_rows = list(cost_flow_rows)
+        self.closure_flow_rows: list[int] = []
+        for cc, rows in zip(p.closure_costs if p.kind == "cut" else [], self.closure_rows, strict=True):
+            # a closure cost is spending: written negative here, so the cut's sign (-1) makes it a cost
+            factor = self._with_optimism(self._factor_cell(cc, rows), f"closure_costs.{cc.id}")
+            one_off = self._cost_flow("one_off", rows, factor=factor)
+            cost_flow_rows.append(
+                self.calc_row(
+                    f"{cc.label}: closure cost (negative here: the cut's sign makes it a cost)",
+                    "£",
+                    lambda t, c, r, _f=one_off: Formula("=-" + _f(t, c, r)[1:]),
+                    agency=cc.paid_by,
+                    item=cc.id,
+                    total=True,
+                    pv=True,
+                )
+            )
+            self.closure_flow_rows.append(cost_flow_rows[-1])
 
         # ---- unit costs converted to the price base
         self.section(s, "Unit costs in price-base-year prices, by budget holder")
@@ -897,9 +1086,11 @@ class _Builder:
 
         # ---- plain savings lines: conversion factors, and the year each starts releasing cash
         plain: list[tuple[Any, dict[str, int], str | Callable[[str], str], int]] = []
-        if p.savings:
+        if any(sl.saved_by is not None for sl in p.savings):
             self.section(s, "Plain savings lines: price conversion and cash release")
             for i, sl in enumerate(p.savings):
+                if sl.saved_by is None:  # beyond public budgets: valued in the layer section
+                    continue
                 rows = self.saving_rows[i]
                 factor = self._with_optimism(self._factor_cell(sl, rows), f"savings.{sl.id}")
                 start, delay = I.ref(rows["start"], I_VALUE), I.ref(rows["cashable_delay"], I_VALUE)
@@ -943,6 +1134,7 @@ class _Builder:
                     def formula(t: int, c: str, r: int, _f=flow, _sh=share, _rel=release + 1) -> str:
                         return Formula(f"=({_f(t, c, r)[1:]})*{_sh}*{c}{_rel}")
 
+                assert sl.saved_by is not None
                 flow_rows[key].append(
                     self.calc_row(
                         f"{sl.label}: {what}, {names[sl.saved_by]}",
@@ -1045,8 +1237,112 @@ class _Builder:
                 else Formula(f"={col_letters(self.ycol(t - 1))}{r}+{c}{fund}")
             ),
         )
+        self._layer_calculations()
         s.widths = {0: 70, 1: 16, 2: 24, 3: 22, 4: 14, 5: 18, 6: 16}
         s.freeze = (self.fy_row + 2, 1)
+
+    def _layer_calculations(self) -> None:
+        """Economic and social value by outcome and year (signed), and their totals with present values:
+        the economic and money-valued social parts at the standard discount factors, the WELLBY/QALY part
+        at the health discount factors."""
+        s, I, p, sc = self.calc, self.inputs, self.p, self.sc  # noqa: E741
+        self.layer_totals: dict[str, int] = {}
+        wider_lines = [(i, sl) for i, sl in enumerate(p.savings) if sl.saved_by is None]
+        if not self.layer_rows and not wider_lines:
+            return
+        self.section(s, "Value beyond public budgets (economic and social layers), signed as the flows")
+        blocks: dict[str, list[int]] = {"economic": [], "social": [], "wellbeing": []}
+        for o, oc in enumerate(p.outcomes):
+            for layer in ("economic", "social", "wellbeing"):
+                parts = []
+                for uc_id, use_row in self.outcome_uses[o]:
+                    row = self.layer_rows.get(uc_id, {}).get(layer)
+                    if row is None:
+                        continue
+                    # the use's optimism-bias multiplier, as on its fiscal cost per event (benefits down)
+                    ob = self.ob_factor.get(f"outcomes.{oc.id}.unit_costs.{uc_id}")
+                    ob_text = f"*{ob}" if ob else ""
+                    if layer == "wellbeing":
+                        wb = sc.unit_costs[uc_id].wellbeing
+                        assert wb is not None
+                        m = self.measure_rows[wb.measure]
+                        parts.append(
+                            f"{I.ref(use_row, I_VALUE)}*{I.ref(row, I_VALUE)}*{I.ref(m, I_VALUE)}"
+                            f"*{self._deflate(I.ref(m, I_YEAR))}{ob_text}"
+                        )
+                    else:
+                        parts.append(
+                            f"{I.ref(use_row, I_VALUE)}*{I.ref(row, I_VALUE)}"
+                            f"*{self._deflate(I.ref(row, I_YEAR))}{ob_text}"
+                        )
+                if not parts:
+                    continue
+                what = {"economic": "Economic value", "social": "Social value (money)",
+                        "wellbeing": "Wellbeing value (WELLBY/QALY)"}[layer]
+                per = self.calc_row(
+                    f"{oc.label}: {what.lower()} per event",
+                    "£ per event",
+                    None,
+                    item=oc.id,
+                    const=Formula("=" + "+".join(parts)),
+                    const_style="calc_money",
+                )
+                per_ref = s.ref(per, C_CONST)
+                events = self.event_rows[o] + 1
+                blocks[layer].append(
+                    self.calc_row(
+                        f"{oc.label}: {what.lower()} (net events × value per event)",
+                        "£",
+                        lambda t, c, r, _n=events, _u=per_ref: Formula(f"={self.sign_ref}*{c}{_n}*{_u}"),
+                        item=oc.id,
+                        total=True,
+                        pv=layer != "wellbeing",
+                    )
+                )
+
+        for i, sl in wider_lines:  # savings lines beyond public budgets: amount x profile, signed
+            rows = self.saving_rows[i]
+            factor = self._with_optimism(self._factor_cell(sl, rows), f"savings.{sl.id}")
+            flow = self._cost_flow(sl.kind, rows, factor=factor)
+            blocks["economic" if sl.layer == "economic" else "social"].append(
+                self.calc_row(
+                    f"{sl.label}: {sl.layer} value (a savings line beyond public budgets)",
+                    "£",
+                    lambda t, c, r, _f=flow: Formula(f"={self.sign_ref}*({_f(t, c, r)[1:]})"),
+                    item=sl.id,
+                    total=True,
+                    pv=True,
+                )
+            )
+
+        def total(label: str, block: list[int], health: bool = False) -> int:
+            refs = [x + 1 for x in block]
+            row = self.calc_row(
+                label,
+                "£",
+                lambda t, c, r: Formula("=" + ("+".join(f"{c}{x}" for x in refs) if refs else "0")),
+                total=True,
+                pv=not health,
+            )
+            if health:
+                assert self.health_df_row is not None
+                s.put(
+                    row,
+                    C_PV,
+                    Formula(
+                        f"=SUMPRODUCT({self.span(s, row, absolute_row=False)},{self.span(s, self.health_df_row)})"
+                    ),
+                    "calc_money",
+                )
+            return row
+
+        self.layer_totals["economic"] = total("Total economic value", blocks["economic"])
+        self.layer_totals["social_money"] = total("Total social value valued in money", blocks["social"])
+        self.layer_totals["wellbeing"] = total(
+            "Total wellbeing value (WELLBY/QALY; present value at the health rate)",
+            blocks["wellbeing"],
+            health=self.health_df_row is not None,
+        )
 
     # ---- Outputs ------------------------------------------------------------------------------
 
@@ -1146,29 +1442,51 @@ class _Builder:
             "pv_savings", "Present value of savings (after additionality)", Formula(f"={pv['savings']}"), "£"
         )
         line("pv_cashable", "  of which cashable", Formula(f"={pv['cashable']}"), "£")
+        line(
+            "pv_non_cashable",
+            "  of which freed capacity (non-cashable: frees capacity, releases no cash)",
+            Formula(f"={pv['savings']}-{pv['cashable']}"),
+            "£",
+        )
         line("npv", "Net present value (NPV)", Formula(f"={pv['savings']}-{pv['costs']}"), "£")
         line("npv_firm", "  NPV in the firm-budget years", Formula(f"=C{tot}"), "£")
         line("npv_beyond", "  NPV in the years beyond", Formula(f"=D{tot}"), "£")
         line(
             "bcr",
-            "Benefit-cost ratio (new spending: PV savings / PV costs; a cut: PV released / PV costs added)",
-            # "n/a" where the engine has no ratio: a denominator within half a penny of zero
+            "Fiscal return on investment (new spending: PV savings to public budgets / PV costs; none for a "
+            "cut: it would invert the meaning); not a benefit-cost ratio",
+            # "n/a" where the engine has no ratio: a denominator within half a penny of zero, or a cut
             Formula(
-                f'=IF({sign}>0,IF({pv["costs"]}>{MONEY_TOLERANCE},{pv["savings"]}/{pv["costs"]},"n/a"),'
-                f'IF(-{pv["savings"]}>{MONEY_TOLERANCE},{pv["costs"]}/{pv["savings"]},"n/a"))'
+                f'=IF({sign}>0,IF({pv["costs"]}>{MONEY_TOLERANCE},{pv["savings"]}/{pv["costs"]},"n/a"),"n/a")'
             ),
             "ratio",
             "out_ratio",
         )
         line(
             "net_return_per_pound",
-            "Net return per £1 spent (per £1 released, for a cut)",
+            "Net return per £1 spent (new spending only)",
             Formula(
-                f'=IF({sign}*{pv["costs"]}>{MONEY_TOLERANCE},E{self.headline["npv"] + 1}/({sign}*{pv["costs"]}),"n/a")'
+                f'=IF({sign}>0,IF({pv["costs"]}>{MONEY_TOLERANCE},E{self.headline["npv"] + 1}/{pv["costs"]},"n/a"),"n/a")'
             ),
             "£ per £",
             "out_ratio",
         )
+        if r.cut is not None:  # a cut told straight: money released, closure costs, costs shunted
+            released = self._cut_pv(cost_rows=True, closure=False)
+            closure = self._cut_pv(cost_rows=False, closure=True)
+            line("money_released", "A cut: PV money released (the budget it stops spending)", Formula(released), "£")
+            line("closure_costs", "A cut: PV closure costs (redundancy, contract exit, buildings)", Formula(closure), "£")
+            line("costs_shunted", "A cut: PV costs shunted onto other budget holders", Formula(f"=-{pv['savings']}"), "£")
+            line(
+                "shunted_per_pound_released",
+                "A cut: costs shunted per £1 released (PV costs shunted ÷ PV money released)",
+                Formula(
+                    f'=IF(E{self.headline["money_released"] + 1}>{MONEY_TOLERANCE},'
+                    f'E{self.headline["costs_shunted"] + 1}/E{self.headline["money_released"] + 1},"n/a")'
+                ),
+                "£ per £",
+                "out_ratio",
+            )
         cf = self.span(C, self.total_rows["cumulative_funding"], local=False)
         line(
             "peak_funding",
@@ -1185,6 +1503,7 @@ class _Builder:
                 Formula(f"={r.committed.pv_net!r}"),
                 "£",
             )
+        self._layer_outputs(line, pv)
         s.put(
             s.row, 0, "Verdict (text as computed by costmodel for these inputs; the figures above recompute)"
         )
@@ -1203,6 +1522,11 @@ class _Builder:
             "note",
         )
         s.row += 1
+        s.put(s.row, 0, "Not counted (impacts the file lists as unmonetised, and the standard exclusions)", "bold")
+        s.row += 1
+        for item in not_counted(r):
+            s.put(s.row, 0, item, "note")
+            s.row += 1
 
         self.section(s, "Reconciling with Excel's NPV()")
         s.put(
@@ -1247,6 +1571,45 @@ class _Builder:
             s.row += 1
         s.widths = {0: 52, 1: 8, 2: 18, 3: 16, 4: 18, 5: 12, 6: 2}
         s.freeze = (HEADER_ROW + 2, 1)
+
+    def _layer_outputs(self, line: Callable[..., None], pv: dict[str, str]) -> None:
+        """The economic and social layers, the net present public value and the benefit-cost ratio
+        (public value), as live formulas of the Calculations sheet (0 where no layer value is given)."""
+        s, C, sign = self.outputs, self.calc, self.sign_ref
+        self.section(s, "Value beyond public budgets (not in the Ten Year Test verdict)")
+        totals = getattr(self, "layer_totals", {})
+        economic = C.ref(totals["economic"], C_PV) if "economic" in totals else "0"
+        social = (
+            f"{C.ref(totals['social_money'], C_PV)}+{C.ref(totals['wellbeing'], C_PV)}"
+            if "social_money" in totals
+            else "0"
+        )
+        line("pv_economic", "PV economic value (output and earnings beyond public budgets)", Formula(f"={economic}"), "£")
+        line(
+            "pv_social",
+            "PV social value (harm avoided, wellbeing; WELLBY/QALY values at the health rate)",
+            Formula(f"={social}"),
+            "£",
+        )
+        econ_cell = f"E{self.headline['pv_economic'] + 1}"
+        social_cell = f"E{self.headline['pv_social'] + 1}"
+        npv_cell = f"E{self.headline['npv'] + 1}"
+        line(
+            "npv_public_value",
+            "Net present public value (fiscal NPV + economic + social)",
+            Formula(f"={npv_cell}+{econ_cell}+{social_cell}"),
+            "£",
+        )
+        line(
+            "bcr_public_value",
+            "Benefit-cost ratio (public value: PV benefits of all layers / PV costs to the public sector)",
+            Formula(
+                f'=IF({sign}>0,IF({pv["costs"]}>{MONEY_TOLERANCE},'
+                f'({pv["savings"]}+{econ_cell}+{social_cell})/{pv["costs"]},"n/a"),"n/a")'
+            ),
+            "ratio",
+            "out_ratio",
+        )
 
     def outputs_under_the_agreement(self, sheet: PoolingSheet) -> None:
         """A pooled proposal says so on the Outputs sheet: each budget holder's NPV under the agreement,
@@ -1460,6 +1823,10 @@ class _Prov:
     source: str | None
     assumption: str | None
     note: str | None
+
+
+RELEASE_KEYS = frozenset({"release_shares", "release_ramp"})
+"""Input rows of a cut line's release profile."""
 
 
 def _input_style(unit: str) -> str:

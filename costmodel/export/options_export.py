@@ -84,7 +84,8 @@ def summary_html_from(c: SummaryContent) -> str:
 <div class="cols">
 <div><h2>Switching values between options</h2>{items(c.switches)}
 <h2>Key risks and uncertainties</h2>{items(c.risks)}</div>
-<div><h2>Unmonetised impacts</h2>{items(c.unmonetised)}
+<div><h2>What moves each option against BAU most (tornado)</h2>{items(c.tornado)}
+<h2>Unmonetised impacts</h2>{items(c.unmonetised)}
 <h2>Distributional notes</h2><p>{e(c.distributional or "none recorded")}</p>{tags}</div>
 </div>
 <footer>{"<br>".join(e(n) for n in c.notes)}<br>Proposals: {e("; ".join(c.proposals))}</footer>
@@ -145,8 +146,8 @@ def options_workbook_bytes(d: dict[str, Any]) -> bytes:
     money = wb.add_format({"num_format": "£#,##0;[Red]-£#,##0"})
     prob = wb.add_format({"num_format": "0.0%"})
     rat = wb.add_format({"num_format": "0.00"})
-    fmt = {"money": money, "net": money, "probability": prob, "ratio": rat}
-    taken: set[str] = {"summary", "switching values", "basis"}
+    fmt = {"money": money, "net": money, "probability": prob, "ratio": rat, "chance": prob, "money±": money}
+    taken: set[str] = {"summary", "switching values", "tornado", "basis"}
 
     def put(ws: Any, r: int, c: int, v: Any, kind: str = "text") -> None:
         if v is None:
@@ -175,8 +176,16 @@ def options_workbook_bytes(d: dict[str, Any]) -> bytes:
         r += 1
         for label, kind, vals in s.rows:
             ws.write_string(r, 0, label.strip())
-            for j, v in enumerate(vals):
-                put(ws, r, 1 + j, v, kind)
+            if kind in ("chance", "money±"):  # the figure, then its Monte Carlo standard error below
+                for j, v in enumerate(vals):
+                    put(ws, r, 1 + j, None if v is None else v[0], kind)  # type: ignore[index]
+                r += 1
+                ws.write_string(r, 0, f"{label.strip()} (standard error)")
+                for j, v in enumerate(vals):
+                    put(ws, r, 1 + j, None if v is None else v[1], kind)  # type: ignore[index]
+            else:
+                for j, v in enumerate(vals):
+                    put(ws, r, 1 + j, v, kind)
             r += 1
     r += 1
     for heading, xs in (("Key risks and uncertainties", c.risks), ("Unmonetised impacts", c.unmonetised),
@@ -255,6 +264,22 @@ def options_workbook_bytes(d: dict[str, Any]) -> bytes:
         for j, key in enumerate(("leader", "other", "input", "label", "unit", "central", "value",
                                  "relative_change", "method")):  # fmt: skip
             put(ws, i, j, s[key], "probability" if key == "relative_change" else "text")
+
+    ws = wb.add_worksheet("Tornado")
+    ws.set_column(0, 1, 24)
+    ws.set_column(2, 2, 60)
+    heads = ("Option", "Input", "Label", "Unit", "Low", "High", "Incremental NPV at low", "Incremental NPV at high",
+             "Swing")  # fmt: skip
+    for j, h in enumerate(heads):
+        ws.write_string(0, j, h, bold)
+    r = 1
+    for e in d["entries"][1:]:
+        for b in e.get("tornado", []):
+            for j, key in enumerate(("input", "label", "unit", "low", "high", "incremental_npv_low",
+                                     "incremental_npv_high", "swing"), start=1):  # fmt: skip
+                put(ws, r, j, b[key], "money" if key.startswith(("incremental", "swing")) else "text")
+            ws.write_string(r, 0, e["id"])
+            r += 1
 
     ws = wb.add_worksheet("Basis")
     ws.set_column(0, 0, 120)

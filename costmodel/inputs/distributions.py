@@ -26,11 +26,23 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from functools import lru_cache
+from typing import Protocol
 
 import numpy as np
 from numpy.typing import NDArray
 
 F = NDArray[np.float64]
+
+
+class UniformCopula(Protocol):
+    """What :func:`sample` needs of a copula (:class:`costmodel.inputs.correlation.Copula`)."""
+
+    @property
+    def columns(self) -> NDArray[np.int64]: ...
+
+    def among(self, varying: NDArray[np.int64]) -> tuple[UniformCopula, NDArray[np.int64]]: ...
+
+    def apply(self, u: F, positions: NDArray[np.int64] | None = None) -> F: ...
 
 Z95 = 1.6448536269514722
 """The 95th percentile of the standard normal distribution: P5/P95 are mean ∓ Z95·σ."""
@@ -144,8 +156,23 @@ _AS241_F = (
 )
 
 
+def horner(coefficients: Sequence[float], x: F) -> F:
+    """The polynomial with ``coefficients`` (highest power first) at ``x``: np.polyval's arithmetic in
+    its order (from 0, then y·x + c for each coefficient), written over one buffer.
+
+    >>> [float(v) for v in horner([2.0, 0.0, 1.0], np.array([0.0, 3.0]))]
+    [1.0, 19.0]
+    """
+    y = np.zeros_like(np.asarray(x, dtype=np.float64))
+    for c in coefficients:
+        np.multiply(y, x, out=y)
+        np.add(y, c, out=y)
+    return y
+
+
 def _ratio(num: Sequence[float], den: Sequence[float], x: F) -> F:
-    return np.polyval(num[::-1], x) / np.polyval(den[::-1], x)
+    top = horner(num[::-1], x)
+    return np.divide(top, horner(den[::-1], x), out=top)
 
 
 def normal_quantile(p: F) -> F:
@@ -239,12 +266,14 @@ def sample(
     bounds_low: Sequence[float] | F | None = None,
     bounds_high: Sequence[float] | F | None = None,
     integer: Sequence[bool] | NDArray[np.bool_] | None = None,
+    copula: UniformCopula | None = None,
 ) -> F:
     """Draw ``n`` values of each of K inputs: an array of shape (n, K), vectorised by distribution.
 
     Every ranged input of every draw comes from one block of uniforms (one call of the generator, one
-    column per ranged input in input order) through its distribution's inverse CDF, so joint
-    (correlated) draws need only a different uniform block. Inputs with zero width
+    column per ranged input in input order) through its distribution's inverse CDF; a ``copula``
+    (:mod:`costmodel.inputs.correlation`) correlates some columns of that block, so each input keeps
+    its own distribution. Inputs with zero width
     (``low == high``) are the constant ``value``. Draws are clipped to ``[bounds_low, bounds_high]``
     (each input's allowed range) and rounded where ``integer``. The same seed gives the same draws.
     """
@@ -253,16 +282,25 @@ def sample(
     hi = np.asarray(high, dtype=np.float64)
     k = lo.size
     dist = np.array([d or DEFAULT_DISTRIBUTION for d in distributions], dtype=object)
-    out = np.empty((n, k), dtype=np.float64)
-    out[:] = mid
     varies = np.flatnonzero(hi > lo)
     # strictly inside (0, 1): a uniform of exactly 0 would be an infinite normal quantile
-    u = np.maximum(rng.random((n, varies.size)), 2.0**-54)
-    for name in DISTRIBUTIONS:
-        sel = np.flatnonzero(dist[varies] == name)
-        if sel.size:
-            cols = varies[sel]
-            out[:, cols] = quantiles(name, u[:, sel], lo[cols], mid[cols], hi[cols])
+    u = rng.random((n, varies.size))
+    np.maximum(u, 2.0**-54, out=u)
+    if copula is not None and copula.columns.size:
+        among, positions = copula.among(varies)  # an input with no width is not drawn, so not correlated
+        among.apply(u, positions)
+    if varies.size == k and k and np.all(dist == dist[0]):
+        # every input varies, all with one distribution (the common case): its quantiles are the draws,
+        # with no constant columns to fill and no columns to gather or scatter
+        out = quantiles(str(dist[0]), u, lo, mid, hi)  # a fresh (n, k) array
+    else:
+        out = np.empty((n, k), dtype=np.float64)
+        out[:] = mid
+        for name in DISTRIBUTIONS:
+            sel = np.flatnonzero(dist[varies] == name)
+            if sel.size:
+                cols = varies[sel]
+                out[:, cols] = quantiles(name, u[:, sel], lo[cols], mid[cols], hi[cols])
     if bounds_low is not None or bounds_high is not None:
         blo = -np.inf if bounds_low is None else np.asarray(bounds_low, dtype=np.float64)
         bhi = np.inf if bounds_high is None else np.asarray(bounds_high, dtype=np.float64)

@@ -30,7 +30,7 @@ from ..formatting import fy_label
 from .loading import Overrides, Scenario, scenario_from_parsed
 from .models import Proposal
 from .registry import Setting, id_path, index_path, settings
-from .yamlio import ParsedYaml, Pos, parse_yaml, to_plain
+from .yamlio import _MISSING, ParsedYaml, Pos, locate, parse_yaml, to_plain, value_at
 
 DELETE = None
 """Edit value meaning "remove this key" (only for optional keys such as ``low``/``high``)."""
@@ -90,14 +90,17 @@ def _provenance(q: Any) -> str:
     return f"assumption: {q.assumption}"
 
 
-def _group_and_label(s: Setting) -> tuple[str, str]:
+def _group_and_label(s: Setting, unit_costs: Mapping[str, Any] | None = None) -> tuple[str, str]:
     """The Edit page's group (a table) and row label of a registered quantity."""
     top = s.entry.template.split(".")[0]
     rows = list(s.rows)
     group = GROUPS.get(top) or str(getattr(rows.pop(0), "label", top))
     named = [str(r.label) for r in rows if getattr(r, "label", None)]
-    # a row without a label (an outcome's use of a unit cost) is named by its id, after the words
-    unnamed = [s.path.split(".")[-2]] if rows and not getattr(rows[-1], "label", None) else []
+    # a row without a label (an outcome's use of a unit cost) is named by the unit cost's label when the
+    # resolved unit costs are given, else by its id, after the words
+    row_id = s.path.split(".")[-2]
+    used = (unit_costs or {}).get(row_id)
+    unnamed = [str(getattr(used, "label", row_id))] if rows and not getattr(rows[-1], "label", None) else []
     label = ": ".join([*named, s.entry.label, *unnamed])
     year = getattr(s.quantity, "price_year", None)
     if year is not None:
@@ -107,17 +110,20 @@ def _group_and_label(s: Setting) -> tuple[str, str]:
     return group, label
 
 
-def editable_quantities(proposal: Proposal) -> list[EditableQuantity]:
+def editable_quantities(
+    proposal: Proposal, unit_costs: Mapping[str, Any] | None = None
+) -> list[EditableQuantity]:
     """The key inputs of a proposal: every quantity the input registry marks editable
     (:mod:`costmodel.inputs.registry`), in its order: prevention cost amounts, then per outcome the
     cohort, rates, effect, lag, persistence, additionality, cashable share and delay, and the units of
-    each unit cost per event. Paths are by id (``outcomes.first_time_entrants.effect``)."""
+    each unit cost per event. Paths are by id (``outcomes.first_time_entrants.effect``). With
+    ``unit_costs`` (the scenario's resolved ones), a per-event row is labelled with the unit cost's label."""
     out: list[EditableQuantity] = []
     for s in settings(proposal):
         if not s.entry.editable:
             continue
         q = s.quantity
-        group, label = _group_and_label(s)
+        group, label = _group_and_label(s, unit_costs)
         out.append(
             EditableQuantity(
                 s.path, group, label, q.value, q.low, q.high, q.unit, s.entry.integer, _provenance(q)
@@ -379,3 +385,89 @@ def problems_by_path(
         if not hit:
             out.setdefault("", []).append(str(p))
     return out
+
+
+# ---------------------------------------------------------------------------------------------
+# Comments that an edit made false
+# ---------------------------------------------------------------------------------------------
+
+_YEAR_COMMENTS = {
+    "appraisal.first_year": lambda y: f"{fy_label(y)} is year 0 (undiscounted)",
+    "appraisal.price_base_year": lambda y: f"{fy_label(y)} prices",
+}
+
+
+def _comment_start(line: str) -> int | None:
+    """Where a line's comment starts (a ``#`` after whitespace, outside quotes), or None."""
+    quote = None
+    for i, ch in enumerate(line):
+        if quote:
+            if ch == quote:
+                quote = None
+        elif ch in "\"'":
+            quote = ch
+        elif ch == "#" and (i == 0 or line[i - 1] in " \t"):
+            return i
+    return None
+
+
+def _shown(value: Any) -> str:
+    return "empty" if value is None else str(normalise_value(value))
+
+
+def note_edits_in_comments(
+    original: str, edited: str, edits: Mapping[str, Any], name: str = "<proposal>"
+) -> str:
+    """``edited`` (``original`` with ``edits`` applied) with the comment at the end of each edited line
+    saying what changed: a comment the new value may have made false is replaced, not kept
+    ("# 2027-28 is year 0" after first_year became 2028 reads "# 2028-29 is year 0 (undiscounted);
+    edited, was 2027"); a line without one gets "# edited, was 0.14". The data are unchanged (checked:
+    any doubt returns ``edited`` as it is).
+
+    >>> text = "appraisal:\\n  first_year: 2027   # 2027-28 is year 0 (undiscounted)\\n  horizon_years: 10\\n"
+    >>> edited = apply_edits(text, {"appraisal.first_year": 2028, "appraisal.horizon_years": 12})
+    >>> print(note_edits_in_comments(text, edited, {"appraisal.first_year": 2028, "appraisal.horizon_years": 12}))
+    appraisal:
+      first_year: 2028  # 2028-29 is year 0 (undiscounted); edited, was 2027
+      horizon_years: 12  # edited, was 10
+    <BLANKLINE>
+    """
+    try:
+        before = parse_yaml(original, name)
+        after = parse_yaml(edited, name)
+    except AssumptionError:
+        return edited
+    notes: dict[int, list[str]] = {}
+    for path, new in edits.items():
+        if new is DELETE:
+            continue
+        parts = _parts(index_path(after.data, path))
+        line, _ = locate(after.tree, parts)
+        old = value_at(before.data, _parts(index_path(before.data, path)))
+        if line is None or old is _MISSING or old == new:
+            continue
+        key = str(parts[-1])
+        what = (
+            ""
+            if key in ("value", "first_year", "price_base_year", "horizon_years") or not isinstance(key, str)
+            else f"{key} "
+        )
+        described = _YEAR_COMMENTS.get(path)
+        text = f"{described(int(new))}; " if described and isinstance(new, int | float) else ""
+        notes.setdefault(line - 1, []).append(f"{text}edited, {what}was {_shown(old)}")
+    if not notes:
+        return edited
+    lines = edited.splitlines(keepends=True)
+    for i, msgs in notes.items():
+        if i >= len(lines):
+            return edited
+        body = lines[i].rstrip("\r\n")
+        ending = lines[i][len(body) :]
+        start = _comment_start(body)
+        code = (body if start is None else body[:start]).rstrip()
+        lines[i] = f"{code}  # {'; '.join(msgs)}{ending or chr(10)}"
+    out = "".join(lines)
+    try:
+        return out if parse_yaml(out, name).data == after.data else edited
+    except AssumptionError:
+        return edited

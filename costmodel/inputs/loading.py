@@ -13,6 +13,7 @@ import os
 from collections.abc import Collection, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
+from itertools import combinations
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -30,7 +31,7 @@ from .models import (
     UnitCost,
     UnitCostLibrary,
 )
-from .registry import Entry, entry, id_path, index_path, settings, template_of
+from .registry import Entry, drawn, entry, id_path, index_path, settings, template_of
 from .yamlio import ParsedYaml, dotted, locate, parse_yaml, problems_from_validation, read_text
 
 REFERENCE_PATH = Path(__file__).parent.parent / "data" / "reference.yaml"
@@ -102,6 +103,13 @@ class Scenario:
         proposal = self.proposal.model_dump(mode="json")
         if proposal["appraisal"].get("discount_rate") is None:  # added later: unset, it keeps old hashes
             proposal["appraisal"].pop("discount_rate", None)
+        if not proposal.get("closure_costs"):  # added later (issue 12): unset, they keep old hashes
+            proposal.pop("closure_costs", None)
+        for line in proposal.get("prevention_costs", []):
+            if line.get("release_profile") is None:
+                line.pop("release_profile", None)
+        if not proposal.get("correlations"):  # added later: none declared, it keeps old hashes
+            proposal.pop("correlations", None)
         if not proposal.get("unmonetised"):  # added with the value layers: unset, it keeps old hashes
             proposal.pop("unmonetised", None)
         # named scenarios are choices of values, not values in use: the values in use are hashed
@@ -111,6 +119,9 @@ class Scenario:
         risk_adjusted = proposal["appraisal"].pop("optimism_bias", "apply") == "apply"
         for uc in proposal.get("unit_costs", []):
             _drop_unset_layers(uc)
+        for line in proposal.get("savings", []):  # the default layer keeps old hashes
+            if line.get("layer") == "fiscal":
+                line.pop("layer")
         payload = {
             "proposal": proposal,
             "agencies": [a.model_dump(mode="json") for a in self.agencies],
@@ -501,6 +512,30 @@ def _duplicate_rows(proposal: Proposal, parsed: ParsedYaml, path: str) -> list[P
         (("prevention_costs",), [c.id for c in proposal.prevention_costs], "cost line id"),
         (("outcomes",), [o.id for o in proposal.outcomes], "outcome id"),
     ]
+    # a closure cost is a cost line of the cut: its id must differ from the other cost lines' too
+    cost_ids = {c.id: i for i, c in enumerate(proposal.prevention_costs)}
+    seen_closure: dict[str, int] = {}
+    for i, cc in enumerate(proposal.closure_costs):
+        if cc.id in cost_ids:
+            out.append(
+                _problem(
+                    parsed,
+                    path,
+                    ("closure_costs", i, "id"),
+                    f"closure cost id '{cc.id}' is also a cost line id (prevention_costs item {cost_ids[cc.id]}): give it its own id",
+                )
+            )
+        elif cc.id in seen_closure:
+            out.append(
+                _problem(
+                    parsed,
+                    path,
+                    ("closure_costs", i, "id"),
+                    f"duplicate closure cost id '{cc.id}' (first given as item {seen_closure[cc.id]})",
+                )
+            )
+        else:
+            seen_closure[cc.id] = i
     rows += [
         (("outcomes", k, "unit_costs"), [u.unit_cost for u in o.unit_costs], "unit cost of this outcome")
         for k, o in enumerate(proposal.outcomes)
@@ -703,7 +738,8 @@ def _resolve(
 
     problems += _duplicate_ids(proposal, parsed, path)
     problems += _check_source_urls(list(proposal.sources), parsed)
-    problems += _duplicate_rows(proposal, parsed, path)
+    duplicate_rows = _duplicate_rows(proposal, parsed, path)
+    problems += duplicate_rows
     for key, what in _ID_LISTS:  # ids the proposal defines again after the library
         library_ids = {item.id for item in getattr(lib, key)} if lib is not None else set()
         for i, item in enumerate(getattr(proposal, key)):
@@ -797,7 +833,36 @@ def _resolve(
                 if year not in deflator.index:
                     problem(loc, _no_deflator_msg(year, deflator))
 
+    # --- a cut's release profile and closure costs (issue 12 §4) ---
+    for i, line in enumerate(proposal.prevention_costs):
+        if line.release_profile is not None and proposal.kind != "cut":
+            problem(
+                ("prevention_costs", i, "release_profile"),
+                "a release profile applies to a cut (kind: cut): new spending is paid as its amounts say",
+            )
+    for i, cc in enumerate(proposal.closure_costs):
+        if proposal.kind != "cut":
+            problem(
+                ("closure_costs", i),
+                "closure costs apply to a cut (kind: cut); the costs of new spending are prevention_costs",
+            )
+        if cc.paid_by not in agencies:
+            problem(
+                ("closure_costs", i, "paid_by"),
+                f"unknown agency '{cc.paid_by}': define it under 'agencies'",
+            )
+        elif cc.paid_by not in used_agencies:
+            used_agencies.append(cc.paid_by)
+        if cc.year >= horizon:
+            notes.append(
+                f"closure cost '{cc.id}' falls in year {cc.year}, after the {horizon}-year horizon: it is not counted"
+            )
+        if deflator is not None and cc.amount.prices == "real" and cc.amount.real_price_year not in deflator.index:
+            problem(("closure_costs", i, "amount", "price_year"), _no_deflator_msg(cc.amount.real_price_year, deflator))
+
     for i, sl in enumerate(proposal.savings):
+        if sl.saved_by is None:  # economic or social: no budget holder
+            continue
         if sl.saved_by not in agencies:
             problem(
                 ("savings", i, "saved_by"),
@@ -851,6 +916,9 @@ def _resolve(
 
     # --- pooled budget and responsibility charges (costmodel.pooling) ---
     problems += _check_pooling(proposal, parsed, path, agencies, deflator, used_agencies)
+    # --- correlations between ranged inputs (the Monte Carlo's copula) ---
+    if not duplicate_rows:  # a path names one row only once rows are unique
+        problems += _check_correlations(proposal, parsed, path)
 
     if problems:
         unique = {(p.path, p.line, p.col, p.field, p.message): p for p in problems}
@@ -1027,3 +1095,113 @@ def _check_pooling(
             if charge_money is not None:
                 price_year_ok((*base, key, "price_year"), charge_money.real_price_year)
     return out
+
+
+# ---------------------------------------------------------------------------------------------
+# Correlations between ranged inputs (costmodel.inputs.correlation)
+# ---------------------------------------------------------------------------------------------
+
+
+def _check_correlations(proposal: Proposal, parsed: ParsedYaml, path: str) -> list[Problem]:
+    """Every declared correlation names ranged inputs the Monte Carlo draws, no pair twice, and the
+    matrix they make is positive semi-definite (else which pairs, and what range would fit)."""
+    if not proposal.correlations:
+        return []
+    out: list[Problem] = []
+
+    def add(loc: tuple[Any, ...], message: str) -> None:
+        out.append(_problem(parsed, path, loc, message))
+
+    found = {s.path: s for s in settings(proposal)}
+    ranged = [p for p, s in found.items() if drawn(s.entry) and _has_width(s.quantity)]
+
+    def nearest(name: str, among: list[str]) -> str:
+        near = difflib.get_close_matches(name, among, n=1, cutoff=0.5)
+        return f"; did you mean '{near[0]}'?" if near else ""
+
+    ids: list[str] = []  # the correlated inputs, in order of first mention
+    pairs: dict[tuple[str, str], tuple[int, float]] = {}  # pair -> (entry, rank correlation)
+    for n, corr in enumerate(proposal.correlations):
+        key = "between" if corr.between is not None else "group"
+        usable = []
+        for j, name in enumerate(corr.inputs):
+            loc = ("correlations", n, key, j)
+            s = found.get(name.removesuffix(".value"))
+            if s is None:
+                add(loc, f"'{name}' is not an input of this proposal{nearest(name, ranged or list(found))}")
+            elif not drawn(s.entry):
+                add(loc, f"'{name}' is not drawn by the Monte Carlo; correlate ranged inputs such as "
+                         f"outcome quantities, cost or savings amounts{nearest(name, ranged)}")
+            elif not _has_width(s.quantity):
+                add(loc, f"'{name}' has no range (low < high), so it does not vary: give it low and high, "
+                         f"or correlate a ranged input{nearest(name, ranged)}")
+            elif s.path in usable:
+                add(loc, f"'{name}' is listed twice in this correlation")
+            else:
+                usable.append(s.path)
+        for a, b in combinations(usable, 2):
+            pair = (a, b) if a < b else (b, a)
+            if pair in pairs:
+                add(("correlations", n, key),
+                    f"the pair '{a}' ~ '{b}' already has a correlation (correlations.{pairs[pair][0]}): declare it once")
+                continue
+            pairs[pair] = (n, corr.rank_correlation)
+            ids += [x for x in (a, b) if x not in ids]
+    if out or not pairs:
+        return out
+    import numpy as np  # only for a file that declares correlations
+
+    from .correlation import matrix_problem
+
+    index = {name: k for k, name in enumerate(ids)}
+    matrix = np.eye(len(ids))
+    order = []
+    for (a, b), (_, rho) in pairs.items():
+        matrix[index[a], index[b]] = matrix[index[b], index[a]] = rho
+        order.append((index[a], index[b]))
+    problem = matrix_problem(matrix, order)
+    if problem is None:
+        return out
+    add(*_matrix_message(problem, ids, matrix, pairs))
+    return out
+
+
+def _has_width(q: Any) -> bool:
+    return getattr(q, "low", None) is not None and q.high > q.low
+
+
+def _matrix_message(
+    problem: Any, ids: list[str], matrix: Any, pairs: Mapping[tuple[str, str], tuple[int, float]]
+) -> tuple[tuple[Any, ...], str]:
+    """Where to point, and what to say, when declared correlations cannot all hold
+    (``problem``: a :class:`~costmodel.inputs.correlation.MatrixProblem`)."""
+
+    def name(i: int, j: int) -> str:
+        return f"'{ids[i]}' ~ '{ids[j]}'"
+
+    def entry_of(i: int, j: int) -> int | None:
+        a, b = sorted((ids[i], ids[j]))
+        return pairs[(a, b)][0] if (a, b) in pairs else None
+
+    head = "the declared correlations cannot all hold (their matrix is not positive semi-definite)"
+    if problem.fix is None or problem.allowed is None:
+        listed = ", ".join(f"{name(i, j)} at {matrix[i, j]:g}" for i, j in problem.pairs)
+        last = max((e for i, j in problem.pairs if (e := entry_of(i, j)) is not None), default=None)
+        loc: tuple[Any, ...] = ("correlations",) if last is None else ("correlations", last, "rank_correlation")
+        return loc, f"{head}: weaken some of {listed}"
+    x, y = problem.fix
+    others = [p for p in problem.pairs if set(p) != {x, y}]
+    given = " and ".join(f"{name(i, j)} at {matrix[i, j]:g}" for i, j in others)
+    lo, hi = problem.allowed
+    span = f"between {lo:.2f} and {hi:.2f}"
+    n = entry_of(x, y)
+    if n is None:
+        rows = [e for i, j in others if (e := entry_of(i, j)) is not None]
+        return ("correlations", max(rows), "rank_correlation"), (
+            f"{head}: with {given}, {name(x, y)} (not declared, so 0) must be {span}: "
+            "declare it, or weaken one of the other two"
+        )
+    return ("correlations", n, "rank_correlation"), (
+        f"{head}: with {given}, {name(x, y)} must be {span} (declared {matrix[x, y]:g}): "
+        "change one of these three"
+    )

@@ -15,7 +15,7 @@ from ..errors import AssumptionError, Problem
 from .loading import Scenario
 from .yamlio import dotted, locate
 
-_ID_LISTS = ("outcomes", "prevention_costs", "unit_costs", "responsibility_charges")
+_ID_LISTS = ("outcomes", "prevention_costs", "closure_costs", "unit_costs", "responsibility_charges")
 
 
 def index_path(scenario: Scenario, input_id: str) -> tuple[Any, ...]:

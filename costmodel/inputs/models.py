@@ -656,6 +656,51 @@ class Appraisal(StrictModel):
         return self.first_year if self.discount_year is None else self.discount_year
 
 
+class ReleaseShares(_Provenanced):
+    """The share of a cut line's full amount released in each year from its ``start_year``, in order;
+    from the year after the last share on, all of it. [fraction]"""
+
+    unit: Literal["fraction"] = Field(description="Always 'fraction': 0.5 means half the budget.")
+    values: Annotated[list[float], Field(min_length=1, max_length=100)] = Field(
+        description="Share released in each year from the line's start_year (0 to 1); all of it afterwards."
+    )
+
+    @field_validator("values", mode="before")
+    @classmethod
+    def _fractions(cls, v: object) -> object:
+        if isinstance(v, list):
+            for x in v:
+                _reject_percent_strings(x)
+                if isinstance(x, (int, float)) and not isinstance(x, bool) and x == x:
+                    if x > 1 and looks_like_percentage(x):
+                        raise ValueError(
+                            f"release shares are fractions between 0 and 1; {num(x)} looks like a percentage: "
+                            f"write {num(x / 100)} for {num(x)}%"
+                        )
+                    if not 0 <= x <= 1:
+                        raise ValueError(f"a release share must be between 0 and 1 (got {num(x)})")
+        return v
+
+
+class ReleaseProfile(StrictModel):
+    """How a cut budget is released over time (a cut rarely releases the whole budget in its first
+    year: notice periods, consultation, contracts running to term): exactly one of ``shares`` by year
+    or a ``ramp_years`` ramp."""
+
+    shares: ReleaseShares | None = Field(
+        default=None, description=describe("prevention_costs.*.release_profile.shares")
+    )
+    ramp_years: YearsQ | None = Field(
+        default=None, description=describe("prevention_costs.*.release_profile.ramp_years")
+    )
+
+    @model_validator(mode="after")
+    def _exactly_one(self):
+        if (self.shares is None) == (self.ramp_years is None):
+            raise ValueError("give exactly one of 'shares' (a share released each year) or 'ramp_years'")
+        return self
+
+
 class CostLine(StrictModel):
     """Spending on the prevention (or, for a cut, the budget taken away), paid by one agency."""
 
@@ -672,6 +717,10 @@ class CostLine(StrictModel):
         default=None, description="Last appraisal year of a recurring cost (default: end of the horizon)."
     )
     growth: GrowthQ | None = Field(default=None, description=describe("prevention_costs.*.growth"))
+    release_profile: ReleaseProfile | None = Field(
+        default=None,
+        description="For a cut: how the budget is released over time (default: all of it from start_year).",
+    )
 
     @model_validator(mode="after")
     def _one_profile(self):
@@ -696,6 +745,25 @@ class CostLine(StrictModel):
         money = self.amount if self.amount is not None else self.by_year
         assert money is not None  # checked by _one_profile
         return money
+
+
+class ClosureCost(StrictModel):
+    """A one-off cost of making a cut (redundancy, contract exit, building closure or mothballing),
+    paid by one budget holder in one appraisal year. It is spending, never money released. [£]"""
+
+    id: Id
+    label: Text
+    paid_by: Id = Field(description="Agency id of the budget that pays it.")
+    year: Annotated[int, Field(ge=0, le=99)] = Field(
+        default=0, description="Appraisal year it is paid in (0 = the first year)."
+    )
+    amount: MoneyQ = Field(description=describe("closure_costs.*.amount"))
+
+    @model_validator(mode="after")
+    def _one_off(self):
+        if self.amount.unit != "GBP":
+            raise ValueError("a closure cost is a one-off sum: its amount has unit 'GBP'")
+        return self
 
 
 class UnitCostUse(StrictModel):
@@ -749,7 +817,16 @@ class SavingsLine(StrictModel):
 
     id: Id
     label: Text
-    saved_by: Id = Field(description="Agency id of the budget that saves (or, if negative, pays more).")
+    layer: Literal["fiscal", "economic", "social"] = Field(
+        default="fiscal",
+        description="The value layer: 'fiscal' (a public budget, named by saved_by; the default), "
+        "'economic' (output and earnings beyond public budgets) or 'social' (harm and wellbeing beyond "
+        "them). Negative amounts are losses in that layer.",
+    )
+    saved_by: Id | None = Field(
+        default=None,
+        description="Agency id of the budget that saves (or, if negative, pays more); fiscal lines only.",
+    )
     kind: Literal["one_off", "recurring"] = "recurring"
     amount: SignedMoneyQ | None = Field(default=None, description="A one-off sum, or the amount each year.")
     by_year: SignedMoneyByYear | None = Field(
@@ -769,6 +846,13 @@ class SavingsLine(StrictModel):
 
     @model_validator(mode="after")
     def _one_profile(self):
+        if self.layer == "fiscal" and self.saved_by is None:
+            raise ValueError("a fiscal saving needs 'saved_by' (the budget holder that saves)")
+        if self.layer != "fiscal" and (self.saved_by is not None or self.cashable_share is not None):
+            raise ValueError(
+                f"an {self.layer} value falls on no public budget: drop 'saved_by' and 'cashable_share' "
+                "(or make the line 'fiscal')"
+            )
         if (self.amount is None) == (self.by_year is None):
             raise ValueError("give exactly one of 'amount' or 'by_year'")
         if self.amount is not None:
@@ -837,6 +921,53 @@ class Financing(StrictModel):
     fund: Text = Field(description="Name of the fund.")
     interest_rate: FractionQ = Field(description=describe("financing.interest_rate"))
     term_years: YearsQ = Field(description=describe("financing.term_years"))
+
+
+InputPath = Annotated[
+    str,
+    StringConstraints(pattern=r"^[A-Za-z0-9_]+(\.[A-Za-z0-9_]+)+$", max_length=300),
+    Field(description="A ranged input by its path, e.g. 'outcomes.first_time_entrants.effect'."),
+]
+
+
+class Correlation(_Provenanced):
+    """A rank (Spearman) correlation between ranged inputs, for the Monte Carlo: ``between`` two inputs,
+    or a ``group`` sharing one common factor (every pair of the group then has this rank correlation).
+    Each input keeps its own distribution (a Gaussian copula); docs/correlated-uncertainty.md."""
+
+    between: Annotated[list[InputPath], Field(min_length=2, max_length=2)] | None = Field(
+        default=None, description="Two ranged inputs, by path (e.g. 'outcomes.first_time_entrants.cohort')."
+    )
+    group: Annotated[list[InputPath], Field(min_length=2, max_length=50)] | None = Field(
+        default=None,
+        description="Ranged inputs that move together because they share one common factor "
+        "(e.g. the same intake): every pair has the same rank correlation, between 0 and 1.",
+    )
+    rank_correlation: float = Field(
+        description="Spearman rank correlation, between -1 and 1 (0: independent; 1: move in lockstep). [fraction]"
+    )
+
+    @field_validator("rank_correlation")
+    @classmethod
+    def _a_correlation(cls, v: float) -> float:
+        if not -1.0 <= v <= 1.0:
+            raise ValueError(f"a rank correlation must be between -1 and 1 (got {num(v)})")
+        return v
+
+    @model_validator(mode="after")
+    def _one_shape(self):
+        if (self.between is None) == (self.group is None):
+            raise ValueError("give exactly one of 'between' (two inputs) or 'group' (inputs sharing one factor)")
+        if self.group is not None and self.rank_correlation < 0:
+            raise ValueError(
+                f"a group shares one factor, so its rank correlation must be between 0 and 1 (got "
+                f"{num(self.rank_correlation)}); declare a negative correlation pair by pair with 'between'"
+            )
+        return self
+
+    @property
+    def inputs(self) -> list[str]:
+        return list(self.between if self.between is not None else self.group or [])
 
 
 EditPath = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*(\.[a-z0-9_]+)*$", max_length=300)]
@@ -908,6 +1039,10 @@ class Proposal(StrictModel):
     savings: list[SavingsLine] = Field(
         default_factory=list, description="Plain savings lines: an amount a named budget holder saves."
     )
+    closure_costs: list[ClosureCost] = Field(
+        default_factory=list,
+        description="For a cut: one-off costs of making it (redundancy, contract exit, buildings), by budget holder.",
+    )
     deflators: list[FileDeflator] = Field(
         default_factory=list, description="Deflators this file brings (select one with appraisal.deflator)."
     )
@@ -919,6 +1054,10 @@ class Proposal(StrictModel):
     responsibility_charges: list[ResponsibilityCharge] = Field(
         default_factory=list,
         description="Charges one agency pays another when demand it could have prevented lands on the other.",
+    )
+    correlations: list[Correlation] = Field(
+        default_factory=list,
+        description="Rank correlations between ranged inputs for the Monte Carlo (default: every input independent).",
     )
     unmonetised: list[UnmonetisedImpact] = Field(
         default_factory=list,

@@ -17,6 +17,7 @@ from .registry import Setting, entry, settings
 GROUPS = {
     "prevention_costs": "Prevention costs",
     "savings": "Savings lines",
+    "closure_costs": "Closure costs (a cut)",
     "financing": "Financing",
     "pool": "Pooled budget",
     "responsibility_charges": "Responsibility charges",
@@ -88,9 +89,10 @@ def assumption_rows(scenario: Scenario) -> list[dict[str, Any]]:
         add(group, name, setting.path, value, q.unit, d.get("price_year"), d, q)
 
     uc_entry = entry("unit_costs.*")
+    agency_names = {a.id: a.name for a in scenario.agencies}
     for uc_id, uc in scenario.unit_costs.items():
         d = uc.model_dump(mode="json")
-        split = ", ".join(f"{b.agency} £{b.value:,.2f}" for b in uc.bearers)
+        split = ", ".join(f"{agency_names.get(b.agency, b.agency)} £{b.value:,.2f}" for b in uc.bearers)
         total = sum(b.value for b in uc.bearers)
         add(
             "Unit costs",

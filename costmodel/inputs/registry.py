@@ -49,12 +49,14 @@ SPECIAL_TARGETS = (
     "structure",  # appraisal settings: the timeline itself (recompile)
     "pooling",  # pooled budgets and responsibility charges (costmodel.pooling)
     "financing",  # the invest-to-save fund
+    "cost_release",  # a cut line's release ramp: rebuilds the line's yearly profile
 )
 
 # list path template -> the key that names a row (None: rows are counted by position)
 ROW_KEYS: dict[str, str | None] = {
     "prevention_costs": "id",
     "savings": "id",
+    "closure_costs": "id",
     "outcomes": "id",
     "outcomes.*.unit_costs": "unit_cost",
     "unit_costs": "id",
@@ -173,6 +175,20 @@ ENTRIES: tuple[Entry, ...] = (
     Entry("prevention_costs.*.growth", "fraction_per_year", "real growth", -0.5, 0.5, "cost_growth",
           editable=False, optional=True, short="real growth a year",
           description="Real growth per year of a recurring amount."),
+    Entry("prevention_costs.*.release_profile.ramp_years", "years", "release ramp (years to full release)",
+          0, HORIZON, "cost_release", integer=True, editable=False, optional=True,
+          short="years to release the budget",
+          description="For a cut: years before the whole budget is released; the share released rises in "
+                      "equal steps, (k + 1) / (ramp_years + 1) in year k after start_year, all of it from "
+                      "year ramp_years (0: all at once). [years]"),
+    Entry("prevention_costs.*.release_profile.shares", "fraction", "share released each year", 0.0, 1.0,
+          "structure", editable=False, optional=True,
+          description="For a cut: the share of the budget released in each year from start_year, in order; "
+                      "all of it after the last. [fraction]"),
+    # --- closure costs of a cut (redundancy, contract exit, buildings): one-off spending ---------
+    Entry("closure_costs.*.amount", "GBP", "closure cost", 0.0, 1e12, "cost_amount", linear=True,
+          switching=True, editable=False,
+          description="A one-off cost of making the cut, paid in the line's year by its budget holder."),
     # --- plain savings lines (issue 11): an amount a budget holder saves, negative if it adds cost ---
     Entry("savings.*.amount", "GBP", "saving", -1e12, 1e12, "savings_amount", linear=True, switching=True,
           editable=False, optional=True,
@@ -265,6 +281,15 @@ def entry(template: str) -> Entry:
         if e.template == template:
             return e
     raise KeyError(template)
+
+
+NOT_DRAWN = ("structure", "pooling", "financing", "cost_profile", "unit_cost_scale", "discount_rate")
+"""Targets the Monte Carlo does not draw from a range in the file (costmodel.uncertainty.compile)."""
+
+
+def drawn(e: Entry) -> bool:
+    """Whether the Monte Carlo draws this quantity when the file gives it a range (low/high)."""
+    return e.applies not in NOT_DRAWN
 
 
 def outcome_entries() -> tuple[Entry, ...]:

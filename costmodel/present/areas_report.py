@@ -118,14 +118,40 @@ def totals(r: AreaResults) -> dict[str, Any]:
     }
 
 
+def basis(r: AreaResults) -> str:
+    """What every figure of the batch is, in a few words: 'risk-adjusted for optimism bias' or not."""
+    return "risk-adjusted for optimism bias" if r.risk_adjusted else "not risk-adjusted for optimism bias"
+
+
 def headline(r: AreaResults, scenario: Scenario) -> str:
-    """'In N of M areas the proposal passes the Ten Year Test ...' (central figures)."""
+    """'In N of M areas the proposal passes the Ten Year Test ...': the verdict is the fiscal layer's
+    central case in each area (risk-adjusted for optimism bias unless the file says otherwise)."""
     ap = scenario.proposal.appraisal
     return (
         f"In {r.n_passing} of {plural(r.n, 'area')} the proposal passes the Ten Year Test "
-        f"(whole-public-sector NPV of at least £0 over {plural(ap.horizon_years, 'year')}, "
-        f"{fy_label(r.price_base_year)} prices, central values"
-        + (", risk-adjusted for optimism bias)." if ap.optimism_bias == "apply" else ", before optimism bias).")
+        f"(fiscal: whole-public-sector NPV of at least £0 over {plural(ap.horizon_years, 'year')}, "
+        f"{fy_label(r.price_base_year)} prices; central case, {basis(r)})."
+    )
+
+
+def figures_note(r: AreaResults) -> str:
+    """Which layer each money column is and whether it is risk-adjusted, in two or three sentences."""
+    if r.risk_adjusted:
+        adjusted = (
+            "Every figure is risk-adjusted for optimism bias, in the central case and in every Monte Carlo draw: "
+            "each cost, saving and benefit line made less favourable by the strength of its evidence"
+            + ("; the percentages by grade are a stated assumption, not a published table" if r.optimism_table_status == "assumption" else "")
+            + ". No unadjusted figures are shown beside them in a batch (costmodel run gives both for one place)."
+        )
+    else:
+        adjusted = (
+            "No figure is risk-adjusted for optimism bias (appraisal.optimism_bias: off): "
+            "these are the figures before any correction."
+        )
+    return (
+        "NPV: the fiscal layer, the whole-public-sector NPV the Ten Year Test's verdict rests on. Public value: "
+        "the net present public value, that NPV plus the economic and social layers' value of the outcomes avoided. "
+        + adjusted
     )
 
 
@@ -174,8 +200,7 @@ def batch_table(r: AreaResults, scenario: Scenario) -> str:
         line(["-" * w for w in widths]),
         line(body[-1]),
         "",
-        "NPV: the whole-public-sector (fiscal) NPV the Ten Year Test's verdict rests on. Public value: the net "
-        "present public value, that NPV plus the economic and social value of the outcomes avoided.",
+        figures_note(r),
     ]
     if mc:
         out.append(
@@ -192,7 +217,8 @@ def batch_table(r: AreaResults, scenario: Scenario) -> str:
 
 
 def batch_csv(r: AreaResults) -> str:
-    """One row per area, then a TOTAL row; text cells a spreadsheet would run are neutralised."""
+    """One row per area, then a TOTAL row, then a NOTE row (:func:`figures_note`: the layers and whether
+    the figures are risk-adjusted); text cells a spreadsheet would run are neutralised."""
     rows = area_rows(r)
     keys = [k for k, _ in COLUMNS] + list(r.table.paths)
     buf = io.StringIO()
@@ -217,6 +243,8 @@ def batch_csv(r: AreaResults) -> str:
         "loses_most_npv_gbp": tot["loses_most_npv_gbp"],
     }
     w.writerow([_neutralise("" if total_row.get(k) is None else str(total_row[k])) for k in keys])
+    note_row = {"area_id": "NOTE", "area_name": figures_note(r)}  # after the figures: the header stays line 1
+    w.writerow([_neutralise(note_row.get(k, "")) for k in keys])
     return buf.getvalue()
 
 
@@ -237,6 +265,12 @@ def batch_dict(r: AreaResults, scenario: Scenario) -> dict[str, Any]:
         "draws": r.draws,
         "seed": r.seed,
         "headline": headline(r, scenario),
+        "risk_adjusted": r.risk_adjusted,
+        "layers": {
+            "npv_gbp": "fiscal",
+            "public_value_npv_gbp": "public_value",
+        },
+        "notes": [figures_note(r)],
         "areas": area_rows(r),
         "totals": totals(r),
     }
@@ -300,7 +334,8 @@ def ranked_chart(r: AreaResults, scenario: Scenario) -> alt.TopLevelMixin:
         title=alt.TitleParams(
             headline(r, scenario),
             subtitle=[
-                f"Whole-public-sector NPV by area, £, {fy_label(r.price_base_year)} prices; whiskers: {whiskers}",
+                f"Fiscal NPV (whole public sector) by area, £, {fy_label(r.price_base_year)} prices, {basis(r)}; "
+                f"whiskers: {whiskers}",
                 f"Source: costmodel batch of {scenario.proposal.id} over {r.table.metadata.title}",
             ],
         ),

@@ -23,6 +23,7 @@ from ..uncertainty.compile import compile_uncertainty
 from ..uncertainty.limits import DEFAULT_DRAWS, DEFAULT_SEED
 from ..uncertainty.montecarlo import histogram, simulate
 from ..uncertainty.sensitivity import tornado as make_tornado
+from .input_values import format_value
 
 if TYPE_CHECKING:
     from ..appraisal.engine import TenYearTest
@@ -731,6 +732,9 @@ def tornado_data(result: TenYearTest, tornado: object | None = None) -> pd.DataF
                     "end": f"at its {end}",
                     "value": value,
                     "central_value": inp.central,
+                    # the values in words, in their own unit, as the tornado table writes them (£152k, 14.0%)
+                    "value_text": format_value(inp, value),
+                    "central_text": format_value(inp, inp.central),
                     "npv": npv,
                     "central_npv": t.central_npv,  # type: ignore[attr-defined]
                     "change": npv - t.central_npv,  # type: ignore[attr-defined]
@@ -745,6 +749,8 @@ def tornado_data(result: TenYearTest, tornado: object | None = None) -> pd.DataF
         "end",
         "value",
         "central_value",
+        "value_text",
+        "central_text",
         "npv",
         "central_npv",
         "change",
@@ -778,8 +784,8 @@ def tornado_chart(result: TenYearTest, data: pd.DataFrame | None = None) -> alt.
             tooltip=[
                 alt.Tooltip("label:N", title="Input"),
                 alt.Tooltip("end:N", title="Set"),
-                alt.Tooltip("value:Q", title="Value", format=",.4g"),
-                alt.Tooltip("central_value:Q", title="Central value", format=",.4g"),
+                alt.Tooltip("value_text:N", title="Value"),
+                alt.Tooltip("central_text:N", title="Central value"),
                 alt.Tooltip("npv:Q", title="NPV (£)", format=",.0f"),
                 alt.Tooltip("change:Q", title="Change from central (£)", format="+,.0f"),
             ],

@@ -10,13 +10,36 @@ from typing import Any
 
 from ..appraisal.chain import appraise
 from ..appraisal.engine import TenYearTest
-from ..formatting import fy_label, fy_span, money, ratio
+from ..formatting import fy_label, fy_span, money, per_pound, ratio
 from .csv_safety import safe_row
 from .measures import headline_measures
 from .report import _f
 
-COMPARE_MEASURES = ("pv_costs", "pv_savings", "npv", "npv_firm", "npv_beyond", "bcr", "peak_funding")
+COMPARE_MEASURES = (
+    "pv_costs",
+    "pv_savings",
+    "npv",
+    "npv_firm",
+    "npv_beyond",
+    "bcr",
+    "peak_funding",
+    "npv_public_value",
+    "bcr_public_value",
+)
 """The headline measures compared as figures, in order; then the payback year and the verdict."""
+
+
+CUT_COMPARE_MEASURES = ("money_released", "closure_costs", "costs_shunted", "shunted_per_pound_released")
+"""A cut's own figures, compared when any proposal is a cut (n/a for new spending, whose benefit-cost
+ratio is n/a for the cut)."""
+
+PER_POUND_ROWS = ("Shunted per £1 released",)
+"""Rows shown as £ per £1."""
+
+
+def _short(key: str, measures: list[dict[str, Any]]) -> str:
+    """A measure's short label, from the first result that has it."""
+    return next(m[key].short for m in measures if key in m)
 
 
 def align(results: list[TenYearTest]) -> tuple[list[TenYearTest], list[str]]:
@@ -61,6 +84,10 @@ def align(results: list[TenYearTest]) -> tuple[list[TenYearTest], list[str]]:
     return aligned, notes
 
 
+RATIO_ROWS = ("Fiscal return on investment", "Released per £1", "Benefit-cost ratio")
+"""Rows whose figures are ratios, not money (by label start)."""
+
+
 def column_name(r: TenYearTest) -> str:
     """A proposal's column: its id, and the named scenario applied, if any (``youth_work [pessimistic]``)."""
     name = r.scenario.scenario_name
@@ -77,8 +104,12 @@ def compare_rows(results: list[TenYearTest]) -> tuple[list[str], list[tuple[str,
         ("Price base", [fy_label(r.scenario.proposal.appraisal.price_base_year) for r in results]),
         ("Discounted to", [fy_label(r.scenario.proposal.appraisal.discount_origin) for r in results]),
     ]
-    for key in COMPARE_MEASURES:  # figures as numbers (the table formats them, the CSV keeps every digit)
-        rows.append((measures[0][key].short, [m[key].value for m in measures]))
+    keys = list(COMPARE_MEASURES)
+    if any(r.cut is not None for r in results):  # a cut's own figures (n/a for new spending)
+        keys[keys.index("bcr") + 1 : keys.index("bcr") + 1] = CUT_COMPARE_MEASURES
+    for key in keys:  # figures as numbers (the table formats them, the CSV keeps every digit)
+        short = _short(key, measures)
+        rows.append((short, [m[key].value if key in m else None for m in measures]))
     for key in ("payback_year", "passes"):  # states in words
         rows.append((measures[0][key].short, [m[key].text for m in measures]))
     if any(r.unadjusted is not None for r in results):  # the risk-adjusted figures' sensitivity
@@ -125,7 +156,9 @@ def compare_table(results: list[TenYearTest], *, csv_format: bool = False) -> st
         return "n/a" if v is None else str(v)
 
     def cell_row(name: str, vals: list[Any]) -> list[str]:
-        return [ratio(v) if name == "Benefit-cost ratio" else cell(v) for v in vals]
+        if name in PER_POUND_ROWS:
+            return [per_pound(v) if v is not None else "n/a" for v in vals]
+        return [ratio(v) if name.startswith(RATIO_ROWS) else cell(v) for v in vals]
 
     table = [["", *header]] + [[name, *cell_row(name, vals)] for name, vals in rows]
     widths = [max(len(r[i]) for r in table) for i in range(len(table[0]))]
@@ -155,6 +188,18 @@ def compare_json(results: list[TenYearTest], notes: list[str] | None = None) -> 
                 "pv_costs": _f(r.pv_costs),
                 "pv_savings": _f(r.pv_savings),
                 "bcr": _f(r.bcr),
+                "fiscal_return_on_investment": _f(r.value_layers.fiscal_return_on_investment),
+                "net_present_public_value": _f(r.value_layers.net_present_public_value),
+                "benefit_cost_ratio_public_value": _f(r.value_layers.benefit_cost_ratio),
+                **(
+                    {}
+                    if r.cut is None
+                    else {
+                        "money_released": _f(r.cut.pv_released),
+                        "closure_costs": _f(r.cut.pv_closure),
+                        "costs_shunted": _f(r.cut.pv_shunted),
+                    }
+                ),
                 "passes": r.passes,
                 "verdict": r.verdict,
                 "risk_adjusted": r.risk_adjusted,

@@ -13,22 +13,29 @@ import json
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from ..appraisal.engine import MONEY_TOLERANCE
 from ..appraisal.options import fiscal_return
 from ..formatting import MINUS, fy_label, fy_span, money, percent, ratio
+from ..uncertainty.precision import percentile_standard_error, proportion_standard_error
 from .csv_safety import safe_row
 from .input_values import format_value
 from .jsonsafe import json_number, json_series
 from .markup import inline, literal
+from .uncertainty_report import chance
 
 if TYPE_CHECKING:
     from ..appraisal.options import OptionResult, OptionsAppraisal
-    from ..uncertainty.options import OptionsSimulation, OptionSwitch
+    from ..uncertainty.options import OptionsSimulation, OptionSwitch, OptionTornadoBar
 
 DIRECTION_WORDS = {
     "positive": "leaving it out understates the value",
     "negative": "leaving it out overstates the value",
     "uncertain": "either way",
 }
+
+TORNADO_SHOWN = 2
+"""Tornado bars per option the table shows (the largest swings; the two-page summary shows one); JSON and
+the workbook carry every one."""
 
 SWITCHES_SHOWN = 6
 """Switching values the summary shows (the nearest to their central values); JSON and the workbook
@@ -44,17 +51,52 @@ def _verdict(e: OptionResult, test_name: str) -> str:
     if e.role == "bau":
         return "BAU: the reference every option is measured against."
     verb = "passes" if e.passes else "does not pass"
+    counted = abs(inc.npv_committed_counted) > MONEY_TOLERANCE
+    tail = f", {money(_m(inc.npv_committed_counted))} committed beyond the horizon" if counted else ""
     text = (
-        f"{e.name} {verb} {test_name} against BAU: incremental NPV {money(_m(inc.npv))} "
-        f"({money(_m(inc.npv_firm))} in the firm-budget years, {money(_m(inc.npv_beyond))} beyond)."
+        f"{e.name} {verb} {test_name} against BAU: incremental NPV {money(_m(inc.npv_counted))} "
+        f"({money(_m(inc.npv_firm))} in the firm-budget years, {money(_m(inc.npv_beyond))} beyond{tail})."
     )
+    if counted:
+        text += (
+            " The committed tail (savings that intakes within the horizon go on producing after it) is counted "
+            "because its proposal's file says appraisal.count_committed; over the horizon alone the incremental "
+            f"NPV is {money(_m(inc.npv))}."
+        )
+    elif abs(inc.npv_committed) > MONEY_TOLERANCE:
+        text += (
+            f" Not counted: {money(_m(inc.npv_committed))} committed beyond the horizon (no proposal's file "
+            "sets appraisal.count_committed)."
+        )
     if e.unadjusted is not None:
         flip = "" if e.passes_unadjusted == e.passes else "; the risk adjustment changes the verdict"
-        text += f" Before optimism bias: {money(_m(e.unadjusted.npv))}{flip}."
+        text += f" Before optimism bias: {money(_m(e.unadjusted.npv_counted))}{flip}."
     return text
 
 
-def _entry_dict(a: OptionsAppraisal, k: int, sim: OptionsSimulation | None, test_name: str) -> dict[str, Any]:
+def _tornado_dict(bar: OptionTornadoBar) -> dict[str, Any]:
+    return {
+        "input": bar.input.id,
+        "label": bar.input.label,
+        "unit": bar.input.unit,
+        "central": json_number(bar.input.central),
+        "low": json_number(bar.input.low),
+        "high": json_number(bar.input.high),
+        "low_text": format_value(bar.input, bar.input.low),
+        "high_text": format_value(bar.input, bar.input.high),
+        "incremental_npv_low": _m(bar.incremental_npv_low),
+        "incremental_npv_high": _m(bar.incremental_npv_high),
+        "swing": _m(bar.swing),
+    }
+
+
+def _entry_dict(
+    a: OptionsAppraisal,
+    k: int,
+    sim: OptionsSimulation | None,
+    test_name: str,
+    tornado: list[OptionTornadoBar] | None = None,
+) -> dict[str, Any]:
     e = a.entries[k]
     inc = e.incremental
     dr = e.dual_running
@@ -80,6 +122,9 @@ def _entry_dict(a: OptionsAppraisal, k: int, sim: OptionsSimulation | None, test
             "npv": _m(inc.npv),
             "npv_firm": _m(inc.npv_firm),
             "npv_beyond": _m(inc.npv_beyond),
+            "npv_committed": _m(inc.npv_committed),
+            "npv_committed_counted": _m(inc.npv_committed_counted),
+            "npv_counted": _m(inc.npv_counted),
             "fiscal_return_on_investment": json_number(e.fiscal_return, places=4),
             "layers": {
                 "fiscal": {
@@ -129,6 +174,7 @@ def _entry_dict(a: OptionsAppraisal, k: int, sim: OptionsSimulation | None, test
             "npv": _m(e.unadjusted.npv),
             "npv_firm": _m(e.unadjusted.npv_firm),
             "npv_beyond": _m(e.unadjusted.npv_beyond),
+            "npv_counted": _m(e.unadjusted.npv_counted),
             "fiscal_return_on_investment": json_number(
                 fiscal_return(e.unadjusted.pv_savings, e.unadjusted.pv_costs), places=4
             ),
@@ -141,20 +187,33 @@ def _entry_dict(a: OptionsAppraisal, k: int, sim: OptionsSimulation | None, test
             "npv": _m(e.absolute.npv),
         },  # fmt: skip
     }
+    if tornado is not None:
+        out["tornado"] = [_tornado_dict(b) for b in tornado if b.entry == e.id]
     if sim is not None:
         p = sim.p_beats_bau
+        beats = sim.p_beats
         pct = sim.incremental_percentiles()
+        pct_se = percentile_standard_error(sim.incremental[:, k], (5, 50, 95))
         out["probability"] = {
+            "draws": sim.draws,
             "beats_bau": json_number(p[k], places=4),
-            "beats_bau_standard_error": json_number(float(sim.standard_error(p[k])), places=4),
+            "beats_bau_standard_error": json_number(
+                float(proportion_standard_error(p[k], sim.draws)), places=4
+            ),
             "beats": {
-                other.id: json_number(sim.p_beats[k, j], places=4)
+                other.id: json_number(beats[k, j], places=4) for j, other in enumerate(a.entries) if j != k
+            },
+            "beats_standard_error": {
+                other.id: json_number(float(proportion_standard_error(beats[k, j], sim.draws)), places=4)
                 for j, other in enumerate(a.entries)
                 if j != k
             },
             "incremental_npv_p5": _m(pct[0, k]),
             "incremental_npv_p50": _m(pct[1, k]),
             "incremental_npv_p95": _m(pct[2, k]),
+            "incremental_npv_p5_standard_error": _m(pct_se[0]),
+            "incremental_npv_p50_standard_error": _m(pct_se[1]),
+            "incremental_npv_p95_standard_error": _m(pct_se[2]),
         }
     return out
 
@@ -198,6 +257,7 @@ def options_dict(
     a: OptionsAppraisal,
     sim: OptionsSimulation | None = None,
     switches: list[OptionSwitch] | None = None,
+    tornado: list[OptionTornadoBar] | None = None,
 ) -> dict[str, Any]:
     """The JSON object of ``costmodel options --format json``: every figure of every surface."""
     o = a.options
@@ -231,7 +291,8 @@ def options_dict(
         "notes": list(o.notes),
         "budget_holders": dict(zip(a.agency_ids, a.agency_names, strict=True)),
         "years": list(a.years),
-        "entries": [_entry_dict(a, k, sim, test_name) for k in range(len(a.entries))],
+        "entries": [_entry_dict(a, k, sim, test_name, tornado) for k in range(len(a.entries))],
+        "committed_beyond_horizon": _committed_note(a),
         "simulation": None
         if sim is None
         else {
@@ -250,6 +311,29 @@ def options_dict(
     }
 
 
+def _committed_note(a: OptionsAppraisal) -> dict[str, Any]:
+    """Which proposal files count the savings committed beyond the horizon in the verdict, in words."""
+    counting = a.committed_counting
+    counted = [p for p, c in counting if c]
+    if not counted:
+        words = (
+            "The verdicts rest on the NPV over the horizon: no proposal's file sets appraisal.count_committed, "
+            "so savings committed beyond it are shown, not counted."
+        )
+    else:
+        which = (
+            "every proposal's file" if len(counted) == len(counting) else "the files of " + ", ".join(counted)
+        )
+        words = (
+            f"The verdicts count the savings committed beyond the horizon where {which} says "
+            "appraisal.count_committed (as costmodel run does). The probabilities, percentiles, tornado and "
+            "switching values are on the NPV over the horizon: the committed tail is a central figure, not drawn."
+        )
+        if len(counted) != len(counting):
+            words += " The files differ on this, so an option and BAU may be measured over different spans."
+    return {"files": {p: c for p, c in counting}, "note": words}
+
+
 def options_json(d: dict[str, Any]) -> str:
     return json.dumps(d, indent=2, ensure_ascii=False, allow_nan=False) + "\n"
 
@@ -258,7 +342,24 @@ def options_json(d: dict[str, Any]) -> str:
 # Rows shared by the text table, the CSV, the workbook and the app
 # ---------------------------------------------------------------------------------------------
 
-Cell = float | int | str | bool | None
+Cell = float | int | str | bool | tuple[float, ...] | None
+"""A cell's value; kind 'chance' is (probability, its standard error, draws), kind 'money±' is
+(amount, its standard error)."""
+
+
+def _chance(e: dict[str, Any], other: str | None) -> Cell:
+    """(probability, standard error, draws) that entry ``e`` beats ``other`` (None: BAU), or None."""
+    p = e["probability"]
+    if other is None:
+        return (p["beats_bau"], p["beats_bau_standard_error"], p["draws"])
+    if other not in p["beats"]:
+        return None
+    return (p["beats"][other], p["beats_standard_error"][other], p["draws"])
+
+
+def _percentile(e: dict[str, Any], q: int) -> Cell:
+    p = e["probability"]
+    return (p[f"incremental_npv_p{q}"], p[f"incremental_npv_p{q}_standard_error"])
 
 
 def options_rows(d: dict[str, Any]) -> tuple[list[str], list[tuple[str, str, list[Cell]]]]:
@@ -283,15 +384,9 @@ def options_rows(d: dict[str, Any]) -> tuple[list[str], list[tuple[str, str, lis
         ("Cumulative cash net at the end", "money", [e["incremental"]["cash"]["cumulative"][-1] for e in es]),
     ]  # fmt: skip
     if d["simulation"] is not None:
-        rows.append(("P(beats BAU)", "probability", [e["probability"]["beats_bau"] for e in es]))
+        rows.append(("P(beats BAU)", "chance", [_chance(e, None) for e in es]))
         for other in es[1:]:
-            rows.append(
-                (
-                    f"P(beats {other['name']})",
-                    "probability",
-                    [e["probability"]["beats"].get(other["id"]) for e in es],
-                )  # fmt: skip
-            )
+            rows.append((f"P(beats {other['name']})", "chance", [_chance(e, other["id"]) for e in es]))
     for aid, name in d["budget_holders"].items():
         rows.append((f"NPV: {name}", "money", [e["incremental"]["by_budget_holder"][aid]["npv"] for e in es]))
     return [e["name"] for e in es], rows
@@ -299,7 +394,11 @@ def options_rows(d: dict[str, Any]) -> tuple[list[str], list[tuple[str, str, lis
 
 def cell_text(kind: str, v: Cell) -> str:
     if v is None:
-        return "n/a" if kind != "probability" else ""
+        return "n/a" if kind not in ("probability", "chance") else ""
+    if isinstance(v, tuple):
+        if kind == "chance":
+            return chance(float(v[0]), float(v[1]), int(v[2]))
+        return f"{money(float(v[0]))} ± {money(float(v[1]))}"
     if kind in ("money", "net"):
         return money(float(v))
     if kind == "ratio":
@@ -326,6 +425,8 @@ def options_table(d: dict[str, Any]) -> str:
             f"Probabilities from {sim['draws']:,} draws (seed {sim['seed']}) of {sim['ranged_inputs']} ranged "
             "inputs, the same draws for every option (common random numbers)."
         )
+    tail.append(d["committed_beyond_horizon"]["note"])
+    tail += tornado_sentences(d)
     for s in shown_switches(d):
         tail.append(switch_sentence(d, s))
     return title + "\n" + "\n".join(lines) + "\n\n" + "".join(f"{t}\n" for t in tail)
@@ -337,15 +438,20 @@ def options_csv(d: dict[str, Any]) -> str:
     w = csv.writer(buf, lineterminator="\n")
     w.writerow(safe_row(["measure", *[e["id"] for e in d["entries"]]]))
     w.writerow(safe_row(["name", *header]))
-    for label, _, vals in rows:
-        w.writerow(
-            safe_row(
-                [
-                    label.strip(),
-                    *("" if v is None else (repr(v) if isinstance(v, float) else v) for v in vals),
-                ]
+
+    def plain(v: Cell) -> Cell:
+        return "" if v is None else (repr(v) if isinstance(v, float) else v)
+
+    for label, kind, vals in rows:
+        if kind == "chance":  # the probability, then its standard error, each a number
+            w.writerow(safe_row([label.strip(), *(plain(None if v is None else v[0]) for v in vals)]))  # type: ignore[index]
+            w.writerow(
+                safe_row(
+                    [f"{label.strip()} standard error", *(plain(None if v is None else v[1]) for v in vals)]  # type: ignore[index]
+                )
             )
-        )
+            continue
+        w.writerow(safe_row([label.strip(), *(plain(v) for v in vals)]))
     return buf.getvalue()
 
 
@@ -366,6 +472,18 @@ def shown_switches(d: dict[str, Any], per_pair: int = 2) -> list[dict[str, Any]]
             counts[s["other"]] = counts.get(s["other"], 0) + 1
     picked.sort(key=lambda s: order[s["other"]])
     return picked[:SWITCHES_SHOWN]
+
+
+def tornado_sentences(d: dict[str, Any], per_option: int = TORNADO_SHOWN) -> list[str]:
+    """The largest swings of each option's incremental NPV against BAU (the tornado), in words."""
+    out = []
+    for e in d["entries"][1:]:
+        for b in e.get("tornado", [])[:per_option]:
+            out.append(
+                f"{e['name']}: {b['label']} from {b['low_text']} to {b['high_text']} moves its incremental NPV "
+                f"from {money(b['incremental_npv_low'])} to {money(b['incremental_npv_high'])}."
+            )
+    return out
 
 
 def switch_sentence(d: dict[str, Any], s: dict[str, Any]) -> str:
@@ -400,6 +518,7 @@ class SummaryContent:
     descriptions: list[str]
     sections: list[SummarySection]
     switches: list[str]
+    tornado: list[str]
     risks: list[str]
     unmonetised: list[str]
     distributional: str
@@ -478,18 +597,18 @@ def summary_content(d: dict[str, Any]) -> SummaryContent:
     if d["simulation"] is not None:
         sim = d["simulation"]
         rows: list[tuple[str, str, list[Cell]]] = [
-            ("Probability of beating BAU", "probability", [e["probability"]["beats_bau"] for e in es]),
-            ("  Monte Carlo standard error", "probability",
-             [e["probability"]["beats_bau_standard_error"] for e in es]),
-            ("Incremental NPV, 5th percentile", "net", [e["probability"]["incremental_npv_p5"] for e in es]),
-            ("Incremental NPV, 95th percentile", "net", [e["probability"]["incremental_npv_p95"] for e in es]),
-        ]  # fmt: skip
+            ("Probability of beating BAU", "chance", [_chance(e, None) for e in es]),
+            ("Incremental NPV, 5th percentile", "money±", [_percentile(e, 5) for e in es]),
+            ("Incremental NPV, 95th percentile", "money±", [_percentile(e, 95) for e in es]),
+        ]
         for other in es[1:]:
-            rows.append((f"Probability of beating {other['name']}", "probability",
-                         [e["probability"]["beats"].get(other["id"]) for e in es]))  # fmt: skip
+            rows.append(
+                (f"Probability of beating {other['name']}", "chance", [_chance(e, other["id"]) for e in es])
+            )
         sections.append(
             SummarySection(
-                f"Uncertainty ({sim['draws']:,} draws, seed {sim['seed']}, the same draws for every option)",
+                f"Uncertainty ({sim['draws']:,} draws, seed {sim['seed']}, the same draws for every option; "
+                "± one Monte Carlo standard error)",
                 rows,
             )
         )
@@ -508,6 +627,7 @@ def summary_content(d: dict[str, Any]) -> SummaryContent:
         descriptions=[e["description"] or "" for e in es],
         sections=sections,
         switches=[switch_sentence(d, s) for s in shown_switches(d)],
+        tornado=tornado_sentences(d, per_option=1),
         risks=list(d["key_risks"]),
         unmonetised=[
             f"{u['impact']} ({DIRECTION_WORDS[u['direction']]}; {u['from']}): {u['evidence']}"
@@ -515,7 +635,7 @@ def summary_content(d: dict[str, Any]) -> SummaryContent:
         ],
         distributional=dist.get("notes") or "",
         tags=list(dist.get("tags") or []),
-        notes=list(d["notes"]),
+        notes=[*d["notes"], d["committed_beyond_horizon"]["note"]],
         proposals=sorted({f"{p['id']} ({p['file']})" for e in es for p in e["proposals"]}),
     )
 
@@ -533,6 +653,7 @@ def summary_markdown(c: SummaryContent) -> str:
         out.append("")
     for title, items in (
         ("Switching values between options", c.switches),
+        ("What moves each option against BAU most (tornado)", c.tornado),
         ("Key risks and uncertainties", c.risks),
         ("Unmonetised impacts", c.unmonetised),
     ):

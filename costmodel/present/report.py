@@ -18,7 +18,7 @@ from ..appraisal.engine import TenYearTest
 from ..formatting import fy_label, money, plural
 from .csv_safety import safe_row
 from .jsonsafe import json_number, json_series
-from .measures import headline_measures, irr_note
+from .measures import cash_and_capacity_per_pound, headline_measures, irr_note, not_counted
 from .optimism_words import basis_words, direction_words, risk_adjustment_convention, risk_adjustment_note
 
 CONVENTIONS = {
@@ -28,9 +28,12 @@ CONVENTIONS = {
     "prices": "Real terms: every amount is converted from its own price year (or, for a cash figure, the year it is spent) to the price base year with the deflator (Green Book 2022 Table 1).",
     "cash": "The cash block is nominal and undiscounted: cash = real x D[year] / D[price base]. The appraisal (NPV, verdict) is real and discounted.",
     "committed_beyond_horizon": "PV of the savings (less any costs) that intakes within the horizon go on producing after it; counted in the verdict only when counts_committed is true.",
-    "bcr": "Benefit-cost ratio = PV of savings / PV of prevention costs (for a cut: PV of money released / PV of costs added elsewhere).",
-    "net_return_per_pound": "NPV per £1 of prevention spending (for a cut: per £1 released).",
-    "payback_year": "First financial year from which the cumulative net position stays at or above zero to the horizon.",
+    "bcr": "Fiscal return on investment = PV of savings to public budgets (cashable and not) / PV of prevention costs; not a benefit-cost ratio; new spending only (null for a cut: money released over demand added would invert its meaning; a cut reports money_released, closure_costs and costs_shunted).",
+    "benefit_cost_ratio": "Benefit-cost ratio (public value) = PV of benefits in the fiscal, economic and social layers / PV of costs to the public sector (Green Book 2022 5.54-5.56); the Ten Year Test verdict rests on the fiscal layer only.",
+    "health_rate": "Values in WELLBYs and QALYs (part of the social layer) are discounted at the Green Book health rate; every other figure at the appraisal's schedule.",
+    "net_return_per_pound": "NPV per £1 of prevention spending; new spending only (null for a cut).",
+    "payback_year": "First financial year from which the cumulative net position (all fiscal savings, cashable and not, less prevention costs) stays at or above zero to the horizon.",
+    "irr": "Real IRR: the real discount rate at which the fiscal NPV is zero (flows in constant prices).",
 }
 
 
@@ -177,11 +180,159 @@ def result_to_dict(result: TenYearTest, pool_solve: str | None = None) -> dict[s
             "worse_off": list(result.worse_off),
             "better_off": list(result.better_off),
         },
+        **layers_json(result),
         "notes": list(result.notes),
+        **_cut_json(result),
         "risk_adjustment": _risk_json(result),
         "unadjusted": _unadjusted_json(result),
         **_pooling_json(result, pool_solve),
     }
+
+
+def layers_json(result: TenYearTest) -> dict[str, Any]:
+    """The value layers (docs/json-output.md): ``fiscal``, ``economic``, ``social``, ``public_value``,
+    the file's ``unmonetised`` impacts and the short ``not_counted`` list."""
+    L = result.value_layers
+    fl = result.flows
+    T = result.structure.n_years
+    zeros = np.zeros(T)
+    economic_t = fl.layers.economic if fl.layers is not None else zeros
+    social_t = fl.layers.social if fl.layers is not None else zeros
+    wellbeing_t = fl.layers.wellbeing if fl.layers is not None else zeros
+    cash_pp, capacity_pp = cash_and_capacity_per_pound(result)
+
+    def layer(x: Any) -> dict[str, Any]:
+        return {
+            "pv_benefits": _f(x.pv_benefits),
+            "pv_costs": _f(x.pv_costs),
+            "npv": _f(x.npv),
+            "per_pound": _f(x.per_pound),
+        }
+
+    return {
+        "fiscal": {
+            **layer(L.fiscal),
+            "layer": "public budgets (the Ten Year Test rests on this layer)",
+            "pv_cashable": _f(L.pv_cashable),
+            "pv_non_cashable": _f(L.pv_non_cashable),
+            "return_on_investment": _f(L.fiscal_return_on_investment),
+            "cash_per_pound": _f(cash_pp),
+            "freed_capacity_per_pound": _f(capacity_pp),
+        },
+        "economic": {
+            **layer(L.economic),
+            "layer": "output and earnings beyond public budgets",
+            "series": _series(economic_t),
+        },
+        "social": {
+            **layer(L.social),
+            "layer": "harm avoided and wellbeing beyond public budgets",
+            "pv_wellbeing": _f(L.pv_wellbeing),
+            "series": _series(social_t),
+            "series_wellbeing": _series(wellbeing_t),
+            "health_discount_factors": None if fl.layers is None else _series(fl.layers.health_factors),
+        },
+        "public_value": {
+            "pv_benefits": _f(L.pv_benefits),
+            "pv_costs": _f(L.pv_public_costs),
+            "net_present_public_value": _f(L.net_present_public_value),
+            "benefit_cost_ratio": _f(L.benefit_cost_ratio),
+        },
+        "unmonetised": [
+            {"impact": u.impact, "direction": u.direction, "evidence": u.evidence}
+            for u in result.scenario.proposal.unmonetised
+        ],
+        "not_counted": not_counted(result),
+    }
+
+
+def _cut_json(result: TenYearTest) -> dict[str, Any]:
+    """For a cut: money released, closure costs, costs shunted by budget holder and value lost, each by
+    year in price-base prices (real) and cash, with present values (docs/json-output.md)."""
+    cut = result.cut
+    if cut is None:
+        return {}
+    sc = result.scenario
+    base = fy_label(result.structure.price_base_year)
+
+    def holders(real: np.ndarray, cash: np.ndarray, pv: np.ndarray, extra: Any = None) -> list[dict[str, Any]]:
+        out = []
+        for i, a in enumerate(sc.agencies):
+            if not (np.any(real[:, i]) or pv[i]):
+                continue
+            row = {"id": a.id, "name": a.name, "pv": _f(float(pv[i])), "real": _series(real[:, i]), "cash": _series(cash[:, i])}
+            if extra is not None:
+                row.update(extra(i))
+            out.append(row)
+        return out
+
+    p = sc.proposal
+    n_years = result.structure.n_years
+    return {
+        "money_released": {
+            "definition": "The budget the cut stops spending, as its release profile releases it; positive = money released.",
+            "prices": {"real": f"{base} prices", "cash": "cash (nominal), undiscounted"},
+            "pv": _f(cut.pv_released),
+            "by_year": {"real": _series(cut.released.sum(axis=1)), "cash": _series(cut.released_cash.sum(axis=1))},
+            "release_share": [
+                {
+                    "cost_line": line.id,
+                    "share": _series(_release_of(line, n_years)),
+                }
+                for line in p.prevention_costs
+            ],
+            "agencies": holders(cut.released, cut.released_cash, cut.pv_released_by_agency),
+        },
+        "closure_costs": {
+            "definition": "One-off costs of making the cut (redundancy, contract exit, buildings); positive = a cost.",
+            "pv": _f(cut.pv_closure),
+            "by_year": {"real": _series(cut.closure.sum(axis=1)), "cash": _series(cut.closure_cash.sum(axis=1))},
+            "lines": [
+                {"id": cc.id, "label": cc.label, "paid_by": cc.paid_by, "year": result.years[0] + cc.year}
+                for cc in p.closure_costs
+            ],
+            "agencies": holders(cut.closure, cut.closure_cash, cut.pv_closure_by_agency),
+        },
+        "costs_shunted": {
+            "definition": "Extra acute demand the cut adds to each budget holder; positive = a cost. Cashable: extra "
+            "cash spending; the rest is absorbed as stretched capacity.",
+            "pv": _f(cut.pv_shunted),
+            "pv_cashable": _f(cut.pv_shunted_cashable),
+            "by_year": {
+                "real": _series(cut.shunted.sum(axis=1)),
+                "cashable_cash": _series(cut.shunted_cashable_cash.sum(axis=1)),
+            },
+            "agencies": holders(
+                cut.shunted,
+                cut.shunted_cash,
+                cut.pv_shunted_by_agency,
+                lambda i: {"pv_cashable": _f(float(cut.pv_shunted_cashable_by_agency[i]))},
+            ),
+        },
+        "value_lost": {
+            "definition": "Value lost outside public budgets: the economic layer (output, earnings) and the "
+            "social layer (harm to victims, wellbeing; wellbeing discounted at the health rate); positive = lost.",
+            "economic": {"pv": _f(cut.pv_lost_economic), "real": _series(cut.lost_economic)},
+            "social": {"pv": _f(cut.pv_lost_social), "real": _series(cut.lost_social)},
+            "social_counted": abs(cut.pv_lost_social) > 0.005,
+            "note": None
+            if abs(cut.pv_lost_social) > 0.005
+            else "No social value is counted (the file values none), so the fiscal net present value is a "
+            "lower bound on the harm.",
+        },
+        "cut_net": {
+            "definition": "Money released - closure costs - costs shunted (present value: the fiscal NPV); "
+            "public_value_pv also takes off the value lost.",
+            "pv": _f(cut.pv_net),
+            "public_value_pv": _f(cut.pv_net_public_value),
+        },
+    }
+
+
+def _release_of(line: Any, n_years: int) -> np.ndarray:
+    from ..appraisal.engine import line_release
+
+    return line_release(line, n_years)
 
 
 def _risk_json(result: TenYearTest) -> dict[str, Any]:
@@ -239,6 +390,14 @@ def _unadjusted_json(result: TenYearTest) -> dict[str, Any] | None:
             }
             for i, a in enumerate(u.scenario.agencies)
         ],
+        "public_value": {
+            "pv_benefits": _f(u.value_layers.pv_benefits),
+            "pv_costs": _f(u.value_layers.pv_public_costs),
+            "net_present_public_value": _f(u.value_layers.net_present_public_value),
+            "benefit_cost_ratio": _f(u.value_layers.benefit_cost_ratio),
+            "pv_economic": _f(u.value_layers.economic.pv_benefits),
+            "pv_social": _f(u.value_layers.social.pv_benefits),
+        },
         "ten_year_test": {"passes": u.passes, "verdict": u.verdict},
     }
 
@@ -353,12 +512,43 @@ TABLE_MEASURES = (
     "pv_costs",
     "pv_savings",
     "pv_cashable",
+    "pv_non_cashable",
     "npv",
     "npv_firm",
     "npv_beyond",
     "committed",
     "bcr",
+    "cash_and_capacity_per_pound",
     "net_return_per_pound",
+    "payback_year",
+    "discounted_payback_year",
+    "payback_flows",
+    "irr",
+    "peak_funding",
+    "peak_funding_cash",
+    "dual_running_years",
+    "cash_break_even_year",
+)
+"""The headline measures of `costmodel run`'s text table, in order (see present/measures.py): the
+fiscal layer, which the Ten Year Test rests on."""
+
+LAYER_MEASURES = ("pv_economic", "pv_social", "npv_public_value", "bcr_public_value")
+"""The measures of the value beyond public budgets, under their own heading in the text table."""
+
+FISCAL_HEADING = "Fiscal layer: public budgets (the Ten Year Test rests on this layer)"
+WIDER_HEADING = "Value beyond public budgets (economic and social layers; not in the verdict)"
+
+CUT_TABLE_MEASURES = (
+    "money_released",
+    "closure_costs",
+    "costs_shunted",
+    "economic_value_lost",
+    "social_value_lost",
+    "npv",
+    "npv_firm",
+    "npv_beyond",
+    "committed",
+    "shunted_per_pound_released",
     "payback_year",
     "discounted_payback_year",
     "irr",
@@ -367,7 +557,7 @@ TABLE_MEASURES = (
     "dual_running_years",
     "cash_break_even_year",
 )
-"""The headline measures of `costmodel run`'s text table, in order (see present/measures.py)."""
+"""A cut's headline measures in the text table: no benefit-cost ratio (see present/measures.py)."""
 
 
 def render_table(result: TenYearTest, pool_solve: str | None = None) -> str:
@@ -390,13 +580,23 @@ def render_table(result: TenYearTest, pool_solve: str | None = None) -> str:
     measures = headline_measures(result)
     head = [
         (measures[k].label, measures[k].text)
-        for k in TABLE_MEASURES
-        if k != "committed" or measures[k].value is not None
+        for k in (TABLE_MEASURES if result.cut is None else CUT_TABLE_MEASURES)
+        if (k != "committed" or measures[k].value is not None)
+        and (k != "cash_and_capacity_per_pound" or measures[k].value is not None)
+    ]
+    # a cut has no benefit-cost ratio (it would invert the meaning): its wider block gives the values only
+    wider = [
+        (measures[k].label, measures[k].text)
+        for k in LAYER_MEASURES
+        if result.cut is None or k != "bcr_public_value"
     ]
     if result.unadjusted is not None:  # the sensitivity beside the risk-adjusted headline
         at = next((i + 1 for i, (k, _) in enumerate(head) if k == measures["npv"].label), len(head))
         head.insert(at, ("  before optimism bias", money(result.unadjusted.npv)))
-    width = max(len(k) for k, _ in head)
+        at = next(i + 1 for i, (k, _) in enumerate(wider) if k == measures["npv_public_value"].label)
+        wider.insert(at, ("  before optimism bias", money(result.unadjusted.value_layers.net_present_public_value)))
+    width = max(len(k) for k, _ in head + wider)
+    lines.append(FISCAL_HEADING)
     lines += [f"{k:<{width}}  {v}" for k, v in head]
     if result.financing is not None:
         f = result.financing
@@ -408,6 +608,9 @@ def render_table(result: TenYearTest, pool_solve: str | None = None) -> str:
                 else "savings never repay it"
             )
         )
+    lines.append("")
+    lines.append(WIDER_HEADING)
+    lines += [f"{k:<{width}}  {v}" for k, v in wider]
     lines.append("")
     net = fl.savings - fl.costs
     scale = 1000.0 if np.abs(net).max(initial=0.0) >= 100_000 else 1.0
@@ -447,11 +650,30 @@ def render_table(result: TenYearTest, pool_solve: str | None = None) -> str:
         + " ".join(f"{_k(v):>7}" for v in (fl.cashable.sum(1) - fl.costs.sum(1)))
     )
     lines.append(f"{'Discount factor':<{nw}} " + " ".join(f"{v:>7.4f}" for v in fl.factors))
+    if result.cut is not None:
+        cut = result.cut
+        lines.append("")
+        lines.append(
+            f"The cut by year, {unit}: real ({fy_label(s.price_base_year)} prices), then cash (nominal; "
+            "costs shunted in cash are the cashable part)"
+        )
+        for name, arr in (
+            ("money released", cut.released),
+            ("closure costs", cut.closure),
+            ("costs shunted", cut.shunted),
+            ("released, cash", cut.released_cash),
+            ("closure, cash", cut.closure_cash),
+            ("shunted, cash", cut.shunted_cashable_cash),
+        ):
+            lines.append(f"{'  ' + name:<{nw}} " + " ".join(f"{_k(v):>7}" for v in arr.sum(axis=1)))
     lines.append("")
     lines.append(result.verdict)
     lines.append(risk_adjustment_convention(result).rstrip())
     for note in result.notes:
         lines.append(f"Note: {note}")
+    lines.append("")
+    lines.append("Not counted:")
+    lines += [f"- {item}" for item in not_counted(result)]
     return "\n".join(lines) + "\n" + _pooling_table(result, pool_solve)
 
 
@@ -571,6 +793,13 @@ def render_csv(result: TenYearTest) -> str:
         ("cashable_savings", fl.cashable, result.pv_cashable_by_agency, result.pv_cashable),
         ("net", fl.savings - fl.costs, result.pv_net_by_agency, result.npv),
     ]
+    cut = result.cut
+    if cut is not None:  # a cut: money released, closure costs and costs shunted, each positive
+        measures += [
+            ("money_released", cut.released, cut.pv_released_by_agency, cut.pv_released),
+            ("closure_costs", cut.closure, cut.pv_closure_by_agency, cut.pv_closure),
+            ("costs_shunted", cut.shunted, cut.pv_shunted_by_agency, cut.pv_shunted),
+        ]
     for i, a in enumerate(sc.agencies):
         for name, arr, pv, _ in measures:
             w.writerow(
@@ -582,6 +811,15 @@ def render_csv(result: TenYearTest) -> str:
             + [repr(float(v) + 0.0) for v in arr.sum(axis=1)]
             + [repr(float(total) + 0.0)]
         )
+    _layer_rows(result, w)
+    if cut is not None:  # value lost outside public budgets (not by budget holder)
+        for name, series, lost in (
+            ("economic_value_lost", cut.lost_economic, cut.pv_lost_economic),
+            ("social_value_lost", cut.lost_social, cut.pv_lost_social),
+        ):
+            w.writerow(
+                ["beyond", "Beyond public budgets", name] + [repr(float(v) + 0.0) for v in series] + [repr(lost)]
+            )
     u = result.unadjusted
     if u is not None:  # the same rows before optimism bias
         before = [
@@ -610,6 +848,12 @@ def render_csv(result: TenYearTest) -> str:
             ("cash_net", c.net),
             ("cash_cumulative_net", c.cumulative),
         ]
+        if cut is not None:
+            cash_measures += [
+                ("cash_money_released", cut.released_cash),
+                ("cash_closure_costs", cut.closure_cash),
+                ("cash_costs_shunted_cashable", cut.shunted_cashable_cash),
+            ]
         rows: list[tuple[str, str, int | None]] = [(a.id, a.name, i) for i, a in enumerate(sc.agencies)]
         rows.append(("total", "Total public sector", None))
         for aid, aname, k in rows:
@@ -618,7 +862,32 @@ def render_csv(result: TenYearTest) -> str:
                 if name == "cash_cumulative_net" and k is None:
                     col = np.cumsum(c.net.sum(axis=1))
                 w.writerow([aid, aname, name] + [repr(float(v) + 0.0) for v in col] + [""])
+    buf.write(csv_comment("# not counted: " + " | ".join(not_counted(result))) + "\n")
     return buf.getvalue()
+
+
+def _layer_rows(result: TenYearTest, w: _SafeWriter) -> None:
+    """The economic and social layers (whole public, no budget holder) and the net public value, by
+    year, with their present values (the social layer's WELLBY/QALY part at the health rate)."""
+    fl = result.flows
+    L = result.value_layers
+    T = result.structure.n_years
+    zeros = np.zeros(T)
+    economic = fl.layers.economic if fl.layers is not None else zeros
+    social = fl.layers.social if fl.layers is not None else zeros
+    wellbeing = fl.layers.wellbeing if fl.layers is not None else zeros
+    public = fl.savings.sum(axis=1) + economic + social - fl.costs.sum(axis=1)
+    for name, arr, pv in (
+        ("economic_value", economic, L.economic.pv_benefits),
+        ("social_value", social, L.social.pv_benefits),
+        ("social_value_wellbeing", wellbeing, L.pv_wellbeing),
+        ("net_public_value", public, L.net_present_public_value),
+    ):
+        w.writerow(
+            ["public", "Whole public (all layers)", name]
+            + [repr(float(v) + 0.0) for v in arr]
+            + [repr(float(pv) + 0.0)]
+        )
 
 
 def csv_comment(text: str) -> str:

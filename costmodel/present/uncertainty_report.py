@@ -16,9 +16,13 @@ from ..uncertainty.sensitivity import Sensitivity, SwitchingValue
 from .input_values import deflator_case_label, format_value, rate_case_label
 from .jsonsafe import json_number
 from .optimism_words import basis_words, direction_words
+from .pooled_draws import pooled_to_dict
 
 if TYPE_CHECKING:
     import pandas as pd
+    from numpy.typing import NDArray
+
+    F = NDArray[np.float64]
 
 
 def _p(x: float | np.floating[Any]) -> float:
@@ -52,7 +56,33 @@ def switching_reason(v: SwitchingValue, names: dict[str, str]) -> str | None:
     if why.kind == "whole_years_same_side":
         return f"{npv_of} stays {why.side} for every whole number of years {_domain_text(inp)}"
     text = f"no value {_domain_text(inp)} brings {npv_of} to zero: it stays {why.side}"
-    return text + (f" (it would take {format_value(inp, why.at)})" if why.at is not None else "")
+    if why.at is None:
+        return text
+    # the straight line crosses zero outside what the input can be (a negative cohort, a rate above 100%):
+    # say which end it stays on the same side at, not the impossible number
+    edge = inp.domain_low if why.at < inp.domain_low else inp.domain_high
+    if edge >= 1e9:
+        return text
+    return f"{text}, even at {format_value(inp, edge)}"
+
+
+def change_from_central(value: float | None, central: float) -> str:
+    """How far a switching value is from the central value: a percentage up to a doubling, then a
+    multiple ('×12.6'); a value of the opposite sign says so ('opposite sign'), not '−355%'.
+
+    >>> change_from_central(321, 303), change_from_central(24_200, 2_000), change_from_central(-0.255, 0.10)
+    ('+6%', '×12.1', 'opposite sign')
+    >>> change_from_central(None, 1.0), change_from_central(5, 0)
+    ('', '')
+    """
+    if value is None or central == 0:
+        return ""
+    ratio = value / central
+    if ratio < 0:
+        return "opposite sign"
+    if ratio >= 2:
+        return f"×{ratio:,.1f}"
+    return f"{ratio - 1:+,.0%}"
 
 
 def switching_table(values: Sequence[SwitchingValue], names: dict[str, str]) -> pd.DataFrame:
@@ -65,9 +95,7 @@ def switching_table(values: Sequence[SwitchingValue], names: dict[str, str]) -> 
     rows = []
     for v in values:
         inp = v.input
-        change = ""
-        if v.value is not None and inp.central != 0:
-            change = f"{(v.value - inp.central) / abs(inp.central):+,.0%}"
+        change = change_from_central(v.value, inp.central)
         reason = switching_reason(v, names) or ""
         rows.append(
             {
@@ -214,8 +242,9 @@ def sensitivity_table(s: Sensitivity) -> str:
         text = format_value(v.input, v.value) if v.value is not None else f"none: {switching_reason(v, names)}"
         lines.append(f"    {who:<34} {text}")
     lines += ["", "Discount-rate sensitivity: NPV under each schedule"]
+    rate_width = max([80, *(len(rate_case_label(c)) for c in s.discount_rates)])
     for c in s.discount_rates:
-        lines.append(f"    {rate_case_label(c):<80} {money(c.npv):>10}")
+        lines.append(f"    {rate_case_label(c):<{rate_width}} {money(c.npv):>10}")
     if s.deflator_cases:
         rc = r.cash
         lines += [
@@ -251,29 +280,66 @@ def sensitivity_table(s: Sensitivity) -> str:
     return "\n".join(lines) + "\n"
 
 
-def simulation_to_dict(sim: Simulation, names: dict[str, str] | None = None) -> dict[str, Any]:
+def chance(p: float, se: float, draws: int) -> str:
+    """A probability with its Monte Carlo standard error in percentage points: '39.1% ± 0.5 points';
+    when every draw or none passes the standard error is zero, so the count is shown instead.
+
+    >>> chance(0.391, 0.00488, 10_000), chance(0.0, 0.0, 2_000), chance(1.0, 0.0, 500)
+    ('39.1% ± 0.5 points', '0.0% (none of 2,000 draws)', '100.0% (all 500 draws)')
+    """
+    count = round(p * draws)
+    if draws == 1:  # one draw has no standard error to speak of
+        return f"{percent(p)} (one draw)"
+    if count == 0:
+        return f"{percent(0.0)} (none of {draws:,} draws)"
+    if count == draws:
+        return f"{percent(1.0)} (all {draws:,} draws)"
+    points = se * 100
+    return f"{percent(p)} ± {points:.1f} points" if points >= 0.05 else f"{percent(p)} ± {points:.2f} points"
+
+
+def _money_se(value: float, se: float) -> str:
+    """A percentile with its Monte Carlo standard error: '−£2.35m ± £80k'. [£]"""
+    return f"{money(value)} ± {money(se)}"
+
+
+def simulation_to_dict(
+    sim: Simulation, names: dict[str, str] | None = None, partners: Sequence[str] = ()
+) -> dict[str, Any]:
     p5, p50, p95 = sim.percentiles()
+    s5, s50, s95 = sim.percentiles_se()
     ap = sim.agency_percentiles()
+    aps = sim.agency_percentiles_se()
     pos = sim.p_npv_positive
+    pos_se = sim.p_npv_positive_se
     names = names or {}
-    return {
+    out = {
         "draws": sim.draws,
         "seed": sim.seed,
         "max_draws": MAX_DRAWS,
         "optimism_bias": sim.optimism_bias,
         "deterministic_npv": _p(sim.deterministic_npv),
         "p_passes": sim.p_passes,
+        "p_passes_se": json_number(sim.p_passes_se),
         "npv_percentiles": {"p5": _p(p5), "p50": _p(p50), "p95": _p(p95)},
+        "npv_percentiles_se": {"p5": _p(s5), "p50": _p(s50), "p95": _p(s95)},
         "npv_mean": _p(np.mean(sim.npv)),
         "p_cash_break_even_within_firm_years": sim.p_cash_break_even_within_firm_years,
+        "p_cash_break_even_within_firm_years_se": json_number(sim.p_cash_break_even_within_firm_years_se),
         "p_discounted_payback_within_firm_years": sim.p_discounted_payback_within_firm_years,
+        "p_discounted_payback_within_firm_years_se": json_number(sim.p_discounted_payback_within_firm_years_se),
         "firm_budget_years": sim.firm_budget_years,
+        "target_error": sim.target_error,
+        "cap_reached": sim.cap_reached,
+        "correlated_inputs": list(sim.correlated),
         "agencies": [
             {
                 "id": a,
                 "name": names.get(a, a),
                 "p_npv_positive": float(pos[k]),
+                "p_npv_positive_se": json_number(float(pos_se[k])),
                 "npv_percentiles": {"p5": _p(ap[0, k]), "p50": _p(ap[1, k]), "p95": _p(ap[2, k])},
+                "npv_percentiles_se": {"p5": _p(aps[0, k]), "p50": _p(aps[1, k]), "p95": _p(aps[2, k])},
             }
             for k, a in enumerate(sim.agency_ids)
         ],
@@ -288,31 +354,105 @@ def simulation_to_dict(sim: Simulation, names: dict[str, str] | None = None) -> 
             for i in sim.inputs
         ],
     }
+    pooled = pooled_to_dict(sim, names, partners)
+    if pooled is not None:
+        out["pool"] = pooled
+    return out
 
 
-def simulation_json(sim: Simulation, names: dict[str, str] | None = None) -> str:
-    return json.dumps(simulation_to_dict(sim, names), indent=2, ensure_ascii=False, allow_nan=False) + "\n"
+def simulation_json(sim: Simulation, names: dict[str, str] | None = None, partners: Sequence[str] = ()) -> str:
+    return (
+        json.dumps(simulation_to_dict(sim, names, partners), indent=2, ensure_ascii=False, allow_nan=False) + "\n"
+    )
 
 
-def simulation_table(sim: Simulation, title: str = "", names: dict[str, str] | None = None) -> str:
+def _draws_line(sim: Simulation) -> str:
+    k = len(sim.inputs)
+    varied = (
+        f"{plural(k, 'ranged input')}, {len(sim.correlated)} of them correlated as the file declares (Gaussian copula)"
+        if sim.correlated
+        else f"{plural(k, 'ranged input')} varied independently"
+    )
+    return f"Monte Carlo: {plural(sim.draws, 'draw')}, seed {sim.seed}, {varied}"
+
+
+def _target_line(sim: Simulation) -> str | None:
+    if sim.target_error is None:
+        return None
+    target = f"{sim.target_error * 100:.2g} points"
+    if sim.cap_reached:
+        return (
+            f"Target standard error {target} NOT reached: stopped at the cap of {sim.draws:,} draws "
+            f"(the probability of passing has standard error {sim.p_passes_se * 100:.2f} points); "
+            "raise --draws to go further"
+        )
+    return f"Drew blocks of draws until the probability of passing had a standard error of at most {target}"
+
+
+def simulation_table(
+    sim: Simulation, title: str = "", names: dict[str, str] | None = None, partners: Sequence[str] = ()
+) -> str:
     names = names or {}
+    n = sim.draws
     p5, p50, p95 = sim.percentiles()
+    s5, s50, s95 = sim.percentiles_se()
     ap = sim.agency_percentiles()
-    lines = [
-        title,
-        f"Monte Carlo: {plural(sim.draws, 'draw')}, seed {sim.seed}, {plural(len(sim.inputs), 'ranged input')} varied independently",
+    aps = sim.agency_percentiles_se()
+    lines = [title, _draws_line(sim)]
+    target = _target_line(sim)
+    if target is not None:
+        lines.append(target)
+    def money_se(value: float, se: float) -> str:
+        return money(value) if n == 1 else _money_se(value, se)  # one draw: no standard error
+
+    if n > 1:
+        lines.append(f"(± is the Monte Carlo standard error of {n:,} draws, not the uncertainty in the inputs)")
+    lines += [
         f"NPV central (deterministic)            {money(sim.deterministic_npv)}"
         + ("  [optimism-bias corrections applied]" if sim.optimism_bias else ""),
-        f"NPV P5 / P50 / P95                     {money(p5)} / {money(p50)} / {money(p95)}",
-        f"Probability of passing (NPV >= 0)      {percent(sim.p_passes)}",
-        f"Cash break-even within firm years ({sim.firm_budget_years})  {percent(sim.p_cash_break_even_within_firm_years)}",
-        f"Discounted payback within firm years   {percent(sim.p_discounted_payback_within_firm_years)}",
+        f"NPV P5 / P50 / P95                     {money_se(p5, s5)} / {money_se(p50, s50)} / {money_se(p95, s95)}",
+        f"Probability of passing (NPV >= 0)      {chance(sim.p_passes, sim.p_passes_se, n)}",
+        f"Cash break-even within firm years ({sim.firm_budget_years})  "
+        f"{chance(sim.p_cash_break_even_within_firm_years, sim.p_cash_break_even_within_firm_years_se, n)}",
+        f"Discounted payback within firm years   "
+        f"{chance(sim.p_discounted_payback_within_firm_years, sim.p_discounted_payback_within_firm_years_se, n)}",
         "",
-        f"{'Budget holder':<34} {'P(NPV >= 0)':>12} {'P5':>10} {'P50':>10} {'P95':>10}",
+        f"{'Budget holder':<34} {'P(NPV >= 0)':>28} {'P5':>18} {'P50':>18} {'P95':>18}",
     ]
+    pos_se = sim.p_npv_positive_se
     for k, a in enumerate(sim.agency_ids):
         lines.append(
-            f"{names.get(a, a):<34} {percent(float(sim.p_npv_positive[k])):>12} "
-            f"{money(ap[0, k]):>10} {money(ap[1, k]):>10} {money(ap[2, k]):>10}"
+            f"{names.get(a, a):<34} {chance(float(sim.p_npv_positive[k]), float(pos_se[k]), n):>28} "
+            f"{money_se(ap[0, k], aps[0, k]):>18} {money_se(ap[1, k], aps[1, k]):>18} "
+            f"{money_se(ap[2, k], aps[2, k]):>18}"
         )
+    pooled = pooled_to_dict(sim, names, partners)
+    if pooled is not None:
+        lines += [
+            "",
+            "Pooled budget in every draw (the agreement's own contributions, shares and charges at their central values)",
+            f"{'Party':<34} {'P(whole) before':>28} {'P(whole) after':>28}",
+        ]
+        for row in pooled["parties"]:
+            lines.append(
+                f"{row['name']:<34} {chance(row['p_whole_before']['p'], row['p_whole_before']['se'], n):>28} "
+                f"{chance(row['p_whole_after']['p'], row['p_whole_after']['se'], n):>28}"
+            )
+        lines += [
+            "",
+            "Cash the agreement moves (PV of its payment schedule: cash contributions, cashable savings paid over,",
+            "changes in charges; in kind moves none): net paid by each party (negative: received), and every payment",
+            f"{'Party':<34} {'P5':>18} {'P50':>18} {'P95':>18}",
+        ]
+
+        def row_text(label: str, d: dict[str, Any]) -> str:
+            se = d["se"]
+            return (
+                f"{label:<34} {money_se(d['p5'], se['p5']):>18} {money_se(d['p50'], se['p50']):>18} "
+                f"{money_se(d['p95'], se['p95']):>18}"
+            )
+
+        for row in pooled["parties"]:
+            lines.append(row_text(row["name"], row["cash_paid"]))
+        lines.append(row_text("Every payment, in total", pooled["cash_moved"]))
     return "\n".join(lines) + "\n"

@@ -114,21 +114,61 @@ class SimulationView:
     p_cash_break_even_within_firm_years: float  # [fraction]
     p_discounted_payback_within_firm_years: float  # [fraction]
     firm_budget_years: int
-    agencies: pd.DataFrame  # per budget holder: P(NPV ≥ 0) [fraction], P5/P50/P95 [£]
+    agencies: pd.DataFrame  # per budget holder: P(NPV ≥ 0) [fraction], P5/P50/P95 [£], and their standard errors
     histogram: pd.DataFrame  # the npv-distribution chart's data (at most 60 rows)
+    # Monte Carlo standard errors (costmodel.uncertainty.precision)
+    p_passes_se: float = 0.0  # [fraction]
+    npv_se: tuple[float, float, float] = (0.0, 0.0, 0.0)  # of P5, P50, P95 [£]
+    p_cash_break_even_se: float = 0.0  # [fraction]
+    p_discounted_payback_se: float = 0.0  # [fraction]
+    correlated: int = 0  # inputs drawn with a declared correlation
+    pooled: pd.DataFrame | None = None  # per party of a pooled budget: P(whole) before/after, cash paid
 
 
-def summarise_simulation(sim: Simulation, histogram: pd.DataFrame, names: dict[str, str]) -> SimulationView:
+def pooled_table(sim: Simulation, names: dict[str, str], partners: Sequence[str]) -> pd.DataFrame | None:
+    """Per party of the agreement (its partners, and any agency a charge names): the probability of
+    ending whole (NPV ≥ 0) before and after it, with standard errors in points, and the net cash it pays
+    under the agreement (PV, negative: receives) at P5/P50/P95. None when the run drew no pool."""
+    from .pooled_draws import pooled_to_dict
+
+    d = pooled_to_dict(sim, names, partners)
+    if d is None:
+        return None
+    rows = [
+        {
+            "Party": r["name"],
+            "P(whole) before": r["p_whole_before"]["p"],
+            "before ± (points)": r["p_whole_before"]["se"] * 100,
+            "P(whole) after": r["p_whole_after"]["p"],
+            "after ± (points)": r["p_whole_after"]["se"] * 100,
+            "Cash paid P5 (£)": r["cash_paid"]["p5"],
+            "Cash paid P50 (£)": r["cash_paid"]["p50"],
+            "Cash paid P95 (£)": r["cash_paid"]["p95"],
+            "P50 ± (£)": r["cash_paid"]["se"]["p50"],
+        }
+        for r in d["parties"]
+    ]
+    return pd.DataFrame(rows)
+
+
+def summarise_simulation(
+    sim: Simulation, histogram: pd.DataFrame, names: dict[str, str], partners: Sequence[str] = ()
+) -> SimulationView:
     """The figures the app shows from a :class:`~costmodel.uncertainty.montecarlo.Simulation`."""
     p5, p50, p95 = (float(x) for x in sim.percentiles())
     ap = sim.agency_percentiles()
+    aps = sim.agency_percentiles_se()
     agencies = pd.DataFrame(
         {
             "Budget holder": [names.get(a, a) for a in sim.agency_ids],
             "P(NPV ≥ 0)": np.asarray(sim.p_npv_positive, dtype=float),
+            "± (points)": np.asarray(sim.p_npv_positive_se, dtype=float) * 100,
             "P5 (£)": ap[0],
+            "P5 ± (£)": aps[0],
             "P50 (£)": ap[1],
+            "P50 ± (£)": aps[1],
             "P95 (£)": ap[2],
+            "P95 ± (£)": aps[2],
         }
     )
     return SimulationView(
@@ -146,4 +186,10 @@ def summarise_simulation(sim: Simulation, histogram: pd.DataFrame, names: dict[s
         sim.firm_budget_years,
         agencies,
         histogram,
+        sim.p_passes_se,
+        tuple(float(x) for x in sim.percentiles_se()),  # type: ignore[arg-type]
+        sim.p_cash_break_even_within_firm_years_se,
+        sim.p_discounted_payback_within_firm_years_se,
+        len(sim.correlated),
+        pooled_table(sim, names, partners),
     )

@@ -28,6 +28,7 @@ from numpy.typing import NDArray
 from ..appraisal.engine import MONEY_TOLERANCE, measures
 from ..errors import ComputationError, UsageError
 from ..inputs.areas import AreaTable, area_ranges, column_factors
+from ..inputs.correlation import Copula, copula, declared_rank_matrix
 from ..inputs.distributions import sample
 from ..inputs.loading import edit_proposal
 from ..inputs.registry import settings
@@ -52,7 +53,9 @@ class AreaResults:
     """The Ten Year Test in every area: central figures, and the Monte Carlo's summary per area.
 
     Money is in the proposal's price-base prices [£]. With ``draws == 0`` the Monte Carlo arrays
-    are empty.
+    are empty. ``risk_adjusted``: the central case and every draw carry the optimism-bias corrections
+    (the default; off when the file says ``appraisal.optimism_bias: off``); there are no unadjusted
+    figures beside them in a batch.
     """
 
     table: AreaTable
@@ -72,6 +75,8 @@ class AreaResults:
     npv_percentiles: F  # (n, 3) P5, P50, P95 [£]
     total_npv_draws: F  # (draws,) the sum over areas of each draw's NPV [£]
     public_value_npv: F = field(default_factory=lambda: np.zeros(0))  # (n,) fiscal + economic + social [£]
+    risk_adjusted: bool = False  # every figure (central case and draws) carries the optimism-bias corrections
+    optimism_table_status: str | None = None  # "assumption" or "published": the table's grade percentages
 
     @property
     def n(self) -> int:
@@ -120,6 +125,7 @@ class _Plan:
     draws: int
     seed: int
     block: int  # areas per block
+    copula: Copula | None = None  # the correlations the proposal declares among the inputs
 
 
 def check_jobs(jobs: object) -> int:
@@ -170,7 +176,9 @@ def _plan(scenario: Scenario, table: AreaTable, draws: int, seed: int) -> _Plan:
         low[:, k] = a_low[:, j] * factor
         high[:, k] = a_high[:, j] * factor
     block = max(1, BLOCK_ROWS // max(draws, 1))
-    return _Plan(c, tuple(inputs), low, mid, high, draws, seed, block)
+    declared = scenario.proposal.correlations
+    cop = copula(declared_rank_matrix(declared, ids, [True] * len(ids))) if declared else None
+    return _Plan(c, tuple(inputs), low, mid, high, draws, seed, block, cop)
 
 
 def _central(plan: _Plan) -> tuple[F, F, F, F, F, F, F]:
@@ -226,7 +234,7 @@ def _block(plan: _Plan, start: int, stop: int) -> tuple[F, F, F, F]:
         row = (a - start) * draws
         values[row : row + draws] = sample(
             rng, draws, plan.low[a], plan.mid[a], plan.high[a], dists,
-            bounds_low=lo_b, bounds_high=hi_b, integer=integer,
+            bounds_low=lo_b, bounds_high=hi_b, integer=integer, copula=plan.copula,
         )  # fmt: skip
     npv = npv_table(plan.compiled, inputs, values).npv.reshape(stop - start, draws)
     p_pass = np.mean(npv >= -MONEY_TOLERANCE, axis=1)
@@ -288,6 +296,8 @@ def run_areas(
             raise ComputationError("a Monte Carlo draw produced a non-finite NPV; check the table's ranges")
     names = {a.id: a.name for a in scenario.agencies}
     agency_ids = plan.compiled.agency_ids
+    opt = plan.compiled.optimism  # the corrections the compiled arrays carry (None: unadjusted)
+    cg = opt.table.confidence_grades if opt is not None else None
     return AreaResults(
         table=table,
         agency_ids=agency_ids,
@@ -306,6 +316,8 @@ def run_areas(
         npv_percentiles=pct,
         total_npv_draws=total,
         public_value_npv=public_value,
+        risk_adjusted=opt is not None,
+        optimism_table_status=cg.status if cg is not None else None,
     )
 
 

@@ -62,6 +62,11 @@ class _Batch:
             self.owned.add(name)
         return self.arrays[name]
 
+    def own(self, name: str, values: F) -> None:
+        """Field ``name`` is ``values`` (B, ...), a fresh array of the field's batched shape."""
+        self.arrays[name] = values
+        self.owned.add(name)
+
     def writable_cost_shape(self) -> F:
         if self.cost_shape.ndim == 2:
             self.cost_shape = np.array(np.broadcast_to(self.cost_shape, (self.B, *self.cost_shape.shape)))
@@ -74,8 +79,12 @@ class _Batch:
 
 
 def _growth_rows(inp: UncertainInput, x: F) -> F:
-    """A cost line's yearly amount multipliers with real growth ``x`` (n,): (n, T) [ratio]."""
+    """A cost line's yearly amount multipliers with real growth ``x`` (n,), or, for a cut line's release
+    ramp, with ``x`` years to full release (engine.release_shares): (n, T) [ratio]."""
     assert inp.vector is not None
+    if inp.target == "cost_release":
+        unreleased, since = inp.vector
+        return unreleased * np.where(since >= 0, np.minimum(1.0, (since + 1.0) / (x[:, None] + 1.0)), 1.0)
     active, expo = inp.vector
     return active * (1.0 + x[:, None]) ** expo
 
@@ -85,7 +94,9 @@ class ValuesPlan:
     """How each column of a values matrix reaches the engine, worked out once per input table
     (:func:`values_plan`), so each chunk of draws costs one fancy-indexed assignment per field."""
 
-    direct: tuple[tuple[str, NDArray[np.int64], NDArray[np.int64], F], ...]  # (field, columns, index, scale)
+    # (field, columns, index, scale, in_order, unscaled): ``in_order`` when index is 0, 1, 2 ... (the columns
+    # may then be the whole field), ``unscaled`` when every scale is 1 (no multiply needed)
+    direct: tuple[tuple[str, NDArray[np.int64], NDArray[np.int64], F, bool, bool], ...]
     shared: tuple[int, ...]  # columns whose cell several varying inputs multiply
     varying: dict[str, int]  # input id -> column
     # one group per rank of a unit-cost component within its outcome: (columns, outcome, central, vectors)
@@ -95,7 +106,7 @@ class ValuesPlan:
 
 def values_plan(inputs: Sequence[UncertainInput]) -> ValuesPlan:
     """The :class:`ValuesPlan` of ``inputs`` (the columns of the values matrices)."""
-    known = {*DIRECT_TARGETS, "unit_cost_component", "unit_cost_scale", "discount_rate", "cost_growth"}
+    known = {*DIRECT_TARGETS, "unit_cost_component", "unit_cost_scale", "discount_rate", "cost_growth", "cost_release"}
     unknown = {inp.target for inp in inputs} - known
     if unknown:  # pragma: no cover - a programming error
         raise ValueError(f"unknown input target {sorted(unknown)!r}")
@@ -108,7 +119,8 @@ def values_plan(inputs: Sequence[UncertainInput]) -> ValuesPlan:
         if cols.size:
             index = np.array([inputs[k].index for k in cols.tolist()], dtype=np.int64)
             scale = np.array([inputs[k].scale for k in cols.tolist()], dtype=np.float64)
-            direct.append((name, cols, index, scale))
+            in_order = bool(np.array_equal(index, np.arange(index.size)))
+            direct.append((name, cols, index, scale, in_order, bool(np.all(scale == 1.0))))
     components = []
     cols = np.flatnonzero(targets == "unit_cost_component")
     if cols.size:
@@ -125,7 +137,7 @@ def values_plan(inputs: Sequence[UncertainInput]) -> ValuesPlan:
         for r in range(int(rank.max()) + 1):  # components per outcome (a few), not draws
             sel = np.flatnonzero(rank == r)
             components.append((cols[sel], outcome[sel], central[sel], vectors[sel]))
-    others = np.flatnonzero(np.isin(targets, ("unit_cost_scale", "discount_rate", "cost_growth")))
+    others = np.flatnonzero(np.isin(targets, ("unit_cost_scale", "discount_rate", "cost_growth", "cost_release")))
     return ValuesPlan(
         tuple(direct), tuple(np.flatnonzero(shared).tolist()), varying, tuple(components), tuple(others.tolist())
     )
@@ -151,8 +163,14 @@ def with_values(
     values = np.asarray(values, dtype=np.float64)
     plan = plan if plan is not None else values_plan(inputs)
     batch = _Batch(c, values.shape[0], broadcast=broadcast)
-    for name, cols, index, scale in plan.direct:
-        batch.writable(name)[:, index] = values[:, cols] * scale
+    for name, cols, index, scale, in_order, unscaled in plan.direct:
+        x = values[:, cols]  # a fresh (B, n) array; x * 1.0 is x, so a scale of 1 is not multiplied
+        if not unscaled:
+            np.multiply(x, scale, out=x)
+        if in_order and np.shape(getattr(c.params, name)) == (index.size,):
+            batch.own(name, x)  # every element of the field varies: no central copy to write over
+        else:
+            batch.writable(name)[:, index] = x
     for k in plan.shared:
         # several varying inputs multiply this cell (a registry entry that scales a Params field): the
         # product of each one's value in this row, or its central value if it does not vary
@@ -206,8 +224,8 @@ def with_changes(
     rows = np.flatnonzero(targets == "discount_rate")
     if rows.size:
         batch.writable("rates")[rows] += (xs[rows] - central[rows])[:, None]
-    rows = np.flatnonzero(targets == "cost_growth")
-    for k in np.unique(which[rows]).tolist():  # one group per growth input (a few)
+    rows = np.flatnonzero((targets == "cost_growth") | (targets == "cost_release"))
+    for k in np.unique(which[rows]).tolist():  # one group per growth or release input (a few)
         sel = rows[which[rows] == k]
         batch.writable_cost_shape()[sel, inputs[k].index, :] = _growth_rows(inputs[k], xs[sel])
     return batch.result()

@@ -10,6 +10,8 @@ How each input enters the engine:
 * outcome fields (cohort, baseline_rate, effect, lag_years, ...) replace their column of ``Params``;
 * a cost line's ``amount`` replaces ``cost_amount`` (converted to price-base prices);
 * a cost line's ``growth`` rebuilds that line's row of ``Structure.cost_shape`` per draw;
+* a cut line's release ramp (``release_profile.ramp_years``) rebuilds that line's row the same way;
+* a cut's closure cost ``amount`` replaces its element of ``cost_amount`` (after the cost lines);
 * a unit-cost use's ``per_event`` adds ``(x - central) × (that unit cost's £ by agency)`` to the
   outcome's row of ``unit_cost``, which the engine sums over the outcome's unit costs;
 * a whole unit cost (switching values only) scales its contribution to every outcome that uses it;
@@ -26,7 +28,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from ..appraisal.discounting import nominal_to_real, price_conversion_factor
-from ..appraisal.engine import Params, Structure, active_years, unit_cost_table
+from ..appraisal.engine import Params, Structure, active_years, line_profile, line_release, unit_cost_table
 from ..appraisal.optimism import (
     Correction,
     OptimismSettings,
@@ -182,7 +184,8 @@ def compile_uncertainty(
     settings = resolve_settings(scenario, optimism)
     factors = optimism_factors(scenario, settings) if settings is not None else None
     corrections: tuple[Correction, ...] = factors.corrections if factors is not None else ()
-    cost_factor = factors.cost if factors is not None else np.ones(len(p.prevention_costs))
+    n_closure = len(p.closure_costs) if p.kind == "cut" else 0
+    cost_factor = factors.cost if factors is not None else np.ones(len(p.prevention_costs) + n_closure)
     saving_factor = factors.savings if factors is not None else np.ones(len(p.savings))
     benefit_factors = factors.uses if factors is not None else {}
     structure, params = compile_adjusted(scenario, factors)
@@ -201,10 +204,19 @@ def compile_uncertainty(
         candidates.append(inp)
         if line.amount.low is not None:
             inputs.append(inp)
+        release = line_release(line, T) if p.kind == "cut" else np.ones(T)
+        ramp = line.release_profile.ramp_years if p.kind == "cut" and line.release_profile else None
+        ranged_ramp = ramp is not None and ramp.low is not None and ramp.high is not None and ramp.high > ramp.low
         if line.growth is not None and line.growth.low is not None:
+            if ranged_ramp:
+                raise UsageError(
+                    f"prevention_costs.{line.id}: both its growth and its release ramp have a range; "
+                    "give a range to one of them (each rebuilds the line's yearly profile)"
+                )
             active, since = active_years(line.start_year, line.end_year, T)
             if nominal:  # cash of each year: the active years carry the cash-to-real conversion
                 active = active * nominal_to_real(index, p.appraisal.first_year + np.arange(T), base)
+            active = active * release
             g = _quantity_input(
                 scenario,
                 line.growth,
@@ -217,6 +229,31 @@ def compile_uncertainty(
             )
             inputs.append(g)
             candidates.append(g)
+        if ramp is not None and ranged_ramp:  # the line's profile without its release, and years since start
+            _, unreleased = line_profile(line, index, base, p.appraisal.first_year, T)
+            since = np.arange(T, dtype=np.float64) - line.start_year
+            release_entry = entry("prevention_costs.*.release_profile.ramp_years")
+            r = _quantity_input(
+                scenario,
+                ramp,
+                release_entry,
+                T,
+                id=f"prevention_costs.{line.id}.release_profile.ramp_years",
+                label=f"{line.label}: {release_entry.name}",
+                index=i,
+                vector=np.stack([unreleased, since]),
+            )
+            inputs.append(r)
+            candidates.append(r)
+
+    # --- a cut's closure costs: amounts (after the cost lines in cost_amount) ---------------------
+    closure_entry = entry("closure_costs.*.amount")
+    for k, cc in enumerate(p.closure_costs if p.kind == "cut" else []):
+        i = len(p.prevention_costs) + k
+        inp = _amount_input(scenario, cc, closure_entry, T, f"closure_costs.{cc.id}.amount", i, cost_factor[i])
+        candidates.append(inp)
+        if cc.amount.low is not None:
+            inputs.append(inp)
 
     # --- plain savings lines: amounts (a ranged amount varies like a cost line's) -------------
     saving_entry = entry("savings.*.amount")

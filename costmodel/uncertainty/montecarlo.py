@@ -1,26 +1,37 @@
-"""Monte Carlo simulation of the Ten Year Test: joint draws of every ranged input, evaluated chunk by
-chunk as batched calls of the engine (:mod:`costmodel.uncertainty.batch`)."""
+"""Monte Carlo simulation of the Ten Year Test: joint draws of every ranged input (independent, or
+correlated as the file declares: a Gaussian copula, :mod:`costmodel.inputs.correlation`), evaluated
+chunk by chunk as batched calls of the engine (:mod:`costmodel.uncertainty.batch`).
+
+Every probability and percentile comes with its Monte Carlo standard error
+(:mod:`costmodel.uncertainty.precision`); with ``target_error`` the draws go on, block by block, until
+the probability of passing is known to that precision or the cap on draws is reached."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 import numpy as np
 from numpy.typing import NDArray
 
-from ..appraisal.engine import MONEY_TOLERANCE, measures
+from ..appraisal.engine import MONEY_TOLERANCE, Params, Structure, measures
 from ..errors import UsageError
+from ..inputs.correlation import Copula, copula, declared_rank_matrix
 from ..inputs.distributions import sample
-from .batch import chunk_size_for, npv_table, values_plan
+from .batch import chunk_size_for, npv_table, values_plan, with_values
 from .compile import OptimismSettings, UncertainInput, compile_uncertainty
-from .limits import DEFAULT_DRAWS, DEFAULT_SEED, MAX_DRAWS
+from .limits import DEFAULT_DRAWS, DEFAULT_SEED, MAX_DRAWS, TARGET_BLOCK
+from .precision import percentile_standard_error, proportion_standard_error, stopping_standard_error
 
 if TYPE_CHECKING:
     from ..inputs.loading import Scenario
 
 F = NDArray[np.float64]
+
+ChunkExtra = Callable[[Structure, Params], Mapping[str, F]]
+"""More figures per draw from a chunk's batched engine inputs: name -> array with the draws first
+(e.g. the pooled positions, :func:`costmodel.pooling.accounting.pool_draws`)."""
 
 
 # ---------------------------------------------------------------------------------------------
@@ -43,11 +54,33 @@ class Simulation:
     cash_break_even_year: NDArray[np.int64]  # (N,) appraisal year index or -1
     discounted_payback_year: NDArray[np.int64]  # (N,)
     optimism_bias: bool = False  # whether the optimism-bias corrections were applied to every draw
+    correlated: tuple[str, ...] = ()  # ids of the inputs drawn with a declared correlation
+    target_error: float | None = None  # the standard error asked of the probability of passing [fraction]
+    cap_reached: bool = False  # the draws stopped at the cap before reaching ``target_error``
+    extras: Mapping[str, F] = field(default_factory=dict)  # more figures per draw (see ChunkExtra)
 
     @property
     def p_passes(self) -> float:
         """Probability that the proposal passes the Ten Year Test (NPV ≥ 0). [fraction]"""
         return float(np.mean(self.npv >= -MONEY_TOLERANCE))
+
+    @property
+    def p_passes_se(self) -> float:
+        """Monte Carlo standard error of :attr:`p_passes`. [fraction]"""
+        return float(proportion_standard_error(self.p_passes, self.draws))
+
+    @property
+    def p_npv_positive_se(self) -> F:
+        """(A,) Monte Carlo standard errors of :attr:`p_npv_positive`. [fraction]"""
+        return proportion_standard_error(self.p_npv_positive, self.draws)
+
+    def percentiles_se(self, qs: Sequence[float] = (5, 50, 95)) -> F:
+        """Monte Carlo standard errors of :meth:`percentiles`. [£]"""
+        return percentile_standard_error(self.npv, qs)
+
+    def agency_percentiles_se(self, qs: Sequence[float] = (5, 50, 95)) -> F:
+        """(len(qs), A) Monte Carlo standard errors of :meth:`agency_percentiles`. [£]"""
+        return percentile_standard_error(self.npv_by_agency, qs)
 
     @property
     def p_npv_positive(self) -> F:
@@ -75,6 +108,28 @@ class Simulation:
         d = self.discounted_payback_year
         return float(np.mean((d >= 0) & (d < self.firm_budget_years)))
 
+    @property
+    def p_cash_break_even_within_firm_years_se(self) -> float:
+        return float(proportion_standard_error(self.p_cash_break_even_within_firm_years, self.draws))
+
+    @property
+    def p_discounted_payback_within_firm_years_se(self) -> float:
+        return float(proportion_standard_error(self.p_discounted_payback_within_firm_years, self.draws))
+
+
+def check_target_error(target: object) -> float:
+    """A standard error to aim at: a number above 0 and below 0.5 (a probability's largest error). [fraction]"""
+    if isinstance(target, bool) or not isinstance(target, (int, float, np.floating)):
+        raise UsageError(f"must be a number such as 0.005 (got {target!r})", field="target_error")
+    value = float(target)
+    if not (np.isfinite(value) and 0 < value < 0.5):
+        raise UsageError(
+            f"must be above 0 and below 0.5, a standard error as a fraction: 0.005 is half a percentage "
+            f"point (got {value:g})",
+            field="target_error",
+        )
+    return value
+
 
 def check_draws(draws: object, seed: object) -> tuple[int, int]:
     """Validate the number of draws and the seed; one clear line if either is out of range."""
@@ -91,12 +146,25 @@ def check_draws(draws: object, seed: object) -> tuple[int, int]:
     return int(draws), int(seed)
 
 
-def draw_values(inputs: Sequence[UncertainInput], n: int, rng: np.random.Generator) -> F:
-    """(n, K) draws of the inputs, each from its distribution, clipped to its domain."""
-    return _drawer(inputs)(n, rng)
+def draw_values(
+    inputs: Sequence[UncertainInput], n: int, rng: np.random.Generator, cop: Copula | None = None
+) -> F:
+    """(n, K) draws of the inputs, each from its distribution, clipped to its domain (correlated by
+    ``cop``, :func:`input_copula`, if given)."""
+    return _drawer(inputs, cop)(n, rng)
 
 
-def _drawer(inputs: Sequence[UncertainInput]) -> Callable[[int, np.random.Generator], F]:
+def input_copula(scenario: Scenario, inputs: Sequence[UncertainInput]) -> Copula | None:
+    """The copula of the correlations ``scenario``'s file declares among ``inputs`` (None: none)."""
+    declared = scenario.proposal.correlations
+    if not declared:
+        return None
+    matrix = declared_rank_matrix(declared, [i.id for i in inputs], [i.high > i.low for i in inputs])
+    cop = copula(matrix)
+    return cop if cop.columns.size else None
+
+
+def _drawer(inputs: Sequence[UncertainInput], cop: Copula | None = None) -> Callable[[int, np.random.Generator], F]:
     """``draw(n, rng)``: :func:`draw_values` with the inputs' parameters gathered once (per simulation,
     not per chunk)."""
     low = np.array([i.low for i in inputs], dtype=np.float64)
@@ -109,7 +177,16 @@ def _drawer(inputs: Sequence[UncertainInput]) -> Callable[[int, np.random.Genera
 
     def draw(n: int, rng: np.random.Generator) -> F:
         return sample(
-            rng, n, low, central, high, dists, bounds_low=bounds_low, bounds_high=bounds_high, integer=integer
+            rng,
+            n,
+            low,
+            central,
+            high,
+            dists,
+            bounds_low=bounds_low,
+            bounds_high=bounds_high,
+            integer=integer,
+            copula=cop,
         )
 
     return draw
@@ -124,13 +201,26 @@ def simulate(
     discount_rate_range: tuple[float, float] | None = None,
     chunk_size: int | None = None,
     progress: Callable[[int, int], None] | None = None,
+    target_error: float | None = None,
+    extra: ChunkExtra | None = None,
 ) -> Simulation:
-    """Monte Carlo of the Ten Year Test: ``draws`` joint draws of every ranged input (independent).
+    """Monte Carlo of the Ten Year Test: ``draws`` joint draws of every ranged input (independent unless
+    the file declares correlations).
 
     Draws are generated and evaluated chunk by chunk (each chunk one batched call of the engine),
     from one ``numpy.random.Generator(PCG64(seed))``: the same seed gives identical output.
+
+    With ``target_error`` [fraction], ``draws`` is a cap: draws are made in blocks of
+    :data:`~costmodel.uncertainty.limits.TARGET_BLOCK` until the standard error of the probability of
+    passing (:func:`~costmodel.uncertainty.precision.stopping_standard_error`) is at most the target,
+    or the cap is reached (``cap_reached``). The draws made are the first draws of a run of that many
+    draws with the same seed, so the result equals ``simulate(scenario, sim.draws, seed)``.
+
+    ``extra`` computes more figures from each chunk's batched engine inputs (kept in ``extras``).
     """
     draws, seed = check_draws(draws, seed)
+    if target_error is not None:
+        target_error = check_target_error(target_error)
     c = compile_uncertainty(scenario, optimism, discount_rate_range=discount_rate_range)
     inputs = c.inputs
     rng = np.random.default_rng(seed)
@@ -140,31 +230,54 @@ def simulate(
     net_a = np.empty((draws, n_a))
     be = np.empty(draws, dtype=np.int64)
     dpay = np.empty(draws, dtype=np.int64)
-    draw = _drawer(inputs)
+    cop = input_copula(scenario, inputs)
+    draw = _drawer(inputs, cop)
     plan = values_plan(inputs)  # how each input reaches the engine, worked out once
-    for start in range(0, draws, chunk):  # chunks of draws: memory stays bounded
-        stop = min(draws, start + chunk)
-        values = draw(stop - start, rng)
-        res = npv_table(c, inputs, values, detail=True, chunk_size=chunk, plan=plan)
-        npv[start:stop] = res.npv
-        net_a[start:stop] = res.npv_by_agency
-        be[start:stop] = res.cash_break_even_year
-        dpay[start:stop] = res.discounted_payback_year
-        if progress is not None:
-            progress(stop, draws)
+    extras: dict[str, list[F]] = {}
+    # with a target: stop at the end of a block once the probability of passing is precise enough
+    block = draws if target_error is None else TARGET_BLOCK
+    done = 0
+    while done < draws:
+        block_end = min(draws, done + block)
+        for start in range(done, block_end, chunk):  # chunks of draws: memory stays bounded
+            stop = min(block_end, start + chunk)
+            values = draw(stop - start, rng)
+            res = npv_table(c, inputs, values, detail=True, chunk_size=chunk, plan=plan)
+            npv[start:stop] = res.npv
+            net_a[start:stop] = res.npv_by_agency
+            be[start:stop] = res.cash_break_even_year
+            dpay[start:stop] = res.discounted_payback_year
+            if extra is not None:
+                for name, arr in extra(*with_values(c, inputs, values, broadcast=False, plan=plan)).items():
+                    extras.setdefault(name, []).append(np.asarray(arr, dtype=np.float64))
+            if progress is not None:
+                progress(stop, draws)
+        done = block_end
+        if target_error is not None:
+            passes = int(np.count_nonzero(npv[:done] >= -MONEY_TOLERANCE))
+            if stopping_standard_error(passes, done) <= target_error:
+                break
+    cap_reached = target_error is not None and stopping_standard_error(
+        int(np.count_nonzero(npv[:done] >= -MONEY_TOLERANCE)), done
+    ) > target_error
     central = measures(c.structure, c.params).npv  # the deterministic NPV (with any optimism corrections)
+    correlated = tuple(inputs[k].id for k in cop.columns.tolist()) if cop is not None else ()
     return Simulation(
-        draws,
+        done,
         seed,
         c.agency_ids,
         inputs,
         float(central),
         c.structure.firm_budget_years,
-        npv,
-        net_a,
-        be,
-        dpay,
+        npv[:done],
+        net_a[:done],
+        be[:done],
+        dpay[:done],
         c.optimism is not None,
+        correlated,
+        target_error,
+        cap_reached,
+        {name: np.concatenate(parts) for name, parts in extras.items()},
     )
 
 

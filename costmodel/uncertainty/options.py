@@ -7,6 +7,10 @@ own distributions (:func:`costmodel.inputs.distributions.quantiles`). A quantity
 options when it is a unit cost (``unit_costs.<id>``, shared by every proposal that uses it), the
 discount rate, or the same input of the same proposal file (edited or not). So an option identical to BAU has the same draws,
 and its difference is exactly zero in every draw.
+
+Correlations each proposal file declares (:mod:`costmodel.inputs.correlation`) act on the columns of
+its quantities in that block (a Gaussian copula), so every option that holds a quantity sees the same
+correlated draw of it.
 """
 
 from __future__ import annotations
@@ -14,13 +18,15 @@ from __future__ import annotations
 import math
 import os
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from functools import partial
 from typing import TYPE_CHECKING
 
 import numpy as np
 from numpy.typing import NDArray
 
 from ..appraisal.engine import MONEY_TOLERANCE
+from ..inputs.correlation import Copula, copula, declared_rank_matrix, renamed
 from ..inputs.distributions import DEFAULT_DISTRIBUTION, DISTRIBUTIONS, quantiles
 from .batch import chunk_size_for, npv_cases, npv_table
 from .compile import Compiled, UncertainInput, compile_uncertainty
@@ -62,6 +68,21 @@ def _components(appraisal: OptionsAppraisal) -> list[_Component]:
             keys = tuple(quantity_key(path, i.id) for i in c.inputs)
             out.append(_Component(e, path, c, keys))
     return out
+
+
+def _copula(comps: Sequence[_Component], keys: dict[str, int]) -> Copula | None:
+    """The copula of every proposal file's declared correlations over the block's columns (``keys``),
+    or None when no file declares any."""
+    varies = [False] * len(keys)
+    declared = []
+    for comp in comps:
+        for k, inp in zip(comp.keys, comp.compiled.inputs, strict=True):
+            varies[keys[k]] = varies[keys[k]] or inp.high > inp.low
+        declared += renamed(comp.compiled.scenario.proposal.correlations, partial(quantity_key, comp.path))
+    if not declared:
+        return None
+    cop = copula(declared_rank_matrix(declared, list(keys), varies))
+    return cop if cop.columns.size else None
 
 
 def values_at(u: F, inputs: Sequence[UncertainInput]) -> F:
@@ -141,9 +162,12 @@ def simulate_options(
     npv = np.zeros((draws, len(appraisal.entries)))
     chunk = min([chunk_size_for(comp.compiled.structure) for comp in comps] or [draws])
     rng = np.random.default_rng(seed)
+    cop = _copula(comps, keys)
     for start in range(0, draws, chunk):  # chunks of draws (rows of one uniform block)
         stop = min(draws, start + chunk)
         u = rng.random((stop - start, len(keys)))
+        if cop is not None:
+            cop.apply(u)  # the files' declared correlations, on the block's columns
         done: dict[tuple[str, str], F] = {}  # a proposal in several entries (e.g. BAU's) is evaluated once
         for comp, cc in zip(comps, cols, strict=True):
             same = (comp.path, comp.compiled.scenario.inputs_sha256)
@@ -162,10 +186,106 @@ def simulate_options(
 
 
 # ---------------------------------------------------------------------------------------------
-# Switching values between options
+# The tornado and switching values between options
 # ---------------------------------------------------------------------------------------------
 
 GRID_POINTS = 201
+BISECTION_STEPS = 64
+
+
+Holders = dict[str, list[tuple[_Component, UncertainInput]]]
+
+
+def _holders(comps: Sequence[_Component], entries: set[int], ranged_only: bool = False) -> Holders:
+    """Every quantity (``quantity_key``) the components of ``entries`` hold, with each holder's input
+    (switching-value candidates, or the ranged inputs when ``ranged_only``)."""
+    holders: Holders = {}
+    for comp in comps:
+        if comp.entry in entries:
+            pool = comp.compiled.inputs if ranged_only else comp.compiled.candidates
+            for inp in pool:
+                if not ranged_only or inp.ranged:
+                    holders.setdefault(quantity_key(comp.path, inp.id), []).append((comp, inp))
+    return holders
+
+
+def _entry_deltas(
+    comps: Sequence[_Component], n_entries: int, rows: Sequence[tuple[str, float]], holders: Holders
+) -> F:
+    """(rows, E): how much each entry's NPV moves when quantity ``key`` moves by ``shift`` from each
+    holder's central value (row = (key, shift)), every other input central. One batched engine call
+    per proposal file (its rows stacked). [£]"""
+    out = np.zeros((len(rows), n_entries))
+    index: dict[int, tuple[list[int], list[UncertainInput], list[float]]] = {}
+    by_comp: dict[int, _Component] = {}
+    for r, (key, shift) in enumerate(rows):
+        for comp, inp in holders.get(key, []):
+            rs, ins, xs = index.setdefault(id(comp), ([], [], []))
+            by_comp[id(comp)] = comp
+            rs.append(r)
+            ins.append(inp)
+            xs.append(min(max(inp.central + shift, inp.domain_low), inp.domain_high))
+    for cid, (rs, ins, xs) in index.items():
+        comp = by_comp[cid]
+        slot = {id(i): n for n, i in enumerate({id(i): i for i in ins}.values())}
+        distinct = list({id(i): i for i in ins}.values())
+        which = np.array([slot[id(i)] for i in ins], dtype=np.int64)
+        centre = np.array([i.central for i in distinct])
+        both = npv_cases(
+            comp.compiled,
+            distinct,
+            np.concatenate([which, np.arange(len(distinct))]),
+            np.concatenate([xs, centre]),
+        ).npv
+        moved, central = both[: len(rs)], both[len(rs) :]
+        np.add.at(out[:, comp.entry], np.array(rs, dtype=np.int64), moved - central[which])
+    return out
+
+
+@dataclass(frozen=True)
+class OptionTornadoBar:
+    """One ranged input at its low and its high (the others central): an entry's incremental NPV
+    against BAU at each end. The input moves in every entry holding it (BAU's too), by the same amount
+    from each one's central value."""
+
+    entry: str  # entry id
+    key: str  # quantity_key
+    input: UncertainInput  # as the first entry holding it has it
+    incremental_npv_low: float  # [£]
+    incremental_npv_high: float  # [£]
+
+    @property
+    def swing(self) -> float:
+        return abs(self.incremental_npv_high - self.incremental_npv_low)
+
+
+def option_tornado(appraisal: OptionsAppraisal) -> list[OptionTornadoBar]:
+    """For every entry but BAU, the tornado of its incremental NPV against BAU: each ranged input (of
+    the entry or of BAU) at its low and its high, the others central; sorted by swing within an entry.
+    An input that moves the entry and BAU alike (a shared proposal's) has no swing and is left out."""
+    comps = _components(appraisal)
+    E = len(appraisal.entries)
+    holders = _holders(comps, set(range(E)), ranged_only=True)
+    keys = list(holders)
+    first = [holders[k][0][1] for k in keys]
+    rows = [(k, x - inp.central) for k, inp in zip(keys, first, strict=True) for x in (inp.low, inp.high)]
+    delta = _entry_deltas(comps, E, rows, holders)
+    incremental = delta - delta[:, :1]  # (2K, E) each entry's move minus BAU's
+    base = np.array([e.incremental.npv for e in appraisal.entries])
+    out: list[OptionTornadoBar] = []
+    for e in range(1, E):
+        bars = [
+            OptionTornadoBar(
+                appraisal.entries[e].id,
+                k,
+                inp,
+                float(base[e] + incremental[2 * i, e]),
+                float(base[e] + incremental[2 * i + 1, e]),
+            )
+            for i, (k, inp) in enumerate(zip(keys, first, strict=True))
+        ]
+        out += sorted((b for b in bars if b.swing > MONEY_TOLERANCE), key=lambda b: -b.swing)
+    return out
 
 
 @dataclass(frozen=True)
@@ -178,7 +298,7 @@ class OptionSwitch:
     input: UncertainInput  # as the first option holding it has it
     gap: float  # leader's NPV minus other's at central values [£]
     value: float | None  # the input's value at which the gap closes (None: none in its domain)
-    method: str  # "linear", "grid" (linear interpolation between grid points) or "whole years"
+    method: str  # "linear" (exact), "bisection" (to machine precision) or "whole years"
 
     @property
     def relative_change(self) -> float | None:
@@ -202,67 +322,105 @@ def _scan(inp: UncertainInput, linear: bool) -> F:
     return np.unique(np.append(np.linspace(inp.domain_low, top, GRID_POINTS), inp.central))
 
 
-def _root(inp: UncertainInput, xs: F, gap: F, linear: bool) -> tuple[float | None, str]:
-    """Where ``gap`` (at ``xs``) reaches zero, nearest the central value."""
+def _root(
+    inp: UncertainInput, xs: F, gap: F, linear: bool
+) -> tuple[float | None, str, tuple[float, float, float]]:
+    """Where ``gap`` (at ``xs``) reaches zero, nearest the central value; for a non-linear input the
+    grid's bracket (low, high, gap at low) that bisection refines."""
+    none = (math.nan, math.nan, math.nan)
     if np.ptp(gap) <= MONEY_TOLERANCE:
-        return None, "unchanged"
+        return None, "unchanged", none
     if inp.integer:
         ahead = gap > MONEY_TOLERANCE
         ci = int(np.argmin(np.abs(xs - inp.central)))
         flipped = np.flatnonzero(ahead != ahead[ci])
         if flipped.size == 0:
-            return None, "whole years"
-        return float(xs[flipped[np.argmin(np.abs(flipped - ci))]]), "whole years"
+            return None, "whole years", none
+        return float(xs[flipped[np.argmin(np.abs(flipped - ci))]]), "whole years", none
     if linear:
         slope = (gap[1] - gap[0]) / (xs[1] - xs[0])
         root = xs[0] - gap[0] / slope
         ok = math.isfinite(root) and inp.domain_low <= root <= inp.domain_high
-        return (float(root) if ok else None), "linear"
-    flips = np.flatnonzero(np.sign(gap[:-1]) * np.sign(gap[1:]) <= 0)
-    if flips.size == 0:
-        return None, "grid"
+        return (float(root) if ok else None), "linear", none
+    zeros = np.flatnonzero(gap == 0.0)
+    flips = np.flatnonzero(np.sign(gap[:-1]) * np.sign(gap[1:]) < 0)
     ci = int(np.searchsorted(xs, inp.central))
+    if zeros.size and (flips.size == 0 or np.min(np.abs(zeros - ci)) <= np.min(np.abs(flips + 0.5 - ci))):
+        return float(xs[zeros[np.argmin(np.abs(zeros - ci))]]), "bisection", none
+    if flips.size == 0:
+        return None, "bisection", none
     k = int(flips[np.argmin(np.abs(flips + 0.5 - ci))])
-    x0, x1, g0, g1 = xs[k], xs[k + 1], gap[k], gap[k + 1]
-    return float(x0 - g0 * (x1 - x0) / (g1 - g0)) if g1 != g0 else float(x0), "grid"
+    return None, "bracket", (float(xs[k]), float(xs[k + 1]), float(gap[k]))
+
+
+def _bisect_gaps(
+    comps: Sequence[_Component],
+    n_entries: int,
+    holders: Holders,
+    brackets: Sequence[tuple[int, int, str, float, float, float, float]],
+) -> F:
+    """Roots of every bracket's gap (leader's NPV minus other's) to machine precision: 64 halvings,
+    each one batched engine call per proposal file over every bracket at once. A bracket is (leader,
+    other, key, central of the first holder, low, high, gap at low)."""
+    lead = np.array([b[0] for b in brackets], dtype=np.int64)
+    other = np.array([b[1] for b in brackets], dtype=np.int64)
+    keys = [b[2] for b in brackets]
+    centre = np.array([b[3] for b in brackets])
+    a = np.array([b[4] for b in brackets])
+    hi = np.array([b[5] for b in brackets])
+    ga = np.array([b[6] for b in brackets])  # the gap at each bracket's low end
+    rows = np.arange(len(brackets))
+
+    def gap_at(x: F, base: F) -> F:
+        d = _entry_deltas(comps, n_entries, list(zip(keys, (x - centre).tolist(), strict=True)), holders)
+        return base + d[rows, lead] - d[rows, other]
+
+    base = ga - gap_at(a, np.zeros(len(brackets)))  # the gap at central values
+    for _ in range(BISECTION_STEPS):  # vectorised over every bracket at once
+        m = 0.5 * (a + hi)
+        gm = gap_at(m, base)
+        left = np.sign(gm) == np.sign(ga)
+        a, ga, hi = np.where(left, m, a), np.where(left, gm, ga), np.where(left, hi, m)
+    g_hi = gap_at(hi, base)
+    return np.where(np.abs(ga) <= np.abs(g_hi), a, hi)
 
 
 def option_switching_values(appraisal: OptionsAppraisal) -> list[OptionSwitch]:
     """For the option with the highest NPV (the leader) against every other entry: for each key input
     either holds, the value at which the leader's lead closes. The input moves in every option that
-    holds it (by the same amount from each one's central value); the others stay central."""
+    holds it (by the same amount from each one's central value); the others stay central. Inputs the
+    NPVs are affine in get the exact root from two points; the others a grid locates the sign change
+    nearest the central value and bisection refines it to machine precision (batched over every
+    bracket); whole-year inputs the nearest whole number of years that changes the ranking."""
     comps = _components(appraisal)
+    E = len(appraisal.entries)
     npv = np.array([e.absolute.npv for e in appraisal.entries])
     lead = int(np.argmax(npv))
     out: list[OptionSwitch] = []
-    for other in range(len(appraisal.entries)):
+    pending: list[tuple[int, tuple[int, int, str, float, float, float, float]]] = []
+    all_holders = _holders(comps, set(range(E)))
+    for other in range(E):
         if other == lead:
             continue
-        sign = {lead: 1.0, other: -1.0}
-        holders: dict[str, list[tuple[_Component, UncertainInput]]] = {}
-        for comp in comps:
-            if comp.entry in sign:
-                for inp in comp.compiled.candidates:
-                    holders.setdefault(quantity_key(comp.path, inp.id), []).append((comp, inp))
+        holders = _holders(comps, {lead, other})
         gap0 = float(npv[lead] - npv[other])
         for key, held in holders.items():
             first = held[0][1]
             linear = all(inp.linear for _, inp in held)
             xs = _scan(first, linear)
-            gap = np.full(xs.shape, gap0)
-            for comp, inp in held:
-                moved = np.clip(xs - first.central + inp.central, inp.domain_low, inp.domain_high)
-                res = npv_cases(comp.compiled, [inp], np.zeros(xs.size, dtype=np.int64), moved)
-                central = npv_cases(
-                    comp.compiled, [inp], np.zeros(1, dtype=np.int64), np.array([inp.central])
-                )
-                gap += sign[comp.entry] * (res.npv - central.npv[0])
-            value, method = _root(first, xs, gap, linear)
+            d = _entry_deltas(comps, E, [(key, float(x - first.central)) for x in xs], holders)
+            gap = gap0 + d[:, lead] - d[:, other]
+            value, method, bracket = _root(first, xs, gap, linear)
             if method == "unchanged":
                 continue
-            out.append(
-                OptionSwitch(
-                    appraisal.entries[lead].id, appraisal.entries[other].id, key, first, gap0, value, method
-                )
+            sw = OptionSwitch(
+                appraisal.entries[lead].id, appraisal.entries[other].id, key, first, gap0, value, method
             )
+            if method == "bracket":
+                pending.append((len(out), (lead, other, key, first.central, *bracket)))
+            out.append(sw)
+    if pending:
+        roots = _bisect_gaps(comps, E, all_holders, [b for _, b in pending])
+        for (i, _), x in zip(pending, roots, strict=True):
+            out[i] = replace(out[i], value=float(x), method="bisection")
     return out

@@ -34,7 +34,9 @@ def test_default_page_shows_the_youth_work_example():
     labels = [m.label for m in at.metric]
     for wanted in (
         "Net present value",
-        "Benefit-cost ratio",
+        "Fiscal return on investment",  # the fiscal ratio, never a benefit-cost ratio (issue 12)
+        "Benefit-cost ratio (public value)",
+        "Net present public value",
         "Net return per £1",
         "Payback year",
         "Peak dual running",
@@ -101,7 +103,7 @@ def test_table_edit_changes_npv():
     at.switch_page(EDIT).run()
     # row 2 of the first outcome's table is the effect (the input registry's order, costmodel.inputs.registry)
     at.session_state["ed-example:youth_work-1-0"] = {
-        "edited_rows": {2: {"Value": 0.2}},
+        "edited_rows": {2: {"Value": 20.0}},  # shown as a percentage: 20 is 20%, 0.2 in the file
         "added_rows": [],
         "deleted_rows": [],
     }
@@ -132,7 +134,9 @@ def test_fraction_written_as_percentage_is_refused_next_to_the_field():
     at.switch_page(EDIT).run()
     before = npv(at)
     at.session_state["ed-example:youth_work-1-0"] = {
-        "edited_rows": {2: {"Value": 14.0, "High": 21.0}},
+        # shown as percentages (14 is 14%): 1400 and 2100 are 14 and 21 in the file, a percentage where a
+        # fraction belongs
+        "edited_rows": {2: {"Value": 1400.0, "High": 2100.0}},
         "added_rows": [],
         "deleted_rows": [],
     }
@@ -246,3 +250,67 @@ def test_one_invalid_value_does_not_block_later_valid_edits():
     )
     assert npv(at) == money(appraise(sc).npv) != before  # the valid edit applied on its own
     assert errors(at)  # the effect's error is still beside its field
+
+
+def test_value_layers_beside_the_fiscal_verdict():
+    from costmodel.appraisal.chain import appraise
+    from costmodel.formatting import money, ratio
+    from costmodel.inputs.loading import load_proposal
+
+    at = start()
+    r = appraise(load_proposal(ROOT / "assumptions" / "proposals" / "youth_work.yaml"))
+    metrics = {m.label: m.value for m in at.metric}
+    # by hand: the fiscal return is PV savings / PV costs; public value adds the wider layers (youth work
+    # counts its victims' costs avoided: economic and social value)
+    assert metrics["Fiscal return on investment"] == ratio(r.pv_savings / r.pv_costs)
+    v = r.value_layers
+    wider = v.economic.pv_benefits + v.social.pv_benefits
+    assert v.economic.pv_benefits > 0 and v.social.pv_benefits > 0
+    assert metrics["Net present public value"] == money(r.pv_savings - r.pv_costs + wider)
+    assert metrics["Net present value"] == money(r.pv_savings - r.pv_costs)  # the verdict stays fiscal
+    table = next(t.value for t in at.table if "Per £1 of public cost" in t.value.columns)
+    rows = table.set_index("Layer")
+    assert rows.loc["Fiscal: cash", "PV benefits"] == money(v.pv_cashable, exact=True)
+    assert rows.loc["Fiscal: freed capacity", "PV benefits"] == money(r.pv_savings - v.pv_cashable, exact=True)
+    assert rows.loc["Economic", "PV benefits"] == money(v.economic.pv_benefits, exact=True)
+    assert rows.loc["Social", "PV benefits"] == money(v.social.pv_benefits, exact=True)
+    assert rows.loc["Public value (all layers)", "NPV"] == money(r.pv_savings - r.pv_costs + wider, exact=True)
+
+
+def test_empty_wider_layers_are_listed_as_not_counted():
+    from costmodel.appraisal.chain import appraise
+    from costmodel.formatting import money
+    from costmodel.inputs.loading import load_proposal
+
+    at = AppTest.from_file(APP, default_timeout=30)
+    at.query_params["example"] = "early_help_pooled"
+    at.run()
+    assert not at.exception
+    r = appraise(load_proposal(ROOT / "assumptions" / "proposals" / "early_help_pooled.yaml"))
+    v = r.value_layers
+    assert v.economic.pv_benefits == 0 and v.social.pv_benefits == 0
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["Net present public value"] == money(r.pv_savings - r.pv_costs) == metrics["Net present value"]
+    listed = " ".join(m.value for m in at.markdown)
+    assert "Economic value (output and earnings gained): none is valued" in listed
+    assert "Social value (harm to victims, wellbeing): none is valued" in listed
+
+
+def test_the_verdict_is_risk_adjusted_with_the_unadjusted_figure_beside_it():
+    from costmodel.appraisal.chain import appraise
+    from costmodel.formatting import money
+    from costmodel.inputs.loading import load_proposal
+
+    at = AppTest.from_file(APP, default_timeout=30)
+    at.query_params["example"] = "early_help_pooled"
+    at.run()
+    assert not at.exception
+    sc = load_proposal(ROOT / "assumptions" / "proposals" / "early_help_pooled.yaml")
+    adjusted, unadjusted = appraise(sc), appraise(sc, optimism=False)
+    assert adjusted.risk_adjusted and adjusted.npv < unadjusted.npv  # costs up, benefits down
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["Net present value"] == money(adjusted.npv)
+    assert metrics["NPV before optimism bias"] == money(unadjusted.npv)
+    # early help passes unadjusted and fails risk-adjusted: the verdict (an error box) says the answer changes
+    assert unadjusted.passes and not adjusted.passes
+    assert any("adjustment changes the answer" in e.value for e in at.error)

@@ -26,12 +26,17 @@ def test_batch_page_shows_every_area_of_the_shipped_table():
     assert all("draws per area the page runs" not in m.value for m in at.markdown)
     # 2026-27 prices since issue 11 (was −£7.11m in 2024-25 prices, Dec 2025 deflator splice); −£7.38m
     # for the first four areas, −£9.23m since Bath and North East Somerset's row (−£1.85m) was added;
-    # −£12.57m since the central case is risk-adjusted for optimism bias by default (RISK-CORE, issue 12 §3)
-    assert any("−£12.57m" in m.value for m in at.markdown)
-    # the net present public value beside the fiscal NPV (issue 12's layers): youth_work's unit costs carry
-    # no economic or social value, so it equals each area's NPV
-    assert list(frame["public_value_npv_gbp"]) == list(frame["npv_gbp"])
-    assert any("net present public value (fiscal + economic + social): **−£12.57m**" in m.value for m in at.markdown)
+    # −£12.57m since the central case is risk-adjusted for optimism bias by default (RISK-CORE, issue 12 §3);
+    # −£12.56m since youth_work counts one victim's NHS treatment per crime avoided (issue 12 §1, layers)
+    assert any("−£12.56m" in m.value for m in at.markdown)
+    # the net present public value beside the fiscal NPV (issue 12's layers): youth_work's victim unit cost
+    # carries economic and social value (UCD CR8.0), so every area's public value is above its NPV
+    assert (frame["public_value_npv_gbp"] > frame["npv_gbp"]).all()
+    assert any("net present public value (fiscal + economic + social): **−£12.26m**" in m.value for m in at.markdown)
+    # what the figures are (issue 15 after the risk-adjusted default): the subheader and a caption say so
+    assert any(h.endswith("central case, risk-adjusted for optimism bias).") for h in heads), heads
+    assert any("Every figure is risk-adjusted for optimism bias" in c.value for c in at.caption)
+    assert any("Total of the areas' fiscal NPVs: **−£12.56m**" in m.value for m in at.markdown)
 
 
 def test_a_link_reopens_the_same_batch():

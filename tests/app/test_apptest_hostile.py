@@ -143,7 +143,7 @@ def test_clearing_a_value_keeps_the_pending_edit_and_says_so():
     at = start()
     at.switch_page(EDIT).run()
     before = npv(at)
-    edit_cells(at, 1, {2: {"Value": 0.2}})  # the effect: a valid edit
+    edit_cells(at, 1, {2: {"Value": 20.0}})  # the effect, shown as a percentage: 20%, a valid edit
     valid = npv(at)
     assert valid != before
     edit_cells(at, 1, {0: {"Value": None}})  # clear the cohort's value
@@ -179,9 +179,9 @@ def test_a_huge_range_typed_in_is_refused_beside_the_field_and_uncertainty_still
 def test_download_says_what_it_leaves_out():
     at = start()
     at.switch_page(EDIT).run()
-    edit_cells(at, 1, {2: {"Value": 0.2}})
+    edit_cells(at, 1, {2: {"Value": 20.0}})  # 20%: valid
     assert not any("leaves out" in c.value for c in at.caption)
-    edit_cells(at, 1, {2: {"High": 5.0}})  # an invalid high for the effect
+    edit_cells(at, 1, {2: {"High": 5.0}})  # 5%, below the 20% value: an invalid high for the effect
     captions = " ".join(c.value for c in at.caption)
     assert "leaves out" in captions and "outcomes.first_time_entrants.effect.high" in captions
 

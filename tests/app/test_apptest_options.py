@@ -12,6 +12,7 @@ from streamlit.testing.v1 import AppTest
 
 from costmodel.cli import main
 from costmodel.present.options_report import cell_text
+from costmodel.present.uncertainty_report import chance
 
 ROOT = Path(__file__).resolve().parents[2]
 APP = str(ROOT / "app.py")
@@ -42,7 +43,15 @@ def test_compare_page_shows_the_shipped_options_with_the_cli_figures():
     assert npv_row == [cell_text("net", e["incremental"]["npv"]) for e in d["entries"]]
     uncertainty = next(f for f in frames if f.columns[0].startswith("Uncertainty"))
     p_row = uncertainty[uncertainty.iloc[:, 0] == "Probability of beating BAU"].iloc[0, 1:].tolist()
-    assert p_row == [cell_text("probability", e["probability"]["beats_bau"]) for e in d["entries"]]
+    # the probability with its Monte Carlo standard error, as the CLI's summary writes it (the same draws)
+    assert p_row == [
+        chance(
+            e["probability"]["beats_bau"],
+            e["probability"]["beats_bau_standard_error"],
+            e["probability"]["draws"],
+        )
+        for e in d["entries"]
+    ]
     labels = [b.label for b in at.get("download_button")]
     for wanted in (
         "Summary (HTML)",

@@ -9,6 +9,7 @@ from streamlit.testing.v1 import AppTest
 
 from costmodel.appraisal.chain import appraise
 from costmodel.export.brief import brief_content
+from costmodel.formatting import money
 from costmodel.inputs.loading import load_proposal
 from tests.app.tabs import open_tab
 
@@ -75,6 +76,15 @@ def test_a_cut_is_shown_in_its_own_words():
     assert "Money released (PV)" in labels and "Costs shunted (PV)" in labels
     assert "PV prevention costs" not in labels
     assert not labels["Money released (PV)"].startswith("−")
+    # issue 12 §4: no benefit-cost ratio for a cut; the one ratio shown is defined in its label
+    assert "Benefit-cost ratio" not in labels and "Net return per £1" not in labels
+    assert labels["Costs shunted per £1 released"].endswith("(PV costs shunted ÷ PV money released)")
+    assert "Closure costs (PV)" in labels
+    # the cut's victim unit cost carries UCD CR8.0's social value (issue 12 §1), so the harm of the extra
+    # crime is counted: the engine's social layer, lost (a cut's layers are negative)
+    cut = appraise(load_proposal(ROOT / "assumptions/proposals/youth_service_cut.yaml"))
+    assert cut.value_layers.social.pv_benefits < 0
+    assert labels["Social value lost (PV)"] == money(-cut.value_layers.social.pv_benefits)
 
 
 def test_a_pooled_proposal_says_where_each_budget_holder_ends_under_the_agreement():

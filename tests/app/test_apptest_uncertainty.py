@@ -88,7 +88,9 @@ def test_youth_work_shows_the_tornado_and_switching_values():
         top["NPV at high (£)"] - top["NPV at low (£)"]
     )
     sv = switching(u)
-    assert len(sv) == 22  # every key input, the whole public sector's switching value (the default view)
+    # every key input, the whole public sector's switching value (the default view); 23 since youth_work
+    # counts the victims' NHS treatment (issue 12 §1: the crime_victim_nhs_average unit cost is a key input)
+    assert len(sv) == 23
     row = sv.loc[sv.index.str.startswith("Detached youth work team")].iloc[0]
     assert row["Switching value"] == money(x0)
     assert row["Change from central"] == f"{(x0 - 152_000) / 152_000:+,.0%}"
@@ -126,7 +128,8 @@ def test_discount_rates_side_by_side_and_a_user_rate():
 
 def test_optimism_toggle_shows_the_effect_and_the_corrections():
     at = start()
-    # on by default (the headline is the risk-adjusted central case); off hides the corrections
+    # risk-adjusted is the central case (RISK-CORE): the toggle starts as the file says (on), off hides them
+    assert at.toggle(key=OPTIMISM_KEY).value is True
     assert any(m.startswith("NPV with the corrections") for m in metrics(tab(at, "Uncertainty")))
     at.toggle(key=OPTIMISM_KEY).set_value(False).run()
     assert not any(m.startswith("NPV with the corrections") for m in metrics(tab(at, "Uncertainty")))
@@ -262,3 +265,29 @@ def test_settings_and_the_run_survive_a_page_switch():
         optimism=OptimismSettings(load_optimism_table()),
     )
     assert before["Probability of passing"] == percent(sim.p_passes)
+
+
+def test_simulation_shows_standard_errors_and_the_pooled_budget_in_every_draw():
+    """Issue 13 §4: every probability and percentile with its Monte Carlo standard error, and for a pooled
+    budget each partner's chance of ending whole after the agreement, as the CLI computes them."""
+    from costmodel.appraisal.engine import compile_scenario
+    from costmodel.pooling.draws import pool_draws
+
+    at = start("early_help_pooled")
+    run_simulation(at, 3000, 5)
+    u = tab(at, "Uncertainty")
+    # the same settings as the app's run: with the optimism-bias corrections if it says it applied them
+    adjusted = any("optimism-bias corrections applied" in m.value for m in u.markdown)
+    sc = load_proposal(PROPOSALS / "early_help_pooled.yaml")
+    sim = simulate(sc, 3000, 5, optimism=adjusted, extra=pool_draws(sc, compile_scenario(sc)[0]))
+    captions = [c.value for c in u.caption]
+    se = (sim.p_passes * (1 - sim.p_passes) / 3000) ** 0.5
+    assert any(f"probability of passing ± {se * 100:.1f} points" in c for c in captions)
+    agencies = frame_with(u, "± (points)")
+    assert np.allclose(agencies["± (points)"].to_numpy(), 100 * np.sqrt(sim.p_npv_positive * (1 - sim.p_npv_positive) / 3000))
+    pooled = frame_with(u, "P(whole) after")
+    after = dict(zip(sim.agency_ids, np.mean(sim.extras["net_after"] >= -0.005, axis=0), strict=True))
+    names = {a.id: a.name for a in sc.agencies}
+    for _, row in pooled.iterrows():
+        agency = next(a for a, n in names.items() if n == row["Party"])
+        assert row["P(whole) after"] == pytest.approx(after[agency])

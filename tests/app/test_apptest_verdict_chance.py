@@ -51,14 +51,15 @@ def test_the_pooled_example_shows_its_probability_of_passing_with_a_standard_err
     se_points = math.sqrt(p * (1 - p) / n) * 100  # e.g. p = 0.39, n = 10,000: 0.49 points
     assert f"standard error {se_points:.1f} points" in caption
     assert f"{DEFAULT_DRAWS:,} draws, seed {DEFAULT_SEED}" in caption
-    # the page quotes the risk-adjusted run (the default, as the headline); beside it the same draws
-    # before optimism bias
+    # the central case is risk-adjusted (RISK-CORE): the default run applies the corrections, as the table's
+    # own settings do, and the unadjusted chance on the same draws is quoted beside it
     assert sim.optimism_bias
-    corrected = simulate(sc, DEFAULT_DRAWS, DEFAULT_SEED, optimism=OptimismSettings(load_optimism_table()))
-    assert corrected.p_passes == sim.p_passes
+    optimistic = simulate(sc, DEFAULT_DRAWS, DEFAULT_SEED, optimism=OptimismSettings(load_optimism_table()))
+    assert optimistic.p_passes == sim.p_passes
     unadjusted = simulate(sc, DEFAULT_DRAWS, DEFAULT_SEED, optimism=False)
-    assert sim.p_passes < unadjusted.p_passes
-    assert f"Before optimism bias: {percent(unadjusted.p_passes)}" in caption
+    assert optimistic.p_passes < unadjusted.p_passes
+    assert f"Unadjusted (before optimism bias): {percent(unadjusted.p_passes)}" in caption
+    assert "(risk-adjusted)" in line
     # the verdict still says what the central figures say; the chance sits beside it
     assert at.success or at.error
 
@@ -73,7 +74,7 @@ def test_a_run_on_the_uncertainty_tab_is_the_one_beside_the_verdict_and_in_the_l
     sim = simulate(load_proposal(POOLED), 4000, 11)
     assert percent(sim.p_passes) in chance(at)[0]
     assert "4,000 draws, seed 11" in chance(at)[1]
-    # ob=1: the run is risk-adjusted, as the headline is by default
+    # ob=1: the run applies the optimism-bias corrections, as the risk-adjusted central case does (RISK-CORE)
     assert (at.query_params["draws"], at.query_params["seed"], at.query_params["ob"]) == ("4000", "11", "1")
 
     # the link reopens the run in a fresh session, without pressing Run
@@ -103,3 +104,12 @@ def test_the_downloaded_histogram_is_the_run_the_page_quotes():
     assert "Source: costmodel appraisal of early_help_pooled" in svg.decode("utf-8")
     default = {f.file_name: f for f in chart_files(r, ["npv-distribution"])}
     assert default["early_help_pooled-npv-distribution.svg"].make() != svg  # another run, other bars
+
+
+def test_without_a_run_of_its_own_the_briefing_quotes_the_run_beside_the_verdict():
+    at = start(example="early_help_pooled")
+    sim = simulate(load_proposal(POOLED), DEFAULT_DRAWS, DEFAULT_SEED)
+    assert percent(sim.p_passes) in chance(at)[0]
+    downloads = open_tab(at, "Downloads")
+    caption = next(c.value for c in downloads.caption if "default Monte Carlo run" in c.value)
+    assert f"({DEFAULT_DRAWS:,} draws): the proposal passes in {percent(sim.p_passes)}" in caption

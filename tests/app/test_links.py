@@ -130,3 +130,51 @@ def test_a_corrupt_store_is_said_in_the_sidebar_and_the_examples_still_work(tmp_
     assert any("scenario store cannot be used" in w.value for w in at.sidebar.warning)
     at.selectbox(key="proposal_choice").set_value("example:youth_service_cut").run()
     assert not at.exception and at.title[0].value
+
+
+def test_a_tab_link_uses_a_stable_id_and_links_with_the_old_label_still_open_it():
+    for asked in ("uncertainty", "Uncertainty"):  # the id; the label, as links made before the ids carry it
+        at = AppTest.from_file(APP, default_timeout=60)
+        at.query_params["example"] = "youth_work"
+        at.query_params["tab"] = asked
+        at.run()
+        assert not at.exception, [e.value for e in at.exception]
+        assert at.session_state["tab"] == "Uncertainty"
+        assert at.query_params["tab"] == "uncertainty"  # the address now carries the id
+        assert any(s.value == "Which assumptions matter most" for s in at.subheader)  # the open tab ran
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.query_params["tab"] = "no such tab"
+    at.run()
+    assert not at.exception and at.query_params["tab"] == "charts"  # the first tab
+
+
+def test_an_uploaded_scenario_reopened_from_its_link_names_its_file():
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.run()
+    at.selectbox(key="proposal_choice").set_value("upload").run()
+    mine = YOUTH.replace("cohort: {value: 250,", "cohort: {value: 300,", 1).encode("utf-8")
+    at.file_uploader(key="upload").set_value(("mine.yaml", mine, "application/x-yaml")).run()
+    assert not at.exception
+    key, npv = at.query_params["s"], at.metric[0].value
+
+    fresh = AppTest.from_file(APP, default_timeout=60)
+    fresh.query_params["s"] = key
+    fresh.run()
+    assert not fresh.exception
+    assert fresh.selectbox(key="proposal_choice").value == "upload"
+    assert fresh.metric[0].value == npv
+    # the upload box is empty (a browser cannot be given the file back), so the sidebar says which file is in use
+    assert any("mine.yaml" in i.value and "opened from a link" in i.value for i in fresh.sidebar.info)
+    assert not any(c.value.startswith("Choose a file") for c in fresh.sidebar.caption)
+
+
+def test_the_sidebar_lists_titles_not_file_names():
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.run()
+    options = at.selectbox(key="proposal_choice").options
+    assert "Example: Targeted detached youth work for young people at risk of offending" in options
+    assert "Example: Early-help family support, pooled by the council, the police and the NHS" in options
+    assert not any("_" in o for o in options)
+    in_use = next(m.value for m in at.sidebar.markdown if m.value.startswith("**In use:**"))
+    assert "Targeted detached youth work for young people at risk of offending" in in_use
+    assert "youth_work.yaml" in in_use  # and the file it comes from

@@ -78,6 +78,14 @@ def settled_count(page, locator) -> int:
     return last
 
 
+def changed_share(a, b) -> float:  # noqa: ANN001 - two PIL images of one size
+    """The share of pixels that differ visibly (by more than 40 in some channel) between two images."""
+    from PIL import ImageChops
+
+    diff = ImageChops.difference(a, b).convert("L").point(lambda v: 255 if v > 40 else 0)
+    return diff.histogram()[255] / (a.width * a.height)
+
+
 def slug(name: str) -> str:
     return re.sub(r"[^a-z0-9]+", "_", name.lower()).strip("_")
 
@@ -131,19 +139,59 @@ def test_every_page_is_usable_at_390_px_with_every_chart_drawing_its_marks(brows
             chart.scroll_into_view_if_needed()
             page.wait_for_timeout(300)
             box = chart.bounding_box()  # the chart's frame (a wider chart scrolls inside it)
-            # marks other than text (bars, lines, points, cells) drawn at least 2 px wide and high within
-            # the visible part of the frame
+            # data marks (bars, lines, points, areas, cells) drawn at least 2 px wide and high within the
+            # visible part of the frame: not text, rules, axes, legends or titles (Vega gives those the same
+            # role, so counting them would pass a chart that draws no bars at all)
             marks = chart.evaluate(
                 """e => { const f = e.getBoundingClientRect();
+                   const notData = ['text', 'rule', 'axis', 'legend', 'title', 'subtitle', 'group'];
                    return [...e.querySelectorAll('[role="graphics-symbol"]')].filter(m => {
-                       if ((m.getAttribute('aria-roledescription') || '').includes('text')) return false;
+                       const kind = m.getAttribute('aria-roledescription') || '';
+                       if (notData.some(k => kind.includes(k))) return false;
                        const r = m.getBoundingClientRect();
                        return r.width >= 2 && r.height >= 2 && r.left < f.right && r.right > f.left; }).length; }"""
             )
+            # the chart's title and subtitle are drawn whole inside the frame (wrapped, never cut off)
+            cut = chart.evaluate(
+                """e => { const f = e.getBoundingClientRect();
+                   return [...e.querySelectorAll('[aria-roledescription="title"], [aria-roledescription="subtitle"]')]
+                       .filter(t => t.getBoundingClientRect().right > f.right + 1).length; }"""
+            )
+            if cut:
+                problems.append(f"{name}: chart {i}'s title runs past the chart's frame")
             if box is None or box["x"] < 0 or box["x"] + box["width"] > width + 1:
                 problems.append(f"{name}: chart {i} is {box} on a {width} px screen")
             if marks == 0:
                 problems.append(f"{name}: chart {i} draws no bars, lines or points")
+        if name == "Edit assumptions":  # a wide table scrolls inside itself, its label column pinned
+            import io
+
+            from PIL import Image, ImageChops
+
+            grid = page.get_by_test_id("stDataFrame").nth(1)
+            grid.scroll_into_view_if_needed()
+            page.wait_for_timeout(500)
+            before = Image.open(io.BytesIO(grid.screenshot())).convert("RGB")
+            box = grid.bounding_box()
+            assert box is not None
+            page.mouse.move(box["x"] + box["width"] / 2, box["y"] + 60)
+            for _ in range(6):  # swipe the table sideways, as a person would
+                page.mouse.wheel(300, 0)
+                page.wait_for_timeout(150)
+            page.mouse.move(1, 1)  # off the table: no row drawn as hovered
+            page.wait_for_timeout(800)
+            scrolled = grid.evaluate("g => g.querySelector('.dvn-scroller').scrollLeft")
+            shot = grid.screenshot(path=str(OUT / "phone_edit_table_scrolled.png"))
+            after = Image.open(io.BytesIO(shot)).convert("RGB")
+            label = (0, 0, 150, before.height)  # the pinned label column (200 px; its left 150 px compared)
+            if scrolled <= 0:
+                problems.append("Edit assumptions: the outcome table does not scroll sideways on a phone")
+            elif changed_share(before.crop(label), after.crop(label)) > 0.02:
+                problems.append(
+                    "Edit assumptions: the label column scrolls away with the values (not pinned)"
+                )
+            if ImageChops.difference(before, after).getbbox() is None:
+                problems.append("Edit assumptions: swiping the table changed nothing on screen")
         # the page never scrolls sideways as a whole
         overflow = page.evaluate(
             "(() => { const m = document.querySelector('[data-testid=stMain]'); return m.scrollWidth - m.clientWidth; })()"

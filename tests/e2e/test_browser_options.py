@@ -1,6 +1,6 @@
 """The Compare page as an options appraisal in Debian's headless Chromium: the options as columns by
 their own names, the chart of incremental NPV by budget holder drawn, the summary's figures, and a
-download of the summary that is the CLI's. Screenshot: test-output/compare-options.png."""
+download of the summary that is the CLI's, as HTML and as PDF. Screenshot: test-output/compare-options.png."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ import json
 import pytest
 
 from costmodel.cli import main
+from costmodel.export.options_export import pdf_page_count
 from costmodel.formatting import money
 from tests.e2e.test_browser import ARGS, CHROMIUM, OUT, ROOT, app_url  # noqa: F401  (fixture)
 
@@ -46,6 +47,13 @@ def test_compare_page_is_an_options_appraisal(app_url):  # noqa: F811
             html = info.value.path().read_text(encoding="utf-8")
             for e in d["entries"]:
                 assert money(e["incremental"]["npv"]) in html
+            assert " points" in html or "draws)" in html  # the probabilities carry their standard errors
+            # the summary as PDF, printed by Chromium as the briefing's is: two A4 pages at most
+            with page.expect_download(timeout=90_000) as info:
+                page.get_by_role("button", name="Summary (PDF)").click()
+            pdf = info.value.path().read_bytes()
+            assert pdf.startswith(b"%PDF") and 1 <= pdf_page_count(pdf) <= 2
+            assert info.value.suggested_filename == f"{d['id']}-summary.pdf"
             page.wait_for_timeout(800)
             OUT.mkdir(exist_ok=True)
             page.get_by_test_id("stMain").screenshot(path=str(OUT / "compare-options.png"))

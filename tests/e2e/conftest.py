@@ -1,0 +1,17 @@
+"""Browser tests: Playwright's assertions wait up to 30 s (not its default 5 s) for what a person would
+wait for. The machine running them is small and shared, and a cold Streamlit session computes the
+verdict, two Monte Carlo runs and the value layers before its first figure: timing is measured in
+benchmarks/bench_browser.py, never asserted here."""
+
+from __future__ import annotations
+
+import pytest
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _patient_assertions() -> None:
+    try:
+        from playwright.sync_api import expect
+    except ImportError:  # pragma: no cover - the browser tests skip without Playwright
+        return
+    expect.set_options(timeout=30_000)
