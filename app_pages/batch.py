@@ -174,7 +174,23 @@ show_altair(
     image=lambda fmt: chart_bytes(results, scenario, fmt),
 )
 frame = batch_frame(results)
-st.dataframe(frame, hide_index=True, width="stretch")
+st.dataframe(
+    frame,
+    hide_index=True,
+    width="stretch",
+    column_config={
+        "p_pass": st.column_config.NumberColumn("p_pass", format="percent", help="Probability of passing"),
+        "p_pass_se": st.column_config.NumberColumn(
+            "p_pass_se", format="percent",
+            help="Monte Carlo standard error of that probability (not the uncertainty in the inputs)",
+        ),
+    },
+)
+if results.draws > 0:
+    st.caption(
+        f"Probability of passing in each area from {results.draws:,} Monte Carlo draws (seed {int(seed)}); "
+        "p_pass_se is its Monte Carlo standard error (± that many percentage points), not the uncertainty in the inputs."
+    )
 st.markdown(
     f"Total of the areas' fiscal NPVs: **{money(tot['npv_gbp'])}** · net present public value (fiscal + economic + "
     f"social): **{money(tot['public_value_npv_gbp'])}** · budget holder that loses most overall: "

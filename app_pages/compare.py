@@ -184,11 +184,24 @@ for note in d["notes"]:
 st.subheader(markup.literal(d["title"]))
 st.markdown(markup.inline(d["description"]))
 
+def _chance_text(p: dict, simulation: dict | None) -> str:
+    """'41.2% ± 0.5 points (10,000 draws)': the probability with its Monte Carlo standard error."""
+    text = cell_text("probability", p["beats_bau"])
+    se = p.get("beats_bau_standard_error")
+    if se is None or simulation is None:
+        return text
+    draws = int(simulation["draws"])
+    count = round(float(p["beats_bau"]) * draws)
+    if count in (0, draws):
+        return f"{text} ({'none' if count == 0 else 'all'} of {draws:,} draws)"
+    return f"{text} ± {float(se) * 100:.1f} points ({draws:,} draws)"
+
+
 st.subheader("Verdicts against BAU")
 for e in d["entries"][1:]:
     passes = e["incremental"]["ten_year_test"]["passes"]
     p = e.get("probability")
-    chance = f" Probability of beating BAU: {cell_text('probability', p['beats_bau'])}." if p else ""
+    chance = f" Probability of beating BAU: {_chance_text(p, d['simulation'])}." if p else ""
     st.markdown(f"{':green' if passes else ':red'}[**{markup.literal(e['name'])}**]: "
                 f"{markup.inline(e['incremental']['ten_year_test']['verdict'] + chance)}")  # fmt: skip
 

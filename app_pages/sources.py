@@ -7,7 +7,7 @@ import streamlit as st
 
 from app_pages.common import require_result
 from costmodel.inputs.models import GRADE_MEANINGS
-from costmodel.inputs.provenance import assumption_rows, source_rows
+from costmodel.inputs.provenance import assumption_rows, correlation_rows, source_rows
 from costmodel.present import markup
 from costmodel.present.csv_safety import frame_csv
 from costmodel.present.input_values import readable_formula, unit_in_words, value_in_words
@@ -88,6 +88,36 @@ st.dataframe(
         "year": st.column_config.NumberColumn(format="%d"),
     },
 )
+
+st.subheader("Correlations between ranged inputs")
+correlations = correlation_rows(sc)
+if correlations:
+    st.markdown(
+        "The Monte Carlo draws these inputs together (rank correlations, a Gaussian copula: each input keeps its "
+        "own range and distribution). Each states its source or the reason for it."
+    )
+    st.dataframe(
+        pd.DataFrame(correlations)[
+            ["kind", "inputs", "rank_correlation", "grade", "source_title", "publisher", "source_year", "url",
+             "assumption", "note"]
+        ],
+        hide_index=True,
+        width="stretch",
+        column_config={
+            "kind": "Shape",
+            "inputs": "Inputs",
+            "rank_correlation": st.column_config.NumberColumn("Rank correlation", format="%.2f"),
+            "grade": "Grade",
+            "source_title": "Source",
+            "publisher": "Publisher",
+            "source_year": st.column_config.NumberColumn("Year", format="%d"),
+            "url": st.column_config.LinkColumn("Link"),
+            "assumption": "Stated assumption (reason)",
+            "note": "Note",
+        },
+    )
+else:
+    st.caption("None declared: the Monte Carlo draws every ranged input independently.")
 
 st.subheader("Stated assumptions")
 stated = rows[rows["assumption"] != ""]

@@ -239,3 +239,16 @@ def test_brief_cli_runs_a_simulation_when_asked(tmp_path):
         == 0
     ), err.getvalue()
     assert "1,000 simulated draws" in target.read_text()
+
+
+def test_the_briefing_gives_the_probability_of_passing_with_its_standard_error(result):
+    from costmodel.export.brief import SimulationSummary
+
+    # binomial standard error by hand: √(0.127 × 0.873 / 10,000) = 0.00333, 0.3 points
+    md = brief_markdown(result, SimulationSummary(0.127, 10_000, -2.5e6, -0.4e6))
+    assert "13% of the time (12.7% ± 0.3 points: ± is the Monte Carlo standard error of the draws" in md
+    # a standard error given by the run is quoted as given: √(0.004 × 0.996 / 2,000) = 0.0014, 0.1 points
+    md = brief_markdown(result, SimulationSummary(0.004, 2_000, -2.5e6, -0.4e6, 0.0014))
+    assert "passes the Ten Year Test less than 1% of the time (0.4% ± 0.1 points" in md  # never '0% of the time'
+    md = brief_markdown(result, SimulationSummary(0.0, 2_000, -2.5e6, -0.4e6))
+    assert "in 2,000 simulated draws the proposal passes the Ten Year Test 0% of the time (none of the draws)" in md

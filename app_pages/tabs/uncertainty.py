@@ -50,6 +50,8 @@ DRAWS_KEY = "unc_draws"
 SEED_KEY = "unc_seed"
 USER_RATE_KEY = "unc_user_rate"
 WHO_KEY = "unc_switching_who"
+TARGET_ON_KEY = "unc_target_on"
+TARGET_KEY = "unc_target_points"
 KEPT_KEY = "uncertainty_inputs"  # widget key -> value, kept across page switches
 MAX_SEED = 2**53 - 1  # the largest whole number the browser's number field holds exactly
 PROGRESS_STEPS = 50  # at most this many progress-bar updates per run
@@ -150,11 +152,17 @@ def _rates(
 
 @st.cache_data(max_entries=32, show_spinner=False)
 def _simulation(
-    inputs_sha256: str, draws: int, seed: int, optimism: bool, _result: TenYearTest
+    inputs_sha256: str,
+    draws: int,
+    seed: int,
+    optimism: bool,
+    _result: TenYearTest,
+    target_error: float | None = None,
 ) -> SimulationView:
     """The Monte Carlo of the proposal whose resolved inputs hash to ``inputs_sha256`` (``_result``),
     with a progress bar while it runs (the bar is created and removed here, so a cached replay is
-    harmless)."""
+    harmless). With ``target_error`` [fraction] ``draws`` is a cap: blocks of draws until the probability
+    of passing is known to that standard error (as ``costmodel simulate --target-error``)."""
     from costmodel.present.charts import npv_distribution_data
     from costmodel.present.uncertainty_tables import summarise_simulation
     from costmodel.uncertainty.compile import OptimismSettings
@@ -179,7 +187,15 @@ def _simulation(
         extra = pool_draws(_result.scenario, _result.structure)
     partners = [x.agency for x in p.pool.partners] if p.pool is not None else []
     try:
-        sim = simulate(_result.scenario, draws, seed, optimism=settings, progress=progress, extra=extra)
+        sim = simulate(
+            _result.scenario,
+            draws,
+            seed,
+            optimism=settings,
+            progress=progress,
+            extra=extra,
+            target_error=target_error,
+        )
         return summarise_simulation(sim, npv_distribution_data(_result, sim), _names(_result), partners)
     finally:
         bar.empty()
@@ -227,13 +243,16 @@ def _run_from_link(r: TenYearTest) -> None:
         return
 
 
-def _record_run(d: Draft, r: TenYearTest, draws: int, seed: int, optimism: bool) -> SimulationView:
+def _record_run(
+    d: Draft, r: TenYearTest, draws: int, seed: int, optimism: bool, target_error: float | None = None
+) -> SimulationView:
     """Run (or replay from the cache) a Monte Carlo and remember it as the proposal's run; its settings
-    go into the address."""
+    go into the address: the draws actually made, so that a run to a target standard error reopens with
+    the same figures (its draws are the first draws of a run of that many)."""
     sha = r.scenario.inputs_sha256
-    view = _simulation(sha, int(draws), int(seed), optimism, r)
+    view = _simulation(sha, int(draws), int(seed), optimism, r, target_error)
     _runs()[d.key] = (sha, view)
-    st.session_state[MC_KEY] = (int(draws), int(seed), bool(optimism))
+    st.session_state[MC_KEY] = (int(view.draws), int(seed), bool(optimism))
     return view
 
 
@@ -331,7 +350,9 @@ def brief_simulation(r: TenYearTest) -> Any:
     from costmodel.export.brief import SimulationSummary
 
     view = shown_simulation(r)
-    return None if view is None else SimulationSummary(view.p_passes, view.draws, view.npv_p5, view.npv_p95)
+    if view is None:
+        return None
+    return SimulationSummary(view.p_passes, view.draws, view.npv_p5, view.npv_p95, view.p_passes_se)
 
 
 def draws_problem(draws: object) -> str | None:
@@ -343,6 +364,13 @@ def draws_problem(draws: object) -> str | None:
             f"The number of draws must be between 1 and {MAX_DRAWS:,} (you entered {int(draws):,}). "
             "10,000 draws give probabilities to within about ±1 percentage point."
         )
+    return None
+
+
+def target_problem(points: object) -> str | None:
+    """Why a target standard error (in percentage points) cannot be used, in one line (None when it can)."""
+    if not isinstance(points, int | float) or not 0 < float(points) < 50:
+        return "The target standard error must be above 0 and below 50 percentage points (e.g. 0.5)."
     return None
 
 
@@ -535,7 +563,8 @@ def _optimism(r: TenYearTest, views: SensitivityViews, pid: str) -> bool:
 def _monte_carlo(r: TenYearTest, d: Draft, optimism: bool, pid: str, prices: str) -> None:
     st.markdown(
         "Every ranged input is drawn from its range (triangular unless the file names a distribution), "
-        "independently, and the Ten Year Test is run for each draw. The same seed gives the same figures."
+        "independently unless the file declares correlations (then as declared), and the Ten Year Test is run "
+        "for each draw. The same seed gives the same figures."
     )
     with st.form("unc-simulation", border=True):
         cols = st.columns(2)
@@ -559,12 +588,33 @@ def _monte_carlo(r: TenYearTest, d: Draft, optimism: bool, pid: str, prices: str
         problems["seed"] = seed_problem(seed)
         if problems["seed"]:
             cols[1].error(problems["seed"], icon=":material/error:")
+        cols = st.columns(2)
+        to_target = cols[0].checkbox(
+            "Draw until the probability of passing is known to ± (points)",
+            key=_kept(TARGET_ON_KEY, False),
+            help="Draws in blocks of 10,000 until the Monte Carlo standard error of the probability of passing is "
+            "at most this many percentage points; the number of draws above is then the cap. The same seed "
+            "gives the same figures as `costmodel simulate --target-error`.",
+        )
+        points = cols[1].number_input(
+            "Target standard error (percentage points)",
+            min_value=0.01,
+            max_value=49.9,
+            step=0.1,
+            format="%.2f",
+            key=_kept(TARGET_KEY, 0.5),
+            help="0.5 points: the probability of passing known to about ±1 point (two standard errors).",
+        )
+        problems["target"] = target_problem(points) if to_target else None
+        if problems["target"]:
+            cols[1].error(problems["target"], icon=":material/error:")
         submitted = st.form_submit_button("Run simulation", type="primary", icon=":material/casino:")
-    _keep(DRAWS_KEY)
-    _keep(SEED_KEY)
+    for key in (DRAWS_KEY, SEED_KEY, TARGET_ON_KEY, TARGET_KEY):
+        _keep(key)
+    target = round(float(points) / 100, 6) if to_target and not problems["target"] else None
     if submitted and not any(problems.values()):
         try:
-            _record_run(d, r, int(draws), int(seed), optimism)
+            _record_run(d, r, int(draws), int(seed), optimism, target)
         except CostModelError as exc:
             st.error(f"The simulation could not be run: {markup.inline(str(exc))}", icon=":material/error:")
     view = current_simulation(r)
@@ -590,6 +640,20 @@ def _show_simulation(r: TenYearTest, view: SimulationView, pid: str, prices: str
         + (", optimism-bias corrections applied" if view.optimism_bias else "")
         + "."
     )
+    if view.target_error is not None:
+        target = f"± {view.target_error * 100:.2g} points"
+        if view.cap_reached:
+            st.warning(
+                f"Target standard error {target} NOT reached: stopped at the cap of {view.draws:,} draws (the "
+                f"probability of passing has standard error {view.p_passes_se * 100:.2f} points); raise the number "
+                "of draws to go further.",
+                icon=":material/warning:",
+            )
+        else:
+            st.caption(
+                f"Drew blocks of 10,000 until the probability of passing had a standard error of at most {target}: "
+                f"{view.draws:,} draws."
+            )
     cols = st.columns(5)
     cols[0].metric(
         "Probability of passing",
@@ -661,8 +725,21 @@ def _show_simulation(r: TenYearTest, view: SimulationView, pid: str, prices: str
             | money_columns(("Cash paid P5 (£)", "Cash paid P50 (£)", "Cash paid P95 (£)", "P50 ± (£)")),
         )
         st.caption(
-            "The agreement's own terms (contributions, shares, charge rates) are held at their central values; "
-            "the flows they apply to are drawn. ± columns: Monte Carlo standard errors."
+            "The agreement's ranged terms (contributions, charge rates) are drawn with the flows they apply to; "
+            "a formula's shares are as agreed. ± columns: Monte Carlo standard errors."
+        )
+    if view.cash_schedule is not None:
+        st.markdown(
+            "**The agreement's cash payments by year**: what each party pays under the payment schedule, net of "
+            "what it receives, in cash of each year (£; negative: it receives), 5th, 50th and 95th percentiles:"
+        )
+        show_table(
+            view.cash_schedule,
+            file_name=f"{pid}-simulation-cash-schedule.csv",
+            key="unc-cash-schedule-csv",
+            column_config=money_columns(
+                ("P5 (£)", "P5 ± (£)", "P50 (£)", "P50 ± (£)", "P95 (£)", "P95 ± (£)")
+            ),
         )
 
 

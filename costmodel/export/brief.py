@@ -6,13 +6,14 @@ numbers of the sources behind it ([1], [2]...), listed at the foot of the page. 
 headless Chromium where it is installed.
 
 A Monte Carlo result (:class:`costmodel.uncertainty.montecarlo.Simulation`) may be passed as ``simulation``: the
-briefing quotes its probability of passing, the number of draws and the 5th-95th percentile range of
-the NPV [£].
+briefing quotes its probability of passing with its Monte Carlo standard error ("± 0.3 points"), the
+number of draws and the 5th-95th percentile range of the NPV [£].
 """
 
 from __future__ import annotations
 
 import html
+import math
 import os
 import shutil
 import subprocess
@@ -27,6 +28,7 @@ from ..inputs.models import figure_grade
 from ..present import markup
 from ..present.measures import headline_measures, not_counted
 from ..present.optimism_words import risk_adjustment_convention
+from ..present.uncertainty_report import chance
 
 if TYPE_CHECKING:
     from ..appraisal.engine import TenYearTest
@@ -57,6 +59,15 @@ class SimulationSummary:
     n_draws: int
     npv_low: float  # [£] 5th percentile
     npv_high: float  # [£] 95th percentile
+    probability_passes_se: float | None = None  # [fraction] Monte Carlo standard error (None: the binomial one)
+
+    @property
+    def standard_error(self) -> float:
+        """The probability's Monte Carlo standard error: as given, or √(p(1 − p)/n). [fraction]"""
+        if self.probability_passes_se is not None:
+            return self.probability_passes_se
+        p, n = self.probability_passes, max(self.n_draws, 1)
+        return math.sqrt(max(p * (1.0 - p), 0.0) / n)
 
 
 def read_simulation(sim: Any) -> SimulationSummary | None:
@@ -66,7 +77,16 @@ def read_simulation(sim: Any) -> SimulationSummary | None:
     if isinstance(sim, SimulationSummary):
         return sim
     p5, p95 = (float(v) for v in sim.percentiles((5, 95)))
-    return SimulationSummary(float(sim.p_passes), int(sim.draws), p5, p95)
+    return SimulationSummary(float(sim.p_passes), int(sim.draws), p5, p95, float(sim.p_passes_se))
+
+
+def _how_often(p: float) -> str:
+    """'13% of the time', never rounding a rare pass to 0% or a rare failure to 100%."""
+    if 0 < p < 0.005:
+        return "less than 1% of the time"
+    if 0.995 <= p < 1:
+        return "more than 99% of the time"
+    return f"{p:.0%} of the time"
 
 
 class _Citations:
@@ -503,7 +523,13 @@ def _caveats(result: TenYearTest, sim: SimulationSummary | None, cites: _Citatio
     out: list[str] = []
     if sim is not None:
         text = f"Uncertainty: in {sim.n_draws:,} simulated draws the proposal passes {result.test_name} "
-        text += f"{sim.probability_passes:.0%} of the time"
+        count = round(sim.probability_passes * sim.n_draws)
+        if count in (0, sim.n_draws) or sim.n_draws == 1:  # a standard error of zero: the count instead
+            text += f"{sim.probability_passes:.0%} of the time ({'none' if count == 0 else 'all'} of the draws)"
+        else:
+            text += _how_often(sim.probability_passes)
+            text += f" ({chance(sim.probability_passes, sim.standard_error, sim.n_draws)}"
+            text += ": ± is the Monte Carlo standard error of the draws, not the uncertainty in the inputs)"
         text += f"; 90% of NPVs lie between {money(sim.npv_low, signed=True)} and {money(sim.npv_high, signed=True)}"
         out.append(text + ".")
     else:

@@ -37,6 +37,7 @@ from ..appraisal.engine import MONEY_TOLERANCE
 from ..formatting import fy_label
 from ..inputs.loading import load_reference
 from ..inputs.models import GRADE_MEANINGS, figure_grade
+from ..inputs.provenance import correlation_rows
 from ..inputs.registry import entry, outcome_entries
 from ..present.measures import not_counted
 from ..present.optimism_words import basis_words, direction_words, risk_adjustment_note
@@ -1795,6 +1796,26 @@ class _Builder:
             s.put(s.row, 0, where)
             s.put(s.row, 1, value)
             s.put(s.row, 2, reason, "note")
+            s.row += 1
+
+        self.section(s, "Correlations between ranged inputs (the Monte Carlo draws them together)")
+        correlations = correlation_rows(sc)
+        if correlations:
+            s.headers(s.row, ["Inputs", "Rank correlation", "Source or stated assumption", "Grade", "Link", "", "",
+                              "Note"])  # fmt: skip
+            s.row += 1
+            for c in correlations:
+                s.put(s.row, 0, f"{c['kind']}: {c['inputs']}")
+                s.put(s.row, 1, c["rank_correlation"], "calc_rate")
+                s.put(s.row, 2, c["assumption"] or f"{c['source_title']}, {c['publisher']}, {c['source_year']}", "note")
+                s.put(s.row, 3, c["grade"], "grade")
+                if c["url"]:
+                    s.put(s.row, 4, c["url"], "link", url=c["url"])
+                if c["note"]:
+                    s.put(s.row, 7, c["note"], "note")
+                s.row += 1
+        else:
+            s.put(s.row, 0, "None declared: the Monte Carlo draws every ranged input independently.")
             s.row += 1
 
         self.section(s, "Grades")

@@ -145,3 +145,30 @@ def source_rows(scenario: Scenario) -> list[dict[str, Any]]:
         }
         for s in scenario.sources.values()
     ]
+
+
+def correlation_rows(scenario: Scenario) -> list[dict[str, Any]]:
+    """One row per declared correlation between ranged inputs (the Monte Carlo's Gaussian copula): its
+    shape (``between`` two inputs, or a ``group`` sharing one factor), the inputs by path, the rank
+    correlation [fraction], and where it comes from: the source's title/publisher/year/url and grade, or
+    the stated ``assumption`` (grade "assumption"), and any note."""
+    sources = scenario.sources
+    rows: list[dict[str, Any]] = []
+    for n, c in enumerate(scenario.proposal.correlations):
+        src = sources.get(c.source) if c.source else None
+        rows.append(
+            {
+                "entry": f"correlations.{n}",
+                "kind": "between" if c.between is not None else "group",
+                "inputs": " ~ ".join(c.inputs) if c.between is not None else ", ".join(c.inputs),
+                "rank_correlation": float(c.rank_correlation),
+                "grade": src.grade if src else ("assumption" if c.assumption else "U"),
+                "source_title": src.title if src else "",
+                "publisher": src.publisher if src else "",
+                "source_year": src.year if src else None,
+                "url": src.url if src else "",
+                "assumption": c.assumption or "",
+                "note": c.note or "",
+            }
+        )
+    return rows

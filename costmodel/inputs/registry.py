@@ -47,7 +47,8 @@ SPECIAL_TARGETS = (
     "unit_cost_scale",  # a whole unit cost (all bearers): scales its £ per event everywhere it is used
     "discount_rate",  # every band of the schedule moves with it
     "structure",  # appraisal settings: the timeline itself (recompile)
-    "pooling",  # pooled budgets and responsibility charges (costmodel.pooling)
+    "pooling",  # pooled budgets' sharing formula (costmodel.pooling): not drawn
+    "pool_term",  # a pool contribution or a responsibility charge: drawn, applied by costmodel.pooling.draws
     "financing",  # the invest-to-save fund
     "cost_release",  # a cut line's release ramp: rebuilds the line's yearly profile
 )
@@ -249,27 +250,27 @@ ENTRIES: tuple[Entry, ...] = (
           description="Agreed repayment term. [years]"),
     # --- pooled budgets and responsibility charges -----------------------------------------------
     Entry("pool.partners.*.contributions.*.fixed", "GBP_per_year", "cash contribution", 0.0, 1e12,
-          "pooling", editable=False, optional=True,
+          "pool_term", editable=False, optional=True,
           description="Cash paid in each year. [£ per year]"),
     Entry("pool.partners.*.contributions.*.share_of_costs", "fraction", "share of costs", 0.0, 1.0,
-          "pooling", editable=False, optional=True,
+          "pool_term", editable=False, optional=True,
           description="Share of each year's total prevention costs. [fraction]"),
     Entry("pool.partners.*.contributions.*.in_kind", "GBP_per_year", "in-kind contribution", 0.0, 1e12,
-          "pooling", editable=False, optional=True,
+          "pool_term", editable=False, optional=True,
           description="Value of staff, premises or services given each year. [£ per year]"),
     Entry("pool.sharing.shares.*.share", "fraction", "share of pooled savings", 0.0, 1.0, "pooling",
           editable=False, optional=True,
           description="Share of the pooled savings, 0 to 1. [fraction]"),
     Entry("pool.sharing.shares_beyond.*.share", "fraction", "share of pooled savings beyond the firm years",
           0.0, 1.0, "pooling", editable=False, optional=True),
-    Entry("responsibility_charges.*.per_event", "GBP_per_event", "charge per event", 0.0, 1e9, "pooling",
+    Entry("responsibility_charges.*.per_event", "GBP_per_event", "charge per event", 0.0, 1e9, "pool_term",
           editable=False, optional=True,
           description="Charge per event. [£ per event]"),
-    Entry("responsibility_charges.*.fixed", "GBP_per_year", "charge each year", 0.0, 1e12, "pooling",
+    Entry("responsibility_charges.*.fixed", "GBP_per_year", "charge each year", 0.0, 1e12, "pool_term",
           editable=False, optional=True,
           description="Charge paid each year with the proposal. [£ per year]"),
     Entry("responsibility_charges.*.fixed_without_proposal", "GBP_per_year", "charge each year without the proposal",
-          0.0, 1e12, "pooling", editable=False, optional=True,
+          0.0, 1e12, "pool_term", editable=False, optional=True,
           description="The same fixed charge paid each year without the proposal (0 if the proposal brings the "
           "charge in); only the change is counted. [£ per year]"),
 )  # fmt: skip

@@ -1,6 +1,6 @@
 """The pooled positions drawn by ``costmodel simulate`` (:mod:`costmodel.pooling.draws`) as plain figures:
-each party's probability of ending whole before and after the agreement and the cash it pays, P5/P50/P95,
-each with its Monte Carlo standard error. Shared by the CLI's table and JSON
+each party's probability of ending whole before and after the agreement and the cash it pays, P5/P50/P95
+(present value, and year by year in cash), each with its Monte Carlo standard error. Shared by the CLI's table and JSON
 (:mod:`costmodel.present.uncertainty_report`) and the app's table (:mod:`costmodel.present.uncertainty_tables`)."""
 
 from __future__ import annotations
@@ -12,6 +12,8 @@ import numpy as np
 from numpy.typing import NDArray
 
 from ..appraisal.engine import MONEY_TOLERANCE
+from ..formatting import fy_label
+from ..pooling.draws import CASH_BY_YEAR
 from ..uncertainty.montecarlo import Simulation
 from ..uncertainty.precision import percentile_standard_error, proportion_standard_error
 from .jsonsafe import json_number
@@ -45,9 +47,35 @@ def _prob(p: float, n: int) -> dict[str, Any]:
     return {"p": json_number(p), "se": json_number(float(proportion_standard_error(p, n)))}
 
 
-def pooled_to_dict(sim: Simulation, names: dict[str, str], partners: Sequence[str]) -> dict[str, Any] | None:
+def cash_schedule(sim: Simulation, agency: str, first_year: int | None = None) -> list[dict[str, Any]]:
+    """The cash ``agency`` pays under the agreement in each year, net of what it receives (negative: it
+    receives), in cash of that year [£]: P5/P50/P95 by year with their standard errors; ``year`` is the
+    appraisal year (0 = the first) and ``financial_year`` its label when the first year is known
+    (``first_year``, else the simulation's). Empty when the simulation did not draw it
+    (:data:`costmodel.pooling.draws.CASH_BY_YEAR`)."""
+    first_year = sim.first_year if first_year is None else first_year
+    by_year = sim.extras.get(f"{CASH_BY_YEAR}{agency}")
+    if by_year is None:
+        return []
+    qs = (5, 50, 95)
+    values = np.percentile(by_year, qs, axis=0)  # (3, T)
+    errors = percentile_standard_error(by_year, qs, axis=0)  # (3, T)
+    out = []
+    for t in range(by_year.shape[1]):  # years (ten), not draws
+        row: dict[str, Any] = {"year": t}
+        if first_year is not None:
+            row["financial_year"] = fy_label(first_year + t)
+        row.update(_percentiles_dict(values[:, t], errors[:, t]))
+        out.append(row)
+    return out
+
+
+def pooled_to_dict(
+    sim: Simulation, names: dict[str, str], partners: Sequence[str], first_year: int | None = None
+) -> dict[str, Any] | None:
     """The pooled positions drawn (None when the simulation has none): each party's probability of
-    ending whole before and after the agreement and its net cash paid, P5/P50/P95, with standard errors."""
+    ending whole before and after the agreement and its net cash paid, P5/P50/P95 (present value, and
+    by year in cash: :func:`cash_schedule`), with standard errors."""
     if "net_after" not in sim.extras:
         return None
     n = sim.draws
@@ -70,6 +98,7 @@ def pooled_to_dict(sim: Simulation, names: dict[str, str], partners: Sequence[st
                 "cash_paid": _percentiles_dict(
                     np.percentile(paid[:, k], qs), percentile_standard_error(paid[:, k], qs)
                 ),
+                "cash_paid_by_year": cash_schedule(sim, a, first_year),
             }
         )
     return {

@@ -430,7 +430,7 @@ def simulation_table(
     if pooled is not None:
         lines += [
             "",
-            "Pooled budget in every draw (the agreement's own contributions, shares and charges at their central values)",
+            "Pooled budget in every draw (the agreement's ranged contributions and charges drawn too; a formula's shares as agreed)",
             f"{'Party':<34} {'P(whole) before':>28} {'P(whole) after':>28}",
         ]
         for row in pooled["parties"]:
@@ -455,4 +455,15 @@ def simulation_table(
         for row in pooled["parties"]:
             lines.append(row_text(row["name"], row["cash_paid"]))
         lines.append(row_text("Every payment, in total", pooled["cash_moved"]))
+        schedules = [row for row in pooled["parties"] if row["cash_paid_by_year"]]
+        if schedules:
+            lines += [
+                "",
+                "Cash paid under the agreement by year (cash of each year, net of what it receives; negative: receives)",
+                f"{'Party / year':<34} {'P5':>18} {'P50':>18} {'P95':>18}",
+            ]
+            for row in schedules:
+                lines.append(row["name"])
+                for y in row["cash_paid_by_year"]:
+                    lines.append(row_text(f"  {y.get('financial_year', 'year ' + str(y['year']))}", y))
     return "\n".join(lines) + "\n"

@@ -123,6 +123,9 @@ class SimulationView:
     p_discounted_payback_se: float = 0.0  # [fraction]
     correlated: int = 0  # inputs drawn with a declared correlation
     pooled: pd.DataFrame | None = None  # per party of a pooled budget: P(whole) before/after, cash paid
+    cash_schedule: pd.DataFrame | None = None  # per party and year: cash paid under the agreement, P5/P50/P95
+    target_error: float | None = None  # the standard error asked of the probability of passing [fraction]
+    cap_reached: bool = False  # the draws stopped at the cap before reaching target_error
 
 
 def pooled_table(sim: Simulation, names: dict[str, str], partners: Sequence[str]) -> pd.DataFrame | None:
@@ -149,6 +152,32 @@ def pooled_table(sim: Simulation, names: dict[str, str], partners: Sequence[str]
         for r in d["parties"]
     ]
     return pd.DataFrame(rows)
+
+
+def cash_schedule_table(sim: Simulation, names: dict[str, str], partners: Sequence[str]) -> pd.DataFrame | None:
+    """Per party of the agreement and year: the cash it pays under the agreement's schedule, net of what it
+    receives, in cash of each year (£; negative: receives), at P5/P50/P95 with their standard errors.
+    None when the run drew no pool."""
+    from .pooled_draws import pooled_to_dict
+
+    d = pooled_to_dict(sim, names, partners)
+    if d is None:
+        return None
+    rows = [
+        {
+            "Party": r["name"],
+            "Year": y.get("financial_year", str(y["year"])),
+            "P5 (£)": y["p5"],
+            "P5 ± (£)": y["se"]["p5"],
+            "P50 (£)": y["p50"],
+            "P50 ± (£)": y["se"]["p50"],
+            "P95 (£)": y["p95"],
+            "P95 ± (£)": y["se"]["p95"],
+        }
+        for r in d["parties"]
+        for y in r["cash_paid_by_year"]
+    ]
+    return pd.DataFrame(rows) if rows else None
 
 
 def summarise_simulation(
@@ -192,4 +221,7 @@ def summarise_simulation(
         sim.p_discounted_payback_within_firm_years_se,
         len(sim.correlated),
         pooled_table(sim, names, partners),
+        cash_schedule_table(sim, names, partners),
+        sim.target_error,
+        sim.cap_reached,
     )

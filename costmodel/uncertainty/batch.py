@@ -106,7 +106,16 @@ class ValuesPlan:
 
 def values_plan(inputs: Sequence[UncertainInput]) -> ValuesPlan:
     """The :class:`ValuesPlan` of ``inputs`` (the columns of the values matrices)."""
-    known = {*DIRECT_TARGETS, "unit_cost_component", "unit_cost_scale", "discount_rate", "cost_growth", "cost_release"}
+    # "pool_term": the agreement's own terms move no engine array (costmodel.pooling.draws applies them)
+    known = {
+        *DIRECT_TARGETS,
+        "unit_cost_component",
+        "unit_cost_scale",
+        "discount_rate",
+        "cost_growth",
+        "cost_release",
+        "pool_term",
+    }
     unknown = {inp.target for inp in inputs} - known
     if unknown:  # pragma: no cover - a programming error
         raise ValueError(f"unknown input target {sorted(unknown)!r}")

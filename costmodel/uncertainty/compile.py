@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from numpy.typing import NDArray
 
+from ..appraisal.agreement_terms import agreement_terms
 from ..appraisal.discounting import nominal_to_real, price_conversion_factor
 from ..appraisal.engine import Params, Structure, active_years, line_profile, line_release, unit_cost_table
 from ..appraisal.optimism import (
@@ -160,6 +161,7 @@ def compile_uncertainty(
     optimism: OptimismSettings | None | bool = True,
     *,
     discount_rate_range: tuple[float, float] | None = None,
+    pool_terms: bool = False,
 ) -> Compiled:
     """The engine arrays and the table of uncertain inputs for ``scenario``.
 
@@ -174,6 +176,11 @@ def compile_uncertainty(
     :func:`costmodel.appraisal.chain.appraise` does; False or None: no corrections; or given settings.
     With corrections the central ``Params`` carry them (every line made less favourable:
     :mod:`costmodel.appraisal.optimism`) and every input's mapping includes them, so draws keep them.
+
+    ``pool_terms`` adds the agreement's own ranged terms (:func:`pool_term_inputs`: pool contributions
+    and responsibility charges) to ``inputs``, after the others. They move no engine array (the
+    whole proposal's flows do not depend on them); :func:`costmodel.pooling.draws.pool_draws` applies
+    them to each draw's agreement.
     """
     p = scenario.proposal
     base = p.appraisal.price_base_year
@@ -370,6 +377,9 @@ def compile_uncertainty(
     if discount_rate_range is not None:
         inputs.append(discount)
 
+    if pool_terms:
+        inputs.extend(pool_term_inputs(scenario))
+
     seen: set[str] = set()
     unique = []
     for c in candidates:
@@ -377,3 +387,19 @@ def compile_uncertainty(
             seen.add(c.id)
             unique.append(c)
     return Compiled(scenario, structure, params, tuple(inputs), tuple(unique), corrections, settings)
+
+
+# ---------------------------------------------------------------------------------------------
+# The agreement's own terms (pooled budgets and responsibility charges)
+# ---------------------------------------------------------------------------------------------
+
+
+def pool_term_inputs(scenario: Scenario) -> list[UncertainInput]:
+    """The agreement's ranged terms (:func:`costmodel.appraisal.agreement_terms.agreement_terms`: pool
+    contributions, responsibility charges) as inputs with target ``pool_term``: ``index`` and ``scale``
+    are the term's ``PoolParams`` cell and its scale; they move no engine array."""
+    T = scenario.proposal.appraisal.horizon_years
+    return [
+        _quantity_input(scenario, t.quantity, t.entry, T, id=t.path, label=t.label, index=t.index, scale=t.scale)
+        for t in agreement_terms(scenario)
+    ]

@@ -29,9 +29,10 @@ if TYPE_CHECKING:
 
 F = NDArray[np.float64]
 
-ChunkExtra = Callable[[Structure, Params], Mapping[str, F]]
-"""More figures per draw from a chunk's batched engine inputs: name -> array with the draws first
-(e.g. the pooled positions, :func:`costmodel.pooling.accounting.pool_draws`)."""
+ChunkExtra = Callable[[Structure, Params, Mapping[str, F]], Mapping[str, F]]
+"""More figures per draw from a chunk's batched engine inputs and the chunk's draws of the inputs that
+move no engine array (the agreement's own terms, target ``pool_term``: input id -> (n,) values):
+name -> array with the draws first (e.g. the pooled positions, :func:`costmodel.pooling.draws.pool_draws`)."""
 
 
 # ---------------------------------------------------------------------------------------------
@@ -58,6 +59,7 @@ class Simulation:
     target_error: float | None = None  # the standard error asked of the probability of passing [fraction]
     cap_reached: bool = False  # the draws stopped at the cap before reaching ``target_error``
     extras: Mapping[str, F] = field(default_factory=dict)  # more figures per draw (see ChunkExtra)
+    first_year: int | None = None  # the appraisal's first financial year (year 0), for labels
 
     @property
     def p_passes(self) -> float:
@@ -217,12 +219,18 @@ def simulate(
     draws with the same seed, so the result equals ``simulate(scenario, sim.draws, seed)``.
 
     ``extra`` computes more figures from each chunk's batched engine inputs (kept in ``extras``).
+
+    The agreement's own ranged terms (pool contributions, responsibility charges:
+    :func:`~costmodel.uncertainty.compile.pool_term_inputs`) are drawn too, as inputs after the others
+    (so they take part in the file's correlations); they do not move the whole proposal's NPV, only
+    what ``extra`` computes from them.
     """
     draws, seed = check_draws(draws, seed)
     if target_error is not None:
         target_error = check_target_error(target_error)
-    c = compile_uncertainty(scenario, optimism, discount_rate_range=discount_rate_range)
+    c = compile_uncertainty(scenario, optimism, discount_rate_range=discount_rate_range, pool_terms=True)
     inputs = c.inputs
+    terms = [(k, inp.id) for k, inp in enumerate(inputs) if inp.target == "pool_term"]
     rng = np.random.default_rng(seed)
     chunk = chunk_size or chunk_size_for(c.structure)
     n_a = len(c.agency_ids)
@@ -248,7 +256,8 @@ def simulate(
             be[start:stop] = res.cash_break_even_year
             dpay[start:stop] = res.discounted_payback_year
             if extra is not None:
-                for name, arr in extra(*with_values(c, inputs, values, broadcast=False, plan=plan)).items():
+                engine = with_values(c, inputs, values, broadcast=False, plan=plan)
+                for name, arr in extra(*engine, {i: values[:, k] for k, i in terms}).items():
                     extras.setdefault(name, []).append(np.asarray(arr, dtype=np.float64))
             if progress is not None:
                 progress(stop, draws)
@@ -278,6 +287,7 @@ def simulate(
         target_error,
         cap_reached,
         {name: np.concatenate(parts) for name, parts in extras.items()},
+        c.structure.first_year,
     )
 
 
