@@ -523,6 +523,64 @@ def test_a_source_homepage_is_refused_in_the_metadata(scenario, tmp_path):
     )
 
 
+# --- a cut's release ramp set per area (issue 12 §4) ----------------------------------------------
+
+CUT = ASSUMPTIONS / "proposals" / "youth_service_cut.yaml"
+RAMP = "prevention_costs.youth_service_budget.release_profile.ramp_years"
+RAMP_META = f"""\
+title: Test areas
+coverage: invented figures for a test, not data
+sources: []
+columns:
+  {RAMP}: {{unit: years, assumption: a test value}}
+"""
+
+
+def test_an_area_table_sets_a_cuts_release_ramp(tmp_path):
+    from costmodel.appraisal.chain import appraise
+
+    cut = load_proposal(CUT)
+    path = _write(tmp_path, f"id,name,{RAMP}\nfast,Fast,0\nmid,Mid,1\nslow,Slow,2\n", RAMP_META)
+    t = read_area_table(path, cut)
+    r = run_areas(cut, t, draws=0)
+    for row in range(3):  # each area is the proposal with its ramp written in, to the penny
+        assert abs(r.npv[row] - appraise(load_proposal(CUT, area_edits(t, row, cut))).npv) <= 0.005
+    # by hand: B is the budget released in a full year (the same each year: no growth). A ramp of k years
+    # releases (j + 1) / (k + 1) of it in year j < k, so against releasing it all at once a ramp of 1
+    # loses B / 2 in year 0, and a ramp of 2 loses 2B / 3 in year 0 and B / 3 in year 1 (at 3.5%)
+    half = r.npv[0] - r.npv[1]  # B / 2
+    assert half > 0
+    assert r.npv[0] - r.npv[2] == pytest.approx(2 * half * (2 / 3 + 1 / 3 / 1.035), abs=0.01)
+
+
+@pytest.mark.parametrize(
+    "proposal, column, says",
+    [
+        (
+            CUT,
+            "prevention_costs.youth_service_budget.release_profile.shares",
+            "release shares are a list by year and an area table sets one number per area",
+        ),
+        (
+            Path(__file__).parent / "cases" / "hand_worked_cut.yaml",
+            "prevention_costs.service.release_profile.ramp_years",
+            "cost line 'service' gives its release profile as shares by year, which an area table cannot set",
+        ),
+        (
+            YOUTH_WORK,
+            "prevention_costs.detached_team.release_profile.ramp_years",
+            "a release ramp applies to a cut only",
+        ),
+    ],
+)
+def test_a_release_column_that_cannot_be_set_is_one_located_line_saying_why(tmp_path, proposal, column, says):
+    meta = RAMP_META.replace(RAMP, column)
+    path = _write(tmp_path, f"id,name,{column}\na,A,1\n", meta)
+    with pytest.raises(AssumptionError) as exc:
+        read_area_table(path, load_proposal(proposal))
+    assert str(exc.value).startswith(f"{path}:1:3: {column}: {says}"), str(exc.value)
+
+
 # --- what the figures are, in words (issue 15 after the risk-adjusted central case) -------------
 
 ADJUSTED_NOTE = "Every figure is risk-adjusted for optimism bias, in the central case and in every Monte Carlo draw"

@@ -26,6 +26,7 @@ MONEY_CASES = [
     ROOT / "docs" / "examples" / "green_book_table1.yaml",
     ROOT / "tests" / "cases" / "hand_worked_layers.yaml",  # issue 12: value layers, health-rate discounting
     ROOT / "tests" / "cases" / "hand_worked_cut.yaml",  # issue 12 §4: release shares and closure costs
+    ROOT / "tests" / "cases" / "hand_worked_cut_layers.yaml",  # and the value it loses beyond budgets
 ]
 # issue 12 §5 / issue 14 item 3: the Pooling sheet's agreement recomputes too (cash only, pro rata, a fixed charge)
 POOL_CASES = [
@@ -193,3 +194,64 @@ def test_libreoffice_pooling_sheet_is_the_engines_agreement(recalculated, stem):
     for label, by_year in by_row.items():
         got = rows[label][first : first + T]
         assert got == pytest.approx([by_year.get(y, 0.0) for y in result.years], abs=0.005), label
+
+
+@pytest.mark.parametrize(
+    "stem, economic, social",
+    [
+        ("hand_worked_cut", 0.0, 0.0),
+        (
+            "hand_worked_cut_layers",
+            # incidents added: 4, 6, 6 in years 1-3 (docs/cuts.md); £30 economic and £50 social value each,
+            # at 3.5%; 0.01 WELLBY each at £13,000 (2019 prices) × 100 / 80.8738 (HMT GDP deflator,
+            # 2019-20 to 2024-25) at the 1.5% health rate
+            30 * (4 / 1.035 + 6 / 1.035**2 + 6 / 1.035**3),  # £446.32
+            50 * (4 / 1.035 + 6 / 1.035**2 + 6 / 1.035**3)
+            + 0.01 * 13000 * 100 / 80.8738 * (4 / 1.015 + 6 / 1.015**2 + 6 / 1.015**3),  # £3,235.85
+        ),
+    ],
+)
+def test_libreoffice_recomputes_a_cuts_value_lost_by_hand(recalculated, stem, economic, social):
+    """Issue 12 §4: the Outputs sheet shows a cut's value lost (economic and social layers) as live
+    formulas; LibreOffice, from the inputs alone, gets the hand-worked figures and the run JSON's."""
+    import openpyxl
+
+    from costmodel.present.report import result_to_dict
+
+    result, _, recalc = recalculated[stem]
+    ws = openpyxl.load_workbook(recalc, data_only=True)["Outputs"]
+    rows = {row[0].value: row[4].value for row in ws.iter_rows() if isinstance(row[0].value, str)}
+
+    def value(start: str) -> float:
+        return next(v for k, v in rows.items() if k.startswith(start))
+
+    fiscal_npv = 500 + 1000 * (1 / 1.035 + 1 / 1.035**2 + 1 / 1.035**3) - (600 + 300 / 1.035) - (
+        400 / 1.035 + 600 / 1.035**2 + 600 / 1.035**3
+    )  # £924.04 (docs/cuts.md)
+    assert value("A cut: PV economic value lost") == pytest.approx(economic, abs=0.005)
+    assert value("A cut: PV social value lost") == pytest.approx(social, abs=0.005)
+    assert value("A cut: PV value lost outside public budgets") == pytest.approx(economic + social, abs=0.005)
+    assert value("Net present public value") == pytest.approx(fiscal_npv - economic - social, abs=0.005)
+    lost = result_to_dict(result)["value_lost"]  # the run JSON says the same
+    assert lost["economic"]["pv"] == pytest.approx(economic, abs=0.005)
+    assert lost["social"]["pv"] == pytest.approx(social, abs=0.005)
+    assert ("lower bound on the harm" in " ".join(rows)) == (social == 0.0)
+
+
+def test_libreoffice_recomputes_the_shipped_cuts_value_lost_as_the_run_json_says(recalculated):
+    """The shipped cut values victims' harm (issue 12 §1): the workbook's value lost, recalculated, is the
+    run JSON's value_lost, layer by layer."""
+    import openpyxl
+
+    from costmodel.present.report import result_to_dict
+
+    result, _, recalc = recalculated["youth_service_cut"]
+    ws = openpyxl.load_workbook(recalc, data_only=True)["Outputs"]
+    rows = {row[0].value: row[4].value for row in ws.iter_rows() if isinstance(row[0].value, str)}
+    lost = result_to_dict(result)["value_lost"]
+    economic = next(v for k, v in rows.items() if k.startswith("A cut: PV economic value lost"))
+    social = next(v for k, v in rows.items() if k.startswith("A cut: PV social value lost"))
+    assert lost["social"]["pv"] > 0  # counted: no lower-bound note
+    assert economic == pytest.approx(lost["economic"]["pv"], abs=0.005)
+    assert social == pytest.approx(lost["social"]["pv"], abs=0.005)
+    assert not any("lower bound on the harm" in k for k in rows)

@@ -381,24 +381,40 @@ def test_blank_template_uses_the_documented_default_firm_years():
 
 @pytest.mark.parametrize("path", sorted((ROOT / "assumptions" / "proposals").glob("*.yaml")), ids=lambda p: p.stem)
 def test_briefing_with_the_cash_column_still_prints_on_one_page(path):
-    from costmodel.export.brief import brief_html, brief_pdf, find_chromium
+    from costmodel.export.brief import brief_html, find_chromium
 
     r = appraise(load_proposal(path))
     assert "Cash column: net cash over the horizon, nominal, undiscounted" in brief_html(r, charts=False)
     if find_chromium() is None:
         pytest.skip("Chromium is not installed")
-    from costmodel.export.brief import html_to_pdf
+    from costmodel.export.brief import RESERVE_MM, brief_fit, html_to_pdf
 
     def pages(pdf: bytes) -> int:
         return len(re.findall(rb"/Type\s*/Page[^s]", pdf))
 
-    # the cash column adds no page (big_local_neighbourhood's sources already run to two on main)
-    html = brief_html(r)
+    # the briefing is printed at the largest scale at which it fits one page with RESERVE_MM (10 mm) of
+    # blank space to spare below its last line (the reserve is part of the printed document)
+    scale, pdf = brief_fit(r)
+    assert RESERVE_MM >= 10 and scale >= 0.9
+    # the cash column adds no page (at the scale the briefing is printed at)
+    html = brief_html(r, scale=scale, reserve=True)
+    assert '<div class="reserve"' in html and '<div class="reserve"' not in brief_html(r, charts=False)
     without = re.sub(r"<th>Cash</th>", "", html)
     without = re.sub(r"(</td>)(<td[^>]*>[^<]*</td>)(</tr>)", r"\1\3", without)
-    assert pages(brief_pdf(r)) == pages(html_to_pdf(without))
-    if path.stem != "big_local_neighbourhood":
-        assert pages(brief_pdf(r)) == 1
+    assert pages(pdf) == pages(html_to_pdf(without))
+    assert pages(pdf) == 1  # every shipped example, big_local_neighbourhood's seven sources included
+
+
+def test_briefing_scale_zooms_the_page_and_keeps_its_width():
+    from costmodel.export.brief import brief_html
+
+    r = appraise(load_proposal(ROOT / "assumptions" / "proposals" / "youth_work.yaml"))
+    assert "<body>" in brief_html(r, charts=False)  # full size: no zoom
+    # 186 mm of A4 content width / 0.9 = 206.67 mm of layout width, zoomed to 186 mm on paper
+    assert '<body style="zoom: 0.9; max-width: 206.67mm">' in brief_html(r, charts=False, scale=0.9)
+    for bad in (0.0, 1.5, -1.0):
+        with pytest.raises(ValueError):
+            brief_html(r, charts=False, scale=bad)
 
 
 def test_workbook_reconciles_with_a_discount_year(tmp_path):

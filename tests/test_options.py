@@ -568,6 +568,113 @@ def test_switching_value_between_options_by_hand(small):
     assert sw.value == pytest.approx(1000 * DF.sum() / DF[1:].sum(), rel=1e-9)
 
 
+# --- cuts among the entries (issue 12 §4): words say what the increments are; no inverted ratio --------
+
+CUT_FILE = ROOT / "tests" / "cases" / "hand_worked_cut.yaml"
+R = 1.035
+RELEASED = 500 + 1000 * (1 / R + 1 / R**2 + 1 / R**3)  # £3,301.64 (docs/cuts.md)
+CLOSURE = 600 + 300 / R  # £889.86
+SHUNTED = 400 / R + 600 / R**2 + 600 / R**3  # £1,487.75
+
+CUT_OPTIONS = """schema_version: 1
+id: cut_options
+title: Cut options
+description: Hand-worked options with a cut.
+area: Test
+bau:
+  id: bau
+  name: "BAU: {bau_name}"
+{bau_proposal}
+{middle}
+  - id: cut_and_spend
+    name: Cut and spend
+    proposal: cut.yaml
+    plus: [a.yaml]
+"""
+
+
+def _cut_options(tmp_path, bau_is_cut: bool):
+    (tmp_path / "cut.yaml").write_text(CUT_FILE.read_text(encoding="utf-8"), encoding="utf-8")
+    (tmp_path / "a.yaml").write_text(SMALL_A, encoding="utf-8")
+    if bau_is_cut:  # the do-minimum keeps the service (nothing changes)
+        text = CUT_OPTIONS.format(
+            bau_name="close the service",
+            bau_proposal="  proposal: cut.yaml",
+            middle="do_minimum:\n  id: other\n  name: Keep the service\noptions:\n"
+            "  - id: spend\n    name: Keep it and spend\n    proposal: a.yaml",
+        )
+    else:
+        text = CUT_OPTIONS.format(
+            bau_name="nothing changes",
+            bau_proposal="",
+            middle="options:\n  - id: other\n    name: Close the service\n    proposal: cut.yaml",
+        )
+    path = tmp_path / "options.yaml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_against_a_bau_that_cuts_keeping_the_budget_is_a_cost_by_hand(tmp_path):
+    from costmodel.present.options_report import options_dict, options_rows
+
+    a = appraise_options(load_options(_cut_options(tmp_path, bau_is_cut=True)))
+    keep = a.entry("other").incremental
+    # keeping the service: the budget BAU's cut releases is kept (a cost), its closure costs avoided, and
+    # the demand the cut would shunt avoided (savings)
+    assert keep.pv_released == pytest.approx(-RELEASED, abs=0.005)
+    assert keep.pv_closure == pytest.approx(-CLOSURE, abs=0.005)
+    assert keep.pv_costs == pytest.approx(RELEASED - CLOSURE, abs=0.005)  # £2,411.78
+    assert keep.pv_savings == pytest.approx(SHUNTED, abs=0.005)
+    # a return on the budget kept reads the right way round: £1,487.75 / £2,411.78 = 0.6169 per £1
+    assert a.entry("other").fiscal_return == pytest.approx(SHUNTED / (RELEASED - CLOSURE), abs=1e-6)
+    d = options_dict(a)
+    note = next(n for n in d["notes"] if "cut's money released" in n)
+    assert note.startswith("BAU is a cut (BAU: close the service): a cut's money released counts as a negative cost")
+    assert "a budget an option keeps is a cost (the budget kept) and the demand it avoids a saving" in note
+    _, rows = options_rows(d)
+    labels = {label: values for label, _, values in rows}
+    kept = labels["  of which budget kept from a cut (+) or released by one (−)"]
+    assert kept[1] == pytest.approx(RELEASED, abs=0.005)
+    assert labels["  of which closure costs of a cut (− = avoided)"][1] == pytest.approx(-CLOSURE, abs=0.005)
+
+
+def test_an_option_that_releases_money_against_bau_shows_no_ratio(tmp_path):
+    from costmodel.present.options_report import (
+        options_dict,
+        options_rows,
+        options_table,
+        summary_content,
+        summary_markdown,
+    )
+
+    a = appraise_options(load_options(_cut_options(tmp_path, bau_is_cut=False)))
+    close = a.entry("other")
+    assert close.incremental.pv_costs == pytest.approx(-(RELEASED - CLOSURE), abs=0.005)
+    assert close.incremental.pv_savings == pytest.approx(-SHUNTED, abs=0.005)
+    # cut and spend: the £1,000 a year service's costs (£3,801.64 before optimism bias) outweigh the
+    # cut's net release (£2,411.78), so its incremental costs are positive, yet they net money released
+    # against spending: no ratio for either
+    both = a.entry("cut_and_spend")
+    assert both.incremental.pv_costs > 0 and both.incremental.releases_money
+    for e in (close, both):
+        assert e.fiscal_return is None and e.incremental.benefit_cost_ratio is None
+    d = options_dict(a)
+    for entry in d["entries"][1:]:
+        assert entry["incremental"]["fiscal_return_on_investment"] is None
+        assert entry["incremental"]["public_value"]["benefit_cost_ratio"] is None
+    note = next(n for n in d["notes"] if "cut's money released" in n)
+    assert note.startswith("Among the options, Close the service, Cut and spend are cuts: ")
+    assert "No fiscal return on investment or benefit-cost ratio is shown for Close the service, Cut and spend" in note
+    _, rows = options_rows(d)
+    ratios = next(values for label, _, values in rows if label == "Fiscal return on investment")
+    assert ratios[1:] == [None, None]
+    section = summary_content(d).sections[0]
+    bcr = next(values for label, _, values in section.rows if label == "Benefit-cost ratio (public value)")
+    assert bcr[1:] == [None, None]
+    assert "No fiscal return on investment or benefit-cost ratio is shown" in options_table(d)
+    assert "No fiscal return on investment or benefit-cost ratio is shown" in summary_markdown(summary_content(d))
+
+
 # ---------------------------------------------------------------------------------------------
 # Issue 13 §4 on options: the tornado of the difference an option makes, switching values by
 # bisection, standard errors on every probability, the committed tail in the verdict

@@ -9,15 +9,18 @@ from each entry's (pure array arithmetic on the central figures)::
 
 The Ten Year Test verdict of an option against BAU is its incremental (fiscal) NPV over the horizon
 ≥ 0 (within half a penny), plus the savings committed beyond the horizon by intakes within it of each
-proposal whose file says ``appraisal.count_committed: true`` (as ``costmodel run`` counts them); the fiscal return on investment is incremental PV savings / incremental PV
-costs when the option costs more than BAU. The figures are risk-adjusted as each proposal's are (every
+proposal whose file says ``appraisal.count_committed: true`` (as ``costmodel run`` counts them); the fiscal
+return on investment is incremental PV savings / incremental PV costs when the option costs more than BAU
+and releases no money from a cut against it (a cut's money released is a negative cost: a ratio of an
+increment that releases money would divide demand shunted by money released, which reads as better value
+the less the option saves). The figures are risk-adjusted as each proposal's are (every
 entry's proposals, BAU's included, made less favourable by optimism bias, then differenced); the same
 increments before optimism bias ride beside them (``OptionResult.unadjusted``).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -51,6 +54,26 @@ class Position:
     pv_wider: F  # (3,) economic layer, social layer, the social layer's wellbeing part [£, discounted]
     pv_committed_by_agency: F  # (A,) net PV committed beyond the horizon by intakes within it [£]
     pv_committed_counted_by_agency: F  # (A,) the part of it from proposals whose verdict counts it [£]
+    # (2,) a cut's money released and its closure costs (both positive for a cut; inside pv_costs, where
+    # money released counts as a negative cost and closure costs as a cost) [£, discounted]
+    pv_cut: F = field(default_factory=lambda: np.zeros(2))
+
+    @property
+    def pv_released(self) -> float:
+        """Money released by cuts (net of a BAU's when incremental: negative = a budget kept that BAU's
+        cut releases). [£]"""
+        return float(self.pv_cut[0])
+
+    @property
+    def pv_closure(self) -> float:
+        """Closure costs of cuts (incremental: more than BAU's if positive). [£]"""
+        return float(self.pv_cut[1])
+
+    @property
+    def releases_money(self) -> bool:
+        """Whether the figures release money from a cut on net: a ratio of them would invert its meaning
+        (demand shunted per £1 released reads as better value the less is saved)."""
+        return self.pv_released > MONEY_TOLERANCE
 
     @property
     def pv_economic(self) -> float:
@@ -77,7 +100,9 @@ class Position:
         """Benefit-cost ratio (public value): PV benefits of all layers / PV costs to the public sector,
         when those costs are positive (Green Book 2022, 5.54-5.56). [ratio]"""
         c = self.pv_costs
-        return (self.pv_savings + self.pv_economic + self.pv_social) / c if c > MONEY_TOLERANCE else None
+        if self.releases_money or c <= MONEY_TOLERANCE:
+            return None
+        return (self.pv_savings + self.pv_economic + self.pv_social) / c
 
     @property
     def pv_net_by_agency(self) -> F:
@@ -143,6 +168,7 @@ class Position:
             self.pv_wider,
             self.pv_committed_by_agency,
             self.pv_committed_counted_by_agency,
+            self.pv_cut,
         )
 
 
@@ -232,7 +258,10 @@ def _position(results: tuple[TenYearTest, ...], agency_ids: tuple[str, ...], n_y
     pv = np.zeros((7, A))
     cash = np.zeros((3, n_years))
     wider = np.zeros(3)
+    cut = np.zeros(2)
     for r in results:
+        if r.cut is not None:
+            cut += (r.cut.pv_released, r.cut.pv_closure)
         v = r.value_layers
         wider += (v.economic.pv_benefits, v.social.pv_benefits, v.pv_wellbeing)
         idx = np.array([col[a.id] for a in r.scenario.agencies], dtype=np.int64)
@@ -266,6 +295,7 @@ def _position(results: tuple[TenYearTest, ...], agency_ids: tuple[str, ...], n_y
         pv_wider=wider,
         pv_committed_by_agency=pv[5],
         pv_committed_counted_by_agency=pv[6],
+        pv_cut=cut,
     )
 
 
@@ -292,7 +322,7 @@ def appraise_options(options: OptionsSet) -> OptionsAppraisal:
                 results=entry_results,
                 absolute=pos,
                 incremental=inc,
-                fiscal_return=fiscal_return(inc.pv_savings, inc.pv_costs),
+                fiscal_return=None if inc.releases_money else fiscal_return(inc.pv_savings, inc.pv_costs),
                 passes=inc.npv_counted >= -MONEY_TOLERANCE,
                 dual_running=dual_running(inc.cash_costs, inc.cash_cashable),
                 unadjusted=pos_plain.minus(bau_plain) if adjusted else None,

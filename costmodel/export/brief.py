@@ -15,6 +15,7 @@ from __future__ import annotations
 import html
 import math
 import os
+import re
 import shutil
 import subprocess
 import tempfile
@@ -104,7 +105,19 @@ class _Citations:
 
 
 def _ids(*quantities: Any) -> set[str]:
-    return {q.source for q in quantities if q is not None and getattr(q, "source", None)}
+    """The sources behind ``quantities``: each one's own source and, for a derived figure, the sources of
+    the inputs its formula uses (a figure with a stated assumption on top may still rest on sourced inputs)."""
+    found: set[str] = set()
+    for q in quantities:
+        if q is None:
+            continue
+        if getattr(q, "source", None):
+            found.add(q.source)
+        derived = getattr(q, "derived", None)
+        for inp in getattr(derived, "inputs", None) or ():
+            if inp.source:
+                found.add(inp.source)
+    return found
 
 
 def _subject(title: str) -> str:
@@ -215,8 +228,8 @@ def brief_content(result: TenYearTest, simulation: Any = None) -> BriefContent:
         for use in oc.unit_costs:
             uc = sc.unit_costs[use.unit_cost]
             for b in uc.bearers:
-                if uc.source and b.agency in by_agency:
-                    by_agency[b.agency].add(uc.source)
+                if b.agency in by_agency:
+                    by_agency[b.agency] |= _ids(uc)
     for sl in p.savings:  # plain savings lines
         outcome_ids |= _ids(sl.money, sl.growth, sl.cashable_share)
         if sl.saved_by in by_agency:
@@ -604,6 +617,16 @@ def _caveats(result: TenYearTest, sim: SimulationSummary | None, cites: _Citatio
 # HTML
 # ---------------------------------------------------------------------------------------------
 
+RESERVE_MM = 10.0
+"""Blank space the PDF briefing keeps free below its last line [mm]: a margin for a longer name, an extra
+caveat or a font that sets a little larger. :func:`brief_fit` prints it as part of the page (an empty
+block at the end), so a PDF that prints on one page has at least this much to spare."""
+FIT_SCALES = (1.0, 0.95, 0.9, 0.85, 0.8)
+"""Scales the PDF tries in turn until the briefing (with its reserve) prints on one A4 page [ratio]; at
+0.8 the body text is under 7pt. Past the last, the briefing runs to a second page rather than shrink further."""
+PAGE_CONTENT_WIDTH_MM = 186.0
+"""A4 width less the @page margins (210 - 2 × 12) [mm]."""
+
 _CSS = """
 @page { size: A4; margin: 10mm 12mm; }
 * { box-sizing: border-box; }
@@ -630,7 +653,7 @@ th:first-child, td:first-child { text-align: left; white-space: normal; }
 thead th { border-bottom: 2px solid #0b0c0c; }
 tr.total td { font-weight: bold; border-top: 2px solid #0b0c0c; }
 .neg { color: #d4351c; } .pos { color: #00703c; }
-h2 { font-size: 10pt; margin: 2mm 0 1mm 0; }
+h2 { font-size: 10pt; margin: 1.5mm 0 0.8mm 0; }
 ul.caveats { margin: 0; padding-left: 4mm; }
 ul.caveats li { margin-bottom: 0.5mm; }
 p.not-counted { margin: 1.5mm 0 0 0; font-size: 7.5pt; line-height: 1.25; }
@@ -642,8 +665,9 @@ sup a { text-decoration: none; }
 .pooled { font-size: 7pt; color: #505a5f; margin: 0.5mm 0 0 0; }
 p.payments { font-size: 7pt; margin: 1mm 0 0 0; }
 a { color: #1d70b8; }
-@media screen { body { margin: 8mm auto; } }
+@media screen { body { margin: 8mm auto; } .reserve { display: none; } }
 """
+_CSS += f".reserve {{ height: {RESERVE_MM:g}mm; }}\n"
 
 
 def ref_runs(refs: list[int]) -> list[tuple[int, int]]:
@@ -680,8 +704,21 @@ def _cap(name: str) -> str:
     return name[0].upper() + name[1:]
 
 
-def brief_html(result: TenYearTest, simulation: Any = None, *, charts: bool = True) -> str:
-    """The one-page briefing as a self-contained HTML document (charts as inline SVG data URIs)."""
+def brief_html(
+    result: TenYearTest,
+    simulation: Any = None,
+    *,
+    charts: bool = True,
+    scale: float = 1.0,
+    reserve: bool = False,
+) -> str:
+    """The one-page briefing as a self-contained HTML document (charts as inline SVG data URIs).
+
+    ``scale`` (0 < scale <= 1) zooms the whole page down, widening the body so it still spans the
+    page's width; ``reserve`` ends the page with :data:`RESERVE_MM` of printed blank space. :func:`brief_pdf`
+    prints with the reserve at the largest of :data:`FIT_SCALES` that fits one page."""
+    if not 0.0 < scale <= 1.0:
+        raise ValueError("scale must be in (0, 1]")
     c = brief_content(result, simulation)
     e = html.escape
     chart_html = ""
@@ -742,6 +779,12 @@ def brief_html(result: TenYearTest, simulation: Any = None, *, charts: bool = Tr
         for n, s in c.sources
     )
     verdict_cls = "pass" if result.passes else "fail"
+    body_style = (
+        ""
+        if scale == 1.0
+        else f' style="zoom: {scale:g}; max-width: {PAGE_CONTENT_WIDTH_MM / scale:.2f}mm"'
+    )
+    reserve_html = '<div class="reserve" aria-hidden="true"></div>\n' if reserve else ""
     return f"""<!DOCTYPE html>
 <html lang="en-GB">
 <head>
@@ -752,7 +795,7 @@ def brief_html(result: TenYearTest, simulation: Any = None, *, charts: bool = Tr
 <title>{e(c.title)}: {e(result.test_name.removeprefix("the "))}</title>
 <style>{_CSS}</style>
 </head>
-<body>
+<body{body_style}>
 <header><h1>{e(c.title)}</h1><div class="area">{e(_cap(result.test_name))} · {e(c.area)}</div></header>
 <p class="headline" data-figure="headline">{e(c.headline)}{_sup(c.headline_refs)}</p>
 <p class="verdict {verdict_cls}" data-figure="verdict">{e(c.verdict)}{_sup(c.verdict_refs)}</p>
@@ -776,7 +819,7 @@ def brief_html(result: TenYearTest, simulation: Any = None, *, charts: bool = Tr
 <ol class="sources">{sources}</ol>
 <p class="conventions">{e(c.conventions)}</p>
 <footer>{e(c.footer)}</footer>
-</body>
+{reserve_html}</body>
 </html>
 """
 
@@ -930,6 +973,24 @@ def html_to_pdf(document: str, *, timeout: float = 60.0) -> bytes:
             return fh.read()
 
 
+def pdf_pages(pdf: bytes) -> int:
+    """Pages in a PDF Chromium printed (its /Type /Page objects)."""
+    return len(re.findall(rb"/Type\s*/Page[^s]", pdf))
+
+
+def brief_fit(result: TenYearTest, simulation: Any = None) -> tuple[float, bytes]:
+    """The briefing printed to A4 at the largest of :data:`FIT_SCALES` at which it fits one page with
+    its :data:`RESERVE_MM` to spare (measured by printing it), and that scale; at the smallest scale if
+    none fits (it then runs to a second page). Needs Chromium."""
+    pdf = b""
+    for scale in FIT_SCALES:
+        pdf = html_to_pdf(brief_html(result, simulation, scale=scale, reserve=True))
+        if pdf_pages(pdf) == 1:
+            return scale, pdf
+    return FIT_SCALES[-1], pdf
+
+
 def brief_pdf(result: TenYearTest, simulation: Any = None) -> bytes:
-    """The briefing printed to a one-page A4 PDF (needs Chromium)."""
-    return html_to_pdf(brief_html(result, simulation))
+    """The briefing printed to a one-page A4 PDF (needs Chromium), scaled down only as far as it must be
+    to fit with a margin (:func:`brief_fit`)."""
+    return brief_fit(result, simulation)[1]

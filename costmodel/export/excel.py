@@ -1611,6 +1611,31 @@ class _Builder:
             "ratio",
             "out_ratio",
         )
+        if self.r.cut is not None:  # a cut's value lost: the layers carry the cut's sign (negative = lost)
+            line("economic_value_lost", "A cut: PV economic value lost (output, earnings)", Formula(f"=-{econ_cell}"), "£")
+            line(
+                "social_value_lost",
+                "A cut: PV social value lost (harm, wellbeing at the health rate)",
+                Formula(f"=-{social_cell}"),
+                "£",
+            )
+            e, so = (self.headline[k] + 1 for k in ("economic_value_lost", "social_value_lost"))
+            line(
+                "value_lost",
+                "A cut: PV value lost outside public budgets (economic + social; the net present public value "
+                "above is the fiscal NPV less this)",
+                Formula(f"=E{e}+E{so}"),
+                "£",
+            )
+            if abs(self.r.cut.pv_lost_social) <= MONEY_TOLERANCE:
+                s.put(
+                    s.row,
+                    0,
+                    "No social value is counted (the file values none), so the fiscal net present value is a "
+                    "lower bound on the harm.",
+                    "note",
+                )
+                s.row += 1
 
     def outputs_under_the_agreement(self, sheet: PoolingSheet) -> None:
         """A pooled proposal says so on the Outputs sheet: each budget holder's NPV under the agreement,

@@ -211,6 +211,12 @@ def options_workbook_bytes(d: dict[str, Any]) -> bytes:
             ws.write_string(r, 0, label)
             put(ws, r, 1, inc[key], "money")
             r += 1
+            if key == "pv_costs" and (abs(inc["pv_money_released"]) > 0.005 or abs(inc["pv_closure_costs"]) > 0.005):
+                ws.write_string(r, 0, "  of which budget kept from a cut (+) or released by one (−)")
+                put(ws, r, 1, -inc["pv_money_released"], "money")
+                ws.write_string(r + 1, 0, "  of which closure costs of a cut (− = avoided)")
+                put(ws, r + 1, 1, inc["pv_closure_costs"], "money")
+                r += 2
         ws.write_string(r, 0, "Fiscal return on investment")
         put(ws, r, 1, inc["fiscal_return_on_investment"], "ratio")
         r += 1

@@ -56,6 +56,7 @@ BATCH_TARGETS = frozenset(
     {
         "cost_amount",
         "cost_growth",
+        "cost_release",
         "unit_cost_component",
         "unit_cost_scale",
         "discount_rate",
@@ -406,6 +407,8 @@ def _check(
                     if unit.startswith("GBP") and cm.price_year is None:
                         problems.add(1, k + 1, h, "money needs its price_year in the metadata")
                     _check_provenance(problems, k, h, cm, source_ids)
+        elif (why := _release_refusal(h, scenario)) is not None:
+            problems.add(1, k + 1, h, why)
         elif _looks_like_input(h):
             near = difflib.get_close_matches(h, list(inputs), n=1, cutoff=0.5)
             hint = f"; did you mean {near[0]!r}?" if near else ""
@@ -519,6 +522,40 @@ def _check(
         high=high,
         data={h: tuple(v) for h, v in data.items()},
     )
+
+
+def _release_refusal(column: str, scenario: Scenario) -> str | None:
+    """Why a release-profile column cannot be an area's input, or None if it is not one (or can be)."""
+    base = column
+    for suffix in RANGE_SUFFIXES:
+        base = base.removesuffix(suffix)
+    parts = base.split(".")
+    if len(parts) != 4 or parts[0] != "prevention_costs" or parts[2] != "release_profile":
+        return None
+    if parts[3] == "shares":
+        return (
+            "release shares are a list by year and an area table sets one number per area: give the cost "
+            "line a release_profile.ramp_years instead and set that column"
+        )
+    if parts[3] != "ramp_years":
+        return None
+    line = next((c for c in scenario.proposal.prevention_costs if c.id == parts[1]), None)
+    if line is None:
+        return None  # the generic 'not one of this proposal' message, with its suggestion
+    if scenario.proposal.kind != "cut":
+        return "a release ramp applies to a cut only, and this proposal is new spending"
+    profile = getattr(line, "release_profile", None)
+    if profile is None:
+        return (
+            f"cost line {parts[1]!r} has no release_profile: give it one with ramp_years in the proposal "
+            "file (the area table can then set each area's ramp)"
+        )
+    if profile.ramp_years is None:
+        return (
+            f"cost line {parts[1]!r} gives its release profile as shares by year, which an area table cannot "
+            "set: give it ramp_years instead"
+        )
+    return None
 
 
 def _looks_like_input(column: str) -> bool:

@@ -125,6 +125,10 @@ def _entry_dict(
             "npv_committed": _m(inc.npv_committed),
             "npv_committed_counted": _m(inc.npv_committed_counted),
             "npv_counted": _m(inc.npv_counted),
+            # a cut's part of the increment, inside pv_costs: money released (negative: a budget kept
+            # that BAU's cut releases) and closure costs
+            "pv_money_released": _m(inc.pv_released),
+            "pv_closure_costs": _m(inc.pv_closure),
             "fiscal_return_on_investment": json_number(e.fiscal_return, places=4),
             "layers": {
                 "fiscal": {
@@ -176,7 +180,10 @@ def _entry_dict(
             "npv_beyond": _m(e.unadjusted.npv_beyond),
             "npv_counted": _m(e.unadjusted.npv_counted),
             "fiscal_return_on_investment": json_number(
-                fiscal_return(e.unadjusted.pv_savings, e.unadjusted.pv_costs), places=4
+                None
+                if e.unadjusted.releases_money
+                else fiscal_return(e.unadjusted.pv_savings, e.unadjusted.pv_costs),
+                places=4,
             ),
             "net_present_public_value": _m(e.unadjusted.net_present_public_value),
             "passes": e.passes_unadjusted,
@@ -288,7 +295,7 @@ def options_dict(
         },
         "test_name": test_name,
         "scenario": o.scenario_name,
-        "notes": list(o.notes),
+        "notes": [*o.notes, *_cut_notes(a)],
         "budget_holders": dict(zip(a.agency_ids, a.agency_names, strict=True)),
         "years": list(a.years),
         "entries": [_entry_dict(a, k, sim, test_name, tornado) for k in range(len(a.entries))],
@@ -338,6 +345,34 @@ def options_json(d: dict[str, Any]) -> str:
     return json.dumps(d, indent=2, ensure_ascii=False, allow_nan=False) + "\n"
 
 
+def _cut_notes(a: OptionsAppraisal) -> list[str]:
+    """What the increments are when BAU or an option is a cut (issue 12 §4), or nothing."""
+    cuts = [e for e in a.entries if any(r.cut is not None for r in e.results)]
+    if not cuts:
+        return []
+    bau = a.entries[0]
+    who = (
+        f"BAU is a cut ({bau.name})"
+        if cuts[0] is bau
+        else "Among the options, " + ", ".join(e.name for e in cuts) + (" is a cut" if len(cuts) == 1 else " are cuts")
+    )
+    text = (
+        f"{who}: a cut's money released counts as a negative cost and the demand it shunts onto other budgets "
+        "as negative savings, so against a BAU that cuts, a budget an option keeps is a cost (the budget kept) "
+        "and the demand it avoids a saving."
+    )
+    releasing = [e.name for e in a.entries[1:] if e.incremental.releases_money]
+    if releasing:
+        text += (
+            " No fiscal return on investment or benefit-cost ratio is shown for "
+            + ", ".join(releasing)
+            + (": it releases" if len(releasing) == 1 else ": each releases")
+            + " money against BAU, and a ratio (demand shunted per £1 released) would read as better value "
+            "the less it saves."
+        )
+    return [text]
+
+
 # ---------------------------------------------------------------------------------------------
 # Rows shared by the text table, the CSV, the workbook and the app
 # ---------------------------------------------------------------------------------------------
@@ -362,6 +397,19 @@ def _percentile(e: dict[str, Any], q: int) -> Cell:
     return (p[f"incremental_npv_p{q}"], p[f"incremental_npv_p{q}_standard_error"])
 
 
+def _cut_rows(es: list[dict[str, Any]]) -> list[tuple[str, str, list[Cell]]]:
+    """The cut's part of the incremental costs, where any entry's increment has one: the budget kept
+    (+, a cost) or released (−), and the closure costs."""
+    released = [e["incremental"]["pv_money_released"] for e in es]
+    closure = [e["incremental"]["pv_closure_costs"] for e in es]
+    if all(abs(x) <= MONEY_TOLERANCE for x in [*released, *closure]):
+        return []
+    return [
+        ("  of which budget kept from a cut (+) or released by one (−)", "money", [-x for x in released]),
+        ("  of which closure costs of a cut (− = avoided)", "money", closure),
+    ]
+
+
 def options_rows(d: dict[str, Any]) -> tuple[list[str], list[tuple[str, str, list[Cell]]]]:
     """Header (entry names) and rows (label, kind, values); kind is 'money', 'ratio', 'probability'
     or 'text'. Figures are incremental against BAU."""
@@ -369,6 +417,7 @@ def options_rows(d: dict[str, Any]) -> tuple[list[str], list[tuple[str, str, lis
     rows: list[tuple[str, str, list[Cell]]] = [
         ("Role", "text", [e["role"].replace("_", "-") if e["role"] != "bau" else "BAU" for e in es]),
         ("Incremental PV costs", "money", [e["incremental"]["pv_costs"] for e in es]),
+        *_cut_rows(es),
         ("Incremental PV savings (fiscal)", "money", [e["incremental"]["pv_savings"] for e in es]),
         ("  of which cashable", "money", [e["incremental"]["pv_cashable"] for e in es]),
         ("Incremental NPV (fiscal)", "money", [e["incremental"]["npv"] for e in es]),
