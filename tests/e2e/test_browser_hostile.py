@@ -21,6 +21,7 @@ TITLE = "<script>window.pwned=1</script> ![x](http://evil.example/a.png)"
 
 def _upload(page, path: Path) -> None:  # noqa: F811
     sidebar = page.get_by_test_id("stSidebar")
+    # the proposal picker by its label (a file with named scenarios adds a 'Scenario' select box)
     proposal_selectbox(page).click()
     page.get_by_role("option", name="Upload a YAML file…").click()
     sidebar.get_by_role("region", name="Proposal YAML file").locator("input[type=file]").set_input_files(
