@@ -165,6 +165,19 @@ with cols[3]:
     show_problems(path)
     if schedule != current(path, ap.discount_schedule):
         new_edits[path] = schedule
+path = "appraisal.optimism_bias"  # the risk-adjusted central case (issue 12 §3), on by default
+key = f"ap-{d.key}-{path}"
+if key not in st.session_state:
+    st.session_state[key] = current(path, ap.optimism_bias) == "apply"
+adjusted = st.toggle(
+    "Risk-adjust for optimism bias (costs up, savings down by the strength of their evidence)",
+    key=key,
+    help="On by default: every figure is the risk-adjusted central case, with the figures before "
+    "optimism bias beside it. Off writes appraisal.optimism_bias: off (the unadjusted figures only).",
+)
+show_problems(path)
+if ("apply" if adjusted else "off") != current(path, ap.optimism_bias):
+    new_edits[path] = "apply" if adjusted else "off"
 unmatched = field_problems.get("", [])
 if new_edits != d.edits:
     commit(new_edits, rerun=True)

@@ -28,6 +28,7 @@ from costmodel.formatting import fy_label, fy_span, money
 from costmodel.present import markup
 from costmodel.present.csv_safety import frame_csv
 from costmodel.present.measures import headline_measures
+from costmodel.present.optimism_words import risk_adjustment_convention
 
 # The verdict and headline figures are drawn first; the chart and table libraries (Altair, pandas) are
 # imported inside the tabs, after those figures have reached the browser.
@@ -57,6 +58,8 @@ with verdict_col:
     (st.success if result.passes else st.error)(markup.inline(result.verdict), icon=":material/gavel:")
     # the verdict is the risk-adjusted case's and says so (the engine's sentence ends with the unadjusted
     # NPV and whether the adjustment changes the answer); the unadjusted NPV is also a metric below
+    if result.risk_adjusted:  # the basis in words (off on the Edit page: the figures before optimism bias)
+        st.caption("Risk-adjusted for optimism bias. " + markup.inline(risk_adjustment_convention(result)))
     show_pooled_position(d, result)
 
 m = headline_measures(result)

@@ -58,6 +58,14 @@ def recalculated(tmp_path_factory):
         wb = openpyxl.load_workbook(original)  # formulas only: saving drops every cached value
         wb.save(work / "stripped" / original.name)
         results[path.stem] = (result, original)
+    # issue 12: the optimism-bias switch on the Inputs sheet set to 0 gives the unadjusted figures
+    early = appraise(load_proposal(ROOT / "assumptions" / "proposals" / "early_help_pooled.yaml"))
+    assert early.unadjusted is not None
+    wb = openpyxl.load_workbook(work / "early_help_pooled.xlsx")
+    [switch] = [row[1] for row in wb["Inputs"].iter_rows() if str(row[0].value).startswith("Apply the optimism-bias")]
+    switch.value = 0
+    wb.save(work / "stripped" / "early_help_pooled_unadjusted.xlsx")
+    results["early_help_pooled_unadjusted"] = (early.unadjusted, work / "early_help_pooled_unadjusted.xlsx")
     subprocess.run(
         [SOFFICE, f"-env:UserInstallation=file://{work / 'profile'}", "--headless", "--calc",
          "--convert-to", "xlsx:Calc MS Excel 2007 XML", "--outdir", str(work / "out"),
@@ -95,6 +103,19 @@ def test_libreoffice_recomputes_every_formula(recalculated, stem):
     # and the recalculated NPV is the engine's, to the penny
     values = [c.value for row in lo["Outputs"].iter_rows() for c in row]
     assert any(isinstance(v, float) and abs(v - result.npv) < 0.005 for v in values)
+
+
+def test_libreoffice_optimism_switch_off_gives_the_unadjusted_figures(recalculated):
+    """The corrections are live formulas: with the switch at 0 LibreOffice recomputes the figures before
+    optimism bias (the engine's ``unadjusted``), to the penny."""
+    import openpyxl
+
+    unadjusted, _, recalc = recalculated["early_help_pooled_unadjusted"]
+    lo = openpyxl.load_workbook(recalc, data_only=True)["Outputs"]
+    [npv] = [r[4].value for r in lo.iter_rows(min_col=1, max_col=5) if r[0].value == "Net present value (NPV)"]
+    assert npv == pytest.approx(unadjusted.npv, abs=0.005)
+    adjusted = appraise(load_proposal(ROOT / "assumptions" / "proposals" / "early_help_pooled.yaml"))
+    assert abs(npv - adjusted.npv) > 1e6  # the switch moves the figure (−£2.23m risk-adjusted, £234k before)
 
 
 @pytest.mark.parametrize("stem", [p.stem for p in WORKBOOKS])

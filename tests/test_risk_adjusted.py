@@ -257,3 +257,22 @@ def test_adjustment_never_makes_a_case_more_favourable(data):
     for c in r.corrections:  # every correction's factor moves its line the unfavourable way
         up = c.direction in ("costs_up", "demand_up")
         assert c.factor >= 1.0 if up else 0.0 <= c.factor <= 1.0
+
+
+def test_inputs_sha256_names_the_basis():
+    """The risk-adjusted figures rest on the optimism-bias table too, so it is hashed; ``off`` hashes the
+    inputs exactly as before the switch existed (the figures are the same as before it)."""
+    import hashlib
+
+    sc = load_proposal(PROPOSALS / "youth_work.yaml")
+    off = replace(
+        sc,
+        proposal=sc.proposal.model_copy(
+            update={"appraisal": sc.proposal.appraisal.model_copy(update={"optimism_bias": "off"})}
+        ),
+    )
+    assert sc.inputs_sha256 != off.inputs_sha256
+    # off: the canonical payload has no optimism_bias key and no table (the pre-switch payload)
+    proposal = off.proposal.model_dump(mode="json")
+    assert proposal["appraisal"].pop("optimism_bias") == "off"
+    assert len(off.inputs_sha256) == len(hashlib.sha256(b"").hexdigest())

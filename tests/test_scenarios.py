@@ -115,8 +115,11 @@ def test_compare_across_scenarios_and_options_with_a_scenario():
     )
     assert code == 0
     o = json.loads(out)
-    assert o["scenario"] == "pessimistic" and "applied to youth_work" in o["notes"][-1]
-    assert "of the options file edits early_help" in o["notes"][-1]
+    # the scenario note is the last of the options' own notes; the report then adds its note on a BAU
+    # that is a cut (this file's BAU closes the youth service: present/options_report._cut_notes)
+    assert o["notes"][-1].startswith("BAU is a cut (BAU: close the youth service)")
+    assert o["scenario"] == "pessimistic" and "applied to youth_work" in o["notes"][-2]
+    assert "of the options file edits early_help" in o["notes"][-2]
     a = next(e for e in o["entries"] if e["id"] == "detached")["incremental"]
     pess = appraise(load_proposal(YOUTH_WORK, scenario="pessimistic"))
     assert a["npv"] == pytest.approx(pess.npv, abs=0.01)  # option A against BAU = youth work's own figures

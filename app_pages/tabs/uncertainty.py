@@ -522,7 +522,8 @@ def _optimism(r: TenYearTest, views: SensitivityViews, pid: str) -> bool:
         key=_kept(OPTIMISM_KEY, r.risk_adjusted),
         on_change=_keep,
         args=(OPTIMISM_KEY,),
-        help="Also applied to the Monte Carlo below when on.",
+        help="On by default: the headline is the risk-adjusted central case (unless the file says "
+        "appraisal.optimism_bias: off). Also applied to the Monte Carlo below when on.",
     )
     if not on:
         st.caption(

@@ -20,7 +20,7 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
-from .engine import TenYearTest, evaluate, summarise
+from .engine import Params, Structure, TenYearTest, compile_scenario, evaluate, summarise
 from .optimism import OptimismSettings, compile_adjusted, optimism_factors, resolve_settings
 from .verdict import verdict_text
 
@@ -28,9 +28,12 @@ if TYPE_CHECKING:
     from ..inputs.loading import Scenario
 
 
-def _figures(scenario: Scenario, settings: OptimismSettings | None, counting: bool) -> TenYearTest:
-    factors = optimism_factors(scenario, settings) if settings is not None else None
-    structure, params = compile_adjusted(scenario, factors)
+def _figures(
+    scenario: Scenario, settings: OptimismSettings | None, counting: bool, compiled: tuple[Structure, Params]
+) -> TenYearTest:
+    """The figures with the corrections of ``settings`` (none: ``compiled``, the unadjusted arrays)."""
+    factors = optimism_factors(scenario, settings, compiled) if settings is not None else None
+    structure, params = compile_adjusted(scenario, factors) if factors is not None else compiled
     flows = evaluate(structure, params)
     figures = summarise(scenario, structure, params, flows, count_committed=counting)
     if factors is None:
@@ -61,9 +64,10 @@ def appraise(
     """
     counting = scenario.proposal.appraisal.count_committed if count_committed is None else count_committed
     settings = resolve_settings(scenario, optimism)
-    unadjusted = _figures(scenario, None, counting)
+    compiled = compile_scenario(scenario)
+    unadjusted = _figures(scenario, None, counting, compiled)
     unadjusted = replace(unadjusted, verdict=verdict_text(unadjusted))
     if settings is None:
         return unadjusted
-    adjusted = replace(_figures(scenario, settings, counting), unadjusted=unadjusted)
+    adjusted = replace(_figures(scenario, settings, counting, compiled), unadjusted=unadjusted)
     return replace(adjusted, verdict=verdict_text(adjusted))

@@ -107,18 +107,23 @@ def resolve_settings(
     return optimism if isinstance(optimism, OptimismSettings) else None
 
 
-def _grade(scenario: Scenario, q: Any) -> str:
-    return figure_grade(q, {k: s.grade for k, s in scenario.sources.items()})
+def optimism_factors(
+    scenario: Scenario, settings: OptimismSettings, compiled: tuple[Structure, Params] | None = None
+) -> OptimismFactors:
+    """The correction on every line of ``scenario`` (see the module docstring for the rule).
 
-
-def optimism_factors(scenario: Scenario, settings: OptimismSettings) -> OptimismFactors:
-    """The correction on every line of ``scenario`` (see the module docstring for the rule)."""
+    ``compiled`` is the scenario's unadjusted arrays (:func:`compile_scenario`), if already at hand."""
     p = scenario.proposal
     table = settings.table
     category = check_capital_options(table, settings.capital_category, settings.mitigation)
     cat = table.capital.categories[category]
     grades = table.confidence_grades.grades
-    structure, params = compile_scenario(scenario)
+    source_grades = {k: s.grade for k, s in scenario.sources.items()}
+
+    def _grade(_: Scenario, q: Any) -> str:
+        return figure_grade(q, source_grades)
+
+    structure, params = compiled if compiled is not None else compile_scenario(scenario)
     cut = structure.sign < 0
     df = discount_factors(params.rates, structure.discount_offset)
     corrections: list[Correction] = []

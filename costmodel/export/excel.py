@@ -40,7 +40,7 @@ from ..inputs.models import GRADE_MEANINGS, figure_grade
 from ..inputs.provenance import correlation_rows
 from ..inputs.registry import entry, outcome_entries
 from ..present.measures import not_counted
-from ..present.optimism_words import basis_words, direction_words
+from ..present.optimism_words import basis_words, direction_words, risk_adjustment_note
 from ..present.report import CONVENTIONS
 from .excel_pooling import POOLING, PoolingSheet
 from .formula import FUNCTIONS, Evaluator, Formula, Text, cell_name, col_letters
@@ -1510,6 +1510,18 @@ class _Builder:
         )
         s.row += 1
         s.put(s.row, 0, r.verdict, "verdict")
+        s.row += 1
+        s.put(
+            s.row,
+            0,
+            risk_adjustment_note(r)
+            + (
+                " Set the optimism-bias switch on the Inputs sheet to 0 to recompute every figure before it."
+                if r.corrections
+                else ""
+            ),
+            "note",
+        )
         s.row += 1
         s.put(s.row, 0, "Not counted (impacts the file lists as unmonetised, and the standard exclusions)", "bold")
         s.row += 1

@@ -114,6 +114,9 @@ class Scenario:
             proposal.pop("unmonetised", None)
         # named scenarios are choices of values, not values in use: the values in use are hashed
         proposal.pop("scenarios", None)
+        # off: the figures before optimism bias, as before the switch existed (the hash too); apply (the
+        # default): the optimism-bias table the figures rest on is hashed below
+        risk_adjusted = proposal["appraisal"].pop("optimism_bias", "apply") == "apply"
         for uc in proposal.get("unit_costs", []):
             _drop_unset_layers(uc)
         for line in proposal.get("savings", []):  # the default layer keeps old hashes
@@ -133,8 +136,20 @@ class Scenario:
         if measures:  # the Green Book values (and health schedule) the wellbeing figures rest on
             ref = load_reference()
             payload["appraisal_values"] = [v.model_dump(mode="json") for v in ref.appraisal_values if v.id in measures]
+        if risk_adjusted:
+            payload["optimism_table_sha256"] = optimism_table_sha256()
         blob = json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
         return hashlib.sha256(blob.encode("utf-8")).hexdigest()
+
+
+OPTIMISM_TABLE_PATH = Path(__file__).parent.parent / "data" / "optimism_bias.yaml"
+"""The shipped optimism-bias table (read by :mod:`costmodel.inputs.optimism_table`)."""
+
+
+@lru_cache(maxsize=1)
+def optimism_table_sha256() -> str:
+    """SHA-256 of the shipped optimism-bias table's bytes: the risk-adjusted figures rest on it."""
+    return hashlib.sha256(OPTIMISM_TABLE_PATH.read_bytes()).hexdigest()
 
 
 def _drop_unset_layers(unit_cost: dict[str, Any]) -> dict[str, Any]:

@@ -17,16 +17,14 @@ from __future__ import annotations
 
 import functools
 import os
-from pathlib import Path
 from typing import Annotated, Literal
 
 from pydantic import Field, model_validator
 
 from ..errors import UsageError
-from .loading import _validate, parse_file
+from .loading import OPTIMISM_TABLE_PATH, _validate, parse_file
 from .models import StrictModel, Text
 
-OPTIMISM_TABLE_PATH = Path(__file__).parent.parent / "data" / "optimism_bias.yaml"
 GRADE_KEYS = ("A", "B", "C", "U", "assumption")
 BENEFIT_INPUTS = ("cohort", "baseline_rate", "effect", "unit_cost", "per_event")
 GRADE_ORDER = {g: i for i, g in enumerate(GRADE_KEYS)}

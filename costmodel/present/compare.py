@@ -112,6 +112,16 @@ def compare_rows(results: list[TenYearTest]) -> tuple[list[str], list[tuple[str,
         rows.append((short, [m[key].value if key in m else None for m in measures]))
     for key in ("payback_year", "passes"):  # states in words
         rows.append((measures[0][key].short, [m[key].text for m in measures]))
+    if any(r.unadjusted is not None for r in results):  # the risk-adjusted figures' sensitivity
+        rows.append(
+            ("NPV before optimism bias", [r.unadjusted.npv if r.unadjusted is not None else r.npv for r in results])
+        )
+        rows.append(
+            (
+                "Passes before optimism bias",
+                [("yes" if (r.unadjusted or r).passes else "no") for r in results],
+            )
+        )
     rows.append((measures[0]["committed"].short, [m["committed"].value or 0.0 for m in measures]))
     agencies: dict[str, str] = {}
     for r in results:
@@ -192,6 +202,9 @@ def compare_json(results: list[TenYearTest], notes: list[str] | None = None) -> 
                 ),
                 "passes": r.passes,
                 "verdict": r.verdict,
+                "risk_adjusted": r.risk_adjusted,
+                "npv_unadjusted": _f(r.unadjusted.npv if r.unadjusted is not None else r.npv),
+                "passes_unadjusted": (r.unadjusted or r).passes,
                 "agencies": {
                     a.id: _f(v) for a, v in zip(r.scenario.agencies, r.pv_net_by_agency, strict=True)
                 },

@@ -19,7 +19,7 @@ from ..formatting import fy_label, money, plural
 from .csv_safety import safe_row
 from .jsonsafe import json_number, json_series
 from .measures import cash_and_capacity_per_pound, headline_measures, irr_note, not_counted
-from .optimism_words import basis_words, direction_words, risk_adjustment_note
+from .optimism_words import basis_words, direction_words, risk_adjustment_convention, risk_adjustment_note
 
 CONVENTIONS = {
     "year_0": "Year t is discounted t + (first_year - discount_year) whole years; with the default discount year (the first year) year 0 is undiscounted (Green Book).",
@@ -668,7 +668,7 @@ def render_table(result: TenYearTest, pool_solve: str | None = None) -> str:
             lines.append(f"{'  ' + name:<{nw}} " + " ".join(f"{_k(v):>7}" for v in arr.sum(axis=1)))
     lines.append("")
     lines.append(result.verdict)
-    lines.append(risk_adjustment_note(result))
+    lines.append(risk_adjustment_convention(result).rstrip())
     for note in result.notes:
         lines.append(f"Note: {note}")
     lines.append("")

@@ -265,7 +265,8 @@ def sensitivity_table(s: Sensitivity) -> str:
     o = s.optimism
     lines += [
         "",
-        "Optimism bias by evidence grade (costs up, benefits down; capital lines by the Green Book table)",
+        "Optimism bias by evidence grade (every line made less favourable: costs up, benefits down; for a cut "
+        "the money released down and the demand added up; capital lines by the Green Book table)",
         f"    NPV without {money(o.npv_without)}, with {money(o.npv_with)}: effect {money(o.effect, signed=True)}",
     ]
     for corr in o.corrections:

@@ -78,6 +78,25 @@ def test_edit_changes_npv_and_survives_page_switch():
     assert at.number_input(key="ap-example:youth_work-appraisal.horizon_years").value == 15
 
 
+def test_the_optimism_bias_switch_gives_the_unadjusted_figures():
+    """Edit page: switching the risk adjustment off shows the figures before optimism bias (issue 12 §3)."""
+    from costmodel.appraisal.chain import appraise
+    from costmodel.formatting import money
+    from costmodel.inputs.loading import load_proposal
+
+    r = appraise(load_proposal(ROOT / "assumptions" / "proposals" / "youth_work.yaml"))
+    assert r.unadjusted is not None
+    at = start()
+    assert npv(at) == money(r.npv)  # risk-adjusted by default
+    assert any("Risk-adjusted for optimism bias" in c.value for c in at.caption)
+    at.switch_page(EDIT).run()
+    at.toggle(key="ap-example:youth_work-appraisal.optimism_bias").set_value(False).run()
+    assert not at.exception
+    at.switch_page("app_pages/ten_year_test.py").run()
+    assert npv(at) == money(r.unadjusted.npv)
+    assert not any("Risk-adjusted for optimism bias" in c.value for c in at.caption)
+
+
 def test_table_edit_changes_npv():
     at = start()
     before = npv(at)

@@ -130,6 +130,7 @@ def test_optimism_toggle_shows_the_effect_and_the_corrections():
     at = start()
     # risk-adjusted is the central case (RISK-CORE): the toggle starts as the file says (on), off hides them
     assert at.toggle(key=OPTIMISM_KEY).value is True
+    assert any(m.startswith("NPV with the corrections") for m in metrics(tab(at, "Uncertainty")))
     at.toggle(key=OPTIMISM_KEY).set_value(False).run()
     assert not any(m.startswith("NPV with the corrections") for m in metrics(tab(at, "Uncertainty")))
     at.toggle(key=OPTIMISM_KEY).set_value(True).run()

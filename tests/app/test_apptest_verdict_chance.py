@@ -53,6 +53,7 @@ def test_the_pooled_example_shows_its_probability_of_passing_with_a_standard_err
     assert f"{DEFAULT_DRAWS:,} draws, seed {DEFAULT_SEED}" in caption
     # the central case is risk-adjusted (RISK-CORE): the default run applies the corrections, as the table's
     # own settings do, and the unadjusted chance on the same draws is quoted beside it
+    assert sim.optimism_bias
     optimistic = simulate(sc, DEFAULT_DRAWS, DEFAULT_SEED, optimism=OptimismSettings(load_optimism_table()))
     assert optimistic.p_passes == sim.p_passes
     unadjusted = simulate(sc, DEFAULT_DRAWS, DEFAULT_SEED, optimism=False)

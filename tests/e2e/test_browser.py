@@ -163,13 +163,23 @@ def test_sources_and_compare_pages(page):
     shot(page, "compare")
 
 
+def proposal_selectbox(page):
+    """The sidebar's proposal chooser, by its label ('Proposal', collapsed): the sidebar also has a
+    'Scenario' selectbox (a file's named scenarios), so the test id alone is ambiguous."""
+    return (
+        page.get_by_test_id("stSidebar")
+        .get_by_test_id("stSelectbox")
+        .filter(has=page.get_by_text("Proposal", exact=True))
+    )
+
+
 def _open_example(page, stem: str) -> None:
     from playwright.sync_api import expect
 
     from costmodel.inputs.loading import load_proposal
 
     page.get_by_role("link", name="Ten Year Test").click()
-    box = page.get_by_test_id("stSidebar").get_by_test_id("stSelectbox")
+    box = proposal_selectbox(page)
     box.click()
     # the sidebar lists examples by title (issue 14 item 10)
     title = load_proposal(ROOT / "assumptions" / "proposals" / f"{stem}.yaml").proposal.title
@@ -207,7 +217,7 @@ def test_pooled_example_shows_the_pooling_tab_with_charts(page, tmp_path):
     unadjusted = tmp_path / "early_help_pooled_unadjusted.yaml"
     unadjusted.write_text(text.replace("\nappraisal:\n", "\nappraisal:\n  optimism_bias: off\n", 1), encoding="utf-8")
     sidebar = page.get_by_test_id("stSidebar")
-    sidebar.get_by_test_id("stSelectbox").click()
+    proposal_selectbox(page).click()
     page.get_by_role("option", name="Upload a YAML file…").click()
     sidebar.get_by_role("region", name="Proposal YAML file").locator("input[type=file]").set_input_files(
         str(unadjusted)

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.test_browser import app_url, page, shot  # noqa: F401  (fixtures)
+from tests.e2e.test_browser import app_url, page, proposal_selectbox, shot  # noqa: F401  (fixtures)
 
 pytestmark = pytest.mark.e2e
 
@@ -21,8 +21,8 @@ TITLE = "<script>window.pwned=1</script> ![x](http://evil.example/a.png)"
 
 def _upload(page, path: Path) -> None:  # noqa: F811
     sidebar = page.get_by_test_id("stSidebar")
-    # the proposal picker is the sidebar's first select box (a file with named scenarios adds a second)
-    sidebar.get_by_test_id("stSelectbox").first.click()
+    # the proposal picker by its label (a file with named scenarios adds a 'Scenario' select box)
+    proposal_selectbox(page).click()
     page.get_by_role("option", name="Upload a YAML file…").click()
     sidebar.get_by_role("region", name="Proposal YAML file").locator("input[type=file]").set_input_files(
         str(path)
