@@ -4,13 +4,14 @@ The chart builders in ``costmodel.present.charts`` size labels for a page or an 
 holder names get up to 300-420 px. On a 390 px phone those labels leave no room for the bars. The app
 therefore rewrites each label limit as an expression on the chart's container width: the full limit on a
 wide screen, about a third of the width (at least 90 px) on a narrow one; an unrotated axis (budget holders
-beside bars) gets 45% of a narrow width and its long labels break onto two lines, so that names read in full.
+beside bars) gets 45% of a narrow width and its long labels break onto two lines, and a slanted axis keeps its
+limit (its labels take height, not the bars' width), so that names read in full.
 
 >>> spec = {"encoding": {"y": {"axis": {"labelLimit": 320}}}, "legend": {"labelLimit": 40}}
 >>> responsive(spec)["encoding"]["y"]["axis"]["labelLimit"]
 {'expr': 'containerSize()[0] < 600 ? max(90, containerSize()[0] * 0.45) : 320'}
->>> responsive({"axis": {"labelLimit": 200, "labelAngle": -35}})["axis"]["labelLimit"]
-{'expr': 'containerSize()[0] < 600 ? max(90, containerSize()[0] * 0.33) : 200'}
+>>> responsive({"axis": {"labelLimit": 200, "labelAngle": -35}})["axis"]["labelLimit"]  # slanted: kept whole
+200
 >>> responsive(spec)["legend"]["labelLimit"]
 40
 """
@@ -143,6 +144,9 @@ def _responsive(spec: Any, labels: dict[str, list[str]]) -> Any:
                 and "labelExpr" not in value
             ):
                 out[key] = _wrapped_axis(value, labels)
+            elif key == "axis" and isinstance(value, dict) and value.get("labelAngle"):
+                # slanted labels (the heatmap's beneficiaries) take height, not the bars' width: kept whole
+                out[key] = dict(value)
             elif key == "legend" and isinstance(value, dict) and value.get("orient") == "bottom":
                 out[key] = _bottom_legend(value)
             elif (

@@ -6,6 +6,7 @@ lines, never cut short). Screenshots go to test-output/ (labels_*.png)."""
 from __future__ import annotations
 
 import io
+import re
 
 import pytest
 
@@ -130,7 +131,48 @@ def test_the_who_pays_chart_shows_every_budget_holders_full_name_on_a_phone(brow
     page.wait_for_timeout(1000)
     chart.screenshot(path=str(OUT / "labels_phone_who_pays.png"))
     # the y axis's labels as drawn: each <text> with its lines (tspans) joined, and whether it lies in the frame
-    labels = chart.evaluate(
+    labels = axis_labels(chart)
+    shown = {x["text"] for x in labels}
+    assert names <= shown, f"budget holders not shown in full: {sorted(names - shown)} (shown: {sorted(shown)})"
+    assert not any("…" in x["text"] for x in labels), labels
+    assert any(x["lines"] > 1 for x in labels if x["text"] in names), "no long name wraps onto a second line"
+    assert all(x["inside"] for x in labels if x["text"] in names), labels
+    page.context.close()
+
+
+def test_the_who_pays_heatmap_names_budget_holders_in_full_and_money_as_the_app_does_on_a_phone(browser, app_url):  # noqa: F811
+    from playwright.sync_api import expect
+
+    from costmodel.appraisal.chain import appraise
+    from costmodel.inputs.loading import load_proposal
+    from costmodel.pooling.accounting import appraise_pool
+
+    result = appraise(load_proposal(ROOT / "assumptions" / "proposals" / "early_help_pooled.yaml"))
+    names = {a.id: a.name for a in result.scenario.agencies}
+    flows = appraise_pool(result).flow_entries
+    payers = {names[e.payer] for e in flows}
+    beneficiaries = {names[e.beneficiary] for e in flows}
+
+    page = _phone(browser, f"{app_url}/?example=early_help_pooled&tab=Pooling")
+    expect(page.get_by_test_id("stMetricValue").first).to_be_visible()
+    chart = page.get_by_test_id("stVegaLiteChart").filter(has_text="Who pays, who saves")
+    expect(chart.first).to_be_visible()
+    chart = chart.first
+    chart.scroll_into_view_if_needed()
+    page.wait_for_timeout(1000)
+    chart.screenshot(path=str(OUT / "labels_phone_heatmap.png"))
+    shown = {x["text"] for x in axis_labels(chart)}
+    assert payers | beneficiaries <= shown, sorted((payers | beneficiaries) - shown)
+    texts = chart.evaluate("e => [...e.querySelectorAll('text')].map(t => t.textContent)")
+    figures = [t for t in texts if re.fullmatch(r"[\u2212-]?£?[\d.,]+[a-zA-Z]{0,2}", t)]  # cells and legend
+    assert len(figures) >= len({(e.kind, e.payer, e.beneficiary) for e in flows}), texts  # a label a cell
+    assert all(f.lstrip("\u2212").startswith("£") and "M" not in f for f in figures), figures  # £4.04m, not 4.04M
+    page.context.close()
+
+
+def axis_labels(chart) -> list[dict]:  # noqa: ANN001
+    """The axes' labels as drawn: each <text> with its lines (tspans) joined, and whether it lies in the frame."""
+    return chart.evaluate(
         """e => { const f = e.getBoundingClientRect();
            return [...e.querySelectorAll('[aria-roledescription="axis"] [role="graphics-symbol"], [aria-roledescription="axis"] text')]
              .filter(t => t.tagName === 'text')
@@ -139,9 +181,3 @@ def test_the_who_pays_chart_shows_every_budget_holders_full_name_on_a_phone(brow
                          return {text: lines.length ? [...lines].map(s => s.textContent).join(' ') : t.textContent,
                                  lines: Math.max(1, lines.length), inside: r.left >= f.left - 1 && r.right <= f.right + 1}; }); }"""
     )
-    shown = {x["text"] for x in labels}
-    assert names <= shown, f"budget holders not shown in full: {sorted(names - shown)} (shown: {sorted(shown)})"
-    assert not any("…" in x["text"] for x in labels), labels
-    assert any(x["lines"] > 1 for x in labels if x["text"] in names), "no long name wraps onto a second line"
-    assert all(x["inside"] for x in labels if x["text"] in names), labels
-    page.context.close()
