@@ -1376,7 +1376,7 @@ def cash_view(scenario: Scenario, s: Structure, flows: Flows) -> CashView:
     cashable = flows.cashable * k
     non_cashable = (flows.savings - flows.cashable) * k
     net = cashable - costs
-    dual = _dual_running(costs.sum(axis=1), cashable.sum(axis=1))
+    dual = dual_running_of(costs.sum(axis=1), cashable.sum(axis=1))
     financing = _financing(scenario, dual, costs.sum(axis=1), cashable.sum(axis=1), s.n_years)
     return CashView(
         factor=s.cash_factor,
@@ -1438,7 +1438,7 @@ def summarise(
     )
 
     irr, irr_case, irr_sign_changes = _irr(net_total)
-    dual = _dual_running(flows.costs.sum(axis=1), flows.cashable.sum(axis=1))
+    dual = dual_running_of(flows.costs.sum(axis=1), flows.cashable.sum(axis=1))
     cash = cash_view(scenario, s, flows)
     committed = committed_tail(scenario, s, p)
 
@@ -1526,7 +1526,8 @@ def _irr(net: F) -> tuple[float | None, str, int]:
     return value, "conventional_cut" if nz[0] > 0 else "conventional", changes
 
 
-def _dual_running(costs: F, cashable: F) -> DualRunning:
+def dual_running_of(costs: F, cashable: F) -> DualRunning:
+    """Dual running of one case's flows (funding needed while costs run ahead of cashable savings). [£]"""
     d = dual_running_arrays(costs, cashable)
     return DualRunning(
         funding_requirement=d.requirement,

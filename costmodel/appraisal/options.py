@@ -27,7 +27,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from .chain import appraise
-from .engine import MONEY_TOLERANCE, DualRunning, TenYearTest, dual_running_arrays
+from .engine import MONEY_TOLERANCE, DualRunning, TenYearTest, dual_running_of
 
 if TYPE_CHECKING:
     from ..inputs.options import OptionInput, OptionsSet
@@ -177,20 +177,6 @@ def fiscal_return(pv_savings: float, pv_costs: float) -> float | None:
     return pv_savings / pv_costs if pv_costs > MONEY_TOLERANCE else None
 
 
-def dual_running(cash_costs: F, cash_cashable: F) -> DualRunning:
-    """Dual running of a cash flow (funding needed while costs run ahead of cashable savings)."""
-    d = dual_running_arrays(cash_costs, cash_cashable)
-    return DualRunning(
-        funding_requirement=d.requirement,
-        cumulative_requirement=d.cumulative,
-        peak_funding_requirement=float(d.peak),
-        peak_year=int(d.peak_year) if d.peak_year >= 0 else None,
-        years=int(d.years),
-        ends_within_horizon=bool(d.ends_within_horizon),
-        break_even_year=int(d.break_even_year) if d.break_even_year >= 0 else None,
-    )
-
-
 @dataclass(frozen=True)
 class OptionResult:
     """One entry of the options appraisal: its proposals' results, its position and its increment."""
@@ -324,7 +310,7 @@ def appraise_options(options: OptionsSet) -> OptionsAppraisal:
                 incremental=inc,
                 fiscal_return=None if inc.releases_money else fiscal_return(inc.pv_savings, inc.pv_costs),
                 passes=inc.npv_counted >= -MONEY_TOLERANCE,
-                dual_running=dual_running(inc.cash_costs, inc.cash_cashable),
+                dual_running=dual_running_of(inc.cash_costs, inc.cash_cashable),
                 unadjusted=pos_plain.minus(bau_plain) if adjusted else None,
             )
         )
