@@ -800,17 +800,7 @@ def render_csv(result: TenYearTest) -> str:
             ("closure_costs", cut.closure, cut.pv_closure_by_agency, cut.pv_closure),
             ("costs_shunted", cut.shunted, cut.pv_shunted_by_agency, cut.pv_shunted),
         ]
-    for i, a in enumerate(sc.agencies):
-        for name, arr, pv, _ in measures:
-            w.writerow(
-                [a.id, a.name, name] + [repr(float(v) + 0.0) for v in arr[:, i]] + [repr(float(pv[i]) + 0.0)]
-            )
-    for name, arr, _, total in measures:
-        w.writerow(
-            ["total", "Total public sector", name]
-            + [repr(float(v) + 0.0) for v in arr.sum(axis=1)]
-            + [repr(float(total) + 0.0)]
-        )
+    _agency_rows(w, sc.agencies, measures)
     _layer_rows(result, w)
     if cut is not None:  # value lost outside public budgets (not by budget holder)
         for name, series, lost in (
@@ -828,17 +818,7 @@ def render_csv(result: TenYearTest) -> str:
             ("unadjusted_cashable_savings", u.flows.cashable, u.pv_cashable_by_agency, u.pv_cashable),
             ("unadjusted_net", u.flows.savings - u.flows.costs, u.pv_net_by_agency, u.npv),
         ]
-        for i, a in enumerate(sc.agencies):
-            for name, arr, pv, _ in before:
-                w.writerow(
-                    [a.id, a.name, name] + [repr(float(v) + 0.0) for v in arr[:, i]] + [repr(float(pv[i]) + 0.0)]
-                )
-        for name, arr, _, total in before:
-            w.writerow(
-                ["total", "Total public sector", name]
-                + [repr(float(v) + 0.0) for v in arr.sum(axis=1)]
-                + [repr(float(total) + 0.0)]
-            )
+        _agency_rows(w, sc.agencies, before)
     c = result.cash
     if c is not None:
         cash_measures = [
@@ -864,6 +844,22 @@ def render_csv(result: TenYearTest) -> str:
                 w.writerow([aid, aname, name] + [repr(float(v) + 0.0) for v in col] + [""])
     buf.write(csv_comment("# not counted: " + " | ".join(not_counted(result))) + "\n")
     return buf.getvalue()
+
+
+def _agency_rows(w: Any, agencies: Any, measures: list[Any]) -> None:
+    """CSV rows of (name, by year (T, A), PV by agency (A,), PV total) measures: each budget holder's rows,
+    then the whole public sector's. [£]"""
+    for i, a in enumerate(agencies):
+        for name, arr, pv, _ in measures:
+            w.writerow(
+                [a.id, a.name, name] + [repr(float(v) + 0.0) for v in arr[:, i]] + [repr(float(pv[i]) + 0.0)]
+            )
+    for name, arr, _, total in measures:
+        w.writerow(
+            ["total", "Total public sector", name]
+            + [repr(float(v) + 0.0) for v in arr.sum(axis=1)]
+            + [repr(float(total) + 0.0)]
+        )
 
 
 def _layer_rows(result: TenYearTest, w: _SafeWriter) -> None:
