@@ -18,8 +18,9 @@ import os
 import statistics
 import subprocess
 import sys
-import time
 from pathlib import Path
+
+from bench_speed import copy_bandwidth  # this folder is on sys.path when a benchmark is run as a script
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -47,20 +48,6 @@ print(json.dumps({"cpu": best[0], "wall": best[1], "k": len(c.inputs), "a": len(
 """
 
 
-def _copy_bandwidth() -> float:
-    """Measured numpy copy speed: bytes read + written per second. [B/s]"""
-    import numpy as np
-
-    src = np.ones(32 * 1024 * 1024)  # 256 MB
-    dst = np.empty_like(src)
-    best = float("inf")
-    for _ in range(5):
-        t0 = time.perf_counter()
-        np.copyto(dst, src)
-        best = min(best, time.perf_counter() - t0)
-    return 2 * src.nbytes / best
-
-
 def _one(checkout: Path, example: Path, draws: int) -> dict[str, float]:
     env = {**os.environ, "PYTHONPATH": str(checkout)}
     out = subprocess.run(
@@ -82,7 +69,7 @@ def main() -> None:
     for _ in range(args.repeats):  # interleaved: old, new, old, new ...
         runs["old"].append(_one(args.old, example, args.draws))
         runs["new"].append(_one(args.new, example, args.draws))
-    bw = _copy_bandwidth()
+    bw = copy_bandwidth()
     k, a = runs["new"][0]["k"], runs["new"][0]["a"]
     bytes_needed = args.draws * 8 * (2 * k + 1 + a + 2)
     limit = bytes_needed / bw

@@ -115,7 +115,7 @@ def big_proposal(repeats: int, processes: bool) -> None:
         )
 
 
-def _copy_bandwidth() -> float:
+def copy_bandwidth() -> float:
     """Measured numpy copy speed: bytes read + written per second. [B/s]"""
     import numpy as np
 
@@ -190,7 +190,7 @@ def monte_carlo(repeats: int) -> None:
     k, a = len(c.inputs), len(c.agency_ids)
     # must touch: each draw's inputs written and read once, its outputs (NPV, NPV by agency, two years) written
     bytes_needed = n * 8 * (2 * k + 1 + a + 2)
-    bw = _copy_bandwidth()
+    bw = copy_bandwidth()
     limit = bytes_needed / bw
     wall = statistics.median(wall10)
     print(
