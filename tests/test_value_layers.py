@@ -426,14 +426,9 @@ def test_a_savings_line_names_a_budget_only_in_the_fiscal_layer(tmp_path, line, 
     assert message in str(e.value) and "savings.0" in str(e.value)
 
 
-def test_batch_public_value_column_by_hand_in_every_area(tmp_path):
-    """costmodel batch's net present public value per area (issue 15 with issue 12's layers): the
-    three-layer case's benefits scale with the cohort, so an area with cohort c has fiscal, economic and
-    social value c / 100 of the by-hand figures above, less the same costs. Every output carries it, and
-    its total is the sum of the areas."""
-    from costmodel.export.areas_export import parquet_bytes, workbook_bytes
+def _three_areas(tmp_path):
+    """The three-layer case in three areas of cohorts 100, 50 and 250, central values only."""
     from costmodel.inputs.areas import read_area_table
-    from costmodel.present.areas_report import area_rows, batch_csv, batch_dict, totals
     from costmodel.uncertainty.areas import run_areas
 
     scenario = load_proposal(write(tmp_path, hand(THREE_LAYERS)))
@@ -444,13 +439,31 @@ def test_batch_public_value_column_by_hand_in_every_area(tmp_path):
         f"columns:\n  {cohort}: {{unit: people_per_year, assumption: a test value}}\n",
         encoding="utf-8",
     )
-    r = run_areas(scenario, read_area_table(tmp_path / "areas.csv", scenario), draws=0)
+    return scenario, run_areas(scenario, read_area_table(tmp_path / "areas.csv", scenario), draws=0)
 
+
+def _three_area_figures_by_hand() -> tuple[float, float, float]:
+    """By hand, per 100 people of cohort: PV events at 3.5%, PV costs, and PV benefits of every layer
+    (fiscal 100 + economic 30 + social 50 per event at 3.5%; 0.01 WELLBY per event at 1.5%, in 2019 prices
+    moved by the deflator ratio 100 / 80.8738)."""
     pv_events_standard = 4 / 1.035 + 6 / 1.035**2 + 6 / 1.035**3
     pv_events_health = 4 / 1.015 + 6 / 1.015**2 + 6 / 1.015**3
     pv_costs = 1000 * (1 + 1 / 1.035 + 1 / 1.035**2 + 1 / 1.035**3)
     wellbeing = 0.01 * 13000 * 100 / 80.8738 * pv_events_health
     benefits_per_100 = (100 + 30 + 50) * pv_events_standard + wellbeing  # fiscal + economic + social
+    return pv_events_standard, pv_costs, benefits_per_100
+
+
+def test_batch_public_value_column_by_hand_in_every_area(tmp_path):
+    """costmodel batch's net present public value per area (issue 15 with issue 12's layers): the
+    three-layer case's benefits scale with the cohort, so an area with cohort c has fiscal, economic and
+    social value c / 100 of the by-hand figures above, less the same costs. Every output carries it, and
+    its total is the sum of the areas."""
+    from costmodel.export.areas_export import parquet_bytes, workbook_bytes
+    from costmodel.present.areas_report import area_rows, batch_csv, batch_dict, totals
+
+    scenario, r = _three_areas(tmp_path)
+    pv_events_standard, pv_costs, benefits_per_100 = _three_area_figures_by_hand()
     fiscal_per_100 = 100 * pv_events_standard
     for i, c in enumerate((100, 50, 250)):
         assert abs(r.public_value_npv[i] - (benefits_per_100 * c / 100 - pv_costs)) < PENNY
@@ -483,23 +496,9 @@ def test_batch_briefing_adds_up_the_public_value_with_its_layer_named(tmp_path):
     test_batch_public_value_column_by_hand_in_every_area (cohorts 100, 50 and 250)."""
     from costmodel.export.areas_export import brief_html, brief_markdown
     from costmodel.formatting import money
-    from costmodel.inputs.areas import read_area_table
-    from costmodel.uncertainty.areas import run_areas
 
-    scenario = load_proposal(write(tmp_path, hand(THREE_LAYERS)))
-    cohort = "outcomes.incidents.cohort"
-    (tmp_path / "areas.csv").write_text(f"id,name,{cohort}\na,Area A,100\nb,Area B,50\nc,Area C,250\n", encoding="utf-8")
-    (tmp_path / "areas.meta.yaml").write_text(
-        "title: Test areas\ncoverage: invented figures for a test, not data\nsources: []\n"
-        f"columns:\n  {cohort}: {{unit: people_per_year, assumption: a test value}}\n",
-        encoding="utf-8",
-    )
-    r = run_areas(scenario, read_area_table(tmp_path / "areas.csv", scenario), draws=0)
-    pv_events_standard = 4 / 1.035 + 6 / 1.035**2 + 6 / 1.035**3
-    pv_events_health = 4 / 1.015 + 6 / 1.015**2 + 6 / 1.015**3
-    pv_costs = 1000 * (1 + 1 / 1.035 + 1 / 1.035**2 + 1 / 1.035**3)
-    wellbeing = 0.01 * 13000 * 100 / 80.8738 * pv_events_health
-    benefits_per_100 = (100 + 30 + 50) * pv_events_standard + wellbeing
+    scenario, r = _three_areas(tmp_path)
+    pv_events_standard, pv_costs, benefits_per_100 = _three_area_figures_by_hand()
     fiscal_total = 100 * pv_events_standard * 400 / 100 - 3 * pv_costs
     public_value_total = benefits_per_100 * 400 / 100 - 3 * pv_costs
     assert not r.risk_adjusted  # the hand-worked file says appraisal.optimism_bias: off
