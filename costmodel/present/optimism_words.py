@@ -36,6 +36,18 @@ def basis_words(c: Correction) -> str:
     return f"confidence grade {c.grade}"
 
 
+def correction_fields(c: Correction) -> dict[str, str]:
+    """A correction as JSON: the line, its direction and basis in words beside their ids, and its grade."""
+    return {
+        "line": c.line,
+        "direction": direction_words(c),
+        "direction_id": c.direction,
+        "grade": c.grade,
+        "basis": basis_words(c),
+        "basis_id": c.basis,
+    }
+
+
 def correction_sentence(c: Correction) -> str:
     """One line in words: '<line>: costs up 25% (confidence grade U)'."""
     return f"{c.line}: {direction_words(c)} {percent(c.correction, 0)} ({basis_words(c)})"

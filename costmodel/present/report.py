@@ -19,7 +19,7 @@ from ..formatting import fy_label, money, plural
 from .csv_safety import safe_row
 from .jsonsafe import json_number, json_series
 from .measures import cash_and_capacity_per_pound, headline_measures, irr_note, not_counted
-from .optimism_words import basis_words, direction_words, risk_adjustment_convention, risk_adjustment_note
+from .optimism_words import correction_fields, risk_adjustment_convention, risk_adjustment_note
 
 CONVENTIONS = {
     "year_0": "Year t is discounted t + (first_year - discount_year) whole years; with the default discount year (the first year) year 0 is undiscounted (Green Book).",
@@ -345,12 +345,7 @@ def _risk_json(result: TenYearTest) -> dict[str, Any]:
         "note": risk_adjustment_note(result),
         "corrections": [
             {
-                "line": c.line,
-                "direction": direction_words(c),
-                "direction_id": c.direction,
-                "grade": c.grade,
-                "basis": basis_words(c),
-                "basis_id": c.basis,
+                **correction_fields(c),
                 "correction": _f(c.correction),
                 "factor": _f(c.factor),
             }

@@ -15,7 +15,7 @@ from ..uncertainty.montecarlo import Simulation
 from ..uncertainty.sensitivity import Sensitivity, SwitchingValue
 from .input_values import deflator_case_label, format_value, rate_case_label
 from .jsonsafe import json_number
-from .optimism_words import basis_words, direction_words
+from .optimism_words import basis_words, correction_fields, direction_words
 from .pooled_draws import pooled_to_dict
 
 if TYPE_CHECKING:
@@ -189,12 +189,7 @@ def sensitivity_to_dict(s: Sensitivity) -> dict[str, Any]:
             ],
             "corrections": [
                 {
-                    "line": c.line,
-                    "direction": direction_words(c),
-                    "direction_id": c.direction,
-                    "grade": c.grade,
-                    "basis": basis_words(c),
-                    "basis_id": c.basis,
+                    **correction_fields(c),
                     "correction": c.correction,
                 }
                 for c in s.optimism.corrections
