@@ -39,33 +39,52 @@ def not_counted(r: TenYearTest) -> list[str]:
 
 
 def layer_rows(r: TenYearTest) -> list[dict[str, Any]]:
-    """The layers as table rows: PV benefits, PV costs, NPV and per £1 of public cost, in words."""
+    """The layers as table rows: PV benefits, PV costs, NPV and per £1 of public cost, in words; for
+    risk-adjusted figures, each layer's PV benefits and NPV before optimism bias beside them."""
     v = r.value_layers
     costs = v.pv_public_costs
+    before = _layer_figures(r.unadjusted.value_layers) if r.unadjusted is not None else None
 
     def per(x: float) -> str:
         return per_pound(x / costs) if costs > 0.5 else "n/a"
 
     cash_note = "saves the public purse" if v.pv_cashable >= 0 else "adds to public spending"
-    rows = [
-        ("Fiscal: cash", v.pv_cashable, None, cash_note),
-        ("Fiscal: freed capacity", v.pv_non_cashable, None, "frees capacity, releases no cash"),
-        ("Fiscal (the Ten Year Test)", v.fiscal.pv_benefits, v.fiscal.pv_costs, "public budgets"),
-        ("Economic", v.economic.pv_benefits, None, "output and earnings"),
-        ("Social", v.social.pv_benefits, None, "harm avoided, wellbeing"),
-        ("Public value (all layers)", v.pv_benefits, v.pv_public_costs, "fiscal + economic + social"),
-    ]
-    return [
-        {
+    what = {
+        "Fiscal: cash": cash_note,
+        "Fiscal: freed capacity": "frees capacity, releases no cash",
+        "Fiscal (the Ten Year Test)": "public budgets",
+        "Economic": "output and earnings",
+        "Social": "harm avoided, wellbeing",
+        "Public value (all layers)": "fiscal + economic + social",
+    }
+    rows = []
+    for name, (benefits, pv_costs) in _layer_figures(v).items():
+        row = {
             "Layer": name,
-            "What it is": what,
+            "What it is": what[name],
             "PV benefits": money(benefits, exact=True),
             "PV costs": "" if pv_costs is None else money(pv_costs, exact=True),
             "NPV": "" if pv_costs is None else money(benefits - pv_costs, exact=True),
             "Per £1 of public cost": per(benefits),
         }
-        for name, benefits, pv_costs, what in rows
-    ]
+        if before is not None:  # the same layer before optimism bias (costs not raised, benefits not cut)
+            b_benefits, b_costs = before[name]
+            row["PV benefits before optimism bias"] = money(b_benefits, exact=True)
+            row["NPV before optimism bias"] = "" if b_costs is None else money(b_benefits - b_costs, exact=True)
+        rows.append(row)
+    return rows
+
+
+def _layer_figures(v: Any) -> dict[str, tuple[float, float | None]]:
+    """Each row's (PV benefits, PV costs or None) from a ``ValueLayers`` [£]."""
+    return {
+        "Fiscal: cash": (v.pv_cashable, None),
+        "Fiscal: freed capacity": (v.pv_non_cashable, None),
+        "Fiscal (the Ten Year Test)": (v.fiscal.pv_benefits, v.fiscal.pv_costs),
+        "Economic": (v.economic.pv_benefits, None),
+        "Social": (v.social.pv_benefits, None),
+        "Public value (all layers)": (v.pv_benefits, v.pv_public_costs),
+    }
 
 
 def show_value_measures(r: TenYearTest, cols: Any) -> None:

@@ -276,3 +276,62 @@ def test_inputs_sha256_names_the_basis():
     proposal = off.proposal.model_dump(mode="json")
     assert proposal["appraisal"].pop("optimism_bias") == "off"
     assert len(off.inputs_sha256) == len(hashlib.sha256(b"").hexdigest())
+
+
+def test_every_layer_before_optimism_bias_by_hand(tmp_path):
+    """The JSON ``unadjusted`` block, the table's 'before optimism bias' lines and the CSV's
+    ``unadjusted_*`` rows carry every layer (fiscal, economic, social, public value), not the fiscal one
+    only. Every input is grade C (the shipped grade table: costs up 15%, benefits down 15%)."""
+    from costmodel.formatting import money
+    from costmodel.present.report import render_csv, render_table, result_to_dict
+    from tests.hand_worked import hand, write
+
+    text = hand(
+        {
+            "  optimism_bias: off ": "  # optimism bias applied ",
+            "grade: A}": "grade: C}",
+            "      - {agency: nhs, value: 40}\n": "      - {agency: nhs, value: 40}\n"
+            "    economic:\n      - {component: lost output, value: 30}\n"
+            "    social:\n      - {component: physical and emotional harm, value: 50}\n",
+        }
+    )
+    r = appraise(load_proposal(write(tmp_path, text)))
+    # events avoided (tests/test_value_layers.py): 0, 4, 6, 6 in years 0-3
+    pv_events = 4 / 1.035 + 6 / 1.035**2 + 6 / 1.035**3
+    pv_costs = 1000 * (1 + 1 / 1.035 + 1 / 1.035**2 + 1 / 1.035**3)
+    before = {"fiscal": 100 * pv_events, "economic": 30 * pv_events, "social": 50 * pv_events}
+    after = {k: 0.85 * v for k, v in before.items()}  # benefits down by grade C's 15%
+    nppv_before = sum(before.values()) - pv_costs
+    nppv_after = sum(after.values()) - 1.15 * pv_costs  # costs up by 15%
+
+    d = result_to_dict(r)
+    u = d["unadjusted"]
+    for layer in ("fiscal", "economic", "social"):
+        assert abs(u[layer]["pv_benefits"] - before[layer]) < PENNY, layer
+        assert abs(d[layer]["pv_benefits"] - after[layer]) < PENNY, layer
+        assert set(u[layer]) == set(d[layer]), layer  # the same keys as the risk-adjusted block
+    assert abs(u["fiscal"]["npv"] - (before["fiscal"] - pv_costs)) < PENNY
+    assert abs(u["fiscal"]["pv_costs"] - pv_costs) < PENNY
+    assert abs(u["public_value"]["net_present_public_value"] - nppv_before) < PENNY
+    assert abs(d["public_value"]["net_present_public_value"] - nppv_after) < PENNY
+    assert u["public_value"]["benefit_cost_ratio"] == pytest.approx(sum(before.values()) / pv_costs, rel=1e-9)
+
+    table = render_table(r).splitlines()
+    for label, value in (
+        ("PV economic value", before["economic"]),
+        ("PV social value", before["social"]),
+        ("Net present public value", nppv_before),
+    ):
+        at = next(i for i, ln in enumerate(table) if ln.startswith(label))
+        assert table[at + 1].split() == ["before", "optimism", "bias", money(value)], label
+
+    rows = {ln.split(",")[2]: ln.split(",") for ln in render_csv(r).splitlines() if ln.startswith("public,")}
+    for name, value in (
+        ("unadjusted_economic_value", before["economic"]),
+        ("unadjusted_social_value", before["social"]),
+        ("unadjusted_net_public_value", nppv_before),
+        ("economic_value", after["economic"]),
+    ):
+        assert abs(float(rows[name][-1]) - value) < PENNY, name
+    # by year: year 1's 4 events at £30 economic value, before the correction
+    assert float(rows["unadjusted_economic_value"][3 + 1]) == pytest.approx(4 * 30, abs=1e-9)

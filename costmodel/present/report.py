@@ -360,6 +360,7 @@ def _unadjusted_json(result: TenYearTest) -> dict[str, Any] | None:
     u = result.unadjusted
     if u is None:
         return None
+    layers = layers_json(u)
     return {
         "totals": {
             "pv_costs": _f(u.pv_costs),
@@ -385,11 +386,10 @@ def _unadjusted_json(result: TenYearTest) -> dict[str, Any] | None:
             }
             for i, a in enumerate(u.scenario.agencies)
         ],
+        # every layer before optimism bias, with the same keys as the risk-adjusted blocks above
+        **{k: layers[k] for k in ("fiscal", "economic", "social")},
         "public_value": {
-            "pv_benefits": _f(u.value_layers.pv_benefits),
-            "pv_costs": _f(u.value_layers.pv_public_costs),
-            "net_present_public_value": _f(u.value_layers.net_present_public_value),
-            "benefit_cost_ratio": _f(u.value_layers.benefit_cost_ratio),
+            **layers["public_value"],
             "pv_economic": _f(u.value_layers.economic.pv_benefits),
             "pv_social": _f(u.value_layers.social.pv_benefits),
         },
@@ -588,8 +588,14 @@ def render_table(result: TenYearTest, pool_solve: str | None = None) -> str:
     if result.unadjusted is not None:  # the sensitivity beside the risk-adjusted headline
         at = next((i + 1 for i, (k, _) in enumerate(head) if k == measures["npv"].label), len(head))
         head.insert(at, ("  before optimism bias", money(result.unadjusted.npv)))
-        at = next(i + 1 for i, (k, _) in enumerate(wider) if k == measures["npv_public_value"].label)
-        wider.insert(at, ("  before optimism bias", money(result.unadjusted.value_layers.net_present_public_value)))
+        before = result.unadjusted.value_layers
+        for key, value in (
+            ("pv_economic", before.economic.pv_benefits),
+            ("pv_social", before.social.pv_benefits),
+            ("npv_public_value", before.net_present_public_value),
+        ):
+            at = next(i + 1 for i, (k, _) in enumerate(wider) if k == measures[key].label)
+            wider.insert(at, ("  before optimism bias", money(value)))
     width = max(len(k) for k, _ in head + wider)
     lines.append(FISCAL_HEADING)
     lines += [f"{k:<{width}}  {v}" for k, v in head]
@@ -814,6 +820,7 @@ def render_csv(result: TenYearTest) -> str:
             ("unadjusted_net", u.flows.savings - u.flows.costs, u.pv_net_by_agency, u.npv),
         ]
         _agency_rows(w, sc.agencies, before)
+        _layer_rows(u, w, prefix="unadjusted_")
     c = result.cash
     if c is not None:
         cash_measures = [
@@ -857,9 +864,10 @@ def _agency_rows(w: Any, agencies: Any, measures: list[Any]) -> None:
         )
 
 
-def _layer_rows(result: TenYearTest, w: _SafeWriter) -> None:
+def _layer_rows(result: TenYearTest, w: _SafeWriter, prefix: str = "") -> None:
     """The economic and social layers (whole public, no budget holder) and the net public value, by
-    year, with their present values (the social layer's WELLBY/QALY part at the health rate)."""
+    year, with their present values (the social layer's WELLBY/QALY part at the health rate); each
+    measure's name starts with ``prefix`` (``unadjusted_``: the same rows before optimism bias)."""
     fl = result.flows
     L = result.value_layers
     T = result.structure.n_years
@@ -875,7 +883,7 @@ def _layer_rows(result: TenYearTest, w: _SafeWriter) -> None:
         ("net_public_value", public, L.net_present_public_value),
     ):
         w.writerow(
-            ["public", "Whole public (all layers)", name]
+            ["public", "Whole public (all layers)", prefix + name]
             + [repr(float(v) + 0.0) for v in arr]
             + [repr(float(pv) + 0.0)]
         )

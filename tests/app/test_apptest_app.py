@@ -275,6 +275,15 @@ def test_value_layers_beside_the_fiscal_verdict():
     assert rows.loc["Economic", "PV benefits"] == money(v.economic.pv_benefits, exact=True)
     assert rows.loc["Social", "PV benefits"] == money(v.social.pv_benefits, exact=True)
     assert rows.loc["Public value (all layers)", "NPV"] == money(r.pv_savings - r.pv_costs + wider, exact=True)
+    # every layer before optimism bias beside it: the file's figures with optimism bias off
+    u = appraise(load_proposal(ROOT / "assumptions" / "proposals" / "youth_work.yaml"), optimism=False)
+    w = u.value_layers
+    assert rows.loc["Economic", "PV benefits before optimism bias"] == money(w.economic.pv_benefits, exact=True)
+    assert rows.loc["Social", "PV benefits before optimism bias"] == money(w.social.pv_benefits, exact=True)
+    assert rows.loc["Public value (all layers)", "NPV before optimism bias"] == money(
+        u.pv_savings - u.pv_costs + w.economic.pv_benefits + w.social.pv_benefits, exact=True
+    )
+    assert w.economic.pv_benefits > v.economic.pv_benefits  # the correction cuts benefits
 
 
 def test_empty_wider_layers_are_listed_as_not_counted():
