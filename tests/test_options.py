@@ -347,7 +347,9 @@ def _summary_expected(d: dict) -> dict[str, list[str]]:
             money(e["incremental"]["dual_running"]["peak_funding_requirement"]) for e in es
         ],
         "Probability of beating BAU": [
-            _chance_by_hand(e["probability"]["beats_bau"], e["probability"]["beats_bau_standard_error"], n)
+            "— (baseline)"  # BAU against itself: a dash, never "0.0% (none of N draws)"
+            if e["role"] == "bau"
+            else _chance_by_hand(e["probability"]["beats_bau"], e["probability"]["beats_bau_standard_error"], n)
             for e in es
         ],
         **{
@@ -433,10 +435,12 @@ def test_summary_equals_cli_json_and_workbook(example_json, tmp_path):
     es = d["entries"]
     assert found["Net present value (fiscal)"] == [e["incremental"]["npv"] for e in es]
     assert found["PV costs to the public sector"] == [e["incremental"]["pv_costs"] for e in es]
-    assert found["Probability of beating BAU"] == [e["probability"]["beats_bau"] for e in es]
-    assert found["Probability of beating BAU (standard error)"] == [
-        e["probability"]["beats_bau_standard_error"] for e in es
+    # BAU's own cell is the baseline's dash in both rows; every other entry's is the JSON's number
+    assert found["Probability of beating BAU"] == ["— (baseline)"] + [e["probability"]["beats_bau"] for e in es[1:]]
+    assert found["Probability of beating BAU (standard error)"] == ["— (baseline)"] + [
+        e["probability"]["beats_bau_standard_error"] for e in es[1:]
     ]
+    assert es[0]["probability"]["beats_bau"] is None and es[0]["probability"]["beats_bau_standard_error"] is None
     for other in es[1:]:
         label = f"Probability of beating {other['name']}"
         assert found[label] == [e["probability"]["beats"].get(other["id"]) for e in es]
@@ -486,8 +490,9 @@ def test_summary_equals_cli_json_and_workbook(example_json, tmp_path):
     npv_line = next(line for line in out.splitlines() if line.startswith("Incremental NPV (fiscal),"))
     assert [float(x) for x in npv_line.split(",")[1:]] == [e["incremental"]["npv"] for e in es]
     lines = {line.split(",")[0]: line.split(",")[1:] for line in out.splitlines()}
-    assert [float(x) for x in lines["P(beats BAU) standard error"]] == [
-        e["probability"]["beats_bau_standard_error"] for e in es
+    assert lines["P(beats BAU) standard error"][0] == ""  # BAU against itself: no chance, an empty cell
+    assert [float(x) for x in lines["P(beats BAU) standard error"][1:]] == [
+        e["probability"]["beats_bau_standard_error"] for e in es[1:]
     ]
     # the summary's tornado and switching sentences are the CLI table's
     code, table, _ = _cli("options", str(EXAMPLE), "--draws", DRAWS)
@@ -744,8 +749,14 @@ def test_every_probability_has_its_standard_error_and_every_pair_is_shown(small,
         p = e["probability"]
         assert p["draws"] == n
         share = np.mean(sim.incremental[:, k] > 0.005)
-        assert p["beats_bau"] == pytest.approx(share, abs=5e-5)
-        assert p["beats_bau_standard_error"] == pytest.approx(np.sqrt(share * (1 - share) / n), abs=5e-5)
+        if e["role"] == "bau":  # the baseline against itself: null with the reason, not 0%
+            assert p["beats_bau"] is None and p["beats_bau_standard_error"] is None
+            assert "baseline" in p["beats_bau_reason"] and "cannot beat itself" in p["beats_bau_reason"]
+            assert share == 0.0  # (the engine's increment of BAU on BAU is zero in every draw)
+        else:
+            assert p["beats_bau_reason"] is None
+            assert p["beats_bau"] == pytest.approx(share, abs=5e-5)
+            assert p["beats_bau_standard_error"] == pytest.approx(np.sqrt(share * (1 - share) / n), abs=5e-5)
         assert set(p["beats"]) == set(p["beats_standard_error"]) == set(ids) - {e["id"]}
         for j, other in enumerate(ids):
             if other != e["id"]:
@@ -757,6 +768,9 @@ def test_every_probability_has_its_standard_error_and_every_pair_is_shown(small,
     pts = plus_b["beats_standard_error"]["bigger"] * 100
     assert f"{plus_b['beats']['bigger'] * 100:.1f}% ± {pts:.1f} points" in table
     assert "(none of 500 draws)" in table  # "same" never beats BAU, its twin
+    bau_row = next(line for line in table.splitlines() if line.startswith("P(beats BAU)"))
+    assert bau_row.split("  ")[0] == "P(beats BAU)" and "— (baseline)" in bau_row
+    assert bau_row.count("(none of 500 draws)") == 1  # "same" only; BAU's own column is the baseline's dash
     for other in d["entries"][1:]:  # a row for every entry beaten, a column for every entry beating it
         assert f"P(beats {other['name']})" in table
 

@@ -177,12 +177,13 @@ def options_workbook_bytes(d: dict[str, Any]) -> bytes:
         for label, kind, vals in s.rows:
             ws.write_string(r, 0, label.strip())
             if kind in ("chance", "money±"):  # the figure, then its Monte Carlo standard error below
+                # a text cell (BAU's own chance of beating BAU: a dash, the baseline) stands in both rows
                 for j, v in enumerate(vals):
-                    put(ws, r, 1 + j, None if v is None else v[0], kind)  # type: ignore[index]
+                    put(ws, r, 1 + j, v[0] if isinstance(v, tuple) else v, kind)
                 r += 1
                 ws.write_string(r, 0, f"{label.strip()} (standard error)")
                 for j, v in enumerate(vals):
-                    put(ws, r, 1 + j, None if v is None else v[1], kind)  # type: ignore[index]
+                    put(ws, r, 1 + j, v[1] if isinstance(v, tuple) else v, kind)
             else:
                 for j, v in enumerate(vals):
                     put(ws, r, 1 + j, v, kind)

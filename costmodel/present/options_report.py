@@ -41,6 +41,15 @@ SWITCHES_SHOWN = 6
 """Switching values the summary shows (the nearest to their central values); JSON and the workbook
 carry every one."""
 
+BASELINE_CHANCE = "\u2014 (baseline)"
+"""Business as usual's own cell for the chance of beating BAU: it is the baseline, not a 0% chance."""
+
+BASELINE_REASON = (
+    "Business as usual is the baseline every option is measured against: it cannot beat itself, so there "
+    "is no chance to give (not a 0% chance)."
+)
+"""The JSON's ``beats_bau_reason`` for business as usual (null for every other entry)."""
+
 
 def _m(x: float) -> float:
     return json_number(x, places=2)
@@ -201,12 +210,14 @@ def _entry_dict(
         beats = sim.p_beats
         pct = sim.incremental_percentiles()
         pct_se = percentile_standard_error(sim.incremental[:, k], (5, 50, 95))
+        baseline = e.role == "bau"  # BAU against itself: no chance to give (null, with the reason)
         out["probability"] = {
             "draws": sim.draws,
-            "beats_bau": json_number(p[k], places=4),
-            "beats_bau_standard_error": json_number(
-                float(proportion_standard_error(p[k], sim.draws)), places=4
-            ),
+            "beats_bau": None if baseline else json_number(p[k], places=4),
+            "beats_bau_standard_error": None
+            if baseline
+            else json_number(float(proportion_standard_error(p[k], sim.draws)), places=4),
+            "beats_bau_reason": BASELINE_REASON if baseline else None,
             "beats": {
                 other.id: json_number(beats[k, j], places=4) for j, other in enumerate(a.entries) if j != k
             },
@@ -383,9 +394,12 @@ Cell = float | int | str | bool | tuple[float, ...] | None
 
 
 def _chance(e: dict[str, Any], other: str | None) -> Cell:
-    """(probability, standard error, draws) that entry ``e`` beats ``other`` (None: BAU), or None."""
+    """(probability, standard error, draws) that entry ``e`` beats ``other`` (None: BAU), or None;
+    :data:`BASELINE_CHANCE` for BAU against itself."""
     p = e["probability"]
     if other is None:
+        if p["beats_bau"] is None:  # BAU's own column: the baseline, shown as a dash, never "0.0%"
+            return BASELINE_CHANCE
         return (p["beats_bau"], p["beats_bau_standard_error"], p["draws"])
     if other not in p["beats"]:
         return None
@@ -492,11 +506,14 @@ def options_csv(d: dict[str, Any]) -> str:
         return "" if v is None else (repr(v) if isinstance(v, float) else v)
 
     for label, kind, vals in rows:
-        if kind == "chance":  # the probability, then its standard error, each a number
-            w.writerow(safe_row([label.strip(), *(plain(None if v is None else v[0]) for v in vals)]))  # type: ignore[index]
+        if kind == "chance":  # the probability, then its standard error, each a number (empty: none)
+            w.writerow(safe_row([label.strip(), *(plain(v[0] if isinstance(v, tuple) else None) for v in vals)]))
             w.writerow(
                 safe_row(
-                    [f"{label.strip()} standard error", *(plain(None if v is None else v[1]) for v in vals)]  # type: ignore[index]
+                    [
+                        f"{label.strip()} standard error",
+                        *(plain(v[1] if isinstance(v, tuple) else None) for v in vals),
+                    ]
                 )
             )
             continue

@@ -44,13 +44,14 @@ def test_compare_page_shows_the_shipped_options_with_the_cli_figures():
     uncertainty = next(f for f in frames if f.columns[0].startswith("Uncertainty"))
     p_row = uncertainty[uncertainty.iloc[:, 0] == "Probability of beating BAU"].iloc[0, 1:].tolist()
     # the probability with its Monte Carlo standard error, as the CLI's summary writes it (the same draws)
-    assert p_row == [
+    # (BAU's own column: a dash, the baseline, never "0.0% (none of N draws)")
+    assert p_row == ["— (baseline)"] + [
         chance(
             e["probability"]["beats_bau"],
             e["probability"]["beats_bau_standard_error"],
             e["probability"]["draws"],
         )
-        for e in d["entries"]
+        for e in d["entries"][1:]
     ]
     labels = [b.label for b in at.get("download_button")]
     for wanted in (

@@ -48,6 +48,8 @@ def test_compare_page_is_an_options_appraisal(app_url):  # noqa: F811
             for e in d["entries"]:
                 assert money(e["incremental"]["npv"]) in html
             assert " points" in html or "draws)" in html  # the probabilities carry their standard errors
+            # BAU's own chance of beating BAU: the baseline's dash, never "0.0% (none of N draws)"
+            assert "<td>— (baseline)</td>" in html
             # the summary as PDF, printed by Chromium as the briefing's is: two A4 pages at most
             with page.expect_download(timeout=90_000) as info:
                 page.get_by_role("button", name="Summary (PDF)").click()
