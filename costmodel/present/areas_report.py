@@ -314,7 +314,7 @@ def ranked_chart(r: AreaResults, scenario: Scenario) -> alt.TopLevelMixin:
     """NPV by area, ranked, with P5-P95 whiskers; passes and fails in words and colour."""
     import altair as alt
 
-    from .charts import GOV_GREEN, GOV_GREY, GOV_RED, _base_config
+    from .charts import GOV_GREEN, GOV_GREY, GOV_RED, _base_config, money_axis
 
     data = ranked_chart_data(r)
     labelled = r.n <= LABELLED_AREAS
@@ -340,7 +340,7 @@ def ranked_chart(r: AreaResults, scenario: Scenario) -> alt.TopLevelMixin:
             ],
         ),
     )
-    rule = base.mark_rule(color=GOV_GREY).encode(x=alt.X("p5_gbp:Q", title="NPV (£)", axis=alt.Axis(format="~s")), x2="p95_gbp:Q", y=y)
+    rule = base.mark_rule(color=GOV_GREY).encode(x=alt.X("p5_gbp:Q", title="NPV (£)", axis=money_axis()), x2="p95_gbp:Q", y=y)
     dots = base.mark_point(filled=True, size=60).encode(
         x="npv_gbp:Q",
         y=y,

@@ -17,7 +17,7 @@ import altair as alt
 import numpy as np
 import pandas as pd
 
-from ..formatting import fy_label, money, plural
+from ..formatting import MINUS, fy_label, money, plural
 from ..pooling.accounting import appraise_pool
 from ..uncertainty.compile import compile_uncertainty
 from ..uncertainty.limits import DEFAULT_DRAWS, DEFAULT_SEED
@@ -171,6 +171,29 @@ def dual_running_data(result: TenYearTest) -> pd.DataFrame:
 # ---------------------------------------------------------------------------------------------
 
 
+def _money_label_expr() -> str:
+    """A Vega expression writing an axis or legend value in the tables' money style (formatting.money):
+    a true minus sign before the pound sign, lower-case k and m, bn; thousands separators below £10,000
+    (−£3m, £250k, £1.5m, £2,500, £0). A constant: no text from any file is ever part of it."""
+    a = "abs(datum.value)"
+    return (
+        f"(datum.value < 0 ? '{MINUS}' : '') + '£' + ("
+        f"{a} >= 1e9 ? format({a} / 1e9, '.3~r') + 'bn' : "
+        f"{a} >= 1e6 ? format({a} / 1e6, '.3~r') + 'm' : "
+        f"{a} >= 1e4 ? format({a} / 1e3, '.3~r') + 'k' : "
+        f"format({a}, ',.3~r'))"
+    )
+
+
+MONEY_LABEL_EXPR = _money_label_expr()
+"""Every money axis's and legend's labels (Vega's "~s" would write −3M and 250k with no £)."""
+
+
+def money_axis(**kwargs: object) -> alt.Axis:
+    """A money axis [£], labelled as the tables are (:data:`MONEY_LABEL_EXPR`)."""
+    return alt.Axis(labelExpr=MONEY_LABEL_EXPR, **kwargs)  # type: ignore[arg-type]
+
+
 TEXT_COLOUR = "#333333"  # 12.6:1 on white: chart text reads at WCAG AA (4.5:1) and above
 
 
@@ -198,7 +221,7 @@ def savings_by_department_chart(result: TenYearTest, data: pd.DataFrame | None =
         .mark_bar()
         .encode(
             x=alt.X("year:O", title="Financial year", sort=[fy_label(y) for y in result.years]),
-            y=alt.Y("sum(discounted_gbp):Q", title="Present value (£)", axis=alt.Axis(format="~s")),
+            y=alt.Y("sum(discounted_gbp):Q", title="Present value (£)", axis=money_axis()),
             color=alt.Color(
                 "agency:N",
                 title="Budget holder",
@@ -243,7 +266,7 @@ def cumulative_position_chart(result: TenYearTest, data: pd.DataFrame | None = N
         .mark_line(point=True, strokeWidth=2.5)
         .encode(
             x=alt.X("year:O", title="Financial year", sort=[fy_label(y) for y in result.years]),
-            y=alt.Y("gbp:Q", title="Cumulative savings − costs (£)", axis=alt.Axis(format="~s")),
+            y=alt.Y("gbp:Q", title="Cumulative savings − costs (£)", axis=money_axis()),
             color=alt.Color(
                 "measure:N",
                 title=None,
@@ -291,7 +314,7 @@ def who_pays_who_saves_chart(result: TenYearTest, data: pd.DataFrame | None = No
                 sort=alt.EncodingSortField("pv_net", order="ascending"),
                 axis=alt.Axis(labelLimit=320),
             ),
-            x=alt.X("pv_net:Q", title="Net present value (£): savings − costs", axis=alt.Axis(format="~s")),
+            x=alt.X("pv_net:Q", title="Net present value (£): savings − costs", axis=money_axis()),
             color=alt.Color(
                 "position:N",
                 title=None,
@@ -343,7 +366,7 @@ def dual_running_chart(result: TenYearTest, data: pd.DataFrame | None = None) ->
         .encode(
             x=alt.X("year:O", title="Financial year", sort=years),
             xOffset=alt.XOffset("measure:N"),
-            y=alt.Y("gbp:Q", title="£ a year", axis=alt.Axis(format="~s")),
+            y=alt.Y("gbp:Q", title="£ a year", axis=money_axis()),
             color=alt.Color(
                 "measure:N",
                 title=None,
@@ -469,7 +492,7 @@ def pooling_partners_chart(result: TenYearTest, data: pd.DataFrame | None = None
         .encode(
             y=alt.Y("agency:N", title=None, axis=alt.Axis(labelLimit=320)),
             yOffset=alt.YOffset("when:N", sort=domain),
-            x=alt.X("pv_net_gbp:Q", title="Net present value (£)", axis=alt.Axis(format="~s")),
+            x=alt.X("pv_net_gbp:Q", title="Net present value (£)", axis=money_axis()),
             color=alt.Color(
                 "when:N",
                 title=None,
@@ -554,7 +577,7 @@ def who_pays_who_saves_flows_chart(result: TenYearTest, data: pd.DataFrame | Non
             title="PV (£)",
             scale=alt.Scale(scheme="blues"),
             # £4m, £500k: the app's money format (Vega's "~s" writes 4M and 500k with no £)
-            legend=alt.Legend(labelExpr="'£' + replace(replace(format(datum.value, '.3~s'), 'M', 'm'), 'G', 'bn')"),
+            legend=alt.Legend(labelExpr=MONEY_LABEL_EXPR),
         ),
         tooltip=[
             alt.Tooltip("kind_label:N", title="Flow"),
@@ -665,7 +688,7 @@ def pooling_cash_requirement_chart(result: TenYearTest, data: pd.DataFrame | Non
         .mark_line(point=True)
         .encode(
             x=alt.X("year:O", title="Financial year", sort=years, axis=alt.Axis(labelAngle=0)),
-            y=alt.Y("cumulative_gbp:Q", title="Cumulative cash requirement (£)", axis=alt.Axis(format="~s")),
+            y=alt.Y("cumulative_gbp:Q", title="Cumulative cash requirement (£)", axis=money_axis()),
             color=alt.Color(
                 "agency:N",
                 title=None,
@@ -781,7 +804,7 @@ def tornado_chart(result: TenYearTest, data: pd.DataFrame | None = None) -> alt.
         .mark_bar()
         .encode(
             y=alt.Y("axis_label:N", title=None, sort=order, axis=alt.Axis(labelLimit=420)),
-            x=alt.X("npv:Q", title="Net present value (£)", axis=alt.Axis(format="~s")),
+            x=alt.X("npv:Q", title="Net present value (£)", axis=money_axis()),
             x2="central_npv:Q",
             color=alt.Color(
                 "end:N",
@@ -842,7 +865,7 @@ def npv_distribution_chart(result: TenYearTest, data: pd.DataFrame | None = None
         )
         .mark_bar()
         .encode(
-            x=alt.X("npv_from:Q", title="Net present value (£)", bin="binned", axis=alt.Axis(format="~s")),
+            x=alt.X("npv_from:Q", title="Net present value (£)", bin="binned", axis=money_axis()),
             x2="npv_to:Q",
             y=alt.Y("draws:Q", title="Draws"),
             color=alt.Color(
@@ -947,7 +970,7 @@ def options_npv_by_holder_chart(d: dict, data: pd.DataFrame | None = None) -> al
         .mark_bar()
         .encode(
             x=alt.X("option:N", title=None, sort=options, axis=alt.Axis(labelAngle=0, labelLimit=180)),
-            y=alt.Y("sum(npv_gbp):Q", title="NPV against BAU (£)", axis=alt.Axis(format="~s")),
+            y=alt.Y("sum(npv_gbp):Q", title="NPV against BAU (£)", axis=money_axis()),
             color=alt.Color(
                 "budget_holder:N",
                 title="Budget holder",
