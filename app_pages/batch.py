@@ -14,13 +14,13 @@ from pathlib import Path
 
 import streamlit as st
 
-from app_pages.common import require_result, show_altair
+from app_pages.common import example_title, examples, require_result, show_altair
 from app_pages.links import copy_link_button
 from app_pages.scenario_store import StoredScenario, StoreError, default_store, is_key
 from costmodel.errors import CostModelError
 from costmodel.export.areas_export import chart_bytes, parquet_bytes, workbook_bytes
 from costmodel.formatting import money
-from costmodel.inputs.areas import metadata_path, read_area_table, shipped_tables
+from costmodel.inputs.areas import area_table_template, metadata_path, read_area_table, shipped_tables
 from costmodel.present.areas_report import (
     basis,
     batch_csv,
@@ -31,7 +31,7 @@ from costmodel.present.areas_report import (
     ranked_chart_data,
     totals,
 )
-from costmodel.present.markup import literal
+from costmodel.present.markup import code, literal
 from costmodel.uncertainty.limits import DEFAULT_SEED
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -64,6 +64,63 @@ def _workbook(key: str, draws: int, seed: int, _results, _scenario) -> bytes:
     return workbook_bytes(_results, _scenario)
 
 
+@st.cache_data(show_spinner=False, max_entries=32)
+def _misfit(key: str, path: str, mtime_ns: int, _scenario) -> str | None:
+    """None when the shipped table at ``path`` fits the proposal (``key``: its exact inputs), else the
+    table's first located problem (its columns set inputs this proposal does not have)."""
+    mpath = Path(metadata_path(path))
+    try:  # named as the page names a shipped table: from the project's folder
+        read_area_table(
+            str(Path(path).relative_to(ROOT)),
+            _scenario,
+            raw=Path(path).read_bytes(),
+            metadata_raw=mpath.read_bytes() if mpath.exists() else None,
+        )
+    except CostModelError as exc:
+        return str(exc).splitlines()[0]
+    return None
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def _examples_fitting(path: str, mtime_ns: int) -> list[str]:
+    """The shipped example proposals (file stems) whose inputs the shipped table at ``path`` sets."""
+    from costmodel.inputs.loading import load_proposal
+
+    fitting = []
+    for stem, proposal in examples().items():
+        try:
+            read_area_table(path, load_proposal(proposal))
+        except CostModelError:
+            continue
+        fitting.append(stem)
+    return fitting
+
+
+def _explain_no_table(title: str, misfits: dict[str, str]) -> None:
+    """Why no shipped table is offered for this proposal, and the way forward: another example that has
+    one, or an uploaded table (with a template for this proposal to fill in)."""
+    lines = [
+        f"No shipped area table sets the inputs of **{literal(title)}**, so there is nothing to run in every "
+        "area yet. An area table gives each place its own figures for inputs of the proposal in use (its "
+        "columns are input paths, such as an outcome's baseline rate):"
+    ]
+    for stem, problem in misfits.items():
+        path = shipped[stem]
+        users = [example_title(e) for e in _examples_fitting(path, Path(path).stat().st_mtime_ns)]
+        lines.append(
+            f"- `{stem}` is written for "
+            + (" and ".join(f"*{literal(u)}*" for u in users) if users else "another proposal")
+            + f"; for this one it reads: {code(problem)}"
+        )
+    lines.append(
+        "\nTo see this proposal in every area, **upload a table** of your areas below. The template "
+        "lists this proposal's cohorts and baseline rates with their units, and one row with the proposal's "
+        "own figures: replace it with one row per area, each figure's source listed (docs/batch.md)."
+        + (" Or choose an example the shipped table is written for in the sidebar." if misfits else "")
+    )
+    st.info("\n".join(lines), icon=":material/info:")
+
+
 def _linked_upload() -> tuple[str, bytes, bytes | None] | None:
     """The uploaded table a link names (``at=<key>``, saved in the app's scenario store), if any."""
     key = st.query_params.get("at")
@@ -94,6 +151,20 @@ def _save_upload(name: str, raw: bytes, meta: bytes | None) -> None:
         st.query_params["at"] = key
 
 
+def _template_button() -> None:
+    """A download of an area table to fill in for the proposal in use (one YAML file)."""
+    st.download_button(
+        "Area table template for this proposal (YAML)",
+        area_table_template(scenario).encode("utf-8"),
+        file_name=f"{scenario.proposal.id}-areas.yaml",
+        mime="application/x-yaml",
+        on_click="ignore",
+        icon=":material/download:",
+        help="A column for each outcome's cohort and baseline rate, with its unit; one row with the "
+        "proposal's own figures to replace with your areas'. Upload it here when filled in.",
+    )
+
+
 d, result = require_result()
 scenario = result.scenario
 st.title("Every area at once")
@@ -103,11 +174,26 @@ st.caption(
 )
 
 shipped = {Path(p).stem: p for p in shipped_tables(AREAS)}
+# only the shipped tables written for this proposal are offered: another proposal's table would only
+# show its columns' problems
+misfits = {
+    stem: problem
+    for stem, p in shipped.items()
+    if (problem := _misfit(scenario.inputs_sha256, p, Path(p).stat().st_mtime_ns, scenario)) is not None
+}
+fitting = [stem for stem in shipped if stem not in misfits]
 linked = st.query_params.get("areas")
-options = [*shipped, UPLOAD]
-index = options.index(linked) if isinstance(linked, str) and linked in shipped else 0
+options = [*fitting, UPLOAD]
+index = options.index(linked) if isinstance(linked, str) and linked in fitting else 0
 if is_key(str(st.query_params.get("at", ""))):
     index = options.index(UPLOAD)
+if not fitting:
+    _explain_no_table(scenario.proposal.title, misfits)
+elif isinstance(linked, str) and linked in misfits:
+    st.warning(
+        f"The link's area table {code(linked)} is not written for this proposal "
+        f"({code(misfits[linked])}); choose another table or upload one."
+    )
 choice = st.selectbox("Area table", options, index=index, key="batch_table")
 col1, col2 = st.columns(2)
 draws = col1.number_input(
@@ -136,6 +222,7 @@ if choice == UPLOAD:
         st.caption(f"The table of the link you opened: {literal(name)}")
     else:
         st.info("Upload one table (with its .meta.yaml beside a CSV).")
+        _template_button()
         st.stop()
     if "areas" in st.query_params:
         del st.query_params["areas"]

@@ -661,3 +661,19 @@ def html_escape(text: str) -> str:
     import html
 
     return html.escape(text)
+
+
+def test_an_area_table_template_is_a_valid_table_whose_one_area_is_the_proposal():
+    """The template the Every-area page offers (for a proposal with no shipped table, such as pooled early
+    help): every outcome's cohort and baseline rate as a column in the input's unit, one row holding the
+    file's own central values, so the batch of that one row is `costmodel run` on the file."""
+    from costmodel.appraisal.chain import appraise
+    from costmodel.inputs.areas import area_table_template
+
+    scenario = load_proposal(ASSUMPTIONS / "proposals" / "early_help_pooled.yaml")
+    table = read_area_table("t.yaml", scenario, raw=area_table_template(scenario).encode("utf-8"))
+    outcomes = [o.id for o in scenario.proposal.outcomes]
+    assert table.paths == tuple(f"outcomes.{o}.{k}" for o in outcomes for k in ("cohort", "baseline_rate"))
+    assert table.units == ("people_per_year", "fraction") * len(outcomes)
+    r = run_areas(scenario, table, draws=0)
+    assert abs(r.npv[0] - appraise(scenario).npv) < 0.01

@@ -707,3 +707,53 @@ def combined_scenario(table: AreaTable, scenario: Scenario) -> tuple[Scenario | 
 def _in_area(item: Any, area_id: str, area_name: str) -> Any:
     """A cost line, savings line or outcome of one area: id prefixed with the area's, label with its name."""
     return item.model_copy(update={"id": f"{area_id}__{item.id}", "label": f"{area_name}: {item.label}"})
+
+
+TEMPLATE_INPUTS = ("outcomes.*.cohort", "outcomes.*.baseline_rate")
+"""The inputs an area table template gives a column (the figures that differ most from place to place);
+any other input path of the proposal can be added as a column (docs/batch.md)."""
+
+
+def area_table_template(scenario: Scenario) -> str:
+    """A one-file (YAML) area table to fill in for ``scenario``'s proposal: a column for each outcome's
+    cohort and baseline rate, with its unit, and one row holding the proposal's own central values, each
+    column marked as an assumption until a source is given. It reads back as a valid table whose one
+    area is the proposal itself."""
+    import yaml
+
+    chosen = [
+        s
+        for s in settings(scenario.proposal, unit_costs=scenario.unit_costs)
+        if s.entry.template in TEMPLATE_INPUTS
+    ]
+    inputs = _input_paths(scenario)
+    proposal = scenario.proposal
+    columns = {
+        s.path: {
+            "unit": inputs[s.path][1],
+            "description": f"{s.entry.label} ({s.rows[0].label})" if s.rows else s.entry.label,
+            "assumption": "the proposal's own central value: replace it with each area's published figure, "
+            "then list that publication under sources and write source: row here instead",
+        }
+        for s in chosen
+        if s.path in inputs
+    }
+    row: dict[str, Any] = {"id": "proposal", "name": "The proposal's own figures (replace with one row per area)"}
+    row.update({s.path: float(s.quantity.value) for s in chosen if s.path in inputs})
+    data = {
+        "metadata": {
+            "title": f"Areas for {proposal.id}: fill in one row per area",
+            "description": "A template written by costmodel for this proposal (docs/batch.md). Each area sets "
+            "the inputs named by the columns; any other input path of the proposal may be added as a column.",
+            "coverage": "TEMPLATE: no area's figures yet. Say here which areas the table covers and which it "
+            "leaves out.",
+            "sources": [],
+            "columns": columns,
+        },
+        "areas": [row],
+    }
+    header = (
+        f"# An area table for {proposal.id} (costmodel batch, or the app's Every area page): one row per area.\n"
+        "# Replace the one row with your areas' own figures, each with a source listed under metadata.sources.\n"
+    )
+    return header + yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100)

@@ -68,8 +68,16 @@ def test_a_link_to_an_uploaded_table_reopens_it_from_the_store():
 
 
 def test_a_table_that_does_not_fit_the_proposal_shows_its_located_problems():
+    # the youth-work table uploaded (reopened from a link) for early help: its columns are not early
+    # help's inputs (the shipped copy is no longer offered for early help: see the next test)
+    from app_pages.scenario_store import StoredScenario, default_store
+
+    table = (ROOT / "assumptions" / "areas" / "youth_justice_fte_2024.csv").read_text(encoding="utf-8")
+    meta = (ROOT / "assumptions" / "areas" / "youth_justice_fte_2024.meta.yaml").read_text(encoding="utf-8")
+    key = default_store().put(StoredScenario("youth_justice_fte_2024.csv", "area_table", table, {"metadata": meta}))
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
     at.query_params["example"] = "early_help_pooled"
+    at.query_params["at"] = key
     at.run()
     at.switch_page("app_pages/batch.py").run()
     assert not at.exception, [e.value for e in at.exception]
@@ -79,3 +87,48 @@ def test_a_table_that_does_not_fit_the_proposal_shows_its_located_problems():
         "youth\\_justice\\_fte\\_2024.csv\\:1\\:7" in text
         and "is an input path, but not one of this proposal" in text
     )
+
+
+def test_without_a_table_for_the_proposal_the_page_says_why_and_offers_a_template():
+    """Early help (pooled): the one shipped table sets youth-work inputs. The page does not run it into a
+    wall of errors: it says why no shipped table is offered, names the example the table is written for,
+    and offers a template of early help's own area inputs, which runs as a batch once uploaded."""
+    from costmodel.inputs.areas import read_area_table
+    from costmodel.inputs.loading import load_proposal
+
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    at.query_params["example"] = "early_help_pooled"
+    at.run()
+    at.switch_page("app_pages/batch.py").run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert not at.error  # no wall of located problems for a table nobody chose
+    assert at.selectbox(key="batch_table").options == ["Upload a table"]
+    why = at.info[0].value
+    assert why.startswith("No shipped area table sets the inputs of **Early-help family support")
+    assert "`youth_justice_fte_2024` is written for *Targeted detached youth work" in why
+    assert "assumptions/areas/youth_justice_fte_2024.csv:1:7: outcomes.first_time_entrants.baseline_rate" in why
+    assert "/work/" not in why  # the project's own path, not the machine's
+    assert "upload a table" in why
+    [template] = [b for b in at.get("download_button") if b.label == "Area table template for this proposal (YAML)"]
+    # the template reads back as a table of early help's inputs whose one row is the proposal's own
+    # figures: 400 children a year with a 2.5% baseline rate of entering care (the file's central values)
+    scenario = load_proposal(ROOT / "assumptions" / "proposals" / "early_help_pooled.yaml")
+    from costmodel.inputs.areas import area_table_template
+
+    table = read_area_table("early_help_pooled-areas.yaml", scenario, raw=area_table_template(scenario).encode())
+    assert table.ids == ("proposal",)
+    row = dict(zip(table.paths, table.values[0], strict=True))
+    assert row["outcomes.children_entering_care.cohort"] == 400
+    assert row["outcomes.children_entering_care.baseline_rate"] == 0.025
+    assert all(cm.assumption for cm in table.metadata.columns.values())  # no source claimed for them
+
+
+def test_a_link_to_a_table_of_another_proposal_says_so():
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    at.query_params["example"] = "early_help_pooled"
+    at.query_params["areas"] = "youth_justice_fte_2024"
+    at.run()
+    at.switch_page("app_pages/batch.py").run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.selectbox(key="batch_table").value == "Upload a table"
+    assert at.info[0].value.startswith("No shipped area table sets the inputs")
