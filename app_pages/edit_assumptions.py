@@ -397,6 +397,116 @@ if unit_costs:
     if changed != d.edits:
         commit(changed, rerun=True)
 
+# ---------------------------------------------------------------------------------------------
+# Unit costs' value beyond public budgets: economic and social components (£ per unit) and the
+# wellbeing change (WELLBYs or QALYs per unit), editable as the fiscal shares are
+# ---------------------------------------------------------------------------------------------
+
+LAYER_WORDS = {
+    "economic": ("Economic", "output and earnings beyond public budgets"),
+    "social": ("Social", "harm to victims and wellbeing beyond public budgets"),
+}
+
+def _was(path: str, value: float) -> str:
+    """The file's value in words: £ for a money component, a plain number of WELLBYs or QALYs."""
+    return money(value, exact=True) if path.endswith(".value") else f"{value:g}"
+
+
+layered = {uc_id: uc for uc_id, uc in (unit_costs or {}).items() if uc.economic or uc.social or uc.wellbeing}
+if layered:
+    st.subheader("Unit costs: value beyond public budgets")
+    st.caption(
+        "Economic and social value per unit (not a public budget, so never in the Ten Year Test verdict: they "
+        "count in the net present public value), in the price year shown; a wellbeing change in WELLBYs or "
+        "QALYs per unit, valued at the Green Book value and discounted at the health rate. "
+        + (
+            "Library values: a change here is a local change to this proposal only, as above."
+            if from_library
+            else ""
+        )
+    )
+    layer_rows, layer_paths = [], []
+    for uc_id, uc in layered.items():
+        items: list[tuple[str, str, str, float, str]] = [
+            (layer, c.component, f"unit_costs.{uc_id}.{layer}.{k}.value", c.value, f"£ per {uc.per}")
+            for layer in ("economic", "social")
+            for k, c in enumerate(getattr(uc, layer))
+        ]
+        if uc.wellbeing is not None:
+            w = uc.wellbeing
+            items.append(
+                ("social", f"wellbeing lost ({w.measure}s)", f"unit_costs.{uc_id}.wellbeing.per_unit",
+                 w.per_unit, f"{w.measure}s per {uc.per}")
+            )  # fmt: skip
+        for layer, component, path, layer_value, unit_words in items:
+            problems = field_problems.get(path, [])
+            layer_rows.append(
+                {
+                    "Unit cost": f"{uc.label} (per {uc.per})",
+                    "Layer": f"{LAYER_WORDS[layer][0]}: {component}",
+                    "Value": _num(current(path, layer_value)),
+                    "Unit": unit_words,
+                    "Price year": fy_label(uc.price_year) if path.endswith(".value") else "",
+                    "Local change": f"changed here, was {_was(path, layer_value)}"
+                    if path in d.edits
+                    else "",
+                    "Problem": "; ".join(dict.fromkeys(problems)),
+                    "Source": source_words(f"source: {uc.source}", base.scenario.sources)
+                    if uc.source
+                    else f"Assumption: {uc.assumption}",
+                }
+            )
+            layer_paths.append((path, layer_value))
+    layer_frame = pd.DataFrame(layer_rows)
+    layer_frame["Value"] = pd.to_numeric(layer_frame["Value"], errors="coerce").astype(float)
+    layer_problem = bool(layer_frame["Problem"].str.len().sum())
+    layer_edited = st.data_editor(
+        layer_frame,
+        key=f"ed-{d.key}-unit-cost-layers-{d.rev}",
+        hide_index=True,
+        width="stretch",
+        num_rows="fixed",
+        height=35 * (len(layer_frame) + 1) + 3,
+        placeholder=EMPTY_CELL,
+        disabled=["Unit cost", "Layer", "Unit", "Price year", "Local change", "Problem", "Source"],
+        column_order=[
+            "Unit cost",
+            "Layer",
+            "Value",
+            "Unit",
+            "Price year",
+            "Local change",
+            *(["Problem"] if layer_problem else []),
+            "Source",
+        ],  # fmt: skip
+        column_config={
+            "Unit cost": st.column_config.TextColumn(width=LABEL_WIDTH, pinned=True),
+            "Layer": st.column_config.TextColumn(width=280),
+            "Value": st.column_config.NumberColumn(
+                format="%g", min_value=0.0, help="Value per unit, in the unit shown beside it"
+            ),
+            "Unit": st.column_config.TextColumn(width=160),
+            "Price year": st.column_config.TextColumn(width=90),
+            "Local change": st.column_config.TextColumn(width=200),
+            "Problem": st.column_config.TextColumn(width=360),
+            "Source": st.column_config.TextColumn(width=420),
+        },
+    )
+    for path, _ in layer_paths:
+        for m in dict.fromkeys(field_problems.get(path, [])):
+            st.error(markup.inline(m), icon=":material/error:")
+    changed = dict(d.edits)
+    for i, (path, file_value) in enumerate(layer_paths):
+        old, new = _num(layer_frame.at[i, "Value"]), _num(layer_edited.at[i, "Value"])
+        if old == new:
+            continue
+        if new is None or new == file_value:
+            changed.pop(path, None)  # a cleared cell, or the file's value again: no local change
+        else:
+            changed[path] = new
+    if changed != d.edits:
+        commit(changed, rerun=True)
+
 if unmatched:
     st.error("\n\n".join(markup.code(m) for m in unmatched))
 

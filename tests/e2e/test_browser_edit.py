@@ -123,3 +123,47 @@ def test_a_self_contained_download_is_offered_without_edits(page, tmp_path, app_
     assert info.value.suggested_filename == "early_help_pooled-self-contained.yaml"
     shipped = load_proposal(ROOT / "assumptions" / "proposals" / "early_help_pooled.yaml")
     assert appraise(load_proposal(alone)).npv == appraise(shipped).npv
+
+
+def test_a_unit_costs_economic_value_is_edited_in_its_table_then_downloaded(app_url, tmp_path):  # noqa: F811
+    """The value layers of a library unit cost (youth work's crime victim: £676 economic, £1,648 social a
+    crime) are edited in their own table as the fiscal shares are, marked as a local change, and the
+    download carries the new value with the old one in a comment. Screenshot: edit_unit_cost_layers.png."""
+    from playwright.sync_api import expect, sync_playwright
+
+    from costmodel.appraisal.chain import appraise
+    from costmodel.inputs.loading import load_proposal
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
+        context = browser.new_context(viewport={"width": 1400, "height": 2600}, accept_downloads=True)
+        page = context.new_page()
+        page.set_default_timeout(30_000)
+        page.goto(f"{app_url}/edit_assumptions?example=youth_work")
+        heading = page.get_by_role("heading", name="Unit costs: value beyond public budgets")
+        expect(heading).to_be_visible()
+        grids = page.get_by_test_id("stDataFrame")
+        layers = grids.last
+        layers.scroll_into_view_if_needed()
+        page.wait_for_timeout(1000)
+        assert cell_text(layers, 1, 0).startswith("Economic: economic cost")
+        assert cell_text(layers, 2, 0) == "676" and cell_text(layers, 3, 0) == "£ per incident"
+        assert cell_text(layers, 1, 1).startswith("Social: social cost") and cell_text(layers, 2, 1) == "1648"
+        type_into(page, layers, 0, 520, "1352")  # twice the published £676
+        layers = page.get_by_test_id("stDataFrame").last
+        expect(layers.locator("#glide-cell-5-0")).to_have_text("changed here, was £676", timeout=20_000)
+        assert page.get_by_test_id("stException").count() == 0
+        layers.scroll_into_view_if_needed()
+        page.get_by_test_id("stMain").screenshot(path=str(OUT / "edit_unit_cost_layers.png"))
+        with page.expect_download() as info:
+            page.get_by_role("button", name="Download the edited YAML").click()
+        alone = tmp_path / "youth_work.yaml"
+        info.value.save_as(alone)
+        text = alone.read_text(encoding="utf-8")
+        assert "value: 1352}  # edited, was 676" in text
+        # the downloaded file alone: the economic layer doubles (linear in its one component), the rest stays
+        shipped = appraise(load_proposal(ROOT / "assumptions" / "proposals" / "youth_work.yaml")).value_layers
+        edited = appraise(load_proposal(alone)).value_layers
+        assert abs(edited.economic.pv_benefits - 2 * shipped.economic.pv_benefits) < 0.01
+        assert abs(edited.fiscal.npv - shipped.fiscal.npv) < 0.01
+        browser.close()

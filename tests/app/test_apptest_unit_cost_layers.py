@@ -1,0 +1,78 @@
+"""The Edit page: a unit cost's economic and social values (the value layers) are editable as its fiscal
+shares are, with the loader's rules beside the field, units in words and the change marked as local.
+
+Youth work's library unit cost 'crime_victim_nhs_average' carries one economic component (£676 a crime,
+2010-11 prices) and one social component (£1,648), GMCA Unit Cost Database CR8.0. Every layer is linear in
+its components, so doubling the economic component doubles the economic layer's present value and leaves
+the fiscal layer (the verdict) alone: the expectation, worked by hand, needs no engine output pasted back.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+ROOT = Path(__file__).resolve().parents[2]
+APP = str(ROOT / "app.py")
+EDIT = "app_pages/edit_assumptions.py"
+KEY = "example:youth_work"
+UC = "crime_victim_nhs_average"
+
+
+def _edit_page() -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.run()
+    at.switch_page(EDIT).run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def _draft(at: AppTest):
+    return at.session_state["drafts"][KEY]
+
+
+def _edit(at: AppTest, rows: dict[int, dict[str, object]]) -> None:
+    key = f"ed-{KEY}-unit-cost-layers-{_draft(at).rev}"
+    at.session_state[key] = {"edited_rows": rows, "added_rows": [], "deleted_rows": []}
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+
+
+def test_economic_and_social_values_are_in_their_own_table_with_units_in_words():
+    at = _edit_page()
+    assert "Unit costs: value beyond public budgets" in [h.value for h in at.subheader]
+    assert any("never in the Ten Year Test verdict" in c.value for c in at.caption)
+
+
+def test_doubling_the_economic_value_doubles_the_economic_layer_and_leaves_the_verdict():
+    from costmodel.appraisal.chain import appraise
+    from costmodel.inputs.loading import load_proposal
+
+    at = _edit_page()
+    before = at.metric[0].value  # the fiscal NPV
+    _edit(at, {0: {"Value": 1352.0}})  # row 0: the economic component, £676 in the file
+    d = _draft(at)
+    assert d.edits == {f"unit_costs.{UC}.economic.0.value": 1352.0} == d.valid_edits
+    assert at.metric[0].value == before  # the Ten Year Test rests on the fiscal layer alone
+    # the file with the page's edits (the library values bundled in, as the page does) appraised on its own
+    from costmodel.inputs.bundling import self_contained
+    from costmodel.inputs.editing import edited_scenario
+
+    path = ROOT / "assumptions" / "proposals" / "youth_work.yaml"
+    shipped = load_proposal(path)
+    bundled = self_contained(path.read_text(encoding="utf-8"), shipped, "youth_work.yaml")
+    _, edited = edited_scenario("youth_work.yaml", bundled, d.edits, library_dir=str(path.parent))
+    old, new = appraise(shipped).value_layers, appraise(edited).value_layers
+    assert new.economic.pv_benefits == pytest.approx(2 * old.economic.pv_benefits, rel=1e-12)
+    assert new.social.pv_benefits == old.social.pv_benefits and new.fiscal == old.fiscal
+
+
+def test_a_negative_value_is_refused_beside_the_field_and_the_figures_keep_the_last_valid_ones():
+    at = _edit_page()
+    _edit(at, {1: {"Value": -5.0}})  # row 1: the social component
+    d = _draft(at)
+    assert d.valid_edits == {}  # the figures stay on the file's values
+    # the loader's rule, beside the field (a problem matched to no field would be shown as code)
+    assert [e.value for e in at.error] == ["input should be greater than or equal to 0 (got -5)"]
