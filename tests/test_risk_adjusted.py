@@ -335,3 +335,18 @@ def test_every_layer_before_optimism_bias_by_hand(tmp_path):
         assert abs(float(rows[name][-1]) - value) < PENNY, name
     # by year: year 1's 4 events at £30 economic value, before the correction
     assert float(rows["unadjusted_economic_value"][3 + 1]) == pytest.approx(4 * 30, abs=1e-9)
+
+    # the workbook's Outputs sheet: the same figures before optimism bias beside the live risk-adjusted ones
+    from costmodel.export.excel import OUTPUTS, _Builder, _evaluate
+
+    b = _Builder(r)
+    ev = _evaluate(b.build())
+    for key, value in (
+        ("unadjusted_npv", before["fiscal"] - pv_costs),
+        ("unadjusted_pv_economic", before["economic"]),
+        ("unadjusted_pv_social", before["social"]),
+        ("unadjusted_npv_public_value", nppv_before),
+        ("pv_economic", after["economic"]),  # the live formula, risk-adjusted
+        ("npv_public_value", nppv_after),
+    ):
+        assert ev.value(OUTPUTS, b.headline[key], 4) == pytest.approx(value, abs=PENNY), key

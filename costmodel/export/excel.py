@@ -1505,6 +1505,7 @@ class _Builder:
                 "£",
             )
         self._layer_outputs(line, pv)
+        self._unadjusted_outputs(line)
         s.put(
             s.row, 0, "Verdict (text as computed by costmodel for these inputs; the figures above recompute)"
         )
@@ -1636,6 +1637,26 @@ class _Builder:
                     "note",
                 )
                 s.row += 1
+
+    def _unadjusted_outputs(self, line: Callable[..., None]) -> None:
+        """Every layer before optimism bias, beside the risk-adjusted figures above (computed by costmodel,
+        not formulas: the optimism-bias switch on the Inputs sheet recomputes the live figures instead)."""
+        u = self.r.unadjusted
+        if u is None:
+            return
+        self.section(
+            self.outputs,
+            "Before optimism bias, for comparison (computed by costmodel for these inputs, not formulas; set the "
+            "optimism-bias switch on the Inputs sheet to 0 to recompute the live figures above on that basis)",
+        )
+        L = u.value_layers
+        for key, label, value in (
+            ("unadjusted_npv", "Net present value (fiscal) before optimism bias", u.npv),
+            ("unadjusted_pv_economic", "PV economic value before optimism bias", L.economic.pv_benefits),
+            ("unadjusted_pv_social", "PV social value before optimism bias", L.social.pv_benefits),
+            ("unadjusted_npv_public_value", "Net present public value before optimism bias", L.net_present_public_value),
+        ):
+            line(key, label, Formula(f"={float(value) + 0.0!r}"), "£")
 
     def outputs_under_the_agreement(self, sheet: PoolingSheet) -> None:
         """A pooled proposal says so on the Outputs sheet: each budget holder's NPV under the agreement,
