@@ -414,7 +414,7 @@ def _was(path: str, value: float) -> str:
 
 layered = {uc_id: uc for uc_id, uc in (unit_costs or {}).items() if uc.economic or uc.social or uc.wellbeing}
 if layered:
-    st.subheader("Unit costs: value beyond public budgets")
+    st.subheader("Economic and social value per unit (beyond public budgets)")
     st.caption(
         "Economic and social value per unit (not a public budget, so never in the Ten Year Test verdict: they "
         "count in the net present public value), in the price year shown; a wellbeing change in WELLBYs or "

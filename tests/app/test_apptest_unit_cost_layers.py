@@ -42,7 +42,7 @@ def _edit(at: AppTest, rows: dict[int, dict[str, object]]) -> None:
 
 def test_economic_and_social_values_are_in_their_own_table_with_units_in_words():
     at = _edit_page()
-    assert "Unit costs: value beyond public budgets" in [h.value for h in at.subheader]
+    assert "Economic and social value per unit (beyond public budgets)" in [h.value for h in at.subheader]
     assert any("never in the Ten Year Test verdict" in c.value for c in at.caption)
 
 

@@ -125,22 +125,22 @@ def test_a_self_contained_download_is_offered_without_edits(page, tmp_path, app_
     assert appraise(load_proposal(alone)).npv == appraise(shipped).npv
 
 
-def test_a_unit_costs_economic_value_is_edited_in_its_table_then_downloaded(app_url, tmp_path):  # noqa: F811
+def test_a_unit_costs_economic_value_is_edited_in_its_table_then_downloaded(page, app_url, tmp_path):  # noqa: F811
     """The value layers of a library unit cost (youth work's crime victim: £676 economic, £1,648 social a
     crime) are edited in their own table as the fiscal shares are, marked as a local change, and the
     download carries the new value with the old one in a comment. Screenshot: edit_unit_cost_layers.png."""
-    from playwright.sync_api import expect, sync_playwright
+    from playwright.sync_api import expect
 
     from costmodel.appraisal.chain import appraise
     from costmodel.inputs.loading import load_proposal
 
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
-        context = browser.new_context(viewport={"width": 1400, "height": 2600}, accept_downloads=True)
+    # a fresh session (the module's page has other edits), in the module's browser
+    context = page.context.browser.new_context(viewport={"width": 1400, "height": 2600}, accept_downloads=True)
+    try:
         page = context.new_page()
         page.set_default_timeout(30_000)
         page.goto(f"{app_url}/edit_assumptions?example=youth_work")
-        heading = page.get_by_role("heading", name="Unit costs: value beyond public budgets")
+        heading = page.get_by_role("heading", name="Economic and social value per unit (beyond public budgets)")
         expect(heading).to_be_visible()
         grids = page.get_by_test_id("stDataFrame")
         layers = grids.last
@@ -166,4 +166,5 @@ def test_a_unit_costs_economic_value_is_edited_in_its_table_then_downloaded(app_
         edited = appraise(load_proposal(alone)).value_layers
         assert abs(edited.economic.pv_benefits - 2 * shipped.economic.pv_benefits) < 0.01
         assert abs(edited.fiscal.npv - shipped.fiscal.npv) < 0.01
-        browser.close()
+    finally:
+        context.close()
