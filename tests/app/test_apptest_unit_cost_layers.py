@@ -76,3 +76,37 @@ def test_a_negative_value_is_refused_beside_the_field_and_the_figures_keep_the_l
     assert d.valid_edits == {}  # the figures stay on the file's values
     # the loader's rule, beside the field (a problem matched to no field would be shown as code)
     assert [e.value for e in at.error] == ["input should be greater than or equal to 0 (got -5)"]
+
+
+def test_a_wellbeing_change_is_edited_in_wellbys_per_unit_and_moves_the_public_value_by_hand():
+    """tests/cases/hand_worked_layers.yaml (uploaded): an incident carries £30 economic, £50 social and
+    0.01 WELLBY (grade A sources: no optimism-bias correction). Doubling the WELLBYs to 0.02 adds the same
+    again: 0.01 × £13,000 (2019-20 prices) × 100 / 80.8738 (GDP deflator to 2024-25) per incident, on
+    4, 6 and 6 incidents avoided in years 1-3, discounted at the 1.5% health rate."""
+    from costmodel.formatting import money
+
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.run()
+    text = (ROOT / "tests" / "cases" / "hand_worked_layers.yaml").read_bytes()
+    at.selectbox(key="proposal_choice").set_value("upload").run()
+    at.file_uploader(key="upload").set_value(("hand_worked_layers.yaml", text, "application/x-yaml")).run()
+    assert not at.exception, [e.value for e in at.exception]
+    at.switch_page(EDIT).run()
+    key = at.session_state["current"]
+    draft = at.session_state["drafts"][key]
+    at.session_state[f"ed-{key}-unit-cost-layers-{draft.rev}"] = {
+        "edited_rows": {2: {"Value": 0.02}},  # rows: economic, social, wellbeing (WELLBYs per incident)
+        "added_rows": [],
+        "deleted_rows": [],
+    }
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.session_state["drafts"][key].valid_edits == {"unit_costs.incident.wellbeing.per_unit": 0.02}
+    at.switch_page("app_pages/ten_year_test.py").run()
+    pv_standard = 4 / 1.035 + 6 / 1.035**2 + 6 / 1.035**3
+    pv_health = 4 / 1.015 + 6 / 1.015**2 + 6 / 1.015**3
+    pv_costs = 1000 * (1 + 1 / 1.035 + 1 / 1.035**2 + 1 / 1.035**3)
+    wellbeing = 0.02 * 13000 * 100 / 80.8738 * pv_health
+    nppv = (100 + 30 + 50) * pv_standard + wellbeing - pv_costs
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["Net present public value"] == money(nppv)
