@@ -58,14 +58,13 @@ def _file_dict(
     )
 
 
-@st.cache_data(max_entries=16, show_spinner="Writing the workbook…")
-def _file_workbook(path: str, mtime_ns: int, draws: int, seed: int, scenario: str | None = None) -> bytes:
-    """An options file's workbook: the figures of :func:`_file_dict` and the working from its appraisal."""
+def _file_workbook(path: str, scenario: str | None, figures: dict[str, Any]) -> bytes:
+    """An options file's workbook: its figures (:func:`_file_dict`) and the working from its appraisal
+    (central figures, quick), made when the download is clicked (a deferred download: no Streamlit calls)."""
     from costmodel.appraisal.options import appraise_options
     from costmodel.export.options_export import options_workbook_bytes
     from costmodel.inputs.options import load_options
 
-    figures = _file_dict(path, mtime_ns, draws, seed, scenario)
     return options_workbook_bytes(figures, appraise_options(load_options(path, scenario=scenario)))
 
 
@@ -114,7 +113,7 @@ try:
         d = _file_dict(str(chosen_file), stamp, DRAWS, seed, picked_scenario)
 
         def workbook() -> bytes:
-            return _file_workbook(str(chosen_file), stamp, DRAWS, seed, picked_scenario)
+            return _file_workbook(str(chosen_file), picked_scenario, figures)
     else:
         for stem in examples():  # every shipped example and the template, without having been opened
             open_example(stem, activate=False)
