@@ -39,6 +39,31 @@ def _committed_case(folder: Path) -> Path:
     return folder / "assumptions" / "options" / "youth_options.yaml"
 
 
+LAYER_OPTIONS = """schema_version: 1
+id: layer_options
+title: Value beyond public budgets against nothing
+description: The hand-worked proposal with economic, social and WELLBY values, against doing nothing.
+area: Test
+bau: {id: bau, name: "BAU: nothing changes"}
+options:
+  - {id: layers, name: The hand-worked layers, proposal: hand_worked_layers.yaml}
+  - id: weaker
+    name: A weaker effect
+    proposal: hand_worked_layers.yaml
+    edits:
+      outcomes.0.effect: {value: 0.3, assumption: a test edit}
+"""
+
+
+def _layers_case(folder: Path) -> Path:
+    """Options with wellbeing valued in WELLBYs (the health discount rate), economic and social value."""
+    folder.mkdir()
+    shutil.copy(ROOT / "tests" / "cases" / "hand_worked_layers.yaml", folder)
+    path = folder / "options.yaml"
+    path.write_text(LAYER_OPTIONS, encoding="utf-8")
+    return path
+
+
 @pytest.fixture(scope="module")
 def cases(tmp_path_factory) -> dict[str, tuple[OptionsAppraisal, Path]]:
     """Each case's appraisal and its workbook as costmodel writes it."""
@@ -47,6 +72,7 @@ def cases(tmp_path_factory) -> dict[str, tuple[OptionsAppraisal, Path]]:
         "youth_options": EXAMPLE,  # a cut as BAU, 'plus', edits, a pooled proposal, risk-adjusted
         "small": _write(work),  # hand-worked: 'nothing changes', an option identical to BAU
         "committed": _committed_case(work / "committed"),
+        "layers": _layers_case(work / "layers"),  # BAU 'nothing changes'; WELLBYs at the health rate
     }
     out = {}
     for stem, path in paths.items():
@@ -103,6 +129,12 @@ def _flows(a: OptionsAppraisal, k: int, key: str, agency: str | None) -> np.ndar
         if key == "released":
             out += r.cut.released.sum(axis=1) if r.cut is not None else 0.0
             continue
+        if key in ("economic", "social", "wellbeing"):
+            layers = r.flows.layers
+            if layers is not None:  # social: the part valued in money (wellbeing has its own rate)
+                out += {"economic": layers.economic, "social": layers.social - layers.wellbeing,
+                        "wellbeing": layers.wellbeing}[key]  # fmt: skip
+            continue
         arr = getattr(r.flows, key)
         out += arr.sum(axis=1) if agency is None else (arr[:, ids.index(agency)] if agency in ids else 0.0)
     return out
@@ -120,6 +152,10 @@ def _expected_calculations(a: OptionsAppraisal, label: str, agency: str | None, 
         "Discount factor": first.flows.factors,
         "Real-to-cash factor D[year] / D[price base]": first.structure.cash_factor,
     }
+    health = [r for e in a.entries for r in e.results if r.params.health_rates.size]
+    if health:
+        timeline["Health discount rate (WELLBY and QALY values only)"] = health[0].params.health_rates
+        timeline["Health discount factor (WELLBY and QALY values only)"] = health[0].flows.layers.health_factors
     if label in timeline:
         return timeline[label]
     k = [e.id for e in a.entries].index(entry)
@@ -142,6 +178,12 @@ def _expected_calculations(a: OptionsAppraisal, label: str, agency: str | None, 
         return cash[label]
     if label == "A cut's money released (within the costs above, negative there)":
         return _flows(a, k, "released", None)
+    layers = {"economic value (beyond public budgets)": "economic", "social value valued in money": "social",
+              "social value in wellbys or qalys (health rate)": "wellbeing"}  # fmt: skip
+    what = label.lower().removeprefix("incremental ")
+    if what in layers:
+        mine = _flows(a, k, layers[what], None)
+        return mine - _flows(a, 0, layers[what], None) if label.startswith("Incremental") else mine
     what = label.split(": ", 1)[1]
     if what == "incremental net":
         return flow(k, "net") - flow(0, "net")
@@ -154,7 +196,7 @@ def _expected_calculations(a: OptionsAppraisal, label: str, agency: str | None, 
 def _check_calculations(a: OptionsAppraisal, ws) -> int:
     """Every formula cell of the Calculations sheet against the engine; returns how many were checked."""
     first = next(r for e in a.entries for r in e.results)
-    df = first.flows.factors
+    health = [r.flows.layers.health_factors for e in a.entries for r in e.results if r.params.health_rates.size]
     firm = np.arange(len(a.years)) < a.firm_budget_years
     T = len(a.years)
     checked = 0
@@ -163,6 +205,7 @@ def _check_calculations(a: OptionsAppraisal, ws) -> int:
         if not isinstance(label, str) or row[FIRST_YEAR_COL].value is None:
             continue
         expected = _expected_calculations(a, label, row[C_AGENCY].value, row[C_ENTRY].value)
+        df = health[0] if "WELLBYs or QALYs" in label else first.flows.factors  # the rows exist only with it
         got = [c.value for c in row[FIRST_YEAR_COL : FIRST_YEAR_COL + T]]
         assert got == pytest.approx(list(expected), abs=0.005, rel=1e-9), label
         for col, value in ((C_TOTAL, expected.sum()), (C_PV, expected @ df), (C_FIRM, (expected * df * firm).sum())):
@@ -205,6 +248,13 @@ def _check_comparison(a: OptionsAppraisal, ws) -> int:
         "Peak dual-running funding (cash): the largest incremental cumulative shortfall": [
             e.dual_running.peak_funding_requirement for e in es
         ],
+        "Incremental PV economic value (output and earnings beyond public budgets)": [
+            e.incremental.pv_economic for e in es
+        ],
+        "Incremental PV social value (harm avoided; WELLBYs and QALYs at the health rate)": [
+            e.incremental.pv_social for e in es
+        ],
+        "Net present public value (fiscal NPV + economic + social)": [e.incremental.net_present_public_value for e in es],
         # by hand: 1 + how many entries have a higher NPV against BAU
         "Rank by incremental NPV over the horizon (1 = highest)": [
             1 + int(np.sum(npv > x + MONEY_TOLERANCE)) for x in npv
@@ -219,10 +269,14 @@ def _check_comparison(a: OptionsAppraisal, ws) -> int:
     ]
     roi = next(v for k, v in rows.items() if k.startswith("Fiscal return on investment"))
     assert [None if x == "n/a" else pytest.approx(x, rel=1e-9) for x in roi] == [e.fiscal_return for e in es]
+    bcr = next(v for k, v in rows.items() if k.startswith("Benefit-cost ratio (public value"))
+    assert [None if x == "n/a" else pytest.approx(x, rel=1e-9) for x in bcr] == [
+        e.incremental.benefit_cost_ratio for e in es
+    ]
     return len(es) * (len(expected) + 2)
 
 
-@pytest.mark.parametrize("stem", ["youth_options", "small", "committed"])
+@pytest.mark.parametrize("stem", ["youth_options", "small", "committed", "layers"])
 def test_cached_values_are_the_engines_figures(cases, stem):
     """The values stored beside the formulas (computed from the formula text) are the engine's."""
     a, book = cases[stem]
@@ -231,7 +285,7 @@ def test_cached_values_are_the_engines_figures(cases, stem):
     _check_comparison(a, wb["Comparison"])
 
 
-@pytest.mark.parametrize("stem", ["youth_options", "small", "committed"])
+@pytest.mark.parametrize("stem", ["youth_options", "small", "committed", "layers"])
 def test_libreoffice_recomputes_every_formula_to_the_engines_figures(cases, recalculated, stem):
     a, book = cases[stem]
     formulas = openpyxl.load_workbook(book)

@@ -6,16 +6,19 @@ business as usual (BAU) and the ranking (the Inputs, Calculations and Comparison
   discount year to the first year), the real discount rate and the real-to-cash factor of each year, and
   each entry's yearly flows by proposal and budget holder: prevention costs, savings, cashable savings
   (real, in the price base year's prices, as costmodel's engine computes them: risk-adjusted when the
-  central case is) and a cut's money released. Blue on pale yellow: change one and the working
-  recomputes. The savings a proposal commits beyond the horizon and counts in its verdict is costmodel's
-  figure (a value, not a formula), as in the single-proposal workbook.
+  central case is), a cut's money released, and the value beyond public budgets (economic; social valued
+  in money; wellbeing in WELLBYs or QALYs, with the health discount rate). Blue on pale yellow: change one
+  and the working recomputes. The savings a proposal commits beyond the horizon and counts in its verdict
+  is costmodel's figure (a value, not a formula), as in the single-proposal workbook.
 * **Calculations**: the discount factors (DF_0 = (1 + r_0)^-(first year - discount year);
-  DF_t = DF_t-1 / (1 + r_t)); each entry's flows by budget holder (its proposals added) with their
-  present values; then each entry minus BAU, year by year and budget holder by budget holder, with its
-  present values (all years, and the firm-budget years), and the increment in cash (nominal).
+  DF_t = DF_t-1 / (1 + r_t)), and at the health rate; each entry's flows by budget holder (its proposals
+  added) and its value beyond public budgets, with their present values; then each entry minus BAU, year
+  by year and budget holder by budget holder, with its present values (all years, and the firm-budget
+  years), and the increment in cash (nominal).
 * **Comparison**: a column per entry (as the Summary sheet): its own present values and NPV, the same
-  against BAU, the NPV the verdict rests on, the verdict, the fiscal return on investment, the rank by
-  incremental NPV, the peak dual-running funding and the incremental NPV by budget holder.
+  against BAU, the NPV the verdict rests on, the verdict, the fiscal return on investment, the value
+  layers, the net present public value and the benefit-cost ratio (public value), the rank by incremental
+  NPV, the peak dual-running funding and the incremental NPV by budget holder.
 
 Written with :mod:`.sheets`, as the single-proposal workbook (:mod:`.excel`): every formula stores the
 value it computes, and text from files is always a text cell.
@@ -46,6 +49,13 @@ FIRST_ENTRY_COL = 1
 
 FLOWS = (("costs", "prevention costs"), ("savings", "savings"), ("cashable", "cashable savings"))
 """The yearly flows of each proposal and budget holder on the Inputs sheet: engine field, words."""
+
+LAYERS = (
+    ("economic", "Economic value (beyond public budgets)"),
+    ("social", "Social value valued in money"),
+    ("wellbeing", "Social value in WELLBYs or QALYs (health rate)"),
+)
+"""The value beyond public budgets of each entry, by year (not by budget holder): key, words."""
 
 # one year's cell of a Calculations row: (year index t, column letters) -> formula text without "="; loop
 # values are bound as extra keyword defaults (lambda t, c, _row=row: ...), hence the "..."
@@ -116,9 +126,11 @@ class _Working:
         style: str = "calc_money",
         pv: bool = False,
         firm: bool = False,
+        health: bool = False,
     ) -> int:
         """One Calculations row: ``year_text(t, column letters)`` is each year's formula (without '='); ``pv``
-        adds its present value (and its total), ``firm`` its present value in the firm-budget years."""
+        adds its present value (and its total), ``firm`` its present value in the firm-budget years;
+        ``health`` discounts at the health rate (WELLBY and QALY values) instead."""
         s = self.calc
         row = s.row
         s.put(row, C_LABEL, label)
@@ -130,7 +142,7 @@ class _Working:
         for t in range(self.T):
             s.put(row, year_col(t), Formula("=" + year_text(t, year_letters(t))), style)
         own = span(s, row, self.T, absolute_row=False)
-        df = span(s, self.df_row, self.T) if pv or firm else ""
+        df = span(s, self.health_df_row if health else self.df_row, self.T) if pv or firm else ""
         if pv:
             s.put(row, C_TOTAL, Formula(f"=SUM({own})"), "calc_money")
             s.put(row, C_PV, Formula(f"=SUMPRODUCT({own},{df})"), "calc_money")
@@ -183,6 +195,17 @@ class _Working:
             years=first.structure.cash_factor,
             note=f"{first.scenario.deflator.describe()}; price base {fy_label(a.options.price_base_year)}",
         )
+        health = next((r for e in a.entries for r in e.results if r.params.health_rates.size), None)
+        self.health_rate_row: int | None = None
+        if health is not None:
+            self.health_rate_row = self.input_row(
+                "Health discount rate (WELLBY and QALY values only)",
+                None,
+                "fraction per year",
+                "input_rate",
+                years=health.params.health_rates,
+                note="Green Book health rate: discounts wellbeing valued in WELLBYs or QALYs",
+            )
         adjusted = "risk-adjusted for optimism bias, " if a.risk_adjusted else ""
         self.section(
             s,
@@ -193,6 +216,8 @@ class _Working:
         self.flow_rows: dict[tuple[int, str, str], list[int]] = {}
         self.released_rows: dict[int, list[int]] = {}
         self.committed_rows: dict[int, list[int]] = {}
+        # (entry index, layer) -> its Inputs rows: "economic", "social" (valued in money), "wellbeing"
+        self.layer_rows: dict[tuple[int, str], list[int]] = {}
         for k, e in enumerate(a.entries):
             s.put(s.row, I_LABEL, e.name, "subsection")
             s.put(s.row, I_ENTRY, e.id)
@@ -228,6 +253,20 @@ class _Working:
                             proposal=pid,
                         )
                     )
+                layers = r.flows.layers
+                if layers is not None:
+                    for key, words, flow in (
+                        ("economic", "economic value (output and earnings beyond public budgets)", layers.economic),
+                        ("social", "social value valued in money (harm avoided)", layers.social - layers.wellbeing),
+                        ("wellbeing", "social value in WELLBYs or QALYs (discounted at the health rate)",
+                         layers.wellbeing),
+                    ):  # fmt: skip
+                        if key == "wellbeing" and self.health_rate_row is None:
+                            continue  # no proposal values wellbeing: no health rate, nothing to discount
+                        self.layer_rows.setdefault((k, key), []).append(
+                            self.input_row(f"{pid}: {words}", None, "£", "input_money", years=flow, entry=e.id,
+                                           proposal=pid)  # fmt: skip
+                        )
                 counted = r.committed.pv_net if r.committed is not None and r.counts_committed else 0.0
                 self.committed_rows[k].append(
                     self.input_row(
@@ -296,6 +335,26 @@ class _Working:
 
         self.df_row = s.row
         self.calc_row("Discount factor", "fraction", df, style="calc_df")
+        self.health_df_row = self.df_row
+        # the wellbeing rows only where a proposal values wellbeing (its health rate discounts them)
+        self.layers = [(key, words) for key, words in LAYERS if key != "wellbeing" or self.health_rate_row is not None]
+        if self.health_rate_row is not None:
+            health_input = self.health_rate_row + 1
+            health_rate = self.calc_row(
+                "Health discount rate (WELLBY and QALY values only)",
+                "fraction per year",
+                lambda t, c: f"{INPUTS}!{c}{health_input}",
+                style="calc_rate",
+            )
+
+            def health_df(t: int, c: str) -> str:
+                if t == 0:
+                    return f"(1+{c}{health_rate + 1})^(-{offset})"
+                return f"{year_letters(t - 1)}{s.row + 1}/(1+{c}{health_rate + 1})"
+
+            self.health_df_row = s.row
+            self.calc_row("Health discount factor (WELLBY and QALY values only)", "fraction", health_df,
+                          style="calc_df")  # fmt: skip
         self.cash_factor_row = self.calc_row(
             "Real-to-cash factor D[year] / D[price base]",
             "ratio",
@@ -360,6 +419,16 @@ class _Working:
                 entry=e.id,
                 pv=True,
             )
+            for key, words in self.layers:
+                refs = self.layer_rows.get((k, key), [])
+                totals[key] = self.calc_row(
+                    words,
+                    "£",
+                    lambda t, c, _refs=refs: "+".join(f"{INPUTS}!{c}{row + 1}" for row in _refs) or "0",
+                    entry=e.id,
+                    pv=True,
+                    health=key == "wellbeing",
+                )
             self.totals[k] = totals
 
         # each entry minus BAU
@@ -388,6 +457,15 @@ class _Working:
                     entry=e.id,
                     pv=True,
                     firm=key == "net",
+                )
+            for key, words in self.layers:
+                inc[key] = self.calc_row(
+                    f"Incremental {words[0].lower()}{words[1:]}",
+                    "£",
+                    lambda t, c, _key=key, _own=own: f"{c}{_own[_key] + 1}-{c}{bau[_key] + 1}",
+                    entry=e.id,
+                    pv=True,
+                    health=key == "wellbeing",
                 )
             k_cash = f"${self.cash_factor_row + 1}"
             for key, words in (("costs", "prevention costs"), ("cashable", "cashable savings")):
@@ -483,6 +561,19 @@ class _Working:
             "or releases money from a cut against it)",
             lambda k: f'IF(AND(-{here("pv_money_kept", k)}<={MONEY_TOLERANCE},{here("pv_costs", k)}>{MONEY_TOLERANCE}),'
             f'{here("pv_savings", k)}/{here("pv_costs", k)},"n/a")',
+            "out_ratio",
+        )
+        line("pv_economic", "Incremental PV economic value (output and earnings beyond public budgets)",
+             lambda k: calc(self.inc[k]["economic"]))  # fmt: skip
+        line("pv_social", "Incremental PV social value (harm avoided; WELLBYs and QALYs at the health rate)",
+             lambda k: "+".join(calc(self.inc[k][key]) for key in ("social", "wellbeing") if key in self.inc[k]))  # fmt: skip
+        line("npv_public_value", "Net present public value (fiscal NPV + economic + social)",
+             lambda k: f"{here('npv', k)}+{here('pv_economic', k)}+{here('pv_social', k)}", "out_money")  # fmt: skip
+        line(
+            "bcr_public_value",
+            "Benefit-cost ratio (public value: PV benefits of all layers / PV costs; n/a as the fiscal return)",
+            lambda k: f'IF(AND(-{here("pv_money_kept", k)}<={MONEY_TOLERANCE},{here("pv_costs", k)}>{MONEY_TOLERANCE}),'
+            f'({here("pv_savings", k)}+{here("pv_economic", k)}+{here("pv_social", k)})/{here("pv_costs", k)},"n/a")',
             "out_ratio",
         )
         first, last = (cell_name(self.rows["npv"], FIRST_ENTRY_COL + k, absolute="rc") for k in (0, n - 1))
