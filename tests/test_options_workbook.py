@@ -24,7 +24,7 @@ from costmodel.export.sheets import FIRST_YEAR_COL
 from costmodel.inputs.options import load_options
 from costmodel.present.options_report import options_dict
 
-from .test_options import EXAMPLE, ROOT, _write
+from .test_options import EXAMPLE, OPTIONS, ROOT, _write
 
 openpyxl = pytest.importorskip("openpyxl")
 SOFFICE = shutil.which("soffice") or shutil.which("libreoffice")
@@ -64,6 +64,11 @@ def _layers_case(folder: Path) -> Path:
     return path
 
 
+def _mkdir(folder: Path) -> Path:
+    folder.mkdir()
+    return folder
+
+
 @pytest.fixture(scope="module")
 def cases(tmp_path_factory) -> dict[str, tuple[OptionsAppraisal, Path]]:
     """Each case's appraisal and its workbook as costmodel writes it."""
@@ -73,6 +78,9 @@ def cases(tmp_path_factory) -> dict[str, tuple[OptionsAppraisal, Path]]:
         "small": _write(work),  # hand-worked: 'nothing changes', an option identical to BAU
         "committed": _committed_case(work / "committed"),
         "layers": _layers_case(work / "layers"),  # BAU 'nothing changes'; WELLBYs at the health rate
+        # discounted to two years before the first year: DF_0 = 1.035^-2, not 1
+        "discounted_earlier": _write(_mkdir(work / "earlier"), OPTIONS.replace(
+            "area: Test\n", "area: Test\nappraisal: {price_base_year: 2024, discount_year: 2023}\n", 1)),
     }
     out = {}
     for stem, path in paths.items():
@@ -276,7 +284,7 @@ def _check_comparison(a: OptionsAppraisal, ws) -> int:
     return len(es) * (len(expected) + 2)
 
 
-@pytest.mark.parametrize("stem", ["youth_options", "small", "committed", "layers"])
+@pytest.mark.parametrize("stem", ["youth_options", "small", "committed", "layers", "discounted_earlier"])
 def test_cached_values_are_the_engines_figures(cases, stem):
     """The values stored beside the formulas (computed from the formula text) are the engine's."""
     a, book = cases[stem]
@@ -285,7 +293,7 @@ def test_cached_values_are_the_engines_figures(cases, stem):
     _check_comparison(a, wb["Comparison"])
 
 
-@pytest.mark.parametrize("stem", ["youth_options", "small", "committed", "layers"])
+@pytest.mark.parametrize("stem", ["youth_options", "small", "committed", "layers", "discounted_earlier"])
 def test_libreoffice_recomputes_every_formula_to_the_engines_figures(cases, recalculated, stem):
     a, book = cases[stem]
     formulas = openpyxl.load_workbook(book)
