@@ -101,9 +101,7 @@ class _Builder:
         sheet.put(1, 0, sub, "note")
 
     def section(self, sheet: _Sheet, text: str) -> None:
-        sheet.row += 1
-        sheet.put(sheet.row, 0, text, "section")
-        sheet.row += 1
+        sheet.section(text)
 
     def input_row(
         self,

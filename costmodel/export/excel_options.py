@@ -74,11 +74,6 @@ class _Working:
 
     # ---- helpers ----------------------------------------------------------------------------------
 
-    def section(self, s: Sheet, text: str) -> None:
-        s.row += 1
-        s.put(s.row, 0, text, "section")
-        s.row += 1
-
     def timeline_headers(self, s: Sheet, labels: list[str]) -> None:
         s.headers(HEADER_ROW, labels)
         for t, year in enumerate(self.a.years):
@@ -167,7 +162,7 @@ class _Working:
         )
         self.timeline_headers(s, ["Input", "Value", "Unit", "Budget holder", "Entry", "Proposal", "Note"])
         s.row = HEADER_ROW + 1
-        self.section(s, "Appraisal settings (common to every entry)")
+        s.section("Appraisal settings (common to every entry)")
         self.first_year_row = self.input_row(
             "First appraisal year (year 0)", a.years[0], "financial year (2027 = 2027-28)", "input_year"
         )
@@ -207,8 +202,7 @@ class _Working:
                 note="Green Book health rate: discounts wellbeing valued in WELLBYs or QALYs",
             )
         adjusted = "risk-adjusted for optimism bias, " if a.risk_adjusted else ""
-        self.section(
-            s,
+        s.section(
             f"Yearly flows by entry, proposal and budget holder (£, real, {fy_label(a.options.price_base_year)} "
             f"prices, {adjusted}undiscounted; a cut's flows are negative: money released, demand added)",
         )
@@ -323,7 +317,7 @@ class _Working:
         self.firm_row = self.calc_row(
             "Firm-budget year? (1 = yes)", "flag", lambda t, c: f"IF({c}${self.t_row + 1}<{firm},1,0)", style="calc_int"
         )
-        self.section(s, "Discounting (Green Book: DF_t = DF_t-1 / (1 + r_t))")
+        s.section("Discounting (Green Book: DF_t = DF_t-1 / (1 + r_t))")
         rate = self.calc_row("Real discount rate", "fraction per year", lambda t, c: f"{INPUTS}!{c}{self.rate_row + 1}",
                              style="calc_rate")  # fmt: skip
         offset = self.inputs.ref(self.offset_row, I_VALUE)
@@ -366,7 +360,7 @@ class _Working:
         self.net_rows: dict[tuple[int, str], int] = {}  # (entry, budget holder) -> net row
         self.totals: dict[int, dict[str, int]] = {}  # entry -> {"costs"|"savings"|"cashable"|"net"|"released": row}
         for k, e in enumerate(a.entries):
-            self.section(s, f"{e.name}: its flows by budget holder (its proposals added)")
+            s.section(f"{e.name}: its flows by budget holder (its proposals added)")
             rows_by: dict[str, dict[str, int]] = {}
             for aid in a.agency_ids:
                 if not any((k, aid, key) in self.flow_rows for key, _ in FLOWS):
@@ -436,7 +430,7 @@ class _Working:
         self.inc: dict[int, dict[str, int]] = {}
         bau = self.totals[0]
         for k, e in enumerate(a.entries):
-            self.section(s, f"{e.name} minus BAU (incremental), year by year")
+            s.section(f"{e.name} minus BAU (incremental), year by year")
             for aid in a.agency_ids:
                 mine, theirs = self.net_rows.get((k, aid)), self.net_rows.get((0, aid))
 
@@ -532,12 +526,12 @@ class _Working:
             refs = [self.inputs.ref(row, I_VALUE) for row in self.committed_rows[k]]
             return "(" + ("+".join(refs) or "0") + ")"
 
-        self.section(s, "Each entry's own flows (present values, £, real, discounted)")
+        s.section("Each entry's own flows (present values, £, real, discounted)")
         line("abs_pv_costs", "PV prevention costs", lambda k: calc(self.totals[k]["costs"]))
         line("abs_pv_savings", "PV savings", lambda k: calc(self.totals[k]["savings"]))
         line("abs_npv", "NPV (fiscal): PV savings − PV prevention costs",
              lambda k: f"{here('abs_pv_savings', k)}-{here('abs_pv_costs', k)}", "out_money")  # fmt: skip
-        self.section(s, "Against BAU: this entry minus BAU (present values, £, real, discounted)")
+        s.section("Against BAU: this entry minus BAU (present values, £, real, discounted)")
         line("pv_costs", "Incremental PV costs", lambda k: calc(self.inc[k]["costs"]))
         line("pv_money_kept", "  of which budget kept from a cut (+) or released by one (−)",
              lambda k: f"-{calc(self.inc[k]['released'])}")  # fmt: skip
@@ -584,7 +578,7 @@ class _Working:
             "Peak dual-running funding (cash): the largest incremental cumulative shortfall",
             lambda k: f"MAX(0,-MIN({span(C, self.inc[k]['cash_cumulative'], self.T, local=False)}))",
         )
-        self.section(s, "Incremental NPV by budget holder (£, real, discounted)")
+        s.section("Incremental NPV by budget holder (£, real, discounted)")
         for aid in a.agency_ids:
             line(f"npv:{aid}", self.names[aid], lambda k, _aid=aid: calc(self.inc_net_rows[(k, _aid)]))
         s.widths = {0: 70, **{FIRST_ENTRY_COL + k: 22 for k in range(n)}}

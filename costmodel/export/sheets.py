@@ -57,6 +57,12 @@ class Sheet:
         for col, label in enumerate(labels):
             self.put(row, col, label, "header")
 
+    def section(self, text: str) -> None:
+        """A section heading in column A after a blank row; building goes on below it."""
+        self.row += 1
+        self.put(self.row, 0, text, "section")
+        self.row += 1
+
 
 def span(sheet: Sheet, row: int, n_years: int, *, absolute_row: bool = True, local: bool = True) -> str:
     """The timeline range of one row over ``n_years`` years, e.g. 'H$20:Q$20' (or 'Calculations!H$20:Q$20')."""
