@@ -115,7 +115,7 @@ def _wrapped_axis(axis: dict[str, Any], labels: dict[str, list[str]]) -> dict[st
     }
     if labels:
         out["labelLineHeight"] = LABEL_LINE_HEIGHT
-        table = json.dumps(labels, ensure_ascii=False)
+        table = json.dumps(labels)  # ASCII escapes: a U+2028 in a name would end a Vega expression string
         out["labelExpr"] = (
             f"containerSize()[0] < {NARROW} && isArray({table}[datum.label]) ? {table}[datum.label] : datum.label"
         )

@@ -73,3 +73,25 @@ def test_long_axis_labels_wrap_on_a_narrow_screen_and_not_on_a_wide_one():
     rotated = {**spec, "encoding": {"x": {"field": "agency", "axis": {"labelLimit": 200, "labelAngle": -35}}}}
     slanted = responsive(rotated)["encoding"]["x"]["axis"]
     assert "labelExpr" not in slanted and slanted["labelLimit"] == 200  # slanted labels are left whole
+
+
+def test_a_budget_holders_name_with_odd_characters_cannot_break_the_wrapped_axis_expression():
+    """Names come from files: a LINE SEPARATOR (U+2028), quotes and backslashes in a long label are data in
+    the wrapping table, never the end of the expression's string (a raw U+2028 made Vega's parser fail and
+    the chart vanish). The spec renders, and the label is drawn."""
+    import vl_convert as vlc
+
+    odd = "Council's \"children\u2028services\" \\ and families"  # long enough to be wrapped
+    spec = {
+        "datasets": {"d": [{"agency": odd, "v": 1}, {"agency": "NHS", "v": 2}]},
+        "data": {"name": "d"},
+        "mark": "bar",
+        "encoding": {
+            "y": {"field": "agency", "type": "nominal", "axis": {"labelLimit": 320}},
+            "x": {"field": "v", "type": "quantitative"},
+        },
+    }
+    wrapped = responsive(spec)
+    assert "\u2028" not in wrapped["encoding"]["y"]["axis"]["labelExpr"]  # escaped as \\u2028
+    svg = vlc.vegalite_to_svg(wrapped)
+    assert ">NHS<" in svg
