@@ -66,8 +66,9 @@ def _workbook(key: str, draws: int, seed: int, _results, _scenario) -> bytes:
 
 @st.cache_data(show_spinner=False, max_entries=32)
 def _misfit(key: str, path: str, mtime_ns: int, _scenario) -> str | None:
-    """None when the shipped table at ``path`` fits the proposal (``key``: its exact inputs), else the
-    table's first located problem (its columns set inputs this proposal does not have)."""
+    """None when the shipped table at ``path`` fits the proposal (``key``: its exact inputs), else why not,
+    as Markdown: the columns that set inputs this proposal does not have, or the table's first located
+    problem (names and file text shown as code)."""
     mpath = Path(metadata_path(path))
     try:  # named as the page names a shipped table: from the project's folder
         read_area_table(
@@ -77,7 +78,11 @@ def _misfit(key: str, path: str, mtime_ns: int, _scenario) -> str | None:
             metadata_raw=mpath.read_bytes() if mpath.exists() else None,
         )
     except CostModelError as exc:
-        return str(exc).splitlines()[0]
+        problems = getattr(exc, "problems", [])
+        foreign = [p.field for p in problems if p.message.startswith("is an input path, but not one of this proposal")]
+        if foreign:  # the usual case: another proposal's inputs (the nearest-path hint would mislead here)
+            return "its columns set " + ", ".join(code(c) for c in foreign) + ", which are not inputs of this proposal"
+        return "it reads: " + code(str(exc).splitlines()[0])
     return None
 
 
@@ -110,7 +115,7 @@ def _explain_no_table(title: str, misfits: dict[str, str]) -> None:
         lines.append(
             f"- `{stem}` is written for "
             + (" and ".join(f"*{literal(u)}*" for u in users) if users else "another proposal")
-            + f"; for this one it reads: {code(problem)}"
+            + f"; {problem}"
         )
     lines.append(
         "\nTo see this proposal in every area, **upload a table** of your areas below. The template "
@@ -192,7 +197,7 @@ if not fitting:
 elif isinstance(linked, str) and linked in misfits:
     st.warning(
         f"The link's area table {code(linked)} is not written for this proposal "
-        f"({code(misfits[linked])}); choose another table or upload one."
+        f"({misfits[linked]}); choose another table or upload one."
     )
 choice = st.selectbox("Area table", options, index=index, key="batch_table")
 col1, col2 = st.columns(2)

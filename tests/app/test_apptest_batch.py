@@ -106,8 +106,13 @@ def test_without_a_table_for_the_proposal_the_page_says_why_and_offers_a_templat
     why = at.info[0].value
     assert why.startswith("No shipped area table sets the inputs of **Early-help family support")
     assert "`youth_justice_fte_2024` is written for *Targeted detached youth work" in why
-    assert "assumptions/areas/youth_justice_fte_2024.csv:1:7: outcomes.first_time_entrants.baseline_rate" in why
-    assert "/work/" not in why  # the project's own path, not the machine's
+    # what is wrong with it for early help, in words: its columns are another proposal's inputs (no
+    # misleading "did you mean" a nearest early-help path)
+    assert (
+        "its columns set `outcomes.first_time_entrants.baseline_rate`, `outcomes.repeat_offending.baseline_rate`, "
+        "which are not inputs of this proposal" in why
+    )
+    assert "did you mean" not in why
     assert "upload a table" in why
     [template] = [b for b in at.get("download_button") if b.label == "Area table template for this proposal (YAML)"]
     # the template reads back as a table of early help's inputs whose one row is the proposal's own

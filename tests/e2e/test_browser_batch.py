@@ -58,6 +58,7 @@ def test_every_area_page_for_a_proposal_without_a_shipped_table(app_url, tmp_pat
         page.goto(f"{app_url}/batch?example=early_help_pooled&bdraws=0")
         expect(page.get_by_text("No shipped area table sets the inputs of")).to_be_visible()
         expect(page.get_by_text("is written for Targeted detached youth work")).to_be_visible()
+        expect(page.get_by_text("which are not inputs of this proposal")).to_be_visible()
         assert page.get_by_test_id("stException").count() == 0
         assert page.get_by_text("The area table has problems").count() == 0
         OUT.mkdir(exist_ok=True)
