@@ -792,6 +792,31 @@ class _Builder:
             return ramped
         return flow
 
+    def _discount_rows(self, bands: tuple[int, int], rate_label: str, factor_label: str) -> tuple[int, int]:
+        """The rate row (each year's rate, looked up in a schedule's bands on Inputs) and the discount
+        factor row it gives (DF_t = DF_t-1 / (1 + r_t); DF_0 = (1 + r_0)^-(first year - discount year))."""
+        lo, hi = bands
+        inputs = self.inputs
+        offset = f"({inputs.ref(self.first_year_row, I_VALUE)}-{inputs.ref(self.discount_year_row, I_VALUE)})"
+        rate_row = self.calc_row(
+            rate_label,
+            "fraction per year",
+            lambda t, c, r: Formula(
+                f"=LOOKUP(MAX({c}${self.t_row + 1}+{offset},0),{INPUTS}!$D${lo + 1}:$D${hi + 1},"
+                f"{INPUTS}!$B${lo + 1}:$B${hi + 1})"
+            ),
+            style="calc_rate",
+        )
+        rate = rate_row + 1
+
+        def df(t: int, c: str, r: int) -> Any:
+            if t == 0:  # 1 when the discount year is the first year (year 0 is not discounted)
+                return Formula(f"=(1+{c}{rate})^(-{offset})")
+            prev = col_letters(self.ycol(t - 1))
+            return Formula(f"={prev}{r}/(1+{c}{rate})")
+
+        return rate_row, self.calc_row(factor_label, "fraction", df, style="calc_df")
+
     def build_calculations(self) -> None:
         sc, p = self.sc, self.p
         s = self.calc
@@ -874,51 +899,13 @@ class _Builder:
             "Discounting (Green Book: DF_t = DF_t-1 / (1 + r_t); year 0 is undiscounted when the discount "
             "year is the first year, else DF_0 = (1 + r)^-(first year - discount year))",
         )
-        b0, b1 = self.bands
-        first_ref = I.ref(self.first_year_row, I_VALUE)
-        disc_ref = I.ref(self.discount_year_row, I_VALUE)
-        offset = f"({first_ref}-{disc_ref})"
-        self.rate_row = self.calc_row(
-            "Real discount rate",
-            "fraction per year",
-            lambda t, c, r: Formula(
-                f"=LOOKUP(MAX({c}${self.t_row + 1}+{offset},0),{INPUTS}!$D${b0 + 1}:$D${b1 + 1},"
-                f"{INPUTS}!$B${b0 + 1}:$B${b1 + 1})"
-            ),
-            style="calc_rate",
-        )
-        self.df_row = s.row
-        rate = self.rate_row + 1
-
-        def df(t: int, c: str, r: int) -> Any:
-            if t == 0:  # 1 when the discount year is the first year (year 0 is not discounted)
-                return Formula(f"=(1+{c}{rate})^(-{offset})")
-            prev = col_letters(self.ycol(t - 1))
-            return Formula(f"={prev}{r}/(1+{c}{rate})")
-
-        self.calc_row("Discount factor", "fraction", df, style="calc_df")
+        self.rate_row, self.df_row = self._discount_rows(self.bands, "Real discount rate", "Discount factor")
         self.health_df_row: int | None = None
         if self.health_bands is not None:
-            h0, h1 = self.health_bands
-            health_rate_row = self.calc_row(
+            _, self.health_df_row = self._discount_rows(
+                self.health_bands,
                 "Health discount rate (WELLBY and QALY values only)",
-                "fraction per year",
-                lambda t, c, r: Formula(
-                    f"=LOOKUP(MAX({c}${self.t_row + 1}+{offset},0),{INPUTS}!$D${h0 + 1}:$D${h1 + 1},"
-                    f"{INPUTS}!$B${h0 + 1}:$B${h1 + 1})"
-                ),
-                style="calc_rate",
-            )
-            hrate = health_rate_row + 1
-
-            def health_df(t: int, c: str, r: int) -> Any:
-                if t == 0:
-                    return Formula(f"=(1+{c}{hrate})^(-{offset})")
-                prev = col_letters(self.ycol(t - 1))
-                return Formula(f"={prev}{r}/(1+{c}{hrate})")
-
-            self.health_df_row = self.calc_row(
-                "Health discount factor (WELLBY and QALY values only)", "fraction", health_df, style="calc_df"
+                "Health discount factor (WELLBY and QALY values only)",
             )
 
         # ---- prevention costs
