@@ -231,6 +231,12 @@ class _Builder:
         s.row += 1
         return row
 
+    def money_row(
+        self, label: str, formula_for_year: YearFormula, *, agency: str | None = None, item: str | None = None
+    ) -> int:
+        """One Calculations row of £ by year, with its total and its present value."""
+        return self.calc_row(label, "£", formula_for_year, agency=agency, item=item, total=True, pv=True)
+
     # ---- Inputs -------------------------------------------------------------------------------
 
     def _line_inputs(self, line: Any, where: str, verb: str) -> dict[str, int]:
@@ -916,14 +922,11 @@ class _Builder:
             factor = self._with_optimism(self._factor_cell(line, rows), f"prevention_costs.{line.id}")
             flow = self._released(self._cost_flow(line.kind, rows, factor=factor), rows)
             cost_flow_rows.append(
-                self.calc_row(
+                self.money_row(
                     f"{line.label}: cost" + (" (× share released)" if set(rows) & RELEASE_KEYS else ""),
-                    "£",
                     flow,
                     agency=line.paid_by,
                     item=line.id,
-                    total=True,
-                    pv=True,
                 )
             )
         self.released_flow_rows = list(cost_flow_rows)
@@ -933,14 +936,11 @@ class _Builder:
             factor = self._with_optimism(self._factor_cell(cc, rows), f"closure_costs.{cc.id}")
             one_off = self._cost_flow("one_off", rows, factor=factor)
             cost_flow_rows.append(
-                self.calc_row(
+                self.money_row(
                     f"{cc.label}: closure cost (negative here: the cut's sign makes it a cost)",
-                    "£",
                     lambda t, c, r, _f=one_off: Formula("=-" + _f(t, c, r)[1:]),
                     agency=cc.paid_by,
                     item=cc.id,
-                    total=True,
-                    pv=True,
                 )
             )
             self.closure_flow_rows.append(cost_flow_rows[-1])
@@ -1101,14 +1101,11 @@ class _Builder:
                 s, f"{what.capitalize()} by outcome and budget holder: {events_label} × cost per event"
             )
             flow_rows[key] = [
-                self.calc_row(
+                self.money_row(
                     f"{p.outcomes[o].label}: {what}, {names[agency_id]}",
-                    "£",
                     lambda t, c, r, _n=events[key] + 1, _u=uc_ref: Formula(f"={c}{_n}*{_u}"),
                     agency=agency_id,
                     item=p.outcomes[o].id,
-                    total=True,
-                    pv=True,
                 )
                 for o, agency_id, events, uc_ref in saving_specs
             ]
@@ -1124,14 +1121,11 @@ class _Builder:
 
                 assert sl.saved_by is not None
                 flow_rows[key].append(
-                    self.calc_row(
+                    self.money_row(
                         f"{sl.label}: {what}, {names[sl.saved_by]}",
-                        "£",
                         formula,
                         agency=sl.saved_by,
                         item=sl.id,
-                        total=True,
-                        pv=True,
                     )
                 )
 
@@ -1157,23 +1151,17 @@ class _Builder:
                 ("savings", "Savings (after additionality)"),
                 ("cashable", "Cashable savings"),
             ):
-                rows_a[key] = self.calc_row(
+                rows_a[key] = self.money_row(
                     f"{agency.name}: {label}",
-                    "£",
                     sumif(flow_rows[key], s.row),
                     agency=agency.id,
                     item=key,
-                    total=True,
-                    pv=True,
                 )
-            rows_a["net"] = self.calc_row(
+            rows_a["net"] = self.money_row(
                 f"{agency.name}: net position (savings − costs)",
-                "£",
                 lambda t, c, r, _a=rows_a: Formula(f"={c}{_a['savings'] + 1}-{c}{_a['costs'] + 1}"),
                 agency=agency.id,
                 item="net",
-                total=True,
-                pv=True,
             )
             self.agency_rows[agency.id] = rows_a
 
@@ -1186,13 +1174,10 @@ class _Builder:
             ("net", "Total net position (savings − costs)"),
         ):
             refs = [self.agency_rows[a.id][key] + 1 for a in sc.agencies]
-            self.total_rows[key] = self.calc_row(
+            self.total_rows[key] = self.money_row(
                 label,
-                "£",
                 lambda t, c, r, _refs=refs: Formula("=" + "+".join(f"{c}{x}" for x in _refs)),
                 item=key,
-                total=True,
-                pv=True,
             )
         net = self.total_rows["net"] + 1
         self.total_rows["discounted_net"] = self.calc_row(
@@ -1293,13 +1278,10 @@ class _Builder:
             factor = self._with_optimism(self._factor_cell(sl, rows), f"savings.{sl.id}")
             flow = self._cost_flow(sl.kind, rows, factor=factor)
             blocks["economic" if sl.layer == "economic" else "social"].append(
-                self.calc_row(
+                self.money_row(
                     f"{sl.label}: {sl.layer} value (a savings line beyond public budgets)",
-                    "£",
                     lambda t, c, r, _f=flow: Formula(f"={self.sign_ref}*({_f(t, c, r)[1:]})"),
                     item=sl.id,
-                    total=True,
-                    pv=True,
                 )
             )
 
