@@ -701,6 +701,33 @@ class ReleaseProfile(StrictModel):
         return self
 
 
+def _check_amounts(line: CostLine | SavingsLine, noun: str, one_off: str, recurring_only: str) -> None:
+    """The rules a cost or savings line's amounts obey: exactly one of ``amount`` (its unit by the line's
+    kind) or ``by_year``; ``end_year`` and ``growth`` only for a recurring amount, and not before
+    ``start_year``. ``noun``, ``one_off`` and ``recurring_only`` word the messages ("cost", "a capital
+    cost", "costs, not capital")."""
+    if (line.amount is None) == (line.by_year is None):
+        raise ValueError("give exactly one of 'amount' or 'by_year'")
+    if line.amount is not None:
+        if line.kind == "recurring" and line.amount.unit != "GBP_per_year":
+            raise ValueError(f"a recurring {noun}'s amount has unit 'GBP_per_year'")
+        if line.kind != "recurring" and line.amount.unit != "GBP":
+            raise ValueError(f"{one_off}'s amount has unit 'GBP' (a one-off sum)")
+    if line.kind != "recurring" and (line.end_year is not None or line.growth is not None):
+        raise ValueError(f"'end_year' and 'growth' apply only to recurring {recurring_only}")
+    if line.by_year is not None and (line.end_year is not None or line.growth is not None):
+        raise ValueError("'by_year' gives every year's amount; drop 'end_year' and 'growth'")
+    if line.end_year is not None and line.end_year < line.start_year:
+        raise ValueError(f"end_year ({line.end_year}) is before start_year ({line.start_year})")
+
+
+def _money_of(line: CostLine | SavingsLine) -> MoneyQ | MoneyByYear:
+    """A line's ``amount`` or its ``by_year`` amounts, whichever it gives (exactly one is set)."""
+    money = line.amount if line.amount is not None else line.by_year
+    assert money is not None  # checked by _check_amounts
+    return money
+
+
 class CostLine(StrictModel):
     """Spending on the prevention (or, for a cut, the budget taken away), paid by one agency."""
 
@@ -724,27 +751,12 @@ class CostLine(StrictModel):
 
     @model_validator(mode="after")
     def _one_profile(self):
-        if (self.amount is None) == (self.by_year is None):
-            raise ValueError("give exactly one of 'amount' or 'by_year'")
-        if self.amount is not None:
-            if self.kind == "recurring" and self.amount.unit != "GBP_per_year":
-                raise ValueError("a recurring cost's amount has unit 'GBP_per_year'")
-            if self.kind != "recurring" and self.amount.unit != "GBP":
-                raise ValueError(f"a {self.kind} cost's amount has unit 'GBP' (a one-off sum)")
-        if self.kind != "recurring" and (self.end_year is not None or self.growth is not None):
-            raise ValueError(f"'end_year' and 'growth' apply only to recurring costs, not {self.kind}")
-        if self.by_year is not None and (self.end_year is not None or self.growth is not None):
-            raise ValueError("'by_year' gives every year's amount; drop 'end_year' and 'growth'")
-        if self.end_year is not None and self.end_year < self.start_year:
-            raise ValueError(f"end_year ({self.end_year}) is before start_year ({self.start_year})")
+        _check_amounts(self, "cost", f"a {self.kind} cost", f"costs, not {self.kind}")
         return self
 
     @property
     def money(self) -> MoneyQ | MoneyByYear:
-        """The line's ``amount`` or its ``by_year`` amounts, whichever it gives (exactly one is set)."""
-        money = self.amount if self.amount is not None else self.by_year
-        assert money is not None  # checked by _one_profile
-        return money
+        return _money_of(self)
 
 
 class ClosureCost(StrictModel):
@@ -853,26 +865,12 @@ class SavingsLine(StrictModel):
                 f"an {self.layer} value falls on no public budget: drop 'saved_by' and 'cashable_share' "
                 "(or make the line 'fiscal')"
             )
-        if (self.amount is None) == (self.by_year is None):
-            raise ValueError("give exactly one of 'amount' or 'by_year'")
-        if self.amount is not None:
-            if self.kind == "recurring" and self.amount.unit != "GBP_per_year":
-                raise ValueError("a recurring saving's amount has unit 'GBP_per_year'")
-            if self.kind == "one_off" and self.amount.unit != "GBP":
-                raise ValueError("a one-off saving's amount has unit 'GBP' (a one-off sum)")
-        if self.kind != "recurring" and (self.end_year is not None or self.growth is not None):
-            raise ValueError("'end_year' and 'growth' apply only to recurring savings")
-        if self.by_year is not None and (self.end_year is not None or self.growth is not None):
-            raise ValueError("'by_year' gives every year's amount; drop 'end_year' and 'growth'")
-        if self.end_year is not None and self.end_year < self.start_year:
-            raise ValueError(f"end_year ({self.end_year}) is before start_year ({self.start_year})")
+        _check_amounts(self, "saving", "a one-off saving", "savings")
         return self
 
     @property
     def money(self) -> MoneyQ | MoneyByYear:
-        money = self.amount if self.amount is not None else self.by_year
-        assert money is not None
-        return money
+        return _money_of(self)
 
 
 class FileDeflator(_Provenanced):
