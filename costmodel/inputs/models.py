@@ -136,6 +136,17 @@ def weakest_grade(grades: list[str]) -> str:
     return max(grades, key=lambda g: GRADE_ORDER[g]) if grades else "A"
 
 
+def _given(model: BaseModel, keys: tuple[str, ...]) -> list[str]:
+    """Which of ``keys`` a model sets (not None), in their order."""
+    return [k for k in keys if getattr(model, k) is not None]
+
+
+def _exactly_one(model: BaseModel, keys: tuple[str, ...], message: str) -> None:
+    """The rule "exactly one of ``keys``": ``message`` when none or several are set."""
+    if len(_given(model, keys)) != 1:
+        raise ValueError(message)
+
+
 class DerivedInput(StrictModel):
     """One input of a derived figure: what it is (with its value) and where it comes from: a source,
     a stated assumption, or the proposal's own design (its size or area: a choice, not evidence)."""
@@ -153,11 +164,11 @@ class DerivedInput(StrictModel):
 
     @model_validator(mode="after")
     def _exactly_one_provenance(self):
-        given = [k for k in ("source", "assumption", "design") if getattr(self, k) is not None]
-        if len(given) != 1:
-            raise ValueError(
-                "each input of a derived figure needs exactly one of 'source', 'assumption' or 'design'"
-            )
+        _exactly_one(
+            self,
+            ("source", "assumption", "design"),
+            "each input of a derived figure needs exactly one of 'source', 'assumption' or 'design'",
+        )
         return self
 
 
@@ -190,11 +201,12 @@ class _Provenanced(StrictModel):
 
     @model_validator(mode="after")
     def _exactly_one_provenance(self):
-        if (self.source is None) == (self.assumption is None):
-            raise ValueError(
-                "every figure needs exactly one of 'source' (the id of a listed source) or "
-                "'assumption' (the reason for a stated assumption)"
-            )
+        _exactly_one(
+            self,
+            ("source", "assumption"),
+            "every figure needs exactly one of 'source' (the id of a listed source) or "
+            "'assumption' (the reason for a stated assumption)",
+        )
         return self
 
 
@@ -696,8 +708,11 @@ class ReleaseProfile(StrictModel):
 
     @model_validator(mode="after")
     def _exactly_one(self):
-        if (self.shares is None) == (self.ramp_years is None):
-            raise ValueError("give exactly one of 'shares' (a share released each year) or 'ramp_years'")
+        _exactly_one(
+            self,
+            ("shares", "ramp_years"),
+            "give exactly one of 'shares' (a share released each year) or 'ramp_years'",
+        )
         return self
 
 
@@ -895,8 +910,11 @@ class FileDeflator(_Provenanced):
 
     @model_validator(mode="after")
     def _one_kind(self):
-        if (self.index is None) == (self.inflation is None):
-            raise ValueError("give exactly one of 'index' (values by year) or 'inflation' (a constant rate)")
+        _exactly_one(
+            self,
+            ("index", "inflation"),
+            "give exactly one of 'index' (values by year) or 'inflation' (a constant rate)",
+        )
         if self.inflation is not None:
             if self.first_year is None or self.last_year is None:
                 raise ValueError(
@@ -954,8 +972,11 @@ class Correlation(_Provenanced):
 
     @model_validator(mode="after")
     def _one_shape(self):
-        if (self.between is None) == (self.group is None):
-            raise ValueError("give exactly one of 'between' (two inputs) or 'group' (inputs sharing one factor)")
+        _exactly_one(
+            self,
+            ("between", "group"),
+            "give exactly one of 'between' (two inputs) or 'group' (inputs sharing one factor)",
+        )
         if self.group is not None and self.rank_correlation < 0:
             raise ValueError(
                 f"a group shares one factor, so its rank correlation must be between 0 and 1 (got "
@@ -983,11 +1004,12 @@ class SourcedEdit(StrictModel):
 
     @model_validator(mode="after")
     def _exactly_one_provenance(self):
-        if (self.source is None) == (self.assumption is None):
-            raise ValueError(
-                "every edit needs exactly one of 'source' (the id of a listed source) or "
-                "'assumption' (the reason for a stated assumption)"
-            )
+        _exactly_one(
+            self,
+            ("source", "assumption"),
+            "every edit needs exactly one of 'source' (the id of a listed source) or "
+            "'assumption' (the reason for a stated assumption)",
+        )
         return self
 
 
@@ -1229,7 +1251,7 @@ class Contribution(StrictModel):
 
     @model_validator(mode="after")
     def _exactly_one(self):
-        given = [k for k in ("fixed", "share_of_costs", "in_kind") if getattr(self, k) is not None]
+        given = _given(self, ("fixed", "share_of_costs", "in_kind"))
         if len(given) != 1:
             raise ValueError(
                 "give exactly one of 'fixed' (cash per year), 'share_of_costs' (fraction) or 'in_kind' "
@@ -1304,10 +1326,11 @@ class SavingsSharing(StrictModel):
         if self.rule == "formula":
             if not self.shares:
                 raise ValueError("the 'formula' rule needs 'shares' (a share for each partner)")
-            if (self.source is None) == (self.assumption is None):
-                raise ValueError(
-                    "an agreed formula needs exactly one of 'source' or 'assumption' (why these shares)"
-                )
+            _exactly_one(
+                self,
+                ("source", "assumption"),
+                "an agreed formula needs exactly one of 'source' or 'assumption' (why these shares)",
+            )
         elif self.shares is not None or self.shares_beyond is not None:
             raise ValueError(f"'shares' apply only to the 'formula' rule, not to '{self.rule}'")
         return self
@@ -1384,8 +1407,11 @@ class ResponsibilityCharge(StrictModel):
 
     @model_validator(mode="after")
     def _one_basis(self):
-        if (self.per_event is None) == (self.fixed is None):
-            raise ValueError("give exactly one of 'per_event' (with 'outcome') or 'fixed'")
+        _exactly_one(
+            self,
+            ("per_event", "fixed"),
+            "give exactly one of 'per_event' (with 'outcome') or 'fixed'",
+        )
         if self.per_event is not None and self.outcome is None:
             raise ValueError("a per-event charge needs 'outcome': the outcome whose events are charged")
         if self.fixed is not None and self.outcome is not None:
