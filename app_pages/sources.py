@@ -5,11 +5,10 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from app_pages.common import require_result
+from app_pages.common import csv_button, require_result
 from costmodel.inputs.models import GRADE_MEANINGS
 from costmodel.inputs.provenance import assumption_rows, correlation_rows, source_rows
 from costmodel.present import markup
-from costmodel.present.csv_safety import frame_csv
 from costmodel.present.input_values import readable_formula, unit_in_words, value_in_words
 
 d, result = require_result()
@@ -64,14 +63,7 @@ st.dataframe(
         "note": "Note",
     },
 )
-st.download_button(
-    "Figures and sources (CSV)",
-    frame_csv(raw),
-    file_name=f"{sc.proposal.id}-sources.csv",
-    mime="text/csv",
-    on_click="ignore",
-    icon=":material/download:",
-)
+csv_button("Figures and sources (CSV)", raw, f"{sc.proposal.id}-sources.csv")
 unverified = rows[rows["grade"] == "U"]
 if len(unverified):
     st.warning(
