@@ -10,21 +10,11 @@ import re
 
 import pytest
 
-from tests.e2e.test_browser import ARGS, CHROMIUM, OUT, ROOT, app_url  # noqa: F401  (fixture)
+from tests.e2e.test_browser import OUT, ROOT, app_url  # noqa: F401  (fixture)
 from tests.e2e.test_browser_a11y import changed_share, wait_idle
 from tests.e2e.test_browser_edit import HEADER, ROW, cell_text, type_into
 
 pytestmark = pytest.mark.e2e
-
-
-@pytest.fixture(scope="module")
-def browser(app_url):  # noqa: F811
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        b = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
-        yield b
-        b.close()
 
 
 def test_an_empty_range_cell_shows_a_dash_and_can_still_be_filled(browser, app_url):  # noqa: F811
