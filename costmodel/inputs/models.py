@@ -274,6 +274,20 @@ class _WrittenAsFraction(_Ranged):
         return _reject_percent_strings(v)
 
 
+def _fraction_from(v: float | None, low: int, what: str) -> float | None:
+    """``v`` (None, or a number between ``low`` and 1: 0 for a share, -1 for a relative change), else
+    the error, with the fraction to write when it reads as a percentage."""
+    if v is None:
+        return v
+    if (v > 1 or v < low < 0) and looks_like_percentage(abs(v)):  # a share's negative is never a percentage
+        raise ValueError(
+            f"fractions are written between {low} and 1; {num(v)} looks like a percentage: write {num(v / 100)} for {num(v)}%"
+        )
+    if not low <= v <= 1:
+        raise ValueError(f"{what} must be between {low} and 1 (got {num(v)})")
+    return v
+
+
 class FractionQ(_WrittenAsFraction):
     """A share or rate in [0, 1]. [fraction]"""
 
@@ -283,15 +297,7 @@ class FractionQ(_WrittenAsFraction):
     @field_validator("value", "low", "high")
     @classmethod
     def _in_unit_interval(cls, v: float | None) -> float | None:
-        if v is None:
-            return v
-        if v > 1 and looks_like_percentage(v):
-            raise ValueError(
-                f"fractions are written between 0 and 1; {num(v)} looks like a percentage: write {num(v / 100)} for {num(v)}%"
-            )
-        if not 0 <= v <= 1:
-            raise ValueError(f"a fraction must be between 0 and 1 (got {num(v)})")
-        return v
+        return _fraction_from(v, 0, "a fraction")
 
 
 class SignedFractionQ(_WrittenAsFraction):
@@ -303,15 +309,7 @@ class SignedFractionQ(_WrittenAsFraction):
     @field_validator("value", "low", "high")
     @classmethod
     def _in_signed_interval(cls, v: float | None) -> float | None:
-        if v is None:
-            return v
-        if abs(v) > 1 and looks_like_percentage(abs(v)):
-            raise ValueError(
-                f"fractions are written between -1 and 1; {num(v)} looks like a percentage: write {num(v / 100)} for {num(v)}%"
-            )
-        if not -1 <= v <= 1:
-            raise ValueError(f"a relative change must be between -1 and 1 (got {num(v)})")
-        return v
+        return _fraction_from(v, -1, "a relative change")
 
 
 class GrowthQ(_WrittenAsFraction):
