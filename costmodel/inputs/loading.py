@@ -517,25 +517,16 @@ def _duplicate_rows(proposal: Proposal, parsed: ParsedYaml, path: str) -> list[P
     seen_closure: dict[str, int] = {}
     for i, cc in enumerate(proposal.closure_costs):
         if cc.id in cost_ids:
-            out.append(
-                _problem(
-                    parsed,
-                    path,
-                    ("closure_costs", i, "id"),
-                    f"closure cost id '{cc.id}' is also a cost line id (prevention_costs item {cost_ids[cc.id]}): give it its own id",
-                )
+            clash = (
+                f"closure cost id '{cc.id}' is also a cost line id (prevention_costs item {cost_ids[cc.id]}): "
+                "give it its own id"
             )
         elif cc.id in seen_closure:
-            out.append(
-                _problem(
-                    parsed,
-                    path,
-                    ("closure_costs", i, "id"),
-                    f"duplicate closure cost id '{cc.id}' (first given as item {seen_closure[cc.id]})",
-                )
-            )
+            clash = f"duplicate closure cost id '{cc.id}' (first given as item {seen_closure[cc.id]})"
         else:
             seen_closure[cc.id] = i
+            continue
+        out.append(_problem(parsed, path, ("closure_costs", i, "id"), clash))
     rows += [
         (("outcomes", k, "unit_costs"), [u.unit_cost for u in o.unit_costs], "unit cost of this outcome")
         for k, o in enumerate(proposal.outcomes)
