@@ -31,7 +31,7 @@ from typing import Protocol
 import numpy as np
 from numpy.typing import NDArray
 
-from .distributions import normal_quantile
+from .distributions import _compact, normal_quantile
 
 F = NDArray[np.float64]
 
@@ -88,23 +88,39 @@ def erfc(x: F) -> F:
     [1.842700792949715, 1.0, 0.479500122186953, 2.2090496999e-05]
     """
     x = np.asarray(x, dtype=np.float64)
-    y = np.abs(x)
-    out = np.full_like(x, np.nan)  # NaN stays NaN (no branch below takes it), never uninitialised memory
-    small = y <= 0.46875
-    mid = (y > 0.46875) & (y <= 4.0)
-    big = (y > 4.0) & (y < 26.543)
-    tail = y >= 26.543  # erfc underflows below the smallest double (infinity included)
-    out[tail] = np.where(x[tail] < 0, 2.0, 0.0)
-    if small.any():
-        xs = x[small]
+    if x.ndim == 0:
+        return erfc(x.reshape(1)).reshape(())
+    x = _compact(x)
+    out = np.empty_like(x)
+    flat = x.ravel(order="K")  # x and out share one layout: their flat views match element by element
+    flat_out = out.ravel(order="K")
+    y = np.abs(flat)
+    # each branch on its elements, gathered by index (cheaper than by boolean mask); a normal score
+    # falls in the first two, so the last two (and NaN) are looked for only when some element is left
+    small = np.flatnonzero(y <= 0.46875)
+    mid = np.flatnonzero((y > 0.46875) & (y <= 4.0))
+    if small.size:
+        xs = flat[small]
         ysq = np.where(np.abs(xs) > 1.11e-16, xs * xs, 0.0)
         num, den = _cody_loop(_CODY_A[4] * ysq, ysq, _CODY_A, _CODY_B, 3)
-        out[small] = 1.0 - xs * (num + _CODY_A[3]) / (den + _CODY_B[3])
-    if mid.any():
+        flat_out[small] = 1.0 - xs * (num + _CODY_A[3]) / (den + _CODY_B[3])
+    if mid.size:
         ym = y[mid]
         num, den = _cody_loop(_CODY_C[8] * ym, ym, _CODY_C, _CODY_D, 7)
         res = _scaled_exp(ym, (num + _CODY_C[7]) / (den + _CODY_D[7]))
-        out[mid] = np.where(x[mid] < 0, 2.0 - res, res)
+        flat_out[mid] = np.where(flat[mid] < 0, 2.0 - res, res)
+    if small.size + mid.size < flat.size:
+        rest = np.flatnonzero(~(y <= 4.0))
+        flat_out[rest] = _erfc_far(flat[rest], y[rest])
+    return out
+
+
+def _erfc_far(x: F, y: F) -> F:
+    """erfc for ``|x| = y > 4`` (and NaN, which stays NaN)."""
+    out = np.full_like(x, np.nan)  # NaN stays NaN (no branch below takes it), never uninitialised memory
+    big = (y > 4.0) & (y < 26.543)
+    tail = y >= 26.543  # erfc underflows below the smallest double (infinity included)
+    out[tail] = np.where(x[tail] < 0, 2.0, 0.0)
     if big.any():
         yb = y[big]
         inv = 1.0 / (yb * yb)

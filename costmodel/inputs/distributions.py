@@ -175,6 +175,22 @@ def _ratio(num: Sequence[float], den: Sequence[float], x: F) -> F:
     return np.divide(top, horner(den[::-1], x), out=top)
 
 
+def _finite_ratio(num: Sequence[float], den: Sequence[float], x: F) -> F:
+    """:func:`_ratio` where ``x`` is finite: the same bits with horner's first step, ``0·x + c = c``
+    (exact for any finite ``x``), skipped. Elements where ``x`` is not finite get other values, so
+    callers overwrite them."""
+    top = np.multiply(x, num[-1])
+    np.add(top, num[-2], out=top)
+    bottom = np.multiply(x, den[-1])
+    np.add(bottom, den[-2], out=bottom)
+    for a, b in zip(num[-3::-1], den[-3::-1], strict=True):
+        np.multiply(top, x, out=top)
+        np.add(top, a, out=top)
+        np.multiply(bottom, x, out=bottom)
+        np.add(bottom, b, out=bottom)
+    return np.divide(top, bottom, out=top)
+
+
 def normal_quantile(p: F) -> F:
     """The standard normal quantile Φ⁻¹(p) for 0 < p < 1, vectorised (Wichura's AS 241, about 1e-16).
 
@@ -182,22 +198,38 @@ def normal_quantile(p: F) -> F:
     [-1.644853626951, 0.0, 1.95996398454]
     """
     p = np.asarray(p, dtype=np.float64)
-    q = p - 0.5
-    out = np.empty_like(p)
-    central = np.abs(q) <= 0.425
-    qc = q[central]
-    out[central] = qc * _ratio(_AS241_A, _AS241_B, 0.180625 - qc * qc)
-    tail = ~central
-    if tail.any():
-        qt = q[tail]
-        r = np.sqrt(-np.log(np.where(qt < 0, p[tail], 1.0 - p[tail])))
-        z = np.where(
-            r <= 5.0,
-            _ratio(_AS241_C, _AS241_D, r - 1.6),
-            _ratio(_AS241_E, _AS241_F, np.maximum(r, 5.0) - 5.0),
-        )
-        out[tail] = np.where(qt < 0, -z, z)
+    if p.ndim == 0:
+        return normal_quantile(p.reshape(1)).reshape(())
+    p = _compact(p)
+    q = np.subtract(p, 0.5)
+    # the central formula (|q| <= 0.425, about 85% of uniforms) over the whole block, then the tails
+    # written over it: each element gets the same operations in the same order as on its own, so the
+    # same bits, without gathering and scattering the central ones (a tail's x is finite: its value is
+    # discarded, and NaN stays quiet)
+    x = np.multiply(q, q)
+    np.subtract(0.180625, x, out=x)
+    out = _finite_ratio(_AS241_A, _AS241_B, x)
+    np.multiply(q, out, out=out)
+    flat_q = q.ravel(order="K")  # p, q and out share one layout: these flat views match element by element
+    tail = np.flatnonzero(~(np.abs(flat_q) <= 0.425))  # NaN included: it takes the tail formula, as before
+    if tail.size:
+        qt = flat_q[tail]
+        pt = p.ravel(order="K")[tail]
+        r = np.sqrt(-np.log(np.where(qt < 0, pt, 1.0 - pt)))
+        z = _finite_ratio(_AS241_C, _AS241_D, r - 1.6)  # r <= 5: p above about 1e-11 from 0 or 1
+        far = np.flatnonzero(~(r <= 5.0))
+        if far.size:  # the far tails (and NaN, p = 0, p = 1): horner from 0 as before, so NaN where it was
+            z[far] = _ratio(_AS241_E, _AS241_F, np.maximum(r[far], 5.0) - 5.0)
+        out.ravel(order="K")[tail] = np.where(qt < 0, -z, z)
     return out
+
+
+def _compact(a: F) -> F:
+    """``a`` itself if contiguous (C or Fortran order), else a contiguous copy in its own axis order:
+    the layout numpy gives the results of elementwise operations on ``a`` (and ``empty_like(a)``), so
+    that flat views (``ravel(order="K")``) of ``a`` and of those results list the same elements in
+    the same order."""
+    return a if a.flags.c_contiguous or a.flags.f_contiguous else a.copy(order="K")
 
 
 BETA_TABLE_POINTS = 8192
@@ -236,8 +268,9 @@ def quantiles(distribution: str, u: F, low: F, value: F, high: F) -> F:
         right = np.subtract(1.0, u)
         np.multiply(right, (b - m) * width, out=right)
         np.subtract(b, np.sqrt(right, out=right), out=right)
-        np.copyto(left, right, where=np.greater(u, mode_share))  # u is never NaN: not (u <= mode_share)
-        return left
+        # u is never NaN: right of the mode is not (u <= mode_share); np.where, not copyto(where=), whose
+        # masked copy is several times slower on a mask that changes every element or two
+        return np.where(np.greater(u, mode_share), right, left)
     if distribution == "pert":
         alpha = 1.0 + PERT_LAMBDA * (m - a) / (b - a)
         beta = 1.0 + PERT_LAMBDA * (b - m) / (b - a)
