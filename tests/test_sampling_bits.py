@@ -172,10 +172,24 @@ def test_copula_apply_same_bits(rho):
     u = np.random.default_rng(7).random((3_000, 6))
     u[:5] = [[0.0, TOP, FLOOR, 0.5, 1e-300, 0.075]] * 5  # 0 is floored, as before
     assert same_bits(cop.apply(u.copy()), old.copula_apply(cop, u.copy()))
-    sub, positions = cop.among(np.array([0, 2, 3, 5]))
-    old_sub, old_positions = old.copula_among(cop, np.array([0, 2, 3, 5]))
-    assert np.array_equal(positions, old_positions) and np.array_equal(sub.factor, old_sub.factor)
-    assert same_bits(sub.apply(u[:, :4].copy(), positions), old.copula_apply(old_sub, u[:, :4].copy(), old_positions))
+    u[7, 2] = np.nan  # NaN stays NaN, where it was
+    assert same_bits(cop.apply(u.copy()), old.copula_apply(cop, u.copy()))
+    no_zero = np.maximum(u[8:], FLOOR)  # nothing to floor
+    assert same_bits(cop.apply(no_zero.copy()), old.copula_apply(cop, no_zero.copy()))
+    assert same_bits(cop.apply(u[:0].copy()), old.copula_apply(cop, u[:0].copy()))  # no draws
+
+
+@pytest.mark.parametrize("varying", [[0, 2, 3, 5], [0, 1, 2, 3, 4, 5], [2, 5], [1, 4], [], [0, 2, 5, 9]])
+def test_copula_among_as_before(varying):
+    cop = copula(rank_matrix(6, 0.3, [(0, 2), (2, 5), (3, 4)]))
+    varying = np.array(varying, dtype=np.int64)
+    sub, positions = cop.among(varying)
+    old_sub, old_positions = old.copula_among(cop, varying)
+    assert np.array_equal(positions, old_positions) and positions.dtype == old_positions.dtype
+    assert np.array_equal(sub.columns, old_sub.columns) and np.array_equal(sub.factor, old_sub.factor)
+    assert np.array_equal(sub.matrix, old_sub.matrix)
+    u = np.random.default_rng(8).random((500, varying.size))
+    assert same_bits(sub.apply(u.copy(), positions), old.copula_apply(old_sub, u.copy(), old_positions))
 
 
 @pytest.mark.parametrize("distribution", ["triangular", "pert", "uniform", "normal", "lognormal"])
@@ -261,3 +275,26 @@ def test_sample_overflow_stays_nan_as_before():
         ref = old.sample(np.random.default_rng(1), 5_000, low, value, high, dists, **kw)
     assert np.isnan(ref).any()
     assert same_bits(new, ref)
+
+
+@pytest.mark.parametrize("distribution", ["triangular", "pert", "uniform", "normal", "lognormal"])
+@pytest.mark.parametrize("gap", [0.0, 1e-16, 1e-12, 1e-9, 2e-9, 1e-6, -1e-9])
+def test_sample_bounds_near_the_range_same_bits(distribution, gap):
+    """Bounds at, just inside and just outside each input's range (and a constant input): the columns
+    left unclipped are the ones where clipping changes nothing."""
+    low = np.array([0.1, 1.0, 1e-12, 1e6, 0.5, -2.0, 0.0])
+    high = np.array([0.3, 1.0 + 1e-6, 2e-12, 2e6, 0.5, -1.0, 1.0])
+    value = np.array([0.3, 1.0 + 5e-7, 1e-12, 1.5e6, 0.5, -1.5, 0.0])  # modes at an end and inside
+    if distribution == "normal":
+        value = np.where(high > low, (low + high) / 2, value)
+    elif distribution == "lognormal":
+        low[5:], high[5:] = [1.0, 1e-3], [2.0, 1.0]
+        value = np.where(high > low, np.sqrt(low * high), value)
+    scale = np.abs(low) + np.abs(high)
+    kw = {"bounds_low": low - gap * scale, "bounds_high": high + gap * scale, "integer": None}
+    dists = [distribution] * low.size
+    with np.errstate(all="ignore"):
+        for seed in range(3):
+            new = new_dist.sample(np.random.default_rng(seed), 20_000, low, value, high, dists, **kw)
+            ref = old.sample(np.random.default_rng(seed), 20_000, low, value, high, dists, **kw)
+            assert same_bits(new, ref)

@@ -185,12 +185,12 @@ class Copula:
     def among(self, varying: NDArray[np.int64]) -> tuple[Copula, NDArray[np.int64]]:
         """This copula restricted to the columns in ``varying`` (sorted column numbers of the inputs
         that have a width), and where those columns sit in ``varying``."""
-        keep = np.isin(self.columns, varying)
+        positions = np.searchsorted(varying, self.columns)  # where each column is, or would be, in varying
+        keep = varying[np.minimum(positions, varying.size - 1)] == self.columns if varying.size else positions < 0
         if keep.all():
-            return self, np.searchsorted(varying, self.columns)
+            return self, positions
         sub = self.matrix[np.ix_(keep, keep)]
-        cols = self.columns[keep]
-        return Copula(cols, semidefinite_cholesky(sub), sub), np.searchsorted(varying, cols)
+        return Copula(self.columns[keep], semidefinite_cholesky(sub), sub), positions[keep]
 
     def apply(self, u: F, positions: NDArray[np.int64] | None = None) -> F:
         """Correlated uniforms: ``u`` (n, K) with its correlated columns (``columns``, or where they
@@ -199,7 +199,10 @@ class Copula:
         if cols.size:
             # einsum, not BLAS: a (n × M) by (M × M) product is too small to gain from BLAS threads, whose
             # wake-ups on a shared machine cost more than the product; and it is the same on any BLAS
-            z = np.einsum("nk,jk->nj", normal_quantile(np.maximum(u[:, cols], UNIFORM_FLOOR)), self.factor)
+            scores = u[:, cols]
+            if scores.size and not scores.min() >= UNIFORM_FLOOR:  # (else flooring changes nothing; NaN: floor)
+                np.maximum(scores, UNIFORM_FLOOR, out=scores)
+            z = np.einsum("nk,jk->nj", normal_quantile(scores), self.factor)
             u[:, cols] = np.clip(normal_cdf(z), UNIFORM_FLOOR, 1.0 - 2.0**-53)
         return u
 

@@ -288,6 +288,34 @@ def quantiles(distribution: str, u: F, low: F, value: F, high: F) -> F:
     raise ValueError(f"unknown distribution {distribution!r}")  # pragma: no cover - checked by the models
 
 
+BOUNDED = ("triangular", "pert", "uniform")
+"""Distributions whose draws lie between ``low`` and ``high`` (to within rounding)."""
+
+CLIP_MARGIN = 1e-9
+"""How far inside its bounds a bounded input's range must lie for its draws to be left unclipped.
+[fraction of |low| + |high|] (rounding moves a draw by a few 1e-16 of that)"""
+
+
+def columns_to_clip(
+    distributions: NDArray[np.object_], low: F, value: F, high: F, bounds_low: F, bounds_high: F
+) -> NDArray[np.int64]:
+    """The columns (of K inputs) whose draws might fall outside ``[bounds_low, bounds_high]``: all but
+    the constant ones (``low == high``: the ``value``) and those of a :data:`BOUNDED` distribution
+    whose range lies inside the bounds by more than :data:`CLIP_MARGIN`. Clipping the others would
+    change no draw (not even a -0.0), so :func:`sample` skips it.
+
+    >>> columns_to_clip(np.array(["triangular", "normal", "uniform"], dtype=object), np.array([0.0, 1.0, 0.2]),
+    ...                 np.array([0.5, 2.0, 0.5]), np.array([1.0, 3.0, 0.8]), np.zeros(3), np.ones(3) * 5).tolist()
+    [0, 1]
+    """
+    varies = high > low
+    first, last = np.where(varies, low, value), np.where(varies, high, value)
+    margin = CLIP_MARGIN * (np.abs(first) + np.abs(last))
+    bounded = ~varies | np.array([d in BOUNDED for d in distributions], dtype=bool)
+    inside = bounded & (bounds_low < first - margin) & (last + margin < bounds_high)  # NaN: not inside
+    return np.flatnonzero(~inside)
+
+
 def sample(
     rng: np.random.Generator,
     n: int,
@@ -318,7 +346,8 @@ def sample(
     varies = np.flatnonzero(hi > lo)
     # strictly inside (0, 1): a uniform of exactly 0 would be an infinite normal quantile
     u = rng.random((n, varies.size))
-    np.maximum(u, 2.0**-54, out=u)
+    if u.size and not u.min() >= 2.0**-54:  # only an exact 0 is below (else flooring changes nothing)
+        np.maximum(u, 2.0**-54, out=u)
     if copula is not None and copula.columns.size:
         among, positions = copula.among(varies)  # an input with no width is not drawn, so not correlated
         among.apply(u, positions)
@@ -338,7 +367,15 @@ def sample(
         blo = -np.inf if bounds_low is None else np.asarray(bounds_low, dtype=np.float64)
         bhi = np.inf if bounds_high is None else np.asarray(bounds_high, dtype=np.float64)
         overflowed = ~np.isfinite(out)  # never clipped into range: left NaN for the caller to report
-        np.clip(out, blo, bhi, out=out)
+        if np.ndim(blo) > 1 or np.ndim(bhi) > 1:
+            np.clip(out, blo, bhi, out=out)
+        else:  # only the columns that might leave their bounds (a clip of the others changes nothing)
+            blo, bhi = np.broadcast_to(blo, (k,)), np.broadcast_to(bhi, (k,))
+            cols = columns_to_clip(dist, lo, mid, hi, blo, bhi)
+            if cols.size == k:
+                np.clip(out, blo, bhi, out=out)
+            elif cols.size:
+                out[:, cols] = np.clip(out[:, cols], blo[cols], bhi[cols])
         if overflowed.any():
             out[overflowed] = np.nan
     if integer is not None:
