@@ -9,7 +9,7 @@ Run from the repository root::
 ``tests/reference_sampling.py`` (the test ``tests/test_sampling_bits.py`` proves the new code gives
 the same bits); "new" is ``costmodel.inputs.distributions`` / ``costmodel.inputs.correlation``. Each
 stage is timed on the youth-work example's own shapes (its chunk of draws, its 16 ranged inputs, the 6
-its file correlates), by CPU time (``time.process_time``), best of ``--repeats`` with old and new
+its file correlates), with the allocator keeping freed memory as the CLI sets it, by CPU time (``time.process_time``), best of ``--repeats`` with old and new
 alternating so that load on the shared machine hits both alike:
 
 * the stages: Φ⁻¹ (AS 241) and Φ (Cody's erfc) on the copula's block, the copula, the triangular
@@ -40,6 +40,7 @@ from costmodel.inputs import distributions as new_dist  # noqa: E402
 from costmodel.inputs.loading import load_proposal  # noqa: E402
 from costmodel.uncertainty.batch import chunk_size_for  # noqa: E402
 from costmodel.uncertainty.compile import compile_uncertainty  # noqa: E402
+from costmodel.uncertainty.memory import keep_freed_memory  # noqa: E402
 from tests import reference_sampling as old  # noqa: E402
 
 YOUTH_WORK = ROOT / "assumptions" / "proposals" / "youth_work.yaml"
@@ -62,6 +63,7 @@ def main() -> None:
     ap.add_argument("--repeats", type=int, default=7)
     args = ap.parse_args()
     n_draws = args.draws
+    keep_freed_memory()  # as the CLI does at start (temporaries reuse freed memory, not fresh pages)
 
     scenario = load_proposal(YOUTH_WORK)
     compiled = compile_uncertainty(scenario, True, pool_terms=True)
