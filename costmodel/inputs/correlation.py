@@ -97,21 +97,21 @@ def erfc(x: F) -> F:
     y = np.abs(flat)
     # each branch on its elements, gathered by index (cheaper than by boolean mask); a normal score
     # falls in the first two, so the last two (and NaN) are looked for only when some element is left
-    small = np.flatnonzero(y <= 0.46875)
-    mid = np.flatnonzero((y > 0.46875) & (y <= 4.0))
+    small = (y <= 0.46875).nonzero()[0]
+    mid = ((y > 0.46875) & (y <= 4.0)).nonzero()[0]
     if small.size:
-        xs = flat[small]
+        xs = flat.take(small)
         ysq = np.where(np.abs(xs) > 1.11e-16, xs * xs, 0.0)
         num, den = _cody_loop(_CODY_A[4] * ysq, ysq, _CODY_A, _CODY_B, 3)
         flat_out[small] = 1.0 - xs * (num + _CODY_A[3]) / (den + _CODY_B[3])
     if mid.size:
-        ym = y[mid]
+        ym = y.take(mid)
         num, den = _cody_loop(_CODY_C[8] * ym, ym, _CODY_C, _CODY_D, 7)
         res = _scaled_exp(ym, (num + _CODY_C[7]) / (den + _CODY_D[7]))
-        flat_out[mid] = np.where(flat[mid] < 0, 2.0 - res, res)
+        flat_out[mid] = np.where(flat.take(mid) < 0, 2.0 - res, res)
     if small.size + mid.size < flat.size:
-        rest = np.flatnonzero(~(y <= 4.0))
-        flat_out[rest] = _erfc_far(flat[rest], y[rest])
+        rest = (~(y <= 4.0)).nonzero()[0]
+        flat_out[rest] = _erfc_far(flat.take(rest), y.take(rest))
     return out
 
 

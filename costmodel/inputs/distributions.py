@@ -211,13 +211,13 @@ def normal_quantile(p: F) -> F:
     out = _finite_ratio(_AS241_A, _AS241_B, x)
     np.multiply(q, out, out=out)
     flat_q = q.ravel(order="K")  # p, q and out share one layout: these flat views match element by element
-    tail = np.flatnonzero(~(np.abs(flat_q) <= 0.425))  # NaN included: it takes the tail formula, as before
+    tail = (~(np.abs(flat_q) <= 0.425)).nonzero()[0]  # NaN included: it takes the tail formula, as before
     if tail.size:
-        qt = flat_q[tail]
-        pt = p.ravel(order="K")[tail]
+        qt = flat_q.take(tail)
+        pt = p.ravel(order="K").take(tail)
         r = np.sqrt(-np.log(np.where(qt < 0, pt, 1.0 - pt)))
         z = _finite_ratio(_AS241_C, _AS241_D, r - 1.6)  # r <= 5: p above about 1e-11 from 0 or 1
-        far = np.flatnonzero(~(r <= 5.0))
+        far = (~(r <= 5.0)).nonzero()[0]
         if far.size:  # the far tails (and NaN, p = 0, p = 1): horner from 0 as before, so NaN where it was
             z[far] = _ratio(_AS241_E, _AS241_F, np.maximum(r[far], 5.0) - 5.0)
         out.ravel(order="K")[tail] = np.where(qt < 0, -z, z)
