@@ -264,6 +264,13 @@ def test_sample_same_bits(params, seed, n, rho, bounded):
         ref = old.sample(np.random.default_rng(seed), n, low, value, high, dists, copula=cop, **kw)
     assert same_bits(new, ref)
     assert new.flags.c_contiguous
+    # a Sampler drawing chunk after chunk from one generator: the old sample called per chunk
+    sampler = new_dist.Sampler(low, value, high, dists, copula=cop, **kw)
+    rng_new, rng_old = np.random.default_rng(seed), np.random.default_rng(seed)
+    with np.errstate(all="ignore"):
+        for size in (n, 1, n // 2):
+            ref = old.sample(rng_old, size, low, value, high, dists, copula=cop, **kw)
+            assert same_bits(sampler.draw(rng_new, size), ref)
 
 
 def test_sample_overflow_stays_nan_as_before():

@@ -24,7 +24,7 @@ and the Monte Carlo reports the input, located in its file.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from functools import lru_cache
 from typing import Protocol
 
@@ -252,26 +252,38 @@ def beta_quantile(u: F, alpha: float, beta: float) -> F:
     return np.interp(u, cdf, x)
 
 
+def _triangular_scales(a: F, m: F, b: F) -> tuple[F, F, F]:
+    """The triangular inverse CDF's factors from minimum ``a``, mode ``m``, maximum ``b`` (each (k,)):
+    the CDF at the mode, (m - a) w and (b - m) w, with w = b - a."""
+    width = b - a
+    return (m - a) / width, (m - a) * width, (b - m) * width
+
+
+def _triangular(u: F, a: F, b: F, mode_share: F, left_scale: F, right_scale: F) -> F:
+    """Triangular quantiles at ``u`` (n, k) from :func:`_triangular_scales`.
+
+    The arithmetic (and order) of numpy's Generator.triangular, itself an inverse CDF, so draws with a
+    given seed are the same as before the uniform block (each step written over two buffers: the same
+    operations, in the same order, as a + sqrt(u (m - a) w) left of the mode and
+    b - sqrt((1 - u) (b - m) w) right of it).
+    """
+    left = np.multiply(u, left_scale)
+    np.add(a, np.sqrt(left, out=left), out=left)
+    right = np.subtract(1.0, u)
+    np.multiply(right, right_scale, out=right)
+    np.subtract(b, np.sqrt(right, out=right), out=right)
+    # u is never NaN: right of the mode is not (u <= mode_share); np.where, not copyto(where=), whose
+    # masked copy is several times slower on a mask that changes every element or two (choosing the
+    # radicand first for one square root instead of two measured slower still: two selections)
+    return np.where(np.greater(u, mode_share), right, left)
+
+
 def quantiles(distribution: str, u: F, low: F, value: F, high: F) -> F:
     """Values of a ranged input at probabilities ``u`` (n, k): the inverse CDF of ``distribution`` with each
     column's ``low``, ``value`` and ``high`` (k,) parameterising it as this module's table says."""
     a, m, b = low, value, high
     if distribution == "triangular":
-        # the arithmetic (and order) of numpy's Generator.triangular, itself an inverse CDF, so draws
-        # with a given seed are the same as before the uniform block
-        # (each step written over two buffers: the same operations, in the same order, as
-        # a + sqrt(u (m - a) w) left of the mode and b - sqrt((1 - u) (b - m) w) right of it)
-        width = b - a
-        mode_share = (m - a) / width  # the CDF at the mode
-        left = np.multiply(u, (m - a) * width)
-        np.add(a, np.sqrt(left, out=left), out=left)
-        right = np.subtract(1.0, u)
-        np.multiply(right, (b - m) * width, out=right)
-        np.subtract(b, np.sqrt(right, out=right), out=right)
-        # u is never NaN: right of the mode is not (u <= mode_share); np.where, not copyto(where=), whose
-        # masked copy is several times slower on a mask that changes every element or two (choosing the
-        # radicand first for one square root instead of two measured slower still: two selections)
-        return np.where(np.greater(u, mode_share), right, left)
+        return _triangular(u, a, b, *_triangular_scales(a, m, b))
     if distribution == "pert":
         alpha = 1.0 + PERT_LAMBDA * (m - a) / (b - a)
         beta = 1.0 + PERT_LAMBDA * (b - m) / (b - a)
@@ -317,13 +329,105 @@ def columns_to_clip(
     return np.flatnonzero(~inside)
 
 
+def _quantile_function(distribution: str, low: F, value: F, high: F) -> Callable[[F], F]:
+    """:func:`quantiles` of ``distribution`` with these parameters, as a function of ``u`` alone (the
+    triangular factors worked out once)."""
+    if distribution == "triangular":
+        scales = _triangular_scales(low, value, high)
+        return lambda u: _triangular(u, low, high, *scales)
+    return lambda u: quantiles(distribution, u, low, value, high)
+
+
+class Sampler:
+    """:func:`sample` for one set of inputs, with the work that depends only on the inputs done once
+    (which inputs vary, the copula among them, each distribution's columns and factors, which columns
+    to clip and round): ``Sampler(...).draw(rng, n)`` is ``sample(rng, n, ...)``, bit for bit, for a
+    Monte Carlo that draws chunk after chunk. Arguments as :func:`sample`'s."""
+
+    def __init__(
+        self,
+        low: Sequence[float] | F,
+        value: Sequence[float] | F,
+        high: Sequence[float] | F,
+        distributions: Sequence[str | None],
+        *,
+        bounds_low: Sequence[float] | F | None = None,
+        bounds_high: Sequence[float] | F | None = None,
+        integer: Sequence[bool] | NDArray[np.bool_] | None = None,
+        copula: UniformCopula | None = None,
+    ) -> None:
+        lo = np.asarray(low, dtype=np.float64)
+        mid = np.asarray(value, dtype=np.float64)
+        hi = np.asarray(high, dtype=np.float64)
+        k = lo.size
+        dist = np.array([d or DEFAULT_DISTRIBUTION for d in distributions], dtype=object)
+        varies = np.flatnonzero(hi > lo)
+        self._k, self._value, self._ranged = k, mid, varies.size
+        self._copula: tuple[UniformCopula, NDArray[np.int64]] | None = None
+        if copula is not None and copula.columns.size:
+            self._copula = copula.among(varies)  # an input with no width is not drawn, so not correlated
+        # every input varies, all with one distribution (the common case): its quantiles are the draws,
+        # with no constant columns to fill and no columns to gather or scatter
+        self._whole = bool(varies.size == k and k and np.all(dist == dist[0]))
+        self._groups: list[tuple[NDArray[np.int64], NDArray[np.int64], Callable[[F], F]]] = []
+        if self._whole:
+            self._groups.append((varies, varies, _quantile_function(str(dist[0]), lo, mid, hi)))
+        else:
+            for name in DISTRIBUTIONS:
+                sel = np.flatnonzero(dist[varies] == name)  # columns of the uniforms
+                if sel.size:
+                    cols = varies[sel]  # columns of the draws
+                    self._groups.append((sel, cols, _quantile_function(name, lo[cols], mid[cols], hi[cols])))
+        self._clip: tuple[F | float, F | float, NDArray[np.int64] | None] | None = None
+        if bounds_low is not None or bounds_high is not None:
+            blo = -np.inf if bounds_low is None else np.asarray(bounds_low, dtype=np.float64)
+            bhi = np.inf if bounds_high is None else np.asarray(bounds_high, dtype=np.float64)
+            if np.ndim(blo) > 1 or np.ndim(bhi) > 1:
+                self._clip = (blo, bhi, None)
+            else:  # only the columns that might leave their bounds (a clip of the others changes nothing)
+                blo, bhi = np.broadcast_to(blo, (k,)), np.broadcast_to(bhi, (k,))
+                cols = columns_to_clip(dist, lo, mid, hi, blo, bhi)
+                self._clip = (blo, bhi, None) if cols.size == k else (blo[cols], bhi[cols], cols)
+        whole_numbers = np.zeros(k, dtype=bool) if integer is None else np.asarray(integer, dtype=bool)
+        self._whole_numbers = np.flatnonzero(whole_numbers & (hi > lo))
+
+    def draw(self, rng: np.random.Generator, n: int) -> F:
+        """(n, K) draws: the next block of uniforms from ``rng`` through each input's inverse CDF."""
+        # strictly inside (0, 1): a uniform of exactly 0 would be an infinite normal quantile
+        u = rng.random((n, self._ranged))
+        if u.size and not u.min() >= 2.0**-54:  # only an exact 0 is below (else flooring changes nothing)
+            np.maximum(u, 2.0**-54, out=u)
+        if self._copula is not None:
+            cop, positions = self._copula
+            cop.apply(u, positions)
+        if self._whole:
+            out = self._groups[0][2](u)  # a fresh (n, k) array
+        else:
+            out = np.empty((n, self._k), dtype=np.float64)
+            out[:] = self._value
+            for sel, cols, quantile in self._groups:
+                out[:, cols] = quantile(u[:, sel])
+        if self._clip is not None:
+            blo, bhi, clip_cols = self._clip
+            overflowed = ~np.isfinite(out)  # never clipped into range: left NaN for the caller to report
+            if clip_cols is None:
+                np.clip(out, blo, bhi, out=out)
+            elif clip_cols.size:
+                out[:, clip_cols] = np.clip(out[:, clip_cols], blo, bhi)
+            if overflowed.any():
+                out[overflowed] = np.nan
+        if self._whole_numbers.size:
+            out[:, self._whole_numbers] = np.rint(out[:, self._whole_numbers])
+        return out
+
+
 def sample(
     rng: np.random.Generator,
     n: int,
     low: Sequence[float] | F,
     value: Sequence[float] | F,
     high: Sequence[float] | F,
-    distributions: Sequence[str],
+    distributions: Sequence[str | None],
     *,
     bounds_low: Sequence[float] | F | None = None,
     bounds_high: Sequence[float] | F | None = None,
@@ -339,48 +443,7 @@ def sample(
     (``low == high``) are the constant ``value``. Draws are clipped to ``[bounds_low, bounds_high]``
     (each input's allowed range) and rounded where ``integer``. The same seed gives the same draws.
     """
-    lo = np.asarray(low, dtype=np.float64)
-    mid = np.asarray(value, dtype=np.float64)
-    hi = np.asarray(high, dtype=np.float64)
-    k = lo.size
-    dist = np.array([d or DEFAULT_DISTRIBUTION for d in distributions], dtype=object)
-    varies = np.flatnonzero(hi > lo)
-    # strictly inside (0, 1): a uniform of exactly 0 would be an infinite normal quantile
-    u = rng.random((n, varies.size))
-    if u.size and not u.min() >= 2.0**-54:  # only an exact 0 is below (else flooring changes nothing)
-        np.maximum(u, 2.0**-54, out=u)
-    if copula is not None and copula.columns.size:
-        among, positions = copula.among(varies)  # an input with no width is not drawn, so not correlated
-        among.apply(u, positions)
-    if varies.size == k and k and np.all(dist == dist[0]):
-        # every input varies, all with one distribution (the common case): its quantiles are the draws,
-        # with no constant columns to fill and no columns to gather or scatter
-        out = quantiles(str(dist[0]), u, lo, mid, hi)  # a fresh (n, k) array
-    else:
-        out = np.empty((n, k), dtype=np.float64)
-        out[:] = mid
-        for name in DISTRIBUTIONS:
-            sel = np.flatnonzero(dist[varies] == name)
-            if sel.size:
-                cols = varies[sel]
-                out[:, cols] = quantiles(name, u[:, sel], lo[cols], mid[cols], hi[cols])
-    if bounds_low is not None or bounds_high is not None:
-        blo = -np.inf if bounds_low is None else np.asarray(bounds_low, dtype=np.float64)
-        bhi = np.inf if bounds_high is None else np.asarray(bounds_high, dtype=np.float64)
-        overflowed = ~np.isfinite(out)  # never clipped into range: left NaN for the caller to report
-        if np.ndim(blo) > 1 or np.ndim(bhi) > 1:
-            np.clip(out, blo, bhi, out=out)
-        else:  # only the columns that might leave their bounds (a clip of the others changes nothing)
-            blo, bhi = np.broadcast_to(blo, (k,)), np.broadcast_to(bhi, (k,))
-            cols = columns_to_clip(dist, lo, mid, hi, blo, bhi)
-            if cols.size == k:
-                np.clip(out, blo, bhi, out=out)
-            elif cols.size:
-                out[:, cols] = np.clip(out[:, cols], blo[cols], bhi[cols])
-        if overflowed.any():
-            out[overflowed] = np.nan
-    if integer is not None:
-        cols = np.flatnonzero(np.asarray(integer, dtype=bool) & (hi > lo))
-        if cols.size:
-            out[:, cols] = np.rint(out[:, cols])
-    return out
+    sampler = Sampler(
+        low, value, high, distributions, bounds_low=bounds_low, bounds_high=bounds_high, integer=integer, copula=copula
+    )
+    return sampler.draw(rng, n)
