@@ -197,11 +197,13 @@ class Copula:
         sit in ``u``: ``positions``) replaced, in place. Returns ``u``."""
         cols = self.columns if positions is None else positions
         if cols.size:
-            # einsum, not BLAS: a (n × M) by (M × M) product is too small to gain from BLAS threads, whose
-            # wake-ups on a shared machine cost more than the product; and it is the same on any BLAS
             scores = u[:, cols]
             if scores.size and not scores.min() >= UNIFORM_FLOOR:  # (else flooring changes nothing; NaN: floor)
                 np.maximum(scores, UNIFORM_FLOOR, out=scores)
+            # einsum, not BLAS: a (n × M) by (M × M) product is too small to gain from BLAS threads, whose
+            # wake-ups on a shared machine cost more than the product; and it is the same on any BLAS.
+            # The order of its sums depends on its operands' memory layout (the gathered columns are
+            # Fortran-ordered when they are all of u's): Φ⁻¹ keeps its input's layout, so the bits stay
             z = np.einsum("nk,jk->nj", normal_quantile(scores), self.factor)
             u[:, cols] = np.clip(normal_cdf(z), UNIFORM_FLOOR, 1.0 - 2.0**-53)
         return u
