@@ -306,3 +306,22 @@ def test_sample_bounds_near_the_range_same_bits(distribution, gap):
             new = new_dist.sample(np.random.default_rng(seed), 20_000, low, value, high, dists, **kw)
             ref = old.sample(np.random.default_rng(seed), 20_000, low, value, high, dists, **kw)
             assert same_bits(new, ref)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    hnp.arrays(np.float64, st.tuples(st.integers(0, 7), st.integers(1, 5)), elements=st.floats()),
+    hnp.arrays(np.float64, st.tuples(st.integers(0, 7), st.integers(1, 5)), elements=st.floats()),
+    st.randoms(use_true_random=False),
+    st.booleans(),
+)
+def test_select_is_np_where_bit_for_bit(a, b, random, fortran):
+    """select (by bit masks) gives np.where's bits and layout, NaN payloads, -0.0 and infinities included."""
+    shape = (min(a.shape[0], b.shape[0]), min(a.shape[1], b.shape[1]))
+    a, b = a[: shape[0], : shape[1]].copy(), b[: shape[0], : shape[1]].copy()
+    if fortran:
+        a, b = np.asfortranarray(a), np.asfortranarray(b)
+    condition = np.array([random.random() < 0.5 for _ in range(a.size)], dtype=bool).reshape(shape)
+    if fortran:
+        condition = np.asfortranarray(condition)
+    assert same_bits(new_dist.select(condition, a, b), np.where(condition, a, b))

@@ -31,7 +31,7 @@ from typing import Protocol
 import numpy as np
 from numpy.typing import NDArray
 
-from .distributions import _compact, normal_quantile
+from .distributions import _compact, normal_quantile, select
 
 F = NDArray[np.float64]
 
@@ -108,7 +108,7 @@ def erfc(x: F) -> F:
         ym = y.take(mid)
         num, den = _cody_loop(_CODY_C[8] * ym, ym, _CODY_C, _CODY_D, 7)
         res = _scaled_exp(ym, (num + _CODY_C[7]) / (den + _CODY_D[7]))
-        flat_out[mid] = np.where(flat.take(mid) < 0, 2.0 - res, res)
+        flat_out[mid] = select(flat.take(mid) < 0, 2.0 - res, res)
     if small.size + mid.size < flat.size:
         rest = (~(y <= 4.0)).nonzero()[0]
         flat_out[rest] = _erfc_far(flat.take(rest), y.take(rest))
