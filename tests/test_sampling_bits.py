@@ -2,10 +2,13 @@
 figure).
 
 The old formulas are kept verbatim in ``tests/reference_sampling.py``; every comparison here is bit for
-bit (the float64 bit patterns, so -0.0 against 0.0 and NaN's sign count), over random inputs, each
-branch's edges and the neighbouring doubles, the tails, NaN, infinities, 0 and 1, the 2**-54 floor,
-shapes (0-d, 2-d, empty), and whole draws of ``sample`` with and without a copula (Hypothesis for the
-parameters). Where the old code raised no floating-point warning the new one raises none either.
+bit (the float64 bit patterns, so -0.0 against 0.0 and NaN's sign count) and layout for layout (an
+einsum's sums depend on it), over random inputs, each branch's edges and the neighbouring doubles, the
+tails, NaN, infinities, 0 and 1, the 2**-54 floor, shapes (0-d, 2-d, 3-d, empty) and memory layouts,
+the copula and its restriction to the inputs that vary, every distribution's quantiles, bounds at and
+near each range, and whole draws of ``sample`` and of a ``Sampler`` drawing chunk after chunk, with
+and without a copula (Hypothesis for the parameters); ``select`` against ``np.where`` (Hypothesis).
+Where the old code raised no floating-point warning the new one raises none either.
 """
 
 from __future__ import annotations
