@@ -187,6 +187,12 @@ class _Builder:
         s.row += 1
         return row
 
+    def money_row(
+        self, label: str, formula_for_year: YearFormula, *, agency: str | None = None, item: str | None = None
+    ) -> int:
+        """One Calculations row of £ by year, with its total and its present value."""
+        return self.calc_row(label, "£", formula_for_year, agency=agency, item=item, total=True, pv=True)
+
     # ---- Inputs -------------------------------------------------------------------------------
 
     def _line_inputs(self, line: Any, where: str, verb: str) -> dict[str, int]:
@@ -748,6 +754,31 @@ class _Builder:
             return ramped
         return flow
 
+    def _discount_rows(self, bands: tuple[int, int], rate_label: str, factor_label: str) -> tuple[int, int]:
+        """The rate row (each year's rate, looked up in a schedule's bands on Inputs) and the discount
+        factor row it gives (DF_t = DF_t-1 / (1 + r_t); DF_0 = (1 + r_0)^-(first year - discount year))."""
+        lo, hi = bands
+        inputs = self.inputs
+        offset = f"({inputs.ref(self.first_year_row, I_VALUE)}-{inputs.ref(self.discount_year_row, I_VALUE)})"
+        rate_row = self.calc_row(
+            rate_label,
+            "fraction per year",
+            lambda t, c, r: Formula(
+                f"=LOOKUP(MAX({c}${self.t_row + 1}+{offset},0),{INPUTS}!$D${lo + 1}:$D${hi + 1},"
+                f"{INPUTS}!$B${lo + 1}:$B${hi + 1})"
+            ),
+            style="calc_rate",
+        )
+        rate = rate_row + 1
+
+        def df(t: int, c: str, r: int) -> Any:
+            if t == 0:  # 1 when the discount year is the first year (year 0 is not discounted)
+                return Formula(f"=(1+{c}{rate})^(-{offset})")
+            prev = col_letters(self.ycol(t - 1))
+            return Formula(f"={prev}{r}/(1+{c}{rate})")
+
+        return rate_row, self.calc_row(factor_label, "fraction", df, style="calc_df")
+
     def build_calculations(self) -> None:
         sc, p = self.sc, self.p
         s = self.calc
@@ -830,51 +861,13 @@ class _Builder:
             "Discounting (Green Book: DF_t = DF_t-1 / (1 + r_t); year 0 is undiscounted when the discount "
             "year is the first year, else DF_0 = (1 + r)^-(first year - discount year))",
         )
-        b0, b1 = self.bands
-        first_ref = I.ref(self.first_year_row, I_VALUE)
-        disc_ref = I.ref(self.discount_year_row, I_VALUE)
-        offset = f"({first_ref}-{disc_ref})"
-        self.rate_row = self.calc_row(
-            "Real discount rate",
-            "fraction per year",
-            lambda t, c, r: Formula(
-                f"=LOOKUP(MAX({c}${self.t_row + 1}+{offset},0),{INPUTS}!$D${b0 + 1}:$D${b1 + 1},"
-                f"{INPUTS}!$B${b0 + 1}:$B${b1 + 1})"
-            ),
-            style="calc_rate",
-        )
-        self.df_row = s.row
-        rate = self.rate_row + 1
-
-        def df(t: int, c: str, r: int) -> Any:
-            if t == 0:  # 1 when the discount year is the first year (year 0 is not discounted)
-                return Formula(f"=(1+{c}{rate})^(-{offset})")
-            prev = col_letters(self.ycol(t - 1))
-            return Formula(f"={prev}{r}/(1+{c}{rate})")
-
-        self.calc_row("Discount factor", "fraction", df, style="calc_df")
+        self.rate_row, self.df_row = self._discount_rows(self.bands, "Real discount rate", "Discount factor")
         self.health_df_row: int | None = None
         if self.health_bands is not None:
-            h0, h1 = self.health_bands
-            health_rate_row = self.calc_row(
+            _, self.health_df_row = self._discount_rows(
+                self.health_bands,
                 "Health discount rate (WELLBY and QALY values only)",
-                "fraction per year",
-                lambda t, c, r: Formula(
-                    f"=LOOKUP(MAX({c}${self.t_row + 1}+{offset},0),{INPUTS}!$D${h0 + 1}:$D${h1 + 1},"
-                    f"{INPUTS}!$B${h0 + 1}:$B${h1 + 1})"
-                ),
-                style="calc_rate",
-            )
-            hrate = health_rate_row + 1
-
-            def health_df(t: int, c: str, r: int) -> Any:
-                if t == 0:
-                    return Formula(f"=(1+{c}{hrate})^(-{offset})")
-                prev = col_letters(self.ycol(t - 1))
-                return Formula(f"={prev}{r}/(1+{c}{hrate})")
-
-            self.health_df_row = self.calc_row(
-                "Health discount factor (WELLBY and QALY values only)", "fraction", health_df, style="calc_df"
+                "Health discount factor (WELLBY and QALY values only)",
             )
 
         # ---- prevention costs
@@ -885,14 +878,11 @@ class _Builder:
             factor = self._with_optimism(self._factor_cell(line, rows), f"prevention_costs.{line.id}")
             flow = self._released(self._cost_flow(line.kind, rows, factor=factor), rows)
             cost_flow_rows.append(
-                self.calc_row(
+                self.money_row(
                     f"{line.label}: cost" + (" (× share released)" if set(rows) & RELEASE_KEYS else ""),
-                    "£",
                     flow,
                     agency=line.paid_by,
                     item=line.id,
-                    total=True,
-                    pv=True,
                 )
             )
         self.released_flow_rows = list(cost_flow_rows)
@@ -902,14 +892,11 @@ class _Builder:
             factor = self._with_optimism(self._factor_cell(cc, rows), f"closure_costs.{cc.id}")
             one_off = self._cost_flow("one_off", rows, factor=factor)
             cost_flow_rows.append(
-                self.calc_row(
+                self.money_row(
                     f"{cc.label}: closure cost (negative here: the cut's sign makes it a cost)",
-                    "£",
                     lambda t, c, r, _f=one_off: Formula("=-" + _f(t, c, r)[1:]),
                     agency=cc.paid_by,
                     item=cc.id,
-                    total=True,
-                    pv=True,
                 )
             )
             self.closure_flow_rows.append(cost_flow_rows[-1])
@@ -1070,14 +1057,11 @@ class _Builder:
                 s, f"{what.capitalize()} by outcome and budget holder: {events_label} × cost per event"
             )
             flow_rows[key] = [
-                self.calc_row(
+                self.money_row(
                     f"{p.outcomes[o].label}: {what}, {names[agency_id]}",
-                    "£",
                     lambda t, c, r, _n=events[key] + 1, _u=uc_ref: Formula(f"={c}{_n}*{_u}"),
                     agency=agency_id,
                     item=p.outcomes[o].id,
-                    total=True,
-                    pv=True,
                 )
                 for o, agency_id, events, uc_ref in saving_specs
             ]
@@ -1093,14 +1077,11 @@ class _Builder:
 
                 assert sl.saved_by is not None
                 flow_rows[key].append(
-                    self.calc_row(
+                    self.money_row(
                         f"{sl.label}: {what}, {names[sl.saved_by]}",
-                        "£",
                         formula,
                         agency=sl.saved_by,
                         item=sl.id,
-                        total=True,
-                        pv=True,
                     )
                 )
 
@@ -1126,23 +1107,17 @@ class _Builder:
                 ("savings", "Savings (after additionality)"),
                 ("cashable", "Cashable savings"),
             ):
-                rows_a[key] = self.calc_row(
+                rows_a[key] = self.money_row(
                     f"{agency.name}: {label}",
-                    "£",
                     sumif(flow_rows[key], s.row),
                     agency=agency.id,
                     item=key,
-                    total=True,
-                    pv=True,
                 )
-            rows_a["net"] = self.calc_row(
+            rows_a["net"] = self.money_row(
                 f"{agency.name}: net position (savings − costs)",
-                "£",
                 lambda t, c, r, _a=rows_a: Formula(f"={c}{_a['savings'] + 1}-{c}{_a['costs'] + 1}"),
                 agency=agency.id,
                 item="net",
-                total=True,
-                pv=True,
             )
             self.agency_rows[agency.id] = rows_a
 
@@ -1155,13 +1130,10 @@ class _Builder:
             ("net", "Total net position (savings − costs)"),
         ):
             refs = [self.agency_rows[a.id][key] + 1 for a in sc.agencies]
-            self.total_rows[key] = self.calc_row(
+            self.total_rows[key] = self.money_row(
                 label,
-                "£",
                 lambda t, c, r, _refs=refs: Formula("=" + "+".join(f"{c}{x}" for x in _refs)),
                 item=key,
-                total=True,
-                pv=True,
             )
         net = self.total_rows["net"] + 1
         self.total_rows["discounted_net"] = self.calc_row(
@@ -1262,13 +1234,10 @@ class _Builder:
             factor = self._with_optimism(self._factor_cell(sl, rows), f"savings.{sl.id}")
             flow = self._cost_flow(sl.kind, rows, factor=factor)
             blocks["economic" if sl.layer == "economic" else "social"].append(
-                self.calc_row(
+                self.money_row(
                     f"{sl.label}: {sl.layer} value (a savings line beyond public budgets)",
-                    "£",
                     lambda t, c, r, _f=flow: Formula(f"={self.sign_ref}*({_f(t, c, r)[1:]})"),
                     item=sl.id,
-                    total=True,
-                    pv=True,
                 )
             )
 
