@@ -78,7 +78,7 @@ def engine_only(sc, draws: int) -> tuple[object, object]:
     values = _drawer(inputs)(n, np.random.default_rng(1))
     loops = -(-draws // n)
 
-    def run(wv, ms):  # type: ignore[no-untyped-def]
+    def run(wv, ms, plan):  # type: ignore[no-untyped-def]
         def go() -> None:
             for _ in range(loops):
                 m = ms(*wv(c, inputs, values, broadcast=False, plan=plan))
@@ -86,7 +86,7 @@ def engine_only(sc, draws: int) -> tuple[object, object]:
 
         return go
 
-    return run(before.with_values, before.measures), run(with_values, measures)
+    return run(before.with_values, before.measures, before.values_plan(inputs)), run(with_values, measures, plan)
 
 
 def main() -> int:

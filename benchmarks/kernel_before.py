@@ -25,7 +25,7 @@ from costmodel.appraisal.engine import (
     dual_running_arrays,
     DualRunningArrays,
 )
-from costmodel.uncertainty.batch import PARAM_FIELDS, ValuesPlan, values_plan
+from costmodel.uncertainty.batch import DIRECT_TARGETS, PARAM_FIELDS
 from costmodel.uncertainty.compile import Compiled, UncertainInput
 
 F = NDArray[np.float64]
@@ -405,6 +405,70 @@ def _growth_rows(inp: UncertainInput, x: F) -> F:
         return unreleased * np.where(since >= 0, np.minimum(1.0, (since + 1.0) / (x[:, None] + 1.0)), 1.0)
     active, expo = inp.vector
     return active * (1.0 + x[:, None]) ** expo
+
+
+
+@dataclass(frozen=True)
+class ValuesPlan:
+    """How each column of a values matrix reaches the engine, worked out once per input table
+    (:func:`values_plan`), so each chunk of draws costs one fancy-indexed assignment per field."""
+
+    # (field, columns, index, scale, in_order, unscaled): ``in_order`` when index is 0, 1, 2 ... (the columns
+    # may then be the whole field), ``unscaled`` when every scale is 1 (no multiply needed)
+    direct: tuple[tuple[str, NDArray[np.int64], NDArray[np.int64], F, bool, bool], ...]
+    shared: tuple[int, ...]  # columns whose cell several varying inputs multiply
+    varying: dict[str, int]  # input id -> column
+    # one group per rank of a unit-cost component within its outcome: (columns, outcome, central, vectors)
+    components: tuple[tuple[NDArray[np.int64], NDArray[np.int64], F, F], ...]
+    others: tuple[int, ...]  # unit-cost scales, the discount rate and growth rates (a few)
+
+
+def values_plan(inputs: Sequence[UncertainInput]) -> ValuesPlan:
+    """The :class:`ValuesPlan` of ``inputs`` (the columns of the values matrices)."""
+    # "pool_term": the agreement's own terms move no engine array (costmodel.pooling.draws applies them)
+    known = {
+        *DIRECT_TARGETS,
+        "unit_cost_component",
+        "unit_cost_scale",
+        "discount_rate",
+        "cost_growth",
+        "cost_release",
+        "pool_term",
+    }
+    unknown = {inp.target for inp in inputs} - known
+    if unknown:  # pragma: no cover - a programming error
+        raise ValueError(f"unknown input target {sorted(unknown)!r}")
+    targets = np.array([inp.target for inp in inputs], dtype=object)
+    varying = {inp.id: k for k, inp in enumerate(inputs)}
+    shared = np.array([sum(cid in varying for cid, _ in inp.cell) > 1 for inp in inputs], dtype=bool)
+    direct = []
+    for name in DIRECT_TARGETS:
+        cols = np.flatnonzero((targets == name) & ~shared)
+        if cols.size:
+            index = np.array([inputs[k].index for k in cols.tolist()], dtype=np.int64)
+            scale = np.array([inputs[k].scale for k in cols.tolist()], dtype=np.float64)
+            in_order = bool(np.array_equal(index, np.arange(index.size)))
+            direct.append((name, cols, index, scale, in_order, bool(np.all(scale == 1.0))))
+    components = []
+    cols = np.flatnonzero(targets == "unit_cost_component")
+    if cols.size:
+        # several components of one outcome add up in input order: apply them rank by rank, each rank
+        # touching every outcome at most once
+        outcome = np.array([inputs[k].index for k in cols.tolist()], dtype=np.int64)
+        count: dict[int, int] = {}
+        rank = np.empty(cols.size, dtype=np.int64)
+        for j, o in enumerate(outcome.tolist()):
+            rank[j] = count.get(o, 0)
+            count[o] = rank[j] + 1
+        vectors = np.stack([np.asarray(inputs[k].vector, dtype=np.float64) for k in cols.tolist()])  # (Kc, A)
+        central = np.array([inputs[k].central for k in cols.tolist()], dtype=np.float64)
+        for r in range(int(rank.max()) + 1):  # components per outcome (a few), not draws
+            sel = np.flatnonzero(rank == r)
+            components.append((cols[sel], outcome[sel], central[sel], vectors[sel]))
+    others = np.flatnonzero(np.isin(targets, ("unit_cost_scale", "discount_rate", "cost_growth", "cost_release")))
+    return ValuesPlan(
+        tuple(direct), tuple(np.flatnonzero(shared).tolist()), varying, tuple(components), tuple(others.tolist())
+    )
 
 
 

@@ -100,12 +100,15 @@ def persistence_profile(lag: F, persistence: F, drop_off: F, n_years: int) -> F:
         return out
     since = np.arange(n_years, dtype=np.float64) - lag[..., None]
     active = (since >= 0) & (since < persistence[..., None])
-    powed = keep ** np.maximum(since, 0.0)
-    if bool(np.all((keep >= 0.0) & (keep <= 1.0))):
-        # every power is then a finite number >= 0, so × 1.0 keeps it and × 0.0 gives +0.0: the same bits
-        # as np.where(active, powed, 0.0), without a masked select (several times slower than a product)
-        return np.multiply(powed, active, out=powed if powed.shape == active.shape else None)
-    return np.where(active, powed, 0.0)
+    # keep ** since only in the active years (elementwise, so the same bits as powers of every year
+    # selected by np.where(active, keep ** max(since, 0), 0.0)), 0.0 elsewhere
+    shape = active.shape
+    on = np.flatnonzero(active)
+    rows = np.ascontiguousarray(np.broadcast_to(keep[..., 0], shape[:-1])).reshape(-1)
+    years = since if since.shape == shape else np.broadcast_to(since, shape)
+    out = np.zeros(shape)
+    out.reshape(-1)[on] = rows[on // n_years] ** np.ascontiguousarray(years).reshape(-1)[on]
+    return out
 
 
 def effect_support(lag: F, persistence: F, n_years: int) -> int:
@@ -186,6 +189,17 @@ class Structure:
     discount_offset: int = 0  # first_year - discount year [years]
     cash_factor: F = field(default_factory=lambda: np.zeros(0))  # (T,) D[year_t] / D[base] [ratio]
     closure_lines: int = 0  # the last closure_lines cost lines are a cut's closure costs [count]
+
+    # worked out once per structure, not once per chunk of draws
+    @cached_property
+    def intake_toeplitz(self) -> F:
+        """(O, T, T) each outcome's Toeplitz matrix of its intake pattern (:func:`intake_convolution`)."""
+        return _toeplitz(self.intake_mask)
+
+    @cached_property
+    def intake_runs(self) -> tuple[NDArray[np.int64], NDArray[np.int64]] | None:
+        """:func:`intake_windows` of the intake pattern, for horizons beyond LONG_HORIZON_YEARS (else None)."""
+        return intake_windows(self.intake_mask) if self.n_years > LONG_HORIZON_YEARS else None
 
 
 @dataclass(frozen=True)
@@ -582,17 +596,22 @@ def intake_convolution(profile: F, intake_mask: F, support: int | None = None) -
     if windows is not None:
         return _convolve_runs(profile, windows, support, -2)
     by_outcome = np.moveaxis(profile.reshape(math.prod(batch), n_outcomes, T), 1, 0)  # (O, N, T)
-    convolved = np.moveaxis(_convolve_by_outcome(by_outcome, intake_mask), 0, 1)  # (N, O, T)
+    convolved = np.moveaxis(_convolve_by_outcome(by_outcome, _toeplitz(intake_mask)), 0, 1)  # (N, O, T)
     return convolved.reshape(*batch, n_outcomes, T)
 
 
-def _convolve_by_outcome(by_outcome: F, intake_mask: F) -> F:
+def _convolve_by_outcome(by_outcome: F, toeplitz: F) -> F:
     """:func:`intake_convolution`'s matrix product on an outcome-major profile (O, N, T): one stacked
-    product (O, N, T) @ (O, T, T) with each outcome's Toeplitz matrix of its intake pattern."""
+    product (O, N, T) @ (O, T, T) with each outcome's Toeplitz matrix of its intake pattern (:func:`_toeplitz`)."""
+    return by_outcome @ toeplitz.transpose(0, 2, 1)
+
+
+def _toeplitz(intake_mask: F) -> F:
+    """Each outcome's Toeplitz matrix of its intake pattern, ``[o, t, j] = intake_mask[o, t - j]`` for
+    j <= t, else 0: (O, T, T). [fraction]"""
     T = intake_mask.shape[-1]
     lagidx = np.arange(T)[:, None] - np.arange(T)[None, :]  # (T, T): t - j
-    toeplitz = np.where(lagidx >= 0, intake_mask[..., np.clip(lagidx, 0, T - 1)], 0.0)  # (O, T, T)
-    return by_outcome @ toeplitz.transpose(0, 2, 1)
+    return np.where(lagidx >= 0, intake_mask[..., np.clip(lagidx, 0, T - 1)], 0.0)  # (O, T, T)
 
 
 def _convolve_runs(
@@ -680,12 +699,12 @@ def _outcome_events(s: Structure, p: Params, batch: tuple[int, ...], n: int) -> 
     T = s.n_years
     lag, persistence = _by_outcome(p.lag, batch, n), _by_outcome(p.persistence, batch, n)
     profile = persistence_profile(lag, persistence, _by_outcome(p.drop_off, batch, n), T)  # (O, N, T)
-    windows = intake_windows(s.intake_mask) if T > LONG_HORIZON_YEARS else None
+    windows = s.intake_runs
     if windows is not None:
         support = effect_support(p.lag, p.persistence, T)
         convolved = _convolve_runs(profile, windows, support, 0)
     else:
-        convolved = _convolve_by_outcome(profile, s.intake_mask)
+        convolved = _convolve_by_outcome(profile, s.intake_toeplitz)
     scale = np.asarray(p.baseline_rate) * np.asarray(p.effect) * np.asarray(p.cohort)  # (*B, O)
     gross = _times(convolved, _by_outcome(scale, batch, n)[..., None])
     keep = np.asarray(additionality_factor(p.deadweight, p.displacement, p.attribution, p.optimism_bias))
@@ -924,7 +943,7 @@ def evaluate_summary(s: Structure, p: Params) -> Summary:
         cashable_t = _add_outcomes(cash, batch, T)
     # (*B, O) as the draw-major evaluation laid it out, for the sums over outcomes by agency
     pv_batch = batch if pv_by_outcome.shape[1] == n and event_batch else ()
-    pv_events = np.ascontiguousarray(pv_by_outcome.T).reshape(*pv_batch, -1)
+    pv_events = pv_by_outcome.T.reshape(*pv_batch, -1)  # the draws contiguous, as before (einsum's speed)
     pv_savings = np.einsum("...o,...oa->...a", pv_events, unit)
     if s.savings_line_ids:
         s_amount = np.asarray(p.savings_amount, dtype=np.float64)  # (*B, S)

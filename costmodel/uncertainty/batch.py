@@ -55,10 +55,15 @@ class _Batch:
 
     def writable(self, name: str) -> F:
         if name not in self.owned:
-            central = getattr(self.c.params, name)
-            self.arrays[name] = np.array(
-                np.broadcast_to(central, (self.B, *np.shape(central))), dtype=np.float64
-            )
+            central = np.asarray(getattr(self.c.params, name), dtype=np.float64)
+            if central.flags.c_contiguous and self.B > 1:
+                # B copies of the central values, the draws contiguous: the layout numpy gives a copy of the
+                # broadcast (what the engine's sums have always seen), filled along the draws in one pass
+                rows = np.empty((*central.shape, self.B))
+                rows[...] = central[..., None]
+                self.arrays[name] = np.moveaxis(rows, -1, 0)
+            else:
+                self.arrays[name] = np.array(np.broadcast_to(central, (self.B, *central.shape)), dtype=np.float64)
             self.owned.add(name)
         return self.arrays[name]
 
@@ -99,8 +104,9 @@ class ValuesPlan:
     direct: tuple[tuple[str, NDArray[np.int64], NDArray[np.int64], F, bool, bool], ...]
     shared: tuple[int, ...]  # columns whose cell several varying inputs multiply
     varying: dict[str, int]  # input id -> column
-    # one group per rank of a unit-cost component within its outcome: (columns, outcome, central, vectors)
-    components: tuple[tuple[NDArray[np.int64], NDArray[np.int64], F, F], ...]
+    # one group per rank of a unit-cost component within its outcome: (columns, outcomes, central, vectors);
+    # the outcomes as a slice when they are a run (a view, not a gather and scatter)
+    components: tuple[tuple[NDArray[np.int64], NDArray[np.int64] | slice, F, F], ...]
     others: tuple[int, ...]  # unit-cost scales, the discount rate and growth rates (a few)
 
 
@@ -145,11 +151,18 @@ def values_plan(inputs: Sequence[UncertainInput]) -> ValuesPlan:
         central = np.array([inputs[k].central for k in cols.tolist()], dtype=np.float64)
         for r in range(int(rank.max()) + 1):  # components per outcome (a few), not draws
             sel = np.flatnonzero(rank == r)
-            components.append((cols[sel], outcome[sel], central[sel], vectors[sel]))
+            components.append((cols[sel], _run_or_index(outcome[sel]), central[sel], vectors[sel]))
     others = np.flatnonzero(np.isin(targets, ("unit_cost_scale", "discount_rate", "cost_growth", "cost_release")))
     return ValuesPlan(
         tuple(direct), tuple(np.flatnonzero(shared).tolist()), varying, tuple(components), tuple(others.tolist())
     )
+
+
+def _run_or_index(index: NDArray[np.int64]) -> NDArray[np.int64] | slice:
+    """``index`` as a slice when it is a run of consecutive indices (the same elements, as a view)."""
+    if index.size and np.array_equal(index, np.arange(index[0], index[0] + index.size)):
+        return slice(int(index[0]), int(index[0]) + index.size)
+    return index
 
 
 def with_values(
@@ -188,8 +201,13 @@ def with_values(
         batch.writable(inp.target)[:, inp.index] = math.prod(terms)
     if plan.components:
         unit = batch.writable("unit_cost")
+        by_outcome = np.moveaxis(unit, 0, -1)  # (O, A, B): contiguous when the draws are (see _Batch)
         for cols, outcome, central, vectors in plan.components:
-            unit[:, outcome, :] += (values[:, cols] - central)[:, :, None] * vectors
+            change = values[:, cols] - central  # (B, n)
+            if by_outcome.flags.c_contiguous:  # the same products and sums, over contiguous rows of draws
+                by_outcome[outcome] += vectors[:, :, None] * change.T[:, None, :]
+            else:
+                unit[:, outcome, :] += change[:, :, None] * vectors
     for k in plan.others:
         inp, x = inputs[k], values[:, k]
         if inp.target == "unit_cost_scale":
