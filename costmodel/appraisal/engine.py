@@ -102,8 +102,8 @@ def persistence_profile(lag: F, persistence: F, drop_off: F, n_years: int) -> F:
     active = (since >= 0) & (since < persistence[..., None])
     # keep ** since only in the active years (elementwise, so the same bits as powers of every year
     # selected by np.where(active, keep ** max(since, 0), 0.0)), 0.0 elsewhere
-    shape = active.shape
-    on = np.flatnonzero(active)
+    shape = np.broadcast_shapes(active.shape, keep.shape)
+    on = np.flatnonzero(np.broadcast_to(active, shape))
     rows = np.ascontiguousarray(np.broadcast_to(keep[..., 0], shape[:-1])).reshape(-1)
     years = since if since.shape == shape else np.broadcast_to(since, shape)
     out = np.zeros(shape)
@@ -144,12 +144,12 @@ def first_year_staying_nonnegative(cumulative: F, tolerance: float = MONEY_TOLER
     n = cumulative.shape[-1]
     if n == 0:
         return np.full(cumulative.shape[:-1], -1, dtype=np.int64)
-    # bad years, after a sentinel "bad" year -1, so the last bad year is found by one argmax per row
-    bad = np.empty((*cumulative.shape[:-1], n + 1), dtype=bool)
-    bad[..., 0] = True
-    np.greater_equal(cumulative, -tolerance, out=bad[..., 1:])
-    np.logical_not(bad[..., 1:], out=bad[..., 1:])  # NaN counts as below zero
-    first = n - np.argmax(bad[..., ::-1], axis=-1)  # the year after the last bad year (0: none bad)
+    bad = cumulative >= -tolerance
+    np.logical_not(bad, out=bad)  # NaN counts as below zero
+    # the last bad year by one argmax per row; argmax also says 0 when no year is bad, so look at it
+    last = (n - 1) - np.argmax(bad[..., ::-1], axis=-1)
+    is_bad = np.take_along_axis(bad, last[..., None], axis=-1)[..., 0]
+    first = np.where(is_bad, last + 1, 0)  # the year after the last bad year (0: none bad)
     return np.where(first < n, first, -1).astype(np.int64, copy=False)
 
 

@@ -374,6 +374,31 @@ def npv_table(
     )
 
 
+def npv_into(
+    c: Compiled,
+    inputs: Sequence[UncertainInput],
+    values: F,
+    out: tuple[F, F, NDArray[np.int64], NDArray[np.int64]],
+    *,
+    plan: ValuesPlan,
+) -> tuple[Structure, Params]:
+    """:func:`npv_table` of one chunk (``detail=True``), written straight into ``out`` = (NPV (n,), NPV by
+    agency (n, A), cash break-even year (n,), discounted payback year (n,)): the Monte Carlo's chunk
+    step, without a result table to copy. Returns the chunk's batched engine inputs (for more figures
+    from the same draws). The same checks and errors as :func:`npv_table`."""
+    values = np.asarray(values, dtype=np.float64)
+    _check_finite_values(c, inputs, values)
+    engine = with_values(c, inputs, values, broadcast=False, plan=plan)
+    m = measures(*engine)
+    npv, net_a, be, dpay = out
+    npv[:], net_a[:] = m.npv, m.pv_net_by_agency
+    be[:], dpay[:] = m.cash_break_even_year, m.discounted_payback_year
+    if not (np.all(np.isfinite(npv)) and np.all(np.isfinite(net_a))):
+        bad = ~(np.isfinite(npv) & np.all(np.isfinite(net_a), axis=-1))
+        raise _furthest_input(c, inputs, values)(int(np.flatnonzero(bad)[0]))
+    return engine
+
+
 def npv_cases(
     c: Compiled,
     inputs: Sequence[UncertainInput],
