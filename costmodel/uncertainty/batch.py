@@ -29,7 +29,12 @@ MEMORY_BUDGET_BYTES = 12 * 1024 * 1024
 """Estimated working memory allowed for one chunk of batched evaluation. [bytes]
 
 Deliberately small: chunks of about 1,500 draws of the youth-work example keep numpy's temporaries
-in the CPU cache and run about twice as fast as chunks of 5,000 or more (benchmarks/bench_simulate.py)."""
+in the CPU cache and run about twice as fast as chunks of 5,000 or more (benchmarks/bench_simulate.py).
+
+The chunk size is part of a seeded simulation's bits: the matrix products (BLAS) may round a draw's
+last bit differently for other matrix sizes (early_help_pooled, 12,000 draws: 3 or 4 draws' NPVs move
+by £5e-10 with chunks of 333, 1,000 or 5,000 instead of its own), so changing this budget changes the
+last bits of seeded outputs."""
 MAX_CHUNK = 50_000
 
 PARAM_FIELDS = tuple(f.name for f in fields(Params))
