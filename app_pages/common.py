@@ -490,15 +490,7 @@ def show_altair(chart: Any, caption: str, data: Any, *, stem: str, key: str, ima
     with st.expander("The chart's data as a table"):
         st.table(markdown_frame(readable_table(data)), hide_index=True)
     cols = st.columns([1, 1, 1, 3])
-    cols[0].download_button(
-        "Data (CSV)",
-        frame_csv(data),
-        file_name=f"{stem}.csv",
-        mime="text/csv",
-        key=f"{key}-csv",
-        on_click="ignore",
-        icon=":material/download:",
-    )
+    csv_button("Data (CSV)", data, f"{stem}.csv", key=f"{key}-csv", where=cols[0])
     for col, (fmt, mime) in zip(cols[1:3], (("png", "image/png"), ("svg", "image/svg+xml")), strict=True):
         col.download_button(
             f"Image ({fmt.upper()})",
@@ -562,8 +554,14 @@ def show_table(
         if first not in config:  # the first column stays in view when a wide table scrolls (phones)
             config[first] = st.column_config.Column(width=pinned_width(frame[first]), pinned=True)
         st.dataframe(frame, width="stretch", hide_index=True, column_config=config, column_order=columns)
-    st.download_button(
-        "Table (CSV)",
+    csv_button("Table (CSV)", frame, file_name, key=key)
+
+
+def csv_button(label: str, frame: Any, file_name: str, *, key: str | None = None, where: Any = st) -> None:
+    """A button (in ``where``: the page, or a column) that downloads ``frame`` as CSV, its text cells
+    neutralised so that a spreadsheet does not run them as formulas."""
+    where.download_button(
+        label,
         frame_csv(frame),
         file_name=file_name,
         mime="text/csv",

@@ -58,16 +58,27 @@ def _file_dict(
     )
 
 
+def _file_workbook(path: str, scenario: str | None, figures: dict[str, Any]) -> bytes:
+    """An options file's workbook: its figures (:func:`_file_dict`) and the working from its appraisal
+    (central figures, quick), made when the download is clicked (a deferred download: no Streamlit calls)."""
+    from costmodel.appraisal.options import appraise_options
+    from costmodel.export.options_export import options_workbook_bytes
+    from costmodel.inputs.options import load_options
+
+    return options_workbook_bytes(figures, appraise_options(load_options(path, scenario=scenario)))
+
+
 def _draft_dict(
     title: str, bau: Any, do_minimum: Any, options: list[Any], draws: int, seed: int
-) -> dict[str, Any]:
+) -> tuple[Any, dict[str, Any]]:
+    """The appraisal of options built from the open proposals, and its dict."""
     from costmodel.appraisal.options import appraise_options
     from costmodel.inputs.options import options_from_scenarios
     from costmodel.present.options_report import options_dict
     from costmodel.uncertainty.options import option_switching_values, option_tornado, simulate_options
 
     appraisal = appraise_options(options_from_scenarios(title, bau, options, do_minimum))
-    return options_dict(
+    return appraisal, options_dict(
         appraisal,
         simulate_options(appraisal, draws, seed),
         option_switching_values(appraisal),
@@ -84,6 +95,7 @@ source = st.radio(
 )
 seed = 20_240_601
 d: dict[str, Any] | None = None
+workbook: Callable[[], bytes] | None = None  # the options workbook, written when downloaded
 try:
     if source == "A shipped options file" and shipped:
         chosen_file = st.selectbox("Options file", shipped, format_func=lambda p: p.name, key="compare-file")
@@ -99,6 +111,9 @@ try:
             )
             picked_scenario = None if choice == "(the files' values)" else choice
         d = _file_dict(str(chosen_file), stamp, DRAWS, seed, picked_scenario)
+
+        def workbook() -> bytes:
+            return _file_workbook(str(chosen_file), picked_scenario, figures)
     else:
         for stem in examples():  # every shipped example and the template, without having been opened
             open_example(stem, activate=False)
@@ -142,7 +157,7 @@ try:
             edited = " (edited)" if available[key].valid_edits else ""
             return (result.scenario.proposal.title + edited, result.scenario)
 
-        d = _draft_dict(
+        drafted, d = _draft_dict(
             "Options chosen in the app",
             entry(bau_key) if bau_key != NOTHING else ("BAU: nothing changes", None),
             None if dm_key == "(none)" else entry(dm_key),
@@ -150,12 +165,15 @@ try:
             DRAWS,
             seed,
         )
+
+        def workbook() -> bytes:
+            return options_workbook_bytes(figures, drafted)
 except CostModelError as exc:
     for line in str(exc).splitlines():
         st.error(markup.inline(line))
     st.stop()
 
-assert d is not None
+assert d is not None and workbook is not None
 figures: dict[str, Any] = d
 from app_pages.tabs.downloads import pdf_available  # noqa: E402
 from costmodel.export.options_export import options_workbook_bytes, summary_html, summary_pdf  # noqa: E402
@@ -251,7 +269,7 @@ stem = d["id"]
 downloads: list[tuple[str, Callable[[], str | bytes], str, str]] = [
     ("Summary (HTML)", lambda: summary_html(figures), f"{stem}-summary.html", "text/html"),
     ("Summary (Markdown)", lambda: summary_markdown(summary_content(figures)), f"{stem}-summary.md", "text/markdown"),
-    ("Workbook (Excel)", lambda: options_workbook_bytes(figures), f"{stem}.xlsx",
+    ("Workbook (Excel)", workbook, f"{stem}.xlsx",
      "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
     ("Figures (JSON)", lambda: options_json(figures), f"{stem}.json", "application/json"),
     ("Table (CSV)", lambda: options_csv(figures), f"{stem}.csv", "text/csv"),

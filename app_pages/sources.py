@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pandas as pd
 import streamlit as st
 
-from app_pages.common import require_result
+from app_pages.common import csv_button, require_result
 from costmodel.inputs.models import GRADE_MEANINGS
 from costmodel.inputs.provenance import assumption_rows, correlation_rows, source_rows
 from costmodel.present import markup
-from costmodel.present.csv_safety import frame_csv
 from costmodel.present.input_values import readable_formula, unit_in_words, value_in_words
 
 d, result = require_result()
@@ -25,6 +26,17 @@ names = {a.id: a.name for a in sc.agencies}
 rows["value"] = [value_in_words(v, u) for v, u in zip(rows["value"], rows["unit"], strict=True)]
 rows["unit"] = rows["unit"].map(unit_in_words)
 rows["derived"] = rows["derived"].map(lambda f: readable_formula(f, names) if f else "")
+PROVENANCE_COLUMNS: dict[str, Any] = {
+    "grade": "Grade",
+    "source_title": "Source",
+    "publisher": "Publisher",
+    "source_year": st.column_config.NumberColumn("Year", format="%d"),
+    "url": st.column_config.LinkColumn("Link"),
+    "assumption": "Stated assumption (reason)",
+    "note": "Note",
+}
+"""The columns that say where a figure comes from (its source, or the reason for a stated assumption)."""
+
 st.subheader("Every figure in use")
 st.dataframe(
     rows[
@@ -54,24 +66,11 @@ st.dataframe(
         "value": st.column_config.TextColumn("Value"),
         "unit": "Unit",
         "price_year": "Price year",
-        "grade": "Grade",
-        "source_title": "Source",
-        "publisher": "Publisher",
-        "source_year": st.column_config.NumberColumn("Year", format="%d"),
-        "url": st.column_config.LinkColumn("Link"),
-        "assumption": "Stated assumption (reason)",
         "derived": st.column_config.TextColumn("Derived (formula)", width="large"),
-        "note": "Note",
-    },
+    }
+    | PROVENANCE_COLUMNS,
 )
-st.download_button(
-    "Figures and sources (CSV)",
-    frame_csv(raw),
-    file_name=f"{sc.proposal.id}-sources.csv",
-    mime="text/csv",
-    on_click="ignore",
-    icon=":material/download:",
-)
+csv_button("Figures and sources (CSV)", raw, f"{sc.proposal.id}-sources.csv")
 unverified = rows[rows["grade"] == "U"]
 if len(unverified):
     st.warning(
@@ -107,14 +106,8 @@ if correlations:
             "kind": "Shape",
             "inputs": "Inputs",
             "rank_correlation": st.column_config.NumberColumn("Rank correlation", format="%.2f"),
-            "grade": "Grade",
-            "source_title": "Source",
-            "publisher": "Publisher",
-            "source_year": st.column_config.NumberColumn("Year", format="%d"),
-            "url": st.column_config.LinkColumn("Link"),
-            "assumption": "Stated assumption (reason)",
-            "note": "Note",
-        },
+        }
+        | PROVENANCE_COLUMNS,
     )
 else:
     st.caption("None declared: the Monte Carlo draws every ranged input independently.")

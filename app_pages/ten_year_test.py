@@ -7,7 +7,14 @@ from typing import Any
 
 import streamlit as st
 
-from app_pages.common import has_pooling, money_columns, require_result, show_chart, show_invalid_edit_banner
+from app_pages.common import (
+    csv_button,
+    has_pooling,
+    money_columns,
+    require_result,
+    show_chart,
+    show_invalid_edit_banner,
+)
 from app_pages.links import tab_label
 from app_pages.pooled_headline import show_pooled_position
 from app_pages.quotable import show_quotable_headline
@@ -26,7 +33,6 @@ from app_pages.value_layers import show_value_layers, show_value_measures
 from costmodel.appraisal.engine import TenYearTest
 from costmodel.formatting import fy_label, fy_span, money
 from costmodel.present import markup
-from costmodel.present.csv_safety import frame_csv
 from costmodel.present.measures import headline_measures
 from costmodel.present.optimism_words import risk_adjustment_convention
 
@@ -182,14 +188,7 @@ def table_tab(r: TenYearTest) -> None:
         column_config={"Budget holder": st.column_config.TextColumn("Budget holder", pinned=True)}
         | money_columns(c for c in frame.columns if c != "Budget holder"),
     )
-    st.download_button(
-        "Table (CSV)",
-        frame_csv(frame),
-        file_name=f"{r.scenario.proposal.id}-ten-year-table.csv",
-        mime="text/csv",
-        on_click="ignore",
-        icon=":material/download:",
-    )
+    csv_button("Table (CSV)", frame, f"{r.scenario.proposal.id}-ten-year-table.csv")
     st.caption(
         f"Discount factors ({r.scenario.schedule.label}): "
         + ", ".join(f"{fy_label(y)} {f:.4f}" for y, f in zip(r.years, r.flows.factors, strict=True))
@@ -212,14 +211,7 @@ def cash_tab(r: TenYearTest) -> None:
         hide_index=True,
         column_config=money_columns(c for c in frame.columns if c not in ("Budget holder", "Line")),
     )
-    st.download_button(
-        "Cash table (CSV)",
-        frame_csv(frame),
-        file_name=f"{r.scenario.proposal.id}-cash-table.csv",
-        mime="text/csv",
-        on_click="ignore",
-        icon=":material/download:",
-    )
+    csv_button("Cash table (CSV)", frame, f"{r.scenario.proposal.id}-cash-table.csv")
     if has_pooling(r):
         from app_pages.common import current_draft, draft_pooling
         from app_pages.tabs.pooling import show_payment_schedule

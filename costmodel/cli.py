@@ -18,13 +18,16 @@ import tempfile
 import time
 import warnings
 from collections.abc import Callable, Sequence
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from . import __version__
 from .errors import AssumptionError, CostModelError, OutputError, UsageError
 from .formatting import money, plural
 from .uncertainty.limits import DEFAULT_DRAWS, DEFAULT_SEED, MAX_DRAWS, TARGET_BLOCK
 from .uncertainty.memory import keep_freed_memory
+
+if TYPE_CHECKING:
+    from .appraisal.options import OptionsAppraisal
 
 EXIT_OK, EXIT_INPUT, EXIT_INTERNAL = 0, 1, 2
 
@@ -676,6 +679,12 @@ def _add_export_commands(sub: argparse._SubParsersAction) -> None:
 
 def _options_dict(args: argparse.Namespace) -> dict[str, Any]:
     """Load, appraise and simulate an options file; the dict every options output is written from."""
+    return _options_appraisal(args)[1]
+
+
+def _options_appraisal(args: argparse.Namespace) -> tuple[OptionsAppraisal, dict[str, Any]]:
+    """Load, appraise and simulate an options file: the appraisal (central figures, for the workbook's
+    working) and the dict every options output is written from."""
     from .appraisal.options import appraise_options
     from .inputs.options import load_options
     from .present.options_report import options_dict
@@ -691,7 +700,7 @@ def _options_dict(args: argparse.Namespace) -> dict[str, Any]:
 
         draws, seed = check_draws(args.draws, args.seed)
         sim = simulate_options(appraisal, draws, seed)
-    return options_dict(appraisal, sim, option_switching_values(appraisal), option_tornado(appraisal))
+    return appraisal, options_dict(appraisal, sim, option_switching_values(appraisal), option_tornado(appraisal))
 
 
 def cmd_options(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
@@ -700,7 +709,8 @@ def cmd_options(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     if args.output and args.output.lower().endswith(".xlsx"):
         from .export.options_export import options_workbook_bytes
 
-        write_output(options_workbook_bytes(_options_dict(args)), args.output, out)
+        appraisal, d = _options_appraisal(args)
+        write_output(options_workbook_bytes(d, appraisal), args.output, out)
         out.write(f"wrote {args.output}\n")
         return EXIT_OK
     d = _options_dict(args)
@@ -716,14 +726,14 @@ def cmd_summary(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from .export import options_export as exp
     from .present.options_report import summary_content, summary_markdown
 
-    d = _options_dict(args)
+    appraisal, d = _options_appraisal(args)
     body: str | bytes
     if target.endswith(".md"):
         body = summary_markdown(summary_content(d))
     elif target.endswith(".pdf"):
         body = exp.summary_pdf(d)
     elif target.endswith(".xlsx"):
-        body = exp.options_workbook_bytes(d)
+        body = exp.options_workbook_bytes(d, appraisal)
     else:
         body = exp.summary_html(d)
     write_output(body, args.output, out)

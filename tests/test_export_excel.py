@@ -284,7 +284,7 @@ def test_plain_formula_preparation_matches_xlsxwriters_own(result):
     formula of the workbook, and leaves formulas calling other functions (Excel 365 ones) to XlsxWriter."""
     import xlsxwriter
 
-    from costmodel.export.excel import _plain_formulas
+    from costmodel.export.sheets import plain_formulas as _plain_formulas
 
     wb = xlsxwriter.Workbook(io.BytesIO(), {"in_memory": True})
     reference, fast = wb.add_worksheet("a"), wb.add_worksheet("b")

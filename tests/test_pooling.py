@@ -42,7 +42,7 @@ EXCLUSIONS = ROOT / "assumptions" / "proposals" / "school_exclusion_responsibili
 #   savings a year council 30, police 50, NHS 40 (120). NPV a year 120 - 100 = 20.
 # ---------------------------------------------------------------------------------------------
 
-HAND = """\
+HAND_HEAD = """\
 schema_version: 1
 id: hand
 title: Hand-worked pool
@@ -52,6 +52,15 @@ kind: new_spending
 appraisal: {{first_year: 2024, horizon_years: 2, firm_budget_years: 1, price_base_year: 2024,
             optimism_bias: off, {schedule}}}
 unit_cost_library: null
+"""
+
+
+def hand_body(cashable_share: float) -> str:
+    """The hand-worked proposal's agencies, unit cost, cost line and outcome (shared with
+    test_pooling_cash): the council pays £100 a year; 10 people a year, baseline 1.0, effect 0.5 -> 5
+    events a year, no additionality losses; each event costs the council £6, the police £10, the NHS £8;
+    ``cashable_share`` of every saving is cashable, at once."""
+    return f"""\
 agencies:
   - {{id: council, name: Council}}
   - {{id: police, name: Police}}
@@ -87,31 +96,37 @@ outcomes:
     displacement: {{value: 0.0, unit: fraction, assumption: test}}
     attribution: {{value: 0.0, unit: fraction, assumption: test}}
     optimism_bias: {{value: 0.0, unit: fraction, assumption: test}}
-    cashable_share: {{value: 1.0, unit: fraction, assumption: test}}
+    cashable_share: {{value: {cashable_share}, unit: fraction, assumption: test}}
     cashable_delay_years: {{value: 0, unit: years, assumption: test}}
-{extra}
 """
 
-POOL = """\
+
+def pool_block(name: str, nhs_contribution: str) -> str:
+    """The hand-worked pool (shared with test_pooling_cash): the council hosts; the police pay £30 a
+    year in cash; the NHS gives ``nhs_contribution``; savings shared 50% / 30% / 20%."""
+    return f"""\
 pool:
-  name: Test pool
+  name: {name}
   host: council
   partners:
-    - {agency: council}
+    - {{agency: council}}
     - agency: police
       contributions:
-        - fixed: {value: 30, unit: GBP_per_year, price_year: 2024, assumption: test}
+        - fixed: {{value: 30, unit: GBP_per_year, price_year: 2024, assumption: test}}
     - agency: nhs
       contributions:
-        - share_of_costs: {value: 0.2, unit: fraction, assumption: test}
+        - {nhs_contribution}
   sharing:
     rule: formula
     shares:
-      - {partner: council, share: 0.5}
-      - {partner: police, share: 0.3}
-      - {partner: nhs, share: 0.2}
+      - {{partner: council, share: 0.5}}
+      - {{partner: police, share: 0.3}}
+      - {{partner: nhs, share: 0.2}}
     assumption: test
 """
+
+
+POOL = pool_block("Test pool", "share_of_costs: {value: 0.2, unit: fraction, assumption: test}")
 
 CHARGE = """\
 responsibility_charges:
@@ -124,9 +139,12 @@ responsibility_charges:
 """
 
 
+def hand_text(extra: str = POOL, schedule: str = "discount_rate: 0") -> str:
+    return HAND_HEAD.format(schedule=schedule) + hand_body(1.0) + extra + "\n"
+
+
 def hand(extra: str = POOL, schedule: str = "discount_rate: 0", name: str = "hand.yaml"):
-    text = HAND.format(extra=extra, schedule=schedule)
-    return appraise(load_proposal(name, text=text))
+    return appraise(load_proposal(name, text=hand_text(extra, schedule)))
 
 
 def by_id(pr):
@@ -191,7 +209,7 @@ def test_hand_worked_responsibility_charge():
 
 def test_infeasible_explained():
     # Cost £200 a year instead of £100: NPV = 2 x (120 - 200) = -160 < 0, so no agreement can work.
-    text = HAND.format(extra=POOL, schedule="discount_rate: 0").replace(
+    text = hand_text(POOL, "discount_rate: 0").replace(
         "value: 100, unit: GBP_per_year", "value: 200, unit: GBP_per_year"
     )
     fs = appraise_pool(appraise(load_proposal("hand.yaml", text=text)), "proportional").fair_share

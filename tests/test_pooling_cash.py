@@ -28,7 +28,7 @@ from costmodel.pooling.accounting import (
 )
 from costmodel.present.pooling_report import fair_share_explanation, note_texts, pooling_to_dict
 
-from .test_pooling import pool_case
+from .test_pooling import hand_body, pool_block, pool_case
 
 # ---------------------------------------------------------------------------------------------
 # Hand-worked: 3 years 2024-25 to 2026-27, 2024-25 prices, no discounting, and a deflator of
@@ -40,7 +40,7 @@ from .test_pooling import pool_case
 #   meets the rest (£50). Cashable savings shared 50% / 30% / 20%.
 # ---------------------------------------------------------------------------------------------
 
-HAND = """\
+HAND_HEAD = """\
 schema_version: 1
 id: hand_cash
 title: Hand-worked cash pool
@@ -52,65 +52,11 @@ appraisal: {first_year: 2024, horizon_years: 3, firm_budget_years: 3, price_base
 unit_cost_library: null
 deflators:
   - {id: ten_per_cent, label: Ten per cent a year, index: {2024: 100, 2025: 110, 2026: 121}, assumption: test}
-agencies:
-  - {id: council, name: Council}
-  - {id: police, name: Police}
-  - {id: nhs, name: NHS}
-unit_costs:
-  - id: event
-    label: One event
-    per: event
-    unit: GBP_per_unit
-    price_year: 2024
-    assumption: test
-    bearers:
-      - {agency: council, value: 6}
-      - {agency: police, value: 10}
-      - {agency: nhs, value: 8}
-prevention_costs:
-  - id: service
-    label: Service
-    paid_by: council
-    kind: recurring
-    amount: {value: 100, unit: GBP_per_year, price_year: 2024, assumption: test}
-outcomes:
-  - id: events
-    label: Events avoided
-    cohort: {value: 10, unit: people_per_year, assumption: test}
-    baseline_rate: {value: 1.0, unit: fraction, assumption: test}
-    effect: {value: 0.5, unit: fraction, assumption: test}
-    unit_costs: [{unit_cost: event}]
-    lag_years: {value: 0, unit: years, assumption: test}
-    persistence_years: {value: 1, unit: years, assumption: test}
-    drop_off: {value: 0.0, unit: fraction, assumption: test}
-    deadweight: {value: 0.0, unit: fraction, assumption: test}
-    displacement: {value: 0.0, unit: fraction, assumption: test}
-    attribution: {value: 0.0, unit: fraction, assumption: test}
-    optimism_bias: {value: 0.0, unit: fraction, assumption: test}
-    cashable_share: {value: 0.5, unit: fraction, assumption: test}
-    cashable_delay_years: {value: 0, unit: years, assumption: test}
 """
 
-POOL = """\
-pool:
-  name: Cash pool
-  host: council
-  partners:
-    - {agency: council}
-    - agency: police
-      contributions:
-        - fixed: {value: 30, unit: GBP_per_year, price_year: 2024, assumption: test}
-    - agency: nhs
-      contributions:
-        - in_kind: {value: 20, unit: GBP_per_year, price_year: 2024, assumption: test}
-  sharing:
-    rule: formula
-    shares:
-      - {partner: council, share: 0.5}
-      - {partner: police, share: 0.3}
-      - {partner: nhs, share: 0.2}
-    assumption: test
-"""
+HAND = HAND_HEAD + hand_body(0.5)
+
+POOL = pool_block("Cash pool", "in_kind: {value: 20, unit: GBP_per_year, price_year: 2024, assumption: test}")
 
 FIXED_CHARGE = """\
 responsibility_charges:

@@ -45,6 +45,19 @@ def test_formula_if_only_evaluates_the_branch_taken():
         ev.value("S", 0, 2)
 
 
+def test_formula_rank_is_excels():
+    """RANK (the options workbook's ranking): 1 + how many are larger; equal numbers share a rank; a
+    number not in the list is #N/A, as in Excel."""
+    cells = {(0, c): v for c, v in enumerate([5.0, -2.0, 5.0, 0.0])}
+    cells |= {(1, c): f"=RANK({'ABCD'[c]}1,$A$1:$D$1)" for c in range(4)}
+    cells |= {(2, 0): "=RANK(B1,A1:D1,1)", (2, 1): "=RANK(7,A1:D1)"}
+    ev = Evaluator({"S": cells})
+    assert [ev.value("S", 1, c) for c in range(4)] == [1, 4, 1, 3]
+    assert ev.value("S", 2, 0) == 1  # ascending: the smallest first
+    with pytest.raises(FormulaError, match="N/A"):
+        ev.value("S", 2, 1)
+
+
 def test_workbook_for_a_one_year_horizon_with_no_savings_yet(tmp_path):
     # year 0 only: the £1,000 cost, and no savings (the effect lags one year)
     result = appraise(load_proposal(HAND, Overrides(horizon_years=1, firm_budget_years=1)))

@@ -19,6 +19,8 @@ RULE_KEY = "pooling_rule"
 def pooling_tab(r: TenYearTest) -> None:
     from costmodel.present.pooling_report import fair_share_explanation, note_texts
     from costmodel.present.pooling_tables import (
+        FAIR_SHARE_MONEY,
+        FAIR_SHARE_SHARES,
         MONEY_COLUMNS,
         PEAK_COLUMN,
         SOLVER_RULE_LABELS,
@@ -128,14 +130,6 @@ def pooling_tab(r: TenYearTest) -> None:
     (st.success if fs.feasible else st.warning)(fair_share_explanation(fs), icon=":material/handshake:")
     if fs.feasible:
         fair = fair_share_table(pr)
-        share_cols = [
-            "Weight",
-            "Proposed contribution share",
-            "Proposed savings share",
-            "Current savings share",
-            "Mixed: savings share",
-            "Mixed: contribution share",
-        ]
         show_table(
             fair,
             file_name=f"{pid}-fair-share-{fs.rule}.csv",
@@ -143,7 +137,7 @@ def pooling_tab(r: TenYearTest) -> None:
             column_config={
                 c: st.column_config.NumberColumn(label, format="percent")
                 for c, label in zip(
-                    share_cols,
+                    FAIR_SHARE_SHARES,
                     [
                         "Share of NPV",
                         "Contribution share",
@@ -155,14 +149,7 @@ def pooling_tab(r: TenYearTest) -> None:
                     strict=True,
                 )
             }
-            | money_columns(
-                (
-                    "Capacity freed, kept (£)",
-                    "Cash position under the proposal (£)",
-                    "NPV under the proposal (£)",
-                    "NPV now (£)",
-                )
-            ),
+            | money_columns(FAIR_SHARE_MONEY),
         )
         cols = st.columns(3)
         cols[0].metric("Partners' combined NPV", money(fs.partners_npv))

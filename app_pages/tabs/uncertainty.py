@@ -21,6 +21,7 @@ import streamlit as st
 
 from app_pages.common import (
     Draft,
+    csv_button,
     current_draft,
     edits_key,
     evaluate,
@@ -35,7 +36,6 @@ from costmodel.appraisal.engine import TenYearTest
 from costmodel.errors import CostModelError
 from costmodel.formatting import fy_label, money, percent, plural
 from costmodel.present import markup
-from costmodel.present.csv_safety import frame_csv
 from costmodel.uncertainty.limits import DEFAULT_DRAWS, DEFAULT_SEED, MAX_DRAWS
 
 if TYPE_CHECKING:
@@ -470,14 +470,8 @@ def _switching_values(r: TenYearTest, views: SensitivityViews, pid: str) -> None
             )
         )
     )
-    st.download_button(
-        "Switching values, every budget holder (CSV)",
-        frame_csv(frame),
-        file_name=f"{pid}-switching-values.csv",
-        mime="text/csv",
-        key="unc-switching-csv",
-        on_click="ignore",
-        icon=":material/download:",
+    csv_button(
+        "Switching values, every budget holder (CSV)", frame, f"{pid}-switching-values.csv", key="unc-switching-csv"
     )
 
 

@@ -27,9 +27,8 @@ from __future__ import annotations
 
 import datetime
 import io
-import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from .. import __version__
@@ -43,15 +42,16 @@ from ..present.measures import not_counted
 from ..present.optimism_words import basis_words, direction_words, risk_adjustment_note
 from ..present.report import CONVENTIONS
 from .excel_pooling import POOLING, PoolingSheet
-from .formula import FUNCTIONS, Evaluator, Formula, Text, cell_name, col_letters
+from .formula import Formula, cell_name, col_letters
+from .sheets import FIRST_YEAR_COL, HEADER_ROW, span, write_sheets
+from .sheets import Sheet as _Sheet
+from .sheets import evaluate as _evaluate
 
 if TYPE_CHECKING:
     from ..appraisal.engine import TenYearTest
     from ..inputs.models import Source
 
 INPUTS, CALC, OUTPUTS, CASH, PROVENANCE = "Inputs", "Calculations", "Outputs", "Cash", "Provenance"
-FIRST_YEAR_COL = 7  # column H: the first appraisal year on every sheet
-HEADER_ROW = 3  # zero-based row of the column headers (row 4 in Excel)
 
 # column meanings on the Inputs sheet
 I_LABEL, I_VALUE, I_UNIT, I_YEAR, I_SOURCE, I_GRADE, I_NOTE = range(7)
@@ -61,45 +61,6 @@ C_LABEL, C_UNIT, C_AGENCY, C_ITEM, C_CONST, C_TOTAL, C_PV = range(7)
 # one year's cell of a Calculations row: (year index t, column letter, 1-based row) -> formula or value;
 # loop values are bound as extra keyword defaults (lambda t, c, r, _row=row: ...), hence the "..."
 YearFormula = Callable[..., Any]
-
-
-# ---------------------------------------------------------------------------------------------
-# A plain in-memory workbook: cells, formats, then written out with XlsxWriter
-# ---------------------------------------------------------------------------------------------
-
-
-@dataclass
-class _Cell:
-    value: Any  # number, Text, bool, None, or a Formula (only the builder makes those)
-    style: str = "text"
-    url: str | None = None
-
-
-@dataclass
-class _Sheet:
-    name: str
-    cells: dict[tuple[int, int], _Cell] = field(default_factory=dict)
-    widths: dict[int, float] = field(default_factory=dict)
-    freeze: tuple[int, int] | None = None
-    row: int = 0  # next free row while building
-
-    def put(self, row: int, col: int, value: Any, style: str = "text", url: str | None = None) -> str:
-        """Store a cell; return its absolute reference (e.g. 'Inputs!$B$7')."""
-        if isinstance(value, float) and value != value:  # NaN guard
-            raise ValueError("NaN cannot be written to the workbook")
-        if isinstance(value, str) and not isinstance(value, Formula):
-            value = Text(value)  # text from files is never a formula, whatever it begins with
-        self.cells[(row, col)] = _Cell(value, style, url)
-        return self.ref(row, col)
-
-    def ref(self, row: int, col: int, absolute: str = "rc", *, local: bool = False) -> str:
-        name = cell_name(row, col, absolute=absolute)
-        return name if local else f"{self.name}!{name}"
-
-    def headers(self, row: int, labels: list[str]) -> None:
-        """Column headers from column A along one row."""
-        for col, label in enumerate(labels):
-            self.put(row, col, label, "header")
 
 
 def _grade(source: Source | None, override: str | None = None) -> str:
@@ -133,19 +94,14 @@ class _Builder:
 
     def span(self, sheet: _Sheet, row: int, *, absolute_row: bool = True, local: bool = True) -> str:
         """The timeline range of one row, e.g. 'H$20:Q$20'."""
-        a = "r" if absolute_row else ""
-        first = sheet.ref(row, self.ycol(0), a, local=True)
-        last = sheet.ref(row, self.ycol(self.T - 1), a, local=True)
-        return f"{first}:{last}" if local else f"{sheet.name}!{first}:{last}"
+        return span(sheet, row, self.T, absolute_row=absolute_row, local=local)
 
     def title(self, sheet: _Sheet, text: str, sub: str) -> None:
         sheet.put(0, 0, text, "title")
         sheet.put(1, 0, sub, "note")
 
     def section(self, sheet: _Sheet, text: str) -> None:
-        sheet.row += 1
-        sheet.put(sheet.row, 0, text, "section")
-        sheet.row += 1
+        sheet.section(text)
 
     def input_row(
         self,
@@ -230,6 +186,12 @@ class _Builder:
             )
         s.row += 1
         return row
+
+    def money_row(
+        self, label: str, formula_for_year: YearFormula, *, agency: str | None = None, item: str | None = None
+    ) -> int:
+        """One Calculations row of £ by year, with its total and its present value."""
+        return self.calc_row(label, "£", formula_for_year, agency=agency, item=item, total=True, pv=True)
 
     # ---- Inputs -------------------------------------------------------------------------------
 
@@ -792,6 +754,31 @@ class _Builder:
             return ramped
         return flow
 
+    def _discount_rows(self, bands: tuple[int, int], rate_label: str, factor_label: str) -> tuple[int, int]:
+        """The rate row (each year's rate, looked up in a schedule's bands on Inputs) and the discount
+        factor row it gives (DF_t = DF_t-1 / (1 + r_t); DF_0 = (1 + r_0)^-(first year - discount year))."""
+        lo, hi = bands
+        inputs = self.inputs
+        offset = f"({inputs.ref(self.first_year_row, I_VALUE)}-{inputs.ref(self.discount_year_row, I_VALUE)})"
+        rate_row = self.calc_row(
+            rate_label,
+            "fraction per year",
+            lambda t, c, r: Formula(
+                f"=LOOKUP(MAX({c}${self.t_row + 1}+{offset},0),{INPUTS}!$D${lo + 1}:$D${hi + 1},"
+                f"{INPUTS}!$B${lo + 1}:$B${hi + 1})"
+            ),
+            style="calc_rate",
+        )
+        rate = rate_row + 1
+
+        def df(t: int, c: str, r: int) -> Any:
+            if t == 0:  # 1 when the discount year is the first year (year 0 is not discounted)
+                return Formula(f"=(1+{c}{rate})^(-{offset})")
+            prev = col_letters(self.ycol(t - 1))
+            return Formula(f"={prev}{r}/(1+{c}{rate})")
+
+        return rate_row, self.calc_row(factor_label, "fraction", df, style="calc_df")
+
     def build_calculations(self) -> None:
         sc, p = self.sc, self.p
         s = self.calc
@@ -874,51 +861,13 @@ class _Builder:
             "Discounting (Green Book: DF_t = DF_t-1 / (1 + r_t); year 0 is undiscounted when the discount "
             "year is the first year, else DF_0 = (1 + r)^-(first year - discount year))",
         )
-        b0, b1 = self.bands
-        first_ref = I.ref(self.first_year_row, I_VALUE)
-        disc_ref = I.ref(self.discount_year_row, I_VALUE)
-        offset = f"({first_ref}-{disc_ref})"
-        self.rate_row = self.calc_row(
-            "Real discount rate",
-            "fraction per year",
-            lambda t, c, r: Formula(
-                f"=LOOKUP(MAX({c}${self.t_row + 1}+{offset},0),{INPUTS}!$D${b0 + 1}:$D${b1 + 1},"
-                f"{INPUTS}!$B${b0 + 1}:$B${b1 + 1})"
-            ),
-            style="calc_rate",
-        )
-        self.df_row = s.row
-        rate = self.rate_row + 1
-
-        def df(t: int, c: str, r: int) -> Any:
-            if t == 0:  # 1 when the discount year is the first year (year 0 is not discounted)
-                return Formula(f"=(1+{c}{rate})^(-{offset})")
-            prev = col_letters(self.ycol(t - 1))
-            return Formula(f"={prev}{r}/(1+{c}{rate})")
-
-        self.calc_row("Discount factor", "fraction", df, style="calc_df")
+        self.rate_row, self.df_row = self._discount_rows(self.bands, "Real discount rate", "Discount factor")
         self.health_df_row: int | None = None
         if self.health_bands is not None:
-            h0, h1 = self.health_bands
-            health_rate_row = self.calc_row(
+            _, self.health_df_row = self._discount_rows(
+                self.health_bands,
                 "Health discount rate (WELLBY and QALY values only)",
-                "fraction per year",
-                lambda t, c, r: Formula(
-                    f"=LOOKUP(MAX({c}${self.t_row + 1}+{offset},0),{INPUTS}!$D${h0 + 1}:$D${h1 + 1},"
-                    f"{INPUTS}!$B${h0 + 1}:$B${h1 + 1})"
-                ),
-                style="calc_rate",
-            )
-            hrate = health_rate_row + 1
-
-            def health_df(t: int, c: str, r: int) -> Any:
-                if t == 0:
-                    return Formula(f"=(1+{c}{hrate})^(-{offset})")
-                prev = col_letters(self.ycol(t - 1))
-                return Formula(f"={prev}{r}/(1+{c}{hrate})")
-
-            self.health_df_row = self.calc_row(
-                "Health discount factor (WELLBY and QALY values only)", "fraction", health_df, style="calc_df"
+                "Health discount factor (WELLBY and QALY values only)",
             )
 
         # ---- prevention costs
@@ -929,14 +878,11 @@ class _Builder:
             factor = self._with_optimism(self._factor_cell(line, rows), f"prevention_costs.{line.id}")
             flow = self._released(self._cost_flow(line.kind, rows, factor=factor), rows)
             cost_flow_rows.append(
-                self.calc_row(
+                self.money_row(
                     f"{line.label}: cost" + (" (× share released)" if set(rows) & RELEASE_KEYS else ""),
-                    "£",
                     flow,
                     agency=line.paid_by,
                     item=line.id,
-                    total=True,
-                    pv=True,
                 )
             )
         self.released_flow_rows = list(cost_flow_rows)
@@ -946,14 +892,11 @@ class _Builder:
             factor = self._with_optimism(self._factor_cell(cc, rows), f"closure_costs.{cc.id}")
             one_off = self._cost_flow("one_off", rows, factor=factor)
             cost_flow_rows.append(
-                self.calc_row(
+                self.money_row(
                     f"{cc.label}: closure cost (negative here: the cut's sign makes it a cost)",
-                    "£",
                     lambda t, c, r, _f=one_off: Formula("=-" + _f(t, c, r)[1:]),
                     agency=cc.paid_by,
                     item=cc.id,
-                    total=True,
-                    pv=True,
                 )
             )
             self.closure_flow_rows.append(cost_flow_rows[-1])
@@ -1114,14 +1057,11 @@ class _Builder:
                 s, f"{what.capitalize()} by outcome and budget holder: {events_label} × cost per event"
             )
             flow_rows[key] = [
-                self.calc_row(
+                self.money_row(
                     f"{p.outcomes[o].label}: {what}, {names[agency_id]}",
-                    "£",
                     lambda t, c, r, _n=events[key] + 1, _u=uc_ref: Formula(f"={c}{_n}*{_u}"),
                     agency=agency_id,
                     item=p.outcomes[o].id,
-                    total=True,
-                    pv=True,
                 )
                 for o, agency_id, events, uc_ref in saving_specs
             ]
@@ -1137,14 +1077,11 @@ class _Builder:
 
                 assert sl.saved_by is not None
                 flow_rows[key].append(
-                    self.calc_row(
+                    self.money_row(
                         f"{sl.label}: {what}, {names[sl.saved_by]}",
-                        "£",
                         formula,
                         agency=sl.saved_by,
                         item=sl.id,
-                        total=True,
-                        pv=True,
                     )
                 )
 
@@ -1170,23 +1107,17 @@ class _Builder:
                 ("savings", "Savings (after additionality)"),
                 ("cashable", "Cashable savings"),
             ):
-                rows_a[key] = self.calc_row(
+                rows_a[key] = self.money_row(
                     f"{agency.name}: {label}",
-                    "£",
                     sumif(flow_rows[key], s.row),
                     agency=agency.id,
                     item=key,
-                    total=True,
-                    pv=True,
                 )
-            rows_a["net"] = self.calc_row(
+            rows_a["net"] = self.money_row(
                 f"{agency.name}: net position (savings − costs)",
-                "£",
                 lambda t, c, r, _a=rows_a: Formula(f"={c}{_a['savings'] + 1}-{c}{_a['costs'] + 1}"),
                 agency=agency.id,
                 item="net",
-                total=True,
-                pv=True,
             )
             self.agency_rows[agency.id] = rows_a
 
@@ -1199,13 +1130,10 @@ class _Builder:
             ("net", "Total net position (savings − costs)"),
         ):
             refs = [self.agency_rows[a.id][key] + 1 for a in sc.agencies]
-            self.total_rows[key] = self.calc_row(
+            self.total_rows[key] = self.money_row(
                 label,
-                "£",
                 lambda t, c, r, _refs=refs: Formula("=" + "+".join(f"{c}{x}" for x in _refs)),
                 item=key,
-                total=True,
-                pv=True,
             )
         net = self.total_rows["net"] + 1
         self.total_rows["discounted_net"] = self.calc_row(
@@ -1306,13 +1234,10 @@ class _Builder:
             factor = self._with_optimism(self._factor_cell(sl, rows), f"savings.{sl.id}")
             flow = self._cost_flow(sl.kind, rows, factor=factor)
             blocks["economic" if sl.layer == "economic" else "social"].append(
-                self.calc_row(
+                self.money_row(
                     f"{sl.label}: {sl.layer} value (a savings line beyond public budgets)",
-                    "£",
                     lambda t, c, r, _f=flow: Formula(f"={self.sign_ref}*({_f(t, c, r)[1:]})"),
                     item=sl.id,
-                    total=True,
-                    pv=True,
                 )
             )
 
@@ -1892,99 +1817,8 @@ def _fmt_value(value: Any, unit: str) -> str:
 
 
 # ---------------------------------------------------------------------------------------------
-# Writing
+# Writing (the in-memory workbook and its writer: :mod:`.sheets`)
 # ---------------------------------------------------------------------------------------------
-
-_INPUT: dict[str, Any] = {
-    "font_color": "#0000FF",
-    "bg_color": "#FFF2CC",
-    "border": 1,
-    "border_color": "#BFBFBF",
-}
-_MONEY = "#,##0.00;[Red]-#,##0.00"  # negatives in red
-
-_STYLES: dict[str, dict[str, Any]] = {
-    "text": {},
-    "bold": {"bold": True},
-    "title": {"bold": True, "font_size": 14},
-    "section": {"bold": True, "font_size": 12, "bottom": 1},
-    "subsection": {"bold": True, "italic": True},
-    "header": {"bold": True, "bg_color": "#DDDDDD", "bottom": 1, "text_wrap": True, "valign": "top"},
-    "header_year": {"bold": True, "bg_color": "#DDDDDD", "bottom": 1, "align": "right"},
-    "unit": {"font_color": "#505A5F", "italic": True},
-    "note": {"font_color": "#505A5F", "text_wrap": False},
-    "grade": {"align": "center"},
-    "link": {"font_color": "#1D70B8", "underline": 1},
-    "plain_int": {"num_format": "0"},
-    "period": {"italic": True, "align": "right", "font_color": "#505A5F"},
-    "verdict": {"bold": True, "text_wrap": False},
-    "fixed": {"font_color": "#505A5F"},
-    # inputs: blue font on pale yellow (FAST / common financial-model convention)
-    "input_text": _INPUT,
-    "input_money": {**_INPUT, "num_format": "#,##0.00"},
-    "input_rate": {**_INPUT, "num_format": "0.0000"},
-    "input_num": {**_INPUT, "num_format": "#,##0.####"},
-    "input_int": {**_INPUT, "num_format": "0"},
-    "input_year": {**_INPUT, "num_format": "0"},
-    "input_index": {**_INPUT, "num_format": "0.0000"},
-    # calculations: black
-    "calc_money": {"num_format": _MONEY},
-    "calc_num": {"num_format": "#,##0.0000"},
-    "calc_int": {"num_format": "0"},
-    "calc_rate": {"num_format": "0.0000"},
-    "calc_ratio": {"num_format": "0.000000"},
-    "calc_df": {"num_format": "0.000000"},
-    "out_money": {"num_format": _MONEY, "bold": True},
-    "out_ratio": {"num_format": "0.00", "bold": True},
-    "total_money": {"num_format": _MONEY, "bold": True, "top": 1},
-    "total_label": {"bold": True, "top": 1},
-}
-
-
-_CALLED = re.compile(r"([A-Za-z_][A-Za-z0-9_.]*)\(")
-
-
-def _plain_formulas(ws: Any) -> None:
-    """Skip XlsxWriter's ~30 regex substitutions per formula (they add ``_xlfn.`` prefixes to Excel 365
-    functions) for formulas that call only the functions :mod:`costmodel.export.formula` knows, none
-    of which takes a prefix: the stored formula is the same, written in a fraction of the time. Any
-    other formula goes through XlsxWriter's own preparation."""
-    full = ws._prepare_formula
-
-    def prepare(formula: str, expand_future_functions: bool = False) -> str:
-        if (
-            expand_future_functions
-            or ws.use_future_functions
-            or formula.startswith("{")
-            or formula.endswith("}")
-            or not FUNCTIONS.issuperset(_CALLED.findall(formula))
-        ):
-            return full(formula, expand_future_functions)
-        return formula[1:] if formula.startswith("=") else formula
-
-    ws._prepare_formula = prepare
-
-
-def _evaluate(sheets: list[_Sheet]) -> Evaluator:
-    cells = {sh.name: {k: c.value for k, c in sh.cells.items()} for sh in sheets}
-    return Evaluator(cells)
-
-
-def _print_setup(ws: Any, sh: Any) -> None:
-    """Print a sheet sensibly: A4 landscape, all its columns on one page width (as many pages down as
-    needed), the used range as the print area, its frozen header rows repeated on every page, and the
-    sheet name and page number in the footer."""
-    if not sh.cells:
-        return
-    last_row = max(row for row, _ in sh.cells)
-    last_col = max(col for _, col in sh.cells)
-    ws.set_paper(9)  # A4
-    ws.set_landscape()
-    ws.fit_to_pages(1, 0)
-    ws.print_area(0, 0, last_row, last_col)
-    if sh.freeze and sh.freeze[0] > 0:
-        ws.repeat_rows(0, sh.freeze[0] - 1)
-    ws.set_footer("&L&A&RPage &P of &N")
 
 
 def workbook_bytes(result: TenYearTest, *, scenarios: bool = False) -> bytes:
@@ -2022,7 +1856,7 @@ def workbook_bytes(result: TenYearTest, *, scenarios: bool = False) -> bytes:
         }
     )
     wb.set_calc_mode("auto")
-    _write_sheets(wb, sheets, ev)
+    write_sheets(wb, sheets, ev, active=OUTPUTS)
     wb.close()
     return buf.getvalue()
 
@@ -2032,37 +1866,7 @@ def add_sheets(wb: Any, result: TenYearTest) -> None:
     open XlsxWriter workbook ``wb`` (another export's, e.g. the batch workbook's total), with the same
     live formulas and cached values as :func:`workbook_bytes`; the first sheet stays the active one."""
     sheets = _Builder(result).build()
-    _write_sheets(wb, sheets, _evaluate(sheets), activate=False)
-
-
-def _write_sheets(wb: Any, sheets: list[_Sheet], ev: Evaluator, *, activate: bool = True) -> None:
-    formats = {name: wb.add_format(spec) for name, spec in _STYLES.items()}
-    for sh in sheets:
-        ws = wb.add_worksheet(sh.name)
-        _plain_formulas(ws)
-        for col, width in sh.widths.items():
-            ws.set_column(col, col, width)
-        for (row, col), cell in sorted(sh.cells.items()):
-            fmt = formats[cell.style]
-            v = cell.value
-            if cell.url is not None:
-                ws.write_url(row, col, cell.url, fmt, string=str(v))
-            elif isinstance(v, Formula):
-                value = ev.value(sh.name, row, col)
-                ws.write_formula(row, col, v, fmt, value)
-            elif isinstance(v, str):
-                ws.write_string(row, col, v, fmt)
-            elif isinstance(v, bool):
-                ws.write_boolean(row, col, v, fmt)
-            elif v is None:
-                ws.write_blank(row, col, None, fmt)
-            else:
-                ws.write_number(row, col, float(v), fmt)
-        if sh.freeze:
-            ws.freeze_panes(*sh.freeze)
-        _print_setup(ws, sh)
-        if sh.name == OUTPUTS and activate:
-            ws.activate()
+    write_sheets(wb, sheets, _evaluate(sheets))
 
 
 SCENARIOS = "Scenarios"

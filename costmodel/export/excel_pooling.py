@@ -328,22 +328,20 @@ class PoolingSheet:
         b.section(s, "Each budget holder under the agreement (the NPV column is the present value)")
         self.net_rows: dict[str, int] = {}
         self.cash_rows: dict[str, int] = {}
+        positions = (  # savings (all, or cashable only) less costs borne and charges paid, plus charges received
+            (self.net_rows, "net position under the agreement", "savings_after"),
+            (self.cash_rows, "cash position under the agreement (cashable after − costs borne − charges, net)", "cash_after"),
+        )  # fmt: skip
         for a in A:
             R = rows[a]
-            self.net_rows[a] = self.row(
-                f"{self.names[a]}: net position under the agreement", "£",
-                lambda t, c, r, _R=R: Formula(
-                    f"={c}{_R['savings_after'] + 1}-{c}{_R['borne'] + 1}-{c}{_R['paid'] + 1}+{c}{_R['received'] + 1}"
-                ),
-                agency=a,
-            )  # fmt: skip
-            self.cash_rows[a] = self.row(
-                f"{self.names[a]}: cash position under the agreement (cashable after − costs borne − charges, net)", "£",
-                lambda t, c, r, _R=R: Formula(
-                    f"={c}{_R['cash_after'] + 1}-{c}{_R['borne'] + 1}-{c}{_R['paid'] + 1}+{c}{_R['received'] + 1}"
-                ),
-                agency=a,
-            )  # fmt: skip
+            for position_rows, what, gain in positions:
+                position_rows[a] = self.row(
+                    f"{self.names[a]}: {what}", "£",
+                    lambda t, c, r, _R=R, _g=gain: Formula(
+                        f"={c}{_R[_g] + 1}-{c}{_R['borne'] + 1}-{c}{_R['paid'] + 1}+{c}{_R['received'] + 1}"
+                    ),
+                    agency=a,
+                )  # fmt: skip
         nets = [self.net_rows[a] + 1 for a in A]
         self.total_net_row = self.row(
             "Total public sector: net position (the same as without the agreement)", "£",

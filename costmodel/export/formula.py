@@ -8,7 +8,7 @@ if a formula were wrong, the cached value would disagree with the engine's figur
 Supported: numbers, strings, TRUE/FALSE, cell references (``A1``, ``$A$1``, ``Sheet!A1``,
 ``'My sheet'!A1``), one-dimensional or rectangular ranges, the operators ``+ - * / ^ & = <> < > <= >=``
 and unary minus, and the functions SUM, SUMPRODUCT, SUMIF, IF, AND, OR, NOT, LOOKUP, INDEX, MATCH
-(exact, type 0), MAX, MIN, ABS, ROUND, RIGHT, NPV. Excel precedence is followed (unary minus binds
+(exact, type 0), MAX, MIN, ABS, ROUND, RIGHT, NPV, RANK. Excel precedence is followed (unary minus binds
 tighter than ``^``). Blank cells count as 0 in arithmetic, as in Excel.
 """
 
@@ -239,6 +239,17 @@ def _round(x: Any, digits: Any = 0) -> float:
     return math.copysign(math.floor(abs(v) * q + 0.5) / q, v)  # Excel rounds half away from zero
 
 
+def _rank(number: Any, ref: _Range, order: Any = 0) -> Any:
+    """Excel's RANK: 1 + how many numbers of ``ref`` are larger (``order`` 0, the default) or smaller
+    (any other ``order``) than ``number``; equal numbers share a rank."""
+    x = _num(number)
+    nums = [_num(v) for v in ref.flat() if isinstance(v, (int, float)) and not isinstance(v, bool)]
+    if x not in nums:
+        return _ErrorValue("#N/A")
+    beaten = sum(1 for v in nums if (v > x if _num(order) == 0 else v < x))
+    return float(1 + beaten)
+
+
 _FUNCS: dict[str, Callable[..., Any]] = {
     "SUM": lambda *a: sum(_num(v) for v in _values(a) if not isinstance(v, str)),
     "SUMPRODUCT": _sumproduct,
@@ -255,6 +266,7 @@ _FUNCS: dict[str, Callable[..., Any]] = {
     "ROUND": _round,
     "RIGHT": lambda s, n=1: _text(s)[-int(_num(n)) :] if int(_num(n)) > 0 else "",
     "NPV": _npv,
+    "RANK": _rank,
 }
 
 

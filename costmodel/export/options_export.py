@@ -1,9 +1,10 @@
 """An options appraisal on paper and in a workbook: the appraisal summary table as HTML (two A4 pages
 at most, by its print CSS) and PDF (printed by headless Chromium, as the briefing is), and a workbook
-with the summary, one sheet per option, the switching values and the basis.
+with the summary, its working as live formulas (:mod:`.excel_options`), one sheet per option, the
+switching values and the basis.
 
-Everything is written from :func:`costmodel.present.options_report.options_dict`, so the summary, the
-workbook and ``costmodel options --format json`` show the same numbers. Text from files is escaped
+Everything else is written from :func:`costmodel.present.options_report.options_dict`, so the summary,
+the workbook and ``costmodel options --format json`` show the same numbers. Text from files is escaped
 (HTML) or written as text cells (never a formula).
 """
 
@@ -12,11 +13,16 @@ from __future__ import annotations
 import html
 import io
 import re
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..formatting import fy_label
 from ..present.options_report import SummaryContent, cell_text, summary_content
 from .brief import html_to_pdf
+from .excel_options import COMPARISON, FIRST_ENTRY_COL, SHEET_NAMES, options_working_sheets
+from .sheets import evaluate, write_sheets
+
+if TYPE_CHECKING:
+    from ..appraisal.options import OptionsAppraisal
 
 MAX_SUMMARY_PAGES = 2
 
@@ -133,21 +139,29 @@ def sheet_name(id: str, taken: set[str]) -> str:
     return name
 
 
-def options_workbook_bytes(d: dict[str, Any]) -> bytes:
-    """Workbook: Summary (the appraisal summary table's figures), one sheet per entry (incremental by
-    budget holder and by year), Switching values and Basis. Values, not formulas: each proposal's own
-    workbook (``costmodel export``) carries the live formulas."""
+def options_workbook_bytes(d: dict[str, Any], appraisal: OptionsAppraisal) -> bytes:
+    """Workbook: Summary (the appraisal summary table's figures, as values), the working as live formulas
+    (Inputs: each entry's yearly flows by proposal and budget holder; Calculations: discount factors,
+    present values, each entry minus BAU; Comparison: NPV against BAU, the verdict and the ranking; see
+    :mod:`.excel_options`), one sheet per entry (incremental by budget holder and by year, values),
+    Switching values, Tornado and Basis. ``d`` is :func:`~costmodel.present.options_report.options_dict`
+    of ``appraisal``."""
     import xlsxwriter
+    from xlsxwriter.utility import xl_col_to_name
 
     buf = io.BytesIO()
-    wb = xlsxwriter.Workbook(buf, {"in_memory": True, "strings_to_formulas": False, "strings_to_urls": False})
+    wb = xlsxwriter.Workbook(
+        buf,
+        {"in_memory": True, "strings_to_numbers": False, "strings_to_formulas": False, "strings_to_urls": False},
+    )
+    wb.set_calc_mode("auto")
     bold = wb.add_format({"bold": True})
     title = wb.add_format({"bold": True, "font_size": 13})
     money = wb.add_format({"num_format": "£#,##0;[Red]-£#,##0"})
     prob = wb.add_format({"num_format": "0.0%"})
     rat = wb.add_format({"num_format": "0.00"})
     fmt = {"money": money, "net": money, "probability": prob, "ratio": rat, "chance": prob, "money±": money}
-    taken: set[str] = {"summary", "switching values", "tornado", "basis"}
+    taken: set[str] = {"summary", "switching values", "tornado", "basis", *(n.lower() for n in SHEET_NAMES)}
 
     def put(ws: Any, r: int, c: int, v: Any, kind: str = "text") -> None:
         if v is None:
@@ -196,6 +210,9 @@ def options_workbook_bytes(d: dict[str, Any]) -> bytes:
             ws.write_string(r, 0, x)
             r += 1
 
+    working = options_working_sheets(appraisal)
+    write_sheets(wb, working, evaluate(working))
+    column = {e["id"]: xl_col_to_name(FIRST_ENTRY_COL + k) for k, e in enumerate(d["entries"])}
     for e in d["entries"]:
         ws = wb.add_worksheet(sheet_name(e["id"], taken))
         ws.set_column(0, 0, 40)
@@ -203,6 +220,9 @@ def options_workbook_bytes(d: dict[str, Any]) -> bytes:
         ws.write_string(0, 0, e["name"], title)
         ws.write_string(1, 0, e["description"] or "")
         ws.write_string(2, 0, "Figures are incremental against BAU (this option minus BAU).")
+        ws.write_string(
+            3, 0, f"Worked out as live formulas from the yearly flows: the {COMPARISON} sheet, column {column[e['id']]}."
+        )
         inc = e["incremental"]
         r = 4
         for label, key in (("PV costs", "pv_costs"), ("PV savings", "pv_savings"), ("PV cashable savings", "pv_cashable"),

@@ -31,7 +31,7 @@ from typing import Protocol
 import numpy as np
 from numpy.typing import NDArray
 
-from .distributions import normal_quantile
+from .distributions import _compact, normal_quantile, select
 
 F = NDArray[np.float64]
 
@@ -88,23 +88,39 @@ def erfc(x: F) -> F:
     [1.842700792949715, 1.0, 0.479500122186953, 2.2090496999e-05]
     """
     x = np.asarray(x, dtype=np.float64)
-    y = np.abs(x)
+    if x.ndim == 0:
+        return erfc(x.reshape(1)).reshape(())
+    x = _compact(x)
+    out = np.empty_like(x)
+    flat = x.ravel(order="K")  # x and out share one layout: their flat views match element by element
+    flat_out = out.ravel(order="K")
+    y = np.abs(flat)
+    # each branch on its elements, gathered by index (cheaper than by boolean mask); a normal score
+    # falls in the first two, so the last two (and NaN) are looked for only when some element is left
+    small = (y <= 0.46875).nonzero()[0]
+    mid = ((y > 0.46875) & (y <= 4.0)).nonzero()[0]
+    if small.size:
+        xs = flat.take(small)
+        ysq = np.where(np.abs(xs) > 1.11e-16, xs * xs, 0.0)
+        num, den = _cody_loop(_CODY_A[4] * ysq, ysq, _CODY_A, _CODY_B, 3)
+        flat_out[small] = 1.0 - xs * (num + _CODY_A[3]) / (den + _CODY_B[3])
+    if mid.size:
+        ym = y.take(mid)
+        num, den = _cody_loop(_CODY_C[8] * ym, ym, _CODY_C, _CODY_D, 7)
+        res = _scaled_exp(ym, (num + _CODY_C[7]) / (den + _CODY_D[7]))
+        flat_out[mid] = select(flat.take(mid) < 0, 2.0 - res, res)
+    if small.size + mid.size < flat.size:
+        rest = (~(y <= 4.0)).nonzero()[0]
+        flat_out[rest] = _erfc_far(flat.take(rest), y.take(rest))
+    return out
+
+
+def _erfc_far(x: F, y: F) -> F:
+    """erfc for ``|x| = y > 4`` (and NaN, which stays NaN)."""
     out = np.full_like(x, np.nan)  # NaN stays NaN (no branch below takes it), never uninitialised memory
-    small = y <= 0.46875
-    mid = (y > 0.46875) & (y <= 4.0)
     big = (y > 4.0) & (y < 26.543)
     tail = y >= 26.543  # erfc underflows below the smallest double (infinity included)
     out[tail] = np.where(x[tail] < 0, 2.0, 0.0)
-    if small.any():
-        xs = x[small]
-        ysq = np.where(np.abs(xs) > 1.11e-16, xs * xs, 0.0)
-        num, den = _cody_loop(_CODY_A[4] * ysq, ysq, _CODY_A, _CODY_B, 3)
-        out[small] = 1.0 - xs * (num + _CODY_A[3]) / (den + _CODY_B[3])
-    if mid.any():
-        ym = y[mid]
-        num, den = _cody_loop(_CODY_C[8] * ym, ym, _CODY_C, _CODY_D, 7)
-        res = _scaled_exp(ym, (num + _CODY_C[7]) / (den + _CODY_D[7]))
-        out[mid] = np.where(x[mid] < 0, 2.0 - res, res)
     if big.any():
         yb = y[big]
         inv = 1.0 / (yb * yb)
@@ -169,21 +185,26 @@ class Copula:
     def among(self, varying: NDArray[np.int64]) -> tuple[Copula, NDArray[np.int64]]:
         """This copula restricted to the columns in ``varying`` (sorted column numbers of the inputs
         that have a width), and where those columns sit in ``varying``."""
-        keep = np.isin(self.columns, varying)
+        positions = np.searchsorted(varying, self.columns)  # where each column is, or would be, in varying
+        keep = varying[np.minimum(positions, varying.size - 1)] == self.columns if varying.size else positions < 0
         if keep.all():
-            return self, np.searchsorted(varying, self.columns)
+            return self, positions
         sub = self.matrix[np.ix_(keep, keep)]
-        cols = self.columns[keep]
-        return Copula(cols, semidefinite_cholesky(sub), sub), np.searchsorted(varying, cols)
+        return Copula(self.columns[keep], semidefinite_cholesky(sub), sub), positions[keep]
 
     def apply(self, u: F, positions: NDArray[np.int64] | None = None) -> F:
         """Correlated uniforms: ``u`` (n, K) with its correlated columns (``columns``, or where they
         sit in ``u``: ``positions``) replaced, in place. Returns ``u``."""
         cols = self.columns if positions is None else positions
         if cols.size:
+            scores = u[:, cols]
+            if scores.size and not scores.min() >= UNIFORM_FLOOR:  # (else flooring changes nothing; NaN: floor)
+                np.maximum(scores, UNIFORM_FLOOR, out=scores)
             # einsum, not BLAS: a (n × M) by (M × M) product is too small to gain from BLAS threads, whose
-            # wake-ups on a shared machine cost more than the product; and it is the same on any BLAS
-            z = np.einsum("nk,jk->nj", normal_quantile(np.maximum(u[:, cols], UNIFORM_FLOOR)), self.factor)
+            # wake-ups on a shared machine cost more than the product; and it is the same on any BLAS.
+            # The order of its sums depends on its operands' memory layout (the gathered columns are
+            # Fortran-ordered when they are all of u's): Φ⁻¹ keeps its input's layout, so the bits stay
+            z = np.einsum("nk,jk->nj", normal_quantile(scores), self.factor)
             u[:, cols] = np.clip(normal_cdf(z), UNIFORM_FLOOR, 1.0 - 2.0**-53)
         return u
 

@@ -24,7 +24,7 @@ and the Monte Carlo reports the input, located in its file.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from functools import lru_cache
 from typing import Protocol
 
@@ -175,6 +175,22 @@ def _ratio(num: Sequence[float], den: Sequence[float], x: F) -> F:
     return np.divide(top, horner(den[::-1], x), out=top)
 
 
+def _finite_ratio(num: Sequence[float], den: Sequence[float], x: F) -> F:
+    """:func:`_ratio` where ``x`` is finite: the same bits with horner's first step, ``0·x + c = c``
+    (exact for any finite ``x``), skipped. Elements where ``x`` is not finite get other values, so
+    callers overwrite them."""
+    top = np.multiply(x, num[-1])
+    np.add(top, num[-2], out=top)
+    bottom = np.multiply(x, den[-1])
+    np.add(bottom, den[-2], out=bottom)
+    for a, b in zip(num[-3::-1], den[-3::-1], strict=True):
+        np.multiply(top, x, out=top)
+        np.add(top, a, out=top)
+        np.multiply(bottom, x, out=bottom)
+        np.add(bottom, b, out=bottom)
+    return np.divide(top, bottom, out=top)
+
+
 def normal_quantile(p: F) -> F:
     """The standard normal quantile Φ⁻¹(p) for 0 < p < 1, vectorised (Wichura's AS 241, about 1e-16).
 
@@ -182,22 +198,56 @@ def normal_quantile(p: F) -> F:
     [-1.644853626951, 0.0, 1.95996398454]
     """
     p = np.asarray(p, dtype=np.float64)
-    q = p - 0.5
-    out = np.empty_like(p)
-    central = np.abs(q) <= 0.425
-    qc = q[central]
-    out[central] = qc * _ratio(_AS241_A, _AS241_B, 0.180625 - qc * qc)
-    tail = ~central
-    if tail.any():
-        qt = q[tail]
-        r = np.sqrt(-np.log(np.where(qt < 0, p[tail], 1.0 - p[tail])))
-        z = np.where(
-            r <= 5.0,
-            _ratio(_AS241_C, _AS241_D, r - 1.6),
-            _ratio(_AS241_E, _AS241_F, np.maximum(r, 5.0) - 5.0),
-        )
-        out[tail] = np.where(qt < 0, -z, z)
+    if p.ndim == 0:
+        return normal_quantile(p.reshape(1)).reshape(())
+    p = _compact(p)
+    q = np.subtract(p, 0.5)
+    # the central formula (|q| <= 0.425, about 85% of uniforms) over the whole block, then the tails
+    # written over it: each element gets the same operations in the same order as on its own, so the
+    # same bits, without gathering and scattering the central ones (a tail's x is finite: its value is
+    # discarded, and NaN stays quiet)
+    x = np.multiply(q, q)
+    np.subtract(0.180625, x, out=x)
+    out = _finite_ratio(_AS241_A, _AS241_B, x)
+    np.multiply(q, out, out=out)
+    flat_q = q.ravel(order="K")  # p, q and out share one layout: these flat views match element by element
+    tail = (~(np.abs(flat_q) <= 0.425)).nonzero()[0]  # NaN included: it takes the tail formula, as before
+    if tail.size:
+        qt = flat_q.take(tail)
+        pt = p.ravel(order="K").take(tail)
+        lower = qt < 0
+        r = np.sqrt(-np.log(select(lower, pt, 1.0 - pt)))
+        z = _finite_ratio(_AS241_C, _AS241_D, r - 1.6)  # r <= 5: p above about 1e-11 from 0 or 1
+        far = (~(r <= 5.0)).nonzero()[0]
+        if far.size:  # the far tails (and NaN, p = 0, p = 1): horner from 0 as before, so NaN where it was
+            z[far] = _ratio(_AS241_E, _AS241_F, np.maximum(r[far], 5.0) - 5.0)
+        out.ravel(order="K")[tail] = select(lower, -z, z)
     return out
+
+
+def select(condition: NDArray[np.bool_], if_true: F, if_false: F) -> F:
+    """``np.where(condition, if_true, if_false)`` for float64 arrays of one shape and layout, bit for
+    bit, chosen by bit masks: np.where branches on every element, and a branch that goes one way or
+    the other at random (which side of a mode or of 0 a draw falls) is mispredicted half the time,
+    several times the cost of the masks' three whole-array operations.
+
+    >>> select(np.array([True, False]), np.array([1.0, 2.0]), np.array([-0.0, np.inf])).tolist()
+    [1.0, inf]
+    """
+    mask = np.negative(condition.view(np.uint8), dtype=np.int64)  # every bit set where True
+    other = if_false.view(np.int64)
+    out = np.bitwise_xor(if_true.view(np.int64), other)
+    np.bitwise_and(out, mask, out=out)
+    np.bitwise_xor(out, other, out=out)
+    return out.view(np.float64)
+
+
+def _compact(a: F) -> F:
+    """``a`` itself if contiguous (C or Fortran order), else a contiguous copy in its own axis order:
+    the layout numpy gives the results of elementwise operations on ``a`` (and ``empty_like(a)``), so
+    that flat views (``ravel(order="K")``) of ``a`` and of those results list the same elements in
+    the same order."""
+    return a if a.flags.c_contiguous or a.flags.f_contiguous else a.copy(order="K")
 
 
 BETA_TABLE_POINTS = 8192
@@ -220,24 +270,38 @@ def beta_quantile(u: F, alpha: float, beta: float) -> F:
     return np.interp(u, cdf, x)
 
 
+def _triangular_scales(a: F, m: F, b: F) -> tuple[F, F, F]:
+    """The triangular inverse CDF's factors from minimum ``a``, mode ``m``, maximum ``b`` (each (k,)):
+    the CDF at the mode, (m - a) w and (b - m) w, with w = b - a."""
+    width = b - a
+    return (m - a) / width, (m - a) * width, (b - m) * width
+
+
+def _triangular(u: F, a: F, b: F, mode_share: F, left_scale: F, right_scale: F) -> F:
+    """Triangular quantiles at ``u`` (n, k) from :func:`_triangular_scales`.
+
+    The arithmetic (and order) of numpy's Generator.triangular, itself an inverse CDF, so draws with a
+    given seed are the same as before the uniform block (each step written over two buffers: the same
+    operations, in the same order, as a + sqrt(u (m - a) w) left of the mode and
+    b - sqrt((1 - u) (b - m) w) right of it).
+    """
+    left = np.multiply(u, left_scale)
+    np.add(a, np.sqrt(left, out=left), out=left)
+    right = np.subtract(1.0, u)
+    np.multiply(right, right_scale, out=right)
+    np.subtract(b, np.sqrt(right, out=right), out=right)
+    # u is never NaN: right of the mode is not (u <= mode_share); select, not np.where or copyto(where=),
+    # whose per-element branches are mispredicted on a mask that flips at random (choosing the radicand
+    # first for one square root instead of two measured slower: two selections)
+    return select(np.greater(u, mode_share), right, left)
+
+
 def quantiles(distribution: str, u: F, low: F, value: F, high: F) -> F:
     """Values of a ranged input at probabilities ``u`` (n, k): the inverse CDF of ``distribution`` with each
     column's ``low``, ``value`` and ``high`` (k,) parameterising it as this module's table says."""
     a, m, b = low, value, high
     if distribution == "triangular":
-        # the arithmetic (and order) of numpy's Generator.triangular, itself an inverse CDF, so draws
-        # with a given seed are the same as before the uniform block
-        # (each step written over two buffers: the same operations, in the same order, as
-        # a + sqrt(u (m - a) w) left of the mode and b - sqrt((1 - u) (b - m) w) right of it)
-        width = b - a
-        mode_share = (m - a) / width  # the CDF at the mode
-        left = np.multiply(u, (m - a) * width)
-        np.add(a, np.sqrt(left, out=left), out=left)
-        right = np.subtract(1.0, u)
-        np.multiply(right, (b - m) * width, out=right)
-        np.subtract(b, np.sqrt(right, out=right), out=right)
-        np.copyto(left, right, where=np.greater(u, mode_share))  # u is never NaN: not (u <= mode_share)
-        return left
+        return _triangular(u, a, b, *_triangular_scales(a, m, b))
     if distribution == "pert":
         alpha = 1.0 + PERT_LAMBDA * (m - a) / (b - a)
         beta = 1.0 + PERT_LAMBDA * (b - m) / (b - a)
@@ -255,13 +319,133 @@ def quantiles(distribution: str, u: F, low: F, value: F, high: F) -> F:
     raise ValueError(f"unknown distribution {distribution!r}")  # pragma: no cover - checked by the models
 
 
+BOUNDED = ("triangular", "pert", "uniform")
+"""Distributions whose draws lie between ``low`` and ``high`` (to within rounding)."""
+
+CLIP_MARGIN = 1e-9
+"""How far inside its bounds a bounded input's range must lie for its draws to be left unclipped.
+[fraction of |low| + |high|] (rounding moves a draw by a few 1e-16 of that)"""
+
+
+def columns_to_clip(
+    distributions: NDArray[np.object_], low: F, value: F, high: F, bounds_low: F, bounds_high: F
+) -> NDArray[np.int64]:
+    """The columns (of K inputs) whose draws might fall outside ``[bounds_low, bounds_high]``: all but
+    the constant ones (``low == high``: the ``value``) and those of a :data:`BOUNDED` distribution
+    whose range lies inside the bounds by more than :data:`CLIP_MARGIN`. Clipping the others would
+    change no draw (not even a -0.0), so :func:`sample` skips it.
+
+    >>> columns_to_clip(np.array(["triangular", "normal", "uniform"], dtype=object), np.array([0.0, 1.0, 0.2]),
+    ...                 np.array([0.5, 2.0, 0.5]), np.array([1.0, 3.0, 0.8]), np.zeros(3), np.ones(3) * 5).tolist()
+    [0, 1]
+    """
+    varies = high > low
+    first, last = np.where(varies, low, value), np.where(varies, high, value)
+    margin = CLIP_MARGIN * (np.abs(first) + np.abs(last))
+    bounded = ~varies | np.array([d in BOUNDED for d in distributions], dtype=bool)
+    inside = bounded & (bounds_low < first - margin) & (last + margin < bounds_high)  # NaN: not inside
+    return np.flatnonzero(~inside)
+
+
+def _quantile_function(distribution: str, low: F, value: F, high: F) -> Callable[[F], F]:
+    """:func:`quantiles` of ``distribution`` with these parameters, as a function of ``u`` alone (the
+    triangular factors worked out once)."""
+    if distribution == "triangular":
+        scales = _triangular_scales(low, value, high)
+        return lambda u: _triangular(u, low, high, *scales)
+    return lambda u: quantiles(distribution, u, low, value, high)
+
+
+class Sampler:
+    """:func:`sample` for one set of inputs, with the work that depends only on the inputs done once
+    (which inputs vary, the copula among them, each distribution's columns and factors, which columns
+    to clip and round): ``Sampler(...).draw(rng, n)`` is ``sample(rng, n, ...)``, bit for bit, for a
+    Monte Carlo that draws chunk after chunk. Arguments as :func:`sample`'s."""
+
+    def __init__(
+        self,
+        low: Sequence[float] | F,
+        value: Sequence[float] | F,
+        high: Sequence[float] | F,
+        distributions: Sequence[str | None],
+        *,
+        bounds_low: Sequence[float] | F | None = None,
+        bounds_high: Sequence[float] | F | None = None,
+        integer: Sequence[bool] | NDArray[np.bool_] | None = None,
+        copula: UniformCopula | None = None,
+    ) -> None:
+        lo = np.asarray(low, dtype=np.float64)
+        mid = np.asarray(value, dtype=np.float64)
+        hi = np.asarray(high, dtype=np.float64)
+        k = lo.size
+        dist = np.array([d or DEFAULT_DISTRIBUTION for d in distributions], dtype=object)
+        varies = np.flatnonzero(hi > lo)
+        self._k, self._value, self._ranged = k, mid, varies.size
+        self._copula: tuple[UniformCopula, NDArray[np.int64]] | None = None
+        if copula is not None and copula.columns.size:
+            self._copula = copula.among(varies)  # an input with no width is not drawn, so not correlated
+        # every input varies, all with one distribution (the common case): its quantiles are the draws,
+        # with no constant columns to fill and no columns to gather or scatter
+        self._whole = bool(varies.size == k and k and np.all(dist == dist[0]))
+        self._groups: list[tuple[NDArray[np.int64], NDArray[np.int64], Callable[[F], F]]] = []
+        if self._whole:
+            self._groups.append((varies, varies, _quantile_function(str(dist[0]), lo, mid, hi)))
+        else:
+            for name in DISTRIBUTIONS:
+                sel = np.flatnonzero(dist[varies] == name)  # columns of the uniforms
+                if sel.size:
+                    cols = varies[sel]  # columns of the draws
+                    self._groups.append((sel, cols, _quantile_function(name, lo[cols], mid[cols], hi[cols])))
+        self._clip: tuple[F | float, F | float, NDArray[np.int64] | None] | None = None
+        if bounds_low is not None or bounds_high is not None:
+            blo = -np.inf if bounds_low is None else np.asarray(bounds_low, dtype=np.float64)
+            bhi = np.inf if bounds_high is None else np.asarray(bounds_high, dtype=np.float64)
+            if np.ndim(blo) > 1 or np.ndim(bhi) > 1:
+                self._clip = (blo, bhi, None)
+            else:  # only the columns that might leave their bounds (a clip of the others changes nothing)
+                blo, bhi = np.broadcast_to(blo, (k,)), np.broadcast_to(bhi, (k,))
+                cols = columns_to_clip(dist, lo, mid, hi, blo, bhi)
+                self._clip = (blo, bhi, None) if cols.size == k else (blo[cols], bhi[cols], cols)
+        whole_numbers = np.zeros(k, dtype=bool) if integer is None else np.asarray(integer, dtype=bool)
+        self._whole_numbers = np.flatnonzero(whole_numbers & (hi > lo))
+
+    def draw(self, rng: np.random.Generator, n: int) -> F:
+        """(n, K) draws: the next block of uniforms from ``rng`` through each input's inverse CDF."""
+        # strictly inside (0, 1): a uniform of exactly 0 would be an infinite normal quantile
+        u = rng.random((n, self._ranged))
+        if u.size and not u.min() >= 2.0**-54:  # only an exact 0 is below (else flooring changes nothing)
+            np.maximum(u, 2.0**-54, out=u)
+        if self._copula is not None:
+            cop, positions = self._copula
+            cop.apply(u, positions)
+        if self._whole:
+            out = self._groups[0][2](u)  # a fresh (n, k) array
+        else:
+            out = np.empty((n, self._k), dtype=np.float64)
+            out[:] = self._value
+            for sel, cols, quantile in self._groups:
+                out[:, cols] = quantile(u[:, sel])
+        if self._clip is not None:
+            blo, bhi, clip_cols = self._clip
+            overflowed = ~np.isfinite(out)  # never clipped into range: left NaN for the caller to report
+            if clip_cols is None:
+                np.clip(out, blo, bhi, out=out)
+            elif clip_cols.size:
+                out[:, clip_cols] = np.clip(out[:, clip_cols], blo, bhi)
+            if overflowed.any():
+                out[overflowed] = np.nan
+        if self._whole_numbers.size:
+            out[:, self._whole_numbers] = np.rint(out[:, self._whole_numbers])
+        return out
+
+
 def sample(
     rng: np.random.Generator,
     n: int,
     low: Sequence[float] | F,
     value: Sequence[float] | F,
     high: Sequence[float] | F,
-    distributions: Sequence[str],
+    distributions: Sequence[str | None],
     *,
     bounds_low: Sequence[float] | F | None = None,
     bounds_high: Sequence[float] | F | None = None,
@@ -277,39 +461,7 @@ def sample(
     (``low == high``) are the constant ``value``. Draws are clipped to ``[bounds_low, bounds_high]``
     (each input's allowed range) and rounded where ``integer``. The same seed gives the same draws.
     """
-    lo = np.asarray(low, dtype=np.float64)
-    mid = np.asarray(value, dtype=np.float64)
-    hi = np.asarray(high, dtype=np.float64)
-    k = lo.size
-    dist = np.array([d or DEFAULT_DISTRIBUTION for d in distributions], dtype=object)
-    varies = np.flatnonzero(hi > lo)
-    # strictly inside (0, 1): a uniform of exactly 0 would be an infinite normal quantile
-    u = rng.random((n, varies.size))
-    np.maximum(u, 2.0**-54, out=u)
-    if copula is not None and copula.columns.size:
-        among, positions = copula.among(varies)  # an input with no width is not drawn, so not correlated
-        among.apply(u, positions)
-    if varies.size == k and k and np.all(dist == dist[0]):
-        # every input varies, all with one distribution (the common case): its quantiles are the draws,
-        # with no constant columns to fill and no columns to gather or scatter
-        out = quantiles(str(dist[0]), u, lo, mid, hi)  # a fresh (n, k) array
-    else:
-        out = np.empty((n, k), dtype=np.float64)
-        out[:] = mid
-        for name in DISTRIBUTIONS:
-            sel = np.flatnonzero(dist[varies] == name)
-            if sel.size:
-                cols = varies[sel]
-                out[:, cols] = quantiles(name, u[:, sel], lo[cols], mid[cols], hi[cols])
-    if bounds_low is not None or bounds_high is not None:
-        blo = -np.inf if bounds_low is None else np.asarray(bounds_low, dtype=np.float64)
-        bhi = np.inf if bounds_high is None else np.asarray(bounds_high, dtype=np.float64)
-        overflowed = ~np.isfinite(out)  # never clipped into range: left NaN for the caller to report
-        np.clip(out, blo, bhi, out=out)
-        if overflowed.any():
-            out[overflowed] = np.nan
-    if integer is not None:
-        cols = np.flatnonzero(np.asarray(integer, dtype=bool) & (hi > lo))
-        if cols.size:
-            out[:, cols] = np.rint(out[:, cols])
-    return out
+    sampler = Sampler(
+        low, value, high, distributions, bounds_low=bounds_low, bounds_high=bounds_high, integer=integer, copula=copula
+    )
+    return sampler.draw(rng, n)

@@ -517,25 +517,16 @@ def _duplicate_rows(proposal: Proposal, parsed: ParsedYaml, path: str) -> list[P
     seen_closure: dict[str, int] = {}
     for i, cc in enumerate(proposal.closure_costs):
         if cc.id in cost_ids:
-            out.append(
-                _problem(
-                    parsed,
-                    path,
-                    ("closure_costs", i, "id"),
-                    f"closure cost id '{cc.id}' is also a cost line id (prevention_costs item {cost_ids[cc.id]}): give it its own id",
-                )
+            clash = (
+                f"closure cost id '{cc.id}' is also a cost line id (prevention_costs item {cost_ids[cc.id]}): "
+                "give it its own id"
             )
         elif cc.id in seen_closure:
-            out.append(
-                _problem(
-                    parsed,
-                    path,
-                    ("closure_costs", i, "id"),
-                    f"duplicate closure cost id '{cc.id}' (first given as item {seen_closure[cc.id]})",
-                )
-            )
+            clash = f"duplicate closure cost id '{cc.id}' (first given as item {seen_closure[cc.id]})"
         else:
             seen_closure[cc.id] = i
+            continue
+        out.append(_problem(parsed, path, ("closure_costs", i, "id"), clash))
     rows += [
         (("outcomes", k, "unit_costs"), [u.unit_cost for u in o.unit_costs], "unit cost of this outcome")
         for k, o in enumerate(proposal.outcomes)
@@ -809,29 +800,38 @@ def _resolve(
     horizon = ap.horizon_years
     notes: list[str] = []
 
-    for i, line in enumerate(proposal.prevention_costs):
-        if line.paid_by not in agencies:
-            problem(
-                ("prevention_costs", i, "paid_by"),
-                f"unknown agency '{line.paid_by}': define it under 'agencies'",
+    def budget_holder(loc: tuple[Any, ...], agency: str, what: str = "agency") -> None:
+        """An agency a line names: reported when it is defined, else the problem of an unknown one."""
+        if agency not in agencies:
+            problem(loc, f"unknown {what} '{agency}': define it under 'agencies'")
+        elif agency not in used_agencies:
+            used_agencies.append(agency)
+
+    def not_counted(what: str, line_id: str, when: str, year: int) -> None:
+        """The note for a line that starts after the horizon."""
+        if year >= horizon:
+            notes.append(
+                f"{what} '{line_id}' {when} in year {year}, after the {horizon}-year horizon: it is not counted"
             )
-        elif line.paid_by not in used_agencies:
-            used_agencies.append(line.paid_by)
+
+    def priced(located_years: list[tuple[tuple[Any, ...], int]]) -> None:
+        """The problem of each real-price figure's price year the deflator does not cover."""
+        if deflator is not None:
+            for loc, year in located_years:
+                if year not in deflator.index:
+                    problem(loc, _no_deflator_msg(year, deflator))
+
+    for i, line in enumerate(proposal.prevention_costs):
+        budget_holder(("prevention_costs", i, "paid_by"), line.paid_by)
         last = line.start_year + (len(line.by_year.values) - 1 if line.by_year else 0)
         if line.kind == "recurring" and line.amount is not None:
             last = line.end_year if line.end_year is not None else max(horizon - 1, line.start_year)
-        if line.start_year >= horizon:
-            notes.append(
-                f"cost line '{line.id}' starts in year {line.start_year}, after the {horizon}-year horizon: it is not counted"
-            )
-        elif last >= horizon:
+        not_counted("cost line", line.id, "starts", line.start_year)
+        if line.start_year < horizon <= last:
             notes.append(
                 f"cost line '{line.id}' runs to appraisal year {last}; only years 0-{horizon - 1} are counted"
             )
-        if deflator is not None:
-            for loc, year in _money_price_years(("prevention_costs", i), line):
-                if year not in deflator.index:
-                    problem(loc, _no_deflator_msg(year, deflator))
+        priced(_money_price_years(("prevention_costs", i), line))
 
     # --- a cut's release profile and closure costs (issue 12 §4) ---
     for i, line in enumerate(proposal.prevention_costs):
@@ -846,38 +846,17 @@ def _resolve(
                 ("closure_costs", i),
                 "closure costs apply to a cut (kind: cut); the costs of new spending are prevention_costs",
             )
-        if cc.paid_by not in agencies:
-            problem(
-                ("closure_costs", i, "paid_by"),
-                f"unknown agency '{cc.paid_by}': define it under 'agencies'",
-            )
-        elif cc.paid_by not in used_agencies:
-            used_agencies.append(cc.paid_by)
-        if cc.year >= horizon:
-            notes.append(
-                f"closure cost '{cc.id}' falls in year {cc.year}, after the {horizon}-year horizon: it is not counted"
-            )
-        if deflator is not None and cc.amount.prices == "real" and cc.amount.real_price_year not in deflator.index:
-            problem(("closure_costs", i, "amount", "price_year"), _no_deflator_msg(cc.amount.real_price_year, deflator))
+        budget_holder(("closure_costs", i, "paid_by"), cc.paid_by)
+        not_counted("closure cost", cc.id, "falls", cc.year)
+        if cc.amount.prices == "real":
+            priced([(("closure_costs", i, "amount", "price_year"), cc.amount.real_price_year)])
 
     for i, sl in enumerate(proposal.savings):
         if sl.saved_by is None:  # economic or social: no budget holder
             continue
-        if sl.saved_by not in agencies:
-            problem(
-                ("savings", i, "saved_by"),
-                f"unknown budget holder '{sl.saved_by}': define it under 'agencies'",
-            )
-        elif sl.saved_by not in used_agencies:
-            used_agencies.append(sl.saved_by)
-        if sl.start_year >= horizon:
-            notes.append(
-                f"savings line '{sl.id}' starts in year {sl.start_year}, after the {horizon}-year horizon: it is not counted"
-            )
-        if deflator is not None:
-            for loc, year in _money_price_years(("savings", i), sl):
-                if year not in deflator.index:
-                    problem(loc, _no_deflator_msg(year, deflator))
+        budget_holder(("savings", i, "saved_by"), sl.saved_by, "budget holder")
+        not_counted("savings line", sl.id, "starts", sl.start_year)
+        priced(_money_price_years(("savings", i), sl))
 
     for i, oc in enumerate(proposal.outcomes):
         for j, use in enumerate(oc.unit_costs):
@@ -905,12 +884,8 @@ def _resolve(
             )
 
     problems += _unknown_bearers(proposal.unit_costs, agencies, parsed, path, "define it under 'agencies'")
-    for i, uc in enumerate(proposal.unit_costs):
-        if deflator is not None and uc.price_year not in deflator.index:
-            problem(("unit_costs", i, "price_year"), _no_deflator_msg(uc.price_year, deflator))
-
-    if deflator is not None and ap.price_base_year not in deflator.index:
-        problem(("appraisal", "price_base_year"), _no_deflator_msg(ap.price_base_year, deflator))
+    priced([(("unit_costs", i, "price_year"), uc.price_year) for i, uc in enumerate(proposal.unit_costs)])
+    priced([(("appraisal", "price_base_year"), ap.price_base_year)])
     if proposal.financing is not None and proposal.kind == "cut":
         problem(("financing",), "financing (an invest-to-save fund) applies to new spending, not to a cut")
 

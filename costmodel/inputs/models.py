@@ -136,6 +136,17 @@ def weakest_grade(grades: list[str]) -> str:
     return max(grades, key=lambda g: GRADE_ORDER[g]) if grades else "A"
 
 
+def _given(model: BaseModel, keys: tuple[str, ...]) -> list[str]:
+    """Which of ``keys`` a model sets (not None), in their order."""
+    return [k for k in keys if getattr(model, k) is not None]
+
+
+def _exactly_one(model: BaseModel, keys: tuple[str, ...], message: str) -> None:
+    """The rule "exactly one of ``keys``": ``message`` when none or several are set."""
+    if len(_given(model, keys)) != 1:
+        raise ValueError(message)
+
+
 class DerivedInput(StrictModel):
     """One input of a derived figure: what it is (with its value) and where it comes from: a source,
     a stated assumption, or the proposal's own design (its size or area: a choice, not evidence)."""
@@ -153,11 +164,11 @@ class DerivedInput(StrictModel):
 
     @model_validator(mode="after")
     def _exactly_one_provenance(self):
-        given = [k for k in ("source", "assumption", "design") if getattr(self, k) is not None]
-        if len(given) != 1:
-            raise ValueError(
-                "each input of a derived figure needs exactly one of 'source', 'assumption' or 'design'"
-            )
+        _exactly_one(
+            self,
+            ("source", "assumption", "design"),
+            "each input of a derived figure needs exactly one of 'source', 'assumption' or 'design'",
+        )
         return self
 
 
@@ -190,11 +201,12 @@ class _Provenanced(StrictModel):
 
     @model_validator(mode="after")
     def _exactly_one_provenance(self):
-        if (self.source is None) == (self.assumption is None):
-            raise ValueError(
-                "every figure needs exactly one of 'source' (the id of a listed source) or "
-                "'assumption' (the reason for a stated assumption)"
-            )
+        _exactly_one(
+            self,
+            ("source", "assumption"),
+            "every figure needs exactly one of 'source' (the id of a listed source) or "
+            "'assumption' (the reason for a stated assumption)",
+        )
         return self
 
 
@@ -262,6 +274,20 @@ class _WrittenAsFraction(_Ranged):
         return _reject_percent_strings(v)
 
 
+def _fraction_from(v: float | None, low: int, what: str) -> float | None:
+    """``v`` (None, or a number between ``low`` and 1: 0 for a share, -1 for a relative change), else
+    the error, with the fraction to write when it reads as a percentage."""
+    if v is None:
+        return v
+    if (v > 1 or v < low < 0) and looks_like_percentage(abs(v)):  # a share's negative is never a percentage
+        raise ValueError(
+            f"fractions are written between {low} and 1; {num(v)} looks like a percentage: write {num(v / 100)} for {num(v)}%"
+        )
+    if not low <= v <= 1:
+        raise ValueError(f"{what} must be between {low} and 1 (got {num(v)})")
+    return v
+
+
 class FractionQ(_WrittenAsFraction):
     """A share or rate in [0, 1]. [fraction]"""
 
@@ -271,15 +297,7 @@ class FractionQ(_WrittenAsFraction):
     @field_validator("value", "low", "high")
     @classmethod
     def _in_unit_interval(cls, v: float | None) -> float | None:
-        if v is None:
-            return v
-        if v > 1 and looks_like_percentage(v):
-            raise ValueError(
-                f"fractions are written between 0 and 1; {num(v)} looks like a percentage: write {num(v / 100)} for {num(v)}%"
-            )
-        if not 0 <= v <= 1:
-            raise ValueError(f"a fraction must be between 0 and 1 (got {num(v)})")
-        return v
+        return _fraction_from(v, 0, "a fraction")
 
 
 class SignedFractionQ(_WrittenAsFraction):
@@ -291,15 +309,7 @@ class SignedFractionQ(_WrittenAsFraction):
     @field_validator("value", "low", "high")
     @classmethod
     def _in_signed_interval(cls, v: float | None) -> float | None:
-        if v is None:
-            return v
-        if abs(v) > 1 and looks_like_percentage(abs(v)):
-            raise ValueError(
-                f"fractions are written between -1 and 1; {num(v)} looks like a percentage: write {num(v / 100)} for {num(v)}%"
-            )
-        if not -1 <= v <= 1:
-            raise ValueError(f"a relative change must be between -1 and 1 (got {num(v)})")
-        return v
+        return _fraction_from(v, -1, "a relative change")
 
 
 class GrowthQ(_WrittenAsFraction):
@@ -696,9 +706,39 @@ class ReleaseProfile(StrictModel):
 
     @model_validator(mode="after")
     def _exactly_one(self):
-        if (self.shares is None) == (self.ramp_years is None):
-            raise ValueError("give exactly one of 'shares' (a share released each year) or 'ramp_years'")
+        _exactly_one(
+            self,
+            ("shares", "ramp_years"),
+            "give exactly one of 'shares' (a share released each year) or 'ramp_years'",
+        )
         return self
+
+
+def _check_amounts(line: CostLine | SavingsLine, noun: str, one_off: str, recurring_only: str) -> None:
+    """The rules a cost or savings line's amounts obey: exactly one of ``amount`` (its unit by the line's
+    kind) or ``by_year``; ``end_year`` and ``growth`` only for a recurring amount, and not before
+    ``start_year``. ``noun``, ``one_off`` and ``recurring_only`` word the messages ("cost", "a capital
+    cost", "costs, not capital")."""
+    if (line.amount is None) == (line.by_year is None):
+        raise ValueError("give exactly one of 'amount' or 'by_year'")
+    if line.amount is not None:
+        if line.kind == "recurring" and line.amount.unit != "GBP_per_year":
+            raise ValueError(f"a recurring {noun}'s amount has unit 'GBP_per_year'")
+        if line.kind != "recurring" and line.amount.unit != "GBP":
+            raise ValueError(f"{one_off}'s amount has unit 'GBP' (a one-off sum)")
+    if line.kind != "recurring" and (line.end_year is not None or line.growth is not None):
+        raise ValueError(f"'end_year' and 'growth' apply only to recurring {recurring_only}")
+    if line.by_year is not None and (line.end_year is not None or line.growth is not None):
+        raise ValueError("'by_year' gives every year's amount; drop 'end_year' and 'growth'")
+    if line.end_year is not None and line.end_year < line.start_year:
+        raise ValueError(f"end_year ({line.end_year}) is before start_year ({line.start_year})")
+
+
+def _money_of(line: CostLine | SavingsLine) -> MoneyQ | MoneyByYear:
+    """A line's ``amount`` or its ``by_year`` amounts, whichever it gives (exactly one is set)."""
+    money = line.amount if line.amount is not None else line.by_year
+    assert money is not None  # checked by _check_amounts
+    return money
 
 
 class CostLine(StrictModel):
@@ -724,27 +764,12 @@ class CostLine(StrictModel):
 
     @model_validator(mode="after")
     def _one_profile(self):
-        if (self.amount is None) == (self.by_year is None):
-            raise ValueError("give exactly one of 'amount' or 'by_year'")
-        if self.amount is not None:
-            if self.kind == "recurring" and self.amount.unit != "GBP_per_year":
-                raise ValueError("a recurring cost's amount has unit 'GBP_per_year'")
-            if self.kind != "recurring" and self.amount.unit != "GBP":
-                raise ValueError(f"a {self.kind} cost's amount has unit 'GBP' (a one-off sum)")
-        if self.kind != "recurring" and (self.end_year is not None or self.growth is not None):
-            raise ValueError(f"'end_year' and 'growth' apply only to recurring costs, not {self.kind}")
-        if self.by_year is not None and (self.end_year is not None or self.growth is not None):
-            raise ValueError("'by_year' gives every year's amount; drop 'end_year' and 'growth'")
-        if self.end_year is not None and self.end_year < self.start_year:
-            raise ValueError(f"end_year ({self.end_year}) is before start_year ({self.start_year})")
+        _check_amounts(self, "cost", f"a {self.kind} cost", f"costs, not {self.kind}")
         return self
 
     @property
     def money(self) -> MoneyQ | MoneyByYear:
-        """The line's ``amount`` or its ``by_year`` amounts, whichever it gives (exactly one is set)."""
-        money = self.amount if self.amount is not None else self.by_year
-        assert money is not None  # checked by _one_profile
-        return money
+        return _money_of(self)
 
 
 class ClosureCost(StrictModel):
@@ -853,26 +878,12 @@ class SavingsLine(StrictModel):
                 f"an {self.layer} value falls on no public budget: drop 'saved_by' and 'cashable_share' "
                 "(or make the line 'fiscal')"
             )
-        if (self.amount is None) == (self.by_year is None):
-            raise ValueError("give exactly one of 'amount' or 'by_year'")
-        if self.amount is not None:
-            if self.kind == "recurring" and self.amount.unit != "GBP_per_year":
-                raise ValueError("a recurring saving's amount has unit 'GBP_per_year'")
-            if self.kind == "one_off" and self.amount.unit != "GBP":
-                raise ValueError("a one-off saving's amount has unit 'GBP' (a one-off sum)")
-        if self.kind != "recurring" and (self.end_year is not None or self.growth is not None):
-            raise ValueError("'end_year' and 'growth' apply only to recurring savings")
-        if self.by_year is not None and (self.end_year is not None or self.growth is not None):
-            raise ValueError("'by_year' gives every year's amount; drop 'end_year' and 'growth'")
-        if self.end_year is not None and self.end_year < self.start_year:
-            raise ValueError(f"end_year ({self.end_year}) is before start_year ({self.start_year})")
+        _check_amounts(self, "saving", "a one-off saving", "savings")
         return self
 
     @property
     def money(self) -> MoneyQ | MoneyByYear:
-        money = self.amount if self.amount is not None else self.by_year
-        assert money is not None
-        return money
+        return _money_of(self)
 
 
 class FileDeflator(_Provenanced):
@@ -897,8 +908,11 @@ class FileDeflator(_Provenanced):
 
     @model_validator(mode="after")
     def _one_kind(self):
-        if (self.index is None) == (self.inflation is None):
-            raise ValueError("give exactly one of 'index' (values by year) or 'inflation' (a constant rate)")
+        _exactly_one(
+            self,
+            ("index", "inflation"),
+            "give exactly one of 'index' (values by year) or 'inflation' (a constant rate)",
+        )
         if self.inflation is not None:
             if self.first_year is None or self.last_year is None:
                 raise ValueError(
@@ -956,8 +970,11 @@ class Correlation(_Provenanced):
 
     @model_validator(mode="after")
     def _one_shape(self):
-        if (self.between is None) == (self.group is None):
-            raise ValueError("give exactly one of 'between' (two inputs) or 'group' (inputs sharing one factor)")
+        _exactly_one(
+            self,
+            ("between", "group"),
+            "give exactly one of 'between' (two inputs) or 'group' (inputs sharing one factor)",
+        )
         if self.group is not None and self.rank_correlation < 0:
             raise ValueError(
                 f"a group shares one factor, so its rank correlation must be between 0 and 1 (got "
@@ -985,11 +1002,12 @@ class SourcedEdit(StrictModel):
 
     @model_validator(mode="after")
     def _exactly_one_provenance(self):
-        if (self.source is None) == (self.assumption is None):
-            raise ValueError(
-                "every edit needs exactly one of 'source' (the id of a listed source) or "
-                "'assumption' (the reason for a stated assumption)"
-            )
+        _exactly_one(
+            self,
+            ("source", "assumption"),
+            "every edit needs exactly one of 'source' (the id of a listed source) or "
+            "'assumption' (the reason for a stated assumption)",
+        )
         return self
 
 
@@ -1231,7 +1249,7 @@ class Contribution(StrictModel):
 
     @model_validator(mode="after")
     def _exactly_one(self):
-        given = [k for k in ("fixed", "share_of_costs", "in_kind") if getattr(self, k) is not None]
+        given = _given(self, ("fixed", "share_of_costs", "in_kind"))
         if len(given) != 1:
             raise ValueError(
                 "give exactly one of 'fixed' (cash per year), 'share_of_costs' (fraction) or 'in_kind' "
@@ -1306,10 +1324,11 @@ class SavingsSharing(StrictModel):
         if self.rule == "formula":
             if not self.shares:
                 raise ValueError("the 'formula' rule needs 'shares' (a share for each partner)")
-            if (self.source is None) == (self.assumption is None):
-                raise ValueError(
-                    "an agreed formula needs exactly one of 'source' or 'assumption' (why these shares)"
-                )
+            _exactly_one(
+                self,
+                ("source", "assumption"),
+                "an agreed formula needs exactly one of 'source' or 'assumption' (why these shares)",
+            )
         elif self.shares is not None or self.shares_beyond is not None:
             raise ValueError(f"'shares' apply only to the 'formula' rule, not to '{self.rule}'")
         return self
@@ -1386,8 +1405,11 @@ class ResponsibilityCharge(StrictModel):
 
     @model_validator(mode="after")
     def _one_basis(self):
-        if (self.per_event is None) == (self.fixed is None):
-            raise ValueError("give exactly one of 'per_event' (with 'outcome') or 'fixed'")
+        _exactly_one(
+            self,
+            ("per_event", "fixed"),
+            "give exactly one of 'per_event' (with 'outcome') or 'fixed'",
+        )
         if self.per_event is not None and self.outcome is None:
             raise ValueError("a per-event charge needs 'outcome': the outcome whose events are charged")
         if self.fixed is not None and self.outcome is not None:

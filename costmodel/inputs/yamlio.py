@@ -30,7 +30,7 @@ import stat
 import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NoReturn
 
 from yaml import events as _ev
 from yaml._yaml import CParser
@@ -166,6 +166,12 @@ def position_of(text: str, index: int) -> tuple[int, int]:
     return text.count("\n", 0, index) + 1, index - line_start + 1
 
 
+def _refuse_at(name: str, text: str, index: int, message: str) -> NoReturn:
+    """Refuse the file with ``message``, located at character ``index`` of its text."""
+    line, col = position_of(text, index)
+    raise AssumptionError.single(name, message, line=line, col=col)
+
+
 # ---------------------------------------------------------------------------------------------
 # YAML 1.2 core schema, plain scalars
 # ---------------------------------------------------------------------------------------------
@@ -223,21 +229,19 @@ def parse_yaml(text: str, name: str, *, quote_values: bool = True) -> ParsedYaml
         )
     directive = _YAML_DIRECTIVE.search(text)
     if directive is not None and directive.group(1) != "1.2":
-        line, col = position_of(text, directive.start())
-        raise AssumptionError.single(
+        _refuse_at(
             name,
+            text,
+            directive.start(),
             f"'%YAML {directive.group(1)[:10]}' directive: assumption files are YAML 1.2 (delete the %YAML line)",
-            line=line,
-            col=col,
         )
     bad = _FORBIDDEN_CHAR.search(text)
     if bad is not None:
-        line, col = position_of(text, bad.start())
-        raise AssumptionError.single(
+        _refuse_at(
             name,
+            text,
+            bad.start(),
             f"control character {char_name(bad.group())} is not allowed in an assumption file: delete it",
-            line=line,
-            col=col,
         )
     data, tree = _build(text, name, quote_values)
     if not isinstance(data, dict):

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import altair as alt
 import numpy as np
@@ -184,21 +184,34 @@ def _base_config(chart: alt.TopLevelMixin) -> alt.TopLevelMixin:
     )
 
 
+def _titled(data: pd.DataFrame, title: str, subtitle: str | list[str]) -> alt.Chart:
+    """A chart of ``data`` with its title and the subtitle that gives its units and basis."""
+    return alt.Chart(data, title=alt.TitleParams(title, subtitle=subtitle))
+
+
+def _pounds(channel: Any, field: str, title: str, **kw: Any) -> Any:
+    """A £ axis (``alt.X`` or ``alt.Y``) labelled in short form (4M, 500k)."""
+    return channel(field, title=title, **kw, axis=alt.Axis(format="~s"))
+
+
+def _rule(channel: Literal["x", "y"], at: float = 0, **mark: Any) -> alt.Chart:
+    """A reference line across the chart where the ``channel`` axis is ``at`` (zero by default)."""
+    return alt.Chart(pd.DataFrame({channel: [at]})).mark_rule(**mark).encode(**{channel: f"{channel}:Q"})
+
+
 def savings_by_department_chart(result: TenYearTest, data: pd.DataFrame | None = None) -> alt.Chart:
     data = savings_by_department_data(result) if data is None else data
     order = [a.name for a in result.scenario.agencies]
     chart = (
-        alt.Chart(
+        _titled(
             data,
-            title=alt.TitleParams(
-                "Discounted savings and costs by budget holder",
-                subtitle=f"£, {_prices(result)}; costs below zero",
-            ),
+            "Discounted savings and costs by budget holder",
+            subtitle=f"£, {_prices(result)}; costs below zero",
         )
         .mark_bar()
         .encode(
             x=alt.X("year:O", title="Financial year", sort=[fy_label(y) for y in result.years]),
-            y=alt.Y("sum(discounted_gbp):Q", title="Present value (£)", axis=alt.Axis(format="~s")),
+            y=_pounds(alt.Y, "sum(discounted_gbp):Q", "Present value (£)"),
             color=alt.Color(
                 "agency:N",
                 title="Budget holder",
@@ -216,7 +229,7 @@ def savings_by_department_chart(result: TenYearTest, data: pd.DataFrame | None =
         )
         .properties(width=620, height=340)
     )
-    rule = alt.Chart(pd.DataFrame({"y": [0]})).mark_rule(color=GOV_GREY).encode(y="y:Q")
+    rule = _rule("y", color=GOV_GREY)
     return chart + rule
 
 
@@ -234,16 +247,11 @@ def cumulative_position_chart(result: TenYearTest, data: pd.DataFrame | None = N
         "Cumulative net, discounted",
     ]
     lines = (
-        alt.Chart(
-            data,
-            title=alt.TitleParams(
-                "Cumulative net position of the public sector: the dual-running gap", subtitle=sub
-            ),
-        )
+        _titled(data, "Cumulative net position of the public sector: the dual-running gap", subtitle=sub)
         .mark_line(point=True, strokeWidth=2.5)
         .encode(
             x=alt.X("year:O", title="Financial year", sort=[fy_label(y) for y in result.years]),
-            y=alt.Y("gbp:Q", title="Cumulative savings − costs (£)", axis=alt.Axis(format="~s")),
+            y=_pounds(alt.Y, "gbp:Q", "Cumulative savings − costs (£)"),
             color=alt.Color(
                 "measure:N",
                 title=None,
@@ -269,19 +277,17 @@ def cumulative_position_chart(result: TenYearTest, data: pd.DataFrame | None = N
         .encode(x=alt.X("year:O", sort=[fy_label(y) for y in result.years]), y="gbp:Q", y2="zero:Q")
         .transform_filter("datum.gbp < 0")
     )
-    rule = alt.Chart(pd.DataFrame({"y": [0]})).mark_rule(color="black").encode(y="y:Q")
+    rule = _rule("y", color="black")
     return gap + lines + rule
 
 
 def who_pays_who_saves_chart(result: TenYearTest, data: pd.DataFrame | None = None) -> alt.Chart:
     data = who_pays_who_saves_data(result) if data is None else data
     chart = (
-        alt.Chart(
+        _titled(
             data,
-            title=alt.TitleParams(
-                "Who pays and who saves: net present value by budget holder",
-                subtitle=f"£ over {plural(result.structure.n_years, 'year')}, {_prices(result)}, {_discounting(result)}",
-            ),
+            "Who pays and who saves: net present value by budget holder",
+            subtitle=f"£ over {plural(result.structure.n_years, 'year')}, {_prices(result)}, {_discounting(result)}",
         )
         .mark_bar()
         .encode(
@@ -291,7 +297,7 @@ def who_pays_who_saves_chart(result: TenYearTest, data: pd.DataFrame | None = No
                 sort=alt.EncodingSortField("pv_net", order="ascending"),
                 axis=alt.Axis(labelLimit=320),
             ),
-            x=alt.X("pv_net:Q", title="Net present value (£): savings − costs", axis=alt.Axis(format="~s")),
+            x=_pounds(alt.X, "pv_net:Q", "Net present value (£): savings − costs"),
             color=alt.Color(
                 "position:N",
                 title=None,
@@ -324,7 +330,7 @@ def who_pays_who_saves_chart(result: TenYearTest, data: pd.DataFrame | None = No
             )
         )
 
-    rule = alt.Chart(pd.DataFrame({"x": [0]})).mark_rule(color="black").encode(x="x:Q")
+    rule = _rule("x", color="black")
     return chart + words("<", "left", 4) + words(">=", "right", -4) + rule
 
 
@@ -332,18 +338,16 @@ def dual_running_chart(result: TenYearTest, data: pd.DataFrame | None = None) ->
     data = dual_running_data(result) if data is None else data
     years = [fy_label(y) for y in result.years]
     bars = (
-        alt.Chart(
+        _titled(
             data[data["measure"] != "Cumulative funding requirement"],
-            title=alt.TitleParams(
-                "Dual running: prevention costs against cashable savings",
-                subtitle=f"£ a year, {_prices(result)}, undiscounted",
-            ),
+            "Dual running: prevention costs against cashable savings",
+            subtitle=f"£ a year, {_prices(result)}, undiscounted",
         )
         .mark_bar(opacity=0.85)
         .encode(
             x=alt.X("year:O", title="Financial year", sort=years),
             xOffset=alt.XOffset("measure:N"),
-            y=alt.Y("gbp:Q", title="£ a year", axis=alt.Axis(format="~s")),
+            y=_pounds(alt.Y, "gbp:Q", "£ a year"),
             color=alt.Color(
                 "measure:N",
                 title=None,
@@ -458,18 +462,16 @@ def pooling_partners_chart(result: TenYearTest, data: pd.DataFrame | None = None
     data = pooling_partners_data(result) if data is None else data
     domain = ["before the agreement", "after the agreement"]
     bars = (
-        alt.Chart(
+        _titled(
             data,
-            title=alt.TitleParams(
-                "Each budget holder's net position before and after the pooling agreement",
-                subtitle=f"Net present value (£) over {plural(result.structure.n_years, 'year')}, {_prices(result)}",
-            ),
+            "Each budget holder's net position before and after the pooling agreement",
+            subtitle=f"Net present value (£) over {plural(result.structure.n_years, 'year')}, {_prices(result)}",
         )
         .mark_bar()
         .encode(
             y=alt.Y("agency:N", title=None, axis=alt.Axis(labelLimit=320)),
             yOffset=alt.YOffset("when:N", sort=domain),
-            x=alt.X("pv_net_gbp:Q", title="Net present value (£)", axis=alt.Axis(format="~s")),
+            x=_pounds(alt.X, "pv_net_gbp:Q", "Net present value (£)"),
             color=alt.Color(
                 "when:N",
                 title=None,
@@ -488,7 +490,7 @@ def pooling_partners_chart(result: TenYearTest, data: pd.DataFrame | None = None
         )
         .properties(width=620, height=max(160, 48 * max(1, len(data) // 2)))
     )
-    rule = alt.Chart(pd.DataFrame({"x": [0]})).mark_rule(color="black").encode(x="x:Q")
+    rule = _rule("x", color="black")
     return bars + rule
 
 
@@ -651,21 +653,19 @@ def pooling_cash_requirement_chart(result: TenYearTest, data: pd.DataFrame | Non
     years = [fy_label(y) for y in result.years]
     domain = ["before the agreement", "under the agreement"]
     lines = (
-        alt.Chart(
+        _titled(
             data,
-            title=alt.TitleParams(
-                "Each partner's cash requirement under the agreement",
-                subtitle=[
-                    f"Cumulative £ each partner must find before cashable savings cover its share, {_prices(result)}, "
-                    "undiscounted",
-                    "Solid lines: under the agreement; dashed lines: without it",
-                ],
-            ),
+            "Each partner's cash requirement under the agreement",
+            subtitle=[
+                f"Cumulative £ each partner must find before cashable savings cover its share, {_prices(result)}, "
+                "undiscounted",
+                "Solid lines: under the agreement; dashed lines: without it",
+            ],
         )
         .mark_line(point=True)
         .encode(
             x=alt.X("year:O", title="Financial year", sort=years, axis=alt.Axis(labelAngle=0)),
-            y=alt.Y("cumulative_gbp:Q", title="Cumulative cash requirement (£)", axis=alt.Axis(format="~s")),
+            y=_pounds(alt.Y, "cumulative_gbp:Q", "Cumulative cash requirement (£)"),
             color=alt.Color(
                 "agency:N",
                 title=None,
@@ -689,7 +689,7 @@ def pooling_cash_requirement_chart(result: TenYearTest, data: pd.DataFrame | Non
         )
         .properties(width=620, height=320)
     )
-    rule = alt.Chart(pd.DataFrame({"y": [0]})).mark_rule(color="black").encode(y="y:Q")
+    rule = _rule("y", color="black")
     return lines + rule
 
 
@@ -771,17 +771,15 @@ def tornado_chart(result: TenYearTest, data: pd.DataFrame | None = None) -> alt.
     data = tornado_data(result) if data is None else data
     order = list(dict.fromkeys(data.sort_values("rank")["axis_label"]))
     bars = (
-        alt.Chart(
+        _titled(
             data,
-            title=alt.TitleParams(
-                "Tornado: which assumptions move the net present value most",
-                subtitle=f"NPV with each ranged input at its low and high, others central (£, {_prices(result)})",
-            ),
+            "Tornado: which assumptions move the net present value most",
+            subtitle=f"NPV with each ranged input at its low and high, others central (£, {_prices(result)})",
         )
         .mark_bar()
         .encode(
             y=alt.Y("axis_label:N", title=None, sort=order, axis=alt.Axis(labelLimit=420)),
-            x=alt.X("npv:Q", title="Net present value (£)", axis=alt.Axis(format="~s")),
+            x=_pounds(alt.X, "npv:Q", "Net present value (£)"),
             x2="central_npv:Q",
             color=alt.Color(
                 "end:N",
@@ -800,8 +798,8 @@ def tornado_chart(result: TenYearTest, data: pd.DataFrame | None = None) -> alt.
         )
         .properties(width=620, height=max(160, 26 * len(order)))
     )
-    central = alt.Chart(pd.DataFrame({"x": [result.npv]})).mark_rule(color="black").encode(x="x:Q")
-    zero = alt.Chart(pd.DataFrame({"x": [0.0]})).mark_rule(color=GOV_RED, strokeDash=[4, 3]).encode(x="x:Q")
+    central = _rule("x", result.npv, color="black")
+    zero = _rule("x", 0.0, color=GOV_RED, strokeDash=[4, 3])
     return bars + central + zero
 
 
@@ -833,16 +831,14 @@ def npv_distribution_chart(result: TenYearTest, data: pd.DataFrame | None = None
     p = float(data["p_passes"].iloc[0]) if len(data) else 0.0
     n = int(data["n_draws"].iloc[0]) if len(data) else 0
     bars = (
-        alt.Chart(
+        _titled(
             data,
-            title=alt.TitleParams(
-                "Monte Carlo: how likely is the proposal to pass the Ten Year Test?",
-                subtitle=f"{plural(n, 'draw')}; probability NPV ≥ 0: {p:.1%} (£, {_prices(result)})",
-            ),
+            "Monte Carlo: how likely is the proposal to pass the Ten Year Test?",
+            subtitle=f"{plural(n, 'draw')}; probability NPV ≥ 0: {p:.1%} (£, {_prices(result)})",
         )
         .mark_bar()
         .encode(
-            x=alt.X("npv_from:Q", title="Net present value (£)", bin="binned", axis=alt.Axis(format="~s")),
+            x=_pounds(alt.X, "npv_from:Q", "Net present value (£)", bin="binned"),
             x2="npv_to:Q",
             y=alt.Y("draws:Q", title="Draws"),
             color=alt.Color(
@@ -860,10 +856,9 @@ def npv_distribution_chart(result: TenYearTest, data: pd.DataFrame | None = None
         )
         .properties(width=620, height=300)
     )
-    central = alt.Chart(pd.DataFrame({"x": [result.npv]})).mark_rule(color="black").encode(x="x:Q")
+    central = _rule("x", result.npv, color="black")
     # fails / passes in words either side of zero, not by red against green alone
-    zero = alt.Chart(pd.DataFrame({"x": [0.0]}))
-    zero_rule = zero.mark_rule(color=TEXT_COLOUR, strokeDash=[4, 3]).encode(x="x:Q")
+    zero_rule = _rule("x", 0.0, color=TEXT_COLOUR, strokeDash=[4, 3])
     sides = alt.Chart(
         pd.DataFrame({"x": [0.0, 0.0], "label": ["← fails", "passes →"], "side": ["right", "left"]})
     )
@@ -938,16 +933,11 @@ def options_npv_by_holder_chart(d: dict, data: pd.DataFrame | None = None) -> al
     order = list(d["budget_holders"].values())
     options = [e["name"] for e in d["entries"] if e["role"] != "bau"]
     bars = (
-        alt.Chart(
-            data,
-            title=alt.TitleParams(
-                "Incremental NPV by budget holder", subtitle="£ against BAU; losses below zero"
-            ),
-        )
+        _titled(data, "Incremental NPV by budget holder", subtitle="£ against BAU; losses below zero")
         .mark_bar()
         .encode(
             x=alt.X("option:N", title=None, sort=options, axis=alt.Axis(labelAngle=0, labelLimit=180)),
-            y=alt.Y("sum(npv_gbp):Q", title="NPV against BAU (£)", axis=alt.Axis(format="~s")),
+            y=_pounds(alt.Y, "sum(npv_gbp):Q", "NPV against BAU (£)"),
             color=alt.Color(
                 "budget_holder:N",
                 title="Budget holder",
@@ -962,5 +952,5 @@ def options_npv_by_holder_chart(d: dict, data: pd.DataFrame | None = None) -> al
         )
         .properties(width=620, height=340)
     )
-    rule = alt.Chart(pd.DataFrame({"y": [0]})).mark_rule(color=GOV_GREY).encode(y="y:Q")
+    rule = _rule("y", color=GOV_GREY)
     return _base_config(bars + rule)

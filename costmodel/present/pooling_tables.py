@@ -135,23 +135,30 @@ def payment_schedule_table(pr: PoolingResult) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=PAYMENT_COLUMNS)
 
 
+FAIR_SHARE_SHARES = (
+    "Weight",
+    "Proposed contribution share",
+    "Proposed savings share",
+    "Current savings share",
+    "Mixed: savings share",
+    "Mixed: contribution share",
+)
+"""The fair-share table's columns of shares. [fraction]"""
+
+FAIR_SHARE_MONEY = (
+    "Capacity freed, kept (£)",
+    "Cash position under the proposal (£)",
+    "NPV under the proposal (£)",
+    "NPV now (£)",
+)
+"""The fair-share table's columns of money. [£]"""
+
+
 def fair_share_table(pr: PoolingResult) -> pd.DataFrame:
     """The fair-share solver's proposal beside the current agreement (empty when it was not asked
     for or no agreement exists). Shares are [fraction]; NPVs [£]."""
     fs = pr.fair_share
-    columns = [
-        "Partner",
-        "Weight",
-        "Proposed contribution share",
-        "Proposed savings share",
-        "Current savings share",
-        "Mixed: savings share",
-        "Mixed: contribution share",
-        "Capacity freed, kept (£)",
-        "Cash position under the proposal (£)",
-        "NPV under the proposal (£)",
-        "NPV now (£)",
-    ]
+    columns = ["Partner", *FAIR_SHARE_SHARES, *FAIR_SHARE_MONEY]
     if fs is None or not fs.feasible:
         return pd.DataFrame(columns=columns)
     names = {p.id: p.name for p in pr.positions}

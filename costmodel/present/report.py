@@ -189,16 +189,22 @@ def result_to_dict(result: TenYearTest, pool_solve: str | None = None) -> dict[s
     }
 
 
+def _layer_years(result: TenYearTest) -> tuple[Any, Any, Any]:
+    """The economic layer, the social layer and the social layer's WELLBY/QALY part, by year [£]
+    (zeros for a file that values nothing beyond public budgets)."""
+    layers = result.flows.layers
+    if layers is None:
+        zeros = np.zeros(result.structure.n_years)
+        return zeros, zeros, zeros
+    return layers.economic, layers.social, layers.wellbeing
+
+
 def layers_json(result: TenYearTest) -> dict[str, Any]:
     """The value layers (docs/json-output.md): ``fiscal``, ``economic``, ``social``, ``public_value``,
     the file's ``unmonetised`` impacts and the short ``not_counted`` list."""
     L = result.value_layers
     fl = result.flows
-    T = result.structure.n_years
-    zeros = np.zeros(T)
-    economic_t = fl.layers.economic if fl.layers is not None else zeros
-    social_t = fl.layers.social if fl.layers is not None else zeros
-    wellbeing_t = fl.layers.wellbeing if fl.layers is not None else zeros
+    economic_t, social_t, wellbeing_t = _layer_years(result)
     cash_pp, capacity_pp = cash_and_capacity_per_pound(result)
 
     def layer(x: Any) -> dict[str, Any]:
@@ -862,11 +868,7 @@ def _layer_rows(result: TenYearTest, w: _SafeWriter) -> None:
     year, with their present values (the social layer's WELLBY/QALY part at the health rate)."""
     fl = result.flows
     L = result.value_layers
-    T = result.structure.n_years
-    zeros = np.zeros(T)
-    economic = fl.layers.economic if fl.layers is not None else zeros
-    social = fl.layers.social if fl.layers is not None else zeros
-    wellbeing = fl.layers.wellbeing if fl.layers is not None else zeros
+    economic, social, wellbeing = _layer_years(result)
     public = fl.savings.sum(axis=1) + economic + social - fl.costs.sum(axis=1)
     for name, arr, pv in (
         ("economic_value", economic, L.economic.pv_benefits),

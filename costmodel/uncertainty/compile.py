@@ -201,6 +201,22 @@ def compile_uncertainty(
     inputs: list[UncertainInput] = []
     candidates: list[UncertainInput] = []
 
+    def ranged_line_input(e: Entry, line: Any, i: int, q: Any, vector: F) -> None:
+        """A ranged quantity of cost line ``i`` that rebuilds its yearly profile (its growth, its release
+        ramp): an input, and a switching-value candidate. ``vector``: (2, T) the profile and the years."""
+        inp = _quantity_input(
+            scenario,
+            q,
+            e,
+            T,
+            id=e.template.replace("*", line.id, 1),
+            label=f"{line.label}: {e.name}",
+            index=i,
+            vector=vector,
+        )
+        inputs.append(inp)
+        candidates.append(inp)
+
     # --- cost lines: amounts and growth ------------------------------------------------------
     amount_entry, growth_entry = entry("prevention_costs.*.amount"), entry("prevention_costs.*.growth")
     for i, line in enumerate(p.prevention_costs):
@@ -224,34 +240,12 @@ def compile_uncertainty(
             if nominal:  # cash of each year: the active years carry the cash-to-real conversion
                 active = active * nominal_to_real(index, p.appraisal.first_year + np.arange(T), base)
             active = active * release
-            g = _quantity_input(
-                scenario,
-                line.growth,
-                growth_entry,
-                T,
-                id=f"prevention_costs.{line.id}.growth",
-                label=f"{line.label}: {growth_entry.name}",
-                index=i,
-                vector=np.stack([active, since]),
-            )
-            inputs.append(g)
-            candidates.append(g)
+            ranged_line_input(growth_entry, line, i, line.growth, np.stack([active, since]))
         if ramp is not None and ranged_ramp:  # the line's profile without its release, and years since start
             _, unreleased = line_profile(line, index, base, p.appraisal.first_year, T)
             since = np.arange(T, dtype=np.float64) - line.start_year
             release_entry = entry("prevention_costs.*.release_profile.ramp_years")
-            r = _quantity_input(
-                scenario,
-                ramp,
-                release_entry,
-                T,
-                id=f"prevention_costs.{line.id}.release_profile.ramp_years",
-                label=f"{line.label}: {release_entry.name}",
-                index=i,
-                vector=np.stack([unreleased, since]),
-            )
-            inputs.append(r)
-            candidates.append(r)
+            ranged_line_input(release_entry, line, i, ramp, np.stack([unreleased, since]))
 
     # --- a cut's closure costs: amounts (after the cost lines in cost_amount) ---------------------
     closure_entry = entry("closure_costs.*.amount")

@@ -18,7 +18,7 @@ from numpy.typing import NDArray
 from ..appraisal.engine import MONEY_TOLERANCE, Params, Structure, measures
 from ..errors import UsageError
 from ..inputs.correlation import Copula, copula, declared_rank_matrix
-from ..inputs.distributions import sample
+from ..inputs.distributions import Sampler
 from .batch import chunk_size_for, npv_into, values_plan
 from .compile import OptimismSettings, UncertainInput, compile_uncertainty
 from .limits import DEFAULT_DRAWS, DEFAULT_SEED, MAX_DRAWS, TARGET_BLOCK
@@ -167,8 +167,8 @@ def input_copula(scenario: Scenario, inputs: Sequence[UncertainInput]) -> Copula
 
 
 def _drawer(inputs: Sequence[UncertainInput], cop: Copula | None = None) -> Callable[[int, np.random.Generator], F]:
-    """``draw(n, rng)``: :func:`draw_values` with the inputs' parameters gathered once (per simulation,
-    not per chunk)."""
+    """``draw(n, rng)``: :func:`draw_values` with the inputs' parameters gathered, and the sampling worked
+    out, once (per simulation, not per chunk: :class:`~costmodel.inputs.distributions.Sampler`)."""
     low = np.array([i.low for i in inputs], dtype=np.float64)
     central = np.array([i.central for i in inputs], dtype=np.float64)
     high = np.array([i.high for i in inputs], dtype=np.float64)
@@ -177,19 +177,19 @@ def _drawer(inputs: Sequence[UncertainInput], cop: Copula | None = None) -> Call
     bounds_high = np.array([i.domain_high for i in inputs], dtype=np.float64)
     integer = np.array([i.integer for i in inputs], dtype=bool)
 
+    sampler = Sampler(
+        low,
+        central,
+        high,
+        dists,
+        bounds_low=bounds_low,
+        bounds_high=bounds_high,
+        integer=integer,
+        copula=cop,
+    )
+
     def draw(n: int, rng: np.random.Generator) -> F:
-        return sample(
-            rng,
-            n,
-            low,
-            central,
-            high,
-            dists,
-            bounds_low=bounds_low,
-            bounds_high=bounds_high,
-            integer=integer,
-            copula=cop,
-        )
+        return sampler.draw(rng, n)
 
     return draw
 

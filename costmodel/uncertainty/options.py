@@ -32,6 +32,7 @@ from .batch import chunk_size_for, npv_cases, npv_table
 from .compile import Compiled, UncertainInput, compile_uncertainty
 from .limits import DEFAULT_DRAWS, DEFAULT_SEED
 from .montecarlo import check_draws
+from .sensitivity import scan_points
 
 if TYPE_CHECKING:
     from ..appraisal.options import OptionsAppraisal
@@ -308,20 +309,6 @@ class OptionSwitch:
         return (self.value - self.input.central) / abs(self.input.central)
 
 
-def _scan(inp: UncertainInput, linear: bool) -> F:
-    if inp.integer:
-        return np.arange(int(inp.domain_low), int(min(inp.domain_high, 200)) + 1, dtype=np.float64)
-    if linear:
-        x0 = inp.central
-        span = max(inp.high - inp.low, abs(x0), 1.0 if inp.unit != "fraction" else 0.5)
-        x1 = min(inp.domain_high, x0 + span)
-        if x1 <= x0:
-            x1 = max(inp.domain_low, x0 - span)
-        return np.array([x0, x1])
-    top = inp.domain_high if math.isfinite(inp.domain_high) else max(inp.high, inp.central) * 10 + 1
-    return np.unique(np.append(np.linspace(inp.domain_low, top, GRID_POINTS), inp.central))
-
-
 def _root(
     inp: UncertainInput, xs: F, gap: F, linear: bool
 ) -> tuple[float | None, str, tuple[float, float, float]]:
@@ -407,7 +394,7 @@ def option_switching_values(appraisal: OptionsAppraisal) -> list[OptionSwitch]:
         for key, held in holders.items():
             first = held[0][1]
             linear = all(inp.linear for _, inp in held)
-            xs = _scan(first, linear)
+            xs = scan_points(first, linear, GRID_POINTS)
             d = _entry_deltas(comps, E, [(key, float(x - first.central)) for x in xs], holders)
             gap = gap0 + d[:, lead] - d[:, other]
             value, method, bracket = _root(first, xs, gap, linear)

@@ -124,7 +124,7 @@ def switching_values(c: Compiled, inputs: Sequence[UncertainInput] | None = None
     cands = list(inputs if inputs is not None else c.candidates)
     cols = ["total", *c.agency_ids]
     # 1. every input's first evaluations (two points, a grid or every whole year) in one batched call
-    points = [_scan_points(inp) for inp in cands]
+    points = [scan_points(inp, inp.linear) for inp in cands]
     which = np.repeat(np.arange(len(cands)), [p.size for p in points])
     f = _evaluate_cases(c, cands, which, np.concatenate(points) if points else np.zeros(0))
     bounds = np.concatenate([[0], np.cumsum([p.size for p in points])]).astype(int)
@@ -163,18 +163,26 @@ class _Bracket:
     f_low: float  # that NPV at ``low`` [£]
 
 
-def _scan_points(inp: UncertainInput) -> F:
-    """The values of ``inp`` at which its switching value search first evaluates the NPVs."""
+MAX_SCAN_YEARS = 200
+"""The most whole years a switching-value scan steps through (a bound far above any horizon). [years]"""
+
+
+def scan_points(inp: UncertainInput, linear: bool, grid_points: int = GRID_POINTS) -> F:
+    """The values of ``inp`` at which a switching-value search first evaluates the NPVs: every whole
+    year of its domain (a whole-year input), two points (an input the NPVs are ``linear`` in: the exact
+    root follows), else a grid of ``grid_points`` over its domain with its central value added (an
+    unbounded domain is scanned to ten times its high or central value)."""
     if inp.integer:
-        return np.arange(int(inp.domain_low), int(inp.domain_high) + 1, dtype=np.float64)
-    if inp.linear:
+        return np.arange(int(inp.domain_low), int(min(inp.domain_high, MAX_SCAN_YEARS)) + 1, dtype=np.float64)
+    if linear:
         x0 = inp.central
         span = max(inp.high - inp.low, abs(x0), 1.0 if inp.unit != "fraction" else 0.5)
         x1 = min(inp.domain_high, x0 + span)
         if x1 <= x0:
             x1 = max(inp.domain_low, x0 - span)
         return np.array([x0, x1])
-    return np.unique(np.append(np.linspace(inp.domain_low, inp.domain_high, GRID_POINTS), inp.central))
+    top = inp.domain_high if math.isfinite(inp.domain_high) else max(inp.high, inp.central) * 10 + 1
+    return np.unique(np.append(np.linspace(inp.domain_low, top, grid_points), inp.central))
 
 
 def _evaluate_cases(c: Compiled, inputs: Sequence[UncertainInput], which: NDArray[np.int64], xs: F) -> F:

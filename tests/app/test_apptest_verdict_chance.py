@@ -20,6 +20,7 @@ from costmodel.uncertainty.limits import DEFAULT_DRAWS, DEFAULT_SEED
 from costmodel.uncertainty.montecarlo import simulate
 from costmodel.uncertainty.optimism import load_optimism_table
 from tests.app.tabs import open_tab
+from tests.app.test_apptest_uncertainty import run_simulation
 
 ROOT = Path(__file__).resolve().parents[2]
 APP = str(ROOT / "app.py")
@@ -66,11 +67,7 @@ def test_the_pooled_example_shows_its_probability_of_passing_with_a_standard_err
 
 def test_a_run_on_the_uncertainty_tab_is_the_one_beside_the_verdict_and_in_the_link():
     at = start(example="early_help_pooled")
-    u = open_tab(at, "Uncertainty")
-    at.number_input(key="unc_draws").set_value(4000)
-    at.number_input(key="unc_seed").set_value(11)
-    next(b for b in u.button if b.label == "Run simulation").click()
-    at.run()
+    run_simulation(at, 4000, 11)
     sim = simulate(load_proposal(POOLED), 4000, 11)
     assert percent(sim.p_passes) in chance(at)[0]
     assert "4,000 draws, seed 11" in chance(at)[1]
@@ -86,11 +83,7 @@ def test_a_run_on_the_uncertainty_tab_is_the_one_beside_the_verdict_and_in_the_l
 
 def test_the_downloaded_histogram_is_the_run_the_page_quotes():
     at = start(example="early_help_pooled")
-    u = open_tab(at, "Uncertainty")
-    at.number_input(key="unc_draws").set_value(3000)
-    at.number_input(key="unc_seed").set_value(5)
-    next(b for b in u.button if b.label == "Run simulation").click()
-    at.run()
+    run_simulation(at, 3000, 5)
     view = at.session_state["uncertainty_runs"]["example:early_help_pooled"][1]
     assert view.draws == 3000
     sc = load_proposal(POOLED)

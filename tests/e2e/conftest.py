@@ -15,3 +15,17 @@ def _patient_assertions() -> None:
     except ImportError:  # pragma: no cover - the browser tests skip without Playwright
         return
     expect.set_options(timeout=30_000)
+
+
+@pytest.fixture(scope="module")
+def browser(app_url):
+    """Debian's headless Chromium (tests/e2e/test_browser.py's flags) for the tests of one module, once
+    ``app_url`` (the module's own app server) is up."""
+    from playwright.sync_api import sync_playwright
+
+    from tests.e2e.test_browser import ARGS, CHROMIUM
+
+    with sync_playwright() as pw:
+        b = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
+        yield b
+        b.close()

@@ -9,7 +9,7 @@ import re
 
 import pytest
 
-from tests.e2e.test_browser import ARGS, CHROMIUM, OUT, app_url  # noqa: F401  (fixture)
+from tests.e2e.test_browser import OUT, app_url  # noqa: F401  (fixture)
 
 pytestmark = pytest.mark.e2e
 
@@ -20,16 +20,6 @@ PAGES = {
     "Sources": "sources",
     "Every area": "batch",
 }
-
-
-@pytest.fixture(scope="module")
-def browser(app_url):  # noqa: F811
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        b = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
-        yield b
-        b.close()
 
 
 def open_page(browser, app_url, width: int, height: int):  # noqa: F811
@@ -84,6 +74,25 @@ def changed_share(a, b) -> float:  # noqa: ANN001 - two PIL images of one size
 
     diff = ImageChops.difference(a, b).convert("L").point(lambda v: 255 if v > 40 else 0)
     return diff.histogram()[255] / (a.width * a.height)
+
+
+def swipe_sideways(page, grid):  # noqa: ANN001, ANN201
+    """Swipe a data grid sideways as a person would (six turns of the wheel), then move the mouse off it
+    (no row drawn as hovered); the grid's screenshot from before the swipe, as a PIL image."""
+    import io
+
+    from PIL import Image
+
+    before = Image.open(io.BytesIO(grid.screenshot())).convert("RGB")
+    box = grid.bounding_box()
+    assert box is not None
+    page.mouse.move(box["x"] + box["width"] / 2, box["y"] + 60)
+    for _ in range(6):
+        page.mouse.wheel(300, 0)
+        page.wait_for_timeout(150)
+    page.mouse.move(1, 1)
+    page.wait_for_timeout(800)
+    return before
 
 
 def slug(name: str) -> str:
@@ -171,15 +180,7 @@ def test_every_page_is_usable_at_390_px_with_every_chart_drawing_its_marks(brows
             grid = page.get_by_test_id("stDataFrame").nth(1)
             grid.scroll_into_view_if_needed()
             page.wait_for_timeout(500)
-            before = Image.open(io.BytesIO(grid.screenshot())).convert("RGB")
-            box = grid.bounding_box()
-            assert box is not None
-            page.mouse.move(box["x"] + box["width"] / 2, box["y"] + 60)
-            for _ in range(6):  # swipe the table sideways, as a person would
-                page.mouse.wheel(300, 0)
-                page.wait_for_timeout(150)
-            page.mouse.move(1, 1)  # off the table: no row drawn as hovered
-            page.wait_for_timeout(800)
+            before = swipe_sideways(page, grid)
             scrolled = grid.evaluate("g => g.querySelector('.dvn-scroller').scrollLeft")
             shot = grid.screenshot(path=str(OUT / "phone_edit_table_scrolled.png"))
             after = Image.open(io.BytesIO(shot)).convert("RGB")

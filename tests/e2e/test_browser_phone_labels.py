@@ -10,21 +10,11 @@ import re
 
 import pytest
 
-from tests.e2e.test_browser import ARGS, CHROMIUM, OUT, ROOT, app_url  # noqa: F401  (fixture)
-from tests.e2e.test_browser_a11y import changed_share, wait_idle
+from tests.e2e.test_browser import OUT, ROOT, app_url  # noqa: F401  (fixture)
+from tests.e2e.test_browser_a11y import changed_share, swipe_sideways, wait_idle
 from tests.e2e.test_browser_edit import HEADER, ROW, cell_text, type_into
 
 pytestmark = pytest.mark.e2e
-
-
-@pytest.fixture(scope="module")
-def browser(app_url):  # noqa: F811
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        b = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
-        yield b
-        b.close()
 
 
 def test_an_empty_range_cell_shows_a_dash_and_can_still_be_filled(browser, app_url):  # noqa: F811
@@ -74,6 +64,22 @@ def _phone(browser, url: str):  # noqa: ANN202
     return page
 
 
+def _phone_chart(browser, url: str, tab: str, title: str, shot: str):  # noqa: ANN001, ANN202
+    """The pooled example's ``tab`` (the app at ``url``) on a phone, and its chart whose text has ``title`` (visible, scrolled
+    into view, its screenshot saved as test-output/``shot``.png)."""
+    from playwright.sync_api import expect
+
+    page = _phone(browser, f"{url}/?example=early_help_pooled&tab={tab}")
+    expect(page.get_by_test_id("stMetricValue").first).to_be_visible()
+    chart = page.get_by_test_id("stVegaLiteChart").filter(has_text=title)
+    expect(chart.first).to_be_visible()
+    chart = chart.first
+    chart.scroll_into_view_if_needed()
+    page.wait_for_timeout(1000)
+    chart.screenshot(path=str(OUT / f"{shot}.png"))
+    return page, chart
+
+
 def test_the_tornado_table_keeps_its_input_column_pinned_on_a_phone(browser, app_url):  # noqa: F811
     from PIL import Image
     from playwright.sync_api import expect
@@ -88,15 +94,7 @@ def test_the_tornado_table_keeps_its_input_column_pinned_on_a_phone(browser, app
     page.wait_for_timeout(800)
     first_input = cell_text(grid, 0, 0)
     assert first_input, "the tornado table's first row has no input name"
-    before = Image.open(io.BytesIO(grid.screenshot())).convert("RGB")
-    box = grid.bounding_box()
-    assert box is not None
-    page.mouse.move(box["x"] + box["width"] / 2, box["y"] + 60)
-    for _ in range(6):  # swipe the table sideways, as a person would
-        page.mouse.wheel(300, 0)
-        page.wait_for_timeout(150)
-    page.mouse.move(1, 1)
-    page.wait_for_timeout(800)
+    before = swipe_sideways(page, grid)
     scrolled = grid.evaluate("g => g.querySelector('.dvn-scroller').scrollLeft")
     after = Image.open(io.BytesIO(grid.screenshot(path=str(OUT / "labels_phone_tornado_scrolled.png")))).convert("RGB")
     assert scrolled > 0, "the tornado table does not scroll sideways on a phone"
@@ -113,8 +111,6 @@ def test_the_tornado_table_keeps_its_input_column_pinned_on_a_phone(browser, app
 
 
 def test_the_who_pays_chart_shows_every_budget_holders_full_name_on_a_phone(browser, app_url):  # noqa: F811
-    from playwright.sync_api import expect
-
     from costmodel.appraisal.chain import appraise
     from costmodel.inputs.loading import load_proposal
 
@@ -122,14 +118,7 @@ def test_the_who_pays_chart_shows_every_budget_holders_full_name_on_a_phone(brow
     names = {a.name for a in result.scenario.agencies}
     assert any(len(n) > 20 for n in names)  # some name is too long for one line in a third of a phone
 
-    page = _phone(browser, f"{app_url}/?example=early_help_pooled&tab=Charts")
-    expect(page.get_by_test_id("stMetricValue").first).to_be_visible()
-    chart = page.get_by_test_id("stVegaLiteChart").filter(has_text="Who pays and who saves")
-    expect(chart.first).to_be_visible()
-    chart = chart.first
-    chart.scroll_into_view_if_needed()
-    page.wait_for_timeout(1000)
-    chart.screenshot(path=str(OUT / "labels_phone_who_pays.png"))
+    page, chart = _phone_chart(browser, app_url, "Charts", "Who pays and who saves", "labels_phone_who_pays")
     # the y axis's labels as drawn: each <text> with its lines (tspans) joined, and whether it lies in the frame
     labels = axis_labels(chart)
     shown = {x["text"] for x in labels}
@@ -141,8 +130,6 @@ def test_the_who_pays_chart_shows_every_budget_holders_full_name_on_a_phone(brow
 
 
 def test_the_who_pays_heatmap_names_budget_holders_in_full_and_money_as_the_app_does_on_a_phone(browser, app_url):  # noqa: F811
-    from playwright.sync_api import expect
-
     from costmodel.appraisal.chain import appraise
     from costmodel.inputs.loading import load_proposal
     from costmodel.pooling.accounting import appraise_pool
@@ -153,14 +140,7 @@ def test_the_who_pays_heatmap_names_budget_holders_in_full_and_money_as_the_app_
     payers = {names[e.payer] for e in flows}
     beneficiaries = {names[e.beneficiary] for e in flows}
 
-    page = _phone(browser, f"{app_url}/?example=early_help_pooled&tab=Pooling")
-    expect(page.get_by_test_id("stMetricValue").first).to_be_visible()
-    chart = page.get_by_test_id("stVegaLiteChart").filter(has_text="Who pays, who saves")
-    expect(chart.first).to_be_visible()
-    chart = chart.first
-    chart.scroll_into_view_if_needed()
-    page.wait_for_timeout(1000)
-    chart.screenshot(path=str(OUT / "labels_phone_heatmap.png"))
+    page, chart = _phone_chart(browser, app_url, "Pooling", "Who pays, who saves", "labels_phone_heatmap")
     shown = {x["text"] for x in axis_labels(chart)}
     assert payers | beneficiaries <= shown, sorted((payers | beneficiaries) - shown)
     texts = chart.evaluate("e => [...e.querySelectorAll('text')].map(t => t.textContent)")

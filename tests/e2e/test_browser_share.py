@@ -8,21 +8,11 @@ import re
 
 import pytest
 
-from tests.e2e.test_browser import ARGS, CHROMIUM, OUT, app_url  # noqa: F401  (fixture)
+from tests.e2e.test_browser import OUT, app_url  # noqa: F401  (fixture)
 
 pytestmark = pytest.mark.e2e
 
 PAGES = ("Ten Year Test", "Edit assumptions", "Compare proposals", "Sources")
-
-
-@pytest.fixture(scope="module")
-def browser(app_url):  # noqa: F811
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        b = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
-        yield b
-        b.close()
 
 
 def new_page(browser, app_url, *, width=1400, height=2000, requests=None):  # noqa: F811
