@@ -927,19 +927,25 @@ def evaluate_summary(s: Structure, p: Params) -> Summary:
     valued = np.multiply(events, unit_total[..., None], out=work if fits else None)  # (O, N, T) [£]
     savings_t = _add_outcomes(valued, batch, T)
     # cashable: valued × share from the release year, 0 before (the zeros' sign cannot change a sum from 0.0)
-    release = s.intake_start + np.asarray(p.lag) + np.asarray(p.cashable_delay)  # (*B, O) first cashable year
-    released = np.greater_equal(np.arange(T, dtype=np.float64), _by_outcome(release, batch, n)[..., None])
+    release = _by_outcome(s.intake_start + np.asarray(p.lag) + np.asarray(p.cashable_delay), batch, n)  # (O, N)
+    # every year from ``head`` on is at or after every release year, so only the years before it are masked
+    last = float(np.max(release)) if release.size else 0.0
+    head = int(min(T, max(0.0, math.floor(last) + 1.0))) if math.isfinite(last) else T
+    released = np.greater_equal(np.arange(head, dtype=np.float64), release[..., None])  # (O, N, head)
     cash = _times(valued, _by_outcome(p.cashable_share, batch, n)[..., None])
+    if cash.shape[:-1] != released.shape[:-1]:
+        cash = np.broadcast_to(cash, (*np.broadcast_shapes(cash.shape[:-1], released.shape[:-1]), T)).copy()
     # × the released-years mask: before release × 0.0 gives ±0.0, which cannot change a running sum from
-    # +0.0 (it never becomes -0.0); a non-finite saving there would show as a non-finite total, so the
-    # masked select (several times slower) is needed only then, to give the same figures
-    cashable_t = _add_outcomes(np.multiply(cash, released, out=cash if cash.shape == released.shape else None), batch, T)
-    if not bool(np.all(np.isfinite(cashable_t))):
+    # +0.0 (it never becomes -0.0); a non-finite saving there would show as a non-finite total in those
+    # years, so the masked select (several times slower) is needed only then, to give the same figures
+    np.multiply(cash[..., :head], released, out=cash[..., :head])
+    cashable_t = _add_outcomes(cash, batch, T)
+    if not bool(np.all(np.isfinite(cashable_t[..., :head]))):
         valued = events * unit_total[..., None]  # afresh: the buffer above was written over
         cash = _times(valued, _by_outcome(p.cashable_share, batch, n)[..., None])
-        if cash.shape != (shape := np.broadcast_shapes(cash.shape, released.shape)):
-            cash = np.broadcast_to(cash, shape).copy()
-        np.copyto(cash, 0.0, where=~released)
+        if cash.shape[:-1] != released.shape[:-1]:
+            cash = np.broadcast_to(cash, (*np.broadcast_shapes(cash.shape[:-1], released.shape[:-1]), T)).copy()
+        np.copyto(cash[..., :head], 0.0, where=~released)
         cashable_t = _add_outcomes(cash, batch, T)
     # (*B, O) as the draw-major evaluation laid it out, for the sums over outcomes by agency
     pv_batch = batch if pv_by_outcome.shape[1] == n and event_batch else ()
