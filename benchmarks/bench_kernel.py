@@ -12,7 +12,8 @@ payback years) for every shipped example at 10 and 100 years, then prints CPU ti
 interleaved repeats (the machine is shared) for:
 
 * the whole ``simulate`` of the youth-work example, 10-year and 100-year horizons, ``--draws`` draws;
-* the engine alone on one chunk's draws, scaled to ``--draws``: ``with_values`` + the four measures.
+* the engine alone on one chunk's draws, scaled to ``--draws``: ``with_values`` + the four measures;
+* the whole ``simulate`` of the generated 100-cost-line x 100-outcome proposal, 10,000 draws.
 """
 
 from __future__ import annotations
@@ -116,6 +117,20 @@ def main() -> int:
                 f"youth_work {horizon:3d} years, {n:,} draws, {label:38s} CPU best: before {b * 1e3:7.1f} ms, "
                 f"now {a * 1e3:7.1f} ms ({b / a:.2f}x faster)"
             )
+    # the generated 100-cost-line x 100-outcome proposal (bench_speed part 2), 10,000 draws in process
+    import tempfile
+
+    from big_proposal import write_big_proposal
+
+    big = load_proposal(write_big_proposal(Path(tempfile.mkdtemp(prefix="costmodel-bench-"))))
+    for a, b_, name in zip(before.simulate_before(big, 2000, 3), _now(big, 2000, 3), ("npv", "npv_by_agency", "be", "dpay"), strict=True):
+        if a.tobytes() != b_.tobytes():
+            raise SystemExit(f"100 x 100 proposal: {name} differs before vs now")
+    best = _best({"before": lambda: before.simulate_before(big, 10_000, 1), "now": lambda: simulate(big, 10_000, 1)}, max(3, args.repeats // 2))
+    print(
+        f"100 lines x 100 outcomes, 10,000 draws, whole simulate (same bits)     CPU best: before {best['before'] * 1e3:7.1f} ms, "
+        f"now {best['now'] * 1e3:7.1f} ms ({best['before'] / best['now']:.2f}x faster)"
+    )
     return 0
 
 
