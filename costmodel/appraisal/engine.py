@@ -33,7 +33,7 @@ shunted onto other budget holders separately.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
@@ -100,7 +100,15 @@ def persistence_profile(lag: F, persistence: F, drop_off: F, n_years: int) -> F:
         return out
     since = np.arange(n_years, dtype=np.float64) - lag[..., None]
     active = (since >= 0) & (since < persistence[..., None])
-    return np.where(active, keep ** np.maximum(since, 0.0), 0.0)
+    # keep ** since only in the active years (elementwise, so the same bits as powers of every year
+    # selected by np.where(active, keep ** max(since, 0), 0.0)), 0.0 elsewhere
+    shape = np.broadcast_shapes(active.shape, keep.shape)
+    on = np.flatnonzero(np.broadcast_to(active, shape))
+    rows = np.ascontiguousarray(np.broadcast_to(keep[..., 0], shape[:-1])).reshape(-1)
+    years = since if since.shape == shape else np.broadcast_to(since, shape)
+    out = np.zeros(shape)
+    out.reshape(-1)[on] = rows[on // n_years] ** np.ascontiguousarray(years).reshape(-1)[on]
+    return out
 
 
 def effect_support(lag: F, persistence: F, n_years: int) -> int:
@@ -132,12 +140,17 @@ def first_year_staying_nonnegative(cumulative: F, tolerance: float = MONEY_TOLER
 
     ``cumulative`` has shape (..., T); returns (...,).
     """
-    bad = ~(cumulative >= -tolerance)  # (..., T); NaN counts as below zero
-    n = bad.shape[-1]
+    cumulative = np.asarray(cumulative)
+    n = cumulative.shape[-1]
     if n == 0:
-        return np.full(bad.shape[:-1], -1, dtype=np.int64)
-    first = np.where(bad.any(axis=-1), n - np.argmax(bad[..., ::-1], axis=-1), 0)  # after the last bad year
-    return np.where(first < n, first, -1).astype(np.int64)
+        return np.full(cumulative.shape[:-1], -1, dtype=np.int64)
+    bad = cumulative >= -tolerance
+    np.logical_not(bad, out=bad)  # NaN counts as below zero
+    # the last bad year by one argmax per row; argmax also says 0 when no year is bad, so look at it
+    last = (n - 1) - np.argmax(bad[..., ::-1], axis=-1)
+    is_bad = np.take_along_axis(bad, last[..., None], axis=-1)[..., 0]
+    first = np.where(is_bad, last + 1, 0)  # the year after the last bad year (0: none bad)
+    return np.where(first < n, first, -1).astype(np.int64, copy=False)
 
 
 def first_year_true(flags: NDArray[np.bool_]) -> NDArray[np.int64]:
@@ -176,6 +189,17 @@ class Structure:
     discount_offset: int = 0  # first_year - discount year [years]
     cash_factor: F = field(default_factory=lambda: np.zeros(0))  # (T,) D[year_t] / D[base] [ratio]
     closure_lines: int = 0  # the last closure_lines cost lines are a cut's closure costs [count]
+
+    # worked out once per structure, not once per chunk of draws
+    @cached_property
+    def intake_toeplitz(self) -> F:
+        """(O, T, T) each outcome's Toeplitz matrix of its intake pattern (:func:`intake_convolution`)."""
+        return _toeplitz(self.intake_mask)
+
+    @cached_property
+    def intake_runs(self) -> tuple[NDArray[np.int64], NDArray[np.int64]] | None:
+        """:func:`intake_windows` of the intake pattern, for horizons beyond LONG_HORIZON_YEARS (else None)."""
+        return intake_windows(self.intake_mask) if self.n_years > LONG_HORIZON_YEARS else None
 
 
 @dataclass(frozen=True)
@@ -570,26 +594,48 @@ def intake_convolution(profile: F, intake_mask: F, support: int | None = None) -
     batch = profile.shape[:-2]
     windows = intake_windows(intake_mask) if T > LONG_HORIZON_YEARS else None
     if windows is not None:
-        first, last = windows
-        # out[t] = running[t - first + 1] - running[t - last] with running[k] = sum_{j<k} profile[j]
-        # (0 before the first intake year, no subtraction before the last), one slice per distinct run
-        running = _running_sum(profile, support)  # running[k - 1]
-        if not first.any() and bool(np.all(last >= T - 1)):  # every outcome's intake runs all horizon
-            return running
-        out = np.zeros((*batch, n_outcomes, T))
-        for a, b in sorted(set(zip(first.tolist(), last.tolist(), strict=True))):  # intake runs (a few)
-            o = np.flatnonzero((first == a) & (last == b))
-            if a < T:
-                out[..., o, a:] = running[..., o, : T - a]
-            if b + 1 < T:
-                out[..., o, b + 1 :] -= running[..., o, : T - b - 1]
-        return out
-    lagidx = np.arange(T)[:, None] - np.arange(T)[None, :]  # (T, T): t - j
-    toeplitz = np.where(lagidx >= 0, intake_mask[..., np.clip(lagidx, 0, T - 1)], 0.0)  # (O, T, T)
-    # one stacked matrix product for every outcome at once: (O, N, T) @ (O, T, T), N = the draws
+        return _convolve_runs(profile, windows, support, -2)
     by_outcome = np.moveaxis(profile.reshape(math.prod(batch), n_outcomes, T), 1, 0)  # (O, N, T)
-    convolved = np.moveaxis(by_outcome @ toeplitz.transpose(0, 2, 1), 0, 1)  # (N, O, T)
+    convolved = np.moveaxis(_convolve_by_outcome(by_outcome, _toeplitz(intake_mask)), 0, 1)  # (N, O, T)
     return convolved.reshape(*batch, n_outcomes, T)
+
+
+def _convolve_by_outcome(by_outcome: F, toeplitz: F) -> F:
+    """:func:`intake_convolution`'s matrix product on an outcome-major profile (O, N, T): one stacked
+    product (O, N, T) @ (O, T, T) with each outcome's Toeplitz matrix of its intake pattern (:func:`_toeplitz`)."""
+    return by_outcome @ toeplitz.transpose(0, 2, 1)
+
+
+def _toeplitz(intake_mask: F) -> F:
+    """Each outcome's Toeplitz matrix of its intake pattern, ``[o, t, j] = intake_mask[o, t - j]`` for
+    j <= t, else 0: (O, T, T). [fraction]"""
+    T = intake_mask.shape[-1]
+    lagidx = np.arange(T)[:, None] - np.arange(T)[None, :]  # (T, T): t - j
+    return np.where(lagidx >= 0, intake_mask[..., np.clip(lagidx, 0, T - 1)], 0.0)  # (O, T, T)
+
+
+def _convolve_runs(
+    profile: F, windows: tuple[NDArray[np.int64], NDArray[np.int64]], support: int | None, axis: int
+) -> F:
+    """:func:`intake_convolution` for intakes that are runs of whole years (``windows``: first and last
+    intake year of each outcome), by differences of running sums; ``axis`` is the profile's outcome axis
+    (-2 for (*B, O, T), 0 for an outcome-major (O, N, T))."""
+    first, last = windows
+    T = profile.shape[-1]
+    # out[t] = running[t - first + 1] - running[t - last] with running[k] = sum_{j<k} profile[j]
+    # (0 before the first intake year, no subtraction before the last), one slice per distinct run
+    running = _running_sum(profile, support)  # running[k - 1]
+    if not first.any() and bool(np.all(last >= T - 1)):  # every outcome's intake runs all horizon
+        return running
+    out = np.zeros(profile.shape)
+    view, run_view = np.moveaxis(out, axis, -2), np.moveaxis(running, axis, -2)  # (..., O, T) views
+    for a, b in sorted(set(zip(first.tolist(), last.tolist(), strict=True))):  # intake runs (a few)
+        o = np.flatnonzero((first == a) & (last == b))
+        if a < T:
+            view[..., o, a:] = run_view[..., o, : T - a]
+        if b + 1 < T:
+            view[..., o, b + 1 :] -= run_view[..., o, : T - b - 1]
+    return out
 
 
 def _running_sum(profile: F, support: int | None) -> F:
@@ -633,6 +679,36 @@ def outcome_terms(s: Structure, p: Params) -> tuple[F, F, F, F, F]:
     release = s.intake_start + np.asarray(p.lag) + np.asarray(p.cashable_delay)  # (*B, O) first cashable year
     share = np.asarray(p.cashable_share, dtype=np.float64)
     return gross, keep, release, share, np.asarray(p.unit_cost, dtype=np.float64)
+
+
+def _by_outcome(x: F, batch: tuple[int, ...], n: int) -> F:
+    """An outcome field (*B, O) or (O,) as an outcome-major (O, N) view, N = prod(batch) draws; (O, 1)
+    when it has no batch axis (it broadcasts over the draws)."""
+    x = np.asarray(x, dtype=np.float64)
+    if x.ndim == 1:
+        return x[:, None]
+    if x.shape[:-1] != batch:
+        x = np.broadcast_to(x, (*batch, x.shape[-1]))
+    return x.reshape(n, x.shape[-1]).T
+
+
+def _outcome_events(s: Structure, p: Params, batch: tuple[int, ...], n: int) -> F:
+    """Net events avoided, outcome-major (O, N, T) (or (O, 1, T) when no outcome input has a batch
+    axis): the same products as :func:`outcome_terms` ``gross * keep``, element by element, laid out so
+    that sums over outcomes run over contiguous (N, T) slabs. [events]"""
+    T = s.n_years
+    lag, persistence = _by_outcome(p.lag, batch, n), _by_outcome(p.persistence, batch, n)
+    profile = persistence_profile(lag, persistence, _by_outcome(p.drop_off, batch, n), T)  # (O, N, T)
+    windows = s.intake_runs
+    if windows is not None:
+        support = effect_support(p.lag, p.persistence, T)
+        convolved = _convolve_runs(profile, windows, support, 0)
+    else:
+        convolved = _convolve_by_outcome(profile, s.intake_toeplitz)
+    scale = np.asarray(p.baseline_rate) * np.asarray(p.effect) * np.asarray(p.cohort)  # (*B, O)
+    gross = _times(convolved, _by_outcome(scale, batch, n)[..., None])
+    keep = np.asarray(additionality_factor(p.deadweight, p.displacement, p.attribution, p.optimism_bias))
+    return _times(gross, _by_outcome(keep, batch, n)[..., None])
 
 
 def cash_share_by_year(release: F, share: F, n_years: int) -> F:
@@ -783,7 +859,10 @@ def evaluate(s: Structure, p: Params, *, detail: bool = True) -> Flows:
 
 @dataclass(frozen=True)
 class Summary:
-    """What a Monte Carlo needs from each draw, without (draws × years × agencies) arrays."""
+    """What a Monte Carlo needs from each draw, without (draws × years × agencies) arrays.
+
+    The value layers' present values are worked out when first read (``layers``), so a caller that does
+    not read them (the Monte Carlo) does not pay for them."""
 
     pv_costs: F  # (*B, A) [£]
     pv_savings: F  # (*B, A) [£]
@@ -791,14 +870,32 @@ class Summary:
     savings: F  # (*B, T) [£]
     cashable: F  # (*B, T) [£]
     factors: F  # (*B, T) [fraction]
-    pv_economic: F | None = None  # (*B,) economic layer [£]
-    pv_social: F | None = None  # (*B,) social layer, wellbeing at the health rate [£]
+    layers: Callable[[], tuple[F, F]] | None = None  # () -> (pv_economic, pv_social), each (*B,) [£]
+
+    @cached_property
+    def _layer_values(self) -> tuple[F | None, F | None]:
+        return self.layers() if self.layers is not None else (None, None)
+
+    @property
+    def pv_economic(self) -> F | None:
+        """(*B,) economic layer [£]"""
+        return self._layer_values[0]
+
+    @property
+    def pv_social(self) -> F | None:
+        """(*B,) social layer, wellbeing at the health rate [£]"""
+        return self._layer_values[1]
 
 
 def evaluate_summary(s: Structure, p: Params) -> Summary:
     """Present values by agency and yearly totals for a batch of draws: the same figures as
     :func:`evaluate` reduced early (discounting before spreading over agencies), so memory and time
-    scale with draws × (years + agencies), not draws × years × agencies."""
+    scale with draws × (years + agencies), not draws × years × agencies.
+
+    The (outcomes × years) work runs outcome-major, (O, N, T) with N the draws, so each sum over
+    outcomes adds contiguous (N, T) slabs in outcome order from 0.0; every product is the one
+    :func:`evaluate` forms, element by element, so the figures are the same bits as the draw-major layout.
+    """
     df = discount_factors(p.rates, s.discount_offset)  # (*B, T)
     amount = np.asarray(p.cost_amount, dtype=np.float64)  # (*B, L)
     if s.cost_shape.ndim == 2:
@@ -809,33 +906,50 @@ def evaluate_summary(s: Structure, p: Params) -> Summary:
         costs_t = np.einsum("...l,...lt->...t", amount, s.cost_shape)
     pv_costs = line_pv @ s.cost_payer  # (*B, A)
 
-    gross, keep, release, share, unit = outcome_terms(s, p)
     T = s.n_years
+    unit = np.asarray(p.unit_cost, dtype=np.float64)  # (*B, O, A)
+    event_batch = np.broadcast_shapes(*(np.shape(getattr(p, name))[:-1] for name in EVENT_FIELDS), df.shape[:-1])
     batch = np.broadcast_shapes(
         pv_costs.shape[:-1],
-        gross.shape[:-2],
-        keep.shape[:-1],
-        release.shape[:-1],
-        share.shape[:-1],
+        event_batch,
+        np.shape(p.cashable_delay)[:-1],
+        np.shape(p.cashable_share)[:-1],
         unit.shape[:-2],
-        df.shape[:-1],
     )
-    # the same products as evaluate(), in the same order, written over a few (*B, O, T) buffers
-    unit_total = unit.sum(axis=-1)  # (*B, O) [£ per event, all agencies]
-    events = _times(gross, keep[..., None])  # (*B, O, T) [events]
-    work = events * df[..., None, :]  # (*B, O, T) [events, discounted]
-    pv_events = np.sum(work, axis=-1)  # (*B, O)
+    n = math.prod(batch)
+    events = _outcome_events(s, p, batch, n)  # (O, N or 1, T) [events]
+    # the same products as evaluate(), in the same order, written over a few (O, N, T) buffers
+    dfo = df.reshape(-1, T) if df.ndim > 1 else df  # (N or 1, T) or (T,)
+    work = events * dfo  # (O, N, T) [events, discounted]
+    pv_by_outcome = np.sum(work, axis=-1)  # (O, N) per draw and outcome, rows of T summed as before
+    unit_total = _by_outcome(unit.sum(axis=-1), batch, n)  # (O, N) [£ per event, all agencies]
     fits = work.shape == np.broadcast_shapes(events.shape, (*unit_total.shape, 1))
-    valued = np.multiply(events, unit_total[..., None], out=work if fits else None)  # (*B, O, T) [£]
-    savings_t = _sum_outcomes(valued, -2, (*batch, T))
+    valued = np.multiply(events, unit_total[..., None], out=work if fits else None)  # (O, N, T) [£]
+    savings_t = _add_outcomes(valued, batch, T)
     # cashable: valued × share from the release year, 0 before (the zeros' sign cannot change a sum from 0.0)
-    before = np.greater_equal(np.arange(T), release[..., None])
-    np.logical_not(before, out=before)  # (*B, O, T) years before the release year
-    cash = _times(valued, share[..., None])
-    if cash.shape != (shape := np.broadcast_shapes(cash.shape, before.shape)):
-        cash = np.broadcast_to(cash, shape).copy()
-    np.copyto(cash, 0.0, where=before)
-    cashable_t = _sum_outcomes(cash, -2, (*batch, T))
+    release = _by_outcome(s.intake_start + np.asarray(p.lag) + np.asarray(p.cashable_delay), batch, n)  # (O, N)
+    # every year from ``head`` on is at or after every release year, so only the years before it are masked
+    last = float(np.max(release)) if release.size else 0.0
+    head = int(min(T, max(0.0, math.floor(last) + 1.0))) if math.isfinite(last) else T
+    released = np.greater_equal(np.arange(head, dtype=np.float64), release[..., None])  # (O, N, head)
+    cash = _times(valued, _by_outcome(p.cashable_share, batch, n)[..., None])
+    if cash.shape[:-1] != released.shape[:-1]:
+        cash = np.broadcast_to(cash, (*np.broadcast_shapes(cash.shape[:-1], released.shape[:-1]), T)).copy()
+    # × the released-years mask: before release × 0.0 gives ±0.0, which cannot change a running sum from
+    # +0.0 (it never becomes -0.0); a non-finite saving there would show as a non-finite total in those
+    # years, so the masked select (several times slower) is needed only then, to give the same figures
+    np.multiply(cash[..., :head], released, out=cash[..., :head])
+    cashable_t = _add_outcomes(cash, batch, T)
+    if not bool(np.all(np.isfinite(cashable_t[..., :head]))):
+        valued = events * unit_total[..., None]  # afresh: the buffer above was written over
+        cash = _times(valued, _by_outcome(p.cashable_share, batch, n)[..., None])
+        if cash.shape[:-1] != released.shape[:-1]:
+            cash = np.broadcast_to(cash, (*np.broadcast_shapes(cash.shape[:-1], released.shape[:-1]), T)).copy()
+        np.copyto(cash[..., :head], 0.0, where=~released)
+        cashable_t = _add_outcomes(cash, batch, T)
+    # (*B, O) as the draw-major evaluation laid it out, for the sums over outcomes by agency
+    pv_batch = batch if pv_by_outcome.shape[1] == n and event_batch else ()
+    pv_events = pv_by_outcome.T.reshape(*pv_batch, -1)  # the draws contiguous, as before (einsum's speed)
     pv_savings = np.einsum("...o,...oa->...a", pv_events, unit)
     if s.savings_line_ids:
         s_amount = np.asarray(p.savings_amount, dtype=np.float64)  # (*B, S)
@@ -844,17 +958,50 @@ def evaluate_summary(s: Structure, p: Params) -> Summary:
         savings_t = savings_t + s_amount @ (s.savings_shape * fiscal_lines[:, None])
         cashable_t = cashable_t + s_amount @ (s.savings_shape * s.savings_cash)
     sign = s.sign
-    pv_economic, pv_social = layer_summary(pv_events, events, p, s, df)
+
+    def layers() -> tuple[F, F]:
+        ev_batch = batch if events.shape[1] == n and event_batch else ()
+        events_by_draw = np.ascontiguousarray(np.swapaxes(events, 0, 1)).reshape(*ev_batch, -1, T)  # (*B, O, T)
+        pv_economic, pv_social = layer_summary(pv_events, events_by_draw, p, s, df)
+        return np.broadcast_to(pv_economic, batch).copy(), np.broadcast_to(pv_social, batch).copy()
+
+    def signed(x: F) -> F:
+        return x if sign == 1.0 else sign * x  # 1.0 * x is x, bit for bit
+
     return Summary(
-        sign * pv_costs,
-        sign * pv_savings,
-        sign * costs_t,
-        sign * savings_t,
-        sign * cashable_t,
+        signed(pv_costs),
+        signed(pv_savings),
+        signed(costs_t),
+        signed(savings_t),
+        signed(cashable_t),
         df,
-        pv_economic=np.broadcast_to(pv_economic, batch).copy(),
-        pv_social=np.broadcast_to(pv_social, batch).copy(),
+        layers=layers,
     )
+
+
+EVENT_FIELDS = (
+    "lag",
+    "persistence",
+    "drop_off",
+    "baseline_rate",
+    "effect",
+    "cohort",
+    "deadweight",
+    "displacement",
+    "attribution",
+    "optimism_bias",
+)
+"""The :class:`Params` outcome fields that net events depend on (the rest: cashable share and delay,
+unit costs, values)."""
+
+
+def _add_outcomes(terms: F, batch: tuple[int, ...], T: int) -> F:
+    """Sum outcome-major ``terms`` (O, N, T) over outcomes in outcome order, starting from zero (a running
+    total, so a figure does not depend on how many draws are batched with it), as (*batch, T)."""
+    total = np.add.reduce(terms, axis=0, initial=0.0)  # (N or 1, T)
+    if total.shape[0] == math.prod(batch):
+        return total.reshape(*batch, T)
+    return np.broadcast_to(total[0], (*batch, T)).copy()  # no input varies by draw here
 
 
 @dataclass(frozen=True)

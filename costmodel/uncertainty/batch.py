@@ -29,7 +29,12 @@ MEMORY_BUDGET_BYTES = 12 * 1024 * 1024
 """Estimated working memory allowed for one chunk of batched evaluation. [bytes]
 
 Deliberately small: chunks of about 1,500 draws of the youth-work example keep numpy's temporaries
-in the CPU cache and run about twice as fast as chunks of 5,000 or more (benchmarks/bench_simulate.py)."""
+in the CPU cache and run about twice as fast as chunks of 5,000 or more (benchmarks/bench_simulate.py).
+
+The chunk size is part of a seeded simulation's bits: the matrix products (BLAS) may round a draw's
+last bit differently for other matrix sizes (early_help_pooled, 12,000 draws: 3 or 4 draws' NPVs move
+by £5e-10 with chunks of 333, 1,000 or 5,000 instead of its own), so changing this budget changes the
+last bits of seeded outputs."""
 MAX_CHUNK = 50_000
 
 PARAM_FIELDS = tuple(f.name for f in fields(Params))
@@ -55,10 +60,15 @@ class _Batch:
 
     def writable(self, name: str) -> F:
         if name not in self.owned:
-            central = getattr(self.c.params, name)
-            self.arrays[name] = np.array(
-                np.broadcast_to(central, (self.B, *np.shape(central))), dtype=np.float64
-            )
+            central = np.asarray(getattr(self.c.params, name), dtype=np.float64)
+            if central.flags.c_contiguous and self.B > 1:
+                # B copies of the central values, the draws contiguous: the layout numpy gives a copy of the
+                # broadcast (what the engine's sums have always seen), filled along the draws in one pass
+                rows = np.empty((*central.shape, self.B))
+                rows[...] = central[..., None]
+                self.arrays[name] = np.moveaxis(rows, -1, 0)
+            else:
+                self.arrays[name] = np.array(np.broadcast_to(central, (self.B, *central.shape)), dtype=np.float64)
             self.owned.add(name)
         return self.arrays[name]
 
@@ -99,8 +109,9 @@ class ValuesPlan:
     direct: tuple[tuple[str, NDArray[np.int64], NDArray[np.int64], F, bool, bool], ...]
     shared: tuple[int, ...]  # columns whose cell several varying inputs multiply
     varying: dict[str, int]  # input id -> column
-    # one group per rank of a unit-cost component within its outcome: (columns, outcome, central, vectors)
-    components: tuple[tuple[NDArray[np.int64], NDArray[np.int64], F, F], ...]
+    # one group per rank of a unit-cost component within its outcome: (columns, outcomes, central, vectors);
+    # the outcomes as a slice when they are a run (a view, not a gather and scatter)
+    components: tuple[tuple[NDArray[np.int64], NDArray[np.int64] | slice, F, F], ...]
     others: tuple[int, ...]  # unit-cost scales, the discount rate and growth rates (a few)
 
 
@@ -145,11 +156,18 @@ def values_plan(inputs: Sequence[UncertainInput]) -> ValuesPlan:
         central = np.array([inputs[k].central for k in cols.tolist()], dtype=np.float64)
         for r in range(int(rank.max()) + 1):  # components per outcome (a few), not draws
             sel = np.flatnonzero(rank == r)
-            components.append((cols[sel], outcome[sel], central[sel], vectors[sel]))
+            components.append((cols[sel], _run_or_index(outcome[sel]), central[sel], vectors[sel]))
     others = np.flatnonzero(np.isin(targets, ("unit_cost_scale", "discount_rate", "cost_growth", "cost_release")))
     return ValuesPlan(
         tuple(direct), tuple(np.flatnonzero(shared).tolist()), varying, tuple(components), tuple(others.tolist())
     )
+
+
+def _run_or_index(index: NDArray[np.int64]) -> NDArray[np.int64] | slice:
+    """``index`` as a slice when it is a run of consecutive indices (the same elements, as a view)."""
+    if index.size and np.array_equal(index, np.arange(index[0], index[0] + index.size)):
+        return slice(int(index[0]), int(index[0]) + index.size)
+    return index
 
 
 def with_values(
@@ -188,8 +206,13 @@ def with_values(
         batch.writable(inp.target)[:, inp.index] = math.prod(terms)
     if plan.components:
         unit = batch.writable("unit_cost")
+        by_outcome = np.moveaxis(unit, 0, -1)  # (O, A, B): contiguous when the draws are (see _Batch)
         for cols, outcome, central, vectors in plan.components:
-            unit[:, outcome, :] += (values[:, cols] - central)[:, :, None] * vectors
+            change = values[:, cols] - central  # (B, n)
+            if by_outcome.flags.c_contiguous:  # the same products and sums, over contiguous rows of draws
+                by_outcome[outcome] += vectors[:, :, None] * change.T[:, None, :]
+            else:
+                unit[:, outcome, :] += change[:, :, None] * vectors
     for k in plan.others:
         inp, x = inputs[k], values[:, k]
         if inp.target == "unit_cost_scale":
@@ -354,6 +377,31 @@ def npv_table(
         progress=progress,
         culprit=_furthest_input(c, inputs, values),
     )
+
+
+def npv_into(
+    c: Compiled,
+    inputs: Sequence[UncertainInput],
+    values: F,
+    out: tuple[F, F, NDArray[np.int64], NDArray[np.int64]],
+    *,
+    plan: ValuesPlan,
+) -> tuple[Structure, Params]:
+    """:func:`npv_table` of one chunk (``detail=True``), written straight into ``out`` = (NPV (n,), NPV by
+    agency (n, A), cash break-even year (n,), discounted payback year (n,)): the Monte Carlo's chunk
+    step, without a result table to copy. Returns the chunk's batched engine inputs (for more figures
+    from the same draws). The same checks and errors as :func:`npv_table`."""
+    values = np.asarray(values, dtype=np.float64)
+    _check_finite_values(c, inputs, values)
+    engine = with_values(c, inputs, values, broadcast=False, plan=plan)
+    m = measures(*engine)
+    npv, net_a, be, dpay = out
+    npv[:], net_a[:] = m.npv, m.pv_net_by_agency
+    be[:], dpay[:] = m.cash_break_even_year, m.discounted_payback_year
+    if not (np.all(np.isfinite(npv)) and np.all(np.isfinite(net_a))):
+        bad = ~(np.isfinite(npv) & np.all(np.isfinite(net_a), axis=-1))
+        raise _furthest_input(c, inputs, values)(int(np.flatnonzero(bad)[0]))
+    return engine
 
 
 def npv_cases(

@@ -19,7 +19,7 @@ from ..appraisal.engine import MONEY_TOLERANCE, Params, Structure, measures
 from ..errors import UsageError
 from ..inputs.correlation import Copula, copula, declared_rank_matrix
 from ..inputs.distributions import Sampler
-from .batch import chunk_size_for, npv_table, values_plan, with_values
+from .batch import chunk_size_for, npv_into, values_plan
 from .compile import OptimismSettings, UncertainInput, compile_uncertainty
 from .limits import DEFAULT_DRAWS, DEFAULT_SEED, MAX_DRAWS, TARGET_BLOCK
 from .precision import percentile_standard_error, proportion_standard_error, stopping_standard_error
@@ -250,13 +250,9 @@ def simulate(
         for start in range(done, block_end, chunk):  # chunks of draws: memory stays bounded
             stop = min(block_end, start + chunk)
             values = draw(stop - start, rng)
-            res = npv_table(c, inputs, values, detail=True, chunk_size=chunk, plan=plan)
-            npv[start:stop] = res.npv
-            net_a[start:stop] = res.npv_by_agency
-            be[start:stop] = res.cash_break_even_year
-            dpay[start:stop] = res.discounted_payback_year
-            if extra is not None:
-                engine = with_values(c, inputs, values, broadcast=False, plan=plan)
+            out = (npv[start:stop], net_a[start:stop], be[start:stop], dpay[start:stop])
+            engine = npv_into(c, inputs, values, out, plan=plan)  # one batched evaluation of the chunk
+            if extra is not None:  # more figures from the same engine inputs
                 for name, arr in extra(*engine, {i: values[:, k] for k, i in terms}).items():
                     extras.setdefault(name, []).append(np.asarray(arr, dtype=np.float64))
             if progress is not None:

@@ -1,0 +1,138 @@
+"""Benchmark: the Monte Carlo's engine side (issue 9, session 4), before vs now, measured side by side.
+
+Run from the repository root::
+
+    PYTHONPATH=$PWD .venv/bin/python benchmarks/bench_kernel.py [--repeats 7] [--draws 100000]
+
+"before" is a frozen copy of the engine path as it was (benchmarks/kernel_before.py: with_values,
+evaluate_summary, BatchMeasures and simulate's chunk loop); "now" is the package. Both draw the same
+inputs from the same generator, so the sampling costs the same in both; the script first checks that
+both give the same bits for every draw (NPV, NPV by budget holder, cash break-even and discounted
+payback years) for every shipped example at 10 and 100 years, then prints CPU time bests over
+interleaved repeats (the machine is shared) for:
+
+* the whole ``simulate`` of the youth-work example, 10-year and 100-year horizons, ``--draws`` draws;
+* the engine alone on one chunk's draws, scaled to ``--draws``: ``with_values`` + the four measures;
+* the whole ``simulate`` of the generated 100-cost-line x 100-outcome proposal, 10,000 draws.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+import kernel_before as before  # noqa: E402
+
+from costmodel.appraisal.engine import measures  # noqa: E402
+from costmodel.inputs.loading import Overrides, load_proposal  # noqa: E402
+from costmodel.uncertainty.batch import chunk_size_for, values_plan, with_values  # noqa: E402
+from costmodel.uncertainty.compile import compile_uncertainty  # noqa: E402
+from costmodel.uncertainty.memory import keep_freed_memory  # noqa: E402
+from costmodel.uncertainty.montecarlo import _drawer, simulate  # noqa: E402
+
+PROPOSALS = ROOT / "assumptions" / "proposals"
+YOUTH_WORK = PROPOSALS / "youth_work.yaml"
+
+
+def _now(sc, draws: int, seed: int) -> tuple[np.ndarray, ...]:
+    sim = simulate(sc, draws, seed)
+    return sim.npv, sim.npv_by_agency, sim.cash_break_even_year, sim.discounted_payback_year
+
+
+def check_same_bits(draws: int = 3000) -> int:
+    """Every shipped example, 10 (or its own) and 100 years: the same bits before and now. Returns cases."""
+    cases = 0
+    for path in sorted(PROPOSALS.glob("*.yaml")):
+        for horizon in (None, 100):
+            sc = load_proposal(path, Overrides(horizon_years=horizon)) if horizon else load_proposal(path)
+            for a, b, name in zip(before.simulate_before(sc, draws, 7), _now(sc, draws, 7), ("npv", "npv_by_agency", "cash_break_even_year", "discounted_payback_year"), strict=True):
+                if a.dtype != b.dtype or a.shape != b.shape or a.tobytes() != b.tobytes():
+                    raise SystemExit(f"{path.name} horizon {horizon}: {name} differs before vs now")
+            cases += 1
+    return cases
+
+
+def _best(fns: dict[str, object], repeats: int) -> dict[str, float]:
+    best = {k: float("inf") for k in fns}
+    for _ in range(repeats):  # interleaved, so load on the shared machine hits both alike
+        for k, f in fns.items():
+            t0 = time.process_time()
+            f()  # type: ignore[operator]
+            best[k] = min(best[k], time.process_time() - t0)
+    return best
+
+
+def engine_only(sc, draws: int) -> tuple[object, object]:
+    """with_values + the four measures simulate reads, on one chunk of draws, looped to ``draws``."""
+    c = compile_uncertainty(sc, True, pool_terms=True)
+    inputs = c.inputs
+    plan = values_plan(inputs)
+    n = chunk_size_for(c.structure)
+    values = _drawer(inputs)(n, np.random.default_rng(1))
+    loops = -(-draws // n)
+
+    def run(wv, ms, plan):  # type: ignore[no-untyped-def]
+        def go() -> None:
+            for _ in range(loops):
+                m = ms(*wv(c, inputs, values, broadcast=False, plan=plan))
+                m.npv, m.pv_net_by_agency, m.cash_break_even_year, m.discounted_payback_year  # noqa: B018
+
+        return go
+
+    return run(before.with_values, before.measures, before.values_plan(inputs)), run(with_values, measures, plan)
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--repeats", type=int, default=7)
+    ap.add_argument("--draws", type=int, default=100_000)
+    args = ap.parse_args()
+    keep_freed_memory()  # as the CLI does at start
+    print(f"same bits before and now: {check_same_bits()} cases (every shipped example, own horizon and 100 years)")
+    n = args.draws
+    for horizon in (10, 100):
+        sc = load_proposal(YOUTH_WORK, Overrides(horizon_years=horizon))
+        old_engine, new_engine = engine_only(sc, n)
+        best = _best(
+            {
+                "simulate before": lambda sc=sc: before.simulate_before(sc, n, 1),
+                "simulate now": lambda sc=sc: simulate(sc, n, 1),
+                "engine before": old_engine,
+                "engine now": new_engine,
+            },
+            args.repeats,
+        )
+        for what in ("simulate", "engine"):
+            b, a = best[f"{what} before"], best[f"{what} now"]
+            label = "whole simulate" if what == "simulate" else "engine only (with_values + measures)"
+            print(
+                f"youth_work {horizon:3d} years, {n:,} draws, {label:38s} CPU best: before {b * 1e3:7.1f} ms, "
+                f"now {a * 1e3:7.1f} ms ({b / a:.2f}x faster)"
+            )
+    # the generated 100-cost-line x 100-outcome proposal (bench_speed part 2), 10,000 draws in process
+    import tempfile
+
+    from big_proposal import write_big_proposal
+
+    big = load_proposal(write_big_proposal(Path(tempfile.mkdtemp(prefix="costmodel-bench-"))))
+    for a, b_, name in zip(before.simulate_before(big, 2000, 3), _now(big, 2000, 3), ("npv", "npv_by_agency", "be", "dpay"), strict=True):
+        if a.tobytes() != b_.tobytes():
+            raise SystemExit(f"100 x 100 proposal: {name} differs before vs now")
+    best = _best({"before": lambda: before.simulate_before(big, 10_000, 1), "now": lambda: simulate(big, 10_000, 1)}, max(3, args.repeats // 2))
+    print(
+        f"100 lines x 100 outcomes, 10,000 draws, whole simulate (same bits)     CPU best: before {best['before'] * 1e3:7.1f} ms, "
+        f"now {best['now'] * 1e3:7.1f} ms ({best['before'] / best['now']:.2f}x faster)"
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
