@@ -404,3 +404,30 @@ def test_compare_json_unadjusted_is_null_when_nothing_is_adjusted():
     [p] = json.loads(out)["proposals"]
     assert p["unadjusted"] is None and p["risk_adjusted"] is False
     assert p["npv_unadjusted"] == p["fiscal"]["npv"] == p["npv"]
+
+
+def test_briefing_gives_the_net_present_public_value_before_optimism_bias_beside_it(tmp_path):
+    """The one-page briefing's figures give the net present public value before optimism bias beside the
+    risk-adjusted one, as its NPV row does; the ratio it shows is the risk-adjusted one only."""
+    from costmodel.export.brief import brief_html, brief_markdown
+    from costmodel.formatting import money, ratio
+    from tests.hand_worked import write
+
+    r = appraise(load_proposal(write(tmp_path, _grade_c_with_layers())))
+    pv_costs, before, after, nppv_before, nppv_after = _grade_c_by_hand()
+    bcr_after = sum(after.values()) / (1.15 * pv_costs)  # Green Book: PV benefits / PV public costs
+    npv_before, npv_after = before["fiscal"] - pv_costs, after["fiscal"] - 1.15 * pv_costs
+    rows = {
+        ln.split(" | ")[0].lstrip("| "): ln.split(" | ")[1]
+        for ln in brief_markdown(r).splitlines()
+        if ln.startswith("| ") and " | " in ln
+    }
+    assert rows["Net present value"].startswith(
+        f"{money(npv_after, signed=True)} ({money(npv_before, signed=True)} before optimism bias)"
+    )
+    wanted = f"{money(nppv_after, signed=True)} ({money(nppv_before, signed=True)} before optimism bias) · {ratio(bcr_after)}"
+    assert rows["Public value: NPV · BCR"].startswith(wanted)
+    assert wanted in brief_html(r, charts=False)
+    # nothing adjusted (the file turns it off): no 'before optimism bias' anywhere in the figures
+    off = appraise(load_proposal(write(tmp_path, _grade_c_with_layers().replace("  # optimism bias applied ", "  optimism_bias: off "), "off.yaml")))
+    assert "before optimism bias" not in brief_markdown(off)
