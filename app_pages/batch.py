@@ -20,7 +20,13 @@ from app_pages.scenario_store import StoredScenario, StoreError, default_store, 
 from costmodel.errors import CostModelError
 from costmodel.export.areas_export import chart_bytes, parquet_bytes, workbook_bytes
 from costmodel.formatting import money
-from costmodel.inputs.areas import area_table_template, metadata_path, read_area_table, shipped_tables
+from costmodel.inputs.areas import (
+    NOT_AN_INPUT,
+    area_table_template,
+    metadata_path,
+    read_area_table,
+    shipped_tables,
+)
 from costmodel.present.areas_report import (
     basis,
     batch_csv,
@@ -79,7 +85,7 @@ def _misfit(key: str, path: str, mtime_ns: int, _scenario) -> str | None:
         )
     except CostModelError as exc:
         problems = getattr(exc, "problems", [])
-        foreign = [p.field for p in problems if p.message.startswith("is an input path, but not one of this proposal")]
+        foreign = [p.field for p in problems if p.message.startswith(NOT_AN_INPUT)]
         if foreign:  # the usual case: another proposal's inputs (the nearest-path hint would mislead here)
             return "its columns set " + ", ".join(code(c) for c in foreign) + ", which are not inputs of this proposal"
         return "it reads: " + code(str(exc).splitlines()[0])

@@ -768,20 +768,65 @@ def _add_options_commands(sub: argparse._SubParsersAction) -> None:
 BATCH_OUTPUTS = (".txt", ".csv", ".json", ".parquet", ".xlsx", ".png", ".svg", ".md", ".html")
 
 
+def _batch_template(args: argparse.Namespace, out: TextIO) -> int:
+    """``costmodel batch PROPOSAL --template [-o AREAS.yaml]``: an area table to fill in for the proposal."""
+    from .inputs.areas import area_table_template
+
+    outputs = args.output or []
+    if args.areas is not None:
+        raise UsageError(f"--template writes an area table for {args.file}: give no AREAS table ({args.areas})")
+    if len(outputs) > 1 or any(not p.lower().endswith((".yaml", ".yml")) for p in outputs):
+        raise UsageError("--template writes one YAML file: -o AREAS.yaml (or standard output without -o)")
+    text = area_table_template(_load(args, args.file))
+    write_output(text, outputs[0] if outputs else None, out)
+    if outputs and not args.quiet:
+        out.write(f"wrote {outputs[0]}\n")
+    return EXIT_OK
+
+
+def _template_pointer(exc: AssumptionError, proposal: str) -> AssumptionError:
+    """The table's refusal, each line saying the table looks written for another proposal ending with the
+    command that writes this proposal's template."""
+    import shlex
+    from dataclasses import replace
+
+    from .inputs.areas import ANOTHER_PROPOSAL
+
+    stem = os.path.splitext(os.path.basename(proposal))[0] or "proposal"
+    command = f"costmodel batch {shlex.quote(proposal)} --template -o {shlex.quote(stem + '_areas.yaml')}"
+    return AssumptionError(
+        [
+            replace(p, message=f"{p.message}; write one for this proposal from its template: {command}")
+            if ANOTHER_PROPOSAL in p.message
+            else p
+            for p in exc.problems
+        ]
+    )
+
+
 def cmd_batch(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from .uncertainty.areas import check_batch_draws, check_jobs
 
+    if args.template:
+        return _batch_template(args, out)
+    if args.areas is None:
+        raise UsageError("batch needs an area table AREAS (or --template to write one for the proposal)")
     draws, jobs = check_batch_draws(args.draws), check_jobs(args.jobs)
     outputs = args.output or []
     for path in outputs:
         if not path.lower().endswith(BATCH_OUTPUTS):
             raise UsageError(f"{path}: the output file name must end in one of {', '.join(BATCH_OUTPUTS)}")
-    from .inputs.areas import read_area_table
+    from .inputs.areas import looks_written_for_another_proposal, read_area_table
     from .present import areas_report as rep
     from .uncertainty.areas import run_areas
 
     scenario = _load(args, args.file)
-    table = read_area_table(args.areas, scenario)
+    try:
+        table = read_area_table(args.areas, scenario)
+    except AssumptionError as exc:
+        if not looks_written_for_another_proposal(exc):
+            raise
+        raise _template_pointer(exc, args.file) from None
     progress = progress_bar(err, asked=args.progress, quiet=args.quiet, noun="areas", verb="running")
     results = run_areas(scenario, table, draws, args.seed, jobs=jobs, progress=progress)
     bodies: list[tuple[str, str | bytes]] = []  # everything is made before anything is written
@@ -823,10 +868,16 @@ def cmd_batch(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
 def _add_batch_command(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
-        "batch", help="appraise one proposal in every area of a table (CSV + .meta.yaml, or YAML), with a Monte Carlo per area"
+        "batch", help="appraise one proposal in every area of a table (CSV + .meta.yaml, or YAML), with a Monte Carlo "
+        "per area; --template writes a table to fill in"
     )
     p.add_argument("file", metavar="PROPOSAL")
-    p.add_argument("areas", metavar="AREAS")
+    p.add_argument("areas", metavar="AREAS", nargs="?",
+                   help="the area table: CSV with its .meta.yaml, or one YAML file (docs/batch.md)")
+    p.add_argument("--template", action="store_true",
+                   help="write an area table to fill in for PROPOSAL instead (YAML: a column for each outcome's "
+                        "cohort and baseline rate, one row of the proposal's own figures); -o AREAS.yaml or "
+                        "standard output")  # fmt: skip
     p.add_argument("--draws", type=int, default=DEFAULT_DRAWS, metavar="N",
                    help=f"Monte Carlo draws per area, 0 (central figures only) to {MAX_DRAWS:,} (default {DEFAULT_DRAWS:,})")
     p.add_argument("--seed", type=int, default=DEFAULT_SEED, metavar="S",

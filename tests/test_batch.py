@@ -369,15 +369,120 @@ def test_workbook_total_is_a_sum_formula_of_the_area_rows(scenario, tmp_path):
 
 def test_a_table_for_another_proposal_is_refused_not_ignored(tmp_path):
     """The shipped table's columns are inputs of youth_work; early_help_pooled has no such outcome, so
-    each column is a located error (a column described in the metadata is never silently data)."""
+    each column is a located error (a column described in the metadata is never silently data). Each line
+    says the column is not an input of this proposal, that the table looks written for another, the one its
+    metadata names, and how to write this proposal's template; no nearest-path guess (another outcome's
+    baseline rate, 'outcomes.ae_attendances.baseline_rate', would mislead)."""
     early = ASSUMPTIONS / "proposals" / "early_help_pooled.yaml"
     out = tmp_path / "o.csv"
     code, _, err = _run_cli("batch", str(early), str(TABLE), "-o", str(out))
     assert code == 1 and not out.exists()
+    template = f"costmodel batch {early} --template -o early_help_pooled_areas.yaml"
     assert err.splitlines() == [
-        f"{TABLE}:1:7: {FTE}: is an input path, but not one of this proposal; did you mean 'outcomes.ae_attendances.baseline_rate'?",
-        f"{TABLE}:1:8: {REPEAT}: is an input path, but not one of this proposal; did you mean 'outcomes.ae_attendances.baseline_rate'?",
+        f"{TABLE}:1:{col}: {path}: is an input path, but not one of this proposal (early_help_pooled): the table "
+        f"looks written for another proposal, 'youth_work' (its metadata says so); write one for this proposal "
+        f"from its template: {template}"
+        for col, path in ((7, FTE), (8, REPEAT))
     ]
+    assert "did you mean" not in err
+
+
+def _early_help_table(tmp_path: Path, header: str, row: str, meta_columns: str, proposal: str = "") -> Path:
+    meta = META.split("columns:")[0] + proposal + "columns:\n" + meta_columns
+    return _write(tmp_path, f"{header}\n{row}\n", meta)
+
+
+def test_another_proposals_table_that_does_not_name_it_is_told_so_too(tmp_path):
+    """Without the metadata's ``proposal``: no column is an input of this one and none is a close match, so
+    the table looks written for another proposal (unnamed), with the template's command."""
+    early = ASSUMPTIONS / "proposals" / "early_help_pooled.yaml"
+    path = _early_help_table(tmp_path, f"id,{FTE}", "a,0.05", f"  {FTE}: {{unit: fraction, assumption: a test value}}\n")
+    code, _, err = _run_cli("batch", str(early), str(path), "--draws", "0")
+    assert code == 1
+    assert err.splitlines() == [
+        f"{path}:1:2: {FTE}: is an input path, but not one of this proposal (early_help_pooled): the table looks "
+        "written for another proposal (none of its input columns is an input of this one); write one for this "
+        f"proposal from its template: costmodel batch {early} --template -o early_help_pooled_areas.yaml"
+    ]
+
+
+def test_a_typo_on_a_fitting_table_keeps_its_did_you_mean(tmp_path):
+    """A column a letter off one of youth work's inputs, beside one that is an input: a typo, suggested;
+    no word of another proposal or of a template."""
+    typo = "outcomes.first_time_entrant.baseline_rate"
+    meta = f"  {typo}: {{unit: fraction, assumption: a}}\n  {COHORT}: {{unit: people_per_year, assumption: a}}\n"
+    path = _early_help_table(tmp_path, f"id,{typo},{COHORT}", "a,0.05,10", meta)
+    code, _, err = _run_cli("batch", str(YOUTH_WORK), str(path), "--draws", "0")
+    assert code == 1
+    assert err.splitlines()[0] == (
+        f"{path}:1:2: {typo}: is an input path, but not one of this proposal; did you mean '{FTE}'?"
+    )
+    assert "another proposal" not in err and "--template" not in err
+
+
+def test_an_input_of_no_outcome_on_a_fitting_table_is_not_a_guess(tmp_path):
+    """A fitting table (its cohort column is youth work's) with another outcome's baseline rate: not one of
+    this proposal's inputs, with no misleading nearest path and no claim about another proposal."""
+    other = "outcomes.ae_attendances.baseline_rate"
+    meta = f"  {other}: {{unit: fraction, assumption: a}}\n  {COHORT}: {{unit: people_per_year, assumption: a}}\n"
+    path = _early_help_table(tmp_path, f"id,{other},{COHORT}", "a,0.05,10", meta)
+    code, _, err = _run_cli("batch", str(YOUTH_WORK), str(path), "--draws", "0")
+    assert code == 1
+    assert err.splitlines() == [f"{path}:1:2: {other}: is an input path, but not one of this proposal (youth_work)"]
+
+
+def test_a_table_naming_another_proposal_says_so_even_where_a_column_fits(tmp_path):
+    meta = f"  {FTE}: {{unit: fraction, assumption: a}}\n  outcomes.ae_attendances.baseline_rate: {{unit: fraction, assumption: a}}\n"
+    path = _early_help_table(
+        tmp_path, f"id,{FTE},outcomes.ae_attendances.baseline_rate", "a,0.05,0.1", meta, proposal="proposal: early_help_pooled\n"
+    )
+    code, _, err = _run_cli("batch", str(YOUTH_WORK), str(path), "--draws", "0")
+    assert code == 1
+    [line] = err.splitlines()
+    assert line.startswith(
+        f"{path}:1:3: outcomes.ae_attendances.baseline_rate: is an input path, but not one of this proposal "
+        "(youth_work): the table looks written for another proposal, 'early_help_pooled' (its metadata says so); "
+        f"write one for this proposal from its template: costmodel batch {YOUTH_WORK} --template"
+    )
+
+
+def test_template_from_the_cli_runs_as_a_batch_of_the_proposal_itself(tmp_path):
+    """``costmodel batch PROPOSAL --template -o AREAS.yaml`` writes the area table template the app offers;
+    run as a batch, its one area is the proposal itself: the area's NPV is ``costmodel run``'s, to the penny
+    (the template's row holds the proposal's own central values)."""
+    from costmodel.inputs.areas import area_table_template
+
+    early = ASSUMPTIONS / "proposals" / "early_help_pooled.yaml"
+    target = tmp_path / "early_areas.yaml"
+    code, out, err = _run_cli("batch", str(early), "--template", "-o", str(target))
+    assert code == 0, err
+    assert out == f"wrote {target}\n"
+    text = target.read_text(encoding="utf-8")
+    assert text == area_table_template(load_proposal(early))  # the app's download, byte for byte
+    assert "proposal: early_help_pooled" in text  # the table says which proposal it is written for
+    code, stdout, _ = _run_cli("batch", str(early), "--template")  # standard output without -o
+    assert code == 0 and stdout == text
+    code, batch, err = _run_cli("batch", str(early), str(target), "--draws", "0", "--format", "json")
+    assert code == 0, err
+    [area] = json.loads(batch)["areas"]
+    code, run, _ = _run_cli("run", str(early), "--format", "json")
+    assert abs(area["npv_gbp"] - json.loads(run)["totals"]["npv"]) < 0.005
+
+
+@pytest.mark.parametrize(
+    "argv, said",
+    [
+        (["x.csv", "--template"], "--template writes an area table for"),
+        (["--template", "-o", "t.csv"], "--template writes one YAML file: -o AREAS.yaml"),
+        (["--template", "-o", "a.yaml", "-o", "b.yaml"], "--template writes one YAML file"),
+        ([], "batch needs an area table AREAS (or --template to write one for the proposal)"),
+    ],
+)
+def test_template_and_missing_table_refusals_are_one_line(tmp_path, argv, said):
+    code, out, err = _run_cli("batch", str(YOUTH_WORK), *argv)
+    assert code == 1 and out == ""
+    [line] = err.splitlines()
+    assert line.startswith(said), line
 
 
 def _outputs_figure(ws, label: str) -> float:

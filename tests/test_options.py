@@ -385,8 +385,8 @@ def _summary_expected(d: dict) -> dict[str, list[str]]:
     }
     for other in es[1:]:
         rows[f"Probability of beating {other['name']}"] = [
-            ""
-            if other["id"] not in e["probability"]["beats"]
+            "— (itself)"  # an option against itself: a dash, never a blank or "0.0%"
+            if other["id"] == e["id"]
             else _chance_by_hand(
                 e["probability"]["beats"][other["id"]],
                 e["probability"]["beats_standard_error"][other["id"]],
@@ -443,9 +443,13 @@ def test_summary_equals_cli_json_and_workbook(example_json, tmp_path):
     assert es[0]["probability"]["beats_bau"] is None and es[0]["probability"]["beats_bau_standard_error"] is None
     for other in es[1:]:
         label = f"Probability of beating {other['name']}"
-        assert found[label] == [e["probability"]["beats"].get(other["id"]) for e in es]
+        # an option's own cell is the dash in both rows; every other entry's is the JSON's number
+        assert found[label] == [
+            "— (itself)" if e["id"] == other["id"] else e["probability"]["beats"][other["id"]] for e in es
+        ]
         assert found[f"{label} (standard error)"] == [
-            e["probability"]["beats_standard_error"].get(other["id"]) for e in es
+            "— (itself)" if e["id"] == other["id"] else e["probability"]["beats_standard_error"][other["id"]]
+            for e in es
         ]
     for q in (5, 95):
         label = f"Incremental NPV, {q}th percentile"
@@ -775,6 +779,68 @@ def test_every_probability_has_its_standard_error_and_every_pair_is_shown(small,
     assert bau_row.count("(none of 500 draws)") == 1  # "same" only; BAU's own column is the baseline's dash
     for other in d["entries"][1:]:  # a row for every entry beaten, a column for every entry beating it
         assert f"P(beats {other['name']})" in table
+
+
+def test_an_option_against_itself_is_a_dash_with_a_reason_not_a_blank(small):
+    """The pairwise rows (P(beats X)): X's own column shows '— (itself)' as BAU's column of P(beats BAU)
+    shows '— (baseline)', in the table, the summary and the workbook; JSON beats_itself null with the reason
+    (beats keeps every other entry's number); the CSV cell empty, as BAU's own is."""
+    import csv as csv_module
+    import io
+
+    import openpyxl
+
+    from costmodel.export.options_export import options_workbook_bytes, summary_html
+    from costmodel.present.options_report import (
+        options_csv,
+        options_dict,
+        options_table,
+        summary_content,
+        summary_markdown,
+    )
+
+    n = 200
+    d = options_dict(small, simulate_options(small, n, 3))
+    es = d["entries"]
+    for e in es:
+        p = e["probability"]
+        assert p["beats_itself"] is None and "cannot beat itself" in p["beats_itself_reason"]
+        assert e["id"] not in p["beats"] and all(isinstance(v, float) for v in p["beats"].values())
+    lines = options_table(d).splitlines()
+    header = next(i for i, ln in enumerate(lines) if ln.startswith("---")) - 1
+    # each column's right edge, from the header row (cells are right-aligned under the entry names)
+    ends = [lines[header].index(e["name"]) + len(e["name"]) for e in es]
+    for j, other in enumerate(es[1:], start=1):
+        row = next(ln for ln in lines if ln.startswith(f"P(beats {other['name']})"))
+        for k in range(len(es)):
+            cell = row[: ends[k]].rsplit("  ", 1)[-1].strip()
+            if k == j:
+                assert cell == "— (itself)", (other["id"], k)
+            else:
+                assert cell.endswith(("points", "draws)")), (other["id"], k, cell)
+    summary = {
+        label.strip(): vals for s in summary_content(d).sections for label, _, vals in s.rows
+    }
+    for j, other in enumerate(es[1:], start=1):
+        vals = summary[f"Probability of beating {other['name']}"]
+        assert vals[j] == "— (itself)" and all(isinstance(v, tuple) for k, v in enumerate(vals) if k != j)
+    # the summary as Markdown and HTML: one dash per pairwise row (the option's own column)
+    md = summary_markdown(summary_content(d)).splitlines()
+    html = summary_html(d)
+    for other in es[1:]:
+        row = next(ln for ln in md if ln.startswith(f"| Probability of beating {other['name']} |"))
+        assert row.count("— (itself)") == 1
+    assert html.count("— (itself)") == len(es) - 1
+    rows = list(csv_module.reader(io.StringIO(options_csv(d))))
+    for j, other in enumerate(es[1:], start=1):
+        for label in (f"P(beats {other['name']})", f"P(beats {other['name']}) standard error"):
+            cells = next(r for r in rows if r[0] == label)[1:]
+            assert cells[j] == "" and all(float(c) >= 0 for k, c in enumerate(cells) if k != j)
+    book = openpyxl.load_workbook(io.BytesIO(options_workbook_bytes(d, small)), data_only=True)
+    found = {r[0].value: [c.value for c in r[1 : 1 + len(es)]] for r in book["Summary"].iter_rows() if r[0].value}
+    for j, other in enumerate(es[1:], start=1):
+        for label in (f"Probability of beating {other['name']}", f"Probability of beating {other['name']} (standard error)"):
+            assert found[label][j] == "— (itself)", label
 
 
 def test_options_use_the_files_correlations():

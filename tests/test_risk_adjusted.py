@@ -278,15 +278,12 @@ def test_inputs_sha256_names_the_basis():
     assert len(off.inputs_sha256) == len(hashlib.sha256(b"").hexdigest())
 
 
-def test_every_layer_before_optimism_bias_by_hand(tmp_path):
-    """The JSON ``unadjusted`` block, the table's 'before optimism bias' lines and the CSV's
-    ``unadjusted_*`` rows carry every layer (fiscal, economic, social, public value), not the fiscal one
-    only. Every input is grade C (the shipped grade table: costs up 15%, benefits down 15%)."""
-    from costmodel.formatting import money
-    from costmodel.present.report import render_csv, render_table, result_to_dict
-    from tests.hand_worked import hand, write
+def _grade_c_with_layers() -> str:
+    """tests/cases/hand_worked.yaml risk-adjusted, every input grade C (the shipped grade table: costs up
+    15%, benefits down 15%), its unit cost with £30 of economic and £50 of social value per incident."""
+    from tests.hand_worked import hand
 
-    text = hand(
+    return hand(
         {
             "  optimism_bias: off ": "  # optimism bias applied ",
             "grade: A}": "grade: C}",
@@ -295,7 +292,11 @@ def test_every_layer_before_optimism_bias_by_hand(tmp_path):
             "    social:\n      - {component: physical and emotional harm, value: 50}\n",
         }
     )
-    r = appraise(load_proposal(write(tmp_path, text)))
+
+
+def _grade_c_by_hand() -> tuple[float, dict[str, float], dict[str, float], float, float]:
+    """PV costs before optimism bias, each layer's PV benefits before and after it, and the net present
+    public value before and after it, for :func:`_grade_c_with_layers` [£]."""
     # events avoided (tests/test_value_layers.py): 0, 4, 6, 6 in years 0-3
     pv_events = 4 / 1.035 + 6 / 1.035**2 + 6 / 1.035**3
     pv_costs = 1000 * (1 + 1 / 1.035 + 1 / 1.035**2 + 1 / 1.035**3)
@@ -303,6 +304,19 @@ def test_every_layer_before_optimism_bias_by_hand(tmp_path):
     after = {k: 0.85 * v for k, v in before.items()}  # benefits down by grade C's 15%
     nppv_before = sum(before.values()) - pv_costs
     nppv_after = sum(after.values()) - 1.15 * pv_costs  # costs up by 15%
+    return pv_costs, before, after, nppv_before, nppv_after
+
+
+def test_every_layer_before_optimism_bias_by_hand(tmp_path):
+    """The JSON ``unadjusted`` block, the table's 'before optimism bias' lines and the CSV's
+    ``unadjusted_*`` rows carry every layer (fiscal, economic, social, public value), not the fiscal one
+    only. Every input is grade C (the shipped grade table: costs up 15%, benefits down 15%)."""
+    from costmodel.formatting import money
+    from costmodel.present.report import render_csv, render_table, result_to_dict
+    from tests.hand_worked import write
+
+    r = appraise(load_proposal(write(tmp_path, _grade_c_with_layers())))
+    pv_costs, before, after, nppv_before, nppv_after = _grade_c_by_hand()
 
     d = result_to_dict(r)
     u = d["unadjusted"]
@@ -350,3 +364,70 @@ def test_every_layer_before_optimism_bias_by_hand(tmp_path):
         ("npv_public_value", nppv_after),
     ):
         assert ev.value(OUTPUTS, b.headline[key], 4) == pytest.approx(value, abs=PENNY), key
+
+
+def test_compare_json_carries_every_layer_before_optimism_bias_under_runs_keys(tmp_path):
+    """``costmodel compare --format json`` gives each proposal the value layers and the ``unadjusted``
+    object under the same keys as ``costmodel run --format json``, with the same figures (worked by hand)."""
+    from costmodel.present.report import result_to_dict
+    from tests.hand_worked import cli, write
+
+    path = write(tmp_path, _grade_c_with_layers())
+    pv_costs, before, after, nppv_before, nppv_after = _grade_c_by_hand()
+    code, out, err = cli("compare", str(path), "--format", "json")
+    assert code == 0, err
+    [p] = json.loads(out)["proposals"]
+    u = p["unadjusted"]
+    for layer in ("fiscal", "economic", "social"):
+        assert abs(u[layer]["pv_benefits"] - before[layer]) < PENNY, layer
+        assert abs(p[layer]["pv_benefits"] - after[layer]) < PENNY, layer
+    assert abs(u["fiscal"]["pv_costs"] - pv_costs) < PENNY
+    assert abs(p["fiscal"]["pv_costs"] - 1.15 * pv_costs) < PENNY
+    assert abs(u["public_value"]["net_present_public_value"] - nppv_before) < PENNY
+    assert abs(p["public_value"]["net_present_public_value"] - nppv_after) < PENNY
+    assert u["public_value"]["benefit_cost_ratio"] == pytest.approx(sum(before.values()) / pv_costs, rel=1e-9)
+    # the flat keys compare always had stay, and agree
+    assert p["npv_unadjusted"] == u["fiscal"]["npv"] == u["totals"]["npv"]
+    assert abs(p["npv_unadjusted"] - (before["fiscal"] - pv_costs)) < PENNY
+    # run's keys, block by block: a script reading run's JSON reads compare's the same way
+    run = result_to_dict(appraise(load_proposal(path)))
+    assert u == run["unadjusted"]
+    for key in ("fiscal", "economic", "social", "public_value"):
+        assert p[key] == run[key], key
+
+
+def test_compare_json_unadjusted_is_null_when_nothing_is_adjusted():
+    from tests.hand_worked import HAND, cli
+
+    code, out, err = cli("compare", str(HAND), "--format", "json")  # optimism_bias: off
+    assert code == 0, err
+    [p] = json.loads(out)["proposals"]
+    assert p["unadjusted"] is None and p["risk_adjusted"] is False
+    assert p["npv_unadjusted"] == p["fiscal"]["npv"] == p["npv"]
+
+
+def test_briefing_gives_the_net_present_public_value_before_optimism_bias_beside_it(tmp_path):
+    """The one-page briefing's figures give the net present public value before optimism bias beside the
+    risk-adjusted one, as its NPV row does; the ratio it shows is the risk-adjusted one only."""
+    from costmodel.export.brief import brief_html, brief_markdown
+    from costmodel.formatting import money, ratio
+    from tests.hand_worked import write
+
+    r = appraise(load_proposal(write(tmp_path, _grade_c_with_layers())))
+    pv_costs, before, after, nppv_before, nppv_after = _grade_c_by_hand()
+    bcr_after = sum(after.values()) / (1.15 * pv_costs)  # Green Book: PV benefits / PV public costs
+    npv_before, npv_after = before["fiscal"] - pv_costs, after["fiscal"] - 1.15 * pv_costs
+    rows = {
+        ln.split(" | ")[0].lstrip("| "): ln.split(" | ")[1]
+        for ln in brief_markdown(r).splitlines()
+        if ln.startswith("| ") and " | " in ln
+    }
+    assert rows["Net present value"].startswith(
+        f"{money(npv_after, signed=True)} ({money(npv_before, signed=True)} before optimism bias)"
+    )
+    wanted = f"{money(nppv_after, signed=True)} ({money(nppv_before, signed=True)} before optimism bias) · {ratio(bcr_after)}"
+    assert rows["Public value: NPV · BCR"].startswith(wanted)
+    assert wanted in brief_html(r, charts=False)
+    # nothing adjusted (the file turns it off): no 'before optimism bias' anywhere in the figures
+    off = appraise(load_proposal(write(tmp_path, _grade_c_with_layers().replace("  # optimism bias applied ", "  optimism_bias: off "), "off.yaml")))
+    assert "before optimism bias" not in brief_markdown(off)

@@ -348,17 +348,13 @@ def brief_content(result: TenYearTest, simulation: Any = None) -> BriefContent:
         total |= {"pv_net_after": npv, "position_after": total["position"]}
 
     measures = headline_measures(result)
+    def before_bias(unadjusted: float | None) -> str:
+        """' (−£1.80m before optimism bias)' beside a risk-adjusted figure ('' when nothing is adjusted)."""
+        return "" if unadjusted is None else f" ({money(unadjusted, signed=True)} before optimism bias)"
+
+    before = result.unadjusted
     figures: list[tuple[str, str, list[int]]] = [
-        (
-            "Net present value",
-            money(npv, signed=True)
-            + (
-                f" ({money(result.unadjusted.npv, signed=True)} before optimism bias)"
-                if result.unadjusted is not None
-                else ""
-            ),
-            cites.cite(refs),
-        ),
+        ("Net present value", money(npv, signed=True) + before_bias(None if before is None else before.npv), cites.cite(refs)),
         (
             f"…in the firm-budget years (first {s.firm_budget_years})"
             if s.firm_budget_years
@@ -404,7 +400,9 @@ def brief_content(result: TenYearTest, simulation: Any = None) -> BriefContent:
             ),
             (
                 "Public value: NPV · BCR" if layers.benefit_cost_ratio is not None else "Net present public value",
+                # the NPV before optimism bias beside it, as the NPV's row has (the ratio's is not shown)
                 money(layers.net_present_public_value, signed=True)
+                + before_bias(None if before is None else before.value_layers.net_present_public_value)
                 + (f" · {measures['bcr_public_value'].text}" if layers.benefit_cost_ratio is not None else ""),
                 all_refs,
             ),

@@ -191,7 +191,7 @@ def options_workbook_bytes(d: dict[str, Any], appraisal: OptionsAppraisal) -> by
         for label, kind, vals in s.rows:
             ws.write_string(r, 0, label.strip())
             if kind in ("chance", "money±"):  # the figure, then its Monte Carlo standard error below
-                # a text cell (BAU's own chance of beating BAU: a dash, the baseline) stands in both rows
+                # a text cell (an entry's own chance of beating itself: a dash) stands in both rows
                 for j, v in enumerate(vals):
                     put(ws, r, 1 + j, v[0] if isinstance(v, tuple) else v, kind)
                 r += 1

@@ -37,6 +37,7 @@ from numpy.typing import NDArray
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from ..errors import AssumptionError, InputFileError, Problem
+from .models import Id
 from .registry import Entry, entry, settings, template_of
 from .yamlio import ParsedYaml, locate, parse_yaml, problems_from_validation
 
@@ -122,6 +123,7 @@ class ColumnMeta(_Strict):
 
 class AreaMetadata(_Strict):
     title: str
+    proposal: Id | None = None  # the id of the proposal the table is written for, when it says so
     description: str | None = None
     coverage: str  # what the table covers, and what it leaves out (a partial table says so)
     sources: list[AreaSource] = Field(default_factory=list)
@@ -385,6 +387,9 @@ def _check(
     if "id" not in header:
         problems.add(1, 1, "id", "the table has no 'id' column: every area needs an id")
     kinds: dict[int, tuple[str, str]] = {}  # column index -> (input path, "value"|"low"|"high") or data
+    # what to say of a column naming another proposal's input: whether the table fits this one otherwise
+    fitting = any(h.removesuffix(x) in inputs for h in header for x in ("", *RANGE_SUFFIXES))
+    another = _another_proposal(meta, scenario, fitting=fitting)
     for k, h in enumerate(header):
         if h in RESERVED or not h:
             if not h:
@@ -410,9 +415,11 @@ def _check(
         elif (why := _release_refusal(h, scenario)) is not None:
             problems.add(1, k + 1, h, why)
         elif _looks_like_input(h):
-            near = difflib.get_close_matches(h, list(inputs), n=1, cutoff=0.5)
-            hint = f"; did you mean {near[0]!r}?" if near else ""
-            problems.add(1, k + 1, h, f"is an input path, but not one of this proposal{hint}")
+            near = difflib.get_close_matches(h, list(inputs), n=1, cutoff=TYPO_CUTOFF)
+            if near:  # a genuine typo: a close match among this proposal's inputs
+                problems.add(1, k + 1, h, f"{NOT_AN_INPUT}; did you mean {near[0]!r}?")
+            else:
+                problems.add(1, k + 1, h, f"{NOT_AN_INPUT} ({scenario.proposal.id}){another}")
         elif h in meta.columns:
             kinds[k] = (h, "data")
             _check_provenance(problems, k, h, meta.columns[h], source_ids)
@@ -556,6 +563,36 @@ def _release_refusal(column: str, scenario: Scenario) -> str | None:
             "set: give it ramp_years instead"
         )
     return None
+
+
+NOT_AN_INPUT = "is an input path, but not one of this proposal"
+"""How a column that names an input path this proposal does not have begins its message."""
+
+ANOTHER_PROPOSAL = "the table looks written for another proposal"
+"""Said of a table whose input columns are another proposal's (the CLI adds where its template is)."""
+
+TYPO_CUTOFF = 0.85
+"""How close (difflib's ratio) an unknown input column must be to one of the proposal's inputs to be
+suggested as a typo of it: a letter or two off ('outcomes.first_time_entrant.baseline_rate': 0.99), not
+another outcome's field of the same name ('outcomes.ae_attendances.baseline_rate' for
+'outcomes.first_time_entrants.baseline_rate': 0.76, which would mislead)."""
+
+
+def _another_proposal(meta: AreaMetadata, scenario: Scenario, *, fitting: bool) -> str:
+    """The words after :data:`NOT_AN_INPUT` for a column with no close match: that the table looks written
+    for another proposal (named when the metadata names it), or '' when the table otherwise fits this one
+    and names no other proposal."""
+    written_for = meta.proposal
+    if written_for is not None and written_for != scenario.proposal.id:
+        return f": {ANOTHER_PROPOSAL}, {written_for!r} (its metadata says so)"
+    if not fitting and written_for is None:
+        return f": {ANOTHER_PROPOSAL} (none of its input columns is an input of this one)"
+    return ""
+
+
+def looks_written_for_another_proposal(exc: AssumptionError) -> bool:
+    """Whether an area table was refused because it looks written for another proposal."""
+    return any(ANOTHER_PROPOSAL in p.message for p in exc.problems)
 
 
 def _looks_like_input(column: str) -> bool:
@@ -743,6 +780,7 @@ def area_table_template(scenario: Scenario) -> str:
     data = {
         "metadata": {
             "title": f"Areas for {proposal.id}: fill in one row per area",
+            "proposal": proposal.id,
             "description": "A template written by costmodel for this proposal (docs/batch.md). Each area sets "
             "the inputs named by the columns; any other input path of the proposal may be added as a column.",
             "coverage": "TEMPLATE: no area's figures yet. Say here which areas the table covers and which it "

@@ -13,7 +13,7 @@ from ..appraisal.engine import TenYearTest
 from ..formatting import fy_label, fy_span, money, per_pound, ratio
 from .csv_safety import safe_row
 from .measures import headline_measures
-from .report import _f
+from .report import _f, layers_json, unadjusted_json
 
 COMPARE_MEASURES = (
     "pv_costs",
@@ -170,6 +170,10 @@ def compare_table(results: list[TenYearTest], *, csv_format: bool = False) -> st
     return "\n".join(lines) + "\n"
 
 
+LAYER_KEYS = ("fiscal", "economic", "social", "public_value")
+"""The value-layer blocks each compared proposal carries, as ``costmodel run --format json`` writes them."""
+
+
 def compare_json(results: list[TenYearTest], notes: list[str] | None = None) -> str:
     header, rows = compare_rows(results)
     out = {
@@ -208,6 +212,9 @@ def compare_json(results: list[TenYearTest], notes: list[str] | None = None) -> 
                 "agencies": {
                     a.id: _f(v) for a, v in zip(r.scenario.agencies, r.pv_net_by_agency, strict=True)
                 },
+                # the value layers and the figures before optimism bias under run's keys (docs/json-output.md)
+                **{k: v for k, v in layers_json(r).items() if k in LAYER_KEYS},
+                "unadjusted": unadjusted_json(r),
             }
             for r in results
         ],

@@ -50,6 +50,15 @@ BASELINE_REASON = (
 )
 """The JSON's ``beats_bau_reason`` for business as usual (null for every other entry)."""
 
+ITSELF_CHANCE = "\u2014 (itself)"
+"""An entry's own cell in the pairwise rows (the chance of beating itself): no chance to give, not 0%."""
+
+ITSELF_REASON = (
+    "An entry cannot beat itself: its own column in the rows of beating each other entry has no chance "
+    "to give (not a 0% chance)."
+)
+"""The JSON's ``beats_itself_reason``, beside ``beats_itself`` (null) for every entry."""
+
 
 def _m(x: float) -> float:
     return json_number(x, places=2)
@@ -226,6 +235,9 @@ def _entry_dict(
                 for j, other in enumerate(a.entries)
                 if j != k
             },
+            # the pairwise rows' own cell: an entry against itself (the table shows a dash, not 0%)
+            "beats_itself": None,
+            "beats_itself_reason": ITSELF_REASON,
             "incremental_npv_p5": _m(pct[0, k]),
             "incremental_npv_p50": _m(pct[1, k]),
             "incremental_npv_p95": _m(pct[2, k]),
@@ -395,12 +407,15 @@ Cell = float | int | str | bool | tuple[float, ...] | None
 
 def _chance(e: dict[str, Any], other: str | None) -> Cell:
     """(probability, standard error, draws) that entry ``e`` beats ``other`` (None: BAU), or None;
-    :data:`BASELINE_CHANCE` for BAU against itself."""
+    :data:`BASELINE_CHANCE` for BAU against itself, :data:`ITSELF_CHANCE` for any other entry against
+    itself."""
     p = e["probability"]
     if other is None:
         if p["beats_bau"] is None:  # BAU's own column: the baseline, shown as a dash, never "0.0%"
             return BASELINE_CHANCE
         return (p["beats_bau"], p["beats_bau_standard_error"], p["draws"])
+    if other == e["id"]:  # an entry's own column in the pairwise rows: a dash, never a blank or "0.0%"
+        return ITSELF_CHANCE
     if other not in p["beats"]:
         return None
     return (p["beats"][other], p["beats_standard_error"][other], p["draws"])

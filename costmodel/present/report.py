@@ -184,7 +184,7 @@ def result_to_dict(result: TenYearTest, pool_solve: str | None = None) -> dict[s
         "notes": list(result.notes),
         **_cut_json(result),
         "risk_adjustment": _risk_json(result),
-        "unadjusted": _unadjusted_json(result),
+        "unadjusted": unadjusted_json(result),
         **_pooling_json(result, pool_solve),
     }
 
@@ -360,9 +360,10 @@ def _risk_json(result: TenYearTest) -> dict[str, Any]:
     }
 
 
-def _unadjusted_json(result: TenYearTest) -> dict[str, Any] | None:
+def unadjusted_json(result: TenYearTest) -> dict[str, Any] | None:
     """The headline figures before optimism bias, beside the risk-adjusted ones (None when the figures
-    are not adjusted: they are then the unadjusted ones)."""
+    are not adjusted: they are then the unadjusted ones): ``run``'s and each of ``compare``'s proposals'
+    ``unadjusted`` object."""
     u = result.unadjusted
     if u is None:
         return None

@@ -53,6 +53,15 @@ def test_compare_page_shows_the_shipped_options_with_the_cli_figures():
         )
         for e in d["entries"][1:]
     ]
+    # the pairwise rows: an option's own column is a dash too ("— (itself)"), never a blank cell
+    for j, other in enumerate(d["entries"][1:], start=1):
+        row = uncertainty[uncertainty.iloc[:, 0] == f"Probability of beating {other['name']}"].iloc[0, 1:].tolist()
+        assert row[j] == "— (itself)"
+        assert row[:j] + row[j + 1 :] == [
+            chance(e["probability"]["beats"][other["id"]], e["probability"]["beats_standard_error"][other["id"]],
+                   e["probability"]["draws"])
+            for e in d["entries"] if e["id"] != other["id"]
+        ]  # fmt: skip
     labels = [b.label for b in at.get("download_button")]
     for wanted in (
         "Summary (HTML)",
