@@ -14,7 +14,6 @@ import os
 import signal
 import stat
 import sys
-import tempfile
 import time
 import warnings
 from collections.abc import Callable, Sequence
@@ -134,6 +133,8 @@ def write_output(text: str | bytes, path: str | None, out: TextIO) -> None:
     directory = os.path.dirname(os.path.abspath(target))
     if not os.path.isdir(directory):
         raise OutputError(f"{path}: cannot write: folder {directory} does not exist")
+    import tempfile  # only a command writing a file pays for it (3 ms: it imports random and shutil)
+
     tmp = None
     try:
         fd, tmp = tempfile.mkstemp(prefix=".costmodel-", dir=directory)
