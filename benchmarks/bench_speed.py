@@ -56,10 +56,20 @@ def _verdict(ok: bool) -> str:
     return "met" if ok else "NOT met"
 
 
-def _script_notes(exe: str) -> list[str]:
+def _imported_package() -> Path:
+    """The costmodel package the installed script imports (as in the script: without the working folder
+    on sys.path, so through the install, or PYTHONPATH when it is set)."""
+    where = subprocess.run(
+        [PY, "-c", "import sys; del sys.path[0]; import costmodel; print(costmodel.__file__)"],
+        capture_output=True, text=True, check=True, cwd=ROOT,
+    ).stdout.strip()
+    return Path(where).resolve().parent
+
+
+def _script_notes(exe: str, package: Path) -> list[str]:
     """What would make the cold start measure something other than this checkout as a fresh install runs
-    it: the script calling another function than pyproject.toml names, or importing another checkout
-    (an editable install made elsewhere)."""
+    it: the script calling another function than pyproject.toml names, or importing another checkout's
+    costmodel (an editable install made elsewhere)."""
     notes = []
     wanted = re.search(r'^costmodel = "costmodel\.cli:(\w+)"', (ROOT / "pyproject.toml").read_text(), re.M)
     called = re.search(r"^from costmodel\.cli import (\w+)", Path(exe).read_text(), re.M)
@@ -68,23 +78,20 @@ def _script_notes(exe: str) -> list[str]:
             f"{exe} calls costmodel.cli:{called.group(1) if called else '?'} but pyproject.toml says "
             f"costmodel.cli:{wanted.group(1)}: reinstall (pip install -e . --no-deps) to measure what an install runs"
         )
-    # where the script's `import costmodel` lands: as in the script, without the working folder on sys.path
-    where = subprocess.run(
-        [PY, "-c", "import sys; del sys.path[0]; import costmodel; print(costmodel.__file__)"],
-        capture_output=True, text=True, check=True, cwd=ROOT,
-    ).stdout.strip()
-    if Path(where).resolve().parent.parent != ROOT:
-        notes.append(f"{exe} imports {Path(where).parent}, not this checkout's costmodel")
+    if package != ROOT / "costmodel":
+        notes.append(f"{exe} imports {package}, not this checkout's costmodel")
     return notes
 
 
 def cold_start(repeats: int, exe: str = EXE) -> None:
     bare = [PY, "-c", "import numpy, pydantic"]
     run = [exe, "run", str(YOUTH_WORK)]
-    # numpy and pydantic are imported from their installed bytecode; give costmodel's own modules theirs
-    # too (what `pip install` or any first import does). Without it, a PYTHONDONTWRITEBYTECODE=1 session
-    # (as on the shared machine) compiles every costmodel module from source on every run (~30 ms).
-    subprocess.run([PY, "-m", "compileall", "-q", str(ROOT / "costmodel")], check=True, capture_output=True)
+    # numpy and pydantic are imported from their installed bytecode; give the costmodel modules the script
+    # imports theirs too (what `pip install` or any first import does). Without it, a PYTHONDONTWRITEBYTECODE=1
+    # session (as on the shared machine) compiles every costmodel module from source on every run (~30 ms),
+    # or every module changed since its bytecode was last written.
+    package = _imported_package()
+    subprocess.run([PY, "-m", "compileall", "-q", str(package)], check=True, capture_output=True)
     _run(bare), _run(run)  # warm the OS file cache
     b, r, bc, rc = [], [], [], []
     for _ in range(repeats):  # interleaved, so both see the same machine load
@@ -99,7 +106,7 @@ def cold_start(repeats: int, exe: str = EXE) -> None:
         f"median {statistics.median(b):.3f} s; ratio {ratio:.2f}x (target <= 2.5x: {_verdict(ratio <= 2.5)}); "
         f"CPU ratio {cpu_ratio:.2f}x"
     )
-    for note in _script_notes(exe):
+    for note in _script_notes(exe, package):
         print(f"  note: {note}")
 
 
