@@ -1,6 +1,6 @@
 """Issue 9's speed targets, each measured side by side with its baseline in one run.
 
-    .venv/bin/python benchmarks/bench_speed.py [--repeats 5] [--skip-processes]
+    .venv/bin/python benchmarks/bench_speed.py [--repeats 5] [--skip-processes] [--only cold|big|mc]
 
 The machine is shared, so every figure is a median (or a best for CPU time) of interleaved runs,
 and each target that is a ratio is measured against its baseline in the same loop. Prints:
@@ -19,6 +19,8 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
+import re
 import resource
 import statistics
 import subprocess
@@ -54,13 +56,42 @@ def _verdict(ok: bool) -> str:
     return "met" if ok else "NOT met"
 
 
-def cold_start(repeats: int) -> None:
+def _imported_package() -> Path:
+    """The costmodel package the installed script imports (as in the script: without the working folder
+    on sys.path, so through the install, or PYTHONPATH when it is set)."""
+    where = subprocess.run(
+        [PY, "-c", "import sys; del sys.path[0]; import costmodel; print(costmodel.__file__)"],
+        capture_output=True, text=True, check=True, cwd=ROOT,
+    ).stdout.strip()
+    return Path(where).resolve().parent
+
+
+def _script_notes(exe: str, package: Path) -> list[str]:
+    """What would make the cold start measure something other than this checkout as a fresh install runs
+    it: the script calling another function than pyproject.toml names, or importing another checkout's
+    costmodel (an editable install made elsewhere)."""
+    notes = []
+    wanted = re.search(r'^costmodel = "costmodel\.cli:(\w+)"', (ROOT / "pyproject.toml").read_text(), re.M)
+    called = re.search(r"^from costmodel\.cli import (\w+)", Path(exe).read_text(), re.M)
+    if wanted and (called is None or called.group(1) != wanted.group(1)):
+        notes.append(
+            f"{exe} calls costmodel.cli:{called.group(1) if called else '?'} but pyproject.toml says "
+            f"costmodel.cli:{wanted.group(1)}: reinstall (pip install -e . --no-deps) to measure what an install runs"
+        )
+    if package != ROOT / "costmodel":
+        notes.append(f"{exe} imports {package}, not this checkout's costmodel")
+    return notes
+
+
+def cold_start(repeats: int, exe: str = EXE) -> None:
     bare = [PY, "-c", "import numpy, pydantic"]
-    run = [EXE, "run", str(YOUTH_WORK)]
-    # numpy and pydantic are imported from their installed bytecode; give costmodel's own modules theirs
-    # too (what `pip install` or any first import does). Without it, a PYTHONDONTWRITEBYTECODE=1 session
-    # (as on the shared machine) compiles every costmodel module from source on every run (~30 ms).
-    subprocess.run([PY, "-m", "compileall", "-q", str(ROOT / "costmodel")], check=True, capture_output=True)
+    run = [exe, "run", str(YOUTH_WORK)]
+    # numpy and pydantic are imported from their installed bytecode; give the costmodel modules the script
+    # imports theirs too (what `pip install` or any first import does). Without it, a PYTHONDONTWRITEBYTECODE=1
+    # session (as on the shared machine) compiles every costmodel module from source on every run (~30 ms),
+    # or every module changed since its bytecode was last written.
+    package = _imported_package()
+    subprocess.run([PY, "-m", "compileall", "-q", str(package)], check=True, capture_output=True)
     _run(bare), _run(run)  # warm the OS file cache
     b, r, bc, rc = [], [], [], []
     for _ in range(repeats):  # interleaved, so both see the same machine load
@@ -75,6 +106,8 @@ def cold_start(repeats: int) -> None:
         f"median {statistics.median(b):.3f} s; ratio {ratio:.2f}x (target <= 2.5x: {_verdict(ratio <= 2.5)}); "
         f"CPU ratio {cpu_ratio:.2f}x"
     )
+    for note in _script_notes(exe, package):
+        print(f"  note: {note}")
 
 
 def big_proposal(repeats: int, processes: bool) -> None:
@@ -222,10 +255,15 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--repeats", type=int, default=5)
     ap.add_argument("--skip-processes", action="store_true", help="skip the process timings of part 2")
+    ap.add_argument("--only", choices=["cold", "big", "mc"], help="run one part: 1 (cold), 2 (big) or 3 (mc)")
+    ap.add_argument("--exe", default=EXE, help="the costmodel script part 1 times (default: the one installed beside this python)")
     args = ap.parse_args()
-    cold_start(args.repeats)
-    big_proposal(args.repeats, not args.skip_processes)
-    monte_carlo(args.repeats)
+    if args.only in (None, "cold"):
+        cold_start(args.repeats, os.path.abspath(args.exe))
+    if args.only in (None, "big"):
+        big_proposal(args.repeats, not args.skip_processes)
+    if args.only in (None, "mc"):
+        monte_carlo(args.repeats)
     return 0
 
 

@@ -1,7 +1,7 @@
 """The package's layers hold: every import (module level, inside functions or under TYPE_CHECKING) runs
 down the layers or within a sub-package, never up, and no module imports itself round a cycle.
 
-    errors, formatting -> inputs -> appraisal -> pooling | uncertainty -> present -> export -> cli
+    errors, formatting -> inputs -> appraisal -> pooling | uncertainty -> present -> export -> cli -> __main__
 
 Each sub-package's README.md states the same rule for its own modules.
 """
@@ -29,6 +29,7 @@ LAYERS: dict[str, int] = {
     "present": 4,
     "export": 5,
     "cli": 6,
+    "__main__": 7,  # `python -m costmodel`: runs the CLI
 }
 ROOT_MODULE = "costmodel"  # the package's __init__: __version__ and the lazy public facade
 

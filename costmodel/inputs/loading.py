@@ -6,7 +6,6 @@ years), and every problem in every file is reported at once, as ``file:line:col:
 
 from __future__ import annotations
 
-import difflib
 import hashlib
 import json
 import os
@@ -279,7 +278,7 @@ def scenario_edits(proposal: Proposal, name: str) -> dict[str, Any]:
     (field ``scenario``) naming the scenarios there are if it has none of that name."""
     if name not in proposal.scenarios:
         have = ", ".join(proposal.scenarios) or "none"
-        near = difflib.get_close_matches(name, list(proposal.scenarios), n=1)
+        near = _close_matches(name, list(proposal.scenarios), n=1)
         hint = f" (did you mean '{near[0]}'?)" if near else ""
         raise UsageError(f"'{name}' is not a scenario of this proposal{hint}; its scenarios: {have}", field="scenario")
     return {path: e.value for path, e in proposal.scenarios[name].edits.items()}
@@ -289,7 +288,7 @@ def nearest_input_path(path: str, proposal: Proposal, unit_costs: Collection[str
     """The input path of ``proposal`` nearest to ``path`` (for 'did you mean'), or None."""
     known = [s.path for s in settings(proposal)] + [f"unit_costs.{u}" for u in unit_costs]
     known += [f"appraisal.{k}" for k in ("first_year", "horizon_years", "firm_budget_years", "price_base_year")]
-    match = difflib.get_close_matches(path, known, n=1, cutoff=0.6)
+    match = _close_matches(path, known, n=1, cutoff=0.6)
     return match[0] if match else None
 
 
@@ -1077,6 +1076,13 @@ def _check_pooling(
 # ---------------------------------------------------------------------------------------------
 
 
+def _close_matches(word: str, possibilities: list[str], n: int = 1, cutoff: float = 0.6) -> list[str]:
+    """:func:`difflib.get_close_matches`, imported only when a name is wrong (a "did you mean")."""
+    from difflib import get_close_matches as close
+
+    return close(word, possibilities, n=n, cutoff=cutoff)
+
+
 def _check_correlations(proposal: Proposal, parsed: ParsedYaml, path: str) -> list[Problem]:
     """Every declared correlation names ranged inputs the Monte Carlo draws, no pair twice, and the
     matrix they make is positive semi-definite (else which pairs, and what range would fit)."""
@@ -1091,7 +1097,7 @@ def _check_correlations(proposal: Proposal, parsed: ParsedYaml, path: str) -> li
     ranged = [p for p, s in found.items() if drawn(s.entry) and _has_width(s.quantity)]
 
     def nearest(name: str, among: list[str]) -> str:
-        near = difflib.get_close_matches(name, among, n=1, cutoff=0.5)
+        near = _close_matches(name, among, n=1, cutoff=0.5)
         return f"; did you mean '{near[0]}'?" if near else ""
 
     ids: list[str] = []  # the correlated inputs, in order of first mention

@@ -16,10 +16,12 @@ Appraisal years inside a proposal are counted from 0 (the first appraisal year, 
 The names follow ``docs/glossary.md``.
 """
 
-from __future__ import annotations
+# No ``from __future__ import annotations`` in this module: with it, pydantic compiles and evaluates
+# every field's annotation from its text when the models are built (~300 of them, ~4 ms of every cold
+# command). The few names used before they are defined are written in quotes.
 
 from collections.abc import Mapping
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import (
     BaseModel,
@@ -59,6 +61,20 @@ GRADE_MEANINGS: dict[str, str] = {
     "U": "the basis of the figure could not be checked; treat as a claim",
     "assumption": "a stated assumption, no source: its reason is given instead",
 }
+
+
+def _no_items() -> list[Any]:
+    """An optional list field's default: a new empty list.
+
+    (Not ``default_factory=list``: pydantic asks every default factory for its signature, and for a
+    builtin such as ``list`` Python finds it by tokenizing the signature's text, ~0.1 ms a field at
+    every start; ~2 ms for these models.)"""
+    return []
+
+
+def _no_entries() -> dict[str, Any]:
+    """An optional mapping field's default: a new empty dict (a function, as :func:`_no_items` says why)."""
+    return {}
 
 
 class StrictModel(BaseModel):
@@ -520,7 +536,7 @@ class UnitCost(_Provenanced):
     unit: Literal["GBP_per_unit"]
     price_year: FinancialYear
     bearers: list[Bearer] = Field(
-        default_factory=list,
+        default_factory=_no_items,
         description="The fiscal layer: the budgets that bear the cost, £ per unit each. May be empty only "
         "when the unit carries economic, social or wellbeing value (e.g. harm to victims alone).",
     )
@@ -535,11 +551,11 @@ class UnitCost(_Provenanced):
         "red/amber/green); it caps the grade: green -> B, amber -> C, red -> U.",
     )
     economic: list[LayerComponent] = Field(
-        default_factory=list,
+        default_factory=_no_items,
         description="Economic value per unit, not a public budget: e.g. output lost by victims and employers. [£]",
     )
     social: list[LayerComponent] = Field(
-        default_factory=list,
+        default_factory=_no_items,
         description="Social value per unit, not a public budget: e.g. physical and emotional harm to victims. [£]",
     )
     wellbeing: WellbeingChange | None = Field(
@@ -582,9 +598,9 @@ class UnitCostLibrary(StrictModel):
 
     schema_version: Literal[1]
     description: Text
-    agencies: list[Agency] = Field(default_factory=list)
-    sources: list[Source] = Field(default_factory=list)
-    unit_costs: list[UnitCost] = Field(default_factory=list)
+    agencies: list[Agency] = Field(default_factory=_no_items)
+    sources: list[Source] = Field(default_factory=_no_items)
+    unit_costs: list[UnitCost] = Field(default_factory=_no_items)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -1016,7 +1032,7 @@ class NamedScenario(StrictModel):
 
     description: Text | None = None
     edits: dict[EditPath, SourcedEdit] = Field(
-        default_factory=dict, description="Input path (by id) -> its value in this scenario."
+        default_factory=_no_entries, description="Input path (by id) -> its value in this scenario."
     )
 
 
@@ -1047,42 +1063,42 @@ class Proposal(StrictModel):
         default="../unit_costs.yaml",
         description="Path of the shared unit-cost library, relative to this file (null for none).",
     )
-    agencies: list[Agency] = Field(default_factory=list, description="Agencies beyond those in the library.")
-    sources: list[Source] = Field(default_factory=list, description="Sources beyond those in the library.")
+    agencies: list[Agency] = Field(default_factory=_no_items, description="Agencies beyond those in the library.")
+    sources: list[Source] = Field(default_factory=_no_items, description="Sources beyond those in the library.")
     unit_costs: list[UnitCost] = Field(
-        default_factory=list, description="Unit costs beyond those in the library."
+        default_factory=_no_items, description="Unit costs beyond those in the library."
     )
     prevention_costs: Annotated[list[CostLine], Field(min_length=1)]
-    outcomes: list[Outcome] = Field(default_factory=list)
+    outcomes: list[Outcome] = Field(default_factory=_no_items)
     savings: list[SavingsLine] = Field(
-        default_factory=list, description="Plain savings lines: an amount a named budget holder saves."
+        default_factory=_no_items, description="Plain savings lines: an amount a named budget holder saves."
     )
     closure_costs: list[ClosureCost] = Field(
-        default_factory=list,
+        default_factory=_no_items,
         description="For a cut: one-off costs of making it (redundancy, contract exit, buildings), by budget holder.",
     )
     deflators: list[FileDeflator] = Field(
-        default_factory=list, description="Deflators this file brings (select one with appraisal.deflator)."
+        default_factory=_no_items, description="Deflators this file brings (select one with appraisal.deflator)."
     )
     financing: Financing | None = None
     # --- pooled budgets and responsibility charges (see the block at the end of this module) ---
-    pool: Pool | None = Field(
+    pool: "Pool | None" = Field(
         default=None, description="A pooled budget: partners' contributions and how savings are shared."
     )
-    responsibility_charges: list[ResponsibilityCharge] = Field(
-        default_factory=list,
+    responsibility_charges: "list[ResponsibilityCharge]" = Field(
+        default_factory=_no_items,
         description="Charges one agency pays another when demand it could have prevented lands on the other.",
     )
     correlations: list[Correlation] = Field(
-        default_factory=list,
+        default_factory=_no_items,
         description="Rank correlations between ranged inputs for the Monte Carlo (default: every input independent).",
     )
     unmonetised: list[UnmonetisedImpact] = Field(
-        default_factory=list,
+        default_factory=_no_items,
         description="Impacts no figure counts (impact, direction, evidence): listed as 'not counted' in every output.",
     )
     scenarios: dict[Id, NamedScenario] = Field(
-        default_factory=dict,
+        default_factory=_no_entries,
         description="Named scenarios (pessimistic, central, optimistic, or any name): each a set of sourced "
         "edits to the values above, chosen with `costmodel run FILE --scenario NAME`.",
     )
@@ -1151,7 +1167,7 @@ class Deflator(StrictModel):
             raise ValueError("a long-run growth rate is an assumption: state it in 'long_run_assumption'")
         return self
 
-    def extended(self, through: int | None = None) -> Deflator:
+    def extended(self, through: int | None = None) -> "Deflator":
         """The index with the long-run growth applied from the last published year to ``extend_to``,
         or further, to ``through``, when an appraisal reaches past ``extend_to`` (the long-run growth is
         an assumption about every later year, not only the tabulated ones)."""
@@ -1201,7 +1217,7 @@ class ReferenceData(StrictModel):
     sources: list[Source]
     discount_schedules: list[DiscountSchedule]
     deflators: list[Deflator]
-    appraisal_values: list[AppraisalValue] = Field(default_factory=list)
+    appraisal_values: list[AppraisalValue] = Field(default_factory=_no_items)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -1271,7 +1287,7 @@ class PoolPartner(StrictModel):
 
     agency: Id = Field(description="Agency id of the partner.")
     contributions: list[Contribution] = Field(
-        default_factory=list, description="What the partner puts in (none: it only shares savings)."
+        default_factory=_no_items, description="What the partner puts in (none: it only shares savings)."
     )
 
 
@@ -1426,6 +1442,13 @@ class ResponsibilityCharge(StrictModel):
         return self
 
 
+# Each model's validator is built once, when first needed (defer_build). Pydantic reuses the schema of a
+# model already built inside any model built after it, and otherwise generates it afresh each time; so
+# the models that several others contain (the proposal, the unit-cost library and the reference data all
+# list sources, agencies and unit costs) and whose own serializers every run uses (the inputs' SHA-256)
+# are built first, then the proposal with everything it contains: ~4 ms less of every cold command.
+for _shared in (Source, Agency, UnitCost, DiscountSchedule, Deflator):
+    _shared.model_rebuild()
 Proposal.model_rebuild()
 
 

@@ -15,7 +15,6 @@ setting, so the library's functions never call it behind their caller's back.
 from __future__ import annotations
 
 import ctypes
-import ctypes.util
 import sys
 
 MMAP_THRESHOLD_BYTES = 32 * 1024 * 1024
@@ -29,6 +28,19 @@ _M_MMAP_THRESHOLD = -3
 _done = False
 
 
+def _libc() -> ctypes.CDLL:
+    """The C library: glibc by its name on Linux, else whatever ``find_library`` finds.
+
+    ``ctypes.util.find_library`` runs ``ldconfig -p`` in a subprocess (~8 ms, a third of a cold
+    ``costmodel run``'s own work), so it is asked only when the usual name does not load."""
+    try:
+        return ctypes.CDLL("libc.so.6")
+    except OSError:
+        from ctypes.util import find_library
+
+        return ctypes.CDLL(find_library("c") or "libc.so.6")
+
+
 def keep_freed_memory() -> bool:
     """Set the allocator's thresholds (once per process). Returns whether they are set (glibc Linux)."""
     global _done
@@ -37,8 +49,7 @@ def keep_freed_memory() -> bool:
     if not sys.platform.startswith("linux"):
         return False
     try:
-        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
-        mallopt = libc.mallopt
+        mallopt = _libc().mallopt
     except (OSError, AttributeError):  # not glibc (musl has no mallopt)
         return False
     mallopt.argtypes = [ctypes.c_int, ctypes.c_int]
