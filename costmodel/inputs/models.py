@@ -730,7 +730,7 @@ class ReleaseProfile(StrictModel):
         return self
 
 
-def _check_amounts(line: CostLine | SavingsLine, noun: str, one_off: str, recurring_only: str) -> None:
+def _check_amounts(line: "CostLine | SavingsLine", noun: str, one_off: str, recurring_only: str) -> None:
     """The rules a cost or savings line's amounts obey: exactly one of ``amount`` (its unit by the line's
     kind) or ``by_year``; ``end_year`` and ``growth`` only for a recurring amount, and not before
     ``start_year``. ``noun``, ``one_off`` and ``recurring_only`` word the messages ("cost", "a capital
@@ -750,7 +750,7 @@ def _check_amounts(line: CostLine | SavingsLine, noun: str, one_off: str, recurr
         raise ValueError(f"end_year ({line.end_year}) is before start_year ({line.start_year})")
 
 
-def _money_of(line: CostLine | SavingsLine) -> MoneyQ | MoneyByYear:
+def _money_of(line: "CostLine | SavingsLine") -> MoneyQ | MoneyByYear:
     """A line's ``amount`` or its ``by_year`` amounts, whichever it gives (exactly one is set)."""
     money = line.amount if line.amount is not None else line.by_year
     assert money is not None  # checked by _check_amounts
