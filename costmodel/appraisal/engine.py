@@ -162,8 +162,12 @@ def first_year_true(flags: NDArray[np.bool_]) -> NDArray[np.int64]:
 # Compiled scenario
 # ---------------------------------------------------------------------------------------------
 
+# The records that hold arrays are ``eq=False`` (compared, and hashed, as objects): comparing them field by
+# field would ask numpy arrays for one truth value, an error, so no code compares them, and Python need
+# not write and compile an ``__eq__`` and a ``__hash__`` for each when the module is imported.
 
-@dataclass(frozen=True)
+
+@dataclass(frozen=True, eq=False)
 class Structure:
     """Fixed shape of a compiled scenario (what does not vary between draws)."""
 
@@ -202,7 +206,7 @@ class Structure:
         return intake_windows(self.intake_mask) if self.n_years > LONG_HORIZON_YEARS else None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Params:
     """Numeric inputs that may vary (central values, or draws with leading batch axes)."""
 
@@ -230,7 +234,7 @@ class Params:
     health_rates: F = field(default_factory=lambda: np.zeros(0))  # (*B, T) health discount rate [fraction]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Flows:
     """Real (undiscounted) flows by year and agency, and the discount factors. Shapes (*B, T, A)."""
 
@@ -292,7 +296,7 @@ def closure_profile(cc: ClosureCost, index: dict[int, float], base: int, first_y
     return money.value * price_conversion_factor(index, money.real_price_year, base), row
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class LayerFlows:
     """Value beyond public budgets by year, real (undiscounted), with its discount factors. Shapes (*B, T).
 
@@ -331,7 +335,7 @@ def active_years(start: int, end: int | None, n_years: int) -> tuple[F, F]:
     return active, np.maximum(t - start, 0.0)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class UnitCostTerm:
     """One outcome's use of a unit cost, in price-base prices (times any benefit factor)."""
 
@@ -857,7 +861,7 @@ def evaluate(s: Structure, p: Params, *, detail: bool = True) -> Flows:
     )
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Summary:
     """What a Monte Carlo needs from each draw, without (draws × years × agencies) arrays.
 
@@ -1004,7 +1008,7 @@ def _add_outcomes(terms: F, batch: tuple[int, ...], T: int) -> F:
     return np.broadcast_to(total[0], (*batch, T)).copy()  # no input varies by draw here
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class DualRunningArrays:
     """Dual running over leading batch axes (*B): the arithmetic behind :class:`DualRunning`."""
 
@@ -1044,7 +1048,7 @@ def dual_running_arrays(costs: F, cashable: F) -> DualRunningArrays:
     )
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class BatchMeasures:
     """The Ten Year Test figures every draw, sensitivity case or area needs, over batch axes (*B).
 
@@ -1162,7 +1166,7 @@ class FinancingResult:
     affordable: bool  # annual repayment <= capacity
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class CashView:
     """The medium-term financial table: cash (nominal, undiscounted) by year and budget holder.
 
@@ -1180,7 +1184,7 @@ class CashView:
     financing: FinancingResult | None  # the loan in cash at its nominal rate
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class CutView:
     """A cut told straight: the money it releases, what making it costs, and the costs it shunts onto
     other budget holders, by year and budget holder. Shapes (T, A) unless stated; every figure is
@@ -1280,7 +1284,7 @@ def cut_view(s: Structure, p: Params, flows: Flows) -> CutView:
     )
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Committed:
     """Savings (and costs) set in motion within the horizon that fall after it (central values).
 
@@ -1398,7 +1402,7 @@ def value_layers(pv_costs: float, pv_savings: float, pv_cashable: float, pv_econ
     )
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class TenYearTest:
     """Everything the Ten Year Test reports for one proposal (deterministic, central values)."""
 

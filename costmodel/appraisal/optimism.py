@@ -80,7 +80,7 @@ class OptimismSettings:
     mitigation: float = 0.0  # [fraction] of the capital upper bound removed by mitigation
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class OptimismFactors:
     """The multipliers the corrections put on each line, and the corrections themselves."""
 

@@ -174,7 +174,7 @@ def semidefinite_cholesky(r: F) -> F:
     return low
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Copula:
     """The Gaussian copula of some columns of the uniform block: which columns, and the factor."""
 
