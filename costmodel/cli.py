@@ -504,7 +504,7 @@ def cmd_simulate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     return EXIT_OK
 
 
-def _add_uncertainty_commands(sub: argparse._SubParsersAction) -> None:
+def _add_uncertainty_commands(sub: _Commands) -> None:
     p = _command(
         sub,
         "sensitivity",
@@ -635,7 +635,7 @@ def cmd_chart(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     return EXIT_OK
 
 
-def _add_export_commands(sub: argparse._SubParsersAction) -> None:
+def _add_export_commands(sub: _Commands) -> None:
     p = _command(
         sub,
         "export",
@@ -742,7 +742,7 @@ def cmd_summary(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     return EXIT_OK
 
 
-def _add_options_commands(sub: argparse._SubParsersAction) -> None:
+def _add_options_commands(sub: _Commands) -> None:
     def draws(p: argparse.ArgumentParser) -> None:
         p.add_argument("--draws", type=int, default=DEFAULT_DRAWS, metavar="N",
                        help=f"Monte Carlo draws (default {DEFAULT_DRAWS:,}; 0 for central figures only)")
@@ -867,7 +867,7 @@ def cmd_batch(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     return EXIT_OK
 
 
-def _add_batch_command(sub: argparse._SubParsersAction) -> None:
+def _add_batch_command(sub: _Commands) -> None:
     p = sub.add_parser(
         "batch", help="appraise one proposal in every area of a table (CSV + .meta.yaml, or YAML), with a Monte Carlo "
         "per area; --template writes a table to fill in"
@@ -902,8 +902,48 @@ def _add_batch_command(sub: argparse._SubParsersAction) -> None:
 # ---------------------------------------------------------------------------------------------
 
 
+class _Unbuilt(argparse.ArgumentParser):
+    """Stands in for the parser of a sub-command this process will not parse: the options given to it are
+    dropped (see :class:`_Commands`)."""
+
+    def __init__(self) -> None:  # no state: nothing is ever parsed with it
+        pass
+
+    def add_argument(self, *args: Any, **kwargs: Any) -> Any:
+        return None
+
+    def add_argument_group(self, *args: Any, **kwargs: Any) -> Any:
+        return self
+
+    def add_mutually_exclusive_group(self, **kwargs: Any) -> Any:
+        return self
+
+    def set_defaults(self, **kwargs: Any) -> None:
+        pass
+
+
+class _Commands:
+    """The sub-commands of :func:`build_parser`, each with its one-line help; ``only``: the one command
+    whose options are built (None: every command's).
+
+    A process runs one command, and building the options of all thirteen (some 140 arguments, each
+    checked by a help formatter) takes ~2 ms of every start. The others are still listed with their help
+    (``costmodel --help``, and argparse's 'invalid choice' message, read nothing else), so every output
+    is the same as with the whole parser."""
+
+    def __init__(self, sub: argparse._SubParsersAction, only: str | None) -> None:
+        self._sub = sub
+        self._only = only
+
+    def add_parser(self, name: str, **kwargs: Any) -> argparse.ArgumentParser:
+        if self._only is None or name == self._only:
+            return self._sub.add_parser(name, **kwargs)
+        self._sub.add_parser(name, add_help=False, **kwargs)
+        return _Unbuilt()
+
+
 def _command(
-    sub: argparse._SubParsersAction, name: str, help: str, func: Callable[..., int], *, files: bool = False
+    sub: _Commands, name: str, help: str, func: Callable[..., int], *, files: bool = False
 ) -> argparse.ArgumentParser:
     """A sub-command running ``func``, with its FILE argument (``files``: one or more FILEs)."""
     p = sub.add_parser(name, help=help)
@@ -943,14 +983,17 @@ def _add_overrides(p: argparse.ArgumentParser) -> None:
     )
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(only: str | None = None) -> argparse.ArgumentParser:
+    """The command line's parser; ``only``: build the options of that sub-command alone (see
+    :class:`_Commands`; :func:`main` passes the command its arguments name)."""
     parser = argparse.ArgumentParser(
         prog="costmodel",
         description="Apply the Ten Year Test to prevention proposals described in YAML assumption files.",
     )
     parser.add_argument("--version", action="version", version=f"costmodel {__version__}")
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    sub.required = True
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
+    subparsers.required = True
+    sub = _Commands(subparsers, only)
 
     _command(sub, "validate", "check assumption files; print file:line:col errors", cmd_validate, files=True)
 
@@ -1007,12 +1050,19 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _command_named(argv: Sequence[str]) -> str | None:
+    """The sub-command ``argv`` names: its first word that is not an option (``costmodel`` itself takes
+    only -h and --version, neither with a value), or None."""
+    return next((a for a in argv if not a.startswith("-")), None)
+
+
 def main(argv: Sequence[str] | None = None, out: TextIO | None = None, err: TextIO | None = None) -> int:
     """Entry point of the ``costmodel`` command. Returns the exit status (0 ok, 1 bad input, 2 internal)."""
     out = out or sys.stdout
     err = err or sys.stderr
     keep_freed_memory()  # batched evaluation's temporaries reuse freed memory (no figure changes)
-    parser = build_parser()
+    argv = sys.argv[1:] if argv is None else list(argv)
+    parser = build_parser(_command_named(argv))
     try:
         with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
             args = parser.parse_args(argv)
