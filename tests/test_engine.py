@@ -297,3 +297,22 @@ def test_batched_measures_element_equals_the_deterministic_result():
     central = measures(*compile_scenario(sc))  # no optimism-bias corrections: the unadjusted figures
     assert r.unadjusted is not None
     assert float(central.npv) == r.unadjusted.npv
+
+
+def test_results_are_read_only(hand):
+    """The engine's records (engine.record) are as frozen as dataclass(frozen=True): no field of a result,
+    its structure, parameters or flows can be assigned or deleted, nor an attribute added; replace makes
+    a new one. They compare as objects (their arrays have no single truth value)."""
+    import dataclasses
+
+    for obj in (hand, hand.structure, hand.params, hand.flows):
+        name = dataclasses.fields(obj)[0].name
+        with pytest.raises(dataclasses.FrozenInstanceError):
+            setattr(obj, name, getattr(obj, name))
+        with pytest.raises(dataclasses.FrozenInstanceError):
+            delattr(obj, name)
+        with pytest.raises(dataclasses.FrozenInstanceError):
+            obj.extra = 1  # type: ignore[attr-defined]
+    again = dataclasses.replace(hand, verdict="changed")
+    assert again.verdict == "changed" and hand.verdict != "changed" and again.npv == hand.npv
+    assert hand == hand and again != hand
