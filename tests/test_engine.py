@@ -316,3 +316,13 @@ def test_results_are_read_only(hand):
     again = dataclasses.replace(hand, verdict="changed")
     assert again.verdict == "changed" and hand.verdict != "changed" and again.npv == hand.npv
     assert hand == hand and again != hand
+
+
+def test_results_read_as_dataclasses_do(hand):
+    """A record's repr is the text dataclass writes: the class name and each field's repr."""
+    import dataclasses
+
+    for obj in (hand.committed, hand.structure, hand.dual_running, hand):
+        names = [f.name for f in dataclasses.fields(obj)]
+        twin = dataclasses.make_dataclass(type(obj).__name__, names, frozen=True)(*(getattr(obj, n) for n in names))
+        assert repr(obj) == repr(twin)

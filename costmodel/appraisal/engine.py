@@ -34,7 +34,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Sequence
-from dataclasses import FrozenInstanceError, dataclass, field, replace
+from dataclasses import FrozenInstanceError, dataclass, field, fields, replace
 from functools import cached_property
 from typing import TYPE_CHECKING, Any, TypeVar, dataclass_transform
 
@@ -175,6 +175,10 @@ def _no_delete(self: Any, name: str) -> None:
     raise FrozenInstanceError(f"cannot delete field {name!r}")
 
 
+def _fields_repr(self: Any) -> str:
+    return f"{type(self).__qualname__}({', '.join(f'{f.name}={getattr(self, f.name)!r}' for f in fields(self) if f.repr)})"
+
+
 @dataclass_transform(eq_default=False, frozen_default=True, field_specifiers=(field,))
 def record(cls: type[R]) -> type[R]:
     """A read-only dataclass of arrays: the engine's compiled scenario, flows and results.
@@ -188,11 +192,13 @@ def record(cls: type[R]) -> type[R]:
       functions serve them all);
     * writing and compiling an ``__eq__`` and a ``__hash__``: comparing these records field by field would
       ask numpy arrays for one truth value, an error, so no code compares them; they compare, and
-      hash, as objects.
+      hash, as objects;
+    * writing and compiling a ``__repr__``: one function writes the same text as dataclass's for each.
     """
-    cls = dataclass(eq=False)(cls)
+    cls = dataclass(eq=False, repr=False)(cls)
     cls.__setattr__ = _set_once  # type: ignore[assignment]
     cls.__delattr__ = _no_delete  # type: ignore[assignment]
+    cls.__repr__ = _fields_repr  # type: ignore[assignment]
     return cls
 
 
