@@ -1,0 +1,79 @@
+"""The Monte Carlo's chunk step without per-chunk conveniences (issue 9, session 4, kernel2): its figures
+written straight into the result rows are :func:`~costmodel.appraisal.engine.measures`' own, bit for bit,
+and the plain-Python shape helper agrees with numpy (Hypothesis)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from costmodel.appraisal.engine import (
+    broadcast_shape,
+    first_year_staying_nonnegative,
+    measures,
+    measures_into,
+)
+from costmodel.inputs.loading import Overrides, load_proposal
+from costmodel.uncertainty.batch import with_values
+from costmodel.uncertainty.compile import compile_uncertainty
+from costmodel.uncertainty.montecarlo import draw_values
+
+from .conftest import ROOT
+
+SETTINGS = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+shapes = st.lists(st.integers(min_value=0, max_value=3), max_size=4).map(tuple)
+
+
+@SETTINGS
+@given(st.lists(shapes, min_size=1, max_size=4))
+def test_broadcast_shape_is_numpys(many) -> None:
+    try:
+        want = np.broadcast_shapes(*many)
+    except ValueError:
+        with pytest.raises(ValueError):
+            broadcast_shape(*many)
+        return
+    assert broadcast_shape(*many) == want
+
+
+@SETTINGS
+@given(
+    shape=st.sampled_from([(7,), (4, 10), (3, 2, 5), (1, 1), (6, 30), (5, 0)]),
+    nan_every=st.integers(min_value=0, max_value=9),
+    seed=st.integers(min_value=0, max_value=2**32 - 1),
+)
+def test_first_year_into_given_rows(shape, nan_every, seed) -> None:
+    """Written into ``out`` (as the Monte Carlo's result rows): the same years as returned, by the
+    definition (after the last year below -tolerance; NaN counts as below; -1 if the last year is)."""
+    rng = np.random.default_rng(seed)
+    cumulative = np.cumsum(rng.normal(0.1, 1.0, shape), axis=-1)
+    if nan_every:
+        cumulative.reshape(-1)[::nan_every] = np.nan
+    bad = ~(cumulative >= -0.005)
+    n = shape[-1]
+    first = np.where(bad.any(axis=-1), n - np.argmax(bad[..., ::-1], axis=-1) if n else 0, 0)
+    want = np.where(first < n, first, -1).astype(np.int64)
+    out = np.full(shape[:-1], 99, dtype=np.int64)
+    assert first_year_staying_nonnegative(cumulative, out=out) is out
+    assert np.array_equal(out, want)
+
+
+@pytest.mark.parametrize("name", ["youth_work", "early_help_pooled", "youth_service_cut"])
+@pytest.mark.parametrize("horizon", [None, 100])
+def test_measures_into_writes_measures_bits(name, horizon) -> None:
+    """The Monte Carlo's four figures written into its result rows are measures()' own, bit for bit."""
+    path = ROOT / "assumptions" / "proposals" / f"{name}.yaml"
+    sc = load_proposal(path, Overrides(horizon_years=horizon)) if horizon else load_proposal(path)
+    c = compile_uncertainty(sc, True, pool_terms=True)
+    values = draw_values(c.inputs, 41, np.random.default_rng(5))
+    engine = with_values(c, c.inputs, values, broadcast=False)
+    m = measures(*engine)
+    n, a = values.shape[0], len(c.agency_ids)
+    out = (np.empty(n), np.empty((n, a)), np.empty(n, dtype=np.int64), np.empty(n, dtype=np.int64))
+    measures_into(*engine, *out)
+    want = (m.npv, m.pv_net_by_agency, m.cash_break_even_year, m.discounted_payback_year)
+    for got, expected in zip(out, want, strict=True):
+        assert got.dtype == expected.dtype and got.tobytes() == expected.tobytes()
