@@ -77,3 +77,34 @@ def test_measures_into_writes_measures_bits(name, horizon) -> None:
     want = (m.npv, m.pv_net_by_agency, m.cash_break_even_year, m.discounted_payback_year)
     for got, expected in zip(out, want, strict=True):
         assert got.dtype == expected.dtype and got.tobytes() == expected.tobytes()
+
+
+@SETTINGS
+@given(
+    pairs=st.lists(
+        st.tuples(st.integers(0, 5), st.integers(0, 5), st.sampled_from([1.0, 1.0, 0.5, -0.3, -1.0])), max_size=5
+    ),
+    seed=st.integers(min_value=0, max_value=2**32 - 1),
+)
+def test_copula_one_phi_per_shared_score_same_bits(pairs, seed) -> None:
+    """Columns in lockstep (ρ = ±1, or any unit row of the factor) share one Φ: the same bits as Φ of
+    every column of the normal scores (Copula.apply's plain formula)."""
+    from costmodel.inputs.correlation import UNIFORM_FLOOR, copula, matrix_problem, normal_cdf
+    from costmodel.inputs.distributions import normal_quantile
+
+    rank = np.eye(6)
+    for i, j, rho in pairs:
+        if i != j:
+            rank[i, j] = rank[j, i] = rho
+    if matrix_problem(rank) is not None:
+        return
+    cop = copula(rank)
+    u = np.random.default_rng(seed).random((257, 6))
+    u[3, :] = 0.5  # a normal score of exactly 0
+    got = cop.apply(u.copy())
+    cols = cop.columns
+    want = u.copy()
+    if cols.size:
+        z = np.einsum("nk,jk->nj", normal_quantile(np.maximum(u[:, cols], UNIFORM_FLOOR)), cop.factor)
+        want[:, cols] = np.clip(normal_cdf(z), UNIFORM_FLOOR, 1.0 - 2.0**-53)
+    assert got.tobytes() == want.tobytes()

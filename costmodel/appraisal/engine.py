@@ -1173,9 +1173,17 @@ def measures_into(
     savings, costs = summary.pv_savings, summary.pv_costs
     np.subtract(savings, costs, out=pv_net_by_agency)
     np.subtract(savings.sum(axis=-1), costs.sum(axis=-1), out=npv)
-    discounted = _times(summary.savings - summary.costs, summary.factors)
-    first_year_staying_nonnegative(np.cumsum(discounted, axis=-1), out=discounted_payback_year)
-    first_year_staying_nonnegative(np.cumsum(summary.cashable - summary.costs, axis=-1), out=cash_break_even_year)
+    # both running sums in one cumsum (a row's running sum is the same whatever rows sit beside it): the
+    # discounted net position and the cashable net position, (2, *B, T)
+    yearly = summary.savings.shape, summary.costs.shape, summary.cashable.shape, summary.factors.shape
+    rows = np.empty((2, *broadcast_shape(*yearly)))
+    discounted, cash = rows[0], rows[1]
+    np.subtract(summary.savings, summary.costs, out=discounted)
+    np.multiply(discounted, summary.factors, out=discounted)
+    np.subtract(summary.cashable, summary.costs, out=cash)
+    years = first_year_staying_nonnegative(np.cumsum(rows, axis=-1))
+    discounted_payback_year[...] = years[0]
+    cash_break_even_year[...] = years[1]
 
 
 # ---------------------------------------------------------------------------------------------
