@@ -98,17 +98,29 @@ def persistence_profile(lag: F, persistence: F, drop_off: F, n_years: int) -> F:
         out = np.zeros((*broadcast_shape(lag.shape, persistence.shape, keep.shape[:-1]), n_years))
         out[..., :support] = np.where(active, np.cumprod(np.where(since > 0, keep, 1.0), axis=-1), 0.0)
         return out
-    since = np.arange(n_years, dtype=np.float64) - lag[..., None]
-    active = (since >= 0) & (since < persistence[..., None])
     # keep ** since only in the active years (elementwise, so the same bits as powers of every year
-    # selected by np.where(active, keep ** max(since, 0), 0.0)), 0.0 elsewhere
-    shape = broadcast_shape(active.shape, keep.shape)
-    on = np.flatnonzero(active if active.shape == shape else np.broadcast_to(active, shape))
-    rows = keep[..., 0] if keep.shape[:-1] == shape[:-1] else np.broadcast_to(keep[..., 0], shape[:-1])
+    # selected by np.where(active, keep ** max(since, 0), 0.0)), 0.0 elsewhere. since and active are laid
+    # out years-first in memory (views with the years last), so their broadcasts run along the draws, not
+    # along a few years per (draw, outcome) row; each element the same subtraction and comparisons
+    shape = broadcast_shape(lag.shape, persistence.shape, keep.shape[:-1])
+    size = math.prod(shape)
+    years_last = (*range(1, len(shape) + 1), 0)
+    since_first = np.empty((n_years, *shape))
+    since = since_first.transpose(years_last)  # (*B, O, n_years)
+    np.subtract(np.arange(n_years, dtype=np.float64), lag[..., None], out=since)
+    active_first = np.empty((n_years, *shape), dtype=bool)
+    active = active_first.transpose(years_last)
+    within = np.empty((n_years, *shape), dtype=bool).transpose(years_last)
+    np.greater_equal(since, 0, out=active)
+    np.less(since, persistence[..., None], out=within)
+    np.logical_and(active, within, out=active)
+    on = np.flatnonzero(active_first)  # year * size + cell
+    year = on // size if size else on
+    cell = on - year * size
+    rows = keep[..., 0] if keep.shape[:-1] == shape else np.broadcast_to(keep[..., 0], shape)
     rows = np.ascontiguousarray(rows).reshape(-1)
-    years = since if since.shape == shape else np.broadcast_to(since, shape)
-    out = np.zeros(shape)
-    out.reshape(-1)[on] = rows[on // n_years] ** np.ascontiguousarray(years).reshape(-1)[on]
+    out = np.zeros((*shape, n_years))
+    out.reshape(-1)[cell * n_years + year] = rows.take(cell) ** since_first.reshape(-1).take(on)
     return out
 
 
@@ -162,6 +174,11 @@ def first_year_staying_nonnegative(
     return first
 
 
+def _shape(x: F) -> tuple[int, ...]:
+    """``np.shape(x)``, read straight from an array (np.shape is a Python wrapper around the same)."""
+    return x.shape if isinstance(x, np.ndarray) else np.shape(x)
+
+
 def broadcast_shape(*shapes: tuple[int, ...]) -> tuple[int, ...]:
     """``np.broadcast_shapes(*shapes)`` for a few short shapes, in plain Python (numpy's builds arrays to
     find it, a few microseconds each time: the Monte Carlo's chunk path asks a dozen times per chunk).
@@ -170,6 +187,8 @@ def broadcast_shape(*shapes: tuple[int, ...]) -> tuple[int, ...]:
     >>> broadcast_shape((4, 1, 3), (2, 1), ())
     (4, 2, 3)
     """
+    if len(shapes) == 2 and shapes[0] == shapes[1]:
+        return tuple(shapes[0])
     ndim = max((len(shape) for shape in shapes), default=0)
     out = [1] * ndim
     for shape in shapes:
@@ -936,12 +955,12 @@ def evaluate_summary(s: Structure, p: Params) -> Summary:
 
     T = s.n_years
     unit = np.asarray(p.unit_cost, dtype=np.float64)  # (*B, O, A)
-    event_batch = broadcast_shape(*[np.shape(getattr(p, name))[:-1] for name in EVENT_FIELDS], df.shape[:-1])
+    event_batch = broadcast_shape(*[_shape(getattr(p, name))[:-1] for name in EVENT_FIELDS], df.shape[:-1])
     batch = broadcast_shape(
         pv_costs.shape[:-1],
         event_batch,
-        np.shape(p.cashable_delay)[:-1],
-        np.shape(p.cashable_share)[:-1],
+        _shape(p.cashable_delay)[:-1],
+        _shape(p.cashable_share)[:-1],
         unit.shape[:-2],
     )
     n = math.prod(batch)
@@ -949,7 +968,7 @@ def evaluate_summary(s: Structure, p: Params) -> Summary:
     # the same products as evaluate(), in the same order, written over a few (O, N, T) buffers
     dfo = df.reshape(-1, T) if df.ndim > 1 else df  # (N or 1, T) or (T,)
     work = events * dfo  # (O, N, T) [events, discounted]
-    pv_by_outcome = np.sum(work, axis=-1)  # (O, N) per draw and outcome, rows of T summed as before
+    pv_by_outcome = np.add.reduce(work, axis=-1)  # (O, N) per draw and outcome, rows of T summed as before (np.sum)
     unit_total = _by_outcome(unit.sum(axis=-1), batch, n)  # (O, N) [£ per event, all agencies]
     fits = work.shape == broadcast_shape(events.shape, (*unit_total.shape, 1))
     valued = np.multiply(events, unit_total[..., None], out=work if fits else None)  # (O, N, T) [£]
@@ -957,7 +976,7 @@ def evaluate_summary(s: Structure, p: Params) -> Summary:
     # cashable: valued × share from the release year, 0 before (the zeros' sign cannot change a sum from 0.0)
     release = _by_outcome(s.intake_start + np.asarray(p.lag) + np.asarray(p.cashable_delay), batch, n)  # (O, N)
     # every year from ``head`` on is at or after every release year, so only the years before it are masked
-    last = float(np.max(release)) if release.size else 0.0
+    last = float(release.max()) if release.size else 0.0
     head = int(min(T, max(0.0, math.floor(last) + 1.0))) if math.isfinite(last) else T
     released = np.greater_equal(np.arange(head, dtype=np.float64), release[..., None])  # (O, N, head)
     cash = _times(valued, _by_outcome(p.cashable_share, batch, n)[..., None])
@@ -968,7 +987,7 @@ def evaluate_summary(s: Structure, p: Params) -> Summary:
     # years, so the masked select (several times slower) is needed only then, to give the same figures
     np.multiply(cash[..., :head], released, out=cash[..., :head])
     cashable_t = _add_outcomes(cash, batch, T)
-    if not bool(np.all(np.isfinite(cashable_t[..., :head]))):
+    if not bool(np.isfinite(cashable_t[..., :head]).all()):
         valued = events * unit_total[..., None]  # afresh: the buffer above was written over
         cash = _times(valued, _by_outcome(p.cashable_share, batch, n)[..., None])
         if cash.shape[:-1] != released.shape[:-1]:

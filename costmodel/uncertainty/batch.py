@@ -322,7 +322,7 @@ def _npv_rows(
 
 def _check_finite_values(c: Compiled, inputs: Sequence[UncertainInput], values: F) -> None:
     """A draw or case value that is not a finite number is an error in the input's range, located."""
-    if values.size and not np.all(np.isfinite(values)):
+    if values.size and not np.isfinite(values).all():
         k = int(np.flatnonzero(~np.all(np.isfinite(values), axis=0))[0])
         inp = inputs[k]
         raise input_error(
@@ -396,7 +396,7 @@ def npv_into(
     engine = with_values(c, inputs, values, broadcast=False, plan=plan)
     npv, net_a, be, dpay = out
     measures_into(*engine, npv, net_a, be, dpay)
-    if not (np.all(np.isfinite(npv)) and np.all(np.isfinite(net_a))):
+    if not (np.isfinite(npv).all() and np.isfinite(net_a).all()):
         bad = ~(np.isfinite(npv) & np.all(np.isfinite(net_a), axis=-1))
         raise _furthest_input(c, inputs, values)(int(np.flatnonzero(bad)[0]))
     return engine
