@@ -28,6 +28,9 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import json
+import os
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -101,6 +104,32 @@ def engine_only(sc, draws: int) -> tuple[object, object]:
     return run(before.with_values, before.measures, before.values_plan(inputs)), run(with_values, measures, plan)
 
 
+_FRESH = """
+import json, resource, sys, time
+from {pkg}.uncertainty.memory import keep_freed_memory
+keep_freed_memory()  # as the CLI does at start
+from {pkg}.inputs.loading import load_proposal
+from {pkg}.uncertainty.montecarlo import simulate
+sc = load_proposal(sys.argv[1])
+simulate(sc, 1000, 1)
+r0 = resource.getrusage(resource.RUSAGE_SELF)
+t0, c0 = time.perf_counter(), time.process_time()
+simulate(sc, 1_000_000, 1)  # the first 1,000,000-draw call of a fresh process, as bench_speed times it
+wall, cpu = time.perf_counter() - t0, time.process_time() - c0
+r1 = resource.getrusage(resource.RUSAGE_SELF)
+print(json.dumps({{"wall": wall, "cpu": cpu, "sys": r1.ru_stime - r0.ru_stime}}))
+"""
+
+
+def fresh_million(where: Path, pkg: str) -> dict[str, float]:
+    """Wall, CPU and system time of a fresh process's first 1,000,000-draw simulate (bench_speed's figure)."""
+    out = subprocess.run(
+        [sys.executable, "-c", _FRESH.format(pkg=pkg), str(YOUTH_WORK)],
+        cwd=ROOT, check=True, capture_output=True, text=True, env={**os.environ, "PYTHONPATH": str(where)},
+    )
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
 def base_package(rev: str):  # type: ignore[no-untyped-def]
     """The costmodel package as it was at commit ``rev``, imported as ``costmodel_base``."""
     where = Path(tempfile.mkdtemp(prefix="costmodel-base-"))
@@ -146,6 +175,20 @@ def against_base(rev: str, draws: int, repeats: int) -> None:
         print(
             f"youth_work {horizon:3d} years, {n:>9,} draws, whole simulate   CPU best: {rev} {b * 1e3:7.1f} ms, "
             f"now {a * 1e3:7.1f} ms ({b / a:.2f}x faster)"
+        )
+    # bench_speed's 1,000,000-draw figure: the first such call in a fresh process, base and now interleaved
+    runs: dict[str, list[dict[str, float]]] = {"base": [], "now": []}
+    for _ in range(repeats):
+        runs["base"].append(fresh_million(Path(base.__file__).parent.parent, "costmodel_base"))
+        runs["now"].append(fresh_million(ROOT, "costmodel"))
+    for who, label in (("base", rev), ("now", "now")):
+        wall = sorted(r["wall"] for r in runs[who])
+        cpu = sorted(r["cpu"] for r in runs[who])
+        sys_ = sorted(r["sys"] for r in runs[who])
+        print(
+            f"youth_work 1,000,000 draws, fresh process ({label:>7s}, {repeats} runs): wall best {wall[0]:.3f} s, "
+            f"median {statistics.median(wall):.3f} s; CPU best {cpu[0]:.3f} s, median {statistics.median(cpu):.3f} s "
+            f"(of which system {statistics.median(sys_):.3f} s)"
         )
 
 
