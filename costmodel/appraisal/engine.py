@@ -978,14 +978,19 @@ def evaluate_summary(s: Structure, p: Params) -> Summary:
     # every year from ``head`` on is at or after every release year, so only the years before it are masked
     last = float(release.max()) if release.size else 0.0
     head = int(min(T, max(0.0, math.floor(last) + 1.0))) if math.isfinite(last) else T
-    released = np.greater_equal(np.arange(head, dtype=np.float64), release[..., None])  # (O, N, head)
+    # the comparison laid out years-first (its broadcast runs along the draws), then as 1.0 / 0.0 (what a
+    # product casts True / False to), so the product below multiplies floats without a cast per row
+    released_first = np.empty((head, *release.shape), dtype=bool)
+    released = released_first.transpose(*range(1, release.ndim + 1), 0)  # (O, N, head)
+    np.greater_equal(np.arange(head, dtype=np.float64), release[..., None], out=released)
+    released_factor = released_first.astype(np.float64).transpose(*range(1, release.ndim + 1), 0)
     cash = _times(valued, _by_outcome(p.cashable_share, batch, n)[..., None])
     if cash.shape[:-1] != released.shape[:-1]:
         cash = np.broadcast_to(cash, (*broadcast_shape(cash.shape[:-1], released.shape[:-1]), T)).copy()
     # × the released-years mask: before release × 0.0 gives ±0.0, which cannot change a running sum from
     # +0.0 (it never becomes -0.0); a non-finite saving there would show as a non-finite total in those
     # years, so the masked select (several times slower) is needed only then, to give the same figures
-    np.multiply(cash[..., :head], released, out=cash[..., :head])
+    np.multiply(cash[..., :head], released_factor, out=cash[..., :head])
     cashable_t = _add_outcomes(cash, batch, T)
     if not bool(np.isfinite(cashable_t[..., :head]).all()):
         valued = events * unit_total[..., None]  # afresh: the buffer above was written over
