@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 from costmodel.appraisal.engine import (
     broadcast_shape,
     first_year_staying_nonnegative,
+    first_year_staying_nonnegative_years_first,
     measures,
     measures_into,
 )
@@ -41,7 +42,7 @@ def test_broadcast_shape_is_numpys(many) -> None:
 
 @SETTINGS
 @given(
-    shape=st.sampled_from([(7,), (4, 10), (3, 2, 5), (1, 1), (6, 30), (5, 0)]),
+    shape=st.sampled_from([(7,), (4, 10), (3, 2, 5), (1, 1), (6, 30), (5, 0), (3, 300)]),
     nan_every=st.integers(min_value=0, max_value=9),
     seed=st.integers(min_value=0, max_value=2**32 - 1),
 )
@@ -59,6 +60,9 @@ def test_first_year_into_given_rows(shape, nan_every, seed) -> None:
     out = np.full(shape[:-1], 99, dtype=np.int64)
     assert first_year_staying_nonnegative(cumulative, out=out) is out
     assert np.array_equal(out, want)
+    years_first = np.moveaxis(cumulative, -1, 0).copy()  # the same positions laid out years-first
+    got = first_year_staying_nonnegative_years_first(years_first)
+    assert got.dtype == np.int64 and got.shape == want.shape and np.array_equal(got, want)
 
 
 @pytest.mark.parametrize("name", ["youth_work", "early_help_pooled", "youth_service_cut"])

@@ -200,6 +200,21 @@ def broadcast_shape(*shapes: tuple[int, ...]) -> tuple[int, ...]:
     return tuple(out)
 
 
+def first_year_staying_nonnegative_years_first(cumulative: F, tolerance: float = MONEY_TOLERANCE) -> NDArray[np.int64]:
+    """:func:`first_year_staying_nonnegative` of positions laid out years-first, ``cumulative`` (T, ...) ->
+    (...): the year after the last year below ``-tolerance`` (NaN counts as below), found as the largest
+    (year + 1) over the years below by one maximum over the years (each year a contiguous row of draws,
+    not one argmax per draw); T (the last year is below) means -1, 0 that none is."""
+    n = cumulative.shape[0]
+    below = cumulative >= -tolerance
+    np.logical_not(below, out=below)
+    years = np.arange(1, n + 1, dtype=np.min_scalar_type(n)).reshape(n, *([1] * (cumulative.ndim - 1)))
+    after = np.maximum.reduce(np.multiply(below.view(np.uint8), years), axis=0, initial=0)
+    first = np.asarray(after, dtype=np.int64)
+    np.copyto(first, -1, where=after == n)
+    return first
+
+
 def first_year_true(flags: NDArray[np.bool_]) -> NDArray[np.int64]:
     """Index of the first True along the last axis, or -1."""
     return np.where(flags.any(axis=-1), np.argmax(flags, axis=-1), -1).astype(np.int64)
@@ -1198,14 +1213,17 @@ def measures_into(
     np.subtract(savings, costs, out=pv_net_by_agency)
     np.subtract(savings.sum(axis=-1), costs.sum(axis=-1), out=npv)
     # both running sums in one cumsum (a row's running sum is the same whatever rows sit beside it): the
-    # discounted net position and the cashable net position, (2, *B, T)
-    yearly = summary.savings.shape, summary.costs.shape, summary.cashable.shape, summary.factors.shape
-    rows = np.empty((2, *broadcast_shape(*yearly)))
+    # discounted net position and the cashable net position, (2, *B, T), written years-first (the same
+    # running sums, in another memory layout) for the search of the years below zero
+    shape = broadcast_shape(summary.savings.shape, summary.costs.shape, summary.cashable.shape, summary.factors.shape)
+    rows = np.empty((2, *shape))
     discounted, cash = rows[0], rows[1]
     np.subtract(summary.savings, summary.costs, out=discounted)
     np.multiply(discounted, summary.factors, out=discounted)
     np.subtract(summary.cashable, summary.costs, out=cash)
-    years = first_year_staying_nonnegative(np.cumsum(rows, axis=-1))
+    running = np.empty((shape[-1], 2, *shape[:-1]))
+    np.cumsum(rows, axis=-1, out=running.transpose(*range(1, len(shape) + 1), 0))
+    years = first_year_staying_nonnegative_years_first(running)
     discounted_payback_year[...] = years[0]
     cash_break_even_year[...] = years[1]
 
