@@ -2,7 +2,7 @@
 
 Run from the repository root::
 
-    PYTHONPATH=$PWD .venv/bin/python benchmarks/bench_kernel.py [--repeats 7] [--draws 100000]
+    PYTHONPATH=$PWD .venv/bin/python benchmarks/bench_kernel.py [--repeats 7] [--draws 100000] [--base REV] [--base-only]
 
 "before" is a frozen copy of the engine path as it was (benchmarks/kernel_before.py: with_values,
 evaluate_summary, BatchMeasures and simulate's chunk loop); "now" is the package. Both draw the same
@@ -20,8 +20,10 @@ commit against the package now: ``git archive REV costmodel`` unpacked into a te
 second package, ``costmodel_base`` (its imports are relative, so it runs on its own), each loading the
 example with its own loader. It first checks that both give the same bits for every draw of every shipped
 example (own horizon and 100 years), then prints CPU time bests over interleaved repeats of the whole
-``simulate`` of the youth-work example (``--draws`` draws, 10 and 100 years) and of 1,000,000 draws.
-``--base ''`` skips it.
+``simulate`` of the youth-work example (``--draws`` draws, 10 and 100 years) and of 1,000,000 draws, and
+of the generated 100 x 100 proposal (10,000 draws, same bits checked on 2,000), then bench_speed's
+1,000,000-draw figure: the first such call of a fresh process, over ``--repeats`` processes of each,
+interleaved. ``--base ''`` skips it.
 """
 
 from __future__ import annotations
@@ -169,7 +171,22 @@ def against_base(rev: str, draws: int, repeats: int) -> None:
         base_simulate(old_sc, 2000, 1), simulate(new_sc, 2000, 1)  # warm
         fns[f"{horizon} {n} base"] = lambda sc=old_sc, n=n: base_simulate(sc, n, 1)
         fns[f"{horizon} {n} now"] = lambda sc=new_sc, n=n: simulate(sc, n, 1)
+    # the generated 100-cost-line x 100-outcome proposal (bench_speed part 2), 10,000 draws
+    from big_proposal import write_big_proposal
+
+    big_path = write_big_proposal(Path(tempfile.mkdtemp(prefix="costmodel-bench-")))
+    old_big, new_big = base_load(big_path), load_proposal(big_path)
+    a, b = base_simulate(old_big, 2000, 3), simulate(new_big, 2000, 3)
+    for name in ("npv", "npv_by_agency", "cash_break_even_year", "discounted_payback_year"):
+        if getattr(a, name).tobytes() != getattr(b, name).tobytes():
+            raise SystemExit(f"100 x 100 proposal: {name} differs at {rev} vs now")
+    fns["big base"] = lambda: base_simulate(old_big, 10_000, 1)
+    fns["big now"] = lambda: simulate(new_big, 10_000, 1)
     best = _best(fns, repeats)
+    print(
+        f"100 lines x 100 outcomes, 10,000 draws, whole simulate (same bits)   CPU best: {rev} "
+        f"{best['big base'] * 1e3:7.1f} ms, now {best['big now'] * 1e3:7.1f} ms ({best['big base'] / best['big now']:.2f}x faster)"
+    )
     for horizon, n in sizes:
         b, a = best[f"{horizon} {n} base"], best[f"{horizon} {n} now"]
         print(
