@@ -112,3 +112,25 @@ def test_copula_one_phi_per_shared_score_same_bits(pairs, seed) -> None:
         z = np.einsum("nk,jk->nj", normal_quantile(np.maximum(u[:, cols], UNIFORM_FLOOR)), cop.factor)
         want[:, cols] = np.clip(normal_cdf(z), UNIFORM_FLOOR, 1.0 - 2.0**-53)
     assert got.tobytes() == want.tobytes()
+
+
+@SETTINGS
+@given(
+    sizes=st.lists(st.integers(min_value=1, max_value=40), min_size=1, max_size=4),
+    k=st.integers(min_value=1, max_value=7),
+    seed=st.integers(min_value=0, max_value=2**32 - 1),
+)
+def test_triangular_quantile_blocks_same_bits(sizes, k, seed) -> None:
+    """The triangular quantile with its factors laid out as (n, k) blocks, chunk after chunk of changing
+    sizes, gives _triangular's bits with the (k,) factor rows."""
+    from costmodel.inputs.distributions import _triangular, _triangular_scales, _TriangularQuantile
+
+    rng = np.random.default_rng(seed)
+    low = rng.normal(size=k) * 10.0
+    mode = low + rng.random(k) * 5.0
+    high = mode + rng.random(k) * 5.0 + 1e-3
+    quantile = _TriangularQuantile(low, mode, high)
+    for n in sizes:
+        u = rng.random((n, k))
+        want = _triangular(u, low, high, *_triangular_scales(low, mode, high))
+        assert quantile(u).tobytes() == want.tobytes()
