@@ -134,3 +134,17 @@ def test_triangular_quantile_blocks_same_bits(sizes, k, seed) -> None:
         u = rng.random((n, k))
         want = _triangular(u, low, high, *_triangular_scales(low, mode, high))
         assert quantile(u).tobytes() == want.tobytes()
+
+
+def test_result_rows_are_empty_arrays_and_leave_numpys_switch_as_it_was() -> None:
+    from costmodel.uncertainty.memory import _huge_page_switch, result_rows
+
+    for shape, dtype in (((700_000, 6), np.float64), (900_000, np.int64), (5, np.float64), ((0, 3), np.float64)):
+        rows = result_rows(shape, dtype)
+        assert rows.shape == (shape if isinstance(shape, tuple) else (shape,)) and rows.dtype == dtype
+        assert rows.flags.c_contiguous and rows.flags.writeable and rows.flags.owndata
+    switch = _huge_page_switch()
+    if switch is not None:
+        before = switch(True)
+        result_rows((700_000, 6))
+        assert switch(before) is True  # still on after result_rows
