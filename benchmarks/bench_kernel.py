@@ -2,7 +2,7 @@
 
 Run from the repository root::
 
-    PYTHONPATH=$PWD .venv/bin/python benchmarks/bench_kernel.py [--repeats 7] [--draws 100000]
+    PYTHONPATH=$PWD .venv/bin/python benchmarks/bench_kernel.py [--repeats 7] [--draws 100000] [--base REV] [--base-only]
 
 "before" is a frozen copy of the engine path as it was (benchmarks/kernel_before.py: with_values,
 evaluate_summary, BatchMeasures and simulate's chunk loop); "now" is the package. Both draw the same
@@ -14,12 +14,28 @@ interleaved repeats (the machine is shared) for:
 * the whole ``simulate`` of the youth-work example, 10-year and 100-year horizons, ``--draws`` draws;
 * the engine alone on one chunk's draws, scaled to ``--draws``: ``with_values`` + the four measures;
 * the whole ``simulate`` of the generated 100-cost-line x 100-outcome proposal, 10,000 draws.
+
+``--base REV`` (default 8080bdd, main before the kernel2 work) also times the package as it was at that
+commit against the package now: ``git archive REV costmodel`` unpacked into a temporary folder as a
+second package, ``costmodel_base`` (its imports are relative, so it runs on its own), each loading the
+example with its own loader. It first checks that both give the same bits for every draw of every shipped
+example (own horizon and 100 years), then prints CPU time bests over interleaved repeats of the whole
+``simulate`` of the youth-work example (``--draws`` draws, 10 and 100 years) and of 1,000,000 draws, and
+of the generated 100 x 100 proposal (10,000 draws, same bits checked on 2,000), then bench_speed's
+1,000,000-draw figure: the first such call of a fresh process, over ``--repeats`` processes of each,
+interleaved. ``--base ''`` skips it.
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib
+import json
+import os
+import statistics
+import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -90,12 +106,121 @@ def engine_only(sc, draws: int) -> tuple[object, object]:
     return run(before.with_values, before.measures, before.values_plan(inputs)), run(with_values, measures, plan)
 
 
+_FRESH = """
+import json, resource, sys, time
+from {pkg}.uncertainty.memory import keep_freed_memory
+keep_freed_memory()  # as the CLI does at start
+from {pkg}.inputs.loading import load_proposal
+from {pkg}.uncertainty.montecarlo import simulate
+sc = load_proposal(sys.argv[1])
+simulate(sc, 1000, 1)
+r0 = resource.getrusage(resource.RUSAGE_SELF)
+t0, c0 = time.perf_counter(), time.process_time()
+simulate(sc, 1_000_000, 1)  # the first 1,000,000-draw call of a fresh process, as bench_speed times it
+wall, cpu = time.perf_counter() - t0, time.process_time() - c0
+r1 = resource.getrusage(resource.RUSAGE_SELF)
+print(json.dumps({{"wall": wall, "cpu": cpu, "sys": r1.ru_stime - r0.ru_stime}}))
+"""
+
+
+def fresh_million(where: Path, pkg: str) -> dict[str, float]:
+    """Wall, CPU and system time of a fresh process's first 1,000,000-draw simulate (bench_speed's figure)."""
+    out = subprocess.run(
+        [sys.executable, "-c", _FRESH.format(pkg=pkg), str(YOUTH_WORK)],
+        cwd=ROOT, check=True, capture_output=True, text=True, env={**os.environ, "PYTHONPATH": str(where)},
+    )
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def base_package(rev: str):  # type: ignore[no-untyped-def]
+    """The costmodel package as it was at commit ``rev``, imported as ``costmodel_base``."""
+    where = Path(tempfile.mkdtemp(prefix="costmodel-base-"))
+    archive = subprocess.run(["git", "archive", rev, "costmodel"], cwd=ROOT, check=True, capture_output=True).stdout
+    subprocess.run(["tar", "-x", "-C", str(where)], input=archive, check=True)
+    (where / "costmodel").rename(where / "costmodel_base")
+    sys.path.insert(0, str(where))
+    importlib.import_module("costmodel_base.inputs.loading")
+    importlib.import_module("costmodel_base.uncertainty.montecarlo")
+    return sys.modules["costmodel_base"]
+
+
+def _load(loader, overrides, path: Path, horizon: int | None):  # type: ignore[no-untyped-def]
+    return loader(path, overrides(horizon_years=horizon)) if horizon else loader(path)
+
+
+def against_base(rev: str, draws: int, repeats: int) -> None:
+    """The package now against commit ``rev``: the same bits, then simulate's CPU time side by side."""
+    base = base_package(rev)
+    base_load, base_simulate = base.inputs.loading.load_proposal, base.uncertainty.montecarlo.simulate
+    cases = 0
+    for path in sorted(PROPOSALS.glob("*.yaml")):
+        for horizon in (None, 100):
+            old = base_simulate(_load(base_load, base.inputs.loading.Overrides, path, horizon), 3000, 7)
+            new = simulate(_load(load_proposal, Overrides, path, horizon), 3000, 7)
+            for name in ("npv", "npv_by_agency", "cash_break_even_year", "discounted_payback_year"):
+                a, b = getattr(old, name), getattr(new, name)
+                if a.dtype != b.dtype or a.shape != b.shape or a.tobytes() != b.tobytes():
+                    raise SystemExit(f"{path.name} horizon {horizon}: {name} differs at {rev} vs now")
+            cases += 1
+    print(f"same bits at {rev} and now: {cases} cases (every shipped example, own horizon and 100 years), yes")
+    sizes = [(10, draws), (100, draws), (10, 1_000_000)]
+    fns = {}
+    for horizon, n in sizes:
+        old_sc = base_load(YOUTH_WORK, base.inputs.loading.Overrides(horizon_years=horizon))
+        new_sc = load_proposal(YOUTH_WORK, Overrides(horizon_years=horizon))
+        base_simulate(old_sc, 2000, 1), simulate(new_sc, 2000, 1)  # warm
+        fns[f"{horizon} {n} base"] = lambda sc=old_sc, n=n: base_simulate(sc, n, 1)
+        fns[f"{horizon} {n} now"] = lambda sc=new_sc, n=n: simulate(sc, n, 1)
+    # the generated 100-cost-line x 100-outcome proposal (bench_speed part 2), 10,000 draws
+    from big_proposal import write_big_proposal
+
+    big_path = write_big_proposal(Path(tempfile.mkdtemp(prefix="costmodel-bench-")))
+    old_big, new_big = base_load(big_path), load_proposal(big_path)
+    a, b = base_simulate(old_big, 2000, 3), simulate(new_big, 2000, 3)
+    for name in ("npv", "npv_by_agency", "cash_break_even_year", "discounted_payback_year"):
+        if getattr(a, name).tobytes() != getattr(b, name).tobytes():
+            raise SystemExit(f"100 x 100 proposal: {name} differs at {rev} vs now")
+    fns["big base"] = lambda: base_simulate(old_big, 10_000, 1)
+    fns["big now"] = lambda: simulate(new_big, 10_000, 1)
+    best = _best(fns, repeats)
+    print(
+        f"100 lines x 100 outcomes, 10,000 draws, whole simulate (same bits)   CPU best: {rev} "
+        f"{best['big base'] * 1e3:7.1f} ms, now {best['big now'] * 1e3:7.1f} ms ({best['big base'] / best['big now']:.2f}x faster)"
+    )
+    for horizon, n in sizes:
+        b, a = best[f"{horizon} {n} base"], best[f"{horizon} {n} now"]
+        print(
+            f"youth_work {horizon:3d} years, {n:>9,} draws, whole simulate   CPU best: {rev} {b * 1e3:7.1f} ms, "
+            f"now {a * 1e3:7.1f} ms ({b / a:.2f}x faster)"
+        )
+    # bench_speed's 1,000,000-draw figure: the first such call in a fresh process, base and now interleaved
+    runs: dict[str, list[dict[str, float]]] = {"base": [], "now": []}
+    for _ in range(repeats):
+        runs["base"].append(fresh_million(Path(base.__file__).parent.parent, "costmodel_base"))
+        runs["now"].append(fresh_million(ROOT, "costmodel"))
+    for who, label in (("base", rev), ("now", "now")):
+        wall = sorted(r["wall"] for r in runs[who])
+        cpu = sorted(r["cpu"] for r in runs[who])
+        sys_ = sorted(r["sys"] for r in runs[who])
+        print(
+            f"youth_work 1,000,000 draws, fresh process ({label:>7s}, {repeats} runs): wall best {wall[0]:.3f} s, "
+            f"median {statistics.median(wall):.3f} s; CPU best {cpu[0]:.3f} s, median {statistics.median(cpu):.3f} s "
+            f"(of which system {statistics.median(sys_):.3f} s)"
+        )
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--repeats", type=int, default=7)
     ap.add_argument("--draws", type=int, default=100_000)
+    ap.add_argument("--base", default="8080bdd", help="commit to time the package against ('' to skip)")
+    ap.add_argument("--base-only", action="store_true", help="only the comparison with --base")
     args = ap.parse_args()
     keep_freed_memory()  # as the CLI does at start
+    if args.base:
+        against_base(args.base, args.draws, args.repeats)
+    if args.base_only:
+        return 0
     print(f"same bits before and now: {check_same_bits()} cases (every shipped example, own horizon and 100 years)")
     n = args.draws
     for horizon in (10, 100):

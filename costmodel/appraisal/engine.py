@@ -95,19 +95,32 @@ def persistence_profile(lag: F, persistence: F, drop_off: F, n_years: int) -> F:
         support = effect_support(lag, persistence, n_years)
         since = np.arange(support, dtype=np.float64) - lag[..., None]
         active = (since >= 0) & (since < persistence[..., None])
-        out = np.zeros((*np.broadcast_shapes(lag.shape, persistence.shape, keep.shape[:-1]), n_years))
+        out = np.zeros((*broadcast_shape(lag.shape, persistence.shape, keep.shape[:-1]), n_years))
         out[..., :support] = np.where(active, np.cumprod(np.where(since > 0, keep, 1.0), axis=-1), 0.0)
         return out
-    since = np.arange(n_years, dtype=np.float64) - lag[..., None]
-    active = (since >= 0) & (since < persistence[..., None])
     # keep ** since only in the active years (elementwise, so the same bits as powers of every year
-    # selected by np.where(active, keep ** max(since, 0), 0.0)), 0.0 elsewhere
-    shape = np.broadcast_shapes(active.shape, keep.shape)
-    on = np.flatnonzero(np.broadcast_to(active, shape))
-    rows = np.ascontiguousarray(np.broadcast_to(keep[..., 0], shape[:-1])).reshape(-1)
-    years = since if since.shape == shape else np.broadcast_to(since, shape)
-    out = np.zeros(shape)
-    out.reshape(-1)[on] = rows[on // n_years] ** np.ascontiguousarray(years).reshape(-1)[on]
+    # selected by np.where(active, keep ** max(since, 0), 0.0)), 0.0 elsewhere. since and active are laid
+    # out years-first in memory (views with the years last), so their broadcasts run along the draws, not
+    # along a few years per (draw, outcome) row; each element the same subtraction and comparisons
+    shape = broadcast_shape(lag.shape, persistence.shape, keep.shape[:-1])
+    size = math.prod(shape)
+    years_last = (*range(1, len(shape) + 1), 0)
+    since_first = np.empty((n_years, *shape))
+    since = since_first.transpose(years_last)  # (*B, O, n_years)
+    np.subtract(np.arange(n_years, dtype=np.float64), lag[..., None], out=since)
+    active_first = np.empty((n_years, *shape), dtype=bool)
+    active = active_first.transpose(years_last)
+    within = np.empty((n_years, *shape), dtype=bool).transpose(years_last)
+    np.greater_equal(since, 0, out=active)
+    np.less(since, persistence[..., None], out=within)
+    np.logical_and(active, within, out=active)
+    on = np.flatnonzero(active_first)  # year * size + cell
+    year = on // size if size else on
+    cell = on - year * size
+    rows = keep[..., 0] if keep.shape[:-1] == shape else np.broadcast_to(keep[..., 0], shape)
+    rows = np.ascontiguousarray(rows).reshape(-1)
+    out = np.zeros((*shape, n_years))
+    out.reshape(-1)[cell * n_years + year] = rows.take(cell) ** since_first.reshape(-1).take(on)
     return out
 
 
@@ -135,22 +148,71 @@ def additionality_factor(deadweight: F, displacement: F, attribution: F, optimis
     return (1.0 - deadweight) * (1.0 - displacement) * (1.0 - attribution) * (1.0 - optimism_bias)
 
 
-def first_year_staying_nonnegative(cumulative: F, tolerance: float = MONEY_TOLERANCE) -> NDArray[np.int64]:
+def first_year_staying_nonnegative(
+    cumulative: F, tolerance: float = MONEY_TOLERANCE, *, out: NDArray[np.int64] | None = None
+) -> NDArray[np.int64]:
     """Index of the first year from which ``cumulative`` stays ≥ 0 to the end, or -1 if it never does.
 
-    ``cumulative`` has shape (..., T); returns (...,).
+    ``cumulative`` has shape (..., T); returns (...,), written into ``out`` (int64) if given.
     """
     cumulative = np.asarray(cumulative)
     n = cumulative.shape[-1]
     if n == 0:
-        return np.full(cumulative.shape[:-1], -1, dtype=np.int64)
+        first = np.full(cumulative.shape[:-1], -1, dtype=np.int64)
+        if out is None:
+            return first
+        out[...] = first
+        return out
     bad = cumulative >= -tolerance
     np.logical_not(bad, out=bad)  # NaN counts as below zero
-    # the last bad year by one argmax per row; argmax also says 0 when no year is bad, so look at it
-    last = (n - 1) - np.argmax(bad[..., ::-1], axis=-1)
-    is_bad = np.take_along_axis(bad, last[..., None], axis=-1)[..., 0]
-    first = np.where(is_bad, last + 1, 0)  # the year after the last bad year (0: none bad)
-    return np.where(first < n, first, -1).astype(np.int64, copy=False)
+    # years back from the end to the last bad year, by one argmax per row: the answer is the year after it,
+    # n - back; argmax also says 0 when no year is bad, so where it says 0 the last year decides: bad, the
+    # position never stays (-1), else no year is bad (0)
+    back = np.argmax(bad[..., ::-1], axis=-1)
+    first = np.asarray(np.subtract(n, back, out=out), dtype=np.int64)
+    np.copyto(first, np.negative(bad[..., -1], dtype=np.int64), where=back == 0)
+    return first
+
+
+def _shape(x: F) -> tuple[int, ...]:
+    """``np.shape(x)``, read straight from an array (np.shape is a Python wrapper around the same)."""
+    return x.shape if isinstance(x, np.ndarray) else np.shape(x)
+
+
+def broadcast_shape(*shapes: tuple[int, ...]) -> tuple[int, ...]:
+    """``np.broadcast_shapes(*shapes)`` for a few short shapes, in plain Python (numpy's builds arrays to
+    find it, a few microseconds each time: the Monte Carlo's chunk path asks a dozen times per chunk).
+    Raises ValueError when the shapes do not broadcast, as numpy does.
+
+    >>> broadcast_shape((4, 1, 3), (2, 1), ())
+    (4, 2, 3)
+    """
+    if len(shapes) == 2 and shapes[0] == shapes[1]:
+        return tuple(shapes[0])
+    ndim = max((len(shape) for shape in shapes), default=0)
+    out = [1] * ndim
+    for shape in shapes:
+        for k, size in enumerate(shape, start=ndim - len(shape)):
+            if size != 1 and size != out[k]:
+                if out[k] != 1:
+                    raise ValueError(f"shapes {shapes} do not broadcast to one shape")
+                out[k] = size
+    return tuple(out)
+
+
+def first_year_staying_nonnegative_years_first(cumulative: F, tolerance: float = MONEY_TOLERANCE) -> NDArray[np.int64]:
+    """:func:`first_year_staying_nonnegative` of positions laid out years-first, ``cumulative`` (T, ...) ->
+    (...): the year after the last year below ``-tolerance`` (NaN counts as below), found as the largest
+    (year + 1) over the years below by one maximum over the years (each year a contiguous row of draws,
+    not one argmax per draw); T (the last year is below) means -1, 0 that none is."""
+    n = cumulative.shape[0]
+    below = cumulative >= -tolerance
+    np.logical_not(below, out=below)
+    years = np.arange(1, n + 1, dtype=np.min_scalar_type(n)).reshape(n, *([1] * (cumulative.ndim - 1)))
+    after = np.maximum.reduce(np.multiply(below.view(np.uint8), years), axis=0, initial=0)
+    first = np.asarray(after, dtype=np.int64)
+    np.copyto(first, -1, where=after == n)
+    return first
 
 
 def first_year_true(flags: NDArray[np.bool_]) -> NDArray[np.int64]:
@@ -761,7 +823,7 @@ def cash_share_by_year(release: F, share: F, n_years: int) -> F:
 
 def _times(a: F, b: F) -> F:
     """``a * b``, written over ``a`` when ``a`` is a fresh array of the result's shape (no temporary)."""
-    if a.flags.writeable and a.flags.owndata and a.shape == np.broadcast_shapes(a.shape, b.shape):
+    if a.flags.writeable and a.flags.owndata and a.shape == broadcast_shape(a.shape, b.shape):
         return np.multiply(a, b, out=a)
     return a * b
 
@@ -947,12 +1009,12 @@ def evaluate_summary(s: Structure, p: Params) -> Summary:
 
     T = s.n_years
     unit = np.asarray(p.unit_cost, dtype=np.float64)  # (*B, O, A)
-    event_batch = np.broadcast_shapes(*(np.shape(getattr(p, name))[:-1] for name in EVENT_FIELDS), df.shape[:-1])
-    batch = np.broadcast_shapes(
+    event_batch = broadcast_shape(*[_shape(getattr(p, name))[:-1] for name in EVENT_FIELDS], df.shape[:-1])
+    batch = broadcast_shape(
         pv_costs.shape[:-1],
         event_batch,
-        np.shape(p.cashable_delay)[:-1],
-        np.shape(p.cashable_share)[:-1],
+        _shape(p.cashable_delay)[:-1],
+        _shape(p.cashable_share)[:-1],
         unit.shape[:-2],
     )
     n = math.prod(batch)
@@ -960,30 +1022,35 @@ def evaluate_summary(s: Structure, p: Params) -> Summary:
     # the same products as evaluate(), in the same order, written over a few (O, N, T) buffers
     dfo = df.reshape(-1, T) if df.ndim > 1 else df  # (N or 1, T) or (T,)
     work = events * dfo  # (O, N, T) [events, discounted]
-    pv_by_outcome = np.sum(work, axis=-1)  # (O, N) per draw and outcome, rows of T summed as before
+    pv_by_outcome = np.add.reduce(work, axis=-1)  # (O, N) per draw and outcome, rows of T summed as before (np.sum)
     unit_total = _by_outcome(unit.sum(axis=-1), batch, n)  # (O, N) [£ per event, all agencies]
-    fits = work.shape == np.broadcast_shapes(events.shape, (*unit_total.shape, 1))
+    fits = work.shape == broadcast_shape(events.shape, (*unit_total.shape, 1))
     valued = np.multiply(events, unit_total[..., None], out=work if fits else None)  # (O, N, T) [£]
     savings_t = _add_outcomes(valued, batch, T)
     # cashable: valued × share from the release year, 0 before (the zeros' sign cannot change a sum from 0.0)
     release = _by_outcome(s.intake_start + np.asarray(p.lag) + np.asarray(p.cashable_delay), batch, n)  # (O, N)
     # every year from ``head`` on is at or after every release year, so only the years before it are masked
-    last = float(np.max(release)) if release.size else 0.0
+    last = float(release.max()) if release.size else 0.0
     head = int(min(T, max(0.0, math.floor(last) + 1.0))) if math.isfinite(last) else T
-    released = np.greater_equal(np.arange(head, dtype=np.float64), release[..., None])  # (O, N, head)
+    # the comparison laid out years-first (its broadcast runs along the draws), then as 1.0 / 0.0 (what a
+    # product casts True / False to), so the product below multiplies floats without a cast per row
+    released_first = np.empty((head, *release.shape), dtype=bool)
+    released = released_first.transpose(*range(1, release.ndim + 1), 0)  # (O, N, head)
+    np.greater_equal(np.arange(head, dtype=np.float64), release[..., None], out=released)
+    released_factor = released_first.astype(np.float64).transpose(*range(1, release.ndim + 1), 0)
     cash = _times(valued, _by_outcome(p.cashable_share, batch, n)[..., None])
     if cash.shape[:-1] != released.shape[:-1]:
-        cash = np.broadcast_to(cash, (*np.broadcast_shapes(cash.shape[:-1], released.shape[:-1]), T)).copy()
+        cash = np.broadcast_to(cash, (*broadcast_shape(cash.shape[:-1], released.shape[:-1]), T)).copy()
     # × the released-years mask: before release × 0.0 gives ±0.0, which cannot change a running sum from
     # +0.0 (it never becomes -0.0); a non-finite saving there would show as a non-finite total in those
     # years, so the masked select (several times slower) is needed only then, to give the same figures
-    np.multiply(cash[..., :head], released, out=cash[..., :head])
+    np.multiply(cash[..., :head], released_factor, out=cash[..., :head])
     cashable_t = _add_outcomes(cash, batch, T)
-    if not bool(np.all(np.isfinite(cashable_t[..., :head]))):
+    if not bool(np.isfinite(cashable_t[..., :head]).all()):
         valued = events * unit_total[..., None]  # afresh: the buffer above was written over
         cash = _times(valued, _by_outcome(p.cashable_share, batch, n)[..., None])
         if cash.shape[:-1] != released.shape[:-1]:
-            cash = np.broadcast_to(cash, (*np.broadcast_shapes(cash.shape[:-1], released.shape[:-1]), T)).copy()
+            cash = np.broadcast_to(cash, (*broadcast_shape(cash.shape[:-1], released.shape[:-1]), T)).copy()
         np.copyto(cash[..., :head], 0.0, where=~released)
         cashable_t = _add_outcomes(cash, batch, T)
     # (*B, O) as the draw-major evaluation laid it out, for the sums over outcomes by agency
@@ -1166,6 +1233,38 @@ def measures(s: Structure, p: Params) -> BatchMeasures:
     Vectorised over leading batch axes; memory and time scale with draws × (years + agencies).
     """
     return BatchMeasures(evaluate_summary(s, p))
+
+
+def measures_into(
+    s: Structure,
+    p: Params,
+    npv: F,
+    pv_net_by_agency: F,
+    cash_break_even_year: NDArray[np.int64],
+    discounted_payback_year: NDArray[np.int64],
+) -> None:
+    """The four figures a Monte Carlo keeps of each draw, written into the given arrays (N,), (N, A), (N,),
+    (N,): :func:`measures`' ``npv``, ``pv_net_by_agency``, ``cash_break_even_year`` and
+    ``discounted_payback_year``, the same operations on the same values (so the same bits), without the
+    :class:`BatchMeasures` object, its cached properties or a copy of each figure."""
+    summary = evaluate_summary(s, p)
+    savings, costs = summary.pv_savings, summary.pv_costs
+    np.subtract(savings, costs, out=pv_net_by_agency)
+    np.subtract(savings.sum(axis=-1), costs.sum(axis=-1), out=npv)
+    # both running sums in one cumsum (a row's running sum is the same whatever rows sit beside it): the
+    # discounted net position and the cashable net position, (2, *B, T), written years-first (the same
+    # running sums, in another memory layout) for the search of the years below zero
+    shape = broadcast_shape(summary.savings.shape, summary.costs.shape, summary.cashable.shape, summary.factors.shape)
+    rows = np.empty((2, *shape))
+    discounted, cash = rows[0], rows[1]
+    np.subtract(summary.savings, summary.costs, out=discounted)
+    np.multiply(discounted, summary.factors, out=discounted)
+    np.subtract(summary.cashable, summary.costs, out=cash)
+    running = np.empty((shape[-1], 2, *shape[:-1]))
+    np.cumsum(rows, axis=-1, out=running.transpose(*range(1, len(shape) + 1), 0))
+    years = first_year_staying_nonnegative_years_first(running)
+    discounted_payback_year[...] = years[0]
+    cash_break_even_year[...] = years[1]
 
 
 # ---------------------------------------------------------------------------------------------

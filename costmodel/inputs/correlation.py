@@ -25,6 +25,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from itertools import combinations
 from typing import Protocol
 
@@ -205,8 +206,28 @@ class Copula:
             # The order of its sums depends on its operands' memory layout (the gathered columns are
             # Fortran-ordered when they are all of u's): Φ⁻¹ keeps its input's layout, so the bits stay
             z = np.einsum("nk,jk->nj", normal_quantile(scores), self.factor)
-            u[:, cols] = np.clip(normal_cdf(z), UNIFORM_FLOOR, 1.0 - 2.0**-53)
+            shared = self._shared_scores
+            if shared is None:
+                u[:, cols] = np.clip(normal_cdf(z), UNIFORM_FLOOR, 1.0 - 2.0**-53)
+            else:  # Φ once per distinct score column (elementwise: the same bits as over every column)
+                distinct, source = shared
+                u[:, cols] = np.clip(normal_cdf(z[:, distinct]), UNIFORM_FLOOR, 1.0 - 2.0**-53)[:, source]
         return u
+
+    @cached_property
+    def _shared_scores(self) -> tuple[NDArray[np.int64], NDArray[np.int64]] | None:
+        """Correlated columns that get the same normal score bit for bit, so one Φ serves them all: each
+        column whose factor row is a unit vector (a single 1.0, the rest 0.0) takes input i's score x
+        exactly (1·x plus products 0·y of finite scores, ±0.0, which leave x as it is, and Φ(±0.0) is 0.5
+        either way), as an input declared in lockstep (ρ = 1) with input i does. Returns (the columns
+        whose Φ is worked out, which of them each column takes), or None when no two columns share."""
+        f = self.factor
+        unit = (np.count_nonzero(f, axis=1) == 1) & np.any(f == 1.0, axis=1)
+        key = np.where(unit, np.argmax(f != 0.0, axis=1), -1 - np.arange(f.shape[0]))  # other rows: their own
+        _, distinct, source = np.unique(key, return_index=True, return_inverse=True)
+        if distinct.size == f.shape[0]:
+            return None
+        return distinct.astype(np.int64), source.astype(np.int64).reshape(-1)
 
 
 def copula(rank_matrix: F) -> Copula:

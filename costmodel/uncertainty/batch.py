@@ -17,7 +17,7 @@ from dataclasses import dataclass, fields, replace
 import numpy as np
 from numpy.typing import NDArray
 
-from ..appraisal.engine import Params, Structure, measures
+from ..appraisal.engine import Params, Structure, measures, measures_into
 from ..errors import AssumptionError, ComputationError
 from ..inputs.locating import input_error
 from ..inputs.models import num
@@ -66,7 +66,7 @@ class _Batch:
                 # broadcast (what the engine's sums have always seen), filled along the draws in one pass
                 rows = np.empty((*central.shape, self.B))
                 rows[...] = central[..., None]
-                self.arrays[name] = np.moveaxis(rows, -1, 0)
+                self.arrays[name] = rows.transpose(rows.ndim - 1, *range(rows.ndim - 1))  # np.moveaxis(rows, -1, 0)
             else:
                 self.arrays[name] = np.array(np.broadcast_to(central, (self.B, *central.shape)), dtype=np.float64)
             self.owned.add(name)
@@ -206,7 +206,7 @@ def with_values(
         batch.writable(inp.target)[:, inp.index] = math.prod(terms)
     if plan.components:
         unit = batch.writable("unit_cost")
-        by_outcome = np.moveaxis(unit, 0, -1)  # (O, A, B): contiguous when the draws are (see _Batch)
+        by_outcome = unit.transpose(1, 2, 0)  # (O, A, B), np.moveaxis(unit, 0, -1): contiguous when the draws are (see _Batch)
         for cols, outcome, central, vectors in plan.components:
             change = values[:, cols] - central  # (B, n)
             if by_outcome.flags.c_contiguous:  # the same products and sums, over contiguous rows of draws
@@ -322,7 +322,7 @@ def _npv_rows(
 
 def _check_finite_values(c: Compiled, inputs: Sequence[UncertainInput], values: F) -> None:
     """A draw or case value that is not a finite number is an error in the input's range, located."""
-    if values.size and not np.all(np.isfinite(values)):
+    if values.size and not np.isfinite(values).all():
         k = int(np.flatnonzero(~np.all(np.isfinite(values), axis=0))[0])
         inp = inputs[k]
         raise input_error(
@@ -394,11 +394,9 @@ def npv_into(
     values = np.asarray(values, dtype=np.float64)
     _check_finite_values(c, inputs, values)
     engine = with_values(c, inputs, values, broadcast=False, plan=plan)
-    m = measures(*engine)
     npv, net_a, be, dpay = out
-    npv[:], net_a[:] = m.npv, m.pv_net_by_agency
-    be[:], dpay[:] = m.cash_break_even_year, m.discounted_payback_year
-    if not (np.all(np.isfinite(npv)) and np.all(np.isfinite(net_a))):
+    measures_into(*engine, npv, net_a, be, dpay)
+    if not (np.isfinite(npv).all() and np.isfinite(net_a).all()):
         bad = ~(np.isfinite(npv) & np.all(np.isfinite(net_a), axis=-1))
         raise _furthest_input(c, inputs, values)(int(np.flatnonzero(bad)[0]))
     return engine

@@ -22,6 +22,7 @@ from ..inputs.distributions import Sampler
 from .batch import chunk_size_for, npv_into, values_plan
 from .compile import OptimismSettings, UncertainInput, compile_uncertainty
 from .limits import DEFAULT_DRAWS, DEFAULT_SEED, MAX_DRAWS, TARGET_BLOCK
+from .memory import result_rows
 from .precision import percentile_standard_error, proportion_standard_error, stopping_standard_error
 
 if TYPE_CHECKING:
@@ -234,10 +235,10 @@ def simulate(
     rng = np.random.default_rng(seed)
     chunk = chunk_size or chunk_size_for(c.structure)
     n_a = len(c.agency_ids)
-    npv = np.empty(draws)
-    net_a = np.empty((draws, n_a))
-    be = np.empty(draws, dtype=np.int64)
-    dpay = np.empty(draws, dtype=np.int64)
+    npv = result_rows(draws)  # np.empty in 4 KB pages (no stall for huge pages while the draws are written)
+    net_a = result_rows((draws, n_a))
+    be = result_rows(draws, np.int64)
+    dpay = result_rows(draws, np.int64)
     cop = input_copula(scenario, inputs)
     draw = _drawer(inputs, cop)
     plan = values_plan(inputs)  # how each input reaches the engine, worked out once
