@@ -337,6 +337,89 @@ def test_needs_over_the_cash_by_less_than_half_a_penny_are_not_delivered():
     assert fs.mixed_contribution_shares[0].tolist() == pytest.approx([1.0, 0.0], abs=1e-12)
 
 
+def _half_penny_outcome(oid: str, unit_cost: str, cashable: float) -> str:
+    q = "unit: fraction, assumption: test}"
+    return f"""\
+  - id: {oid}
+    label: {oid}
+    cohort: {{value: 1, unit: people_per_year, assumption: test}}
+    baseline_rate: {{value: 1.0, {q}
+    effect: {{value: 1.0, {q}
+    unit_costs: [{{unit_cost: {unit_cost}}}]
+    lag_years: {{value: 0, unit: years, assumption: test}}
+    persistence_years: {{value: 1, unit: years, assumption: test}}
+    drop_off: {{value: 0.0, {q}
+    deadweight: {{value: 0.0, {q}
+    displacement: {{value: 0.0, {q}
+    attribution: {{value: 0.0, {q}
+    optimism_bias: {{value: 0.0, {q}
+    cashable_share: {{value: {cashable}, {q}
+    cashable_delay_years: {{value: 0, unit: years, assumption: test}}
+"""
+
+
+def half_penny_proposal(charge: float) -> str:
+    """HALF_PENNY_SHORT as a proposal: one year, no discounting. The council pays £1 and avoids one event
+    costing it £1 (cashable) and one costing it £2 and the police £1 (capacity, not cashable); the police
+    pay the council a standing charge of ``charge`` a year that the proposal brings in."""
+    return f"""\
+schema_version: 1
+id: half_penny
+title: Needs just over the cash
+description: Two partners, one year.
+area: Test
+kind: new_spending
+appraisal: {{first_year: 2024, horizon_years: 1, firm_budget_years: 1, price_base_year: 2024,
+            discount_rate: 0, optimism_bias: off}}
+unit_cost_library: null
+agencies:
+  - {{id: council, name: Council}}
+  - {{id: police, name: Police}}
+unit_costs:
+  - {{id: cash_event, label: Cash event, per: event, unit: GBP_per_unit, price_year: 2024, assumption: test,
+     bearers: [{{agency: council, value: 1}}]}}
+  - {{id: time_event, label: Time event, per: event, unit: GBP_per_unit, price_year: 2024, assumption: test,
+     bearers: [{{agency: council, value: 2}}, {{agency: police, value: 1}}]}}
+prevention_costs:
+  - {{id: service, label: Service, paid_by: council, kind: recurring,
+     amount: {{value: 1, unit: GBP_per_year, price_year: 2024, assumption: test}}}}
+outcomes:
+{_half_penny_outcome("cash_events", "cash_event", 1.0)}{_half_penny_outcome("time_events", "time_event", 0.0)}\
+pool:
+  name: Two partners
+  host: council
+  partners:
+    - {{agency: council}}
+    - {{agency: police}}
+  sharing: {{rule: as_they_fall}}
+responsibility_charges:
+  - id: standing
+    label: Police pay the council a standing charge the proposal brings in
+    from_agency: police
+    to_agency: council
+    fixed: {{value: {charge}, unit: GBP_per_year, price_year: 2024, assumption: test}}
+    fixed_without_proposal: {{value: 0, unit: GBP_per_year, price_year: 2024, assumption: test}}
+"""
+
+
+def test_a_proposal_whose_needs_overshoot_the_cash_by_less_than_half_a_penny_is_beyond_cash():
+    # the figures of test_needs_over_the_cash_by_less_than_half_a_penny_are_not_delivered, from a file:
+    # N = 3, fair NPVs 2.25 and 0.75; the police need £1.004 of cash from sharing and £1 exists
+    pooling = appraise_pool(appraise(load_proposal("half_penny.yaml", text=half_penny_proposal(1.254))), "proportional")
+    fs = pooling.fair_share
+    assert fs.partners == ("council", "police")
+    assert fs.partners_npv == pytest.approx(3.0) and fs.target_net == pytest.approx((2.25, 0.75))
+    assert fs.status == "beyond_cash" and not fs.feasible
+    assert fair_share_explanation(fs).startswith("No cash agreement can leave every partner no worse off")
+    assert fs.mixed_savings_shares == pytest.approx((0.0, 1.0))  # never more than all the cash
+    data = pooling_to_dict(pooling)["fair_share"]
+    assert data["status"] == "beyond_cash" and max(x["mixed_savings_share"] for x in data["shares"]) <= 1.0
+    # at £1.25 the police need exactly the £1 that exists: whole, all the cash to the police
+    fs = appraise_pool(appraise(load_proposal("half_penny.yaml", text=half_penny_proposal(1.25))), "proportional").fair_share
+    assert fs.status == "whole" and fs.mixed_savings_shares == pytest.approx((0.0, 1.0))
+    assert fs.mixed_contribution_shares == pytest.approx((1.0, 0.0), abs=1e-12)
+
+
 def test_the_briefing_shows_a_pooled_proposal_as_pooled_and_says_so():
     from pathlib import Path
 
