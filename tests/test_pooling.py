@@ -12,7 +12,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from costmodel.appraisal.chain import appraise
@@ -309,6 +309,55 @@ def _tol(*arrays):
     return 1e-9 * max(1.0, *(float(np.abs(a).max(initial=0.0)) for a in arrays)) * 10
 
 
+def two_partner_case(costs, savings, cashable, charge_from, charge_value, partner=None):
+    """One year, no discounting, one draw: agencies a0 (the host, paying what the pool costs) and a1 and
+    so on, no contributions declared, savings as they fall, and one fixed charge a year of
+    ``charge_value`` [£] paid by agency ``charge_from`` to the host (or by the host to agency 1 when
+    ``charge_from`` is 0). For the Hypothesis tests' explicit examples, written out by hand."""
+    A = len(costs)
+    row = lambda v: np.array([[v]], dtype=float)  # noqa: E731  (B=1, T=1, A)
+    flows = Flows(
+        costs=row(costs),
+        savings=row(savings),
+        cashable=row(cashable),
+        events=np.zeros((1, 1, 1)),
+        savings_by_outcome=np.zeros((1, 1, 1)),
+        factors=np.ones((1, 1)),
+    )
+    partner_mask = np.ones(A) if partner is None else np.array(partner, dtype=float)
+    host = np.zeros(A)
+    host[0] = 1.0
+    payee = 1 if charge_from == 0 else 0
+    ps = PoolStructure(
+        agency_ids=tuple(f"a{i}" for i in range(A)),
+        has_pool=True,
+        pool_name="by hand",
+        rule="as_they_fall",
+        partner_mask=partner_mask,
+        host=host,
+        formula_shares=partner_mask[None, :] / partner_mask.sum(),
+        contribution_years=np.zeros((0, 1)),
+        contribution_partner=np.zeros((0, A)),
+        contribution_kind=(),
+        charge_ids=("c0",),
+        charge_from=np.eye(A)[[charge_from]],
+        charge_to=np.eye(A)[[payee]],
+        charge_outcome=np.ones((1, 1)),
+        charge_years=np.ones((1, 1)),
+        charge_is_fixed=np.ones(1),
+        sign=1.0,
+    )
+    pp = PoolParams(contribution_value=np.zeros((1, 0)), charge_value=np.array([[charge_value]]))
+    return flows, ps, pp
+
+
+# Needs that overshoot the cash by less than half a penny (worked out in test_pooling_cash.py's
+# test_needs_over_the_cash_by_less_than_half_a_penny_are_not_delivered): partners a0 (host: costs 1,
+# savings 3 of which 1 cashable) and a1 (savings 1, none cashable, paying a0 a charge of 1.254). The
+# combined NPV is 3, so a1's fair NPV is 1/4 x 3 = 0.75 and it needs 1.004 of cash where 1 exists.
+HALF_PENNY_SHORT = two_partner_case([1.0, 0.0], [3.0, 1.0], [1.0, 0.0], charge_from=1, charge_value=1.254)
+
+
 @settings(max_examples=60, deadline=None)
 @given(pool_case())
 def test_conservation(case):
@@ -376,6 +425,7 @@ def test_partner_with_nothing_in_and_nothing_saved_ends_at_zero(case, also_as_th
 
 @settings(max_examples=80, deadline=None)
 @given(pool_case(), st.sampled_from(["proportional", "cashable"]))
+@example(HALF_PENNY_SHORT, "proportional")
 def test_fair_share_leaves_every_partner_whole_when_total_nonnegative(case, rule):
     flows, ps, pp = case
     pf = evaluate_pool(ps, pp, flows)
@@ -416,7 +466,8 @@ def test_fair_share_leaves_every_partner_whole_when_total_nonnegative(case, rule
     in_range = np.all(((fs.savings_shares >= -1e-12) & (fs.savings_shares <= 1 + 1e-12)) | (m == 0), axis=-1)
     no_refund = np.all((fs.contribution_shares >= -1e-12) | (m == 0), axis=-1)
     cash = (pv(pf.cashable_before, df) * m).sum(-1)
-    enough = np.maximum(fs.cash_needed, 0).sum(-1) <= cash + 0.005
+    # (as a share of the cash, like the two levers alone: half a penny over £0.08 is 6% more than exists)
+    enough = np.maximum(fs.cash_needed, 0).sum(-1) <= cash * (1 + 1e-12)
     np.testing.assert_array_equal(feasible[ok], ((in_range & deliverable) | no_refund | enough)[ok])
     assert not np.any(feasible & (fs.partners_npv < -0.005))
 

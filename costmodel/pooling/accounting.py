@@ -502,9 +502,10 @@ class FairShareArrays:
     savings_shares: F  # savings_pv / partners' PV cashable savings [fraction]
     contribution_shares_valid: NDArray[np.bool_]  # (*B,) every contribution share >= 0
     savings_shares_valid: NDArray[np.bool_]  # (*B,) every savings share in [0, 1]
+    mixed_shares_valid: NDArray[np.bool_]  # (*B,) the partners' needs y > 0 add up to no more than the cash
     cash_needed: F  # y = w N - NC - R: the cash each partner must get from sharing less what it puts in [£]
     mixed_savings_shares: F  # both levers at once: shares of the pooled cashable savings in [0, 1] [fraction]
-    mixed_contribution_shares: F  # ... with contribution shares >= 0 of the costs [fraction]
+    mixed_contribution_shares: F  # ... with contribution shares >= 0 of the costs where it exists [fraction]
 
 
 SHARE_TOLERANCE = 1e-12  # [fraction] a share this far outside [0, 1] is rounding, not a real overpayment
@@ -571,12 +572,17 @@ def fair_share(
     overall = N >= -MONEY_TOLERANCE
     # Both levers at once: partner a receives s[a] of the pooled cashable savings (0 <= s <= 1) and puts
     # in x[a] >= 0 of the costs, with s Sc_total - x = y. It exists exactly when the partners who must
-    # receive cash (y > 0) need no more between them than the cashable savings that exist.
+    # receive cash (y > 0) need no more between them than the cashable savings that exist: their shares
+    # y / Sc_total add up to at most 1, judged as a share like the two levers alone (SHARE_TOLERANCE), not
+    # in pounds (half a penny of £0.08 of cash is a share 6% over 1). When they need more, the cash is
+    # shared in proportion to their needs (the shares stay in [0, 1] and add up to 1) and the shortfall
+    # shows as their negative mixed contributions.
     y = (target_cash - R) * m
     need = np.maximum(y, 0.0)
-    cash_total = total_cash[..., 0]
-    cash_exists = need.sum(axis=-1) <= cash_total + MONEY_TOLERANCE
-    floor = np.divide(need, total_cash, out=np.zeros_like(need), where=total_cash > 0)
+    need_total = need.sum(axis=-1, keepdims=True)
+    cash_exists = need_total[..., 0] <= total_cash[..., 0] * (1.0 + SHARE_TOLERANCE)
+    shared = np.maximum(total_cash, need_total)
+    floor = np.divide(need, shared, out=np.zeros_like(need), where=total_cash > 0)
     spare = np.maximum(1.0 - floor.sum(axis=-1, keepdims=True), 0.0)
     own = np.maximum(Sc, 0.0)  # what is left over is shared as the cashable savings fall
     own_total = own.sum(axis=-1, keepdims=True)
@@ -601,6 +607,7 @@ def fair_share(
         savings_shares=s_shares,
         contribution_shares_valid=overall & c_valid,
         savings_shares_valid=overall & s_valid,
+        mixed_shares_valid=overall & cash_exists,
         cash_needed=y,
         mixed_savings_shares=mixed_s,
         mixed_contribution_shares=mixed_c,
