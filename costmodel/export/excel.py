@@ -43,20 +43,7 @@ from ..present.optimism_words import basis_words, direction_words, risk_adjustme
 from ..present.report import CONVENTIONS
 from .excel_pooling import POOLING, PoolingSheet
 from .formula import Formula, cell_name, col_letters
-from .sheets import (
-    CALC_AGENCY,
-    CALC_ITEM,
-    CALC_LABEL,
-    CALC_OWN,
-    CALC_PV,
-    CALC_TOTAL,
-    CALC_UNIT,
-    FIRST_YEAR_COL,
-    HEADER_ROW,
-    calc_row,
-    span,
-    write_sheets,
-)
+from .sheets import CALC_COLUMNS, FIRST_YEAR_COL, HEADER_ROW, calc_row, span, write_sheets
 from .sheets import Sheet as _Sheet
 from .sheets import evaluate as _evaluate
 
@@ -68,11 +55,9 @@ INPUTS, CALC, OUTPUTS, CASH, PROVENANCE = "Inputs", "Calculations", "Outputs", "
 
 # column meanings on the Inputs sheet
 I_LABEL, I_VALUE, I_UNIT, I_YEAR, I_SOURCE, I_GRADE, I_NOTE = range(7)
-# column meanings on the Calculations sheet: the shared layout (:mod:`.sheets`), a row's constant in its column
-# of the workbook's own
-C_LABEL, C_UNIT, C_AGENCY, C_ITEM, C_CONST, C_TOTAL, C_PV = (
-    CALC_LABEL, CALC_UNIT, CALC_AGENCY, CALC_ITEM, CALC_OWN, CALC_TOTAL, CALC_PV
-)  # fmt: skip
+# column meanings on the Calculations sheet: the shared layout (:mod:`.sheets`), a row's constant in its
+# column of the workbook's own
+C_LABEL, C_UNIT, C_AGENCY, C_ITEM, C_CONST, C_TOTAL, C_PV = CALC_COLUMNS
 
 # one year's cell of a Calculations row: (year index t, column letter, 1-based row) -> formula or value;
 # loop values are bound as extra keyword defaults (lambda t, c, r, _row=row: ...), hence the "..."

@@ -32,21 +32,7 @@ from typing import TYPE_CHECKING, Any
 from ..appraisal.engine import MONEY_TOLERANCE
 from ..formatting import fy_label
 from .formula import Formula, cell_name
-from .sheets import (
-    CALC_AGENCY,
-    CALC_ITEM,
-    CALC_LABEL,
-    CALC_OWN,
-    CALC_PV,
-    CALC_TOTAL,
-    CALC_UNIT,
-    HEADER_ROW,
-    Sheet,
-    calc_row,
-    span,
-    year_col,
-    year_letters,
-)
+from .sheets import CALC_COLUMNS, HEADER_ROW, Sheet, calc_row, span, year_col, year_letters
 
 if TYPE_CHECKING:
     from ..appraisal.options import OptionsAppraisal
@@ -58,9 +44,7 @@ SHEET_NAMES = (INPUTS, CALC, COMPARISON)
 I_LABEL, I_VALUE, I_UNIT, I_AGENCY, I_ENTRY, I_PROPOSAL, I_NOTE = range(7)
 # column meanings on the Calculations sheet: the shared layout (:mod:`.sheets`), the present value in the
 # firm-budget years in its column of the workbook's own
-C_LABEL, C_UNIT, C_AGENCY, C_ENTRY, C_FIRM, C_TOTAL, C_PV = (
-    CALC_LABEL, CALC_UNIT, CALC_AGENCY, CALC_ITEM, CALC_OWN, CALC_TOTAL, CALC_PV
-)  # fmt: skip
+C_LABEL, C_UNIT, C_AGENCY, C_ENTRY, C_FIRM, C_TOTAL, C_PV = CALC_COLUMNS
 # the first entry's column on the Comparison sheet (column B)
 FIRST_ENTRY_COL = 1
 

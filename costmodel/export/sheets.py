@@ -18,10 +18,10 @@ from .formula import FUNCTIONS, Evaluator, Formula, Text, cell_name, col_letters
 
 FIRST_YEAR_COL = 7  # column H: the first appraisal year on every sheet
 HEADER_ROW = 3  # zero-based row of the column headers (row 4 in Excel)
-# the Calculations sheet's columns in both workbooks: label, unit, budget holder, item (the options workbook's
-# entry), then one column of the workbook's own (E: a constant, or the present value in the firm-budget years),
-# the total and the present value
-CALC_LABEL, CALC_UNIT, CALC_AGENCY, CALC_ITEM, CALC_OWN, CALC_TOTAL, CALC_PV = range(7)
+# the Calculations sheet's columns in both workbooks (what :func:`calc_row` writes): label, unit, budget
+# holder, item (the options workbook's entry), then one column of the workbook's own (E: a constant, or the
+# present value in the firm-budget years), the total and the present value
+CALC_LABEL, CALC_UNIT, CALC_AGENCY, CALC_ITEM, CALC_OWN, CALC_TOTAL, CALC_PV = CALC_COLUMNS = range(7)
 
 
 def year_col(t: int) -> int:
