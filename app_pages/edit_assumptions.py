@@ -326,18 +326,18 @@ def _unit_cost_row(uc: UnitCost, path: str, file_value: float, own: dict[str, An
 
 
 def _unit_cost_edits(
-    rows: list[dict[str, Any]],
-    paths: list[tuple[str, float]],
+    values: list[tuple[UnitCost, str, float, dict[str, Any]]],
     *,
     key: str,
     value_column: str,
     own_columns: dict[str, Any],
 ) -> dict[str, Any]:
-    """Show a unit-cost table (rows from ``_unit_cost_row``; ``own_columns`` their own columns' configs, the
-    editable ``value_column`` among them) with the loader's problems under it, and return the draft's edits with
-    the table's changes: a cleared cell, or the file's value (``paths``: each row's path and file value) again,
-    is no local change."""
-    frame = pd.DataFrame(rows)
+    """Show a unit-cost table, a row per value (its unit cost, path, value in the file and own columns' cells,
+    as ``_unit_cost_row`` takes them; ``own_columns`` those columns' configs, the editable ``value_column``
+    among them) with the loader's problems under it, and return the draft's edits with the table's changes:
+    a cleared cell, or the file's value again, is no local change."""
+    frame = pd.DataFrame([_unit_cost_row(*v) for v in values])
+    paths = [(path, file_value) for _, path, file_value, _ in values]
     frame[value_column] = pd.to_numeric(frame[value_column], errors="coerce").astype(float)
     has_problem = bool(frame["Problem"].str.len().sum())
     edited = st.data_editor(
@@ -395,16 +395,14 @@ if unit_costs:
             else "These are the proposal's own unit costs."
         )
     )
-    rows, paths = [], []
+    bearer_values = []
     for uc_id, uc in unit_costs.items():
         for j, b in enumerate(uc.bearers):
             path = f"unit_costs.{uc_id}.bearers.{j}.value"
             own = {"Budget holder": names.get(b.agency, b.agency), "£ per unit": _num(current(path, b.value))}
-            rows.append(_unit_cost_row(uc, path, b.value, own))
-            paths.append((path, b.value))
+            bearer_values.append((uc, path, b.value, own))
     changed = _unit_cost_edits(
-        rows,
-        paths,
+        bearer_values,
         key=f"ed-{d.key}-unit-costs-{d.rev}",
         value_column="£ per unit",
         own_columns={
@@ -451,7 +449,7 @@ if layered:
             else ""
         )
     )
-    layer_rows, layer_paths = [], []
+    layer_values = []
     for uc_id, uc in layered.items():
         items: list[tuple[str, str, str, float, str]] = [
             (layer, c.component, f"unit_costs.{uc_id}.{layer}.{k}.value", c.value, f"£ per {uc.per}")
@@ -470,11 +468,9 @@ if layered:
                 "Value": _num(current(path, layer_value)),
                 "Unit": unit_words,
             }
-            layer_rows.append(_unit_cost_row(uc, path, layer_value, own))
-            layer_paths.append((path, layer_value))
+            layer_values.append((uc, path, layer_value, own))
     changed = _unit_cost_edits(
-        layer_rows,
-        layer_paths,
+        layer_values,
         key=f"ed-{d.key}-unit-cost-layers-{d.rev}",
         value_column="Value",
         own_columns={
