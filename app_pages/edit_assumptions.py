@@ -19,6 +19,7 @@ from costmodel.formatting import fy_label, money, ratio
 from costmodel.inputs.bundling import LIBRARY_EDIT_PREFIX, self_contained
 from costmodel.inputs.editing import DELETE, editable_quantities, note_edits_in_comments, problems_by_path
 from costmodel.inputs.loading import load_reference
+from costmodel.inputs.models import UnitCost
 from costmodel.inputs.registry import entry
 from costmodel.inputs.yamlio import parse_yaml
 from costmodel.present import markup
@@ -301,6 +302,85 @@ for group in groups:
 # Unit costs (the library's, and the proposal's own): £ per unit for each budget holder
 # ---------------------------------------------------------------------------------------------
 
+scenario_sources = base.scenario.sources
+
+
+def _was(path: str, value: float) -> str:
+    """The file's value in words: £ for a money component, a plain number of WELLBYs or QALYs."""
+    return money(value, exact=True) if path.endswith(".value") else f"{value:g}"
+
+
+def _unit_cost_row(uc: UnitCost, path: str, file_value: float, own: dict[str, Any]) -> dict[str, Any]:
+    """One row of a unit-cost table: the unit cost, its ``own`` columns, then its price year (for a £ value),
+    the local change, the loader's problems and the source, for the value at ``path`` (``file_value`` in the file)."""
+    return {
+        "Unit cost": f"{uc.label} (per {uc.per})",
+        **own,
+        "Price year": fy_label(uc.price_year) if path.endswith(".value") else "",
+        "Local change": f"changed here, was {_was(path, file_value)}" if path in d.edits else "",
+        "Problem": "; ".join(dict.fromkeys(field_problems.get(path, []))),
+        "Source": source_words(f"source: {uc.source}", scenario_sources)
+        if uc.source
+        else f"Assumption: {uc.assumption}",
+    }
+
+
+def _unit_cost_edits(
+    values: list[tuple[UnitCost, str, float, dict[str, Any]]],
+    *,
+    key: str,
+    value_column: str,
+    own_columns: dict[str, Any],
+) -> dict[str, Any]:
+    """Show a unit-cost table, a row per value (its unit cost, path, value in the file and own columns' cells,
+    as ``_unit_cost_row`` takes them; ``own_columns`` those columns' configs, the editable ``value_column``
+    among them) with the loader's problems under it, and return the draft's edits with the table's changes:
+    a cleared cell, or the file's value again, is no local change."""
+    frame = pd.DataFrame([_unit_cost_row(*v) for v in values])
+    paths = [(path, file_value) for _, path, file_value, _ in values]
+    frame[value_column] = pd.to_numeric(frame[value_column], errors="coerce").astype(float)
+    has_problem = bool(frame["Problem"].str.len().sum())
+    edited = st.data_editor(
+        frame,
+        key=key,
+        hide_index=True,
+        width="stretch",
+        num_rows="fixed",
+        height=35 * (len(frame) + 1) + 3,
+        placeholder=EMPTY_CELL,
+        disabled=[c for c in frame.columns if c != value_column],
+        column_order=[
+            "Unit cost",
+            *own_columns,
+            "Price year",
+            "Local change",
+            *(["Problem"] if has_problem else []),
+            "Source",
+        ],  # fmt: skip
+        column_config={
+            "Unit cost": st.column_config.TextColumn(width=LABEL_WIDTH, pinned=True),
+            **own_columns,
+            "Price year": st.column_config.TextColumn(width=90),
+            "Local change": st.column_config.TextColumn(width=200),
+            "Problem": st.column_config.TextColumn(width=360),
+            "Source": st.column_config.TextColumn(width=420),
+        },
+    )
+    for path, _ in paths:
+        for m in dict.fromkeys(field_problems.get(path, [])):
+            st.error(markup.inline(m), icon=":material/error:")
+    changed = dict(d.edits)
+    for i, (path, file_value) in enumerate(paths):
+        old, new = _num(frame.at[i, value_column]), _num(edited.at[i, value_column])
+        if old == new:
+            continue
+        if new is None or new == file_value:
+            changed.pop(path, None)  # a cleared cell, or the file's value again: no local change
+        else:
+            changed[path] = new
+    return changed
+
+
 unit_costs = base.scenario.unit_costs
 if unit_costs:
     names = {a.id: a.name for a in base.scenario.agencies}
@@ -315,74 +395,23 @@ if unit_costs:
             else "These are the proposal's own unit costs."
         )
     )
-    rows, paths = [], []
+    bearer_values = []
     for uc_id, uc in unit_costs.items():
         for j, b in enumerate(uc.bearers):
             path = f"unit_costs.{uc_id}.bearers.{j}.value"
-            now = current(path, b.value)
-            problems = field_problems.get(path, [])
-            rows.append(
-                {
-                    "Unit cost": f"{uc.label} (per {uc.per})",
-                    "Budget holder": names.get(b.agency, b.agency),
-                    "£ per unit": _num(now),
-                    "Price year": fy_label(uc.price_year),
-                    "Local change": f"changed here, was {money(b.value, exact=True)}"
-                    if path in d.edits
-                    else "",
-                    "Problem": "; ".join(dict.fromkeys(problems)),
-                    "Source": source_words(f"source: {uc.source}", base.scenario.sources)
-                    if uc.source
-                    else f"Assumption: {uc.assumption}",
-                }
-            )
-            paths.append((uc_id, j, path))
-    frame = pd.DataFrame(rows)
-    frame["£ per unit"] = pd.to_numeric(frame["£ per unit"], errors="coerce").astype(float)
-    has_problem = bool(frame["Problem"].str.len().sum())
-    edited = st.data_editor(
-        frame,
+            own = {"Budget holder": names.get(b.agency, b.agency), "£ per unit": _num(current(path, b.value))}
+            bearer_values.append((uc, path, b.value, own))
+    changed = _unit_cost_edits(
+        bearer_values,
         key=f"ed-{d.key}-unit-costs-{d.rev}",
-        hide_index=True,
-        width="stretch",
-        num_rows="fixed",
-        height=35 * (len(frame) + 1) + 3,
-        placeholder=EMPTY_CELL,
-        disabled=["Unit cost", "Budget holder", "Price year", "Local change", "Problem", "Source"],
-        column_order=[
-            "Unit cost",
-            "Budget holder",
-            "£ per unit",
-            "Price year",
-            "Local change",
-            *(["Problem"] if has_problem else []),
-            "Source",
-        ],  # fmt: skip
-        column_config={
-            "Unit cost": st.column_config.TextColumn(width=LABEL_WIDTH, pinned=True),
+        value_column="£ per unit",
+        own_columns={
             "Budget holder": st.column_config.TextColumn(width=200),
             "£ per unit": st.column_config.NumberColumn(
                 format="%,.2f", min_value=0.0, help="£ per unit for this budget holder"
             ),
-            "Price year": st.column_config.TextColumn(width=90),
-            "Local change": st.column_config.TextColumn(width=200),
-            "Problem": st.column_config.TextColumn(width=360),
-            "Source": st.column_config.TextColumn(width=420),
         },
     )
-    for path in dict.fromkeys(p for _, _, p in paths):
-        for m in dict.fromkeys(field_problems.get(path, [])):
-            st.error(markup.inline(m), icon=":material/error:")
-    changed = dict(d.edits)
-    for i, (uc_id, j, path) in enumerate(paths):
-        old, new = _num(frame.at[i, "£ per unit"]), _num(edited.at[i, "£ per unit"])
-        if old == new:
-            continue
-        library_value = unit_costs[uc_id].bearers[j].value
-        if new is None or new == library_value:
-            changed.pop(path, None)  # a cleared cell, or the library's value again: no local change
-        else:
-            changed[path] = new
     for uc_id, uc in unit_costs.items():  # a published total follows its bearers (the loader checks the sum)
         if uc.total is None:
             continue
@@ -407,11 +436,6 @@ LAYER_WORDS = {
     "social": ("Social", "harm to victims and wellbeing beyond public budgets"),
 }
 
-def _was(path: str, value: float) -> str:
-    """The file's value in words: £ for a money component, a plain number of WELLBYs or QALYs."""
-    return money(value, exact=True) if path.endswith(".value") else f"{value:g}"
-
-
 layered = {uc_id: uc for uc_id, uc in (unit_costs or {}).items() if uc.economic or uc.social or uc.wellbeing}
 if layered:
     st.subheader("Economic and social value per unit (beyond public budgets)")
@@ -425,7 +449,7 @@ if layered:
             else ""
         )
     )
-    layer_rows, layer_paths = [], []
+    layer_values = []
     for uc_id, uc in layered.items():
         items: list[tuple[str, str, str, float, str]] = [
             (layer, c.component, f"unit_costs.{uc_id}.{layer}.{k}.value", c.value, f"£ per {uc.per}")
@@ -439,71 +463,24 @@ if layered:
                  w.per_unit, f"{w.measure}s per {uc.per}")
             )  # fmt: skip
         for layer, component, path, layer_value, unit_words in items:
-            problems = field_problems.get(path, [])
-            layer_rows.append(
-                {
-                    "Unit cost": f"{uc.label} (per {uc.per})",
-                    "Layer": f"{LAYER_WORDS[layer][0]}: {component}",
-                    "Value": _num(current(path, layer_value)),
-                    "Unit": unit_words,
-                    "Price year": fy_label(uc.price_year) if path.endswith(".value") else "",
-                    "Local change": f"changed here, was {_was(path, layer_value)}"
-                    if path in d.edits
-                    else "",
-                    "Problem": "; ".join(dict.fromkeys(problems)),
-                    "Source": source_words(f"source: {uc.source}", base.scenario.sources)
-                    if uc.source
-                    else f"Assumption: {uc.assumption}",
-                }
-            )
-            layer_paths.append((path, layer_value))
-    layer_frame = pd.DataFrame(layer_rows)
-    layer_frame["Value"] = pd.to_numeric(layer_frame["Value"], errors="coerce").astype(float)
-    layer_problem = bool(layer_frame["Problem"].str.len().sum())
-    layer_edited = st.data_editor(
-        layer_frame,
+            own = {
+                "Layer": f"{LAYER_WORDS[layer][0]}: {component}",
+                "Value": _num(current(path, layer_value)),
+                "Unit": unit_words,
+            }
+            layer_values.append((uc, path, layer_value, own))
+    changed = _unit_cost_edits(
+        layer_values,
         key=f"ed-{d.key}-unit-cost-layers-{d.rev}",
-        hide_index=True,
-        width="stretch",
-        num_rows="fixed",
-        height=35 * (len(layer_frame) + 1) + 3,
-        placeholder=EMPTY_CELL,
-        disabled=["Unit cost", "Layer", "Unit", "Price year", "Local change", "Problem", "Source"],
-        column_order=[
-            "Unit cost",
-            "Layer",
-            "Value",
-            "Unit",
-            "Price year",
-            "Local change",
-            *(["Problem"] if layer_problem else []),
-            "Source",
-        ],  # fmt: skip
-        column_config={
-            "Unit cost": st.column_config.TextColumn(width=LABEL_WIDTH, pinned=True),
+        value_column="Value",
+        own_columns={
             "Layer": st.column_config.TextColumn(width=280),
             "Value": st.column_config.NumberColumn(
                 format="%g", min_value=0.0, help="Value per unit, in the unit shown beside it"
             ),
             "Unit": st.column_config.TextColumn(width=160),
-            "Price year": st.column_config.TextColumn(width=90),
-            "Local change": st.column_config.TextColumn(width=200),
-            "Problem": st.column_config.TextColumn(width=360),
-            "Source": st.column_config.TextColumn(width=420),
         },
     )
-    for path, _ in layer_paths:
-        for m in dict.fromkeys(field_problems.get(path, [])):
-            st.error(markup.inline(m), icon=":material/error:")
-    changed = dict(d.edits)
-    for i, (path, file_value) in enumerate(layer_paths):
-        old, new = _num(layer_frame.at[i, "Value"]), _num(layer_edited.at[i, "Value"])
-        if old == new:
-            continue
-        if new is None or new == file_value:
-            changed.pop(path, None)  # a cleared cell, or the file's value again: no local change
-        else:
-            changed[path] = new
     if changed != d.edits:
         commit(changed, rerun=True)
 

@@ -43,7 +43,7 @@ from ..present.optimism_words import basis_words, direction_words, risk_adjustme
 from ..present.report import CONVENTIONS
 from .excel_pooling import POOLING, PoolingSheet
 from .formula import Formula, cell_name, col_letters
-from .sheets import FIRST_YEAR_COL, HEADER_ROW, span, write_sheets
+from .sheets import CALC_COLUMNS, FIRST_YEAR_COL, HEADER_ROW, calc_row, span, write_sheets
 from .sheets import Sheet as _Sheet
 from .sheets import evaluate as _evaluate
 
@@ -55,8 +55,9 @@ INPUTS, CALC, OUTPUTS, CASH, PROVENANCE = "Inputs", "Calculations", "Outputs", "
 
 # column meanings on the Inputs sheet
 I_LABEL, I_VALUE, I_UNIT, I_YEAR, I_SOURCE, I_GRADE, I_NOTE = range(7)
-# column meanings on the Calculations sheet
-C_LABEL, C_UNIT, C_AGENCY, C_ITEM, C_CONST, C_TOTAL, C_PV = range(7)
+# column meanings on the Calculations sheet: the shared layout (:mod:`.sheets`), a row's constant in its
+# column of the workbook's own
+C_LABEL, C_UNIT, C_AGENCY, C_ITEM, C_CONST, C_TOTAL, C_PV = CALC_COLUMNS
 
 # one year's cell of a Calculations row: (year index t, column letter, 1-based row) -> formula or value;
 # loop values are bound as extra keyword defaults (lambda t, c, r, _row=row: ...), hence the "..."
@@ -163,29 +164,26 @@ class _Builder:
         """One Calculations row: ``formula_for_year(t, col_letter, row)`` gives each year's formula."""
         s = self.calc
         row = s.row
-        s.put(row, C_LABEL, label)
-        s.put(row, C_UNIT, unit, "unit")
-        if agency is not None:
-            s.put(row, C_AGENCY, agency)
-        if item is not None:
-            s.put(row, C_ITEM, item)
         if const is not None:
             s.put(row, C_CONST, const, const_style)
-        if formula_for_year is not None:
-            for t in range(self.T):
-                f = formula_for_year(t, col_letters(self.ycol(t)), row + 1)
-                s.put(row, self.ycol(t), f, style)
-        if total:
-            s.put(row, C_TOTAL, Formula(f"=SUM({self.span(s, row, absolute_row=False)})"), "calc_money")
-        if pv:
-            s.put(
-                row,
-                C_PV,
-                Formula(f"=SUMPRODUCT({self.span(s, row, absolute_row=False)},{self.span(s, self.df_row)})"),
-                "calc_money",
-            )
-        s.row += 1
-        return row
+        year_cell = (
+            None
+            if formula_for_year is None
+            else lambda t: formula_for_year(t, col_letters(self.ycol(t)), row + 1)
+        )
+        df_row = self.df_row if pv else None
+        return calc_row(
+            s,
+            self.T,
+            label,
+            unit,
+            year_cell,
+            agency=agency,
+            item=item,
+            style=style,
+            total=total,
+            df_row=df_row,
+        )
 
     def money_row(
         self, label: str, formula_for_year: YearFormula, *, agency: str | None = None, item: str | None = None

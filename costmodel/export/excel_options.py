@@ -32,7 +32,7 @@ from typing import TYPE_CHECKING, Any
 from ..appraisal.engine import MONEY_TOLERANCE
 from ..formatting import fy_label
 from .formula import Formula, cell_name
-from .sheets import HEADER_ROW, Sheet, span, year_col, year_letters
+from .sheets import CALC_COLUMNS, HEADER_ROW, Sheet, calc_row, span, year_col, year_letters
 
 if TYPE_CHECKING:
     from ..appraisal.options import OptionsAppraisal
@@ -42,8 +42,9 @@ SHEET_NAMES = (INPUTS, CALC, COMPARISON)
 
 # column meanings on the Inputs sheet
 I_LABEL, I_VALUE, I_UNIT, I_AGENCY, I_ENTRY, I_PROPOSAL, I_NOTE = range(7)
-# column meanings on the Calculations sheet
-C_LABEL, C_UNIT, C_AGENCY, C_ENTRY, C_FIRM, C_TOTAL, C_PV = range(7)
+# column meanings on the Calculations sheet: the shared layout (:mod:`.sheets`), the present value in the
+# firm-budget years in its column of the workbook's own
+C_LABEL, C_UNIT, C_AGENCY, C_ENTRY, C_FIRM, C_TOTAL, C_PV = CALC_COLUMNS
 # the first entry's column on the Comparison sheet (column B)
 FIRST_ENTRY_COL = 1
 
@@ -127,24 +128,23 @@ class _Working:
         adds its present value (and its total), ``firm`` its present value in the firm-budget years;
         ``health`` discounts at the health rate (WELLBY and QALY values) instead."""
         s = self.calc
-        row = s.row
-        s.put(row, C_LABEL, label)
-        s.put(row, C_UNIT, unit, "unit")
-        if agency is not None:
-            s.put(row, C_AGENCY, agency)
-        if entry is not None:
-            s.put(row, C_ENTRY, entry)
-        for t in range(self.T):
-            s.put(row, year_col(t), Formula("=" + year_text(t, year_letters(t))), style)
-        own = span(s, row, self.T, absolute_row=False)
-        df = span(s, self.health_df_row if health else self.df_row, self.T) if pv or firm else ""
-        if pv:
-            s.put(row, C_TOTAL, Formula(f"=SUM({own})"), "calc_money")
-            s.put(row, C_PV, Formula(f"=SUMPRODUCT({own},{df})"), "calc_money")
+        df_row = self.health_df_row if health else self.df_row
+        row = calc_row(
+            s,
+            self.T,
+            label,
+            unit,
+            lambda t: Formula("=" + year_text(t, year_letters(t))),
+            agency=agency,
+            item=entry,
+            style=style,
+            total=pv,
+            df_row=df_row if pv else None,
+        )
         if firm:
+            own, df = span(s, row, self.T, absolute_row=False), span(s, df_row, self.T)
             flag = span(s, self.firm_row, self.T)
             s.put(row, C_FIRM, Formula(f"=SUMPRODUCT({own},{df},{flag})"), "calc_money")
-        s.row += 1
         return row
 
     # ---- Inputs -----------------------------------------------------------------------------------

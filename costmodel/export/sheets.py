@@ -10,6 +10,7 @@ Used by the single-proposal workbook (:mod:`.excel`) and the options workbook's 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -17,6 +18,10 @@ from .formula import FUNCTIONS, Evaluator, Formula, Text, cell_name, col_letters
 
 FIRST_YEAR_COL = 7  # column H: the first appraisal year on every sheet
 HEADER_ROW = 3  # zero-based row of the column headers (row 4 in Excel)
+# the Calculations sheet's columns in both workbooks (what :func:`calc_row` writes): label, unit, budget
+# holder, item (the options workbook's entry), then one column of the workbook's own (E: a constant, or the
+# present value in the firm-budget years), the total and the present value
+CALC_LABEL, CALC_UNIT, CALC_AGENCY, CALC_ITEM, CALC_OWN, CALC_TOTAL, CALC_PV = CALC_COLUMNS = range(7)
 
 
 def year_col(t: int) -> int:
@@ -75,6 +80,42 @@ def span(sheet: Sheet, row: int, n_years: int, *, absolute_row: bool = True, loc
 def year_letters(t: int) -> str:
     """The column letters of appraisal year ``t`` ('H' for year 0)."""
     return col_letters(year_col(t))
+
+
+def calc_row(
+    s: Sheet,
+    n_years: int,
+    label: str,
+    unit: str,
+    year_cell: Callable[[int], Any] | None,
+    *,
+    agency: str | None = None,
+    item: str | None = None,
+    style: str = "calc_money",
+    total: bool = False,
+    df_row: int | None = None,
+) -> int:
+    """One Calculations row at ``s.row`` (building goes on below it): its label, unit, budget holder and item,
+    ``year_cell(t)`` (a formula or a value) in the column of each of ``n_years`` years, with ``total`` their
+    total, and with ``df_row`` their present value (SUMPRODUCT with that row's discount factors). Returns the
+    row."""
+    row = s.row
+    s.put(row, CALC_LABEL, label)
+    s.put(row, CALC_UNIT, unit, "unit")
+    if agency is not None:
+        s.put(row, CALC_AGENCY, agency)
+    if item is not None:
+        s.put(row, CALC_ITEM, item)
+    if year_cell is not None:
+        for t in range(n_years):
+            s.put(row, year_col(t), year_cell(t), style)
+    own = span(s, row, n_years, absolute_row=False)
+    if total:
+        s.put(row, CALC_TOTAL, Formula(f"=SUM({own})"), "calc_money")
+    if df_row is not None:
+        s.put(row, CALC_PV, Formula(f"=SUMPRODUCT({own},{span(s, df_row, n_years)})"), "calc_money")
+    s.row += 1
+    return row
 
 
 _INPUT: dict[str, Any] = {

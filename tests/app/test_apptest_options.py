@@ -13,6 +13,7 @@ from streamlit.testing.v1 import AppTest
 from costmodel.cli import main
 from costmodel.present.options_report import cell_text
 from costmodel.present.uncertainty_report import chance
+from tests.app.pages import open_page
 
 ROOT = Path(__file__).resolve().parents[2]
 APP = str(ROOT / "app.py")
@@ -20,16 +21,8 @@ COMPARE = "app_pages/compare.py"
 EXAMPLE = ROOT / "assumptions" / "options" / "youth_options.yaml"
 
 
-def _compare() -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=60)
-    at.run()
-    at.switch_page(COMPARE).run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
-
-
 def test_compare_page_shows_the_shipped_options_with_the_cli_figures():
-    at = _compare()
+    at = open_page(COMPARE)
     out, err = io.StringIO(), io.StringIO()
     assert main(["options", str(EXAMPLE), "--format", "json", "--draws", "2000"], out, err) == 0, (
         err.getvalue()
@@ -75,7 +68,7 @@ def test_compare_page_shows_the_shipped_options_with_the_cli_figures():
 
 
 def test_compare_page_builds_options_from_open_proposals():
-    at = _compare()
+    at = open_page(COMPARE)
     at.radio(key="compare-source").set_value("The proposals open in this session").run()
     assert not at.exception, [e.value for e in at.exception]
     at.multiselect(key="compare").set_value(["example:youth_work", "example:big_local_neighbourhood"]).run()
@@ -112,7 +105,7 @@ def test_scenario_picker_applies_a_named_scenario():
 
 
 def test_compare_page_scenario_picker_applies_the_scenario():
-    at = _compare()
+    at = open_page(COMPARE)
     at.selectbox(key="compare-scenario").set_value("pessimistic").run()
     assert not at.exception, [e.value for e in at.exception]
     out, err = io.StringIO(), io.StringIO()

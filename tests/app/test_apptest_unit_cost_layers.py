@@ -14,19 +14,13 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from tests.app.pages import open_page
+
 ROOT = Path(__file__).resolve().parents[2]
 APP = str(ROOT / "app.py")
 EDIT = "app_pages/edit_assumptions.py"
 KEY = "example:youth_work"
 UC = "crime_victim_nhs_average"
-
-
-def _edit_page() -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=60)
-    at.run()
-    at.switch_page(EDIT).run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
 
 
 def _draft(at: AppTest):
@@ -41,7 +35,7 @@ def _edit(at: AppTest, rows: dict[int, dict[str, object]]) -> None:
 
 
 def test_economic_and_social_values_are_in_their_own_table_with_units_in_words():
-    at = _edit_page()
+    at = open_page(EDIT)
     assert "Economic and social value per unit (beyond public budgets)" in [h.value for h in at.subheader]
     assert any("never in the Ten Year Test verdict" in c.value for c in at.caption)
 
@@ -50,7 +44,7 @@ def test_doubling_the_economic_value_doubles_the_economic_layer_and_leaves_the_v
     from costmodel.appraisal.chain import appraise
     from costmodel.inputs.loading import load_proposal
 
-    at = _edit_page()
+    at = open_page(EDIT)
     before = at.metric[0].value  # the fiscal NPV
     _edit(at, {0: {"Value": 1352.0}})  # row 0: the economic component, £676 in the file
     d = _draft(at)
@@ -70,7 +64,7 @@ def test_doubling_the_economic_value_doubles_the_economic_layer_and_leaves_the_v
 
 
 def test_a_negative_value_is_refused_beside_the_field_and_the_figures_keep_the_last_valid_ones():
-    at = _edit_page()
+    at = open_page(EDIT)
     _edit(at, {1: {"Value": -5.0}})  # row 1: the social component
     d = _draft(at)
     assert d.valid_edits == {}  # the figures stay on the file's values

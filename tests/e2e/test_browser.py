@@ -100,6 +100,14 @@ def shot(page, name: str) -> None:
     page.get_by_test_id("stMain").screenshot(path=str(OUT / f"{name}.png"))
 
 
+def download_text(page, button: str, target: Path) -> str:
+    """Click the button called ``button``, save what it downloads as ``target`` and return its text."""
+    with page.expect_download() as info:
+        page.get_by_role("button", name=button).click()
+    info.value.save_as(target)
+    return target.read_text(encoding="utf-8")
+
+
 def test_page_renders_with_charts_and_no_exception(page):
     from playwright.sync_api import expect
 
@@ -132,11 +140,7 @@ def test_edit_changes_headline_and_yaml_downloads(page, tmp_path):
     assert page.get_by_test_id("stException").count() == 0
     shot(page, "edit_assumptions")
 
-    with page.expect_download() as info:
-        page.get_by_role("button", name="Download the edited YAML").click()
-    target = tmp_path / "youth_work.yaml"
-    info.value.save_as(target)
-    text = target.read_text(encoding="utf-8")
+    text = download_text(page, "Download the edited YAML", tmp_path / "youth_work.yaml")
     assert "horizon_years: 15" in text
     assert "# Example 1: targeted detached youth work" in text  # comments kept
     lib = str(ROOT / "assumptions" / "unit_costs.yaml")

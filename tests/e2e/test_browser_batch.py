@@ -8,19 +8,19 @@ import re
 
 import pytest
 
-from tests.e2e.test_browser import ARGS, CHROMIUM, OUT, app_url  # noqa: F401  (fixture)
+from tests.e2e.test_browser import OUT, app_url  # noqa: F401  (fixture)
 
 pytestmark = pytest.mark.e2e
 
 
 @pytest.mark.parametrize("width", [1400, 390])
-def test_every_area_page_in_a_browser(app_url, width):  # noqa: F811
+def test_every_area_page_in_a_browser(browser, app_url, width):  # noqa: F811
     from axe_playwright_python.sync_playwright import Axe
-    from playwright.sync_api import expect, sync_playwright
+    from playwright.sync_api import expect
 
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
-        page = browser.new_page(viewport={"width": width, "height": 2000})
+    context = browser.new_context(viewport={"width": width, "height": 2000})
+    try:
+        page = context.new_page()
         page.set_default_timeout(60_000)
         page.goto(f"{app_url}/batch?example=youth_work&areas=youth_justice_fte_2024&bdraws=300")
         expect(page.get_by_role("heading", level=3, name=re.compile("In 0 of 5 areas"))).to_be_visible()
@@ -41,18 +41,18 @@ def test_every_area_page_in_a_browser(app_url, width):  # noqa: F811
         )
         assert overflow <= 1
         page.get_by_test_id("stMain").screenshot(path=str(OUT / f"batch_{width}.png"))
-        browser.close()
+    finally:
+        context.close()
 
 
-def test_every_area_page_for_a_proposal_without_a_shipped_table(app_url, tmp_path):  # noqa: F811
+def test_every_area_page_for_a_proposal_without_a_shipped_table(browser, app_url, tmp_path):  # noqa: F811
     """Early help (pooled) has no shipped area table (the one shipped sets youth-work inputs): the page
     says so and why, offers a template of early help's own inputs, and the template, filled with a
     second area and uploaded, runs every area. Screenshots: batch_no_table.png, batch_template_run.png."""
-    from playwright.sync_api import expect, sync_playwright
+    from playwright.sync_api import expect
 
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
-        context = browser.new_context(viewport={"width": 1400, "height": 2000}, accept_downloads=True)
+    context = browser.new_context(viewport={"width": 1400, "height": 2000}, accept_downloads=True)
+    try:
         page = context.new_page()
         page.set_default_timeout(60_000)
         page.goto(f"{app_url}/batch?example=early_help_pooled&bdraws=0")
@@ -81,4 +81,5 @@ def test_every_area_page_for_a_proposal_without_a_shipped_table(app_url, tmp_pat
         assert chart.locator('[role="graphics-symbol"][aria-roledescription="point"]').count() == 2
         assert page.get_by_test_id("stException").count() == 0
         page.get_by_test_id("stMain").screenshot(path=str(OUT / "batch_template_run.png"))
-        browser.close()
+    finally:
+        context.close()

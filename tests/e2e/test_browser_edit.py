@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.e2e.test_browser import ARGS, CHROMIUM, OUT, ROOT, app_url  # noqa: F401  (fixture)
+from tests.e2e.test_browser import OUT, ROOT, app_url, download_text  # noqa: F401  (fixture)
 
 pytestmark = pytest.mark.e2e
 
@@ -17,18 +17,14 @@ ROW = 35  # [px] each row
 
 
 @pytest.fixture(scope="module")
-def page(app_url):  # noqa: F811
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
-        context = browser.new_context(viewport={"width": 1400, "height": 2400}, accept_downloads=True)
-        pg = context.new_page()
-        pg.set_default_timeout(30_000)
-        pg.goto(f"{app_url}/edit_assumptions?example=youth_work")
-        yield pg
-        context.close()
-        browser.close()
+def page(browser, app_url):  # noqa: F811
+    """The Edit page of youth work, in the module's browser (tests/e2e/conftest.py)."""
+    context = browser.new_context(viewport={"width": 1400, "height": 2400}, accept_downloads=True)
+    pg = context.new_page()
+    pg.set_default_timeout(30_000)
+    pg.goto(f"{app_url}/edit_assumptions?example=youth_work")
+    yield pg
+    context.close()
 
 
 def cell_text(grid, col: int, row: int) -> str:
@@ -89,12 +85,9 @@ def test_percentages_units_in_words_and_a_library_unit_cost_edited_then_download
     shown = npv.inner_text()
     page.get_by_test_id("stMain").screenshot(path=str(OUT / "edit_library_cost.png"))
 
-    with page.expect_download() as info:
-        page.get_by_role("button", name="Download the edited YAML").click()
     alone = tmp_path / "elsewhere" / "youth_work.yaml"  # no unit-cost library anywhere near it
     alone.parent.mkdir()
-    info.value.save_as(alone)
-    text = alone.read_text(encoding="utf-8")
+    text = download_text(page, "Download the edited YAML", alone)
     assert "unit_cost_library: null  # was ../unit_costs.yaml" in text
     assert "- {agency: police, value: 3420}  # edited, was 342" in text
     assert "total: 3671  # edited, total was 593" in text  # 3,420 + 245 + 6: the published total follows
@@ -125,7 +118,7 @@ def test_a_self_contained_download_is_offered_without_edits(page, tmp_path, app_
     assert appraise(load_proposal(alone)).npv == appraise(shipped).npv
 
 
-def test_a_unit_costs_economic_value_is_edited_in_its_table_then_downloaded(page, app_url, tmp_path):  # noqa: F811
+def test_a_unit_costs_economic_value_is_edited_in_its_table_then_downloaded(browser, app_url, tmp_path):  # noqa: F811
     """The value layers of a library unit cost (youth work's crime victim: £676 economic, £1,648 social a
     crime) are edited in their own table as the fiscal shares are, marked as a local change, and the
     download carries the new value with the old one in a comment. Screenshot: edit_unit_cost_layers.png."""
@@ -135,7 +128,7 @@ def test_a_unit_costs_economic_value_is_edited_in_its_table_then_downloaded(page
     from costmodel.inputs.loading import load_proposal
 
     # a fresh session (the module's page has other edits), in the module's browser
-    context = page.context.browser.new_context(viewport={"width": 1400, "height": 2600}, accept_downloads=True)
+    context = browser.new_context(viewport={"width": 1400, "height": 2600}, accept_downloads=True)
     try:
         page = context.new_page()
         page.set_default_timeout(30_000)
@@ -155,11 +148,8 @@ def test_a_unit_costs_economic_value_is_edited_in_its_table_then_downloaded(page
         assert page.get_by_test_id("stException").count() == 0
         layers.scroll_into_view_if_needed()
         page.get_by_test_id("stMain").screenshot(path=str(OUT / "edit_unit_cost_layers.png"))
-        with page.expect_download() as info:
-            page.get_by_role("button", name="Download the edited YAML").click()
         alone = tmp_path / "youth_work.yaml"
-        info.value.save_as(alone)
-        text = alone.read_text(encoding="utf-8")
+        text = download_text(page, "Download the edited YAML", alone)
         assert "value: 1352}  # edited, was 676" in text
         # the downloaded file alone: the economic layer doubles (linear in its one component), the rest stays
         shipped = appraise(load_proposal(ROOT / "assumptions" / "proposals" / "youth_work.yaml")).value_layers
