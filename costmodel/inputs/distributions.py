@@ -26,7 +26,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Sequence
 from functools import lru_cache
-from typing import Concatenate, ParamSpec, Protocol
+from typing import Protocol
 
 import numpy as np
 from numpy.typing import NDArray
@@ -381,9 +381,7 @@ class Sampler:
     """:func:`sample` for one set of inputs, with the work that depends only on the inputs done once
     (which inputs vary, the copula among them, each distribution's columns and factors, which columns
     to clip and round): ``Sampler(...).draw(rng, n)`` is ``sample(rng, n, ...)``, bit for bit, for a
-    Monte Carlo that draws chunk after chunk. Arguments: each of K inputs' ``low``, ``value`` and ``high``
-    and its distribution (None: the default), its allowed range (``bounds_low``, ``bounds_high``), whether it
-    is a whole number (``integer``) and the ``copula`` among them, as :func:`sample` describes."""
+    Monte Carlo that draws chunk after chunk. Arguments as :func:`sample`'s."""
 
     def __init__(
         self,
@@ -462,28 +460,29 @@ class Sampler:
         return out
 
 
-P = ParamSpec("P")
+def sample(
+    rng: np.random.Generator,
+    n: int,
+    low: Sequence[float] | F,
+    value: Sequence[float] | F,
+    high: Sequence[float] | F,
+    distributions: Sequence[str | None],
+    *,
+    bounds_low: Sequence[float] | F | None = None,
+    bounds_high: Sequence[float] | F | None = None,
+    integer: Sequence[bool] | NDArray[np.bool_] | None = None,
+    copula: UniformCopula | None = None,
+) -> F:
+    """Draw ``n`` values of each of K inputs: an array of shape (n, K), vectorised by distribution.
 
-
-def _drawn_at_once(sampler: Callable[P, Sampler]) -> Callable[Concatenate[np.random.Generator, int, P], F]:
-    """:func:`sample`: one block of draws from a ``sampler`` made for it, with the sampler's arguments
-    (typed as its own, so the two never part)."""
-
-    def sample(rng: np.random.Generator, n: int, /, *args: P.args, **kwargs: P.kwargs) -> F:
-        """Draw ``n`` values of each of K inputs: an array of shape (n, K), vectorised by distribution;
-        ``sample(rng, n, low, value, high, distributions, *, bounds_low=None, bounds_high=None,
-        integer=None, copula=None)``, the arguments (after ``rng`` and ``n``) as :class:`Sampler`'s.
-
-        Every ranged input of every draw comes from one block of uniforms (one call of the generator, one
-        column per ranged input in input order) through its distribution's inverse CDF; a ``copula``
-        (:mod:`costmodel.inputs.correlation`) correlates some columns of that block, so each input keeps
-        its own distribution. Inputs with zero width
-        (``low == high``) are the constant ``value``. Draws are clipped to ``[bounds_low, bounds_high]``
-        (each input's allowed range) and rounded where ``integer``. The same seed gives the same draws.
-        """
-        return sampler(*args, **kwargs).draw(rng, n)
-
-    return sample
-
-
-sample = _drawn_at_once(Sampler)
+    Every ranged input of every draw comes from one block of uniforms (one call of the generator, one
+    column per ranged input in input order) through its distribution's inverse CDF; a ``copula``
+    (:mod:`costmodel.inputs.correlation`) correlates some columns of that block, so each input keeps
+    its own distribution. Inputs with zero width
+    (``low == high``) are the constant ``value``. Draws are clipped to ``[bounds_low, bounds_high]``
+    (each input's allowed range) and rounded where ``integer``. The same seed gives the same draws.
+    """
+    sampler = Sampler(
+        low, value, high, distributions, bounds_low=bounds_low, bounds_high=bounds_high, integer=integer, copula=copula
+    )
+    return sampler.draw(rng, n)
