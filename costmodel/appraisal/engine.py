@@ -148,30 +148,14 @@ def additionality_factor(deadweight: F, displacement: F, attribution: F, optimis
     return (1.0 - deadweight) * (1.0 - displacement) * (1.0 - attribution) * (1.0 - optimism_bias)
 
 
-def first_year_staying_nonnegative(
-    cumulative: F, tolerance: float = MONEY_TOLERANCE, *, out: NDArray[np.int64] | None = None
-) -> NDArray[np.int64]:
+def first_year_staying_nonnegative(cumulative: F, tolerance: float = MONEY_TOLERANCE) -> NDArray[np.int64]:
     """Index of the first year from which ``cumulative`` stays ≥ 0 to the end, or -1 if it never does.
 
-    ``cumulative`` has shape (..., T); returns (...,), written into ``out`` (int64) if given.
+    ``cumulative`` has shape (..., T); returns (...,). The rule is
+    :func:`first_year_staying_nonnegative_years_first`'s, read through a view with the years first.
     """
     cumulative = np.asarray(cumulative)
-    n = cumulative.shape[-1]
-    if n == 0:
-        first = np.full(cumulative.shape[:-1], -1, dtype=np.int64)
-        if out is None:
-            return first
-        out[...] = first
-        return out
-    bad = cumulative >= -tolerance
-    np.logical_not(bad, out=bad)  # NaN counts as below zero
-    # years back from the end to the last bad year, by one argmax per row: the answer is the year after it,
-    # n - back; argmax also says 0 when no year is bad, so where it says 0 the last year decides: bad, the
-    # position never stays (-1), else no year is bad (0)
-    back = np.argmax(bad[..., ::-1], axis=-1)
-    first = np.asarray(np.subtract(n, back, out=out), dtype=np.int64)
-    np.copyto(first, np.negative(bad[..., -1], dtype=np.int64), where=back == 0)
-    return first
+    return first_year_staying_nonnegative_years_first(np.moveaxis(cumulative, -1, 0), tolerance)
 
 
 def _shape(x: F) -> tuple[int, ...]:
