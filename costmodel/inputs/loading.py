@@ -57,9 +57,6 @@ class Overrides:
         names = ("horizon_years", "firm_budget_years", "discount_schedule", "discount_rate")
         return {f"appraisal.{n}": getattr(self, n) for n in names if getattr(self, n) is not None}
 
-    def is_empty(self) -> bool:
-        return not self.edits()
-
 
 @dataclass(frozen=True)
 class Scenario:
