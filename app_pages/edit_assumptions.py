@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -225,6 +226,34 @@ def source_words(provenance: str, sources: dict[str, Any]) -> str:
     return f"Assumption: {rest}" if kind == "assumption" else provenance
 
 
+def _table_editor(
+    frame: pd.DataFrame,
+    key: str,
+    *,
+    editable: Sequence[str],
+    before_problem: Sequence[str],
+    after_problem: Sequence[str],
+    column_config: dict[str, Any],
+) -> pd.DataFrame:
+    """An editable table of the Edit page: one row per figure, as tall as its rows, only the ``editable``
+    columns open to typing, and the Problem column (between ``before_problem`` and ``after_problem``) shown
+    only when a value in this table breaks a rule (the error is also written under the table)."""
+    has_problem = bool(frame["Problem"].str.len().sum())
+    edited: pd.DataFrame = st.data_editor(
+        frame,
+        key=key,
+        hide_index=True,
+        width="stretch",
+        num_rows="fixed",
+        height=35 * (len(frame) + 1) + 3,
+        placeholder=EMPTY_CELL,
+        disabled=[c for c in frame.columns if c not in editable],
+        column_order=[*before_problem, *(["Problem"] if has_problem else []), *after_problem],
+        column_config=column_config,
+    )
+    return edited
+
+
 quantities = editable_quantities(proposal, base.scenario.unit_costs)
 groups = list(dict.fromkeys(q.group for q in quantities))
 for group in groups:
@@ -247,25 +276,13 @@ for group in groups:
     frame = pd.DataFrame(rows)
     for c in COLUMNS:
         frame[c] = pd.to_numeric(frame[c], errors="coerce").astype(float)
-    has_problem = bool(frame["Problem"].str.len().sum())
     key = f"ed-{d.key}-{groups.index(group)}-{d.rev}"
-    edited = st.data_editor(
+    edited = _table_editor(
         frame,
-        key=key,
-        hide_index=True,
-        width="stretch",
-        num_rows="fixed",
-        height=35 * (len(frame) + 1) + 3,
-        placeholder=EMPTY_CELL,
-        disabled=["Parameter", "Unit", "Problem", "Source or assumption"],
-        # the Problem column only when a value in this table breaks a rule (the error is also below)
-        column_order=[
-            "Parameter",
-            *COLUMNS,
-            "Unit",
-            *(["Problem"] if has_problem else []),
-            "Source or assumption",
-        ],
+        key,
+        editable=COLUMNS,
+        before_problem=["Parameter", *COLUMNS, "Unit"],
+        after_problem=["Source or assumption"],
         column_config={
             # pinned: the label stays in view while the other columns scroll sideways (phones)
             "Parameter": st.column_config.TextColumn(width=LABEL_WIDTH, pinned=True),
@@ -339,24 +356,12 @@ def _unit_cost_edits(
     frame = pd.DataFrame([_unit_cost_row(*v) for v in values])
     paths = [(path, file_value) for _, path, file_value, _ in values]
     frame[value_column] = pd.to_numeric(frame[value_column], errors="coerce").astype(float)
-    has_problem = bool(frame["Problem"].str.len().sum())
-    edited = st.data_editor(
+    edited = _table_editor(
         frame,
-        key=key,
-        hide_index=True,
-        width="stretch",
-        num_rows="fixed",
-        height=35 * (len(frame) + 1) + 3,
-        placeholder=EMPTY_CELL,
-        disabled=[c for c in frame.columns if c != value_column],
-        column_order=[
-            "Unit cost",
-            *own_columns,
-            "Price year",
-            "Local change",
-            *(["Problem"] if has_problem else []),
-            "Source",
-        ],  # fmt: skip
+        key,
+        editable=[value_column],
+        before_problem=["Unit cost", *own_columns, "Price year", "Local change"],
+        after_problem=["Source"],
         column_config={
             "Unit cost": st.column_config.TextColumn(width=LABEL_WIDTH, pinned=True),
             **own_columns,
