@@ -49,7 +49,7 @@ from .sheets import evaluate as _evaluate
 
 if TYPE_CHECKING:
     from ..appraisal.engine import TenYearTest
-    from ..inputs.models import Source
+    from ..inputs.models import DiscountSchedule, Source
 
 INPUTS, CALC, OUTPUTS, CASH, PROVENANCE = "Inputs", "Calculations", "Outputs", "Cash", "Provenance"
 
@@ -310,20 +310,9 @@ class _Builder:
         )
 
         self.section(s, "Discount-rate schedule: each band's rate applies from its start year (column D)")
-        band_rows = []
-        for band in sched.bands:
-            band_rows.append(
-                self.input_row(
-                    f"Real discount rate from appraisal year {band.from_year}",
-                    band.rate,
-                    "fraction per year",
-                    year=band.from_year,
-                    prov=_Prov(sched.source if sched.source in sc.sources else None, None, sched.note),
-                    grade_override=None if sched.source in sc.sources else "assumption",
-                    note=None if sched.source in sc.sources else "user override of the discount rate",
-                )
-            )
-        self.bands = (band_rows[0], band_rows[-1])
+        self.bands = self._band_rows(
+            sched, "Real discount rate", grade_unsourced="assumption", note_unsourced="user override of the discount rate"
+        )
 
         dfl = sc.deflator
         self.section(s, f"Deflator index ({dfl.label}); column D is the financial year")
@@ -650,18 +639,28 @@ class _Builder:
             s,
             "Health discount rate (applied only to WELLBY and QALY values): each band from its start year (column D)",
         )
-        rows_h = [
+        self.health_bands = self._band_rows(health, "Health discount rate", grade_unsourced="A")
+
+    def _band_rows(
+        self, schedule: DiscountSchedule, rate: str, *, grade_unsourced: str, note_unsourced: str | None = None
+    ) -> tuple[int, int]:
+        """An Inputs row for each band of a discount ``schedule`` (its ``rate`` from its start year, in
+        column D), graded from the schedule's source, or ``grade_unsourced`` (with ``note_unsourced``) where
+        the schedule cites none of the file's sources; returns the first and last band's rows."""
+        sourced = schedule.source in self.sc.sources
+        rows = [
             self.input_row(
-                f"Health discount rate from appraisal year {band.from_year}",
+                f"{rate} from appraisal year {band.from_year}",
                 band.rate,
                 "fraction per year",
                 year=band.from_year,
-                prov=_Prov(health.source if health.source in sc.sources else None, None, health.note),
-                grade_override=None if health.source in sc.sources else "A",
+                prov=_Prov(schedule.source if sourced else None, None, schedule.note),
+                grade_override=None if sourced else grade_unsourced,
+                note=None if sourced else note_unsourced,
             )
-            for band in health.bands
+            for band in schedule.bands
         ]
-        self.health_bands = (rows_h[0], rows_h[-1])
+        return rows[0], rows[-1]
 
     def _deflate(self, price_year_ref: str) -> str:
         """Formula text of the factor converting from the price year in a cell to the price base year."""
